@@ -1,0 +1,98 @@
+package cli
+
+import (
+	"errors"
+
+	"easel.dev/easel/repo"
+)
+
+// Exit codes. They are part of the interface scripts rely on and are listed
+// in README.md; add new ones at the end.
+const (
+	ExitOK             = 0
+	ExitConflict       = 1 // merge stopped with conflicts; merge-file uses the conflict count instead
+	ExitUsage          = 2
+	ExitNotRepository  = 3
+	ExitUnknownRev     = 4
+	ExitPathspec       = 5
+	ExitNothingToDo    = 6 // nothing to commit
+	ExitIdentity       = 7
+	ExitLocked         = 8
+	ExitWouldOverwrite = 9
+	ExitRejected       = 10 // push refused: the remote has commits you do not have (HTTP 409)
+	ExitAuth           = 11
+	ExitRemote         = 12 // network or protocol error talking to a remote
+	ExitCorrupt        = 13
+	ExitUnsafe         = 14
+	ExitUnmerged       = 15
+	ExitFailure        = 128 // anything else
+)
+
+// ExitError carries an explicit exit code, for commands whose status is a
+// result rather than a failure (merge-file's conflict count, diff --exit-code).
+type ExitError struct {
+	Code int
+	Err  error // nil: print nothing
+}
+
+func (e *ExitError) Error() string {
+	if e.Err == nil {
+		return ""
+	}
+	return e.Err.Error()
+}
+
+func (e *ExitError) Unwrap() error { return e.Err }
+
+// codeMap maps sentinel errors from the packages below to exit codes.
+// Packages may add their own entries from an init function in this package
+// (see RegisterExitCode) so that this file need not import all of them.
+var codeMap = []struct {
+	err  error
+	code int
+}{
+	{repo.ErrNotRepository, ExitNotRepository},
+	{repo.ErrUnknownRevision, ExitUnknownRev},
+	{repo.ErrPathspecNoMatch, ExitPathspec},
+	{repo.ErrNothingToCommit, ExitNothingToDo},
+	{repo.ErrMissingIdentity, ExitIdentity},
+	{repo.ErrLocked, ExitLocked},
+	{repo.ErrWouldOverwrite, ExitWouldOverwrite},
+	{repo.ErrCorruptObject, ExitCorrupt},
+	{repo.ErrUnsafePath, ExitUnsafe},
+	{repo.ErrUnmergedPaths, ExitUnmerged},
+}
+
+// RegisterExitCode maps err (matched with errors.Is) to code.
+func RegisterExitCode(err error, code int) {
+	codeMap = append(codeMap, struct {
+		err  error
+		code int
+	}{err, code})
+}
+
+// ExitCode picks the exit code for an error returned by a command.
+func ExitCode(err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	var ee *ExitError
+	if errors.As(err, &ee) {
+		return ee.Code
+	}
+	var ue *UsageError
+	if errors.As(err, &ue) {
+		return ExitUsage
+	}
+	for _, m := range codeMap {
+		if errors.Is(err, m.err) {
+			return m.code
+		}
+	}
+	return ExitFailure
+}
+
+// UsageError is a mistake in the command line itself.
+type UsageError struct{ Msg string }
+
+func (e *UsageError) Error() string { return e.Msg }

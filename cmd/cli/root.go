@@ -1,0 +1,123 @@
+// Package cli is easel's command line: each command parses its arguments,
+// calls into repo/, merge/ or remote/, and prints. Nothing here decides how
+// version control works.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"easel.dev/easel/repo"
+)
+
+// Env is what every command gets: its streams and a way to open the
+// repository it runs in.
+type Env struct {
+	IO  *IO
+	Dir string // working directory ("-C" applied)
+}
+
+// OpenRepo opens the repository containing the working directory.
+func (e *Env) OpenRepo(ctx context.Context) (*repo.Repository, error) {
+	return repo.Open(ctx, e.Dir)
+}
+
+// OpenWorktreeRepo opens the repository and refuses a bare one.
+func (e *Env) OpenWorktreeRepo(ctx context.Context) (*repo.Repository, error) {
+	r, err := e.OpenRepo(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if r.IsBare() {
+		return nil, repo.ErrBareRepository
+	}
+	return r, nil
+}
+
+var constructors []func(*Env) *cobra.Command
+
+// register adds a top-level command; each command file calls it from init.
+func register(c func(*Env) *cobra.Command) { constructors = append(constructors, c) }
+
+// NewRoot builds the whole command tree.
+func NewRoot(env *Env) *cobra.Command {
+	root := &cobra.Command{
+		Use:           "easel",
+		Short:         "easel is a version control system that keeps git's repository format",
+		Long:          "easel keeps files under version control. Its repositories are git repositories:\ngit and easel can work on the same one. 'easel serve' hosts repositories over HTTP.",
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		Example: `  easel init project && cd project
+  easel add -A && easel commit -m "first version"
+  easel log --oneline`,
+	}
+	var chdir string
+	root.PersistentFlags().StringVarP(&chdir, "directory", "C", "", "run as if easel was started in this directory")
+	root.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {
+		if chdir != "" {
+			if !strings.HasPrefix(chdir, "/") {
+				chdir = env.Dir + "/" + chdir
+			}
+			env.Dir = chdir
+		}
+		return nil
+	}
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return &UsageError{Msg: err.Error() + "\nsee '" + c.CommandPath() + " --help'"}
+	})
+	cmds := make([]*cobra.Command, 0, len(constructors))
+	for _, c := range constructors {
+		cmds = append(cmds, c(env))
+	}
+	sort.Slice(cmds, func(i, j int) bool { return cmds[i].Name() < cmds[j].Name() })
+	root.AddCommand(cmds...)
+	root.SetOut(env.IO.Out)
+	root.SetErr(env.IO.Err)
+	return root
+}
+
+// Main runs easel with the process's arguments and returns its exit code.
+func Main() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	wd, err := os.Getwd()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "easel: fatal:", err)
+		return ExitFailure
+	}
+	return Run(ctx, &Env{IO: SystemIO(), Dir: wd}, os.Args[1:])
+}
+
+// Run executes one command line and returns the exit code, printing any
+// error as one line on stderr.
+func Run(ctx context.Context, env *Env, args []string) int {
+	root := NewRoot(env)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	code := ExitCode(err)
+	var ee *ExitError
+	if errors.As(err, &ee) && ee.Err == nil {
+		return code
+	}
+	if strings.HasPrefix(err.Error(), "unknown command") || strings.HasPrefix(err.Error(), "unknown flag") ||
+		strings.Contains(err.Error(), "accepts ") || strings.Contains(err.Error(), "requires at least") {
+		code = ExitUsage
+	}
+	prefix := "easel: "
+	if code == ExitUsage {
+		prefix = "easel: usage: "
+	}
+	fmt.Fprintln(env.IO.Err, prefix+err.Error())
+	return code
+}

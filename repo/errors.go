@@ -1,0 +1,30 @@
+package repo
+
+import (
+	"errors"
+
+	"easel.dev/easel/repo/lockfile"
+)
+
+// Sentinel errors. The command line maps each to its own exit code, so
+// wrap them (fmt.Errorf("...: %w", ErrX)) rather than inventing new ones
+// for the same condition.
+var (
+	ErrNotRepository     = errors.New("not an easel repository (or any of the parent directories): .git")
+	ErrUnknownRevision   = errors.New("unknown revision")
+	ErrPathspecNoMatch   = errors.New("pathspec did not match any files")
+	ErrNothingToCommit   = errors.New("nothing to commit")
+	ErrMissingIdentity   = errors.New("author identity unknown")
+	ErrWouldOverwrite    = errors.New("local changes would be overwritten")
+	ErrCorruptObject     = errors.New("corrupt object")
+	ErrUnsafePath        = errors.New("unsafe path")
+	ErrRefChanged        = errors.New("reference has changed")
+	ErrInvalidRefName    = errors.New("invalid reference name")
+	ErrUnmergedPaths     = errors.New("you have unmerged paths")
+	ErrMergeInProgress   = errors.New("a merge is in progress")
+	ErrNoMergeInProgress = errors.New("there is no merge in progress")
+	ErrBareRepository    = errors.New("this operation must be run in a work tree")
+	ErrAlreadyExists     = errors.New("already exists")
+	ErrNotFound          = errors.New("not found")
+	ErrLocked            = lockfile.ErrLocked
+)

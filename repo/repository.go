@@ -1,0 +1,138 @@
+// Package repo is the local repository: objects, refs, index, worktree and
+// config, stored in git's own on-disk format so that git and easel can work
+// on the same repository.
+package repo
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/go-git/go-billy/v5"
+	"github.com/go-git/go-billy/v5/osfs"
+	git "github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/cache"
+	"github.com/go-git/go-git/v5/storage/filesystem"
+)
+
+// DefaultBranch is the branch a new repository starts on.
+const DefaultBranch = "main"
+
+// Repository is an open repository. WorkDir is empty for a bare repository.
+type Repository struct {
+	GitDir  string
+	WorkDir string
+	Storer  *filesystem.Storage
+	Git     *git.Repository
+}
+
+// IsBare reports whether the repository has no work tree.
+func (r *Repository) IsBare() bool { return r.WorkDir == "" }
+
+// Open finds the repository containing path: path itself if it is a bare
+// repository or a git directory, otherwise the nearest ancestor that holds a
+// .git directory.
+func Open(ctx context.Context, path string) (*Repository, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, err
+	}
+	if gd := os.Getenv("GIT_DIR"); gd != "" {
+		gd, _ = filepath.Abs(gd)
+		wt := os.Getenv("GIT_WORK_TREE")
+		if wt != "" {
+			wt, _ = filepath.Abs(wt)
+		}
+		return openAt(gd, wt)
+	}
+	for dir := abs; ; {
+		dotgit := filepath.Join(dir, ".git")
+		if fi, err := os.Stat(dotgit); err == nil && fi.IsDir() && isGitDir(dotgit) {
+			return openAt(dotgit, dir)
+		}
+		if isGitDir(dir) && isBareDir(dir) {
+			return openAt(dir, "")
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return nil, ErrNotRepository
+		}
+		dir = parent
+	}
+}
+
+// OpenBare opens the bare repository at exactly dir (no discovery).
+func OpenBare(dir string) (*Repository, error) {
+	if !isGitDir(dir) {
+		return nil, fmt.Errorf("%s: %w", dir, ErrNotRepository)
+	}
+	return openAt(dir, "")
+}
+
+func isGitDir(dir string) bool {
+	if fi, err := os.Stat(filepath.Join(dir, "objects")); err != nil || !fi.IsDir() {
+		return false
+	}
+	if _, err := os.Stat(filepath.Join(dir, "HEAD")); err != nil {
+		return false
+	}
+	return true
+}
+
+// isBareDir tells a bare repository from a plain directory that happens to
+// contain "objects" and "HEAD".
+func isBareDir(dir string) bool {
+	if _, err := os.Stat(filepath.Join(dir, "refs")); err != nil {
+		return false
+	}
+	return true
+}
+
+func openAt(gitDir, workDir string) (*Repository, error) {
+	st := filesystem.NewStorageWithOptions(osfs.New(gitDir), cache.NewObjectLRUDefault(), filesystem.Options{})
+	var wt billy.Filesystem
+	if workDir != "" {
+		wt = osfs.New(workDir)
+	}
+	g, err := git.Open(st, wt)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", gitDir, err)
+	}
+	return &Repository{GitDir: gitDir, WorkDir: workDir, Storer: st, Git: g}, nil
+}
+
+// Init creates a repository at path (a work tree with .git inside, or a bare
+// repository) whose HEAD points at branch (DefaultBranch when empty).
+// Running it on an existing repository leaves its contents alone.
+func Init(ctx context.Context, path string, bare bool, branch string) (*Repository, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, err
+	}
+	if branch == "" {
+		branch = DefaultBranch
+	}
+	if err := ValidateRefName(plumbing.NewBranchReferenceName(branch).String()); err != nil {
+		return nil, err
+	}
+	gitDir := abs
+	if !bare {
+		gitDir = filepath.Join(abs, ".git")
+	}
+	if isGitDir(gitDir) {
+		if bare {
+			return openAt(gitDir, "")
+		}
+		return openAt(gitDir, abs)
+	}
+	opts := &git.PlainInitOptions{Bare: bare, InitOptions: git.InitOptions{DefaultBranch: plumbing.NewBranchReferenceName(branch)}}
+	if _, err := git.PlainInitWithOptions(abs, opts); err != nil {
+		return nil, fmt.Errorf("init %s: %w", abs, err)
+	}
+	if bare {
+		return openAt(gitDir, "")
+	}
+	return openAt(gitDir, abs)
+}
