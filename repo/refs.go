@@ -173,8 +173,11 @@ func (r *Repository) UpdateRefs(ctx context.Context, updates []RefUpdate) error 
 	// From here on every check has passed; commit each lock.
 	for _, p := range locks {
 		if p.u.New.IsZero() {
+			// Remove the loose ref while still holding its lock, so no
+			// writer can slip a new value in between.
+			err := os.Remove(r.refPath(p.u.Name))
 			p.lock.Rollback()
-			if err := os.Remove(r.refPath(p.u.Name)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			if err != nil && !errors.Is(err, os.ErrNotExist) {
 				return err
 			}
 			continue
