@@ -1,0 +1,291 @@
+// Package treecheck refuses tree entries and paths that git's fsck refuses,
+// and that would let a tree written into a work tree reach outside it or
+// into .git: "..", ".git" in any spelling a file system may fold to it,
+// absolute paths, duplicate or unsorted entries, zero-padded modes.
+//
+// It is used on both sides of the wire: the server checks every tree of a
+// push before it is accepted, and checkout checks every path before it
+// writes a file.
+package treecheck
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"unicode/utf8"
+)
+
+// ErrBadTree is wrapped by every error this package returns.
+var ErrBadTree = errors.New("unsafe or malformed tree")
+
+// Error names the fsck message id git uses for the same problem.
+type Error struct {
+	ID   string // git fsck message id: hasDotgit, hasDotdot, badTree, ...
+	Name string
+	Why  string
+}
+
+func (e *Error) Error() string {
+	if e.Name == "" {
+		return fmt.Sprintf("%s: %s", e.ID, e.Why)
+	}
+	return fmt.Sprintf("%s: %q: %s", e.ID, e.Name, e.Why)
+}
+
+func (e *Error) Unwrap() error { return ErrBadTree }
+
+func fail(id, name, why string) error { return &Error{ID: id, Name: name, Why: why} }
+
+// Name checks one tree entry name.
+func Name(name string) error {
+	switch {
+	case name == "":
+		return fail("emptyName", name, "empty entry name")
+	case name == ".":
+		return fail("hasDot", name, "entry named '.'")
+	case name == "..":
+		return fail("hasDotdot", name, "entry named '..'")
+	case strings.ContainsRune(name, '/'):
+		return fail("fullPathname", name, "entry name contains '/'")
+	case strings.IndexByte(name, 0) >= 0:
+		return fail("badTree", name, "entry name contains NUL")
+	case strings.ContainsRune(name, '\\'):
+		// A backslash is a separator on Windows: "a\..\.git" would escape there.
+		if isDotGitWindowsPath(name) {
+			return fail("hasDotgit", name, "entry name reaches .git through '\\'")
+		}
+	}
+	if IsDotGit(name) {
+		return fail("hasDotgit", name, "entry named .git (or a name a file system folds to it)")
+	}
+	return nil
+}
+
+// IsDotGit reports whether name is ".git" as some file system would see it:
+// any case, trailing dots or spaces (Windows), the 8.3 short name "git~1",
+// and with the Unicode code points HFS+ ignores.
+func IsDotGit(name string) bool {
+	n := strings.ToLower(stripHFSIgnorable(name))
+	n = strings.TrimRight(n, ". ")
+	if n == ".git" || n == "git~1" {
+		return true
+	}
+	// NTFS alternate data streams: ".git::$INDEX_ALLOCATION" is the directory.
+	if i := strings.IndexByte(n, ':'); i >= 0 && strings.TrimRight(n[:i], ". ") == ".git" {
+		return true
+	}
+	return false
+}
+
+func isDotGitWindowsPath(name string) bool {
+	for _, part := range strings.Split(name, "\\") {
+		if part == ".." || IsDotGit(part) {
+			return true
+		}
+	}
+	return false
+}
+
+// stripHFSIgnorable drops the zero-width code points that HFS+ ignores when
+// comparing names (git's is_hfs_dotgit list).
+func stripHFSIgnorable(s string) string {
+	if isASCII(s) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch r {
+		case 0x200c, 0x200d, 0x200e, 0x200f, 0x202a, 0x202b, 0x202c, 0x202d, 0x202e,
+			0x206a, 0x206b, 0x206c, 0x206d, 0x206e, 0x206f, 0xfeff:
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// Path checks a slash-separated path relative to a work tree root.
+func Path(path string) error {
+	if path == "" {
+		return fail("emptyName", path, "empty path")
+	}
+	if strings.HasPrefix(path, "/") || filepath.IsAbs(path) || (len(path) > 1 && path[1] == ':') {
+		return fail("fullPathname", path, "absolute path")
+	}
+	for _, part := range strings.Split(path, "/") {
+		if err := Name(part); err != nil {
+			var e *Error
+			if errors.As(err, &e) {
+				e.Name = path
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// SafeJoin returns root/path after checking the path and that no directory
+// on the way is a symbolic link (which a crafted tree could have checked out
+// earlier so that a later path escapes the work tree).
+func SafeJoin(root, path string) (string, error) {
+	if err := Path(path); err != nil {
+		return "", err
+	}
+	parts := strings.Split(path, "/")
+	cur := root
+	for _, part := range parts[:len(parts)-1] {
+		cur = filepath.Join(cur, part)
+		fi, err := os.Lstat(cur)
+		if errors.Is(err, os.ErrNotExist) {
+			break
+		}
+		if err != nil {
+			return "", err
+		}
+		if fi.Mode()&os.ModeSymlink != 0 {
+			return "", fail("symlinkPath", path, "a leading directory is a symbolic link")
+		}
+	}
+	return filepath.Join(root, filepath.FromSlash(path)), nil
+}
+
+// Entry is one parsed entry of a raw tree object.
+type Entry struct {
+	Mode string // as written, e.g. "100644", "40000"
+	Name string
+	Hash [20]byte
+}
+
+// IsDir reports whether the entry is a subtree.
+func (e Entry) IsDir() bool { return e.Mode == "40000" }
+
+// ParseTree parses a raw tree object and checks it as `git fsck --strict`
+// does: every name safe, modes well formed (no zero padding, known values),
+// entries sorted in git's order, no duplicates, well-formed framing.
+func ParseTree(data []byte) ([]Entry, error) {
+	var entries []Entry
+	for len(data) > 0 {
+		sp := bytes.IndexByte(data, ' ')
+		if sp <= 0 {
+			return nil, fail("badTree", "", "malformed mode")
+		}
+		mode := string(data[:sp])
+		data = data[sp+1:]
+		nul := bytes.IndexByte(data, 0)
+		if nul < 0 || len(data) < nul+1+20 {
+			return nil, fail("badTree", "", "truncated entry")
+		}
+		name := string(data[:nul])
+		var e Entry
+		e.Mode, e.Name = mode, name
+		copy(e.Hash[:], data[nul+1:nul+21])
+		data = data[nul+21:]
+		if err := checkMode(mode, name); err != nil {
+			return nil, err
+		}
+		if err := Name(name); err != nil {
+			return nil, err
+		}
+		// .gitmodules as a symlink would let a checkout read outside.
+		if e.Mode == "120000" && strings.EqualFold(name, ".gitmodules") {
+			return nil, fail("gitmodulesSymlink", name, ".gitmodules is a symbolic link")
+		}
+		if n := len(entries); n > 0 {
+			prev := entries[n-1]
+			if prev.Name == e.Name {
+				return nil, fail("duplicateEntries", name, "duplicate entry")
+			}
+			if compareEntries(prev, e) > 0 {
+				return nil, fail("treeNotSorted", name, "entries not in git's order")
+			}
+		}
+		entries = append(entries, e)
+	}
+	// A file and a directory of the same name are not adjacent in git's order
+	// ("a" < "a-b" < "a/"), so duplicates need a second look.
+	seen := make(map[string]bool, len(entries))
+	for _, e := range entries {
+		if seen[e.Name] {
+			return nil, fail("duplicateEntries", e.Name, "duplicate entry")
+		}
+		seen[e.Name] = true
+	}
+	return entries, nil
+}
+
+func checkMode(mode, name string) error {
+	if len(mode) > 1 && mode[0] == '0' {
+		return fail("zeroPaddedFilemode", name, "mode "+mode+" is zero-padded")
+	}
+	switch mode {
+	case "100644", "100755", "120000", "40000", "160000":
+		return nil
+	case "100664":
+		// Old git wrote these; fsck --strict reports them as badFilemode.
+		return fail("badFilemode", name, "mode 100664")
+	}
+	return fail("badFilemode", name, "unknown mode "+mode)
+}
+
+// compareEntries orders entries as git sorts trees: by name, with a
+// directory compared as if its name ended in '/'.
+func compareEntries(a, b Entry) int {
+	an, bn := a.Name, b.Name
+	if a.IsDir() {
+		an += "/"
+	}
+	if b.IsDir() {
+		bn += "/"
+	}
+	return strings.Compare(an, bn)
+}
+
+// Gitmodules checks the content of a .gitmodules blob: submodule names and
+// paths may not climb out with "..", and URLs may not start with '-' (which
+// a later `git clone` would read as an option).
+func Gitmodules(data []byte) error {
+	for _, raw := range strings.Split(string(data), "\n") {
+		line := strings.TrimSpace(raw)
+		if strings.HasPrefix(line, "[submodule") {
+			name := strings.Trim(strings.TrimSuffix(strings.TrimPrefix(line, "[submodule"), "]"), " \"")
+			for _, part := range strings.FieldsFunc(name, func(r rune) bool { return r == '/' || r == '\\' }) {
+				if part == ".." {
+					return fail("gitmodulesName", name, "submodule name climbs out with '..'")
+				}
+			}
+			continue
+		}
+		key, value, ok := strings.Cut(line, "=")
+		if !ok {
+			continue
+		}
+		key = strings.ToLower(strings.TrimSpace(key))
+		value = strings.Trim(strings.TrimSpace(value), "\"")
+		switch key {
+		case "path":
+			if strings.HasPrefix(value, "-") {
+				return fail("gitmodulesPath", value, "submodule path starts with '-'")
+			}
+			if err := Path(value); err != nil {
+				return fail("gitmodulesPath", value, "submodule path is unsafe")
+			}
+		case "url":
+			if strings.HasPrefix(value, "-") {
+				return fail("gitmodulesUrl", value, "submodule url starts with '-'")
+			}
+		}
+	}
+	return nil
+}
