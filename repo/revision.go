@@ -142,7 +142,11 @@ func leadingNumber(s string) (int, string) {
 // refs/remotes/<name>/HEAD; then a full or abbreviated object id.
 func (r *Repository) resolveName(name string) (plumbing.Hash, error) {
 	if len(name) == 40 && isHex(name) {
-		return plumbing.NewHash(name), nil
+		h := plumbing.NewHash(name)
+		if _, err := r.Storer.EncodedObject(plumbing.AnyObject, h); err != nil {
+			return plumbing.ZeroHash, fmt.Errorf("%s: %w", name, ErrUnknownRevision)
+		}
+		return h, nil
 	}
 	candidates := []string{name, "refs/" + name, "refs/tags/" + name, "refs/heads/" + name, "refs/remotes/" + name, "refs/remotes/" + name + "/HEAD"}
 	for _, c := range candidates {

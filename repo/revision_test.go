@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/go-git/go-git/v5/plumbing"
 )
 
 // gitRepo builds a repository with real git so that resolution can be
@@ -102,4 +104,40 @@ func TestValidateRefName(t *testing.T) {
 			}
 		}
 	}
+}
+
+func FuzzResolveRevision(f *testing.F) {
+	if _, err := exec.LookPath("git"); err != nil {
+		f.Skip("git not installed")
+	}
+	dir := f.TempDir()
+	cmd := exec.Command("bash", "-euc", `git init -q -b main . && echo 1 > f && git add f &&
+git -c user.name=A -c user.email=a@x commit -qm one && git -c user.name=A -c user.email=a@x commit -q --allow-empty -m two &&
+git tag -a -m t v1 && git -c user.name=A -c user.email=a@x tag -a -m t2 v2`)
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		f.Fatalf("%v %s", err, out)
+	}
+	r, err := Open(context.Background(), dir)
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, s := range []string{"HEAD", "main~1", "v1^{tree}", "HEAD:f", "@^0", "v1~0^{commit}", "HEAD~999999999999", "^{", "::", "main^{}~"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, rev string) {
+		h, err := r.ResolveRevision(context.Background(), rev)
+		if err != nil {
+			if !errors.Is(err, ErrUnknownRevision) && !errors.Is(err, ErrInvalidRefName) {
+				// Any other error must at least not be a success in disguise.
+				if !h.IsZero() {
+					t.Fatalf("%q: error %v with id %s", rev, err, h)
+				}
+			}
+			return
+		}
+		if _, err := r.Storer.EncodedObject(plumbing.AnyObject, h); err != nil {
+			t.Fatalf("%q resolved to %s, which does not exist", rev, h)
+		}
+	})
 }
