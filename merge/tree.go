@@ -1,0 +1,200 @@
+package merge
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/object"
+)
+
+// emptyTree is git's well-known empty tree id.
+var emptyTree = plumbing.NewHash("4b825dc642cb6eb9a060e54bf8d69288fbee4904")
+
+func readTree(st Store, h plumbing.Hash) ([]object.TreeEntry, error) {
+	if h.IsZero() || h == emptyTree {
+		return nil, nil
+	}
+	t, err := object.GetTree(st, h)
+	if err != nil {
+		return nil, fmt.Errorf("read tree %s: %w", h, err)
+	}
+	return t.Entries, nil
+}
+
+// treeLess is git's tree entry order: a directory sorts as if its name
+// ended in '/'.
+func treeLess(a, b object.TreeEntry) bool {
+	an, bn := a.Name, b.Name
+	if a.Mode == filemode.Dir {
+		an += "/"
+	}
+	if b.Mode == filemode.Dir {
+		bn += "/"
+	}
+	return an < bn
+}
+
+// writeTree stores entries as a tree (sorting them as git does) and
+// returns its id.
+func writeTree(st Store, entries []object.TreeEntry) (plumbing.Hash, error) {
+	sort.Slice(entries, func(i, j int) bool { return treeLess(entries[i], entries[j]) })
+	t := &object.Tree{Entries: entries}
+	obj := st.NewEncodedObject()
+	if err := t.Encode(obj); err != nil {
+		return plumbing.ZeroHash, err
+	}
+	return st.SetEncodedObject(obj)
+}
+
+// change sets (or with a zero Mode, removes) the file at path.
+type change struct {
+	path string
+	v    ver
+}
+
+// applyChanges returns the tree that is root with changes applied. Only the
+// directories on the way to a change are read and rewritten; the rest is
+// reused by id. A directory left empty disappears. The result is the zero
+// hash when nothing is left.
+func applyChanges(ctx context.Context, st Store, root plumbing.Hash, changes []change) (plumbing.Hash, error) {
+	sort.Slice(changes, func(i, j int) bool { return changes[i].path < changes[j].path })
+	return applyDir(ctx, st, root, changes)
+}
+
+func applyDir(ctx context.Context, st Store, tree plumbing.Hash, changes []change) (plumbing.Hash, error) {
+	if err := ctx.Err(); err != nil {
+		return plumbing.ZeroHash, err
+	}
+	entries, err := readTree(st, tree)
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	byName := make(map[string]int, len(entries))
+	out := make([]object.TreeEntry, len(entries))
+	copy(out, entries)
+	for i, e := range out {
+		byName[e.Name] = i
+	}
+	removed := make([]bool, len(out))
+	set := func(name string, e *object.TreeEntry) {
+		if i, ok := byName[name]; ok {
+			if e == nil {
+				removed[i] = true
+			} else {
+				out[i] = *e
+				removed[i] = false
+			}
+			return
+		}
+		if e != nil {
+			byName[name] = len(out)
+			out = append(out, *e)
+			removed = append(removed, false)
+		}
+	}
+	// changes are sorted by path, so those below one child directory are
+	// contiguous once grouped by first component.
+	type group struct {
+		file   *change
+		nested []change
+	}
+	groups := map[string]*group{}
+	var order []string
+	for i := range changes {
+		c := changes[i]
+		name, rest, deep := strings.Cut(c.path, "/")
+		g := groups[name]
+		if g == nil {
+			g = &group{}
+			groups[name] = g
+			order = append(order, name)
+		}
+		if deep {
+			g.nested = append(g.nested, change{path: rest, v: c.v})
+		} else {
+			g.file = &changes[i]
+		}
+	}
+	for _, name := range order {
+		g := groups[name]
+		var cur *object.TreeEntry
+		if i, ok := byName[name]; ok && !removed[i] {
+			cur = &out[i]
+		}
+		if g.file != nil {
+			if g.file.v.Mode == 0 {
+				if cur != nil && cur.Mode != filemode.Dir {
+					set(name, nil)
+					cur = nil
+				}
+			} else {
+				set(name, &object.TreeEntry{Name: name, Mode: g.file.v.Mode, Hash: g.file.v.Hash})
+				cur = &out[byName[name]]
+			}
+		}
+		if len(g.nested) > 0 {
+			var sub plumbing.Hash
+			if cur != nil && cur.Mode == filemode.Dir {
+				sub = cur.Hash
+			} else if cur != nil {
+				return plumbing.ZeroHash, fmt.Errorf("merge: %s is both a file and a directory in the result", name)
+			}
+			nh, err := applyDir(ctx, st, sub, g.nested)
+			if err != nil {
+				return plumbing.ZeroHash, err
+			}
+			if nh.IsZero() {
+				if cur != nil {
+					set(name, nil)
+				}
+			} else {
+				set(name, &object.TreeEntry{Name: name, Mode: filemode.Dir, Hash: nh})
+			}
+		}
+	}
+	final := out[:0:0]
+	for i, e := range out {
+		if !removed[i] {
+			final = append(final, e)
+		}
+	}
+	if len(final) == 0 {
+		return plumbing.ZeroHash, nil
+	}
+	return writeTree(st, final)
+}
+
+func readBlob(st Store, h plumbing.Hash) ([]byte, error) {
+	b, err := object.GetBlob(st, h)
+	if err != nil {
+		return nil, fmt.Errorf("read blob %s: %w", h, err)
+	}
+	r, err := b.Reader()
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	return io.ReadAll(r)
+}
+
+func writeBlob(st Store, data []byte) (plumbing.Hash, error) {
+	obj := st.NewEncodedObject()
+	obj.SetType(plumbing.BlobObject)
+	obj.SetSize(int64(len(data)))
+	w, err := obj.Writer()
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	if _, err := w.Write(data); err != nil {
+		return plumbing.ZeroHash, err
+	}
+	if err := w.Close(); err != nil {
+		return plumbing.ZeroHash, err
+	}
+	return st.SetEncodedObject(obj)
+}
