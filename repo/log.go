@@ -1,0 +1,333 @@
+package repo
+
+import (
+	"container/heap"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
+)
+
+// LogOptions selects the commits Log walks.
+type LogOptions struct {
+	// Include are the starting commits (already resolved); Exclude hides
+	// every commit reachable from them ("^rev", "a..b").
+	Include []plumbing.Hash
+	Exclude []plumbing.Hash
+	// Paths limits the output to commits that change one of these paths
+	// (files or directories, slash-separated, relative to the top).
+	Paths []string
+	// Topo orders the commits as git log --graph does: no commit before
+	// all of its children, and each line of history kept together. It has
+	// to read the whole history first, as git does without a commit-graph.
+	Topo bool
+}
+
+// LogWalker yields commits newest first. Without Topo it streams: only the
+// frontier of the walk is held in memory, so reading the first ten commits of
+// a long history reads about ten commits.
+type LogWalker struct {
+	r       *Repository
+	opts    LogOptions
+	queue   commitQueue
+	seen    map[plumbing.Hash]bool
+	hidden  map[plumbing.Hash]bool
+	seq     int
+	topo    []*object.Commit
+	topoPos int
+}
+
+// Log starts a walk.
+func (r *Repository) Log(ctx context.Context, opts LogOptions) (*LogWalker, error) {
+	w := &LogWalker{r: r, opts: opts, seen: map[plumbing.Hash]bool{}}
+	for i, p := range w.opts.Paths {
+		w.opts.Paths[i] = strings.Trim(p, "/")
+	}
+	if len(opts.Exclude) > 0 {
+		hidden, err := r.reachable(ctx, opts.Exclude)
+		if err != nil {
+			return nil, err
+		}
+		w.hidden = hidden
+	}
+	for _, h := range opts.Include {
+		if err := w.push(h); err != nil {
+			return nil, err
+		}
+	}
+	if opts.Topo {
+		var all []*object.Commit
+		for {
+			c, err := w.next(ctx)
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				return nil, err
+			}
+			all = append(all, c)
+		}
+		w.topo = topoSort(all)
+	}
+	return w, nil
+}
+
+// Next returns the next commit, or io.EOF at the end.
+func (w *LogWalker) Next(ctx context.Context) (*object.Commit, error) {
+	if w.opts.Topo {
+		if w.topoPos >= len(w.topo) {
+			return nil, io.EOF
+		}
+		c := w.topo[w.topoPos]
+		w.topo[w.topoPos] = nil
+		w.topoPos++
+		return c, nil
+	}
+	return w.next(ctx)
+}
+
+func (w *LogWalker) push(h plumbing.Hash) error {
+	if w.seen[h] || w.hidden[h] {
+		return nil
+	}
+	w.seen[h] = true
+	c, err := w.r.commitOf(h)
+	if err != nil {
+		return fmt.Errorf("%s: %v: %w", h, err, ErrCorruptObject)
+	}
+	w.seq++
+	heap.Push(&w.queue, queued{c: c, seq: w.seq})
+	return nil
+}
+
+// next pops the newest commit by committer date; ties keep the order in
+// which commits were queued, as git's date-sorted list does.
+func (w *LogWalker) next(ctx context.Context) (*object.Commit, error) {
+	for w.queue.Len() > 0 {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		c := heap.Pop(&w.queue).(queued).c
+		parents := c.ParentHashes
+		show := true
+		if len(w.opts.Paths) > 0 {
+			var err error
+			parents, show, err = w.simplify(c)
+			if err != nil {
+				return nil, err
+			}
+		}
+		for _, p := range parents {
+			if err := w.push(p); err != nil {
+				return nil, err
+			}
+		}
+		if show {
+			return c, nil
+		}
+	}
+	return nil, io.EOF
+}
+
+// simplify applies git's default history simplification for path-limited
+// logs: a merge that matches one parent on the paths follows only that
+// parent and is not shown; other commits are shown when the paths differ
+// from every parent.
+func (w *LogWalker) simplify(c *object.Commit) ([]plumbing.Hash, bool, error) {
+	mine, err := w.r.pathHashes(c.TreeHash, w.opts.Paths)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(c.ParentHashes) == 0 {
+		for _, h := range mine {
+			if !h.IsZero() {
+				return nil, true, nil
+			}
+		}
+		return nil, false, nil
+	}
+	for _, p := range c.ParentHashes {
+		pc, err := w.r.commitOf(p)
+		if err != nil {
+			return nil, false, err
+		}
+		theirs, err := w.r.pathHashes(pc.TreeHash, w.opts.Paths)
+		if err != nil {
+			return nil, false, err
+		}
+		same := true
+		for i := range mine {
+			if mine[i] != theirs[i] {
+				same = false
+				break
+			}
+		}
+		if same {
+			return []plumbing.Hash{p}, false, nil
+		}
+	}
+	return c.ParentHashes, true, nil
+}
+
+// pathHashes gives the object id at each path in tree (zero if absent).
+func (r *Repository) pathHashes(tree plumbing.Hash, paths []string) ([]plumbing.Hash, error) {
+	t, err := object.GetTree(r.Storer, tree)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]plumbing.Hash, len(paths))
+	for i, p := range paths {
+		if p == "" || p == "." {
+			out[i] = tree
+			continue
+		}
+		e, err := t.FindEntry(p)
+		if err != nil {
+			if errors.Is(err, object.ErrEntryNotFound) || errors.Is(err, object.ErrDirectoryNotFound) {
+				continue
+			}
+			return nil, err
+		}
+		out[i] = e.Hash
+	}
+	return out, nil
+}
+
+// reachable collects every commit reachable from starts.
+func (r *Repository) reachable(ctx context.Context, starts []plumbing.Hash) (map[plumbing.Hash]bool, error) {
+	seen := map[plumbing.Hash]bool{}
+	stack := append([]plumbing.Hash(nil), starts...)
+	for len(stack) > 0 {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		h := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if seen[h] {
+			continue
+		}
+		seen[h] = true
+		c, err := r.commitOf(h)
+		if err != nil {
+			return nil, err
+		}
+		stack = append(stack, c.ParentHashes...)
+	}
+	return seen, nil
+}
+
+// topoSort orders commits (given newest first by date) as git's graph
+// order does: start from the tips in the given order, and after a commit
+// continue with the parent queued last once all of its children are out,
+// so that one line of history is finished before the next begins.
+func topoSort(commits []*object.Commit) []*object.Commit {
+	// indegree[h] = 1 + number of children inside the set; 0 = not in set.
+	indegree := make(map[plumbing.Hash]int, len(commits))
+	byHash := make(map[plumbing.Hash]*object.Commit, len(commits))
+	for _, c := range commits {
+		indegree[c.Hash] = 1
+		byHash[c.Hash] = c
+	}
+	for _, c := range commits {
+		for _, p := range c.ParentHashes {
+			if indegree[p] > 0 {
+				indegree[p]++
+			}
+		}
+	}
+	var stack []*object.Commit
+	for i := len(commits) - 1; i >= 0; i-- {
+		if indegree[commits[i].Hash] == 1 {
+			stack = append(stack, commits[i])
+		}
+	}
+	out := make([]*object.Commit, 0, len(commits))
+	for len(stack) > 0 {
+		c := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		for _, p := range c.ParentHashes {
+			if indegree[p] == 0 {
+				continue
+			}
+			indegree[p]--
+			if indegree[p] == 1 {
+				stack = append(stack, byHash[p])
+			}
+		}
+		indegree[c.Hash] = 0
+		out = append(out, c)
+	}
+	return out
+}
+
+type queued struct {
+	c   *object.Commit
+	seq int
+}
+
+type commitQueue []queued
+
+func (q commitQueue) Len() int { return len(q) }
+func (q commitQueue) Less(i, j int) bool {
+	ti, tj := q[i].c.Committer.When.Unix(), q[j].c.Committer.When.Unix()
+	if ti != tj {
+		return ti > tj
+	}
+	return q[i].seq < q[j].seq
+}
+func (q commitQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
+func (q *commitQueue) Push(x any)   { *q = append(*q, x.(queued)) }
+func (q *commitQueue) Pop() any {
+	old := *q
+	x := old[len(old)-1]
+	*q = old[:len(old)-1]
+	return x
+}
+
+// ResolveRange splits git-style log arguments ("a", "^a", "a..b") into the
+// commits to start from and the commits to hide. No argument means HEAD.
+func (r *Repository) ResolveRange(ctx context.Context, args []string) (include, exclude []plumbing.Hash, err error) {
+	add := func(list *[]plumbing.Hash, rev string) error {
+		if rev == "" {
+			rev = "HEAD"
+		}
+		h, err := r.ResolveCommit(ctx, rev)
+		if err != nil {
+			return err
+		}
+		*list = append(*list, h)
+		return nil
+	}
+	for _, a := range args {
+		switch {
+		case strings.HasPrefix(a, "^"):
+			err = add(&exclude, a[1:])
+		case strings.Contains(a, "..") && !strings.Contains(a, "..."):
+			from, to, _ := strings.Cut(a, "..")
+			if err = add(&exclude, from); err == nil {
+				err = add(&include, to)
+			}
+		default:
+			err = add(&include, a)
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	if len(args) == 0 {
+		h, herr := r.Head()
+		if herr != nil {
+			return nil, nil, herr
+		}
+		if h.IsZero() {
+			b, _ := r.HeadBranch()
+			return nil, nil, fmt.Errorf("your current branch '%s' does not have any commits yet: %w", shortRefName(b), ErrUnknownRevision)
+		}
+		include = append(include, h)
+	}
+	return include, exclude, nil
+}

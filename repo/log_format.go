@@ -1,0 +1,242 @@
+package repo
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
+)
+
+// GitDateLayout is git's default date format; each date is shown in the
+// time zone recorded with it.
+const GitDateLayout = "Mon Jan 2 15:04:05 2006 -0700"
+
+// FormatGitDate prints t as git log does by default.
+func FormatGitDate(t time.Time) string { return t.Format(GitDateLayout) }
+
+// Decorations maps commit ids to the ref names pointing at them, already in
+// display form ("HEAD -> main", "tag: v1").
+type Decorations map[plumbing.Hash][]string
+
+// CommitFormat controls WriteCommitHeader.
+type CommitFormat struct {
+	Abbrev      *Abbreviator
+	Decorations Decorations
+	// Color, when set, wraps the "commit <id>" line in yellow as git does.
+	Color bool
+}
+
+// WriteCommitMedium writes a commit in git's "medium" format: commit line,
+// Merge: line for merges, Author, Date, a blank line and the message
+// indented by four spaces. No blank line follows.
+func WriteCommitMedium(w io.Writer, c *object.Commit, f CommitFormat) error {
+	var b strings.Builder
+	if f.Color {
+		b.WriteString("\x1b[33m")
+	}
+	b.WriteString("commit " + c.Hash.String())
+	if d := f.Decorations[c.Hash]; len(d) > 0 {
+		b.WriteString(decorate(d, f.Color))
+	}
+	if f.Color {
+		b.WriteString("\x1b[m")
+	}
+	b.WriteByte('\n')
+	if len(c.ParentHashes) > 1 {
+		b.WriteString("Merge:")
+		for _, p := range c.ParentHashes {
+			b.WriteString(" " + f.Abbrev.ShortID(p))
+		}
+		b.WriteByte('\n')
+	}
+	fmt.Fprintf(&b, "Author: %s <%s>\n", c.Author.Name, c.Author.Email)
+	fmt.Fprintf(&b, "Date:   %s\n", FormatGitDate(c.Author.When))
+	b.WriteByte('\n')
+	b.WriteString(IndentMessage(c.Message, "    "))
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// WriteCommitOneline writes "<abbrev> <subject>\n".
+func WriteCommitOneline(w io.Writer, c *object.Commit, f CommitFormat) error {
+	var b strings.Builder
+	if f.Color {
+		b.WriteString("\x1b[33m")
+	}
+	b.WriteString(f.Abbrev.ShortID(c.Hash))
+	if f.Color {
+		b.WriteString("\x1b[m")
+	}
+	if d := f.Decorations[c.Hash]; len(d) > 0 {
+		b.WriteString(decorate(d, f.Color))
+	}
+	b.WriteString(" " + Subject(c.Message) + "\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func decorate(names []string, color bool) string {
+	if !color {
+		return " (" + strings.Join(names, ", ") + ")"
+	}
+	return "\x1b[33m (" + strings.Join(names, "\x1b[33m, ") + "\x1b[33m)\x1b[m"
+}
+
+// Subject is the first paragraph of a message on one line, as git's
+// --oneline and %s print it.
+func Subject(msg string) string {
+	lines := strings.Split(msg, "\n")
+	i := 0
+	for i < len(lines) && strings.TrimSpace(lines[i]) == "" {
+		i++
+	}
+	var parts []string
+	for ; i < len(lines); i++ {
+		l := strings.TrimRight(lines[i], " \t\r")
+		if strings.TrimSpace(l) == "" {
+			break
+		}
+		parts = append(parts, l)
+	}
+	return strings.Join(parts, " ")
+}
+
+// IndentMessage prints a message as git's medium format does: leading and
+// trailing blank lines dropped, tabs expanded to 8 columns, each line
+// prefixed with indent (whitespace-only lines become the bare indent).
+func IndentMessage(msg, indent string) string {
+	lines := strings.Split(msg, "\n")
+	start, end := 0, len(lines)
+	for start < end && strings.TrimSpace(lines[start]) == "" {
+		start++
+	}
+	for end > start && strings.TrimSpace(lines[end-1]) == "" {
+		end--
+	}
+	var b strings.Builder
+	for _, l := range lines[start:end] {
+		b.WriteString(indent)
+		if strings.TrimSpace(l) != "" {
+			b.WriteString(expandTabs(l))
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+func expandTabs(s string) string {
+	if !strings.Contains(s, "\t") {
+		return s
+	}
+	var b strings.Builder
+	col := 0
+	for _, r := range s {
+		if r == '\t' {
+			n := 8 - col%8
+			b.WriteString(strings.Repeat(" ", n))
+			col += n
+			continue
+		}
+		b.WriteRune(r)
+		// Continuation bytes of a multibyte rune do not take a column;
+		// ranging over runes counts each character once.
+		col++
+	}
+	return b.String()
+}
+
+// CommitJSON is the --json form of a commit.
+type CommitJSON struct {
+	ID        string        `json:"id"`
+	Parents   []string      `json:"parents"`
+	Tree      string        `json:"tree"`
+	Author    SignatureJSON `json:"author"`
+	Committer SignatureJSON `json:"committer"`
+	Message   string        `json:"message"`
+}
+
+// SignatureJSON is a person and a time; Date is RFC 3339 in the recorded
+// time zone.
+type SignatureJSON struct {
+	Name  string `json:"name"`
+	Email string `json:"email"`
+	Date  string `json:"date"`
+}
+
+// NewCommitJSON converts c for --json output.
+func NewCommitJSON(c *object.Commit) CommitJSON {
+	parents := make([]string, 0, len(c.ParentHashes))
+	for _, p := range c.ParentHashes {
+		parents = append(parents, p.String())
+	}
+	sig := func(s object.Signature) SignatureJSON {
+		return SignatureJSON{Name: s.Name, Email: s.Email, Date: s.When.Format(time.RFC3339)}
+	}
+	return CommitJSON{
+		ID: c.Hash.String(), Parents: parents, Tree: c.TreeHash.String(),
+		Author: sig(c.Author), Committer: sig(c.Committer), Message: c.Message,
+	}
+}
+
+// LoadDecorations lists which refs point at which commits, for decorated
+// log output: "HEAD -> main" for the current branch, "tag: v1" for tags.
+func (r *Repository) LoadDecorations() (Decorations, error) {
+	d := Decorations{}
+	head, _ := r.Head()
+	headBranch, _ := r.HeadBranch()
+	iter, err := r.Storer.IterReferences()
+	if err != nil {
+		return nil, err
+	}
+	defer iter.Close()
+	type item struct {
+		h    plumbing.Hash
+		name string
+	}
+	var branches, remotes, tags []item
+	err = iter.ForEach(func(ref *plumbing.Reference) error {
+		if ref.Type() != plumbing.HashReference {
+			return nil
+		}
+		n := ref.Name()
+		switch {
+		case n.IsBranch():
+			if n == headBranch {
+				return nil
+			}
+			branches = append(branches, item{ref.Hash(), n.Short()})
+		case n.IsRemote():
+			remotes = append(remotes, item{ref.Hash(), shortRefName(n)})
+		case n.IsTag():
+			h := ref.Hash()
+			if c, err := r.commitOf(h); err == nil {
+				h = c.Hash
+			}
+			tags = append(tags, item{h, "tag: " + shortRefName(n)})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !head.IsZero() {
+		if headBranch != "" {
+			d[head] = append(d[head], "HEAD -> "+shortRefName(headBranch))
+		} else {
+			d[head] = append(d[head], "HEAD")
+		}
+	}
+	// git lists decorations newest-added first: tags, then remote-tracking
+	// branches, then branches, each in reverse name order.
+	for _, group := range [][]item{tags, remotes, branches} {
+		sort.Slice(group, func(i, j int) bool { return group[i].name > group[j].name })
+		for _, it := range group {
+			d[it.h] = append(d[it.h], it.name)
+		}
+	}
+	return d, nil
+}
