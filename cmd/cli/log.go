@@ -217,5 +217,3 @@ func writeLogEntry(out io.Writer, c *object.Commit, f repo.CommitFormat, graph *
 	_, err = io.WriteString(out, b.String())
 	return err
 }
-
-
