@@ -25,6 +25,8 @@ const (
 	ExitCorrupt        = 13
 	ExitUnsafe         = 14
 	ExitUnmerged       = 15
+	ExitNotMerged      = 16  // branch -d: the branch has commits HEAD does not contain
+	ExitAlreadyExists  = 17  // branch or tag name already taken
 	ExitFailure        = 128 // anything else
 )
 
