@@ -3,7 +3,6 @@ package merge
 import (
 	"context"
 	"fmt"
-	"path"
 	"sort"
 	"strings"
 
@@ -90,6 +89,11 @@ type merger struct {
 	adds     [3][]pathPair
 	relevant [3]map[string]bool
 
+	removedDirs [3]map[string]bool
+	dirRel      [3]map[string]int
+	visited     map[string]visit
+	unclean     bool // a conflict with no index stages (directory rename split, ...)
+
 	final    map[string]*pinfo
 	nonEmpty map[string]bool
 	msgs     map[string][]string
@@ -101,15 +105,17 @@ type merger struct {
 func newMerger(ctx context.Context, st Store, opt Options, depth int) *merger {
 	return &merger{
 		ctx: ctx, st: st, opt: opt, depth: depth,
-		paths:     map[string]*pinfo{},
-		ours:      map[string]ver{},
-		survivors: map[string]bool{},
-		relevant:  [3]map[string]bool{{}, {}, {}},
-		final:     map[string]*pinfo{},
-		nonEmpty:  map[string]bool{},
-		msgs:      map[string][]string{},
-		blobs:     map[plumbing.Hash][]byte{},
-		spans:     map[plumbing.Hash]map[uint32]int{},
+		paths:       map[string]*pinfo{},
+		ours:        map[string]ver{},
+		survivors:   map[string]bool{},
+		relevant:    [3]map[string]bool{{}, {}, {}},
+		removedDirs: [3]map[string]bool{{}, {}, {}},
+		visited:     map[string]visit{},
+		final:       map[string]*pinfo{},
+		nonEmpty:    map[string]bool{},
+		msgs:        map[string][]string{},
+		blobs:       map[plumbing.Hash][]byte{},
+		spans:       map[plumbing.Hash]map[uint32]int{},
 	}
 }
 
@@ -144,14 +150,17 @@ func (m *merger) run(base, ours, theirs plumbing.Hash) (*Result, error) {
 		return nil, err
 	}
 	if !m.opt.NoRenames {
-		var all []renameSide
+		m.dirRelevance()
+		var bySide [3][]renameSide
 		for side := 1; side <= 2; side++ {
 			rs, err := m.detectRenames(side)
 			if err != nil {
 				return nil, err
 			}
-			all = append(all, rs...)
+			bySide[side] = rs
 		}
+		bySide = m.applyDirRenames(bySide)
+		all := append(bySide[1], bySide[2]...)
 		sort.SliceStable(all, func(i, j int) bool { return all[i].src < all[j].src })
 		if err := m.processRenames(all); err != nil {
 			return nil, err
@@ -235,15 +244,17 @@ func (m *merger) collect(dir string, h [3]plumbing.Hash) error {
 	kept := false
 	for _, name := range names {
 		e := byName[name]
+		p := joinPath(dir, name)
 		if sameEntry(e[0], e[1]) && sameEntry(e[0], e[2]) {
 			kept = true
+			m.visited[p] = visit{clean: true, mask: 7}
 			continue
 		}
 		if e[0] == nil && sameEntry(e[1], e[2]) {
 			kept = true
+			m.visited[p] = visit{mask: 6}
 			continue
 		}
-		p := joinPath(dir, name)
 		var fm, dm uint8
 		var fv [3]ver
 		var dh [3]plumbing.Hash
@@ -261,6 +272,18 @@ func (m *merger) collect(dir string, h [3]plumbing.Hash) error {
 		}
 		if fm != 0 {
 			m.addPath(p, fv, fm, dm)
+		}
+		clean := false
+		if pi := m.paths[p]; pi != nil && fm == 7 && dm == 0 && pi.matchMask != 0 {
+			clean = true
+		}
+		m.visited[p] = visit{clean: clean, mask: fm | dm}
+		if dm&1 != 0 {
+			for s := 1; s <= 2; s++ {
+				if dm&(1<<s) == 0 {
+					m.removedDirs[s][p] = true
+				}
+			}
 		}
 		if dm != 0 {
 			if dm == 6 && dh[1] == dh[2] {
@@ -650,7 +673,7 @@ func (m *merger) finish(ours plumbing.Hash) (*Result, error) {
 			return nil, err
 		}
 	}
-	res := &Result{Tree: tree, Clean: true}
+	res := &Result{Tree: tree, Clean: !m.unclean}
 	var cpaths []string
 	for p, pi := range m.final {
 		if !pi.clean {
@@ -684,16 +707,5 @@ func (m *merger) finish(ours plumbing.Hash) (*Result, error) {
 	for _, p := range mpaths {
 		res.Messages = append(res.Messages, m.msgs[p]...)
 	}
-	// Rename/rename conflicts and the like are reported on paths that
-	// carry no stage of their own; they still make the merge unclean.
-	for _, p := range mpaths {
-		for _, s := range m.msgs[p] {
-			if strings.HasPrefix(s, "CONFLICT") {
-				res.Clean = false
-			}
-		}
-	}
 	return res, nil
 }
-
-var _ = path.Base
