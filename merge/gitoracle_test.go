@@ -309,11 +309,19 @@ func TestAgainstGitRandom(t *testing.T) {
 	if out, code := runGit(t, dir, stream.Bytes(), "fast-import", "--quiet"); code != 0 {
 		t.Fatalf("fast-import: %s", out)
 	}
+	compareWithGit(t, dir, cases, func(i int) (string, string) {
+		return fmt.Sprintf("c%d/ours", i), fmt.Sprintf("c%d/theirs", i)
+	})
+}
+
+// compareWithGit merges each pair of branches with git and with
+// MergeCommits and reports how often they agree; any difference fails.
+func compareWithGit(t *testing.T, dir string, cases int, names func(int) (string, string)) {
 	st := filesystem.NewStorage(osfs.New(dir), cache.NewObjectLRUDefault())
 	ctx := context.Background()
 	var verdictOK, treeOK, stagesOK, cleanCases, conflictCases int
 	for i := 0; i < cases; i++ {
-		on, tn := fmt.Sprintf("c%d/ours", i), fmt.Sprintf("c%d/theirs", i)
+		on, tn := names(i)
 		out, code := runGit(t, dir, nil, "merge-tree", "--write-tree", on, tn)
 		if code > 1 {
 			t.Fatalf("case %d: git merge-tree failed: %s", i, out)
@@ -352,4 +360,54 @@ func TestAgainstGitRandom(t *testing.T) {
 	}
 	t.Logf("%d cases (%d clean, %d conflicted in git): verdict agrees %d, merged tree id agrees %d, index stages agree %d",
 		cases, cleanCases, conflictCases, verdictOK, treeOK, stagesOK)
+}
+
+// TestAgainstGitCrissCross builds criss-cross histories (two merge bases),
+// so both git and easel merge the bases into a virtual one first.
+func TestAgainstGitCrissCross(t *testing.T) {
+	needGit(t)
+	cases := 100
+	if testing.Short() {
+		cases = 30
+	}
+	if n, err := strconv.Atoi(os.Getenv("EASEL_MERGE_CASES")); err == nil && n > 0 {
+		cases = n
+	}
+	seed := uint64(7)
+	if n, err := strconv.ParseUint(os.Getenv("EASEL_MERGE_SEED"), 10, 64); err == nil {
+		seed = n
+	}
+	dir := t.TempDir()
+	if keep := os.Getenv("EASEL_MERGE_KEEP"); keep != "" {
+		dir = keep // inspect the repository afterwards
+		os.RemoveAll(dir)
+		os.MkdirAll(dir, 0o755)
+	}
+	runGit(t, dir, nil, "init", "-q", "--bare", ".")
+	var stream bytes.Buffer
+	g := &gen{r: rand.New(rand.NewPCG(seed, 3))}
+	for i := 0; i < cases; i++ {
+		base := g.base()
+		a1 := g.mutate(base, nil)
+		b1 := g.mutate(base, nil)
+		a2 := g.mutate(a1, nil)
+		b2 := g.mutate(b1, nil)
+		ours := g.mutate(a2, nil)
+		theirs := g.mutate(b2, nil)
+		m := i * 10
+		ref := func(s string) string { return fmt.Sprintf("refs/heads/x%d/%s", i, s) }
+		writeCommit(&stream, ref("base"), m+1, nil, base, 1700000000)
+		writeCommit(&stream, ref("a1"), m+2, []int{m + 1}, a1, 1700000100)
+		writeCommit(&stream, ref("b1"), m+3, []int{m + 1}, b1, 1700000200)
+		writeCommit(&stream, ref("a2"), m+4, []int{m + 2, m + 3}, a2, 1700000300)
+		writeCommit(&stream, ref("b2"), m+5, []int{m + 3, m + 2}, b2, 1700000400)
+		writeCommit(&stream, ref("ours"), m+6, []int{m + 4}, ours, 1700000500)
+		writeCommit(&stream, ref("theirs"), m+7, []int{m + 5}, theirs, 1700000600)
+	}
+	if out, code := runGit(t, dir, stream.Bytes(), "fast-import", "--quiet"); code != 0 {
+		t.Fatalf("fast-import: %s", out)
+	}
+	compareWithGit(t, dir, cases, func(i int) (string, string) {
+		return fmt.Sprintf("x%d/ours", i), fmt.Sprintf("x%d/theirs", i)
+	})
 }

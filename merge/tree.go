@@ -124,36 +124,38 @@ func applyDir(ctx context.Context, st Store, tree plumbing.Hash, changes []chang
 		g := groups[name]
 		var cur *object.TreeEntry
 		if i, ok := byName[name]; ok && !removed[i] {
-			cur = &out[i]
+			e := out[i]
+			cur = &e
 		}
-		if g.file != nil {
-			if g.file.v.Mode == 0 {
-				if cur != nil && cur.Mode != filemode.Dir {
-					set(name, nil)
-					cur = nil
-				}
-			} else {
-				set(name, &object.TreeEntry{Name: name, Mode: g.file.v.Mode, Hash: g.file.v.Hash})
-				cur = &out[byName[name]]
-			}
+		var dir plumbing.Hash // the directory at name after the nested changes
+		if cur != nil && cur.Mode == filemode.Dir {
+			dir = cur.Hash
 		}
 		if len(g.nested) > 0 {
 			var sub plumbing.Hash
 			if cur != nil && cur.Mode == filemode.Dir {
 				sub = cur.Hash
-			} else if cur != nil {
-				return plumbing.ZeroHash, fmt.Errorf("merge: %s is both a file and a directory in the result", name)
 			}
 			nh, err := applyDir(ctx, st, sub, g.nested)
 			if err != nil {
 				return plumbing.ZeroHash, err
 			}
-			if nh.IsZero() {
-				if cur != nil {
-					set(name, nil)
-				}
-			} else {
-				set(name, &object.TreeEntry{Name: name, Mode: filemode.Dir, Hash: nh})
+			dir = nh
+		}
+		switch {
+		case g.file != nil && g.file.v.Mode != 0:
+			if !dir.IsZero() {
+				return plumbing.ZeroHash, fmt.Errorf("merge: %s is both a file and a directory in the result", g.file.path)
+			}
+			set(name, &object.TreeEntry{Name: name, Mode: g.file.v.Mode, Hash: g.file.v.Hash})
+		case !dir.IsZero():
+			set(name, &object.TreeEntry{Name: name, Mode: filemode.Dir, Hash: dir})
+		case g.file != nil || len(g.nested) > 0:
+			// File removed, or directory emptied.
+			if cur != nil && (g.file != nil || cur.Mode == filemode.Dir) {
+				set(name, nil)
+			} else if cur != nil {
+				return plumbing.ZeroHash, fmt.Errorf("merge: %s is both a file and a directory in the result", name)
 			}
 		}
 	}

@@ -150,7 +150,11 @@ func (m *merger) run(base, ours, theirs plumbing.Hash) (*Result, error) {
 		return nil, err
 	}
 	if !m.opt.NoRenames {
-		m.dirRelevance()
+		// git does not look for directory renames while building a
+		// virtual merge base.
+		if m.depth == 0 {
+			m.dirRelevance()
+		}
 		var bySide [3][]renameSide
 		for side := 1; side <= 2; side++ {
 			rs, err := m.detectRenames(side)
@@ -159,7 +163,9 @@ func (m *merger) run(base, ours, theirs plumbing.Hash) (*Result, error) {
 			}
 			bySide[side] = rs
 		}
-		bySide = m.applyDirRenames(bySide)
+		if m.depth == 0 {
+			bySide = m.applyDirRenames(bySide)
+		}
 		all := append(bySide[1], bySide[2]...)
 		sort.SliceStable(all, func(i, j int) bool { return all[i].src < all[j].src })
 		if err := m.processRenames(all); err != nil {
