@@ -284,6 +284,11 @@ func TestAgainstGitRandom(t *testing.T) {
 		seed = n
 	}
 	dir := t.TempDir()
+	if keep := os.Getenv("EASEL_MERGE_KEEP"); keep != "" {
+		dir = keep // inspect the repository afterwards
+		os.RemoveAll(dir)
+		os.MkdirAll(dir, 0o755)
+	}
 	runGit(t, dir, nil, "init", "-q", "--bare", ".")
 	var stream bytes.Buffer
 	g := &gen{r: rand.New(rand.NewPCG(seed, 2))}

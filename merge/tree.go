@@ -144,9 +144,9 @@ func applyDir(ctx context.Context, st Store, tree plumbing.Hash, changes []chang
 		}
 		switch {
 		case g.file != nil && g.file.v.Mode != 0:
-			if !dir.IsZero() {
-				return plumbing.ZeroHash, fmt.Errorf("merge: %s is both a file and a directory in the result", g.file.path)
-			}
+			// A file and a directory both placed at name can only come
+			// from paths moved by renames onto each other; the file wins,
+			// as in git, and the moved paths stay conflicted in the index.
 			set(name, &object.TreeEntry{Name: name, Mode: g.file.v.Mode, Hash: g.file.v.Hash})
 		case !dir.IsZero():
 			set(name, &object.TreeEntry{Name: name, Mode: filemode.Dir, Hash: dir})
