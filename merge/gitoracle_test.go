@@ -65,6 +65,7 @@ func runGit(t testing.TB, dir string, stdin []byte, args ...string) (string, int
 type genFile struct {
 	content string
 	exec    bool
+	link    bool // a symlink; content is its target
 }
 
 type snapshot map[string]genFile
@@ -163,7 +164,11 @@ func (g *gen) mutate(base snapshot, shared func(snapshot)) snapshot {
 		case op < 4 && len(ps) > 0: // modify
 			p := ps[g.r.IntN(len(ps))]
 			f := s[p]
-			f.content = g.edit(f.content)
+			if f.link {
+				f.content = "target-" + strconv.Itoa(g.r.IntN(3))
+			} else {
+				f.content = g.edit(f.content)
+			}
 			s[p] = f
 		case op < 5 && len(ps) > 0: // delete
 			delete(s, ps[g.r.IntN(len(ps))])
@@ -179,25 +184,35 @@ func (g *gen) mutate(base snapshot, shared func(snapshot)) snapshot {
 			}
 			f := s[p]
 			delete(s, p)
-			if g.r.IntN(2) == 0 {
+			if g.r.IntN(2) == 0 && !f.link {
 				f.content = g.edit(f.content)
 			}
 			s[np] = f
 		case op < 8 && len(ps) > 0: // mode
 			p := ps[g.r.IntN(len(ps))]
 			f := s[p]
+			if f.link {
+				continue
+			}
 			f.exec = !f.exec
 			s[p] = f
 		case op < 9 && len(ps) > 0 && g.r.IntN(3) == 0: // file becomes directory
 			p := ps[g.r.IntN(len(ps))]
 			delete(s, p)
 			s[p+"/sub"] = genFile{content: g.content(3)}
-		default: // add
+		default: // add: mostly text, sometimes binary or a symlink
 			np := g.path()
 			if _, ok := s[np]; ok || s.clashes(np) {
 				continue
 			}
-			s[np] = genFile{content: g.content(2 + g.r.IntN(8))}
+			switch g.r.IntN(12) {
+			case 0:
+				s[np] = genFile{content: "bin\x00" + g.content(2)}
+			case 1:
+				s[np] = genFile{content: "target-" + strconv.Itoa(g.r.IntN(3)), link: true}
+			default:
+				s[np] = genFile{content: g.content(2 + g.r.IntN(8))}
+			}
 		}
 	}
 	return s
@@ -232,6 +247,9 @@ func writeCommit(w *bytes.Buffer, ref string, mark int, from []int, snap snapsho
 		mode := "100644"
 		if f.exec {
 			mode = "100755"
+		}
+		if f.link {
+			mode = "120000"
 		}
 		fmt.Fprintf(w, "M %s inline %s\ndata %d\n%s\n", mode, p, len(f.content), f.content)
 	}
@@ -324,10 +342,17 @@ func TestAgainstGitRandom(t *testing.T) {
 func compareWithGit(t *testing.T, dir string, cases int, names func(int) (string, string)) {
 	st := filesystem.NewStorage(osfs.New(dir), cache.NewObjectLRUDefault())
 	ctx := context.Background()
-	var verdictOK, treeOK, stagesOK, cleanCases, conflictCases int
+	var verdictOK, treeOK, stagesOK, cleanCases, conflictCases, gitCrashed int
 	for i := 0; i < cases; i++ {
 		on, tn := names(i)
 		out, code := runGit(t, dir, nil, "merge-tree", "--write-tree", on, tn)
+		if code < 0 {
+			// git itself aborts on a few rare rename tangles (an
+			// assertion in merge-ort.c in 2.39); there is no verdict to
+			// compare with.
+			gitCrashed++
+			continue
+		}
 		if code > 1 {
 			t.Fatalf("case %d: git merge-tree failed: %s", i, out)
 		}
@@ -363,8 +388,8 @@ func compareWithGit(t *testing.T, dir string, cases int, names func(int) (string
 				strings.Join(easelStages(res), "\n"), strings.Join(res.Messages, "\n"))
 		}
 	}
-	t.Logf("%d cases (%d clean, %d conflicted in git): verdict agrees %d, merged tree id agrees %d, index stages agree %d",
-		cases, cleanCases, conflictCases, verdictOK, treeOK, stagesOK)
+	t.Logf("%d cases (%d clean, %d conflicted in git, %d where git aborted): verdict agrees %d, merged tree id agrees %d, index stages agree %d",
+		cases, cleanCases, conflictCases, gitCrashed, verdictOK, treeOK, stagesOK)
 }
 
 // TestAgainstGitCrissCross builds criss-cross histories (two merge bases),

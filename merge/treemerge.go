@@ -221,9 +221,9 @@ func (m *merger) markSurvivor(dir string) {
 }
 
 // collect walks the three trees together. Subtrees with the same id on
-// every side (and directories both sides changed identically where the
-// base has none) are skipped without being read, so the cost follows the
-// size of the changes, not of the trees.
+// every side are skipped without being read, so the cost follows the size
+// of the changes, not of the trees. (Paths both sides added identically
+// are still visited: they can be rename targets, as in git.)
 func (m *merger) collect(dir string, h [3]plumbing.Hash) error {
 	if err := m.ctx.Err(); err != nil {
 		return err
@@ -254,11 +254,6 @@ func (m *merger) collect(dir string, h [3]plumbing.Hash) error {
 		if sameEntry(e[0], e[1]) && sameEntry(e[0], e[2]) {
 			kept = true
 			m.visited[p] = visit{clean: true, mask: 7}
-			continue
-		}
-		if e[0] == nil && sameEntry(e[1], e[2]) {
-			kept = true
-			m.visited[p] = visit{mask: 6}
 			continue
 		}
 		var fm, dm uint8
@@ -292,12 +287,6 @@ func (m *merger) collect(dir string, h [3]plumbing.Hash) error {
 			}
 		}
 		if dm != 0 {
-			if dm == 6 && dh[1] == dh[2] {
-				// Same new directory on both sides: nothing in it can be
-				// a rename source, and it merges to itself.
-				m.markSurvivor(p)
-				continue
-			}
 			if err := m.collect(p, dh); err != nil {
 				return err
 			}
