@@ -1,0 +1,316 @@
+//go:build easel_linediff
+
+package cli
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"easel.dev/easel/merge/linediff"
+	"easel.dev/easel/repo"
+	"easel.dev/easel/repo/patch"
+)
+
+func init() { register(newDiffCmd) }
+
+// diffFormat is what diff, show and log print for a set of changes.
+type diffFormat struct {
+	Stat       bool
+	NameOnly   bool
+	NameStatus bool
+	Context    int
+	Histogram  bool
+}
+
+func (f *diffFormat) addFlags(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.BoolVar(&f.Stat, "stat", false, "show a summary of changed lines per file instead of the patch")
+	fl.BoolVar(&f.NameOnly, "name-only", false, "show only the names of changed files")
+	fl.BoolVar(&f.NameStatus, "name-status", false, "show names and status letters (A, D, M, T) of changed files")
+	fl.IntVarP(&f.Context, "unified", "U", 3, "lines of context around each change")
+	fl.BoolVar(&f.Histogram, "histogram", false, "use the histogram diff algorithm instead of Myers")
+}
+
+type diffOptions struct {
+	diffFormat
+	Args     []string
+	Paths    []string
+	Cached   bool
+	ExitCode bool
+	Quiet    bool
+}
+
+func newDiffCmd(env *Env) *cobra.Command {
+	var o diffOptions
+	cmd := &cobra.Command{
+		Use:   "diff [--cached] [<revision> [<revision>]] [-- <path>...]",
+		Short: "Show changes between the work tree, the index and commits",
+		Long: `Show changes as a unified diff, in git's format:
+  easel diff                 work tree against the index (changes not yet added)
+  easel diff --cached        index against HEAD (what the next commit records)
+  easel diff <rev>           work tree against a commit
+  easel diff <rev> <rev>     between two commits (also <rev>..<rev>)
+Paths after "--" limit the diff. --exit-code makes the exit status 1 when
+there are differences; --quiet does that and prints nothing.`,
+		Example: `  easel diff
+  easel diff --staged
+  easel diff HEAD~1
+  easel diff main feature -- src/
+  easel diff --stat v1.0 v1.1
+  easel diff --name-status HEAD~3..HEAD
+  easel diff -U1 -- README.md
+  easel diff --quiet || echo "there are changes"`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if dash := cmd.ArgsLenAtDash(); dash >= 0 {
+				o.Args, o.Paths = args[:dash], args[dash:]
+			} else {
+				o.Args = args
+			}
+			return runDiff(cmd.Context(), env, o)
+		},
+	}
+	o.addFlags(cmd)
+	cmd.Flags().BoolVar(&o.Cached, "cached", false, "compare the index with HEAD (or the given commit)")
+	cmd.Flags().BoolVar(&o.Cached, "staged", false, "same as --cached")
+	cmd.Flags().BoolVar(&o.ExitCode, "exit-code", false, "exit with status 1 if there are differences")
+	cmd.Flags().BoolVar(&o.Quiet, "quiet", false, "print nothing; exit with status 1 if there are differences")
+	return cmd
+}
+
+// repoPaths turns command-line paths (relative to the current directory)
+// into slash-separated paths relative to the top of the work tree.
+func repoPaths(env *Env, r *repo.Repository, args []string) (repo.Pathspec, error) {
+	var out repo.Pathspec
+	for _, a := range args {
+		if r.WorkDir == "" {
+			out = append(out, strings.Trim(filepath.ToSlash(a), "/"))
+			continue
+		}
+		abs := a
+		if !filepath.IsAbs(abs) {
+			abs = filepath.Join(env.Dir, a)
+		}
+		rel, err := filepath.Rel(evalDir(r.WorkDir), evalDir(abs))
+		if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			return nil, fmt.Errorf("%s: is outside repository at '%s': %w", a, r.WorkDir, repo.ErrPathspecNoMatch)
+		}
+		out = append(out, filepath.ToSlash(rel))
+	}
+	return out, nil
+}
+
+// evalDir resolves symlinks in the longest existing prefix of p, so that
+// /tmp and /private/tmp style aliases compare equal.
+func evalDir(p string) string {
+	rest := ""
+	for cur := filepath.Clean(p); ; {
+		if real, err := filepath.EvalSymlinks(cur); err == nil {
+			return filepath.Join(real, rest)
+		}
+		parent := filepath.Dir(cur)
+		if parent == cur {
+			return filepath.Clean(p)
+		}
+		rest = filepath.Join(filepath.Base(cur), rest)
+		cur = parent
+	}
+}
+
+func runDiff(ctx context.Context, env *Env, o diffOptions) error {
+	r, err := env.OpenRepo(ctx)
+	if err != nil {
+		return err
+	}
+	// Without "--", arguments that are not revisions are paths, as in git
+	// (from the first one that does not resolve).
+	var revs []string
+	for i, a := range o.Args {
+		if from, to, ok := strings.Cut(a, ".."); ok && !strings.Contains(a, "...") && len(revs) == 0 {
+			if from == "" {
+				from = "HEAD"
+			}
+			if to == "" {
+				to = "HEAD"
+			}
+			revs = append(revs, from, to)
+			continue
+		}
+		if _, err := r.ResolveRevision(ctx, a); err != nil {
+			if _, serr := os.Lstat(filepath.Join(env.Dir, a)); serr == nil {
+				o.Paths = append(append([]string(nil), o.Args[i:]...), o.Paths...)
+				break
+			}
+			return err
+		}
+		revs = append(revs, a)
+	}
+	if len(revs) > 2 {
+		return &UsageError{Msg: "diff takes at most two revisions"}
+	}
+	ps, err := repoPaths(env, r, o.Paths)
+	if err != nil {
+		return err
+	}
+	var patches []patch.FilePatch
+	toWorktree := false
+	switch {
+	case len(revs) == 2:
+		if o.Cached {
+			return &UsageError{Msg: "--cached takes at most one revision"}
+		}
+		a, err := resolveTree(ctx, r, revs[0])
+		if err != nil {
+			return err
+		}
+		b, err := resolveTree(ctx, r, revs[1])
+		if err != nil {
+			return err
+		}
+		patches, err = r.DiffTrees(ctx, a, b, ps)
+		if err != nil {
+			return err
+		}
+	case o.Cached:
+		rev := "HEAD"
+		if len(revs) == 1 {
+			rev = revs[0]
+		}
+		var tree plumbing.Hash
+		if head, herr := r.Head(); rev != "HEAD" || (herr == nil && !head.IsZero()) {
+			if tree, err = resolveTree(ctx, r, rev); err != nil {
+				return err
+			}
+		}
+		var unmerged []string
+		patches, unmerged, err = r.DiffIndex(ctx, tree, ps)
+		if err != nil {
+			return err
+		}
+		printUnmerged(env, unmerged, o)
+	default:
+		toWorktree = true
+		fromIndex := len(revs) == 0
+		var tree plumbing.Hash
+		if !fromIndex {
+			if tree, err = resolveTree(ctx, r, revs[0]); err != nil {
+				return err
+			}
+		}
+		var unmerged []string
+		patches, unmerged, err = r.DiffWorktree(ctx, fromIndex, tree, ps)
+		if err != nil {
+			return err
+		}
+		printUnmerged(env, unmerged, o)
+	}
+	if !o.Quiet {
+		out := bufio.NewWriterSize(env.IO.Out, 64<<10)
+		if err := writePatches(out, env, r, patches, o.diffFormat, toWorktree); err != nil {
+			return err
+		}
+		if err := out.Flush(); err != nil {
+			return err
+		}
+	}
+	if (o.ExitCode || o.Quiet) && len(patches) > 0 {
+		return &ExitError{Code: 1}
+	}
+	return nil
+}
+
+func printUnmerged(env *Env, paths []string, o diffOptions) {
+	if o.Quiet || o.NameOnly || o.NameStatus || o.Stat {
+		return
+	}
+	for _, p := range paths {
+		fmt.Fprintf(env.IO.Out, "* Unmerged path %s\n", patch.QuotePath(p))
+	}
+}
+
+func resolveTree(ctx context.Context, r *repo.Repository, rev string) (plumbing.Hash, error) {
+	h, err := r.ResolveRevision(ctx, rev)
+	if err != nil {
+		return h, err
+	}
+	t, err := r.TreeOf(h)
+	if err != nil {
+		return t, fmt.Errorf("%s: %v: %w", rev, err, repo.ErrUnknownRevision)
+	}
+	return t, nil
+}
+
+// statWidth is the width git fits --stat into: the terminal's, $COLUMNS,
+// or 80.
+func statWidth(env *Env) int {
+	if env.IO.Getenv != nil {
+		if n, err := strconv.Atoi(env.IO.Getenv("COLUMNS")); err == nil && n > 0 {
+			return n
+		}
+	}
+	if env.IO.OutTerminal {
+		if f, ok := env.IO.Out.(*os.File); ok {
+			if w, _, err := term.GetSize(int(f.Fd())); err == nil && w > 0 {
+				return w
+			}
+		}
+	}
+	return 80
+}
+
+// writePatches prints changes in the chosen format, loading contents one
+// file at a time.
+func writePatches(w io.Writer, env *Env, r *repo.Repository, patches []patch.FilePatch, f diffFormat, toWorktree bool) error {
+	alg := linediff.Myers
+	if f.Histogram {
+		alg = linediff.Histogram
+	}
+	switch {
+	case f.NameOnly:
+		for _, p := range patches {
+			if _, err := fmt.Fprintln(w, patch.QuotePath(p.Path())); err != nil {
+				return err
+			}
+		}
+		return nil
+	case f.NameStatus:
+		for _, p := range patches {
+			if _, err := fmt.Fprintf(w, "%c\t%s\n", p.Status(), patch.QuotePath(p.Path())); err != nil {
+				return err
+			}
+		}
+		return nil
+	case f.Stat:
+		entries := make([]patch.StatEntry, 0, len(patches))
+		for i := range patches {
+			p := patches[i]
+			if err := r.LoadPatchData(&p, toWorktree); err != nil {
+				return err
+			}
+			add, del, bin := patch.Counts(p, alg)
+			entries = append(entries, patch.StatEntry{Name: patch.QuotePath(p.Path()), Added: add, Deleted: del, Binary: bin})
+		}
+		return patch.WriteStat(w, entries, statWidth(env), env.IO.Color)
+	}
+	ab := r.NewAbbreviator()
+	o := patch.Options{Context: f.Context, Color: env.IO.Color, Abbrev: ab.ShortID, Algorithm: alg}
+	for i := range patches {
+		p := patches[i]
+		if err := r.LoadPatchData(&p, toWorktree); err != nil {
+			return err
+		}
+		if err := patch.WriteUnified(w, p, o); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,173 @@
+//go:build easel_linediff
+
+package cli
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/spf13/cobra"
+
+	"easel.dev/easel/repo"
+)
+
+func init() { register(newShowCmd) }
+
+type showOptions struct {
+	diffFormat
+	Revs []string
+}
+
+func newShowCmd(env *Env) *cobra.Command {
+	var o showOptions
+	cmd := &cobra.Command{
+		Use:   "show [<object>...]",
+		Short: "Show a commit with its changes, or a tag, tree or file",
+		Long: `Show objects as git show does: a commit's header and message followed by its
+changes against its first parent; an annotated tag's header and message and
+then what it points at; a tree's entries; a file's contents. The default
+object is HEAD.`,
+		Example: `  easel show
+  easel show HEAD~2
+  easel show --stat v1.0
+  easel show --name-only main
+  easel show HEAD:README.md
+  easel show HEAD^{tree}`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Revs = args
+			if len(o.Revs) == 0 {
+				o.Revs = []string{"HEAD"}
+			}
+			return runShow(cmd.Context(), env, o)
+		},
+	}
+	o.addFlags(cmd)
+	return cmd
+}
+
+func runShow(ctx context.Context, env *Env, o showOptions) error {
+	r, err := env.OpenRepo(ctx)
+	if err != nil {
+		return err
+	}
+	out := bufio.NewWriterSize(env.IO.Out, 64<<10)
+	defer out.Flush()
+	ab := r.NewAbbreviator()
+	first := true
+	for _, rev := range o.Revs {
+		h, err := r.ResolveRevision(ctx, rev)
+		if err != nil {
+			return err
+		}
+		if err := showObject(ctx, out, env, r, ab, rev, h, o, &first); err != nil {
+			return err
+		}
+	}
+	return out.Flush()
+}
+
+func showObject(ctx context.Context, w io.Writer, env *Env, r *repo.Repository, ab *repo.Abbreviator, rev string, h plumbing.Hash, o showOptions, first *bool) error {
+	obj, err := r.Storer.EncodedObject(plumbing.AnyObject, h)
+	if err != nil {
+		return fmt.Errorf("%s: %v: %w", rev, err, repo.ErrUnknownRevision)
+	}
+	switch obj.Type() {
+	case plumbing.CommitObject:
+		c, err := object.DecodeCommit(r.Storer, obj)
+		if err != nil {
+			return fmt.Errorf("%s: %v: %w", h, err, repo.ErrCorruptObject)
+		}
+		if !*first {
+			fmt.Fprintln(w)
+		}
+		*first = false
+		return showCommit(ctx, w, env, r, ab, c, o.diffFormat)
+	case plumbing.TagObject:
+		t, err := object.DecodeTag(r.Storer, obj)
+		if err != nil {
+			return fmt.Errorf("%s: %v: %w", h, err, repo.ErrCorruptObject)
+		}
+		*first = false
+		var b strings.Builder
+		b.WriteString(colorIf(env, "\x1b[33m", "tag "+t.Name) + "\n")
+		if t.Tagger.Name != "" || t.Tagger.Email != "" {
+			fmt.Fprintf(&b, "Tagger: %s <%s>\n", t.Tagger.Name, t.Tagger.Email)
+			fmt.Fprintf(&b, "Date:   %s\n", repo.FormatGitDate(t.Tagger.When))
+		}
+		b.WriteString("\n" + t.Message)
+		if !strings.HasSuffix(t.Message, "\n") && t.Message != "" {
+			b.WriteString("\n")
+		}
+		if _, err := io.WriteString(w, b.String()); err != nil {
+			return err
+		}
+		fmt.Fprintln(w)
+		*first = true
+		return showObject(ctx, w, env, r, ab, rev, t.Target, o, first)
+	case plumbing.TreeObject:
+		t, err := object.DecodeTree(r.Storer, obj)
+		if err != nil {
+			return fmt.Errorf("%s: %v: %w", h, err, repo.ErrCorruptObject)
+		}
+		if !*first {
+			fmt.Fprintln(w)
+		}
+		*first = false
+		var b strings.Builder
+		b.WriteString(colorIf(env, "\x1b[33m", "tree "+rev) + "\n\n")
+		for _, e := range t.Entries {
+			b.WriteString(e.Name)
+			if e.Mode == filemode.Dir {
+				b.WriteByte('/')
+			}
+			b.WriteByte('\n')
+		}
+		_, err = io.WriteString(w, b.String())
+		return err
+	default:
+		*first = false
+		data, err := r.ReadBlob(h)
+		if err != nil {
+			return err
+		}
+		_, err = w.Write(data)
+		return err
+	}
+}
+
+// showCommit prints the header, then the changes against the first parent.
+// For a merge git prints a combined diff of what the merge changed beyond
+// its parents; easel shows only the header for merges.
+func showCommit(ctx context.Context, w io.Writer, env *Env, r *repo.Repository, ab *repo.Abbreviator, c *object.Commit, f diffFormat) error {
+	if err := repo.WriteCommitMedium(w, c, repo.CommitFormat{Abbrev: ab, Color: env.IO.Color}); err != nil {
+		return err
+	}
+	if len(c.ParentHashes) > 1 {
+		return nil
+	}
+	var parentTree plumbing.Hash
+	if len(c.ParentHashes) == 1 {
+		pt, err := r.TreeOf(c.ParentHashes[0])
+		if err != nil {
+			return err
+		}
+		parentTree = pt
+	}
+	patches, err := r.DiffTrees(ctx, parentTree, c.TreeHash, nil)
+	if err != nil {
+		return err
+	}
+	if len(patches) == 0 {
+		return nil
+	}
+	if _, err := io.WriteString(w, "\n"); err != nil {
+		return err
+	}
+	return writePatches(w, env, r, patches, f, false)
+}

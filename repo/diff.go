@@ -1,0 +1,414 @@
+//go:build easel_linediff
+
+package repo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/format/index"
+	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"easel.dev/easel/repo/patch"
+)
+
+// Changes between two versions of the repository's files come out as
+// patch.FilePatch values with paths, modes and ids but no contents; call
+// LoadPatchData for the ones whose contents are needed. Worktree sides have
+// a zero-length Data and the id the file would get, computed on demand.
+
+// Pathspec limits a diff to paths equal to or under one of its entries
+// (slash-separated, relative to the top of the work tree). Empty: all.
+type Pathspec []string
+
+func (ps Pathspec) match(path string) bool {
+	if len(ps) == 0 {
+		return true
+	}
+	for _, p := range ps {
+		if p == "" || p == "." || path == p || strings.HasPrefix(path, p+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// enter reports whether a directory may hold matching paths.
+func (ps Pathspec) enter(dir string) bool {
+	if len(ps) == 0 {
+		return true
+	}
+	for _, p := range ps {
+		if p == "" || p == "." || dir == p || strings.HasPrefix(dir, p+"/") || strings.HasPrefix(p, dir+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// TreeOf returns the tree of a commit (or the tree itself); zero stays
+// zero, meaning the empty tree.
+func (r *Repository) TreeOf(h plumbing.Hash) (plumbing.Hash, error) {
+	if h.IsZero() {
+		return h, nil
+	}
+	return r.peel(h, "tree")
+}
+
+// DiffTrees lists the files that differ between trees a and b (zero: the
+// empty tree). Subtrees with equal ids are skipped without being read.
+func (r *Repository) DiffTrees(ctx context.Context, a, b plumbing.Hash, ps Pathspec) ([]patch.FilePatch, error) {
+	var out []patch.FilePatch
+	if err := r.diffTrees(ctx, "", a, b, ps, &out); err != nil {
+		return nil, err
+	}
+	sortPatches(out)
+	return out, nil
+}
+
+func (r *Repository) readTree(h plumbing.Hash) (map[string]object.TreeEntry, error) {
+	m := map[string]object.TreeEntry{}
+	if h.IsZero() {
+		return m, nil
+	}
+	t, err := object.GetTree(r.Storer, h)
+	if err != nil {
+		return nil, fmt.Errorf("tree %s: %v: %w", h, err, ErrCorruptObject)
+	}
+	for _, e := range t.Entries {
+		m[e.Name] = e
+	}
+	return m, nil
+}
+
+func (r *Repository) diffTrees(ctx context.Context, prefix string, a, b plumbing.Hash, ps Pathspec, out *[]patch.FilePatch) error {
+	if a == b {
+		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	ea, err := r.readTree(a)
+	if err != nil {
+		return err
+	}
+	eb, err := r.readTree(b)
+	if err != nil {
+		return err
+	}
+	names := make([]string, 0, len(ea)+len(eb))
+	for n := range ea {
+		names = append(names, n)
+	}
+	for n := range eb {
+		if _, ok := ea[n]; !ok {
+			names = append(names, n)
+		}
+	}
+	for _, n := range names {
+		path := prefix + n
+		x, inA := ea[n]
+		y, inB := eb[n]
+		if inA && inB && x.Hash == y.Hash && x.Mode == y.Mode {
+			continue
+		}
+		aDir := inA && x.Mode == filemode.Dir
+		bDir := inB && y.Mode == filemode.Dir
+		if aDir || bDir {
+			if !ps.enter(path) {
+				continue
+			}
+			var ta, tb plumbing.Hash
+			if aDir {
+				ta = x.Hash
+			}
+			if bDir {
+				tb = y.Hash
+			}
+			if err := r.diffTrees(ctx, path+"/", ta, tb, ps, out); err != nil {
+				return err
+			}
+		}
+		if !ps.match(path) {
+			continue
+		}
+		var p patch.FilePatch
+		if inA && !aDir {
+			p.From = patch.Side{Path: path, Mode: x.Mode, Hash: x.Hash}
+		}
+		if inB && !bDir {
+			p.To = patch.Side{Path: path, Mode: y.Mode, Hash: y.Hash}
+		}
+		if p.From.Exists() || p.To.Exists() {
+			*out = append(*out, p)
+		}
+	}
+	return nil
+}
+
+func sortPatches(ps []patch.FilePatch) {
+	sort.SliceStable(ps, func(i, j int) bool { return ps[i].Path() < ps[j].Path() })
+}
+
+// flatTree lists every file under tree h by path.
+func (r *Repository) flatTree(ctx context.Context, h plumbing.Hash, ps Pathspec) (map[string]patch.Side, error) {
+	out := map[string]patch.Side{}
+	var walk func(prefix string, h plumbing.Hash) error
+	walk = func(prefix string, h plumbing.Hash) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		entries, err := r.readTree(h)
+		if err != nil {
+			return err
+		}
+		for n, e := range entries {
+			path := prefix + n
+			if e.Mode == filemode.Dir {
+				if ps.enter(path) {
+					if err := walk(path+"/", e.Hash); err != nil {
+						return err
+					}
+				}
+				continue
+			}
+			if ps.match(path) {
+				out[path] = patch.Side{Path: path, Mode: e.Mode, Hash: e.Hash}
+			}
+		}
+		return nil
+	}
+	if h.IsZero() {
+		return out, nil
+	}
+	return out, walk("", h)
+}
+
+// readIndexForDiff reads the index; a repository without one has an
+// empty index.
+func (r *Repository) readIndexForDiff() (*index.Index, error) {
+	idx, err := r.Storer.Index()
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return &index.Index{Version: 2}, nil
+		}
+		return nil, err
+	}
+	return idx, nil
+}
+
+// DiffIndex lists the differences from tree (zero: empty) to the index:
+// what "diff --cached" shows. Unmerged paths are listed in unmerged.
+func (r *Repository) DiffIndex(ctx context.Context, tree plumbing.Hash, ps Pathspec) (out []patch.FilePatch, unmerged []string, err error) {
+	flat, err := r.flatTree(ctx, tree, ps)
+	if err != nil {
+		return nil, nil, err
+	}
+	idx, err := r.readIndexForDiff()
+	if err != nil {
+		return nil, nil, err
+	}
+	seen := map[string]bool{}
+	for _, e := range idx.Entries {
+		if !ps.match(e.Name) || seen[e.Name] {
+			continue
+		}
+		seen[e.Name] = true
+		if e.Stage != 0 {
+			unmerged = append(unmerged, e.Name)
+			continue
+		}
+		from, ok := flat[e.Name]
+		if e.IntentToAdd {
+			continue
+		}
+		to := patch.Side{Path: e.Name, Mode: e.Mode, Hash: e.Hash}
+		if ok && from.Hash == to.Hash && from.Mode == to.Mode {
+			continue
+		}
+		out = append(out, patch.FilePatch{From: from, To: to})
+	}
+	for path, s := range flat {
+		if !seen[path] {
+			out = append(out, patch.FilePatch{From: s})
+		}
+	}
+	sortPatches(out)
+	return out, unmerged, nil
+}
+
+// DiffWorktree lists differences to the work tree from the index (base
+// zero and fromIndex true: "diff") or from a tree ("diff <rev>"). Only
+// tracked files are considered, as git does: files in the index or, for a
+// tree base, in the tree.
+func (r *Repository) DiffWorktree(ctx context.Context, fromIndex bool, tree plumbing.Hash, ps Pathspec) (out []patch.FilePatch, unmerged []string, err error) {
+	if r.IsBare() {
+		return nil, nil, ErrBareRepository
+	}
+	idx, err := r.readIndexForDiff()
+	if err != nil {
+		return nil, nil, err
+	}
+	var flat map[string]patch.Side
+	if !fromIndex {
+		if flat, err = r.flatTree(ctx, tree, ps); err != nil {
+			return nil, nil, err
+		}
+	}
+	indexTime := time.Time{}
+	if fi, err := os.Stat(filepath.Join(r.GitDir, "index")); err == nil {
+		indexTime = fi.ModTime()
+	}
+	seen := map[string]bool{}
+	for _, e := range idx.Entries {
+		if err := ctx.Err(); err != nil {
+			return nil, nil, err
+		}
+		if !ps.match(e.Name) || seen[e.Name] {
+			continue
+		}
+		seen[e.Name] = true
+		if e.Stage != 0 {
+			unmerged = append(unmerged, e.Name)
+			continue
+		}
+		var from patch.Side
+		if fromIndex {
+			if !e.IntentToAdd {
+				from = patch.Side{Path: e.Name, Mode: e.Mode, Hash: e.Hash}
+			}
+		} else {
+			from = flat[e.Name]
+		}
+		if e.Mode == filemode.Submodule {
+			// Submodule contents are another repository's business.
+			continue
+		}
+		to, err := r.worktreeSide(e, indexTime)
+		if err != nil {
+			return nil, nil, err
+		}
+		if from.Exists() == to.Exists() && (!from.Exists() || from.Hash == to.Hash && from.Mode == to.Mode) {
+			continue
+		}
+		out = append(out, patch.FilePatch{From: from, To: to})
+	}
+	for path, s := range flat {
+		if !seen[path] {
+			// In the tree, not in the index: git diff <rev> shows it
+			// deleted even if an untracked file of that name exists.
+			out = append(out, patch.FilePatch{From: s})
+		}
+	}
+	sortPatches(out)
+	return out, unmerged, nil
+}
+
+// worktreeSide describes the work tree file for index entry e, hashing its
+// contents only when size or mtime say it may have changed (or when its
+// mtime is too close to the index's to trust, git's "racy" case).
+func (r *Repository) worktreeSide(e *index.Entry, indexTime time.Time) (patch.Side, error) {
+	full := filepath.Join(r.WorkDir, filepath.FromSlash(e.Name))
+	fi, err := os.Lstat(full)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+			return patch.Side{}, nil
+		}
+		return patch.Side{}, err
+	}
+	var mode filemode.FileMode
+	switch {
+	case fi.Mode()&os.ModeSymlink != 0:
+		mode = filemode.Symlink
+	case fi.Mode().IsRegular():
+		mode = filemode.Regular
+		if fi.Mode()&0o111 != 0 {
+			mode = filemode.Executable
+		}
+	default:
+		// A directory (or something else) where a file was: deleted.
+		return patch.Side{}, nil
+	}
+	s := patch.Side{Path: e.Name, Mode: mode}
+	racy := !indexTime.IsZero() && !fi.ModTime().Before(indexTime)
+	if !e.IntentToAdd && mode == e.Mode && int64(e.Size) == fi.Size()&0xffffffff && fi.ModTime().Equal(e.ModifiedAt) && !racy {
+		s.Hash = e.Hash
+		return s, nil
+	}
+	data, err := readWorktreeFile(full, mode)
+	if err != nil {
+		return patch.Side{}, err
+	}
+	s.Hash = plumbing.ComputeHash(plumbing.BlobObject, data)
+	return s, nil
+}
+
+func readWorktreeFile(full string, mode filemode.FileMode) ([]byte, error) {
+	if mode == filemode.Symlink {
+		target, err := os.Readlink(full)
+		if err != nil {
+			return nil, err
+		}
+		return []byte(filepath.ToSlash(target)), nil
+	}
+	return os.ReadFile(full)
+}
+
+// LoadPatchData fills in the contents of both sides of p: blobs from the
+// object store, work tree files from disk (worktree true for the To side).
+func (r *Repository) LoadPatchData(p *patch.FilePatch, toWorktree bool) error {
+	load := func(s *patch.Side, fromDisk bool) error {
+		if !s.Exists() || s.Data != nil || s.Mode == filemode.Submodule {
+			return nil
+		}
+		if fromDisk {
+			data, err := readWorktreeFile(filepath.Join(r.WorkDir, filepath.FromSlash(s.Path)), s.Mode)
+			if err != nil {
+				return err
+			}
+			s.Data = data
+			return nil
+		}
+		data, err := r.ReadBlob(s.Hash)
+		if err != nil {
+			return err
+		}
+		s.Data = data
+		return nil
+	}
+	if err := load(&p.From, false); err != nil {
+		return err
+	}
+	return load(&p.To, toWorktree)
+}
+
+// ReadBlob returns the contents of a blob.
+func (r *Repository) ReadBlob(h plumbing.Hash) ([]byte, error) {
+	o, err := r.Storer.EncodedObject(plumbing.BlobObject, h)
+	if err != nil {
+		return nil, fmt.Errorf("blob %s: %v: %w", h, err, ErrCorruptObject)
+	}
+	rd, err := o.Reader()
+	if err != nil {
+		return nil, err
+	}
+	defer rd.Close()
+	data, err := io.ReadAll(rd)
+	if err != nil {
+		return nil, fmt.Errorf("blob %s: %v: %w", h, err, ErrCorruptObject)
+	}
+	if data == nil {
+		data = []byte{}
+	}
+	return data, nil
+}

@@ -1,0 +1,156 @@
+//go:build easel_linediff
+
+package patch
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// StatEntry is one file's line of --stat.
+type StatEntry struct {
+	Name           string // already quoted for display
+	Added, Deleted int    // lines, or bytes for binary files
+	Binary         bool
+}
+
+// WriteStat prints entries and the summary line as git diff --stat does,
+// fitting the lines into width columns (git uses the terminal width, or 80).
+func WriteStat(w io.Writer, entries []StatEntry, width int, color bool) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	maxLen, maxChange, binWidth, numberWidth := 0, 0, 0, 0
+	for _, e := range entries {
+		maxLen = max(maxLen, len(e.Name))
+		if e.Binary {
+			// "Bin XXX -> YYY bytes"
+			binWidth = max(binWidth, 14+decimalWidth(e.Added)+decimalWidth(e.Deleted))
+			numberWidth = 3
+			continue
+		}
+		maxChange = max(maxChange, e.Added+e.Deleted)
+	}
+	if width <= 0 {
+		width = 80
+	}
+	numberWidth = max(numberWidth, decimalWidth(maxChange))
+	// At least 10 columns for names and 6 for the graph.
+	if width < 16+6+numberWidth {
+		width = 16 + 6 + numberWidth
+	}
+	graphWidth := maxChange
+	if maxChange+4 <= binWidth {
+		graphWidth = binWidth - 4
+	}
+	nameWidth := maxLen
+	if nameWidth+numberWidth+6+graphWidth > width {
+		if graphWidth > width*3/8-numberWidth-6 {
+			graphWidth = width*3/8 - numberWidth - 6
+			if graphWidth < 6 {
+				graphWidth = 6
+			}
+		}
+		if nameWidth > width-numberWidth-6-graphWidth {
+			nameWidth = width - numberWidth - 6 - graphWidth
+		} else {
+			graphWidth = width - numberWidth - 6 - nameWidth
+		}
+	}
+	var b strings.Builder
+	adds, dels := 0, 0
+	for _, e := range entries {
+		prefix, name, l := "", e.Name, nameWidth
+		if nameWidth < len(name) {
+			// Cut long names from the left, at a slash if there is one.
+			prefix = "..."
+			l -= 3
+			name = name[len(name)-l:]
+			if i := strings.IndexByte(name, '/'); i >= 0 {
+				name = name[i:]
+			}
+		}
+		fmt.Fprintf(&b, " %s%-*s |", prefix, l, name)
+		if e.Binary {
+			fmt.Fprintf(&b, " %*s", numberWidth, "Bin")
+			if e.Added == 0 && e.Deleted == 0 {
+				b.WriteString("\n")
+				continue
+			}
+			b.WriteString(" " + paint(strconv.Itoa(e.Deleted), colorOld, color) + " -> " + paint(strconv.Itoa(e.Added), colorNew, color) + " bytes\n")
+			continue
+		}
+		adds += e.Added
+		dels += e.Deleted
+		add, del := e.Added, e.Deleted
+		if graphWidth <= maxChange {
+			total := scaleLinear(add+del, graphWidth, maxChange)
+			if total < 2 && add > 0 && del > 0 {
+				total = 2
+			}
+			if add < del {
+				add = scaleLinear(add, graphWidth, maxChange)
+				del = total - add
+			} else {
+				del = scaleLinear(del, graphWidth, maxChange)
+				add = total - del
+			}
+		}
+		fmt.Fprintf(&b, " %*d", numberWidth, e.Added+e.Deleted)
+		if e.Added+e.Deleted > 0 {
+			b.WriteByte(' ')
+		}
+		if add > 0 {
+			b.WriteString(paint(strings.Repeat("+", add), colorNew, color))
+		}
+		if del > 0 {
+			b.WriteString(paint(strings.Repeat("-", del), colorOld, color))
+		}
+		b.WriteByte('\n')
+	}
+	b.WriteString(Summary(len(entries), adds, dels) + "\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// Summary is git's " N files changed, X insertions(+), Y deletions(-)".
+func Summary(files, adds, dels int) string {
+	if files == 0 {
+		return " 0 files changed"
+	}
+	s := fmt.Sprintf(" %d file%s changed", files, plural(files))
+	if adds > 0 || dels == 0 {
+		s += fmt.Sprintf(", %d insertion%s(+)", adds, plural(adds))
+	}
+	if dels > 0 || adds == 0 {
+		s += fmt.Sprintf(", %d deletion%s(-)", dels, plural(dels))
+	}
+	return s
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+func paint(s, c string, on bool) string {
+	if !on {
+		return s
+	}
+	return c + s + colorReset
+}
+
+func scaleLinear(it, width, maxChange int) int {
+	if it == 0 {
+		return 0
+	}
+	return 1 + it*(width-1)/maxChange
+}
+
+func decimalWidth(n int) int {
+	return len(strconv.Itoa(n))
+}

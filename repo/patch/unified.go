@@ -1,0 +1,396 @@
+//go:build easel_linediff
+
+// Package patch prints differences between versions of files the way git
+// does: unified diffs with git's headers, --stat, --name-only and
+// --name-status. It only formats: callers hand it the two sides of each
+// file, already loaded.
+package patch
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+
+	"easel.dev/easel/merge/linediff"
+)
+
+// Side is one version of a file. Mode 0 means the file does not exist on
+// this side. Data is needed only for patches and stats.
+type Side struct {
+	Path string
+	Mode filemode.FileMode
+	Hash plumbing.Hash
+	Data []byte
+}
+
+// Exists reports whether the file exists on this side.
+func (s Side) Exists() bool { return s.Mode != 0 }
+
+// FilePatch is a change to one path.
+type FilePatch struct {
+	From, To Side
+}
+
+// Path is the path the change is listed under.
+func (p FilePatch) Path() string {
+	if p.To.Exists() {
+		return p.To.Path
+	}
+	return p.From.Path
+}
+
+// Status is the git letter for the change: A, D, M, or T (type change).
+func (p FilePatch) Status() byte {
+	switch {
+	case !p.From.Exists():
+		return 'A'
+	case !p.To.Exists():
+		return 'D'
+	case p.From.Mode.IsFile() != p.To.Mode.IsFile() || (p.From.Mode == filemode.Symlink) != (p.To.Mode == filemode.Symlink):
+		return 'T'
+	}
+	return 'M'
+}
+
+// Options control unified output.
+type Options struct {
+	Context   int                        // lines of context (git's default is 3)
+	Color     bool                       // ANSI colours as git's defaults
+	Abbrev    func(plumbing.Hash) string // shortens ids on index lines (nil: 7 digits)
+	Algorithm linediff.Algorithm
+}
+
+const (
+	colorMeta  = "\x1b[1m"
+	colorFrag  = "\x1b[36m"
+	colorOld   = "\x1b[31m"
+	colorNew   = "\x1b[32m"
+	colorReset = "\x1b[m"
+)
+
+// binaryProbe is how much of a file git looks at to decide it is binary.
+const binaryProbe = 8000
+
+// IsBinary is git's test: a NUL byte in the first 8000 bytes.
+func IsBinary(data []byte) bool {
+	if len(data) > binaryProbe {
+		data = data[:binaryProbe]
+	}
+	return bytes.IndexByte(data, 0) >= 0
+}
+
+// content is what gets diffed: file data, or for a submodule the line
+// git shows for it.
+func content(s Side) []byte {
+	if !s.Exists() {
+		return nil
+	}
+	if s.Mode == filemode.Submodule {
+		return []byte("Subproject commit " + s.Hash.String() + "\n")
+	}
+	return s.Data
+}
+
+// SplitLines cuts data into lines that keep their "\n" (the last line may
+// lack one), so that "x" and "x\n" differ as git's diff says they do.
+func SplitLines(data []byte) []string {
+	if len(data) == 0 {
+		return nil
+	}
+	s := string(data)
+	n := strings.Count(s, "\n")
+	if !strings.HasSuffix(s, "\n") {
+		n++
+	}
+	lines := make([]string, 0, n)
+	for len(s) > 0 {
+		i := strings.IndexByte(s, '\n')
+		if i < 0 {
+			lines = append(lines, s)
+			break
+		}
+		lines = append(lines, s[:i+1])
+		s = s[i+1:]
+	}
+	return lines
+}
+
+// Edit is a change between line ranges, after git's normalisation.
+type Edit struct{ A0, A1, B0, B1 int }
+
+// LineEdits diffs two line lists and slides the changes as git does.
+func LineEdits(a, b []string, alg linediff.Algorithm) []Edit {
+	return compactEdits(a, b, linediff.Diff(a, b, alg))
+}
+
+// compactEdits applies git's sliding rules to any valid diff of a and b.
+func compactEdits(a, b []string, hunks []linediff.Hunk) []Edit {
+	if len(hunks) == 0 {
+		return nil
+	}
+	ca, cb := toChanges(a, b, hunks)
+	compact(ca, cb)
+	compact(cb, ca)
+	var edits []Edit
+	i, j := 0, 0
+	for i < len(a) || j < len(b) {
+		if !ca.changed[i] && !cb.changed[j] {
+			i++
+			j++
+			continue
+		}
+		e := Edit{A0: i, B0: j}
+		for i < len(a) && ca.changed[i] {
+			i++
+		}
+		for j < len(b) && cb.changed[j] {
+			j++
+		}
+		e.A1, e.B1 = i, j
+		edits = append(edits, e)
+	}
+	return edits
+}
+
+// Counts returns the lines added and deleted, as --stat counts them; for
+// binary files the byte sizes of the two sides instead.
+func Counts(p FilePatch, alg linediff.Algorithm) (added, deleted int, binary bool) {
+	a, b := content(p.From), content(p.To)
+	if IsBinary(a) || IsBinary(b) {
+		return len(b), len(a), true
+	}
+	for _, e := range LineEdits(SplitLines(a), SplitLines(b), alg) {
+		added += e.B1 - e.B0
+		deleted += e.A1 - e.A0
+	}
+	return added, deleted, false
+}
+
+func (o Options) abbrev(h plumbing.Hash) string {
+	if o.Abbrev != nil {
+		return o.Abbrev(h)
+	}
+	return h.String()[:7]
+}
+
+// WriteUnified prints p as git diff does. Unchanged files print nothing.
+func WriteUnified(w io.Writer, p FilePatch, o Options) error {
+	return writeUnified(w, p, o, nil)
+}
+
+// writeUnified prints p; edits, when not nil, replace the line diff (tests
+// feed git's own).
+func writeUnified(w io.Writer, p FilePatch, o Options, edits []Edit) error {
+	if p.From.Exists() && p.To.Exists() && p.From.Hash == p.To.Hash && p.From.Mode == p.To.Mode {
+		return nil
+	}
+	var b bytes.Buffer
+	meta := func(format string, args ...any) {
+		line := fmt.Sprintf(format, args...)
+		if o.Color {
+			b.WriteString(colorMeta + line + colorReset + "\n")
+		} else {
+			b.WriteString(line + "\n")
+		}
+	}
+	from, to := p.From.Path, p.To.Path
+	if !p.From.Exists() {
+		from = to
+	}
+	if !p.To.Exists() {
+		to = from
+	}
+	aName, bName := QuotePath("a/"+from), QuotePath("b/"+to)
+	meta("diff --git %s %s", aName, bName)
+	typeChange := p.Status() == 'T'
+	if typeChange {
+		// git shows a type change as a deletion and an addition.
+		if err := writeUnified(w, FilePatch{From: p.From}, o, nil); err != nil {
+			return err
+		}
+		return writeUnified(w, FilePatch{To: p.To}, o, nil)
+	}
+	switch {
+	case !p.From.Exists():
+		meta("new file mode %o", uint32(p.To.Mode))
+	case !p.To.Exists():
+		meta("deleted file mode %o", uint32(p.From.Mode))
+	case p.From.Mode != p.To.Mode:
+		meta("old mode %o", uint32(p.From.Mode))
+		meta("new mode %o", uint32(p.To.Mode))
+	}
+	sameContent := p.From.Exists() && p.To.Exists() && p.From.Hash == p.To.Hash
+	if sameContent {
+		_, err := w.Write(b.Bytes())
+		return err
+	}
+	oldHash, newHash := plumbing.ZeroHash, plumbing.ZeroHash
+	if p.From.Exists() {
+		oldHash = p.From.Hash
+	}
+	if p.To.Exists() {
+		newHash = p.To.Hash
+	}
+	if p.From.Exists() && p.To.Exists() && p.From.Mode == p.To.Mode {
+		meta("index %s..%s %o", o.abbrev(oldHash), o.abbrev(newHash), uint32(p.To.Mode))
+	} else {
+		meta("index %s..%s", o.abbrev(oldHash), o.abbrev(newHash))
+	}
+	a, bdata := content(p.From), content(p.To)
+	if IsBinary(a) || IsBinary(bdata) {
+		an, bn := aName, bName
+		if !p.From.Exists() {
+			an = "/dev/null"
+		}
+		if !p.To.Exists() {
+			bn = "/dev/null"
+		}
+		fmt.Fprintf(&b, "Binary files %s and %s differ\n", an, bn)
+		_, err := w.Write(b.Bytes())
+		return err
+	}
+	al, bl := SplitLines(a), SplitLines(bdata)
+	if edits == nil {
+		edits = LineEdits(al, bl, o.Algorithm)
+	}
+	if len(edits) == 0 {
+		// An empty file added or removed: headers only.
+		_, err := w.Write(b.Bytes())
+		return err
+	}
+	if p.From.Exists() {
+		meta("--- %s", aName)
+	} else {
+		meta("--- /dev/null")
+	}
+	if p.To.Exists() {
+		meta("+++ %s", bName)
+	} else {
+		meta("+++ /dev/null")
+	}
+	if _, err := w.Write(b.Bytes()); err != nil {
+		return err
+	}
+	b.Reset()
+	writeHunks(&b, w, al, bl, edits, o)
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+// writeHunks groups edits closer than twice the context into hunks and
+// prints them, flushing b to w now and then so a huge diff is not held
+// whole in memory.
+func writeHunks(b *bytes.Buffer, w io.Writer, a, bl []string, edits []Edit, o Options) {
+	ctx := o.Context
+	if ctx < 0 {
+		ctx = 0
+	}
+	fn := funcFinder{lines: a, prevSearch: -1}
+	for i := 0; i < len(edits); {
+		j := i
+		for j+1 < len(edits) && edits[j+1].A0-edits[j].A1 <= 2*ctx {
+			j++
+		}
+		first, last := edits[i], edits[j]
+		s1, s2 := max(first.A0-ctx, 0), max(first.B0-ctx, 0)
+		e1, e2 := min(last.A1+ctx, len(a)), min(last.B1+ctx, len(bl))
+		header := "@@ -" + rangeSpec(s1, e1-s1) + " +" + rangeSpec(s2, e2-s2) + " @@"
+		funcLine := fn.before(s1)
+		if o.Color {
+			b.WriteString(colorFrag + header + colorReset)
+		} else {
+			b.WriteString(header)
+		}
+		if funcLine != "" {
+			b.WriteString(" " + funcLine)
+		}
+		b.WriteByte('\n')
+		ai := s1
+		for k := i; k <= j; k++ {
+			e := edits[k]
+			for ; ai < e.A0; ai++ {
+				writeLine(b, ' ', a[ai], "", o.Color)
+			}
+			for x := e.A0; x < e.A1; x++ {
+				writeLine(b, '-', a[x], colorOld, o.Color)
+			}
+			for x := e.B0; x < e.B1; x++ {
+				writeLine(b, '+', bl[x], colorNew, o.Color)
+			}
+			ai = e.A1
+		}
+		for ; ai < e1; ai++ {
+			writeLine(b, ' ', a[ai], "", o.Color)
+		}
+		if b.Len() > 1<<16 {
+			w.Write(b.Bytes())
+			b.Reset()
+		}
+		i = j + 1
+	}
+}
+
+// rangeSpec is "start,count" with git's conventions: 1-based start, the
+// count left out when it is 1, and an empty range named by the line
+// before it.
+func rangeSpec(start, count int) string {
+	if count == 0 {
+		return strconv.Itoa(start) + ",0"
+	}
+	if count == 1 {
+		return strconv.Itoa(start + 1)
+	}
+	return strconv.Itoa(start+1) + "," + strconv.Itoa(count)
+}
+
+func writeLine(b *bytes.Buffer, sign byte, line, color string, useColor bool) {
+	text := strings.TrimSuffix(line, "\n")
+	if useColor && color != "" {
+		b.WriteString(color)
+		b.WriteByte(sign)
+		b.WriteString(text)
+		b.WriteString(colorReset)
+	} else {
+		b.WriteByte(sign)
+		b.WriteString(text)
+	}
+	b.WriteByte('\n')
+	if !strings.HasSuffix(line, "\n") {
+		b.WriteString("\\ No newline at end of file\n")
+	}
+}
+
+// funcFinder finds the text git prints after a hunk header: the nearest
+// line above the hunk that starts with a letter, '_' or '$' (git's rule
+// when no diff driver is configured), cut to 80 bytes. Like git it searches
+// only down to where the previous search started and otherwise keeps the
+// line it found last time.
+type funcFinder struct {
+	lines      []string
+	prevSearch int
+	last       string
+}
+
+func (f *funcFinder) before(start int) string {
+	for l := start - 1; l > f.prevSearch && l >= 0; l-- {
+		s := f.lines[l]
+		if s == "" {
+			continue
+		}
+		c := s[0]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || c == '$' {
+			if len(s) > 80 {
+				s = s[:80]
+			}
+			f.last = strings.TrimRight(s, " \t\n\r\v\f")
+			break
+		}
+	}
+	f.prevSearch = start - 1
+	return f.last
+}
