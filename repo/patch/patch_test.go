@@ -342,3 +342,30 @@ func BenchmarkUnified32kLines10pct(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkFormat32kLines10pct measures what this package adds on top of
+// the diff core for the same file: sliding and printing, from a known diff.
+func BenchmarkFormat32kLines10pct(b *testing.B) {
+	p, _ := bigPair()
+	al, bl := SplitLines(p.From.Data), SplitLines(p.To.Data)
+	var hunks []linediff.Hunk
+	for i := range al {
+		if al[i] != bl[i] {
+			if n := len(hunks); n > 0 && hunks[n-1].A1 == i {
+				hunks[n-1].A1, hunks[n-1].B1 = i+1, i+1
+				continue
+			}
+			hunks = append(hunks, linediff.Hunk{A0: i, A1: i + 1, B0: i, B1: i + 1})
+		}
+	}
+	var out bytes.Buffer
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		out.Reset()
+		edits := compactEdits(al, bl, hunks)
+		if err := writeUnified(&out, p, Options{Context: 3}, edits); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
