@@ -15,15 +15,29 @@ import (
 // emptyTree is git's well-known empty tree id.
 var emptyTree = plumbing.NewHash("4b825dc642cb6eb9a060e54bf8d69288fbee4904")
 
-func readTree(st Store, h plumbing.Hash) ([]object.TreeEntry, error) {
+// trees reads trees once per merge: the walk and the writing of the
+// result visit the same directories.
+type trees struct {
+	st    Store
+	cache map[plumbing.Hash][]object.TreeEntry
+}
+
+func (t *trees) read(h plumbing.Hash) ([]object.TreeEntry, error) {
 	if h.IsZero() || h == emptyTree {
 		return nil, nil
 	}
-	t, err := object.GetTree(st, h)
+	if e, ok := t.cache[h]; ok {
+		return e, nil
+	}
+	tr, err := object.GetTree(t.st, h)
 	if err != nil {
 		return nil, fmt.Errorf("read tree %s: %w", h, err)
 	}
-	return t.Entries, nil
+	if t.cache == nil {
+		t.cache = map[plumbing.Hash][]object.TreeEntry{}
+	}
+	t.cache[h] = tr.Entries
+	return tr.Entries, nil
 }
 
 // treeLess is git's tree entry order: a directory sorts as if its name
@@ -43,12 +57,7 @@ func treeLess(a, b object.TreeEntry) bool {
 // returns its id.
 func writeTree(st Store, entries []object.TreeEntry) (plumbing.Hash, error) {
 	sort.Slice(entries, func(i, j int) bool { return treeLess(entries[i], entries[j]) })
-	t := &object.Tree{Entries: entries}
-	obj := st.NewEncodedObject()
-	if err := t.Encode(obj); err != nil {
-		return plumbing.ZeroHash, err
-	}
-	return st.SetEncodedObject(obj)
+	return storeObject(st, plumbing.TreeObject, encodeTree(entries))
 }
 
 // change sets (or with a zero Mode, removes) the file at path.
@@ -61,16 +70,17 @@ type change struct {
 // directories on the way to a change are read and rewritten; the rest is
 // reused by id. A directory left empty disappears. The result is the zero
 // hash when nothing is left.
-func applyChanges(ctx context.Context, st Store, root plumbing.Hash, changes []change) (plumbing.Hash, error) {
+func applyChanges(ctx context.Context, tr *trees, root plumbing.Hash, changes []change) (plumbing.Hash, error) {
 	sort.Slice(changes, func(i, j int) bool { return changes[i].path < changes[j].path })
-	return applyDir(ctx, st, root, changes)
+	return applyDir(ctx, tr, root, changes)
 }
 
-func applyDir(ctx context.Context, st Store, tree plumbing.Hash, changes []change) (plumbing.Hash, error) {
+func applyDir(ctx context.Context, tr *trees, tree plumbing.Hash, changes []change) (plumbing.Hash, error) {
 	if err := ctx.Err(); err != nil {
 		return plumbing.ZeroHash, err
 	}
-	entries, err := readTree(st, tree)
+	st := tr.st
+	entries, err := tr.read(tree)
 	if err != nil {
 		return plumbing.ZeroHash, err
 	}
@@ -136,7 +146,7 @@ func applyDir(ctx context.Context, st Store, tree plumbing.Hash, changes []chang
 			if cur != nil && cur.Mode == filemode.Dir {
 				sub = cur.Hash
 			}
-			nh, err := applyDir(ctx, st, sub, g.nested)
+			nh, err := applyDir(ctx, tr, sub, g.nested)
 			if err != nil {
 				return plumbing.ZeroHash, err
 			}
@@ -185,18 +195,5 @@ func readBlob(st Store, h plumbing.Hash) ([]byte, error) {
 }
 
 func writeBlob(st Store, data []byte) (plumbing.Hash, error) {
-	obj := st.NewEncodedObject()
-	obj.SetType(plumbing.BlobObject)
-	obj.SetSize(int64(len(data)))
-	w, err := obj.Writer()
-	if err != nil {
-		return plumbing.ZeroHash, err
-	}
-	if _, err := w.Write(data); err != nil {
-		return plumbing.ZeroHash, err
-	}
-	if err := w.Close(); err != nil {
-		return plumbing.ZeroHash, err
-	}
-	return st.SetEncodedObject(obj)
+	return storeObject(st, plumbing.BlobObject, data)
 }

@@ -98,6 +98,7 @@ type merger struct {
 	nonEmpty map[string]bool
 	msgs     map[string][]string
 
+	trees trees
 	blobs map[plumbing.Hash][]byte
 	spans map[plumbing.Hash]map[uint32]int
 }
@@ -105,6 +106,7 @@ type merger struct {
 func newMerger(ctx context.Context, st Store, opt Options, depth int) *merger {
 	return &merger{
 		ctx: ctx, st: st, opt: opt, depth: depth,
+		trees:       trees{st: st},
 		paths:       map[string]*pinfo{},
 		ours:        map[string]ver{},
 		survivors:   map[string]bool{},
@@ -231,7 +233,7 @@ func (m *merger) collect(dir string, h [3]plumbing.Hash) error {
 	var names []string
 	byName := map[string]*[3]*object.TreeEntry{}
 	for i := 0; i < 3; i++ {
-		ents, err := readTree(m.st, h[i])
+		ents, err := m.trees.read(h[i])
 		if err != nil {
 			return err
 		}
@@ -659,7 +661,7 @@ func (m *merger) finish(ours plumbing.Hash) (*Result, error) {
 			changes = append(changes, change{path: p, v: ver{}})
 		}
 	}
-	tree, err := applyChanges(m.ctx, m.st, ours, changes)
+	tree, err := applyChanges(m.ctx, &m.trees, ours, changes)
 	if err != nil {
 		return nil, err
 	}
