@@ -1,0 +1,168 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/spf13/cobra"
+
+	"easel.dev/easel/repo"
+)
+
+func init() {
+	register(newMergeCmd)
+	// A merge stopped with conflicts must be concluded or aborted first:
+	// the same state as unmerged paths for scripts.
+	RegisterExitCode(repo.ErrMergeInProgress, ExitUnmerged)
+}
+
+type mergeOptions struct {
+	Rev      string
+	Message  string
+	FFOnly   bool
+	NoFF     bool
+	NoCommit bool
+	Conflict string
+	Abort    bool
+	Continue bool
+	Quiet    bool
+}
+
+func newMergeCmd(env *Env) *cobra.Command {
+	var o mergeOptions
+	cmd := &cobra.Command{
+		Use:   "merge [<branch|commit>]",
+		Short: "Join another line of history into the current branch",
+		Long: `Merge the named branch or commit into the current branch. When the current
+branch is already contained in it, the branch is fast-forwarded; otherwise a
+three-way merge (git's ort: renames followed, criss-cross bases merged into a
+virtual base) makes a commit with two parents.
+
+Conflicts stop the merge with exit code 1: conflicted files hold markers, the
+index holds the base/ours/theirs versions, and MERGE_HEAD and MERGE_MSG record
+the merge. Resolve, 'easel add' the files, then 'easel merge --continue' (or
+'easel commit'); 'easel merge --abort' goes back to where you started.
+
+A merge that would overwrite uncommitted changes refuses to start (exit code 9)
+and names the files.`,
+		Example: `  easel merge feature
+  easel merge --no-ff -m "Merge feature work" feature
+  easel merge --ff-only origin/main
+  easel merge --conflict=diff3 feature
+  easel merge --continue
+  easel merge --abort`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				o.Rev = args[0]
+			}
+			if o.Abort && o.Continue {
+				return &UsageError{Msg: "--abort and --continue cannot be combined"}
+			}
+			if (o.Abort || o.Continue) && o.Rev != "" {
+				return &UsageError{Msg: "--abort and --continue take no revision"}
+			}
+			if !o.Abort && !o.Continue && o.Rev == "" {
+				return &UsageError{Msg: "no revision to merge given\nsee 'easel merge --help'"}
+			}
+			if o.FFOnly && o.NoFF {
+				return &UsageError{Msg: "--ff-only and --no-ff cannot be combined"}
+			}
+			switch o.Conflict {
+			case "", "merge", "diff3", "zdiff3":
+			default:
+				return &UsageError{Msg: fmt.Sprintf("unknown conflict style %q (merge, diff3 or zdiff3)", o.Conflict)}
+			}
+			return runMerge(cmd.Context(), env, o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&o.Message, "message", "m", "", "use this commit message instead of git's \"Merge branch '...'\"")
+	f.BoolVar(&o.FFOnly, "ff-only", false, "refuse unless the merge is a fast-forward")
+	f.BoolVar(&o.NoFF, "no-ff", false, "make a merge commit even when a fast-forward is possible")
+	f.BoolVar(&o.NoCommit, "no-commit", false, "merge into the index and work tree but do not commit")
+	f.StringVar(&o.Conflict, "conflict", "", "conflict marker style: merge, diff3 or zdiff3 (default merge.conflictStyle)")
+	f.BoolVar(&o.Abort, "abort", false, "give up the merge in progress and restore the pre-merge state")
+	f.BoolVar(&o.Continue, "continue", false, "commit the merge in progress once conflicts are resolved")
+	f.BoolVarP(&o.Quiet, "quiet", "q", false, "print only errors")
+	return cmd
+}
+
+func runMerge(ctx context.Context, env *Env, o mergeOptions) error {
+	r, err := env.OpenWorktreeRepo(ctx)
+	if err != nil {
+		return err
+	}
+	say := func(format string, args ...any) {
+		if !o.Quiet {
+			fmt.Fprintf(env.IO.Out, format, args...)
+		}
+	}
+	switch {
+	case o.Abort:
+		return r.AbortMerge(ctx)
+	case o.Continue:
+		c, err := r.ContinueMerge(ctx, o.Message)
+		if err != nil {
+			return err
+		}
+		say("[%s] merge committed\n", c.String()[:7])
+		return nil
+	}
+	theirs, err := r.ResolveCommit(ctx, o.Rev)
+	if err != nil {
+		return err
+	}
+	out, err := r.Merge(ctx, repo.MergeOptions{
+		Theirs: theirs, TheirsName: o.Rev, TheirsKind: refKind(r, o.Rev),
+		Message: o.Message, FFOnly: o.FFOnly, NoFF: o.NoFF, NoCommit: o.NoCommit,
+		ConflictStyle: o.Conflict,
+	})
+	if err != nil {
+		return err
+	}
+	for _, m := range out.Messages {
+		say("%s\n", m)
+	}
+	switch out.Kind {
+	case repo.MergeUpToDate:
+		say("Already up to date.\n")
+	case repo.MergeFastForward:
+		if out.OldHead.IsZero() {
+			say("Fast-forward to %s\n", mergeShort(out.NewHead))
+		} else {
+			say("Updating %s..%s\nFast-forward\n", mergeShort(out.OldHead), mergeShort(out.NewHead))
+		}
+	case repo.MergeCommitted:
+		say("Merge made by the 'ort' strategy.\n")
+	case repo.MergeStopped:
+		say("Automatic merge went well; stopped before committing as requested\n")
+	case repo.MergeConflicted:
+		say("Automatic merge failed; fix conflicts and then commit the result.\n")
+		return &ExitError{Code: ExitConflict}
+	}
+	return nil
+}
+
+func mergeShort(h plumbing.Hash) string { return h.String()[:7] }
+
+// refKind names what rev is the way git's merge message does.
+func refKind(r *repo.Repository, rev string) string {
+	exists := func(name string) bool {
+		_, err := r.ResolveRef(plumbing.ReferenceName(name))
+		return err == nil
+	}
+	switch {
+	case strings.HasPrefix(rev, "refs/"):
+		return "commit"
+	case exists("refs/heads/" + rev):
+		return "branch"
+	case exists("refs/tags/" + rev):
+		return "tag"
+	case exists("refs/remotes/" + rev):
+		return "remote-tracking branch"
+	}
+	return "commit"
+}

@@ -1,0 +1,695 @@
+package repo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/format/index"
+	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"easel.dev/easel/merge"
+)
+
+// Errors of the merge command.
+var (
+	ErrNotFastForward = errors.New("not possible to fast-forward, aborting")
+	// ErrUntrackedOverwrite wraps ErrWouldOverwrite for untracked files.
+	errUntracked = fmt.Errorf("untracked working tree files would be overwritten by merge: %w", ErrWouldOverwrite)
+)
+
+// MergeOptions describe one merge of another commit into HEAD.
+type MergeOptions struct {
+	Theirs plumbing.Hash
+	// TheirsName is the other side as the user named it ("feature",
+	// "origin/main", an id); it labels conflict markers and the message.
+	TheirsName string
+	// TheirsKind is how git's message names it: "branch" (default),
+	// "remote-tracking branch", "tag" or "commit".
+	TheirsKind string
+	// Message replaces the generated merge message.
+	Message string
+	FFOnly  bool
+	NoFF    bool
+	// NoCommit stops after updating the index and work tree, as if the
+	// merge had conflicts (MERGE_HEAD written).
+	NoCommit bool
+	// ConflictStyle is merge, diff3 or zdiff3; empty reads
+	// merge.conflictStyle from the configuration.
+	ConflictStyle string
+}
+
+// MergeKind says what a merge did.
+type MergeKind int
+
+const (
+	MergeUpToDate MergeKind = iota
+	MergeFastForward
+	MergeCommitted
+	MergeConflicted
+	MergeStopped // NoCommit: merged cleanly, not committed
+)
+
+// MergeOutcome reports a merge.
+type MergeOutcome struct {
+	Kind      MergeKind
+	OldHead   plumbing.Hash
+	NewHead   plumbing.Hash // after a fast-forward or merge commit
+	Tree      plumbing.Hash
+	Conflicts []merge.Conflict
+	// Messages are git's per-path messages (Auto-merging, CONFLICT ...).
+	Messages []string
+	// Message is the commit message used, or prepared in MERGE_MSG.
+	Message string
+}
+
+// mergeMessage is git's fmt-merge-msg for a single head: "Merge branch
+// 'x'", plus " into y" unless y is main or master.
+func (r *Repository) mergeMessage(o MergeOptions) string {
+	kind := o.TheirsKind
+	if kind == "" {
+		kind = "branch"
+	}
+	msg := fmt.Sprintf("Merge %s '%s'", kind, o.TheirsName)
+	if b, err := r.HeadBranch(); err == nil && b != "" {
+		short := b.Short()
+		if short != "main" && short != "master" {
+			msg += " into " + short
+		}
+	}
+	return msg + "\n"
+}
+
+func (r *Repository) conflictStyle(o MergeOptions) string {
+	if o.ConflictStyle != "" {
+		return o.ConflictStyle
+	}
+	if v, ok, err := r.ConfigGet("merge.conflictStyle"); err == nil && ok {
+		return strings.ToLower(v)
+	}
+	return merge.StyleMerge
+}
+
+// Merge merges o.Theirs into HEAD: nothing when it is already contained,
+// a fast-forward when possible (unless NoFF), otherwise a three-way merge
+// committed with two parents, or stopped with conflicts recorded in the
+// index, the work tree and MERGE_HEAD/MERGE_MSG. Local changes the merge
+// would overwrite make it refuse before anything is touched
+// (ErrWouldOverwrite naming the files).
+func (r *Repository) Merge(ctx context.Context, o MergeOptions) (*MergeOutcome, error) {
+	if r.IsBare() {
+		return nil, ErrBareRepository
+	}
+	switch s := r.conflictStyle(o); s {
+	case merge.StyleMerge, merge.StyleDiff3, merge.StyleZDiff3:
+		o.ConflictStyle = s
+	default:
+		return nil, fmt.Errorf("unknown conflict style %q (merge, diff3 or zdiff3)", s)
+	}
+	if _, ok, err := r.MergeHead(); err != nil {
+		return nil, err
+	} else if ok {
+		return nil, fmt.Errorf("you have not concluded your merge (MERGE_HEAD exists): %w", ErrMergeInProgress)
+	}
+	il, err := r.LockIndex()
+	if err != nil {
+		return nil, err
+	}
+	defer il.Rollback()
+	if HasUnmerged(il.Index) {
+		return nil, fmt.Errorf("merging is not possible: %w", ErrUnmergedPaths)
+	}
+	head, err := r.Head()
+	if err != nil {
+		return nil, err
+	}
+	out := &MergeOutcome{OldHead: head, NewHead: head}
+	if head == o.Theirs {
+		out.Kind = MergeUpToDate
+		return out, nil
+	}
+	canFF := head.IsZero()
+	if !canFF {
+		if up, err := merge.IsAncestor(ctx, r.Storer, o.Theirs, head); err != nil {
+			return nil, err
+		} else if up {
+			out.Kind = MergeUpToDate
+			return out, nil
+		}
+		if canFF, err = merge.IsAncestor(ctx, r.Storer, head, o.Theirs); err != nil {
+			return nil, err
+		}
+	}
+	headTree, err := r.commitTree(head)
+	if err != nil {
+		return nil, err
+	}
+	theirsTree, err := r.commitTree(o.Theirs)
+	if err != nil {
+		return nil, err
+	}
+	if canFF && (!o.NoFF || head.IsZero()) {
+		if err := r.switchTree(ctx, il, headTree, theirsTree, nil, false); err != nil {
+			return nil, err
+		}
+		if err := il.Commit(); err != nil {
+			return nil, err
+		}
+		if !head.IsZero() {
+			if err := r.writeState(origHeadFile, head.String()+"\n"); err != nil {
+				return nil, err
+			}
+		}
+		if err := r.UpdateRef(ctx, RefUpdate{Name: plumbing.HEAD, Old: head, New: o.Theirs, CheckOld: true}); err != nil {
+			return nil, err
+		}
+		out.Kind, out.NewHead, out.Tree = MergeFastForward, o.Theirs, theirsTree
+		return out, nil
+	}
+	if o.FFOnly {
+		return nil, ErrNotFastForward
+	}
+
+	res, _, err := merge.MergeCommits(ctx, r.Storer, head, o.Theirs, merge.Options{
+		OursName: "HEAD", TheirsName: o.TheirsName, ConflictStyle: o.ConflictStyle,
+	})
+	if err != nil {
+		return nil, err
+	}
+	out.Tree, out.Conflicts, out.Messages = res.Tree, res.Conflicts, res.Messages
+	// git's ort strategy wants the index to match HEAD before it starts.
+	if err := r.indexMatchesTree(il.Index, headTree); err != nil {
+		return nil, err
+	}
+	if err := r.switchTree(ctx, il, headTree, res.Tree, res.Conflicts, true); err != nil {
+		return nil, err
+	}
+	if err := il.Commit(); err != nil {
+		return nil, err
+	}
+	if err := r.writeState(origHeadFile, head.String()+"\n"); err != nil {
+		return nil, err
+	}
+	msg := o.Message
+	if msg == "" {
+		msg = r.mergeMessage(o)
+	} else if !strings.HasSuffix(msg, "\n") {
+		msg += "\n"
+	}
+	out.Message = msg
+	if !res.Clean || o.NoCommit {
+		full := msg
+		if !res.Clean {
+			full += "\n# Conflicts:\n"
+			seen := map[string]bool{}
+			for _, c := range res.Conflicts {
+				if !seen[c.Path] {
+					seen[c.Path] = true
+					full += "#\t" + c.Path + "\n"
+				}
+			}
+		}
+		mode := ""
+		if o.NoFF {
+			mode = "no-ff"
+		}
+		if err := r.writeState(mergeMsgFile, full); err != nil {
+			return nil, err
+		}
+		if err := r.writeState(mergeModeFile, mode); err != nil {
+			return nil, err
+		}
+		if err := r.writeState(mergeHeadFile, o.Theirs.String()+"\n"); err != nil {
+			return nil, err
+		}
+		out.Kind = MergeConflicted
+		if res.Clean {
+			out.Kind = MergeStopped
+		}
+		return out, nil
+	}
+	c, err := r.writeMergeCommit(ctx, res.Tree, []plumbing.Hash{head, o.Theirs}, CleanupMessage(msg))
+	if err != nil {
+		return nil, err
+	}
+	if err := r.UpdateRef(ctx, RefUpdate{Name: plumbing.HEAD, Old: head, New: c, CheckOld: true}); err != nil {
+		return nil, err
+	}
+	out.Kind, out.NewHead = MergeCommitted, c
+	return out, nil
+}
+
+// mergeFile is a blob, symlink or gitlink at a path.
+type mergeFile struct {
+	hash plumbing.Hash
+	mode filemode.FileMode
+}
+
+// mergeDelta is a path whose file differs between two trees (zero mode:
+// absent).
+type mergeDelta struct {
+	path     string
+	from, to mergeFile
+}
+
+// mergeDeltas lists the files that differ between trees a and b, skipping
+// subtrees with equal ids.
+func (r *Repository) mergeDeltas(ctx context.Context, a, b plumbing.Hash, dir string, out *[]mergeDelta) error {
+	if a == b {
+		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	ea, err := r.mergeTreeEntries(a)
+	if err != nil {
+		return err
+	}
+	eb, err := r.mergeTreeEntries(b)
+	if err != nil {
+		return err
+	}
+	type pair struct{ a, b *object.TreeEntry }
+	names := map[string]*pair{}
+	var order []string
+	for i := range ea {
+		names[ea[i].Name] = &pair{a: &ea[i]}
+		order = append(order, ea[i].Name)
+	}
+	for i := range eb {
+		if p := names[eb[i].Name]; p != nil {
+			p.b = &eb[i]
+		} else {
+			names[eb[i].Name] = &pair{b: &eb[i]}
+			order = append(order, eb[i].Name)
+		}
+	}
+	sort.Strings(order)
+	for _, n := range order {
+		p := names[n]
+		path := n
+		if dir != "" {
+			path = dir + "/" + n
+		}
+		if p.a != nil && p.b != nil && p.a.Hash == p.b.Hash && p.a.Mode == p.b.Mode {
+			continue
+		}
+		var fa, fb mergeFile
+		var da, db plumbing.Hash
+		if p.a != nil {
+			if p.a.Mode == filemode.Dir {
+				da = p.a.Hash
+			} else {
+				fa = mergeFile{p.a.Hash, p.a.Mode}
+			}
+		}
+		if p.b != nil {
+			if p.b.Mode == filemode.Dir {
+				db = p.b.Hash
+			} else {
+				fb = mergeFile{p.b.Hash, p.b.Mode}
+			}
+		}
+		if fa != fb {
+			*out = append(*out, mergeDelta{path: path, from: fa, to: fb})
+		}
+		if !da.IsZero() || !db.IsZero() {
+			if err := r.mergeDeltas(ctx, da, db, path, out); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (r *Repository) mergeTreeEntries(h plumbing.Hash) ([]object.TreeEntry, error) {
+	if h.IsZero() {
+		return nil, nil
+	}
+	t, err := object.GetTree(r.Storer, h)
+	if err != nil {
+		return nil, fmt.Errorf("tree %s: %w", h, err)
+	}
+	return t.Entries, nil
+}
+
+// indexMatchesTree refuses a merge when the index has staged changes
+// relative to HEAD, as git's merge strategies do.
+func (r *Repository) indexMatchesTree(idx *index.Index, tree plumbing.Hash) error {
+	files := map[string]mergeFile{}
+	if err := r.mergeFlatten(tree, "", files); err != nil {
+		return err
+	}
+	var bad []string
+	seen := 0
+	for _, e := range idx.Entries {
+		if e.Stage != 0 {
+			continue
+		}
+		seen++
+		if f, ok := files[e.Name]; !ok || f.hash != e.Hash || f.mode != e.Mode {
+			bad = append(bad, e.Name)
+		}
+	}
+	if seen != len(files) {
+		have := indexEntryMap(idx)
+		for p := range files {
+			if have[p] == nil {
+				bad = append(bad, p)
+			}
+		}
+	}
+	if len(bad) > 0 {
+		sort.Strings(bad)
+		return &OverwriteError{Paths: bad, Staged: true}
+	}
+	return nil
+}
+
+func (r *Repository) mergeFlatten(tree plumbing.Hash, dir string, out map[string]mergeFile) error {
+	ents, err := r.mergeTreeEntries(tree)
+	if err != nil {
+		return err
+	}
+	for _, e := range ents {
+		p := e.Name
+		if dir != "" {
+			p = dir + "/" + e.Name
+		}
+		if e.Mode == filemode.Dir {
+			if err := r.mergeFlatten(e.Hash, p, out); err != nil {
+				return err
+			}
+			continue
+		}
+		out[p] = mergeFile{e.Hash, e.Mode}
+	}
+	return nil
+}
+
+// OverwriteError lists the files whose local state a merge or checkout
+// would destroy. It wraps ErrWouldOverwrite.
+type OverwriteError struct {
+	Paths     []string
+	Untracked bool // untracked files in the way
+	Staged    bool // the index differs from HEAD
+}
+
+func (e *OverwriteError) Error() string {
+	what := "Your local changes to the following files would be overwritten by merge:"
+	if e.Untracked {
+		what = "The following untracked working tree files would be overwritten by merge:"
+	}
+	var b strings.Builder
+	b.WriteString(what)
+	for _, p := range e.Paths {
+		b.WriteString("\n\t" + p)
+	}
+	if e.Untracked {
+		b.WriteString("\nPlease move or remove them before you merge.")
+	} else {
+		b.WriteString("\nPlease commit your changes or stash them before you merge.")
+	}
+	return b.String()
+}
+
+func (e *OverwriteError) Unwrap() error { return ErrWouldOverwrite }
+
+// switchTree moves the index and work tree from tree `from` (what HEAD
+// has, and what the index and work tree hold for every path that differs)
+// to tree `to`, checking first that no local change or untracked file is
+// in the way. conflicts become stages 1-3 in the index; their work tree
+// content is what `to` holds at their path.
+func (r *Repository) switchTree(ctx context.Context, il *IndexLock, from, to plumbing.Hash, conflicts []merge.Conflict, threeWay bool) error {
+	var deltas []mergeDelta
+	if err := r.mergeDeltas(ctx, from, to, "", &deltas); err != nil {
+		return err
+	}
+	idx := il.Index
+	have := indexEntryMap(idx)
+	conflicted := map[string]bool{}
+	for _, c := range conflicts {
+		conflicted[c.Path] = true
+	}
+	// Conflicted paths whose merged content equals HEAD's still get their
+	// stages; make sure they are visited.
+	inDelta := map[string]bool{}
+	for _, d := range deltas {
+		inDelta[d.path] = true
+	}
+	for _, c := range conflicts {
+		if !inDelta[c.Path] {
+			cur := mergeFile{}
+			if e := have[c.Path]; e != nil {
+				cur = mergeFile{e.Hash, e.Mode}
+			}
+			deltas = append(deltas, mergeDelta{path: c.Path, from: cur, to: cur})
+		}
+	}
+	sort.Slice(deltas, func(i, j int) bool { return deltas[i].path < deltas[j].path })
+
+	// Check everything before touching anything.
+	var dirty, untracked []string
+	for _, d := range deltas {
+		e := have[d.path]
+		full, err := r.safePath(d.path)
+		if err != nil {
+			return err
+		}
+		fi, lerr := os.Lstat(full)
+		if e == nil {
+			// Not tracked: an existing file there would be lost.
+			if lerr == nil && d.to.mode != 0 && !fi.IsDir() {
+				untracked = append(untracked, d.path)
+			}
+			continue
+		}
+		if !threeWay && (e.Hash != d.from.hash || e.Mode != d.from.mode) && (e.Hash != d.to.hash || e.Mode != d.to.mode) {
+			dirty = append(dirty, d.path) // staged change in a path the switch rewrites
+			continue
+		}
+		if lerr != nil {
+			continue // deleted locally; the merge result replaces it
+		}
+		changed, err := worktreeChanged(full, e, fi, idx.ModTime)
+		if err != nil {
+			return err
+		}
+		if changed {
+			dirty = append(dirty, d.path)
+		}
+	}
+	if len(dirty) > 0 {
+		return &OverwriteError{Paths: dirty}
+	}
+	if len(untracked) > 0 {
+		return &OverwriteError{Paths: untracked, Untracked: true}
+	}
+
+	// Removals first, so a file can give way to a directory.
+	for _, d := range deltas {
+		if d.to.mode == 0 && have[d.path] != nil {
+			if err := r.removeWorktreeFile(d.path); err != nil {
+				return err
+			}
+		}
+	}
+	stat := map[string]os.FileInfo{}
+	for _, d := range deltas {
+		if d.to.mode == 0 || d.to.mode == filemode.Submodule {
+			continue
+		}
+		if e := have[d.path]; e != nil && e.Hash == d.to.hash && e.Mode == d.to.mode {
+			continue // already there
+		}
+		fi, err := r.writeWorktreeFile(d.path, d.to.hash, d.to.mode)
+		if err != nil {
+			return err
+		}
+		stat[d.path] = fi
+	}
+	for _, d := range deltas {
+		if conflicted[d.path] {
+			continue
+		}
+		if d.to.mode == 0 {
+			removeEntries(idx, func(e *index.Entry) bool { return e.Name == d.path })
+			continue
+		}
+		ne := blobEntry(d.path, d.to.hash, d.to.mode)
+		if fi := stat[d.path]; fi != nil {
+			fillStat(ne, fi)
+			markFresh(idx, ne)
+		} else if e := have[d.path]; e != nil && e.Hash == d.to.hash && e.Mode == d.to.mode {
+			continue
+		}
+		setEntry(idx, ne)
+	}
+	for _, c := range conflicts {
+		removeEntries(idx, func(e *index.Entry) bool { return e.Name == c.Path })
+		for i, s := range []*merge.Entry{c.Base, c.Ours, c.Theirs} {
+			if s == nil {
+				continue
+			}
+			ne := blobEntry(c.Path, s.Hash, s.Mode)
+			ne.Stage = index.Stage(i + 1)
+			idx.Entries = append(idx.Entries, ne)
+		}
+	}
+	return nil
+}
+
+// writeMergeCommit stores a commit of tree with parents, signed with the
+// configured author and committer (dates from GIT_*_DATE when set, so
+// that the id equals git's for the same inputs).
+func (r *Repository) writeMergeCommit(ctx context.Context, tree plumbing.Hash, parents []plumbing.Hash, msg string) (plumbing.Hash, error) {
+	author, err := r.Identity("author")
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	committer, err := r.Identity("committer")
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	c := &object.Commit{Author: author, Committer: committer, Message: msg, TreeHash: tree, ParentHashes: parents}
+	obj := r.Storer.NewEncodedObject()
+	if err := c.Encode(obj); err != nil {
+		return plumbing.ZeroHash, err
+	}
+	return r.Storer.SetEncodedObject(obj)
+}
+
+// AbortMerge gives up a merge stopped by conflicts: the index and the
+// work tree files the merge touched go back to HEAD (ORIG_HEAD is HEAD
+// while a merge is stopped), and MERGE_HEAD, MERGE_MSG and MERGE_MODE are
+// removed. Local changes to files the merge did not touch stay, as git's
+// merge --abort leaves them (the merge refused to start over staged
+// changes, so the index matched HEAD before it).
+func (r *Repository) AbortMerge(ctx context.Context) error {
+	if r.IsBare() {
+		return ErrBareRepository
+	}
+	if _, ok, err := r.MergeHead(); err != nil {
+		return err
+	} else if !ok {
+		return fmt.Errorf("cannot abort: %w", ErrNoMergeInProgress)
+	}
+	il, err := r.LockIndex()
+	if err != nil {
+		return err
+	}
+	defer il.Rollback()
+	head, err := r.Head()
+	if err != nil {
+		return err
+	}
+	headTree, err := r.commitTree(head)
+	if err != nil {
+		return err
+	}
+	files := map[string]mergeFile{}
+	if err := r.mergeFlatten(headTree, "", files); err != nil {
+		return err
+	}
+	idx := il.Index
+	touched := map[string]bool{}
+	for _, e := range idx.Entries {
+		if f, ok := files[e.Name]; e.Stage != 0 || !ok || f.hash != e.Hash || f.mode != e.Mode {
+			touched[e.Name] = true
+		}
+	}
+	have := indexEntryMap(idx)
+	for p := range files {
+		if have[p] == nil {
+			touched[p] = true
+		}
+	}
+	paths := make([]string, 0, len(touched))
+	for p := range touched {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	for _, p := range paths {
+		if _, ok := files[p]; !ok {
+			if err := r.removeWorktreeFile(p); err != nil {
+				return err
+			}
+			removeEntries(idx, func(e *index.Entry) bool { return e.Name == p })
+		}
+	}
+	for _, p := range paths {
+		f, ok := files[p]
+		if !ok {
+			continue
+		}
+		removeEntries(idx, func(e *index.Entry) bool { return e.Name == p })
+		ne := blobEntry(p, f.hash, f.mode)
+		if f.mode != filemode.Submodule {
+			fi, err := r.writeWorktreeFile(p, f.hash, f.mode)
+			if err != nil {
+				return err
+			}
+			fillStat(ne, fi)
+			markFresh(idx, ne)
+		}
+		setEntry(idx, ne)
+	}
+	if err := il.Commit(); err != nil {
+		return err
+	}
+	return r.ClearMergeState()
+}
+
+// ContinueMerge concludes a merge stopped by conflicts once every path is
+// resolved: it commits the index with HEAD and MERGE_HEAD as parents and
+// message (MERGE_MSG's when empty), then clears the merge state.
+func (r *Repository) ContinueMerge(ctx context.Context, message string) (plumbing.Hash, error) {
+	theirs, ok, err := r.MergeHead()
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	if !ok {
+		return plumbing.ZeroHash, fmt.Errorf("there is no merge to continue: %w", ErrNoMergeInProgress)
+	}
+	il, err := r.LockIndex()
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	defer il.Rollback()
+	if ps := unmergedPaths(il.Index); len(ps) > 0 {
+		return plumbing.ZeroHash, fmt.Errorf("committing is not possible because %w: %s", ErrUnmergedPaths, strings.Join(ps, ", "))
+	}
+	if message == "" {
+		if m, ok, err := r.MergeMessage(); err != nil {
+			return plumbing.ZeroHash, err
+		} else if ok {
+			message = m
+		}
+	}
+	message = CleanupMessage(message)
+	if message == "" {
+		return plumbing.ZeroHash, errors.New("aborting commit due to empty commit message")
+	}
+	tree, err := r.WriteTree(il.Index)
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	head, err := r.Head()
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	c, err := r.writeMergeCommit(ctx, tree, []plumbing.Hash{head, theirs}, message)
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	if err := r.UpdateRef(ctx, RefUpdate{Name: plumbing.HEAD, Old: head, New: c, CheckOld: true}); err != nil {
+		return plumbing.ZeroHash, err
+	}
+	il.Rollback()
+	return c, r.ClearMergeState()
+}

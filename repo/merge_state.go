@@ -1,0 +1,112 @@
+package repo
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/go-git/go-git/v5/plumbing"
+
+	"easel.dev/easel/repo/lockfile"
+)
+
+// Files that record a merge stopped by conflicts, named and formatted as
+// git names them so that either tool can conclude or abort it.
+const (
+	mergeHeadFile = "MERGE_HEAD"
+	mergeMsgFile  = "MERGE_MSG"
+	mergeModeFile = "MERGE_MODE"
+	origHeadFile  = "ORIG_HEAD"
+)
+
+func (r *Repository) statePath(name string) string { return filepath.Join(r.GitDir, name) }
+
+// MergeHead returns the commit being merged when a merge stopped with
+// conflicts (MERGE_HEAD), or ok false when no merge is in progress. Commit
+// uses it to give the merge commit its second parent.
+func (r *Repository) MergeHead() (plumbing.Hash, bool, error) {
+	data, err := os.ReadFile(r.statePath(mergeHeadFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return plumbing.ZeroHash, false, nil
+	}
+	if err != nil {
+		return plumbing.ZeroHash, false, err
+	}
+	line, _, _ := strings.Cut(string(data), "\n")
+	line = strings.TrimSpace(line)
+	if len(line) != 40 || !isHex(line) {
+		return plumbing.ZeroHash, false, fmt.Errorf("%s: %w: bad MERGE_HEAD", r.statePath(mergeHeadFile), ErrCorruptObject)
+	}
+	return plumbing.NewHash(line), true, nil
+}
+
+// MergeMessage returns the prepared merge message (MERGE_MSG) with git's
+// comment lines ("# Conflicts: ...") removed, as git commit's default
+// cleanup does; ok is false when there is none.
+func (r *Repository) MergeMessage() (string, bool, error) {
+	data, err := os.ReadFile(r.statePath(mergeMsgFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, err
+	}
+	return CleanupMessage(string(data)), true, nil
+}
+
+// CleanupMessage is git's default commit message cleanup: comment lines
+// dropped, trailing spaces stripped, runs of blank lines collapsed, blank
+// lines at both ends removed, and a final newline.
+func CleanupMessage(msg string) string {
+	var out []string
+	blank := false
+	for _, l := range strings.Split(msg, "\n") {
+		if strings.HasPrefix(l, "#") {
+			continue
+		}
+		l = strings.TrimRight(l, " \t\r")
+		if l == "" {
+			blank = len(out) > 0
+			continue
+		}
+		if blank {
+			out = append(out, "")
+			blank = false
+		}
+		out = append(out, l)
+	}
+	if len(out) == 0 {
+		return ""
+	}
+	return strings.Join(out, "\n") + "\n"
+}
+
+// ClearMergeState removes MERGE_HEAD, MERGE_MSG and MERGE_MODE, once a
+// merge is committed or aborted.
+func (r *Repository) ClearMergeState() error {
+	for _, f := range []string{mergeHeadFile, mergeMsgFile, mergeModeFile} {
+		if err := os.Remove(r.statePath(f)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
+}
+
+// OrigHead returns ORIG_HEAD, HEAD as it was before the last merge.
+func (r *Repository) OrigHead() (plumbing.Hash, bool) {
+	data, err := os.ReadFile(r.statePath(origHeadFile))
+	if err != nil {
+		return plumbing.ZeroHash, false
+	}
+	s := strings.TrimSpace(string(data))
+	if len(s) != 40 || !isHex(s) {
+		return plumbing.ZeroHash, false
+	}
+	return plumbing.NewHash(s), true
+}
+
+func (r *Repository) writeState(name, content string) error {
+	return lockfile.WriteFile(r.statePath(name), []byte(content), 0o644)
+}
