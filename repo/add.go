@@ -1,0 +1,286 @@
+package repo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/format/index"
+)
+
+// ErrPathIgnored: a path named explicitly is ignored and was not forced.
+var ErrPathIgnored = errors.New("the following paths are ignored by one of your .gitignore files")
+
+// AddOptions modify Add.
+type AddOptions struct {
+	All    bool // -A: with no paths, the whole work tree
+	Update bool // -u: only files already tracked (modified or deleted)
+	Force  bool // -f: add ignored files too
+}
+
+// AddResult says what Add changed (paths sorted).
+type AddResult struct {
+	Added   []string // new or modified content staged
+	Removed []string // tracked files gone from the work tree, removed from the index
+
+	refreshed int // entries whose stat data alone was updated
+}
+
+// Add stages the work tree's content for paths (repository-relative
+// pathspecs; "." is everything), as git add does: new and modified files
+// are hashed and stored, deleted tracked files are removed from the index.
+// With Update, untracked files are left alone. No paths means the whole
+// tree with All or Update, an error otherwise.
+func (r *Repository) Add(ctx context.Context, paths []string, opts AddOptions) error {
+	_, err := r.AddWithResult(ctx, paths, opts)
+	return err
+}
+
+// AddWithResult is Add returning what it changed.
+func (r *Repository) AddWithResult(ctx context.Context, paths []string, opts AddOptions) (*AddResult, error) {
+	if r.WorkDir == "" {
+		return nil, ErrBareRepository
+	}
+	if len(paths) == 0 && !opts.All && !opts.Update {
+		return nil, fmt.Errorf("nothing specified, nothing added: %w", ErrPathspecNoMatch)
+	}
+	for _, p := range paths {
+		if p != "." && p != "" {
+			if err := checkPathspec(p); err != nil {
+				return nil, err
+			}
+		}
+	}
+	il, err := r.LockIndex()
+	if err != nil {
+		return nil, err
+	}
+	defer il.Rollback()
+	res, err := r.stageInto(ctx, il.Index, pathMatcher(paths), paths, opts)
+	if err != nil {
+		return nil, err
+	}
+	if len(res.Added) == 0 && len(res.Removed) == 0 && res.refreshed == 0 {
+		return res, nil
+	}
+	return res, il.Commit()
+}
+
+// checkPathspec refuses pathspecs that leave the work tree or name the
+// repository's own directory.
+func checkPathspec(p string) error {
+	if strings.HasPrefix(p, "/") || p == ".." || strings.HasPrefix(p, "../") {
+		return fmt.Errorf("%s: %w: outside repository", p, ErrUnsafePath)
+	}
+	for _, part := range strings.Split(p, "/") {
+		if part == ".git" {
+			return fmt.Errorf("%s: %w: inside the repository directory", p, ErrUnsafePath)
+		}
+	}
+	return nil
+}
+
+type stagedFile struct {
+	path string
+	fi   os.FileInfo
+	old  *index.Entry // nil for a new file
+	e    *index.Entry // result
+}
+
+// stageInto updates idx from the work tree for the paths ps matches.
+func (r *Repository) stageInto(ctx context.Context, idx *index.Index, ps pathMatcher, literal []string, opts AddOptions) (*AddResult, error) {
+	res := &AddResult{}
+	matched := make([]bool, len(literal))
+	markMatched := func(p string) {
+		for i, l := range literal {
+			if !matched[i] && (pathMatcher{l}).match(p) {
+				matched[i] = true
+			}
+		}
+	}
+
+	// Tracked paths: modified, deleted or conflicted.
+	byName := map[string][]*index.Entry{}
+	var names []string
+	for _, e := range idx.Entries {
+		if !ps.match(e.Name) {
+			continue
+		}
+		if byName[e.Name] == nil {
+			names = append(names, e.Name)
+		}
+		byName[e.Name] = append(byName[e.Name], e)
+	}
+	var work []*stagedFile
+	removed := map[string]bool{}
+	fis := make([]os.FileInfo, len(names))
+	errs := make([]error, len(names))
+	parallel(ctx, len(names), func(i int) error {
+		fis[i], errs[i] = os.Lstat(filepath.Join(r.WorkDir, filepath.FromSlash(names[i])))
+		return nil
+	})
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	for i, name := range names {
+		markMatched(name)
+		ents := byName[name]
+		fi, err := fis[i], errs[i]
+		gone := err != nil && (errors.Is(err, os.ErrNotExist) || errors.Is(err, syscall.ENOTDIR))
+		if err != nil && !gone {
+			return nil, err
+		}
+		if gone || (fi.IsDir() && ents[0].Mode != filemode.Submodule) || worktreeMode(fi) == 0 {
+			removed[name] = true
+			continue
+		}
+		var cur *index.Entry
+		if len(ents) == 1 && ents[0].Stage == 0 {
+			cur = ents[0]
+			if cur.Mode == filemode.Submodule {
+				continue
+			}
+			if statMatches(cur, fi) && !isRacy(cur, idx.ModTime) && cur.Size != 0 {
+				continue // clean by stat data
+			}
+		}
+		work = append(work, &stagedFile{path: name, fi: fi, old: cur})
+	}
+
+	// Untracked files.
+	if !opts.Update {
+		uopts := StatusOptions{Untracked: UntrackedAll, Ignored: opts.Force}
+		found, err := r.untracked(ctx, idx, uopts, ps)
+		if err != nil {
+			return nil, err
+		}
+		var ignoredNamed []string
+		for _, u := range found {
+			if strings.HasSuffix(u.Path, "/") {
+				continue // nested repository or ignored directory: not descended
+			}
+			if u.code == '!' && !opts.Force {
+				continue
+			}
+			fi, err := os.Lstat(filepath.Join(r.WorkDir, filepath.FromSlash(u.Path)))
+			if err != nil {
+				continue // vanished meanwhile
+			}
+			markMatched(u.Path)
+			work = append(work, &stagedFile{path: u.Path, fi: fi})
+		}
+		// A literal path naming an ignored file is refused, as git does.
+		if !opts.Force {
+			for i, l := range literal {
+				if matched[i] || hasGlob(l) || l == "." || l == "" {
+					continue
+				}
+				if _, err := os.Lstat(filepath.Join(r.WorkDir, filepath.FromSlash(l))); err == nil {
+					ignoredNamed = append(ignoredNamed, l)
+					matched[i] = true
+				}
+			}
+			if len(ignoredNamed) > 0 {
+				return nil, fmt.Errorf("%w: %s (use -f to add them)", ErrPathIgnored, strings.Join(ignoredNamed, ", "))
+			}
+		}
+	}
+	for i, l := range literal {
+		if !matched[i] && l != "." && l != "" {
+			return nil, fmt.Errorf("pathspec '%s' did not match any files: %w", l, ErrPathspecNoMatch)
+		}
+	}
+
+	// Hash and store in parallel.
+	err := parallel(ctx, len(work), func(i int) error {
+		w := work[i]
+		if err := checkAddPath(w.path); err != nil {
+			return err
+		}
+		full := filepath.Join(r.WorkDir, filepath.FromSlash(w.path))
+		h, err := r.writeWorktreeBlob(full, w.fi)
+		if err != nil {
+			return fmt.Errorf("%s: %w", w.path, err)
+		}
+		e := &index.Entry{Name: w.path, Hash: h, Mode: worktreeMode(w.fi)}
+		fillStat(e, w.fi)
+		w.e = e
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	// Merge the results into the index.
+	replace := make(map[string]*index.Entry, len(work))
+	for _, w := range work {
+		replace[w.path] = w.e
+		if w.old == nil || w.old.Hash != w.e.Hash || w.old.Mode != w.e.Mode {
+			res.Added = append(res.Added, w.path)
+		} else {
+			res.refreshed++
+		}
+	}
+	newDirs := map[string]bool{}
+	for p := range replace {
+		for d := parentDir(p); d != ""; d = parentDir(d) {
+			newDirs[d] = true
+		}
+	}
+	out := idx.Entries[:0]
+	for _, e := range idx.Entries {
+		switch {
+		case removed[e.Name]:
+			continue
+		case replace[e.Name] != nil:
+			continue
+		case newDirs[e.Name]:
+			continue // a file replaced by a directory
+		}
+		if replace[dirPrefixIn(e.Name, replace)] != nil {
+			continue // a directory replaced by a file
+		}
+		out = append(out, e)
+	}
+	idx.Entries = out
+	for _, w := range work {
+		idx.Entries = append(idx.Entries, w.e)
+		markFresh(idx, w.e)
+	}
+	for p := range removed {
+		res.Removed = append(res.Removed, p)
+	}
+	sort.Strings(res.Added)
+	sort.Strings(res.Removed)
+	sortIndex(idx)
+	return res, nil
+}
+
+// dirPrefixIn returns the leading directory of p that is a key of m, or "".
+func dirPrefixIn(p string, m map[string]*index.Entry) string {
+	for d := parentDir(p); d != ""; d = parentDir(d) {
+		if m[d] != nil {
+			return d
+		}
+	}
+	return ""
+}
+
+// checkAddPath refuses to record a path git would reject in a tree.
+func checkAddPath(p string) error {
+	if err := checkPathspec(p); err != nil {
+		return err
+	}
+	for _, part := range strings.Split(p, "/") {
+		if part == "" || part == "." || part == ".." || strings.EqualFold(part, ".git") {
+			return fmt.Errorf("%s: %w", p, ErrUnsafePath)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,127 @@
+package repo
+
+import (
+	"bufio"
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/go-git/go-git/v5/plumbing/format/gitignore"
+)
+
+// ignoreRules holds the exclude patterns in force in one directory: the
+// global excludes file, .git/info/exclude, then every .gitignore from the
+// top of the work tree down to this directory, in increasing priority.
+// Children share their parent's slice prefix and append their own.
+type ignoreRules struct {
+	patterns []gitignore.Pattern
+}
+
+// baseIgnore loads core.excludesFile (default $XDG_CONFIG_HOME/git/ignore)
+// and .git/info/exclude.
+func (r *Repository) baseIgnore() *ignoreRules {
+	var ps []gitignore.Pattern
+	global, ok, _ := r.ConfigGet("core.excludesFile")
+	if ok {
+		global = expandHome(global)
+	} else {
+		global = filepath.Join(xdgConfigHome(), "git", "ignore")
+	}
+	ps = append(ps, readIgnoreFile(global, nil)...)
+	ps = append(ps, readIgnoreFile(filepath.Join(r.GitDir, "info", "exclude"), nil)...)
+	return &ignoreRules{patterns: ps}
+}
+
+// child returns the rules for directory dir (slash path) given the
+// contents of its .gitignore file (nil if none).
+func (ir *ignoreRules) child(dir string, data []byte) *ignoreRules {
+	if data == nil {
+		return ir
+	}
+	var domain []string
+	if dir != "" {
+		domain = strings.Split(dir, "/")
+	}
+	own := parseIgnore(data, domain)
+	if len(own) == 0 {
+		return ir
+	}
+	ps := make([]gitignore.Pattern, 0, len(ir.patterns)+len(own))
+	ps = append(ps, ir.patterns...)
+	ps = append(ps, own...)
+	return &ignoreRules{patterns: ps}
+}
+
+// ignored reports whether path (slash-separated, relative to the top) is
+// excluded. The last matching pattern decides, as in git.
+func (ir *ignoreRules) ignored(path string, isDir bool) bool {
+	if len(ir.patterns) == 0 {
+		return false
+	}
+	parts := strings.Split(path, "/")
+	for i := len(ir.patterns) - 1; i >= 0; i-- {
+		if m := ir.patterns[i].Match(parts, isDir); m != gitignore.NoMatch {
+			return m == gitignore.Exclude
+		}
+	}
+	return false
+}
+
+func readIgnoreFile(path string, domain []string) []gitignore.Pattern {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil
+	}
+	return parseIgnore(data, domain)
+}
+
+// parseIgnore parses gitignore lines: blank lines and "#" comments are
+// skipped, "\#" and "\!" escape a leading character, unescaped trailing
+// spaces are dropped.
+func parseIgnore(data []byte, domain []string) []gitignore.Pattern {
+	var ps []gitignore.Pattern
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 0, 4096), 1<<20)
+	for sc.Scan() {
+		line := strings.TrimSuffix(sc.Text(), "\r")
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		if strings.HasPrefix(line, `\#`) || strings.HasPrefix(line, `\!`) {
+			// go-git's parser has no escapes for these; a leading
+			// character class matches the literal character.
+			line = "[" + line[1:2] + "]" + line[2:]
+		}
+		ps = append(ps, gitignore.ParsePattern(line, domain))
+	}
+	return ps
+}
+
+func xdgConfigHome() string {
+	if x := os.Getenv("XDG_CONFIG_HOME"); x != "" {
+		return x
+	}
+	return filepath.Join(homeDir(), ".config")
+}
+
+func homeDir() string {
+	if h := os.Getenv("HOME"); h != "" {
+		return h
+	}
+	h, _ := os.UserHomeDir()
+	return h
+}
+
+func expandHome(p string) string {
+	if p == "~" {
+		return homeDir()
+	}
+	if strings.HasPrefix(p, "~/") {
+		return filepath.Join(homeDir(), p[2:])
+	}
+	return p
+}

@@ -1,0 +1,251 @@
+package repo
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/format/index"
+
+	"easel.dev/easel/repo/lockfile"
+)
+
+// ResetMode is git reset's --soft, --mixed or --hard.
+type ResetMode int
+
+const (
+	ResetMixed ResetMode = iota // move HEAD, set the index to the target
+	ResetSoft                   // move HEAD only
+	ResetHard                   // move HEAD, set the index and work tree to the target
+)
+
+// Reset moves HEAD (the current branch, or HEAD itself when detached) to
+// commit `to` and, depending on mode, resets the index and work tree. It
+// records the old HEAD in ORIG_HEAD and ends any merge in progress (except
+// soft, which refuses during a merge, as git does).
+func (r *Repository) Reset(ctx context.Context, to plumbing.Hash, mode ResetMode) error {
+	if _, err := r.commitTree(to); err != nil {
+		return err
+	}
+	head, err := r.Head()
+	if err != nil {
+		return err
+	}
+	switch mode {
+	case ResetSoft:
+		if _, ok, _ := r.MergeHead(); ok {
+			return fmt.Errorf("cannot do a soft reset in the middle of a merge: %w", ErrMergeInProgress)
+		}
+	case ResetMixed:
+		il, err := r.LockIndex()
+		if err != nil {
+			return err
+		}
+		defer il.Rollback()
+		if err := r.resetIndexTo(il.Index, to, nil); err != nil {
+			return err
+		}
+		if err := il.Commit(); err != nil {
+			return err
+		}
+	case ResetHard:
+		if r.WorkDir == "" {
+			return ErrBareRepository
+		}
+		il, err := r.LockIndex()
+		if err != nil {
+			return err
+		}
+		defer il.Rollback()
+		if err := r.resetHardLocked(ctx, il.Index, head, to); err != nil {
+			return err
+		}
+		if err := il.Commit(); err != nil {
+			return err
+		}
+	}
+	if err := r.moveHead(ctx, head, to); err != nil {
+		return err
+	}
+	if mode != ResetSoft {
+		r.ClearMergeState()
+	}
+	return nil
+}
+
+// ResetHard is Reset(ctx, to, ResetHard): HEAD, index and work tree all
+// become `to`; tracked files not in `to` are deleted, untracked files are
+// left alone unless a file of `to` needs their place.
+func (r *Repository) ResetHard(ctx context.Context, to plumbing.Hash) error {
+	return r.Reset(ctx, to, ResetHard)
+}
+
+func (r *Repository) moveHead(ctx context.Context, old, to plumbing.Hash) error {
+	if !old.IsZero() {
+		lockfileWrite(filepath.Join(r.GitDir, "ORIG_HEAD"), old.String()+"\n")
+	}
+	if old == to {
+		return nil
+	}
+	return r.UpdateRefs(ctx, []RefUpdate{{Name: plumbing.HEAD, Old: old, New: to, CheckOld: true}})
+}
+
+// resetIndexTo makes the index hold commit/tree `to` for the paths ps
+// matches (all paths when ps is nil). Entries whose content is unchanged
+// keep their stat data, so status need not rehash them.
+func (r *Repository) resetIndexTo(idx *index.Index, to plumbing.Hash, ps pathMatcher) error {
+	tree, err := r.commitTree(to)
+	if err != nil {
+		return err
+	}
+	target, err := r.flattenTree(tree)
+	if err != nil {
+		return err
+	}
+	old := indexEntryMap(idx)
+	entries := map[string]*index.Entry{}
+	var keep []*index.Entry
+	for _, e := range idx.Entries {
+		if !ps.match(e.Name) {
+			if e.Stage == 0 {
+				entries[e.Name] = e
+			} else {
+				keep = append(keep, e)
+			}
+		}
+	}
+	for p, t := range target {
+		if !ps.match(p) {
+			continue
+		}
+		if e := old[p]; e != nil && e.Hash == t.hash && e.Mode == t.mode {
+			entries[p] = e
+			continue
+		}
+		entries[p] = blobEntry(p, t.hash, t.mode)
+	}
+	rebuildIndex(idx, entries)
+	idx.Entries = append(idx.Entries, keep...)
+	sortIndex(idx)
+	return nil
+}
+
+// resetHardLocked makes the index and work tree match `to`. Files tracked
+// now (in the index or in HEAD) but absent from `to` are deleted.
+func (r *Repository) resetHardLocked(ctx context.Context, idx *index.Index, head, to plumbing.Hash) error {
+	tree, err := r.commitTree(to)
+	if err != nil {
+		return err
+	}
+	target, err := r.flattenTree(tree)
+	if err != nil {
+		return err
+	}
+	headTree, err := r.commitTree(head)
+	if err != nil {
+		return err
+	}
+	headFiles, err := r.flattenTree(headTree)
+	if err != nil {
+		return err
+	}
+	old := indexEntryMap(idx)
+	tracked := map[string]bool{}
+	for _, e := range idx.Entries {
+		tracked[e.Name] = true
+	}
+	for p := range headFiles {
+		tracked[p] = true
+	}
+	var gone []string
+	for p := range tracked {
+		if _, ok := target[p]; !ok {
+			gone = append(gone, p)
+		}
+	}
+	sort.Strings(gone)
+	for _, p := range gone {
+		if err := r.removeWorktreeFile(p); err != nil {
+			return err
+		}
+	}
+	names := make([]string, 0, len(target))
+	for p := range target {
+		names = append(names, p)
+	}
+	sort.Strings(names)
+	entries := make(map[string]*index.Entry, len(target))
+	for _, p := range names {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		t := target[p]
+		if e := old[p]; e != nil && e.Hash == t.hash && e.Mode == t.mode {
+			full := filepath.Join(r.WorkDir, filepath.FromSlash(p))
+			if fi, err := os.Lstat(full); err == nil {
+				if changed, err := worktreeChanged(full, e, fi, idx.ModTime); err == nil && !changed {
+					if !statMatches(e, fi) {
+						fillStat(e, fi)
+					}
+					markFresh(idx, e)
+					entries[p] = e
+					continue
+				}
+			}
+		}
+		if err := r.clearWay(p); err != nil {
+			return err
+		}
+		fi, err := r.writeWorktreeFile(p, t.hash, t.mode)
+		if err != nil {
+			return err
+		}
+		e := &index.Entry{Name: p, Hash: t.hash, Mode: t.mode}
+		if fi != nil {
+			fillStat(e, fi)
+			markFresh(idx, e)
+		}
+		entries[p] = e
+	}
+	rebuildIndex(idx, entries)
+	return nil
+}
+
+// clearWay removes what stands where path must be written: a directory at
+// path (reset --hard overwrites, as git does, when it only holds files
+// that are not tracked in the target) or files where its leading
+// directories go.
+func (r *Repository) clearWay(path string) error {
+	full, err := r.safePath(path)
+	if err != nil {
+		return err
+	}
+	if fi, err := os.Lstat(full); err == nil && fi.IsDir() {
+		if err := os.RemoveAll(full); err != nil {
+			return err
+		}
+	}
+	return r.makeParents(path)
+}
+
+// ResetPaths sets the index entries of paths to their content in commit
+// `from` (git reset [<rev>] -- <paths>); paths absent there are removed from
+// the index. The work tree is not touched.
+func (r *Repository) ResetPaths(ctx context.Context, from plumbing.Hash, paths []string) error {
+	il, err := r.LockIndex()
+	if err != nil {
+		return err
+	}
+	defer il.Rollback()
+	if err := r.resetIndexTo(il.Index, from, pathMatcher(paths)); err != nil {
+		return err
+	}
+	return il.Commit()
+}
+
+func lockfileWrite(path, content string) error {
+	return lockfile.WriteFile(path, []byte(content), 0o644)
+}

@@ -1,0 +1,551 @@
+package repo
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/format/index"
+)
+
+// FileStatus is one path's state, in git's porcelain XY codes: Staged is
+// HEAD against the index, Unstaged the index against the work tree
+// (' ', 'M', 'A', 'D', 'R', 'T' for a type change, '?' untracked, '!'
+// ignored, 'U' on a conflicted side). Unmerged names the conflict kind.
+type FileStatus struct {
+	Path     string
+	From     string // for a staged rename: the old path
+	Staged   byte
+	Unstaged byte
+	Unmerged string
+}
+
+// Status is the state of the whole work tree.
+type Status struct {
+	Branch string        // current branch short name; "" when detached
+	Head   plumbing.Hash // zero on an unborn branch
+	Files  []FileStatus  // sorted by path
+}
+
+// UntrackedMode says how untracked files are listed.
+type UntrackedMode string
+
+const (
+	UntrackedNormal UntrackedMode = ""    // files, and untracked directories collapsed to "dir/"
+	UntrackedNo     UntrackedMode = "no"  // not at all
+	UntrackedAll    UntrackedMode = "all" // every file
+)
+
+// StatusOptions selects what Status reports.
+type StatusOptions struct {
+	Untracked UntrackedMode
+	Ignored   bool     // also list ignored files ('!')
+	Paths     []string // limit to these (repository-relative) pathspecs
+}
+
+// Clean reports whether nothing is staged, modified or conflicted
+// (untracked and ignored files do not count).
+func (s *Status) Clean() bool {
+	for _, f := range s.Files {
+		if f.Staged != '?' && f.Staged != '!' {
+			return false
+		}
+	}
+	return true
+}
+
+// HasStaged reports whether a commit would record anything.
+func (s *Status) HasStaged() bool {
+	for _, f := range s.Files {
+		if f.Staged != ' ' && f.Staged != '?' && f.Staged != '!' {
+			return true
+		}
+	}
+	return false
+}
+
+// unmergedKinds maps which stages exist (bit 0: base, 1: ours, 2: theirs)
+// to git's description and XY code.
+var unmergedKinds = map[int]struct {
+	kind string
+	xy   string
+}{
+	7: {"both modified", "UU"},
+	3: {"deleted by them", "UD"},
+	5: {"deleted by us", "DU"},
+	6: {"both added", "AA"},
+	2: {"added by us", "AU"},
+	4: {"added by them", "UA"},
+	1: {"both deleted", "DD"},
+}
+
+// Status compares HEAD, the index and the work tree. It trusts the stat data
+// in the index as git does and rehashes only files whose stat data changed
+// or which are racily clean; it does not write the index.
+func (r *Repository) Status(ctx context.Context, opts StatusOptions) (*Status, error) {
+	if r.WorkDir == "" {
+		return nil, ErrBareRepository
+	}
+	st := &Status{}
+	if b, err := r.HeadBranch(); err == nil {
+		st.Branch = b.Short()
+	}
+	head, err := r.Head()
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return nil, err
+	}
+	st.Head = head
+	idx, err := r.ReadIndex()
+	if err != nil {
+		return nil, err
+	}
+	ps := pathMatcher(opts.Paths)
+	files := map[string]*FileStatus{}
+	get := func(p string) *FileStatus {
+		f := files[p]
+		if f == nil {
+			f = &FileStatus{Path: p, Staged: ' ', Unstaged: ' '}
+			files[p] = f
+		}
+		return f
+	}
+
+	// Conflicts.
+	stages := map[string]int{}
+	for _, e := range idx.Entries {
+		if e.Stage != 0 {
+			stages[e.Name] |= 1 << (e.Stage - 1)
+		}
+	}
+	for p, bits := range stages {
+		if !ps.match(p) {
+			continue
+		}
+		k := unmergedKinds[bits]
+		f := get(p)
+		f.Unmerged, f.Staged, f.Unstaged = k.kind, k.xy[0], k.xy[1]
+	}
+
+	// HEAD against the index.
+	headTree, err := r.commitTree(head)
+	if err != nil {
+		return nil, err
+	}
+	it, err := r.buildIndexTrees(idx, false)
+	if err != nil {
+		return nil, err
+	}
+	var changes []treeChange
+	if err := diffTrees("", headTree, r.storedSource(), it.hash[""], it.source(), &changes); err != nil {
+		return nil, err
+	}
+	sortChanges(changes)
+	deleted := map[plumbing.Hash][]string{}
+	renamedFrom := map[string]bool{}
+	for _, c := range changes {
+		if stages[c.path] != 0 || !ps.match(c.path) {
+			continue
+		}
+		if c.toMode == 0 {
+			deleted[c.from] = append(deleted[c.from], c.path)
+		}
+	}
+	for _, c := range changes {
+		if stages[c.path] != 0 || !ps.match(c.path) {
+			continue
+		}
+		f := get(c.path)
+		// Exact rename: an added path with the content of a deleted one.
+		if c.fromMode == 0 && len(deleted[c.to]) > 0 && c.to != emptyBlob {
+			f.Staged, f.From = 'R', deleted[c.to][0]
+			deleted[c.to] = deleted[c.to][1:]
+			renamedFrom[f.From] = true
+			continue
+		}
+		switch {
+		case c.fromMode == 0:
+			f.Staged = 'A'
+		case c.toMode == 0:
+			f.Staged = 'D'
+		case typeOf(c.fromMode) != typeOf(c.toMode):
+			f.Staged = 'T'
+		default:
+			f.Staged = 'M'
+		}
+	}
+	for _, e := range idx.Entries {
+		if e.IntentToAdd && e.Stage == 0 && ps.match(e.Name) {
+			get(e.Name).Unstaged = 'A'
+		}
+	}
+
+	// The index against the work tree.
+	tracked := make([]*index.Entry, 0, len(idx.Entries))
+	for _, e := range idx.Entries {
+		if e.Stage == 0 && !e.IntentToAdd && !e.SkipWorktree && ps.match(e.Name) {
+			tracked = append(tracked, e)
+		}
+	}
+	codes := make([]byte, len(tracked))
+	err = parallel(ctx, len(tracked), func(i int) error {
+		e := tracked[i]
+		full := filepath.Join(r.WorkDir, filepath.FromSlash(e.Name))
+		fi, err := os.Lstat(full)
+		if err != nil {
+			if errors.Is(err, os.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+				codes[i] = 'D'
+				return nil
+			}
+			return err
+		}
+		if fi.IsDir() && e.Mode != filemode.Submodule {
+			codes[i] = 'D'
+			return nil
+		}
+		changed, err := worktreeChanged(full, e, fi, idx.ModTime)
+		if err != nil {
+			if errors.Is(err, os.ErrNotExist) {
+				codes[i] = 'D'
+				return nil
+			}
+			return err
+		}
+		if changed {
+			codes[i] = 'M'
+			if typeOf(worktreeMode(fi)) != typeOf(e.Mode) {
+				codes[i] = 'T'
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for i, c := range codes {
+		if c != 0 {
+			get(tracked[i].Name).Unstaged = c
+		}
+	}
+
+	// Untracked and ignored files.
+	var extra []FileStatus
+	if opts.Untracked != UntrackedNo || opts.Ignored {
+		found, err := r.untracked(ctx, idx, opts, ps)
+		if err != nil {
+			return nil, err
+		}
+		for _, u := range found {
+			if files[u.Path] != nil {
+				// A staged deletion with a new untracked file in its
+				// place: git lists both.
+				extra = append(extra, FileStatus{Path: u.Path, Staged: u.code, Unstaged: u.code})
+				continue
+			}
+			files[u.Path] = &FileStatus{Path: u.Path, Staged: u.code, Unstaged: u.code}
+		}
+	}
+
+	for p := range renamedFrom {
+		if f := files[p]; f != nil && f.Staged == 'D' {
+			delete(files, p)
+		}
+	}
+	st.Files = make([]FileStatus, 0, len(files))
+	for _, f := range files {
+		if f.Staged == ' ' && f.Unstaged == ' ' {
+			continue
+		}
+		st.Files = append(st.Files, *f)
+	}
+	st.Files = append(st.Files, extra...)
+	sort.SliceStable(st.Files, func(i, j int) bool { return st.Files[i].Path < st.Files[j].Path })
+	return st, nil
+}
+
+func typeOf(m filemode.FileMode) int {
+	switch m {
+	case filemode.Symlink:
+		return 1
+	case filemode.Submodule:
+		return 2
+	}
+	return 0
+}
+
+// pathMatcher is a list of pathspecs: a path matches if it equals one,
+// lies under one, or matches one as a wildcard pattern ('*' also matches
+// '/', as in git). Empty matches everything.
+type pathMatcher []string
+
+func (ps pathMatcher) match(p string) bool {
+	if len(ps) == 0 {
+		return true
+	}
+	for _, s := range ps {
+		if s == "" || s == "." || p == s || strings.HasPrefix(p, s+"/") {
+			return true
+		}
+		if hasGlob(s) && globMatch(s, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// mayContain reports whether a directory may hold matching paths.
+func (ps pathMatcher) mayContain(dir string) bool {
+	if len(ps) == 0 || dir == "" {
+		return true
+	}
+	for _, s := range ps {
+		if s == "" || s == "." || dir == s || strings.HasPrefix(dir, s+"/") || strings.HasPrefix(s, dir+"/") {
+			return true
+		}
+		if hasGlob(s) {
+			// The literal part before the first wildcard must agree.
+			lit := s[:strings.IndexAny(s, "*?[")]
+			if strings.HasPrefix(dir+"/", lit) || strings.HasPrefix(lit, dir+"/") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func hasGlob(s string) bool { return strings.ContainsAny(s, "*?[") }
+
+// globMatch is fnmatch without FNM_PATHNAME: '*' matches any run of
+// characters including '/'.
+func globMatch(pattern, name string) bool {
+	for len(pattern) > 0 {
+		switch pattern[0] {
+		case '*':
+			for len(pattern) > 0 && pattern[0] == '*' {
+				pattern = pattern[1:]
+			}
+			if pattern == "" {
+				return true
+			}
+			for i := 0; i <= len(name); i++ {
+				if globMatch(pattern, name[i:]) {
+					return true
+				}
+			}
+			return false
+		case '?':
+			if name == "" {
+				return false
+			}
+			pattern, name = pattern[1:], name[1:]
+		case '[':
+			end := strings.IndexByte(pattern[1:], ']')
+			if end < 0 || name == "" {
+				return pattern == name
+			}
+			ok, err := path.Match(pattern[:end+2], name[:1])
+			if err != nil || !ok {
+				return false
+			}
+			pattern, name = pattern[end+2:], name[1:]
+		case '\\':
+			if len(pattern) > 1 {
+				pattern = pattern[1:]
+			}
+			fallthrough
+		default:
+			if name == "" || pattern[0] != name[0] {
+				return false
+			}
+			pattern, name = pattern[1:], name[1:]
+		}
+	}
+	return name == ""
+}
+
+type untrackedFile struct {
+	Path string
+	code byte // '?' or '!'
+}
+
+// untracked walks the work tree for files the index does not know. It
+// descends only into directories that hold tracked files, or (to decide
+// whether to show them) untracked directories until the first untracked
+// file; it never descends into ignored directories (git cannot re-include
+// anything below an excluded directory).
+func (r *Repository) untracked(ctx context.Context, idx *index.Index, opts StatusOptions, ps pathMatcher) ([]untrackedFile, error) {
+	trackedFiles := make(map[string]bool, len(idx.Entries))
+	trackedDirs := map[string]bool{"": true}
+	for _, e := range idx.Entries {
+		trackedFiles[e.Name] = true
+		for d := parentDir(e.Name); d != "" && !trackedDirs[d]; d = parentDir(d) {
+			trackedDirs[d] = true
+		}
+	}
+	var (
+		mu    sync.Mutex
+		out   []untrackedFile
+		first error
+		wg    sync.WaitGroup
+	)
+	sem := make(chan struct{}, 4)
+	add := func(p string, code byte) {
+		mu.Lock()
+		out = append(out, untrackedFile{p, code})
+		mu.Unlock()
+	}
+	fail := func(err error) {
+		mu.Lock()
+		if first == nil {
+			first = err
+		}
+		mu.Unlock()
+	}
+	join := func(dir, name string) string {
+		if dir == "" {
+			return name
+		}
+		return dir + "/" + name
+	}
+	var visit func(dir string, rules *ignoreRules, dirIgnored bool)
+	visit = func(dir string, rules *ignoreRules, dirIgnored bool) {
+		defer wg.Done()
+		if ctx.Err() != nil {
+			return
+		}
+		sem <- struct{}{}
+		defer func() { <-sem }()
+		ents, err := os.ReadDir(filepath.Join(r.WorkDir, filepath.FromSlash(dir)))
+		if err != nil {
+			if !errors.Is(err, os.ErrNotExist) && !errors.Is(err, syscall.ENOTDIR) {
+				fail(err)
+			}
+			return
+		}
+		for _, de := range ents {
+			if de.Name() == ".gitignore" && de.Type().IsRegular() {
+				data, err := os.ReadFile(filepath.Join(r.WorkDir, filepath.FromSlash(join(dir, ".gitignore"))))
+				if err == nil {
+					rules = rules.child(dir, data)
+				}
+				break
+			}
+		}
+		for _, de := range ents {
+			name := de.Name()
+			if name == ".git" {
+				continue
+			}
+			p := join(dir, name)
+			if trackedFiles[p] {
+				continue
+			}
+			isDir := de.IsDir()
+			if isDir && trackedDirs[p] {
+				if !ps.mayContain(p) {
+					continue
+				}
+				ign := dirIgnored || rules.ignored(p, true)
+				if ign && !opts.Ignored {
+					continue
+				}
+				wg.Add(1)
+				go visit(p, rules, ign)
+				continue
+			}
+			if isDir {
+				if !ps.mayContain(p) {
+					continue
+				}
+				if dirIgnored || rules.ignored(p, true) {
+					if opts.Ignored {
+						add(p+"/", '!')
+					}
+					continue
+				}
+				if opts.Untracked == UntrackedNo {
+					continue
+				}
+				if opts.Untracked == UntrackedAll {
+					wg.Add(1)
+					go visit(p, rules, false)
+					continue
+				}
+				has, err := r.hasUntrackedFile(p, rules, ps)
+				if err != nil {
+					fail(err)
+					return
+				}
+				if has {
+					add(p+"/", '?')
+				}
+				continue
+			}
+			if !ps.match(p) {
+				continue
+			}
+			if dirIgnored || rules.ignored(p, false) {
+				if opts.Ignored {
+					add(p, '!')
+				}
+				continue
+			}
+			if opts.Untracked != UntrackedNo {
+				add(p, '?')
+			}
+		}
+	}
+	wg.Add(1)
+	visit("", r.baseIgnore(), false)
+	wg.Wait()
+	if first == nil {
+		first = ctx.Err()
+	}
+	return out, first
+}
+
+// hasUntrackedFile reports whether an untracked directory holds at least
+// one file that is not ignored (git does not show directories that are
+// empty or hold only ignored files). A nested repository counts.
+func (r *Repository) hasUntrackedFile(dir string, rules *ignoreRules, ps pathMatcher) (bool, error) {
+	ents, err := os.ReadDir(filepath.Join(r.WorkDir, filepath.FromSlash(dir)))
+	if err != nil {
+		return false, nil
+	}
+	for _, de := range ents {
+		if de.Name() == ".gitignore" && de.Type().IsRegular() {
+			if data, err := os.ReadFile(filepath.Join(r.WorkDir, filepath.FromSlash(dir), ".gitignore")); err == nil {
+				rules = rules.child(dir, data)
+			}
+		}
+	}
+	var subdirs []string
+	for _, de := range ents {
+		p := dir + "/" + de.Name()
+		if de.Name() == ".git" {
+			return true, nil
+		}
+		if de.IsDir() {
+			if !rules.ignored(p, true) {
+				subdirs = append(subdirs, p)
+			}
+			continue
+		}
+		if ps.match(p) && !rules.ignored(p, false) {
+			return true, nil
+		}
+	}
+	for _, s := range subdirs {
+		if has, err := r.hasUntrackedFile(s, rules, ps); err != nil || has {
+			return has, err
+		}
+	}
+	return false, nil
+}

@@ -1,0 +1,486 @@
+package repo
+
+import (
+	"bytes"
+	"compress/zlib"
+	"context"
+	"crypto/sha1"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/format/index"
+
+	"easel.dev/easel/repo/treecheck"
+)
+
+// Objects written by the index and commit code go straight to loose object
+// files: hash, zlib-compress at git's default loose compression level (best
+// speed) into a temporary file in objects/xx/, then rename. An object that
+// already exists (loose or packed) is not written again. This is much faster
+// than go-git's ObjectStorage write path, which buffers every object twice.
+
+// smallFile is the size below which a file is read into memory once for
+// both hashing and compression; larger files are streamed twice.
+const smallFile = 1 << 20
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// objectHeader is git's "<type> <size>\x00" object prefix.
+func objectHeader(t plumbing.ObjectType, size int64) []byte {
+	return []byte(t.String() + " " + strconv.FormatInt(size, 10) + "\x00")
+}
+
+// hashObject computes an object id as git does.
+func hashObject(t plumbing.ObjectType, data []byte) plumbing.Hash {
+	h := sha1.New()
+	h.Write(objectHeader(t, int64(len(data))))
+	h.Write(data)
+	var id plumbing.Hash
+	copy(id[:], h.Sum(nil))
+	return id
+}
+
+func (r *Repository) loosePath(h plumbing.Hash) string {
+	s := h.String()
+	return filepath.Join(r.GitDir, "objects", s[:2], s[2:])
+}
+
+// packMu serialises lookups in go-git's pack indexes, which are not safe
+// for concurrent use.
+var packMu sync.Mutex
+
+// hasObject reports whether the object exists, loose or packed.
+func (r *Repository) hasObject(h plumbing.Hash) bool {
+	if _, err := os.Stat(r.loosePath(h)); err == nil {
+		return true
+	}
+	packMu.Lock()
+	defer packMu.Unlock()
+	return r.Storer.HasEncodedObject(h) == nil
+}
+
+// writeObject stores an object given in full and returns its id.
+func (r *Repository) writeObject(t plumbing.ObjectType, data []byte) (plumbing.Hash, error) {
+	id := hashObject(t, data)
+	if r.hasObject(id) {
+		return id, nil
+	}
+	return id, r.writeLoose(id, func(w io.Writer) error {
+		if _, err := w.Write(objectHeader(t, int64(len(data)))); err != nil {
+			return err
+		}
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+// writeLoose writes the object id whose uncompressed bytes fill produces.
+func (r *Repository) writeLoose(id plumbing.Hash, fill func(io.Writer) error) error {
+	final := r.loosePath(id)
+	dir := filepath.Dir(final)
+	tmp, err := os.CreateTemp(dir, "tmp_obj_")
+	if errors.Is(err, os.ErrNotExist) {
+		if err = os.MkdirAll(dir, 0o755); err == nil {
+			tmp, err = os.CreateTemp(dir, "tmp_obj_")
+		}
+	}
+	if err != nil {
+		return err
+	}
+	zw, _ := zlib.NewWriterLevel(tmp, zlib.BestSpeed)
+	err = fill(zw)
+	if err == nil {
+		err = zw.Close()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		os.Chmod(tmp.Name(), 0o444)
+		err = os.Rename(tmp.Name(), final)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("write object %s: %w", id, err)
+	}
+	return nil
+}
+
+// worktreeMode is the index mode for a file as lstat describes it (0 for
+// things git does not track, like sockets; directories are gitlinks only
+// if the caller says so).
+func worktreeMode(fi os.FileInfo) filemode.FileMode {
+	m := fi.Mode()
+	switch {
+	case m.IsRegular():
+		if m&0o100 != 0 {
+			return filemode.Executable
+		}
+		return filemode.Regular
+	case m&os.ModeSymlink != 0:
+		return filemode.Symlink
+	case m.IsDir():
+		return filemode.Dir
+	}
+	return 0
+}
+
+// hashWorktreeFile computes the blob id of a work tree file (the link
+// target for a symbolic link) without storing it.
+func hashWorktreeFile(full string, fi os.FileInfo) (plumbing.Hash, error) {
+	return blobFromFile(full, fi, nil)
+}
+
+// writeWorktreeBlob hashes a work tree file and stores it as a blob.
+func (r *Repository) writeWorktreeBlob(full string, fi os.FileInfo) (plumbing.Hash, error) {
+	return blobFromFile(full, fi, r)
+}
+
+func blobFromFile(full string, fi os.FileInfo, store *Repository) (plumbing.Hash, error) {
+	if fi.Mode()&os.ModeSymlink != 0 {
+		target, err := os.Readlink(full)
+		if err != nil {
+			return plumbing.ZeroHash, err
+		}
+		if store == nil {
+			return hashObject(plumbing.BlobObject, []byte(target)), nil
+		}
+		return store.writeObject(plumbing.BlobObject, []byte(target))
+	}
+	f, err := os.Open(full)
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	defer f.Close()
+	if fi.Size() <= smallFile {
+		buf := bufPool.Get().(*bytes.Buffer)
+		defer bufPool.Put(buf)
+		buf.Reset()
+		if _, err := buf.ReadFrom(f); err != nil {
+			return plumbing.ZeroHash, err
+		}
+		if store == nil {
+			return hashObject(plumbing.BlobObject, buf.Bytes()), nil
+		}
+		return store.writeObject(plumbing.BlobObject, buf.Bytes())
+	}
+	// Large file: stream it once to hash, and again to compress only if
+	// the object is new.
+	size := fi.Size()
+	hh := sha1.New()
+	hh.Write(objectHeader(plumbing.BlobObject, size))
+	if _, err := io.CopyN(hh, f, size); err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("%s: file changed while being read: %w", full, err)
+	}
+	var id plumbing.Hash
+	copy(id[:], hh.Sum(nil))
+	if store == nil || store.hasObject(id) {
+		return id, nil
+	}
+	err = store.writeLoose(id, func(w io.Writer) error {
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return err
+		}
+		w.Write(objectHeader(plumbing.BlobObject, size))
+		_, err := io.CopyN(w, f, size)
+		return err
+	})
+	return id, err
+}
+
+// fillStat copies lstat data into an index entry, as git keeps it.
+func fillStat(e *index.Entry, fi os.FileInfo) {
+	e.ModifiedAt = fi.ModTime()
+	e.Size = uint32(fi.Size())
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		e.CreatedAt = time.Unix(int64(st.Ctim.Sec), int64(st.Ctim.Nsec))
+		e.Dev = uint32(st.Dev)
+		e.Inode = uint32(st.Ino)
+		e.UID = st.Uid
+		e.GID = st.Gid
+	}
+}
+
+// statMatches reports whether lstat data still matches the entry, the test
+// git uses to skip rehashing (mtime, ctime, inode, uid, gid, size and file
+// type/executable bit). Sub-second times are compared only when the entry
+// has them.
+func statMatches(e *index.Entry, fi os.FileInfo) bool {
+	if worktreeMode(fi) != e.Mode && !(e.Mode == filemode.Submodule && fi.IsDir()) {
+		return false
+	}
+	if uint32(fi.Size()) != e.Size {
+		return false
+	}
+	if !sameTime(e.ModifiedAt, fi.ModTime()) {
+		return false
+	}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		if !sameTime(e.CreatedAt, time.Unix(int64(st.Ctim.Sec), int64(st.Ctim.Nsec))) {
+			return false
+		}
+		if e.Inode != uint32(st.Ino) || e.UID != st.Uid || e.GID != st.Gid {
+			return false
+		}
+	}
+	return true
+}
+
+func sameTime(idx, fs time.Time) bool {
+	if idx.Unix() != fs.Unix() {
+		return false
+	}
+	return idx.Nanosecond() == 0 || idx.Nanosecond() == fs.Nanosecond()
+}
+
+// worktreeChanged reports whether the work tree file differs from the
+// index entry, rehashing only when stat data cannot vouch for it (changed
+// stat data or a racily clean entry). fi is the file's lstat.
+func worktreeChanged(full string, e *index.Entry, fi os.FileInfo, indexTime time.Time) (bool, error) {
+	if e.Mode == filemode.Submodule {
+		return false, nil
+	}
+	mode := worktreeMode(fi)
+	if mode != e.Mode {
+		return true, nil
+	}
+	if statMatches(e, fi) && !isRacy(e, indexTime) {
+		// A smudged entry (size 0 for a non-empty blob) never gets here
+		// unless the file is empty too; then compare by content below.
+		if e.Size != 0 || e.Hash == emptyBlob {
+			return false, nil
+		}
+	}
+	if e.Size != 0 && uint32(fi.Size()) != e.Size && mode != filemode.Symlink {
+		return true, nil
+	}
+	h, err := hashWorktreeFile(full, fi)
+	if err != nil {
+		return false, err
+	}
+	return h != e.Hash, nil
+}
+
+var emptyBlob = hashObject(plumbing.BlobObject, nil)
+
+// safePath checks a repository-relative path and returns its absolute
+// location in the work tree (ErrUnsafePath for "..", ".git", absolute paths
+// and paths that pass through a symbolic link).
+func (r *Repository) safePath(path string) (string, error) {
+	full, err := treecheck.SafeJoin(r.WorkDir, path)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w: %v", path, ErrUnsafePath, err)
+	}
+	return full, nil
+}
+
+// WriteWorktreeFile writes blob to path in the work tree with mode
+// (regular, executable or symbolic link), replacing what is there and
+// creating leading directories. It does not touch the index.
+func (r *Repository) WriteWorktreeFile(path string, blob plumbing.Hash, mode filemode.FileMode) error {
+	_, err := r.writeWorktreeFile(path, blob, mode)
+	return err
+}
+
+// writeWorktreeFile also returns the new file's lstat for the index.
+func (r *Repository) writeWorktreeFile(path string, blob plumbing.Hash, mode filemode.FileMode) (os.FileInfo, error) {
+	if r.WorkDir == "" {
+		return nil, ErrBareRepository
+	}
+	full, err := r.safePath(path)
+	if err != nil {
+		return nil, err
+	}
+	if mode == filemode.Submodule {
+		return nil, os.MkdirAll(full, 0o755)
+	}
+	if err := r.makeParents(path); err != nil {
+		return nil, err
+	}
+	if fi, err := os.Lstat(full); err == nil {
+		if fi.IsDir() {
+			if err := os.Remove(full); err != nil {
+				return nil, fmt.Errorf("%s: a directory is in the way: %w", path, err)
+			}
+		} else if err := os.Remove(full); err != nil {
+			return nil, err
+		}
+	}
+	obj, err := r.Storer.EncodedObject(plumbing.BlobObject, blob)
+	if err != nil {
+		return nil, fmt.Errorf("%s: blob %s: %w", path, blob, err)
+	}
+	rd, err := obj.Reader()
+	if err != nil {
+		return nil, err
+	}
+	defer rd.Close()
+	if mode == filemode.Symlink {
+		target, err := io.ReadAll(rd)
+		if err != nil {
+			return nil, err
+		}
+		if err := os.Symlink(string(target), full); err != nil {
+			return nil, err
+		}
+		return os.Lstat(full)
+	}
+	perm := os.FileMode(0o644)
+	if mode == filemode.Executable {
+		perm = 0o755
+	}
+	f, err := os.OpenFile(full, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := io.Copy(f, rd); err != nil {
+		f.Close()
+		return nil, err
+	}
+	if err := f.Close(); err != nil {
+		return nil, err
+	}
+	return os.Lstat(full)
+}
+
+// makeParents creates the leading directories of path, replacing a file or
+// symbolic link that stands where a directory must go (the caller has
+// already decided such a file may be lost).
+func (r *Repository) makeParents(path string) error {
+	parts := strings.Split(path, "/")
+	cur := r.WorkDir
+	for _, p := range parts[:len(parts)-1] {
+		cur = filepath.Join(cur, p)
+		fi, err := os.Lstat(cur)
+		if err == nil && fi.IsDir() {
+			continue
+		}
+		if err == nil {
+			if err := os.Remove(cur); err != nil {
+				return err
+			}
+		} else if !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+		if err := os.Mkdir(cur, 0o755); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// removeWorktreeFile deletes a tracked file and then any directories that
+// became empty, up to the top of the work tree.
+func (r *Repository) removeWorktreeFile(path string) error {
+	full, err := r.safePath(path)
+	if err != nil {
+		return err
+	}
+	fi, err := os.Lstat(full)
+	if errors.Is(err, os.ErrNotExist) {
+		r.pruneEmptyDirs(path)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if fi.IsDir() {
+		// A gitlink or a directory now standing where a file was: leave
+		// its contents alone, remove it only if empty.
+		os.Remove(full)
+	} else if err := os.Remove(full); err != nil {
+		return err
+	}
+	r.pruneEmptyDirs(path)
+	return nil
+}
+
+func (r *Repository) pruneEmptyDirs(path string) {
+	for dir := parentDir(path); dir != ""; dir = parentDir(dir) {
+		if os.Remove(filepath.Join(r.WorkDir, filepath.FromSlash(dir))) != nil {
+			return
+		}
+	}
+}
+
+func parentDir(p string) string {
+	if i := strings.LastIndexByte(p, '/'); i >= 0 {
+		return p[:i]
+	}
+	return ""
+}
+
+// readBlob returns a blob's content.
+func (r *Repository) readBlob(h plumbing.Hash) ([]byte, error) {
+	obj, err := r.Storer.EncodedObject(plumbing.BlobObject, h)
+	if err != nil {
+		return nil, err
+	}
+	rd, err := obj.Reader()
+	if err != nil {
+		return nil, err
+	}
+	defer rd.Close()
+	return io.ReadAll(rd)
+}
+
+// parallel runs fn(i) for i in [0,n) on a few goroutines and returns the
+// first error.
+func parallel(ctx context.Context, n int, fn func(i int) error) error {
+	workers := 4
+	if n < 64 {
+		workers = 1
+	}
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		first error
+		next  int64
+	)
+	chunk := 64
+	var nextMu sync.Mutex
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				nextMu.Lock()
+				start := int(next)
+				next += int64(chunk)
+				nextMu.Unlock()
+				if start >= n {
+					return
+				}
+				if ctx.Err() != nil {
+					return
+				}
+				end := min(start+chunk, n)
+				for i := start; i < end; i++ {
+					if err := fn(i); err != nil {
+						mu.Lock()
+						if first == nil {
+							first = err
+						}
+						mu.Unlock()
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if first == nil {
+		first = ctx.Err()
+	}
+	return first
+}
