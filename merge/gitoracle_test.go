@@ -342,7 +342,7 @@ func TestAgainstGitRandom(t *testing.T) {
 func compareWithGit(t *testing.T, dir string, cases int, names func(int) (string, string)) {
 	st := filesystem.NewStorage(osfs.New(dir), cache.NewObjectLRUDefault())
 	ctx := context.Background()
-	var verdictOK, treeOK, stagesOK, cleanCases, conflictCases, gitCrashed int
+	var verdictOK, treeOK, stagesOK, basesOK, cleanCases, conflictCases, gitCrashed int
 	for i := 0; i < cases; i++ {
 		on, tn := names(i)
 		out, code := runGit(t, dir, nil, "merge-tree", "--write-tree", on, tn)
@@ -359,6 +359,20 @@ func compareWithGit(t *testing.T, dir string, cases int, names func(int) (string
 		gm := parseMergeTree(out, code)
 		oh, _ := runGit(t, dir, nil, "rev-parse", on)
 		th, _ := runGit(t, dir, nil, "rev-parse", tn)
+		gb, _ := runGit(t, dir, nil, "merge-base", "--all", on, tn)
+		eb, err := MergeBases(ctx, st, plumbing.NewHash(strings.TrimSpace(oh)), plumbing.NewHash(strings.TrimSpace(th)))
+		if err != nil {
+			t.Fatalf("case %d: merge bases: %v", i, err)
+		}
+		var ebs []string
+		for _, h := range eb {
+			ebs = append(ebs, h.String())
+		}
+		if want := strings.Fields(gb); strings.Join(ebs, " ") != strings.Join(want, " ") {
+			t.Errorf("case %d: merge bases: git %v, easel %v", i, want, ebs)
+		} else {
+			basesOK++
+		}
 		res, _, err := MergeCommits(ctx, st, plumbing.NewHash(strings.TrimSpace(oh)), plumbing.NewHash(strings.TrimSpace(th)),
 			Options{OursName: on, TheirsName: tn, LineMerge: testLineMerge(t)})
 		if err != nil {
@@ -388,8 +402,8 @@ func compareWithGit(t *testing.T, dir string, cases int, names func(int) (string
 				strings.Join(easelStages(res), "\n"), strings.Join(res.Messages, "\n"))
 		}
 	}
-	t.Logf("%d cases (%d clean, %d conflicted in git, %d where git aborted): verdict agrees %d, merged tree id agrees %d, index stages agree %d",
-		cases, cleanCases, conflictCases, gitCrashed, verdictOK, treeOK, stagesOK)
+	t.Logf("%d cases (%d clean, %d conflicted in git, %d where git aborted): merge bases agree %d, verdict agrees %d, merged tree id agrees %d, index stages agree %d",
+		cases, cleanCases, conflictCases, gitCrashed, basesOK, verdictOK, treeOK, stagesOK)
 }
 
 // TestAgainstGitCrissCross builds criss-cross histories (two merge bases),
