@@ -1,0 +1,373 @@
+package remote
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/go-git/go-git/v5/plumbing"
+
+	"easel.dev/easel/repo"
+)
+
+// Options are shared by Fetch, Push and Clone.
+type Options struct {
+	Progress io.Writer // progress lines go here; nil prints nothing
+}
+
+// refspec is a fetch refspec "+refs/heads/*:refs/remotes/origin/*": a glob
+// with one trailing '*' on each side, or an exact ref on each side.
+type refspec struct {
+	src, dst string
+	glob     bool
+}
+
+func parseRefspec(s string) (refspec, bool) {
+	s = strings.TrimPrefix(s, "+")
+	src, dst, ok := strings.Cut(s, ":")
+	if !ok || src == "" || dst == "" {
+		return refspec{}, false
+	}
+	sg, dg := strings.HasSuffix(src, "*"), strings.HasSuffix(dst, "*")
+	if sg != dg || strings.Count(src, "*") > 1 || strings.Count(dst, "*") > 1 {
+		return refspec{}, false
+	}
+	return refspec{src: strings.TrimSuffix(src, "*"), dst: strings.TrimSuffix(dst, "*"), glob: sg}, true
+}
+
+func (r refspec) mapRef(name string) (string, bool) {
+	if !r.glob {
+		return r.dst, name == r.src
+	}
+	if rest, ok := strings.CutPrefix(name, r.src); ok && rest != "" {
+		return r.dst + rest, true
+	}
+	return "", false
+}
+
+func remoteSpecs(rm repo.Remote) []refspec {
+	var out []refspec
+	for _, s := range rm.Fetch {
+		if rs, ok := parseRefspec(s); ok {
+			out = append(out, rs)
+		}
+	}
+	if len(out) == 0 {
+		out = append(out, refspec{src: "refs/heads/", dst: "refs/remotes/" + rm.Name + "/", glob: true})
+	}
+	return out
+}
+
+// TrackingRef is where a fetch from rm stores the remote's ref name
+// ("" when no refspec covers it).
+func TrackingRef(rm repo.Remote, name string) string {
+	for _, rs := range remoteSpecs(rm) {
+		if dst, ok := rs.mapRef(name); ok {
+			return dst
+		}
+	}
+	return ""
+}
+
+// RefChange is one local ref a fetch or push moved.
+type RefChange struct {
+	Local  string        `json:"local"`
+	Remote string        `json:"remote"`
+	Old    plumbing.Hash `json:"old"`
+	New    plumbing.Hash `json:"new"`
+}
+
+// FetchResult reports a fetch.
+type FetchResult struct {
+	Remote  *RefsResponse
+	Changes []RefChange
+	Objects int
+	Bytes   int64
+}
+
+// Fetch brings rm's branches into their remote-tracking refs and its new
+// tags into refs/tags. Only objects the repository lacks are sent: every
+// local ref is offered as a "have".
+func Fetch(ctx context.Context, r *repo.Repository, rm repo.Remote, c *Client, o Options) (*FetchResult, error) {
+	refs, err := c.Refs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return fetchRefs(ctx, r, rm, c, refs, o)
+}
+
+func fetchRefs(ctx context.Context, r *repo.Repository, rm repo.Remote, c *Client, refs *RefsResponse, o Options) (*FetchResult, error) {
+	res := &FetchResult{Remote: refs}
+	type plan struct {
+		local, remote string
+		id            plumbing.Hash
+	}
+	var plans []plan
+	for _, ref := range refs.Refs {
+		id, err := parseID(ref.ID)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %s: %v", ErrRemote, ref.Name, err)
+		}
+		if dst := TrackingRef(rm, ref.Name); dst != "" {
+			if repo.ValidateRefName(dst) == nil {
+				plans = append(plans, plan{dst, ref.Name, id})
+			}
+			continue
+		}
+		if strings.HasPrefix(ref.Name, "refs/tags/") && repo.ValidateRefName(ref.Name) == nil {
+			// Tags are fetched once and never moved by a fetch, as git does.
+			if _, err := r.ResolveRef(plumbing.ReferenceName(ref.Name)); errors.Is(err, repo.ErrNotFound) {
+				plans = append(plans, plan{ref.Name, ref.Name, id})
+			}
+		}
+	}
+	store := OpenObjectStore(r.GitDir)
+	defer store.Close()
+	var wants []string
+	var wantIDs []plumbing.Hash
+	wanted := map[plumbing.Hash]bool{}
+	for _, p := range plans {
+		if !wanted[p.id] && store.HasEncodedObject(p.id) != nil {
+			wanted[p.id] = true
+			wants = append(wants, p.id.String())
+			wantIDs = append(wantIDs, p.id)
+		}
+	}
+	if len(wants) > 0 {
+		haves, err := localHaves(r)
+		if err != nil {
+			return nil, err
+		}
+		body, n, err := c.FetchPack(ctx, wants, haves)
+		if err != nil {
+			return nil, err
+		}
+		pr := newProgress(o.Progress, "Receiving objects", n)
+		q, err := Receive(ctx, filepath.Join(r.GitDir, "objects"), pr.reader(body))
+		body.Close()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			return nil, fmt.Errorf("%w: receiving the pack: %v", ErrRemote, err)
+		}
+		pr.done()
+		res.Objects, res.Bytes = q.Objects, q.Bytes
+		if err := q.Verify(ctx, store, wantIDs); err != nil {
+			q.Discard()
+			return nil, fmt.Errorf("%w: the server sent a bad pack: %v", ErrRemote, err)
+		}
+		if _, err := q.Accept(r.GitDir); err != nil {
+			return nil, err
+		}
+		// go-git lists packs once per storage; make it look again.
+		r.Storer.Reindex()
+	}
+	var txn []repo.RefUpdate
+	for _, p := range plans {
+		old, _ := r.ResolveRef(plumbing.ReferenceName(p.local))
+		if old == p.id {
+			continue
+		}
+		txn = append(txn, repo.RefUpdate{Name: plumbing.ReferenceName(p.local), Old: old, New: p.id, CheckOld: true})
+		res.Changes = append(res.Changes, RefChange{Local: p.local, Remote: p.remote, Old: old, New: p.id})
+	}
+	if len(txn) > 0 {
+		if err := r.UpdateRefs(ctx, txn); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+// localHaves is every commit a local ref points at.
+func localHaves(r *repo.Repository) ([]string, error) {
+	iter, err := r.Storer.IterReferences()
+	if err != nil {
+		return nil, err
+	}
+	seen := map[plumbing.Hash]bool{}
+	var out []string
+	err = iter.ForEach(func(ref *plumbing.Reference) error {
+		if ref.Type() == plumbing.HashReference && !seen[ref.Hash()] {
+			seen[ref.Hash()] = true
+			out = append(out, ref.Hash().String())
+		}
+		return nil
+	})
+	sort.Strings(out)
+	return out, err
+}
+
+// PushRef asks to set the remote's ref Remote to Local (zero: delete it).
+type PushRef struct {
+	Local  plumbing.Hash
+	Remote plumbing.ReferenceName
+}
+
+// Push sends updates to rm. The expected old value of each remote ref is
+// the one the server lists right now, so the server's compare-and-swap
+// refuses (409, ErrRejected) if another push lands in between, and its
+// fast-forward check refuses if the remote has commits this repository
+// lacks. Only objects the remote lacks are sent. On success the
+// remote-tracking refs follow.
+func Push(ctx context.Context, r *repo.Repository, rm repo.Remote, c *Client, updates []PushRef, o Options) (*PushResponse, []RefChange, error) {
+	refs, err := c.Refs(ctx)
+	if errors.Is(err, ErrRepoNotFound) {
+		refs, err = &RefsResponse{}, nil // the first push creates it
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	current := map[string]plumbing.Hash{}
+	for _, ref := range refs.Refs {
+		if id, err := parseID(ref.ID); err == nil {
+			current[ref.Name] = id
+		}
+	}
+	store := OpenObjectStore(r.GitDir)
+	defer store.Close()
+	var cmds []RefCommand
+	var news []plumbing.Hash
+	for _, u := range updates {
+		old := current[u.Remote.String()]
+		if u.Local.IsZero() && old.IsZero() {
+			return nil, nil, fmt.Errorf("%s: %w", u.Remote, repo.ErrNotFound)
+		}
+		cmds = append(cmds, RefCommand{Ref: u.Remote.String(), Old: old.String(), New: u.Local.String()})
+		if !u.Local.IsZero() {
+			news = append(news, u.Local)
+		}
+	}
+	// What the remote surely has: the ids it lists that exist here, and
+	// what we last fetched from it.
+	var haves []plumbing.Hash
+	for _, id := range current {
+		haves = append(haves, id)
+	}
+	if iter, err := r.Storer.IterReferences(); err == nil {
+		prefix := "refs/remotes/" + rm.Name + "/"
+		iter.ForEach(func(ref *plumbing.Reference) error {
+			if ref.Type() == plumbing.HashReference && strings.HasPrefix(ref.Name().String(), prefix) {
+				haves = append(haves, ref.Hash())
+			}
+			return nil
+		})
+	}
+	hashes, err := MissingObjects(ctx, store, news, haves)
+	if err != nil {
+		return nil, nil, err
+	}
+	pw := newProgress(o.Progress, "Writing objects", len(hashes))
+	resp, err := c.Push(ctx, cmds, func(w io.Writer) error {
+		_, err := WritePack(ctx, pw.writer(w), store, hashes)
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	pw.done()
+	var txn []repo.RefUpdate
+	var changes []RefChange
+	for _, u := range updates {
+		changes = append(changes, RefChange{Remote: u.Remote.String(), Old: current[u.Remote.String()], New: u.Local})
+		dst := TrackingRef(rm, u.Remote.String())
+		if dst == "" || repo.ValidateRefName(dst) != nil {
+			continue
+		}
+		changes[len(changes)-1].Local = dst
+		txn = append(txn, repo.RefUpdate{Name: plumbing.ReferenceName(dst), New: u.Local})
+	}
+	if len(txn) > 0 {
+		if err := r.UpdateRefs(ctx, txn); err != nil {
+			return resp, changes, fmt.Errorf("pushed, but updating remote-tracking refs failed: %w", err)
+		}
+	}
+	return resp, changes, nil
+}
+
+// CloneResult reports a clone.
+type CloneResult struct {
+	Repo   *repo.Repository
+	Branch string // the branch checked out
+	Empty  bool   // the remote has no commits (or does not exist yet)
+	Fetch  *FetchResult
+}
+
+// Clone creates dir (which must not exist or be empty), fetches everything
+// from url as remote "origin", checks out the remote's default branch and
+// makes it track origin. A remote that does not exist yet gives an empty
+// repository ready to push to. On failure nothing is left behind.
+func Clone(ctx context.Context, rawURL, dir, token string, o Options) (res *CloneResult, err error) {
+	c, err := NewClient(rawURL, token)
+	if err != nil {
+		return nil, err
+	}
+	refs, err := c.Refs(ctx)
+	empty := false
+	if errors.Is(err, ErrRepoNotFound) {
+		refs, err, empty = &RefsResponse{Head: "refs/heads/" + repo.DefaultBranch}, nil, true
+	}
+	if err != nil {
+		return nil, err
+	}
+	if ents, err := os.ReadDir(dir); err == nil && len(ents) > 0 {
+		return nil, fmt.Errorf("destination path '%s' already exists and is not an empty directory: %w", dir, repo.ErrAlreadyExists)
+	} else if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	_, statErr := os.Stat(dir)
+	created := errors.Is(statErr, os.ErrNotExist)
+	defer func() {
+		if err != nil {
+			if created {
+				os.RemoveAll(dir)
+			} else {
+				os.RemoveAll(filepath.Join(dir, ".git"))
+			}
+		}
+	}()
+	branch, ok := strings.CutPrefix(refs.Head, "refs/heads/")
+	if !ok || repo.ValidateRefName(refs.Head) != nil {
+		branch = repo.DefaultBranch
+	}
+	r, err := repo.Init(ctx, dir, false, branch)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.AddRemote(ctx, "origin", c.BaseURL); err != nil {
+		return nil, err
+	}
+	rm, err := r.RemoteByName("origin")
+	if err != nil {
+		return nil, err
+	}
+	res = &CloneResult{Repo: r, Branch: branch, Empty: empty || len(refs.Refs) == 0}
+	if !res.Empty {
+		if res.Fetch, err = fetchRefs(ctx, r, rm, c, refs, o); err != nil {
+			return nil, err
+		}
+	}
+	if refs.HeadID != "" {
+		tip, err := parseID(refs.HeadID)
+		if err != nil {
+			return nil, fmt.Errorf("%w: HEAD: %v", ErrRemote, err)
+		}
+		name := plumbing.NewBranchReferenceName(branch)
+		if err := r.UpdateRef(ctx, repo.RefUpdate{Name: name, New: tip, CheckOld: true}); err != nil {
+			return nil, err
+		}
+		if err := r.Checkout(ctx, plumbing.ZeroHash, tip); err != nil {
+			return nil, err
+		}
+	}
+	if err := r.SetUpstream(ctx, branch, "origin", plumbing.NewBranchReferenceName(branch)); err != nil {
+		return nil, err
+	}
+	return res, nil
+}

@@ -1,0 +1,785 @@
+package remote
+
+import (
+	"bufio"
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/plumbing/storer"
+	"github.com/go-git/go-git/v5/storage/memory"
+
+	"easel.dev/easel/repo"
+	"easel.dev/easel/repo/treecheck"
+)
+
+// Config is what `easel serve` is told.
+type Config struct {
+	Root         string        // directory holding the bare repositories
+	Tokens       []Token       // empty: anyone may write
+	Private      bool          // reads need a token too
+	MaxPushBytes int64         // largest push body accepted (413 above)
+	IOTimeout    time.Duration // longest a client may stall a read or write
+	Logger       *slog.Logger
+}
+
+// Defaults for Config fields left zero.
+const (
+	DefaultMaxPushBytes = 2 << 30
+	DefaultIOTimeout    = 60 * time.Second
+	maxJSONBytes        = 8 << 20
+	maxRefUpdates       = 1000
+)
+
+// Server hosts the repositories under Config.Root.
+type Server struct {
+	cfg   Config
+	mu    sync.Mutex
+	locks map[string]*sync.Mutex
+}
+
+// NewServer checks cfg, fills defaults and creates the root directory.
+func NewServer(cfg Config) (*Server, error) {
+	if cfg.Root == "" {
+		return nil, errors.New("serve: no root directory")
+	}
+	if cfg.Private && len(cfg.Tokens) == 0 {
+		return nil, errors.New("serve: --private needs --token-file (nobody could read otherwise)")
+	}
+	if cfg.MaxPushBytes <= 0 {
+		cfg.MaxPushBytes = DefaultMaxPushBytes
+	}
+	if cfg.IOTimeout <= 0 {
+		cfg.IOTimeout = DefaultIOTimeout
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	root, err := filepath.Abs(cfg.Root)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		return nil, err
+	}
+	cfg.Root = root
+	return &Server{cfg: cfg, locks: map[string]*sync.Mutex{}}, nil
+}
+
+// HTTPServer wraps the handler with the timeouts a public server needs.
+// Reads and writes of packs extend their own deadlines while data flows
+// (see deadlineReader), so IOTimeout bounds a stall, not a transfer.
+func (s *Server) HTTPServer() *http.Server {
+	return &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       s.cfg.IOTimeout,
+		WriteTimeout:      s.cfg.IOTimeout,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.cfg.Logger.Handler(), slog.LevelWarn),
+	}
+}
+
+// Serve answers on ln until ctx is cancelled, then stops accepting and
+// waits up to grace for requests in flight (a push half way through is
+// finished, not cut).
+func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration) error {
+	srv := s.HTTPServer()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	s.cfg.Logger.Info("shutting down", "grace", grace.String())
+	sctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	err := srv.Shutdown(sctx)
+	if err != nil {
+		srv.Close()
+	}
+	if e := <-errc; e != nil && !errors.Is(e, http.ErrServerClosed) {
+		return e
+	}
+	return err
+}
+
+// Handler routes requests: GET /healthz, GET /{repo}/refs,
+// POST /{repo}/fetch, POST /{repo}/push, where {repo} is name or
+// group/name.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", MediaJSON)
+		io.WriteString(w, `{"status":"ok"}`+"\n")
+	})
+	mux.HandleFunc("/", s.route)
+	return s.logRequests(recoverPanics(mux))
+}
+
+func splitRepoPath(p string) (name, action string) {
+	p = strings.Trim(p, "/")
+	i := strings.LastIndexByte(p, '/')
+	if i < 0 {
+		return "", p
+	}
+	return p[:i], p[i+1:]
+}
+
+func (s *Server) route(w http.ResponseWriter, r *http.Request) {
+	name, action := splitRepoPath(r.URL.Path)
+	var method string
+	var h func(http.ResponseWriter, *http.Request, string)
+	switch action {
+	case "refs":
+		method, h = http.MethodGet, s.handleRefs
+	case "fetch":
+		method, h = http.MethodPost, s.handleFetch
+	case "push":
+		method, h = http.MethodPost, s.handlePush
+	default:
+		s.problem(w, r, &Problem{Type: ProblemBase + "not-found", Title: "Not found", Status: 404,
+			Detail: "use GET /{repo}/refs, POST /{repo}/fetch or POST /{repo}/push"})
+		return
+	}
+	if r.Method != method {
+		w.Header().Set("Allow", method)
+		s.problem(w, r, &Problem{Type: ProblemBase + "method-not-allowed", Title: "Method not allowed", Status: 405})
+		return
+	}
+	if err := ValidateRepoName(name); err != nil {
+		s.problem(w, r, &Problem{Type: ProblemBase + "bad-repository-name", Title: "Invalid repository name", Status: 400, Detail: err.Error()})
+		return
+	}
+	want := accessRead
+	if action == "push" {
+		want = accessWrite
+	}
+	if code := s.authorize(r, want); code != 0 {
+		if code == http.StatusUnauthorized {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="easel"`)
+			s.problem(w, r, &Problem{Type: ProblemBase + "unauthorized", Title: "Authentication required", Status: code,
+				Detail: "send Authorization: Bearer <token>", Hint: "set EASEL_TOKEN or remote.<name>.token"})
+		} else {
+			s.problem(w, r, &Problem{Type: ProblemBase + "forbidden", Title: "Forbidden", Status: code,
+				Detail: "the token is not valid for this operation"})
+		}
+		return
+	}
+	h(w, r, name)
+}
+
+// repoDir is where name lives: Root/name, or Root/name.git if that is what
+// exists. Names are validated first, so the result is always under Root.
+func (s *Server) repoDir(name string) (dir string, exists bool) {
+	dir = filepath.Join(s.cfg.Root, filepath.FromSlash(name))
+	if isBare(dir) {
+		return dir, true
+	}
+	if !strings.HasSuffix(name, ".git") && isBare(dir+".git") {
+		return dir + ".git", true
+	}
+	return dir, false
+}
+
+func isBare(dir string) bool {
+	for _, p := range []string{"HEAD", "objects", "refs"} {
+		if _, err := os.Stat(filepath.Join(dir, p)); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *Server) repoLock(dir string) *sync.Mutex {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := s.locks[dir]
+	if m == nil {
+		m = new(sync.Mutex)
+		s.locks[dir] = m
+	}
+	return m
+}
+
+func notFound(name string) *Problem {
+	return &Problem{Type: ProblemBase + "not-found", Title: "Repository not found", Status: 404,
+		Detail: fmt.Sprintf("no repository %q on this server", name)}
+}
+
+func listRefs(r *repo.Repository) (*RefsResponse, error) {
+	out := &RefsResponse{Head: "refs/heads/" + repo.DefaultBranch, Refs: []Ref{}}
+	if head, err := r.HeadBranch(); err == nil && head != "" {
+		out.Head = head.String()
+	}
+	iter, err := r.Storer.IterReferences()
+	if err != nil {
+		return nil, err
+	}
+	err = iter.ForEach(func(ref *plumbing.Reference) error {
+		n := ref.Name().String()
+		if ref.Type() != plumbing.HashReference || !(strings.HasPrefix(n, "refs/heads/") || strings.HasPrefix(n, "refs/tags/")) {
+			return nil
+		}
+		out.Refs = append(out.Refs, Ref{Name: n, ID: ref.Hash().String()})
+		if n == out.Head {
+			out.HeadID = ref.Hash().String()
+		}
+		return nil
+	})
+	sort.Slice(out.Refs, func(i, j int) bool { return out.Refs[i].Name < out.Refs[j].Name })
+	return out, err
+}
+
+func (s *Server) handleRefs(w http.ResponseWriter, r *http.Request, name string) {
+	dir, ok := s.repoDir(name)
+	if !ok {
+		s.problem(w, r, notFound(name))
+		return
+	}
+	rp, err := repo.OpenBare(dir)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	refs, err := listRefs(rp)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	writeJSONStatus(w, http.StatusOK, refs)
+}
+
+func parseHashes(list []string) ([]plumbing.Hash, error) {
+	out := make([]plumbing.Hash, 0, len(list))
+	for _, s := range list {
+		h, err := parseID(s)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, h)
+	}
+	return out, nil
+}
+
+func parseID(s string) (plumbing.Hash, error) {
+	if len(s) != 40 || strings.ToLower(s) != s {
+		return plumbing.ZeroHash, fmt.Errorf("%q is not a full object id", s)
+	}
+	var h plumbing.Hash
+	if _, err := hex.Decode(h[:], []byte(s)); err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("%q is not a full object id", s)
+	}
+	return h, nil
+}
+
+func (s *Server) handleFetch(w http.ResponseWriter, r *http.Request, name string) {
+	dir, ok := s.repoDir(name)
+	if !ok {
+		s.problem(w, r, notFound(name))
+		return
+	}
+	var req FetchRequest
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxJSONBytes)).Decode(&req); err != nil {
+		s.badRequest(w, r, "bad-request", "the body is not a fetch request: "+err.Error())
+		return
+	}
+	wants, err := parseHashes(req.Wants)
+	if err == nil {
+		var haves []plumbing.Hash
+		if haves, err = parseHashes(req.Haves); err == nil {
+			s.streamPack(w, r, dir, wants, haves)
+			return
+		}
+	}
+	s.badRequest(w, r, "bad-request", err.Error())
+}
+
+func (s *Server) streamPack(w http.ResponseWriter, r *http.Request, dir string, wants, haves []plumbing.Hash) {
+	store := OpenObjectStore(dir)
+	defer store.Close()
+	for _, h := range wants {
+		if store.HasEncodedObject(h) != nil {
+			s.problem(w, r, &Problem{Type: ProblemBase + "missing-object", Title: "Unknown object", Status: 422,
+				Detail: fmt.Sprintf("the repository has no object %s", h)})
+			return
+		}
+	}
+	rc := http.NewResponseController(w)
+	// Listing the objects is the server's own work, not a slow client.
+	rc.SetWriteDeadline(time.Time{})
+	hashes, err := MissingObjects(r.Context(), store, wants, haves)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", MediaPack)
+	w.Header().Set("X-Easel-Objects", strconv.Itoa(len(hashes)))
+	w.WriteHeader(http.StatusOK)
+	dw := &deadlineWriter{w: w, rc: rc, timeout: s.cfg.IOTimeout}
+	bw := bufio.NewWriterSize(dw, 64<<10)
+	if _, err := WritePack(r.Context(), bw, store, hashes); err == nil {
+		err = bw.Flush()
+	}
+	if err != nil {
+		s.cfg.Logger.Warn("fetch aborted", "path", r.URL.Path, "err", err.Error())
+		// The status is already sent: cut the connection so the client
+		// sees a truncated pack rather than a short one that looks whole.
+		panic(http.ErrAbortHandler)
+	}
+}
+
+// deadlineReader and deadlineWriter push the connection's deadline forward
+// while data moves, so a large transfer is never cut for taking long, only
+// for stalling.
+type deadlineReader struct {
+	r       io.Reader
+	rc      *http.ResponseController
+	timeout time.Duration
+	last    time.Time
+}
+
+func (d *deadlineReader) Read(p []byte) (int, error) {
+	if now := time.Now(); now.Sub(d.last) > time.Second {
+		d.rc.SetReadDeadline(now.Add(d.timeout))
+		d.last = now
+	}
+	return d.r.Read(p)
+}
+
+type deadlineWriter struct {
+	w       io.Writer
+	rc      *http.ResponseController
+	timeout time.Duration
+	last    time.Time
+}
+
+func (d *deadlineWriter) Write(p []byte) (int, error) {
+	if now := time.Now(); now.Sub(d.last) > time.Second {
+		d.rc.SetWriteDeadline(now.Add(d.timeout))
+		d.last = now
+	}
+	return d.w.Write(p)
+}
+
+type pushUpdate struct {
+	name     plumbing.ReferenceName
+	old, new plumbing.Hash
+}
+
+func (s *Server) readPushHeader(br *bufio.Reader) ([]pushUpdate, error) {
+	line, err := br.ReadSlice('\n')
+	if err != nil {
+		if errors.Is(err, bufio.ErrBufferFull) {
+			return nil, errors.New("the header line is longer than 1 MiB")
+		}
+		return nil, fmt.Errorf("no header line: %w", err)
+	}
+	var hdr PushHeader
+	if err := json.Unmarshal(line, &hdr); err != nil {
+		return nil, fmt.Errorf("header: %w", err)
+	}
+	if len(hdr.Updates) == 0 || len(hdr.Updates) > maxRefUpdates {
+		return nil, fmt.Errorf("a push updates between 1 and %d refs", maxRefUpdates)
+	}
+	seen := map[string]bool{}
+	var out []pushUpdate
+	for _, u := range hdr.Updates {
+		if err := repo.ValidateRefName(u.Ref); err != nil {
+			return nil, err
+		}
+		if !strings.HasPrefix(u.Ref, "refs/heads/") && !strings.HasPrefix(u.Ref, "refs/tags/") {
+			return nil, fmt.Errorf("%s: only refs/heads/ and refs/tags/ can be pushed", u.Ref)
+		}
+		if seen[u.Ref] {
+			return nil, fmt.Errorf("%s: updated twice", u.Ref)
+		}
+		seen[u.Ref] = true
+		old, err := parseID(u.Old)
+		if err != nil {
+			return nil, fmt.Errorf("%s: old: %w", u.Ref, err)
+		}
+		nw, err := parseID(u.New)
+		if err != nil {
+			return nil, fmt.Errorf("%s: new: %w", u.Ref, err)
+		}
+		if old.IsZero() && nw.IsZero() {
+			return nil, fmt.Errorf("%s: old and new are both zero", u.Ref)
+		}
+		out = append(out, pushUpdate{name: plumbing.ReferenceName(u.Ref), old: old, new: nw})
+	}
+	return out, nil
+}
+
+func (s *Server) handlePush(w http.ResponseWriter, r *http.Request, name string) {
+	ctx := r.Context()
+	dir, exists := s.repoDir(name)
+	rc := http.NewResponseController(w)
+	body := http.MaxBytesReader(w, r.Body, s.cfg.MaxPushBytes)
+	br := bufio.NewReaderSize(&deadlineReader{r: body, rc: rc, timeout: s.cfg.IOTimeout}, 1<<20)
+	updates, err := s.readPushHeader(br)
+	if err != nil {
+		if tooLarge(err) {
+			s.tooLarge(w, r)
+			return
+		}
+		s.badRequest(w, r, "bad-request", err.Error())
+		return
+	}
+	// A repository that does not exist yet gets its quarantine beside the
+	// repositories, on the same file system, so that nothing of a refused
+	// push (not even an empty repository) is left behind.
+	parent := filepath.Join(s.cfg.Root, ".incoming")
+	var base storer.EncodedObjectStorer = memory.NewStorage()
+	if exists {
+		parent = filepath.Join(dir, "objects")
+		st := OpenObjectStore(dir)
+		defer st.Close()
+		base = st
+	}
+	q, err := Receive(ctx, parent, br)
+	if err != nil {
+		switch {
+		case tooLarge(err):
+			s.tooLarge(w, r)
+		case errors.Is(err, ErrBadPack) || errors.Is(err, io.ErrUnexpectedEOF):
+			s.badRequest(w, r, "bad-pack", err.Error())
+		default:
+			s.badRequest(w, r, "bad-pack", "reading the pack: "+err.Error())
+		}
+		return
+	}
+	defer q.Discard()
+	var tips []plumbing.Hash
+	for _, u := range updates {
+		tips = append(tips, u.new)
+	}
+	if err := q.Verify(ctx, base, tips); err != nil {
+		switch {
+		case errors.Is(err, ErrBadPack):
+			s.badRequest(w, r, "bad-pack", err.Error())
+		case errors.Is(err, ErrMissing):
+			s.unprocessable(w, r, "missing-object", "Missing object", err.Error())
+		case errors.Is(err, treecheck.ErrBadTree):
+			s.unprocessable(w, r, "unsafe-tree", "Unsafe tree", err.Error())
+		default:
+			s.internal(w, r, err)
+		}
+		return
+	}
+	view := q.Storer(base)
+	for _, u := range updates {
+		if u.new.IsZero() || !strings.HasPrefix(u.name.String(), "refs/heads/") {
+			continue
+		}
+		if o, err := view.EncodedObject(plumbing.AnyObject, u.new); err != nil || o.Type() != plumbing.CommitObject {
+			s.unprocessable(w, r, "not-a-commit", "Not a commit", fmt.Sprintf("%s: %s is not a commit", u.name, u.new))
+			return
+		}
+	}
+
+	lock := s.repoLock(dir)
+	lock.Lock()
+	defer lock.Unlock()
+	resp, prob, err := s.applyPush(ctx, dir, q, view, updates)
+	switch {
+	case err != nil && errors.Is(err, repo.ErrLocked):
+		w.Header().Set("Retry-After", "1")
+		s.problem(w, r, &Problem{Type: ProblemBase + "locked", Title: "Repository busy", Status: 503, Detail: err.Error()})
+	case err != nil:
+		s.internal(w, r, err)
+	case prob != nil:
+		s.problem(w, r, prob)
+	default:
+		rc.SetWriteDeadline(time.Now().Add(s.cfg.IOTimeout))
+		writeJSONStatus(w, http.StatusOK, resp)
+	}
+}
+
+// applyPush is the compare-and-swap, under the repository's lock: every ref
+// must still be where the client saw it and move forward only; then the pack
+// becomes visible and all refs move at once, or nothing changes.
+func (s *Server) applyPush(ctx context.Context, dir string, q *Quarantine, view storer.EncodedObjectStorer, updates []pushUpdate) (*PushResponse, *Problem, error) {
+	created := false
+	var rp *repo.Repository
+	var err error
+	if isBare(dir) {
+		rp, err = repo.OpenBare(dir)
+	} else {
+		branch := ""
+		for _, u := range updates {
+			if b, ok := strings.CutPrefix(u.name.String(), "refs/heads/"); ok && !u.new.IsZero() {
+				if branch == "" || b == repo.DefaultBranch {
+					branch = b
+				}
+			}
+		}
+		if branch == "" {
+			return nil, &Problem{Type: ProblemBase + "not-found", Title: "Repository not found", Status: 404,
+				Detail: "a new repository starts with a branch"}, nil
+		}
+		rp, err = repo.Init(ctx, dir, true, branch)
+		created = true
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	fail := func() {
+		if created {
+			os.RemoveAll(dir)
+		}
+	}
+	head, _ := rp.HeadBranch()
+	var txn []repo.RefUpdate
+	for _, u := range updates {
+		cur, err := rp.ResolveRef(u.name)
+		if err != nil && !errors.Is(err, repo.ErrNotFound) {
+			fail()
+			return nil, nil, err
+		}
+		if cur != u.old {
+			fail()
+			return nil, conflict(u, cur, "ref-moved", fmt.Sprintf("%s is at %s, not at %s as the push expected: it moved since you looked", u.name, idOrNone(cur), idOrNone(u.old))), nil
+		}
+		if u.new.IsZero() && u.name == head {
+			fail()
+			return nil, &Problem{Type: ProblemBase + "delete-current", Title: "Refusing to delete the current branch", Status: 422,
+				Detail: fmt.Sprintf("%s is the repository's default branch (HEAD)", u.name), Ref: u.name.String()}, nil
+		}
+		if !cur.IsZero() && !u.new.IsZero() {
+			ok, err := isAncestor(ctx, view, cur, u.new)
+			if err != nil {
+				fail()
+				return nil, nil, err
+			}
+			if !ok {
+				fail()
+				return nil, conflict(u, cur, "non-fast-forward", fmt.Sprintf("%s is not a descendant of %s, the current %s", u.new, cur, u.name)), nil
+			}
+		}
+		txn = append(txn, repo.RefUpdate{Name: u.name, Old: u.old, New: u.new, CheckOld: true})
+	}
+	undo, err := q.Accept(rp.GitDir)
+	if err != nil {
+		fail()
+		return nil, nil, err
+	}
+	if err := rp.UpdateRefs(ctx, txn); err != nil {
+		if undo != nil {
+			undo()
+		}
+		fail()
+		var rc *repo.RefConflictError
+		if errors.As(err, &rc) {
+			for _, u := range updates {
+				if u.name == rc.Name {
+					return nil, conflict(u, rc.Actual, "ref-moved", err.Error()), nil
+				}
+			}
+		}
+		return nil, nil, err
+	}
+	refs, err := listRefs(rp)
+	if err != nil {
+		return nil, nil, err
+	}
+	resp := &PushResponse{Refs: refs.Refs, Objects: q.Objects, Created: created}
+	for _, u := range updates {
+		resp.Updated = append(resp.Updated, RefResult{Ref: u.name.String(), Old: u.old.String(), New: u.new.String()})
+	}
+	s.cfg.Logger.Info("push accepted", "repo", dir, "refs", len(updates), "objects", q.Objects)
+	return resp, nil, nil
+}
+
+func idOrNone(h plumbing.Hash) string {
+	if h.IsZero() {
+		return "(none)"
+	}
+	return h.String()
+}
+
+func conflict(u pushUpdate, cur plumbing.Hash, kind, detail string) *Problem {
+	return &Problem{
+		Type: ProblemBase + kind, Title: "The remote has commits you do not have", Status: 409,
+		Detail: detail, Ref: u.name.String(), Current: cur.String(), Proposed: u.new.String(),
+		Hint: "run 'easel pull' to merge them, resolve any conflicts, then 'easel push' again",
+	}
+}
+
+// isAncestor walks back from desc looking for anc.
+func isAncestor(ctx context.Context, s storer.EncodedObjectStorer, anc, desc plumbing.Hash) (bool, error) {
+	if anc == desc {
+		return true, nil
+	}
+	if o, err := s.EncodedObject(plumbing.AnyObject, anc); err != nil || o.Type() != plumbing.CommitObject {
+		return false, nil
+	}
+	seen := map[plumbing.Hash]bool{desc: true}
+	queue := []plumbing.Hash{desc}
+	for len(queue) > 0 {
+		if err := ctx.Err(); err != nil {
+			return false, err
+		}
+		h := queue[0]
+		queue = queue[1:]
+		c, err := object.GetCommit(s, h)
+		if err != nil {
+			return false, nil
+		}
+		for _, p := range c.ParentHashes {
+			if p == anc {
+				return true, nil
+			}
+			if !seen[p] {
+				seen[p] = true
+				queue = append(queue, p)
+			}
+		}
+	}
+	return false, nil
+}
+
+func tooLarge(err error) bool {
+	var mbe *http.MaxBytesError
+	return errors.As(err, &mbe)
+}
+
+func (s *Server) tooLarge(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Connection", "close")
+	s.problem(w, r, &Problem{Type: ProblemBase + "too-large", Title: "Push too large", Status: 413,
+		Detail: fmt.Sprintf("this server accepts pushes up to %d bytes", s.cfg.MaxPushBytes)})
+}
+
+func (s *Server) badRequest(w http.ResponseWriter, r *http.Request, kind, detail string) {
+	title := "Bad request"
+	if kind == "bad-pack" {
+		title = "Invalid packfile"
+	}
+	s.problem(w, r, &Problem{Type: ProblemBase + kind, Title: title, Status: 400, Detail: detail})
+}
+
+func (s *Server) unprocessable(w http.ResponseWriter, r *http.Request, kind, title, detail string) {
+	s.problem(w, r, &Problem{Type: ProblemBase + kind, Title: title, Status: 422, Detail: detail})
+}
+
+func (s *Server) internal(w http.ResponseWriter, r *http.Request, err error) {
+	s.cfg.Logger.Error("internal error", "path", r.URL.Path, "err", err.Error())
+	s.problem(w, r, &Problem{Type: ProblemBase + "internal", Title: "Internal server error", Status: 500})
+}
+
+func (s *Server) problem(w http.ResponseWriter, r *http.Request, p *Problem) {
+	p.Instance = r.URL.Path
+	w.Header().Set("Content-Type", MediaProblem)
+	w.WriteHeader(p.Status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.Encode(p)
+}
+
+func writeJSONStatus(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", MediaJSON)
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.Encode(v)
+}
+
+// statusRecorder remembers the status and counts bytes for the request
+// log, and lets http.ResponseController reach the real writer.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Write(p []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	n, err := s.ResponseWriter.Write(p)
+	s.bytes += int64(n)
+	return n, err
+}
+
+func (s *statusRecorder) Flush() {
+	if f, ok := s.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+type countingBody struct {
+	io.ReadCloser
+	n int64
+}
+
+func (c *countingBody) Read(p []byte) (int, error) {
+	n, err := c.ReadCloser.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// logRequests writes one line per request. It logs the path, never
+// headers: the Authorization header holds a token.
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w}
+		body := &countingBody{ReadCloser: r.Body}
+		r.Body = body
+		name, _ := splitRepoPath(r.URL.Path)
+		defer func() {
+			status := rec.status
+			if status == 0 {
+				status = http.StatusOK
+			}
+			if p := recover(); p != nil {
+				status = 0 // connection aborted mid-response
+				defer panic(p)
+			}
+			s.cfg.Logger.Info("request", "method", r.Method, "repo", name, "path", r.URL.Path, "status", status,
+				"bytes", rec.bytes, "bytes_in", body.n, "duration", time.Since(start).Round(time.Microsecond).String())
+		}()
+		next.ServeHTTP(rec, r)
+	})
+}
+
+func recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				slog.Error("panic", "path", r.URL.Path, "panic", fmt.Sprint(p))
+				http.Error(w, "internal error", http.StatusInternalServerError)
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
