@@ -92,10 +92,11 @@ func Changed(a, b []int32, nids int, alg Algorithm) (ca, cb []bool) {
 	cb = make([]bool, len(b)+1)
 	s := newScratch(nids)
 	if alg == Histogram {
-		// xdl_prepare_env trims the common ends before histogram runs.
-		start, endA, endB := trimEnds(a, b)
+		// Unlike Myers, git's histogram starts from the whole files: a
+		// common prefix is not trimmed first, and the anchors it finds
+		// decide which of several equal diffs comes out.
 		h := histogram{a: a, b: b, ca: ca, cb: cb, s: s}
-		h.diff(start+1, endA-start, start+1, endB-start)
+		h.diff(1, len(a), 1, len(b))
 	} else {
 		myers(a, b, ca, cb, s)
 	}

@@ -6,14 +6,14 @@ package linediff
 // depends on these details, and git users see git's choice.
 
 const (
-	maxEqLimit     = 1024 // XDL_MAX_EQLIMIT
-	simscanWindow  = 100  // XDL_SIMSCAN_WINDOW
-	kpdisRun       = 4    // XDL_KPDIS_RUN
-	maxCostMin     = 256  // XDL_MAX_COST_MIN
-	heurMinCost    = 256  // XDL_HEUR_MIN_COST
-	snakeCnt       = 20   // XDL_SNAKE_CNT
-	kHeur          = 4    // XDL_K_HEUR
-	lineMax        = int(^uint(0) >> 1)
+	maxEqLimit    = 1024 // XDL_MAX_EQLIMIT
+	simscanWindow = 100  // XDL_SIMSCAN_WINDOW
+	kpdisRun      = 4    // XDL_KPDIS_RUN
+	maxCostMin    = 256  // XDL_MAX_COST_MIN
+	heurMinCost   = 256  // XDL_HEUR_MIN_COST
+	snakeCnt      = 20   // XDL_SNAKE_CNT
+	kHeur         = 4    // XDL_K_HEUR
+	lineMax       = int(^uint(0) >> 1)
 )
 
 // myers marks in ca/cb the lines of a and b left unmatched by xdiff's
