@@ -1,0 +1,120 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/spf13/cobra"
+
+	"easel.dev/easel/remote"
+	"easel.dev/easel/repo"
+)
+
+func init() { register(newPullCmd) }
+
+type pullOptions struct {
+	Remote string
+	Branch string
+	FFOnly bool
+	Quiet  bool
+}
+
+func newPullCmd(env *Env) *cobra.Command {
+	var o pullOptions
+	cmd := &cobra.Command{
+		Use:   "pull [remote [branch]]",
+		Short: "Fetch from a remote and merge into the current branch",
+		Long: `Pull fetches (see 'easel fetch') and then merges the remote branch into the current
+branch: a fast-forward when the current branch has no commits of its own,
+otherwise a merge commit, or a stop with conflicts to resolve as after 'easel merge'.
+Without arguments it uses the current branch's upstream (set by clone or push -u).`,
+		Example: `  easel pull
+  easel pull origin main
+  easel pull --ff-only`,
+		Args: cobra.MaximumNArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				o.Remote = args[0]
+			}
+			if len(args) > 1 {
+				o.Branch = args[1]
+			}
+			return runPull(cmd.Context(), env, o)
+		},
+	}
+	cmd.Flags().BoolVar(&o.FFOnly, "ff-only", false, "refuse unless the merge is a fast-forward")
+	cmd.Flags().BoolVarP(&o.Quiet, "quiet", "q", false, "print nothing but errors")
+	return cmd
+}
+
+func runPull(ctx context.Context, env *Env, o pullOptions) error {
+	r, err := env.OpenWorktreeRepo(ctx)
+	if err != nil {
+		return err
+	}
+	head, err := r.HeadBranch()
+	if err != nil {
+		return err
+	}
+	if head == "" {
+		return fmt.Errorf("you are not on a branch; say which branch to merge: easel pull <remote> <branch>: %w", repo.ErrUnknownRevision)
+	}
+	remoteName, merge := o.Remote, plumbing.ReferenceName("")
+	if o.Branch != "" {
+		merge = plumbing.NewBranchReferenceName(o.Branch)
+	} else {
+		upRemote, upMerge, err := r.Upstream(head.Short())
+		if err != nil {
+			return err
+		}
+		if upMerge == "" || (remoteName != "" && upRemote != remoteName) {
+			return &UsageError{Msg: fmt.Sprintf("there is no tracking information for the current branch; run 'easel pull <remote> <branch>' or set it with 'easel push -u <remote> %s'", head.Short())}
+		}
+		remoteName, merge = upRemote, upMerge
+	}
+	rm, _, err := fetchRemote(ctx, env, r, remoteName, o.Quiet)
+	if err != nil {
+		return err
+	}
+	tracking := remote.TrackingRef(rm, merge.String())
+	if tracking == "" {
+		return fmt.Errorf("remote %s does not fetch %s: %w", rm.Name, merge, repo.ErrUnknownRevision)
+	}
+	theirs, err := r.ResolveRef(plumbing.ReferenceName(tracking))
+	if err != nil {
+		return fmt.Errorf("%s has no branch %s: %w", rm.Name, merge.Short(), repo.ErrUnknownRevision)
+	}
+	out, err := r.Merge(ctx, repo.MergeOptions{
+		Theirs: theirs, TheirsName: plumbing.ReferenceName(tracking).Short(),
+		Message: fmt.Sprintf("Merge branch '%s' of %s\n", merge.Short(), rm.URL),
+		FFOnly:  o.FFOnly,
+	})
+	if err != nil {
+		return err
+	}
+	say := func(format string, args ...any) {
+		if !o.Quiet {
+			fmt.Fprintf(env.IO.Out, format, args...)
+		}
+	}
+	for _, m := range out.Messages {
+		say("%s\n", m)
+	}
+	switch out.Kind {
+	case repo.MergeUpToDate:
+		say("Already up to date.\n")
+	case repo.MergeFastForward:
+		if out.OldHead.IsZero() {
+			say("Fast-forward to %s\n", shortID(out.NewHead))
+		} else {
+			say("Updating %s..%s\nFast-forward\n", shortID(out.OldHead), shortID(out.NewHead))
+		}
+	case repo.MergeCommitted:
+		say("Merge made by the 'ort' strategy.\n")
+	case repo.MergeConflicted:
+		say("Automatic merge failed; fix conflicts and then commit the result.\n")
+		return &ExitError{Code: ExitConflict}
+	}
+	return nil
+}

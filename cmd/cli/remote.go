@@ -1,0 +1,167 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"easel.dev/easel/remote"
+	"easel.dev/easel/repo"
+)
+
+func init() {
+	register(newRemoteCmd)
+	RegisterExitCode(remote.ErrRejected, ExitRejected)
+	RegisterExitCode(remote.ErrAuth, ExitAuth)
+	RegisterExitCode(remote.ErrRemote, ExitRemote)
+	RegisterExitCode(remote.ErrRepoNotFound, ExitRemote)
+	RegisterExitCode(repo.ErrNoSuchRemote, ExitUsage)
+}
+
+type remoteOptions struct {
+	Verbose bool
+}
+
+func newRemoteCmd(env *Env) *cobra.Command {
+	var o remoteOptions
+	cmd := &cobra.Command{
+		Use:   "remote [-v]",
+		Short: "Manage the repositories you fetch from and push to",
+		Long: `With no subcommand, list the remotes (-v: with their URLs).
+Remotes are stored in .git/config as git stores them (remote.<name>.url and
+remote.<name>.fetch), so git sees them too. A remote's token for pushing can be
+set with 'easel config remote.<name>.token TOKEN' or the EASEL_TOKEN variable.`,
+		Example: `  easel remote add origin http://127.0.0.1:7420/project
+  easel remote -v
+  easel remote get-url origin
+  easel remote remove origin`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runRemoteList(cmd.Context(), env, o)
+		},
+	}
+	cmd.Flags().BoolVarP(&o.Verbose, "verbose", "v", false, "show URLs")
+	list := &cobra.Command{
+		Use:     "list",
+		Short:   "List remotes",
+		Example: `  easel remote list -v`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runRemoteList(cmd.Context(), env, o)
+		},
+	}
+	list.Flags().BoolVarP(&o.Verbose, "verbose", "v", false, "show URLs")
+	add := &cobra.Command{
+		Use:     "add <name> <url>",
+		Short:   "Add a remote",
+		Example: `  easel remote add origin http://127.0.0.1:7420/team/project`,
+		Args:    cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runRemoteAdd(cmd.Context(), env, args[0], args[1])
+		},
+	}
+	remove := &cobra.Command{
+		Use:     "remove <name>",
+		Aliases: []string{"rm"},
+		Short:   "Remove a remote, its remote-tracking branches and upstream settings",
+		Example: `  easel remote remove origin`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			r, err := env.OpenRepo(cmd.Context())
+			if err != nil {
+				return err
+			}
+			return r.RemoveRemote(cmd.Context(), args[0])
+		},
+	}
+	getURL := &cobra.Command{
+		Use:     "get-url <name>",
+		Short:   "Print a remote's URL",
+		Example: `  easel remote get-url origin`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			r, err := env.OpenRepo(cmd.Context())
+			if err != nil {
+				return err
+			}
+			rm, err := r.RemoteByName(args[0])
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(env.IO.Out, rm.URL)
+			return nil
+		},
+	}
+	cmd.AddCommand(list, add, remove, getURL)
+	return cmd
+}
+
+func runRemoteList(ctx context.Context, env *Env, o remoteOptions) error {
+	r, err := env.OpenRepo(ctx)
+	if err != nil {
+		return err
+	}
+	rms, err := r.Remotes()
+	if err != nil {
+		return err
+	}
+	for _, rm := range rms {
+		if o.Verbose {
+			fmt.Fprintf(env.IO.Out, "%s\t%s (fetch)\n%s\t%s (push)\n", rm.Name, rm.URL, rm.Name, rm.URL)
+		} else {
+			fmt.Fprintln(env.IO.Out, rm.Name)
+		}
+	}
+	return nil
+}
+
+func runRemoteAdd(ctx context.Context, env *Env, name, url string) error {
+	r, err := env.OpenRepo(ctx)
+	if err != nil {
+		return err
+	}
+	if _, err := remote.NewClient(url, ""); err != nil {
+		return &UsageError{Msg: err.Error()}
+	}
+	return r.AddRemote(ctx, name, url)
+}
+
+// openRemote resolves a remote name to its config and a client carrying
+// the token from EASEL_TOKEN or remote.<name>.token.
+func openRemote(env *Env, r *repo.Repository, name string) (repo.Remote, *remote.Client, error) {
+	rm, err := r.RemoteByName(name)
+	if err != nil {
+		return rm, nil, err
+	}
+	token := ""
+	if env.IO.Getenv != nil {
+		token = env.IO.Getenv("EASEL_TOKEN")
+	}
+	if token == "" {
+		token, _ = r.ConfigValue("remote", name, "token")
+	}
+	c, err := remote.NewClient(rm.URL, strings.TrimSpace(token))
+	return rm, c, err
+}
+
+// defaultRemote is the current branch's upstream remote, else "origin".
+func defaultRemote(r *repo.Repository) string {
+	if b, err := r.HeadBranch(); err == nil && b != "" {
+		if name, _, err := r.Upstream(b.Short()); err == nil && name != "" {
+			return name
+		}
+	}
+	return "origin"
+}
+
+func progressTo(env *Env, quiet bool) io.Writer {
+	if quiet || !env.IO.Progress() {
+		return nil
+	}
+	return env.IO.Err
+}
+
+func shortID(h fmt.Stringer) string { return h.String()[:7] }
