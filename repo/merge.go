@@ -69,15 +69,19 @@ type MergeOutcome struct {
 }
 
 // mergeMessage is git's fmt-merge-msg for a single head: "Merge branch
-// 'x'", plus " into y" unless y is main or master.
+// 'x'", plus " into y" unless y is main or master (merge.suppressDest's
+// default); a detached HEAD gives " into HEAD".
 func (r *Repository) mergeMessage(o MergeOptions) string {
 	kind := o.TheirsKind
 	if kind == "" {
 		kind = "branch"
 	}
 	msg := fmt.Sprintf("Merge %s '%s'", kind, o.TheirsName)
-	if b, err := r.HeadBranch(); err == nil && b != "" {
+	if b, err := r.HeadBranch(); err == nil {
 		short := b.Short()
+		if b == "" {
+			short = "HEAD" // detached
+		}
 		if short != "main" && short != "master" {
 			msg += " into " + short
 		}
