@@ -196,7 +196,6 @@ func (r *Repository) writeCommit(c *object.Commit) (plumbing.Hash, error) {
 	return r.writeObject(plumbing.CommitObject, buf.Bytes())
 }
 
-
 // cleanupWhitespace applies git's default clean-up for a message given with
 // -m or -F ("whitespace" mode): trailing whitespace is stripped from every
 // line, leading and trailing blank lines are removed, runs of blank lines

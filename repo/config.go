@@ -265,3 +265,13 @@ func (r *Repository) ConfigList(scope string) ([]ConfigEntry, error) {
 	}
 	return out, nil
 }
+
+// CanonicalConfigKey spells key as ConfigList does (lowercase section and
+// name, subsection as given).
+func CanonicalConfigKey(key string) (string, error) {
+	k, err := parseConfigKey(key)
+	if err != nil {
+		return "", err
+	}
+	return k.String(), nil
+}

@@ -83,13 +83,13 @@ func ParseDate(s string) (time.Time, error) {
 		}
 	}
 	layouts := []string{
-		time.RFC1123Z,                     // Thu, 07 Apr 2005 22:13:13 +0200
-		"Mon, 2 Jan 2006 15:04:05 -0700",  // single-digit day
-		"2 Jan 2006 15:04:05 -0700",       // RFC 2822 without weekday
-		"Mon Jan 2 15:04:05 2006 -0700",   // git's default format
-		time.RFC3339Nano,                  // 2005-04-07T22:13:13+02:00
-		"2006-01-02T15:04:05-0700",        // basic zone
-		"2006-01-02 15:04:05 -0700",       // git's iso format
+		time.RFC1123Z,                    // Thu, 07 Apr 2005 22:13:13 +0200
+		"Mon, 2 Jan 2006 15:04:05 -0700", // single-digit day
+		"2 Jan 2006 15:04:05 -0700",      // RFC 2822 without weekday
+		"Mon Jan 2 15:04:05 2006 -0700",  // git's default format
+		time.RFC3339Nano,                 // 2005-04-07T22:13:13+02:00
+		"2006-01-02T15:04:05-0700",       // basic zone
+		"2006-01-02 15:04:05 -0700",      // git's iso format
 		"2006-01-02 15:04:05 -07:00",
 		"2006-01-02 15:04:05-07:00",
 		"2006-01-02 15:04:05Z07:00",

@@ -292,3 +292,9 @@ func ValidateRefName(name string) error {
 	}
 	return nil
 }
+
+// DetachHead points HEAD straight at commit h (a detached HEAD), written
+// under HEAD's lock like any other ref.
+func (r *Repository) DetachHead(h plumbing.Hash) error {
+	return lockfile.WriteFile(r.refPath(plumbing.HEAD), []byte(h.String()+"\n"), 0o644)
+}

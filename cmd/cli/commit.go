@@ -1,0 +1,126 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"easel.dev/easel/repo"
+)
+
+func init() { register(newCommitCmd) }
+
+type commitOptions struct {
+	Messages   []string
+	File       string
+	All        bool
+	Amend      bool
+	AllowEmpty bool
+	Quiet      bool
+	JSON       bool
+}
+
+func newCommitCmd(env *Env) *cobra.Command {
+	var o commitOptions
+	cmd := &cobra.Command{
+		Use:   "commit -m <message> [-a] [--amend] [--allow-empty]",
+		Short: "Record the staged changes as a new commit",
+		Long: `Record the index as a new commit on the current branch, with the author and
+committer from GIT_AUTHOR_*/GIT_COMMITTER_* or user.name/user.email.
+
+The message comes from -m (several -m make paragraphs) or -F <file> ("-" reads
+standard input); trailing spaces and surplus blank lines are removed as git does.
+-a first stages changes to tracked files. --amend replaces the last commit (its
+message is kept when no new one is given). When a merge stopped with conflicts,
+committing after resolving them records the merge commit with the prepared message.
+With nothing staged the commit is refused (exit 6) unless --allow-empty.`,
+		Example: `  easel commit -m "Fix the parser"
+  easel commit -a -m "Update docs" -m "Longer explanation."
+  easel commit -F message.txt
+  easel commit --amend -m "Better message"
+  easel commit --allow-empty -m "Trigger a build"`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runCommit(cmd.Context(), env, o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringArrayVarP(&o.Messages, "message", "m", nil, "commit message (repeat for more paragraphs)")
+	f.StringVarP(&o.File, "file", "F", "", "read the message from a file (- for standard input)")
+	f.BoolVarP(&o.All, "all", "a", false, "stage modified and deleted tracked files first")
+	f.BoolVar(&o.Amend, "amend", false, "replace the tip of the current branch")
+	f.BoolVar(&o.AllowEmpty, "allow-empty", false, "allow a commit that changes nothing")
+	f.BoolVarP(&o.Quiet, "quiet", "q", false, "print nothing")
+	f.BoolVar(&o.JSON, "json", false, "print the new commit as JSON")
+	return cmd
+}
+
+func runCommit(ctx context.Context, env *Env, o commitOptions) error {
+	r, err := env.OpenRepo(ctx)
+	if err != nil {
+		return err
+	}
+	if len(o.Messages) > 0 && o.File != "" {
+		return &UsageError{Msg: "only one of -m and -F can be used"}
+	}
+	msg := strings.Join(o.Messages, "\n\n")
+	if o.File != "" {
+		var data []byte
+		if o.File == "-" {
+			data, err = io.ReadAll(env.IO.In)
+		} else {
+			p := o.File
+			if !filepath.IsAbs(p) {
+				p = filepath.Join(env.Dir, p)
+			}
+			data, err = os.ReadFile(p)
+		}
+		if err != nil {
+			return fmt.Errorf("could not read commit message: %w", err)
+		}
+		msg = string(data)
+	}
+	if msg == "" && len(o.Messages) == 0 && o.File == "" && !o.Amend {
+		if _, ok, _ := r.MergeHead(); !ok {
+			return &UsageError{Msg: "no commit message given: use -m <message> or -F <file>"}
+		}
+	}
+	res, err := r.CommitWithResult(ctx, repo.CommitOptions{Message: msg, All: o.All, Amend: o.Amend, AllowEmpty: o.AllowEmpty})
+	if errors.Is(err, repo.ErrNothingToCommit) && !o.Quiet && !r.IsBare() {
+		if st, serr := r.Status(ctx, repo.StatusOptions{}); serr == nil {
+			printLongStatus(env.IO.Out, r, st, func(p string) string { return displayPath(r, env, p) })
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if o.JSON {
+		return writeJSON(env.IO.Out, map[string]any{
+			"commit": res.Hash.String(), "branch": res.Branch, "root": res.Root,
+			"amended": res.Amended, "merge": res.MergeDone, "files_changed": res.Changed, "subject": res.Subject,
+		})
+	}
+	if o.Quiet {
+		return nil
+	}
+	where := res.Branch
+	if where == "" {
+		where = "detached HEAD"
+	}
+	if res.Root {
+		where += " (root-commit)"
+	}
+	fmt.Fprintf(env.IO.Out, "[%s %s] %s\n", where, res.Hash.String()[:7], res.Subject)
+	noun := "files"
+	if res.Changed == 1 {
+		noun = "file"
+	}
+	fmt.Fprintf(env.IO.Out, " %d %s changed\n", res.Changed, noun)
+	return nil
+}

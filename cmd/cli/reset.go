@@ -1,0 +1,153 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/spf13/cobra"
+
+	"easel.dev/easel/repo"
+)
+
+func init() { register(newResetCmd) }
+
+type resetOptions struct {
+	Args  []string
+	Dash  int
+	Soft  bool
+	Mixed bool
+	Hard  bool
+	Quiet bool
+}
+
+func newResetCmd(env *Env) *cobra.Command {
+	var o resetOptions
+	cmd := &cobra.Command{
+		Use:   "reset [--soft | --mixed | --hard] [<revision>] | reset [<revision>] [--] <path>...",
+		Short: "Move the current branch, or unstage files",
+		Long: `Point the current branch (or a detached HEAD) at <revision> (default HEAD):
+  --soft   only move the branch; the index and work tree keep your changes staged
+  --mixed  also reset the index (the default); changes stay in the work tree
+  --hard   also reset the work tree: uncommitted changes to tracked files are LOST;
+           untracked files are kept
+The old HEAD is saved as ORIG_HEAD. Any merge in progress is abandoned.
+
+With paths, the branch does not move: the index entries of those paths are set to
+their content in <revision> (unstaging them); the work tree is not touched.`,
+		Example: `  easel reset HEAD~1
+  easel reset --soft HEAD~3
+  easel reset --hard origin/main
+  easel reset src/config.go
+  easel reset HEAD~2 -- docs/`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Args = args
+			o.Dash = cmd.ArgsLenAtDash()
+			return runReset(cmd.Context(), env, o)
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&o.Soft, "soft", false, "move the branch only")
+	f.BoolVar(&o.Mixed, "mixed", false, "move the branch and reset the index (default)")
+	f.BoolVar(&o.Hard, "hard", false, "move the branch and reset the index and work tree")
+	f.BoolVarP(&o.Quiet, "quiet", "q", false, "print nothing")
+	return cmd
+}
+
+func runReset(ctx context.Context, env *Env, o resetOptions) error {
+	r, err := env.OpenRepo(ctx)
+	if err != nil {
+		return err
+	}
+	n := 0
+	mode := repo.ResetMixed
+	for _, m := range []struct {
+		set  bool
+		mode repo.ResetMode
+	}{{o.Soft, repo.ResetSoft}, {o.Mixed, repo.ResetMixed}, {o.Hard, repo.ResetHard}} {
+		if m.set {
+			n++
+			mode = m.mode
+		}
+	}
+	if n > 1 {
+		return &UsageError{Msg: "--soft, --mixed and --hard cannot be combined"}
+	}
+	rev := "HEAD"
+	var paths []string
+	switch {
+	case o.Dash == 0:
+		paths = o.Args
+	case o.Dash > 0:
+		if o.Dash > 1 {
+			return &UsageError{Msg: "only one revision may be given before '--'"}
+		}
+		rev, paths = o.Args[0], o.Args[1:]
+	case len(o.Args) > 0:
+		if _, err := r.ResolveCommit(ctx, o.Args[0]); err == nil {
+			rev, paths = o.Args[0], o.Args[1:]
+		} else {
+			paths = o.Args
+		}
+	}
+	var target plumbing.Hash
+	head, _ := r.Head()
+	if rev == "HEAD" && head.IsZero() {
+		target = head // unborn: reset paths against the empty tree
+	} else if target, err = r.ResolveCommit(ctx, rev); err != nil {
+		return err
+	}
+	if len(paths) > 0 {
+		if n > 0 && mode != repo.ResetMixed {
+			return &UsageError{Msg: "cannot do a --soft or --hard reset with paths; use 'easel restore'"}
+		}
+		ps, err := pathspecArgs(r, env, paths)
+		if err != nil {
+			return err
+		}
+		if err := r.ResetPaths(ctx, target, ps); err != nil {
+			return err
+		}
+		if !o.Quiet {
+			printUnstaged(ctx, env, r)
+		}
+		return nil
+	}
+	if head.IsZero() && target.IsZero() {
+		return fmt.Errorf("HEAD has no commits yet: %w", repo.ErrUnknownRevision)
+	}
+	if err := r.Reset(ctx, target, mode); err != nil {
+		return err
+	}
+	if o.Quiet {
+		return nil
+	}
+	switch mode {
+	case repo.ResetHard:
+		fmt.Fprintf(env.IO.Out, "HEAD is now at %s %s\n", target.String()[:7], commitSubject(r, target))
+	case repo.ResetMixed:
+		if !r.IsBare() {
+			printUnstaged(ctx, env, r)
+		}
+	}
+	return nil
+}
+
+// printUnstaged lists the changes left in the work tree after a reset.
+func printUnstaged(ctx context.Context, env *Env, r *repo.Repository) {
+	st, err := r.Status(ctx, repo.StatusOptions{Untracked: repo.UntrackedNo})
+	if err != nil {
+		return
+	}
+	first := true
+	for _, f := range st.Files {
+		if f.Unstaged == ' ' {
+			continue
+		}
+		if first {
+			fmt.Fprintln(env.IO.Out, "Unstaged changes after reset:")
+			first = false
+		}
+		fmt.Fprintf(env.IO.Out, "%c\t%s\n", f.Unstaged, displayPath(r, env, f.Path))
+	}
+}

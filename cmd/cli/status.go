@@ -1,0 +1,347 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"easel.dev/easel/repo"
+)
+
+func init() { register(newStatusCmd) }
+
+type statusOptions struct {
+	Paths     []string
+	Short     bool
+	Porcelain bool
+	JSON      bool
+	Branch    bool
+	Untracked string
+	Ignored   bool
+}
+
+func newStatusCmd(env *Env) *cobra.Command {
+	var o statusOptions
+	cmd := &cobra.Command{
+		Use:   "status [<path>...]",
+		Short: "Show what is staged, changed and untracked",
+		Long: `Show the current branch, the changes staged for the next commit (HEAD against the
+index), the changes not staged (index against the work tree), conflicts, and
+untracked files. Untracked directories are shown collapsed as "dir/".
+
+-s prints one line per path with git's two-letter codes (X: staged, Y: not staged;
+M modified, A added, D deleted, R renamed, T type changed, U unmerged, ?? untracked,
+!! ignored). --porcelain is the same format with paths relative to the top of the
+work tree, stable for scripts. --json prints the same information as JSON.`,
+		Example: `  easel status
+  easel status -s
+  easel status -sb
+  easel status --porcelain
+  easel status --json
+  easel status --ignored src/`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Paths = args
+			return runStatus(cmd.Context(), env, o)
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVarP(&o.Short, "short", "s", false, "one line per path")
+	f.BoolVar(&o.Porcelain, "porcelain", false, "stable short format for scripts (paths from the top of the work tree)")
+	f.BoolVar(&o.JSON, "json", false, "print JSON")
+	f.BoolVarP(&o.Branch, "branch", "b", false, "with -s or --porcelain: add a '## branch' line")
+	f.StringVarP(&o.Untracked, "untracked-files", "u", "normal", "untracked files: no, normal (collapse directories) or all")
+	f.Lookup("untracked-files").NoOptDefVal = "all"
+	f.BoolVar(&o.Ignored, "ignored", false, "also show ignored files")
+	return cmd
+}
+
+type statusFileJSON struct {
+	Path     string `json:"path"`
+	From     string `json:"from,omitempty"`
+	Staged   string `json:"staged"`
+	Unstaged string `json:"unstaged"`
+	Unmerged string `json:"unmerged,omitempty"`
+}
+
+type statusJSON struct {
+	Branch string           `json:"branch,omitempty"`
+	Head   string           `json:"head,omitempty"`
+	Clean  bool             `json:"clean"`
+	Files  []statusFileJSON `json:"files"`
+}
+
+func runStatus(ctx context.Context, env *Env, o statusOptions) error {
+	r, err := env.OpenWorktreeRepo(ctx)
+	if err != nil {
+		return err
+	}
+	var mode repo.UntrackedMode
+	switch o.Untracked {
+	case "normal", "":
+	case "no":
+		mode = repo.UntrackedNo
+	case "all":
+		mode = repo.UntrackedAll
+	default:
+		return &UsageError{Msg: fmt.Sprintf("invalid --untracked-files value %q (want no, normal or all)", o.Untracked)}
+	}
+	paths, err := pathspecArgs(r, env, o.Paths)
+	if err != nil {
+		return err
+	}
+	st, err := r.Status(ctx, repo.StatusOptions{Untracked: mode, Ignored: o.Ignored, Paths: paths})
+	if err != nil {
+		return err
+	}
+	rel := func(p string) string { return displayPath(r, env, p) }
+	switch {
+	case o.JSON:
+		out := statusJSON{Branch: st.Branch, Clean: st.Clean(), Files: []statusFileJSON{}}
+		if !st.Head.IsZero() {
+			out.Head = st.Head.String()
+		}
+		for _, f := range st.Files {
+			out.Files = append(out.Files, statusFileJSON{Path: f.Path, From: f.From, Staged: string(f.Staged), Unstaged: string(f.Unstaged), Unmerged: f.Unmerged})
+		}
+		return writeJSON(env.IO.Out, out)
+	case o.Porcelain:
+		printShortStatus(env.IO.Out, st, o.Branch, func(p string) string { return p })
+	case o.Short:
+		printShortStatus(env.IO.Out, st, o.Branch, rel)
+	default:
+		printLongStatus(env.IO.Out, r, st, rel)
+	}
+	return nil
+}
+
+func printShortStatus(w io.Writer, st *repo.Status, branch bool, rel func(string) string) {
+	if branch {
+		switch {
+		case st.Branch == "":
+			fmt.Fprintln(w, "## HEAD (no branch)")
+		case st.Head.IsZero():
+			fmt.Fprintf(w, "## No commits yet on %s\n", st.Branch)
+		default:
+			fmt.Fprintf(w, "## %s\n", st.Branch)
+		}
+	}
+	for _, f := range st.Files {
+		p := quoteStatusPath(rel(f.Path))
+		if f.From != "" {
+			p = quoteStatusPath(rel(f.From)) + " -> " + p
+		}
+		fmt.Fprintf(w, "%c%c %s\n", f.Staged, f.Unstaged, p)
+	}
+}
+
+var stagedLabels = map[byte]string{'A': "new file", 'M': "modified", 'D': "deleted", 'R': "renamed", 'T': "typechange"}
+
+// printLongStatus prints git's long status format.
+func printLongStatus(w io.Writer, r *repo.Repository, st *repo.Status, rel func(string) string) {
+	switch {
+	case st.Branch != "":
+		fmt.Fprintf(w, "On branch %s\n", st.Branch)
+	case !st.Head.IsZero():
+		fmt.Fprintf(w, "HEAD detached at %s\n", st.Head.String()[:7])
+	default:
+		fmt.Fprintln(w, "Not currently on any branch.")
+	}
+	if st.Head.IsZero() {
+		fmt.Fprintln(w, "\nNo commits yet")
+	}
+	var staged, unmerged, unstaged, untracked, ignored []repo.FileStatus
+	for _, f := range st.Files {
+		switch {
+		case f.Unmerged != "":
+			unmerged = append(unmerged, f)
+		case f.Staged == '?':
+			untracked = append(untracked, f)
+		case f.Staged == '!':
+			ignored = append(ignored, f)
+		default:
+			if f.Staged != ' ' {
+				staged = append(staged, f)
+			}
+			if f.Unstaged != ' ' {
+				unstaged = append(unstaged, f)
+			}
+		}
+	}
+	label := func(code byte) string { return fmt.Sprintf("%-12s", stagedLabels[code]+":") }
+	if len(staged) > 0 {
+		fmt.Fprintln(w, "\nChanges to be committed:")
+		if st.Head.IsZero() {
+			fmt.Fprintln(w, "  (use \"easel rm --cached <file>...\" to unstage)")
+		} else {
+			fmt.Fprintln(w, "  (use \"easel restore --staged <file>...\" to unstage)")
+		}
+		for _, f := range staged {
+			p := quoteStatusPath(rel(f.Path))
+			if f.From != "" {
+				p = quoteStatusPath(rel(f.From)) + " -> " + p
+			}
+			fmt.Fprintf(w, "\t%s%s\n", label(f.Staged), p)
+		}
+	}
+	if len(unmerged) > 0 {
+		fmt.Fprintln(w, "\nUnmerged paths:")
+		fmt.Fprintln(w, "  (use \"easel add <file>...\" to mark resolution)")
+		for _, f := range unmerged {
+			fmt.Fprintf(w, "\t%-17s%s\n", f.Unmerged+":", quoteStatusPath(rel(f.Path)))
+		}
+	}
+	if len(unstaged) > 0 {
+		fmt.Fprintln(w, "\nChanges not staged for commit:")
+		fmt.Fprintln(w, "  (use \"easel add <file>...\" to update what will be committed)")
+		fmt.Fprintln(w, "  (use \"easel restore <file>...\" to discard changes in working directory)")
+		for _, f := range unstaged {
+			code := f.Unstaged
+			if code == 'A' {
+				code = 'A'
+			}
+			fmt.Fprintf(w, "\t%s%s\n", label(code), quoteStatusPath(rel(f.Path)))
+		}
+	}
+	if len(untracked) > 0 {
+		fmt.Fprintln(w, "\nUntracked files:")
+		fmt.Fprintln(w, "  (use \"easel add <file>...\" to include in what will be committed)")
+		for _, f := range untracked {
+			fmt.Fprintf(w, "\t%s\n", quoteStatusPath(rel(f.Path)))
+		}
+	}
+	if len(ignored) > 0 {
+		fmt.Fprintln(w, "\nIgnored files:")
+		fmt.Fprintln(w, "  (use \"easel add -f <file>...\" to include in what will be committed)")
+		for _, f := range ignored {
+			fmt.Fprintf(w, "\t%s\n", quoteStatusPath(rel(f.Path)))
+		}
+	}
+	fmt.Fprintln(w)
+	switch {
+	case len(staged) > 0 || len(unmerged) > 0:
+		if len(unstaged) > 0 || len(unmerged) > 0 {
+			// git prints nothing more here
+		}
+		return
+	case len(unstaged) > 0:
+		fmt.Fprintln(w, "no changes added to commit (use \"easel add\" and/or \"easel commit -a\")")
+	case len(untracked) > 0:
+		fmt.Fprintln(w, "nothing added to commit but untracked files present (use \"easel add\" to track)")
+	case st.Head.IsZero():
+		fmt.Fprintln(w, "nothing to commit (create/copy files and use \"easel add\" to track)")
+	default:
+		fmt.Fprintln(w, "nothing to commit, working tree clean")
+	}
+}
+
+// pathspecArgs turns command-line paths (relative to the working directory)
+// into repository-relative pathspecs. "." at the top becomes "" (all).
+func pathspecArgs(r *repo.Repository, env *Env, args []string) ([]string, error) {
+	var out []string
+	for _, a := range args {
+		p, err := toRepoPath(r, env, a)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+func toRepoPath(r *repo.Repository, env *Env, a string) (string, error) {
+	abs := a
+	if !strings.HasPrefix(a, "/") {
+		abs = env.Dir + "/" + a
+	}
+	relp, err := relPath(r.WorkDir, abs)
+	if err != nil {
+		return "", fmt.Errorf("%s: '%s' is outside repository at '%s': %w", a, a, r.WorkDir, repo.ErrPathspecNoMatch)
+	}
+	if relp == "." {
+		return ".", nil
+	}
+	return relp, nil
+}
+
+// displayPath shows a repository-relative path relative to the working
+// directory, as git's long and short formats do.
+func displayPath(r *repo.Repository, env *Env, p string) string {
+	cwd, err := relPath(r.WorkDir, env.Dir)
+	if err != nil || cwd == "." {
+		return p
+	}
+	trail := strings.HasSuffix(p, "/")
+	up := ""
+	rest := strings.TrimSuffix(p, "/")
+	dir := cwd
+	for dir != "" && rest != dir && !strings.HasPrefix(rest, dir+"/") {
+		up += "../"
+		if i := strings.LastIndexByte(dir, '/'); i >= 0 {
+			dir = dir[:i]
+		} else {
+			dir = ""
+		}
+	}
+	if dir != "" {
+		rest = strings.TrimPrefix(strings.TrimPrefix(rest, dir), "/")
+	}
+	out := up + rest
+	if out == "" {
+		out = "."
+	}
+	if trail && !strings.HasSuffix(out, "/") {
+		out += "/"
+	}
+	return out
+}
+
+// quoteStatusPath quotes a path as git does with core.quotePath (the
+// default): in double quotes with C escapes when it holds control
+// characters, '"', '\\' or bytes outside ASCII.
+func quoteStatusPath(p string) string {
+	need := false
+	for i := 0; i < len(p); i++ {
+		if c := p[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x7f {
+			need = true
+			break
+		}
+	}
+	if !need {
+		return p
+	}
+	var b strings.Builder
+	b.WriteByte('"')
+	for i := 0; i < len(p); i++ {
+		switch c := p[i]; c {
+		case '\a':
+			b.WriteString(`\a`)
+		case '\b':
+			b.WriteString(`\b`)
+		case '\t':
+			b.WriteString(`\t`)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\v':
+			b.WriteString(`\v`)
+		case '\f':
+			b.WriteString(`\f`)
+		case '\r':
+			b.WriteString(`\r`)
+		case '"':
+			b.WriteString(`\"`)
+		case '\\':
+			b.WriteString(`\\`)
+		default:
+			if c < 0x20 || c >= 0x7f {
+				fmt.Fprintf(&b, "\\%03o", c)
+			} else {
+				b.WriteByte(c)
+			}
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}

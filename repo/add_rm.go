@@ -1,0 +1,255 @@
+package repo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/go-git/go-git/v5/plumbing/format/index"
+)
+
+// ErrLocalChanges: rm would lose changes that exist only in the index or
+// the work tree (use --force, or --cached to keep the file).
+var ErrLocalChanges = errors.New("has local changes")
+
+// RemoveOptions modify Remove.
+type RemoveOptions struct {
+	Cached    bool // only remove from the index, keep the file
+	Recursive bool // allow a directory pathspec
+	Force     bool // remove even with local changes
+	DryRun    bool
+}
+
+// Remove removes tracked paths from the index and (unless Cached) from the
+// work tree, as git rm does, refusing to lose content that is not in HEAD
+// or the index. It returns the removed paths.
+func (r *Repository) Remove(ctx context.Context, paths []string, opts RemoveOptions) ([]string, error) {
+	if len(paths) == 0 {
+		return nil, fmt.Errorf("no pathspec given: %w", ErrPathspecNoMatch)
+	}
+	il, err := r.LockIndex()
+	if err != nil {
+		return nil, err
+	}
+	defer il.Rollback()
+	idx := il.Index
+	selected := map[string]bool{}
+	for _, p := range paths {
+		ps := pathMatcher{p}
+		n := 0
+		for _, e := range idx.Entries {
+			if ps.match(e.Name) {
+				if e.Name != p && !opts.Recursive && !hasGlob(p) && p != "." {
+					return nil, fmt.Errorf("not removing '%s' recursively without -r", p)
+				}
+				selected[e.Name] = true
+				n++
+			}
+		}
+		if n == 0 {
+			return nil, fmt.Errorf("pathspec '%s' did not match any files: %w", p, ErrPathspecNoMatch)
+		}
+	}
+	var names []string
+	for p := range selected {
+		names = append(names, p)
+	}
+	sort.Strings(names)
+
+	if !opts.Force {
+		head, err := r.Head()
+		if err != nil {
+			return nil, err
+		}
+		headTree, err := r.commitTree(head)
+		if err != nil {
+			return nil, err
+		}
+		headFiles, err := r.flattenTree(headTree)
+		if err != nil {
+			return nil, err
+		}
+		entries := indexEntryMap(idx)
+		var staged, local, both []string
+		for _, p := range names {
+			e := entries[p]
+			if e == nil {
+				continue // conflicted: git rm resolves by removal
+			}
+			h, inHead := headFiles[p]
+			stagedDiff := !inHead || h.hash != e.Hash || h.mode != e.Mode
+			wtDiff := false
+			if r.WorkDir != "" {
+				full := filepath.Join(r.WorkDir, filepath.FromSlash(p))
+				if fi, err := os.Lstat(full); err == nil && !fi.IsDir() {
+					if wtDiff, err = worktreeChanged(full, e, fi, idx.ModTime); err != nil {
+						return nil, err
+					}
+					if wtDiff && inHead {
+						// Content equal to HEAD's is not lost.
+						if hh, err := hashWorktreeFile(full, fi); err == nil && hh == h.hash {
+							wtDiff = false
+						}
+					}
+				}
+			}
+			switch {
+			case stagedDiff && wtDiff:
+				both = append(both, p)
+			case opts.Cached:
+				// The file stays; only content staged and not in HEAD
+				// and not in the file would be lost (covered above).
+			case stagedDiff:
+				staged = append(staged, p)
+			case wtDiff:
+				local = append(local, p)
+			}
+		}
+		var msgs []string
+		if len(both) > 0 {
+			msgs = append(msgs, "staged content different from both the file and HEAD: "+strings.Join(both, ", "))
+		}
+		if len(staged) > 0 {
+			msgs = append(msgs, "changes staged in the index: "+strings.Join(staged, ", ")+" (use --cached to keep the file, or -f to force removal)")
+		}
+		if len(local) > 0 {
+			msgs = append(msgs, "local modifications: "+strings.Join(local, ", ")+" (use --cached to keep the file, or -f to force removal)")
+		}
+		if len(msgs) > 0 {
+			return nil, fmt.Errorf("%w: %s", ErrLocalChanges, strings.Join(msgs, "; "))
+		}
+	}
+	if opts.DryRun {
+		return names, nil
+	}
+	removeEntries(idx, func(e *index.Entry) bool { return selected[e.Name] })
+	if !opts.Cached && r.WorkDir != "" {
+		for _, p := range names {
+			if err := r.removeWorktreeFile(p); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return names, il.Commit()
+}
+
+// MoveOptions modify Move.
+type MoveOptions struct {
+	Force  bool // overwrite an existing destination
+	DryRun bool
+}
+
+// Rename is one source -> destination pair Move carried out.
+type Rename struct{ From, To string }
+
+// Move renames tracked files or directories in the work tree and the index
+// (git mv). With several sources, or a destination that is an existing
+// directory, sources move into it.
+func (r *Repository) Move(ctx context.Context, sources []string, dest string, opts MoveOptions) ([]Rename, error) {
+	if r.WorkDir == "" {
+		return nil, ErrBareRepository
+	}
+	if len(sources) == 0 {
+		return nil, fmt.Errorf("nothing to move: %w", ErrPathspecNoMatch)
+	}
+	il, err := r.LockIndex()
+	if err != nil {
+		return nil, err
+	}
+	defer il.Rollback()
+	idx := il.Index
+	entries := indexEntryMap(idx)
+	for _, p := range append(append([]string(nil), sources...), dest) {
+		if err := checkAddPath(p); err != nil {
+			return nil, err
+		}
+	}
+	destFull := filepath.Join(r.WorkDir, filepath.FromSlash(dest))
+	into := false
+	if fi, err := os.Stat(destFull); err == nil && fi.IsDir() {
+		into = true
+	} else if len(sources) > 1 {
+		return nil, fmt.Errorf("destination '%s' is not a directory", dest)
+	}
+	var moves []Rename
+	for _, src := range sources {
+		to := dest
+		if into {
+			to = strings.TrimPrefix(dest+"/"+filepath.Base(src), "./")
+			if dest == "." || dest == "" {
+				to = filepath.Base(src)
+			}
+		}
+		if src == to || strings.HasPrefix(to, src+"/") {
+			return nil, fmt.Errorf("can not move '%s' to a subdirectory of itself", src)
+		}
+		srcFull := filepath.Join(r.WorkDir, filepath.FromSlash(src))
+		fi, err := os.Lstat(srcFull)
+		if err != nil {
+			return nil, fmt.Errorf("bad source '%s': %w", src, ErrPathspecNoMatch)
+		}
+		tracked := entries[src] != nil
+		if fi.IsDir() {
+			for name := range entries {
+				if strings.HasPrefix(name, src+"/") {
+					tracked = true
+					break
+				}
+			}
+		}
+		if !tracked {
+			return nil, fmt.Errorf("not under version control, source=%s, destination=%s: %w", src, to, ErrPathspecNoMatch)
+		}
+		toFull := filepath.Join(r.WorkDir, filepath.FromSlash(to))
+		if _, err := os.Lstat(toFull); err == nil {
+			if !opts.Force || fi.IsDir() {
+				return nil, fmt.Errorf("destination exists, source=%s, destination=%s: %w", src, to, ErrAlreadyExists)
+			}
+		}
+		moves = append(moves, Rename{From: src, To: to})
+	}
+	if opts.DryRun {
+		return moves, nil
+	}
+	for _, m := range moves {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(r.WorkDir, filepath.FromSlash(m.To))), 0o755); err != nil {
+			return nil, err
+		}
+		if err := os.Rename(filepath.Join(r.WorkDir, filepath.FromSlash(m.From)), filepath.Join(r.WorkDir, filepath.FromSlash(m.To))); err != nil {
+			return nil, err
+		}
+		// An entry at the destination that was overwritten (-f) goes.
+		removeEntries(idx, func(e *index.Entry) bool { return e.Name == m.To })
+		// Rename the index entries, keeping stat data where it vouched
+		// for the content (a rename changes only ctime).
+		for _, e := range idx.Entries {
+			var name string
+			switch {
+			case e.Name == m.From:
+				name = m.To
+			case strings.HasPrefix(e.Name, m.From+"/"):
+				name = m.To + e.Name[len(m.From):]
+			default:
+				continue
+			}
+			full := filepath.Join(r.WorkDir, filepath.FromSlash(name))
+			fi, err := os.Lstat(full)
+			clean := false
+			if err == nil && e.Stage == 0 {
+				if uint32(fi.Size()) == e.Size && sameTime(e.ModifiedAt, fi.ModTime()) && !isRacy(e, idx.ModTime) && worktreeMode(fi) == e.Mode {
+					clean = true
+				}
+			}
+			e.Name = name
+			if clean {
+				fillStat(e, fi)
+			}
+		}
+	}
+	sortIndex(idx)
+	return moves, il.Commit()
+}

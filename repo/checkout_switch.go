@@ -1,0 +1,126 @@
+package repo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/go-git/go-git/v5/plumbing"
+)
+
+// SwitchResult says what Switch did.
+type SwitchResult struct {
+	Branch       string        // branch now checked out ("" when detached)
+	Head         plumbing.Hash // new HEAD commit
+	Created      bool          // the branch was created
+	Already      bool          // HEAD already was that branch
+	TrackingFrom string        // created from this remote-tracking branch ("origin/x")
+}
+
+// SwitchBranch checks out branch `name` and points HEAD at it. With create,
+// the branch is made at start (zero: HEAD) first, refusing an existing one
+// unless force. A name that is not a local branch but exists as exactly one
+// remote-tracking branch creates a local branch from it that tracks it, as
+// git switch does. The index and work tree move as Checkout moves them; on
+// a refusal nothing changes, the branch is not created.
+func (r *Repository) SwitchBranch(ctx context.Context, name string, create, force bool, start plumbing.Hash) (*SwitchResult, error) {
+	ref := plumbing.NewBranchReferenceName(name)
+	if err := ValidateRefName(ref.String()); err != nil {
+		return nil, err
+	}
+	head, err := r.Head()
+	if err != nil {
+		return nil, err
+	}
+	res := &SwitchResult{Branch: name}
+	cur, _ := r.HeadBranch()
+	target, terr := r.ResolveRef(ref)
+	exists := terr == nil
+	if terr != nil && !errors.Is(terr, ErrNotFound) {
+		return nil, terr
+	}
+	var upstream plumbing.ReferenceName
+	switch {
+	case create:
+		if exists && !force {
+			return nil, fmt.Errorf("a branch named '%s' already exists: %w", name, ErrAlreadyExists)
+		}
+		target = start
+		if target.IsZero() {
+			target = head
+		}
+		res.Created = true
+	case !exists:
+		rt, ok := r.RemoteTracking(name)
+		if !ok {
+			return nil, fmt.Errorf("invalid reference: %s: %w", name, ErrUnknownRevision)
+		}
+		upstream = rt
+		var err error
+		if target, err = r.ResolveRef(upstream); err != nil {
+			return nil, err
+		}
+		res.Created = true
+		res.TrackingFrom = strings.TrimPrefix(upstream.String(), "refs/remotes/")
+	}
+	if !res.Created && cur == ref {
+		res.Already = true
+		res.Head = head
+		return res, nil
+	}
+	if !target.IsZero() {
+		if _, err := r.commitTree(target); err != nil {
+			return nil, err
+		}
+		if err := r.Checkout(ctx, head, target); err != nil {
+			return nil, err
+		}
+		if res.Created {
+			if err := r.UpdateRefs(ctx, []RefUpdate{{Name: ref, New: target}}); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if upstream != "" {
+		remote, branch, _ := strings.Cut(strings.TrimPrefix(upstream.String(), "refs/remotes/"), "/")
+		r.ConfigSet("branch."+name+".remote", remote, false)
+		r.ConfigSet("branch."+name+".merge", "refs/heads/"+branch, false)
+	}
+	if err := r.SetSymbolicRef(plumbing.HEAD, ref); err != nil {
+		return nil, err
+	}
+	res.Head = target
+	return res, nil
+}
+
+// SwitchDetach checks out commit `to` and detaches HEAD at it.
+func (r *Repository) SwitchDetach(ctx context.Context, to plumbing.Hash) error {
+	head, err := r.Head()
+	if err != nil {
+		return err
+	}
+	if err := r.Checkout(ctx, head, to); err != nil {
+		return err
+	}
+	return r.DetachHead(to)
+}
+
+// RemoteTracking finds the single remote-tracking branch <remote>/<name>.
+func (r *Repository) RemoteTracking(name string) (plumbing.ReferenceName, bool) {
+	remotes, err := r.refsUnder("refs/remotes/")
+	if err != nil {
+		return "", false
+	}
+	var found []plumbing.ReferenceName
+	for _, rr := range remotes {
+		n := strings.TrimPrefix(rr.Name().String(), "refs/remotes/")
+		if i := strings.IndexByte(n, '/'); i > 0 && n[i+1:] == name {
+			found = append(found, rr.Name())
+		}
+	}
+	if len(found) != 1 {
+		return "", false
+	}
+	return found[0], true
+}
