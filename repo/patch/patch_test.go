@@ -1,5 +1,3 @@
-//go:build easel_linediff
-
 package patch
 
 import (

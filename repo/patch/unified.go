@@ -1,5 +1,3 @@
-//go:build easel_linediff
-
 // Package patch prints differences between versions of files the way git
 // does: unified diffs with git's headers, --stat, --name-only and
 // --name-status. It only formats: callers hand it the two sides of each
