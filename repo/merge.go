@@ -179,6 +179,10 @@ func (r *Repository) Merge(ctx context.Context, o MergeOptions) (*MergeOutcome, 
 		return nil, ErrNotFastForward
 	}
 
+	// git's ort strategy wants the index to match HEAD before it starts.
+	if err := r.indexMatchesTree(il.Index, headTree); err != nil {
+		return nil, err
+	}
 	res, _, err := merge.MergeCommits(ctx, r.Storer, head, o.Theirs, merge.Options{
 		OursName: "HEAD", TheirsName: o.TheirsName, ConflictStyle: o.ConflictStyle,
 	})
@@ -186,10 +190,6 @@ func (r *Repository) Merge(ctx context.Context, o MergeOptions) (*MergeOutcome, 
 		return nil, err
 	}
 	out.Tree, out.Conflicts, out.Messages = res.Tree, res.Conflicts, res.Messages
-	// git's ort strategy wants the index to match HEAD before it starts.
-	if err := r.indexMatchesTree(il.Index, headTree); err != nil {
-		return nil, err
-	}
 	if err := r.switchTree(ctx, il, headTree, res.Tree, res.Conflicts, true); err != nil {
 		return nil, err
 	}
