@@ -374,7 +374,7 @@ func compareWithGit(t *testing.T, dir string, cases int, names func(int) (string
 			basesOK++
 		}
 		res, _, err := MergeCommits(ctx, st, plumbing.NewHash(strings.TrimSpace(oh)), plumbing.NewHash(strings.TrimSpace(th)),
-			Options{OursName: on, TheirsName: tn, LineMerge: testLineMerge(t)})
+			Options{OursName: on, TheirsName: tn})
 		if err != nil {
 			t.Fatalf("case %d: %v", i, err)
 		}
