@@ -3,9 +3,11 @@ package cli
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -16,11 +18,19 @@ import (
 
 func init() { register(newMergeFileCmd) }
 
+// merge-file's exit status is the number of conflicts, so its own
+// failures use git's codes, which no conflict count can take.
+const (
+	mergeFileUsage = 129 // git's usage_with_options
+	mergeFileError = 255 // git's error() return of -1
+	maxXDiffSize   = 1 << 30
+)
+
 type mergeFileOptions struct {
-	Current, Base, Other string // as given on the command line
+	Current, Base, Other string
 	Stdout               bool
-	Style                diff3.Style
-	Favor                diff3.Favor
+	Diff3, ZDiff3        bool
+	Ours, Theirs, Union  bool
 	Labels               []string
 	MarkerSize           int
 	Quiet                bool
@@ -28,114 +38,173 @@ type mergeFileOptions struct {
 
 func newMergeFileCmd(env *Env) *cobra.Command {
 	var o mergeFileOptions
-	var diff3Style, zdiff3, ours, theirs, union bool
 	cmd := &cobra.Command{
 		Use:   "merge-file [options] [-L <current-name> [-L <base-name> [-L <other-name>]]] <current> <base> <other>",
-		Short: "Three-way merge of three files",
-		Long: `Merge into <current> the changes that lead from <base> to <other>, as git merge-file does:
-the result replaces <current> (or goes to standard output with -p), conflicts are marked
-with <<<<<<<, ======= and >>>>>>> lines, and the exit status is the number of conflicts
-(at most 127). Labels on the markers default to the file names.`,
-		Example: `  easel merge-file mine.txt orig.txt yours.txt
-  easel merge-file -p --diff3 -L ours -L base -L theirs a.c base.c b.c > merged.c
-  easel merge-file --union CHANGES.old CHANGES.base CHANGES.new`,
+		Short: "Three-way merge of one file",
+		Long: `Merge the changes that lead from <base> to <other> into <current>, line by
+line, as 'git merge-file' does (Myers diff, the same conflict narrowing). The
+result replaces <current>, or goes to standard output with -p.
+
+Overlapping changes become conflicts marked with <<<<<<<, ======= and >>>>>>>
+(and ||||||| before the base's lines with --diff3 or --zdiff3). The markers are
+labelled with the file names, or with the -L labels given in the order
+current, base, other. --ours, --theirs and --union resolve conflicts instead.
+
+The exit status is the number of conflicts (at most 127), 0 for a clean merge;
+129 means a mistake on the command line, 255 a file that cannot be read or
+written or is binary. Without --diff3/--zdiff3, merge.conflictStyle of the
+repository around the current directory, if any, chooses the style.`,
+		Example: `  easel merge-file README.md README.base README.theirs
+  easel merge-file -p --diff3 ours.txt base.txt theirs.txt > merged.txt
+  easel merge-file -L mine -L original -L yours -p a.c a.orig.c b.c
+  easel merge-file --union CHANGES CHANGES.base CHANGES.other`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 3 {
-				return &UsageError{Msg: "merge-file needs <current> <base> <other>"}
+				return mergeFileUsageError(env, cmd, "need exactly three files: <current> <base> <other>")
 			}
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Current, o.Base, o.Other = args[0], args[1], args[2]
 			if len(o.Labels) > 3 {
-				return &UsageError{Msg: "merge-file: at most three -L labels"}
-			}
-			switch {
-			case zdiff3:
-				o.Style = diff3.StyleZDiff3
-			case diff3Style:
-				o.Style = diff3.StyleDiff3
-			}
-			switch {
-			case union:
-				o.Favor = diff3.FavorUnion
-			case theirs:
-				o.Favor = diff3.FavorTheirs
-			case ours:
-				o.Favor = diff3.FavorOurs
+				return mergeFileUsageError(env, cmd, "too many labels on the command line")
 			}
 			return runMergeFile(cmd.Context(), env, o)
 		},
 	}
+	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return mergeFileUsageError(env, c, err.Error())
+	})
 	f := cmd.Flags()
-	f.BoolVarP(&o.Stdout, "stdout", "p", false, "print the result instead of overwriting <current>")
-	f.BoolVar(&diff3Style, "diff3", false, "also show the base version inside conflicts")
-	f.BoolVar(&zdiff3, "zdiff3", false, "like --diff3, with lines common to both sides moved out of conflicts")
-	f.BoolVar(&ours, "ours", false, "resolve conflicts by taking our side")
-	f.BoolVar(&theirs, "theirs", false, "resolve conflicts by taking their side")
-	f.BoolVar(&union, "union", false, "resolve conflicts by taking both sides")
-	f.StringArrayVarP(&o.Labels, "label", "L", nil, "label for the markers (current, then base, then other)")
+	f.BoolVarP(&o.Stdout, "stdout", "p", false, "write the result to standard output instead of <current>")
+	f.BoolVar(&o.Diff3, "diff3", false, "show the base's lines in conflicts")
+	f.BoolVar(&o.ZDiff3, "zdiff3", false, "like --diff3, with lines common to both sides moved out of conflicts")
+	f.BoolVar(&o.Ours, "ours", false, "resolve conflicts with the current version")
+	f.BoolVar(&o.Theirs, "theirs", false, "resolve conflicts with the other version")
+	f.BoolVar(&o.Union, "union", false, "resolve conflicts with both versions, current first")
+	f.StringArrayVarP(&o.Labels, "label", "L", nil, "label for the markers (repeat: current, base, other)")
 	f.IntVar(&o.MarkerSize, "marker-size", 7, "length of the conflict markers")
-	f.BoolVarP(&o.Quiet, "quiet", "q", false, "do not warn about conflicts")
+	f.BoolVarP(&o.Quiet, "quiet", "q", false, "print no error messages")
 	return cmd
 }
 
-// binaryPrefix is how much of a file is searched for a NUL byte, as git
-// does to call a file binary.
-const binaryPrefix = 8000
+// mergeFileUsageError prints the message itself: a usage mistake must
+// exit 129 here, since 2 would read as "two conflicts".
+func mergeFileUsageError(env *Env, c *cobra.Command, msg string) error {
+	fmt.Fprintf(env.IO.Err, "easel: usage: %s\nsee '%s --help'\n", msg, c.CommandPath())
+	return &ExitError{Code: mergeFileUsage}
+}
 
 func runMergeFile(ctx context.Context, env *Env, o mergeFileOptions) error {
-	names := []string{o.Current, o.Base, o.Other}
-	var data [3][]byte
-	for i, n := range names {
-		p := n
-		if !filepath.IsAbs(p) {
-			p = filepath.Join(env.Dir, p)
+	fail := func(err error) error {
+		if o.Quiet {
+			return &ExitError{Code: mergeFileError}
 		}
-		b, err := os.ReadFile(p)
+		return &ExitError{Code: mergeFileError, Err: err}
+	}
+	opts := diff3.Options{
+		MarkerSize:    o.MarkerSize,
+		Algorithm:     linediff.Myers, // git merge-file's default
+		AlnumSimplify: true,           // git merge-file's XDL_MERGE_ZEALOUS_ALNUM
+	}
+	// Like git, flags given later win among the style and favor flags;
+	// pflag does not keep the order, so the explicit ones win over config.
+	switch {
+	case o.ZDiff3:
+		opts.Style = diff3.StyleZDiff3
+	case o.Diff3:
+		opts.Style = diff3.StyleDiff3
+	default:
+		style, err := configuredConflictStyle(ctx, env)
 		if err != nil {
-			return fmt.Errorf("merge-file: cannot read %s: %w", n, err)
+			return fail(err)
 		}
-		if bytes.IndexByte(b[:min(len(b), binaryPrefix)], 0) >= 0 {
-			return fmt.Errorf("merge-file: cannot merge binary files: %s", n)
+		opts.Style = style
+	}
+	switch {
+	case o.Union:
+		opts.Favor = diff3.FavorUnion
+	case o.Theirs:
+		opts.Favor = diff3.FavorTheirs
+	case o.Ours:
+		opts.Favor = diff3.FavorOurs
+	}
+
+	names := []string{o.Current, o.Base, o.Other}
+	labels := append([]string(nil), names...)
+	copy(labels, o.Labels)
+	opts.OursLabel, opts.BaseLabel, opts.TheirsLabel = labels[0], labels[1], labels[2]
+
+	var data [3][]byte
+	for i, name := range names {
+		b, err := os.ReadFile(mergeFilePath(env, name))
+		if err != nil {
+			var pe *os.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err
+			}
+			return fail(fmt.Errorf("could not read %s: %w", name, err))
+		}
+		if len(b) > maxXDiffSize || isBinaryData(b) {
+			return fail(fmt.Errorf("cannot merge binary files: %s", name))
 		}
 		data[i] = b
 	}
-	labels := append([]string(nil), o.Labels...)
-	for len(labels) < 3 {
-		labels = append(labels, names[len(labels)])
-	}
-	res := diff3.Merge(data[1], data[0], data[2], diff3.Options{
-		Style:       o.Style,
-		Favor:       o.Favor,
-		OursLabel:   labels[0],
-		BaseLabel:   labels[1],
-		TheirsLabel: labels[2],
-		MarkerSize:  o.MarkerSize,
-		// git merge-file diffs with Myers and simplifies conflicts at its
-		// ZEALOUS_ALNUM level.
-		Algorithm:     linediff.Myers,
-		AlnumSimplify: true,
-	})
+	res := diff3.Merge(data[1], data[0], data[2], opts)
+
 	if o.Stdout {
 		if _, err := env.IO.Out.Write(res.Content); err != nil {
-			return err
+			return fail(err)
 		}
 	} else {
-		p := o.Current
-		if !filepath.IsAbs(p) {
-			p = filepath.Join(env.Dir, p)
-		}
+		p := mergeFilePath(env, o.Current)
 		perm := os.FileMode(0o644)
 		if fi, err := os.Stat(p); err == nil {
 			perm = fi.Mode().Perm()
 		}
 		if err := lockfile.WriteFile(p, res.Content, perm); err != nil {
-			return fmt.Errorf("merge-file: %w", err)
+			return fail(fmt.Errorf("could not write %s: %w", o.Current, err))
 		}
 	}
 	if res.Conflicts > 0 {
 		return &ExitError{Code: min(res.Conflicts, 127)}
 	}
 	return nil
+}
+
+func mergeFilePath(env *Env, name string) string {
+	if filepath.IsAbs(name) {
+		return name
+	}
+	return filepath.Join(env.Dir, name)
+}
+
+// isBinaryData is git's buffer_is_binary: a NUL in the first 8000 bytes.
+func isBinaryData(b []byte) bool {
+	if len(b) > 8000 {
+		b = b[:8000]
+	}
+	return bytes.IndexByte(b, 0) >= 0
+}
+
+// configuredConflictStyle reads merge.conflictStyle when the command runs
+// inside a repository, as git merge-file does; outside one it is "merge".
+func configuredConflictStyle(ctx context.Context, env *Env) (diff3.Style, error) {
+	r, err := env.OpenRepo(ctx)
+	if err != nil {
+		return diff3.StyleMerge, nil
+	}
+	v, ok, err := r.ConfigGet("merge.conflictstyle")
+	if err != nil || !ok {
+		return diff3.StyleMerge, nil
+	}
+	switch strings.ToLower(v) {
+	case "diff3":
+		return diff3.StyleDiff3, nil
+	case "zdiff3":
+		return diff3.StyleZDiff3, nil
+	case "merge":
+		return diff3.StyleMerge, nil
+	}
+	return diff3.StyleMerge, fmt.Errorf("unknown style '%s' given for 'merge.conflictstyle'", v)
 }
