@@ -187,21 +187,20 @@ func fetchRefs(ctx context.Context, r *repo.Repository, rm repo.Remote, c *Clien
 
 // localHaves is every commit a local ref points at.
 func localHaves(r *repo.Repository) ([]string, error) {
-	iter, err := r.Storer.IterReferences()
+	refs, _, err := readRefs(r.GitDir)
 	if err != nil {
 		return nil, err
 	}
 	seen := map[plumbing.Hash]bool{}
 	var out []string
-	err = iter.ForEach(func(ref *plumbing.Reference) error {
-		if ref.Type() == plumbing.HashReference && !seen[ref.Hash()] {
-			seen[ref.Hash()] = true
-			out = append(out, ref.Hash().String())
+	for _, h := range refs {
+		if !seen[h] {
+			seen[h] = true
+			out = append(out, h.String())
 		}
-		return nil
-	})
+	}
 	sort.Strings(out)
-	return out, err
+	return out, nil
 }
 
 // PushRef asks to set the remote's ref Remote to Local (zero: delete it).
@@ -250,14 +249,13 @@ func Push(ctx context.Context, r *repo.Repository, rm repo.Remote, c *Client, up
 	for _, id := range current {
 		haves = append(haves, id)
 	}
-	if iter, err := r.Storer.IterReferences(); err == nil {
+	if local, _, err := readRefs(r.GitDir); err == nil {
 		prefix := "refs/remotes/" + rm.Name + "/"
-		iter.ForEach(func(ref *plumbing.Reference) error {
-			if ref.Type() == plumbing.HashReference && strings.HasPrefix(ref.Name().String(), prefix) {
-				haves = append(haves, ref.Hash())
+		for name, h := range local {
+			if strings.HasPrefix(name, prefix) {
+				haves = append(haves, h)
 			}
-			return nil
-		})
+		}
 	}
 	hashes, err := MissingObjects(ctx, store, news, haves)
 	if err != nil {

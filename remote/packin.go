@@ -1,6 +1,7 @@
 package remote
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/hex"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/go-git/go-billy/v5"
 	"github.com/go-git/go-billy/v5/osfs"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/cache"
@@ -51,8 +53,29 @@ const largeObject = 1 << 20
 // OpenObjectStore opens gitDir's objects with a small cache and large
 // objects read on demand, for streaming packs in and out.
 func OpenObjectStore(gitDir string) *filesystem.Storage {
-	return filesystem.NewStorageWithOptions(osfs.New(gitDir), smallCache(), filesystem.Options{LargeObjectThreshold: largeObject})
+	return filesystem.NewStorageWithOptions(idxBufferedFS{osfs.New(gitDir)}, smallCache(), filesystem.Options{LargeObjectThreshold: largeObject, MaxOpenDescriptors: 32})
 }
+
+// idxBufferedFS buffers reads of pack index files. go-git decodes an
+// index with one read system call per 4-byte field, which made opening a
+// repository with a few hundred packs take longer than the push itself.
+type idxBufferedFS struct{ billy.Filesystem }
+
+func (f idxBufferedFS) Open(name string) (billy.File, error) {
+	file, err := f.Filesystem.Open(name)
+	if err != nil || !strings.HasSuffix(name, ".idx") {
+		return file, err
+	}
+	return &bufferedFile{File: file, r: bufio.NewReaderSize(file, 64<<10)}, nil
+}
+
+// bufferedFile is read front to back only (the index decoder does so).
+type bufferedFile struct {
+	billy.File
+	r *bufio.Reader
+}
+
+func (b *bufferedFile) Read(p []byte) (int, error) { return b.r.Read(p) }
 
 // Receive streams a packfile from r into a new quarantine directory, then indexes it: the pack checksum is verified and every
 // object inflated and hashed. Delta bases must be in the same pack (no thin
@@ -62,6 +85,12 @@ func OpenObjectStore(gitDir string) *filesystem.Storage {
 // objects directory, or for a repository that does not exist yet a
 // directory on the same file system, so that Accept can rename.
 func Receive(ctx context.Context, parent string, r io.Reader) (q *Quarantine, err error) {
+	return ReceiveLimited(ctx, parent, r, PackLimits{})
+}
+
+// ReceiveLimited is Receive refusing objects and delta chains over lim
+// (zero fields: the defaults) before the pack is parsed.
+func ReceiveLimited(ctx context.Context, parent string, r io.Reader, lim PackLimits) (q *Quarantine, err error) {
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return nil, err
 	}
@@ -97,6 +126,9 @@ func Receive(ctx context.Context, parent string, r io.Reader) (q *Quarantine, er
 		return nil, err
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	if err := checkPackLimits(f, lim); err != nil {
 		return nil, err
 	}
 	idxw := new(idxfile.Writer)

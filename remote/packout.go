@@ -109,6 +109,6 @@ func (o *lazyObject) Reader() (io.ReadCloser, error) {
 
 var errReadOnly = errors.New("read-only object")
 
-func (o *lazyObject) SetType(plumbing.ObjectType)      {}
-func (o *lazyObject) SetSize(int64)                    {}
+func (o *lazyObject) SetType(plumbing.ObjectType)     {}
+func (o *lazyObject) SetSize(int64)                   {}
 func (o *lazyObject) Writer() (io.WriteCloser, error) { return nil, errReadOnly }

@@ -30,12 +30,14 @@ import (
 
 // Config is what `easel serve` is told.
 type Config struct {
-	Root         string        // directory holding the bare repositories
-	Tokens       []Token       // empty: anyone may write
-	Private      bool          // reads need a token too
-	MaxPushBytes int64         // largest push body accepted (413 above)
-	IOTimeout    time.Duration // longest a client may stall a read or write
-	Logger       *slog.Logger
+	Root           string        // directory holding the bare repositories
+	Tokens         []Token       // empty: anyone may write
+	Private        bool          // reads need a token too
+	MaxPushBytes   int64         // largest push body accepted (413 above)
+	MaxObjectBytes int64         // largest object in a push, inflated (413 above); 0: DefaultMaxObjectBytes
+	MaxDeltaDepth  int           // longest delta chain in a push; 0: DefaultMaxDeltaDepth
+	IOTimeout      time.Duration // longest a client may stall a read or write
+	Logger         *slog.Logger
 }
 
 // Defaults for Config fields left zero.
@@ -226,26 +228,24 @@ func notFound(name string) *Problem {
 
 func listRefs(r *repo.Repository) (*RefsResponse, error) {
 	out := &RefsResponse{Head: "refs/heads/" + repo.DefaultBranch, Refs: []Ref{}}
-	if head, err := r.HeadBranch(); err == nil && head != "" {
-		out.Head = head.String()
-	}
-	iter, err := r.Storer.IterReferences()
+	all, head, err := readRefs(r.GitDir)
 	if err != nil {
 		return nil, err
 	}
-	err = iter.ForEach(func(ref *plumbing.Reference) error {
-		n := ref.Name().String()
-		if ref.Type() != plumbing.HashReference || !(strings.HasPrefix(n, "refs/heads/") || strings.HasPrefix(n, "refs/tags/")) {
-			return nil
+	if strings.HasPrefix(head, "refs/heads/") {
+		out.Head = head
+	}
+	for n, h := range all {
+		if !(strings.HasPrefix(n, "refs/heads/") || strings.HasPrefix(n, "refs/tags/")) || repo.ValidateRefName(n) != nil {
+			continue
 		}
-		out.Refs = append(out.Refs, Ref{Name: n, ID: ref.Hash().String()})
+		out.Refs = append(out.Refs, Ref{Name: n, ID: h.String()})
 		if n == out.Head {
-			out.HeadID = ref.Hash().String()
+			out.HeadID = h.String()
 		}
-		return nil
-	})
+	}
 	sort.Slice(out.Refs, func(i, j int) bool { return out.Refs[i].Name < out.Refs[j].Name })
-	return out, err
+	return out, nil
 }
 
 func (s *Server) handleRefs(w http.ResponseWriter, r *http.Request, name string) {
@@ -454,11 +454,14 @@ func (s *Server) handlePush(w http.ResponseWriter, r *http.Request, name string)
 		defer st.Close()
 		base = st
 	}
-	q, err := Receive(ctx, parent, br)
+	q, err := ReceiveLimited(ctx, parent, br, PackLimits{MaxObjectBytes: s.cfg.MaxObjectBytes, MaxDeltaDepth: s.cfg.MaxDeltaDepth})
 	if err != nil {
 		switch {
 		case tooLarge(err):
 			s.tooLarge(w, r)
+		case errors.Is(err, ErrObjectTooLarge):
+			w.Header().Set("Connection", "close")
+			s.problem(w, r, &Problem{Type: ProblemBase + "object-too-large", Title: "Object too large", Status: 413, Detail: err.Error()})
 		case errors.Is(err, ErrBadPack) || errors.Is(err, io.ErrUnexpectedEOF):
 			s.badRequest(w, r, "bad-pack", err.Error())
 		default:
@@ -498,7 +501,7 @@ func (s *Server) handlePush(w http.ResponseWriter, r *http.Request, name string)
 	lock := s.repoLock(dir)
 	lock.Lock()
 	defer lock.Unlock()
-	resp, prob, err := s.applyPush(ctx, dir, q, view, updates)
+	resp, prob, err := s.applyPush(ctx, dir, q, updates)
 	switch {
 	case err != nil && errors.Is(err, repo.ErrLocked):
 		w.Header().Set("Retry-After", "1")
@@ -516,7 +519,7 @@ func (s *Server) handlePush(w http.ResponseWriter, r *http.Request, name string)
 // applyPush is the compare-and-swap, under the repository's lock: every ref
 // must still be where the client saw it and move forward only; then the pack
 // becomes visible and all refs move at once, or nothing changes.
-func (s *Server) applyPush(ctx context.Context, dir string, q *Quarantine, view storer.EncodedObjectStorer, updates []pushUpdate) (*PushResponse, *Problem, error) {
+func (s *Server) applyPush(ctx context.Context, dir string, q *Quarantine, updates []pushUpdate) (*PushResponse, *Problem, error) {
 	created := false
 	var rp *repo.Repository
 	var err error
@@ -546,6 +549,11 @@ func (s *Server) applyPush(ctx context.Context, dir string, q *Quarantine, view 
 			os.RemoveAll(dir)
 		}
 	}
+	// A fresh view: pushes accepted since this one arrived added packs
+	// that an older storage would not list.
+	st := OpenObjectStore(rp.GitDir)
+	defer st.Close()
+	view := q.Storer(st)
 	head, _ := rp.HeadBranch()
 	var txn []repo.RefUpdate
 	for _, u := range updates {

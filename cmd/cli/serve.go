@@ -21,6 +21,7 @@ type serveOptions struct {
 	TokenFile    string
 	Private      bool
 	MaxPushBytes int64
+	MaxObjBytes  int64
 	Timeout      time.Duration
 	Grace        time.Duration
 	LogJSON      bool
@@ -65,6 +66,7 @@ requests and lets those in flight finish (up to --shutdown-grace).`,
 	cmd.Flags().StringVar(&o.TokenFile, "token-file", "", "file of access tokens, one per line ('ro:' prefix: read-only)")
 	cmd.Flags().BoolVar(&o.Private, "private", false, "require a token for reading too")
 	cmd.Flags().Int64Var(&o.MaxPushBytes, "max-push-bytes", remote.DefaultMaxPushBytes, "largest push accepted, in bytes")
+	cmd.Flags().Int64Var(&o.MaxObjBytes, "max-object-bytes", remote.DefaultMaxObjectBytes, "largest object (file) accepted in a push, in bytes, inflated")
 	cmd.Flags().DurationVar(&o.Timeout, "timeout", remote.DefaultIOTimeout, "longest a client may stall while sending or receiving")
 	cmd.Flags().DurationVar(&o.Grace, "shutdown-grace", 30*time.Second, "how long to wait for requests in flight when stopping")
 	cmd.Flags().BoolVar(&o.LogJSON, "log-json", false, "log as JSON lines instead of text")
@@ -77,7 +79,7 @@ func runServe(ctx context.Context, env *Env, o serveOptions) error {
 		h = slog.NewJSONHandler(env.IO.Err, nil)
 	}
 	logger := slog.New(h)
-	cfg := remote.Config{Root: o.Root, Private: o.Private, MaxPushBytes: o.MaxPushBytes, IOTimeout: o.Timeout, Logger: logger}
+	cfg := remote.Config{Root: o.Root, Private: o.Private, MaxPushBytes: o.MaxPushBytes, MaxObjectBytes: o.MaxObjBytes, IOTimeout: o.Timeout, Logger: logger}
 	if o.TokenFile != "" {
 		toks, err := remote.LoadTokens(o.TokenFile)
 		if err != nil {
