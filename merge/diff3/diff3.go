@@ -78,7 +78,15 @@ type hunk struct {
 type change struct{ i1, chg1, i2, chg2 int }
 
 func diff(a, b []string, alg linediff.Algorithm) []change {
-	hs := linediff.Slide(a, b, linediff.Diff(a, b, alg))
+	return toChanges(linediff.Slide(a, b, linediff.Diff(a, b, alg)))
+}
+
+func diffIDs(a, b []string, ia, ib []int32, nids int, alg linediff.Algorithm) []change {
+	ca, cb := linediff.Changed(ia, ib, nids, alg)
+	return toChanges(linediff.Slide(a, b, linediff.Hunks(ca, cb)))
+}
+
+func toChanges(hs []linediff.Hunk) []change {
 	cs := make([]change, len(hs))
 	for k, h := range hs {
 		cs[k] = change{h.A0, h.A1 - h.A0, h.B0, h.B1 - h.B0}
@@ -94,8 +102,11 @@ func Merge(base, ours, theirs []byte, opts Options) Result {
 		theirs: linediff.SplitLines(theirs),
 		opts:   opts,
 	}
-	x1 := diff(m.base, m.ours, opts.Algorithm)
-	x2 := diff(m.base, m.theirs, opts.Algorithm)
+	// Intern the three versions together: the base is then hashed once
+	// for both diffs.
+	ids, nids := linediff.Intern(m.base, m.ours, m.theirs)
+	x1 := diffIDs(m.base, m.ours, ids[0], ids[1], nids, opts.Algorithm)
+	x2 := diffIDs(m.base, m.theirs, ids[0], ids[2], nids, opts.Algorithm)
 	if len(x1) == 0 {
 		return Result{Content: append([]byte(nil), theirs...)}
 	}

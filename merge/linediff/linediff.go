@@ -6,6 +6,12 @@
 // compare that with git.
 package linediff
 
+import (
+	"bytes"
+	"hash/maphash"
+	"strings"
+)
+
 // Algorithm selects the diff algorithm.
 type Algorithm int
 
@@ -27,29 +33,25 @@ func SplitLines(data []byte) []string {
 	if len(data) == 0 {
 		return nil
 	}
-	n := 0
-	for _, c := range data {
-		if c == '\n' {
-			n++
-		}
-	}
+	n := bytes.Count(data, nl)
 	if data[len(data)-1] != '\n' {
 		n++
 	}
 	s := string(data) // one allocation; lines share it
 	lines := make([]string, 0, n)
-	start := 0
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\n' {
-			lines = append(lines, s[start:i+1])
-			start = i + 1
+	for len(s) > 0 {
+		i := strings.IndexByte(s, '\n')
+		if i < 0 {
+			lines = append(lines, s)
+			break
 		}
-	}
-	if start < len(s) {
-		lines = append(lines, s[start:])
+		lines = append(lines, s[:i+1])
+		s = s[i+1:]
 	}
 	return lines
 }
+
+var nl = []byte{'\n'}
 
 // Diff returns the changes turning a into b, ordered and non-overlapping.
 // The hunks are not slid (git's xdl_change_compact); callers that print or
@@ -61,28 +63,57 @@ func Diff(a, b []string, alg Algorithm) []Hunk {
 }
 
 // intern maps equal lines to equal small integers so the algorithms
-// compare ints, not strings.
+// compare ints, not strings. An open-addressing table keyed by the line's
+// hash is about twice as fast as a Go map here, which matters: interning
+// is a large part of diffing a big file with few changes.
 func intern(a, b []string) (ia, ib []int32, n int) {
-	ids := make(map[string]int32, len(a))
-	ia = make([]int32, len(a))
-	ib = make([]int32, len(b))
-	for i, l := range a {
-		id, ok := ids[l]
-		if !ok {
-			id = int32(len(ids))
-			ids[l] = id
-		}
-		ia[i] = id
+	ids, n := Intern(a, b)
+	return ids[0], ids[1], n
+}
+
+// Intern gives every distinct line of the files a small integer id, the
+// same for equal lines across all files; n is the number of ids. Callers
+// diffing several versions of one file (a three-way merge) intern them
+// once and call Changed.
+func Intern(files ...[]string) (ids [][]int32, n int) {
+	total := 0
+	for _, f := range files {
+		total += len(f)
 	}
-	for i, l := range b {
-		id, ok := ids[l]
-		if !ok {
-			id = int32(len(ids))
-			ids[l] = id
-		}
-		ib[i] = id
+	size := 1
+	for size < 2*total {
+		size <<= 1
 	}
-	return ia, ib, len(ids)
+	mask := uint64(size - 1)
+	type slot struct {
+		hash uint64
+		id   int32 // id+1; 0 marks an empty slot
+	}
+	table := make([]slot, size)
+	var first []string // first line seen with each id
+	seed := maphash.MakeSeed()
+	lookup := func(l string) int32 {
+		h := maphash.String(seed, l)
+		for i := h & mask; ; i = (i + 1) & mask {
+			e := &table[i]
+			if e.id == 0 {
+				first = append(first, l)
+				e.hash, e.id = h, int32(len(first))
+				return e.id - 1
+			}
+			if e.hash == h && first[e.id-1] == l {
+				return e.id - 1
+			}
+		}
+	}
+	ids = make([][]int32, len(files))
+	for k, f := range files {
+		ids[k] = make([]int32, len(f))
+		for i, l := range f {
+			ids[k][i] = lookup(l)
+		}
+	}
+	return ids, len(first)
 }
 
 // Changed marks the lines of a and b (interned to ids below nids) that the
