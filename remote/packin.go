@@ -84,13 +84,13 @@ func (b *bufferedFile) Read(p []byte) (int, error) { return b.r.Read(p) }
 // parent is where the quarantine directory is made: the repository's
 // objects directory, or for a repository that does not exist yet a
 // directory on the same file system, so that Accept can rename.
-func Receive(ctx context.Context, parent string, r io.Reader) (q *Quarantine, err error) {
+func Receive(ctx context.Context, parent string, r io.Reader) (_ *Quarantine, err error) {
 	return ReceiveLimited(ctx, parent, r, PackLimits{})
 }
 
 // ReceiveLimited is Receive refusing objects and delta chains over lim
 // (zero fields: the defaults) before the pack is parsed.
-func ReceiveLimited(ctx context.Context, parent string, r io.Reader, lim PackLimits) (q *Quarantine, err error) {
+func ReceiveLimited(ctx context.Context, parent string, r io.Reader, lim PackLimits) (_ *Quarantine, err error) {
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return nil, err
 	}
@@ -98,11 +98,10 @@ func ReceiveLimited(ctx context.Context, parent string, r io.Reader, lim PackLim
 	if err != nil {
 		return nil, err
 	}
-	q = &Quarantine{dir: dir, packDir: filepath.Join(dir, "objects", "pack"), types: map[plumbing.Hash]plumbing.ObjectType{}}
+	q := &Quarantine{dir: dir, packDir: filepath.Join(dir, "objects", "pack"), types: map[plumbing.Hash]plumbing.ObjectType{}}
 	defer func() {
 		if err != nil {
 			q.Discard()
-			q = nil
 		}
 	}()
 	if err := os.MkdirAll(q.packDir, 0o755); err != nil {

@@ -133,7 +133,7 @@ func (s *Server) Handler() http.Handler {
 		io.WriteString(w, `{"status":"ok"}`+"\n")
 	})
 	mux.HandleFunc("/", s.route)
-	return s.logRequests(recoverPanics(mux))
+	return s.logRequests(s.recoverPanics(mux))
 }
 
 func splitRepoPath(p string) (name, action string) {
@@ -777,15 +777,14 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 	})
 }
 
-func recoverPanics(next http.Handler) http.Handler {
+func (s *Server) recoverPanics(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer func() {
 			if p := recover(); p != nil {
 				if p == http.ErrAbortHandler {
 					panic(p)
 				}
-				slog.Error("panic", "path", r.URL.Path, "panic", fmt.Sprint(p))
-				http.Error(w, "internal error", http.StatusInternalServerError)
+				s.internal(w, r, fmt.Errorf("panic: %v", p))
 			}
 		}()
 		next.ServeHTTP(w, r)
