@@ -107,11 +107,39 @@ func Intern(files ...[]string) (ids [][]int32, n int) {
 		}
 	}
 	ids = make([][]int32, len(files))
-	for k, f := range files {
-		ids[k] = make([]int32, len(f))
-		for i, l := range f {
-			ids[k][i] = lookup(l)
+	if len(files) == 0 {
+		return ids, 0
+	}
+	// The first file is hashed line by line. The others are mostly the
+	// same lines in the same order, so each is first compared with the
+	// line after the last one matched in the first file, a sequential
+	// read that spares most lines the random access into the table.
+	ref, refIDs := files[0], make([]int32, len(files[0]))
+	pos := make([]int32, 0, len(ref)) // id -> a position in ref, -1 if none
+	for i, l := range ref {
+		id := lookup(l)
+		refIDs[i] = id
+		if int(id) == len(pos) {
+			pos = append(pos, int32(i))
 		}
+	}
+	ids[0] = refIDs
+	for k, f := range files[1:] {
+		out := make([]int32, len(f))
+		j := 0
+		for i, l := range f {
+			if j < len(ref) && ref[j] == l {
+				out[i] = refIDs[j]
+				j++
+				continue
+			}
+			id := lookup(l)
+			out[i] = id
+			if int(id) < len(pos) {
+				j = int(pos[id]) + 1
+			}
+		}
+		ids[k+1] = out
 	}
 	return ids, len(first)
 }
