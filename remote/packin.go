@@ -284,6 +284,10 @@ func (q *Quarantine) Verify(ctx context.Context, base storer.EncodedObjectStorer
 				return fmt.Errorf("tree %s: %w", h, err)
 			}
 			for _, e := range entries {
+				if plumbing.Hash(e.Hash).IsZero() {
+					// git fsck's nullSha1: a link nothing can satisfy.
+					return fmt.Errorf("tree %s: entry %q points to the null id: %w", h, e.Name, treecheck.ErrBadTree)
+				}
 				if !e.IsDir() && strings.EqualFold(e.Name, ".gitmodules") {
 					gitmodules[plumbing.Hash(e.Hash)] = true
 				}
@@ -293,8 +297,14 @@ func (q *Quarantine) Verify(ctx context.Context, base storer.EncodedObjectStorer
 			if err != nil {
 				return fmt.Errorf("%w: commit %s: %v", ErrBadPack, h, err)
 			}
-			if _, _, err := parseCommitLinks(data); err != nil {
+			tree, parents, err := parseCommitLinks(data)
+			if err != nil {
 				return fmt.Errorf("%w: commit %s: %v", ErrBadPack, h, err)
+			}
+			for _, l := range append(parents, tree) {
+				if l.IsZero() {
+					return fmt.Errorf("%w: commit %s links to the null id", ErrBadPack, h)
+				}
 			}
 		case plumbing.TagObject:
 			data, err := q.raw(h)
