@@ -124,7 +124,7 @@ func runPush(ctx context.Context, env *Env, o pushOptions) error {
 			return &ExitError{Code: ExitRejected}
 		}
 		if prob != nil && prob.Hint != "" && !o.Quiet {
-			defer fmt.Fprintf(env.IO.Err, "hint: %s\n", prob.Hint)
+			return fmt.Errorf("%w\nhint: %s", err, prob.Hint)
 		}
 		return err
 	}
