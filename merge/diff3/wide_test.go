@@ -103,12 +103,12 @@ func wideTriple(r *rand.Rand) (base, ours, theirs []byte) {
 // TestMergeMatchesGitWide runs git merge-file on wideTriple cases with
 // random styles, favors and marker sizes, and labels containing spaces.
 // Every case must give git's bytes and conflict count. EASEL_DIFF3_RUNS sets the number of cases
-// (default 800) and EASEL_DIFF3_SEED the seed.
+// (default 300) and EASEL_DIFF3_SEED the seed.
 func TestMergeMatchesGitWide(t *testing.T) {
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("git not installed")
 	}
-	runs := 800
+	runs := 300
 	if s := os.Getenv("EASEL_DIFF3_RUNS"); s != "" {
 		runs, _ = strconv.Atoi(s)
 	}
