@@ -243,6 +243,17 @@ func Push(ctx context.Context, r *repo.Repository, rm repo.Remote, c *Client, up
 			news = append(news, u.Local)
 		}
 	}
+	upToDate := true
+	for _, cmd := range cmds {
+		upToDate = upToDate && cmd.Old == cmd.New
+	}
+	if upToDate {
+		var changes []RefChange
+		for _, u := range updates {
+			changes = append(changes, RefChange{Remote: u.Remote.String(), Old: u.Local, New: u.Local})
+		}
+		return &PushResponse{Refs: refs.Refs}, changes, nil
+	}
 	// What the remote surely has: the ids it lists that exist here, and
 	// what we last fetched from it.
 	var haves []plumbing.Hash

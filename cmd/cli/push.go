@@ -128,7 +128,13 @@ func runPush(ctx context.Context, env *Env, o pushOptions) error {
 		}
 		return err
 	}
-	if !o.Quiet && !o.JSON {
+	upToDate := true
+	for _, ch := range changes {
+		upToDate = upToDate && ch.Old == ch.New
+	}
+	if upToDate && !o.Quiet && !o.JSON {
+		fmt.Fprintln(env.IO.Err, "Everything up-to-date")
+	} else if !o.Quiet && !o.JSON {
 		fmt.Fprintf(env.IO.Err, "To %s\n", rm.URL)
 		for _, ch := range changes {
 			switch {
