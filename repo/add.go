@@ -1,7 +1,10 @@
 package repo
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha1"
+	"io"
 	"errors"
 	"fmt"
 	"os"
@@ -10,6 +13,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/format/index"
 )
@@ -91,6 +95,77 @@ type stagedFile struct {
 	fi   os.FileInfo
 	old  *index.Entry // nil for a new file
 	e    *index.Entry // result
+	// isNew: the content is not stored yet.
+	isNew bool
+}
+
+// storeWorktreeBlobs stores the contents of the files marked new, once per
+// distinct content: in one pack when there are many, loose otherwise.
+func (r *Repository) storeWorktreeBlobs(ctx context.Context, work []*stagedFile) error {
+	var todo []*stagedFile
+	seen := map[plumbing.Hash]bool{}
+	for _, w := range work {
+		if w.isNew && !seen[w.e.Hash] {
+			seen[w.e.Hash] = true
+			todo = append(todo, w)
+		}
+	}
+	open := func(w *stagedFile) (io.ReadCloser, int64, error) {
+		full := filepath.Join(r.WorkDir, filepath.FromSlash(w.path))
+		if w.fi.Mode()&os.ModeSymlink != 0 {
+			target, err := os.Readlink(full)
+			if err != nil {
+				return nil, 0, err
+			}
+			return io.NopCloser(strings.NewReader(target)), int64(len(target)), nil
+		}
+		f, err := os.Open(full)
+		return f, w.fi.Size(), err
+	}
+	if len(todo) < packThreshold {
+		return parallel(ctx, len(todo), func(i int) error {
+			w := todo[i]
+			rc, size, err := open(w)
+			if err != nil {
+				return fmt.Errorf("%s: %w", w.path, err)
+			}
+			defer rc.Close()
+			return r.writeLoose(w.e.Hash, func(dst io.Writer) error {
+				h := sha1.New()
+				dst.Write(objectHeader(plumbing.BlobObject, size))
+				h.Write(objectHeader(plumbing.BlobObject, size))
+				if _, err := io.CopyN(io.MultiWriter(dst, h), rc, size); err != nil {
+					return fmt.Errorf("%s: file changed while being added: %w", w.path, err)
+				}
+				if !bytes.Equal(h.Sum(nil), w.e.Hash[:]) {
+					return fmt.Errorf("%s: file changed while being added", w.path)
+				}
+				return nil
+			})
+		})
+	}
+	pw, err := r.newPackWriter(len(todo))
+	if err != nil {
+		return err
+	}
+	for _, w := range todo {
+		if ctx.Err() != nil {
+			pw.abort()
+			return ctx.Err()
+		}
+		rc, size, err := open(w)
+		if err != nil {
+			pw.abort()
+			return fmt.Errorf("%s: %w", w.path, err)
+		}
+		err = pw.add(w.e.Hash, plumbing.BlobObject, size, rc)
+		rc.Close()
+		if err != nil {
+			pw.abort()
+			return fmt.Errorf("%s: %w", w.path, err)
+		}
+	}
+	return pw.finish()
 }
 
 // stageInto updates idx from the work tree for the paths ps matches.
@@ -197,23 +272,27 @@ func (r *Repository) stageInto(ctx context.Context, idx *index.Index, ps pathMat
 		}
 	}
 
-	// Hash and store in parallel.
+	// Hash in parallel, then store the new contents.
 	err := parallel(ctx, len(work), func(i int) error {
 		w := work[i]
 		if err := checkAddPath(w.path); err != nil {
 			return err
 		}
 		full := filepath.Join(r.WorkDir, filepath.FromSlash(w.path))
-		h, err := r.writeWorktreeBlob(full, w.fi)
+		h, err := hashWorktreeFile(full, w.fi)
 		if err != nil {
 			return fmt.Errorf("%s: %w", w.path, err)
 		}
 		e := &index.Entry{Name: w.path, Hash: h, Mode: worktreeMode(w.fi)}
 		fillStat(e, w.fi)
 		w.e = e
+		w.isNew = !r.hasObject(h)
 		return nil
 	})
 	if err != nil {
+		return nil, err
+	}
+	if err := r.storeWorktreeBlobs(ctx, work); err != nil {
 		return nil, err
 	}
 

@@ -120,6 +120,7 @@ func (r *Repository) buildIndexTrees(idx *index.Index, store bool) (*indexTrees,
 	}
 	sort.Slice(ents, func(i, j int) bool { return ents[i].Name < ents[j].Name })
 	t := &indexTrees{dirs: map[string][]treeEntry{}, hash: map[string]plumbing.Hash{}}
+	var pending []memObject
 	var build func(prefix string, ents []*index.Entry) (plumbing.Hash, error)
 	build = func(prefix string, ents []*index.Entry) (plumbing.Hash, error) {
 		var out []treeEntry
@@ -146,14 +147,9 @@ func (r *Repository) buildIndexTrees(idx *index.Index, store bool) (*indexTrees,
 		}
 		sort.Slice(out, func(a, b int) bool { return gitTreeLess(out[a], out[b]) })
 		data := encodeTree(out)
-		var h plumbing.Hash
+		h := hashObject(plumbing.TreeObject, data)
 		if store {
-			var err error
-			if h, err = r.writeObject(plumbing.TreeObject, data); err != nil {
-				return plumbing.ZeroHash, err
-			}
-		} else {
-			h = hashObject(plumbing.TreeObject, data)
+			pending = append(pending, memObject{id: h, t: plumbing.TreeObject, data: data})
 		}
 		dir := strings.TrimSuffix(prefix, "/")
 		t.dirs[dir] = out
@@ -162,6 +158,11 @@ func (r *Repository) buildIndexTrees(idx *index.Index, store bool) (*indexTrees,
 	}
 	if _, err := build("", ents); err != nil {
 		return nil, err
+	}
+	if store {
+		if err := r.storeObjects(pending); err != nil {
+			return nil, err
+		}
 	}
 	return t, nil
 }

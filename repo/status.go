@@ -6,10 +6,9 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime/debug"
 	"sort"
 	"strings"
-	"sync"
-	"syscall"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
@@ -94,6 +93,9 @@ func (r *Repository) Status(ctx context.Context, opts StatusOptions) (*Status, e
 	if r.WorkDir == "" {
 		return nil, ErrBareRepository
 	}
+	// Everything status allocates is proportional to the index and dies
+	// with it; collecting garbage along the way only costs time.
+	defer debug.SetGCPercent(debug.SetGCPercent(800))
 	st := &Status{}
 	if b, err := r.HeadBranch(); err == nil {
 		st.Branch = b.Short()
@@ -194,38 +196,8 @@ func (r *Repository) Status(ctx context.Context, opts StatusOptions) (*Status, e
 			tracked = append(tracked, e)
 		}
 	}
-	codes := make([]byte, len(tracked))
-	err = parallel(ctx, len(tracked), func(i int) error {
-		e := tracked[i]
-		full := filepath.Join(r.WorkDir, filepath.FromSlash(e.Name))
-		fi, err := os.Lstat(full)
-		if err != nil {
-			if errors.Is(err, os.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
-				codes[i] = 'D'
-				return nil
-			}
-			return err
-		}
-		if fi.IsDir() && e.Mode != filemode.Submodule {
-			codes[i] = 'D'
-			return nil
-		}
-		changed, err := worktreeChanged(full, e, fi, idx.ModTime)
-		if err != nil {
-			if errors.Is(err, os.ErrNotExist) {
-				codes[i] = 'D'
-				return nil
-			}
-			return err
-		}
-		if changed {
-			codes[i] = 'M'
-			if typeOf(worktreeMode(fi)) != typeOf(e.Mode) {
-				codes[i] = 'T'
-			}
-		}
-		return nil
-	})
+	list := opts.Untracked != UntrackedNo || opts.Ignored
+	codes, found, err := r.walkStatus(ctx, idx, tracked, opts, ps, list)
 	if err != nil {
 		return nil, err
 	}
@@ -237,11 +209,7 @@ func (r *Repository) Status(ctx context.Context, opts StatusOptions) (*Status, e
 
 	// Untracked and ignored files.
 	var extra []FileStatus
-	if opts.Untracked != UntrackedNo || opts.Ignored {
-		found, err := r.untracked(ctx, idx, opts, ps)
-		if err != nil {
-			return nil, err
-		}
+	{
 		for _, u := range found {
 			if files[u.Path] != nil {
 				// A staged deletion with a new untracked file in its
@@ -375,140 +343,10 @@ type untrackedFile struct {
 	code byte // '?' or '!'
 }
 
-// untracked walks the work tree for files the index does not know. It
-// descends only into directories that hold tracked files, or (to decide
-// whether to show them) untracked directories until the first untracked
-// file; it never descends into ignored directories (git cannot re-include
-// anything below an excluded directory).
+// untracked lists untracked (and with opts.Ignored, ignored) files.
 func (r *Repository) untracked(ctx context.Context, idx *index.Index, opts StatusOptions, ps pathMatcher) ([]untrackedFile, error) {
-	trackedFiles := make(map[string]bool, len(idx.Entries))
-	trackedDirs := map[string]bool{"": true}
-	for _, e := range idx.Entries {
-		trackedFiles[e.Name] = true
-		for d := parentDir(e.Name); d != "" && !trackedDirs[d]; d = parentDir(d) {
-			trackedDirs[d] = true
-		}
-	}
-	var (
-		mu    sync.Mutex
-		out   []untrackedFile
-		first error
-		wg    sync.WaitGroup
-	)
-	sem := make(chan struct{}, 4)
-	add := func(p string, code byte) {
-		mu.Lock()
-		out = append(out, untrackedFile{p, code})
-		mu.Unlock()
-	}
-	fail := func(err error) {
-		mu.Lock()
-		if first == nil {
-			first = err
-		}
-		mu.Unlock()
-	}
-	join := func(dir, name string) string {
-		if dir == "" {
-			return name
-		}
-		return dir + "/" + name
-	}
-	var visit func(dir string, rules *ignoreRules, dirIgnored bool)
-	visit = func(dir string, rules *ignoreRules, dirIgnored bool) {
-		defer wg.Done()
-		if ctx.Err() != nil {
-			return
-		}
-		sem <- struct{}{}
-		defer func() { <-sem }()
-		ents, err := os.ReadDir(filepath.Join(r.WorkDir, filepath.FromSlash(dir)))
-		if err != nil {
-			if !errors.Is(err, os.ErrNotExist) && !errors.Is(err, syscall.ENOTDIR) {
-				fail(err)
-			}
-			return
-		}
-		for _, de := range ents {
-			if de.Name() == ".gitignore" && de.Type().IsRegular() {
-				data, err := os.ReadFile(filepath.Join(r.WorkDir, filepath.FromSlash(join(dir, ".gitignore"))))
-				if err == nil {
-					rules = rules.child(dir, data)
-				}
-				break
-			}
-		}
-		for _, de := range ents {
-			name := de.Name()
-			if name == ".git" {
-				continue
-			}
-			p := join(dir, name)
-			if trackedFiles[p] {
-				continue
-			}
-			isDir := de.IsDir()
-			if isDir && trackedDirs[p] {
-				if !ps.mayContain(p) {
-					continue
-				}
-				ign := dirIgnored || rules.ignored(p, true)
-				if ign && !opts.Ignored {
-					continue
-				}
-				wg.Add(1)
-				go visit(p, rules, ign)
-				continue
-			}
-			if isDir {
-				if !ps.mayContain(p) {
-					continue
-				}
-				if dirIgnored || rules.ignored(p, true) {
-					if opts.Ignored {
-						add(p+"/", '!')
-					}
-					continue
-				}
-				if opts.Untracked == UntrackedNo {
-					continue
-				}
-				if opts.Untracked == UntrackedAll {
-					wg.Add(1)
-					go visit(p, rules, false)
-					continue
-				}
-				has, err := r.hasUntrackedFile(p, rules, ps)
-				if err != nil {
-					fail(err)
-					return
-				}
-				if has {
-					add(p+"/", '?')
-				}
-				continue
-			}
-			if !ps.match(p) {
-				continue
-			}
-			if dirIgnored || rules.ignored(p, false) {
-				if opts.Ignored {
-					add(p, '!')
-				}
-				continue
-			}
-			if opts.Untracked != UntrackedNo {
-				add(p, '?')
-			}
-		}
-	}
-	wg.Add(1)
-	visit("", r.baseIgnore(), false)
-	wg.Wait()
-	if first == nil {
-		first = ctx.Err()
-	}
-	return out, first
+	_, found, err := r.walkStatus(ctx, idx, nil, opts, ps, true)
+	return found, err
 }
 
 // hasUntrackedFile reports whether an untracked directory holds at least

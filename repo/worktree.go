@@ -437,7 +437,7 @@ func (r *Repository) readBlob(h plumbing.Hash) ([]byte, error) {
 // parallel runs fn(i) for i in [0,n) on a few goroutines and returns the
 // first error.
 func parallel(ctx context.Context, n int, fn func(i int) error) error {
-	workers := 4
+	workers := parallelWorkers
 	if n < 64 {
 		workers = 1
 	}
@@ -484,3 +484,6 @@ func parallel(ctx context.Context, n int, fn func(i int) error) error {
 	}
 	return first
 }
+
+// parallelWorkers is how many goroutines parallel uses.
+var parallelWorkers = 4
