@@ -31,9 +31,12 @@ func dirOf(p string) string {
 	return ""
 }
 
-// dirRelevance marks the removed directories whose renames matter (the
-// other side added something into them) and makes the files deleted from
-// them rename sources, so that their renames can be counted.
+// dirRelevance marks the removed directories whose renames matter, as
+// git's ort does: a directory one side removed while the other side added
+// a file directly in it needs its rename (relevant "for self"); removed
+// directories below it count towards it ("for ancestor"); and every file
+// deleted anywhere below it becomes a rename source, so that where its
+// files went can be counted.
 func (m *merger) dirRelevance() {
 	for s := 1; s <= 2; s++ {
 		o := 3 - s
@@ -43,27 +46,30 @@ func (m *merger) dirRelevance() {
 			if pi == nil || pi.filemask != 1<<o {
 				continue
 			}
-			d := dirOf(a.path)
-			if d == "" || !m.removedDirs[s][d] {
-				continue
-			}
-			rel[d] = relSelf
-			for anc := dirOf(d); anc != ""; anc = dirOf(anc) {
-				if m.removedDirs[s][anc] && rel[anc] == 0 {
-					rel[anc] = relAncestor
-				}
+			if d := dirOf(a.path); d != "" && m.removedDirs[s][d] {
+				rel[d] = relSelf
 			}
 		}
 		m.dirRel[s] = rel
 		if len(rel) == 0 {
 			continue
 		}
-		for _, d := range m.deletes[s] {
-			for anc := dirOf(d.path); anc != ""; anc = dirOf(anc) {
-				if rel[anc] != 0 {
-					m.relevant[s][d.path] = true
-					break
+		underSelf := func(p string) bool {
+			for anc := dirOf(p); anc != ""; anc = dirOf(anc) {
+				if rel[anc] == relSelf {
+					return true
 				}
+			}
+			return false
+		}
+		for d := range m.removedDirs[s] {
+			if rel[d] == 0 && underSelf(d) {
+				rel[d] = relAncestor
+			}
+		}
+		for _, d := range m.deletes[s] {
+			if underSelf(d.path) {
+				m.relevant[s][d.path] = true
 			}
 		}
 	}
