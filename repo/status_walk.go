@@ -275,6 +275,10 @@ func (w *statusWalk) visit(dir string, fd int, rules *ignoreRules, dirIgnored bo
 			}
 			if has {
 				w.add(p+"/", '?')
+			} else if w.opts.Ignored && dirHasFile(filepath.Join(w.r.WorkDir, filepath.FromSlash(p))) {
+				// Only ignored files inside: git lists the directory
+				// as ignored.
+				w.add(p+"/", '!')
 			}
 			continue
 		}
@@ -386,4 +390,20 @@ func indexNUL(b []byte) int {
 		}
 	}
 	return -1
+}
+
+// dirHasFile reports whether a directory holds any file at any depth.
+func dirHasFile(dir string) bool {
+	found := false
+	filepath.WalkDir(dir, func(_ string, d os.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		if !d.IsDir() {
+			found = true
+			return filepath.SkipAll
+		}
+		return nil
+	})
+	return found
 }
