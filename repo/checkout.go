@@ -13,6 +13,8 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/format/index"
+
+	"easel.dev/easel/repo/treecheck"
 )
 
 // WouldOverwriteError lists the paths whose local state a checkout would
@@ -90,6 +92,13 @@ func (r *Repository) checkoutLocked(ctx context.Context, idx *index.Index, from,
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
+		// Every path is checked before anything is written: refusing
+		// half way would leave the directories made for earlier paths.
+		if c.toMode != 0 {
+			if err := treecheck.Path(c.path); err != nil {
+				return fmt.Errorf("%s: %w: %v", c.path, ErrUnsafePath, err)
+			}
+		}
 		e := entries[c.path]
 		if entryIs(e, c.toMode, c.to) {
 			continue // already staged as the target: keep index and work tree
@@ -101,6 +110,11 @@ func (r *Repository) checkoutLocked(ctx context.Context, idx *index.Index, from,
 		full := filepath.Join(r.WorkDir, filepath.FromSlash(c.path))
 		fi, lerr := os.Lstat(full)
 		if e != nil {
+			if lerr == nil && fi.IsDir() && e.Mode != filemode.Submodule && r.dirHasLocalFiles(c.path, entries, deleting) {
+				// The tracked file was replaced by a directory of files.
+				oe.Untracked = append(oe.Untracked, c.path)
+				continue
+			}
 			if lerr == nil && !fi.IsDir() {
 				changed, err := worktreeChanged(full, e, fi, idx.ModTime)
 				if err != nil {
@@ -323,6 +337,10 @@ func (r *Repository) Restore(ctx context.Context, paths []string, opts RestoreOp
 		}
 		for p, e := range all {
 			if ps.match(p) {
+				// Checked before anything is written, as in checkout.
+				if err := treecheck.Path(p); err != nil {
+					return nil, fmt.Errorf("%s: %w: %v", p, ErrUnsafePath, err)
+				}
 				src[p] = e
 			}
 		}
