@@ -517,12 +517,12 @@ func (r *Repository) switchTree(ctx context.Context, il *IndexLock, from, to plu
 		}
 		stat[d.path] = fi
 	}
+	// One pass over the index: a per-path setEntry would rescan all of
+	// it for every changed file.
+	updates := make(map[string]*index.Entry, len(deltas))
 	for _, d := range deltas {
-		if conflicted[d.path] {
-			continue
-		}
-		if d.to.mode == 0 {
-			removeEntries(idx, func(e *index.Entry) bool { return e.Name == d.path })
+		if conflicted[d.path] || d.to.mode == 0 {
+			updates[d.path] = nil
 			continue
 		}
 		ne := blobEntry(d.path, d.to.hash, d.to.mode)
@@ -530,21 +530,22 @@ func (r *Repository) switchTree(ctx context.Context, il *IndexLock, from, to plu
 			fillStat(ne, fi)
 			markFresh(idx, ne)
 		} else if e := have[d.path]; e != nil && e.Hash == d.to.hash && e.Mode == d.to.mode {
-			continue
+			continue // unchanged entry, stat data still good
 		}
-		setEntry(idx, ne)
+		updates[d.path] = ne
 	}
+	var stages []*index.Entry
 	for _, c := range conflicts {
-		removeEntries(idx, func(e *index.Entry) bool { return e.Name == c.Path })
 		for i, s := range []*merge.Entry{c.Base, c.Ours, c.Theirs} {
 			if s == nil {
 				continue
 			}
 			ne := blobEntry(c.Path, s.Hash, s.Mode)
 			ne.Stage = index.Stage(i + 1)
-			idx.Entries = append(idx.Entries, ne)
+			stages = append(stages, ne)
 		}
 	}
+	applyIndexUpdates(idx, updates, stages)
 	return nil
 }
 
@@ -618,12 +619,13 @@ func (r *Repository) AbortMerge(ctx context.Context) error {
 		paths = append(paths, p)
 	}
 	sort.Strings(paths)
+	updates := make(map[string]*index.Entry, len(paths))
 	for _, p := range paths {
 		if _, ok := files[p]; !ok {
 			if err := r.removeWorktreeFile(p); err != nil {
 				return err
 			}
-			removeEntries(idx, func(e *index.Entry) bool { return e.Name == p })
+			updates[p] = nil
 		}
 	}
 	for _, p := range paths {
@@ -631,7 +633,6 @@ func (r *Repository) AbortMerge(ctx context.Context) error {
 		if !ok {
 			continue
 		}
-		removeEntries(idx, func(e *index.Entry) bool { return e.Name == p })
 		ne := blobEntry(p, f.hash, f.mode)
 		if f.mode != filemode.Submodule {
 			fi, err := r.writeWorktreeFile(p, f.hash, f.mode)
@@ -641,8 +642,9 @@ func (r *Repository) AbortMerge(ctx context.Context) error {
 			fillStat(ne, fi)
 			markFresh(idx, ne)
 		}
-		setEntry(idx, ne)
+		updates[p] = ne
 	}
+	applyIndexUpdates(idx, updates, nil)
 	if err := il.Commit(); err != nil {
 		return err
 	}
@@ -696,4 +698,26 @@ func (r *Repository) ContinueMerge(ctx context.Context, message string) (plumbin
 	}
 	il.Rollback()
 	return c, r.ClearMergeState()
+}
+
+// applyIndexUpdates replaces (or with nil, removes) every entry, all
+// stages, of each path in updates, then adds the extra entries. The index
+// is sorted when written.
+func applyIndexUpdates(idx *index.Index, updates map[string]*index.Entry, extra []*index.Entry) {
+	out := idx.Entries[:0]
+	for _, e := range idx.Entries {
+		if _, ok := updates[e.Name]; ok {
+			continue
+		}
+		out = append(out, e)
+	}
+	for i := len(out); i < len(idx.Entries); i++ {
+		idx.Entries[i] = nil
+	}
+	for _, ne := range updates {
+		if ne != nil {
+			out = append(out, ne)
+		}
+	}
+	idx.Entries = append(out, extra...)
 }
