@@ -167,7 +167,9 @@ func (r *Repository) checkoutLocked(ctx context.Context, idx *index.Index, from,
 		if o.c.toMode == 0 {
 			continue
 		}
-		if err := r.makeParentsFor(o.c.path); err != nil {
+		// The plan has checked that whatever stands in the way holds
+		// nothing of value (ignored files at most).
+		if err := r.clearWay(o.c.path); err != nil {
 			return err
 		}
 		e := &index.Entry{Name: o.c.path, Hash: o.c.to, Mode: o.c.toMode}
@@ -204,7 +206,7 @@ func entryIs(e *index.Entry, mode filemode.FileMode, h plumbing.Hash) bool {
 }
 
 // dirHasLocalFiles reports whether a directory in the work tree holds
-// anything that is not a tracked file about to be deleted.
+// anything that is neither a tracked file about to be deleted nor ignored.
 func (r *Repository) dirHasLocalFiles(dir string, entries map[string]*index.Entry, deleting map[string]bool) bool {
 	found := false
 	filepath.WalkDir(filepath.Join(r.WorkDir, filepath.FromSlash(dir)), func(p string, d os.DirEntry, err error) error {
@@ -216,11 +218,14 @@ func (r *Repository) dirHasLocalFiles(dir string, entries map[string]*index.Entr
 		}
 		rel, _ := filepath.Rel(r.WorkDir, p)
 		rel = filepath.ToSlash(rel)
-		if entries[rel] == nil || !deleting[rel] {
-			found = true
-			return filepath.SkipAll
+		if entries[rel] != nil && deleting[rel] {
+			return nil
 		}
-		return nil
+		if entries[rel] == nil && r.rulesFor(parentDir(rel)).ignored(rel, false) {
+			return nil // ignored files are expendable
+		}
+		found = true
+		return filepath.SkipAll
 	})
 	return found
 }
