@@ -97,7 +97,6 @@ func (m *merger) contentMerge(p string, o, a, b ver, pathnames [3]string, extraM
 		if err != nil {
 			return ver{}, false, fmt.Errorf("merge %s: %w", p, err)
 		}
-		m.blobs[h] = merged
 		res.Hash = h
 		clean = clean && conflicts == 0
 		m.msg(p, "Auto-merging %s", p)

@@ -208,7 +208,9 @@ func (m *merger) blob(h plumbing.Hash) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	m.blobs[h] = b
+	if !m.noBlobCache {
+		m.blobs[h] = b
+	}
 	return b, nil
 }
 

@@ -98,9 +98,10 @@ type merger struct {
 	nonEmpty map[string]bool
 	msgs     map[string][]string
 
-	trees trees
-	blobs map[plumbing.Hash][]byte
-	spans map[plumbing.Hash]map[uint32]int
+	trees       trees
+	blobs       map[plumbing.Hash][]byte
+	noBlobCache bool // past rename detection: read blobs without keeping them
+	spans       map[plumbing.Hash]map[uint32]int
 }
 
 func newMerger(ctx context.Context, st Store, opt Options, depth int) *merger {
@@ -173,6 +174,11 @@ func (m *merger) run(base, ours, theirs plumbing.Hash) (*Result, error) {
 		if err := m.processRenames(all); err != nil {
 			return nil, err
 		}
+		// Contents held for rename detection are not needed any more;
+		// the per-path merges below read each blob once.
+		m.blobs = map[plumbing.Hash][]byte{}
+		m.spans = nil
+		m.noBlobCache = true
 	}
 	if err := m.processEntries(); err != nil {
 		return nil, err
