@@ -3,17 +3,27 @@ package remote
 import (
 	"bytes"
 	"compress/zlib"
+	"context"
 	"crypto/sha1"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
+	"os"
+	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
+	"sync"
 	"testing"
 
+	"github.com/go-git/go-billy/v5/osfs"
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/cache"
+	"github.com/go-git/go-git/v5/storage/filesystem"
 )
 
 // A tiny pack writer, independent of go-git's encoder, so that the tests
@@ -407,4 +417,210 @@ func TestHostilePushStatuses(t *testing.T) {
 	if code, body := pushRaw(t, url+"/r", update("refs/heads/main", c, objID("commit", cd)), buildPack(dobjs...)); code != 200 {
 		t.Fatalf("delta chain of depth %d: %d %s", DefaultMaxDeltaDepth, code, body)
 	}
+}
+
+// buildEasel compiles the easel command into dir (the build cache makes
+// every call after the first quick).
+func buildEasel(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "easel")
+	cmd := exec.Command("go", "build", "-o", bin, "easel.dev/easel/cmd/easel")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// runEasel runs the binary in dir and returns its exit code and output.
+func runEasel(t *testing.T, bin, dir string, args ...string) (int, string) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+		return 0, string(out)
+	case errors.As(err, &ee):
+		return ee.ExitCode(), string(out)
+	}
+	t.Fatalf("easel %v: %v", args, err)
+	return -1, ""
+}
+
+// storeRaw writes an object straight into the repository's object store
+// with go-git plumbing, bypassing every check easel makes: what a fetch
+// from a careless server (or a copied .git) could leave behind.
+func storeRaw(t *testing.T, gitDir string, typ plumbing.ObjectType, data []byte) plumbing.Hash {
+	t.Helper()
+	st := filesystem.NewStorage(osfs.New(gitDir), cache.NewObjectLRUDefault())
+	o := st.NewEncodedObject()
+	o.SetType(typ)
+	w, _ := o.Writer()
+	w.Write(data)
+	w.Close()
+	h, err := st.SetEncodedObject(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// A commit whose tree holds "..", ".git" (in any spelling) or a .git
+// directory makes checkout, switch and merge fail with exit 14
+// (ExitUnsafe), leaving HEAD, the index and the work tree as they were and
+// nothing written outside the work tree.
+func TestUnsafeTreeNotCheckedOut(t *testing.T) {
+	needGit(t)
+	bin := buildEasel(t) // before pinEnv: the build needs the real HOME's caches
+	pinEnv(t)
+	outer := t.TempDir()
+	dir := filepath.Join(outer, "w")
+	newWorkRepo(t, dir, "README")
+	gitDir := filepath.Join(dir, ".git")
+	blob := storeRaw(t, gitDir, plumbing.BlobObject, []byte("pwned\n"))
+	hookTree := storeRaw(t, gitDir, plumbing.TreeObject, rawTreeData(tent{"100755", "post-checkout", blob}))
+	pwnTree := storeRaw(t, gitDir, plumbing.TreeObject, rawTreeData(tent{"100644", "pwned", blob}))
+	evil := map[string][]tent{
+		"dotdot":     {{"40000", "..", pwnTree}},
+		"dotgit":     {{"40000", ".git", hookTree}},
+		"dotgit-up":  {{"40000", ".GIT", hookTree}},
+		"dotgit-dot": {{"40000", ".git.", hookTree}},
+		"git-short":  {{"40000", "git~1", hookTree}},
+		"file-git":   {{"100644", ".git", blob}},
+		"nested":     {{"40000", "sub", storeRaw(t, gitDir, plumbing.TreeObject, rawTreeData(tent{"40000", "..", pwnTree}))}},
+	}
+	head := git(t, dir, "rev-parse", "HEAD")
+	readme := storeRaw(t, gitDir, plumbing.BlobObject, []byte("README\n"))
+	for name, ents := range evil {
+		// Keep README so the tree looks like an ordinary next commit.
+		all := append([]tent{{"100644", "README", readme}}, ents...)
+		sort.Slice(all, func(i, j int) bool { return all[i].name < all[j].name })
+		tree := storeRaw(t, gitDir, plumbing.TreeObject, rawTreeData(all...))
+		c := storeRaw(t, gitDir, plumbing.CommitObject, commitData(tree, plumbing.NewHash(head)))
+		git(t, dir, "update-ref", "refs/heads/"+name, c.String())
+	}
+	before := listTree(outer)
+	index, _ := os.ReadFile(filepath.Join(gitDir, "index"))
+	for name := range evil {
+		for _, args := range [][]string{{"checkout", name}, {"switch", name}, {"merge", name}, {"checkout", name, "--", "."}} {
+			code, out := runEasel(t, bin, dir, args...)
+			if code != 14 {
+				t.Errorf("easel %s: exit %d, want 14 (ExitUnsafe):\n%s", strings.Join(args, " "), code, out)
+			}
+			if !strings.Contains(strings.ToLower(out), "unsafe") && !strings.Contains(out, "..") && !strings.Contains(strings.ToLower(out), ".git") {
+				t.Errorf("easel %s: message does not say what is wrong: %s", strings.Join(args, " "), out)
+			}
+			if got := git(t, dir, "rev-parse", "HEAD"); got != head {
+				t.Fatalf("easel %s moved HEAD to %s", strings.Join(args, " "), got)
+			}
+			if got, _ := os.ReadFile(filepath.Join(gitDir, "index")); !bytes.Equal(got, index) {
+				t.Fatalf("easel %s changed the index", strings.Join(args, " "))
+			}
+			// MERGE_HEAD and friends would show up here too.
+			if after := listTree(outer); after != before {
+				t.Fatalf("easel %s changed files:\nbefore:\n%s\nafter:\n%s", strings.Join(args, " "), before, after)
+			}
+		}
+	}
+}
+
+// A symlink a -> outside, then a commit with a file a/b: switching from
+// one to the other writes a/b inside the work tree (or refuses), never
+// through the link.
+func TestSymlinkThenFileBelowIt(t *testing.T) {
+	needGit(t)
+	bin := buildEasel(t) // before pinEnv: the build needs the real HOME's caches
+	pinEnv(t)
+	outside := t.TempDir()
+	dir := filepath.Join(t.TempDir(), "w")
+	newWorkRepo(t, dir, "README")
+	gitDir := filepath.Join(dir, ".git")
+	head := plumbing.NewHash(git(t, dir, "rev-parse", "HEAD"))
+	readme := storeRaw(t, gitDir, plumbing.BlobObject, []byte("README\n"))
+	link := storeRaw(t, gitDir, plumbing.BlobObject, []byte(outside))
+	b := storeRaw(t, gitDir, plumbing.BlobObject, []byte("written\n"))
+	sub := storeRaw(t, gitDir, plumbing.TreeObject, rawTreeData(tent{"100644", "b", b}))
+	t1 := storeRaw(t, gitDir, plumbing.TreeObject, rawTreeData(tent{"100644", "README", readme}, tent{"120000", "a", link}))
+	c1 := storeRaw(t, gitDir, plumbing.CommitObject, commitData(t1, head))
+	t2 := storeRaw(t, gitDir, plumbing.TreeObject, rawTreeData(tent{"100644", "README", readme}, tent{"40000", "a", sub}))
+	c2 := storeRaw(t, gitDir, plumbing.CommitObject, commitData(t2, c1))
+	git(t, dir, "update-ref", "refs/heads/one", c1.String())
+	git(t, dir, "update-ref", "refs/heads/two", c2.String())
+	// Also a merge bringing a/b in while a is a link in the work tree.
+	c3 := storeRaw(t, gitDir, plumbing.CommitObject, commitData(t2, head))
+	git(t, dir, "update-ref", "refs/heads/three", c3.String())
+
+	for _, steps := range [][][]string{
+		{{"checkout", "one"}, {"checkout", "two"}},
+		{{"switch", "one"}, {"switch", "two"}},
+		{{"switch", "one"}, {"merge", "three"}},
+	} {
+		git(t, dir, "checkout", "-q", "-f", "main")
+		for _, args := range steps {
+			code, out := runEasel(t, bin, dir, args...)
+			t.Logf("easel %s: exit %d %s", strings.Join(args, " "), code, strings.TrimSpace(out))
+		}
+		if ents, _ := os.ReadDir(outside); len(ents) > 0 {
+			t.Fatalf("%v wrote through the symlink: %v", steps, ents)
+		}
+		if fi, err := os.Lstat(filepath.Join(dir, "a")); err == nil && fi.Mode()&os.ModeSymlink == 0 {
+			if data, err := os.ReadFile(filepath.Join(dir, "a", "b")); err != nil || string(data) != "written\n" {
+				t.Fatalf("a is a directory but a/b is %q, %v", data, err)
+			}
+		}
+	}
+}
+
+// The token never appears in the server's log, at any level, whether it
+// is accepted or refused.
+func TestTokenNeverLogged(t *testing.T) {
+	needGit(t)
+	pinEnv(t)
+	const good, bad = "tok-GOOD-4f1b9c2e", "tok-BAD-88d0aa71"
+	toks, err := ParseTokens(strings.NewReader(good + "\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs syncBuffer
+	url, _ := startServer(t, Config{Tokens: toks, Private: true,
+		Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	ctx := context.Background()
+	w := newWorkRepo(t, filepath.Join(t.TempDir(), "w"), "README")
+	rm := addOrigin(t, w, url+"/p")
+	if _, err := pushBranch(ctx, w, rm, client(t, url+"/p", good), "main"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pushBranch(ctx, w, rm, client(t, url+"/p", bad), "main"); !errors.Is(err, ErrAuth) {
+		t.Fatalf("wrong token: %v", err)
+	}
+	if _, err := Fetch(ctx, w, rm, client(t, url+"/p", bad), Options{}); !errors.Is(err, ErrAuth) {
+		t.Fatalf("wrong token fetch: %v", err)
+	}
+	out := logs.String()
+	if !strings.Contains(out, "push accepted") || !strings.Contains(out, "status=403") {
+		t.Fatalf("log does not show the requests:\n%s", out)
+	}
+	for _, s := range []string{good, bad, "Bearer"} {
+		if strings.Contains(out, s) {
+			t.Fatalf("log contains %q:\n%s", s, out)
+		}
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
