@@ -107,6 +107,17 @@ func stripHFSIgnorable(s string) string {
 	return b.String()
 }
 
+// hasDriveLetter reports whether path starts as a Windows drive ("C:"):
+// harmless here, but the same tree checked out on Windows would land
+// outside the work tree, so it is refused everywhere.
+func hasDriveLetter(path string) bool {
+	if len(path) < 2 || path[1] != ':' {
+		return false
+	}
+	c := path[0] | 0x20
+	return 'a' <= c && c <= 'z'
+}
+
 func isASCII(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] >= utf8.RuneSelf {
@@ -121,7 +132,7 @@ func Path(path string) error {
 	if path == "" {
 		return fail("emptyName", path, "empty path")
 	}
-	if strings.HasPrefix(path, "/") || filepath.IsAbs(path) || (len(path) > 1 && path[1] == ':') {
+	if strings.HasPrefix(path, "/") || filepath.IsAbs(path) || hasDriveLetter(path) {
 		return fail("fullPathname", path, "absolute path")
 	}
 	for _, part := range strings.Split(path, "/") {
