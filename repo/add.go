@@ -52,7 +52,7 @@ func (r *Repository) AddWithResult(ctx context.Context, paths []string, opts Add
 		return nil, ErrBareRepository
 	}
 	if len(paths) == 0 && !opts.All && !opts.Update {
-		return nil, fmt.Errorf("nothing specified, nothing added: %w", ErrPathspecNoMatch)
+		return nil, &PathspecError{Msg: "nothing specified, nothing added"}
 	}
 	for _, p := range paths {
 		if p != "." && p != "" {
@@ -268,7 +268,7 @@ func (r *Repository) stageInto(ctx context.Context, idx *index.Index, ps pathMat
 	}
 	for i, l := range literal {
 		if !matched[i] && l != "." && l != "" {
-			return nil, fmt.Errorf("pathspec '%s' did not match any files: %w", l, ErrPathspecNoMatch)
+			return nil, &PathspecError{Pathspec: l}
 		}
 	}
 

@@ -29,7 +29,7 @@ type RemoveOptions struct {
 // or the index. It returns the removed paths.
 func (r *Repository) Remove(ctx context.Context, paths []string, opts RemoveOptions) ([]string, error) {
 	if len(paths) == 0 {
-		return nil, fmt.Errorf("no pathspec given: %w", ErrPathspecNoMatch)
+		return nil, &PathspecError{Msg: "no pathspec given"}
 	}
 	il, err := r.LockIndex()
 	if err != nil {
@@ -51,7 +51,7 @@ func (r *Repository) Remove(ctx context.Context, paths []string, opts RemoveOpti
 			}
 		}
 		if n == 0 {
-			return nil, fmt.Errorf("pathspec '%s' did not match any files: %w", p, ErrPathspecNoMatch)
+			return nil, &PathspecError{Pathspec: p}
 		}
 	}
 	var names []string
@@ -154,7 +154,7 @@ func (r *Repository) Move(ctx context.Context, sources []string, dest string, op
 		return nil, ErrBareRepository
 	}
 	if len(sources) == 0 {
-		return nil, fmt.Errorf("nothing to move: %w", ErrPathspecNoMatch)
+		return nil, &PathspecError{Msg: "nothing to move"}
 	}
 	il, err := r.LockIndex()
 	if err != nil {
@@ -190,7 +190,7 @@ func (r *Repository) Move(ctx context.Context, sources []string, dest string, op
 		srcFull := filepath.Join(r.WorkDir, filepath.FromSlash(src))
 		fi, err := os.Lstat(srcFull)
 		if err != nil {
-			return nil, fmt.Errorf("bad source '%s': %w", src, ErrPathspecNoMatch)
+			return nil, &PathspecError{Pathspec: src, Msg: fmt.Sprintf("bad source '%s': no such file or directory", src)}
 		}
 		tracked := entries[src] != nil
 		if fi.IsDir() {
@@ -202,7 +202,7 @@ func (r *Repository) Move(ctx context.Context, sources []string, dest string, op
 			}
 		}
 		if !tracked {
-			return nil, fmt.Errorf("not under version control, source=%s, destination=%s: %w", src, to, ErrPathspecNoMatch)
+			return nil, &PathspecError{Pathspec: src, Msg: fmt.Sprintf("not under version control, source=%s, destination=%s", src, to)}
 		}
 		toFull := filepath.Join(r.WorkDir, filepath.FromSlash(to))
 		if _, err := os.Lstat(toFull); err == nil {

@@ -296,7 +296,7 @@ type RestoreOptions struct {
 // git checkout [<rev>] -- <paths> do. It returns the paths it changed.
 func (r *Repository) Restore(ctx context.Context, paths []string, opts RestoreOptions) ([]string, error) {
 	if len(paths) == 0 {
-		return nil, fmt.Errorf("you must specify path(s) to restore: %w", ErrPathspecNoMatch)
+		return nil, &PathspecError{Msg: "you must specify path(s) to restore"}
 	}
 	if !opts.Staged && !opts.Worktree {
 		opts.Worktree = true
@@ -372,7 +372,7 @@ func (r *Repository) Restore(ctx context.Context, paths []string, opts RestoreOp
 			}
 		}
 		if !ok {
-			return nil, fmt.Errorf("pathspec '%s' did not match any file(s) known to easel: %w", p, ErrPathspecNoMatch)
+			return nil, &PathspecError{Pathspec: p, Msg: fmt.Sprintf("pathspec '%s' did not match any file(s) known to easel", p)}
 		}
 	}
 

@@ -28,3 +28,18 @@ var (
 	ErrNotFound          = errors.New("not found")
 	ErrLocked            = lockfile.ErrLocked
 )
+
+// PathspecError reports a pathspec that matched nothing. It prints only its
+// own message (the sentinel's text would repeat it) but still matches
+// ErrPathspecNoMatch with errors.Is, so the exit code stays the same.
+// Msg, when set, replaces the default message.
+type PathspecError struct{ Pathspec, Msg string }
+
+func (e *PathspecError) Error() string {
+	if e.Msg != "" {
+		return e.Msg
+	}
+	return "pathspec '" + e.Pathspec + "' did not match any files"
+}
+
+func (e *PathspecError) Unwrap() error { return ErrPathspecNoMatch }

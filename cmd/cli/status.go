@@ -128,12 +128,23 @@ func printShortStatus(w io.Writer, st *repo.Status, branch bool, rel func(string
 			fmt.Fprintf(w, "## %s\n", st.Branch)
 		}
 	}
-	for _, f := range st.Files {
-		p := quoteStatusPath(rel(f.Path))
-		if f.From != "" {
-			p = quoteStatusPath(rel(f.From)) + " -> " + p
+	// git lists tracked changes first, then untracked, then ignored paths,
+	// each group sorted by path.
+	for _, group := range []func(repo.FileStatus) bool{
+		func(f repo.FileStatus) bool { return f.Staged != '?' && f.Staged != '!' },
+		func(f repo.FileStatus) bool { return f.Staged == '?' },
+		func(f repo.FileStatus) bool { return f.Staged == '!' },
+	} {
+		for _, f := range st.Files {
+			if !group(f) {
+				continue
+			}
+			p := quoteStatusPath(rel(f.Path))
+			if f.From != "" {
+				p = quoteStatusPath(rel(f.From)) + " -> " + p
+			}
+			fmt.Fprintf(w, "%c%c %s\n", f.Staged, f.Unstaged, p)
 		}
-		fmt.Fprintf(w, "%c%c %s\n", f.Staged, f.Unstaged, p)
 	}
 }
 
@@ -258,7 +269,7 @@ func toRepoPath(r *repo.Repository, env *Env, a string) (string, error) {
 	}
 	relp, err := relPath(r.WorkDir, abs)
 	if err != nil {
-		return "", fmt.Errorf("%s: '%s' is outside repository at '%s': %w", a, a, r.WorkDir, repo.ErrPathspecNoMatch)
+		return "", &repo.PathspecError{Pathspec: a, Msg: fmt.Sprintf("'%s' is outside repository at '%s'", a, r.WorkDir)}
 	}
 	if relp == "." {
 		return ".", nil
