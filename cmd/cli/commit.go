@@ -94,7 +94,11 @@ func runCommit(ctx context.Context, env *Env, o commitOptions) error {
 	res, err := r.CommitWithResult(ctx, repo.CommitOptions{Message: msg, All: o.All, Amend: o.Amend, AllowEmpty: o.AllowEmpty})
 	if errors.Is(err, repo.ErrNothingToCommit) && !o.Quiet && !r.IsBare() {
 		if st, serr := r.Status(ctx, repo.StatusOptions{}); serr == nil {
-			printLongStatus(env.IO.Out, r, st, func(p string) string { return displayPath(r, env, p) })
+			var tr *repo.Tracking
+			if st.Branch != "" {
+				tr, _ = r.Tracking(ctx, st.Branch)
+			}
+			printLongStatus(env.IO.Out, st, tr, false, true, func(p string) string { return displayPath(r, env, p) })
 		}
 	}
 	if err != nil {

@@ -66,11 +66,19 @@ type statusFileJSON struct {
 	Unmerged string `json:"unmerged,omitempty"`
 }
 
+type upstreamJSON struct {
+	Name   string `json:"name"`
+	Gone   bool   `json:"gone,omitempty"`
+	Ahead  int    `json:"ahead"`
+	Behind int    `json:"behind"`
+}
+
 type statusJSON struct {
-	Branch string           `json:"branch,omitempty"`
-	Head   string           `json:"head,omitempty"`
-	Clean  bool             `json:"clean"`
-	Files  []statusFileJSON `json:"files"`
+	Branch   string           `json:"branch,omitempty"`
+	Upstream *upstreamJSON    `json:"upstream,omitempty"`
+	Head     string           `json:"head,omitempty"`
+	Clean    bool             `json:"clean"`
+	Files    []statusFileJSON `json:"files"`
 }
 
 func runStatus(ctx context.Context, env *Env, o statusOptions) error {
@@ -97,33 +105,59 @@ func runStatus(ctx context.Context, env *Env, o statusOptions) error {
 		return err
 	}
 	rel := func(p string) string { return displayPath(r, env, p) }
+	var tr *repo.Tracking
+	if st.Branch != "" && (!o.JSON && !o.Short && !o.Porcelain || o.Branch || o.JSON) {
+		if tr, err = r.Tracking(ctx, st.Branch); err != nil {
+			return err
+		}
+	}
 	switch {
 	case o.JSON:
 		out := statusJSON{Branch: st.Branch, Clean: st.Clean(), Files: []statusFileJSON{}}
 		if !st.Head.IsZero() {
 			out.Head = st.Head.String()
 		}
+		if tr != nil {
+			out.Upstream = &upstreamJSON{Name: tr.Name, Gone: tr.Gone, Ahead: tr.Ahead, Behind: tr.Behind}
+		}
 		for _, f := range st.Files {
 			out.Files = append(out.Files, statusFileJSON{Path: f.Path, From: f.From, Staged: string(f.Staged), Unstaged: string(f.Unstaged), Unmerged: f.Unmerged})
 		}
 		return writeJSON(env.IO.Out, out)
 	case o.Porcelain:
-		printShortStatus(env.IO.Out, st, o.Branch, func(p string) string { return p })
+		printShortStatus(env.IO.Out, st, tr, o.Branch, func(p string) string { return p })
 	case o.Short:
-		printShortStatus(env.IO.Out, st, o.Branch, rel)
+		printShortStatus(env.IO.Out, st, tr, o.Branch, rel)
 	default:
-		printLongStatus(env.IO.Out, r, st, rel)
+		_, merging, err := r.MergeHead()
+		if err != nil {
+			return err
+		}
+		printLongStatus(env.IO.Out, st, tr, merging, mode != repo.UntrackedNo, rel)
 	}
 	return nil
 }
 
-func printShortStatus(w io.Writer, st *repo.Status, branch bool, rel func(string) string) {
+func printShortStatus(w io.Writer, st *repo.Status, tr *repo.Tracking, branch bool, rel func(string) string) {
 	if branch {
 		switch {
 		case st.Branch == "":
 			fmt.Fprintln(w, "## HEAD (no branch)")
 		case st.Head.IsZero():
 			fmt.Fprintf(w, "## No commits yet on %s\n", st.Branch)
+		case tr != nil:
+			fmt.Fprintf(w, "## %s...%s", st.Branch, tr.Name)
+			switch {
+			case tr.Gone:
+				fmt.Fprint(w, " [gone]")
+			case tr.Ahead > 0 && tr.Behind > 0:
+				fmt.Fprintf(w, " [ahead %d, behind %d]", tr.Ahead, tr.Behind)
+			case tr.Ahead > 0:
+				fmt.Fprintf(w, " [ahead %d]", tr.Ahead)
+			case tr.Behind > 0:
+				fmt.Fprintf(w, " [behind %d]", tr.Behind)
+			}
+			fmt.Fprintln(w)
 		default:
 			fmt.Fprintf(w, "## %s\n", st.Branch)
 		}
@@ -150,8 +184,41 @@ func printShortStatus(w io.Writer, st *repo.Status, branch bool, rel func(string
 
 var stagedLabels = map[byte]string{'A': "new file", 'M': "modified", 'D': "deleted", 'R': "renamed", 'T': "typechange"}
 
-// printLongStatus prints git's long status format.
-func printLongStatus(w io.Writer, r *repo.Repository, st *repo.Status, rel func(string) string) {
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// printTracking prints git's lines about the branch and its upstream,
+// followed by a blank line; nothing when there is no upstream.
+func printTracking(w io.Writer, tr *repo.Tracking) {
+	if tr == nil {
+		return
+	}
+	switch {
+	case tr.Gone:
+		fmt.Fprintf(w, "Your branch is based on '%s', but the upstream is gone.\n", tr.Name)
+		fmt.Fprintln(w, "  (use \"easel branch --unset-upstream\" to fixup)")
+	case tr.Ahead > 0 && tr.Behind > 0:
+		fmt.Fprintf(w, "Your branch and '%s' have diverged,\nand have %d and %d different commits each, respectively.\n", tr.Name, tr.Ahead, tr.Behind)
+		fmt.Fprintln(w, "  (use \"easel pull\" to merge the remote branch into yours)")
+	case tr.Ahead > 0:
+		fmt.Fprintf(w, "Your branch is ahead of '%s' by %d %s.\n", tr.Name, tr.Ahead, plural(tr.Ahead, "commit", "commits"))
+		fmt.Fprintln(w, "  (use \"easel push\" to publish your local commits)")
+	case tr.Behind > 0:
+		fmt.Fprintf(w, "Your branch is behind '%s' by %d %s, and can be fast-forwarded.\n", tr.Name, tr.Behind, plural(tr.Behind, "commit", "commits"))
+		fmt.Fprintln(w, "  (use \"easel pull\" to update your local branch)")
+	default:
+		fmt.Fprintf(w, "Your branch is up to date with '%s'.\n", tr.Name)
+	}
+	fmt.Fprintln(w)
+}
+
+// printLongStatus prints git's long status format: each section ends with
+// a blank line, and the closing advice follows directly.
+func printLongStatus(w io.Writer, st *repo.Status, tr *repo.Tracking, merging, showUntracked bool, rel func(string) string) {
 	switch {
 	case st.Branch != "":
 		fmt.Fprintf(w, "On branch %s\n", st.Branch)
@@ -160,9 +227,7 @@ func printLongStatus(w io.Writer, r *repo.Repository, st *repo.Status, rel func(
 	default:
 		fmt.Fprintln(w, "Not currently on any branch.")
 	}
-	if st.Head.IsZero() {
-		fmt.Fprintln(w, "\nNo commits yet")
-	}
+	printTracking(w, tr)
 	var staged, unmerged, unstaged, untracked, ignored []repo.FileStatus
 	for _, f := range st.Files {
 		switch {
@@ -181,12 +246,30 @@ func printLongStatus(w io.Writer, r *repo.Repository, st *repo.Status, rel func(
 			}
 		}
 	}
+	if merging {
+		if len(unmerged) > 0 {
+			fmt.Fprintln(w, "You have unmerged paths.")
+			fmt.Fprintln(w, "  (fix conflicts and run \"easel commit\")")
+			fmt.Fprintln(w, "  (use \"easel merge --abort\" to abort the merge)")
+		} else {
+			fmt.Fprintln(w, "All conflicts fixed but you are still merging.")
+			fmt.Fprintln(w, "  (use \"easel commit\" to conclude merge)")
+		}
+		fmt.Fprintln(w)
+	}
+	if st.Head.IsZero() {
+		fmt.Fprintln(w, "\nNo commits yet")
+		fmt.Fprintln(w)
+	}
 	label := func(code byte) string { return fmt.Sprintf("%-12s", stagedLabels[code]+":") }
 	if len(staged) > 0 {
-		fmt.Fprintln(w, "\nChanges to be committed:")
-		if st.Head.IsZero() {
+		fmt.Fprintln(w, "Changes to be committed:")
+		switch {
+		case merging:
+			// git gives no unstage hint in the middle of a merge
+		case st.Head.IsZero():
 			fmt.Fprintln(w, "  (use \"easel rm --cached <file>...\" to unstage)")
-		} else {
+		default:
 			fmt.Fprintln(w, "  (use \"easel restore --staged <file>...\" to unstage)")
 		}
 		for _, f := range staged {
@@ -196,53 +279,58 @@ func printLongStatus(w io.Writer, r *repo.Repository, st *repo.Status, rel func(
 			}
 			fmt.Fprintf(w, "\t%s%s\n", label(f.Staged), p)
 		}
+		fmt.Fprintln(w)
 	}
 	if len(unmerged) > 0 {
-		fmt.Fprintln(w, "\nUnmerged paths:")
+		fmt.Fprintln(w, "Unmerged paths:")
 		fmt.Fprintln(w, "  (use \"easel add <file>...\" to mark resolution)")
 		for _, f := range unmerged {
 			fmt.Fprintf(w, "\t%-17s%s\n", f.Unmerged+":", quoteStatusPath(rel(f.Path)))
 		}
+		fmt.Fprintln(w)
 	}
 	if len(unstaged) > 0 {
-		fmt.Fprintln(w, "\nChanges not staged for commit:")
-		fmt.Fprintln(w, "  (use \"easel add <file>...\" to update what will be committed)")
+		fmt.Fprintln(w, "Changes not staged for commit:")
+		verb := "add"
+		for _, f := range unstaged {
+			if f.Unstaged == 'D' {
+				verb = "add/rm" // git's hint once a deletion is listed
+			}
+		}
+		fmt.Fprintf(w, "  (use \"easel %s <file>...\" to update what will be committed)\n", verb)
 		fmt.Fprintln(w, "  (use \"easel restore <file>...\" to discard changes in working directory)")
 		for _, f := range unstaged {
-			code := f.Unstaged
-			if code == 'A' {
-				code = 'A'
-			}
-			fmt.Fprintf(w, "\t%s%s\n", label(code), quoteStatusPath(rel(f.Path)))
+			fmt.Fprintf(w, "\t%s%s\n", label(f.Unstaged), quoteStatusPath(rel(f.Path)))
 		}
+		fmt.Fprintln(w)
 	}
 	if len(untracked) > 0 {
-		fmt.Fprintln(w, "\nUntracked files:")
+		fmt.Fprintln(w, "Untracked files:")
 		fmt.Fprintln(w, "  (use \"easel add <file>...\" to include in what will be committed)")
 		for _, f := range untracked {
 			fmt.Fprintf(w, "\t%s\n", quoteStatusPath(rel(f.Path)))
 		}
+		fmt.Fprintln(w)
 	}
 	if len(ignored) > 0 {
-		fmt.Fprintln(w, "\nIgnored files:")
+		fmt.Fprintln(w, "Ignored files:")
 		fmt.Fprintln(w, "  (use \"easel add -f <file>...\" to include in what will be committed)")
 		for _, f := range ignored {
 			fmt.Fprintf(w, "\t%s\n", quoteStatusPath(rel(f.Path)))
 		}
+		fmt.Fprintln(w)
 	}
-	fmt.Fprintln(w)
 	switch {
-	case len(staged) > 0 || len(unmerged) > 0:
-		if len(unstaged) > 0 || len(unmerged) > 0 {
-			// git prints nothing more here
-		}
-		return
-	case len(unstaged) > 0:
+	case len(staged) > 0:
+		// committable: git adds no advice
+	case len(unstaged) > 0 || len(unmerged) > 0:
 		fmt.Fprintln(w, "no changes added to commit (use \"easel add\" and/or \"easel commit -a\")")
 	case len(untracked) > 0:
 		fmt.Fprintln(w, "nothing added to commit but untracked files present (use \"easel add\" to track)")
 	case st.Head.IsZero():
 		fmt.Fprintln(w, "nothing to commit (create/copy files and use \"easel add\" to track)")
+	case !showUntracked:
+		fmt.Fprintln(w, "nothing to commit (use -u to show untracked files)")
 	default:
 		fmt.Fprintln(w, "nothing to commit, working tree clean")
 	}
