@@ -30,26 +30,42 @@ func (e treeEntry) isDir() bool { return e.mode == filemode.Dir }
 // gitTreeLess orders tree entries as git does: a directory sorts as if its
 // name ended in "/".
 func gitTreeLess(a, b treeEntry) bool {
+	// As if directory names ended in "/", without building the strings.
 	an, bn := a.name, b.name
-	if a.isDir() {
-		an += "/"
+	n := min(len(an), len(bn))
+	if an[:n] != bn[:n] {
+		return an[:n] < bn[:n]
 	}
-	if b.isDir() {
-		bn += "/"
-	}
-	return an < bn
+	ac, bc := treeNameEnd(a, n), treeNameEnd(b, n)
+	return ac < bc
 }
 
-func encodeTree(entries []treeEntry) []byte {
-	var buf bytes.Buffer
-	for _, e := range entries {
-		buf.WriteString(strconv.FormatUint(uint64(e.mode), 8))
-		buf.WriteByte(' ')
-		buf.WriteString(e.name)
-		buf.WriteByte(0)
-		buf.Write(e.hash[:])
+// treeNameEnd is the byte of e's name at i in git's tree order: past the
+// end a directory continues with '/', a file ends (0, before everything).
+func treeNameEnd(e treeEntry, i int) int {
+	switch {
+	case i < len(e.name):
+		return int(e.name[i])
+	case i == len(e.name) && e.isDir():
+		return '/'
+	case i == len(e.name):
+		return 0
 	}
-	return buf.Bytes()
+	return -1
+}
+
+func encodeTree(entries []treeEntry) []byte { return appendTree(nil, entries) }
+
+// appendTree appends the tree object's content to dst.
+func appendTree(dst []byte, entries []treeEntry) []byte {
+	for _, e := range entries {
+		dst = strconv.AppendUint(dst, uint64(e.mode), 8)
+		dst = append(dst, ' ')
+		dst = append(dst, e.name...)
+		dst = append(dst, 0)
+		dst = append(dst, e.hash[:]...)
+	}
+	return dst
 }
 
 func parseTreeRaw(data []byte) ([]treeEntry, error) {
@@ -118,9 +134,13 @@ func (r *Repository) buildIndexTrees(idx *index.Index, store bool) (*indexTrees,
 			ents = append(ents, e)
 		}
 	}
-	sort.Slice(ents, func(i, j int) bool { return ents[i].Name < ents[j].Name })
+	// A valid index is sorted already; checking is much cheaper than sorting.
+	if !sort.SliceIsSorted(ents, func(i, j int) bool { return ents[i].Name < ents[j].Name }) {
+		sort.Slice(ents, func(i, j int) bool { return ents[i].Name < ents[j].Name })
+	}
 	t := &indexTrees{dirs: map[string][]treeEntry{}, hash: map[string]plumbing.Hash{}}
 	var pending []memObject
+	var scratch []byte // tree contents only hashed are encoded here
 	var build func(prefix string, ents []*index.Entry) (plumbing.Hash, error)
 	build = func(prefix string, ents []*index.Entry) (plumbing.Hash, error) {
 		var out []treeEntry
@@ -145,8 +165,17 @@ func (r *Repository) buildIndexTrees(idx *index.Index, store bool) (*indexTrees,
 			out = append(out, treeEntry{name: name, mode: filemode.Dir, hash: h})
 			i = j
 		}
-		sort.Slice(out, func(a, b int) bool { return gitTreeLess(out[a], out[b]) })
-		data := encodeTree(out)
+		// Index order is tree order except in corner cases; see gitTreeLess.
+		if !sort.SliceIsSorted(out, func(a, b int) bool { return gitTreeLess(out[a], out[b]) }) {
+			sort.Slice(out, func(a, b int) bool { return gitTreeLess(out[a], out[b]) })
+		}
+		var data []byte
+		if store {
+			data = encodeTree(out)
+		} else {
+			scratch = appendTree(scratch[:0], out)
+			data = scratch
+		}
 		h := hashObject(plumbing.TreeObject, data)
 		if store {
 			pending = append(pending, memObject{id: h, t: plumbing.TreeObject, data: data})

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"syscall"
 	"time"
@@ -21,7 +22,8 @@ import (
 // directory listing for untracked files and fstatat for tracked ones. Path
 // lookups stay one component long however deep the tree is, which is most
 // of the cost of a status on a large clean tree. Directories are handled
-// by a few goroutines in parallel.
+// by a few workers in parallel, each with its own scratch buffers, so the
+// walk allocates little beyond the names it reports.
 
 // statFI is an os.FileInfo over a raw stat result.
 type statFI struct {
@@ -52,26 +54,63 @@ func (s *statFI) Mode() os.FileMode {
 	return m
 }
 
+// dirIndex is what the index says about one directory.
+type dirIndex struct {
+	tracked []int    // indexes into statusWalk.tracked of files directly here
+	files   []string // names of indexed files directly here (any stage), sorted
+	subdirs []string // names of child directories holding indexed paths, sorted
+	visited bool     // the walk opened it (written by one worker, read after the walk)
+}
+
+// walkDir is a directory waiting to be examined. fd is its descriptor when
+// the parent opened it (one path component to look up), or -1: then it is
+// opened from the work tree root by its whole path, which keeps the number
+// of open descriptors bounded however wide the tree is.
+type walkDir struct {
+	path    string
+	fd      int
+	rules   *ignoreRules
+	ignored bool // the directory itself is excluded
+}
+
+// maxQueuedFDs bounds the descriptors held by directories waiting in the
+// queue (well below the usual limit of 1024 open files).
+const maxQueuedFDs = 128
+
 type statusWalk struct {
 	r       *Repository
 	idx     *index.Index
 	opts    StatusOptions
 	ps      pathMatcher
 	tracked []*index.Entry
-	codes   []byte           // per tracked entry: 0 clean, 'M', 'T', 'D'
-	groups  map[string][]int // directory -> indexes into tracked
-	files   map[string]bool  // every indexed path (all stages)
-	dirs    map[string]bool  // every directory holding indexed paths
-	parents map[string]bool  // directories with such directories below them
-	list    bool             // report untracked/ignored files at all
-
-	mu      sync.Mutex
-	visited map[string]bool
-	found   []untrackedFile
-	first   error
-	wg      sync.WaitGroup
-	sem     chan struct{}
+	codes   []byte // per tracked entry: 0 clean, 'M', 'T', 'D'
+	dirs    map[string]*dirIndex
+	list    bool // report untracked/ignored files at all
+	rootFD  int
 	ctx     context.Context
+
+	mu       sync.Mutex
+	cond     sync.Cond
+	queue    []walkDir // a stack: depth first keeps it short
+	pending  int       // directories queued or being examined
+	queuedFD int
+	found    []untrackedFile
+	first    error
+}
+
+// walkWorker is one goroutine's reusable scratch space, so that examining
+// a directory allocates next to nothing.
+type walkWorker struct {
+	buf   []byte // getdents buffer
+	names []byte // names of the current directory, back to back
+	ents  []direntRef
+	fi    statFI
+	path  []byte // scratch for building child paths
+}
+
+type direntRef struct {
+	off, n int32
+	isDir  bool
 }
 
 // walkStatus compares the tracked entries with the work tree (codes) and,
@@ -79,45 +118,174 @@ type statusWalk struct {
 func (r *Repository) walkStatus(ctx context.Context, idx *index.Index, tracked []*index.Entry, opts StatusOptions, ps pathMatcher, list bool) ([]byte, []untrackedFile, error) {
 	w := &statusWalk{
 		r: r, idx: idx, opts: opts, ps: ps, tracked: tracked, list: list, ctx: ctx,
-		codes:   make([]byte, len(tracked)),
-		groups:  map[string][]int{},
-		files:   make(map[string]bool, len(idx.Entries)),
-		dirs:    map[string]bool{"": true},
-		parents: map[string]bool{},
-		visited: map[string]bool{},
-		sem:     make(chan struct{}, walkWorkers),
+		codes: make([]byte, len(tracked)),
+		dirs:  indexDirs(idx, tracked),
 	}
-	for i, e := range tracked {
-		d := parentDir(e.Name)
-		w.groups[d] = append(w.groups[d], i)
-	}
-	for _, e := range idx.Entries {
-		w.files[e.Name] = true
-		for d := parentDir(e.Name); d != "" && !w.dirs[d]; d = parentDir(d) {
-			w.dirs[d] = true
-			w.parents[parentDir(d)] = true
-		}
-	}
+	w.cond.L = &w.mu
 	fd, err := syscall.Open(r.WorkDir, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, nil, &os.PathError{Op: "open", Path: r.WorkDir, Err: err}
 	}
-	w.wg.Add(1)
-	w.visit("", fd, r.baseIgnore(), false)
-	w.wg.Wait()
+	w.rootFD = fd
+	defer syscall.Close(fd)
+	root, err := syscall.Dup(fd)
+	if err != nil {
+		return nil, nil, &os.PathError{Op: "dup", Path: r.WorkDir, Err: err}
+	}
+	w.queue = append(w.queue, walkDir{path: "", fd: root, rules: r.baseIgnore()})
+	w.pending, w.queuedFD = 1, 1
+	var wg sync.WaitGroup
+	for i := 1; i < walkWorkers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w.work()
+		}()
+	}
+	w.work()
+	wg.Wait()
 	if w.first == nil {
 		w.first = ctx.Err()
 	}
 	// Tracked files in directories that are gone (or are no longer
 	// directories) are deleted.
-	for d, is := range w.groups {
-		if !w.visited[d] {
-			for _, i := range is {
+	for _, d := range w.dirs {
+		if !d.visited {
+			for _, i := range d.tracked {
 				w.codes[i] = 'D'
 			}
 		}
 	}
 	return w.codes, w.found, w.first
+}
+
+// indexDirs groups the index by directory.
+func indexDirs(idx *index.Index, tracked []*index.Entry) map[string]*dirIndex {
+	dirs := map[string]*dirIndex{"": {}}
+	for _, e := range idx.Entries {
+		dir := parentDir(e.Name)
+		d := dirs[dir]
+		if d == nil {
+			d = &dirIndex{}
+			dirs[dir] = d
+			// Register the new directory with its parents, up to the
+			// first one already known.
+			for child := dir; child != ""; {
+				parent := parentDir(child)
+				pd := dirs[parent]
+				known := pd != nil
+				if !known {
+					pd = &dirIndex{}
+					dirs[parent] = pd
+				}
+				pd.subdirs = append(pd.subdirs, child[len(parent)+len("/")*boolInt(parent != ""):])
+				if known {
+					break
+				}
+				child = parent
+			}
+		}
+		name := e.Name[len(dir)+len("/")*boolInt(dir != ""):]
+		if n := len(d.files); n == 0 || d.files[n-1] != name {
+			d.files = append(d.files, name)
+		}
+	}
+	for i, e := range tracked {
+		d := dirs[parentDir(e.Name)]
+		d.tracked = append(d.tracked, i)
+	}
+	// "a/b-c/x" sorts before "a/b/x" in the index, so child directories
+	// are not necessarily met in name order.
+	for _, d := range dirs {
+		if !slices.IsSorted(d.subdirs) {
+			slices.Sort(d.subdirs)
+		}
+		if !slices.IsSorted(d.files) {
+			slices.Sort(d.files)
+		}
+	}
+	return dirs
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// hasName reports whether the sorted names hold name, without converting
+// name to a string.
+func hasName(sorted []string, name []byte) bool {
+	lo, hi := 0, len(sorted)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if sorted[m] < string(name) {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo < len(sorted) && sorted[lo] == string(name)
+}
+
+// work examines queued directories until none is left anywhere.
+func (w *statusWalk) work() {
+	ww := &walkWorker{buf: make([]byte, 32<<10)}
+	w.mu.Lock()
+	for {
+		for len(w.queue) == 0 && w.pending > 0 {
+			w.cond.Wait()
+		}
+		if len(w.queue) == 0 {
+			w.mu.Unlock()
+			return
+		}
+		d := w.queue[len(w.queue)-1]
+		w.queue = w.queue[:len(w.queue)-1]
+		if d.fd >= 0 {
+			w.queuedFD--
+		}
+		w.mu.Unlock()
+
+		w.visit(ww, d)
+
+		w.mu.Lock()
+		w.pending--
+		if w.pending == 0 {
+			w.cond.Broadcast()
+		}
+	}
+}
+
+// push queues a child directory of parent (open as fd), opening it now
+// while few descriptors are held by the queue.
+func (w *statusWalk) push(parentFD int, p, name string, rules *ignoreRules, ignored bool) {
+	d := walkDir{path: p, fd: -1, rules: rules, ignored: ignored}
+	w.mu.Lock()
+	open := w.queuedFD < maxQueuedFDs
+	if open {
+		w.queuedFD++ // reserved before opening, so the bound holds
+	}
+	w.mu.Unlock()
+	if open {
+		fd, err := syscall.Openat(parentFD, name, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0)
+		if err != nil {
+			w.mu.Lock()
+			w.queuedFD--
+			w.mu.Unlock()
+			if err != syscall.ENOENT && err != syscall.ENOTDIR && err != syscall.ELOOP {
+				w.fail(&os.PathError{Op: "open", Path: p, Err: err})
+			}
+			return
+		}
+		d.fd = fd
+	}
+	w.mu.Lock()
+	w.queue = append(w.queue, d)
+	w.pending++
+	w.cond.Signal()
+	w.mu.Unlock()
 }
 
 func (w *statusWalk) fail(err error) {
@@ -141,37 +309,42 @@ func walkJoin(dir, name string) string {
 	return dir + "/" + name
 }
 
-// visit examines one directory through its open descriptor fd (closed
-// here). dirIgnored: the directory itself is excluded.
-func (w *statusWalk) visit(dir string, fd int, rules *ignoreRules, dirIgnored bool) {
-	defer w.wg.Done()
-	w.sem <- struct{}{}
-	released := false
-	release := func() {
-		if !released {
-			released = true
-			<-w.sem
-		}
-	}
-	defer func() {
-		syscall.Close(fd)
-		release()
-	}()
+// visit examines one directory.
+func (w *statusWalk) visit(ww *walkWorker, job walkDir) {
 	if w.ctx.Err() != nil {
+		if job.fd >= 0 {
+			syscall.Close(job.fd)
+		}
 		return
 	}
-	w.mu.Lock()
-	w.visited[dir] = true
-	w.mu.Unlock()
+	dir, fd := job.path, job.fd
+	if fd < 0 {
+		var err error
+		fd, err = syscall.Openat(w.rootFD, dir, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0)
+		if err != nil {
+			if err != syscall.ENOENT && err != syscall.ENOTDIR && err != syscall.ELOOP {
+				w.fail(&os.PathError{Op: "open", Path: dir, Err: err})
+			}
+			return
+		}
+	}
+	defer syscall.Close(fd)
+	di := w.dirs[dir]
+	if di == nil {
+		di = &dirIndex{} // untracked directory listed with -uall
+	} else {
+		di.visited = true
+	}
 
 	// Tracked files in this directory.
-	for _, i := range w.groups[dir] {
+	fi := &ww.fi
+	for _, i := range di.tracked {
 		e := w.tracked[i]
 		name := e.Name[len(dir):]
 		if dir != "" {
 			name = name[1:]
 		}
-		fi := &statFI{name: name}
+		fi.name = name
 		if err := fstatat(fd, name, &fi.st); err != nil {
 			if err == syscall.ENOENT || err == syscall.ENOTDIR {
 				w.codes[i] = 'D'
@@ -207,18 +380,18 @@ func (w *statusWalk) visit(dir string, fd int, rules *ignoreRules, dirIgnored bo
 		}
 	}
 
-	needList := w.list && (!dirIgnored || w.opts.Ignored)
-	if !needList && !w.parents[dir] {
+	needList := w.list && (!job.ignored || w.opts.Ignored)
+	if !needList && len(di.subdirs) == 0 {
 		return
 	}
-	ents, err := readDirFD(fd)
-	if err != nil {
+	if err := ww.readDir(fd); err != nil {
 		w.fail(&os.PathError{Op: "readdir", Path: dir, Err: err})
 		return
 	}
+	rules := job.rules
 	if needList {
-		for _, de := range ents {
-			if de.name == ".gitignore" && !de.isDir {
+		for _, de := range ww.ents {
+			if !de.isDir && string(ww.name(de)) == ".gitignore" {
 				if data, err := os.ReadFile(filepath.Join(w.r.WorkDir, filepath.FromSlash(walkJoin(dir, ".gitignore")))); err == nil {
 					rules = rules.child(dir, data)
 				}
@@ -226,32 +399,33 @@ func (w *statusWalk) visit(dir string, fd int, rules *ignoreRules, dirIgnored bo
 			}
 		}
 	}
-	for _, de := range ents {
-		name := de.name
-		if name == ".git" {
+	for _, de := range ww.ents {
+		nameb := ww.name(de)
+		if string(nameb) == ".git" {
 			continue
 		}
-		p := walkJoin(dir, name)
 		isDir := de.isDir
-		if w.files[p] && !isDir {
+		if !isDir && hasName(di.files, nameb) {
+			continue // tracked: examined above
+		}
+		if !needList && !(isDir && hasName(di.subdirs, nameb)) {
 			continue
 		}
-		if isDir && w.dirs[p] {
+		name := string(nameb)
+		p := walkJoin(dir, name)
+		if isDir && hasName(di.subdirs, nameb) {
 			if !w.ps.mayContain(p) {
 				continue
 			}
-			ign := dirIgnored || (needList && rules.ignored(p, true))
-			w.spawn(fd, p, name, rules, ign)
-			continue
-		}
-		if !needList {
+			ign := job.ignored || (needList && rules.ignored(p, true))
+			w.push(fd, p, name, rules, ign)
 			continue
 		}
 		if isDir {
 			if !w.ps.mayContain(p) {
 				continue
 			}
-			if dirIgnored || rules.ignored(p, true) {
+			if job.ignored || rules.ignored(p, true) {
 				if w.opts.Ignored {
 					w.add(p+"/", '!')
 				}
@@ -265,7 +439,7 @@ func (w *statusWalk) visit(dir string, fd int, rules *ignoreRules, dirIgnored bo
 					w.add(p+"/", '?') // a nested repository stays one entry
 					continue
 				}
-				w.spawn(fd, p, name, rules, false)
+				w.push(fd, p, name, rules, false)
 				continue
 			}
 			has, err := w.r.hasUntrackedFile(p, rules, w.ps)
@@ -285,7 +459,7 @@ func (w *statusWalk) visit(dir string, fd int, rules *ignoreRules, dirIgnored bo
 		if !w.ps.match(p) {
 			continue
 		}
-		if dirIgnored || rules.ignored(p, false) {
+		if job.ignored || rules.ignored(p, false) {
 			if w.opts.Ignored {
 				w.add(p, '!')
 			}
@@ -295,25 +469,9 @@ func (w *statusWalk) visit(dir string, fd int, rules *ignoreRules, dirIgnored bo
 			w.add(p, '?')
 		}
 	}
-	// Children are opened above while this descriptor is still open;
-	// release the slot before waiting on nothing further.
-	release()
 }
 
-// spawn opens child directory name below parent fd and visits it
-// concurrently. A child that is not a directory any more (or a symbolic
-// link) is skipped: its tracked files come out as deleted.
-func (w *statusWalk) spawn(parent int, p, name string, rules *ignoreRules, ignored bool) {
-	cfd, err := syscall.Openat(parent, name, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0)
-	if err != nil {
-		if err != syscall.ENOENT && err != syscall.ENOTDIR && err != syscall.ELOOP {
-			w.fail(&os.PathError{Op: "open", Path: p, Err: err})
-		}
-		return
-	}
-	w.wg.Add(1)
-	go w.visit(p, cfd, rules, ignored)
-}
+func (ww *walkWorker) name(d direntRef) []byte { return ww.names[d.off : d.off+d.n] }
 
 // fstatat is lstat of name relative to the directory open as dirfd.
 func fstatat(dirfd int, name string, st *syscall.Stat_t) error {
@@ -333,52 +491,47 @@ func fstatat(dirfd int, name string, st *syscall.Stat_t) error {
 // nothing measurable (the work is system calls) and costs scheduler churn.
 var walkWorkers = 2
 
-type dirent struct {
-	name  string
-	isDir bool
-}
-
-// readDirFD lists a directory from its descriptor with getdents, without
-// wrapping it in an *os.File (which costs extra system calls per
-// directory). Entries of unknown type are resolved with fstatat.
-func readDirFD(fd int) ([]dirent, error) {
-	var out []dirent
-	buf := make([]byte, 32<<10)
+// readDir lists a directory from its descriptor with getdents into the
+// worker's scratch space, without wrapping it in an *os.File (which costs
+// extra system calls per directory) or allocating a string per name.
+// Entries of unknown type are resolved with fstatat.
+func (ww *walkWorker) readDir(fd int) error {
+	ww.names, ww.ents = ww.names[:0], ww.ents[:0]
 	for {
-		n, err := syscall.ReadDirent(fd, buf)
+		n, err := syscall.ReadDirent(fd, ww.buf)
 		if err == syscall.EINTR {
 			continue
 		}
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if n <= 0 {
-			return out, nil
+			return nil
 		}
-		b := buf[:n]
+		b := ww.buf[:n]
 		for len(b) >= 19 {
 			reclen := int(b[16]) | int(b[17])<<8
 			if reclen < 19 || reclen > len(b) {
-				return nil, syscall.EINVAL
+				return syscall.EINVAL
 			}
 			typ := b[18]
 			nameb := b[19:reclen]
 			if i := indexNUL(nameb); i >= 0 {
 				nameb = nameb[:i]
 			}
-			name := string(nameb)
 			b = b[reclen:]
-			if name == "." || name == ".." {
+			if string(nameb) == "." || string(nameb) == ".." {
 				continue
 			}
-			d := dirent{name: name, isDir: typ == syscall.DT_DIR}
+			d := direntRef{off: int32(len(ww.names)), n: int32(len(nameb)), isDir: typ == syscall.DT_DIR}
 			if typ == syscall.DT_UNKNOWN {
 				var st syscall.Stat_t
-				if fstatat(fd, name, &st) == nil {
+				if fstatat(fd, string(nameb), &st) == nil {
 					d.isDir = st.Mode&syscall.S_IFMT == syscall.S_IFDIR
 				}
 			}
-			out = append(out, d)
+			ww.names = append(ww.names, nameb...)
+			ww.ents = append(ww.ents, d)
 		}
 	}
 }
