@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"syscall"
@@ -44,6 +45,22 @@ func (e *Env) OpenWorktreeRepo(ctx context.Context) (*repo.Repository, error) {
 
 var constructors []func(*Env) *cobra.Command
 
+// version is the module version the binary was built from ("(devel)" for
+// a build from a checkout) and its revision when the build recorded one.
+func version() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	v := bi.Main.Version
+	for _, s := range bi.Settings {
+		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+			v += " " + s.Value[:12]
+		}
+	}
+	return v
+}
+
 // register adds a top-level command; each command file calls it from init.
 func register(c func(*Env) *cobra.Command) { constructors = append(constructors, c) }
 
@@ -55,6 +72,7 @@ func NewRoot(env *Env) *cobra.Command {
 		Long:          "easel keeps files under version control. Its repositories are git repositories:\ngit and easel can work on the same one. 'easel serve' hosts repositories over HTTP.",
 		SilenceErrors: true,
 		SilenceUsage:  true,
+		Version:       version(),
 		Example: `  easel init project && cd project
   easel add -A && easel commit -m "first version"
   easel log --oneline`,
