@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -139,7 +138,8 @@ func (r *Repository) CommitWithResult(ctx context.Context, opts CommitOptions) (
 		return nil, err
 	}
 	var author object.Signature
-	if oldCommit != nil && os.Getenv("GIT_AUTHOR_NAME") == "" && os.Getenv("GIT_AUTHOR_DATE") == "" {
+	if oldCommit != nil {
+		// As git: amending keeps the author, GIT_AUTHOR_* included.
 		author = oldCommit.Author
 	} else if author, err = r.Identity("author"); err != nil {
 		return nil, err
@@ -200,24 +200,4 @@ func (r *Repository) writeCommit(c *object.Commit) (plumbing.Hash, error) {
 // -m or -F ("whitespace" mode): trailing whitespace is stripped from every
 // line, leading and trailing blank lines are removed, runs of blank lines
 // become one, and the result ends with a newline ("" if nothing is left).
-func cleanupWhitespace(msg string) string {
-	lines := strings.Split(msg, "\n")
-	var out []string
-	blank := false
-	for _, l := range lines {
-		l = strings.TrimRight(l, " \t\r\v\f")
-		if l == "" {
-			blank = len(out) > 0
-			continue
-		}
-		if blank {
-			out = append(out, "")
-			blank = false
-		}
-		out = append(out, l)
-	}
-	if len(out) == 0 {
-		return ""
-	}
-	return strings.Join(out, "\n") + "\n"
-}
+func cleanupWhitespace(msg string) string { return cleanupText(msg, false) }

@@ -59,29 +59,7 @@ func (r *Repository) MergeMessage() (string, bool, error) {
 // CleanupMessage is git's default commit message cleanup: comment lines
 // dropped, trailing spaces stripped, runs of blank lines collapsed, blank
 // lines at both ends removed, and a final newline.
-func CleanupMessage(msg string) string {
-	var out []string
-	blank := false
-	for _, l := range strings.Split(msg, "\n") {
-		if strings.HasPrefix(l, "#") {
-			continue
-		}
-		l = strings.TrimRight(l, " \t\r")
-		if l == "" {
-			blank = len(out) > 0
-			continue
-		}
-		if blank {
-			out = append(out, "")
-			blank = false
-		}
-		out = append(out, l)
-	}
-	if len(out) == 0 {
-		return ""
-	}
-	return strings.Join(out, "\n") + "\n"
-}
+func CleanupMessage(msg string) string { return cleanupText(msg, true) }
 
 // ClearMergeState removes MERGE_HEAD, MERGE_MSG and MERGE_MODE, once a
 // merge is committed or aborted.

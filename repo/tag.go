@@ -119,26 +119,7 @@ func (r *Repository) DeleteTag(ctx context.Context, name string) (plumbing.Hash,
 // cleanMessage does what git's default message clean-up does to -m text:
 // strip trailing whitespace from lines, drop leading and trailing blank
 // lines, squeeze runs of blank lines, end with one newline.
-func cleanMessage(s string) string {
-	var out []string
-	blank := false
-	for _, l := range strings.Split(s, "\n") {
-		l = strings.TrimRight(l, " \t\r")
-		if l == "" {
-			blank = len(out) > 0
-			continue
-		}
-		if blank {
-			out = append(out, "")
-			blank = false
-		}
-		out = append(out, l)
-	}
-	if len(out) == 0 {
-		return ""
-	}
-	return strings.Join(out, "\n") + "\n"
-}
+func cleanMessage(s string) string { return cleanupText(s, false) }
 
 // envIdentity reads GIT_<ROLE>_NAME/EMAIL/DATE, falling back to user.name
 // and user.email from the repository and global configuration.
