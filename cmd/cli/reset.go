@@ -3,6 +3,8 @@ package cli
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/spf13/cobra"
@@ -86,6 +88,10 @@ func runReset(ctx context.Context, env *Env, o resetOptions) error {
 	case len(o.Args) > 0:
 		if _, err := r.ResolveCommit(ctx, o.Args[0]); err == nil {
 			rev, paths = o.Args[0], o.Args[1:]
+		} else if _, serr := os.Lstat(absPath(env, o.Args[0])); serr != nil {
+			// As git: neither a revision nor a file in the work tree
+			// ("ambiguous argument") is reported as the revision error.
+			return fmt.Errorf("ambiguous argument '%s': unknown revision or path not in the working tree: %w", o.Args[0], repo.ErrUnknownRevision)
 		} else {
 			paths = o.Args
 		}
@@ -131,6 +137,14 @@ func runReset(ctx context.Context, env *Env, o resetOptions) error {
 		}
 	}
 	return nil
+}
+
+// absPath is a command-line path made absolute against the working directory.
+func absPath(env *Env, p string) string {
+	if filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(env.Dir, p)
 }
 
 // printUnstaged lists the changes left in the work tree after a reset.
