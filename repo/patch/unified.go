@@ -96,27 +96,7 @@ func content(s Side) []byte {
 
 // SplitLines cuts data into lines that keep their "\n" (the last line may
 // lack one), so that "x" and "x\n" differ as git's diff says they do.
-func SplitLines(data []byte) []string {
-	if len(data) == 0 {
-		return nil
-	}
-	s := string(data)
-	n := strings.Count(s, "\n")
-	if !strings.HasSuffix(s, "\n") {
-		n++
-	}
-	lines := make([]string, 0, n)
-	for len(s) > 0 {
-		i := strings.IndexByte(s, '\n')
-		if i < 0 {
-			lines = append(lines, s)
-			break
-		}
-		lines = append(lines, s[:i+1])
-		s = s[i+1:]
-	}
-	return lines
-}
+func SplitLines(data []byte) []string { return linediff.SplitLines(data) }
 
 // Edit is a change between line ranges, after git's normalisation.
 type Edit struct{ A0, A1, B0, B1 int }
@@ -131,22 +111,20 @@ func compactEdits(a, b []string, hunks []linediff.Hunk) []Edit {
 	if len(hunks) == 0 {
 		return nil
 	}
-	ca, cb := toChanges(a, b, hunks)
-	compact(ca, cb)
-	compact(cb, ca)
+	ca, cb := linediff.SlideMarks(a, b, hunks, true)
 	var edits []Edit
 	i, j := 0, 0
 	for i < len(a) || j < len(b) {
-		if !ca.changed[i] && !cb.changed[j] {
+		if !ca[i] && !cb[j] {
 			i++
 			j++
 			continue
 		}
 		e := Edit{A0: i, B0: j}
-		for i < len(a) && ca.changed[i] {
+		for i < len(a) && ca[i] {
 			i++
 		}
-		for j < len(b) && cb.changed[j] {
+		for j < len(b) && cb[j] {
 			j++
 		}
 		e.A1, e.B1 = i, j
