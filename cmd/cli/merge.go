@@ -123,6 +123,12 @@ func runMerge(ctx context.Context, env *Env, o mergeOptions) error {
 	if err != nil {
 		return err
 	}
+	return reportMerge(out, say)
+}
+
+// reportMerge prints what a merge did, as git does, and turns a conflicted
+// merge into its exit code. pull shares it.
+func reportMerge(out *repo.MergeOutcome, say func(format string, args ...any)) error {
 	for _, m := range out.Messages {
 		say("%s\n", m)
 	}
@@ -131,9 +137,9 @@ func runMerge(ctx context.Context, env *Env, o mergeOptions) error {
 		say("Already up to date.\n")
 	case repo.MergeFastForward:
 		if out.OldHead.IsZero() {
-			say("Fast-forward to %s\n", mergeShort(out.NewHead))
+			say("Fast-forward to %s\n", shortID(out.NewHead))
 		} else {
-			say("Updating %s..%s\nFast-forward\n", mergeShort(out.OldHead), mergeShort(out.NewHead))
+			say("Updating %s..%s\nFast-forward\n", shortID(out.OldHead), shortID(out.NewHead))
 		}
 	case repo.MergeCommitted:
 		say("Merge made by the 'ort' strategy.\n")
@@ -145,8 +151,6 @@ func runMerge(ctx context.Context, env *Env, o mergeOptions) error {
 	}
 	return nil
 }
-
-func mergeShort(h plumbing.Hash) string { return h.String()[:7] }
 
 // refKind names what rev is the way git's merge message does.
 func refKind(r *repo.Repository, rev string) string {

@@ -98,23 +98,5 @@ func runPull(ctx context.Context, env *Env, o pullOptions) error {
 			fmt.Fprintf(env.IO.Out, format, args...)
 		}
 	}
-	for _, m := range out.Messages {
-		say("%s\n", m)
-	}
-	switch out.Kind {
-	case repo.MergeUpToDate:
-		say("Already up to date.\n")
-	case repo.MergeFastForward:
-		if out.OldHead.IsZero() {
-			say("Fast-forward to %s\n", shortID(out.NewHead))
-		} else {
-			say("Updating %s..%s\nFast-forward\n", shortID(out.OldHead), shortID(out.NewHead))
-		}
-	case repo.MergeCommitted:
-		say("Merge made by the 'ort' strategy.\n")
-	case repo.MergeConflicted:
-		say("Automatic merge failed; fix conflicts and then commit the result.\n")
-		return &ExitError{Code: ExitConflict}
-	}
-	return nil
+	return reportMerge(out, say)
 }
