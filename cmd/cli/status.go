@@ -35,7 +35,12 @@ untracked files. Untracked directories are shown collapsed as "dir/".
 -s prints one line per path with git's two-letter codes (X: staged, Y: not staged;
 M modified, A added, D deleted, R renamed, T type changed, U unmerged, ?? untracked,
 !! ignored). --porcelain is the same format with paths relative to the top of the
-work tree, stable for scripts. --json prints the same information as JSON.`,
+work tree, stable for scripts. --json prints the same information as JSON.
+
+When the branch has an upstream (branch.<name>.remote and .merge, set by clone,
+push -u or branch -u), the long format says whether the branch is up to date
+with it, ahead, behind or diverged; -sb shows "## main...origin/main [ahead 1]"
+and --json an "upstream" object with ahead and behind counts.`,
 		Example: `  easel status
   easel status -s
   easel status -sb
