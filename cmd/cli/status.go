@@ -325,6 +325,9 @@ func printLongStatus(w io.Writer, st *repo.Status, tr *repo.Tracking, merging, s
 		}
 		fmt.Fprintln(w)
 	}
+	if !showUntracked && len(staged) > 0 {
+		fmt.Fprintln(w, "Untracked files not listed (use -u option to show untracked files)")
+	}
 	switch {
 	case len(staged) > 0:
 		// committable: git adds no advice
