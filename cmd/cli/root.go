@@ -111,6 +111,7 @@ func Main() int {
 		fmt.Fprintln(os.Stderr, "easel: fatal:", err)
 		return ExitFailure
 	}
+	defer startProfiles()()
 	return Run(ctx, &Env{IO: SystemIO(), Dir: wd}, os.Args[1:])
 }
 
