@@ -90,8 +90,17 @@ func isBareDir(dir string) bool {
 	return true
 }
 
+const (
+	objectCacheSize = 16 * cache.MiByte
+	largeObjectSize = 4 << 20
+)
+
 func openAt(gitDir, workDir string) (*Repository, error) {
-	st := filesystem.NewStorageWithOptions(osfs.New(gitDir), cache.NewObjectLRUDefault(), filesystem.Options{})
+	// A bounded cache: go-git's default keeps 96 MiB of objects, and a
+	// checkout of a large tree passes every blob through it, so memory grew
+	// with the repository. Objects above largeObjectSize are read from disk
+	// on demand rather than held whole.
+	st := filesystem.NewStorageWithOptions(osfs.New(gitDir), cache.NewObjectLRU(objectCacheSize), filesystem.Options{LargeObjectThreshold: largeObjectSize})
 	var wt billy.Filesystem
 	if workDir != "" {
 		wt = osfs.New(workDir)
