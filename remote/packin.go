@@ -8,9 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/go-git/go-billy/v5"
 	"github.com/go-git/go-billy/v5/osfs"
@@ -94,6 +96,7 @@ func ReceiveLimited(ctx context.Context, parent string, r io.Reader, lim PackLim
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return nil, err
 	}
+	removeStaleQuarantines(parent, staleQuarantine)
 	dir, err := os.MkdirTemp(parent, "incoming-")
 	if err != nil {
 		return nil, err
@@ -489,6 +492,36 @@ func (q *Quarantine) Accept(gitDir string) (undo func(), err error) {
 		os.Remove(target + ".pack")
 		os.Remove(target + ".idx")
 	}, nil
+}
+
+// staleQuarantine is how long a quarantine must have been left untouched
+// before another receive in the same repository takes it for the leftover
+// of a killed process. Receiving writes to the pack continuously and
+// checking it takes seconds, so a live quarantine is never that old.
+const staleQuarantine = time.Hour
+
+// removeStaleQuarantines deletes incoming-* directories under parent in
+// which nothing was written for longer than age: what a fetch or push
+// killed half way leaves behind. Their objects were never visible (see
+// Quarantine), so removing them loses nothing. Errors are ignored: this is
+// housekeeping, and the receive that triggered it does not depend on it.
+func removeStaleQuarantines(parent string, age time.Duration) {
+	qs, _ := filepath.Glob(filepath.Join(parent, "incoming-*"))
+	for _, q := range qs {
+		newest := time.Time{}
+		filepath.WalkDir(q, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return nil
+			}
+			if fi, err := d.Info(); err == nil && fi.ModTime().After(newest) {
+				newest = fi.ModTime()
+			}
+			return nil
+		})
+		if !newest.IsZero() && time.Since(newest) > age {
+			os.RemoveAll(q)
+		}
+	}
 }
 
 // Discard deletes the quarantine directory and everything in it.

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"easel.dev/easel/remote"
+	"easel.dev/easel/repo/lockfile"
 )
 
 func init() { register(newServeCmd) }
@@ -90,6 +91,22 @@ func runServe(ctx context.Context, env *Env, o serveOptions) error {
 	srv, err := remote.NewServer(cfg)
 	if err != nil {
 		return err
+	}
+	// The server must be the only writer of its repositories (see
+	// docs/reliability.md): the root lock keeps a second server out, and
+	// then what a killed predecessor left behind can safely be removed.
+	lockPath := filepath.Join(cfg.Root, ".easel-serve.lock")
+	release, err := lockfile.Exclusive(lockPath)
+	if err != nil {
+		return fmt.Errorf("another easel serve is already serving %s: %w", cfg.Root, err)
+	}
+	defer release()
+	removed, err := remote.Recover(cfg.Root)
+	for _, p := range removed {
+		logger.Warn("removed leftover of an interrupted push", "path", p)
+	}
+	if err != nil {
+		return fmt.Errorf("cleaning up after an interrupted server: %w", err)
 	}
 	ln, err := net.Listen("tcp", o.Addr)
 	if err != nil {

@@ -25,6 +25,16 @@ func (e *LockedError) Error() string {
 
 func (e *LockedError) Unwrap() error { return ErrLocked }
 
+// HeldError reports a live holder of an Exclusive lock. It is never stale:
+// the lock disappears with the process that took it.
+type HeldError struct{ Path string }
+
+func (e *HeldError) Error() string {
+	return fmt.Sprintf("'%s' is locked by another running process", e.Path)
+}
+
+func (e *HeldError) Unwrap() error { return ErrLocked }
+
 // Lock is an open "<path>.lock" file. Write the new content to it, then
 // Commit to replace path, or Rollback to leave path untouched.
 type Lock struct {
