@@ -196,7 +196,8 @@ func (r *Repository) Status(ctx context.Context, opts StatusOptions) (*Status, e
 			tracked = append(tracked, e)
 		}
 	}
-	list := opts.Untracked != UntrackedNo || opts.Ignored
+	// git lists neither untracked nor ignored files with -uno, even with --ignored.
+	list := opts.Untracked != UntrackedNo
 	codes, found, err := r.walkStatus(ctx, idx, tracked, opts, ps, list)
 	if err != nil {
 		return nil, err

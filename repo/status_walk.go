@@ -71,6 +71,7 @@ type walkDir struct {
 	fd      int
 	rules   *ignoreRules
 	ignored bool // the directory itself is excluded
+	quiet   bool // reported as untracked already: list only ignored paths inside
 }
 
 // maxQueuedFDs bounds the descriptors held by directories waiting in the
@@ -260,8 +261,8 @@ func (w *statusWalk) work() {
 
 // push queues a child directory of parent (open as fd), opening it now
 // while few descriptors are held by the queue.
-func (w *statusWalk) push(parentFD int, p, name string, rules *ignoreRules, ignored bool) {
-	d := walkDir{path: p, fd: -1, rules: rules, ignored: ignored}
+func (w *statusWalk) push(parentFD int, p, name string, rules *ignoreRules, ignored, quiet bool) {
+	d := walkDir{path: p, fd: -1, rules: rules, ignored: ignored, quiet: quiet}
 	w.mu.Lock()
 	open := w.queuedFD < maxQueuedFDs
 	if open {
@@ -418,7 +419,7 @@ func (w *statusWalk) visit(ww *walkWorker, job walkDir) {
 				continue
 			}
 			ign := job.ignored || (needList && rules.ignored(p, true))
-			w.push(fd, p, name, rules, ign)
+			w.push(fd, p, name, rules, ign, false)
 			continue
 		}
 		if isDir {
@@ -426,20 +427,24 @@ func (w *statusWalk) visit(ww *walkWorker, job walkDir) {
 				continue
 			}
 			if job.ignored || rules.ignored(p, true) {
-				if w.opts.Ignored {
+				switch {
+				case !w.opts.Ignored:
+				case w.opts.Untracked == UntrackedAll:
+					// git lists every file of an ignored directory.
+					w.push(fd, p, name, rules, true, job.quiet)
+				default:
 					w.add(p+"/", '!')
 				}
 				continue
 			}
-			if w.opts.Untracked == UntrackedNo {
-				continue
-			}
 			if w.opts.Untracked == UntrackedAll {
 				if _, err := os.Lstat(filepath.Join(w.r.WorkDir, filepath.FromSlash(p), ".git")); err == nil {
-					w.add(p+"/", '?') // a nested repository stays one entry
+					if !job.quiet {
+						w.add(p+"/", '?') // a nested repository stays one entry
+					}
 					continue
 				}
-				w.push(fd, p, name, rules, false)
+				w.push(fd, p, name, rules, false, job.quiet)
 				continue
 			}
 			has, err := w.r.hasUntrackedFile(p, rules, w.ps)
@@ -447,9 +452,17 @@ func (w *statusWalk) visit(ww *walkWorker, job walkDir) {
 				w.fail(err)
 				return
 			}
-			if has {
-				w.add(p+"/", '?')
-			} else if w.opts.Ignored && dirHasFile(filepath.Join(w.r.WorkDir, filepath.FromSlash(p))) {
+			switch {
+			case has:
+				// One entry for the directory; with --ignored, git
+				// also lists the ignored paths inside it.
+				if !job.quiet {
+					w.add(p+"/", '?')
+				}
+				if w.opts.Ignored {
+					w.push(fd, p, name, rules, false, true)
+				}
+			case w.opts.Ignored && dirHasFile(filepath.Join(w.r.WorkDir, filepath.FromSlash(p))):
 				// Only ignored files inside: git lists the directory
 				// as ignored.
 				w.add(p+"/", '!')
@@ -465,7 +478,7 @@ func (w *statusWalk) visit(ww *walkWorker, job walkDir) {
 			}
 			continue
 		}
-		if w.opts.Untracked != UntrackedNo {
+		if w.opts.Untracked != UntrackedNo && !job.quiet {
 			w.add(p, '?')
 		}
 	}
