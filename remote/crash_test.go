@@ -362,7 +362,9 @@ func TestCrashServerKilledDuringPush(t *testing.T) {
 			case <-stop:
 			}
 		case "quarantine":
-			if waitFor(stop, func() bool { return hasEntry(objects, func(n string) bool { return strings.HasPrefix(n, "incoming-") }) }) {
+			if waitFor(stop, func() bool {
+				return hasEntry(objects, func(n string) bool { return strings.HasPrefix(n, "incoming-") })
+			}) {
 				time.Sleep(time.Duration(rnd.Int64N(int64(span)/2 + 1)))
 			}
 		case "pack-visible":
