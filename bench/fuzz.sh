@@ -14,7 +14,7 @@ while IFS=: read -r file target; do
 	pkg=./$(dirname "$file")
 	[[ -n $filter && $pkg != *"$filter"* ]] && continue
 	echo "== $pkg $target (${secs}s)"
-	if ! go test -run '^$' -fuzz "^${target}\$" -fuzztime "${secs}s" -parallel "${FUZZ_PARALLEL:-2}" "$pkg"; then
+	if ! go test -run '^$' -fuzz "^${target}\$" -fuzztime "${secs}s" -fuzzminimizetime 5s -parallel "${FUZZ_PARALLEL:-2}" "$pkg"; then
 		status=1
 	fi
 done < <(grep -rHoE --include='*_test.go' '^func (Fuzz[A-Za-z0-9_]+)\(' . | sed -E 's/^\.\///; s/:func (Fuzz[A-Za-z0-9_]+)\(/:\1/' | sort -u)
