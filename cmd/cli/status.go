@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"easel.dev/easel/repo"
+	"easel.dev/easel/repo/patch"
 )
 
 func init() { register(newStatusCmd) }
@@ -406,49 +407,5 @@ func displayPath(r *repo.Repository, env *Env, p string) string {
 }
 
 // quoteStatusPath quotes a path as git does with core.quotePath (the
-// default): in double quotes with C escapes when it holds control
-// characters, '"', '\\' or bytes outside ASCII.
-func quoteStatusPath(p string) string {
-	need := false
-	for i := 0; i < len(p); i++ {
-		if c := p[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x7f {
-			need = true
-			break
-		}
-	}
-	if !need {
-		return p
-	}
-	var b strings.Builder
-	b.WriteByte('"')
-	for i := 0; i < len(p); i++ {
-		switch c := p[i]; c {
-		case '\a':
-			b.WriteString(`\a`)
-		case '\b':
-			b.WriteString(`\b`)
-		case '\t':
-			b.WriteString(`\t`)
-		case '\n':
-			b.WriteString(`\n`)
-		case '\v':
-			b.WriteString(`\v`)
-		case '\f':
-			b.WriteString(`\f`)
-		case '\r':
-			b.WriteString(`\r`)
-		case '"':
-			b.WriteString(`\"`)
-		case '\\':
-			b.WriteString(`\\`)
-		default:
-			if c < 0x20 || c >= 0x7f {
-				fmt.Fprintf(&b, "\\%03o", c)
-			} else {
-				b.WriteByte(c)
-			}
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
-}
+// default), as diff does.
+func quoteStatusPath(p string) string { return patch.QuotePath(p) }
