@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -232,7 +233,9 @@ func fsckStrict(t *testing.T, dir string) {
 		t.Fatalf("git fsck --strict in %s: %v\n%s", dir, err, out)
 	}
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		if line != "" && !strings.HasPrefix(line, "dangling ") {
+		// "notice: HEAD points to an unborn branch": a clone killed
+		// before it fetched anything.
+		if line != "" && !strings.HasPrefix(line, "dangling ") && !strings.HasPrefix(line, "notice: ") {
 			t.Fatalf("git fsck --strict in %s: %s\n%s", dir, line, out)
 		}
 	}
@@ -445,4 +448,152 @@ func TestCrashServerKilledDuringPush(t *testing.T) {
 	}
 	fsckStrict(t, proj)
 	t.Logf("%d kills; where they landed: %v", rounds, phases)
+}
+
+// runKilled starts easel and sends it SIGKILL after d unless it finished
+// first; it reports whether the kill cut it short.
+func runKilled(t *testing.T, bin, dir string, d time.Duration, args ...string) bool {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = dir
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+		return false
+	case <-time.After(d):
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	<-done
+	ws, _ := cmd.ProcessState.Sys().(syscall.WaitStatus)
+	return ws.Signaled()
+}
+
+// refOrNone is the id a ref points at in a client repository, or "".
+func refOrNone(dir, name string) string {
+	out, err := exec.Command("git", "-C", dir, "rev-parse", "--verify", "-q", name).Output()
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// TestCrashClientKilledDuringFetchAndClone kills `easel clone` and `easel
+// fetch` while they receive packs of several MiB. After each kill the
+// client repository (if the clone got as far as making one) passes git fsck
+// --strict, its refs are at their old or new value, git can read its index,
+// and running the command again succeeds: a fetch as it is, a clone once
+// the directory it names is removed (a killed clone cannot clean up after
+// itself, as with git).
+func TestCrashClientKilledDuringFetchAndClone(t *testing.T) {
+	needGit(t)
+	bin := buildEasel(t) // before pinEnv: the build needs the real HOME's caches
+	pinEnv(t)
+	rnd := crashRand(t)
+	scale := 1
+	if os.Getenv("EASEL_CRASH_ROUNDS") != "" {
+		scale = crashRounds(t, 1)
+	}
+	ctx := context.Background()
+	url, _ := startServer(t, Config{})
+	work := t.TempDir()
+	git(t, work, "init", "-q", "-b", "main")
+	w := &crashWork{t: t, dir: work, rnd: rnd}
+	for i := 0; i < 2; i++ {
+		w.commit(i, "large")
+	}
+	tip := w.commit(3, "many")
+	if err := pushIn(ctx, work, url, "proj", map[string]plumbing.Hash{"refs/heads/main": tip}); err != nil {
+		t.Fatal(err)
+	}
+	parent := t.TempDir()
+	start := time.Now()
+	if code, out := runEasel(t, bin, parent, "clone", "-q", url+"/proj", "first"); code != 0 {
+		t.Fatalf("clone: %d %s", code, out)
+	}
+	span := time.Since(start)
+	t.Logf("a clone takes %v", span)
+
+	stats := map[string]int{}
+	for round := 0; round < 4*scale; round++ {
+		dst := fmt.Sprintf("c%d", round)
+		full := filepath.Join(parent, dst)
+		runKilled(t, bin, parent, time.Duration(rnd.Int64N(int64(span)*13/10+1)), "clone", "-q", url+"/proj", dst)
+		when := fmt.Sprintf("clone round %d", round)
+		switch _, err := os.Stat(filepath.Join(full, ".git", "HEAD")); {
+		case err == nil:
+			fsckStrict(t, full)
+			for _, ref := range []string{"refs/heads/main", "refs/remotes/origin/main"} {
+				if got := refOrNone(full, ref); got != "" && got != tip.String() {
+					t.Fatalf("%s: %s is at %s, want nothing or %s", when, ref, got, tip)
+				}
+			}
+			git(t, full, "status", "--porcelain") // the index, if any, is readable
+			stats["left a repository"]++
+		default:
+			stats["left no repository"]++
+		}
+		code, out := runEasel(t, bin, parent, "clone", "-q", url+"/proj", dst)
+		if code != 0 {
+			if !strings.Contains(out, "destination path '"+full+"' already exists and is not an empty directory") {
+				t.Fatalf("%s: cloning again: exit %d without naming the directory in the way:\n%s", when, code, out)
+			}
+			os.RemoveAll(full)
+			if code, out = runEasel(t, bin, parent, "clone", "-q", url+"/proj", dst); code != 0 {
+				t.Fatalf("%s: cloning again after removing %s: exit %d\n%s", when, dst, code, out)
+			}
+		}
+		fsckStrict(t, full)
+		if got := refOrNone(full, "HEAD"); got != tip.String() {
+			t.Fatalf("%s: the clone's HEAD is %s, want %s", when, got, tip)
+		}
+		if st := git(t, full, "status", "--porcelain"); st != "" {
+			t.Fatalf("%s: the new clone is not clean:\n%s", when, st)
+		}
+		os.RemoveAll(full)
+	}
+
+	client := filepath.Join(parent, "first")
+	for round := 0; round < 6*scale; round++ {
+		kind := []string{"large", "many"}[round%2]
+		next := w.commit(10+round, kind)
+		if err := pushIn(ctx, work, url, "proj", map[string]plumbing.Hash{"refs/heads/main": next}); err != nil {
+			t.Fatal(err)
+		}
+		old := refOrNone(client, "refs/remotes/origin/main")
+		index := git(t, client, "ls-files", "-s")
+		runKilled(t, bin, client, time.Duration(rnd.Int64N(int64(span)/2+1)), "fetch", "-q")
+		when := fmt.Sprintf("fetch round %d", round)
+		fsckStrict(t, client)
+		if got := refOrNone(client, "refs/remotes/origin/main"); got != old && got != next.String() {
+			t.Fatalf("%s: origin/main is at %s: neither %s nor %s", when, got, old, next)
+		}
+		git(t, client, "status", "--porcelain")
+		if git(t, client, "ls-files", "-s") != index {
+			t.Fatalf("%s: a fetch changed the index", when)
+		}
+		qs, _ := filepath.Glob(filepath.Join(client, ".git", "objects", "incoming-*"))
+		stats[fmt.Sprintf("fetch left %d quarantines", len(qs))]++
+		code, out := runEasel(t, bin, client, "fetch", "-q")
+		if code == 8 {
+			m := regexp.MustCompile(`unable to create '([^']+\.lock)'`).FindStringSubmatch(out)
+			if m == nil {
+				t.Fatalf("%s: exit 8 without naming the lock:\n%s", when, out)
+			}
+			os.Remove(m[1])
+			stats["fetch left a lock"]++
+			code, out = runEasel(t, bin, client, "fetch", "-q")
+		}
+		if code != 0 {
+			t.Fatalf("%s: fetching again: exit %d\n%s", when, code, out)
+		}
+		if got := refOrNone(client, "refs/remotes/origin/main"); got != next.String() {
+			t.Fatalf("%s: after fetching again origin/main is %s, want %s", when, got, next)
+		}
+	}
+	fsckStrict(t, client)
+	t.Logf("outcomes: %v", stats)
 }

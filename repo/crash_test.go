@@ -235,7 +235,7 @@ func TestCrashCommandKilledDuringAddAndCommit(t *testing.T) {
 	bin := buildBin(t)
 	pinIdentity(t)
 	rnd := crashRand(t)
-	rounds := 12 * crashScale(t)
+	rounds := 8 * crashScale(t)
 	dir := t.TempDir()
 	if code, out := easelRun(t, bin, dir, "init", "-q", "."); code != 0 {
 		t.Fatalf("init: %d %s", code, out)
@@ -247,10 +247,10 @@ func TestCrashCommandKilledDuringAddAndCommit(t *testing.T) {
 	}
 	fill := func(round int) {
 		d := filepath.Join(dir, "r"+strconv.Itoa(round/2))
-		for j := 0; j < 200; j++ {
+		for j := 0; j < 150; j++ {
 			writeTestFile(t, filepath.Join(d, fmt.Sprintf("f%03d.txt", j)), randomText(2048))
 		}
-		writeTestFile(t, filepath.Join(d, "big.bin"), randomBytes((3+rnd.IntN(4))<<20))
+		writeTestFile(t, filepath.Join(d, "big.bin"), randomBytes((2+rnd.IntN(3))<<20))
 	}
 	// Calibrate: how long the two commands take here, unkilled.
 	fill(0)
@@ -376,7 +376,7 @@ func TestCrashCommandKilledDuringMerge(t *testing.T) {
 	bin := buildBin(t)
 	pinIdentity(t)
 	rnd := crashRand(t)
-	rounds := 8 * crashScale(t)
+	rounds := 6 * crashScale(t)
 	dir := t.TempDir()
 	easelRun(t, bin, dir, "init", "-q", ".")
 	for j := 0; j < 300; j++ {
@@ -498,7 +498,7 @@ func listedFiles(msg string) []string {
 func TestCrashConcurrentWriters(t *testing.T) {
 	bin := buildBin(t)
 	pinIdentity(t)
-	rounds := 25 * crashScale(t)
+	rounds := 15 * crashScale(t)
 	dir := t.TempDir()
 	easelRun(t, bin, dir, "init", "-q", ".")
 	writeTestFile(t, filepath.Join(dir, "README"), []byte("x\n"))
