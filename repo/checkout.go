@@ -49,15 +49,7 @@ func (r *Repository) Checkout(ctx context.Context, from, to plumbing.Hash) error
 	if r.WorkDir == "" {
 		return ErrBareRepository
 	}
-	il, err := r.LockIndex()
-	if err != nil {
-		return err
-	}
-	defer il.Rollback()
-	if err := r.checkoutLocked(ctx, il.Index, from, to); err != nil {
-		return err
-	}
-	return il.Commit()
+	return r.UpdateIndex(func(idx *index.Index) error { return r.checkoutLocked(ctx, idx, from, to) })
 }
 
 func (r *Repository) checkoutLocked(ctx context.Context, idx *index.Index, from, to plumbing.Hash) error {

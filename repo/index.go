@@ -356,6 +356,20 @@ func (r *Repository) LockIndex() (*IndexLock, error) {
 	return &IndexLock{Index: idx, r: r, lock: l}, nil
 }
 
+// UpdateIndex reads the index under its lock, lets change modify it, and
+// writes it back, or leaves it untouched if change fails.
+func (r *Repository) UpdateIndex(change func(idx *index.Index) error) error {
+	il, err := r.LockIndex()
+	if err != nil {
+		return err
+	}
+	defer il.Rollback()
+	if err := change(il.Index); err != nil {
+		return err
+	}
+	return il.Commit()
+}
+
 // Commit writes Index and releases the lock.
 func (il *IndexLock) Commit() error {
 	if il.done {

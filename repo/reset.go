@@ -40,30 +40,14 @@ func (r *Repository) Reset(ctx context.Context, to plumbing.Hash, mode ResetMode
 			return fmt.Errorf("cannot do a soft reset in the middle of a merge: %w", ErrMergeInProgress)
 		}
 	case ResetMixed:
-		il, err := r.LockIndex()
-		if err != nil {
-			return err
-		}
-		defer il.Rollback()
-		if err := r.resetIndexTo(il.Index, to, nil); err != nil {
-			return err
-		}
-		if err := il.Commit(); err != nil {
+		if err := r.UpdateIndex(func(idx *index.Index) error { return r.resetIndexTo(idx, to, nil) }); err != nil {
 			return err
 		}
 	case ResetHard:
 		if r.WorkDir == "" {
 			return ErrBareRepository
 		}
-		il, err := r.LockIndex()
-		if err != nil {
-			return err
-		}
-		defer il.Rollback()
-		if err := r.resetHardLocked(ctx, il.Index, head, to); err != nil {
-			return err
-		}
-		if err := il.Commit(); err != nil {
+		if err := r.UpdateIndex(func(idx *index.Index) error { return r.resetHardLocked(ctx, idx, head, to) }); err != nil {
 			return err
 		}
 	}
@@ -235,15 +219,7 @@ func (r *Repository) clearWay(path string) error {
 // `from` (git reset [<rev>] -- <paths>); paths absent there are removed from
 // the index. The work tree is not touched.
 func (r *Repository) ResetPaths(ctx context.Context, from plumbing.Hash, paths []string) error {
-	il, err := r.LockIndex()
-	if err != nil {
-		return err
-	}
-	defer il.Rollback()
-	if err := r.resetIndexTo(il.Index, from, pathMatcher(paths)); err != nil {
-		return err
-	}
-	return il.Commit()
+	return r.UpdateIndex(func(idx *index.Index) error { return r.resetIndexTo(idx, from, pathMatcher(paths)) })
 }
 
 func lockfileWrite(path, content string) error {
