@@ -597,3 +597,23 @@ func TestCrashClientKilledDuringFetchAndClone(t *testing.T) {
 	fsckStrict(t, client)
 	t.Logf("outcomes: %v", stats)
 }
+
+// TestCrashSecondServerRefused: `easel serve` cleans up at start-up on the
+// assumption that it is the only writer of its root, so a second server on
+// the same root must be refused (exit 8, locked) rather than remove the
+// first one's locks and quarantines. The lock is an flock, so the first
+// server being killed releases it.
+func TestCrashSecondServerRefused(t *testing.T) {
+	bin := buildEasel(t)
+	pinEnv(t)
+	root := filepath.Join(t.TempDir(), "srv")
+	first := startServe(t, bin, root)
+	defer first.kill()
+	code, out := runEasel(t, bin, t.TempDir(), "serve", "--root", root, "--addr", "127.0.0.1:0")
+	if code != 8 || !strings.Contains(out, "another easel serve is already serving "+root) {
+		t.Fatalf("second server on %s: exit %d, want 8 (locked) and a message naming the root:\n%s", root, code, out)
+	}
+	first.kill()
+	second := startServe(t, bin, root)
+	second.kill()
+}

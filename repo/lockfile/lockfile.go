@@ -45,7 +45,7 @@ type Lock struct {
 
 // Acquire creates "<path>.lock" exclusively, creating parent directories.
 func Acquire(path string, perm os.FileMode) (*Lock, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := mkdirAllSynced(filepath.Dir(path)); err != nil {
 		return nil, err
 	}
 	lockPath := path + ".lock"
@@ -111,6 +111,29 @@ func WriteFile(path string, data []byte, perm os.FileMode) error {
 		return err
 	}
 	return l.Commit()
+}
+
+// mkdirAllSynced is os.MkdirAll that also syncs the parent of every
+// directory it creates: the rename in Commit syncs the file's own
+// directory, but a directory made for it (refs/heads/feature/ for
+// refs/heads/feature/x) must itself survive a crash for the ref to.
+func mkdirAllSynced(dir string) error {
+	if fi, err := os.Stat(dir); err == nil {
+		if !fi.IsDir() {
+			return &os.PathError{Op: "mkdir", Path: dir, Err: errors.New("not a directory")}
+		}
+		return nil
+	}
+	parent := filepath.Dir(dir)
+	if parent != dir {
+		if err := mkdirAllSynced(parent); err != nil {
+			return err
+		}
+	}
+	if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
+		return err
+	}
+	return SyncDir(parent)
 }
 
 // SyncDir fsyncs a directory so that entries created or renamed in it are durable.
