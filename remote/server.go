@@ -38,6 +38,10 @@ type Config struct {
 	MaxDeltaDepth  int           // longest delta chain in a push; 0: DefaultMaxDeltaDepth
 	IOTimeout      time.Duration // longest a client may stall a read or write
 	Logger         *slog.Logger
+
+	// ReadHeaderTimeout bounds reading a request's headers (a client
+	// sending them byte by byte is cut); 0: DefaultReadHeaderTimeout.
+	ReadHeaderTimeout time.Duration
 }
 
 // Defaults for Config fields left zero.
@@ -47,6 +51,9 @@ const (
 	maxJSONBytes        = 8 << 20
 	maxRefUpdates       = 1000
 )
+
+// DefaultReadHeaderTimeout is Config.ReadHeaderTimeout's default.
+const DefaultReadHeaderTimeout = 10 * time.Second
 
 // Server hosts the repositories under Config.Root.
 type Server struct {
@@ -69,6 +76,9 @@ func NewServer(cfg Config) (*Server, error) {
 	if cfg.IOTimeout <= 0 {
 		cfg.IOTimeout = DefaultIOTimeout
 	}
+	if cfg.ReadHeaderTimeout <= 0 {
+		cfg.ReadHeaderTimeout = DefaultReadHeaderTimeout
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -89,7 +99,7 @@ func NewServer(cfg Config) (*Server, error) {
 func (s *Server) HTTPServer() *http.Server {
 	return &http.Server{
 		Handler:           s.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
 		ReadTimeout:       s.cfg.IOTimeout,
 		WriteTimeout:      s.cfg.IOTimeout,
 		IdleTimeout:       2 * time.Minute,
@@ -298,6 +308,12 @@ func (s *Server) handleFetch(w http.ResponseWriter, r *http.Request, name string
 	}
 	var req FetchRequest
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxJSONBytes)).Decode(&req); err != nil {
+		if tooLarge(err) {
+			w.Header().Set("Connection", "close")
+			s.problem(w, r, &Problem{Type: ProblemBase + "too-large", Title: "Request too large", Status: 413,
+				Detail: fmt.Sprintf("a fetch request is at most %d bytes", maxJSONBytes)})
+			return
+		}
 		s.badRequest(w, r, "bad-request", "the body is not a fetch request: "+err.Error())
 		return
 	}
@@ -335,7 +351,8 @@ func (s *Server) streamPack(w http.ResponseWriter, r *http.Request, dir string, 
 	w.WriteHeader(http.StatusOK)
 	dw := &deadlineWriter{w: w, rc: rc, timeout: s.cfg.IOTimeout}
 	bw := bufio.NewWriterSize(dw, 64<<10)
-	if _, err := WritePack(r.Context(), bw, store, hashes); err == nil {
+	// err, not a new variable: a failed write must reach the check below.
+	if _, err = WritePack(r.Context(), bw, store, hashes); err == nil {
 		err = bw.Flush()
 	}
 	if err != nil {
@@ -356,8 +373,16 @@ type deadlineReader struct {
 	last    time.Time
 }
 
+// refreshEvery is how often a deadline is pushed forward while data
+// moves: at most once a second (a system call each time), and often
+// enough that a transfer that keeps moving is never cut by a short
+// timeout.
+func refreshEvery(timeout time.Duration) time.Duration {
+	return min(time.Second, timeout/4)
+}
+
 func (d *deadlineReader) Read(p []byte) (int, error) {
-	if now := time.Now(); now.Sub(d.last) > time.Second {
+	if now := time.Now(); now.Sub(d.last) > refreshEvery(d.timeout) {
 		d.rc.SetReadDeadline(now.Add(d.timeout))
 		d.last = now
 	}
@@ -372,7 +397,7 @@ type deadlineWriter struct {
 }
 
 func (d *deadlineWriter) Write(p []byte) (int, error) {
-	if now := time.Now(); now.Sub(d.last) > time.Second {
+	if now := time.Now(); now.Sub(d.last) > refreshEvery(d.timeout) {
 		d.rc.SetWriteDeadline(now.Add(d.timeout))
 		d.last = now
 	}
@@ -694,6 +719,10 @@ func (s *Server) internal(w http.ResponseWriter, r *http.Request, err error) {
 
 func (s *Server) problem(w http.ResponseWriter, r *http.Request, p *Problem) {
 	p.Instance = r.URL.Path
+	// The write deadline was set when the request arrived; a push body
+	// that took long to receive, or a wait for the repository's lock,
+	// must not make the answer itself time out.
+	http.NewResponseController(w).SetWriteDeadline(time.Now().Add(s.cfg.IOTimeout))
 	w.Header().Set("Content-Type", MediaProblem)
 	w.WriteHeader(p.Status)
 	enc := json.NewEncoder(w)
@@ -759,7 +788,13 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w}
 		body := &countingBody{ReadCloser: r.Body}
-		r.Body = body
+		// A copy: net/http looks at the original request's body after the
+		// handler to see that a refused body was left unread, and then
+		// half-closes and waits before closing, so that the client reads
+		// the answer (a 413) instead of a connection reset.
+		r2 := *r
+		r2.Body = body
+		r = &r2
 		name, _ := splitRepoPath(r.URL.Path)
 		defer func() {
 			status := rec.status
