@@ -7,7 +7,6 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/format/packfile"
-	"github.com/go-git/go-git/v5/plumbing/revlist"
 	"github.com/go-git/go-git/v5/plumbing/storer"
 )
 
@@ -24,7 +23,7 @@ func MissingObjects(ctx context.Context, s storer.EncodedObjectStorer, wants, ha
 	if len(wants) == 0 {
 		return nil, nil
 	}
-	return revlist.Objects(s, wants, known)
+	return objectsToSend(ctx, s, wants, known)
 }
 
 // WritePack streams a packfile holding exactly hashes to w, without delta
