@@ -438,7 +438,7 @@ func TestCrashCommandKilledDuringMerge(t *testing.T) {
 	for round := 0; round < rounds; round++ {
 		restart()
 		easelKilled(t, bin, dir, time.Duration(rnd.Int64N(int64(span)*12/10+1)), "merge", "other")
-		when := fmt.Sprintf("round %d, merge killed", round)
+		when := fmt.Sprintf("round %d, merge killed (locks left: %v)", round, staleLocks(dir))
 		fsckClean(t, dir, when)
 		mid := readState(t, dir)
 		if mid.head != start {
@@ -458,10 +458,12 @@ func TestCrashCommandKilledDuringMerge(t *testing.T) {
 		if code != 0 {
 			// The documented recovery for a merge cut half way.
 			how = "reset --hard, ran again"
-			if c, o, _ := rerun(t, bin, dir, "reset", "-q", "--hard"); c != 0 {
+			c, o, removedByReset := rerun(t, bin, dir, "reset", "-q", "--hard")
+			when += fmt.Sprintf(" (locks removed: %v, then %v; index after reset: %s)", removed, removedByReset, indexKind(gitOut(t, dir, "ls-files", "-s"), startIndex, mergedIndex))
+			if c != 0 {
 				t.Fatalf("%s: merge again: exit %d (%s); then reset --hard: exit %d\n%s", when, code, out, c, o)
 			}
-			c, o, _ := rerun(t, bin, dir, "merge", "other")
+			c, o, _ = rerun(t, bin, dir, "merge", "other")
 			if c != 0 && strings.Contains(o, "untracked working tree files would be overwritten by merge") {
 				// Files the killed merge had already written, which
 				// reset --hard keeps as untracked, as git does. The
@@ -493,6 +495,16 @@ func TestCrashCommandKilledDuringMerge(t *testing.T) {
 		}
 	}
 	t.Logf("%d kills; recoveries: %v", rounds, recoveries)
+}
+
+func indexKind(idx, start, merged string) string {
+	switch idx {
+	case start:
+		return "as before the merge"
+	case merged:
+		return "merged"
+	}
+	return "neither"
 }
 
 // listedFiles returns the tab-indented paths of a git-style error message.
