@@ -617,3 +617,34 @@ func TestCrashSecondServerRefused(t *testing.T) {
 	second := startServe(t, bin, root)
 	second.kill()
 }
+
+// TestCrashOrphanPackIgnored: a pack whose index is missing (a process
+// killed between writing the two) does not stop the server from serving
+// and accepting pushes. git ignores such a pack; so must easel.
+func TestCrashOrphanPackIgnored(t *testing.T) {
+	needGit(t)
+	pinEnv(t)
+	ctx := context.Background()
+	url, srv := startServer(t, Config{})
+	work := t.TempDir()
+	git(t, work, "init", "-q", "-b", "main")
+	w := &crashWork{t: t, dir: work, rnd: mrand.New(mrand.NewPCG(1, 2))}
+	if err := pushIn(ctx, work, url, "proj", map[string]plumbing.Hash{"refs/heads/main": w.commit(0, "large")}); err != nil {
+		t.Fatal(err)
+	}
+	proj := filepath.Join(srv.cfg.Root, "proj")
+	orphan := filepath.Join(proj, "objects", "pack", "pack-"+strings.Repeat("1", 40)+".pack")
+	writeFile(t, orphan, "PACK cut short")
+	next := w.commit(1, "many")
+	if err := pushIn(ctx, work, url, "proj", map[string]plumbing.Hash{"refs/heads/main": next}); err != nil {
+		t.Fatalf("push with an orphan pack on the server: %v", err)
+	}
+	fsckStrict(t, proj)
+	clone := filepath.Join(t.TempDir(), "c")
+	if _, err := Clone(ctx, url+"/proj", clone, "", Options{}); err != nil {
+		t.Fatalf("clone with an orphan pack on the server: %v", err)
+	}
+	if got := git(t, clone, "rev-parse", "HEAD"); got != next.String() {
+		t.Fatalf("clone HEAD %s, want %s", got, next)
+	}
+}

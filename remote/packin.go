@@ -71,6 +71,33 @@ func (f idxBufferedFS) Open(name string) (billy.File, error) {
 	return &bufferedFile{File: file, r: bufio.NewReaderSize(file, 64<<10)}, nil
 }
 
+// ReadDir hides, in a pack directory, packs without their index. go-git
+// lists packs by their .pack file and then fails every object lookup when
+// the .idx is missing; git lists them by .idx and ignores such a pack. A
+// process killed between writing the two (git's own pack writers rename
+// the .pack first) leaves one behind, and it must not make the repository
+// unreadable.
+func (f idxBufferedFS) ReadDir(dir string) ([]os.FileInfo, error) {
+	ents, err := f.Filesystem.ReadDir(dir)
+	if err != nil || filepath.Base(dir) != "pack" {
+		return ents, err
+	}
+	idx := map[string]bool{}
+	for _, e := range ents {
+		if base, ok := strings.CutSuffix(e.Name(), ".idx"); ok {
+			idx[base] = true
+		}
+	}
+	out := ents[:0]
+	for _, e := range ents {
+		if base, ok := strings.CutSuffix(e.Name(), ".pack"); ok && !idx[base] {
+			continue
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
 // bufferedFile is read front to back only (the index decoder does so).
 type bufferedFile struct {
 	billy.File
