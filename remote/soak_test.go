@@ -25,7 +25,7 @@ import (
 	"easel.dev/easel/repo"
 )
 
-// The soak test's long mode: go test ./remote -run TestSoak -args -soak=2m
+// The soak test's long mode: go test ./remote -run TestSoak -v -args -soak=2m
 // (or EASEL_SOAK=2m). Without it TestSoak is a short run sized for CI.
 var soakFor = flag.Duration("soak", 0, "run TestSoak for this long instead of the short CI run (also EASEL_SOAK)")
 
@@ -237,6 +237,24 @@ func (sc *soakClient) push(ctx context.Context) (bool, error) {
 			}
 			if p.Proposed != tip.String() || p.Ref != "refs/heads/main" {
 				return false, fmt.Errorf("409 names the wrong push: %+v", p)
+			}
+			if kind := strings.TrimPrefix(p.Type, ProblemBase); kind != "non-fast-forward" && kind != "ref-moved" {
+				return false, fmt.Errorf("409 of unexpected type %q: %+v", p.Type, p)
+			}
+			// A refusal is only right if the server's tip is something
+			// this clone does not contain: were it already merged here,
+			// the push was a fast-forward and should have landed.
+			if cur, err := object.GetCommit(sc.r.Storer, plumbing.NewHash(p.Current)); err == nil {
+				head, err := object.GetCommit(sc.r.Storer, tip)
+				if err != nil {
+					return false, err
+				}
+				if cur.Hash == tip {
+					return false, fmt.Errorf("409 although the server is at our tip %s: %+v", tip, p)
+				}
+				if ok, err := cur.IsAncestor(head); err != nil || ok {
+					return false, fmt.Errorf("409 although the server's %s is already merged into %s (%v): %+v", cur.Hash, tip, err, p)
+				}
 			}
 			sc.rejected[strings.TrimPrefix(p.Type, ProblemBase)]++
 			return false, nil
