@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -646,5 +647,55 @@ func TestLimitsBadFetchRequests(t *testing.T) {
 	refs, err := rc.Refs(context.Background())
 	if err != nil || refs.HeadID != tip.String() {
 		t.Fatalf("refs after bad fetches: %+v %v", refs, err)
+	}
+}
+
+// (d) What a push holds while its body trickles in is small: many slow
+// pushes at once must not add up to gigabytes. (Each held a 1 MiB read
+// buffer before; a thousand slow clients took over a gigabyte.)
+func TestLimitsStalledPushMemory(t *testing.T) {
+	const n = 100
+	url, s := startServer(t, Config{IOTimeout: time.Minute})
+	o, tip := limitsRepo(t, url, "r")
+	_, body := nextCommit(t, o, tip, "slow\n")
+	heap := func() int64 {
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return int64(ms.HeapInuse)
+	}
+	before := heap()
+	var conns []net.Conn
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	for range n {
+		c, err := net.Dial("tcp", hostOf(url))
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+		io.WriteString(c, rawRequest("/r/push", MediaPush, len(body)))
+		c.Write(body[:len(body)-20]) // the header and most of the pack
+	}
+	// Wait until the server holds all of them: a quarantine exists once
+	// a pack has started to arrive.
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		left, _ := filepath.Glob(filepath.Join(s.cfg.Root, "r", "objects", "incoming-*"))
+		if len(left) >= n {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d of %d pushes reached the server", len(left), n)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	per := (heap() - before) / n
+	t.Logf("%d pushes in flight: %d KiB of heap each", n, per>>10)
+	if per > 512<<10 {
+		t.Fatalf("each push in flight holds %d KiB of heap, want under 512 KiB", per>>10)
 	}
 }

@@ -409,13 +409,25 @@ type pushUpdate struct {
 	old, new plumbing.Hash
 }
 
+// maxHeaderLine is the longest push header line (1 MiB).
+const maxHeaderLine = 1 << 20
+
 func (s *Server) readPushHeader(br *bufio.Reader) ([]pushUpdate, error) {
-	line, err := br.ReadSlice('\n')
-	if err != nil {
-		if errors.Is(err, bufio.ErrBufferFull) {
+	// The reader's buffer is small (every push in flight holds one); a
+	// long line is gathered piece by piece, as far as the client sends it.
+	var line []byte
+	for {
+		frag, err := br.ReadSlice('\n')
+		if len(line)+len(frag) > maxHeaderLine {
 			return nil, errors.New("the header line is longer than 1 MiB")
 		}
-		return nil, fmt.Errorf("no header line: %w", err)
+		line = append(line, frag...)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, bufio.ErrBufferFull) {
+			return nil, fmt.Errorf("no header line: %w", err)
+		}
 	}
 	var hdr PushHeader
 	if err := json.Unmarshal(line, &hdr); err != nil {
@@ -458,7 +470,7 @@ func (s *Server) handlePush(w http.ResponseWriter, r *http.Request, name string)
 	dir, exists := s.repoDir(name)
 	rc := http.NewResponseController(w)
 	body := http.MaxBytesReader(w, r.Body, s.cfg.MaxPushBytes)
-	br := bufio.NewReaderSize(&deadlineReader{r: body, rc: rc, timeout: s.cfg.IOTimeout}, 1<<20)
+	br := bufio.NewReaderSize(&deadlineReader{r: body, rc: rc, timeout: s.cfg.IOTimeout}, 64<<10)
 	updates, err := s.readPushHeader(br)
 	if err != nil {
 		if tooLarge(err) {
