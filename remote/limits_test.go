@@ -614,8 +614,13 @@ func TestLimitsBadFetchRequests(t *testing.T) {
 		{"over 8 MiB", `{"wants":["` + tip.String() + `"],"haves":["` + strings.Repeat("0", 9<<20) + `"]}`, 413},
 		{"over 8 MiB of ids", `{"haves":[` + ids(200000, 1) + `]}`, 413},
 		{"150000 unknown wants", `{"wants":[` + ids(150000, 2) + `]}`, 422},
-		{"50000 unknown haves", `{"wants":["` + tip.String() + `"],"haves":[` + ids(50000, 3) + `]}`, 200},
+		{"150000 unknown haves", `{"wants":["` + tip.String() + `"],"haves":[` + ids(150000, 3) + `]}`, 200},
+		// The haves past the first maxHaves are not looked at (this one
+		// would have made the pack empty), the first ones are.
+		{"the want as have 4097", `{"wants":["` + tip.String() + `"],"haves":[` + ids(maxHaves, 4) + `,"` + tip.String() + `"]}`, 200},
+		{"the want as have 1 of 150000", `{"wants":["` + tip.String() + `"],"haves":["` + tip.String() + `",` + ids(150000, 5) + `]}`, 200},
 	}
+	objects := map[string]string{"the want as have 1 of 150000": "0"}
 	hc := &http.Client{Timeout: 30 * time.Second}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -629,8 +634,12 @@ func TestLimitsBadFetchRequests(t *testing.T) {
 				t.Fatalf("status %d, want %d: %.300s", resp.StatusCode, c.code, data)
 			}
 			if c.code == 200 {
-				if resp.Header.Get("X-Easel-Objects") != "3" || !bytes.HasPrefix(data, []byte("PACK")) {
-					t.Fatalf("pack of %s objects: %.20q", resp.Header.Get("X-Easel-Objects"), data)
+				want := objects[c.name]
+				if want == "" {
+					want = "3"
+				}
+				if got := resp.Header.Get("X-Easel-Objects"); got != want || !bytes.HasPrefix(data, []byte("PACK")) {
+					t.Fatalf("pack of %s objects, want %s: %.20q", got, want, data)
 				}
 				return
 			}

@@ -176,3 +176,24 @@ func BenchmarkMissingObjectsLongHistory(b *testing.B) {
 		})
 	}
 }
+
+// A fetch offers what it last fetched from the remote first, then local
+// branches, then tags: a server looks at the first haves only.
+func TestLocalHavesOrder(t *testing.T) {
+	needGit(t)
+	pinEnv(t)
+	dir := t.TempDir()
+	r := newWorkRepo(t, dir, "a", "b", "c")
+	git(t, dir, "tag", "t0", "HEAD~2")
+	git(t, dir, "update-ref", "refs/remotes/other/main", "HEAD~2")
+	git(t, dir, "update-ref", "refs/remotes/origin/main", "HEAD~1")
+	git(t, dir, "branch", "side", "HEAD~2")
+	haves, err := localHaves(r, "origin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{git(t, dir, "rev-parse", "HEAD~1"), git(t, dir, "rev-parse", "HEAD"), git(t, dir, "rev-parse", "HEAD~2")}
+	if strings.Join(haves, " ") != strings.Join(want, " ") {
+		t.Fatalf("haves %v, want %v (origin's, main, then side; duplicates once)", haves, want)
+	}
+}

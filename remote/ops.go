@@ -139,7 +139,7 @@ func fetchRefs(ctx context.Context, r *repo.Repository, rm repo.Remote, c *Clien
 		}
 	}
 	if len(wants) > 0 {
-		haves, err := localHaves(r)
+		haves, err := localHaves(r, rm.Name)
 		if err != nil {
 			return nil, err
 		}
@@ -185,21 +185,41 @@ func fetchRefs(ctx context.Context, r *repo.Repository, rm repo.Remote, c *Clien
 	return res, nil
 }
 
-// localHaves is every commit a local ref points at.
-func localHaves(r *repo.Repository) ([]string, error) {
+// localHaves is every object a local ref points at, the most useful
+// first (a server reads only so many): what was last fetched from rm, then
+// local branches, then the rest (tags, other remotes).
+func localHaves(r *repo.Repository, remote string) ([]string, error) {
 	refs, _, err := readRefs(r.GitDir)
 	if err != nil {
 		return nil, err
 	}
+	rank := func(name string) int {
+		switch {
+		case strings.HasPrefix(name, "refs/remotes/"+remote+"/"):
+			return 0
+		case strings.HasPrefix(name, "refs/heads/"):
+			return 1
+		}
+		return 2
+	}
+	names := make([]string, 0, len(refs))
+	for n := range refs {
+		names = append(names, n)
+	}
+	sort.Slice(names, func(i, j int) bool {
+		if ri, rj := rank(names[i]), rank(names[j]); ri != rj {
+			return ri < rj
+		}
+		return names[i] < names[j]
+	})
 	seen := map[plumbing.Hash]bool{}
 	var out []string
-	for _, h := range refs {
-		if !seen[h] {
+	for _, n := range names {
+		if h := refs[n]; !seen[h] {
 			seen[h] = true
 			out = append(out, h.String())
 		}
 	}
-	sort.Strings(out)
 	return out, nil
 }
 

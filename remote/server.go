@@ -55,6 +55,9 @@ const (
 // DefaultReadHeaderTimeout is Config.ReadHeaderTimeout's default.
 const DefaultReadHeaderTimeout = 10 * time.Second
 
+// maxHaves is how many haves of a fetch request the server looks at.
+const maxHaves = 4096
+
 // Server hosts the repositories under Config.Root.
 type Server struct {
 	cfg   Config
@@ -316,6 +319,13 @@ func (s *Server) handleFetch(w http.ResponseWriter, r *http.Request, name string
 		}
 		s.badRequest(w, r, "bad-request", "the body is not a fetch request: "+err.Error())
 		return
+	}
+	// Haves only spare bytes: each costs a lookup in every pack, so only
+	// the first maxHaves are looked at (clients list their most useful,
+	// the remote-tracking refs, first). Ignoring the rest costs bytes,
+	// never correctness.
+	if len(req.Haves) > maxHaves {
+		req.Haves = req.Haves[:maxHaves]
 	}
 	wants, err := parseHashes(req.Wants)
 	if err == nil {
