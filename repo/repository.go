@@ -5,6 +5,7 @@ package repo
 
 import (
 	"context"
+	"easel.dev/easel/repo/objfs"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -99,8 +100,9 @@ func openAt(gitDir, workDir string) (*Repository, error) {
 	// A bounded cache: go-git's default keeps 96 MiB of objects, and a
 	// checkout of a large tree passes every blob through it, so memory grew
 	// with the repository. Objects above largeObjectSize are read from disk
-	// on demand rather than held whole.
-	st := filesystem.NewStorageWithOptions(osfs.New(gitDir), cache.NewObjectLRU(objectCacheSize), filesystem.Options{LargeObjectThreshold: largeObjectSize})
+	// on demand rather than held whole. objfs hides a pack a killed writer
+	// left without its index.
+	st := filesystem.NewStorageWithOptions(objfs.New(gitDir), cache.NewObjectLRU(objectCacheSize), filesystem.Options{LargeObjectThreshold: largeObjectSize})
 	var wt billy.Filesystem
 	if workDir != "" {
 		wt = osfs.New(workDir)

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/zlib"
 	"crypto/sha1"
+	"easel.dev/easel/repo/lockfile"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -135,6 +136,14 @@ func (pw *packWriter) finish() error {
 		pw.abort()
 		return err
 	}
+	// Both files reach the disk before they are renamed into place, and
+	// the directory after: a branch must never point at objects a power
+	// cut could take away. (Loose objects, like git's by default, are not
+	// synced one by one.)
+	if err := pw.f.Sync(); err != nil {
+		pw.abort()
+		return err
+	}
 	if err := pw.f.Close(); err != nil {
 		pw.abort()
 		return err
@@ -148,15 +157,22 @@ func (pw *packWriter) finish() error {
 		return err
 	}
 	_, err = tmpIdx.Write(idx)
+	if err == nil {
+		err = tmpIdx.Sync()
+	}
 	if cerr := tmpIdx.Close(); err == nil {
 		err = cerr
 	}
 	if err == nil {
 		os.Chmod(pw.f.Name(), 0o444)
 		os.Chmod(tmpIdx.Name(), 0o444)
-		// The pack goes first: readers find packs through their index.
+		// The pack goes first, as git does: readers find packs through
+		// their index (a pack left without one is ignored, see objfs).
 		if err = os.Rename(pw.f.Name(), base+".pack"); err == nil {
 			err = os.Rename(tmpIdx.Name(), base+".idx")
+		}
+		if err == nil {
+			err = lockfile.SyncDir(dir)
 		}
 	}
 	if err != nil {
