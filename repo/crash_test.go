@@ -356,6 +356,7 @@ func TestCrashStaleLockMessage(t *testing.T) {
 		{".git/index.lock", []string{"commit", "-a", "-m", "x"}},
 		{".git/refs/heads/main.lock", []string{"commit", "-a", "-m", "x"}},
 		{".git/index.lock", []string{"merge", "other"}},
+		{".git/refs/heads/main.lock", []string{"merge", "other"}},
 	} {
 		before := readState(t, dir)
 		lock := filepath.Join(dir, filepath.FromSlash(tc.lock))
@@ -453,10 +454,8 @@ func TestCrashCommandKilledDuringMerge(t *testing.T) {
 		// The documented recovery for a merge cut half way: remove the
 		// lock an error names, `easel reset --hard`, remove the untracked
 		// files a merge lists as in its way (the killed merge wrote
-		// them), merge again. A stale branch lock only shows when the
-		// merge is about to move the branch, after it wrote the index
-		// and work tree (git's merge does the same), so the cycle may
-		// take a second turn.
+		// them), merge again. The cycle may take a second turn: a lock
+		// taken while the branch moves can be left by the kill.
 		var steps []string
 		code, out, removed := rerun(t, bin, dir, "merge", "other")
 		if len(removed) > 0 {

@@ -2,9 +2,11 @@ package repo
 
 import (
 	"context"
+	"easel.dev/easel/repo/lockfile"
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -119,6 +121,12 @@ func (r *Repository) Merge(ctx context.Context, o MergeOptions) (*MergeOutcome, 
 		return nil, err
 	} else if ok {
 		return nil, fmt.Errorf("you have not concluded your merge (MERGE_HEAD exists): %w", ErrMergeInProgress)
+	}
+	// A lock on the ref the merge will move (left by a killed process,
+	// or held by a running one) would fail the merge only after the index
+	// and work tree were written; refuse before touching anything.
+	if err := r.refNotLocked(); err != nil {
+		return nil, err
 	}
 	il, err := r.LockIndex()
 	if err != nil {
@@ -720,4 +728,20 @@ func applyIndexUpdates(idx *index.Index, updates map[string]*index.Entry, extra 
 		}
 	}
 	idx.Entries = append(out, extra...)
+}
+
+// refNotLocked fails with a *lockfile.LockedError when HEAD or the branch
+// it points to has a lock file.
+func (r *Repository) refNotLocked() error {
+	names := []string{"HEAD"}
+	if b, err := r.HeadBranch(); err == nil {
+		names = append(names, b.String())
+	}
+	for _, n := range names {
+		p := filepath.Join(r.GitDir, filepath.FromSlash(n)) + ".lock"
+		if _, err := os.Lstat(p); err == nil {
+			return &lockfile.LockedError{Path: p}
+		}
+	}
+	return nil
 }
