@@ -5,6 +5,7 @@ package repo
 
 import (
 	"context"
+	"easel.dev/easel/repo/lockfile"
 	"easel.dev/easel/repo/objfs"
 	"fmt"
 	"os"
@@ -138,12 +139,52 @@ func Init(ctx context.Context, path string, bare bool, branch string) (*Reposito
 		}
 		return openAt(gitDir, abs)
 	}
-	opts := &git.PlainInitOptions{Bare: bare, InitOptions: git.InitOptions{DefaultBranch: plumbing.NewBranchReferenceName(branch)}}
-	if _, err := git.PlainInitWithOptions(abs, opts); err != nil {
+	if err := initAtomically(abs, gitDir, bare, branch); err != nil {
 		return nil, fmt.Errorf("init %s: %w", abs, err)
 	}
 	if bare {
 		return openAt(gitDir, "")
 	}
 	return openAt(gitDir, abs)
+}
+
+// initAtomically makes the repository in a temporary directory beside its
+// final place and renames it there, so that a process killed half way
+// (the server creates repositories on a first push) leaves no
+// half-made repository, only a temporary directory. A bare repository in
+// an existing directory that is not empty is made in place.
+func initAtomically(abs, gitDir string, bare bool, branch string) error {
+	opts := &git.PlainInitOptions{Bare: bare, InitOptions: git.InitOptions{DefaultBranch: plumbing.NewBranchReferenceName(branch)}}
+	tmpParent := abs
+	if bare {
+		tmpParent = filepath.Dir(abs)
+		if ents, err := os.ReadDir(abs); err == nil && len(ents) > 0 {
+			_, err := git.PlainInitWithOptions(abs, opts)
+			return err
+		}
+	}
+	if err := os.MkdirAll(tmpParent, 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp(tmpParent, ".easel-init-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	if _, err := git.PlainInitWithOptions(tmp, opts); err != nil {
+		return err
+	}
+	made := tmp
+	if !bare {
+		made = filepath.Join(tmp, ".git")
+	}
+	// An empty directory in the way (mkdir x && easel init --bare x) is
+	// replaced; os.Rename refuses to rename onto a directory.
+	if fi, err := os.Lstat(gitDir); err == nil && fi.IsDir() {
+		os.Remove(gitDir) // fails, as it should, unless empty
+	}
+	if err := os.Rename(made, gitDir); err != nil {
+		return err
+	}
+	return lockfile.SyncDir(filepath.Dir(gitDir))
 }
