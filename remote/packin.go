@@ -1,7 +1,6 @@
 package remote
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/hex"
@@ -14,7 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-git/go-billy/v5"
 	"github.com/go-git/go-billy/v5/osfs"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/cache"
@@ -24,6 +22,7 @@ import (
 	"github.com/go-git/go-git/v5/storage/filesystem"
 
 	"easel.dev/easel/repo/lockfile"
+	"easel.dev/easel/repo/objfs"
 	"easel.dev/easel/repo/treecheck"
 )
 
@@ -55,56 +54,8 @@ const largeObject = 1 << 20
 // OpenObjectStore opens gitDir's objects with a small cache and large
 // objects read on demand, for streaming packs in and out.
 func OpenObjectStore(gitDir string) *filesystem.Storage {
-	return filesystem.NewStorageWithOptions(idxBufferedFS{osfs.New(gitDir)}, smallCache(), filesystem.Options{LargeObjectThreshold: largeObject, MaxOpenDescriptors: 32})
+	return filesystem.NewStorageWithOptions(objfs.New(gitDir), smallCache(), filesystem.Options{LargeObjectThreshold: largeObject, MaxOpenDescriptors: 32})
 }
-
-// idxBufferedFS buffers reads of pack index files. go-git decodes an
-// index with one read system call per 4-byte field, which made opening a
-// repository with a few hundred packs take longer than the push itself.
-type idxBufferedFS struct{ billy.Filesystem }
-
-func (f idxBufferedFS) Open(name string) (billy.File, error) {
-	file, err := f.Filesystem.Open(name)
-	if err != nil || !strings.HasSuffix(name, ".idx") {
-		return file, err
-	}
-	return &bufferedFile{File: file, r: bufio.NewReaderSize(file, 64<<10)}, nil
-}
-
-// ReadDir hides, in a pack directory, packs without their index. go-git
-// lists packs by their .pack file and then fails every object lookup when
-// the .idx is missing; git lists them by .idx and ignores such a pack. A
-// process killed between writing the two (git's own pack writers rename
-// the .pack first) leaves one behind, and it must not make the repository
-// unreadable.
-func (f idxBufferedFS) ReadDir(dir string) ([]os.FileInfo, error) {
-	ents, err := f.Filesystem.ReadDir(dir)
-	if err != nil || filepath.Base(dir) != "pack" {
-		return ents, err
-	}
-	idx := map[string]bool{}
-	for _, e := range ents {
-		if base, ok := strings.CutSuffix(e.Name(), ".idx"); ok {
-			idx[base] = true
-		}
-	}
-	out := ents[:0]
-	for _, e := range ents {
-		if base, ok := strings.CutSuffix(e.Name(), ".pack"); ok && !idx[base] {
-			continue
-		}
-		out = append(out, e)
-	}
-	return out, nil
-}
-
-// bufferedFile is read front to back only (the index decoder does so).
-type bufferedFile struct {
-	billy.File
-	r *bufio.Reader
-}
-
-func (b *bufferedFile) Read(p []byte) (int, error) { return b.r.Read(p) }
 
 // Receive streams a packfile from r into a new quarantine directory, then indexes it: the pack checksum is verified and every
 // object inflated and hashed. Delta bases must be in the same pack (no thin

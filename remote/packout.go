@@ -3,6 +3,7 @@ package remote
 import (
 	"context"
 	"errors"
+	"github.com/go-git/go-billy/v5"
 	"io"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -32,7 +33,16 @@ func MissingObjects(ctx context.Context, s storer.EncodedObjectStorer, wants, ha
 // memory; lazyStorer hands it placeholders that read each object only while
 // it is written and drop it afterwards, so memory stays at one object (plus
 // the storer's bounded cache), not the whole pack.
+//
+// When s is a repository's own storage, entries are copied from its packs
+// where possible (see packreuse.go).
 func WritePack(ctx context.Context, w io.Writer, s storer.EncodedObjectStorer, hashes []plumbing.Hash) (plumbing.Hash, error) {
+	if fs, ok := s.(interface{ Filesystem() billy.Filesystem }); ok {
+		if src, err := openPackSource(fs.Filesystem()); err == nil {
+			defer src.Close()
+			return writePackReusing(ctx, w, s, src, hashes)
+		}
+	}
 	enc := packfile.NewEncoder(ctxWriter{ctx, w}, lazyStorer{s}, false)
 	return enc.Encode(hashes, 0)
 }

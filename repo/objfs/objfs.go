@@ -26,7 +26,13 @@ func (f fs) Open(name string) (billy.File, error) {
 	if err != nil || !strings.HasSuffix(name, ".idx") {
 		return file, err
 	}
-	return &bufferedFile{File: file, r: bufio.NewReaderSize(file, 64<<10)}, nil
+	// The buffer is no larger than the file: a server repository holds
+	// a pack per push, most of them tiny, and every request opens them all.
+	size := 64 << 10
+	if fi, err := f.Filesystem.Stat(name); err == nil && fi.Size() < int64(size) {
+		size = max(int(fi.Size()), 16)
+	}
+	return &bufferedFile{File: file, r: bufio.NewReaderSize(file, size)}, nil
 }
 
 // ReadDir hides, in a pack directory, packs without their index. go-git
