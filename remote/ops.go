@@ -182,6 +182,11 @@ func fetchRefs(ctx context.Context, r *repo.Repository, rm repo.Remote, c *Clien
 			return nil, err
 		}
 	}
+	// Each fetch adds a pack; keep their number bounded as git's
+	// gc --auto does. The fetch has succeeded whatever happens here.
+	if n, err := ConsolidatePacks(ctx, r.GitDir, MaxPacks); err == nil && n > 0 {
+		r.Storer.Reindex()
+	}
 	return res, nil
 }
 

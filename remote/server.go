@@ -62,7 +62,7 @@ const maxHaves = 4096
 type Server struct {
 	cfg   Config
 	mu    sync.Mutex
-	locks map[string]*sync.Mutex
+	locks map[string]*repoLocks
 }
 
 // NewServer checks cfg, fills defaults and creates the root directory.
@@ -93,7 +93,7 @@ func NewServer(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	cfg.Root = root
-	return &Server{cfg: cfg, locks: map[string]*sync.Mutex{}}, nil
+	return &Server{cfg: cfg, locks: map[string]*repoLocks{}}, nil
 }
 
 // HTTPServer wraps the handler with the timeouts a public server needs.
@@ -223,12 +223,21 @@ func isBare(dir string) bool {
 	return true
 }
 
-func (s *Server) repoLock(dir string) *sync.Mutex {
+// repoLocks are a repository's locks in this process: push serialises the
+// compare-and-swap of pushes; packs is held shared by every request that
+// reads the packs, and exclusively while they are merged (the old ones are
+// deleted then).
+type repoLocks struct {
+	push  sync.Mutex
+	packs sync.RWMutex
+}
+
+func (s *Server) repoLock(dir string) *repoLocks {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	m := s.locks[dir]
 	if m == nil {
-		m = new(sync.Mutex)
+		m = new(repoLocks)
 		s.locks[dir] = m
 	}
 	return m
@@ -339,6 +348,9 @@ func (s *Server) handleFetch(w http.ResponseWriter, r *http.Request, name string
 }
 
 func (s *Server) streamPack(w http.ResponseWriter, r *http.Request, dir string, wants, haves []plumbing.Hash) {
+	packs := &s.repoLock(dir).packs
+	packs.RLock()
+	defer packs.RUnlock()
 	store := OpenObjectStore(dir)
 	defer store.Close()
 	for _, h := range wants {
@@ -495,8 +507,19 @@ func (s *Server) handlePush(w http.ResponseWriter, r *http.Request, name string)
 	// push (not even an empty repository) is left behind.
 	parent := filepath.Join(s.cfg.Root, ".incoming")
 	var base storer.EncodedObjectStorer = memory.NewStorage()
+	locks := s.repoLock(dir)
+	readingPacks := false
+	doneReading := func() {
+		if readingPacks {
+			readingPacks = false
+			locks.packs.RUnlock()
+		}
+	}
+	defer doneReading()
 	if exists {
 		parent = filepath.Join(dir, "objects")
+		locks.packs.RLock()
+		readingPacks = true
 		st := OpenObjectStore(dir)
 		defer st.Close()
 		base = st
@@ -545,9 +568,8 @@ func (s *Server) handlePush(w http.ResponseWriter, r *http.Request, name string)
 		}
 	}
 
-	lock := s.repoLock(dir)
-	lock.Lock()
-	defer lock.Unlock()
+	locks.push.Lock()
+	defer locks.push.Unlock()
 	resp, prob, err := s.applyPush(ctx, dir, q, updates)
 	switch {
 	case err != nil && errors.Is(err, repo.ErrLocked):
@@ -560,7 +582,29 @@ func (s *Server) handlePush(w http.ResponseWriter, r *http.Request, name string)
 	default:
 		rc.SetWriteDeadline(time.Now().Add(s.cfg.IOTimeout))
 		writeJSONStatus(w, http.StatusOK, resp)
+		doneReading()
+		s.consolidate(dir, locks)
 	}
+}
+
+// consolidate merges the repository's packs once there are too many,
+// still under the push lock, when no request is reading them (otherwise
+// a later push does it). Failing leaves the packs as they were.
+func (s *Server) consolidate(dir string, locks *repoLocks) {
+	if packs, err := packFiles(dir); err != nil || len(packs) <= MaxPacks {
+		return
+	}
+	if !locks.packs.TryLock() {
+		return
+	}
+	defer locks.packs.Unlock()
+	start := time.Now()
+	n, err := ConsolidatePacks(context.Background(), dir, MaxPacks)
+	if err != nil {
+		s.cfg.Logger.Error("merging packs failed", "repo", dir, "err", err)
+		return
+	}
+	s.cfg.Logger.Info("packs merged", "repo", dir, "packs", n, "duration", time.Since(start))
 }
 
 // applyPush is the compare-and-swap, under the repository's lock: every ref
