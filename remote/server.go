@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -63,6 +64,7 @@ type Server struct {
 	cfg   Config
 	mu    sync.Mutex
 	locks map[string]*repoLocks
+	bg    sync.WaitGroup // pack merges running after their push answered
 }
 
 // NewServer checks cfg, fills defaults and creates the root directory.
@@ -130,6 +132,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration
 	if err != nil {
 		srv.Close()
 	}
+	s.bg.Wait() // a pack merge is short and safe to finish
 	if e := <-errc; e != nil && !errors.Is(e, http.ErrServerClosed) {
 		return e
 	}
@@ -228,8 +231,9 @@ func isBare(dir string) bool {
 // reads the packs, and exclusively while they are merged (the old ones are
 // deleted then).
 type repoLocks struct {
-	push  sync.Mutex
-	packs sync.RWMutex
+	push    sync.Mutex
+	packs   sync.RWMutex
+	merging atomic.Bool // a pack merge is queued or running
 }
 
 func (s *Server) repoLock(dir string) *repoLocks {
@@ -587,24 +591,38 @@ func (s *Server) handlePush(w http.ResponseWriter, r *http.Request, name string)
 	}
 }
 
-// consolidate merges the repository's packs once there are too many,
-// still under the push lock, when no request is reading them (otherwise
-// a later push does it). Failing leaves the packs as they were.
+// consolidate merges the repository's packs once there are too many. It
+// runs after the push has answered, holding the packs lock exclusively
+// (requests that read the packs finish first, new ones wait for the merge)
+// and the push lock (no pack is added meanwhile). Failing leaves the packs
+// as they were.
 func (s *Server) consolidate(dir string, locks *repoLocks) {
 	if packs, err := packFiles(dir); err != nil || len(packs) <= MaxPacks {
 		return
 	}
-	if !locks.packs.TryLock() {
+	if !locks.merging.CompareAndSwap(false, true) {
 		return
 	}
-	defer locks.packs.Unlock()
-	start := time.Now()
-	n, err := ConsolidatePacks(context.Background(), dir, MaxPacks)
-	if err != nil {
-		s.cfg.Logger.Error("merging packs failed", "repo", dir, "err", err)
-		return
-	}
-	s.cfg.Logger.Info("packs merged", "repo", dir, "packs", n, "duration", time.Since(start))
+	s.bg.Add(1)
+	go func() {
+		defer s.bg.Done()
+		defer locks.merging.Store(false)
+		// The same order as a push handler (packs, then push), or the
+		// two would wait on each other.
+		locks.packs.Lock()
+		defer locks.packs.Unlock()
+		locks.push.Lock()
+		defer locks.push.Unlock()
+		start := time.Now()
+		n, err := ConsolidatePacks(context.Background(), dir, MaxPacks)
+		if err != nil {
+			s.cfg.Logger.Error("merging packs failed", "repo", dir, "err", err)
+			return
+		}
+		if n > 0 {
+			s.cfg.Logger.Info("packs merged", "repo", dir, "packs", n, "duration", time.Since(start))
+		}
+	}()
 }
 
 // applyPush is the compare-and-swap, under the repository's lock: every ref
