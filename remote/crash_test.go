@@ -20,6 +20,7 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 
+	"easel.dev/easel/cmd/easel/easeltest"
 	"easel.dev/easel/repo"
 )
 
@@ -32,29 +33,9 @@ import (
 // EASEL_CRASH_ROUNDS (e.g. 300) for a longer run and EASEL_CRASH_SEED to
 // replay one.
 
-func crashRounds(t *testing.T, def int) int {
-	if s := os.Getenv("EASEL_CRASH_ROUNDS"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 {
-			t.Fatalf("EASEL_CRASH_ROUNDS=%q: want a positive number", s)
-		}
-		return n
-	}
-	return def
-}
+func crashRounds(t *testing.T, def int) int { return easeltest.CrashRounds(t, def) }
 
-func crashRand(t *testing.T) *mrand.Rand {
-	seed := uint64(time.Now().UnixNano())
-	if s := os.Getenv("EASEL_CRASH_SEED"); s != "" {
-		n, err := strconv.ParseUint(s, 10, 64)
-		if err != nil {
-			t.Fatalf("EASEL_CRASH_SEED=%q: %v", s, err)
-		}
-		seed = n
-	}
-	t.Logf("EASEL_CRASH_SEED=%d", seed)
-	return mrand.New(mrand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
-}
+func crashRand(t *testing.T) *mrand.Rand { return easeltest.CrashRand(t) }
 
 // serveProc is an `easel serve` child process.
 type serveProc struct {
@@ -450,26 +431,9 @@ func TestCrashServerKilledDuringPush(t *testing.T) {
 	t.Logf("%d kills; where they landed: %v", rounds, phases)
 }
 
-// runKilled starts easel and sends it SIGKILL after d unless it finished
-// first; it reports whether the kill cut it short.
 func runKilled(t *testing.T, bin, dir string, d time.Duration, args ...string) bool {
 	t.Helper()
-	cmd := exec.Command(bin, args...)
-	cmd.Dir = dir
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-		return false
-	case <-time.After(d):
-	}
-	cmd.Process.Signal(syscall.SIGKILL)
-	<-done
-	ws, _ := cmd.ProcessState.Sys().(syscall.WaitStatus)
-	return ws.Signaled()
+	return easeltest.RunKilled(t, bin, dir, d, args...)
 }
 
 // refOrNone is the id a ref points at in a client repository, or "".

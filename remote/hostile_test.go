@@ -13,7 +13,6 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -24,6 +23,8 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/cache"
 	"github.com/go-git/go-git/v5/storage/filesystem"
+
+	"easel.dev/easel/cmd/easel/easeltest"
 )
 
 // A tiny pack writer, independent of go-git's encoder, so that the tests
@@ -419,33 +420,13 @@ func TestHostilePushStatuses(t *testing.T) {
 	}
 }
 
-// buildEasel compiles the easel command into dir (the build cache makes
-// every call after the first quick).
-func buildEasel(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "easel")
-	cmd := exec.Command("go", "build", "-o", bin, "easel.dev/easel/cmd/easel")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
+// buildEasel compiles the easel command (before HOME is pinned).
+func buildEasel(t *testing.T) string { return easeltest.Build(t) }
 
 // runEasel runs the binary in dir and returns its exit code and output.
 func runEasel(t *testing.T, bin, dir string, args ...string) (int, string) {
 	t.Helper()
-	cmd := exec.Command(bin, args...)
-	cmd.Dir = dir
-	out, err := cmd.CombinedOutput()
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-		return 0, string(out)
-	case errors.As(err, &ee):
-		return ee.ExitCode(), string(out)
-	}
-	t.Fatalf("easel %v: %v", args, err)
-	return -1, ""
+	return easeltest.Run(t, bin, dir, args...)
 }
 
 // storeRaw writes an object straight into the repository's object store

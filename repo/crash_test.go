@@ -14,9 +14,10 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
+
+	"easel.dev/easel/cmd/easel/easeltest"
 )
 
 // Crash tests for the local commands: `easel add`, `easel commit` and
@@ -30,42 +31,17 @@ import (
 // EASEL_CRASH_ROUNDS multiplies the default number of kills (e.g. 20 for a
 // long run); EASEL_CRASH_SEED replays one run.
 
-func crashScale(t *testing.T) int {
-	if s := os.Getenv("EASEL_CRASH_ROUNDS"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 {
-			t.Fatalf("EASEL_CRASH_ROUNDS=%q: want a positive number", s)
-		}
-		return n
-	}
-	return 1
-}
+func crashScale(t *testing.T) int { return easeltest.CrashRounds(t, 1) }
 
-func crashRand(t *testing.T) *mrand.Rand {
-	seed := uint64(time.Now().UnixNano())
-	if s := os.Getenv("EASEL_CRASH_SEED"); s != "" {
-		n, err := strconv.ParseUint(s, 10, 64)
-		if err != nil {
-			t.Fatalf("EASEL_CRASH_SEED=%q: %v", s, err)
-		}
-		seed = n
-	}
-	t.Logf("EASEL_CRASH_SEED=%d", seed)
-	return mrand.New(mrand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
-}
+func crashRand(t *testing.T) *mrand.Rand { return easeltest.CrashRand(t) }
 
-// buildBin builds the easel command. Call it before pinning HOME: the
-// build needs the real module and build caches.
+// buildBin builds the easel command (before HOME is pinned).
 func buildBin(t *testing.T) string {
 	t.Helper()
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("git not installed")
 	}
-	bin := filepath.Join(t.TempDir(), "easel")
-	if out, err := exec.Command("go", "build", "-o", bin, "easel.dev/easel/cmd/easel").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
+	return easeltest.Build(t)
 }
 
 func pinIdentity(t *testing.T) {
@@ -91,40 +67,12 @@ func gitOut(t *testing.T, dir string, args ...string) string {
 
 func easelRun(t *testing.T, bin, dir string, args ...string) (int, string) {
 	t.Helper()
-	cmd := exec.Command(bin, args...)
-	cmd.Dir = dir
-	out, err := cmd.CombinedOutput()
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-		return 0, string(out)
-	case errors.As(err, &ee):
-		return ee.ExitCode(), string(out)
-	}
-	t.Fatalf("easel %v: %v", args, err)
-	return -1, ""
+	return easeltest.Run(t, bin, dir, args...)
 }
 
-// easelKilled starts easel and sends it SIGKILL after d (if it is still
-// running). It reports whether the process was killed.
 func easelKilled(t *testing.T, bin, dir string, d time.Duration, args ...string) bool {
 	t.Helper()
-	cmd := exec.Command(bin, args...)
-	cmd.Dir = dir
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-		return false
-	case <-time.After(d):
-	}
-	cmd.Process.Signal(syscall.SIGKILL)
-	<-done
-	ws, _ := cmd.ProcessState.Sys().(syscall.WaitStatus)
-	return ws.Signaled()
+	return easeltest.RunKilled(t, bin, dir, d, args...)
 }
 
 func timed(f func()) time.Duration {
