@@ -119,7 +119,7 @@ func Main() int {
 // error as one line on stderr.
 func Run(ctx context.Context, env *Env, args []string) int {
 	root := NewRoot(env)
-	root.SetArgs(args)
+	root.SetArgs(gitStuckShorts(args))
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return ExitOK
@@ -139,4 +139,33 @@ func Run(ctx context.Context, env *Env, args []string) int {
 	}
 	fmt.Fprintln(env.IO.Err, prefix+err.Error())
 	return code
+}
+
+// gitStuckShorts rewrites git's "-uno", "-unormal" and "-uall" for status
+// into --untracked-files=...: the flag parser reads a short flag with an
+// optional value ("-u" alone means all) followed by letters as more short
+// flags.
+func gitStuckShorts(args []string) []string {
+	cmd := -1
+	for i := 0; i < len(args); i++ {
+		if args[i] == "-C" || args[i] == "--directory" {
+			i++
+			continue
+		}
+		if !strings.HasPrefix(args[i], "-") {
+			cmd = i
+			break
+		}
+	}
+	if cmd < 0 || args[cmd] != "status" {
+		return args
+	}
+	out := append([]string(nil), args...)
+	for i := cmd + 1; i < len(out) && out[i] != "--"; i++ {
+		switch out[i] {
+		case "-uno", "-unormal", "-uall":
+			out[i] = "--untracked-files=" + out[i][2:]
+		}
+	}
+	return out
 }
