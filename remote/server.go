@@ -285,6 +285,7 @@ func (s *Server) handleRefs(w http.ResponseWriter, r *http.Request, name string)
 		s.internal(w, r, err)
 		return
 	}
+	defer rp.Close()
 	refs, err := listRefs(rp)
 	if err != nil {
 		s.internal(w, r, err)
@@ -653,6 +654,7 @@ func (s *Server) applyPush(ctx context.Context, dir string, q *Quarantine, updat
 	if err != nil {
 		return nil, nil, err
 	}
+	defer rp.Close()
 	fail := func() {
 		if created {
 			os.RemoveAll(dir)

@@ -132,7 +132,12 @@ type idxReader struct {
 	f      *os.File
 	fanout [256]uint32
 	n      int
+	names  []byte // the sorted ids, read once when not too large
 }
+
+// maxIdxNames bounds the ids an idxReader holds in memory (20 bytes each):
+// past it, every lookup reads from the file.
+const maxIdxNames = 2 << 20
 
 func openIdx(path string) (*idxReader, error) {
 	f, err := os.Open(path)
@@ -153,11 +158,21 @@ func openIdx(path string) (*idxReader, error) {
 		ir.fanout[i] = binary.BigEndian.Uint32(hdr[8+4*i:])
 	}
 	ir.n = int(ir.fanout[255])
+	if ir.n <= maxIdxNames {
+		names := make([]byte, 20*ir.n)
+		if _, err := f.ReadAt(names, 8+256*4); err == nil {
+			ir.names = names
+		}
+	}
 	return ir, nil
 }
 
 func (ir *idxReader) hashAt(i int) (plumbing.Hash, bool) {
 	var h plumbing.Hash
+	if ir.names != nil {
+		copy(h[:], ir.names[20*i:])
+		return h, true
+	}
 	if _, err := ir.f.ReadAt(h[:], int64(8+256*4+20*i)); err != nil {
 		return h, false
 	}
