@@ -69,8 +69,9 @@ func objectsToSend(ctx context.Context, s storer.EncodedObjectStorer, wants, hav
 	// The boundary: every uninteresting commit met. Their trees are what
 	// the other side surely holds.
 	var send []plumbing.Hash
+	// (w.commits holds nil for parents missing from the store.)
 	for _, c := range w.commits {
-		if c.uninteresting {
+		if c != nil && c.uninteresting {
 			if err := w.markTree(c.commit.TreeHash); err != nil {
 				return nil, err
 			}
@@ -87,7 +88,7 @@ func objectsToSend(ctx context.Context, s storer.EncodedObjectStorer, wants, hav
 		}
 	}
 	for _, c := range w.commits {
-		if c.popped && !c.uninteresting {
+		if c != nil && c.popped && !c.uninteresting {
 			send = append(send, c.commit.Hash)
 			if err := w.addTree(c.commit.TreeHash, &send); err != nil {
 				return nil, err

@@ -197,3 +197,35 @@ func TestLocalHavesOrder(t *testing.T) {
 		t.Fatalf("haves %v, want %v (origin's, main, then side; duplicates once)", haves, want)
 	}
 }
+
+// A commit whose parent is missing from the store (an incomplete or
+// shallow history) is sent with its tree; the walk does not fail on the
+// hole, whether the missing commit is on the wanted or the known side.
+func TestObjectsToSendMissingParent(t *testing.T) {
+	needGit(t)
+	pinEnv(t)
+	dir := filepath.Join(t.TempDir(), "w")
+	newWorkRepo(t, dir, "a", "b", "c")
+	first := git(t, dir, "rev-parse", "HEAD~2")
+	second := git(t, dir, "rev-parse", "HEAD~1")
+	tip := plumbing.NewHash(git(t, dir, "rev-parse", "HEAD"))
+	obj := filepath.Join(dir, ".git", "objects", first[:2], first[2:])
+	if err := os.Remove(obj); err != nil {
+		t.Fatal(err)
+	}
+	st := OpenObjectStore(filepath.Join(dir, ".git"))
+	defer st.Close()
+	for _, haves := range [][]plumbing.Hash{nil, {plumbing.NewHash(second)}} {
+		got, err := MissingObjects(context.Background(), st, []plumbing.Hash{tip}, haves)
+		if err != nil {
+			t.Fatalf("haves %v: %v", haves, err)
+		}
+		found := false
+		for _, h := range got {
+			found = found || h == tip
+		}
+		if !found {
+			t.Fatalf("haves %v: the tip is not sent: %v", haves, got)
+		}
+	}
+}
