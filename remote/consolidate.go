@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -15,9 +16,10 @@ import (
 // Every push, and every fetch on the client side, adds a pack. Each
 // request opens every pack index of the repository, so time and memory
 // per request grew with the number of pushes ever accepted. Past MaxPacks,
-// the packs other than the largest are merged into one: the work is
-// proportional to what was added since the last merge, not to the
-// repository, and the largest pack (the bulk of the history) is left alone.
+// the smallest packs are merged into one, leaving MaxPacks/2: mostly the
+// packs of recent pushes, so a merge costs about what MaxPacks/2 pushes
+// brought, and the large packs (the bulk of the history, and earlier
+// merges once they have grown) are rarely rewritten.
 
 // MaxPacks is how many packs a repository may hold before
 // ConsolidatePacks merges them (git's gc.autoPackLimit is 50).
@@ -54,20 +56,21 @@ func packFiles(gitDir string) ([]packFile, error) {
 	return out, nil
 }
 
-// ConsolidatePacks merges every pack of gitDir but the largest into one
-// when there are more than maxPacks, and reports how many it merged. The
-// new pack is written and checked like a received one (quarantined, every
-// object hashed) and made visible before the old ones are deleted, so a
-// kill at any point loses nothing. The caller must keep every reader of the
-// repository's packs out while it runs: readers that opened the old packs
-// would fail to find them.
-func ConsolidatePacks(ctx context.Context, gitDir string, maxPacks int) (int, error) {
+// ConsolidatePacks merges the smallest packs of gitDir into one when there
+// are more than maxPacks, leaving maxPacks/2, and returns the merged packs
+// (paths without .pack/.idx) for the caller to delete with RemovePacks
+// once no reader can be using them: a reader that listed the packs before
+// would fail to find its objects. Until then every object is in two packs,
+// which is harmless. The new pack is written and checked like a received
+// one (quarantined, every object hashed) and made visible before this
+// returns, so a kill at any point loses nothing.
+func ConsolidatePacks(ctx context.Context, gitDir string, maxPacks int) ([]string, error) {
 	packs, err := packFiles(gitDir)
 	if err != nil || len(packs) <= maxPacks {
-		return 0, err
+		return nil, err
 	}
-	sort.Slice(packs, func(i, j int) bool { return packs[i].size > packs[j].size })
-	victims := packs[1:]
+	sort.Slice(packs, func(i, j int) bool { return packs[i].size < packs[j].size })
+	victims := packs[:len(packs)-maxPacks/2]
 
 	store := OpenObjectStore(gitDir)
 	defer store.Close()
@@ -78,11 +81,11 @@ func ConsolidatePacks(ctx context.Context, gitDir string, maxPacks int) (int, er
 	for _, p := range victims {
 		rel, err := filepath.Rel(gitDir, p.base)
 		if err != nil {
-			return 0, err
+			return nil, err
 		}
 		rp, err := openRawPack(store.Filesystem(), filepath.ToSlash(rel))
 		if err != nil {
-			return 0, err
+			return nil, err
 		}
 		if rp == nil {
 			continue
@@ -90,7 +93,7 @@ func ConsolidatePacks(ctx context.Context, gitDir string, maxPacks int) (int, er
 		src.packs = append(src.packs, rp)
 		it, err := rp.idx.Entries()
 		if err != nil {
-			return 0, err
+			return nil, err
 		}
 		for {
 			e, err := it.Next()
@@ -99,7 +102,7 @@ func ConsolidatePacks(ctx context.Context, gitDir string, maxPacks int) (int, er
 			}
 			if err != nil {
 				it.Close()
-				return 0, err
+				return nil, err
 			}
 			if !seen[e.Hash] {
 				seen[e.Hash] = true
@@ -110,31 +113,41 @@ func ConsolidatePacks(ctx context.Context, gitDir string, maxPacks int) (int, er
 	}
 
 	pr, pw := io.Pipe()
+	written := make(chan struct{})
 	go func() {
+		defer close(written)
 		_, err := writePackReusing(ctx, pw, store, src, ids)
 		pw.CloseWithError(err)
 	}()
-	q, err := Receive(ctx, filepath.Join(gitDir, "objects"), pr)
+	// The repository's own objects: no size or depth limit applies.
+	q, err := ReceiveLimited(ctx, filepath.Join(gitDir, "objects"), pr, PackLimits{MaxObjectBytes: math.MaxInt64, MaxDeltaDepth: math.MaxInt32})
 	pr.CloseWithError(io.ErrClosedPipe) // stops the writer if Receive gave up early
+	<-written                           // before store and src are closed
 	if err != nil {
-		return 0, fmt.Errorf("merging packs: %w", err)
+		return nil, fmt.Errorf("merging packs: %w", err)
 	}
 	if q.Objects != len(ids) {
 		q.Discard()
-		return 0, fmt.Errorf("merging packs: %d objects written, %d expected", q.Objects, len(ids))
+		return nil, fmt.Errorf("merging packs: %d objects written, %d expected", q.Objects, len(ids))
 	}
 	newBase := filepath.Join(gitDir, "objects", "pack", "pack-"+q.PackHash.String())
 	if _, err := q.Accept(gitDir); err != nil {
-		return 0, err
+		return nil, err
 	}
-	// The index goes first: a pack without one is invisible to git and
-	// easel alike, so the objects are never listed twice or half.
+	var old []string
 	for _, p := range victims {
-		if p.base == newBase {
-			continue
+		if p.base != newBase {
+			old = append(old, p.base)
 		}
-		os.Remove(p.base + ".idx")
-		os.Remove(p.base + ".pack")
 	}
-	return len(victims), nil
+	return old, nil
+}
+
+// RemovePacks deletes packs, index first: a pack without its index is
+// invisible to git and easel alike, so no reader ever sees half of one.
+func RemovePacks(bases []string) {
+	for _, b := range bases {
+		os.Remove(b + ".idx")
+		os.Remove(b + ".pack")
+	}
 }

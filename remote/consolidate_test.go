@@ -22,7 +22,32 @@ func TestPacksStayBounded(t *testing.T) {
 	c := client(t, url+"/p", "")
 	f := newWorkRepo(t, filepath.Join(t.TempDir(), "f"))
 	frm := addOrigin(t, f, url+"/p")
-	pushes := MaxPacks + 12
+	// Meanwhile another client fetches without pause: reads go on while
+	// packs are merged, and none may miss an object.
+	g := newWorkRepo(t, filepath.Join(t.TempDir(), "g"))
+	grm := addOrigin(t, g, url+"/p")
+	stop := make(chan struct{})
+	fetchErr := make(chan error, 1)
+	fetches := 0
+	go func() {
+		defer close(fetchErr)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			_, err := Fetch(ctx, g, grm, client(t, url+"/p", ""), Options{})
+			switch {
+			case err == nil:
+				fetches++
+			case fetches > 0: // before the first push the repository does not exist
+				fetchErr <- err
+				return
+			}
+		}
+	}()
+	pushes := 2*MaxPacks + 8
 	for i := 0; i < pushes; i++ {
 		commitFile(t, w.WorkDir, fmt.Sprintf("f%02d.txt", i), fmt.Sprintf("push %d\n", i))
 		if _, err := pushBranch(ctx, w, rm, c, "main"); err != nil {
@@ -32,6 +57,11 @@ func TestPacksStayBounded(t *testing.T) {
 			t.Fatalf("fetch %d: %v", i, err)
 		}
 	}
+	close(stop)
+	if err := <-fetchErr; err != nil {
+		t.Fatalf("a fetch during the pushes failed: %v", err)
+	}
+	t.Logf("%d fetches ran alongside %d pushes", fetches, pushes)
 	srv := filepath.Join(root, "p")
 	for _, dir := range []string{srv, f.GitDir} {
 		packs, err := packFiles(dir)

@@ -184,7 +184,11 @@ func fetchRefs(ctx context.Context, r *repo.Repository, rm repo.Remote, c *Clien
 	}
 	// Each fetch adds a pack; keep their number bounded as git's
 	// gc --auto does. The fetch has succeeded whatever happens here.
-	if n, err := ConsolidatePacks(ctx, r.GitDir, MaxPacks); err == nil && n > 0 {
+	// Another easel command reading this repository at this very moment
+	// could miss objects of the packs removed here; git's gc --auto has
+	// the same window.
+	if old, err := ConsolidatePacks(ctx, r.GitDir, MaxPacks); err == nil && len(old) > 0 {
+		RemovePacks(old)
 		r.Storer.Reindex()
 	}
 	return res, nil

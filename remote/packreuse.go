@@ -96,7 +96,7 @@ func openRawPack(fs billy.Filesystem, base string) (*rawPack, error) {
 		}
 		offsets = append(offsets, int64(e.Offset))
 	}
-	sort.Slice(offsets, func(i, j int) bool { return offsets[i] < offsets[j] })
+	// EntriesByOffset gives them in order; the pack's trailer ends the last.
 	offsets = append(offsets, pi.Size()-20)
 	return &rawPack{fs: fs, name: base + ".pack", idx: idx, offsets: offsets}, nil
 }
@@ -135,6 +135,9 @@ func (p *rawPack) copyEntry(w io.Writer, h plumbing.Hash, off int64) error {
 		return errNotReusable
 	}
 	end := p.offsets[i]
+	if off < 12 || end <= off { // not past the pack header, or a damaged index
+		return errNotReusable
+	}
 	want, err := p.idx.FindCRC32(h)
 	if err != nil {
 		return errNotReusable

@@ -137,19 +137,29 @@ func Recover(root string) (removed []string, err error) {
 	if err != nil {
 		return nil, err
 	}
+	// A repository being created is made in a .easel-init-* directory
+	// beside its place (repo.Init); one left there was never visible.
+	initLeftover := func(name string) bool { return strings.HasPrefix(name, ".easel-init-") }
 	for _, e := range ents {
 		if !e.IsDir() || e.Name() == ".incoming" {
 			continue
 		}
 		dir := filepath.Join(root, e.Name())
+		if initLeftover(e.Name()) {
+			rm(dir, true)
+			continue
+		}
 		if isBare(dir) {
 			cleanRepo(dir)
 			continue
 		}
 		sub, _ := os.ReadDir(dir)
 		for _, s := range sub {
-			if s.IsDir() && isBare(filepath.Join(dir, s.Name())) {
-				cleanRepo(filepath.Join(dir, s.Name()))
+			switch p := filepath.Join(dir, s.Name()); {
+			case s.IsDir() && initLeftover(s.Name()):
+				rm(p, true)
+			case s.IsDir() && isBare(p):
+				cleanRepo(p)
 			}
 		}
 	}

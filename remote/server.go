@@ -61,10 +61,13 @@ const maxHaves = 4096
 
 // Server hosts the repositories under Config.Root.
 type Server struct {
-	cfg   Config
-	mu    sync.Mutex
-	locks map[string]*repoLocks
-	bg    sync.WaitGroup // pack merges running after their push answered
+	cfg     Config
+	mu      sync.Mutex
+	locks   map[string]*repoLocks
+	bg      sync.WaitGroup // pack merges running after their push answered
+	bgStop  context.CancelFunc
+	bgCtx   context.Context
+	closing bool // guarded by mu: no new pack merge starts
 }
 
 // NewServer checks cfg, fills defaults and creates the root directory.
@@ -95,7 +98,8 @@ func NewServer(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	cfg.Root = root
-	return &Server{cfg: cfg, locks: map[string]*repoLocks{}}, nil
+	bgCtx, bgStop := context.WithCancel(context.Background())
+	return &Server{cfg: cfg, locks: map[string]*repoLocks{}, bgCtx: bgCtx, bgStop: bgStop}, nil
 }
 
 // HTTPServer wraps the handler with the timeouts a public server needs.
@@ -132,7 +136,13 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration
 	if err != nil {
 		srv.Close()
 	}
-	s.bg.Wait() // a pack merge is short and safe to finish
+	// A pack merge in progress is stopped (it leaves nothing half done)
+	// and none starts any more.
+	s.mu.Lock()
+	s.closing = true
+	s.mu.Unlock()
+	s.bgStop()
+	s.bg.Wait()
 	if e := <-errc; e != nil && !errors.Is(e, http.ErrServerClosed) {
 		return e
 	}
@@ -227,13 +237,16 @@ func isBare(dir string) bool {
 }
 
 // repoLocks are a repository's locks in this process: push serialises the
-// compare-and-swap of pushes; packs is held shared by every request that
-// reads the packs, and exclusively while they are merged (the old ones are
-// deleted then).
+// compare-and-swap of pushes (and pack merges); packs is held shared by
+// every request that reads the packs, and taken exclusively, only when it
+// is free, to delete packs a merge made obsolete.
 type repoLocks struct {
 	push    sync.Mutex
 	packs   sync.RWMutex
 	merging atomic.Bool // a pack merge is queued or running
+
+	mu       sync.Mutex
+	obsolete []string // merged packs to delete once no request reads the packs
 }
 
 func (s *Server) repoLock(dir string) *repoLocks {
@@ -353,9 +366,10 @@ func (s *Server) handleFetch(w http.ResponseWriter, r *http.Request, name string
 }
 
 func (s *Server) streamPack(w http.ResponseWriter, r *http.Request, dir string, wants, haves []plumbing.Hash) {
-	packs := &s.repoLock(dir).packs
-	packs.RLock()
-	defer packs.RUnlock()
+	locks := s.repoLock(dir)
+	locks.packs.RLock()
+	defer s.removeObsolete(locks) // after RUnlock: deferred calls run last first
+	defer locks.packs.RUnlock()
 	store := OpenObjectStore(dir)
 	defer store.Close()
 	for _, h := range wants {
@@ -588,15 +602,16 @@ func (s *Server) handlePush(w http.ResponseWriter, r *http.Request, name string)
 		rc.SetWriteDeadline(time.Now().Add(s.cfg.IOTimeout))
 		writeJSONStatus(w, http.StatusOK, resp)
 		doneReading()
+		s.removeObsolete(locks)
 		s.consolidate(dir, locks)
 	}
 }
 
-// consolidate merges the repository's packs once there are too many. It
-// runs after the push has answered, holding the packs lock exclusively
-// (requests that read the packs finish first, new ones wait for the merge)
-// and the push lock (no pack is added meanwhile). Failing leaves the packs
-// as they were.
+// consolidate merges the repository's packs once there are too many, in
+// the background after the push has answered, under the push lock (no pack
+// is added meanwhile). Requests keep reading while it runs; the merged
+// packs are deleted once none is (removeObsolete). Failing leaves the
+// packs as they were.
 func (s *Server) consolidate(dir string, locks *repoLocks) {
 	if packs, err := packFiles(dir); err != nil || len(packs) <= MaxPacks {
 		return
@@ -604,26 +619,48 @@ func (s *Server) consolidate(dir string, locks *repoLocks) {
 	if !locks.merging.CompareAndSwap(false, true) {
 		return
 	}
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		locks.merging.Store(false)
+		return
+	}
 	s.bg.Add(1)
+	s.mu.Unlock()
 	go func() {
 		defer s.bg.Done()
 		defer locks.merging.Store(false)
-		// The same order as a push handler (packs, then push), or the
-		// two would wait on each other.
-		locks.packs.Lock()
-		defer locks.packs.Unlock()
 		locks.push.Lock()
 		defer locks.push.Unlock()
 		start := time.Now()
-		n, err := ConsolidatePacks(context.Background(), dir, MaxPacks)
+		old, err := ConsolidatePacks(s.bgCtx, dir, MaxPacks)
 		if err != nil {
 			s.cfg.Logger.Error("merging packs failed", "repo", dir, "err", err)
 			return
 		}
-		if n > 0 {
-			s.cfg.Logger.Info("packs merged", "repo", dir, "packs", n, "duration", time.Since(start))
-		}
+		s.cfg.Logger.Info("packs merged", "repo", dir, "packs", len(old), "duration", time.Since(start))
+		locks.mu.Lock()
+		locks.obsolete = append(locks.obsolete, old...)
+		locks.mu.Unlock()
+		s.removeObsolete(locks)
 	}()
+}
+
+// removeObsolete deletes the packs merges made obsolete if no request is
+// reading the repository's packs; otherwise a later request does.
+func (s *Server) removeObsolete(locks *repoLocks) {
+	locks.mu.Lock()
+	pending := len(locks.obsolete) > 0
+	locks.mu.Unlock()
+	if !pending || !locks.packs.TryLock() {
+		return
+	}
+	defer locks.packs.Unlock()
+	locks.mu.Lock()
+	old := locks.obsolete
+	locks.obsolete = nil
+	locks.mu.Unlock()
+	RemovePacks(old)
 }
 
 // applyPush is the compare-and-swap, under the repository's lock: every ref

@@ -135,9 +135,10 @@ type idxReader struct {
 	names  []byte // the sorted ids, read once when not too large
 }
 
-// maxIdxNames bounds the ids an idxReader holds in memory (20 bytes each):
-// past it, every lookup reads from the file.
-const maxIdxNames = 2 << 20
+// maxIdxNames bounds the ids an idxReader holds in memory (20 bytes each,
+// so at most 10 MiB per pack index): past it, every lookup reads from the
+// file.
+const maxIdxNames = 512 << 10
 
 func openIdx(path string) (*idxReader, error) {
 	f, err := os.Open(path)

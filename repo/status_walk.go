@@ -409,12 +409,13 @@ func (w *statusWalk) visit(ww *walkWorker, job walkDir) {
 		if !isDir && hasName(di.files, nameb) {
 			continue // tracked: examined above
 		}
-		if !needList && !(isDir && hasName(di.subdirs, nameb)) {
+		trackedDir := isDir && hasName(di.subdirs, nameb)
+		if !needList && !trackedDir {
 			continue
 		}
 		name := string(nameb)
 		p := walkJoin(dir, name)
-		if isDir && hasName(di.subdirs, nameb) {
+		if trackedDir {
 			if !w.ps.mayContain(p) {
 				continue
 			}

@@ -153,8 +153,8 @@ func printCommitSummary(ctx context.Context, w io.Writer, r *repo.Repository, id
 	if err != nil {
 		return err
 	}
-	// Pair deletions with additions of the same blob and mode: git shows
-	// them as one renamed file.
+	// Pair deletions with additions of the same blob: git shows them as
+	// one renamed file.
 	deleted := map[plumbing.Hash][]int{}
 	for i, p := range patches {
 		if !p.To.Exists() && p.From.Mode.IsFile() {
