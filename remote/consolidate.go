@@ -64,10 +64,26 @@ func packFiles(gitDir string) ([]packFile, error) {
 // which is harmless. The new pack is written and checked like a received
 // one (quarantined, every object hashed) and made visible before this
 // returns, so a kill at any point loses nothing.
-func ConsolidatePacks(ctx context.Context, gitDir string, maxPacks int) ([]string, error) {
-	packs, err := packFiles(gitDir)
-	if err != nil || len(packs) <= maxPacks {
+//
+// Packs listed in obsolete (replaced by an earlier merge, not deleted yet)
+// are neither counted nor merged again.
+func ConsolidatePacks(ctx context.Context, gitDir string, maxPacks int, obsolete ...string) ([]string, error) {
+	all, err := packFiles(gitDir)
+	if err != nil {
 		return nil, err
+	}
+	skip := map[string]bool{}
+	for _, b := range obsolete {
+		skip[b] = true
+	}
+	var packs []packFile
+	for _, p := range all {
+		if !skip[p.base] {
+			packs = append(packs, p)
+		}
+	}
+	if len(packs) <= maxPacks {
+		return nil, nil
 	}
 	sort.Slice(packs, func(i, j int) bool { return packs[i].size < packs[j].size })
 	victims := packs[:len(packs)-maxPacks/2]

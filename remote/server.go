@@ -613,7 +613,10 @@ func (s *Server) handlePush(w http.ResponseWriter, r *http.Request, name string)
 // packs are deleted once none is (removeObsolete). Failing leaves the
 // packs as they were.
 func (s *Server) consolidate(dir string, locks *repoLocks) {
-	if packs, err := packFiles(dir); err != nil || len(packs) <= MaxPacks {
+	locks.mu.Lock()
+	waiting := len(locks.obsolete)
+	locks.mu.Unlock()
+	if packs, err := packFiles(dir); err != nil || len(packs)-waiting <= MaxPacks {
 		return
 	}
 	if !locks.merging.CompareAndSwap(false, true) {
@@ -633,7 +636,10 @@ func (s *Server) consolidate(dir string, locks *repoLocks) {
 		locks.push.Lock()
 		defer locks.push.Unlock()
 		start := time.Now()
-		old, err := ConsolidatePacks(s.bgCtx, dir, MaxPacks)
+		locks.mu.Lock()
+		obsolete := append([]string(nil), locks.obsolete...)
+		locks.mu.Unlock()
+		old, err := ConsolidatePacks(s.bgCtx, dir, MaxPacks, obsolete...)
 		if err != nil {
 			s.cfg.Logger.Error("merging packs failed", "repo", dir, "err", err)
 			return
