@@ -16,6 +16,8 @@ import (
 func init() { register(newLogCmd) }
 
 type logOptions struct {
+	diffFormat
+	Patch    bool
 	Revs     []string
 	Paths    []string
 	Oneline  bool
@@ -70,7 +72,9 @@ commits; --graph needs the whole history first.`,
   easel log --graph --oneline
   easel log main..feature
   easel log --json -n 1
-  easel log -- docs/`,
+  easel log -- docs/
+  easel log -p -n 2
+  easel log --stat`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if dash := cmd.ArgsLenAtDash(); dash >= 0 {
 				o.Revs, o.Paths = args[:dash], args[dash:]
@@ -93,6 +97,8 @@ commits; --graph needs the whole history first.`,
 	cmd.Flags().BoolVar(&o.JSON, "json", false, "print a JSON array of commits")
 	cmd.Flags().StringVar(&o.Decorate, "decorate", "auto", "show ref names next to commits: short, no, or auto (only on a terminal)")
 	cmd.Flags().Lookup("decorate").NoOptDefVal = "short"
+	cmd.Flags().BoolVarP(&o.Patch, "patch", "p", false, "show each commit's changes as a patch")
+	o.addFlags(cmd)
 	addDigitFlags(cmd, &digits)
 	return cmd
 }
@@ -108,6 +114,10 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 	}
 	if o.JSON && (o.Graph || o.Oneline) {
 		return &UsageError{Msg: "--json cannot be combined with --graph or --oneline"}
+	}
+	changes := o.Patch || o.Stat || o.NameOnly || o.NameStatus
+	if changes && (o.Graph || o.JSON) {
+		return &UsageError{Msg: "-p, --stat, --name-only and --name-status cannot be combined with --graph or --json"}
 	}
 	w, err := r.Log(ctx, repo.LogOptions{Include: include, Exclude: exclude, Paths: o.Paths, Topo: o.Graph})
 	if err != nil {
@@ -161,6 +171,16 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 		}
 		if err := writeLogEntry(out, c, f, graph, o.Oneline, n == 0); err != nil {
 			return err
+		}
+		if changes {
+			sep := "\n"
+			if o.Oneline {
+				sep = ""
+			}
+			// As git: the patch is limited to the paths the log is.
+			if err := writeCommitChanges(ctx, out, env, r, c, o.diffFormat, sep, repo.Pathspec(o.Paths)); err != nil {
+				return err
+			}
 		}
 	}
 	return out.Flush()

@@ -146,6 +146,13 @@ func showCommit(ctx context.Context, w io.Writer, env *Env, r *repo.Repository, 
 	if err := repo.WriteCommitMedium(w, c, repo.CommitFormat{Abbrev: ab, Color: env.IO.Color}); err != nil {
 		return err
 	}
+	return writeCommitChanges(ctx, w, env, r, c, f, "\n", nil)
+}
+
+// writeCommitChanges prints a commit's changes to paths (all when empty)
+// against its first parent in format f, after sep; nothing for a merge (as
+// git show and git log -p).
+func writeCommitChanges(ctx context.Context, w io.Writer, env *Env, r *repo.Repository, c *object.Commit, f diffFormat, sep string, paths repo.Pathspec) error {
 	if len(c.ParentHashes) > 1 {
 		return nil
 	}
@@ -157,14 +164,14 @@ func showCommit(ctx context.Context, w io.Writer, env *Env, r *repo.Repository, 
 		}
 		parentTree = pt
 	}
-	patches, err := r.DiffTrees(ctx, parentTree, c.TreeHash, nil)
+	patches, err := r.DiffTrees(ctx, parentTree, c.TreeHash, paths)
 	if err != nil {
 		return err
 	}
 	if len(patches) == 0 {
 		return nil
 	}
-	if _, err := io.WriteString(w, "\n"); err != nil {
+	if _, err := io.WriteString(w, sep); err != nil {
 		return err
 	}
 	return writePatches(w, env, r, patches, f, false)
