@@ -16,6 +16,9 @@ type LineOptions struct {
 	Style                             string // StyleMerge, StyleDiff3 or StyleZDiff3
 	OursLabel, BaseLabel, TheirsLabel string
 	MarkerSize                        int
+	// Favor is FavorOurs or FavorTheirs to resolve conflicting hunks
+	// with that side instead of markers (git merge -X ours|theirs).
+	Favor string
 }
 
 // defaultLineMerge is set from linemerge.go (histogram diff3).
@@ -69,6 +72,11 @@ func (m *merger) contentMerge(p string, o, a, b ver, pathnames [3]string, extraM
 			return ver{}, false, err
 		}
 		lo := LineOptions{Style: m.opt.ConflictStyle, MarkerSize: 7 + extraMarker}
+		if m.depth == 0 {
+			// As git: a virtual merge base keeps its conflicts whatever
+			// side the outer merge favours.
+			lo.Favor = m.opt.Favor
+		}
 		if pathnames[0] == pathnames[1] && pathnames[1] == pathnames[2] {
 			lo.BaseLabel, lo.OursLabel, lo.TheirsLabel = m.opt.BaseName, m.opt.OursName, m.opt.TheirsName
 		} else {
@@ -79,9 +87,14 @@ func (m *merger) contentMerge(p string, o, a, b ver, pathnames [3]string, extraM
 		var merged []byte
 		conflicts := 0
 		if isBinary(base) || isBinary(ours) || isBinary(theirs) {
-			if m.depth > 0 {
+			switch {
+			case m.depth > 0:
 				merged = base
-			} else {
+			case lo.Favor == FavorOurs:
+				merged = ours
+			case lo.Favor == FavorTheirs:
+				merged = theirs
+			default:
 				merged = ours
 				conflicts = 1
 				m.msg(p, "warning: Cannot merge binary files: %s (%s vs. %s)", p, lo.OursLabel, lo.TheirsLabel)
@@ -111,10 +124,16 @@ func (m *merger) contentMerge(p string, o, a, b ver, pathnames [3]string, extraM
 			res = o
 		}
 	default: // symlink
-		clean = false
-		if m.depth > 0 {
+		switch {
+		case m.depth > 0:
+			clean = false
 			res = o
-		} else {
+		case m.opt.Favor == FavorOurs:
+			res.Hash = a.Hash
+		case m.opt.Favor == FavorTheirs:
+			res.Hash = b.Hash
+		default:
+			clean = false
 			res.Hash = a.Hash
 		}
 	}

@@ -455,3 +455,81 @@ func TestAgainstGitCrissCross(t *testing.T) {
 		return fmt.Sprintf("x%d/ours", i), fmt.Sprintf("x%d/theirs", i)
 	})
 }
+
+// TestAgainstGitFavor merges random branch pairs with -X ours and -X
+// theirs, in a work tree with git merge (git 2.39's merge-tree takes no
+// -X), and compares the verdict, the merged tree when clean and the
+// unmerged index entries when not.
+func TestAgainstGitFavor(t *testing.T) {
+	needGit(t)
+	cases := 60
+	if testing.Short() {
+		cases = 15
+	}
+	if n, err := strconv.Atoi(os.Getenv("EASEL_MERGE_CASES")); err == nil && n > 0 {
+		cases = n
+	}
+	dir := t.TempDir()
+	runGit(t, dir, nil, "init", "-q", ".")
+	var stream bytes.Buffer
+	g := &gen{r: rand.New(rand.NewPCG(5, 4))}
+	for i := 0; i < cases; i++ {
+		base := g.base()
+		m := i * 3
+		writeCommit(&stream, fmt.Sprintf("refs/heads/f%d/base", i), m+1, nil, base, 1700000000)
+		writeCommit(&stream, fmt.Sprintf("refs/heads/f%d/ours", i), m+2, []int{m + 1}, g.mutate(base, nil), 1700000100)
+		writeCommit(&stream, fmt.Sprintf("refs/heads/f%d/theirs", i), m+3, []int{m + 1}, g.mutate(base, nil), 1700000200)
+	}
+	if out, code := runGit(t, dir, stream.Bytes(), "fast-import", "--quiet"); code != 0 {
+		t.Fatalf("fast-import: %s", out)
+	}
+	st := filesystem.NewStorage(osfs.New(filepath.Join(dir, ".git")), cache.NewObjectLRUDefault())
+	ctx := context.Background()
+	agree, resolvedByFavor, compared := 0, 0, 0
+	for i := 0; i < cases; i++ {
+		on, tn := fmt.Sprintf("f%d/ours", i), fmt.Sprintf("f%d/theirs", i)
+		oh, _ := runGit(t, dir, nil, "rev-parse", on)
+		th, _ := runGit(t, dir, nil, "rev-parse", tn)
+		_, plain := runGit(t, dir, nil, "merge-tree", "--write-tree", on, tn)
+		for _, favor := range []string{FavorOurs, FavorTheirs} {
+			runGit(t, dir, nil, "reset", "-q", "--hard")
+			runGit(t, dir, nil, "clean", "-fdqx")
+			if out, code := runGit(t, dir, nil, "checkout", "-q", "-f", "--detach", on); code != 0 {
+				t.Fatalf("case %d: checkout: %s", i, out)
+			}
+			out, code := runGit(t, dir, nil, "merge", "-q", "--no-edit", "-X", favor, tn)
+			if code < 0 || code > 1 {
+				continue // git aborted (see compareWithGit) or refused
+			}
+			compared++
+			res, _, err := MergeCommits(ctx, st, plumbing.NewHash(strings.TrimSpace(oh)), plumbing.NewHash(strings.TrimSpace(th)),
+				Options{OursName: "HEAD", TheirsName: tn, Favor: favor})
+			if err != nil {
+				t.Fatalf("case %d: %v", i, err)
+			}
+			var want string
+			if code == 0 {
+				want, _ = runGit(t, dir, nil, "rev-parse", "HEAD^{tree}")
+				if res.Clean && res.Tree.String() == strings.TrimSpace(want) {
+					agree++
+					if plain == 1 {
+						resolvedByFavor++
+					}
+					continue
+				}
+			} else {
+				want, _ = runGit(t, dir, nil, "ls-files", "-u")
+				if !res.Clean && strings.Join(easelStages(res), "\n") == strings.TrimSpace(want) {
+					agree++
+					continue
+				}
+			}
+			t.Errorf("case %d, -X %s: git clean=%v easel clean=%v (tree %s)\ngit:\n%s%s\neasel stages:\n%s",
+				i, favor, code == 0, res.Clean, res.Tree, want, out, strings.Join(easelStages(res), "\n"))
+		}
+	}
+	t.Logf("%d merges with -X ours/theirs compared with git merge: %d agree; %d of them conflicted without -X and merged cleanly with it", compared, agree, resolvedByFavor)
+	if resolvedByFavor == 0 {
+		t.Error("no case had a conflict that -X resolved: the generator no longer exercises it")
+	}
+}

@@ -18,8 +18,16 @@ func histogramMerge(base, ours, theirs []byte, o LineOptions) ([]byte, int) {
 	case StyleZDiff3:
 		style = diff3.StyleZDiff3
 	}
+	favor := diff3.FavorNone
+	switch o.Favor {
+	case FavorOurs:
+		favor = diff3.FavorOurs
+	case FavorTheirs:
+		favor = diff3.FavorTheirs
+	}
 	r := diff3.Merge(base, ours, theirs, diff3.Options{
 		Style:       style,
+		Favor:       favor,
 		OursLabel:   o.OursLabel,
 		BaseLabel:   o.BaseLabel,
 		TheirsLabel: o.TheirsLabel,

@@ -80,6 +80,12 @@ const (
 	StyleZDiff3 = "zdiff3"
 )
 
+// Sides a merge can favour in conflicting hunks (Options.Favor).
+const (
+	FavorOurs   = "ours"
+	FavorTheirs = "theirs"
+)
+
 // Options of a merge.
 type Options struct {
 	// OursName and TheirsName label conflict markers and name the side in
@@ -91,6 +97,11 @@ type Options struct {
 	BaseName string
 	// ConflictStyle is StyleMerge (default), StyleDiff3 or StyleZDiff3.
 	ConflictStyle string
+	// Favor is "", FavorOurs or FavorTheirs: conflicting hunks of text
+	// files (and whole binary files) are resolved with that side, as git's
+	// -X ours and -X theirs do. Conflicts between files as wholes
+	// (modify/delete, file/directory, rename/rename) remain conflicts.
+	Favor string
 	// RenameLimit caps inexact rename detection (sources x destinations);
 	// 0 means git's merge default of 7000.
 	RenameLimit int

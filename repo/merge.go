@@ -44,6 +44,11 @@ type MergeOptions struct {
 	// ConflictStyle is merge, diff3 or zdiff3; empty reads
 	// merge.conflictStyle from the configuration.
 	ConflictStyle string
+	// Favor is "", merge.FavorOurs or merge.FavorTheirs (-X ours|theirs):
+	// conflicting hunks are resolved with that side.
+	Favor string
+	// NoRenames turns rename detection off (-X no-renames).
+	NoRenames bool
 }
 
 // MergeKind says what a merge did.
@@ -193,6 +198,7 @@ func (r *Repository) Merge(ctx context.Context, o MergeOptions) (*MergeOutcome, 
 	}
 	res, _, err := merge.MergeCommits(ctx, r.Storer, head, o.Theirs, merge.Options{
 		OursName: "HEAD", TheirsName: o.TheirsName, ConflictStyle: o.ConflictStyle,
+		Favor: o.Favor, NoRenames: o.NoRenames,
 	})
 	if err != nil {
 		return nil, err

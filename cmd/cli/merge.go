@@ -7,7 +7,9 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
+	"easel.dev/easel/merge"
 	"easel.dev/easel/repo"
 )
 
@@ -25,6 +27,7 @@ type mergeOptions struct {
 	NoFF     bool
 	NoCommit bool
 	Conflict string
+	Strategy []string // -X options
 	Abort    bool
 	Continue bool
 	Quiet    bool
@@ -45,12 +48,18 @@ index holds the base/ours/theirs versions, and MERGE_HEAD and MERGE_MSG record
 the merge. Resolve, 'easel add' the files, then 'easel merge --continue' (or
 'easel commit'); 'easel merge --abort' goes back to where you started.
 
+-X ours and -X theirs resolve conflicting hunks of text files (and whole binary
+files) with that side, keeping the other side's changes that do not conflict;
+conflicts between whole files (modified on one side, deleted on the other, say)
+still stop the merge. -X no-renames turns rename detection off.
+
 A merge that would overwrite uncommitted changes refuses to start (exit code 9)
 and names the files.`,
 		Example: `  easel merge feature
   easel merge --no-ff -m "Merge feature work" feature
   easel merge --ff-only origin/main
   easel merge --conflict=diff3 feature
+  easel merge -X theirs vendor-update
   easel merge --continue
   easel merge --abort`,
 		Args: cobra.MaximumNArgs(1),
@@ -75,6 +84,9 @@ and names the files.`,
 			default:
 				return &UsageError{Msg: fmt.Sprintf("unknown conflict style %q (merge, diff3 or zdiff3)", o.Conflict)}
 			}
+			if _, _, err := strategyOptions(o.Strategy); err != nil {
+				return err
+			}
 			return runMerge(cmd.Context(), env, o)
 		},
 	}
@@ -84,6 +96,7 @@ and names the files.`,
 	f.BoolVar(&o.NoFF, "no-ff", false, "make a merge commit even when a fast-forward is possible")
 	f.BoolVar(&o.NoCommit, "no-commit", false, "merge into the index and work tree but do not commit")
 	f.StringVar(&o.Conflict, "conflict", "", "conflict marker style: merge, diff3 or zdiff3 (default merge.conflictStyle)")
+	addStrategyFlag(f, &o.Strategy)
 	f.BoolVar(&o.Abort, "abort", false, "give up the merge in progress and restore the pre-merge state")
 	f.BoolVar(&o.Continue, "continue", false, "commit the merge in progress once conflicts are resolved")
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "print only errors")
@@ -115,15 +128,42 @@ func runMerge(ctx context.Context, env *Env, o mergeOptions) error {
 	if err != nil {
 		return err
 	}
+	favor, noRenames, _ := strategyOptions(o.Strategy)
 	out, err := r.Merge(ctx, repo.MergeOptions{
 		Theirs: theirs, TheirsName: o.Rev, TheirsKind: refKind(r, o.Rev),
 		Message: o.Message, FFOnly: o.FFOnly, NoFF: o.NoFF, NoCommit: o.NoCommit,
-		ConflictStyle: o.Conflict,
+		ConflictStyle: o.Conflict, Favor: favor, NoRenames: noRenames,
 	})
 	if err != nil {
 		return err
 	}
 	return reportMerge(out, say)
+}
+
+// addStrategyFlag adds -X, --strategy-option (merge and pull share it).
+func addStrategyFlag(f *pflag.FlagSet, into *[]string) {
+	f.StringArrayVarP(into, "strategy-option", "X", nil, "ours, theirs or no-renames (repeatable), as git's ort strategy takes them")
+}
+
+// strategyOptions reads the -X options easel knows; any other is a usage
+// error rather than silently ignored, since it would change the result.
+func strategyOptions(opts []string) (favor string, noRenames bool, err error) {
+	for _, opt := range opts {
+		switch opt {
+		case merge.FavorOurs, merge.FavorTheirs:
+			if favor != "" && favor != opt {
+				return "", false, &UsageError{Msg: "-X ours and -X theirs cannot be combined"}
+			}
+			favor = opt
+		case "no-renames":
+			noRenames = true
+		case "find-renames":
+			noRenames = false
+		default:
+			return "", false, &UsageError{Msg: fmt.Sprintf("unsupported strategy option %q (ours, theirs, no-renames or find-renames)", opt)}
+		}
+	}
+	return favor, noRenames, nil
 }
 
 // reportMerge prints what a merge did, as git does, and turns a conflicted

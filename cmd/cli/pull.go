@@ -14,10 +14,11 @@ import (
 func init() { register(newPullCmd) }
 
 type pullOptions struct {
-	Remote string
-	Branch string
-	FFOnly bool
-	Quiet  bool
+	Remote   string
+	Branch   string
+	FFOnly   bool
+	Strategy []string // -X options
+	Quiet    bool
 }
 
 func newPullCmd(env *Env) *cobra.Command {
@@ -31,7 +32,8 @@ otherwise a merge commit, or a stop with conflicts to resolve as after 'easel me
 Without arguments it uses the current branch's upstream (set by clone or push -u).`,
 		Example: `  easel pull
   easel pull origin main
-  easel pull --ff-only`,
+  easel pull --ff-only
+  easel pull -X theirs`,
 		Args: cobra.MaximumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
@@ -40,10 +42,14 @@ Without arguments it uses the current branch's upstream (set by clone or push -u
 			if len(args) > 1 {
 				o.Branch = args[1]
 			}
+			if _, _, err := strategyOptions(o.Strategy); err != nil {
+				return err
+			}
 			return runPull(cmd.Context(), env, o)
 		},
 	}
 	cmd.Flags().BoolVar(&o.FFOnly, "ff-only", false, "refuse unless the merge is a fast-forward")
+	addStrategyFlag(cmd.Flags(), &o.Strategy)
 	cmd.Flags().BoolVarP(&o.Quiet, "quiet", "q", false, "print nothing but errors")
 	return cmd
 }
@@ -85,10 +91,11 @@ func runPull(ctx context.Context, env *Env, o pullOptions) error {
 	if err != nil {
 		return fmt.Errorf("%s has no branch %s: %w", rm.Name, merge.Short(), repo.ErrUnknownRevision)
 	}
+	favor, noRenames, _ := strategyOptions(o.Strategy)
 	out, err := r.Merge(ctx, repo.MergeOptions{
 		Theirs: theirs, TheirsName: plumbing.ReferenceName(tracking).Short(),
 		Message: fmt.Sprintf("Merge branch '%s' of %s\n", merge.Short(), rm.URL),
-		FFOnly:  o.FFOnly,
+		FFOnly:  o.FFOnly, Favor: favor, NoRenames: noRenames,
 	})
 	if err != nil {
 		return err
