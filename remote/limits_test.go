@@ -708,3 +708,74 @@ func TestLimitsStalledPushMemory(t *testing.T) {
 		t.Fatalf("each push in flight holds %d KiB of heap, want under 512 KiB", per>>10)
 	}
 }
+
+// (f) Past MaxConnections a new connection is answered 503 with problem
+// details at once (not left hanging), the connections already open keep
+// working, and a slot freed by a client hanging up is usable again.
+func TestLimitsConnectionCap(t *testing.T) {
+	const max = 8
+	url, _ := startServer(t, Config{MaxConnections: max})
+	var held []net.Conn
+	defer func() {
+		for _, c := range held {
+			c.Close()
+		}
+	}()
+	healthz := func(c net.Conn) *http.Response {
+		t.Helper()
+		c.SetDeadline(time.Now().Add(5 * time.Second))
+		io.WriteString(c, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp
+	}
+	for range max {
+		c, err := net.Dial("tcp", hostOf(url))
+		if err != nil {
+			t.Fatal(err)
+		}
+		held = append(held, c)
+		if resp := healthz(c); resp.StatusCode != 200 {
+			t.Fatalf("connection within the cap: %d", resp.StatusCode)
+		}
+	}
+	// One more: refused at once with a problem body and Retry-After.
+	resp, err := (&http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}).Get(url + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var p Problem
+	if resp.StatusCode != 503 || resp.Header.Get("Retry-After") == "" || resp.Header.Get("Content-Type") != MediaProblem ||
+		json.Unmarshal(body, &p) != nil || p.Status != 503 || p.Type != ProblemBase+"busy" {
+		t.Fatalf("over the cap: %d %v %q", resp.StatusCode, resp.Header, body)
+	}
+	// The held connections still work.
+	if resp := healthz(held[0]); resp.StatusCode != 200 {
+		t.Fatalf("held connection after a refusal: %d", resp.StatusCode)
+	}
+	// A client hanging up frees its slot.
+	held[max-1].Close()
+	held = held[:max-1]
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := (&http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}).Get(url + "/healthz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		code := resp.StatusCode
+		if code == 200 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("slot not freed after a client hung up: %d", code)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -43,6 +43,10 @@ type Config struct {
 	// ReadHeaderTimeout bounds reading a request's headers (a client
 	// sending them byte by byte is cut); 0: DefaultReadHeaderTimeout.
 	ReadHeaderTimeout time.Duration
+
+	// MaxConnections caps the connections open at once; those beyond it
+	// get 503 and are closed. 0: DefaultMaxConnections.
+	MaxConnections int
 }
 
 // Defaults for Config fields left zero.
@@ -87,6 +91,9 @@ func NewServer(cfg Config) (*Server, error) {
 	if cfg.ReadHeaderTimeout <= 0 {
 		cfg.ReadHeaderTimeout = DefaultReadHeaderTimeout
 	}
+	if cfg.MaxConnections <= 0 {
+		cfg.MaxConnections = DefaultMaxConnections
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -122,6 +129,9 @@ func (s *Server) HTTPServer() *http.Server {
 // finished, not cut).
 func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration) error {
 	srv := s.HTTPServer()
+	ln = newLimitListener(ln, s.cfg.MaxConnections, func(refused int64) {
+		s.cfg.Logger.Warn("too many connections: refusing new ones with 503", "max", s.cfg.MaxConnections, "refused_total", refused)
+	})
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

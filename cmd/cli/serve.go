@@ -25,6 +25,7 @@ type serveOptions struct {
 	MaxObjBytes  int64
 	Timeout      time.Duration
 	Grace        time.Duration
+	MaxConns     int
 	LogJSON      bool
 }
 
@@ -70,6 +71,7 @@ requests and lets those in flight finish (up to --shutdown-grace).`,
 	cmd.Flags().Int64Var(&o.MaxObjBytes, "max-object-bytes", remote.DefaultMaxObjectBytes, "largest object (file) accepted in a push, in bytes, inflated")
 	cmd.Flags().DurationVar(&o.Timeout, "timeout", remote.DefaultIOTimeout, "longest a client may stall while sending or receiving")
 	cmd.Flags().DurationVar(&o.Grace, "shutdown-grace", 30*time.Second, "how long to wait for requests in flight when stopping")
+	cmd.Flags().IntVar(&o.MaxConns, "max-connections", remote.DefaultMaxConnections, "connections open at once; more are answered 503 and closed")
 	cmd.Flags().BoolVar(&o.LogJSON, "log-json", false, "log as JSON lines instead of text")
 	return cmd
 }
@@ -80,7 +82,7 @@ func runServe(ctx context.Context, env *Env, o serveOptions) error {
 		h = slog.NewJSONHandler(env.IO.Err, nil)
 	}
 	logger := slog.New(h)
-	cfg := remote.Config{Root: o.Root, Private: o.Private, MaxPushBytes: o.MaxPushBytes, MaxObjectBytes: o.MaxObjBytes, IOTimeout: o.Timeout, Logger: logger}
+	cfg := remote.Config{Root: o.Root, Private: o.Private, MaxPushBytes: o.MaxPushBytes, MaxObjectBytes: o.MaxObjBytes, IOTimeout: o.Timeout, MaxConnections: o.MaxConns, Logger: logger}
 	if o.TokenFile != "" {
 		toks, err := remote.LoadTokens(o.TokenFile)
 		if err != nil {

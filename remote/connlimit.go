@@ -1,0 +1,102 @@
+package remote
+
+import (
+	"io"
+	"net"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// DefaultMaxConnections is Config.MaxConnections's default: far above what
+// a team's server sees, far below what exhausts descriptors or memory
+// (each open connection holds a goroutine and its buffers).
+const DefaultMaxConnections = 1024
+
+// refusedResponse is sent on a connection over the limit. It is written by
+// hand, before any request is read, so a flood costs one small write per
+// connection instead of a handler and its buffers.
+var refusedResponse = func() []byte {
+	body := `{"type":"` + ProblemBase + `busy","title":"Too many connections","status":503,` +
+		`"detail":"the server has too many open connections; try again shortly"}` + "\n"
+	return []byte("HTTP/1.1 503 Service Unavailable\r\n" +
+		"Content-Type: " + MediaProblem + "\r\n" +
+		"Retry-After: 1\r\n" +
+		"Connection: close\r\n" +
+		"Content-Length: " + strconv.Itoa(len(body)) + "\r\n" +
+		"\r\n" + body)
+}()
+
+// limitListener refuses connections beyond max with a 503 instead of
+// leaving them queued: a client holding many idle connections then slows
+// nobody but itself, and everyone else gets an answer at once rather than
+// a hang (netutil.LimitListener would stop accepting instead).
+type limitListener struct {
+	net.Listener
+	max     int64
+	active  atomic.Int64
+	refused atomic.Int64
+	onBusy  func(refused int64) // called at most once a second while refusing
+
+	mu       sync.Mutex
+	lastWarn time.Time
+}
+
+func newLimitListener(ln net.Listener, max int, onBusy func(int64)) *limitListener {
+	return &limitListener{Listener: ln, max: int64(max), onBusy: onBusy}
+}
+
+func (l *limitListener) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		if l.active.Add(1) <= l.max {
+			return &countedConn{Conn: c, release: func() { l.active.Add(-1) }}, nil
+		}
+		l.active.Add(-1)
+		l.refuse(c)
+	}
+}
+
+func (l *limitListener) refuse(c net.Conn) {
+	n := l.refused.Add(1)
+	go func() {
+		// The client may not read: the write must not hold the
+		// goroutine longer than a moment.
+		c.SetDeadline(time.Now().Add(time.Second))
+		c.Write(refusedResponse)
+		// Close only after the client's request has been read (or a
+		// second has passed): closing with it unread resets the
+		// connection, and the client may lose the answer.
+		if tc, ok := c.(interface{ CloseWrite() error }); ok {
+			tc.CloseWrite()
+			io.Copy(io.Discard, io.LimitReader(c, 64<<10))
+		}
+		c.Close()
+	}()
+	l.mu.Lock()
+	warn := time.Since(l.lastWarn) >= time.Second
+	if warn {
+		l.lastWarn = time.Now()
+	}
+	l.mu.Unlock()
+	if warn && l.onBusy != nil {
+		l.onBusy(n)
+	}
+}
+
+// countedConn gives its slot back once, however often it is closed.
+type countedConn struct {
+	net.Conn
+	once    sync.Once
+	release func()
+}
+
+func (c *countedConn) Close() error {
+	err := c.Conn.Close()
+	c.once.Do(c.release)
+	return err
+}
