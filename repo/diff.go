@@ -343,11 +343,9 @@ func (r *Repository) worktreeSide(e *index.Entry, indexTime time.Time) (patch.Si
 		s.Hash = e.Hash
 		return s, nil
 	}
-	data, err := readWorktreeFile(full, mode)
-	if err != nil {
+	if s.Hash, err = hashWorktreeFile(full, fi); err != nil {
 		return patch.Side{}, err
 	}
-	s.Hash = plumbing.ComputeHash(plumbing.BlobObject, data)
 	return s, nil
 }
 
@@ -365,6 +363,20 @@ func readWorktreeFile(full string, mode filemode.FileMode) ([]byte, error) {
 // LoadPatchData fills in the contents of both sides of p: blobs from the
 // object store, work tree files from disk (worktree true for the To side).
 func (r *Repository) LoadPatchData(p *patch.FilePatch, toWorktree bool) error {
+	// A binary change is reported from sizes alone: look at the start of
+	// each side first and load neither when one is binary.
+	fromBin, err := r.probeBinary(&p.From, false)
+	if err != nil {
+		return err
+	}
+	toBin, err := r.probeBinary(&p.To, toWorktree)
+	if err != nil {
+		return err
+	}
+	if fromBin || toBin {
+		p.From.Binary, p.To.Binary = p.From.Exists(), p.To.Exists()
+		return nil
+	}
 	load := func(s *patch.Side, fromDisk bool) error {
 		if !s.Exists() || s.Data != nil || s.Mode == filemode.Submodule {
 			return nil
@@ -388,6 +400,43 @@ func (r *Repository) LoadPatchData(p *patch.FilePatch, toWorktree bool) error {
 		return err
 	}
 	return load(&p.To, toWorktree)
+}
+
+// probeBinary reads the first patch.BinaryProbe bytes of a regular file
+// side and records its size; it reports whether they hold a NUL.
+func (r *Repository) probeBinary(s *patch.Side, fromDisk bool) (bool, error) {
+	if !s.Exists() || s.Data != nil || !s.Mode.IsRegular() && s.Mode != filemode.Executable {
+		return false, nil
+	}
+	var rd io.ReadCloser
+	if fromDisk {
+		f, err := os.Open(filepath.Join(r.WorkDir, filepath.FromSlash(s.Path)))
+		if err != nil {
+			return false, err
+		}
+		fi, err := f.Stat()
+		if err != nil {
+			f.Close()
+			return false, err
+		}
+		rd, s.Size = f, fi.Size()
+	} else {
+		o, err := r.Storer.EncodedObject(plumbing.BlobObject, s.Hash)
+		if err != nil {
+			return false, fmt.Errorf("blob %s: %v: %w", s.Hash, err, ErrCorruptObject)
+		}
+		if rd, err = o.Reader(); err != nil {
+			return false, fmt.Errorf("blob %s: %v: %w", s.Hash, err, ErrCorruptObject)
+		}
+		s.Size = o.Size()
+	}
+	defer rd.Close()
+	head := make([]byte, patch.BinaryProbe)
+	n, err := io.ReadFull(rd, head)
+	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+		return false, err
+	}
+	return patch.IsBinary(head[:n]), nil
 }
 
 // ReadBlob returns the contents of a blob.

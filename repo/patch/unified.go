@@ -24,6 +24,25 @@ type Side struct {
 	Mode filemode.FileMode
 	Hash plumbing.Hash
 	Data []byte
+	// Binary marks contents known to be binary without being loaded:
+	// Data stays nil and Size is the length. A binary diff needs no more,
+	// and a large binary file need not be held in memory to say so.
+	Binary bool
+	Size   int64
+}
+
+// size is the length of the side's contents.
+func (s Side) size() int64 {
+	if s.Binary {
+		return s.Size
+	}
+	return int64(len(content(s)))
+}
+
+// isBinary says whether p is a binary change: either side has a NUL in its
+// first 8000 bytes, as git decides.
+func (p FilePatch) isBinary() bool {
+	return p.From.Binary || p.To.Binary || IsBinary(content(p.From)) || IsBinary(content(p.To))
 }
 
 // Exists reports whether the file exists on this side.
@@ -71,13 +90,13 @@ const (
 	colorReset = "\x1b[m"
 )
 
-// binaryProbe is how much of a file git looks at to decide it is binary.
-const binaryProbe = 8000
+// BinaryProbe is how much of a file git looks at to decide it is binary.
+const BinaryProbe = 8000
 
 // IsBinary is git's test: a NUL byte in the first 8000 bytes.
 func IsBinary(data []byte) bool {
-	if len(data) > binaryProbe {
-		data = data[:binaryProbe]
+	if len(data) > BinaryProbe {
+		data = data[:BinaryProbe]
 	}
 	return bytes.IndexByte(data, 0) >= 0
 }
@@ -136,10 +155,10 @@ func compactEdits(a, b []string, hunks []linediff.Hunk) []Edit {
 // Counts returns the lines added and deleted, as --stat counts them; for
 // binary files the byte sizes of the two sides instead.
 func Counts(p FilePatch, alg linediff.Algorithm) (added, deleted int, binary bool) {
-	a, b := content(p.From), content(p.To)
-	if IsBinary(a) || IsBinary(b) {
-		return len(b), len(a), true
+	if p.isBinary() {
+		return int(p.To.size()), int(p.From.size()), true
 	}
+	a, b := content(p.From), content(p.To)
 	for _, e := range LineEdits(SplitLines(a), SplitLines(b), alg) {
 		added += e.B1 - e.B0
 		deleted += e.A1 - e.A0
@@ -217,8 +236,7 @@ func writeUnified(w io.Writer, p FilePatch, o Options, edits []Edit) error {
 	} else {
 		meta("index %s..%s", o.abbrev(oldHash), o.abbrev(newHash))
 	}
-	a, bdata := content(p.From), content(p.To)
-	if IsBinary(a) || IsBinary(bdata) {
+	if p.isBinary() {
 		an, bn := aName, bName
 		if !p.From.Exists() {
 			an = "/dev/null"
@@ -230,7 +248,7 @@ func writeUnified(w io.Writer, p FilePatch, o Options, edits []Edit) error {
 		_, err := w.Write(b.Bytes())
 		return err
 	}
-	al, bl := SplitLines(a), SplitLines(bdata)
+	al, bl := SplitLines(content(p.From)), SplitLines(content(p.To))
 	if edits == nil {
 		edits = LineEdits(al, bl, o.Algorithm)
 	}
