@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Client talks to one repository on an easel server.
@@ -54,19 +55,62 @@ func (c *Client) newRequest(ctx context.Context, method, action string, body io.
 	return req, nil
 }
 
+// busyRetries is how often a request the server answered 503 (busy, or a
+// ref locked for a moment) is sent again before the error is reported.
+const busyRetries = 3
+
 func (c *Client) do(req *http.Request) (*http.Response, error) {
-	resp, err := c.HTTP.Do(req)
-	if err != nil {
-		if ctxErr := req.Context().Err(); ctxErr != nil {
-			return nil, ctxErr
+	for attempt := 0; ; attempt++ {
+		resp, err := c.HTTP.Do(req)
+		if err != nil {
+			if ctxErr := req.Context().Err(); ctxErr != nil {
+				return nil, ctxErr
+			}
+			return nil, fmt.Errorf("%w: %v", ErrRemote, err)
 		}
-		return nil, fmt.Errorf("%w: %v", ErrRemote, err)
+		if resp.StatusCode == http.StatusOK {
+			return resp, nil
+		}
+		// Only a request whose body can be made again is retried:
+		// a push streams its pack and is never sent twice.
+		canRetry := req.Body == nil || req.GetBody != nil
+		if resp.StatusCode != http.StatusServiceUnavailable || !canRetry || attempt >= busyRetries {
+			defer resp.Body.Close()
+			return nil, readProblem(resp)
+		}
+		io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+		resp.Body.Close()
+		if err := sleepCtx(req.Context(), retryAfter(resp)); err != nil {
+			return nil, err
+		}
+		if req.GetBody != nil {
+			body, err := req.GetBody()
+			if err != nil {
+				return nil, err
+			}
+			req.Body = body
+		}
 	}
-	if resp.StatusCode == http.StatusOK {
-		return resp, nil
+}
+
+// retryAfter reads a Retry-After in seconds, between 1 and 5.
+func retryAfter(resp *http.Response) time.Duration {
+	n, err := strconv.Atoi(resp.Header.Get("Retry-After"))
+	if err != nil || n < 1 {
+		n = 1
 	}
-	defer resp.Body.Close()
-	return nil, readProblem(resp)
+	return time.Duration(min(n, 5)) * time.Second
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }
 
 // readProblem turns an error response into a *Problem, inventing one when

@@ -759,9 +759,26 @@ func TestLimitsConnectionCap(t *testing.T) {
 	if resp := healthz(held[0]); resp.StatusCode != 200 {
 		t.Fatalf("held connection after a refusal: %d", resp.StatusCode)
 	}
+	// easel's own client waits and retries a busy server: a listing
+	// started while the server is full succeeds once a slot frees.
+	cl, err := NewClient(url+"/nosuchrepo", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl.HTTP = &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	listed := make(chan error, 1)
+	go func() {
+		_, err := cl.Refs(context.Background())
+		listed <- err
+	}()
+	time.Sleep(300 * time.Millisecond)
 	// A client hanging up frees its slot.
 	held[max-1].Close()
 	held = held[:max-1]
+	var p404 *Problem
+	if err := <-listed; !errors.As(err, &p404) || p404.Status != 404 {
+		t.Fatalf("listing retried after 503: %v, want the server's 404", err)
+	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		resp, err := (&http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}).Get(url + "/healthz")
