@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
@@ -25,6 +26,13 @@ type LogOptions struct {
 	// all of its children, and each line of history kept together. It has
 	// to read the whole history first, as git does without a commit-graph.
 	Topo bool
+	// Filter hides the commits it rejects; the walk goes on through them.
+	Filter *CommitFilter
+	// Since ends the walk at commits committed before it: they are not
+	// shown and their parents are not walked (git log --since).
+	Since time.Time
+	// FirstParent follows only the first parent of merges.
+	FirstParent bool
 }
 
 // LogWalker yields commits newest first. Without Topo it streams: only the
@@ -112,15 +120,22 @@ func (w *LogWalker) next(ctx context.Context) (*object.Commit, error) {
 			return nil, err
 		}
 		c := heap.Pop(&w.queue).(queued).c
+		if !w.opts.Since.IsZero() && c.Committer.When.Before(w.opts.Since) {
+			continue
+		}
 		parents := c.ParentHashes
+		if w.opts.FirstParent && len(parents) > 1 {
+			parents = parents[:1]
+		}
 		show := true
 		if len(w.opts.Paths) > 0 {
 			var err error
-			parents, show, err = w.simplify(c)
+			parents, show, err = w.simplify(c, parents)
 			if err != nil {
 				return nil, err
 			}
 		}
+		show = show && w.opts.Filter.Match(c)
 		for _, p := range parents {
 			if err := w.push(p); err != nil {
 				return nil, err
@@ -137,12 +152,12 @@ func (w *LogWalker) next(ctx context.Context) (*object.Commit, error) {
 // logs: a merge that matches one parent on the paths follows only that
 // parent and is not shown; other commits are shown when the paths differ
 // from every parent.
-func (w *LogWalker) simplify(c *object.Commit) ([]plumbing.Hash, bool, error) {
+func (w *LogWalker) simplify(c *object.Commit, parents []plumbing.Hash) ([]plumbing.Hash, bool, error) {
 	mine, err := w.r.pathHashes(c.TreeHash, w.opts.Paths)
 	if err != nil {
 		return nil, false, err
 	}
-	if len(c.ParentHashes) == 0 {
+	if len(parents) == 0 {
 		for _, h := range mine {
 			if !h.IsZero() {
 				return nil, true, nil
@@ -150,7 +165,7 @@ func (w *LogWalker) simplify(c *object.Commit) ([]plumbing.Hash, bool, error) {
 		}
 		return nil, false, nil
 	}
-	for _, p := range c.ParentHashes {
+	for _, p := range parents {
 		pc, err := w.r.commitOf(p)
 		if err != nil {
 			return nil, false, err
@@ -170,7 +185,7 @@ func (w *LogWalker) simplify(c *object.Commit) ([]plumbing.Hash, bool, error) {
 			return []plumbing.Hash{p}, false, nil
 		}
 	}
-	return c.ParentHashes, true, nil
+	return parents, true, nil
 }
 
 // pathHashes gives the object id at each path in tree (zero if absent).
@@ -195,6 +210,31 @@ func (r *Repository) pathHashes(tree plumbing.Hash, paths []string) ([]plumbing.
 		out[i] = e.Hash
 	}
 	return out, nil
+}
+
+// AllTips is what git log --all starts from: HEAD and the commit of every
+// branch, remote-tracking branch and tag (tags peeled; refs naming
+// anything but a commit are skipped).
+func (r *Repository) AllTips() ([]plumbing.Hash, error) {
+	var out []plumbing.Hash
+	if h, err := r.Head(); err == nil && !h.IsZero() {
+		out = append(out, h)
+	}
+	iter, err := r.Storer.IterReferences()
+	if err != nil {
+		return nil, err
+	}
+	defer iter.Close()
+	err = iter.ForEach(func(ref *plumbing.Reference) error {
+		if ref.Type() != plumbing.HashReference || !strings.HasPrefix(ref.Name().String(), "refs/") {
+			return nil
+		}
+		if c, err := r.commitOf(ref.Hash()); err == nil {
+			out = append(out, c.Hash)
+		}
+		return nil
+	})
+	return out, err
 }
 
 // reachable collects every commit reachable from starts.

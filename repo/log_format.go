@@ -28,6 +28,12 @@ type CommitFormat struct {
 	Decorations Decorations
 	// Color, when set, wraps the "commit <id>" line in yellow as git does.
 	Color bool
+	// Date is the --date mode (see CheckDateMode); Now is what "relative"
+	// dates count back from.
+	Date string
+	Now  time.Time
+	// FullID prints whole ids in the oneline format (--pretty=oneline).
+	FullID bool
 }
 
 // WriteCommitMedium writes a commit in git's "medium" format: commit line,
@@ -54,7 +60,7 @@ func WriteCommitMedium(w io.Writer, c *object.Commit, f CommitFormat) error {
 		b.WriteByte('\n')
 	}
 	fmt.Fprintf(&b, "Author: %s <%s>\n", c.Author.Name, c.Author.Email)
-	fmt.Fprintf(&b, "Date:   %s\n", FormatGitDate(c.Author.When))
+	fmt.Fprintf(&b, "Date:   %s\n", FormatDate(c.Author.When, f.Date, f.Now))
 	b.WriteByte('\n')
 	b.WriteString(IndentMessage(c.Message, "    "))
 	_, err := io.WriteString(w, b.String())
@@ -67,7 +73,11 @@ func WriteCommitOneline(w io.Writer, c *object.Commit, f CommitFormat) error {
 	if f.Color {
 		b.WriteString("\x1b[33m")
 	}
-	b.WriteString(f.Abbrev.ShortID(c.Hash))
+	if f.FullID {
+		b.WriteString(c.Hash.String())
+	} else {
+		b.WriteString(f.Abbrev.ShortID(c.Hash))
+	}
 	if f.Color {
 		b.WriteString("\x1b[m")
 	}

@@ -3,9 +3,12 @@ package cli
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
+	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/spf13/cobra"
@@ -25,6 +28,15 @@ type logOptions struct {
 	Graph    bool
 	JSON     bool
 	Decorate string
+
+	// Commit limiting and output, as git log's options of the same names.
+	Authors, Committers, Greps []string
+	AllMatch, InvertGrep       bool
+	IgnoreCase, Fixed          bool
+	Since, Until               string
+	Merges, NoMerges           bool
+	FirstParent, All, Reverse  bool
+	Format, Pretty, Date       string
 }
 
 // digitCount collects git's "-<n>" shorthand (easel log -3): each digit is
@@ -65,7 +77,20 @@ func newLogCmd(env *Env) *cobra.Command {
 first by commit date, as git log does. "a..b" shows commits in b but not in a,
 "^a" hides commits reachable from a. Paths after "--" keep only commits that
 changed them. Reading the first N commits of a long history reads about N
-commits; --graph needs the whole history first.`,
+commits; --graph needs the whole history first.
+
+--author, --committer and --grep take regular expressions (Go's syntax, which
+is git's -E for the common cases; -F for plain text, -i to ignore case): the
+author must match one --author, the message one --grep (all with
+--all-match; none with --invert-grep). --since stops at older commits,
+--until hides newer ones; both take dates like 2024-05-01, "2024-05-01 13:00",
+@<unix time> or "3 days ago".
+
+--format (or --pretty=format:...) takes git's placeholders: %H %h %T %t %P %p,
+%an %ae %ad %ar %at %ai %aI %as %aD (and %c... for the committer), %s %b %B,
+%d %D, %n, %%, %x00, %Cred %Cgreen %Cblue %Creset %C(<colour>). --pretty also
+takes oneline, medium, format:<string> and tformat:<string>; --date takes
+default, iso, iso-strict, rfc, short, unix, raw or relative.`,
 		Example: `  easel log
   easel log --oneline -n 10
   easel log -5 main
@@ -74,7 +99,11 @@ commits; --graph needs the whole history first.`,
   easel log --json -n 1
   easel log -- docs/
   easel log -p -n 2
-  easel log --stat`,
+  easel log --stat
+  easel log --author=alice --since="2 weeks ago" --no-merges
+  easel log --grep=fix -i --all
+  easel log --format='%h %an %ar %s' --reverse
+  easel log --pretty=format:'%H%x09%s' --date=iso`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if dash := cmd.ArgsLenAtDash(); dash >= 0 {
 				o.Revs, o.Paths = args[:dash], args[dash:]
@@ -98,9 +127,109 @@ commits; --graph needs the whole history first.`,
 	cmd.Flags().StringVar(&o.Decorate, "decorate", "auto", "show ref names next to commits: short, no, or auto (only on a terminal)")
 	cmd.Flags().Lookup("decorate").NoOptDefVal = "short"
 	cmd.Flags().BoolVarP(&o.Patch, "patch", "p", false, "show each commit's changes as a patch")
+	f := cmd.Flags()
+	f.StringArrayVar(&o.Authors, "author", nil, "only commits whose author matches (repeatable: any)")
+	f.StringArrayVar(&o.Committers, "committer", nil, "only commits whose committer matches (repeatable: any)")
+	f.StringArrayVar(&o.Greps, "grep", nil, "only commits whose message matches (repeatable: any)")
+	f.BoolVar(&o.AllMatch, "all-match", false, "the message must match every --grep")
+	f.BoolVar(&o.InvertGrep, "invert-grep", false, "only commits whose message matches no --grep")
+	f.BoolVarP(&o.IgnoreCase, "regexp-ignore-case", "i", false, "match --author, --committer and --grep ignoring case")
+	f.BoolVarP(&o.Fixed, "fixed-strings", "F", false, "patterns are plain text, not regular expressions")
+	f.BoolP("extended-regexp", "E", false, "patterns are extended regular expressions (always so)")
+	f.StringVar(&o.Since, "since", "", "only commits more recent than this date (the walk stops at older ones)")
+	f.StringVar(&o.Since, "after", "", "same as --since")
+	f.StringVar(&o.Until, "until", "", "only commits older than this date")
+	f.StringVar(&o.Until, "before", "", "same as --until")
+	f.BoolVar(&o.Merges, "merges", false, "only merge commits")
+	f.BoolVar(&o.NoMerges, "no-merges", false, "no merge commits")
+	f.BoolVar(&o.FirstParent, "first-parent", false, "follow only the first parent of merges")
+	f.BoolVar(&o.All, "all", false, "start from HEAD and every branch, remote-tracking branch and tag")
+	f.BoolVar(&o.Reverse, "reverse", false, "oldest first (after -n has chosen the newest)")
+	f.StringVar(&o.Format, "format", "", "print each commit with this format (git's placeholders; see above)")
+	f.StringVar(&o.Pretty, "pretty", "", "oneline, medium, format:<string> or tformat:<string>")
+	f.StringVar(&o.Date, "date", "", "date format: default, iso, iso-strict, rfc, short, unix, raw or relative")
 	o.addFlags(cmd)
 	addDigitFlags(cmd, &digits)
 	return cmd
+}
+
+// logStyle is how each commit is printed.
+type logStyle struct {
+	write   func(io.Writer, *object.Commit, repo.CommitFormat) error
+	compact bool // no blank line between commits (oneline, user formats)
+	oneline bool // changes follow the commit's line directly
+	// separator: a user format given as "format:" goes between commits
+	// rather than ending each one.
+	separator bool
+}
+
+// styleOf reads --oneline, --pretty and --format.
+func (o logOptions) styleOf() (logStyle, bool, error) {
+	user := func(format string, separator bool) logStyle {
+		return logStyle{compact: true, separator: separator, write: func(w io.Writer, c *object.Commit, f repo.CommitFormat) error {
+			text := repo.FormatUser(c, format, f)
+			if !separator {
+				text += "\n"
+			}
+			_, err := io.WriteString(w, text)
+			return err
+		}}
+	}
+	pretty := o.Pretty
+	if o.Format != "" {
+		pretty = "tformat:" + o.Format
+	}
+	switch {
+	case pretty == "" && o.Oneline:
+		return logStyle{write: repo.WriteCommitOneline, compact: true, oneline: true}, false, nil
+	case pretty == "", pretty == "medium":
+		return logStyle{write: repo.WriteCommitMedium}, false, nil
+	case pretty == "oneline":
+		return logStyle{write: repo.WriteCommitOneline, compact: true, oneline: true}, true, nil
+	case strings.HasPrefix(pretty, "format:"):
+		return user(strings.TrimPrefix(pretty, "format:"), true), false, nil
+	case strings.HasPrefix(pretty, "tformat:"):
+		return user(strings.TrimPrefix(pretty, "tformat:"), false), false, nil
+	case strings.Contains(pretty, "%"):
+		return user(pretty, false), false, nil
+	}
+	return logStyle{}, false, &UsageError{Msg: fmt.Sprintf("unknown --pretty format %q (oneline, medium, format:<string> or tformat:<string>)", pretty)}
+}
+
+// filter builds the commit filter and the --since cut-off.
+func (o logOptions) filter(now time.Time) (*repo.CommitFilter, time.Time, error) {
+	f := &repo.CommitFilter{AllMatch: o.AllMatch, InvertGrep: o.InvertGrep}
+	for _, group := range []struct {
+		pats []string
+		into *[]*regexp.Regexp
+	}{{o.Authors, &f.Authors}, {o.Committers, &f.Committers}, {o.Greps, &f.Grep}} {
+		for _, p := range group.pats {
+			re, err := repo.CompileLogPattern(p, o.IgnoreCase, o.Fixed)
+			if err != nil {
+				return nil, time.Time{}, &UsageError{Msg: err.Error()}
+			}
+			*group.into = append(*group.into, re)
+		}
+	}
+	if o.Merges {
+		f.MinParents = 2
+	}
+	if o.NoMerges {
+		f.MaxParents = 1
+	}
+	var since time.Time
+	var err error
+	if o.Since != "" {
+		if since, err = repo.ParseApproxDate(o.Since, now); err != nil {
+			return nil, time.Time{}, &UsageError{Msg: err.Error()}
+		}
+	}
+	if o.Until != "" {
+		if f.Until, err = repo.ParseApproxDate(o.Until, now); err != nil {
+			return nil, time.Time{}, &UsageError{Msg: err.Error()}
+		}
+	}
+	return f, since, nil
 }
 
 func runLog(ctx context.Context, env *Env, o logOptions) error {
@@ -112,6 +241,32 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 	if err != nil {
 		return err
 	}
+	if o.All {
+		tips, err := r.AllTips()
+		if err != nil {
+			return err
+		}
+		if len(o.Revs) == 0 {
+			include = nil // not HEAD twice: it is among the tips
+		}
+		include = append(include, tips...)
+	}
+	style, fullID, err := o.styleOf()
+	if err != nil {
+		return err
+	}
+	dateMode, err := repo.CheckDateMode(o.Date)
+	if err != nil {
+		return &UsageError{Msg: err.Error()}
+	}
+	now := time.Now()
+	filter, since, err := o.filter(now)
+	if err != nil {
+		return err
+	}
+	if o.Reverse && o.Graph {
+		return &UsageError{Msg: "--reverse and --graph cannot be combined"}
+	}
 	if o.JSON && (o.Graph || o.Oneline) {
 		return &UsageError{Msg: "--json cannot be combined with --graph or --oneline"}
 	}
@@ -119,9 +274,32 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 	if changes && (o.Graph || o.JSON) {
 		return &UsageError{Msg: "-p, --stat, --name-only and --name-status cannot be combined with --graph or --json"}
 	}
-	w, err := r.Log(ctx, repo.LogOptions{Include: include, Exclude: exclude, Paths: o.Paths, Topo: o.Graph})
+	w, err := r.Log(ctx, repo.LogOptions{Include: include, Exclude: exclude, Paths: o.Paths, Topo: o.Graph,
+		Filter: filter, Since: since, FirstParent: o.FirstParent})
 	if err != nil {
 		return err
+	}
+	next := w.Next
+	if o.Reverse {
+		var list []*object.Commit
+		for n := 0; o.Max < 0 || n < o.Max; n++ {
+			c, err := w.Next(ctx)
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				return err
+			}
+			list = append(list, c)
+		}
+		next = func(context.Context) (*object.Commit, error) {
+			if len(list) == 0 {
+				return nil, io.EOF
+			}
+			c := list[len(list)-1]
+			list = list[:len(list)-1]
+			return c, nil
+		}
 	}
 	out := bufio.NewWriterSize(env.IO.Out, 64<<10)
 	defer out.Flush()
@@ -129,7 +307,7 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 	if o.JSON {
 		list := []repo.CommitJSON{}
 		for n := 0; o.Max < 0 || n < o.Max; n++ {
-			c, err := w.Next(ctx)
+			c, err := next(ctx)
 			if err == io.EOF {
 				break
 			}
@@ -141,7 +319,7 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 		return writeJSON(out, list)
 	}
 
-	f := repo.CommitFormat{Abbrev: r.NewAbbreviator(), Color: env.IO.Color}
+	f := repo.CommitFormat{Abbrev: r.NewAbbreviator(), Color: env.IO.Color, Date: dateMode, Now: now, FullID: fullID}
 	switch o.Decorate {
 	case "short":
 	case "auto":
@@ -152,7 +330,8 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 	default:
 		return &UsageError{Msg: "--decorate must be short, no or auto"}
 	}
-	if o.Decorate == "short" || (o.Decorate == "auto" && env.IO.OutTerminal) {
+	usesRefs := strings.Contains(o.Format+o.Pretty, "%d") || strings.Contains(o.Format+o.Pretty, "%D")
+	if o.Decorate == "short" || (o.Decorate == "auto" && env.IO.OutTerminal) || usesRefs {
 		if f.Decorations, err = r.LoadDecorations(); err != nil {
 			return err
 		}
@@ -161,20 +340,20 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 	if o.Graph {
 		graph = repo.NewGraph()
 	}
-	for n := 0; o.Max < 0 || n < o.Max; n++ {
-		c, err := w.Next(ctx)
+	for n := 0; o.Reverse || o.Max < 0 || n < o.Max; n++ {
+		c, err := next(ctx)
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
 			return err
 		}
-		if err := writeLogEntry(out, c, f, graph, o.Oneline, n == 0); err != nil {
+		if err := writeLogEntry(out, c, f, graph, style, n == 0); err != nil {
 			return err
 		}
 		if changes {
 			sep := "\n"
-			if o.Oneline {
+			if style.oneline {
 				sep = ""
 			}
 			// As git: the patch is limited to the paths the log is.
@@ -188,18 +367,18 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 
 // writeLogEntry prints one commit, with the graph drawn left of each line
 // when graph is set.
-func writeLogEntry(out io.Writer, c *object.Commit, f repo.CommitFormat, graph *repo.Graph, oneline, first bool) error {
+func writeLogEntry(out io.Writer, c *object.Commit, f repo.CommitFormat, graph *repo.Graph, style logStyle, first bool) error {
 	var text strings.Builder
-	var err error
-	if oneline {
-		err = repo.WriteCommitOneline(&text, c, f)
-	} else {
-		err = repo.WriteCommitMedium(&text, c, f)
-	}
-	if err != nil {
+	if err := style.write(&text, c, f); err != nil {
 		return err
 	}
+	oneline := style.compact
 	if graph == nil {
+		if style.separator && !first {
+			if _, err := io.WriteString(out, "\n"); err != nil {
+				return err
+			}
+		}
 		if !first && !oneline {
 			if _, err := io.WriteString(out, "\n"); err != nil {
 				return err
@@ -234,6 +413,6 @@ func writeLogEntry(out io.Writer, c *object.Commit, f repo.CommitFormat, graph *
 		prefix, _ := graph.NextLine()
 		b.WriteString(prefix + "\n")
 	}
-	_, err = io.WriteString(out, b.String())
+	_, err := io.WriteString(out, b.String())
 	return err
 }

@@ -1,0 +1,160 @@
+package repo
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-git/go-git/v5/plumbing/object"
+)
+
+// CommitFilter is git log's commit limiting by content: --author,
+// --committer, --grep (with --all-match and --invert-grep), --until,
+// --merges and --no-merges. Commits it rejects are not shown, but the walk
+// goes on through them.
+type CommitFilter struct {
+	// Authors and Committers match "Name <email>"; a commit must match
+	// one of the Authors (if any) and one of the Committers (if any).
+	Authors, Committers []*regexp.Regexp
+	// Grep patterns match the message: one is enough, all with AllMatch.
+	// InvertGrep keeps the commits whose message does not match.
+	Grep       []*regexp.Regexp
+	AllMatch   bool
+	InvertGrep bool
+	// Until hides commits committed after it (zero: no limit).
+	Until time.Time
+	// MinParents and MaxParents (0: no limit) select merges (2, 0) or
+	// non-merges (0, 1).
+	MinParents, MaxParents int
+}
+
+// Empty says whether the filter keeps every commit.
+func (f *CommitFilter) Empty() bool {
+	return f == nil || len(f.Authors)+len(f.Committers)+len(f.Grep) == 0 && f.Until.IsZero() && f.MinParents == 0 && f.MaxParents == 0
+}
+
+// Match says whether c is shown.
+func (f *CommitFilter) Match(c *object.Commit) bool {
+	if f.Empty() {
+		return true
+	}
+	n := len(c.ParentHashes)
+	if n < f.MinParents || f.MaxParents > 0 && n > f.MaxParents {
+		return false
+	}
+	if !f.Until.IsZero() && c.Committer.When.After(f.Until) {
+		return false
+	}
+	if !matchAny(f.Authors, c.Author.Name+" <"+c.Author.Email+">") ||
+		!matchAny(f.Committers, c.Committer.Name+" <"+c.Committer.Email+">") {
+		return false
+	}
+	if len(f.Grep) == 0 {
+		return true
+	}
+	matched := f.AllMatch
+	for _, re := range f.Grep {
+		hit := re.MatchString(c.Message)
+		if f.AllMatch && !hit {
+			matched = false
+			break
+		}
+		if !f.AllMatch && hit {
+			matched = true
+			break
+		}
+	}
+	return matched != f.InvertGrep
+}
+
+// matchAny is true for no patterns, or when one matches s.
+func matchAny(res []*regexp.Regexp, s string) bool {
+	if len(res) == 0 {
+		return true
+	}
+	for _, re := range res {
+		if re.MatchString(s) {
+			return true
+		}
+	}
+	return false
+}
+
+// CompileLogPattern compiles a --author/--committer/--grep pattern: a
+// regular expression (Go's syntax, close to git's -E) matched on each line,
+// or a plain string with fixed.
+func CompileLogPattern(p string, ignoreCase, fixed bool) (*regexp.Regexp, error) {
+	if fixed {
+		p = regexp.QuoteMeta(p)
+	}
+	flags := "(?m)"
+	if ignoreCase {
+		flags = "(?mi)"
+	}
+	re, err := regexp.Compile(flags + p)
+	if err != nil {
+		return nil, fmt.Errorf("bad pattern %q: %v", p, err)
+	}
+	return re, nil
+}
+
+// ParseApproxDate reads the dates --since and --until take: ISO dates with
+// or without a time ("2024-05-01", "2024-05-01 13:00", RFC 3339), "@<unix
+// seconds>", "now", "yesterday", and "<n> <unit>[s] [ago]" with seconds,
+// minutes, hours, days, weeks, months or years. Times without a zone are
+// local, as in git.
+func ParseApproxDate(s string, now time.Time) (time.Time, error) {
+	orig := strings.TrimSpace(s)
+	s = strings.ToLower(orig)
+	switch s {
+	case "now":
+		return now, nil
+	case "yesterday":
+		return now.AddDate(0, 0, -1), nil
+	}
+	if rest, ok := strings.CutPrefix(s, "@"); ok {
+		n, err := strconv.ParseInt(rest, 10, 64)
+		if err == nil {
+			return time.Unix(n, 0), nil
+		}
+	}
+	for _, layout := range []string{time.RFC3339, "2006-01-02 15:04:05 -0700", "2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02 15:04"} {
+		if t, err := time.ParseInLocation(layout, orig, now.Location()); err == nil {
+			return t, nil
+		}
+	}
+	for _, layout := range []string{"2006-01-02", "2006/01/02", "2006.01.02"} {
+		if d, err := time.ParseInLocation(layout, s, now.Location()); err == nil {
+			// A date alone keeps the current time of day, as git's
+			// approxidate does: scripts written against git get the
+			// same commits.
+			return time.Date(d.Year(), d.Month(), d.Day(), now.Hour(), now.Minute(), now.Second(), 0, now.Location()), nil
+		}
+	}
+	fields := strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == '.' || r == '_' })
+	if n := len(fields); n == 3 && fields[2] == "ago" || n == 2 {
+		count, err := strconv.Atoi(fields[0])
+		if err == nil {
+			unit := strings.TrimSuffix(fields[1], "s")
+			switch unit {
+			case "second", "sec":
+				return now.Add(-time.Duration(count) * time.Second), nil
+			case "minute", "min":
+				return now.Add(-time.Duration(count) * time.Minute), nil
+			case "hour":
+				return now.Add(-time.Duration(count) * time.Hour), nil
+			case "day":
+				return now.AddDate(0, 0, -count), nil
+			case "week":
+				return now.AddDate(0, 0, -7*count), nil
+			case "month":
+				return now.AddDate(0, -count, 0), nil
+			case "year":
+				return now.AddDate(-count, 0, 0), nil
+			}
+		}
+	}
+	return time.Time{}, fmt.Errorf("cannot read date %q (try 2024-05-01, \"2024-05-01 13:00\", @1714560000 or \"2 weeks ago\")", s)
+}
