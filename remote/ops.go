@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -12,12 +13,20 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 
+	"easel.dev/easel/merge"
 	"easel.dev/easel/repo"
 )
 
 // Options are shared by Fetch, Push and Clone.
 type Options struct {
 	Progress io.Writer // progress lines go here; nil prints nothing
+	// ReflogAction starts the reflog message of each ref a fetch moves,
+	// as git's: "fetch origin: fast-forward". Empty: "fetch"; git pull's
+	// is "pull".
+	ReflogAction string
+	// reflogMessage, when set, is every fetched ref's whole message
+	// (a clone's "clone: from <url>").
+	reflogMessage string
 }
 
 // refspec is a fetch refspec "+refs/heads/*:refs/remotes/origin/*": a glob
@@ -174,7 +183,11 @@ func fetchRefs(ctx context.Context, r *repo.Repository, rm repo.Remote, c *Clien
 		if old == p.id {
 			continue
 		}
-		txn = append(txn, repo.RefUpdate{Name: plumbing.ReferenceName(p.local), Old: old, New: p.id, CheckOld: true})
+		msg := o.reflogMessage
+		if msg == "" {
+			msg = fetchReflogMessage(ctx, r, o.ReflogAction, p.remote, old, p.id)
+		}
+		txn = append(txn, repo.RefUpdate{Name: plumbing.ReferenceName(p.local), Old: old, New: p.id, CheckOld: true, Message: msg})
 		res.Changes = append(res.Changes, RefChange{Local: p.local, Remote: p.remote, Old: old, New: p.id})
 	}
 	if len(txn) > 0 {
@@ -192,6 +205,31 @@ func fetchRefs(ctx context.Context, r *repo.Repository, rm repo.Remote, c *Clien
 		r.Storer.Reindex()
 	}
 	return res, nil
+}
+
+// fetchReflogMessage is git fetch's reflog message for one ref: the
+// action, then what happened to it ("storing head", "fast-forward",
+// "forced-update").
+func fetchReflogMessage(ctx context.Context, r *repo.Repository, action, remoteRef string, old, new plumbing.Hash) string {
+	if action == "" {
+		action = "fetch"
+	}
+	what := "forced-update"
+	switch {
+	case old.IsZero() && strings.HasPrefix(remoteRef, "refs/tags/"):
+		what = "storing tag"
+	case old.IsZero() && strings.HasPrefix(remoteRef, "refs/heads/"):
+		what = "storing head"
+	case old.IsZero():
+		what = "storing ref"
+	case strings.HasPrefix(remoteRef, "refs/tags/"):
+		what = "updating tag"
+	default:
+		if ff, err := merge.IsAncestor(ctx, r.Storer, old, new); err == nil && ff {
+			what = "fast-forward"
+		}
+	}
+	return action + ": " + what
 }
 
 // localHaves is every object a local ref points at, the most useful
@@ -319,7 +357,7 @@ func Push(ctx context.Context, r *repo.Repository, rm repo.Remote, c *Client, up
 			continue
 		}
 		changes[len(changes)-1].Local = dst
-		txn = append(txn, repo.RefUpdate{Name: plumbing.ReferenceName(dst), New: u.Local})
+		txn = append(txn, repo.RefUpdate{Name: plumbing.ReferenceName(dst), New: u.Local, Message: "update by push"})
 	}
 	if len(txn) > 0 {
 		if err := r.UpdateRefs(ctx, txn); err != nil {
@@ -386,6 +424,8 @@ func Clone(ctx context.Context, rawURL, dir, token string, o Options) (res *Clon
 		return nil, err
 	}
 	res = &CloneResult{Repo: r, Branch: branch, Empty: empty || len(refs.Refs) == 0}
+	logMsg := "clone: from " + anonymizeURL(rawURL)
+	o.reflogMessage = logMsg
 	if !res.Empty {
 		if res.Fetch, err = fetchRefs(ctx, r, rm, c, refs, o); err != nil {
 			return nil, err
@@ -397,7 +437,7 @@ func Clone(ctx context.Context, rawURL, dir, token string, o Options) (res *Clon
 			return nil, fmt.Errorf("%w: HEAD: %v", ErrRemote, err)
 		}
 		name := plumbing.NewBranchReferenceName(branch)
-		if err := r.UpdateRef(ctx, repo.RefUpdate{Name: name, New: tip, CheckOld: true}); err != nil {
+		if err := r.UpdateRef(ctx, repo.RefUpdate{Name: name, New: tip, CheckOld: true, Message: logMsg}); err != nil {
 			return nil, err
 		}
 		if err := r.Checkout(ctx, plumbing.ZeroHash, tip); err != nil {
@@ -408,4 +448,15 @@ func Clone(ctx context.Context, rawURL, dir, token string, o Options) (res *Clon
 		return nil, err
 	}
 	return res, nil
+}
+
+// anonymizeURL drops the user and password from a URL, as git does before
+// writing it to a reflog.
+func anonymizeURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	u.User = nil
+	return u.String()
 }

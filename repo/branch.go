@@ -70,6 +70,13 @@ func (r *Repository) refsUnder(prefix string) ([]*plumbing.Reference, error) {
 // current branch still cannot be moved (that would change what HEAD is
 // without touching the work tree).
 func (r *Repository) CreateBranch(ctx context.Context, name string, start plumbing.Hash, force bool) error {
+	return r.CreateBranchFrom(ctx, name, start, "", force)
+}
+
+// CreateBranchFrom is CreateBranch with the start point as the user named
+// it ("HEAD", "origin/main"), for the reflog: "branch: Created from
+// <startName>" (its id when empty).
+func (r *Repository) CreateBranchFrom(ctx context.Context, name string, start plumbing.Hash, startName string, force bool) error {
 	ref := plumbing.NewBranchReferenceName(name)
 	if err := ValidateRefName(ref.String()); err != nil {
 		return err
@@ -90,7 +97,14 @@ func (r *Repository) CreateBranch(ctx context.Context, name string, start plumbi
 			return fmt.Errorf("cannot force update the current branch '%s'", name)
 		}
 	}
-	return r.UpdateRef(ctx, RefUpdate{Name: ref, Old: cur, New: start, CheckOld: true})
+	if startName == "" {
+		startName = start.String()
+	}
+	msg := "branch: Created from " + startName
+	if exists {
+		msg = "branch: Reset to " + startName
+	}
+	return r.UpdateRef(ctx, RefUpdate{Name: ref, Old: cur, New: start, CheckOld: true, Message: msg})
 }
 
 // DeleteBranch removes a branch and returns the commit it pointed at.
@@ -160,7 +174,7 @@ func (r *Repository) RenameBranch(ctx context.Context, old, new string, force bo
 	if errors.Is(err, ErrNotFound) {
 		if head == oldRef {
 			// An unborn current branch: only HEAD changes.
-			return r.SetSymbolicRef(plumbing.HEAD, newRef)
+			return r.SetSymbolicRef(plumbing.HEAD, newRef, "")
 		}
 		return fmt.Errorf("branch '%s' %w", old, ErrNotFound)
 	}
@@ -178,15 +192,18 @@ func (r *Repository) RenameBranch(ctx context.Context, old, new string, force bo
 		return err
 	}
 	// The transaction follows HEAD to its branch, so name both refs
-	// explicitly and move HEAD afterwards.
+	// explicitly and move HEAD afterwards. The branch's reflog moves with
+	// it; HEAD's, when it is the current branch, records the deletion and
+	// then the new branch, which is what git writes.
+	msg := "Branch: renamed " + oldRef.String() + " to " + newRef.String()
 	if err := r.UpdateRefs(ctx, []RefUpdate{
-		{Name: newRef, Old: cur, New: tip, CheckOld: true},
-		{Name: oldRef, Old: tip, New: plumbing.ZeroHash, CheckOld: true},
+		{Name: newRef, Old: cur, New: tip, CheckOld: true, Message: msg, renamedFrom: oldRef},
+		{Name: oldRef, Old: tip, New: plumbing.ZeroHash, CheckOld: true, Message: msg},
 	}); err != nil {
 		return err
 	}
 	if head == oldRef {
-		return r.SetSymbolicRef(plumbing.HEAD, newRef)
+		return r.SetSymbolicRef(plumbing.HEAD, newRef, msg)
 	}
 	return nil
 }

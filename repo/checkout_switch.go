@@ -25,6 +25,13 @@ type SwitchResult struct {
 // git switch does. The index and work tree move as Checkout moves them; on
 // a refusal nothing changes, the branch is not created.
 func (r *Repository) SwitchBranch(ctx context.Context, name string, create, force bool, start plumbing.Hash) (*SwitchResult, error) {
+	return r.SwitchBranchFrom(ctx, name, create, force, start, "")
+}
+
+// SwitchBranchFrom is SwitchBranch with the start point as the user named
+// it, for the created branch's reflog ("branch: Created from <startName>";
+// "HEAD" when empty and start is zero, otherwise its id).
+func (r *Repository) SwitchBranchFrom(ctx context.Context, name string, create, force bool, start plumbing.Hash, startName string) (*SwitchResult, error) {
 	ref := plumbing.NewBranchReferenceName(name)
 	if err := ValidateRefName(ref.String()); err != nil {
 		return nil, err
@@ -49,6 +56,9 @@ func (r *Repository) SwitchBranch(ctx context.Context, name string, create, forc
 		target = start
 		if target.IsZero() {
 			target = head
+			if startName == "" {
+				startName = "HEAD"
+			}
 		}
 		res.Created = true
 	case !exists:
@@ -63,11 +73,21 @@ func (r *Repository) SwitchBranch(ctx context.Context, name string, create, forc
 		}
 		res.Created = true
 		res.TrackingFrom = strings.TrimPrefix(upstream.String(), "refs/remotes/")
+		startName = res.TrackingFrom
 	}
+	if startName == "" {
+		startName = target.String()
+	}
+	branchMsg := "branch: Created from " + startName
+	if exists {
+		branchMsg = "branch: Reset to " + startName
+	}
+	checkoutMsg := r.CheckoutMessage(name)
 	if !res.Created && cur == ref {
 		res.Already = true
 		res.Head = head
-		return res, nil
+		// git logs "checkout: moving from main to main" all the same.
+		return res, r.SetSymbolicRef(plumbing.HEAD, ref, r.CheckoutMessage(name))
 	}
 	if !target.IsZero() {
 		if _, err := r.commitTree(target); err != nil {
@@ -77,7 +97,7 @@ func (r *Repository) SwitchBranch(ctx context.Context, name string, create, forc
 			return nil, err
 		}
 		if res.Created {
-			if err := r.UpdateRefs(ctx, []RefUpdate{{Name: ref, New: target}}); err != nil {
+			if err := r.UpdateRefs(ctx, []RefUpdate{{Name: ref, New: target, Message: branchMsg}}); err != nil {
 				return nil, err
 			}
 		}
@@ -87,15 +107,16 @@ func (r *Repository) SwitchBranch(ctx context.Context, name string, create, forc
 		r.ConfigSet("branch."+name+".remote", remote, false)
 		r.ConfigSet("branch."+name+".merge", "refs/heads/"+branch, false)
 	}
-	if err := r.SetSymbolicRef(plumbing.HEAD, ref); err != nil {
+	if err := r.SetSymbolicRef(plumbing.HEAD, ref, checkoutMsg); err != nil {
 		return nil, err
 	}
 	res.Head = target
 	return res, nil
 }
 
-// SwitchDetach checks out commit `to` and detaches HEAD at it.
-func (r *Repository) SwitchDetach(ctx context.Context, to plumbing.Hash) error {
+// SwitchDetach checks out commit `to` and detaches HEAD at it; name is
+// `to` as the user spelled it, for HEAD's reflog (its id when empty).
+func (r *Repository) SwitchDetach(ctx context.Context, to plumbing.Hash, name string) error {
 	head, err := r.Head()
 	if err != nil {
 		return err
@@ -103,7 +124,11 @@ func (r *Repository) SwitchDetach(ctx context.Context, to plumbing.Hash) error {
 	if err := r.Checkout(ctx, head, to); err != nil {
 		return err
 	}
-	return r.DetachHead(to)
+	if name == "" {
+		name = to.String()
+	}
+	msg := r.CheckoutMessage(name)
+	return r.DetachHead(to, msg)
 }
 
 // RemoteTracking finds the single remote-tracking branch <remote>/<name>.

@@ -63,7 +63,7 @@ func TestCheckoutTwoWay(t *testing.T) {
 	if err := r.Checkout(ctx, A, B); err != nil {
 		t.Fatal(err)
 	}
-	r.moveHead(ctx, A, B)
+	r.moveHead(ctx, A, B, "")
 	for name, want := range map[string]string{"a": "a2\n", "b": "<missing>", "c": "c\n", "d": "d is a file\n", "e/inner": "e dir\n", "same": "edited\n", "untracked.txt": "mine\n"} {
 		if got := readFile(t, dir, name); got != want {
 			t.Errorf("%s: %q, want %q", name, got, want)

@@ -149,7 +149,18 @@ func (r *Repository) CommitWithResult(ctx context.Context, opts CommitOptions) (
 	if err != nil {
 		return nil, err
 	}
-	if err := r.UpdateRefs(ctx, []RefUpdate{{Name: plumbing.HEAD, Old: head, New: id, CheckOld: true}}); err != nil {
+	// git's reflog message: the kind of commit, then the first line.
+	kind := "commit"
+	switch {
+	case opts.Amend:
+		kind = "commit (amend)"
+	case len(extra) > 0:
+		kind = "commit (merge)"
+	case head.IsZero():
+		kind = "commit (initial)"
+	}
+	logMsg := kind + ": " + strings.SplitN(message, "\n", 2)[0]
+	if err := r.UpdateRefs(ctx, []RefUpdate{{Name: plumbing.HEAD, Old: head, New: id, CheckOld: true, Message: logMsg}}); err != nil {
 		return nil, err
 	}
 	res.Hash = id

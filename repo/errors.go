@@ -43,3 +43,11 @@ func (e *PathspecError) Error() string {
 }
 
 func (e *PathspecError) Unwrap() error { return ErrPathspecNoMatch }
+
+// RevisionError is an unknown revision told in git's words ("log for
+// 'main' only has 3 entries"); it matches ErrUnknownRevision.
+type RevisionError struct{ Msg string }
+
+func (e *RevisionError) Error() string { return e.Msg }
+
+func (e *RevisionError) Unwrap() error { return ErrUnknownRevision }

@@ -49,6 +49,10 @@ type MergeOptions struct {
 	Favor string
 	// NoRenames turns rename detection off (-X no-renames).
 	NoRenames bool
+
+	// ReflogAction starts the reflog message: "merge <TheirsName>" when
+	// empty; git pull's is "pull".
+	ReflogAction string
 }
 
 // MergeKind says what a merge did.
@@ -182,7 +186,12 @@ func (r *Repository) Merge(ctx context.Context, o MergeOptions) (*MergeOutcome, 
 				return nil, err
 			}
 		}
-		if err := r.UpdateRef(ctx, RefUpdate{Name: plumbing.HEAD, Old: head, New: o.Theirs, CheckOld: true}); err != nil {
+		// git's message for a merge into an unborn branch is fixed.
+		logMsg := r.mergeReflogAction(o) + ": Fast-forward"
+		if head.IsZero() {
+			logMsg = "initial pull"
+		}
+		if err := r.UpdateRef(ctx, RefUpdate{Name: plumbing.HEAD, Old: head, New: o.Theirs, CheckOld: true, Message: logMsg}); err != nil {
 			return nil, err
 		}
 		out.Kind, out.NewHead, out.Tree = MergeFastForward, o.Theirs, theirsTree
@@ -255,11 +264,24 @@ func (r *Repository) Merge(ctx context.Context, o MergeOptions) (*MergeOutcome, 
 	if err != nil {
 		return nil, err
 	}
-	if err := r.UpdateRef(ctx, RefUpdate{Name: plumbing.HEAD, Old: head, New: c, CheckOld: true}); err != nil {
+	logMsg := r.mergeReflogAction(o) + ": Merge made by the 'ort' strategy."
+	if err := r.UpdateRef(ctx, RefUpdate{Name: plumbing.HEAD, Old: head, New: c, CheckOld: true, Message: logMsg}); err != nil {
 		return nil, err
 	}
 	out.Kind, out.NewHead = MergeCommitted, c
 	return out, nil
+}
+
+// mergeReflogAction is the start of a merge's reflog message.
+func (r *Repository) mergeReflogAction(o MergeOptions) string {
+	if o.ReflogAction != "" {
+		return o.ReflogAction
+	}
+	name := o.TheirsName
+	if name == "" {
+		name = o.Theirs.String()
+	}
+	return "merge " + name
 }
 
 // mergeFile is a blob, symlink or gitlink at a path.
@@ -707,7 +729,9 @@ func (r *Repository) ContinueMerge(ctx context.Context, message string) (plumbin
 	if err != nil {
 		return plumbing.ZeroHash, err
 	}
-	if err := r.UpdateRef(ctx, RefUpdate{Name: plumbing.HEAD, Old: head, New: c, CheckOld: true}); err != nil {
+	// git merge --continue commits with git commit.
+	logMsg := "commit (merge): " + strings.SplitN(message, "\n", 2)[0]
+	if err := r.UpdateRef(ctx, RefUpdate{Name: plumbing.HEAD, Old: head, New: c, CheckOld: true, Message: logMsg}); err != nil {
 		return plumbing.ZeroHash, err
 	}
 	il.Rollback()

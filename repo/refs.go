@@ -23,6 +23,11 @@ type RefUpdate struct {
 	Old      plumbing.Hash
 	New      plumbing.Hash
 	CheckOld bool
+	// Message is the reflog message ("commit: <subject>", "reset: moving
+	// to HEAD~1"), as git writes it.
+	Message string
+	// renamedFrom: the ref is a renamed branch; its log moves here first.
+	renamedFrom plumbing.ReferenceName
 }
 
 // RefConflictError says which ref did not hold the expected value.
@@ -86,12 +91,32 @@ func (r *Repository) Head() (plumbing.Hash, error) {
 	return h, err
 }
 
-// SetSymbolicRef points name (usually HEAD) at target, under a lock.
-func (r *Repository) SetSymbolicRef(name, target plumbing.ReferenceName) error {
+// SetSymbolicRef points name (usually HEAD) at target, under a lock. With
+// a message, name's reflog records the move from what name pointed at to
+// target's commit ("checkout: moving from main to topic"); as git, nothing
+// is logged when target does not exist yet (an unborn branch).
+func (r *Repository) SetSymbolicRef(name, target plumbing.ReferenceName, msg string) error {
 	if err := ValidateRefName(target.String()); err != nil {
 		return err
 	}
-	return lockfile.WriteFile(filepath.Join(r.GitDir, filepath.FromSlash(name.String())), []byte("ref: "+target.String()+"\n"), 0o644)
+	l, err := lockfile.Acquire(r.refPath(name), 0o644)
+	if err != nil {
+		return err
+	}
+	defer l.Rollback()
+	if _, err := l.Write([]byte("ref: " + target.String() + "\n")); err != nil {
+		return err
+	}
+	if msg != "" {
+		old, _ := r.ResolveRef(name)
+		if to, err := r.ResolveRef(target); err == nil {
+			w := reflogWriter{r: r}
+			if err := w.append(name, old, to, msg); err != nil {
+				return err
+			}
+		}
+	}
+	return l.Commit()
 }
 
 // UpdateRef is UpdateRefs for a single ref.
@@ -108,6 +133,7 @@ func (r *Repository) UpdateRefs(ctx context.Context, updates []RefUpdate) error 
 	type pending struct {
 		u    RefUpdate
 		lock *lockfile.Lock
+		cur  plumbing.Hash // the value before the update, for the reflog
 	}
 	var locks []*pending
 	defer func() {
@@ -116,6 +142,8 @@ func (r *Repository) UpdateRefs(ctx context.Context, updates []RefUpdate) error 
 		}
 	}()
 	seen := map[plumbing.ReferenceName]bool{}
+	// HEAD's reflog also records updates of the branch it points at.
+	headTarget := r.followSymbolic(plumbing.HEAD)
 	// Lock in a fixed order so that two transactions over the same refs
 	// cannot each hold one lock the other wants.
 	sorted := append([]RefUpdate(nil), updates...)
@@ -141,17 +169,19 @@ func (r *Repository) UpdateRefs(ctx context.Context, updates []RefUpdate) error 
 			needPacked = true
 		}
 	}
+	logs := reflogWriter{r: r}
 	for _, p := range locks {
-		if !p.u.CheckOld {
+		if !p.u.CheckOld && !logs.wanted(p.u.Name, headTarget) {
 			continue
 		}
 		cur, err := r.ResolveRef(p.u.Name)
 		if err != nil && !errors.Is(err, ErrNotFound) {
 			return err
 		}
-		if cur != p.u.Old {
+		if p.u.CheckOld && cur != p.u.Old {
 			return &RefConflictError{Name: p.u.Name, Expected: p.u.Old, Actual: cur}
 		}
+		p.cur = cur
 	}
 	var packedLock *lockfile.Lock
 	if needPacked {
@@ -170,7 +200,21 @@ func (r *Repository) UpdateRefs(ctx context.Context, updates []RefUpdate) error 
 			return err
 		}
 	}
-	// From here on every check has passed; commit each lock.
+	// Every check has passed: write the reflogs while the locks are held,
+	// then commit each lock. Renamed logs move before any other is
+	// written or removed.
+	for _, p := range locks {
+		if p.u.renamedFrom != "" {
+			if err := r.renameReflog(p.u.renamedFrom, p.u.Name); err != nil {
+				return err
+			}
+		}
+	}
+	for _, p := range locks {
+		if err := logs.record(p.u, p.cur, headTarget); err != nil {
+			return err
+		}
+	}
 	for _, p := range locks {
 		if p.u.New.IsZero() {
 			// Remove the loose ref while still holding its lock, so no
@@ -180,6 +224,9 @@ func (r *Repository) UpdateRefs(ctx context.Context, updates []RefUpdate) error 
 			if err != nil && !errors.Is(err, os.ErrNotExist) {
 				return err
 			}
+			// As git: directories the ref leaves empty go, so that
+			// branch "a" can follow a deleted "a/b".
+			removeEmptyDirs(filepath.Dir(r.refPath(p.u.Name)), filepath.Join(r.GitDir, "refs"))
 			continue
 		}
 		if err := p.lock.Commit(); err != nil {
@@ -294,7 +341,23 @@ func ValidateRefName(name string) error {
 }
 
 // DetachHead points HEAD straight at commit h (a detached HEAD), written
-// under HEAD's lock like any other ref.
-func (r *Repository) DetachHead(h plumbing.Hash) error {
-	return lockfile.WriteFile(r.refPath(plumbing.HEAD), []byte(h.String()+"\n"), 0o644)
+// under HEAD's lock like any other ref; msg goes to HEAD's reflog unless
+// HEAD already was detached at h.
+func (r *Repository) DetachHead(h plumbing.Hash, msg string) error {
+	l, err := lockfile.Acquire(r.refPath(plumbing.HEAD), 0o644)
+	if err != nil {
+		return err
+	}
+	defer l.Rollback()
+	if _, err := l.Write([]byte(h.String() + "\n")); err != nil {
+		return err
+	}
+	old, _ := r.Head()
+	if branch, _ := r.HeadBranch(); branch != "" || old != h {
+		w := reflogWriter{r: r}
+		if err := w.append(plumbing.HEAD, old, h, msg); err != nil {
+			return err
+		}
+	}
+	return l.Commit()
 }

@@ -27,6 +27,12 @@ const (
 // records the old HEAD in ORIG_HEAD and ends any merge in progress (except
 // soft, which refuses during a merge, as git does).
 func (r *Repository) Reset(ctx context.Context, to plumbing.Hash, mode ResetMode) error {
+	return r.ResetTo(ctx, to, mode, "")
+}
+
+// ResetTo is Reset with `to` as the user named it ("HEAD~1"), for the
+// reflog: "reset: moving to <rev>" (its id when empty).
+func (r *Repository) ResetTo(ctx context.Context, to plumbing.Hash, mode ResetMode, rev string) error {
 	if _, err := r.commitTree(to); err != nil {
 		return err
 	}
@@ -51,7 +57,10 @@ func (r *Repository) Reset(ctx context.Context, to plumbing.Hash, mode ResetMode
 			return err
 		}
 	}
-	if err := r.moveHead(ctx, head, to); err != nil {
+	if rev == "" {
+		rev = to.String()
+	}
+	if err := r.moveHead(ctx, head, to, "reset: moving to "+rev); err != nil {
 		return err
 	}
 	if mode != ResetSoft {
@@ -67,14 +76,13 @@ func (r *Repository) ResetHard(ctx context.Context, to plumbing.Hash) error {
 	return r.Reset(ctx, to, ResetHard)
 }
 
-func (r *Repository) moveHead(ctx context.Context, old, to plumbing.Hash) error {
+// moveHead points HEAD at `to`. An unchanged HEAD still goes through
+// UpdateRefs: git's HEAD reflog records "reset: moving to HEAD" too.
+func (r *Repository) moveHead(ctx context.Context, old, to plumbing.Hash, msg string) error {
 	if !old.IsZero() {
 		lockfileWrite(filepath.Join(r.GitDir, "ORIG_HEAD"), old.String()+"\n")
 	}
-	if old == to {
-		return nil
-	}
-	return r.UpdateRefs(ctx, []RefUpdate{{Name: plumbing.HEAD, Old: old, New: to, CheckOld: true}})
+	return r.UpdateRefs(ctx, []RefUpdate{{Name: plumbing.HEAD, Old: old, New: to, CheckOld: true, Message: msg}})
 }
 
 // resetIndexTo makes the index hold commit/tree `to` for the paths ps

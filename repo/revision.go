@@ -16,7 +16,8 @@ import (
 
 // ResolveRevision turns a revision as git spells it into an object id:
 // full or abbreviated ids (at least 4 hex digits), ref names (HEAD, branch,
-// tag, remote-tracking, FETCH_HEAD/ORIG_HEAD/MERGE_HEAD), "@" for HEAD, and
+// tag, remote-tracking, FETCH_HEAD/ORIG_HEAD/MERGE_HEAD), "@" for HEAD,
+// the reflog forms <ref>@{N}, @{N} and @{-N}, <branch>@{upstream} (@{u}),
 // the suffixes ~N, ^N, ^{commit}, ^{tree}, ^{}, plus "rev:path" for a tree or
 // blob inside a commit. Tags are peeled to commits when a suffix needs a
 // commit; a bare tag name returns the tag object itself, as git does, so
@@ -43,7 +44,7 @@ func (r *Repository) ResolveRevision(ctx context.Context, rev string) (plumbing.
 	if base == "" || base == "@" {
 		base = "HEAD"
 	}
-	h, err := r.resolveName(base)
+	h, err := r.resolveBase(base)
 	if err != nil {
 		return plumbing.ZeroHash, err
 	}
@@ -135,6 +136,140 @@ func leadingNumber(s string) (int, string) {
 		return 1 << 30, s[i:]
 	}
 	return n, s[i:]
+}
+
+// resolveBase resolves a revision without its ~ and ^ suffixes: a name,
+// optionally with git's @{...} forms. @{-N} at the start stands for the
+// branch checked out N switches ago; a trailing @{N} is the N-th prior
+// value from the reflog (@{0}: the latest), @{u} or @{upstream} the
+// branch's upstream. Nothing before the @{ means the current branch.
+func (r *Repository) resolveBase(name string) (plumbing.Hash, error) {
+	rev := name
+	if rest, ok := strings.CutPrefix(name, "@{-"); ok {
+		end := strings.IndexByte(rest, '}')
+		n, err := strconv.Atoi(rest[:max(end, 0)])
+		if end <= 0 || err != nil || n < 1 {
+			return plumbing.ZeroHash, fmt.Errorf("%s: %w", rev, ErrUnknownRevision)
+		}
+		prior, err := r.PriorCheckout(n)
+		if err != nil {
+			return plumbing.ZeroHash, err
+		}
+		name = prior + rest[end+1:]
+	}
+	at := strings.LastIndex(name, "@{")
+	if at < 0 || !strings.HasSuffix(name, "}") {
+		return r.resolveName(name)
+	}
+	ref, sel := name[:at], name[at+2:len(name)-1]
+	switch strings.ToLower(sel) {
+	case "u", "upstream":
+		return r.resolveUpstream(ref)
+	}
+	n, err := strconv.Atoi(sel)
+	if err != nil || n < 0 || strings.TrimLeft(sel, "0123456789") != "" {
+		return plumbing.ZeroHash, &RevisionError{Msg: fmt.Sprintf("%s: unknown revision (only @{<n>}, @{-<n>} and @{upstream} are supported)", rev)}
+	}
+	return r.resolveNth(rev, ref, n)
+}
+
+// resolveNth is <ref>@{n} as git reads it: @{0} is the newest entry's new
+// value; for n > 0, the old value of the n-th newest entry, or of the
+// first older one whose old value is not zero (a log restarting at a
+// creation).
+func (r *Repository) resolveNth(rev, ref string, n int) (plumbing.Hash, error) {
+	logName, display := plumbing.ReferenceName(""), ref
+	if ref == "" {
+		logName, display = plumbing.HEAD, "HEAD"
+		if b, _ := r.HeadBranch(); b != "" {
+			logName, display = b, b.Short()
+		}
+	} else {
+		logName = r.dwimLog(ref)
+		if logName == "" {
+			return plumbing.ZeroHash, fmt.Errorf("%s: %w", rev, ErrUnknownRevision)
+		}
+	}
+	entries, err := r.Reflog(logName)
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	if len(entries) == 0 {
+		return plumbing.ZeroHash, &RevisionError{Msg: fmt.Sprintf("log for %s is empty", logName)}
+	}
+	if n == 0 {
+		return entries[len(entries)-1].New, nil
+	}
+	cnt := n
+	for i := len(entries) - 1; i >= 0; i-- {
+		if cnt > 0 {
+			cnt--
+		}
+		if cnt == 0 && !entries[i].Old.IsZero() {
+			return entries[i].Old, nil
+		}
+	}
+	return plumbing.ZeroHash, &RevisionError{Msg: fmt.Sprintf("log for '%s' only has %d entries", display, len(entries))}
+}
+
+// dwimLog finds the reflog a short name means, in resolveName's order:
+// the first candidate ref that exists and has a log ("" for none).
+func (r *Repository) dwimLog(name string) plumbing.ReferenceName {
+	for _, c := range []string{name, "refs/" + name, "refs/tags/" + name, "refs/heads/" + name, "refs/remotes/" + name, "refs/remotes/" + name + "/HEAD"} {
+		if c == name && name != "HEAD" && !strings.HasPrefix(name, "refs/") {
+			continue
+		}
+		if ValidateRefName(c) != nil {
+			continue
+		}
+		ref := plumbing.ReferenceName(c)
+		if _, err := r.ResolveRef(ref); err != nil {
+			continue
+		}
+		if r.HasReflog(ref) {
+			return ref
+		}
+		if c == "HEAD" {
+			if b, _ := r.HeadBranch(); b != "" && r.HasReflog(b) {
+				return b
+			}
+		}
+	}
+	return ""
+}
+
+// resolveUpstream is <branch>@{upstream}: the remote-tracking ref that
+// branch.<name>.remote and branch.<name>.merge name (the current branch's
+// when branch is empty or HEAD).
+func (r *Repository) resolveUpstream(branch string) (plumbing.Hash, error) {
+	head, _ := r.HeadBranch()
+	if branch == "" || branch == "HEAD" {
+		if head == "" {
+			return plumbing.ZeroHash, &RevisionError{Msg: "HEAD does not point to a branch"}
+		}
+		branch = head.Short()
+	} else if _, err := r.ResolveRef(plumbing.NewBranchReferenceName(branch)); err != nil && head.Short() != branch {
+		return plumbing.ZeroHash, &RevisionError{Msg: fmt.Sprintf("no such branch: '%s'", branch)}
+	}
+	remote, merge, err := r.Upstream(branch)
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	if remote == "" || merge == "" {
+		return plumbing.ZeroHash, &RevisionError{Msg: fmt.Sprintf("no upstream configured for branch '%s'", branch)}
+	}
+	up, err := r.upstreamRef(remote, merge)
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	if up == "" {
+		return plumbing.ZeroHash, &RevisionError{Msg: fmt.Sprintf("upstream branch '%s' not stored as a remote-tracking branch", merge)}
+	}
+	h, err := r.ResolveRef(up)
+	if err != nil {
+		return plumbing.ZeroHash, &RevisionError{Msg: fmt.Sprintf("upstream branch %s of '%s' does not exist", up.Short(), branch)}
+	}
+	return h, nil
 }
 
 // resolveName looks a name up in git's order (gitrevisions(7)): a file in

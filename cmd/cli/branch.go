@@ -115,7 +115,14 @@ func runBranch(ctx context.Context, env *Env, o branchOptions) error {
 		if err != nil {
 			return err
 		}
-		return r.CreateBranch(ctx, o.Args[0], h, o.Force)
+		startName := start
+		if len(o.Args) == 1 {
+			// git's reflog names the current branch as the start.
+			if b, _ := r.HeadBranch(); b != "" {
+				startName = b.Short()
+			}
+		}
+		return r.CreateBranchFrom(ctx, o.Args[0], h, startName, o.Force)
 	}
 	branches, err := r.Branches(ctx)
 	if err != nil {

@@ -24,15 +24,17 @@ type checkoutOptions struct {
 func newCheckoutCmd(env *Env) *cobra.Command {
 	var o checkoutOptions
 	cmd := &cobra.Command{
-		Use:   "checkout <branch> | -b <new> [<start>] | <revision> | [<revision>] -- <path>...",
+		Use:   "checkout <branch> | - | -b <new> [<start>] | <revision> | [<revision>] -- <path>...",
 		Short: "Switch branches, or restore files from a commit or the index",
 		Long: `With a branch name, switch to it (like 'easel switch'). With -b, create it first.
-With any other revision, check it out with a detached HEAD.
+With any other revision, check it out with a detached HEAD. "-" is the branch
+checked out before this one (@{-1}).
 
 With paths (after "--", or paths that are not revisions), overwrite those files:
 from the index when no revision is given, otherwise from the revision, in both
 the index and the work tree. Files absent from the revision are left alone.`,
 		Example: `  easel checkout main
+  easel checkout -
   easel checkout -b feature origin/main
   easel checkout v1.0
   easel checkout -- src/broken.go
@@ -58,6 +60,11 @@ func runCheckout(ctx context.Context, env *Env, o checkoutOptions) error {
 	}
 	var rev string
 	var paths []string
+	if o.Dash != 0 && len(o.Args) > 0 {
+		if o.Args[0], err = priorBranchArg(r, o.Args[0]); err != nil {
+			return err
+		}
+	}
 	switch {
 	case o.Dash == 0:
 		paths = o.Args
@@ -122,18 +129,21 @@ func runCheckout(ctx context.Context, env *Env, o checkoutOptions) error {
 				return err
 			}
 		}
-		return doSwitch(ctx, env, r, name, true, o.ForceBranch != "", start, o.Quiet)
+		return doSwitch(ctx, env, r, name, true, o.ForceBranch != "", start, rev, o.Quiet)
+	}
+	if rev == "" && o.Detach {
+		rev = "HEAD"
 	}
 	if rev == "" {
 		return &UsageError{Msg: "nothing to check out; see 'easel checkout --help'"}
 	}
 	if !o.Detach {
 		if _, err := r.ResolveRef(plumbing.NewBranchReferenceName(rev)); err == nil {
-			return doSwitch(ctx, env, r, rev, false, false, plumbing.ZeroHash, o.Quiet)
+			return doSwitch(ctx, env, r, rev, false, false, plumbing.ZeroHash, "", o.Quiet)
 		}
 		if _, ok := r.RemoteTracking(rev); ok {
 			if _, err := r.ResolveCommit(ctx, rev); err != nil {
-				return doSwitch(ctx, env, r, rev, false, false, plumbing.ZeroHash, o.Quiet)
+				return doSwitch(ctx, env, r, rev, false, false, plumbing.ZeroHash, "", o.Quiet)
 			}
 		}
 		if !o.Quiet {

@@ -51,8 +51,17 @@ func runFetch(ctx context.Context, env *Env, o fetchOptions) error {
 }
 
 // fetchRemote fetches name (default: upstream or origin) and reports what
-// moved on stderr, as git does.
+// moved on stderr, as git does. The reflog says "fetch" or "fetch <name>".
 func fetchRemote(ctx context.Context, env *Env, r *repo.Repository, name string, quiet bool) (repo.Remote, *remote.FetchResult, error) {
+	action := "fetch"
+	if name != "" {
+		action += " " + name
+	}
+	return fetchRemoteAs(ctx, env, r, name, quiet, action)
+}
+
+// fetchRemoteAs is fetchRemote with the reflog action given ("pull").
+func fetchRemoteAs(ctx context.Context, env *Env, r *repo.Repository, name string, quiet bool, action string) (repo.Remote, *remote.FetchResult, error) {
 	if name == "" {
 		name = defaultRemote(r)
 	}
@@ -60,7 +69,7 @@ func fetchRemote(ctx context.Context, env *Env, r *repo.Repository, name string,
 	if err != nil {
 		return rm, nil, err
 	}
-	res, err := remote.Fetch(ctx, r, rm, c, remote.Options{Progress: progressTo(env, quiet)})
+	res, err := remote.Fetch(ctx, r, rm, c, remote.Options{Progress: progressTo(env, quiet), ReflogAction: action})
 	if err != nil {
 		return rm, nil, err
 	}

@@ -122,7 +122,7 @@ func runReset(ctx context.Context, env *Env, o resetOptions) error {
 	if head.IsZero() && target.IsZero() {
 		return fmt.Errorf("HEAD has no commits yet: %w", repo.ErrUnknownRevision)
 	}
-	if err := r.Reset(ctx, target, mode); err != nil {
+	if err := r.ResetTo(ctx, target, mode, rev); err != nil {
 		return err
 	}
 	if o.Quiet {

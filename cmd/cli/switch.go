@@ -3,6 +3,8 @@ package cli
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/spf13/cobra"
@@ -23,7 +25,7 @@ type switchOptions struct {
 func newSwitchCmd(env *Env) *cobra.Command {
 	var o switchOptions
 	cmd := &cobra.Command{
-		Use:   "switch <branch> | -c <new-branch> [<start>] | --detach <revision>",
+		Use:   "switch <branch> | - | -c <new-branch> [<start>] | --detach <revision>",
 		Short: "Switch to another branch",
 		Long: `Check out a branch: the index and work tree change to its commit and HEAD points
 at it. Local changes to files that do not differ between the two commits are
@@ -32,8 +34,10 @@ changes and the command fails (exit 9).
 
 -c creates the branch first (at <start>, default HEAD); --force-create also resets an existing
 one. A name that only exists as a remote-tracking branch (origin/<name>) creates a
-local branch tracking it. --detach checks out any commit without a branch.`,
+local branch tracking it. --detach checks out any commit without a branch.
+"-" is the branch checked out before this one (@{-1}; @{-N}: N switches ago).`,
 		Example: `  easel switch main
+  easel switch -
   easel switch -c feature
   easel switch -c hotfix v1.2
   easel switch --detach HEAD~2
@@ -61,6 +65,11 @@ func runSwitch(ctx context.Context, env *Env, o switchOptions) error {
 	if o.ForceCreate != "" {
 		create, force = o.ForceCreate, true
 	}
+	if len(o.Args) > 0 && create == "" {
+		if o.Args[0], err = priorBranchArg(r, o.Args[0]); err != nil {
+			return err
+		}
+	}
 	switch {
 	case o.Detach:
 		if create != "" || len(o.Args) > 1 {
@@ -76,12 +85,14 @@ func runSwitch(ctx context.Context, env *Env, o switchOptions) error {
 			return &UsageError{Msg: "too many arguments"}
 		}
 		var start plumbing.Hash
+		startName := ""
 		if len(o.Args) == 1 {
 			if start, err = r.ResolveCommit(ctx, o.Args[0]); err != nil {
 				return err
 			}
+			startName = o.Args[0]
 		}
-		return doSwitch(ctx, env, r, create, true, force, start, o.Quiet)
+		return doSwitch(ctx, env, r, create, true, force, start, startName, o.Quiet)
 	case len(o.Args) != 1:
 		return &UsageError{Msg: "missing branch name; see 'easel switch --help'"}
 	}
@@ -93,11 +104,31 @@ func runSwitch(ctx context.Context, env *Env, o switchOptions) error {
 			}
 		}
 	}
-	return doSwitch(ctx, env, r, o.Args[0], false, false, plumbing.ZeroHash, o.Quiet)
+	return doSwitch(ctx, env, r, o.Args[0], false, false, plumbing.ZeroHash, "", o.Quiet)
 }
 
-func doSwitch(ctx context.Context, env *Env, r *repo.Repository, name string, create, force bool, start plumbing.Hash, quiet bool) error {
-	res, err := r.SwitchBranch(ctx, name, create, force, start)
+// priorBranchArg turns "-" and "@{-N}" into the branch (or, if HEAD was
+// detached then, the commit id) checked out N switches ago, as git's
+// switch and checkout do; other arguments are returned as they are.
+func priorBranchArg(r *repo.Repository, arg string) (string, error) {
+	if arg == "-" {
+		arg = "@{-1}"
+	}
+	rest, ok := strings.CutPrefix(arg, "@{-")
+	if !ok || !strings.HasSuffix(rest, "}") {
+		return arg, nil
+	}
+	n, err := strconv.Atoi(strings.TrimSuffix(rest, "}"))
+	if err != nil || n < 1 {
+		return arg, nil
+	}
+	return r.PriorCheckout(n)
+}
+
+// doSwitch checks out branch name; startName is the start point as the
+// user typed it, for the new branch's reflog ("" for HEAD).
+func doSwitch(ctx context.Context, env *Env, r *repo.Repository, name string, create, force bool, start plumbing.Hash, startName string, quiet bool) error {
+	res, err := r.SwitchBranchFrom(ctx, name, create, force, start, startName)
 	if err != nil {
 		return err
 	}
@@ -123,7 +154,7 @@ func doDetach(ctx context.Context, env *Env, r *repo.Repository, rev string, qui
 	if err != nil {
 		return err
 	}
-	if err := r.SwitchDetach(ctx, h); err != nil {
+	if err := r.SwitchDetach(ctx, h, rev); err != nil {
 		return err
 	}
 	if !quiet {
