@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/spf13/cobra"
@@ -79,7 +80,10 @@ func runPull(ctx context.Context, env *Env, o pullOptions) error {
 		}
 		remoteName, merge = upRemote, upMerge
 	}
-	rm, _, err := fetchRemote(ctx, env, r, remoteName, o.Quiet)
+	// git's reflog action for a pull is the command line: "pull",
+	// "pull origin main".
+	action := strings.TrimSpace("pull " + o.Remote + " " + o.Branch)
+	rm, _, err := fetchRemoteAs(ctx, env, r, remoteName, o.Quiet, action)
 	if err != nil {
 		return err
 	}
@@ -96,6 +100,7 @@ func runPull(ctx context.Context, env *Env, o pullOptions) error {
 		Theirs: theirs, TheirsName: plumbing.ReferenceName(tracking).Short(),
 		Message: fmt.Sprintf("Merge branch '%s' of %s\n", merge.Short(), rm.URL),
 		FFOnly:  o.FFOnly, Favor: favor, NoRenames: noRenames,
+		ReflogAction: action,
 	})
 	if err != nil {
 		return err
