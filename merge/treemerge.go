@@ -9,6 +9,8 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"easel.dev/easel/merge/rename"
 )
 
 // ver is one version of a path; Mode 0 means absent.
@@ -101,11 +103,11 @@ type merger struct {
 	trees       trees
 	blobs       map[plumbing.Hash][]byte
 	noBlobCache bool // past rename detection: read blobs without keeping them
-	spans       map[plumbing.Hash]map[uint32]int
+	renames     *rename.Detector
 }
 
 func newMerger(ctx context.Context, st Store, opt Options, depth int) *merger {
-	return &merger{
+	m := &merger{
 		ctx: ctx, st: st, opt: opt, depth: depth,
 		trees:       trees{st: st},
 		paths:       map[string]*pinfo{},
@@ -118,8 +120,9 @@ func newMerger(ctx context.Context, st Store, opt Options, depth int) *merger {
 		nonEmpty:    map[string]bool{},
 		msgs:        map[string][]string{},
 		blobs:       map[plumbing.Hash][]byte{},
-		spans:       map[plumbing.Hash]map[uint32]int{},
 	}
+	m.renames = &rename.Detector{Load: func(f rename.File) ([]byte, error) { return m.blob(f.Hash) }}
+	return m
 }
 
 // MergeTrees merges ours and theirs, both descended from base. Any of the
@@ -177,7 +180,7 @@ func (m *merger) run(base, ours, theirs plumbing.Hash) (*Result, error) {
 		// Contents held for rename detection are not needed any more;
 		// the per-path merges below read each blob once.
 		m.blobs = map[plumbing.Hash][]byte{}
-		m.spans = nil
+		m.renames = nil
 		m.noBlobCache = true
 	}
 	if err := m.processEntries(); err != nil {
