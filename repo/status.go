@@ -13,6 +13,8 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/format/index"
+
+	"easel.dev/easel/merge/rename"
 )
 
 // FileStatus is one path's state, in git's porcelain XY codes: Staged is
@@ -150,26 +152,17 @@ func (r *Repository) Status(ctx context.Context, opts StatusOptions) (*Status, e
 		return nil, err
 	}
 	sortChanges(changes)
-	deleted := map[plumbing.Hash][]string{}
-	renamedFrom := map[string]bool{}
-	for _, c := range changes {
-		if stages[c.path] != 0 || !ps.match(c.path) {
-			continue
-		}
-		if c.toMode == 0 {
-			deleted[c.from] = append(deleted[c.from], c.path)
-		}
+	renamedFrom, err := r.stagedRenames(changes, stages, ps)
+	if err != nil {
+		return nil, err
 	}
 	for _, c := range changes {
 		if stages[c.path] != 0 || !ps.match(c.path) {
 			continue
 		}
 		f := get(c.path)
-		// Exact rename: an added path with the content of a deleted one.
-		if c.fromMode == 0 && len(deleted[c.to]) > 0 && c.to != emptyBlob {
-			f.Staged, f.From = 'R', deleted[c.to][0]
-			deleted[c.to] = deleted[c.to][1:]
-			renamedFrom[f.From] = true
+		if from, ok := renamedFrom[c.path]; ok {
+			f.Staged, f.From = 'R', from
 			continue
 		}
 		switch {
@@ -222,7 +215,7 @@ func (r *Repository) Status(ctx context.Context, opts StatusOptions) (*Status, e
 		}
 	}
 
-	for p := range renamedFrom {
+	for _, p := range renamedFrom {
 		if f := files[p]; f != nil && f.Staged == 'D' {
 			delete(files, p)
 		}
@@ -237,6 +230,40 @@ func (r *Repository) Status(ctx context.Context, opts StatusOptions) (*Status, e
 	st.Files = append(st.Files, extra...)
 	sort.SliceStable(st.Files, func(i, j int) bool { return st.Files[i].Path < st.Files[j].Path })
 	return st, nil
+}
+
+// stagedRenames pairs the staged deletions and additions among changes as
+// git status does (status.renames and diff.renames, their limits),
+// returning the old path of each renamed new one.
+func (r *Repository) stagedRenames(changes []treeChange, stages map[string]int, ps pathMatcher) (map[string]string, error) {
+	var srcs, dsts []rename.File
+	for _, c := range changes {
+		if stages[c.path] != 0 || !ps.match(c.path) {
+			continue
+		}
+		switch {
+		case c.toMode == 0:
+			srcs = append(srcs, rename.File{Path: c.path, Hash: c.from, Mode: c.fromMode})
+		case c.fromMode == 0:
+			dsts = append(dsts, rename.File{Path: c.path, Hash: c.to, Mode: c.toMode})
+		}
+	}
+	if len(srcs) == 0 || len(dsts) == 0 {
+		return nil, nil
+	}
+	o := r.RenameConfig("status")
+	if o.Off {
+		return nil, nil
+	}
+	pairs, err := r.findRenames(srcs, dsts, o, false)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(pairs))
+	for _, p := range pairs {
+		out[dsts[p.Dst].Path] = srcs[p.Src].Path
+	}
+	return out, nil
 }
 
 func typeOf(m filemode.FileMode) int {

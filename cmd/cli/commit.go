@@ -129,7 +129,7 @@ func runCommit(ctx context.Context, env *Env, o commitOptions) error {
 
 // printCommitSummary prints what git commit prints after the first line:
 // the short stat against the first parent, then create/delete/mode/rename
-// lines. Renames are detected for identical content only.
+// lines.
 func printCommitSummary(ctx context.Context, w io.Writer, r *repo.Repository, id plumbing.Hash, amended bool) error {
 	c, err := r.Git.CommitObject(id)
 	if err != nil {
@@ -153,40 +153,16 @@ func printCommitSummary(ctx context.Context, w io.Writer, r *repo.Repository, id
 	if err != nil {
 		return err
 	}
-	// Pair deletions with additions of the same blob: git shows them as
-	// one renamed file.
-	deleted := map[plumbing.Hash][]int{}
-	for i, p := range patches {
-		if !p.To.Exists() && p.From.Mode.IsFile() {
-			deleted[p.From.Hash] = append(deleted[p.From.Hash], i)
-		}
+	// git's summary finds renames whatever diff.renames says.
+	ro := r.RenameConfig("diff")
+	ro.Off = false
+	if patches, err = r.DetectRenames(patches, ro, false); err != nil {
+		return err
 	}
-	renamedFrom := map[int]int{} // index of the addition -> index of the deletion
-	used := map[int]bool{}
-	for i, p := range patches {
-		if p.From.Exists() || !p.To.Mode.IsFile() {
-			continue
-		}
-		for _, d := range deleted[p.To.Hash] {
-			if !used[d] {
-				used[d] = true
-				renamedFrom[i] = d
-				break
-			}
-		}
-	}
-	files, adds, dels := 0, 0, 0
+	adds, dels := 0, 0
 	var lines []string
 	for i := range patches {
-		if used[i] {
-			continue
-		}
 		p := patches[i]
-		files++
-		if d, ok := renamedFrom[i]; ok {
-			lines = append(lines, fmt.Sprintf(" rename %s (100%%)", renameName(patches[d].From.Path, p.To.Path)))
-			continue
-		}
 		if err := r.LoadPatchData(&p, false); err != nil {
 			return err
 		}
@@ -199,46 +175,20 @@ func printCommitSummary(ctx context.Context, w io.Writer, r *repo.Repository, id
 			lines = append(lines, fmt.Sprintf(" create mode %o %s", p.To.Mode, patch.QuotePath(p.To.Path)))
 		case !p.To.Exists():
 			lines = append(lines, fmt.Sprintf(" delete mode %o %s", p.From.Mode, patch.QuotePath(p.From.Path)))
+		case p.Renamed():
+			lines = append(lines, fmt.Sprintf(" rename %s (%d%%)", patch.RenameName(p.From.Path, p.To.Path), p.Similarity()))
+			if p.From.Mode != p.To.Mode {
+				lines = append(lines, fmt.Sprintf(" mode change %o => %o", p.From.Mode, p.To.Mode))
+			}
 		case p.From.Mode != p.To.Mode:
 			lines = append(lines, fmt.Sprintf(" mode change %o => %o %s", p.From.Mode, p.To.Mode, patch.QuotePath(p.To.Path)))
 		}
 	}
-	if files > 0 { // git prints no stat for an empty commit
+	if files := len(patches); files > 0 { // git prints no stat for an empty commit
 		fmt.Fprintln(w, patch.Summary(files, adds, dels))
 	}
 	for _, l := range lines {
 		fmt.Fprintln(w, l)
 	}
 	return nil
-}
-
-// renameName shows a rename as git does, factoring out the directories
-// both paths share: "dir/{a.txt => b.txt}", "{a => b}/f.txt".
-func renameName(a, b string) string {
-	if patch.QuotePath(a) != a || patch.QuotePath(b) != b {
-		return patch.QuotePath(a) + " => " + patch.QuotePath(b)
-	}
-	pfx := 0
-	for i := 0; i < len(a) && i < len(b) && a[i] == b[i]; i++ {
-		if a[i] == '/' {
-			pfx = i + 1
-		}
-	}
-	// Common suffix starting at a slash, not reaching into the prefix
-	// (except its final slash).
-	sfx := 0
-	adj := 0
-	if pfx > 0 {
-		adj = 1
-	}
-	for i, j := len(a)-1, len(b)-1; i >= pfx-adj && j >= pfx-adj && a[i] == b[j]; i, j = i-1, j-1 {
-		if a[i] == '/' {
-			sfx = len(a) - i
-		}
-	}
-	amid, bmid := max(len(a)-pfx-sfx, 0), max(len(b)-pfx-sfx, 0)
-	if pfx+sfx == 0 {
-		return a + " => " + b
-	}
-	return a[:pfx] + "{" + a[pfx:pfx+amid] + " => " + b[pfx:pfx+bmid] + "}" + a[len(a)-sfx:]
 }

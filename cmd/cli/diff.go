@@ -15,6 +15,7 @@ import (
 	"golang.org/x/term"
 
 	"easel.dev/easel/merge/linediff"
+	"easel.dev/easel/merge/rename"
 	"easel.dev/easel/repo"
 	"easel.dev/easel/repo/patch"
 )
@@ -28,15 +29,68 @@ type diffFormat struct {
 	NameStatus bool
 	Context    int
 	Histogram  bool
+	// FindRenames is -M's threshold ("" when not given); NoRenames wins
+	// over it. renames is their outcome over the configuration.
+	FindRenames string
+	NoRenames   bool
+	renames     repo.RenameOptions
 }
 
 func (f *diffFormat) addFlags(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.BoolVar(&f.Stat, "stat", false, "show a summary of changed lines per file instead of the patch")
 	fl.BoolVar(&f.NameOnly, "name-only", false, "show only the names of changed files")
-	fl.BoolVar(&f.NameStatus, "name-status", false, "show names and status letters (A, D, M, T) of changed files")
+	fl.BoolVar(&f.NameStatus, "name-status", false, "show names and status letters (A, D, M, R, T) of changed files")
 	fl.IntVarP(&f.Context, "unified", "U", 3, "lines of context around each change")
 	fl.BoolVar(&f.Histogram, "histogram", false, "use the histogram diff algorithm instead of Myers")
+	fl.StringVarP(&f.FindRenames, "find-renames", "M", "", "detect renames of files at least `<n>` similar (default 50%)")
+	fl.Lookup("find-renames").NoOptDefVal = "50%"
+	fl.BoolVar(&f.NoRenames, "no-renames", false, "show renamed files as deleted and added (diff.renames=false)")
+}
+
+// setRenames settles rename detection from the flags and diff.renames.
+func (f *diffFormat) setRenames(r *repo.Repository) error {
+	f.renames = r.RenameConfig("diff")
+	if f.FindRenames != "" {
+		score, ok := parseRenameScore(f.FindRenames)
+		if !ok {
+			return &UsageError{Msg: fmt.Sprintf("invalid argument to -M: %s", f.FindRenames)}
+		}
+		f.renames.Off, f.renames.MinScore = false, score
+	}
+	if f.NoRenames {
+		f.renames.Off = true
+	}
+	return nil
+}
+
+// parseRenameScore reads a similarity as git's -M takes it: "90%", or
+// digits read as a fraction ("9" and "90" are both 90%, "05" is 5%).
+func parseRenameScore(s string) (int, bool) {
+	num, scale, dot := 0, 1, false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '.' && !dot:
+			scale, dot = 1, true
+		case c == '%' && i == len(s)-1:
+			if dot {
+				scale *= 100
+			} else {
+				scale = 100
+			}
+		case c >= '0' && c <= '9':
+			if scale < 100000 {
+				scale *= 10
+				num = num*10 + int(c-'0')
+			}
+		default:
+			return 0, false
+		}
+	}
+	if num >= scale {
+		return rename.MaxScore, true
+	}
+	return rename.MaxScore * num / scale, true
 }
 
 type diffOptions struct {
@@ -129,6 +183,9 @@ func runDiff(ctx context.Context, env *Env, o diffOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := o.setRenames(r); err != nil {
+		return err
+	}
 	// Without "--", arguments that are not revisions are paths, as in git
 	// (from the first one that does not resolve).
 	var revs []string
@@ -211,6 +268,9 @@ func runDiff(ctx context.Context, env *Env, o diffOptions) error {
 		}
 		printUnmerged(env, unmerged, o)
 	}
+	if patches, err = r.DetectRenames(patches, o.renames, toWorktree); err != nil {
+		return err
+	}
 	if !o.Quiet {
 		out := bufio.NewWriterSize(env.IO.Out, 64<<10)
 		if err := writePatches(out, env, r, patches, o.diffFormat, toWorktree); err != nil {
@@ -282,7 +342,7 @@ func writePatches(w io.Writer, env *Env, r *repo.Repository, patches []patch.Fil
 		return nil
 	case f.NameStatus:
 		for _, p := range patches {
-			if _, err := fmt.Fprintf(w, "%c\t%s\n", p.Status(), patch.QuotePath(p.Path())); err != nil {
+			if _, err := fmt.Fprintln(w, patch.NameStatus(p)); err != nil {
 				return err
 			}
 		}
@@ -295,7 +355,7 @@ func writePatches(w io.Writer, env *Env, r *repo.Repository, patches []patch.Fil
 				return err
 			}
 			add, del, bin := patch.Counts(p, alg)
-			entries = append(entries, patch.StatEntry{Name: patch.QuotePath(p.Path()), Added: add, Deleted: del, Binary: bin})
+			entries = append(entries, patch.StatEntry{Name: patch.StatName(p), Added: add, Deleted: del, Binary: bin})
 		}
 		return patch.WriteStat(w, entries, statWidth(env), env.IO.Color)
 	}

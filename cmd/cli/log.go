@@ -237,6 +237,9 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := o.setRenames(r); err != nil {
+		return err
+	}
 	include, exclude, err := r.ResolveRange(ctx, o.Revs)
 	if err != nil {
 		return err

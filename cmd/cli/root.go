@@ -142,8 +142,9 @@ func Run(ctx context.Context, env *Env, args []string) int {
 }
 
 // gitStuckShorts rewrites git's "-uno", "-unormal" and "-uall" for status
-// into --untracked-files=...: the flag parser reads a short flag with an
-// optional value ("-u" alone means all) followed by letters as more short
+// into --untracked-files=..., and "-M<n>" for diff, show and log into
+// --find-renames=<n>: the flag parser reads a short flag with an optional
+// value ("-u" alone means all) followed by more characters as more short
 // flags.
 func gitStuckShorts(args []string) []string {
 	cmd := -1
@@ -157,14 +158,21 @@ func gitStuckShorts(args []string) []string {
 			break
 		}
 	}
-	if cmd < 0 || args[cmd] != "status" {
+	if cmd < 0 {
 		return args
 	}
 	out := append([]string(nil), args...)
 	for i := cmd + 1; i < len(out) && out[i] != "--"; i++ {
-		switch out[i] {
-		case "-uno", "-unormal", "-uall":
-			out[i] = "--untracked-files=" + out[i][2:]
+		switch args[cmd] {
+		case "status":
+			switch out[i] {
+			case "-uno", "-unormal", "-uall":
+				out[i] = "--untracked-files=" + out[i][2:]
+			}
+		case "diff", "show", "log":
+			if strings.HasPrefix(out[i], "-M") && len(out[i]) > 2 {
+				out[i] = "--find-renames=" + out[i][2:]
+			}
 		}
 	}
 	return out

@@ -54,6 +54,9 @@ func runShow(ctx context.Context, env *Env, o showOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := o.setRenames(r); err != nil {
+		return err
+	}
 	out := bufio.NewWriterSize(env.IO.Out, 64<<10)
 	defer out.Flush()
 	ab := r.NewAbbreviator()
@@ -166,6 +169,9 @@ func writeCommitChanges(ctx context.Context, w io.Writer, env *Env, r *repo.Repo
 	}
 	patches, err := r.DiffTrees(ctx, parentTree, c.TreeHash, paths)
 	if err != nil {
+		return err
+	}
+	if patches, err = r.DetectRenames(patches, f.renames, false); err != nil {
 		return err
 	}
 	if len(patches) == 0 {

@@ -367,3 +367,17 @@ func BenchmarkFormat32kLines10pct(b *testing.B) {
 		}
 	}
 }
+
+// Names as git's pprint_rename prints them (checked with git diff --stat).
+func TestRenameName(t *testing.T) {
+	for _, c := range [][3]string{
+		{"a.txt", "c.txt", "a.txt => c.txt"},
+		{"dir/sub/deep.txt", "dir/other/deep.txt", "dir/{sub => other}/deep.txt"},
+		{"src/x/file.c", "lib/x/file.c", "{src => lib}/x/file.c"},
+		{"d/e/f.txt", "d/g.txt", "d/{e/f.txt => g.txt}"},
+	} {
+		if got := RenameName(c[0], c[1]); got != c[2] {
+			t.Errorf("RenameName(%q, %q) = %q, want %q", c[0], c[1], got, c[2])
+		}
+	}
+}

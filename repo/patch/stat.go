@@ -152,3 +152,52 @@ func scaleLinear(it, width, maxChange int) int {
 func decimalWidth(n int) int {
 	return len(strconv.Itoa(n))
 }
+
+// StatName is the name --stat shows for p: its quoted path, or for a
+// rename both paths as RenameName puts them.
+func StatName(p FilePatch) string {
+	if p.Renamed() {
+		return RenameName(p.From.Path, p.To.Path)
+	}
+	return QuotePath(p.Path())
+}
+
+// RenameName shows a rename as git does, factoring out the directories
+// both paths share: "dir/{a.txt => b.txt}", "{a => b}/f.txt".
+func RenameName(a, b string) string {
+	if QuotePath(a) != a || QuotePath(b) != b {
+		return QuotePath(a) + " => " + QuotePath(b)
+	}
+	pfx := 0
+	for i := 0; i < len(a) && i < len(b) && a[i] == b[i]; i++ {
+		if a[i] == '/' {
+			pfx = i + 1
+		}
+	}
+	// Common suffix starting at a slash, not reaching into the prefix
+	// (except its final slash).
+	sfx := 0
+	adj := 0
+	if pfx > 0 {
+		adj = 1
+	}
+	for i, j := len(a)-1, len(b)-1; i >= pfx-adj && j >= pfx-adj && a[i] == b[j]; i, j = i-1, j-1 {
+		if a[i] == '/' {
+			sfx = len(a) - i
+		}
+	}
+	amid, bmid := max(len(a)-pfx-sfx, 0), max(len(b)-pfx-sfx, 0)
+	if pfx+sfx == 0 {
+		return a + " => " + b
+	}
+	return a[:pfx] + "{" + a[pfx:pfx+amid] + " => " + b[pfx:pfx+bmid] + "}" + a[len(a)-sfx:]
+}
+
+// NameStatus is p's line of --name-status: the status letter (with the
+// similarity for a rename) and the path, or old and new paths.
+func NameStatus(p FilePatch) string {
+	if p.Renamed() {
+		return fmt.Sprintf("R%03d\t%s\t%s", p.Similarity(), QuotePath(p.From.Path), QuotePath(p.To.Path))
+	}
+	return fmt.Sprintf("%c\t%s", p.Status(), QuotePath(p.Path()))
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 
 	"easel.dev/easel/merge/linediff"
+	"easel.dev/easel/merge/rename"
 )
 
 // Side is one version of a file. Mode 0 means the file does not exist on
@@ -48,10 +49,20 @@ func (p FilePatch) isBinary() bool {
 // Exists reports whether the file exists on this side.
 func (s Side) Exists() bool { return s.Mode != 0 }
 
-// FilePatch is a change to one path.
+// FilePatch is a change to one path, or a rename when both sides exist
+// under different paths.
 type FilePatch struct {
 	From, To Side
+	Score    int // a rename's similarity, on git's scale of 60000
 }
+
+// Renamed reports whether p moves a file to another path.
+func (p FilePatch) Renamed() bool {
+	return p.From.Exists() && p.To.Exists() && p.From.Path != p.To.Path
+}
+
+// Similarity is the percentage git prints for a rename.
+func (p FilePatch) Similarity() int { return rename.Percent(p.Score) }
 
 // Path is the path the change is listed under.
 func (p FilePatch) Path() string {
@@ -61,13 +72,16 @@ func (p FilePatch) Path() string {
 	return p.From.Path
 }
 
-// Status is the git letter for the change: A, D, M, or T (type change).
+// Status is the git letter for the change: A, D, M, R (renamed) or T
+// (type change).
 func (p FilePatch) Status() byte {
 	switch {
 	case !p.From.Exists():
 		return 'A'
 	case !p.To.Exists():
 		return 'D'
+	case p.Renamed():
+		return 'R'
 	case p.From.Mode.IsFile() != p.To.Mode.IsFile() || (p.From.Mode == filemode.Symlink) != (p.To.Mode == filemode.Symlink):
 		return 'T'
 	}
@@ -155,6 +169,11 @@ func compactEdits(a, b []string, hunks []linediff.Hunk) []Edit {
 // Counts returns the lines added and deleted, as --stat counts them; for
 // binary files the byte sizes of the two sides instead.
 func Counts(p FilePatch, alg linediff.Algorithm) (added, deleted int, binary bool) {
+	if p.From.Exists() && p.To.Exists() && p.From.Hash == p.To.Hash {
+		// A pure rename or mode change: git counts nothing, even for
+		// binary files.
+		return 0, 0, p.isBinary()
+	}
 	if p.isBinary() {
 		return int(p.To.size()), int(p.From.size()), true
 	}
@@ -181,7 +200,7 @@ func WriteUnified(w io.Writer, p FilePatch, o Options) error {
 // writeUnified prints p; edits, when not nil, replace the line diff (tests
 // feed git's own).
 func writeUnified(w io.Writer, p FilePatch, o Options, edits []Edit) error {
-	if p.From.Exists() && p.To.Exists() && p.From.Hash == p.To.Hash && p.From.Mode == p.To.Mode {
+	if p.From.Exists() && p.To.Exists() && p.From.Hash == p.To.Hash && p.From.Mode == p.To.Mode && !p.Renamed() {
 		return nil
 	}
 	var b bytes.Buffer
@@ -218,6 +237,11 @@ func writeUnified(w io.Writer, p FilePatch, o Options, edits []Edit) error {
 	case p.From.Mode != p.To.Mode:
 		meta("old mode %o", uint32(p.From.Mode))
 		meta("new mode %o", uint32(p.To.Mode))
+	}
+	if p.Renamed() {
+		meta("similarity index %d%%", p.Similarity())
+		meta("rename from %s", QuotePath(from))
+		meta("rename to %s", QuotePath(to))
 	}
 	sameContent := p.From.Exists() && p.To.Exists() && p.From.Hash == p.To.Hash
 	if sameContent {
