@@ -1,6 +1,7 @@
 package remote
 
 import (
+	"bytes"
 	"io"
 	"net"
 	"strconv"
@@ -14,9 +15,13 @@ import (
 // (each open connection holds a goroutine and its buffers).
 const DefaultMaxConnections = 1024
 
+// maxAnswering caps the refused connections being answered at once.
+const maxAnswering = 256
+
 // refusedResponse is sent on a connection over the limit. It is written by
-// hand, before any request is read, so a flood costs one small write per
-// connection instead of a handler and its buffers.
+// hand once the request's headers are in (the body is never read), so a
+// flood costs a short-lived goroutine and one small write per connection
+// instead of a handler and its buffers.
 var refusedResponse = func() []byte {
 	body := `{"type":"` + ProblemBase + `busy","title":"Too many connections","status":503,` +
 		`"detail":"the server has too many open connections; try again shortly"}` + "\n"
@@ -38,6 +43,10 @@ type limitListener struct {
 	active  atomic.Int64
 	refused atomic.Int64
 	onBusy  func(refused int64) // called at most once a second while refusing
+	// answering counts refusals still being answered; past
+	// maxAnswering a connection is closed without an answer, so a flood
+	// cannot pile up goroutines either.
+	answering atomic.Int64
 
 	mu       sync.Mutex
 	lastWarn time.Time
@@ -63,20 +72,12 @@ func (l *limitListener) Accept() (net.Conn, error) {
 
 func (l *limitListener) refuse(c net.Conn) {
 	n := l.refused.Add(1)
-	go func() {
-		// The client may not read: the write must not hold the
-		// goroutine longer than a moment.
-		c.SetDeadline(time.Now().Add(time.Second))
-		c.Write(refusedResponse)
-		// Close only after the client's request has been read (or a
-		// second has passed): closing with it unread resets the
-		// connection, and the client may lose the answer.
-		if tc, ok := c.(interface{ CloseWrite() error }); ok {
-			tc.CloseWrite()
-			io.Copy(io.Discard, io.LimitReader(c, 64<<10))
-		}
+	if l.answering.Add(1) > maxAnswering {
+		l.answering.Add(-1)
 		c.Close()
-	}()
+	} else {
+		go l.answerBusy(c)
+	}
 	l.mu.Lock()
 	warn := time.Since(l.lastWarn) >= time.Second
 	if warn {
@@ -85,6 +86,45 @@ func (l *limitListener) refuse(c net.Conn) {
 	l.mu.Unlock()
 	if warn && l.onBusy != nil {
 		l.onBusy(n)
+	}
+}
+
+// answerBusy answers one refused connection with refusedResponse.
+func (l *limitListener) answerBusy(c net.Conn) {
+	defer l.answering.Add(-1)
+	defer c.Close()
+	// The client may not read or send: nothing here may hold the
+	// goroutine longer than a moment.
+	c.SetDeadline(time.Now().Add(2 * time.Second))
+	// Answer after the request's headers have arrived: an HTTP client
+	// takes bytes that come before its request for a broken connection,
+	// not for an answer.
+	readHeaders(c, 64<<10)
+	c.Write(refusedResponse)
+	// Close only after what the client sent has been read (or the
+	// deadline has passed): closing with data unread resets the
+	// connection, and the client may lose the answer.
+	if tc, ok := c.(interface{ CloseWrite() error }); ok {
+		tc.CloseWrite()
+		io.Copy(io.Discard, io.LimitReader(c, 64<<10))
+	}
+}
+
+// readHeaders reads from c until the blank line that ends a request's
+// headers, at most limit bytes, or until the deadline.
+func readHeaders(c net.Conn, limit int) {
+	buf := make([]byte, 4096)
+	var tail []byte
+	for n := 0; n < limit; {
+		k, err := c.Read(buf)
+		n += k
+		tail = append(tail, buf[:k]...)
+		if bytes.Contains(tail, []byte("\r\n\r\n")) || err != nil {
+			return
+		}
+		if len(tail) > 3 {
+			tail = tail[len(tail)-3:]
+		}
 	}
 }
 
