@@ -684,7 +684,15 @@ func (r *Repository) AbortMerge(ctx context.Context) error {
 	if err := il.Commit(); err != nil {
 		return err
 	}
-	return r.ClearMergeState()
+	if err := r.ClearMergeState(); err != nil {
+		return err
+	}
+	// git's merge --abort is reset --merge: HEAD stays, and its reflog
+	// says so.
+	if head.IsZero() {
+		return nil
+	}
+	return r.moveHead(ctx, head, head, "reset: moving to HEAD")
 }
 
 // ContinueMerge concludes a merge stopped by conflicts once every path is
