@@ -3,6 +3,7 @@ package repo
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -155,12 +156,51 @@ func TestReflogMatchesGit(t *testing.T) {
 	if _, err := r.ResolveRevision(ctx, "nosuch@{1}"); !errors.Is(err, ErrUnknownRevision) {
 		t.Errorf("nosuch@{1}: %v", err)
 	}
-	if _, err := r.ResolveRevision(ctx, "HEAD@{yesterday}"); !errors.Is(err, ErrUnknownRevision) {
-		t.Errorf("HEAD@{yesterday}: %v", err)
+	if _, err := r.ResolveRevision(ctx, "HEAD@{someday}"); !errors.Is(err, ErrUnknownRevision) {
+		t.Errorf("HEAD@{someday}: %v", err)
 	}
 	if out := rungit(t, dir, "fsck", "--strict"); strings.Contains(out, "error") {
 		t.Errorf("git fsck --strict: %s", out)
 	}
+}
+
+// <ref>@{<date>} is the ref's value at that time, as git rev-parse
+// reads it from the same reflog.
+func TestReflogAtDate(t *testing.T) {
+	needGit(t)
+	gitEnv(t)
+	ctx := context.Background()
+	r, dir := initRepo(t)
+	for i, date := range []string{"2020-01-01T10:00:00Z", "2020-01-03T10:00:00Z", "2020-01-05T10:00:00Z"} {
+		t.Setenv("GIT_COMMITTER_DATE", date)
+		writeFiles(t, dir, map[string]string{"a": fmt.Sprintf("%d\n", i)})
+		commitAll(t, r, fmt.Sprintf("c%d", i))
+	}
+	t.Setenv("GIT_COMMITTER_DATE", "2020-01-06T10:00:00Z")
+	if err := r.ResetTo(ctx, mustResolve(t, r, "HEAD~2"), ResetHard, "HEAD~2"); err != nil {
+		t.Fatal(err)
+	}
+	for _, rev := range []string{
+		"main@{2019-12-01}", "main@{2020-01-01 10:00:00 +0000}", "main@{2020-01-02 00:00:00 +0000}",
+		"main@{2020-01-04T00:00:00Z}", "main@{2020-01-05 12:00:00 +0000}", "main@{2020-01-07T00:00:00Z}",
+		"HEAD@{2020-01-04 00:00:00 +0000}~1", "@{2020-01-04T00:00:00Z}", "main@{1.year.ago}",
+		"main@{2020-01-04 00:00:00 +0000}:a",
+	} {
+		want := revParse(t, dir, rev)
+		got, err := r.ResolveRevision(ctx, rev)
+		if err != nil || got.String() != want {
+			t.Errorf("%s = %s, %v; git says %q", rev, got, err, want)
+		}
+	}
+}
+
+func mustResolve(t *testing.T, r *Repository, rev string) plumbing.Hash {
+	t.Helper()
+	h, err := r.ResolveCommit(context.Background(), rev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
 }
 
 // @{u} and <branch>@{upstream} name the remote-tracking ref of the

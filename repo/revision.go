@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
@@ -29,7 +30,7 @@ func (r *Repository) ResolveRevision(ctx context.Context, rev string) (plumbing.
 	if rev == "" {
 		return plumbing.ZeroHash, unknown()
 	}
-	spec, path, hasPath := strings.Cut(rev, ":")
+	spec, path, hasPath := cutPath(rev)
 	if hasPath {
 		if spec == "" {
 			spec = "HEAD"
@@ -168,17 +169,40 @@ func (r *Repository) resolveBase(name string) (plumbing.Hash, error) {
 	}
 	n, err := strconv.Atoi(sel)
 	if err != nil || n < 0 || strings.TrimLeft(sel, "0123456789") != "" {
-		return plumbing.ZeroHash, &RevisionError{Msg: fmt.Sprintf("%s: unknown revision (only @{<n>}, @{-<n>} and @{upstream} are supported)", rev)}
+		at, derr := ParseApproxDate(sel, time.Now())
+		if derr != nil {
+			return plumbing.ZeroHash, &RevisionError{Msg: fmt.Sprintf("%s: unknown revision (@{<n>}, @{<date>}, @{-<n>} and @{upstream} are known)", rev)}
+		}
+		return r.resolveAt(rev, ref, at)
 	}
 	return r.resolveNth(rev, ref, n)
 }
 
-// resolveNth is <ref>@{n} as git reads it: @{0} is the newest entry's new
-// value; for n > 0, the old value of the n-th newest entry, or of the
-// first older one whose old value is not zero (a log restarting at a
-// creation).
-func (r *Repository) resolveNth(rev, ref string, n int) (plumbing.Hash, error) {
-	logName, display := plumbing.ReferenceName(""), ref
+// cutPath splits "rev:path" at the first colon outside braces, as git
+// does, so that HEAD@{2024-05-01 10:00}:file is a file at a date.
+func cutPath(rev string) (spec, path string, found bool) {
+	depth := 0
+	for i := 0; i < len(rev); i++ {
+		switch rev[i] {
+		case '{':
+			depth++
+		case '}':
+			if depth > 0 {
+				depth--
+			}
+		case ':':
+			if depth == 0 {
+				return rev[:i], rev[i+1:], true
+			}
+		}
+	}
+	return rev, "", false
+}
+
+// reflogOf reads the reflog <ref>@{...} refers to: the current branch's
+// (HEAD's when detached) for an empty ref.
+func (r *Repository) reflogOf(rev, ref string) (entries []ReflogEntry, logName plumbing.ReferenceName, display string, err error) {
+	display = ref
 	if ref == "" {
 		logName, display = plumbing.HEAD, "HEAD"
 		if b, _ := r.HeadBranch(); b != "" {
@@ -187,15 +211,47 @@ func (r *Repository) resolveNth(rev, ref string, n int) (plumbing.Hash, error) {
 	} else {
 		logName = r.dwimLog(ref)
 		if logName == "" {
-			return plumbing.ZeroHash, fmt.Errorf("%s: %w", rev, ErrUnknownRevision)
+			return nil, "", "", fmt.Errorf("%s: %w", rev, ErrUnknownRevision)
 		}
 	}
-	entries, err := r.Reflog(logName)
+	entries, err = r.Reflog(logName)
+	if err != nil {
+		return nil, "", "", err
+	}
+	if len(entries) == 0 {
+		return nil, "", "", &RevisionError{Msg: fmt.Sprintf("log for %s is empty", logName)}
+	}
+	return entries, logName, display, nil
+}
+
+// resolveAt is <ref>@{<date>} as git reads it: the ref's value at that
+// time, from the newest entry made no later than it; before the log's
+// first entry, the value that entry replaced (its new value when it
+// created the ref).
+func (r *Repository) resolveAt(rev, ref string, at time.Time) (plumbing.Hash, error) {
+	entries, _, _, err := r.reflogOf(rev, ref)
 	if err != nil {
 		return plumbing.ZeroHash, err
 	}
-	if len(entries) == 0 {
-		return plumbing.ZeroHash, &RevisionError{Msg: fmt.Sprintf("log for %s is empty", logName)}
+	for i := len(entries) - 1; i >= 0; i-- {
+		if !entries[i].When.After(at) {
+			return entries[i].New, nil
+		}
+	}
+	if first := entries[0]; !first.Old.IsZero() {
+		return first.Old, nil
+	}
+	return entries[0].New, nil
+}
+
+// resolveNth is <ref>@{n} as git reads it: @{0} is the newest entry's new
+// value; for n > 0, the old value of the n-th newest entry, or of the
+// first older one whose old value is not zero (a log restarting at a
+// creation).
+func (r *Repository) resolveNth(rev, ref string, n int) (plumbing.Hash, error) {
+	entries, _, display, err := r.reflogOf(rev, ref)
+	if err != nil {
+		return plumbing.ZeroHash, err
 	}
 	if n == 0 {
 		return entries[len(entries)-1].New, nil

@@ -39,7 +39,8 @@ func newReflogCmd(env *Env) *cobra.Command {
 commit, reset, merge, switch and branch rename that moved it, one line each as
 "<id> <ref>@{<n>}: <message>". <ref>@{<n>} names that entry's commit in any
 command: HEAD@{1} is where HEAD was before its last move, main@{2} where main was
-two updates ago, @{-1} the branch checked out before the current one.
+two updates ago, main@{yesterday} where main was a day ago, @{-1} the branch
+checked out before the current one.
 
 Reflogs are kept in .git/logs as git keeps them (not in bare repositories, unless
 core.logAllRefUpdates says so).`,
