@@ -5,18 +5,17 @@ package repo
 
 import (
 	"context"
-	"easel.dev/easel/repo/lockfile"
-	"easel.dev/easel/repo/objfs"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 
-	"github.com/go-git/go-billy/v5"
-	"github.com/go-git/go-billy/v5/osfs"
-	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/cache"
 	"github.com/go-git/go-git/v5/storage/filesystem"
+
+	"easel.dev/easel/repo/lockfile"
+	"easel.dev/easel/repo/objfs"
 )
 
 // DefaultBranch is the branch a new repository starts on.
@@ -27,7 +26,6 @@ type Repository struct {
 	GitDir  string
 	WorkDir string
 	Storer  *filesystem.Storage
-	Git     *git.Repository
 }
 
 // IsBare reports whether the repository has no work tree.
@@ -111,15 +109,10 @@ func openAt(gitDir, workDir string) (*Repository, error) {
 	// go-git otherwise opens the pack again for every object (a log of
 	// 10,000 commits made 10,000 open calls). Close releases them.
 	st := filesystem.NewStorageWithOptions(objfs.New(gitDir), cache.NewObjectLRU(objectCacheSize), filesystem.Options{LargeObjectThreshold: largeObjectSize, MaxOpenDescriptors: maxOpenPacks})
-	var wt billy.Filesystem
-	if workDir != "" {
-		wt = osfs.New(workDir)
+	if _, err := st.Reference(plumbing.HEAD); err != nil {
+		return nil, fmt.Errorf("open %s: no HEAD (%v): %w", gitDir, err, ErrNotRepository)
 	}
-	g, err := git.Open(st, wt)
-	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", gitDir, err)
-	}
-	return &Repository{GitDir: gitDir, WorkDir: workDir, Storer: st, Git: g}, nil
+	return &Repository{GitDir: gitDir, WorkDir: workDir, Storer: st}, nil
 }
 
 // Init creates a repository at path (a work tree with .git inside, or a bare
@@ -161,13 +154,11 @@ func Init(ctx context.Context, path string, bare bool, branch string) (*Reposito
 // half-made repository, only a temporary directory. A bare repository in
 // an existing directory that is not empty is made in place.
 func initAtomically(abs, gitDir string, bare bool, branch string) error {
-	opts := &git.PlainInitOptions{Bare: bare, InitOptions: git.InitOptions{DefaultBranch: plumbing.NewBranchReferenceName(branch)}}
 	tmpParent := abs
 	if bare {
 		tmpParent = filepath.Dir(abs)
 		if ents, err := os.ReadDir(abs); err == nil && len(ents) > 0 {
-			_, err := git.PlainInitWithOptions(abs, opts)
-			return err
+			return writeLayout(abs, bare, branch)
 		}
 	}
 	if err := os.MkdirAll(tmpParent, 0o755); err != nil {
@@ -178,12 +169,12 @@ func initAtomically(abs, gitDir string, bare bool, branch string) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	if _, err := git.PlainInitWithOptions(tmp, opts); err != nil {
-		return err
-	}
 	made := tmp
 	if !bare {
 		made = filepath.Join(tmp, ".git")
+	}
+	if err := writeLayout(made, bare, branch); err != nil {
+		return err
 	}
 	// An empty directory in the way (mkdir x && easel init --bare x) is
 	// replaced; os.Rename refuses to rename onto a directory.
@@ -194,4 +185,50 @@ func initAtomically(abs, gitDir string, bare bool, branch string) error {
 		return err
 	}
 	return lockfile.SyncDir(filepath.Dir(gitDir))
+}
+
+// writeLayout writes what git init writes into a git directory: the object
+// and ref directories, HEAD on the unborn branch and the core settings.
+func writeLayout(gitDir string, bare bool, branch string) error {
+	for _, d := range []string{"objects/info", "objects/pack", "refs/heads", "refs/tags"} {
+		if err := os.MkdirAll(filepath.Join(gitDir, filepath.FromSlash(d)), 0o755); err != nil {
+			return err
+		}
+	}
+	config := fmt.Sprintf("[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = %t\n", bare)
+	if !bare {
+		config += "\tlogallrefupdates = true\n"
+	}
+	files := []struct{ name, content string }{
+		{"HEAD", "ref: " + plumbing.NewBranchReferenceName(branch).String() + "\n"},
+		{"config", config},
+		{"description", "Unnamed repository; edit this file 'description' to name the repository.\n"},
+	}
+	for _, f := range files {
+		if err := writeFileSynced(filepath.Join(gitDir, f.name), []byte(f.content)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeFileSynced creates name with data, unless it exists (an existing
+// bare repository's directory is initialised in place), and syncs it.
+func writeFileSynced(name string, data []byte) error {
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if errors.Is(err, os.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

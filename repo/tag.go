@@ -4,12 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"strconv"
-	"strings"
-	"time"
 
-	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
 )
@@ -77,9 +72,11 @@ func (r *Repository) CreateTag(ctx context.Context, o TagOptions) (plumbing.Hash
 	if o.Annotated {
 		tagger := o.Tagger
 		if tagger == nil {
-			if tagger, err = r.envIdentity("COMMITTER"); err != nil {
+			sig, err := r.Identity("committer")
+			if err != nil {
 				return plumbing.ZeroHash, err
 			}
+			tagger = &sig
 		}
 		msg := cleanMessage(o.Message)
 		if msg == "" {
@@ -120,53 +117,3 @@ func (r *Repository) DeleteTag(ctx context.Context, name string) (plumbing.Hash,
 // strip trailing whitespace from lines, drop leading and trailing blank
 // lines, squeeze runs of blank lines, end with one newline.
 func cleanMessage(s string) string { return cleanupText(s, false) }
-
-// envIdentity reads GIT_<ROLE>_NAME/EMAIL/DATE, falling back to user.name
-// and user.email from the repository and global configuration.
-func (r *Repository) envIdentity(role string) (*object.Signature, error) {
-	name := os.Getenv("GIT_" + role + "_NAME")
-	email := os.Getenv("GIT_" + role + "_EMAIL")
-	if name == "" || email == "" {
-		if cfg, err := r.Git.ConfigScoped(config.GlobalScope); err == nil {
-			if name == "" {
-				name = cfg.User.Name
-			}
-			if email == "" {
-				email = cfg.User.Email
-			}
-		}
-	}
-	if name == "" || email == "" {
-		return nil, fmt.Errorf("set GIT_%s_NAME and GIT_%s_EMAIL or user.name and user.email: %w", role, role, ErrMissingIdentity)
-	}
-	when := time.Now()
-	if d := os.Getenv("GIT_" + role + "_DATE"); d != "" {
-		t, err := parseGitDate(d)
-		if err != nil {
-			return nil, fmt.Errorf("GIT_%s_DATE: %w", role, err)
-		}
-		when = t
-	}
-	return &object.Signature{Name: name, Email: email, When: when}, nil
-}
-
-// parseGitDate accepts git's internal "<unix> <+zzzz>" form and RFC 3339.
-func parseGitDate(s string) (time.Time, error) {
-	s = strings.TrimPrefix(strings.TrimSpace(s), "@")
-	if secs, zone, ok := strings.Cut(s, " "); ok {
-		if n, err := strconv.ParseInt(secs, 10, 64); err == nil {
-			if z, err := time.Parse("-0700", zone); err == nil {
-				return time.Unix(n, 0).In(z.Location()), nil
-			}
-		}
-	}
-	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-		return time.Unix(n, 0).UTC(), nil
-	}
-	for _, layout := range []string{time.RFC3339, "2006-01-02 15:04:05 -0700", time.RFC1123Z} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t, nil
-		}
-	}
-	return time.Time{}, fmt.Errorf("cannot parse date %q", s)
-}

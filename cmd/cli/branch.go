@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/spf13/cobra"
 
 	"easel.dev/easel/repo"
@@ -146,7 +147,7 @@ func runBranch(ctx context.Context, env *Env, o branchOptions) error {
 			line := "* " + colorIf(env, "\x1b[32m", name)
 			if o.Verbose {
 				line = "* " + colorIf(env, "\x1b[32m", fmt.Sprintf("%-*s", width, name))
-				if c, err := r.Git.CommitObject(h); err == nil {
+				if c, err := object.GetCommit(r.Storer, h); err == nil {
 					line += " " + ab.ShortID(h) + " " + repo.Subject(c.Message)
 				}
 			}

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/spf13/cobra"
 
 	"easel.dev/easel/merge/linediff"
@@ -131,7 +132,7 @@ func runCommit(ctx context.Context, env *Env, o commitOptions) error {
 // the short stat against the first parent, then create/delete/mode/rename
 // lines.
 func printCommitSummary(ctx context.Context, w io.Writer, r *repo.Repository, id plumbing.Hash, amended bool) error {
-	c, err := r.Git.CommitObject(id)
+	c, err := object.GetCommit(r.Storer, id)
 	if err != nil {
 		return err
 	}
