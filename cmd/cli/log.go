@@ -20,10 +20,10 @@ func init() { register(newLogCmd) }
 
 type logOptions struct {
 	diffFormat
-	Patch    bool
-	Revs     []string
-	Paths    []string
-	Oneline  bool
+	Patch bool
+	Revs  []string
+	Paths []string
+	commitStyle
 	Max      int
 	Graph    bool
 	JSON     bool
@@ -36,7 +36,27 @@ type logOptions struct {
 	Since, Until               string
 	Merges, NoMerges           bool
 	FirstParent, All, Reverse  bool
-	Format, Pretty, Date       string
+}
+
+// commitStyle holds the options that choose how commits are printed; log
+// and show share them.
+type commitStyle struct {
+	Oneline              bool
+	Format, Pretty, Date string
+}
+
+func (o *commitStyle) addStyleFlags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.BoolVar(&o.Oneline, "oneline", false, "one line per commit: abbreviated id and subject")
+	f.StringVar(&o.Format, "format", "", "print each commit with this format (git's placeholders, as in 'easel log --help')")
+	f.StringVar(&o.Pretty, "pretty", "", "oneline, medium, format:<string> or tformat:<string>")
+	f.StringVar(&o.Date, "date", "", "date format: default, iso, iso-strict, rfc, short, unix, raw or relative")
+}
+
+// usesRefs says whether the format prints ref names (%d, %D), which must
+// then be loaded whatever --decorate says.
+func (o commitStyle) usesRefs() bool {
+	return strings.Contains(o.Format+o.Pretty, "%d") || strings.Contains(o.Format+o.Pretty, "%D")
 }
 
 // digitCount collects git's "-<n>" shorthand (easel log -3): each digit is
@@ -120,7 +140,6 @@ default, iso, iso-strict, rfc, short, unix, raw or relative.`,
 			return runLog(cmd.Context(), env, o)
 		},
 	}
-	cmd.Flags().BoolVar(&o.Oneline, "oneline", false, "one line per commit: abbreviated id and subject")
 	cmd.Flags().IntVarP(&o.Max, "max-count", "n", -1, "show at most this many commits")
 	cmd.Flags().BoolVar(&o.Graph, "graph", false, "draw the history graph left of the commits")
 	cmd.Flags().BoolVar(&o.JSON, "json", false, "print a JSON array of commits")
@@ -145,9 +164,7 @@ default, iso, iso-strict, rfc, short, unix, raw or relative.`,
 	f.BoolVar(&o.FirstParent, "first-parent", false, "follow only the first parent of merges")
 	f.BoolVar(&o.All, "all", false, "start from HEAD and every branch, remote-tracking branch and tag")
 	f.BoolVar(&o.Reverse, "reverse", false, "oldest first (after -n has chosen the newest)")
-	f.StringVar(&o.Format, "format", "", "print each commit with this format (git's placeholders; see above)")
-	f.StringVar(&o.Pretty, "pretty", "", "oneline, medium, format:<string> or tformat:<string>")
-	f.StringVar(&o.Date, "date", "", "date format: default, iso, iso-strict, rfc, short, unix, raw or relative")
+	o.addStyleFlags(cmd)
 	o.addFlags(cmd)
 	addDigitFlags(cmd, &digits)
 	return cmd
@@ -164,7 +181,7 @@ type logStyle struct {
 }
 
 // styleOf reads --oneline, --pretty and --format.
-func (o logOptions) styleOf() (logStyle, bool, error) {
+func (o commitStyle) styleOf() (logStyle, bool, error) {
 	user := func(format string, separator bool) logStyle {
 		return logStyle{compact: true, separator: separator, write: func(w io.Writer, c *object.Commit, f repo.CommitFormat) error {
 			text := repo.FormatUser(c, format, f)
@@ -333,8 +350,7 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 	default:
 		return &UsageError{Msg: "--decorate must be short, no or auto"}
 	}
-	usesRefs := strings.Contains(o.Format+o.Pretty, "%d") || strings.Contains(o.Format+o.Pretty, "%D")
-	if o.Decorate == "short" || (o.Decorate == "auto" && env.IO.OutTerminal) || usesRefs {
+	if o.Decorate == "short" || (o.Decorate == "auto" && env.IO.OutTerminal) || o.usesRefs() {
 		if f.Decorations, err = r.LoadDecorations(); err != nil {
 			return err
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
@@ -19,7 +20,12 @@ func init() { register(newShowCmd) }
 
 type showOptions struct {
 	diffFormat
-	Revs []string
+	commitStyle
+	NoPatch bool
+	Revs    []string
+
+	style  logStyle          // from commitStyle
+	format repo.CommitFormat // ids, dates and refs for it
 }
 
 func newShowCmd(env *Env) *cobra.Command {
@@ -36,7 +42,9 @@ object is HEAD.`,
   easel show --stat v1.0
   easel show --name-only main
   easel show HEAD:README.md
-  easel show HEAD^{tree}`,
+  easel show HEAD^{tree}
+  easel show -s --format=%H%n%an%n%s HEAD
+  easel show --oneline --stat`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Revs = args
 			if len(o.Revs) == 0 {
@@ -46,6 +54,8 @@ object is HEAD.`,
 		},
 	}
 	o.addFlags(cmd)
+	o.addStyleFlags(cmd)
+	cmd.Flags().BoolVarP(&o.NoPatch, "no-patch", "s", false, "show no changes, only the commit's header and message")
 	return cmd
 }
 
@@ -57,23 +67,37 @@ func runShow(ctx context.Context, env *Env, o showOptions) error {
 	if err := o.setRenames(r); err != nil {
 		return err
 	}
+	style, fullID, err := o.styleOf()
+	if err != nil {
+		return err
+	}
+	dateMode, err := repo.CheckDateMode(o.Date)
+	if err != nil {
+		return &UsageError{Msg: err.Error()}
+	}
 	out := bufio.NewWriterSize(env.IO.Out, 64<<10)
 	defer out.Flush()
-	ab := r.NewAbbreviator()
+	o.format = repo.CommitFormat{Abbrev: r.NewAbbreviator(), Color: env.IO.Color, Date: dateMode, Now: time.Now(), FullID: fullID}
+	o.style = style
+	if o.usesRefs() {
+		if o.format.Decorations, err = r.LoadDecorations(); err != nil {
+			return err
+		}
+	}
 	first := true
 	for _, rev := range o.Revs {
 		h, err := r.ResolveRevision(ctx, rev)
 		if err != nil {
 			return err
 		}
-		if err := showObject(ctx, out, env, r, ab, rev, h, o, &first); err != nil {
+		if err := showObject(ctx, out, env, r, rev, h, o, &first); err != nil {
 			return err
 		}
 	}
 	return out.Flush()
 }
 
-func showObject(ctx context.Context, w io.Writer, env *Env, r *repo.Repository, ab *repo.Abbreviator, rev string, h plumbing.Hash, o showOptions, first *bool) error {
+func showObject(ctx context.Context, w io.Writer, env *Env, r *repo.Repository, rev string, h plumbing.Hash, o showOptions, first *bool) error {
 	obj, err := r.Storer.EncodedObject(plumbing.AnyObject, h)
 	if err != nil {
 		return fmt.Errorf("%s: %v: %w", rev, err, repo.ErrUnknownRevision)
@@ -84,33 +108,39 @@ func showObject(ctx context.Context, w io.Writer, env *Env, r *repo.Repository, 
 		if err != nil {
 			return fmt.Errorf("%s: %v: %w", h, err, repo.ErrCorruptObject)
 		}
-		if !*first {
+		if !*first && (!o.style.compact || o.style.separator) {
 			fmt.Fprintln(w)
 		}
 		*first = false
-		return showCommit(ctx, w, env, r, ab, c, o.diffFormat)
+		return showCommit(ctx, w, env, r, c, o)
 	case plumbing.TagObject:
 		t, err := object.DecodeTag(r.Storer, obj)
 		if err != nil {
 			return fmt.Errorf("%s: %v: %w", h, err, repo.ErrCorruptObject)
 		}
 		*first = false
+		// As git: the tagger is left out of the oneline format, and
+		// the date is shown only in the default one.
 		var b strings.Builder
 		b.WriteString(colorIf(env, "\x1b[33m", "tag "+t.Name) + "\n")
-		if t.Tagger.Name != "" || t.Tagger.Email != "" {
+		if (t.Tagger.Name != "" || t.Tagger.Email != "") && !o.style.oneline {
 			fmt.Fprintf(&b, "Tagger: %s <%s>\n", t.Tagger.Name, t.Tagger.Email)
-			fmt.Fprintf(&b, "Date:   %s\n", repo.FormatGitDate(t.Tagger.When))
+			if !o.style.compact {
+				fmt.Fprintf(&b, "Date:   %s\n", repo.FormatDate(t.Tagger.When, o.format.Date, o.format.Now))
+			}
 		}
 		b.WriteString("\n" + t.Message)
 		if !strings.HasSuffix(t.Message, "\n") && t.Message != "" {
 			b.WriteString("\n")
 		}
+		if !o.style.compact {
+			b.WriteString("\n")
+		}
 		if _, err := io.WriteString(w, b.String()); err != nil {
 			return err
 		}
-		fmt.Fprintln(w)
 		*first = true
-		return showObject(ctx, w, env, r, ab, rev, t.Target, o, first)
+		return showObject(ctx, w, env, r, rev, t.Target, o, first)
 	case plumbing.TreeObject:
 		t, err := object.DecodeTree(r.Storer, obj)
 		if err != nil {
@@ -145,11 +175,18 @@ func showObject(ctx context.Context, w io.Writer, env *Env, r *repo.Repository, 
 // showCommit prints the header, then the changes against the first parent.
 // For a merge git prints a combined diff of what the merge changed beyond
 // its parents; easel shows only the header for merges.
-func showCommit(ctx context.Context, w io.Writer, env *Env, r *repo.Repository, ab *repo.Abbreviator, c *object.Commit, f diffFormat) error {
-	if err := repo.WriteCommitMedium(w, c, repo.CommitFormat{Abbrev: ab, Color: env.IO.Color}); err != nil {
+func showCommit(ctx context.Context, w io.Writer, env *Env, r *repo.Repository, c *object.Commit, o showOptions) error {
+	if err := o.style.write(w, c, o.format); err != nil {
 		return err
 	}
-	return writeCommitChanges(ctx, w, env, r, c, f, "\n", nil)
+	if o.NoPatch {
+		return nil
+	}
+	sep := "\n"
+	if o.style.oneline {
+		sep = ""
+	}
+	return writeCommitChanges(ctx, w, env, r, c, o.diffFormat, sep, nil)
 }
 
 // writeCommitChanges prints a commit's changes to paths (all when empty)
