@@ -25,6 +25,8 @@ func init() { register(newDiffCmd) }
 // diffFormat is what diff, show and log print for a set of changes.
 type diffFormat struct {
 	Stat       bool
+	NumStat    bool
+	ShortStat  bool
 	NameOnly   bool
 	NameStatus bool
 	Context    int
@@ -39,6 +41,8 @@ type diffFormat struct {
 func (f *diffFormat) addFlags(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.BoolVar(&f.Stat, "stat", false, "show a summary of changed lines per file instead of the patch")
+	fl.BoolVar(&f.NumStat, "numstat", false, "per file: added and deleted lines and the name, tab-separated (\"-\" for binary files)")
+	fl.BoolVar(&f.ShortStat, "shortstat", false, "only the last line of --stat: files changed, insertions, deletions")
 	fl.BoolVar(&f.NameOnly, "name-only", false, "show only the names of changed files")
 	fl.BoolVar(&f.NameStatus, "name-status", false, "show names and status letters (A, D, M, R, T) of changed files")
 	fl.IntVarP(&f.Context, "unified", "U", 3, "lines of context around each change")
@@ -287,7 +291,7 @@ func runDiff(ctx context.Context, env *Env, o diffOptions) error {
 }
 
 func printUnmerged(env *Env, paths []string, o diffOptions) {
-	if o.Quiet || o.NameOnly || o.NameStatus || o.Stat {
+	if o.Quiet || o.NameOnly || o.NameStatus || o.Stat || o.NumStat || o.ShortStat {
 		return
 	}
 	for _, p := range paths {
@@ -358,6 +362,30 @@ func writePatches(w io.Writer, env *Env, r *repo.Repository, patches []patch.Fil
 			entries = append(entries, patch.StatEntry{Name: patch.StatName(p), Added: add, Deleted: del, Binary: bin})
 		}
 		return patch.WriteStat(w, entries, statWidth(env), env.IO.Color)
+	case f.NumStat || f.ShortStat:
+		var b strings.Builder
+		adds, dels := 0, 0
+		for i := range patches {
+			p := patches[i]
+			if err := r.LoadPatchData(&p, toWorktree); err != nil {
+				return err
+			}
+			add, del, bin := patch.Counts(p, alg)
+			switch {
+			case bin && f.NumStat:
+				fmt.Fprintf(&b, "-\t-\t%s\n", patch.StatName(p))
+			case f.NumStat:
+				fmt.Fprintf(&b, "%d\t%d\t%s\n", add, del, patch.StatName(p))
+			}
+			if !bin {
+				adds, dels = adds+add, dels+del
+			}
+		}
+		if f.ShortStat && len(patches) > 0 {
+			b.WriteString(patch.Summary(len(patches), adds, dels) + "\n")
+		}
+		_, err := io.WriteString(w, b.String())
+		return err
 	}
 	ab := r.NewAbbreviator()
 	o := patch.Options{Context: f.Context, Color: env.IO.Color, Abbrev: ab.ShortID, Algorithm: alg}

@@ -290,9 +290,9 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 	if o.JSON && (o.Graph || o.Oneline) {
 		return &UsageError{Msg: "--json cannot be combined with --graph or --oneline"}
 	}
-	changes := o.Patch || o.Stat || o.NameOnly || o.NameStatus
+	changes := o.Patch || o.Stat || o.NumStat || o.ShortStat || o.NameOnly || o.NameStatus
 	if changes && (o.Graph || o.JSON) {
-		return &UsageError{Msg: "-p, --stat, --name-only and --name-status cannot be combined with --graph or --json"}
+		return &UsageError{Msg: "-p, --stat, --numstat, --shortstat, --name-only and --name-status cannot be combined with --graph or --json"}
 	}
 	w, err := r.Log(ctx, repo.LogOptions{Include: include, Exclude: exclude, Paths: o.Paths, Topo: o.Graph,
 		Filter: filter, Since: since, FirstParent: o.FirstParent})
