@@ -114,6 +114,12 @@ func (r *Repository) CommitWithResult(ctx context.Context, opts CommitOptions) (
 		}
 	}
 	parents = append(parents, extra...)
+	if message == "" && !opts.Amend && len(extra) == 0 {
+		// After merge --squash: its prepared message.
+		if message, _, err = r.SquashMessage(); err != nil {
+			return nil, err
+		}
+	}
 
 	tree, err := r.WriteTree(idx)
 	if err != nil {
@@ -169,10 +175,9 @@ func (r *Repository) CommitWithResult(ctx context.Context, opts CommitOptions) (
 	if err := diffTrees("", firstParentTree, r.storedSource(), tree, r.storedSource(), &changes); err == nil {
 		res.Changed = len(changes)
 	}
-	if len(extra) > 0 || res.MergeDone {
-		if err := r.ClearMergeState(); err != nil {
-			return res, err
-		}
+	// As git: a commit ends any merge or squash in progress.
+	if err := r.ClearMergeState(); err != nil {
+		return res, err
 	}
 	if indexChanged {
 		if err := il.Commit(); err != nil {

@@ -5,6 +5,7 @@ import (
 	"easel.dev/easel/repo/lockfile"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -49,6 +50,10 @@ type MergeOptions struct {
 	Favor string
 	// NoRenames turns rename detection off (-X no-renames).
 	NoRenames bool
+	// Squash merges into the index and work tree without moving HEAD or
+	// recording MERGE_HEAD, and prepares SQUASH_MSG listing the merged
+	// commits: the next commit has one parent.
+	Squash bool
 
 	// ReflogAction starts the reflog message: "merge <TheirsName>" when
 	// empty; git pull's is "pull".
@@ -77,6 +82,9 @@ type MergeOutcome struct {
 	Messages []string
 	// Message is the commit message used, or prepared in MERGE_MSG.
 	Message string
+	// Squash: the merge went into the index and work tree only (Kind
+	// is FastForward, Stopped or Conflicted; HEAD did not move).
+	Squash bool
 }
 
 // mergeMessage is git's fmt-merge-msg for a single head: "Merge branch
@@ -181,6 +189,16 @@ func (r *Repository) Merge(ctx context.Context, o MergeOptions) (*MergeOutcome, 
 		if err := il.Commit(); err != nil {
 			return nil, err
 		}
+		if o.Squash {
+			if err := r.writeState(origHeadFile, head.String()+"\n"); err != nil {
+				return nil, err
+			}
+			if err := r.writeSquashMessage(ctx, head, o.Theirs); err != nil {
+				return nil, err
+			}
+			out.Kind, out.Squash, out.NewHead, out.Tree = MergeFastForward, true, o.Theirs, theirsTree
+			return out, nil
+		}
 		if !head.IsZero() {
 			if err := r.writeState(origHeadFile, head.String()+"\n"); err != nil {
 				return nil, err
@@ -229,6 +247,16 @@ func (r *Repository) Merge(ctx context.Context, o MergeOptions) (*MergeOutcome, 
 		msg += "\n"
 	}
 	out.Message = msg
+	if o.Squash {
+		if err := r.writeSquashMessage(ctx, head, o.Theirs); err != nil {
+			return nil, err
+		}
+		out.Kind, out.Squash = MergeStopped, true
+		if !res.Clean {
+			out.Kind = MergeConflicted
+		}
+		return out, nil
+	}
 	if !res.Clean || o.NoCommit {
 		full := msg
 		if !res.Clean {
@@ -270,6 +298,37 @@ func (r *Repository) Merge(ctx context.Context, o MergeOptions) (*MergeOutcome, 
 	}
 	out.Kind, out.NewHead = MergeCommitted, c
 	return out, nil
+}
+
+// writeSquashMessage writes SQUASH_MSG as git's merge --squash does: a
+// title, then every commit in theirs but not in head, newest first, in
+// the medium format.
+func (r *Repository) writeSquashMessage(ctx context.Context, head, theirs plumbing.Hash) error {
+	var exclude []plumbing.Hash
+	if !head.IsZero() {
+		exclude = []plumbing.Hash{head}
+	}
+	w, err := r.Log(ctx, LogOptions{Include: []plumbing.Hash{theirs}, Exclude: exclude})
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	b.WriteString("Squashed commit of the following:\n")
+	f := CommitFormat{Abbrev: r.NewAbbreviator()}
+	for {
+		c, err := w.Next(ctx)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		b.WriteByte('\n')
+		if err := WriteCommitMedium(&b, c, f); err != nil {
+			return err
+		}
+	}
+	return r.writeState(squashMsgFile, b.String())
 }
 
 // mergeReflogAction is the start of a merge's reflog message.

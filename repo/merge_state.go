@@ -19,6 +19,9 @@ const (
 	mergeMsgFile  = "MERGE_MSG"
 	mergeModeFile = "MERGE_MODE"
 	origHeadFile  = "ORIG_HEAD"
+	// squashMsgFile holds the message prepared by merge --squash; the
+	// next commit takes it (no MERGE_HEAD: the commit has one parent).
+	squashMsgFile = "SQUASH_MSG"
 )
 
 func (r *Repository) statePath(name string) string { return filepath.Join(r.GitDir, name) }
@@ -61,10 +64,24 @@ func (r *Repository) MergeMessage() (string, bool, error) {
 // lines at both ends removed, and a final newline.
 func CleanupMessage(msg string) string { return cleanupText(msg, true) }
 
-// ClearMergeState removes MERGE_HEAD, MERGE_MSG and MERGE_MODE, once a
-// merge is committed or aborted.
+// SquashMessage returns the message merge --squash prepared (SQUASH_MSG),
+// cleaned up as git commit does; ok is false when there is none.
+func (r *Repository) SquashMessage() (string, bool, error) {
+	data, err := os.ReadFile(r.statePath(squashMsgFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, err
+	}
+	return CleanupMessage(string(data)), true, nil
+}
+
+// ClearMergeState removes MERGE_HEAD, MERGE_MSG, MERGE_MODE and
+// SQUASH_MSG, once a merge is committed or aborted (as git's
+// remove_branch_state).
 func (r *Repository) ClearMergeState() error {
-	for _, f := range []string{mergeHeadFile, mergeMsgFile, mergeModeFile} {
+	for _, f := range []string{mergeHeadFile, mergeMsgFile, mergeModeFile, squashMsgFile} {
 		if err := os.Remove(r.statePath(f)); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return err
 		}

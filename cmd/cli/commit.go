@@ -91,7 +91,9 @@ func runCommit(ctx context.Context, env *Env, o commitOptions) error {
 		msg = string(data)
 	}
 	if msg == "" && len(o.Messages) == 0 && o.File == "" && !o.Amend {
-		if _, ok, _ := r.MergeHead(); !ok {
+		_, merging, _ := r.MergeHead()
+		_, squashing, _ := r.SquashMessage()
+		if !merging && !squashing {
 			return &UsageError{Msg: "no commit message given: use -m <message> or -F <file>"}
 		}
 	}

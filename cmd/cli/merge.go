@@ -26,6 +26,7 @@ type mergeOptions struct {
 	FFOnly   bool
 	NoFF     bool
 	NoCommit bool
+	Squash   bool
 	Conflict string
 	Strategy []string // -X options
 	Abort    bool
@@ -48,6 +49,10 @@ index holds the base/ours/theirs versions, and MERGE_HEAD and MERGE_MSG record
 the merge. Resolve, 'easel add' the files, then 'easel merge --continue' (or
 'easel commit'); 'easel merge --abort' goes back to where you started.
 
+--squash merges into the index and work tree without moving HEAD or recording
+the merge: the next 'easel commit' makes one ordinary commit, its message the
+list of merged commits prepared in SQUASH_MSG.
+
 -X ours and -X theirs resolve conflicting hunks of text files (and whole binary
 files) with that side, keeping the other side's changes that do not conflict;
 conflicts between whole files (modified on one side, deleted on the other, say)
@@ -60,6 +65,7 @@ and names the files.`,
   easel merge --ff-only origin/main
   easel merge --conflict=diff3 feature
   easel merge -X theirs vendor-update
+  easel merge --squash feature && easel commit
   easel merge --continue
   easel merge --abort`,
 		Args: cobra.MaximumNArgs(1),
@@ -79,6 +85,9 @@ and names the files.`,
 			if o.FFOnly && o.NoFF {
 				return &UsageError{Msg: "--ff-only and --no-ff cannot be combined"}
 			}
+			if o.Squash && o.NoFF {
+				return &UsageError{Msg: "--squash and --no-ff cannot be combined"}
+			}
 			switch o.Conflict {
 			case "", "merge", "diff3", "zdiff3":
 			default:
@@ -95,6 +104,7 @@ and names the files.`,
 	f.BoolVar(&o.FFOnly, "ff-only", false, "refuse unless the merge is a fast-forward")
 	f.BoolVar(&o.NoFF, "no-ff", false, "make a merge commit even when a fast-forward is possible")
 	f.BoolVar(&o.NoCommit, "no-commit", false, "merge into the index and work tree but do not commit")
+	f.BoolVar(&o.Squash, "squash", false, "merge into the index and work tree only, for one ordinary commit (its message prepared in SQUASH_MSG)")
 	f.StringVar(&o.Conflict, "conflict", "", "conflict marker style: merge, diff3 or zdiff3 (default merge.conflictStyle)")
 	addStrategyFlag(f, &o.Strategy)
 	f.BoolVar(&o.Abort, "abort", false, "give up the merge in progress and restore the pre-merge state")
@@ -132,7 +142,7 @@ func runMerge(ctx context.Context, env *Env, o mergeOptions) error {
 	out, err := r.Merge(ctx, repo.MergeOptions{
 		Theirs: theirs, TheirsName: o.Rev, TheirsKind: refKind(r, o.Rev),
 		Message: o.Message, FFOnly: o.FFOnly, NoFF: o.NoFF, NoCommit: o.NoCommit,
-		ConflictStyle: o.Conflict, Favor: favor, NoRenames: noRenames,
+		ConflictStyle: o.Conflict, Favor: favor, NoRenames: noRenames, Squash: o.Squash,
 	})
 	if err != nil {
 		return err
@@ -181,6 +191,11 @@ func reportMerge(out *repo.MergeOutcome, say func(format string, args ...any)) e
 		} else {
 			say("Updating %s..%s\nFast-forward\n", shortID(out.OldHead), shortID(out.NewHead))
 		}
+	}
+	if out.Squash {
+		say("Squash commit -- not updating HEAD\n")
+	}
+	switch out.Kind {
 	case repo.MergeCommitted:
 		say("Merge made by the 'ort' strategy.\n")
 	case repo.MergeStopped:
