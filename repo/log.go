@@ -11,6 +11,8 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"easel.dev/easel/merge"
 )
 
 // LogOptions selects the commits Log walks.
@@ -212,6 +214,35 @@ func (r *Repository) pathHashes(tree plumbing.Hash, paths []string) ([]plumbing.
 	return out, nil
 }
 
+// resolveRangeEnd resolves one side of a range; empty means HEAD.
+func (r *Repository) resolveRangeEnd(ctx context.Context, rev string) (plumbing.Hash, error) {
+	if rev == "" {
+		rev = "HEAD"
+	}
+	return r.ResolveCommit(ctx, rev)
+}
+
+// MergeBase is the first best common ancestor of two revisions, what
+// git diff a...b compares b with.
+func (r *Repository) MergeBase(ctx context.Context, a, b string) (plumbing.Hash, error) {
+	ha, err := r.resolveRangeEnd(ctx, a)
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	hb, err := r.resolveRangeEnd(ctx, b)
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	bases, err := merge.MergeBases(ctx, r.Storer, ha, hb)
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	if len(bases) == 0 {
+		return plumbing.ZeroHash, fmt.Errorf("%s...%s: no merge base: %w", a, b, ErrUnknownRevision)
+	}
+	return bases[0], nil
+}
+
 // AllTips is what git log --all starts from: HEAD and the commit of every
 // branch, remote-tracking branch and tag (tags peeled; refs naming
 // anything but a commit are skipped).
@@ -346,7 +377,20 @@ func (r *Repository) ResolveRange(ctx context.Context, args []string) (include, 
 		switch {
 		case strings.HasPrefix(a, "^"):
 			err = add(&exclude, a[1:])
-		case strings.Contains(a, "..") && !strings.Contains(a, "..."):
+		case strings.Contains(a, "..."):
+			// The symmetric difference: in either side, not in both.
+			left, right, _ := strings.Cut(a, "...")
+			var l, r2 plumbing.Hash
+			if l, err = r.resolveRangeEnd(ctx, left); err == nil {
+				if r2, err = r.resolveRangeEnd(ctx, right); err == nil {
+					var bases []plumbing.Hash
+					if bases, err = merge.MergeBases(ctx, r.Storer, l, r2); err == nil {
+						include = append(include, l, r2)
+						exclude = append(exclude, bases...)
+					}
+				}
+			}
+		case strings.Contains(a, ".."):
 			from, to, _ := strings.Cut(a, "..")
 			if err = add(&exclude, from); err == nil {
 				err = add(&include, to)

@@ -116,6 +116,7 @@ func newDiffCmd(env *Env) *cobra.Command {
   easel diff --cached        index against HEAD (what the next commit records)
   easel diff <rev>           work tree against a commit
   easel diff <rev> <rev>     between two commits (also <rev>..<rev>)
+  easel diff <a>...<b>       what <b> changed since it forked from <a>
 Paths after "--" limit the diff. --exit-code makes the exit status 1 when
 there are differences; --quiet does that and prints nothing.`,
 		Example: `  easel diff
@@ -194,7 +195,19 @@ func runDiff(ctx context.Context, env *Env, o diffOptions) error {
 	// (from the first one that does not resolve).
 	var revs []string
 	for i, a := range o.Args {
-		if from, to, ok := strings.Cut(a, ".."); ok && !strings.Contains(a, "...") && len(revs) == 0 {
+		if left, right, ok := strings.Cut(a, "..."); ok && len(revs) == 0 {
+			// What right did since it left left: from their merge base.
+			base, err := r.MergeBase(ctx, left, right)
+			if err != nil {
+				return err
+			}
+			if right == "" {
+				right = "HEAD"
+			}
+			revs = append(revs, base.String(), right)
+			continue
+		}
+		if from, to, ok := strings.Cut(a, ".."); ok && len(revs) == 0 {
 			if from == "" {
 				from = "HEAD"
 			}

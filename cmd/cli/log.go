@@ -95,7 +95,7 @@ func newLogCmd(env *Env) *cobra.Command {
 		Short: "Show commit history",
 		Long: `Show the commits reachable from the given revisions (default HEAD), newest
 first by commit date, as git log does. "a..b" shows commits in b but not in a,
-"^a" hides commits reachable from a. Paths after "--" keep only commits that
+"a...b" those in either but not in both, "^a" hides commits reachable from a. Paths after "--" keep only commits that
 changed them. Reading the first N commits of a long history reads about N
 commits; --graph needs the whole history first.
 
