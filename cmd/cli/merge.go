@@ -27,6 +27,7 @@ type mergeOptions struct {
 	NoFF     bool
 	NoCommit bool
 	Squash   bool
+	NoStat   bool
 	Conflict string
 	Strategy []string // -X options
 	Abort    bool
@@ -104,6 +105,7 @@ and names the files.`,
 	f.BoolVar(&o.FFOnly, "ff-only", false, "refuse unless the merge is a fast-forward")
 	f.BoolVar(&o.NoFF, "no-ff", false, "make a merge commit even when a fast-forward is possible")
 	f.BoolVar(&o.NoCommit, "no-commit", false, "merge into the index and work tree but do not commit")
+	f.BoolVarP(&o.NoStat, "no-stat", "n", false, "print no diffstat after the merge (merge.stat=false does the same)")
 	f.BoolVar(&o.Squash, "squash", false, "merge into the index and work tree only, for one ordinary commit (its message prepared in SQUASH_MSG)")
 	f.StringVar(&o.Conflict, "conflict", "", "conflict marker style: merge, diff3 or zdiff3 (default merge.conflictStyle)")
 	addStrategyFlag(f, &o.Strategy)
@@ -147,7 +149,13 @@ func runMerge(ctx context.Context, env *Env, o mergeOptions) error {
 	if err != nil {
 		return err
 	}
-	return reportMerge(out, say)
+	if err := reportMerge(out, say); err != nil {
+		return err
+	}
+	if o.Quiet || o.NoStat || !mergeStatWanted(out) {
+		return nil
+	}
+	return printMergeStat(ctx, env.IO.Out, env, r, out)
 }
 
 // addStrategyFlag adds -X, --strategy-option (merge and pull share it).

@@ -18,6 +18,7 @@ type pullOptions struct {
 	Remote   string
 	Branch   string
 	FFOnly   bool
+	NoStat   bool
 	Strategy []string // -X options
 	Quiet    bool
 }
@@ -51,6 +52,7 @@ Without arguments it uses the current branch's upstream (set by clone or push -u
 	}
 	cmd.Flags().BoolVar(&o.FFOnly, "ff-only", false, "refuse unless the merge is a fast-forward")
 	addStrategyFlag(cmd.Flags(), &o.Strategy)
+	cmd.Flags().BoolVarP(&o.NoStat, "no-stat", "n", false, "print no diffstat after the merge (merge.stat=false does the same)")
 	cmd.Flags().BoolVarP(&o.Quiet, "quiet", "q", false, "print nothing but errors")
 	return cmd
 }
@@ -110,5 +112,11 @@ func runPull(ctx context.Context, env *Env, o pullOptions) error {
 			fmt.Fprintf(env.IO.Out, format, args...)
 		}
 	}
-	return reportMerge(out, say)
+	if err := reportMerge(out, say); err != nil {
+		return err
+	}
+	if o.Quiet || o.NoStat || !mergeStatWanted(out) {
+		return nil
+	}
+	return printMergeStat(ctx, env.IO.Out, env, r, out)
 }

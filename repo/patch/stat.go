@@ -153,6 +153,26 @@ func decimalWidth(n int) int {
 	return len(strconv.Itoa(n))
 }
 
+// SummaryLines are git's --summary lines for p: " create mode 100644 f",
+// " delete mode ...", " rename a => b (90%)", " mode change 100644 => 100755 f".
+func SummaryLines(p FilePatch) []string {
+	switch {
+	case !p.From.Exists():
+		return []string{fmt.Sprintf(" create mode %o %s", p.To.Mode, QuotePath(p.To.Path))}
+	case !p.To.Exists():
+		return []string{fmt.Sprintf(" delete mode %o %s", p.From.Mode, QuotePath(p.From.Path))}
+	case p.Renamed():
+		lines := []string{fmt.Sprintf(" rename %s (%d%%)", RenameName(p.From.Path, p.To.Path), p.Similarity())}
+		if p.From.Mode != p.To.Mode {
+			lines = append(lines, fmt.Sprintf(" mode change %o => %o", p.From.Mode, p.To.Mode))
+		}
+		return lines
+	case p.From.Mode != p.To.Mode:
+		return []string{fmt.Sprintf(" mode change %o => %o %s", p.From.Mode, p.To.Mode, QuotePath(p.To.Path))}
+	}
+	return nil
+}
+
 // StatName is the name --stat shows for p: its quoted path, or for a
 // rename both paths as RenameName puts them.
 func StatName(p FilePatch) string {
