@@ -15,13 +15,17 @@ import (
 // contain (git branch -d); -D deletes anyway.
 var ErrNotMerged = errors.New("branch is not fully merged")
 
-// Branch is one local branch.
+// Branch is one local or remote-tracking branch.
 type Branch struct {
 	Name    string        `json:"name"`
 	Hash    plumbing.Hash `json:"-"`
 	ID      string        `json:"id"`
 	Current bool          `json:"current"`
 	Subject string        `json:"subject"`
+	// Remote: a remote-tracking branch, Name "origin/main".
+	Remote bool `json:"remote,omitempty"`
+	// Symref is the branch a symbolic ref (origin/HEAD) points at.
+	Symref string `json:"symref,omitempty"`
 }
 
 // Branches lists local branches sorted by name. The current branch is

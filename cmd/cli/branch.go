@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/spf13/cobra"
 
@@ -16,17 +17,27 @@ func init() {
 	RegisterExitCode(repo.ErrNotMerged, ExitNotMerged)
 	RegisterExitCode(repo.ErrAlreadyExists, ExitAlreadyExists)
 	RegisterExitCode(repo.ErrNotFound, ExitUnknownRev)
+	RegisterExitCode(repo.ErrNoUpstream, ExitFailure)
 }
 
 type branchOptions struct {
-	Args        []string
-	Delete      bool
-	ForceDelete bool
-	Move        bool
-	ForceMove   bool
-	Force       bool
-	Verbose     bool
-	JSON        bool
+	Args          []string
+	Delete        bool
+	ForceDelete   bool
+	Move          bool
+	ForceMove     bool
+	Force         bool
+	Verbose       bool
+	JSON          bool
+	All           bool
+	Remotes       bool
+	List          bool
+	ShowCurrent   bool
+	SetUpstreamTo string
+	UnsetUpstream bool
+	Merged        string
+	NoMerged      string
+	Contains      string
 }
 
 func newBranchCmd(env *Env) *cobra.Command {
@@ -35,19 +46,32 @@ func newBranchCmd(env *Env) *cobra.Command {
 		Use:   "branch [<name> [<start>]]",
 		Short: "List, create, rename or delete branches",
 		Long: `With no arguments, list local branches; the current one is marked with '*'.
+-r lists the remote-tracking branches (origin/main), -a both (remotes/origin/main).
+--merged [<commit>] lists the branches whose tips <commit> (default HEAD) contains,
+--no-merged the others, --contains <commit> those that contain <commit>; with
+--list, -a, -r or a filter, names are git's glob patterns ('*' matches '/' too).
 With a name, create a branch at <start> (default HEAD) without switching to it.
 -d deletes a branch that HEAD contains (refusing one whose commits would be lost),
 -D deletes it anyway. -m renames a branch (the current one when only the new
-name is given); HEAD follows a renamed current branch.`,
+name is given); HEAD follows a renamed current branch. -u <upstream> [<branch>]
+makes a branch (default the current one) track a local or remote-tracking
+branch; --unset-upstream [<branch>] forgets it. --show-current prints the
+current branch's name (nothing when HEAD is detached).`,
 		Example: `  easel branch
   easel branch -v
+  easel branch -a
+  easel branch -r --merged
+  easel branch --no-merged main
+  easel branch --contains 3f2a9c1
   easel branch feature
   easel branch hotfix v1.2
+  easel branch -u origin/main
+  easel branch --unset-upstream feature
+  easel branch --show-current
   easel branch -m feature feature-2
   easel branch -m trunk
   easel branch -d feature-2
-  easel branch --json`,
-		Args: cobra.MaximumNArgs(2),
+  easel branch --json -a`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Args = args
 			return runBranch(cmd.Context(), env, o)
@@ -61,6 +85,18 @@ name is given); HEAD follows a renamed current branch.`,
 	f.BoolVarP(&o.Force, "force", "f", false, "with a name: reset an existing branch to <start>")
 	f.BoolVarP(&o.Verbose, "verbose", "v", false, "show the commit id and subject of each branch")
 	f.BoolVar(&o.JSON, "json", false, "list branches as JSON")
+	f.BoolVarP(&o.All, "all", "a", false, "list local and remote-tracking branches")
+	f.BoolVarP(&o.Remotes, "remotes", "r", false, "list remote-tracking branches")
+	f.BoolVarP(&o.List, "list", "l", false, "list branches matching the patterns given")
+	f.BoolVar(&o.ShowCurrent, "show-current", false, "print the current branch's name")
+	f.StringVarP(&o.SetUpstreamTo, "set-upstream-to", "u", "", "make the branch track `<upstream>`")
+	f.BoolVar(&o.UnsetUpstream, "unset-upstream", false, "forget the branch's upstream")
+	f.StringVar(&o.Merged, "merged", "", "list only branches whose tips `<commit>` contains (default HEAD)")
+	f.StringVar(&o.NoMerged, "no-merged", "", "list only branches whose tips `<commit>` does not contain (default HEAD)")
+	f.StringVar(&o.Contains, "contains", "", "list only branches that contain `<commit>` (default HEAD)")
+	for _, name := range []string{"merged", "no-merged", "contains"} {
+		f.Lookup(name).NoOptDefVal = "HEAD"
+	}
 	return cmd
 }
 
@@ -70,15 +106,54 @@ func runBranch(ctx context.Context, env *Env, o branchOptions) error {
 		return err
 	}
 	modes := 0
-	for _, b := range []bool{o.Delete || o.ForceDelete, o.Move || o.ForceMove} {
+	for _, b := range []bool{o.Delete || o.ForceDelete, o.Move || o.ForceMove, o.SetUpstreamTo != "", o.UnsetUpstream, o.ShowCurrent} {
 		if b {
 			modes++
 		}
 	}
 	if modes > 1 {
-		return &UsageError{Msg: "-d/-D and -m/-M cannot be combined"}
+		return &UsageError{Msg: "-d/-D, -m/-M, -u, --unset-upstream and --show-current cannot be combined"}
+	}
+	filtered := o.Merged != "" || o.NoMerged != "" || o.Contains != ""
+	list := o.List || filtered || (modes == 0 && len(o.Args) == 0)
+	if modes > 0 && list && (o.List || filtered) {
+		return &UsageError{Msg: "--list, --merged, --no-merged and --contains only go with listing"}
+	}
+	if (o.All || o.Remotes) && !list && modes == 0 {
+		return &UsageError{Msg: "the -a, and -r, options to 'easel branch' do not take a branch name; did you mean: -a|-r --list <pattern>?"}
 	}
 	switch {
+	case o.ShowCurrent:
+		if len(o.Args) > 0 {
+			return &UsageError{Msg: "--show-current takes no arguments"}
+		}
+		if head, _ := r.HeadBranch(); head != "" {
+			fmt.Fprintln(env.IO.Out, head.Short())
+		}
+		return nil
+	case o.SetUpstreamTo != "" || o.UnsetUpstream:
+		if len(o.Args) > 1 {
+			return &UsageError{Msg: "too many arguments: -u <upstream> [<branch>], --unset-upstream [<branch>]"}
+		}
+		branch := ""
+		if len(o.Args) == 1 {
+			branch = o.Args[0]
+		} else if head, _ := r.HeadBranch(); head != "" {
+			branch = head.Short()
+		} else if o.UnsetUpstream {
+			return fmt.Errorf("could not unset upstream of HEAD when it does not point to any branch")
+		} else {
+			return fmt.Errorf("could not set upstream of HEAD to %s when it does not point to any branch", o.SetUpstreamTo)
+		}
+		if o.UnsetUpstream {
+			return r.UnsetUpstream(ctx, branch)
+		}
+		name, err := r.SetUpstreamTo(ctx, branch, o.SetUpstreamTo)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.IO.Out, "branch '%s' set up to track '%s'.\n", branch, name)
+		return nil
 	case o.Delete || o.ForceDelete:
 		if len(o.Args) == 0 {
 			return &UsageError{Msg: "branch name required"}
@@ -107,7 +182,10 @@ func runBranch(ctx context.Context, env *Env, o branchOptions) error {
 			return r.RenameBranch(ctx, o.Args[0], o.Args[1], o.ForceMove || o.Force)
 		}
 		return &UsageError{Msg: "branch -m needs a new name"}
-	case len(o.Args) > 0:
+	case !list:
+		if len(o.Args) > 2 {
+			return &UsageError{Msg: "too many arguments: branch <name> [<start>]"}
+		}
 		start := "HEAD"
 		if len(o.Args) == 2 {
 			start = o.Args[1]
@@ -125,54 +203,120 @@ func runBranch(ctx context.Context, env *Env, o branchOptions) error {
 		}
 		return r.CreateBranchFrom(ctx, o.Args[0], h, startName, o.Force)
 	}
-	branches, err := r.Branches(ctx)
+	return listBranches(ctx, env, r, o)
+}
+
+// listBranches prints git branch's listing: a detached HEAD first, local
+// branches, then remote-tracking ones ("remotes/" before them with -a).
+func listBranches(ctx context.Context, env *Env, r *repo.Repository, o branchOptions) error {
+	filter := repo.RefFilter{Patterns: o.Args}
+	for _, c := range []struct {
+		rev string
+		to  *plumbing.Hash
+	}{{o.Merged, &filter.Merged}, {o.NoMerged, &filter.NoMerged}, {o.Contains, &filter.Contains}} {
+		if c.rev == "" {
+			continue
+		}
+		h, err := r.ResolveCommit(ctx, c.rev)
+		if err != nil {
+			return err
+		}
+		*c.to = h
+	}
+	branches, err := r.ListBranches(ctx, repo.BranchListOptions{Local: !o.Remotes || o.All, Remote: o.Remotes || o.All, Filter: filter})
 	if err != nil {
 		return err
 	}
 	if o.JSON {
+		if branches == nil {
+			branches = []repo.Branch{}
+		}
 		return writeJSON(env.IO.Out, branches)
 	}
 	ab := r.NewAbbreviator()
-	head, _ := r.HeadBranch()
+	display := func(b repo.Branch) string {
+		if b.Remote && o.All {
+			return "remotes/" + b.Name
+		}
+		return b.Name
+	}
 	width := 0
 	for _, b := range branches {
-		width = max(width, len(b.Name))
+		width = max(width, len(display(b)))
 	}
 	var sb strings.Builder
-	if head == "" {
+	head, _ := r.HeadBranch()
+	if head == "" && (o.All || !o.Remotes) {
 		// Detached HEAD is listed first, as git does.
-		if h, err := r.Head(); err == nil && !h.IsZero() {
-			name := "(HEAD detached at " + ab.ShortID(h) + ")"
-			width = max(width, len(name))
-			line := "* " + colorIf(env, "\x1b[32m", name)
-			if o.Verbose {
-				line = "* " + colorIf(env, "\x1b[32m", fmt.Sprintf("%-*s", width, name))
-				if c, err := object.GetCommit(r.Storer, h); err == nil {
-					line += " " + ab.ShortID(h) + " " + repo.Subject(c.Message)
-				}
+		h, err := r.Head()
+		if err == nil && !h.IsZero() {
+			ok, err := r.MatchRef(ctx, repo.RefFilter{Merged: filter.Merged, NoMerged: filter.NoMerged, Contains: filter.Contains}, "HEAD", h)
+			if err != nil {
+				return err
 			}
-			sb.WriteString(line + "\n")
+			if ok {
+				name := "(HEAD detached at " + ab.ShortID(h) + ")"
+				width = max(width, len(name))
+				line := "* " + colorIf(env, "\x1b[32m", name)
+				if o.Verbose {
+					line = "* " + colorIf(env, "\x1b[32m", fmt.Sprintf("%-*s", width, name))
+					if c, err := object.GetCommit(r.Storer, h); err == nil {
+						line += " " + ab.ShortID(h) + " " + repo.Subject(c.Message)
+					}
+				}
+				sb.WriteString(line + "\n")
+			}
 		}
 	}
 	for _, b := range branches {
-		mark, name := "  ", b.Name
+		mark, name := "  ", display(b)
 		if b.Current {
 			mark = "* "
 		}
 		if o.Verbose {
 			name = fmt.Sprintf("%-*s", width, name)
 		}
-		if b.Current {
+		switch {
+		case b.Current:
 			name = colorIf(env, "\x1b[32m", name)
+		case b.Remote:
+			name = colorIf(env, "\x1b[31m", name)
 		}
 		line := mark + name
-		if o.Verbose {
-			line += " " + ab.ShortID(b.Hash) + " " + b.Subject
+		switch {
+		case b.Symref != "":
+			line += " -> " + b.Symref
+		case o.Verbose:
+			line += " " + ab.ShortID(b.Hash) + " "
+			if !b.Remote {
+				line += trackShort(ctx, r, b.Name)
+			}
+			line += b.Subject
 		}
 		sb.WriteString(line + "\n")
 	}
 	_, err = fmt.Fprint(env.IO.Out, sb.String())
 	return err
+}
+
+// trackShort is git's %(upstream:track) for branch -v: "[ahead 1, behind
+// 2] ", "[gone] ", or nothing when even or without an upstream.
+func trackShort(ctx context.Context, r *repo.Repository, branch string) string {
+	t, err := r.Tracking(ctx, branch)
+	if err != nil || t == nil {
+		return ""
+	}
+	switch {
+	case t.Gone:
+		return "[gone] "
+	case t.Ahead > 0 && t.Behind > 0:
+		return fmt.Sprintf("[ahead %d, behind %d] ", t.Ahead, t.Behind)
+	case t.Ahead > 0:
+		return fmt.Sprintf("[ahead %d] ", t.Ahead)
+	case t.Behind > 0:
+		return fmt.Sprintf("[behind %d] ", t.Behind)
+	}
+	return ""
 }
 
 // colorIf wraps s in an SGR colour when the output is a colour terminal.

@@ -145,7 +145,9 @@ func Run(ctx context.Context, env *Env, args []string) int {
 // into --untracked-files=..., and "-M<n>" for diff, show and log into
 // --find-renames=<n>: the flag parser reads a short flag with an optional
 // value ("-u" alone means all) followed by more characters as more short
-// flags.
+// flags. For branch and tag, "--merged <commit>" (and --no-merged,
+// --contains, --points-at) becomes "--merged=<commit>": as git, the value
+// is optional only when the option comes last.
 func gitStuckShorts(args []string) []string {
 	cmd := -1
 	for i := 0; i < len(args); i++ {
@@ -161,9 +163,10 @@ func gitStuckShorts(args []string) []string {
 	if cmd < 0 {
 		return args
 	}
+	name := args[cmd]
 	out := append([]string(nil), args...)
 	for i := cmd + 1; i < len(out) && out[i] != "--"; i++ {
-		switch args[cmd] {
+		switch name {
 		case "status":
 			switch out[i] {
 			case "-uno", "-unormal", "-uall":
@@ -172,6 +175,14 @@ func gitStuckShorts(args []string) []string {
 		case "diff", "show", "log":
 			if strings.HasPrefix(out[i], "-M") && len(out[i]) > 2 {
 				out[i] = "--find-renames=" + out[i][2:]
+			}
+		case "branch", "tag":
+			switch out[i] {
+			case "--merged", "--no-merged", "--contains", "--points-at":
+				if i+1 < len(out) {
+					out[i] += "=" + out[i+1]
+					out = append(out[:i+1], out[i+2:]...)
+				}
 			}
 		}
 	}
