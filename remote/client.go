@@ -145,8 +145,10 @@ func (c *Client) Refs(ctx context.Context) (*RefsResponse, error) {
 
 // FetchPack asks for the objects reachable from wants and not from haves
 // and returns the packfile stream and the number of objects announced.
-func (c *Client) FetchPack(ctx context.Context, wants, haves []string) (io.ReadCloser, int, error) {
-	body, err := json.Marshal(FetchRequest{Wants: wants, Haves: haves})
+// caps are the client's capabilities (CapThinPack: the caller accepts a
+// thin pack, see ReceiveThin).
+func (c *Client) FetchPack(ctx context.Context, wants, haves []string, caps ...string) (io.ReadCloser, int, error) {
+	body, err := json.Marshal(FetchRequest{Wants: wants, Haves: haves, Capabilities: caps})
 	if err != nil {
 		return nil, 0, err
 	}

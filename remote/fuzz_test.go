@@ -34,8 +34,16 @@ func fuzzPacks() [][]byte {
 	trunc := good[:len(good)-7]
 	bad := append([]byte(nil), good...)
 	bad[20] ^= 1
-	return [][]byte{good, deltas, trunc, bad, nil, []byte("PACK\x00\x00\x00\x02\x00\x00\x00\x00")}
+	// Thin: a delta against fuzzThinBase, which the receiver has, then one
+	// against an object nobody has.
+	tb := fuzzThinBase()
+	thin := buildPack(pobj{typ: pkRef, data: delta(uint64(len(tb)), 12, []byte("thin delta\n"), [2]uint32{0, 1}), declared: -1, refBase: objID("blob", tb)})
+	thinMissing := buildPack(pobj{typ: pkRef, data: delta(6, 6, []byte("hallo\n")), declared: -1, refBase: objID("blob", []byte("nowhere\n"))})
+	return [][]byte{good, deltas, trunc, bad, nil, []byte("PACK\x00\x00\x00\x02\x00\x00\x00\x00"), thin, thinMissing}
 }
+
+// fuzzThinBase is the blob FuzzReceivePack's receiver already has.
+func fuzzThinBase() []byte { return []byte("a base the receiver has\n") }
 
 // listTree names every file under dir with its size: what a refused input
 // must leave unchanged.
@@ -69,9 +77,19 @@ func FuzzReceivePack(f *testing.F) {
 		f.Add(p)
 	}
 	parent := f.TempDir()
+	// What the receiver has, for thin packs.
+	have := memory.NewStorage()
+	obj := have.NewEncodedObject()
+	obj.SetType(plumbing.BlobObject)
+	w, _ := obj.Writer()
+	w.Write(fuzzThinBase())
+	w.Close()
+	if _, err := have.SetEncodedObject(obj); err != nil {
+		f.Fatal(err)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ctx := context.Background()
-		q, err := ReceiveLimited(ctx, parent, bytes.NewReader(data), PackLimits{MaxObjectBytes: 1 << 20, MaxDeltaDepth: 8})
+		q, err := ReceiveThin(ctx, parent, bytes.NewReader(data), PackLimits{MaxObjectBytes: 1 << 20, MaxDeltaDepth: 8}, have)
 		if err != nil {
 			if left := listTree(parent); left != "" {
 				t.Fatalf("a refused pack left files behind: %s", left)

@@ -152,12 +152,13 @@ func fetchRefs(ctx context.Context, r *repo.Repository, rm repo.Remote, c *Clien
 		if err != nil {
 			return nil, err
 		}
-		body, n, err := c.FetchPack(ctx, wants, haves)
+		body, n, err := c.FetchPack(ctx, wants, haves, CapThinPack)
 		if err != nil {
 			return nil, err
 		}
 		pr := newProgress(o.Progress, "Receiving objects", n)
-		q, err := Receive(ctx, filepath.Join(r.GitDir, "objects"), pr.reader(body))
+		// The pack may be thin: its external bases come from store.
+		q, err := ReceiveThin(ctx, filepath.Join(r.GitDir, "objects"), pr.reader(body), PackLimits{}, store)
 		body.Close()
 		if err != nil {
 			if ctx.Err() != nil {
@@ -339,9 +340,28 @@ func Push(ctx context.Context, r *repo.Repository, rm repo.Remote, c *Client, up
 	if err != nil {
 		return nil, nil, err
 	}
+	// A server that takes thin packs gets blobs as deltas against the
+	// same paths in what it holds for sure: the current values of the
+	// refs pushed, then its HEAD (not what we last fetched: it may be
+	// gone from the server).
+	var bases map[plumbing.Hash]plumbing.Hash
+	if hasCap(refs.Capabilities, CapThinPack) {
+		var theirs []plumbing.Hash
+		for _, u := range updates {
+			if old := current[u.Remote.String()]; !old.IsZero() {
+				theirs = append(theirs, old)
+			}
+		}
+		if head, err := parseID(refs.HeadID); err == nil {
+			theirs = append(theirs, head)
+		}
+		if bases, err = thinBases(ctx, store, news, theirs, hashes); err != nil {
+			return nil, nil, err
+		}
+	}
 	pw := newProgress(o.Progress, "Writing objects", len(hashes))
 	resp, err := c.Push(ctx, cmds, func(w io.Writer) error {
-		_, err := WritePack(ctx, pw.writer(w), store, hashes)
+		_, err := WriteThinPack(ctx, pw.writer(w), store, hashes, bases)
 		return err
 	})
 	if err != nil {

@@ -71,6 +71,17 @@ func Receive(ctx context.Context, parent string, r io.Reader) (_ *Quarantine, er
 // ReceiveLimited is Receive refusing objects and delta chains over lim
 // (zero fields: the defaults) before the pack is parsed.
 func ReceiveLimited(ctx context.Context, parent string, r io.Reader, lim PackLimits) (_ *Quarantine, err error) {
+	return ReceiveThin(ctx, parent, r, lim, nil)
+}
+
+// ReceiveThin is ReceiveLimited accepting a thin pack: REF_DELTA entries
+// whose base is not in the pack but in have (the repository the pack is
+// for). Before the pack is indexed those bases are appended to it whole
+// (fixThin, what git index-pack --fix-thin does), so the pack that
+// Accept makes visible is self-contained and every delta in it is
+// resolved and hashed like any other. A base have lacks too is ErrMissing,
+// and nothing is kept. A nil have accepts no thin pack.
+func ReceiveThin(ctx context.Context, parent string, r io.Reader, lim PackLimits, have storer.EncodedObjectStorer) (_ *Quarantine, err error) {
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return nil, err
 	}
@@ -98,7 +109,7 @@ func ReceiveLimited(ctx context.Context, parent string, r io.Reader, lim PackLim
 	if err != nil {
 		return nil, err
 	}
-	q.Bytes = n
+	q.Bytes = n // as received, before any fixThin
 	if n == 0 {
 		return q, nil
 	}
@@ -108,8 +119,17 @@ func ReceiveLimited(ctx context.Context, parent string, r io.Reader, lim PackLim
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return nil, err
 	}
-	if err := checkPackLimits(f, lim); err != nil {
+	external, err := checkPackLimits(f, lim, have)
+	if err != nil {
 		return nil, err
+	}
+	if len(external) > 0 {
+		if n, err = fixThin(ctx, f, n, have, external); err != nil {
+			return nil, err
+		}
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return nil, err
+		}
 	}
 	idxw := new(idxfile.Writer)
 	obs := &typeObserver{types: q.types}
@@ -134,6 +154,11 @@ func ReceiveLimited(ctx context.Context, parent string, r io.Reader, lim PackLim
 	}
 	q.PackHash = sum
 	q.Objects = len(q.types)
+	if len(external) > 0 && obs.entries != q.Objects {
+		// An appended base that a delta of the pack also builds: the
+		// index would list one object twice.
+		return nil, fmt.Errorf("%w: a thin pack's external base is also an object of the pack", ErrBadPack)
+	}
 	idx, err := idxw.Index()
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadPack, err)
@@ -175,8 +200,9 @@ func (c ctxReader) Read(p []byte) (int, error) {
 
 // typeObserver records each object's type as the parser resolves it.
 type typeObserver struct {
-	cur   plumbing.ObjectType
-	types map[plumbing.Hash]plumbing.ObjectType
+	cur     plumbing.ObjectType
+	types   map[plumbing.Hash]plumbing.ObjectType
+	entries int // objects resolved, duplicates included
 }
 
 func (o *typeObserver) OnHeader(uint32) error { return nil }
@@ -186,6 +212,7 @@ func (o *typeObserver) OnInflatedObjectHeader(t plumbing.ObjectType, _ int64, _ 
 }
 func (o *typeObserver) OnInflatedObjectContent(h plumbing.Hash, _ int64, _ uint32, _ []byte) error {
 	o.types[h] = o.cur
+	o.entries++
 	return nil
 }
 func (o *typeObserver) OnFooter(plumbing.Hash) error { return nil }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/format/packfile"
+	"github.com/go-git/go-git/v5/plumbing/storer"
 )
 
 // PackLimits bound what one received pack may make the receiver do. go-git's
@@ -26,8 +27,8 @@ type PackLimits struct {
 }
 
 // Defaults for PackLimits. 100 MiB is the largest file the big hosting
-// services take in a push; depth 50 is git's own default pack.depth, and
-// easel's own packs carry no deltas at all.
+// services take in a push; depth 50 is git's own default pack.depth (easel's
+// own packs carry at most one level: deltas against what the receiver has).
 const (
 	DefaultMaxObjectBytes = 100 << 20
 	DefaultMaxDeltaDepth  = 50
@@ -54,79 +55,113 @@ func (l PackLimits) withDefaults() PackLimits {
 // the headers before anything is inflated, and the inflated stream is
 // bounded by the declared size (go-git's scanner enforces that).
 //
-// A REF_DELTA must name a whole object stored earlier in the same pack:
-// easel never sends thin packs, and git writes a delta's base before the
-// delta, so this only refuses packs no easel or git client writes.
-func checkPackLimits(f io.ReadSeeker, lim PackLimits) error {
+// A REF_DELTA must name a whole object stored earlier in the same pack
+// (git writes a delta's base before the delta) or, when have is not nil,
+// an object have holds: a thin pack's external base. Those are returned,
+// each once, in the order first named, for fixThin to append; an external
+// base is stored whole in the completed pack, so its delta has depth 1,
+// and reading it costs what have's own chains cost (they were bounded when
+// they arrived). A base in neither is ErrMissing. For a thin pack the
+// scanner also checks the pack's own SHA-1 trailer and that nothing follows
+// it, since fixThin rewrites both.
+func checkPackLimits(f io.ReadSeeker, lim PackLimits, have storer.EncodedObjectStorer) (external []plumbing.Hash, err error) {
 	lim = lim.withDefaults()
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return err
+		return nil, err
 	}
 	sc := packfile.NewScanner(f)
 	_, count, err := sc.Header()
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrBadPack, err)
+		return nil, fmt.Errorf("%w: %v", ErrBadPack, err)
 	}
+	isExternal := map[plumbing.Hash]bool{}
 	depthAt := map[int64]int{}              // offset -> delta depth
 	wholeByHash := map[plumbing.Hash]bool{} // whole objects seen so far
 	var head deltaHead
 	for i := uint32(0); i < count; i++ {
 		oh, err := sc.NextObjectHeader()
 		if err != nil {
-			return fmt.Errorf("%w: object %d: %v", ErrBadPack, i, err)
+			return nil, fmt.Errorf("%w: object %d: %v", ErrBadPack, i, err)
 		}
 		depth := 0
 		switch oh.Type {
 		case plumbing.OFSDeltaObject:
 			d, ok := depthAt[oh.OffsetReference]
 			if !ok {
-				return fmt.Errorf("%w: object %d at offset %d: delta base at offset %d is not an object of this pack", ErrBadPack, i, oh.Offset, oh.OffsetReference)
+				return nil, fmt.Errorf("%w: object %d at offset %d: delta base at offset %d is not an object of this pack", ErrBadPack, i, oh.Offset, oh.OffsetReference)
 			}
 			depth = d + 1
 		case plumbing.REFDeltaObject:
-			if !wholeByHash[oh.Reference] {
-				return fmt.Errorf("%w: object %d at offset %d: delta base %s is not a whole object earlier in this pack (thin packs are not accepted)", ErrBadPack, i, oh.Offset, oh.Reference)
-			}
 			depth = 1
+			if wholeByHash[oh.Reference] || isExternal[oh.Reference] {
+				break
+			}
+			if have == nil {
+				return nil, fmt.Errorf("%w: object %d at offset %d: delta base %s is not a whole object earlier in this pack (thin packs are not accepted)", ErrBadPack, i, oh.Offset, oh.Reference)
+			}
+			size, err := have.EncodedObjectSize(oh.Reference)
+			if err != nil {
+				return nil, fmt.Errorf("%w: object %d at offset %d: delta base %s is neither in the pack nor in the repository", ErrMissing, i, oh.Offset, oh.Reference)
+			}
+			if size > lim.MaxObjectBytes {
+				return nil, fmt.Errorf("%w: delta at offset %d: its base %s is %d bytes, over the limit of %d", ErrObjectTooLarge, oh.Offset, oh.Reference, size, lim.MaxObjectBytes)
+			}
+			isExternal[oh.Reference] = true
+			external = append(external, oh.Reference)
 		case plumbing.CommitObject, plumbing.TreeObject, plumbing.BlobObject, plumbing.TagObject:
 		default:
-			return fmt.Errorf("%w: object %d has invalid type %d", ErrBadPack, i, oh.Type)
+			return nil, fmt.Errorf("%w: object %d has invalid type %d", ErrBadPack, i, oh.Type)
 		}
 		if depth > lim.MaxDeltaDepth {
-			return fmt.Errorf("%w: object at offset %d: delta chain deeper than %d", ErrBadPack, oh.Offset, lim.MaxDeltaDepth)
+			return nil, fmt.Errorf("%w: object at offset %d: delta chain deeper than %d", ErrBadPack, oh.Offset, lim.MaxDeltaDepth)
 		}
 		if oh.Length > lim.MaxObjectBytes {
-			return fmt.Errorf("%w: object at offset %d is %d bytes, over the limit of %d", ErrObjectTooLarge, oh.Offset, oh.Length, lim.MaxObjectBytes)
+			return nil, fmt.Errorf("%w: object at offset %d is %d bytes, over the limit of %d", ErrObjectTooLarge, oh.Offset, oh.Length, lim.MaxObjectBytes)
 		}
 		depthAt[oh.Offset] = depth
 		if depth == 0 {
 			hasher := plumbing.NewHasher(oh.Type, oh.Length)
 			n, _, err := sc.NextObject(hasher)
 			if err != nil {
-				return fmt.Errorf("%w: object at offset %d: %v", ErrBadPack, oh.Offset, err)
+				return nil, fmt.Errorf("%w: object at offset %d: %v", ErrBadPack, oh.Offset, err)
 			}
 			if n != oh.Length {
-				return fmt.Errorf("%w: object at offset %d: %d bytes, %d declared", ErrBadPack, oh.Offset, n, oh.Length)
+				return nil, fmt.Errorf("%w: object at offset %d: %d bytes, %d declared", ErrBadPack, oh.Offset, n, oh.Length)
 			}
 			wholeByHash[hasher.Sum()] = true
 			continue
 		}
 		head.reset()
 		if _, _, err := sc.NextObject(&head); err != nil {
-			return fmt.Errorf("%w: delta at offset %d: %v", ErrBadPack, oh.Offset, err)
+			return nil, fmt.Errorf("%w: delta at offset %d: %v", ErrBadPack, oh.Offset, err)
 		}
 		_, target, ok := head.sizes()
 		if !ok {
-			return fmt.Errorf("%w: delta at offset %d: truncated delta header", ErrBadPack, oh.Offset)
+			return nil, fmt.Errorf("%w: delta at offset %d: truncated delta header", ErrBadPack, oh.Offset)
 		}
 		if target > uint64(lim.MaxObjectBytes) {
-			return fmt.Errorf("%w: delta at offset %d builds an object of %d bytes, over the limit of %d", ErrObjectTooLarge, oh.Offset, target, lim.MaxObjectBytes)
+			return nil, fmt.Errorf("%w: delta at offset %d builds an object of %d bytes, over the limit of %d", ErrObjectTooLarge, oh.Offset, target, lim.MaxObjectBytes)
+		}
+	}
+	if len(external) > 0 {
+		// fixThin will rewrite the trailer: check the one sent first.
+		if _, err := sc.Checksum(); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrBadPack, err)
+		}
+		end, err := sc.SeekFromStart(0)
+		if err != nil {
+			return nil, err
+		}
+		if size, err := f.Seek(0, io.SeekEnd); err != nil {
+			return nil, err
+		} else if size != end {
+			return nil, fmt.Errorf("%w: data after the pack checksum", ErrBadPack)
 		}
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return err
+		return nil, err
 	}
-	return nil
+	return external, nil
 }
 
 // deltaHead keeps the first bytes of an inflated delta (its source and

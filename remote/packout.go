@@ -27,8 +27,8 @@ func MissingObjects(ctx context.Context, s storer.EncodedObjectStorer, wants, ha
 	return objectsToSend(ctx, s, wants, known)
 }
 
-// WritePack streams a packfile holding exactly hashes to w, without delta
-// compression. go-git's encoder looks every object up before writing the
+// WritePack streams a packfile holding exactly hashes to w, every object
+// whole. go-git's encoder looks every object up before writing the
 // first byte, and a filesystem storer returns small objects fully read into
 // memory; lazyStorer hands it placeholders that read each object only while
 // it is written and drop it afterwards, so memory stays at one object (plus
@@ -37,10 +37,20 @@ func MissingObjects(ctx context.Context, s storer.EncodedObjectStorer, wants, ha
 // When s is a repository's own storage, entries are copied from its packs
 // where possible (see packreuse.go).
 func WritePack(ctx context.Context, w io.Writer, s storer.EncodedObjectStorer, hashes []plumbing.Hash) (plumbing.Hash, error) {
+	return WriteThinPack(ctx, w, s, hashes, nil)
+}
+
+// WriteThinPack is WritePack sending an object of hashes that has a base
+// in bases as a REF_DELTA against it when that is much smaller (see
+// thin.go): a thin pack, for a receiver that holds every base. Only a
+// repository's own storage writes deltas; with another storer bases are
+// ignored and every object is sent whole.
+func WriteThinPack(ctx context.Context, w io.Writer, s storer.EncodedObjectStorer, hashes []plumbing.Hash, bases map[plumbing.Hash]plumbing.Hash) (plumbing.Hash, error) {
 	if fs, ok := s.(interface{ Filesystem() billy.Filesystem }); ok {
 		if src, err := openPackSource(fs.Filesystem()); err == nil {
 			defer src.Close()
-			return writePackReusing(ctx, w, s, src, hashes)
+			id, _, err := writePackWith(ctx, w, s, src, hashes, bases)
+			return id, err
 		}
 	}
 	enc := packfile.NewEncoder(ctxWriter{ctx, w}, lazyStorer{s}, false)

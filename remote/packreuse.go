@@ -189,6 +189,22 @@ func writePackReusing(ctx context.Context, w io.Writer, s storer.EncodedObjectSt
 // writePackCounting is writePackReusing that also says how many entries
 // were copied as they were.
 func writePackCounting(ctx context.Context, w io.Writer, s storer.EncodedObjectStorer, src *packSource, hashes []plumbing.Hash) (_ plumbing.Hash, reused int, _ error) {
+	id, st, err := writePackWith(ctx, w, s, src, hashes, nil)
+	return id, st.reused, err
+}
+
+// packStats counts how entries of a written pack were made.
+type packStats struct {
+	reused int // copied from a pack as they were
+	deltas int // sent as REF_DELTA against an object the receiver has
+}
+
+// writePackWith writes a pack of hashes to w: an object with a base in
+// bases is sent as a delta against it if that is worth it (see
+// writeDeltaEntry; the receiver must hold every base), else copied from
+// src, else deflated from s. The entries copied are whole objects only,
+// so the pack never needs a base it does not carry or the receiver lack.
+func writePackWith(ctx context.Context, w io.Writer, s storer.EncodedObjectStorer, src *packSource, hashes []plumbing.Hash, bases map[plumbing.Hash]plumbing.Hash) (_ plumbing.Hash, st packStats, _ error) {
 	sum := sha1.New()
 	bw := bufio.NewWriterSize(io.MultiWriter(ctxWriter{ctx, w}, sum), 64<<10)
 	var hdr [12]byte
@@ -198,25 +214,35 @@ func writePackCounting(ctx context.Context, w io.Writer, s storer.EncodedObjectS
 	bw.Write(hdr[:])
 	zw, _ := zlib.NewWriterLevel(nil, zlib.BestSpeed)
 	for _, h := range hashes {
+		if base, ok := bases[h]; ok {
+			err := writeDeltaEntry(bw, zw, s, h, base)
+			if err == nil {
+				st.deltas++
+				continue
+			}
+			if !errors.Is(err, errNoDelta) {
+				return plumbing.ZeroHash, st, err
+			}
+		}
 		err := src.copyEntry(bw, h)
 		if err == nil {
-			reused++
+			st.reused++
 		} else if errors.Is(err, errNotReusable) {
 			err = writeWholeEntry(bw, zw, s, h)
 		}
 		if err != nil {
-			return plumbing.ZeroHash, reused, err
+			return plumbing.ZeroHash, st, err
 		}
 	}
 	if err := bw.Flush(); err != nil {
-		return plumbing.ZeroHash, reused, err
+		return plumbing.ZeroHash, st, err
 	}
 	var id plumbing.Hash
 	copy(id[:], sum.Sum(nil))
 	if _, err := (ctxWriter{ctx, w}).Write(id[:]); err != nil {
-		return plumbing.ZeroHash, reused, err
+		return plumbing.ZeroHash, st, err
 	}
-	return id, reused, nil
+	return id, st, nil
 }
 
 // writeWholeEntry writes h as an undeltified pack entry.

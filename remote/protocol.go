@@ -39,12 +39,33 @@ type RefsResponse struct {
 	// HeadID is the commit HEAD resolves to ("" on an unborn branch).
 	HeadID string `json:"head_id,omitempty"`
 	Refs   []Ref  `json:"refs"`
+	// Capabilities are what the server accepts beyond the first version
+	// of the protocol: CapThinPack, a push's pack may be thin.
+	Capabilities []string `json:"capabilities,omitempty"`
 }
 
 // FetchRequest is the body of POST /{repo}/fetch.
 type FetchRequest struct {
 	Wants []string `json:"wants"`
 	Haves []string `json:"haves"`
+	// Capabilities are what the client accepts: CapThinPack, the pack
+	// sent back may be thin.
+	Capabilities []string `json:"capabilities,omitempty"`
+}
+
+// CapThinPack says a pack may hold REF_DELTA entries against objects the
+// receiver already has and the pack does not carry (git's thin packs).
+// Each side sends one only to a peer that announced it, so either side may
+// be older.
+const CapThinPack = "thin-pack"
+
+func hasCap(caps []string, c string) bool {
+	for _, x := range caps {
+		if x == c {
+			return true
+		}
+	}
+	return false
 }
 
 // RefCommand asks the server to move one ref from Old to New. A zero (all

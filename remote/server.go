@@ -276,7 +276,7 @@ func notFound(name string) *Problem {
 }
 
 func listRefs(r *repo.Repository) (*RefsResponse, error) {
-	out := &RefsResponse{Head: "refs/heads/" + repo.DefaultBranch, Refs: []Ref{}}
+	out := &RefsResponse{Head: "refs/heads/" + repo.DefaultBranch, Refs: []Ref{}, Capabilities: []string{CapThinPack}}
 	all, head, err := readRefs(r.GitDir)
 	if err != nil {
 		return nil, err
@@ -368,14 +368,17 @@ func (s *Server) handleFetch(w http.ResponseWriter, r *http.Request, name string
 	if err == nil {
 		var haves []plumbing.Hash
 		if haves, err = parseHashes(req.Haves); err == nil {
-			s.streamPack(w, r, dir, wants, haves)
+			s.streamPack(w, r, dir, wants, haves, hasCap(req.Capabilities, CapThinPack))
 			return
 		}
 	}
 	s.badRequest(w, r, "bad-request", err.Error())
 }
 
-func (s *Server) streamPack(w http.ResponseWriter, r *http.Request, dir string, wants, haves []plumbing.Hash) {
+// streamPack sends the objects reachable from wants and not from haves;
+// thin (the client accepts thin packs): blobs as deltas against what the
+// client's haves hold at the same paths, where that is much smaller.
+func (s *Server) streamPack(w http.ResponseWriter, r *http.Request, dir string, wants, haves []plumbing.Hash, thin bool) {
 	locks := s.repoLock(dir)
 	locks.packs.RLock()
 	defer s.removeObsolete(locks) // after RUnlock: deferred calls run last first
@@ -397,13 +400,22 @@ func (s *Server) streamPack(w http.ResponseWriter, r *http.Request, dir string, 
 		s.internal(w, r, err)
 		return
 	}
+	var bases map[plumbing.Hash]plumbing.Hash
+	if thin {
+		// Only haves this repository holds are the client's for sure
+		// (thinBases skips the others).
+		if bases, err = thinBases(r.Context(), store, wants, haves, hashes); err != nil {
+			s.internal(w, r, err)
+			return
+		}
+	}
 	w.Header().Set("Content-Type", MediaPack)
 	w.Header().Set("X-Easel-Objects", strconv.Itoa(len(hashes)))
 	w.WriteHeader(http.StatusOK)
 	dw := &deadlineWriter{w: w, rc: rc, timeout: s.cfg.IOTimeout}
 	bw := bufio.NewWriterSize(dw, 64<<10)
 	// err, not a new variable: a failed write must reach the check below.
-	if _, err = WritePack(r.Context(), bw, store, hashes); err == nil {
+	if _, err = WriteThinPack(r.Context(), bw, store, hashes, bases); err == nil {
 		err = bw.Flush()
 	}
 	if err != nil {
@@ -553,11 +565,14 @@ func (s *Server) handlePush(w http.ResponseWriter, r *http.Request, name string)
 		defer st.Close()
 		base = st
 	}
-	q, err := ReceiveLimited(ctx, parent, br, PackLimits{MaxObjectBytes: s.cfg.MaxObjectBytes, MaxDeltaDepth: s.cfg.MaxDeltaDepth})
+	// A thin pack's bases come from the repository as it is now (base).
+	q, err := ReceiveThin(ctx, parent, br, PackLimits{MaxObjectBytes: s.cfg.MaxObjectBytes, MaxDeltaDepth: s.cfg.MaxDeltaDepth}, base)
 	if err != nil {
 		switch {
 		case tooLarge(err):
 			s.tooLarge(w, r)
+		case errors.Is(err, ErrMissing):
+			s.unprocessable(w, r, "missing-object", "Missing object", err.Error())
 		case errors.Is(err, ErrObjectTooLarge):
 			w.Header().Set("Connection", "close")
 			s.problem(w, r, &Problem{Type: ProblemBase + "object-too-large", Title: "Object too large", Status: 413, Detail: err.Error()})
