@@ -147,7 +147,8 @@ func Run(ctx context.Context, env *Env, args []string) int {
 // value ("-u" alone means all) followed by more characters as more short
 // flags. For branch and tag, "--merged <commit>" (and --no-merged,
 // --contains, --points-at) becomes "--merged=<commit>": as git, the value
-// is optional only when the option comes last.
+// is optional only when the option comes last. Tag's "-n<num>" becomes
+// --lines=<num>.
 func gitStuckShorts(args []string) []string {
 	cmd := -1
 	for i := 0; i < len(args); i++ {
@@ -183,6 +184,9 @@ func gitStuckShorts(args []string) []string {
 					out[i] += "=" + out[i+1]
 					out = append(out[:i+1], out[i+2:]...)
 				}
+			}
+			if name == "tag" && strings.HasPrefix(out[i], "-n") && len(out[i]) > 2 && out[i][2] >= '0' && out[i][2] <= '9' {
+				out[i] = "--lines=" + out[i][2:]
 			}
 		}
 	}
