@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
@@ -21,6 +22,12 @@ type CommitOptions struct {
 	Amend        bool   // replace HEAD's commit (keeping its author and, if Message is empty, its message)
 	AllowEmpty   bool   // record a commit even if the tree is unchanged
 	ExtraParents []plumbing.Hash
+	// AuthorName and AuthorEmail replace the author's (--author, see
+	// ResolveAuthor); AuthorDate the author date (--date). ResetAuthor
+	// with Amend makes the author the current identity, dated now.
+	AuthorName, AuthorEmail string
+	AuthorDate              time.Time
+	ResetAuthor             bool
 	// When ExtraParents is nil and a merge is in progress (.git/MERGE_HEAD),
 	// its commits become the extra parents and MERGE_MSG the default message.
 }
@@ -34,6 +41,9 @@ type CommitResult struct {
 	Subject   string
 	Amended   bool
 	MergeDone bool
+	// AuthorDateKept: the author date was taken over from the amended
+	// commit or given with --date; git's summary then shows it.
+	AuthorDateKept bool
 }
 
 // Commit records the index as a new commit on HEAD.
@@ -143,13 +153,11 @@ func (r *Repository) CommitWithResult(ctx context.Context, opts CommitOptions) (
 	if err != nil {
 		return nil, err
 	}
-	var author object.Signature
-	if oldCommit != nil {
-		// As git: amending keeps the author, GIT_AUTHOR_* included.
-		author = oldCommit.Author
-	} else if author, err = r.Identity("author"); err != nil {
+	author, err := r.commitAuthor(opts, oldCommit)
+	if err != nil {
 		return nil, err
 	}
+	res.AuthorDateKept = (oldCommit != nil && !opts.ResetAuthor) || !opts.AuthorDate.IsZero()
 	c := &object.Commit{Author: author, Committer: committer, Message: message, TreeHash: tree, ParentHashes: parents}
 	id, err := r.writeCommit(c)
 	if err != nil {

@@ -21,13 +21,17 @@ import (
 func init() { register(newCommitCmd) }
 
 type commitOptions struct {
-	Messages   []string
-	File       string
-	All        bool
-	Amend      bool
-	AllowEmpty bool
-	Quiet      bool
-	JSON       bool
+	Messages    []string
+	File        string
+	All         bool
+	Amend       bool
+	AllowEmpty  bool
+	Quiet       bool
+	JSON        bool
+	Author      string
+	Date        string
+	NoEdit      bool
+	ResetAuthor bool
 }
 
 func newCommitCmd(env *Env) *cobra.Command {
@@ -41,13 +45,19 @@ committer from GIT_AUTHOR_*/GIT_COMMITTER_* or user.name/user.email.
 The message comes from -m (several -m make paragraphs) or -F <file> ("-" reads
 standard input); trailing spaces and surplus blank lines are removed as git does.
 -a first stages changes to tracked files. --amend replaces the last commit (its
-message is kept when no new one is given). When a merge stopped with conflicts,
+message is kept when no new one is given, as with git's --no-edit; its author
+and author date are kept unless --reset-author). --author="Name <email>" and
+--date=<date> (the formats of GIT_AUTHOR_DATE) set the author and the author
+date; the committer stays. An --author without '<' is looked up among the
+authors in the history (the newest match). When a merge stopped with conflicts,
 committing after resolving them records the merge commit with the prepared message.
 With nothing staged the commit is refused (exit 6) unless --allow-empty.`,
 		Example: `  easel commit -m "Fix the parser"
   easel commit -a -m "Update docs" -m "Longer explanation."
   easel commit -F message.txt
   easel commit --amend -m "Better message"
+  easel commit --amend --no-edit --reset-author
+  easel commit -m "Port the fix" --author="Ann Other <ann@example.com>" --date="2024-05-01 12:00:00 +0200"
   easel commit --allow-empty -m "Trigger a build"`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -62,6 +72,10 @@ With nothing staged the commit is refused (exit 6) unless --allow-empty.`,
 	f.BoolVar(&o.AllowEmpty, "allow-empty", false, "allow a commit that changes nothing")
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "print nothing")
 	f.BoolVar(&o.JSON, "json", false, "print the new commit as JSON")
+	f.StringVar(&o.Author, "author", "", "record `\"Name <email>\"` as the author")
+	f.StringVar(&o.Date, "date", "", "record `<date>` as the author date")
+	f.BoolVar(&o.NoEdit, "no-edit", false, "with --amend: keep the commit's message")
+	f.BoolVar(&o.ResetAuthor, "reset-author", false, "with --amend: make yourself the author, dated now")
 	return cmd
 }
 
@@ -97,7 +111,24 @@ func runCommit(ctx context.Context, env *Env, o commitOptions) error {
 			return &UsageError{Msg: "no commit message given: use -m <message> or -F <file>"}
 		}
 	}
-	res, err := r.CommitWithResult(ctx, repo.CommitOptions{Message: msg, All: o.All, Amend: o.Amend, AllowEmpty: o.AllowEmpty})
+	if o.ResetAuthor && !o.Amend {
+		return &UsageError{Msg: "--reset-author can be used only with --amend"}
+	}
+	if o.ResetAuthor && o.Author != "" {
+		return &UsageError{Msg: "options '--reset-author' and '--author' cannot be used together"}
+	}
+	copts := repo.CommitOptions{Message: msg, All: o.All, Amend: o.Amend, AllowEmpty: o.AllowEmpty, ResetAuthor: o.ResetAuthor}
+	if o.Author != "" {
+		if copts.AuthorName, copts.AuthorEmail, err = r.ResolveAuthor(ctx, o.Author); err != nil {
+			return err
+		}
+	}
+	if o.Date != "" {
+		if copts.AuthorDate, err = repo.ParseDate(o.Date); err != nil {
+			return &UsageError{Msg: err.Error()}
+		}
+	}
+	res, err := r.CommitWithResult(ctx, copts)
 	if errors.Is(err, repo.ErrNothingToCommit) && !o.Quiet && !r.IsBare() {
 		if st, serr := r.Status(ctx, repo.StatusOptions{}); serr == nil {
 			var tr *repo.Tracking
@@ -127,23 +158,23 @@ func runCommit(ctx context.Context, env *Env, o commitOptions) error {
 		where += " (root-commit)"
 	}
 	fmt.Fprintf(env.IO.Out, "[%s %s] %s\n", where, res.Hash.String()[:7], res.Subject)
-	return printCommitSummary(ctx, env.IO.Out, r, res.Hash, res.Amended)
+	return printCommitSummary(ctx, env.IO.Out, r, res.Hash, res.AuthorDateKept)
 }
 
 // printCommitSummary prints what git commit prints after the first line:
 // the short stat against the first parent, then create/delete/mode/rename
 // lines.
-func printCommitSummary(ctx context.Context, w io.Writer, r *repo.Repository, id plumbing.Hash, amended bool) error {
+func printCommitSummary(ctx context.Context, w io.Writer, r *repo.Repository, id plumbing.Hash, showDate bool) error {
 	c, err := object.GetCommit(r.Storer, id)
 	if err != nil {
 		return err
 	}
 	// git names the author when it is not the committer, and the author
-	// date when it was taken over from the amended commit.
+	// date when it was taken over from the amended commit or given.
 	if c.Author.Name != c.Committer.Name || c.Author.Email != c.Committer.Email {
 		fmt.Fprintf(w, " Author: %s <%s>\n", c.Author.Name, c.Author.Email)
 	}
-	if amended {
+	if showDate {
 		fmt.Fprintf(w, " Date: %s\n", c.Author.When.Format("Mon Jan 2 15:04:05 2006 -0700"))
 	}
 	var parentTree plumbing.Hash
