@@ -27,6 +27,9 @@ type Options struct {
 	// reflogMessage, when set, is every fetched ref's whole message
 	// (a clone's "clone: from <url>").
 	reflogMessage string
+	// Prune deletes remote-tracking refs whose branch the remote no
+	// longer has (git fetch --prune). Tags are never pruned.
+	Prune bool
 }
 
 // refspec is a fetch refspec "+refs/heads/*:refs/remotes/origin/*": a glob
@@ -55,6 +58,17 @@ func (r refspec) mapRef(name string) (string, bool) {
 	}
 	if rest, ok := strings.CutPrefix(name, r.src); ok && rest != "" {
 		return r.dst + rest, true
+	}
+	return "", false
+}
+
+// unmapRef is mapRef backwards: the remote ref a local ref stands for.
+func (r refspec) unmapRef(local string) (string, bool) {
+	if !r.glob {
+		return r.src, local == r.dst
+	}
+	if rest, ok := strings.CutPrefix(local, r.dst); ok && rest != "" {
+		return r.src + rest, true
 	}
 	return "", false
 }
@@ -95,6 +109,8 @@ type RefChange struct {
 type FetchResult struct {
 	Remote  *RefsResponse
 	Changes []RefChange
+	// Pruned are the remote-tracking refs deleted by Prune (New zero).
+	Pruned  []RefChange
 	Objects int
 	Bytes   int64
 }
@@ -191,6 +207,16 @@ func fetchRefs(ctx context.Context, r *repo.Repository, rm repo.Remote, c *Clien
 		txn = append(txn, repo.RefUpdate{Name: plumbing.ReferenceName(p.local), Old: old, New: p.id, CheckOld: true, Message: msg})
 		res.Changes = append(res.Changes, RefChange{Local: p.local, Remote: p.remote, Old: old, New: p.id})
 	}
+	if o.Prune {
+		stale, err := staleTrackingRefs(r, rm, refs)
+		if err != nil {
+			return nil, err
+		}
+		for _, st := range stale {
+			txn = append(txn, repo.RefUpdate{Name: plumbing.ReferenceName(st.Local), Old: st.Old, CheckOld: true})
+		}
+		res.Pruned = stale
+	}
 	if len(txn) > 0 {
 		if err := r.UpdateRefs(ctx, txn); err != nil {
 			return nil, err
@@ -206,6 +232,40 @@ func fetchRefs(ctx context.Context, r *repo.Repository, rm repo.Remote, c *Clien
 		r.Storer.Reindex()
 	}
 	return res, nil
+}
+
+// staleTrackingRefs lists the local refs rm's refspecs map remote refs
+// into whose remote ref no longer exists, as git fetch --prune finds them.
+func staleTrackingRefs(r *repo.Repository, rm repo.Remote, refs *RefsResponse) ([]RefChange, error) {
+	onRemote := map[string]bool{}
+	for _, ref := range refs.Refs {
+		onRemote[ref.Name] = true
+	}
+	iter, err := r.Storer.IterReferences()
+	if err != nil {
+		return nil, err
+	}
+	defer iter.Close()
+	var out []RefChange
+	err = iter.ForEach(func(ref *plumbing.Reference) error {
+		if ref.Type() != plumbing.HashReference {
+			return nil
+		}
+		local := ref.Name().String()
+		for _, rs := range remoteSpecs(rm) {
+			src, ok := rs.unmapRef(local)
+			if !ok {
+				continue
+			}
+			if !onRemote[src] {
+				out = append(out, RefChange{Local: local, Remote: src, Old: ref.Hash()})
+			}
+			return nil
+		}
+		return nil
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].Local < out[j].Local })
+	return out, err
 }
 
 // fetchReflogMessage is git fetch's reflog message for one ref: the

@@ -85,7 +85,7 @@ func runPull(ctx context.Context, env *Env, o pullOptions) error {
 	// git's reflog action for a pull is the command line: "pull",
 	// "pull origin main".
 	action := strings.TrimSpace("pull " + o.Remote + " " + o.Branch)
-	rm, _, err := fetchRemoteAs(ctx, env, r, remoteName, o.Quiet, action)
+	rm, _, err := fetchRemoteAs(ctx, env, r, remoteName, o.Quiet, action, pruneDefault)
 	if err != nil {
 		return err
 	}
