@@ -18,9 +18,10 @@ import (
 
 // Remote is one [remote "name"] section of .git/config, as git writes it.
 type Remote struct {
-	Name  string
-	URL   string
-	Fetch []string // refspecs, e.g. +refs/heads/*:refs/remotes/origin/*
+	Name    string
+	URL     string
+	PushURL string   // remote.<name>.pushurl, "" when pushes go to URL
+	Fetch   []string // refspecs, e.g. +refs/heads/*:refs/remotes/origin/*
 }
 
 // ErrNoSuchRemote is returned when a remote name is not configured.
@@ -85,7 +86,7 @@ func (r *Repository) Remotes() ([]Remote, error) {
 	}
 	var out []Remote
 	for _, ss := range cfg.Section("remote").Subsections {
-		out = append(out, Remote{Name: ss.Name, URL: ss.Option("url"), Fetch: ss.OptionAll("fetch")})
+		out = append(out, Remote{Name: ss.Name, URL: ss.Option("url"), PushURL: ss.Option("pushurl"), Fetch: ss.OptionAll("fetch")})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
@@ -102,7 +103,7 @@ func (r *Repository) RemoteByName(name string) (Remote, error) {
 		return Remote{}, fmt.Errorf("%q: %w", name, ErrNoSuchRemote)
 	}
 	ss := sec.Subsection(name)
-	return Remote{Name: name, URL: ss.Option("url"), Fetch: ss.OptionAll("fetch")}, nil
+	return Remote{Name: name, URL: ss.Option("url"), PushURL: ss.Option("pushurl"), Fetch: ss.OptionAll("fetch")}, nil
 }
 
 // ConfigValue returns section[.subsection].key ("" when unset).

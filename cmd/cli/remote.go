@@ -30,13 +30,18 @@ func newRemoteCmd(env *Env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "remote [-v]",
 		Short: "Manage the repositories you fetch from and push to",
-		Long: `With no subcommand, list the remotes (-v: with their URLs).
+		Long: `With no subcommand, list the remotes (-v: with their URLs for fetching
+and pushing). rename moves a remote's settings, its remote-tracking branches
+(with their reflogs) and the upstream settings that name it to the new name;
+set-url changes its URL.
 Remotes are stored in .git/config as git stores them (remote.<name>.url and
 remote.<name>.fetch), so git sees them too. A remote's token for pushing can be
 set with 'easel config remote.<name>.token TOKEN' or the EASEL_TOKEN variable.`,
 		Example: `  easel remote add origin http://127.0.0.1:7420/project
   easel remote -v
   easel remote get-url origin
+  easel remote set-url origin http://127.0.0.1:7420/moved
+  easel remote rename origin upstream
   easel remote remove origin`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -95,7 +100,36 @@ set with 'easel config remote.<name>.token TOKEN' or the EASEL_TOKEN variable.`,
 			return nil
 		},
 	}
-	cmd.AddCommand(list, add, remove, getURL)
+	rename := &cobra.Command{
+		Use:     "rename <old> <new>",
+		Short:   "Rename a remote, its remote-tracking branches and the settings naming it",
+		Example: `  easel remote rename origin upstream`,
+		Args:    cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			r, err := env.OpenRepo(cmd.Context())
+			if err != nil {
+				return err
+			}
+			return r.RenameRemote(cmd.Context(), args[0], args[1])
+		},
+	}
+	setURL := &cobra.Command{
+		Use:     "set-url <name> <url>",
+		Short:   "Change a remote's URL",
+		Example: `  easel remote set-url origin http://127.0.0.1:7420/team/project`,
+		Args:    cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			r, err := env.OpenRepo(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if _, err := remote.NewClient(args[1], ""); err != nil {
+				return &UsageError{Msg: err.Error()}
+			}
+			return r.SetRemoteURL(cmd.Context(), args[0], args[1])
+		},
+	}
+	cmd.AddCommand(list, add, remove, getURL, rename, setURL)
 	return cmd
 }
 
@@ -110,7 +144,11 @@ func runRemoteList(ctx context.Context, env *Env, o remoteOptions) error {
 	}
 	for _, rm := range rms {
 		if o.Verbose {
-			fmt.Fprintf(env.IO.Out, "%s\t%s (fetch)\n%s\t%s (push)\n", rm.Name, rm.URL, rm.Name, rm.URL)
+			push := rm.URL
+			if rm.PushURL != "" {
+				push = rm.PushURL
+			}
+			fmt.Fprintf(env.IO.Out, "%s\t%s (fetch)\n%s\t%s (push)\n", rm.Name, rm.URL, rm.Name, push)
 		} else {
 			fmt.Fprintln(env.IO.Out, rm.Name)
 		}
