@@ -27,7 +27,7 @@ type branchOptions struct {
 	Move          bool
 	ForceMove     bool
 	Force         bool
-	Verbose       bool
+	Verbose       int
 	JSON          bool
 	All           bool
 	Remotes       bool
@@ -83,7 +83,7 @@ current branch's name (nothing when HEAD is detached).`,
 	f.BoolVarP(&o.Move, "move", "m", false, "rename a branch")
 	f.BoolVarP(&o.ForceMove, "force-move", "M", false, "rename a branch even if the new name exists")
 	f.BoolVarP(&o.Force, "force", "f", false, "with a name: reset an existing branch to <start>")
-	f.BoolVarP(&o.Verbose, "verbose", "v", false, "show the commit id and subject of each branch")
+	f.CountVarP(&o.Verbose, "verbose", "v", "show the commit id and subject of each branch (twice: and the upstream's name)")
 	f.BoolVar(&o.JSON, "json", false, "list branches as JSON")
 	f.BoolVarP(&o.All, "all", "a", false, "list local and remote-tracking branches")
 	f.BoolVarP(&o.Remotes, "remotes", "r", false, "list remote-tracking branches")
@@ -258,7 +258,7 @@ func listBranches(ctx context.Context, env *Env, r *repo.Repository, o branchOpt
 				name := "(HEAD detached at " + ab.ShortID(h) + ")"
 				width = max(width, len(name))
 				line := "* " + colorIf(env, "\x1b[32m", name)
-				if o.Verbose {
+				if o.Verbose > 0 {
 					line = "* " + colorIf(env, "\x1b[32m", fmt.Sprintf("%-*s", width, name))
 					if c, err := object.GetCommit(r.Storer, h); err == nil {
 						line += " " + ab.ShortID(h) + " " + repo.Subject(c.Message)
@@ -273,7 +273,7 @@ func listBranches(ctx context.Context, env *Env, r *repo.Repository, o branchOpt
 		if b.Current {
 			mark = "* "
 		}
-		if o.Verbose {
+		if o.Verbose > 0 {
 			name = fmt.Sprintf("%-*s", width, name)
 		}
 		switch {
@@ -286,10 +286,10 @@ func listBranches(ctx context.Context, env *Env, r *repo.Repository, o branchOpt
 		switch {
 		case b.Symref != "":
 			line += " -> " + b.Symref
-		case o.Verbose:
+		case o.Verbose > 0:
 			line += " " + ab.ShortID(b.Hash) + " "
 			if !b.Remote {
-				line += trackShort(ctx, r, b.Name)
+				line += tracking(ctx, r, b.Name, o.Verbose > 1)
 			}
 			line += b.Subject
 		}
@@ -299,22 +299,32 @@ func listBranches(ctx context.Context, env *Env, r *repo.Repository, o branchOpt
 	return err
 }
 
-// trackShort is git's %(upstream:track) for branch -v: "[ahead 1, behind
-// 2] ", "[gone] ", or nothing when even or without an upstream.
-func trackShort(ctx context.Context, r *repo.Repository, branch string) string {
+// tracking is git's %(upstream:track) for branch -v: "[ahead 1, behind
+// 2] ", "[gone] ", or nothing when even or without an upstream; with -vv
+// the upstream's name first: "[origin/main: ahead 1] ", "[origin/main] ".
+func tracking(ctx context.Context, r *repo.Repository, branch string, name bool) string {
 	t, err := r.Tracking(ctx, branch)
 	if err != nil || t == nil {
 		return ""
 	}
+	var track string
 	switch {
 	case t.Gone:
-		return "[gone] "
+		track = "gone"
 	case t.Ahead > 0 && t.Behind > 0:
-		return fmt.Sprintf("[ahead %d, behind %d] ", t.Ahead, t.Behind)
+		track = fmt.Sprintf("ahead %d, behind %d", t.Ahead, t.Behind)
 	case t.Ahead > 0:
-		return fmt.Sprintf("[ahead %d] ", t.Ahead)
+		track = fmt.Sprintf("ahead %d", t.Ahead)
 	case t.Behind > 0:
-		return fmt.Sprintf("[behind %d] ", t.Behind)
+		track = fmt.Sprintf("behind %d", t.Behind)
+	}
+	switch {
+	case name && track != "":
+		return "[" + t.Name + ": " + track + "] "
+	case name:
+		return "[" + t.Name + "] "
+	case track != "":
+		return "[" + track + "] "
 	}
 	return ""
 }
