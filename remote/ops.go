@@ -30,6 +30,9 @@ type Options struct {
 	// Prune deletes remote-tracking refs whose branch the remote no
 	// longer has (git fetch --prune). Tags are never pruned.
 	Prune bool
+	// Branch is the branch Clone checks out instead of the remote's
+	// HEAD (clone -b); Origin names the remote instead of "origin".
+	Branch, Origin string
 }
 
 // refspec is a fetch refspec "+refs/heads/*:refs/remotes/origin/*": a glob
@@ -492,14 +495,32 @@ func Clone(ctx context.Context, rawURL, dir, token string, o Options) (res *Clon
 	if !ok || repo.ValidateRefName(refs.Head) != nil {
 		branch = repo.DefaultBranch
 	}
+	headID := refs.HeadID
+	origin := o.Origin
+	if origin == "" {
+		origin = "origin"
+	}
+	if o.Branch != "" {
+		want := plumbing.NewBranchReferenceName(o.Branch).String()
+		found := false
+		for _, ref := range refs.Refs {
+			if ref.Name == want {
+				branch, headID, found = o.Branch, ref.ID, true
+			}
+		}
+		if !found && !empty {
+			return nil, fmt.Errorf("remote branch %s not found in upstream %s: %w", o.Branch, origin, repo.ErrUnknownRevision)
+		}
+		branch = o.Branch
+	}
 	r, err := repo.Init(ctx, dir, false, branch)
 	if err != nil {
 		return nil, err
 	}
-	if err := r.AddRemote(ctx, "origin", c.BaseURL); err != nil {
+	if err := r.AddRemote(ctx, origin, c.BaseURL); err != nil {
 		return nil, err
 	}
-	rm, err := r.RemoteByName("origin")
+	rm, err := r.RemoteByName(origin)
 	if err != nil {
 		return nil, err
 	}
@@ -511,8 +532,8 @@ func Clone(ctx context.Context, rawURL, dir, token string, o Options) (res *Clon
 			return nil, err
 		}
 	}
-	if refs.HeadID != "" {
-		tip, err := parseID(refs.HeadID)
+	if headID != "" {
+		tip, err := parseID(headID)
 		if err != nil {
 			return nil, fmt.Errorf("%w: HEAD: %v", ErrRemote, err)
 		}
@@ -524,7 +545,7 @@ func Clone(ctx context.Context, rawURL, dir, token string, o Options) (res *Clon
 			return nil, err
 		}
 	}
-	if err := r.SetUpstream(ctx, branch, "origin", plumbing.NewBranchReferenceName(branch)); err != nil {
+	if err := r.SetUpstream(ctx, branch, origin, plumbing.NewBranchReferenceName(branch)); err != nil {
 		return nil, err
 	}
 	return res, nil
