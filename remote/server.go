@@ -750,6 +750,15 @@ func (s *Server) applyPush(ctx context.Context, dir string, q *Quarantine, updat
 			return nil, &Problem{Type: ProblemBase + "delete-current", Title: "Refusing to delete the current branch", Status: 422,
 				Detail: fmt.Sprintf("%s is the repository's default branch (HEAD)", u.name), Ref: u.name.String()}, nil
 		}
+		if !cur.IsZero() && !u.new.IsZero() && cur != u.new && strings.HasPrefix(u.name.String(), "refs/tags/") {
+			// A tag names one version for everyone: it is created or
+			// deleted, never moved, fast-forward or not.
+			fail()
+			p := conflict(u, cur, "tag-exists", fmt.Sprintf("%s already exists here at %s", u.name, cur))
+			p.Title = "The tag already exists"
+			p.Hint = "tags are not moved; delete it first (easel push --delete) if it must change"
+			return nil, p, nil
+		}
 		if !cur.IsZero() && !u.new.IsZero() {
 			ok, err := isAncestor(ctx, view, cur, u.new)
 			if err != nil {
