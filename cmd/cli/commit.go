@@ -204,19 +204,7 @@ func printCommitSummary(ctx context.Context, w io.Writer, r *repo.Repository, id
 			adds += add
 			dels += del
 		}
-		switch {
-		case !p.From.Exists():
-			lines = append(lines, fmt.Sprintf(" create mode %o %s", p.To.Mode, patch.QuotePath(p.To.Path)))
-		case !p.To.Exists():
-			lines = append(lines, fmt.Sprintf(" delete mode %o %s", p.From.Mode, patch.QuotePath(p.From.Path)))
-		case p.Renamed():
-			lines = append(lines, fmt.Sprintf(" rename %s (%d%%)", patch.RenameName(p.From.Path, p.To.Path), p.Similarity()))
-			if p.From.Mode != p.To.Mode {
-				lines = append(lines, fmt.Sprintf(" mode change %o => %o", p.From.Mode, p.To.Mode))
-			}
-		case p.From.Mode != p.To.Mode:
-			lines = append(lines, fmt.Sprintf(" mode change %o => %o %s", p.From.Mode, p.To.Mode, patch.QuotePath(p.To.Path)))
-		}
+		lines = append(lines, patch.SummaryLines(p)...)
 	}
 	if files := len(patches); files > 0 { // git prints no stat for an empty commit
 		fmt.Fprintln(w, patch.Summary(files, adds, dels))
