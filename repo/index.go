@@ -356,6 +356,19 @@ func (r *Repository) LockIndex() (*IndexLock, error) {
 	return &IndexLock{Index: idx, r: r, lock: l}, nil
 }
 
+// refreshRacyIndex rewrites the index unchanged, if its lock is free: the
+// new file is newer than every entry, so entries that were too recent to
+// trust (and were checked by content meanwhile) become trusted; smudgeRacy
+// still guards any that changed. Errors are ignored: it is an optimization.
+func (r *Repository) refreshRacyIndex() {
+	il, err := r.LockIndex()
+	if err != nil {
+		return
+	}
+	defer il.Rollback()
+	il.Commit()
+}
+
 // UpdateIndex reads the index under its lock, lets change modify it, and
 // writes it back, or leaves it untouched if change fails.
 func (r *Repository) UpdateIndex(change func(idx *index.Index) error) error {

@@ -191,9 +191,16 @@ func (r *Repository) Status(ctx context.Context, opts StatusOptions) (*Status, e
 	}
 	// git lists neither untracked nor ignored files with -uno, even with --ignored.
 	list := opts.Untracked != UntrackedNo
-	codes, found, err := r.walkStatus(ctx, idx, tracked, opts, ps, list)
+	codes, found, racyClean, err := r.walkStatus(ctx, idx, tracked, opts, ps, list)
 	if err != nil {
 		return nil, err
+	}
+	if racyClean > 0 {
+		// As git status does: write the index again so that entries
+		// too recent to trust stop being so, and the next status need
+		// not read those files. Skipped when another process holds the
+		// index; failing changes nothing.
+		r.refreshRacyIndex()
 	}
 	for i, c := range codes {
 		if c != 0 {
@@ -373,7 +380,7 @@ type untrackedFile struct {
 
 // untracked lists untracked (and with opts.Ignored, ignored) files.
 func (r *Repository) untracked(ctx context.Context, idx *index.Index, opts StatusOptions, ps pathMatcher) ([]untrackedFile, error) {
-	_, found, err := r.walkStatus(ctx, idx, nil, opts, ps, true)
+	_, found, _, err := r.walkStatus(ctx, idx, nil, opts, ps, true)
 	return found, err
 }
 

@@ -387,3 +387,55 @@ func TestAddManyFilesWritesValidPack(t *testing.T) {
 	}
 	rungit(t, dir, "verify-pack", packs[0])
 }
+
+// Entries too recent to trust are checked by content, and status then
+// writes the index again (as git status does) so the next one need not.
+func TestStatusRefreshesRacyIndex(t *testing.T) {
+	gitEnv(t)
+	r, dir := initRepo(t)
+	past := time.Now().Add(-time.Minute).Truncate(time.Second)
+	writeFiles(t, dir, map[string]string{"a": "1\n", "b/c": "2\n"})
+	for _, f := range []string{"a", "b/c"} {
+		if err := os.Chtimes(filepath.Join(dir, filepath.FromSlash(f)), past, past); err != nil {
+			t.Fatal(err)
+		}
+	}
+	commitAll(t, r, "one")
+	indexPath := filepath.Join(dir, ".git", "index")
+	// The index as if written in the same second as the files.
+	if err := os.Chtimes(indexPath, past, past); err != nil {
+		t.Fatal(err)
+	}
+	idx, err := r.ReadIndex()
+	if err != nil {
+		t.Fatal(err)
+	}
+	racy := 0
+	for _, e := range idx.Entries {
+		if isRacy(e, idx.ModTime) {
+			racy++
+		}
+	}
+	if racy != 2 {
+		t.Fatalf("setup: %d racy entries, want 2", racy)
+	}
+	if got := status(t, r, StatusOptions{}); got != "" {
+		t.Fatalf("status: %q", got)
+	}
+	idx, err = r.ReadIndex()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range idx.Entries {
+		if isRacy(e, idx.ModTime) || e.Size == 0 {
+			t.Errorf("%s still racy (or smudged) after status", e.Name)
+		}
+	}
+	// A change of the same size, its mtime set back to the recorded one,
+	// is still seen.
+	writeFiles(t, dir, map[string]string{"a": "X\n"})
+	os.Chtimes(filepath.Join(dir, "a"), past, past)
+	if got := status(t, r, StatusOptions{}); got != " M a\n" {
+		t.Fatalf("status after a same-size change: %q", got)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -97,6 +98,10 @@ type statusWalk struct {
 	queuedFD int
 	found    []untrackedFile
 	first    error
+
+	// racyClean counts entries whose stat data matched but were too
+	// recent to trust, and proved clean by content.
+	racyClean atomic.Int64
 }
 
 // walkWorker is one goroutine's reusable scratch space, so that examining
@@ -116,7 +121,7 @@ type direntRef struct {
 
 // walkStatus compares the tracked entries with the work tree (codes) and,
 // when list is set, finds untracked and ignored files.
-func (r *Repository) walkStatus(ctx context.Context, idx *index.Index, tracked []*index.Entry, opts StatusOptions, ps pathMatcher, list bool) ([]byte, []untrackedFile, error) {
+func (r *Repository) walkStatus(ctx context.Context, idx *index.Index, tracked []*index.Entry, opts StatusOptions, ps pathMatcher, list bool) ([]byte, []untrackedFile, int, error) {
 	w := &statusWalk{
 		r: r, idx: idx, opts: opts, ps: ps, tracked: tracked, list: list, ctx: ctx,
 		codes: make([]byte, len(tracked)),
@@ -125,13 +130,13 @@ func (r *Repository) walkStatus(ctx context.Context, idx *index.Index, tracked [
 	w.cond.L = &w.mu
 	fd, err := syscall.Open(r.WorkDir, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
 	if err != nil {
-		return nil, nil, &os.PathError{Op: "open", Path: r.WorkDir, Err: err}
+		return nil, nil, 0, &os.PathError{Op: "open", Path: r.WorkDir, Err: err}
 	}
 	w.rootFD = fd
 	defer syscall.Close(fd)
 	root, err := syscall.Dup(fd)
 	if err != nil {
-		return nil, nil, &os.PathError{Op: "dup", Path: r.WorkDir, Err: err}
+		return nil, nil, 0, &os.PathError{Op: "dup", Path: r.WorkDir, Err: err}
 	}
 	w.queue = append(w.queue, walkDir{path: "", fd: root, rules: r.baseIgnore()})
 	w.pending, w.queuedFD = 1, 1
@@ -157,7 +162,7 @@ func (r *Repository) walkStatus(ctx context.Context, idx *index.Index, tracked [
 			}
 		}
 	}
-	return w.codes, w.found, w.first
+	return w.codes, w.found, int(w.racyClean.Load()), w.first
 }
 
 // indexDirs groups the index by directory.
@@ -360,10 +365,15 @@ func (w *statusWalk) visit(ww *walkWorker, job walkDir) {
 		}
 		var changed bool
 		var err error
-		if statMatches(e, fi) && !isRacy(e, w.idx.ModTime) && (e.Size != 0 || e.Hash == emptyBlob) {
+		matches := statMatches(e, fi)
+		racy := isRacy(e, w.idx.ModTime)
+		if matches && !racy && (e.Size != 0 || e.Hash == emptyBlob) {
 			changed = false // the common case, without building the path
 		} else {
 			changed, err = worktreeChanged(filepath.Join(w.r.WorkDir, filepath.FromSlash(e.Name)), e, fi, w.idx.ModTime)
+			if err == nil && !changed && matches && racy {
+				w.racyClean.Add(1)
+			}
 		}
 		if err != nil {
 			if errors.Is(err, os.ErrNotExist) {
