@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
@@ -50,6 +51,12 @@ func (r *Repository) Branches(ctx context.Context) ([]Branch, error) {
 // refsUnder lists hash refs whose name starts with prefix, sorted by name,
 // loose and packed alike.
 func (r *Repository) refsUnder(prefix string) ([]*plumbing.Reference, error) {
+	return r.listRefs(prefix, false)
+}
+
+// listRefs lists the refs below prefix, sorted by name; symbolic ones
+// only with symrefs.
+func (r *Repository) listRefs(prefix string, symrefs bool) ([]*plumbing.Reference, error) {
 	iter, err := r.Storer.IterReferences()
 	if err != nil {
 		return nil, err
@@ -57,7 +64,7 @@ func (r *Repository) refsUnder(prefix string) ([]*plumbing.Reference, error) {
 	defer iter.Close()
 	var refs []*plumbing.Reference
 	err = iter.ForEach(func(ref *plumbing.Reference) error {
-		if ref.Type() == plumbing.HashReference && len(ref.Name()) > len(prefix) && string(ref.Name())[:len(prefix)] == prefix {
+		if (symrefs || ref.Type() == plumbing.HashReference) && len(ref.Name()) > len(prefix) && strings.HasPrefix(ref.Name().String(), prefix) {
 			refs = append(refs, ref)
 		}
 		return nil

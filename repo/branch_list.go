@@ -4,13 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
 	format "github.com/go-git/go-git/v5/plumbing/format/config"
-	"github.com/go-git/go-git/v5/plumbing/storer"
 )
 
 // ErrNoUpstream: --unset-upstream on a branch that tracks nothing.
@@ -83,23 +81,7 @@ func (r *Repository) MatchRef(ctx context.Context, f RefFilter, name string, id 
 
 // refsAndSymrefsUnder is refsUnder with symbolic refs too.
 func (r *Repository) refsAndSymrefsUnder(prefix string) ([]*plumbing.Reference, error) {
-	iter, err := r.Storer.IterReferences()
-	if err != nil {
-		return nil, err
-	}
-	defer iter.Close()
-	var refs []*plumbing.Reference
-	err = iter.ForEach(func(ref *plumbing.Reference) error {
-		if strings.HasPrefix(ref.Name().String(), prefix) && len(ref.Name()) > len(prefix) {
-			refs = append(refs, ref)
-		}
-		return nil
-	})
-	if err != nil && !errors.Is(err, storer.ErrStop) {
-		return nil, err
-	}
-	sort.Slice(refs, func(i, j int) bool { return refs[i].Name() < refs[j].Name() })
-	return refs, nil
+	return r.listRefs(prefix, true)
 }
 
 // SetUpstreamTo makes branch track upstream, as git branch -u does: a local

@@ -180,6 +180,18 @@ type logStyle struct {
 	separator bool
 }
 
+// settle reads the style options: how commits are printed, whether ids
+// are whole (--pretty=oneline) and the --date mode.
+func (o commitStyle) settle() (style logStyle, fullID bool, dateMode string, err error) {
+	if style, fullID, err = o.styleOf(); err != nil {
+		return style, false, "", err
+	}
+	if dateMode, err = repo.CheckDateMode(o.Date); err != nil {
+		return style, false, "", &UsageError{Msg: err.Error()}
+	}
+	return style, fullID, dateMode, nil
+}
+
 // styleOf reads --oneline, --pretty and --format.
 func (o commitStyle) styleOf() (logStyle, bool, error) {
 	user := func(format string, separator bool) logStyle {
@@ -271,13 +283,9 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 		}
 		include = append(include, tips...)
 	}
-	style, fullID, err := o.styleOf()
+	style, fullID, dateMode, err := o.settle()
 	if err != nil {
 		return err
-	}
-	dateMode, err := repo.CheckDateMode(o.Date)
-	if err != nil {
-		return &UsageError{Msg: err.Error()}
 	}
 	now := time.Now()
 	filter, since, err := o.filter(now)

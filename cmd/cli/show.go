@@ -67,13 +67,9 @@ func runShow(ctx context.Context, env *Env, o showOptions) error {
 	if err := o.setRenames(r); err != nil {
 		return err
 	}
-	style, fullID, err := o.styleOf()
+	style, fullID, dateMode, err := o.settle()
 	if err != nil {
 		return err
-	}
-	dateMode, err := repo.CheckDateMode(o.Date)
-	if err != nil {
-		return &UsageError{Msg: err.Error()}
 	}
 	out := bufio.NewWriterSize(env.IO.Out, 64<<10)
 	defer out.Flush()
