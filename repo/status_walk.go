@@ -9,11 +9,9 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
-	"time"
 
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/format/index"
-	"golang.org/x/sys/unix"
 )
 
 // The work tree is walked once per status: every directory that holds
@@ -25,35 +23,6 @@ import (
 // of the cost of a status on a large clean tree. Directories are handled
 // by a few workers in parallel, each with its own scratch buffers, so the
 // walk allocates little beyond the names it reports.
-
-// statFI is an os.FileInfo over a raw stat result.
-type statFI struct {
-	name string
-	st   syscall.Stat_t
-}
-
-func (s *statFI) Name() string       { return s.name }
-func (s *statFI) Size() int64        { return s.st.Size }
-func (s *statFI) ModTime() time.Time { return time.Unix(int64(s.st.Mtim.Sec), int64(s.st.Mtim.Nsec)) }
-func (s *statFI) IsDir() bool        { return s.st.Mode&syscall.S_IFMT == syscall.S_IFDIR }
-func (s *statFI) Sys() any           { return &s.st }
-func (s *statFI) Mode() os.FileMode {
-	m := os.FileMode(s.st.Mode & 0o777)
-	switch s.st.Mode & syscall.S_IFMT {
-	case syscall.S_IFDIR:
-		m |= os.ModeDir
-	case syscall.S_IFLNK:
-		m |= os.ModeSymlink
-	case syscall.S_IFREG:
-	case syscall.S_IFIFO:
-		m |= os.ModeNamedPipe
-	case syscall.S_IFSOCK:
-		m |= os.ModeSocket
-	default:
-		m |= os.ModeDevice
-	}
-	return m
-}
 
 // dirIndex is what the index says about one directory.
 type dirIndex struct {
@@ -69,7 +38,7 @@ type dirIndex struct {
 // of open descriptors bounded however wide the tree is.
 type walkDir struct {
 	path    string
-	fd      int
+	fd      dirHandle
 	rules   *ignoreRules
 	ignored bool // the directory itself is excluded
 	quiet   bool // reported as untracked already: list only ignored paths inside
@@ -88,7 +57,7 @@ type statusWalk struct {
 	codes   []byte // per tracked entry: 0 clean, 'M', 'T', 'D'
 	dirs    map[string]*dirIndex
 	list    bool // report untracked/ignored files at all
-	rootFD  int
+	rootFD  dirHandle
 	ctx     context.Context
 
 	mu       sync.Mutex
@@ -107,7 +76,7 @@ type statusWalk struct {
 // walkWorker is one goroutine's reusable scratch space, so that examining
 // a directory allocates next to nothing.
 type walkWorker struct {
-	buf   []byte // getdents buffer
+	buf   []byte // directory listing buffer
 	names []byte // names of the current directory, back to back
 	ents  []direntRef
 	fi    statFI
@@ -128,13 +97,13 @@ func (r *Repository) walkStatus(ctx context.Context, idx *index.Index, tracked [
 		dirs:  indexDirs(idx, tracked),
 	}
 	w.cond.L = &w.mu
-	fd, err := syscall.Open(r.WorkDir, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
+	fd, err := openRootDir(r.WorkDir)
 	if err != nil {
 		return nil, nil, 0, &os.PathError{Op: "open", Path: r.WorkDir, Err: err}
 	}
 	w.rootFD = fd
-	defer syscall.Close(fd)
-	root, err := syscall.Dup(fd)
+	defer closeDir(fd)
+	root, err := dupDir(fd)
 	if err != nil {
 		return nil, nil, 0, &os.PathError{Op: "dup", Path: r.WorkDir, Err: err}
 	}
@@ -249,7 +218,7 @@ func (w *statusWalk) work() {
 		}
 		d := w.queue[len(w.queue)-1]
 		w.queue = w.queue[:len(w.queue)-1]
-		if d.fd >= 0 {
+		if d.fd != noDir {
 			w.queuedFD--
 		}
 		w.mu.Unlock()
@@ -266,8 +235,8 @@ func (w *statusWalk) work() {
 
 // push queues a child directory of parent (open as fd), opening it now
 // while few descriptors are held by the queue.
-func (w *statusWalk) push(parentFD int, p, name string, rules *ignoreRules, ignored, quiet bool) {
-	d := walkDir{path: p, fd: -1, rules: rules, ignored: ignored, quiet: quiet}
+func (w *statusWalk) push(parentFD dirHandle, p, name string, rules *ignoreRules, ignored, quiet bool) {
+	d := walkDir{path: p, fd: noDir, rules: rules, ignored: ignored, quiet: quiet}
 	w.mu.Lock()
 	open := w.queuedFD < maxQueuedFDs
 	if open {
@@ -275,12 +244,12 @@ func (w *statusWalk) push(parentFD int, p, name string, rules *ignoreRules, igno
 	}
 	w.mu.Unlock()
 	if open {
-		fd, err := syscall.Openat(parentFD, name, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0)
+		fd, err := openDirAt(parentFD, name)
 		if err != nil {
 			w.mu.Lock()
 			w.queuedFD--
 			w.mu.Unlock()
-			if err != syscall.ENOENT && err != syscall.ENOTDIR && err != syscall.ELOOP {
+			if !dirGone(err) {
 				w.fail(&os.PathError{Op: "open", Path: p, Err: err})
 			}
 			return
@@ -318,23 +287,23 @@ func walkJoin(dir, name string) string {
 // visit examines one directory.
 func (w *statusWalk) visit(ww *walkWorker, job walkDir) {
 	if w.ctx.Err() != nil {
-		if job.fd >= 0 {
-			syscall.Close(job.fd)
+		if job.fd != noDir {
+			closeDir(job.fd)
 		}
 		return
 	}
 	dir, fd := job.path, job.fd
-	if fd < 0 {
+	if fd == noDir {
 		var err error
-		fd, err = syscall.Openat(w.rootFD, dir, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0)
+		fd, err = openDirAt(w.rootFD, dir)
 		if err != nil {
-			if err != syscall.ENOENT && err != syscall.ENOTDIR && err != syscall.ELOOP {
+			if !dirGone(err) {
 				w.fail(&os.PathError{Op: "open", Path: dir, Err: err})
 			}
 			return
 		}
 	}
-	defer syscall.Close(fd)
+	defer closeDir(fd)
 	di := w.dirs[dir]
 	if di == nil {
 		di = &dirIndex{} // untracked directory listed with -uall
@@ -351,8 +320,8 @@ func (w *statusWalk) visit(ww *walkWorker, job walkDir) {
 			name = name[1:]
 		}
 		fi.name = name
-		if err := fstatat(fd, name, &fi.st); err != nil {
-			if err == syscall.ENOENT || err == syscall.ENOTDIR {
+		if err := fi.statAt(fd, name); err != nil {
+			if errors.Is(err, os.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
 				w.codes[i] = 'D'
 				continue
 			}
@@ -497,77 +466,9 @@ func (w *statusWalk) visit(ww *walkWorker, job walkDir) {
 
 func (ww *walkWorker) name(d direntRef) []byte { return ww.names[d.off : d.off+d.n] }
 
-// fstatat is lstat of name relative to the directory open as dirfd.
-func fstatat(dirfd int, name string, st *syscall.Stat_t) error {
-	var ust unix.Stat_t
-	if err := unix.Fstatat(dirfd, name, &ust, unix.AT_SYMLINK_NOFOLLOW); err != nil {
-		return err
-	}
-	*st = syscall.Stat_t{
-		Dev: ust.Dev, Ino: ust.Ino, Mode: ust.Mode, Uid: ust.Uid, Gid: ust.Gid, Size: ust.Size,
-		Mtim: syscall.Timespec{Sec: ust.Mtim.Sec, Nsec: ust.Mtim.Nsec},
-		Ctim: syscall.Timespec{Sec: ust.Ctim.Sec, Nsec: ust.Ctim.Nsec},
-	}
-	return nil
-}
-
 // walkWorkers bounds the directories examined at once. More than two buys
 // nothing measurable (the work is system calls) and costs scheduler churn.
 var walkWorkers = 2
-
-// readDir lists a directory from its descriptor with getdents into the
-// worker's scratch space, without wrapping it in an *os.File (which costs
-// extra system calls per directory) or allocating a string per name.
-// Entries of unknown type are resolved with fstatat.
-func (ww *walkWorker) readDir(fd int) error {
-	ww.names, ww.ents = ww.names[:0], ww.ents[:0]
-	for {
-		n, err := syscall.ReadDirent(fd, ww.buf)
-		if err == syscall.EINTR {
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		if n <= 0 {
-			return nil
-		}
-		b := ww.buf[:n]
-		for len(b) >= 19 {
-			reclen := int(b[16]) | int(b[17])<<8
-			if reclen < 19 || reclen > len(b) {
-				return syscall.EINVAL
-			}
-			typ := b[18]
-			nameb := b[19:reclen]
-			if i := indexNUL(nameb); i >= 0 {
-				nameb = nameb[:i]
-			}
-			b = b[reclen:]
-			if string(nameb) == "." || string(nameb) == ".." {
-				continue
-			}
-			d := direntRef{off: int32(len(ww.names)), n: int32(len(nameb)), isDir: typ == syscall.DT_DIR}
-			if typ == syscall.DT_UNKNOWN {
-				var st syscall.Stat_t
-				if fstatat(fd, string(nameb), &st) == nil {
-					d.isDir = st.Mode&syscall.S_IFMT == syscall.S_IFDIR
-				}
-			}
-			ww.names = append(ww.names, nameb...)
-			ww.ents = append(ww.ents, d)
-		}
-	}
-}
-
-func indexNUL(b []byte) int {
-	for i, c := range b {
-		if c == 0 {
-			return i
-		}
-	}
-	return -1
-}
 
 // dirHasFile reports whether a directory holds any file at any depth.
 func dirHasFile(dir string) bool {

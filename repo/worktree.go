@@ -13,7 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -202,12 +201,12 @@ func blobFromFile(full string, fi os.FileInfo, store *Repository) (plumbing.Hash
 func fillStat(e *index.Entry, fi os.FileInfo) {
 	e.ModifiedAt = fi.ModTime()
 	e.Size = uint32(fi.Size())
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		e.CreatedAt = time.Unix(int64(st.Ctim.Sec), int64(st.Ctim.Nsec))
-		e.Dev = uint32(st.Dev)
-		e.Inode = uint32(st.Ino)
-		e.UID = st.Uid
-		e.GID = st.Gid
+	if st, ok := sysStatData(fi); ok {
+		e.CreatedAt = time.Unix(st.ctimeSec, st.ctimeNsec)
+		e.Dev = uint32(st.dev)
+		e.Inode = uint32(st.ino)
+		e.UID = st.uid
+		e.GID = st.gid
 	}
 }
 
@@ -225,11 +224,11 @@ func statMatches(e *index.Entry, fi os.FileInfo) bool {
 	if !sameTime(e.ModifiedAt, fi.ModTime()) {
 		return false
 	}
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		if !sameTime(e.CreatedAt, time.Unix(int64(st.Ctim.Sec), int64(st.Ctim.Nsec))) {
+	if st, ok := sysStatData(fi); ok {
+		if !sameTime(e.CreatedAt, time.Unix(st.ctimeSec, st.ctimeNsec)) {
 			return false
 		}
-		if e.Inode != uint32(st.Ino) || e.UID != st.Uid || e.GID != st.Gid {
+		if e.Inode != uint32(st.ino) || e.UID != st.uid || e.GID != st.gid {
 			return false
 		}
 	}

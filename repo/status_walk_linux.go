@@ -1,0 +1,141 @@
+package repo
+
+import (
+	"os"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// On Linux the walk holds a descriptor per directory and lists it with
+// getdents, so path lookups stay one component long however deep the tree
+// is (see status_walk.go).
+
+// dirHandle is an open directory: its descriptor.
+type dirHandle = int
+
+// noDir marks a queued directory that is not open yet.
+const noDir dirHandle = -1
+
+func openRootDir(path string) (dirHandle, error) {
+	return syscall.Open(path, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
+}
+
+func dupDir(d dirHandle) (dirHandle, error) { return syscall.Dup(d) }
+
+func closeDir(d dirHandle) { syscall.Close(d) }
+
+// openDirAt opens name (one or more components) below parent without
+// following a symbolic link at its end.
+func openDirAt(parent dirHandle, name string) (dirHandle, error) {
+	return syscall.Openat(parent, name, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0)
+}
+
+// dirGone reports whether opening a directory failed because it is no
+// longer a directory there (removed, replaced by a file or a symlink).
+func dirGone(err error) bool {
+	return err == syscall.ENOENT || err == syscall.ENOTDIR || err == syscall.ELOOP
+}
+
+// statFI is an os.FileInfo over a raw stat result.
+type statFI struct {
+	name string
+	st   syscall.Stat_t
+}
+
+func (s *statFI) Name() string       { return s.name }
+func (s *statFI) Size() int64        { return s.st.Size }
+func (s *statFI) ModTime() time.Time { return time.Unix(int64(s.st.Mtim.Sec), int64(s.st.Mtim.Nsec)) }
+func (s *statFI) IsDir() bool        { return s.st.Mode&syscall.S_IFMT == syscall.S_IFDIR }
+func (s *statFI) Sys() any           { return &s.st }
+func (s *statFI) Mode() os.FileMode {
+	m := os.FileMode(s.st.Mode & 0o777)
+	switch s.st.Mode & syscall.S_IFMT {
+	case syscall.S_IFDIR:
+		m |= os.ModeDir
+	case syscall.S_IFLNK:
+		m |= os.ModeSymlink
+	case syscall.S_IFREG:
+	case syscall.S_IFIFO:
+		m |= os.ModeNamedPipe
+	case syscall.S_IFSOCK:
+		m |= os.ModeSocket
+	default:
+		m |= os.ModeDevice
+	}
+	return m
+}
+
+// statAt is lstat of name relative to the directory dir, into s.
+func (s *statFI) statAt(dir dirHandle, name string) error {
+	return fstatat(dir, name, &s.st)
+}
+
+// fstatat is lstat of name relative to the directory open as dirfd.
+func fstatat(dirfd int, name string, st *syscall.Stat_t) error {
+	var ust unix.Stat_t
+	if err := unix.Fstatat(dirfd, name, &ust, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		return err
+	}
+	*st = syscall.Stat_t{
+		Dev: ust.Dev, Ino: ust.Ino, Mode: ust.Mode, Uid: ust.Uid, Gid: ust.Gid, Size: ust.Size,
+		Mtim: syscall.Timespec{Sec: ust.Mtim.Sec, Nsec: ust.Mtim.Nsec},
+		Ctim: syscall.Timespec{Sec: ust.Ctim.Sec, Nsec: ust.Ctim.Nsec},
+	}
+	return nil
+}
+
+// readDir lists a directory from its descriptor with getdents into the
+// worker's scratch space, without wrapping it in an *os.File (which costs
+// extra system calls per directory) or allocating a string per name.
+// Entries of unknown type are resolved with fstatat.
+func (ww *walkWorker) readDir(fd dirHandle) error {
+	ww.names, ww.ents = ww.names[:0], ww.ents[:0]
+	for {
+		n, err := syscall.ReadDirent(fd, ww.buf)
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if n <= 0 {
+			return nil
+		}
+		b := ww.buf[:n]
+		for len(b) >= 19 {
+			reclen := int(b[16]) | int(b[17])<<8
+			if reclen < 19 || reclen > len(b) {
+				return syscall.EINVAL
+			}
+			typ := b[18]
+			nameb := b[19:reclen]
+			if i := indexNUL(nameb); i >= 0 {
+				nameb = nameb[:i]
+			}
+			b = b[reclen:]
+			if string(nameb) == "." || string(nameb) == ".." {
+				continue
+			}
+			d := direntRef{off: int32(len(ww.names)), n: int32(len(nameb)), isDir: typ == syscall.DT_DIR}
+			if typ == syscall.DT_UNKNOWN {
+				var st syscall.Stat_t
+				if fstatat(fd, string(nameb), &st) == nil {
+					d.isDir = st.Mode&syscall.S_IFMT == syscall.S_IFDIR
+				}
+			}
+			ww.names = append(ww.names, nameb...)
+			ww.ents = append(ww.ents, d)
+		}
+	}
+}
+
+func indexNUL(b []byte) int {
+	for i, c := range b {
+		if c == 0 {
+			return i
+		}
+	}
+	return -1
+}
