@@ -72,6 +72,9 @@ type Server struct {
 	bgStop  context.CancelFunc
 	bgCtx   context.Context
 	closing bool // guarded by mu: no new pack merge starts
+	// create is held while a push creates a repository: creations, which
+	// may make and remove group folders, happen one at a time.
+	create sync.Mutex
 }
 
 // NewServer checks cfg, fills defaults and creates the root directory.
@@ -222,28 +225,6 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h(w, r, name)
-}
-
-// repoDir is where name lives: Root/name, or Root/name.git if that is what
-// exists. Names are validated first, so the result is always under Root.
-func (s *Server) repoDir(name string) (dir string, exists bool) {
-	dir = filepath.Join(s.cfg.Root, filepath.FromSlash(name))
-	if isBare(dir) {
-		return dir, true
-	}
-	if !strings.HasSuffix(name, ".git") && isBare(dir+".git") {
-		return dir + ".git", true
-	}
-	return dir, false
-}
-
-func isBare(dir string) bool {
-	for _, p := range []string{"HEAD", "objects", "refs"} {
-		if _, err := os.Stat(filepath.Join(dir, p)); err != nil {
-			return false
-		}
-	}
-	return true
 }
 
 // repoLocks are a repository's locks in this process: push serialises the
@@ -502,11 +483,8 @@ func (s *Server) readPushHeader(br *bufio.Reader) ([]pushUpdate, error) {
 	seen := map[string]bool{}
 	var out []pushUpdate
 	for _, u := range hdr.Updates {
-		if err := repo.ValidateRefName(u.Ref); err != nil {
+		if err := validatePushRef(u.Ref); err != nil {
 			return nil, err
-		}
-		if !strings.HasPrefix(u.Ref, "refs/heads/") && !strings.HasPrefix(u.Ref, "refs/tags/") {
-			return nil, fmt.Errorf("%s: only refs/heads/ and refs/tags/ can be pushed", u.Ref)
 		}
 		if seen[u.Ref] {
 			return nil, fmt.Errorf("%s: updated twice", u.Ref)
@@ -530,7 +508,17 @@ func (s *Server) readPushHeader(br *bufio.Reader) ([]pushUpdate, error) {
 
 func (s *Server) handlePush(w http.ResponseWriter, r *http.Request, name string) {
 	ctx := r.Context()
-	dir, exists := s.repoDir(name)
+	// A name taken by a folder that is not a repository, or inside a
+	// repository, is refused before anything is read or written.
+	dir, exists, prob, err := s.pushTarget(name)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	if prob != nil {
+		s.problem(w, r, prob)
+		return
+	}
 	rc := http.NewResponseController(w)
 	body := http.MaxBytesReader(w, r.Body, s.cfg.MaxPushBytes)
 	br := bufio.NewReaderSize(&deadlineReader{r: body, rc: rc, timeout: s.cfg.IOTimeout}, 64<<10)
@@ -541,6 +529,19 @@ func (s *Server) handlePush(w http.ResponseWriter, r *http.Request, name string)
 			return
 		}
 		s.badRequest(w, r, "bad-request", err.Error())
+		return
+	}
+	// Ref names that would be both a file and a folder are refused before
+	// the pack is read (and checked again under the lock).
+	var existing map[string]plumbing.Hash
+	if exists {
+		if existing, _, err = readRefs(dir); err != nil {
+			s.internal(w, r, err)
+			return
+		}
+	}
+	if p := refNameConflict(updates, existing); p != nil {
+		s.problem(w, r, p)
 		return
 	}
 	// A repository that does not exist yet gets its quarantine beside the
@@ -614,7 +615,7 @@ func (s *Server) handlePush(w http.ResponseWriter, r *http.Request, name string)
 
 	locks.push.Lock()
 	defer locks.push.Unlock()
-	resp, prob, err := s.applyPush(ctx, dir, q, updates)
+	resp, prob, err := s.applyPush(ctx, name, dir, q, updates)
 	switch {
 	case err != nil && errors.Is(err, repo.ErrLocked):
 		w.Header().Set("Retry-After", "1")
@@ -697,13 +698,28 @@ func (s *Server) removeObsolete(locks *repoLocks) {
 // applyPush is the compare-and-swap, under the repository's lock: every ref
 // must still be where the client saw it and move forward only; then the pack
 // becomes visible and all refs move at once, or nothing changes.
-func (s *Server) applyPush(ctx context.Context, dir string, q *Quarantine, updates []pushUpdate) (*PushResponse, *Problem, error) {
-	created := false
+//
+// A new repository is made in a temporary folder beside its place and
+// renamed there once its refs are written (newRepo): a refused push leaves
+// nothing, and removes nothing it did not make.
+func (s *Server) applyPush(ctx context.Context, name, dir string, q *Quarantine, updates []pushUpdate) (*PushResponse, *Problem, error) {
 	var rp *repo.Repository
+	var nr *newRepo
 	var err error
 	if isBare(dir) {
 		rp, err = repo.OpenBare(dir)
 	} else {
+		s.create.Lock()
+		defer s.create.Unlock()
+		// Checked again: the place may have changed since the request
+		// arrived.
+		d, exists, p, err := s.pushTarget(name)
+		if err != nil || p != nil {
+			return nil, p, err
+		}
+		if exists || d != dir {
+			return nil, notARepository(name, "a repository was created there meanwhile; push again"), nil
+		}
 		branch := ""
 		for _, u := range updates {
 			if b, ok := strings.CutPrefix(u.name.String(), "refs/heads/"); ok && !u.new.IsZero() {
@@ -716,24 +732,36 @@ func (s *Server) applyPush(ctx context.Context, dir string, q *Quarantine, updat
 			return nil, &Problem{Type: ProblemBase + "not-found", Title: "Repository not found", Status: 404,
 				Detail: "a new repository starts with a branch"}, nil
 		}
-		rp, err = repo.Init(ctx, dir, true, branch)
-		created = true
+		nr, rp, err = s.startRepo(ctx, name, dir, branch)
 	}
 	if err != nil {
 		return nil, nil, err
 	}
-	defer rp.Close()
+	created := nr != nil
 	fail := func() {
-		if created {
-			os.RemoveAll(dir)
+		if nr != nil {
+			nr.discard()
 		}
 	}
 	// A fresh view: pushes accepted since this one arrived added packs
 	// that an older storage would not list.
 	st := OpenObjectStore(rp.GitDir)
-	defer st.Close()
+	closeRepo := sync.OnceFunc(func() {
+		st.Close()
+		rp.Close()
+	})
+	defer closeRepo()
 	view := q.Storer(st)
 	head, _ := rp.HeadBranch()
+	if !created {
+		refs, _, err := readRefs(rp.GitDir)
+		if err != nil {
+			return nil, nil, err
+		}
+		if p := refNameConflict(updates, refs); p != nil {
+			return nil, p, nil
+		}
+	}
 	var txn []repo.RefUpdate
 	for _, u := range updates {
 		cur, err := rp.ResolveRef(u.name)
@@ -794,7 +822,17 @@ func (s *Server) applyPush(ctx context.Context, dir string, q *Quarantine, updat
 	}
 	refs, err := listRefs(rp)
 	if err != nil {
+		fail()
 		return nil, nil, err
+	}
+	if created {
+		closeRepo()
+		if err := nr.publish(); err != nil {
+			if errors.Is(err, errPlaceTaken) {
+				return nil, notARepository(name, "something appeared there meanwhile"), nil
+			}
+			return nil, nil, err
+		}
 	}
 	resp := &PushResponse{Refs: refs.Refs, Objects: q.Objects, Created: created}
 	for _, u := range updates {
