@@ -68,7 +68,7 @@ func wantProblem(t *testing.T, what string, code int, body string, status int, k
 	t.Helper()
 	var p Problem
 	if code != status || json.Unmarshal([]byte(body), &p) != nil || p.Status != status {
-		t.Fatalf("%s: %d %s, want %d problem details", what, code, body, status)
+		t.Fatalf("%s: %d %.300s, want %d problem details", what, code, body, status)
 	}
 	if kind != "" && p.Type != ProblemBase+kind {
 		t.Fatalf("%s: type %s, want %s (%s)", what, p.Type, ProblemBase+kind, body)
@@ -166,4 +166,106 @@ func TestRefusedPushCreatesNothing(t *testing.T) {
 	if len(left)+len(more) > 0 {
 		t.Fatalf("temporary folders left: %v %v", left, more)
 	}
+}
+
+// Ref names a push may not use are refused with 4xx problem details before
+// anything touches the disk: no ref, no folder under refs/, no pack. Too
+// long (a component whose lock file is over 255 bytes was a 500), too deep (a 3 KB name made
+// 1,500 folders), a file and a folder at once (a 500 that left a folder
+// behind), names git refuses for branches and tags, and names with
+// invisible characters.
+func TestPushRefNamesRefused(t *testing.T) {
+	needGit(t)
+	url, s := startServer(t, Config{})
+	rurl := url + "/names"
+	base := mustPush(t, rurl, "names\n")
+	dir := filepath.Join(s.cfg.Root, "names")
+	create := func(ref string) (int, string) {
+		return pushRaw(t, rurl, update(ref, plumbing.ZeroHash, base), buildPack())
+	}
+	for _, ref := range []string{"refs/heads/q/r", "refs/heads/packed/x"} {
+		if code, body := create(ref); code != 200 {
+			t.Fatalf("create %s: %d %s", ref, code, body)
+		}
+	}
+	// Refs packed into packed-refs count as much as loose ones.
+	git(t, dir, "pack-refs", "--all")
+	if code, body := create("refs/heads/loose/y"); code != 200 {
+		t.Fatalf("create loose ref: %d %s", code, body)
+	}
+
+	long := strings.Repeat("a", 251) // with ".lock", one byte over 255
+	deep := strings.TrimSuffix(strings.Repeat("a/", maxRefDepth-2), "/") // with refs/heads/: the limit
+	bad := map[string]string{
+		"component of 251 bytes": "refs/heads/" + long,
+		"component of 256 bytes": "refs/heads/" + long + "aaaaa",
+		"3 KB of components":     "refs/heads/" + strings.TrimSuffix(strings.Repeat("a/", 1500), "/"),
+		"33 components":          "refs/heads/" + deep + "/b",
+		"over 1024 bytes":        "refs/heads/" + strings.Repeat(strings.Repeat("b", 200)+"/", 5) + strings.Repeat("c", 20),
+		"HEAD branch":            "refs/heads/HEAD",
+		"HEAD tag":               "refs/tags/HEAD",
+		"dash branch":            "refs/heads/-x",
+		"dash tag":               "refs/tags/-v1",
+		"@ branch":               "refs/heads/@",
+		"object id branch":       "refs/heads/" + base.String(),
+		"right-to-left override": "refs/heads/main\u202egpj.exe",
+		"left-to-right isolate":  "refs/heads/a\u2066b",
+		"zero width joiner":      "refs/heads/ma\u200din",
+		"zero width space":       "refs/heads/ma\u200bin",
+		"byte order mark":        "refs/heads/\ufeffmain",
+		"no-break space":         "refs/heads/a\u00a0b",
+		"C1 control":             "refs/heads/a\u0085b",
+		"line separator":         "refs/heads/a\u2028b",
+		"private use":            "refs/heads/a\ue000b",
+		"replacement character":  "refs/heads/a\ufffdb",
+		"soft hyphen":            "refs/heads/ma\u00adin",
+	}
+	// Folder and file at once, against refs that exist (loose and packed)
+	// and within one push.
+	conflicts := map[string][]string{
+		"below an existing ref":        {"refs/heads/main/sub"},
+		"below a packed ref":           {"refs/heads/packed/x/deeper"},
+		"above an existing ref":        {"refs/heads/q"},
+		"above a loose ref":            {"refs/heads/loose"},
+		"above a packed ref":           {"refs/heads/packed"},
+		"q and q/r in one push":        {"refs/heads/n", "refs/heads/n/r"},
+		"q/r and q in one push":        {"refs/tags/t/r", "refs/tags/t"},
+		"deep below an existing ref":   {"refs/heads/main/a/b/c"},
+		"branch and tag folders clash": {"refs/tags/x", "refs/tags/x/y/z"},
+	}
+	before := dirState(t, dir)
+	for what, ref := range bad {
+		code, body := create(ref)
+		wantProblem(t, what, code, body, 400, "bad-request")
+		if after := dirState(t, dir); after != before {
+			t.Fatalf("%s: refused push changed the repository:\nbefore:\n%s\nafter:\n%s", what, before, after)
+		}
+	}
+	for what, refs := range conflicts {
+		var h PushHeader
+		for _, ref := range refs {
+			h.Updates = append(h.Updates, RefCommand{Ref: ref, Old: plumbing.ZeroHash.String(), New: base.String()})
+		}
+		code, body := pushRaw(t, rurl, h, buildPack())
+		wantProblem(t, what, code, body, 422, "ref-name-conflict")
+		if after := dirState(t, dir); after != before {
+			t.Fatalf("%s: refused push changed the repository:\nbefore:\n%s\nafter:\n%s", what, before, after)
+		}
+	}
+	git(t, dir, "fsck", "--strict")
+	// The limits are limits, not bans.
+	for _, ref := range []string{"refs/heads/" + long[:250], "refs/heads/" + deep, "refs/heads/café/ünïcode", "refs/heads/feature/x-1", "refs/tags/v1.0"} {
+		if code, body := create(ref); code != 200 {
+			t.Fatalf("create %q: %d %s", ref, code, body)
+		}
+	}
+	// And a folder freed by deleting its ref can hold a ref again.
+	del := PushHeader{Updates: []RefCommand{{Ref: "refs/heads/q/r", Old: base.String(), New: plumbing.ZeroHash.String()}}}
+	if code, body := pushRaw(t, rurl, del, buildPack()); code != 200 {
+		t.Fatalf("delete q/r: %d %s", code, body)
+	}
+	if code, body := create("refs/heads/q"); code != 200 {
+		t.Fatalf("create q after q/r went: %d %s", code, body)
+	}
+	git(t, dir, "fsck", "--strict")
 }

@@ -12,13 +12,14 @@ import (
 )
 
 // Limits on the names of pushed refs. Each ref is a file under refs/, each
-// component a folder or that file: a component longer than a file name may
-// be (255 bytes on every common file system) failed only when the ref was
-// written, and a long name of one-letter components made a folder per
-// component. Git has no such limits; no name a person types comes near them.
+// component a folder or that file, written through "<component>.lock": a
+// component whose lock file name is longer than a file name may be (255
+// bytes on every common file system) failed only when the ref was written,
+// and a long name of one-letter components made a folder per component.
+// Git has no such limits; no name a person types comes near them.
 const (
 	maxRefNameBytes      = 1024
-	maxRefComponentBytes = 255
+	maxRefComponentBytes = 255 - len(".lock")
 	maxRefDepth          = 32 // components, "refs" and "heads" included
 )
 
