@@ -1,16 +1,19 @@
 package remote
 
 import (
+	"bufio"
 	"crypto/sha1"
 	"encoding/json"
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
 )
@@ -194,7 +197,7 @@ func TestPushRefNamesRefused(t *testing.T) {
 		t.Fatalf("create loose ref: %d %s", code, body)
 	}
 
-	long := strings.Repeat("a", 251) // with ".lock", one byte over 255
+	long := strings.Repeat("a", 251)                                     // with ".lock", one byte over 255
 	deep := strings.TrimSuffix(strings.Repeat("a/", maxRefDepth-2), "/") // with refs/heads/: the limit
 	bad := map[string]string{
 		"component of 251 bytes": "refs/heads/" + long,
@@ -268,4 +271,271 @@ func TestPushRefNamesRefused(t *testing.T) {
 		t.Fatalf("create q after q/r went: %d %s", code, body)
 	}
 	git(t, dir, "fsck", "--strict")
+}
+
+// fetchRaw posts a fetch request and returns the status, the object count
+// the server announces and the body.
+func fetchRaw(t *testing.T, url string, req FetchRequest) (int, string, []byte) {
+	t.Helper()
+	data, _ := json.Marshal(req)
+	resp, err := http.Post(url+"/fetch", MediaJSON, strings.NewReader(string(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header.Get("X-Easel-Objects"), body
+}
+
+func ids(hs ...plumbing.Hash) []string {
+	var out []string
+	for _, h := range hs {
+		out = append(out, h.String())
+	}
+	return out
+}
+
+// A fetch gets only what the advertised branches and tags lead to: a blob,
+// tree or commit of a deleted branch (a secret pushed by mistake) is not
+// served by id, and the answer is the same as for an id the server never
+// had. Config.AllowAnyWant serves any stored object, as before.
+func TestFetchWantsMustBeReachable(t *testing.T) {
+	needGit(t)
+	for _, allowAny := range []bool{false, true} {
+		t.Run(fmt.Sprintf("AllowAnyWant=%v", allowAny), func(t *testing.T) {
+			url, _ := startServer(t, Config{AllowAnyWant: allowAny})
+			rurl := url + "/r"
+			first := mustPush(t, rurl, "public\n")
+			// A second commit on main: first is reachable, not a tip.
+			pub2 := []byte("public 2\n")
+			tree2 := rawTreeData(tent{"100644", "README", objID("blob", pub2)})
+			objs, main := commitWithTree(first, tree2, pobj{typ: pkBlob, data: pub2, declared: -1})
+			if code, body := pushRaw(t, rurl, update("refs/heads/main", first, main), buildPack(objs...)); code != 200 {
+				t.Fatalf("push main: %d %s", code, body)
+			}
+			// An annotated tag on a commit no branch holds.
+			tagged := []byte("tagged\n")
+			objs, tc := commitWithTree(plumbing.ZeroHash, rawTreeData(tent{"100644", "T", objID("blob", tagged)}), pobj{typ: pkBlob, data: tagged, declared: -1})
+			tagData := []byte("object " + tc.String() + "\ntype commit\ntag v1\ntagger A <a@example.com> 1700000000 +0000\n\nv1\n")
+			tag := objID("tag", tagData)
+			objs = append(objs, pobj{typ: 4, data: tagData, declared: -1})
+			if code, body := pushRaw(t, rurl, update("refs/tags/v1", plumbing.ZeroHash, tag), buildPack(objs...)); code != 200 {
+				t.Fatalf("push tag: %d %s", code, body)
+			}
+			// A secret on a branch, then the branch deleted.
+			secret := []byte("password=hunter2\n")
+			sblob := objID("blob", secret)
+			stree := rawTreeData(tent{"100644", "README", objID("blob", pub2)}, tent{"100644", "secret", sblob})
+			objs, sc := commitWithTree(main, stree, pobj{typ: pkBlob, data: secret, declared: -1})
+			if code, body := pushRaw(t, rurl, update("refs/heads/oops", plumbing.ZeroHash, sc), buildPack(objs...)); code != 200 {
+				t.Fatalf("push secret: %d %s", code, body)
+			}
+			if code, body := pushRaw(t, rurl, update("refs/heads/oops", sc, plumbing.ZeroHash), buildPack()); code != 200 {
+				t.Fatalf("delete secret branch: %d %s", code, body)
+			}
+			never := objID("blob", []byte("never stored\n"))
+			for _, c := range []struct {
+				what  string
+				wants []plumbing.Hash
+				ok    bool // served even without AllowAnyWant
+			}{
+				{"the branch tip", []plumbing.Hash{main}, true},
+				{"an ancestor of a tip", []plumbing.Hash{first}, true},
+				{"the annotated tag", []plumbing.Hash{tag}, true},
+				{"the commit the tag names", []plumbing.Hash{tc}, true},
+				{"tip and ancestor, repeated", []plumbing.Hash{main, first, main, first}, true},
+				{"the deleted branch's commit", []plumbing.Hash{sc}, false},
+				{"the deleted branch's tree", []plumbing.Hash{objID("tree", stree)}, false},
+				{"the secret blob", []plumbing.Hash{sblob}, false},
+				{"the secret blob after a good want", []plumbing.Hash{main, sblob}, false},
+				{"a blob of a tip's tree", []plumbing.Hash{objID("blob", pub2)}, false},
+			} {
+				code, n, body := fetchRaw(t, rurl, FetchRequest{Wants: ids(c.wants...)})
+				if c.ok || allowAny {
+					if code != 200 {
+						t.Fatalf("%s: %d %s", c.what, code, body)
+					}
+					continue
+				}
+				wantProblem(t, c.what, code, string(body), 422, "missing-object")
+				_ = n
+			}
+			// Never stored: the same answer as unreachable, always.
+			code, _, body := fetchRaw(t, rurl, FetchRequest{Wants: ids(never)})
+			wantProblem(t, "an id never stored", code, string(body), 422, "missing-object")
+			if allowAny {
+				// The secret blob really is served: the pack holds it.
+				code, n, body := fetchRaw(t, rurl, FetchRequest{Wants: ids(sblob)})
+				if code != 200 || n != "1" || !strings.HasPrefix(string(body), "PACK") {
+					t.Fatalf("any want: %d %s objects", code, n)
+				}
+			}
+		})
+	}
+}
+
+// The wants of a fetch are capped (413 too-many-wants) and duplicates are
+// served once; 190,000 copies of one id cost 2 s of CPU before.
+func TestFetchWantsCapped(t *testing.T) {
+	needGit(t)
+	url, _ := startServer(t, Config{})
+	rurl := url + "/r"
+	c := mustPush(t, rurl, "x\n")
+	many := make([]string, maxWants+1)
+	for i := range many {
+		many[i] = c.String()
+	}
+	code, _, body := fetchRaw(t, rurl, FetchRequest{Wants: many})
+	wantProblem(t, "too many wants", code, string(body), 413, "too-many-wants")
+	code, n, body := fetchRaw(t, rurl, FetchRequest{Wants: many[:maxWants]})
+	if code != 200 || n != "3" {
+		t.Fatalf("%d copies of one want: %d, %s objects, %.200s", maxWants, code, n, body)
+	}
+}
+
+// A server without tokens ignores any Authorization header, whatever its
+// scheme, as docs/protocol.md says (Basic credentials got 401).
+func TestOpenServerIgnoresCredentials(t *testing.T) {
+	needGit(t)
+	url, _ := startServer(t, Config{})
+	objs, c := seedCommit("open\n")
+	pack := buildPack(objs...)
+	for _, auth := range []string{"Basic dXNlcjpwYXNz", "Bearer whatever", "Bearer", "Negotiate abc", "garbage"} {
+		var body strings.Builder
+		json.NewEncoder(&body).Encode(update("refs/heads/main", plumbing.ZeroHash, c))
+		body.Write(pack)
+		req, _ := http.NewRequest("POST", url+"/open/push", strings.NewReader(body.String()))
+		req.Header.Set("Content-Type", MediaPush)
+		req.Header.Set("Authorization", auth)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		// The first push creates main; the others find it there (409):
+		// either way the credentials were not what decided.
+		if resp.StatusCode != 200 && resp.StatusCode != 409 {
+			t.Fatalf("push with Authorization %q: %d %s", auth, resp.StatusCode, data)
+		}
+		req, _ = http.NewRequest("GET", url+"/open/refs", nil)
+		req.Header.Set("Authorization", auth)
+		resp, err = http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("refs with Authorization %q: %d", auth, resp.StatusCode)
+		}
+	}
+}
+
+// One client holding connections (idle keep-alive ones count) cannot lock
+// others out: past MaxClientConnections its new connections get 429 with
+// problem details and Retry-After, while another client is served.
+func TestPerClientConnectionCap(t *testing.T) {
+	const max, perClient = 8, 2
+	url, _ := startServer(t, Config{MaxConnections: max, MaxClientConnections: perClient})
+	addr := strings.TrimPrefix(url, "http://")
+	// The other client: another loopback address (Linux routes all of
+	// 127/8 to lo).
+	other := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP("127.0.0.2")}, Timeout: 5 * time.Second}
+	probe, err := other.Dial("tcp", addr)
+	if err != nil {
+		t.Skipf("cannot connect from 127.0.0.2 here: %v", err)
+	}
+	probe.Close()
+	get := func(c net.Conn) (*http.Response, []byte) {
+		t.Helper()
+		c.SetDeadline(time.Now().Add(5 * time.Second))
+		io.WriteString(c, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		return resp, data
+	}
+	var held []net.Conn
+	defer func() {
+		for _, c := range held {
+			c.Close()
+		}
+	}()
+	// The greedy client tries to take every slot and keep them idle.
+	ok, refused := 0, 0
+	for range max {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		held = append(held, c)
+		resp, data := get(c)
+		switch resp.StatusCode {
+		case 200:
+			ok++
+		case 429:
+			refused++
+			var p Problem
+			if resp.Header.Get("Retry-After") == "" || resp.Header.Get("Content-Type") != MediaProblem ||
+				json.Unmarshal(data, &p) != nil || p.Status != 429 || p.Type != ProblemBase+"too-many-connections" {
+				t.Fatalf("over the per-client cap: %v %q", resp.Header, data)
+			}
+		default:
+			t.Fatalf("greedy client: %d %s", resp.StatusCode, data)
+		}
+	}
+	if ok != perClient || refused != max-perClient {
+		t.Fatalf("greedy client: %d served, %d refused; want %d and %d", ok, refused, perClient, max-perClient)
+	}
+	// Everyone else is still served, up to their own cap.
+	for range perClient {
+		c, err := other.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		held = append(held, c)
+		if resp, data := get(c); resp.StatusCode != 200 {
+			t.Fatalf("another client while the greedy one holds its share: %d %s", resp.StatusCode, data)
+		}
+	}
+	// A slot the greedy client gives back is its own again.
+	held[0].Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, _ := get(c)
+		if resp.StatusCode == 200 {
+			held = append(held, c)
+			break
+		}
+		c.Close()
+		if time.Now().After(deadline) {
+			t.Fatalf("slot not freed after the client hung up: %d", resp.StatusCode)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestClientKey(t *testing.T) {
+	for addr, want := range map[string]string{
+		"192.0.2.7:1234":             "192.0.2.7",
+		"[::ffff:192.0.2.7]:1":       "192.0.2.7",
+		"[2001:db8:1:2:3:4:5:6]:443": "2001:db8:1:2::/64",
+		"[2001:db8:1:2:ffff::1]:443": "2001:db8:1:2::/64",
+		"[2001:db8:1:3::1]:443":      "2001:db8:1:3::/64",
+	} {
+		a, err := net.ResolveTCPAddr("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := clientKey(a); got != want {
+			t.Errorf("clientKey(%s) = %s, want %s", addr, got, want)
+		}
+	}
 }

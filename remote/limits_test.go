@@ -714,7 +714,7 @@ func TestLimitsStalledPushMemory(t *testing.T) {
 // working, and a slot freed by a client hanging up is usable again.
 func TestLimitsConnectionCap(t *testing.T) {
 	const max = 8
-	url, _ := startServer(t, Config{MaxConnections: max})
+	url, _ := startServer(t, Config{MaxConnections: max, MaxClientConnections: max})
 	var held []net.Conn
 	defer func() {
 		for _, c := range held {

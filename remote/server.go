@@ -47,6 +47,18 @@ type Config struct {
 	// MaxConnections caps the connections open at once; those beyond it
 	// get 503 and are closed. 0: DefaultMaxConnections.
 	MaxConnections int
+
+	// MaxClientConnections caps the connections open at once from one
+	// client (an IPv4 address or an IPv6 /64); those beyond it get 429
+	// and are closed, and other clients are still served. 0: a quarter
+	// of MaxConnections. Behind a reverse proxy every connection comes
+	// from the proxy: set it to MaxConnections there.
+	MaxClientConnections int
+
+	// AllowAnyWant lets a fetch ask for any stored object by id. Off (as
+	// git's uploadpack.allowAnySHA1InWant): only what the branches and
+	// tags lead to is served.
+	AllowAnyWant bool
 }
 
 // Defaults for Config fields left zero.
@@ -97,6 +109,10 @@ func NewServer(cfg Config) (*Server, error) {
 	if cfg.MaxConnections <= 0 {
 		cfg.MaxConnections = DefaultMaxConnections
 	}
+	if cfg.MaxClientConnections <= 0 {
+		cfg.MaxClientConnections = max(1, cfg.MaxConnections/4)
+	}
+	cfg.MaxClientConnections = min(cfg.MaxClientConnections, cfg.MaxConnections)
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -132,7 +148,11 @@ func (s *Server) HTTPServer() *http.Server {
 // finished, not cut).
 func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration) error {
 	srv := s.HTTPServer()
-	ln = newLimitListener(ln, s.cfg.MaxConnections, func(refused int64) {
+	ln = newLimitListener(ln, s.cfg.MaxConnections, s.cfg.MaxClientConnections, func(why string, refused int64) {
+		if why == "client" {
+			s.cfg.Logger.Warn("too many connections from one client: refusing its new ones with 429", "max_per_client", s.cfg.MaxClientConnections, "refused_total", refused)
+			return
+		}
 		s.cfg.Logger.Warn("too many connections: refusing new ones with 503", "max", s.cfg.MaxConnections, "refused_total", refused)
 	})
 	errc := make(chan error, 1)
@@ -266,7 +286,7 @@ func listRefs(r *repo.Repository) (*RefsResponse, error) {
 		out.Head = head
 	}
 	for n, h := range all {
-		if !(strings.HasPrefix(n, "refs/heads/") || strings.HasPrefix(n, "refs/tags/")) || repo.ValidateRefName(n) != nil {
+		if !advertised(n) {
 			continue
 		}
 		out.Refs = append(out.Refs, Ref{Name: n, ID: h.String()})
@@ -338,22 +358,29 @@ func (s *Server) handleFetch(w http.ResponseWriter, r *http.Request, name string
 		s.badRequest(w, r, "bad-request", "the body is not a fetch request: "+err.Error())
 		return
 	}
-	// Haves only spare bytes: each costs a lookup in every pack, so only
-	// the first maxHaves are looked at (clients list their most useful,
-	// the remote-tracking refs, first). Ignoring the rest costs bytes,
-	// never correctness.
-	if len(req.Haves) > maxHaves {
-		req.Haves = req.Haves[:maxHaves]
+	if len(req.Wants) > maxWants {
+		s.problem(w, r, &Problem{Type: ProblemBase + "too-many-wants", Title: "Too many wants", Status: 413,
+			Detail: fmt.Sprintf("a fetch request wants at most %d ids; this one wants %d", maxWants, len(req.Wants))})
+		return
 	}
 	wants, err := parseHashes(req.Wants)
-	if err == nil {
-		var haves []plumbing.Hash
-		if haves, err = parseHashes(req.Haves); err == nil {
-			s.streamPack(w, r, dir, wants, haves, hasCap(req.Capabilities, CapThinPack))
-			return
-		}
+	if err != nil {
+		s.badRequest(w, r, "bad-request", err.Error())
+		return
 	}
-	s.badRequest(w, r, "bad-request", err.Error())
+	// Haves only spare bytes: each costs a lookup in every pack, so only
+	// the first maxHaves different ones are looked at (clients list their
+	// most useful, the remote-tracking refs, first). Ignoring the rest
+	// costs bytes, never correctness.
+	haves, err := parseHashes(req.Haves)
+	if err != nil {
+		s.badRequest(w, r, "bad-request", err.Error())
+		return
+	}
+	if haves = dedupe(haves); len(haves) > maxHaves {
+		haves = haves[:maxHaves]
+	}
+	s.streamPack(w, r, dir, dedupe(wants), haves, hasCap(req.Capabilities, CapThinPack))
 }
 
 // streamPack sends the objects reachable from wants and not from haves;
@@ -366,12 +393,19 @@ func (s *Server) streamPack(w http.ResponseWriter, r *http.Request, dir string, 
 	defer locks.packs.RUnlock()
 	store := OpenObjectStore(dir)
 	defer store.Close()
-	for _, h := range wants {
-		if store.HasEncodedObject(h) != nil {
-			s.problem(w, r, &Problem{Type: ProblemBase + "missing-object", Title: "Unknown object", Status: 422,
-				Detail: fmt.Sprintf("the repository has no object %s", h)})
-			return
+	if s.cfg.AllowAnyWant {
+		for _, h := range wants {
+			if store.HasEncodedObject(h) != nil {
+				s.problem(w, r, notOurs(h))
+				return
+			}
 		}
+	} else if bad, err := unreachableWant(r.Context(), dir, store, wants); err != nil {
+		s.internal(w, r, err)
+		return
+	} else if !bad.IsZero() {
+		s.problem(w, r, notOurs(bad))
+		return
 	}
 	rc := http.NewResponseController(w)
 	// Listing the objects is the server's own work, not a slow client.
