@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -536,6 +537,57 @@ func TestClientKey(t *testing.T) {
 		}
 		if got := clientKey(a); got != want {
 			t.Errorf("clientKey(%s) = %s, want %s", addr, got, want)
+		}
+	}
+}
+
+// Every problem type the server sends is in docs/protocol.md's table of
+// errors, with its status, and the table lists no type the server never
+// sends. (An oversized object was object-too-large while the table said
+// too-large.)
+func TestProblemTypesDocumented(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "docs", "protocol.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := regexp.MustCompile("(?m)^\\| (\\d{3}) \\| `([a-z-]+)` \\|")
+	documented := map[string]map[string]bool{} // kind -> statuses
+	for _, m := range row.FindAllStringSubmatch(string(doc), -1) {
+		if documented[m[2]] == nil {
+			documented[m[2]] = map[string]bool{}
+		}
+		documented[m[2]][m[1]] = true
+	}
+	if len(documented) < 10 {
+		t.Fatalf("found only %d rows in docs/protocol.md's table of errors", len(documented))
+	}
+	// How the code names a problem type: ProblemBase + "kind", the
+	// helpers that take a kind, and the hand-written connection refusals.
+	uses := regexp.MustCompile(`ProblemBase \+ [` + "`" + `"]([a-z-]+)|(?:badRequest|unprocessable)\(w, r, "([a-z-]+)"|conflict\(u, [\w.]+, "([a-z-]+)"|refusal\((\d{3}), "[^"]*", "([a-z-]+)"`)
+	files, _ := filepath.Glob("*.go")
+	sent := map[string]bool{}
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range uses.FindAllStringSubmatch(string(src), -1) {
+			kind := m[1] + m[2] + m[3] + m[5]
+			sent[kind] = true
+			if documented[kind] == nil {
+				t.Errorf("%s sends problem type %q, which docs/protocol.md's table of errors does not list", f, kind)
+			}
+			if m[4] != "" && !documented[kind][m[4]] {
+				t.Errorf("%s sends %q with status %s; the table says %v", f, kind, m[4], documented[kind])
+			}
+		}
+	}
+	for kind := range documented {
+		if !sent[kind] {
+			t.Errorf("docs/protocol.md lists problem type %q, which the server never sends", kind)
 		}
 	}
 }
