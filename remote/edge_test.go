@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"crypto/sha1"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -589,5 +590,50 @@ func TestProblemTypesDocumented(t *testing.T) {
 		if !sent[kind] {
 			t.Errorf("docs/protocol.md lists problem type %q, which the server never sends", kind)
 		}
+	}
+}
+
+// The last step of creating a repository, the rename into place, never
+// replaces what appeared there meanwhile, not even an empty folder, and
+// the refused creation removes only its own temporary folder.
+func TestNewRepositoryNeverReplaces(t *testing.T) {
+	root := t.TempDir()
+	s, err := NewServer(Config{Root: root})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"empty", "g/full"} {
+		dir := filepath.Join(root, filepath.FromSlash(name))
+		nr, rp, err := s.startRepo(t.Context(), name, dir, "main")
+		if err != nil {
+			t.Fatal(err)
+		}
+		rp.Close()
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if name == "g/full" {
+			os.WriteFile(filepath.Join(dir, "data"), []byte("keep\n"), 0o644)
+		}
+		before := dirState(t, dir)
+		if err := nr.publish(); err != errPlaceTaken {
+			t.Fatalf("%s: publish onto a folder that appeared: %v, want errPlaceTaken", name, err)
+		}
+		if after := dirState(t, dir); after != before {
+			t.Fatalf("%s: changed:\n%s\nafter:\n%s", name, before, after)
+		}
+		if left, _ := filepath.Glob(filepath.Join(filepath.Dir(dir), ".easel-init-*")); len(left) > 0 {
+			t.Fatalf("%s: temporary folder left: %v", name, left)
+		}
+	}
+	// The fallback used where renameat2 is not available refuses too.
+	old, place := filepath.Join(root, "old"), filepath.Join(root, "place")
+	os.Mkdir(old, 0o755)
+	os.Mkdir(place, 0o755)
+	if err := renameNoReplaceChecked(old, place); !errors.Is(err, fs.ErrExist) {
+		t.Fatalf("checked rename onto an empty folder: %v", err)
+	}
+	if err := renameNoReplace(old, place); !errors.Is(err, fs.ErrExist) {
+		t.Fatalf("rename onto an empty folder: %v", err)
 	}
 }

@@ -747,9 +747,9 @@ func (s *Server) applyPush(ctx context.Context, name, dir string, q *Quarantine,
 		defer s.create.Unlock()
 		// Checked again: the place may have changed since the request
 		// arrived.
-		d, exists, p, err := s.pushTarget(name)
-		if err != nil || p != nil {
-			return nil, p, err
+		d, exists, p, perr := s.pushTarget(name)
+		if perr != nil || p != nil {
+			return nil, p, perr
 		}
 		if exists || d != dir {
 			return nil, notARepository(name, "a repository was created there meanwhile; push again"), nil
