@@ -28,9 +28,13 @@ import (
 const maxWants = 100_000
 
 // maxWantWalk bounds the commits walked to find wants that are not ref
-// tips. A client wants tips it was just shown; a ref that moved since is
-// found within a few commits of its new tip.
-const maxWantWalk = 200_000
+// tips, and so the work an anonymous request can cause: about 0.1 ms a
+// commit (go-git decoding from deltified packs), so 10,000 commits is
+// well under what a clone of them costs (BenchmarkUnreachableWant). A
+// client wants tips it was just shown; a ref that moved since is found
+// within a few commits of its new tip. An older ancestor is refused, as
+// git (protocol v0, its defaults) refuses every want that is not a tip.
+const maxWantWalk = 10_000
 
 // wantSlop is how far a commit may be dated before its parent (clock skew)
 // and the walk still find the parent: git's commit-date cut-offs use the

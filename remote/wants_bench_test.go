@@ -25,10 +25,11 @@ func corpusBundle(tb testing.TB) string {
 
 // BenchmarkUnreachableWant measures the reachability check of a fetch's
 // wants on git's own history (34,307 commits, one tag as the only ref):
-// a want that is the tip (a map lookup), the root commit (reachable, the
-// whole history walked), and an unreachable commit dated like the tip
-// (refused after a walk of one day of history) or like the root (the
-// whole history walked, the worst case an anonymous client can ask for).
+// a want that is the tip (a map lookup), an ancestor 100 commits down
+// (served), the root commit (refused: beyond maxWantWalk), and an
+// unreachable commit dated like the tip (refused after a walk of one day
+// of history) or like the root (refused after maxWantWalk commits, the
+// worst case an anonymous client can ask for).
 func BenchmarkUnreachableWant(b *testing.B) {
 	bundle := corpusBundle(b)
 	dir := filepath.Join(b.TempDir(), "corpus.git")
@@ -61,7 +62,8 @@ func BenchmarkUnreachableWant(b *testing.B) {
 		ok   bool
 	}{
 		{"tip", plumbing.NewHash(run(nil, "-C", dir, "rev-parse", "v1.8.4")), true},
-		{"root", plumbing.NewHash(root), true},
+		{"tip~100", plumbing.NewHash(run(nil, "-C", dir, "rev-parse", tip+"~100")), true},
+		{"root", plumbing.NewHash(root), false},
 		{"unreachable-recent", recent, false},
 		{"unreachable-old", old, false},
 	} {
