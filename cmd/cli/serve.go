@@ -38,7 +38,11 @@ func newServeCmd(env *Env) *cobra.Command {
 		Short: "Host repositories over HTTP",
 		Long: `Serve the bare repositories under --root over HTTP (protocol: docs/protocol.md).
 A repository is named 'name' or 'group/name' and lives in <root>/<name>; create one
-with 'easel init --bare <root>/<name>' or by pushing to a new name.
+with 'easel init --bare <root>/<name>' or by pushing to a new name. A push never
+creates a repository where a folder or file already is, or inside a repository.
+
+A fetch gets only what branches and tags lead to (--allow-any-want: any stored
+object by id).
 
 Tokens: --token-file names a file with one token per line. A line 'ro:TOKEN' is a
 read-only token; 'rw:TOKEN' or a bare 'TOKEN' may push. Blank lines and lines
