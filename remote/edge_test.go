@@ -637,3 +637,49 @@ func TestNewRepositoryNeverReplaces(t *testing.T) {
 		t.Fatalf("rename onto an empty folder: %v", err)
 	}
 }
+
+// Pushes creating repositories in one new group at the same time, half of
+// them refused: each refused one removes only what it made (the group
+// folder only while empty), and every accepted one is there, whole.
+func TestConcurrentCreationsInOneGroup(t *testing.T) {
+	needGit(t)
+	url, s := startServer(t, Config{})
+	const n = 8
+	stale := plumbing.NewHash(strings.Repeat("2", 40))
+	codes := make([]int, 2*n)
+	bodies := make([]string, 2*n)
+	done := make(chan struct{})
+	for i := range 2 * n {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			objs, c := seedCommit(fmt.Sprintf("repo %d\n", i))
+			old := plumbing.ZeroHash
+			if i%2 == 1 {
+				old = stale
+			}
+			codes[i], bodies[i] = pushRaw(t, fmt.Sprintf("%s/grp/r%d", url, i), update("refs/heads/main", old, c), buildPack(objs...))
+		}()
+	}
+	for range 2 * n {
+		<-done
+	}
+	for i := range 2 * n {
+		dir := filepath.Join(s.cfg.Root, "grp", fmt.Sprintf("r%d", i))
+		if i%2 == 1 {
+			if codes[i] != 409 {
+				t.Fatalf("stale push %d: %d %s", i, codes[i], bodies[i])
+			}
+			if _, err := os.Lstat(dir); err == nil {
+				t.Fatalf("refused push %d left %s", i, dir)
+			}
+			continue
+		}
+		if codes[i] != 200 {
+			t.Fatalf("push %d: %d %s", i, codes[i], bodies[i])
+		}
+		git(t, dir, "fsck", "--strict")
+	}
+	if left, _ := filepath.Glob(filepath.Join(s.cfg.Root, "grp", ".easel-init-*")); len(left) > 0 {
+		t.Fatalf("temporary folders left: %v", left)
+	}
+}
