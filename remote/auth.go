@@ -74,12 +74,16 @@ const (
 // authorize decides a request: 0 when allowed, else 401 (no credentials
 // where some are needed) or 403 (wrong credentials, or a read-only token
 // asking to write).
+//
+// A server without tokens lets everyone in and ignores any Authorization
+// header, whatever its scheme (a client configured for another server, or
+// a proxy adding Basic credentials, must not be locked out).
 func (s *Server) authorize(r *http.Request, want access) int {
+	if len(s.cfg.Tokens) == 0 {
+		return 0
+	}
 	hdr := r.Header.Get("Authorization")
 	if hdr == "" {
-		if len(s.cfg.Tokens) == 0 {
-			return 0
-		}
 		if want == accessRead && !s.cfg.Private {
 			return 0
 		}
@@ -88,10 +92,6 @@ func (s *Server) authorize(r *http.Request, want access) int {
 	scheme, tok, ok := strings.Cut(hdr, " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") || tok == "" {
 		return http.StatusUnauthorized
-	}
-	if len(s.cfg.Tokens) == 0 {
-		// An open server ignores credentials rather than refusing them.
-		return 0
 	}
 	got := sha256.Sum256([]byte(strings.TrimSpace(tok)))
 	match, readOnly := 0, false

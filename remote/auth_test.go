@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -87,10 +86,7 @@ func TestPrivateServer(t *testing.T) {
 		t.Fatal("--private without tokens must be refused")
 	}
 	toks := writeTokens(t, "rw-secret\nro:ro-secret\n")
-	url, s := startServer(t, Config{Tokens: toks, Private: true})
-	if err := os.MkdirAll(filepath.Join(s.cfg.Root, "p"), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	url, _ := startServer(t, Config{Tokens: toks, Private: true})
 	o := newObjset()
 	blob := o.add(t, plumbing.BlobObject, []byte("x\n"))
 	tree := o.add(t, plumbing.TreeObject, treeEntry("100644", "x", blob))

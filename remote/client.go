@@ -56,7 +56,8 @@ func (c *Client) newRequest(ctx context.Context, method, action string, body io.
 }
 
 // busyRetries is how often a request the server answered 503 (busy, or a
-// ref locked for a moment) is sent again before the error is reported.
+// ref locked for a moment) or 429 (this client has too many connections
+// open) is sent again before the error is reported.
 const busyRetries = 3
 
 func (c *Client) do(req *http.Request) (*http.Response, error) {
@@ -74,7 +75,8 @@ func (c *Client) do(req *http.Request) (*http.Response, error) {
 		// Only a request whose body can be made again is retried:
 		// a push streams its pack and is never sent twice.
 		canRetry := req.Body == nil || req.GetBody != nil
-		if resp.StatusCode != http.StatusServiceUnavailable || !canRetry || attempt >= busyRetries {
+		busy := resp.StatusCode == http.StatusServiceUnavailable || resp.StatusCode == http.StatusTooManyRequests
+		if !busy || !canRetry || attempt >= busyRetries {
 			defer resp.Body.Close()
 			return nil, readProblem(resp)
 		}

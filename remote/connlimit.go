@@ -22,27 +22,44 @@ const maxAnswering = 256
 // hand once the request's headers are in (the body is never read), so a
 // flood costs a short-lived goroutine and one small write per connection
 // instead of a handler and its buffers.
-var refusedResponse = func() []byte {
-	body := `{"type":"` + ProblemBase + `busy","title":"Too many connections","status":503,` +
-		`"detail":"the server has too many open connections; try again shortly"}` + "\n"
-	return []byte("HTTP/1.1 503 Service Unavailable\r\n" +
+var refusedResponse = refusal(503, "Service Unavailable", "busy", "Too many connections",
+	"the server has too many open connections; try again shortly")
+
+// clientRefusedResponse is sent on a connection over the per-client limit:
+// the client has too many open already (idle keep-alive connections
+// count), and everyone else is still served.
+var clientRefusedResponse = refusal(429, "Too Many Requests", "too-many-connections", "Too many connections from this client",
+	"this client has too many connections open to the server; close some or try again shortly")
+
+func refusal(status int, text, kind, title, detail string) []byte {
+	body := `{"type":"` + ProblemBase + kind + `","title":"` + title + `","status":` + strconv.Itoa(status) + `,` +
+		`"detail":"` + detail + `"}` + "\n"
+	return []byte("HTTP/1.1 " + strconv.Itoa(status) + " " + text + "\r\n" +
 		"Content-Type: " + MediaProblem + "\r\n" +
 		"Retry-After: 1\r\n" +
 		"Connection: close\r\n" +
 		"Content-Length: " + strconv.Itoa(len(body)) + "\r\n" +
 		"\r\n" + body)
-}()
+}
 
 // limitListener refuses connections beyond max with a 503 instead of
-// leaving them queued: a client holding many idle connections then slows
-// nobody but itself, and everyone else gets an answer at once rather than
-// a hang (netutil.LimitListener would stop accepting instead).
+// leaving them queued, and those beyond perClient from one client (one
+// IPv4 address, or one IPv6 /64) with a 429: a client holding many idle
+// connections then slows nobody but itself, and everyone else gets an
+// answer at once rather than a hang (netutil.LimitListener would stop
+// accepting instead).
 type limitListener struct {
 	net.Listener
-	max     int64
-	active  atomic.Int64
-	refused atomic.Int64
-	onBusy  func(refused int64) // called at most once a second while refusing
+	max       int64
+	perClient int
+	active    atomic.Int64
+	refused   atomic.Int64
+	// onBusy is called at most once a second while refusing, with why
+	// ("server" or "client") and the refusals so far.
+	onBusy func(why string, refused int64)
+
+	clientsMu sync.Mutex
+	clients   map[string]int // open connections by clientKey
 	// answering counts refusals still being answered; past
 	// maxAnswering a connection is closed without an answer, so a flood
 	// cannot pile up goroutines either.
@@ -52,8 +69,8 @@ type limitListener struct {
 	lastWarn time.Time
 }
 
-func newLimitListener(ln net.Listener, max int, onBusy func(int64)) *limitListener {
-	return &limitListener{Listener: ln, max: int64(max), onBusy: onBusy}
+func newLimitListener(ln net.Listener, max, perClient int, onBusy func(string, int64)) *limitListener {
+	return &limitListener{Listener: ln, max: int64(max), perClient: perClient, onBusy: onBusy, clients: map[string]int{}}
 }
 
 func (l *limitListener) Accept() (net.Conn, error) {
@@ -62,21 +79,75 @@ func (l *limitListener) Accept() (net.Conn, error) {
 		if err != nil {
 			return nil, err
 		}
-		if l.active.Add(1) <= l.max {
-			return &countedConn{Conn: c, release: func() { l.active.Add(-1) }}, nil
+		if l.active.Add(1) > l.max {
+			l.active.Add(-1)
+			l.refuse(c, "server", refusedResponse)
+			continue
 		}
-		l.active.Add(-1)
-		l.refuse(c)
+		key := clientKey(c.RemoteAddr())
+		if !l.takeClient(key) {
+			l.active.Add(-1)
+			l.refuse(c, "client", clientRefusedResponse)
+			continue
+		}
+		return &countedConn{Conn: c, release: func() {
+			l.releaseClient(key)
+			l.active.Add(-1)
+		}}, nil
 	}
 }
 
-func (l *limitListener) refuse(c net.Conn) {
+// takeClient counts one more connection for the client, if it may have
+// one more.
+func (l *limitListener) takeClient(key string) bool {
+	l.clientsMu.Lock()
+	defer l.clientsMu.Unlock()
+	if l.clients[key] >= l.perClient {
+		return false
+	}
+	l.clients[key]++
+	return true
+}
+
+func (l *limitListener) releaseClient(key string) {
+	l.clientsMu.Lock()
+	defer l.clientsMu.Unlock()
+	if l.clients[key]--; l.clients[key] <= 0 {
+		delete(l.clients, key) // the map holds connected clients only
+	}
+}
+
+// clientKey names the client a connection comes from: its IPv4 address,
+// or the /64 of its IPv6 address (one host or site usually holds a whole
+// /64, so a finer key would let it take every slot).
+func clientKey(a net.Addr) string {
+	var ip net.IP
+	switch a := a.(type) {
+	case *net.TCPAddr:
+		ip = a.IP
+	default:
+		host, _, err := net.SplitHostPort(a.String())
+		if err != nil {
+			return a.String()
+		}
+		ip = net.ParseIP(host)
+		if ip == nil {
+			return host
+		}
+	}
+	if ip4 := ip.To4(); ip4 != nil {
+		return ip4.String()
+	}
+	return ip.Mask(net.CIDRMask(64, 128)).String() + "/64"
+}
+
+func (l *limitListener) refuse(c net.Conn, why string, answer []byte) {
 	n := l.refused.Add(1)
 	if l.answering.Add(1) > maxAnswering {
 		l.answering.Add(-1)
 		c.Close()
 	} else {
-		go l.answerBusy(c)
+		go l.answerBusy(c, answer)
 	}
 	l.mu.Lock()
 	warn := time.Since(l.lastWarn) >= time.Second
@@ -85,12 +156,12 @@ func (l *limitListener) refuse(c net.Conn) {
 	}
 	l.mu.Unlock()
 	if warn && l.onBusy != nil {
-		l.onBusy(n)
+		l.onBusy(why, n)
 	}
 }
 
-// answerBusy answers one refused connection with refusedResponse.
-func (l *limitListener) answerBusy(c net.Conn) {
+// answerBusy answers one refused connection with answer.
+func (l *limitListener) answerBusy(c net.Conn, answer []byte) {
 	defer l.answering.Add(-1)
 	defer c.Close()
 	// The client may not read or send: nothing here may hold the
@@ -100,7 +171,7 @@ func (l *limitListener) answerBusy(c net.Conn) {
 	// takes bytes that come before its request for a broken connection,
 	// not for an answer.
 	readHeaders(c, 64<<10)
-	c.Write(refusedResponse)
+	c.Write(answer)
 	// Close only after what the client sent has been read (or the
 	// deadline has passed): closing with data unread resets the
 	// connection, and the client may lose the answer.

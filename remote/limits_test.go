@@ -486,7 +486,9 @@ func TestLimitsManyConnections(t *testing.T) {
 		slowHeaders = 50
 		slowBodies  = 50
 	)
-	url, s := startServer(t, Config{IOTimeout: 5 * time.Second, ReadHeaderTimeout: 5 * time.Second})
+	// Attacker and ordinary clients all come from 127.0.0.1 here: no
+	// per-client cap (TestPerClientConnectionCap tests that one).
+	url, s := startServer(t, Config{IOTimeout: 5 * time.Second, ReadHeaderTimeout: 5 * time.Second, MaxClientConnections: DefaultMaxConnections})
 	o, tip := limitsRepo(t, url, "r")
 	var conns []net.Conn
 	defer func() {
@@ -613,7 +615,8 @@ func TestLimitsBadFetchRequests(t *testing.T) {
 		{"uppercase id", `{"wants":["` + strings.ToUpper(tip.String()) + `"]}`, 400},
 		{"over 8 MiB", `{"wants":["` + tip.String() + `"],"haves":["` + strings.Repeat("0", 9<<20) + `"]}`, 413},
 		{"over 8 MiB of ids", `{"haves":[` + ids(200000, 1) + `]}`, 413},
-		{"150000 unknown wants", `{"wants":[` + ids(150000, 2) + `]}`, 422},
+		{"150000 unknown wants", `{"wants":[` + ids(150000, 2) + `]}`, 413}, // over maxWants
+		{"1000 unknown wants", `{"wants":[` + ids(1000, 2) + `]}`, 422},
 		{"150000 unknown haves", `{"wants":["` + tip.String() + `"],"haves":[` + ids(150000, 3) + `]}`, 200},
 		// The haves past the first maxHaves are not looked at (this one
 		// would have made the pack empty), the first ones are.
@@ -714,7 +717,7 @@ func TestLimitsStalledPushMemory(t *testing.T) {
 // working, and a slot freed by a client hanging up is usable again.
 func TestLimitsConnectionCap(t *testing.T) {
 	const max = 8
-	url, _ := startServer(t, Config{MaxConnections: max})
+	url, _ := startServer(t, Config{MaxConnections: max, MaxClientConnections: max})
 	var held []net.Conn
 	defer func() {
 		for _, c := range held {

@@ -47,6 +47,18 @@ type Config struct {
 	// MaxConnections caps the connections open at once; those beyond it
 	// get 503 and are closed. 0: DefaultMaxConnections.
 	MaxConnections int
+
+	// MaxClientConnections caps the connections open at once from one
+	// client (an IPv4 address or an IPv6 /64); those beyond it get 429
+	// and are closed, and other clients are still served. 0: a quarter
+	// of MaxConnections. Behind a reverse proxy every connection comes
+	// from the proxy: set it to MaxConnections there.
+	MaxClientConnections int
+
+	// AllowAnyWant lets a fetch ask for any stored object by id. Off (as
+	// git's uploadpack.allowAnySHA1InWant): only what the branches and
+	// tags lead to is served.
+	AllowAnyWant bool
 }
 
 // Defaults for Config fields left zero.
@@ -72,6 +84,9 @@ type Server struct {
 	bgStop  context.CancelFunc
 	bgCtx   context.Context
 	closing bool // guarded by mu: no new pack merge starts
+	// create is held while a push creates a repository: creations, which
+	// may make and remove group folders, happen one at a time.
+	create sync.Mutex
 }
 
 // NewServer checks cfg, fills defaults and creates the root directory.
@@ -94,6 +109,10 @@ func NewServer(cfg Config) (*Server, error) {
 	if cfg.MaxConnections <= 0 {
 		cfg.MaxConnections = DefaultMaxConnections
 	}
+	if cfg.MaxClientConnections <= 0 {
+		cfg.MaxClientConnections = max(1, cfg.MaxConnections/4)
+	}
+	cfg.MaxClientConnections = min(cfg.MaxClientConnections, cfg.MaxConnections)
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -129,7 +148,11 @@ func (s *Server) HTTPServer() *http.Server {
 // finished, not cut).
 func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration) error {
 	srv := s.HTTPServer()
-	ln = newLimitListener(ln, s.cfg.MaxConnections, func(refused int64) {
+	ln = newLimitListener(ln, s.cfg.MaxConnections, s.cfg.MaxClientConnections, func(why string, refused int64) {
+		if why == "client" {
+			s.cfg.Logger.Warn("too many connections from one client: refusing its new ones with 429", "max_per_client", s.cfg.MaxClientConnections, "refused_total", refused)
+			return
+		}
 		s.cfg.Logger.Warn("too many connections: refusing new ones with 503", "max", s.cfg.MaxConnections, "refused_total", refused)
 	})
 	errc := make(chan error, 1)
@@ -224,28 +247,6 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	h(w, r, name)
 }
 
-// repoDir is where name lives: Root/name, or Root/name.git if that is what
-// exists. Names are validated first, so the result is always under Root.
-func (s *Server) repoDir(name string) (dir string, exists bool) {
-	dir = filepath.Join(s.cfg.Root, filepath.FromSlash(name))
-	if isBare(dir) {
-		return dir, true
-	}
-	if !strings.HasSuffix(name, ".git") && isBare(dir+".git") {
-		return dir + ".git", true
-	}
-	return dir, false
-}
-
-func isBare(dir string) bool {
-	for _, p := range []string{"HEAD", "objects", "refs"} {
-		if _, err := os.Stat(filepath.Join(dir, p)); err != nil {
-			return false
-		}
-	}
-	return true
-}
-
 // repoLocks are a repository's locks in this process: push serialises the
 // compare-and-swap of pushes (and pack merges); packs is held shared by
 // every request that reads the packs, and taken exclusively, only when it
@@ -285,7 +286,7 @@ func listRefs(r *repo.Repository) (*RefsResponse, error) {
 		out.Head = head
 	}
 	for n, h := range all {
-		if !(strings.HasPrefix(n, "refs/heads/") || strings.HasPrefix(n, "refs/tags/")) || repo.ValidateRefName(n) != nil {
+		if !advertised(n) {
 			continue
 		}
 		out.Refs = append(out.Refs, Ref{Name: n, ID: h.String()})
@@ -357,22 +358,29 @@ func (s *Server) handleFetch(w http.ResponseWriter, r *http.Request, name string
 		s.badRequest(w, r, "bad-request", "the body is not a fetch request: "+err.Error())
 		return
 	}
-	// Haves only spare bytes: each costs a lookup in every pack, so only
-	// the first maxHaves are looked at (clients list their most useful,
-	// the remote-tracking refs, first). Ignoring the rest costs bytes,
-	// never correctness.
-	if len(req.Haves) > maxHaves {
-		req.Haves = req.Haves[:maxHaves]
+	if len(req.Wants) > maxWants {
+		s.problem(w, r, &Problem{Type: ProblemBase + "too-many-wants", Title: "Too many wants", Status: 413,
+			Detail: fmt.Sprintf("a fetch request wants at most %d ids; this one wants %d", maxWants, len(req.Wants))})
+		return
 	}
 	wants, err := parseHashes(req.Wants)
-	if err == nil {
-		var haves []plumbing.Hash
-		if haves, err = parseHashes(req.Haves); err == nil {
-			s.streamPack(w, r, dir, wants, haves, hasCap(req.Capabilities, CapThinPack))
-			return
-		}
+	if err != nil {
+		s.badRequest(w, r, "bad-request", err.Error())
+		return
 	}
-	s.badRequest(w, r, "bad-request", err.Error())
+	// Haves only spare bytes: each costs a lookup in every pack, so only
+	// the first maxHaves different ones are looked at (clients list their
+	// most useful, the remote-tracking refs, first). Ignoring the rest
+	// costs bytes, never correctness.
+	haves, err := parseHashes(req.Haves)
+	if err != nil {
+		s.badRequest(w, r, "bad-request", err.Error())
+		return
+	}
+	if haves = dedupe(haves); len(haves) > maxHaves {
+		haves = haves[:maxHaves]
+	}
+	s.streamPack(w, r, dir, dedupe(wants), haves, hasCap(req.Capabilities, CapThinPack))
 }
 
 // streamPack sends the objects reachable from wants and not from haves;
@@ -385,12 +393,19 @@ func (s *Server) streamPack(w http.ResponseWriter, r *http.Request, dir string, 
 	defer locks.packs.RUnlock()
 	store := OpenObjectStore(dir)
 	defer store.Close()
-	for _, h := range wants {
-		if store.HasEncodedObject(h) != nil {
-			s.problem(w, r, &Problem{Type: ProblemBase + "missing-object", Title: "Unknown object", Status: 422,
-				Detail: fmt.Sprintf("the repository has no object %s", h)})
-			return
+	if s.cfg.AllowAnyWant {
+		for _, h := range wants {
+			if store.HasEncodedObject(h) != nil {
+				s.problem(w, r, notOurs(h))
+				return
+			}
 		}
+	} else if bad, err := unreachableWant(r.Context(), dir, store, wants); err != nil {
+		s.internal(w, r, err)
+		return
+	} else if !bad.IsZero() {
+		s.problem(w, r, notOurs(bad))
+		return
 	}
 	rc := http.NewResponseController(w)
 	// Listing the objects is the server's own work, not a slow client.
@@ -502,11 +517,8 @@ func (s *Server) readPushHeader(br *bufio.Reader) ([]pushUpdate, error) {
 	seen := map[string]bool{}
 	var out []pushUpdate
 	for _, u := range hdr.Updates {
-		if err := repo.ValidateRefName(u.Ref); err != nil {
+		if err := validatePushRef(u.Ref); err != nil {
 			return nil, err
-		}
-		if !strings.HasPrefix(u.Ref, "refs/heads/") && !strings.HasPrefix(u.Ref, "refs/tags/") {
-			return nil, fmt.Errorf("%s: only refs/heads/ and refs/tags/ can be pushed", u.Ref)
 		}
 		if seen[u.Ref] {
 			return nil, fmt.Errorf("%s: updated twice", u.Ref)
@@ -530,7 +542,17 @@ func (s *Server) readPushHeader(br *bufio.Reader) ([]pushUpdate, error) {
 
 func (s *Server) handlePush(w http.ResponseWriter, r *http.Request, name string) {
 	ctx := r.Context()
-	dir, exists := s.repoDir(name)
+	// A name taken by a folder that is not a repository, or inside a
+	// repository, is refused before anything is read or written.
+	dir, exists, prob, err := s.pushTarget(name)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	if prob != nil {
+		s.problem(w, r, prob)
+		return
+	}
 	rc := http.NewResponseController(w)
 	body := http.MaxBytesReader(w, r.Body, s.cfg.MaxPushBytes)
 	br := bufio.NewReaderSize(&deadlineReader{r: body, rc: rc, timeout: s.cfg.IOTimeout}, 64<<10)
@@ -541,6 +563,19 @@ func (s *Server) handlePush(w http.ResponseWriter, r *http.Request, name string)
 			return
 		}
 		s.badRequest(w, r, "bad-request", err.Error())
+		return
+	}
+	// Ref names that would be both a file and a folder are refused before
+	// the pack is read (and checked again under the lock).
+	var existing map[string]plumbing.Hash
+	if exists {
+		if existing, _, err = readRefs(dir); err != nil {
+			s.internal(w, r, err)
+			return
+		}
+	}
+	if p := refNameConflict(updates, existing); p != nil {
+		s.problem(w, r, p)
 		return
 	}
 	// A repository that does not exist yet gets its quarantine beside the
@@ -614,7 +649,7 @@ func (s *Server) handlePush(w http.ResponseWriter, r *http.Request, name string)
 
 	locks.push.Lock()
 	defer locks.push.Unlock()
-	resp, prob, err := s.applyPush(ctx, dir, q, updates)
+	resp, prob, err := s.applyPush(ctx, name, dir, q, updates)
 	switch {
 	case err != nil && errors.Is(err, repo.ErrLocked):
 		w.Header().Set("Retry-After", "1")
@@ -697,13 +732,28 @@ func (s *Server) removeObsolete(locks *repoLocks) {
 // applyPush is the compare-and-swap, under the repository's lock: every ref
 // must still be where the client saw it and move forward only; then the pack
 // becomes visible and all refs move at once, or nothing changes.
-func (s *Server) applyPush(ctx context.Context, dir string, q *Quarantine, updates []pushUpdate) (*PushResponse, *Problem, error) {
-	created := false
+//
+// A new repository is made in a temporary folder beside its place and
+// renamed there once its refs are written (newRepo): a refused push leaves
+// nothing, and removes nothing it did not make.
+func (s *Server) applyPush(ctx context.Context, name, dir string, q *Quarantine, updates []pushUpdate) (*PushResponse, *Problem, error) {
 	var rp *repo.Repository
+	var nr *newRepo
 	var err error
 	if isBare(dir) {
 		rp, err = repo.OpenBare(dir)
 	} else {
+		s.create.Lock()
+		defer s.create.Unlock()
+		// Checked again: the place may have changed since the request
+		// arrived.
+		d, exists, p, perr := s.pushTarget(name)
+		if perr != nil || p != nil {
+			return nil, p, perr
+		}
+		if exists || d != dir {
+			return nil, notARepository(name, "a repository was created there meanwhile; push again"), nil
+		}
 		branch := ""
 		for _, u := range updates {
 			if b, ok := strings.CutPrefix(u.name.String(), "refs/heads/"); ok && !u.new.IsZero() {
@@ -716,24 +766,36 @@ func (s *Server) applyPush(ctx context.Context, dir string, q *Quarantine, updat
 			return nil, &Problem{Type: ProblemBase + "not-found", Title: "Repository not found", Status: 404,
 				Detail: "a new repository starts with a branch"}, nil
 		}
-		rp, err = repo.Init(ctx, dir, true, branch)
-		created = true
+		nr, rp, err = s.startRepo(ctx, name, dir, branch)
 	}
 	if err != nil {
 		return nil, nil, err
 	}
-	defer rp.Close()
+	created := nr != nil
 	fail := func() {
-		if created {
-			os.RemoveAll(dir)
+		if nr != nil {
+			nr.discard()
 		}
 	}
 	// A fresh view: pushes accepted since this one arrived added packs
 	// that an older storage would not list.
 	st := OpenObjectStore(rp.GitDir)
-	defer st.Close()
+	closeRepo := sync.OnceFunc(func() {
+		st.Close()
+		rp.Close()
+	})
+	defer closeRepo()
 	view := q.Storer(st)
 	head, _ := rp.HeadBranch()
+	if !created {
+		refs, _, err := readRefs(rp.GitDir)
+		if err != nil {
+			return nil, nil, err
+		}
+		if p := refNameConflict(updates, refs); p != nil {
+			return nil, p, nil
+		}
+	}
 	var txn []repo.RefUpdate
 	for _, u := range updates {
 		cur, err := rp.ResolveRef(u.name)
@@ -794,7 +856,17 @@ func (s *Server) applyPush(ctx context.Context, dir string, q *Quarantine, updat
 	}
 	refs, err := listRefs(rp)
 	if err != nil {
+		fail()
 		return nil, nil, err
+	}
+	if created {
+		closeRepo()
+		if err := nr.publish(); err != nil {
+			if errors.Is(err, errPlaceTaken) {
+				return nil, notARepository(name, "something appeared there meanwhile"), nil
+			}
+			return nil, nil, err
+		}
 	}
 	resp := &PushResponse{Refs: refs.Refs, Objects: q.Objects, Created: created}
 	for _, u := range updates {

@@ -26,6 +26,8 @@ type serveOptions struct {
 	Timeout      time.Duration
 	Grace        time.Duration
 	MaxConns     int
+	MaxClient    int
+	AnyWant      bool
 	LogJSON      bool
 }
 
@@ -36,7 +38,11 @@ func newServeCmd(env *Env) *cobra.Command {
 		Short: "Host repositories over HTTP",
 		Long: `Serve the bare repositories under --root over HTTP (protocol: docs/protocol.md).
 A repository is named 'name' or 'group/name' and lives in <root>/<name>; create one
-with 'easel init --bare <root>/<name>' or by pushing to a new name.
+with 'easel init --bare <root>/<name>' or by pushing to a new name. A push never
+creates a repository where a folder or file already is, or inside a repository.
+
+A fetch gets only what branches and tags lead to (--allow-any-want: any stored
+object by id).
 
 Tokens: --token-file names a file with one token per line. A line 'ro:TOKEN' is a
 read-only token; 'rw:TOKEN' or a bare 'TOKEN' may push. Blank lines and lines
@@ -72,6 +78,8 @@ requests and lets those in flight finish (up to --shutdown-grace).`,
 	cmd.Flags().DurationVar(&o.Timeout, "timeout", remote.DefaultIOTimeout, "longest a client may stall while sending or receiving")
 	cmd.Flags().DurationVar(&o.Grace, "shutdown-grace", 30*time.Second, "how long to wait for requests in flight when stopping")
 	cmd.Flags().IntVar(&o.MaxConns, "max-connections", remote.DefaultMaxConnections, "connections open at once; more are answered 503 and closed")
+	cmd.Flags().IntVar(&o.MaxClient, "max-client-connections", 0, "connections open at once from one client (IPv4 address or IPv6 /64); more are answered 429 (0: a quarter of --max-connections)")
+	cmd.Flags().BoolVar(&o.AnyWant, "allow-any-want", false, "let a fetch ask for any stored object by id, not only what branches and tags lead to")
 	cmd.Flags().BoolVar(&o.LogJSON, "log-json", false, "log as JSON lines instead of text")
 	return cmd
 }
@@ -82,7 +90,8 @@ func runServe(ctx context.Context, env *Env, o serveOptions) error {
 		h = slog.NewJSONHandler(env.IO.Err, nil)
 	}
 	logger := slog.New(h)
-	cfg := remote.Config{Root: o.Root, Private: o.Private, MaxPushBytes: o.MaxPushBytes, MaxObjectBytes: o.MaxObjBytes, IOTimeout: o.Timeout, MaxConnections: o.MaxConns, Logger: logger}
+	cfg := remote.Config{Root: o.Root, Private: o.Private, MaxPushBytes: o.MaxPushBytes, MaxObjectBytes: o.MaxObjBytes, IOTimeout: o.Timeout, MaxConnections: o.MaxConns,
+		MaxClientConnections: o.MaxClient, AllowAnyWant: o.AnyWant, Logger: logger}
 	if o.TokenFile != "" {
 		toks, err := remote.LoadTokens(o.TokenFile)
 		if err != nil {
