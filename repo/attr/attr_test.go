@@ -101,10 +101,10 @@ func TestCheckAttrMatchesGit(t *testing.T) {
 		os.MkdirAll(work, 0o755)
 		run("init", "-q")
 		files := map[string]string{
-			filepath.Join(work, ".gitattributes"):                gen(6, true),
-			filepath.Join(work, "a", ".gitattributes"):           gen(4, true), // its macro line is ignored
-			filepath.Join(work, "a", "b", ".gitattributes"):      gen(3, false),
-			filepath.Join(work, ".git", "info", "attributes"):    gen(2, true),
+			filepath.Join(work, ".gitattributes"):               gen(6, true),
+			filepath.Join(work, "a", ".gitattributes"):          gen(4, true), // its macro line is ignored
+			filepath.Join(work, "a", "b", ".gitattributes"):     gen(3, false),
+			filepath.Join(work, ".git", "info", "attributes"):   gen(2, true),
 			filepath.Join(home, ".config", "git", "attributes"): gen(3, true),
 		}
 		for name, text := range files {
