@@ -119,6 +119,13 @@ func (r *Repository) storeWorktreeBlobs(ctx context.Context, work []*stagedFile)
 			}
 			return io.NopCloser(strings.NewReader(target)), int64(len(target)), nil
 		}
+		if _, ok := r.conversion(w.path); ok {
+			data, err := r.readWorktreeContent(full)
+			if err != nil {
+				return nil, 0, err
+			}
+			return io.NopCloser(bytes.NewReader(data)), int64(len(data)), nil
+		}
 		f, err := os.Open(full)
 		return f, w.fi.Size(), err
 	}
@@ -279,7 +286,7 @@ func (r *Repository) stageInto(ctx context.Context, idx *index.Index, ps pathMat
 			return err
 		}
 		full := filepath.Join(r.WorkDir, filepath.FromSlash(w.path))
-		h, err := hashWorktreeFile(full, w.fi)
+		h, err := r.hashWorktreeFile(full, w.fi)
 		if err != nil {
 			return fmt.Errorf("%s: %w", w.path, err)
 		}

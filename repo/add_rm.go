@@ -86,12 +86,12 @@ func (r *Repository) Remove(ctx context.Context, paths []string, opts RemoveOpti
 			if r.WorkDir != "" {
 				full := filepath.Join(r.WorkDir, filepath.FromSlash(p))
 				if fi, err := os.Lstat(full); err == nil && !fi.IsDir() {
-					if wtDiff, err = worktreeChanged(full, e, fi, idx.ModTime); err != nil {
+					if wtDiff, err = r.worktreeChanged(full, e, fi, idx.ModTime); err != nil {
 						return nil, err
 					}
 					if wtDiff && inHead {
 						// Content equal to HEAD's is not lost.
-						if hh, err := hashWorktreeFile(full, fi); err == nil && hh == h.hash {
+						if hh, err := r.hashWorktreeFile(full, fi); err == nil && hh == h.hash {
 							wtDiff = false
 						}
 					}

@@ -108,7 +108,7 @@ func (r *Repository) checkoutLocked(ctx context.Context, idx *index.Index, from,
 				continue
 			}
 			if lerr == nil && !fi.IsDir() {
-				changed, err := worktreeChanged(full, e, fi, idx.ModTime)
+				changed, err := r.worktreeChanged(full, e, fi, idx.ModTime)
 				if err != nil {
 					return err
 				}
@@ -391,7 +391,7 @@ func (r *Repository) Restore(ctx context.Context, paths []string, opts RestoreOp
 			fi, lerr := os.Lstat(full)
 			same := false
 			if lerr == nil && e != nil && e.Hash == s.hash && e.Mode == s.mode {
-				c, err := worktreeChanged(full, e, fi, idx.ModTime)
+				c, err := r.worktreeChanged(full, e, fi, idx.ModTime)
 				same = err == nil && !c
 			}
 			if !same {

@@ -343,7 +343,7 @@ func (r *Repository) worktreeSide(e *index.Entry, indexTime time.Time) (patch.Si
 		s.Hash = e.Hash
 		return s, nil
 	}
-	if s.Hash, err = hashWorktreeFile(full, fi); err != nil {
+	if s.Hash, err = r.hashWorktreeFile(full, fi); err != nil {
 		return patch.Side{}, err
 	}
 	return s, nil
@@ -364,7 +364,13 @@ func readWorktreeFile(full string, mode filemode.FileMode) ([]byte, error) {
 // object store, work tree files from disk (worktree true for the To side).
 func (r *Repository) LoadPatchData(p *patch.FilePatch, toWorktree bool) error {
 	// A binary change is reported from sizes alone: look at the start of
-	// each side first and load neither when one is binary.
+	// each side first and load neither when one is binary. The diff
+	// attribute decides first: "-diff" (or "binary") is binary whatever
+	// the content, "diff" is text whatever the content.
+	forced, err := r.diffAttribute(p)
+	if err != nil {
+		return err
+	}
 	fromBin, err := r.probeBinary(&p.From, false)
 	if err != nil {
 		return err
@@ -372,6 +378,9 @@ func (r *Repository) LoadPatchData(p *patch.FilePatch, toWorktree bool) error {
 	toBin, err := r.probeBinary(&p.To, toWorktree)
 	if err != nil {
 		return err
+	}
+	if forced != 0 {
+		fromBin, toBin = forced < 0, forced < 0
 	}
 	if fromBin || toBin {
 		p.From.Binary, p.To.Binary = p.From.Exists(), p.To.Exists()
@@ -385,6 +394,12 @@ func (r *Repository) LoadPatchData(p *patch.FilePatch, toWorktree bool) error {
 			data, err := readWorktreeFile(filepath.Join(r.WorkDir, filepath.FromSlash(s.Path)), s.Mode)
 			if err != nil {
 				return err
+			}
+			if s.Mode != filemode.Symlink {
+				// The work tree side is compared as it would be stored.
+				if data, err = r.cleanContent(s.Path, data); err != nil {
+					return err
+				}
 			}
 			s.Data = data
 			return nil
@@ -400,6 +415,29 @@ func (r *Repository) LoadPatchData(p *patch.FilePatch, toWorktree bool) error {
 		return err
 	}
 	return load(&p.To, toWorktree)
+}
+
+// diffAttribute is the diff attribute of a change's path: -1 when unset
+// (binary), 1 when set (text), 0 when content decides.
+func (r *Repository) diffAttribute(p *patch.FilePatch) (int, error) {
+	path := p.To.Path
+	if path == "" {
+		path = p.From.Path
+	}
+	if path == "" {
+		return 0, nil
+	}
+	a, err := r.Attributes(path)
+	if err != nil {
+		return 0, err
+	}
+	switch v := a.Get("diff"); {
+	case v.IsUnset():
+		return -1, nil
+	case v.IsSet():
+		return 1, nil
+	}
+	return 0, nil
 }
 
 // probeBinary reads the first patch.BinaryProbe bytes of a regular file

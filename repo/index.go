@@ -317,7 +317,7 @@ func (r *Repository) smudgeRacy(idx *index.Index) {
 		if err != nil || !statMatches(e, fi) {
 			continue // the stat data already shows the change
 		}
-		if h, err := hashWorktreeFile(filepath.Join(r.WorkDir, filepath.FromSlash(e.Name)), fi); err != nil || h != e.Hash {
+		if h, err := r.hashWorktreeFile(filepath.Join(r.WorkDir, filepath.FromSlash(e.Name)), fi); err != nil || h != e.Hash {
 			e.Size = 0
 		}
 	}

@@ -575,7 +575,7 @@ func (r *Repository) switchTree(ctx context.Context, il *IndexLock, from, to plu
 		if lerr != nil {
 			continue // deleted locally; the merge result replaces it
 		}
-		changed, err := worktreeChanged(full, e, fi, idx.ModTime)
+		changed, err := r.worktreeChanged(full, e, fi, idx.ModTime)
 		if err != nil {
 			return err
 		}

@@ -26,6 +26,8 @@ type Repository struct {
 	GitDir  string
 	WorkDir string
 	Storer  *filesystem.Storage
+
+	filters contentFilters // attributes and conversion, read on first use
 }
 
 // IsBare reports whether the repository has no work tree.

@@ -178,7 +178,7 @@ func (r *Repository) resetHardLocked(ctx context.Context, idx *index.Index, head
 		if e := old[p]; e != nil && e.Hash == t.hash && e.Mode == t.mode {
 			full := filepath.Join(r.WorkDir, filepath.FromSlash(p))
 			if fi, err := os.Lstat(full); err == nil {
-				if changed, err := worktreeChanged(full, e, fi, idx.ModTime); err == nil && !changed {
+				if changed, err := r.worktreeChanged(full, e, fi, idx.ModTime); err == nil && !changed {
 					if !statMatches(e, fi) {
 						fillStat(e, fi)
 					}

@@ -170,7 +170,7 @@ func (r *Repository) worktreeTree(idx *index.Index) (plumbing.Hash, error) {
 		if err != nil || fi.IsDir() {
 			continue // deleted (a directory in its place is not the file)
 		}
-		changed, err := worktreeChanged(full, e, fi, idx.ModTime)
+		changed, err := r.worktreeChanged(full, e, fi, idx.ModTime)
 		if err != nil {
 			return plumbing.ZeroHash, err
 		}

@@ -339,7 +339,7 @@ func (w *statusWalk) visit(ww *walkWorker, job walkDir) {
 		if matches && !racy && (e.Size != 0 || e.Hash == emptyBlob) {
 			changed = false // the common case, without building the path
 		} else {
-			changed, err = worktreeChanged(filepath.Join(w.r.WorkDir, filepath.FromSlash(e.Name)), e, fi, w.idx.ModTime)
+			changed, err = w.r.worktreeChanged(filepath.Join(w.r.WorkDir, filepath.FromSlash(e.Name)), e, fi, w.idx.ModTime)
 			if err == nil && !changed && matches && racy {
 				w.racyClean.Add(1)
 			}

@@ -136,16 +136,22 @@ func worktreeMode(fi os.FileInfo) filemode.FileMode {
 
 // hashWorktreeFile computes the blob id of a work tree file (the link
 // target for a symbolic link) without storing it.
-func hashWorktreeFile(full string, fi os.FileInfo) (plumbing.Hash, error) {
-	return blobFromFile(full, fi, nil)
+func (r *Repository) hashWorktreeFile(full string, fi os.FileInfo) (plumbing.Hash, error) {
+	return r.blobFromFile(full, fi, false)
 }
 
 // writeWorktreeBlob hashes a work tree file and stores it as a blob.
 func (r *Repository) writeWorktreeBlob(full string, fi os.FileInfo) (plumbing.Hash, error) {
-	return blobFromFile(full, fi, r)
+	return r.blobFromFile(full, fi, true)
 }
 
-func blobFromFile(full string, fi os.FileInfo, store *Repository) (plumbing.Hash, error) {
+// blobFromFile hashes a work tree file as the blob git would make of it
+// (after clean conversion, see content_filters.go), storing it if write.
+func (r *Repository) blobFromFile(full string, fi os.FileInfo, write bool) (plumbing.Hash, error) {
+	var store *Repository
+	if write {
+		store = r
+	}
 	if fi.Mode()&os.ModeSymlink != 0 {
 		target, err := os.Readlink(full)
 		if err != nil {
@@ -155,6 +161,22 @@ func blobFromFile(full string, fi os.FileInfo, store *Repository) (plumbing.Hash
 			return hashObject(plumbing.BlobObject, []byte(target)), nil
 		}
 		return store.writeObject(plumbing.BlobObject, []byte(target))
+	}
+	if r != nil && r.WorkDir != "" {
+		if c, ok := r.conversion(r.relPath(full)); ok {
+			data, err := os.ReadFile(full)
+			if err != nil {
+				return plumbing.ZeroHash, err
+			}
+			rel := r.relPath(full)
+			if data, err = c.ToGit(rel, data, func() bool { return r.indexBlobHasCR(rel) }); err != nil {
+				return plumbing.ZeroHash, err
+			}
+			if store == nil {
+				return hashObject(plumbing.BlobObject, data), nil
+			}
+			return store.writeObject(plumbing.BlobObject, data)
+		}
 	}
 	f, err := os.Open(full)
 	if err != nil {
@@ -245,7 +267,7 @@ func sameTime(idx, fs time.Time) bool {
 // worktreeChanged reports whether the work tree file differs from the
 // index entry, rehashing only when stat data cannot vouch for it (changed
 // stat data or a racily clean entry). fi is the file's lstat.
-func worktreeChanged(full string, e *index.Entry, fi os.FileInfo, indexTime time.Time) (bool, error) {
+func (r *Repository) worktreeChanged(full string, e *index.Entry, fi os.FileInfo, indexTime time.Time) (bool, error) {
 	if e.Mode == filemode.Submodule {
 		return false, nil
 	}
@@ -263,7 +285,7 @@ func worktreeChanged(full string, e *index.Entry, fi os.FileInfo, indexTime time
 	if e.Size != 0 && uint32(fi.Size()) != e.Size && mode != filemode.Symlink {
 		return true, nil
 	}
-	h, err := hashWorktreeFile(full, fi)
+	h, err := r.hashWorktreeFile(full, fi)
 	if err != nil {
 		return false, err
 	}
@@ -338,11 +360,22 @@ func (r *Repository) writeWorktreeFile(path string, blob plumbing.Hash, mode fil
 	if mode == filemode.Executable {
 		perm = 0o755
 	}
+	var src io.Reader = rd
+	if c, ok := r.conversion(path); ok {
+		data, err := io.ReadAll(rd)
+		if err != nil {
+			return nil, err
+		}
+		if data, err = c.ToWorkTree(path, data, blob.String()); err != nil {
+			return nil, err
+		}
+		src = bytes.NewReader(data)
+	}
 	f, err := os.OpenFile(full, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := io.Copy(f, rd); err != nil {
+	if _, err := io.Copy(f, src); err != nil {
 		f.Close()
 		return nil, err
 	}

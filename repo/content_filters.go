@@ -1,0 +1,171 @@
+package repo
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/go-git/go-git/v5/plumbing"
+
+	"easel.dev/easel/repo/attr"
+	"easel.dev/easel/repo/convert"
+)
+
+// contentFilters holds what the repository knows about converting content
+// between the work tree and the object store: its attributes files and
+// the conversion settings, read once per process on first use.
+type contentFilters struct {
+	once    sync.Once
+	checker *attr.Checker
+	cfg     convert.Config
+	err     error
+
+	mu      sync.Mutex
+	filters map[string]*convert.Filter
+}
+
+// attributesFile is core.attributesFile, or git's default in
+// $XDG_CONFIG_HOME.
+func (r *Repository) attributesFile() string {
+	if v, ok, _ := r.ConfigGet("core.attributesFile"); ok && v != "" {
+		return expandHome(v)
+	}
+	return filepath.Join(xdgConfigHome(), "git", "attributes")
+}
+
+func (r *Repository) contentFilters() *contentFilters {
+	cf := &r.filters
+	cf.once.Do(func() {
+		opts := attr.Options{
+			InfoFile:   filepath.Join(r.GitDir, "info", "attributes"),
+			GlobalFile: r.attributesFile(),
+		}
+		if !r.IsBare() {
+			opts.ReadDir = attr.WorkTreeReader(r.WorkDir)
+		}
+		if r.ConfigBool("core.ignorecase", false) {
+			opts.IgnoreCase = true
+		}
+		cf.checker, cf.err = attr.New(opts)
+		cf.cfg.Dir = r.WorkDir
+		autocrlf, _, _ := r.ConfigGet("core.autocrlf")
+		switch strings.ToLower(autocrlf) {
+		case "true", "yes", "on", "1":
+			cf.cfg.AutoCRLF = "true"
+		case "input":
+			cf.cfg.AutoCRLF = "input"
+		}
+		cf.cfg.EOL, _, _ = r.ConfigGet("core.eol")
+		cf.cfg.EOL = strings.ToLower(cf.cfg.EOL)
+		cf.filters = map[string]*convert.Filter{}
+		cf.cfg.Filter = func(name string) (convert.Filter, bool) {
+			cf.mu.Lock()
+			defer cf.mu.Unlock()
+			if f, ok := cf.filters[name]; ok {
+				if f == nil {
+					return convert.Filter{}, false
+				}
+				return *f, true
+			}
+			var f convert.Filter
+			var any bool
+			if v, ok, _ := r.ConfigGet("filter." + name + ".clean"); ok {
+				f.Clean, any = v, true
+			}
+			if v, ok, _ := r.ConfigGet("filter." + name + ".smudge"); ok {
+				f.Smudge, any = v, true
+			}
+			f.Required = r.ConfigBool("filter."+name+".required", false)
+			any = any || f.Required
+			if !any {
+				cf.filters[name] = nil
+				return f, false
+			}
+			cf.filters[name] = &f
+			return f, true
+		}
+	})
+	return cf
+}
+
+// Attributes returns the gitattributes of a path of the work tree.
+func (r *Repository) Attributes(path string) (attr.Attrs, error) {
+	cf := r.contentFilters()
+	if cf.err != nil {
+		return nil, cf.err
+	}
+	return cf.checker.Check(path)
+}
+
+// conversion is how content of path moves between the work tree and the
+// object store; ok is false when it moves unchanged (the common case,
+// where callers stream).
+func (r *Repository) conversion(path string) (convert.Conversion, bool) {
+	cf := r.contentFilters()
+	if cf.err != nil {
+		return convert.Conversion{}, false
+	}
+	a, err := cf.checker.Check(path)
+	if err != nil {
+		return convert.Conversion{}, false
+	}
+	c := convert.For(a, &cf.cfg)
+	return c, !c.Identity()
+}
+
+// relPath turns a path inside the work tree into a slash-separated
+// repository path.
+func (r *Repository) relPath(full string) string {
+	rel, err := filepath.Rel(r.WorkDir, full)
+	if err != nil {
+		return filepath.ToSlash(full)
+	}
+	return filepath.ToSlash(rel)
+}
+
+// cleanContent converts work tree content of path for the object store.
+func (r *Repository) cleanContent(path string, data []byte) ([]byte, error) {
+	c, ok := r.conversion(path)
+	if !ok {
+		return data, nil
+	}
+	return c.ToGit(path, data, func() bool { return r.indexBlobHasCR(path) })
+}
+
+// smudgeContent converts blob content of path for the work tree.
+func (r *Repository) smudgeContent(path string, data []byte, id plumbing.Hash) ([]byte, error) {
+	c, ok := r.conversion(path)
+	if !ok {
+		return data, nil
+	}
+	return c.ToWorkTree(path, data, id.String())
+}
+
+// indexBlobHasCR reports whether the blob the index holds for path has a
+// CR, git's has_crlf_in_index: text=auto leaves such a file's line
+// endings alone.
+func (r *Repository) indexBlobHasCR(path string) bool {
+	idx, err := r.ReadIndex()
+	if err != nil || idx == nil {
+		return false
+	}
+	for _, e := range idx.Entries {
+		if e.Name == path && e.Stage == 0 {
+			data, err := r.readBlob(e.Hash)
+			return err == nil && bytes.IndexByte(data, '\r') >= 0
+		}
+	}
+	return false
+}
+
+// readWorktreeContent reads a regular file as the object store would hold
+// it (after clean conversion).
+func (r *Repository) readWorktreeContent(full string) ([]byte, error) {
+	data, err := os.ReadFile(full)
+	if err != nil {
+		return nil, err
+	}
+	return r.cleanContent(r.relPath(full), data)
+}

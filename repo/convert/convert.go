@@ -1,0 +1,340 @@
+// Package convert turns content between its form in the work tree and its
+// form in the repository as git's convert.c does: end-of-line conversion
+// (text, eol, core.autocrlf, core.eol), $Id$ expansion (ident) and
+// clean/smudge filter commands (filter.<driver>.clean/smudge/required).
+// Order as git: into the repository the filter runs first, then line
+// endings, then ident; out to the work tree the reverse.
+package convert
+
+import (
+	"bytes"
+	"crypto/sha1"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+
+	"easel.dev/easel/repo/attr"
+)
+
+// Config is the configuration that conversion reads.
+type Config struct {
+	AutoCRLF string // core.autocrlf: "true", "input", or "" / "false"
+	EOL      string // core.eol: "lf", "crlf", "native" or ""
+	// Filter looks up a driver's commands (filter.<name>.*).
+	Filter func(name string) (Filter, bool)
+	// Dir is where filter commands run (the work tree's top).
+	Dir string
+}
+
+// Filter is one filter.<name> driver.
+type Filter struct {
+	Clean, Smudge string
+	Required      bool
+}
+
+type crlfAction int
+
+const (
+	crlfUndefined crlfAction = iota
+	crlfBinary
+	crlfText
+	crlfTextInput
+	crlfTextCRLF
+	crlfAuto
+	crlfAutoInput
+	crlfAutoCRLF
+)
+
+// Conversion is what applies to one path.
+type Conversion struct {
+	crlf       crlfAction
+	ident      bool
+	filterName string
+	filter     *Filter
+	cfg        *Config
+}
+
+// For decides the conversion of a path from its attributes, as git's
+// convert_attrs.
+func For(a attr.Attrs, cfg *Config) Conversion {
+	c := Conversion{cfg: cfg}
+	c.crlf = crlfFromAttr(a.Get("text"))
+	if c.crlf == crlfUndefined {
+		c.crlf = crlfFromAttr(a.Get("crlf"))
+	}
+	c.ident = a.Get("ident").IsSet()
+	if f := a.Get("filter"); f.State == attr.Valued {
+		c.filterName = f.Text
+		if cfg.Filter != nil {
+			if d, ok := cfg.Filter(f.Text); ok {
+				c.filter = &d
+			}
+		}
+	}
+	if c.crlf != crlfBinary {
+		eol := a.Get("eol")
+		isLF := eol.State == attr.Valued && eol.Text == "lf"
+		isCRLF := eol.State == attr.Valued && eol.Text == "crlf"
+		switch {
+		case c.crlf == crlfAuto && isLF:
+			c.crlf = crlfAutoInput
+		case c.crlf == crlfAuto && isCRLF:
+			c.crlf = crlfAutoCRLF
+		case isLF:
+			c.crlf = crlfTextInput
+		case isCRLF:
+			c.crlf = crlfTextCRLF
+		}
+	}
+	switch {
+	case c.crlf == crlfText:
+		if cfg.textEOLIsCRLF() {
+			c.crlf = crlfTextCRLF
+		} else {
+			c.crlf = crlfTextInput
+		}
+	case c.crlf == crlfUndefined && cfg.AutoCRLF == "true":
+		c.crlf = crlfAutoCRLF
+	case c.crlf == crlfUndefined && cfg.AutoCRLF == "input":
+		c.crlf = crlfAutoInput
+	case c.crlf == crlfUndefined:
+		c.crlf = crlfBinary
+	}
+	return c
+}
+
+func crlfFromAttr(v attr.Value) crlfAction {
+	switch {
+	case v.IsSet():
+		return crlfText
+	case v.IsUnset():
+		return crlfBinary
+	case v.State == attr.Valued && v.Text == "input":
+		return crlfTextInput
+	case v.State == attr.Valued && v.Text == "auto":
+		return crlfAuto
+	}
+	return crlfUndefined
+}
+
+// textEOLIsCRLF is git's text_eol_is_crlf: autocrlf wins over core.eol,
+// and "native" is LF except on Windows.
+func (cfg *Config) textEOLIsCRLF() bool {
+	switch cfg.AutoCRLF {
+	case "true":
+		return true
+	case "input":
+		return false
+	}
+	return cfg.EOL == "crlf" || ((cfg.EOL == "" || cfg.EOL == "native") && nativeCRLF)
+}
+
+// outputCRLF says whether checkout writes CRLF line endings.
+func (c Conversion) outputCRLF() bool {
+	switch c.crlf {
+	case crlfTextCRLF, crlfAutoCRLF:
+		return true
+	case crlfText, crlfAuto:
+		return c.cfg.textEOLIsCRLF()
+	}
+	return false
+}
+
+// Identity reports that content passes unchanged both ways, so callers
+// may stream it.
+func (c Conversion) Identity() bool {
+	return c.filterName == "" && !c.ident && c.crlf == crlfBinary
+}
+
+// textStat is git's text_stat.
+type textStat struct {
+	nul, lonecr, lonelf, crlf, printable, nonprintable int
+}
+
+func gatherStats(b []byte) textStat {
+	var s textStat
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		switch {
+		case c == '\r':
+			if i+1 < len(b) && b[i+1] == '\n' {
+				s.crlf++
+				i++
+			} else {
+				s.lonecr++
+			}
+		case c == '\n':
+			s.lonelf++
+		case c == 127:
+			s.nonprintable++
+		case c < 32:
+			switch c {
+			case '\b', '\t', '\033', '\014':
+				s.printable++
+			case 0:
+				s.nul++
+				s.nonprintable++
+			default:
+				s.nonprintable++
+			}
+		default:
+			s.printable++
+		}
+	}
+	if len(b) > 0 && b[len(b)-1] == '\032' {
+		s.nonprintable-- // a trailing ^Z (DOS end of file) is not binary
+	}
+	return s
+}
+
+func (s textStat) isBinary() bool {
+	return s.lonecr > 0 || s.nul > 0 || (s.printable>>7) < s.nonprintable
+}
+
+func (c Conversion) auto() bool {
+	return c.crlf == crlfAuto || c.crlf == crlfAutoInput || c.crlf == crlfAutoCRLF
+}
+
+// ToGit converts work tree content for the repository. indexHasCR reports
+// whether the blob the index holds for the path has a CR in it (git then
+// leaves line endings alone under text=auto, so that a file committed with
+// CRLF does not show as changed); it may be nil.
+func (c Conversion) ToGit(path string, data []byte, indexHasCR func() bool) ([]byte, error) {
+	if c.filter != nil && c.filter.Clean != "" {
+		out, err := c.run(c.filter.Clean, path, data)
+		if err != nil {
+			if c.filter.Required {
+				return nil, fmt.Errorf("%s: clean filter '%s' failed: %w", path, c.filterName, err)
+			}
+		} else {
+			data = out
+		}
+	} else if c.filter != nil && c.filter.Required {
+		return nil, fmt.Errorf("%s: clean filter '%s' failed: no clean command", path, c.filterName)
+	}
+	data = c.crlfToGit(data, indexHasCR)
+	if c.ident {
+		data = identToGit(data)
+	}
+	return data, nil
+}
+
+func (c Conversion) crlfToGit(data []byte, indexHasCR func() bool) []byte {
+	if c.crlf == crlfBinary || len(data) == 0 {
+		return data
+	}
+	s := gatherStats(data)
+	if s.crlf == 0 {
+		return data
+	}
+	if c.auto() {
+		if s.isBinary() {
+			return data
+		}
+		if indexHasCR != nil && indexHasCR() {
+			return data
+		}
+		// A guessed text file has no lone CR: drop every CR.
+		return bytes.ReplaceAll(data, []byte("\r"), nil)
+	}
+	return bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n"))
+}
+
+// ToWorkTree converts repository content of blob id for the work tree.
+func (c Conversion) ToWorkTree(path string, data []byte, id string) ([]byte, error) {
+	if c.ident {
+		data = identToWorkTree(data, id)
+	}
+	data = c.crlfToWorkTree(data)
+	if c.filter != nil && c.filter.Smudge != "" {
+		out, err := c.run(c.filter.Smudge, path, data)
+		if err != nil {
+			if c.filter.Required {
+				return nil, fmt.Errorf("%s: smudge filter %s failed: %w", path, c.filterName, err)
+			}
+		} else {
+			data = out
+		}
+	} else if c.filter != nil && c.filter.Required {
+		return nil, fmt.Errorf("%s: smudge filter %s failed: no smudge command", path, c.filterName)
+	}
+	return data, nil
+}
+
+func (c Conversion) crlfToWorkTree(data []byte) []byte {
+	if !c.outputCRLF() {
+		return data
+	}
+	s := gatherStats(data)
+	if s.lonelf == 0 {
+		return data
+	}
+	if c.auto() && (s.lonecr > 0 || s.crlf > 0 || s.isBinary()) {
+		return data
+	}
+	out := make([]byte, 0, len(data)+s.lonelf)
+	for i, b := range data {
+		if b == '\n' && (i == 0 || data[i-1] != '\r') {
+			out = append(out, '\r')
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+// run is a filter command through the shell, %f replaced by the quoted
+// path, content on standard input, the result on standard output.
+func (c Conversion) run(command, path string, data []byte) ([]byte, error) {
+	command = strings.ReplaceAll(command, "%f", shellQuote(path))
+	cmd := exec.Command("sh", "-c", command)
+	cmd.Dir = c.cfg.Dir
+	cmd.Stdin = bytes.NewReader(data)
+	cmd.Stderr = os.Stderr
+	return cmd.Output()
+}
+
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// identToGit collapses "$Id: ... $" back to "$Id$".
+func identToGit(data []byte) []byte {
+	if !bytes.Contains(data, []byte("$Id")) {
+		return data
+	}
+	var out []byte
+	for {
+		i := bytes.Index(data, []byte("$Id"))
+		if i < 0 {
+			break
+		}
+		out = append(out, data[:i+3]...)
+		data = data[i+3:]
+		if len(data) > 0 && data[0] == ':' {
+			end := bytes.IndexByte(data[1:], '$')
+			nl := bytes.IndexByte(data[1:], '\n')
+			if end >= 0 && (nl < 0 || end < nl) {
+				data = data[1+end:]
+			}
+		}
+	}
+	return append(out, data...)
+}
+
+// identToWorkTree expands "$Id$" (and a stale "$Id: ... $") to the blob id.
+func identToWorkTree(data []byte, id string) []byte {
+	if !bytes.Contains(data, []byte("$Id")) {
+		return data
+	}
+	clean := identToGit(data)
+	return bytes.ReplaceAll(clean, []byte("$Id$"), []byte("$Id: "+id+" $"))
+}
+
+// BlobID is the id git gives content as a blob, for ident.
+func BlobID(data []byte) string {
+	h := sha1.New()
+	fmt.Fprintf(h, "blob %d\x00", len(data))
+	h.Write(data)
+	return fmt.Sprintf("%x", h.Sum(nil))
+}

@@ -1,0 +1,6 @@
+//go:build !windows
+
+package convert
+
+// nativeCRLF: core.eol=native means LF here.
+const nativeCRLF = false

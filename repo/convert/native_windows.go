@@ -1,0 +1,4 @@
+package convert
+
+// nativeCRLF: core.eol=native means CRLF on Windows.
+const nativeCRLF = true
