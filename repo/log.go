@@ -49,6 +49,9 @@ type LogWalker struct {
 	seq     int
 	topo    []*object.Commit
 	topoPos int
+	// collecting: the walk gathers commits for the topological sort and
+	// leaves the filter to Next.
+	collecting bool
 }
 
 // Log starts a walk.
@@ -70,6 +73,12 @@ func (r *Repository) Log(ctx context.Context, opts LogOptions) (*LogWalker, erro
 		}
 	}
 	if opts.Topo {
+		// As git: every commit of the walk is sorted, and the filter
+		// (--author, --grep, --merges, ...) hides commits only as they
+		// are shown, so that the order does not depend on it. Commits
+		// newer than --until are left out of the sort, as git's
+		// limit_list leaves them out.
+		w.collecting = true
 		var all []*object.Commit
 		for {
 			c, err := w.next(ctx)
@@ -79,8 +88,12 @@ func (r *Repository) Log(ctx context.Context, opts LogOptions) (*LogWalker, erro
 			if err != nil {
 				return nil, err
 			}
+			if f := w.opts.Filter; f != nil && !f.Until.IsZero() && c.Committer.When.After(f.Until) {
+				continue
+			}
 			all = append(all, c)
 		}
+		w.collecting = false
 		w.topo = topoSort(all)
 	}
 	return w, nil
@@ -92,12 +105,37 @@ func (w *LogWalker) Next(ctx context.Context) (*object.Commit, error) {
 		if w.topoPos >= len(w.topo) {
 			return nil, io.EOF
 		}
-		c := w.topo[w.topoPos]
-		w.topo[w.topoPos] = nil
-		w.topoPos++
-		return c, nil
+		for w.topoPos < len(w.topo) {
+			c := w.topo[w.topoPos]
+			w.topo[w.topoPos] = nil
+			w.topoPos++
+			if w.opts.Filter.Match(c) {
+				return c, nil
+			}
+		}
+		return nil, io.EOF
 	}
 	return w.next(ctx)
+}
+
+// Shows reports whether the walk shows commit h when it reaches it (git's
+// get_commit_action): not hidden by a range, not older than --since, and
+// kept by the filter. The graph draws lines only to such parents.
+func (w *LogWalker) Shows(h plumbing.Hash) bool {
+	if w.hidden[h] {
+		return false
+	}
+	if w.opts.Filter.Empty() && w.opts.Since.IsZero() {
+		return true
+	}
+	c, err := w.r.commitOf(h)
+	if err != nil {
+		return false
+	}
+	if !w.opts.Since.IsZero() && c.Committer.When.Before(w.opts.Since) {
+		return false
+	}
+	return w.opts.Filter.Match(c)
 }
 
 func (w *LogWalker) push(h plumbing.Hash) error {
@@ -137,7 +175,7 @@ func (w *LogWalker) next(ctx context.Context) (*object.Commit, error) {
 				return nil, err
 			}
 		}
-		show = show && w.opts.Filter.Match(c)
+		show = show && (w.collecting || w.opts.Filter.Match(c))
 		for _, p := range parents {
 			if err := w.push(p); err != nil {
 				return nil, err

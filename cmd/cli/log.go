@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -366,7 +367,11 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 	var graph *repo.Graph
 	if o.Graph {
 		graph = repo.NewGraph()
+		graph.Interesting = w.Shows
+		graph.FirstParent = o.FirstParent
+		graph.Color = env.IO.Color
 	}
+	missingNewline := false
 	for n := 0; o.Reverse || o.Max < 0 || n < o.Max; n++ {
 		c, err := next(ctx)
 		if err == io.EOF {
@@ -375,7 +380,10 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 		if err != nil {
 			return err
 		}
-		if err := writeLogEntry(out, c, f, graph, style, n == 0); err != nil {
+		if graph != nil {
+			graph.Update(c.Hash, c.ParentHashes)
+		}
+		if err := writeLogEntry(out, c, f, graph, style, n == 0, &missingNewline); err != nil {
 			return err
 		}
 		if changes {
@@ -393,8 +401,10 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 }
 
 // writeLogEntry prints one commit, with the graph drawn left of each line
-// when graph is set.
-func writeLogEntry(out io.Writer, c *object.Commit, f repo.CommitFormat, graph *repo.Graph, style logStyle, first bool) error {
+// when graph is set. missingNewline carries, from one commit to the next,
+// whether the previous text ended without a newline, which decides as in
+// git whether the separator row gets the graph drawn on it.
+func writeLogEntry(out io.Writer, c *object.Commit, f repo.CommitFormat, graph *repo.Graph, style logStyle, first bool, missingNewline *bool) error {
 	var text strings.Builder
 	if err := style.write(&text, c, f); err != nil {
 		return err
@@ -414,32 +424,30 @@ func writeLogEntry(out io.Writer, c *object.Commit, f repo.CommitFormat, graph *
 		_, err := io.WriteString(out, text.String())
 		return err
 	}
-	graph.Update(c)
-	var b strings.Builder
-	if !first && !oneline {
-		b.WriteString(graph.Padding() + "\n")
+	// As git's show_log: formats that end each commit with a newline
+	// (oneline, tformat) print it after the graph's remaining rows;
+	// the others print a newline before every commit but the first.
+	terminator := style.compact && !style.separator
+	msg := text.String()
+	if terminator {
+		msg = strings.TrimSuffix(msg, "\n")
 	}
-	for {
-		prefix, isCommit := graph.NextLine()
-		b.WriteString(prefix)
-		if isCommit {
-			break
+	var b bytes.Buffer
+	if !first && !terminator {
+		if !*missingNewline {
+			graph.ShowPadding(&b)
 		}
-		b.WriteString("\n")
+		b.WriteByte('\n')
 	}
-	lines := strings.SplitAfter(strings.TrimSuffix(text.String(), "\n"), "\n")
-	for i, l := range lines {
-		if i > 0 {
-			prefix, _ := graph.NextLine()
-			b.WriteString(prefix)
+	graph.ShowCommit(&b)
+	*missingNewline = msg == "" || msg[len(msg)-1] != '\n'
+	graph.ShowCommitMsg(&b, msg)
+	if terminator {
+		if !*missingNewline {
+			graph.ShowPadding(&b)
 		}
-		b.WriteString(l)
+		b.WriteByte('\n')
 	}
-	b.WriteString("\n")
-	for !graph.Finished() {
-		prefix, _ := graph.NextLine()
-		b.WriteString(prefix + "\n")
-	}
-	_, err := io.WriteString(out, b.String())
+	_, err := out.Write(b.Bytes())
 	return err
 }
