@@ -28,6 +28,9 @@ type LogOptions struct {
 	// all of its children, and each line of history kept together. It has
 	// to read the whole history first, as git does without a commit-graph.
 	Topo bool
+	// DateOrder, with Topo, picks among the commits whose children are
+	// all out the newest by commit date (git's --date-order).
+	DateOrder bool
 	// Filter hides the commits it rejects; the walk goes on through them.
 	Filter *CommitFilter
 	// Since ends the walk at commits committed before it: they are not
@@ -94,7 +97,7 @@ func (r *Repository) Log(ctx context.Context, opts LogOptions) (*LogWalker, erro
 			all = append(all, c)
 		}
 		w.collecting = false
-		w.topo = topoSort(all)
+		w.topo = topoSort(all, opts.DateOrder)
 	}
 	return w, nil
 }
@@ -329,11 +332,13 @@ func (r *Repository) reachable(ctx context.Context, starts []plumbing.Hash) (map
 	return seen, nil
 }
 
-// topoSort orders commits (given newest first by date) as git's graph
-// order does: start from the tips in the given order, and after a commit
-// continue with the parent queued last once all of its children are out,
-// so that one line of history is finished before the next begins.
-func topoSort(commits []*object.Commit) []*object.Commit {
+// topoSort orders commits (given newest first by date) as git's
+// sort_in_topological_order does: start from the tips in the given order,
+// and after a commit continue with the parent queued last once all of its
+// children are out, so that one line of history is finished before the
+// next begins. byDate (--date-order) takes instead the newest commit
+// whose children are all out, the first queued among equals.
+func topoSort(commits []*object.Commit, byDate bool) []*object.Commit {
 	// indegree[h] = 1 + number of children inside the set; 0 = not in set.
 	indegree := make(map[plumbing.Hash]int, len(commits))
 	byHash := make(map[plumbing.Hash]*object.Commit, len(commits))
@@ -349,22 +354,53 @@ func topoSort(commits []*object.Commit) []*object.Commit {
 		}
 	}
 	var stack []*object.Commit
-	for i := len(commits) - 1; i >= 0; i-- {
-		if indegree[commits[i].Hash] == 1 {
-			stack = append(stack, commits[i])
+	var dated commitQueue
+	seq := 0
+	put := func(c *object.Commit) {
+		if byDate {
+			seq++
+			heap.Push(&dated, queued{c: c, seq: seq})
+		} else {
+			stack = append(stack, c)
+		}
+	}
+	get := func() *object.Commit {
+		if byDate {
+			if dated.Len() == 0 {
+				return nil
+			}
+			return heap.Pop(&dated).(queued).c
+		}
+		if len(stack) == 0 {
+			return nil
+		}
+		c := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		return c
+	}
+	if byDate {
+		for _, c := range commits {
+			if indegree[c.Hash] == 1 {
+				put(c)
+			}
+		}
+	} else {
+		// A stack: the tips go in reversed, so the first comes out first.
+		for i := len(commits) - 1; i >= 0; i-- {
+			if indegree[commits[i].Hash] == 1 {
+				put(commits[i])
+			}
 		}
 	}
 	out := make([]*object.Commit, 0, len(commits))
-	for len(stack) > 0 {
-		c := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
+	for c := get(); c != nil; c = get() {
 		for _, p := range c.ParentHashes {
 			if indegree[p] == 0 {
 				continue
 			}
 			indegree[p]--
 			if indegree[p] == 1 {
-				stack = append(stack, byHash[p])
+				put(byHash[p])
 			}
 		}
 		indegree[c.Hash] = 0

@@ -37,6 +37,13 @@ type logOptions struct {
 	Since, Until               string
 	Merges, NoMerges           bool
 	FirstParent, All, Reverse  bool
+
+	// Ordering: --topo-order and --date-order sort as --graph does
+	// (children first); --date-order breaks ties by commit date.
+	TopoOrder, DateOrder bool
+	// Color is --color's when (always, never, auto); NoColor --no-color.
+	Color   string
+	NoColor bool
 }
 
 // commitStyle holds the options that choose how commits are printed; log
@@ -144,6 +151,11 @@ default, iso, iso-strict, rfc, short, unix, raw or relative.`,
 	cmd.Flags().IntVarP(&o.Max, "max-count", "n", -1, "show at most this many commits")
 	cmd.Flags().BoolVar(&o.Graph, "graph", false, "draw the history graph left of the commits")
 	cmd.Flags().BoolVar(&o.JSON, "json", false, "print a JSON array of commits")
+	cmd.Flags().BoolVar(&o.TopoOrder, "topo-order", false, "no parent before all of its children, lines of history kept together")
+	cmd.Flags().BoolVar(&o.DateOrder, "date-order", false, "no parent before all of its children, otherwise newest first")
+	cmd.Flags().StringVar(&o.Color, "color", "auto", "color the output: always, never or auto (on a terminal)")
+	cmd.Flags().Lookup("color").NoOptDefVal = "always"
+	cmd.Flags().BoolVar(&o.NoColor, "no-color", false, "same as --color=never")
 	cmd.Flags().StringVar(&o.Decorate, "decorate", "auto", "show ref names next to commits: short, no, or auto (only on a terminal)")
 	cmd.Flags().Lookup("decorate").NoOptDefVal = "short"
 	cmd.Flags().BoolVarP(&o.Patch, "patch", "p", false, "show each commit's changes as a patch")
@@ -303,7 +315,18 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 	if changes && (o.Graph || o.JSON) {
 		return &UsageError{Msg: "-p, --stat, --numstat, --shortstat, --name-only and --name-status cannot be combined with --graph or --json"}
 	}
-	w, err := r.Log(ctx, repo.LogOptions{Include: include, Exclude: exclude, Paths: o.Paths, Topo: o.Graph,
+	color := env.IO.Color
+	switch {
+	case o.NoColor || o.Color == "never" || o.Color == "false" || o.Color == "no":
+		color = false
+	case o.Color == "always" || o.Color == "true" || o.Color == "yes":
+		color = true
+	case o.Color == "auto":
+	default:
+		return &UsageError{Msg: fmt.Sprintf("invalid --color value %q (always, never or auto)", o.Color)}
+	}
+	w, err := r.Log(ctx, repo.LogOptions{Include: include, Exclude: exclude, Paths: o.Paths,
+		Topo: o.Graph || o.TopoOrder || o.DateOrder, DateOrder: o.DateOrder && !o.TopoOrder,
 		Filter: filter, Since: since, FirstParent: o.FirstParent})
 	if err != nil {
 		return err
@@ -348,7 +371,7 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 		return writeJSON(out, list)
 	}
 
-	f := repo.CommitFormat{Abbrev: r.NewAbbreviator(), Color: env.IO.Color, Date: dateMode, Now: now, FullID: fullID}
+	f := repo.CommitFormat{Abbrev: r.NewAbbreviator(), Color: color, Date: dateMode, Now: now, FullID: fullID}
 	switch o.Decorate {
 	case "short":
 	case "auto":
@@ -369,7 +392,7 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 		graph = repo.NewGraph()
 		graph.Interesting = w.Shows
 		graph.FirstParent = o.FirstParent
-		graph.Color = env.IO.Color
+		graph.Color = color
 	}
 	missingNewline := false
 	for n := 0; o.Reverse || o.Max < 0 || n < o.Max; n++ {
