@@ -247,7 +247,7 @@ func TestMessageFormatting(t *testing.T) {
 	if got, want := Subject(msg), "subject line continued"; got != want {
 		t.Errorf("Subject = %q, want %q", got, want)
 	}
-	want := "    subject line\n    continued  \n    \n            body    with tab\n    \n    \n    end\n"
+	want := "    subject line\n    continued\n    \n            body    with tab\n    \n    \n    end\n"
 	if got := IndentMessage(msg, "    "); got != want {
 		t.Errorf("IndentMessage =\n%q\nwant\n%q", got, want)
 	}

@@ -51,6 +51,9 @@ type logOptions struct {
 type commitStyle struct {
 	Oneline              bool
 	Format, Pretty, Date string
+	// UseMailmap, NoMailmap: --mailmap and --no-mailmap (log.mailmap,
+	// true by default, otherwise).
+	UseMailmap, NoMailmap bool
 }
 
 func (o *commitStyle) addStyleFlags(cmd *cobra.Command) {
@@ -59,6 +62,30 @@ func (o *commitStyle) addStyleFlags(cmd *cobra.Command) {
 	f.StringVar(&o.Format, "format", "", "print each commit with this format (git's placeholders, as in 'easel log --help')")
 	f.StringVar(&o.Pretty, "pretty", "", "oneline, medium, format:<string> or tformat:<string>")
 	f.StringVar(&o.Date, "date", "", "date format: default, iso, iso-strict, rfc, short, unix, raw or relative")
+	f.BoolVar(&o.UseMailmap, "mailmap", false, "show authors as .mailmap maps them (the default unless log.mailmap is false)")
+	f.BoolVar(&o.UseMailmap, "use-mailmap", false, "same as --mailmap")
+	f.BoolVar(&o.NoMailmap, "no-mailmap", false, "show authors as the commits record them")
+	f.BoolVar(&o.NoMailmap, "no-use-mailmap", false, "same as --no-mailmap")
+}
+
+// mailmap settles whether authors are mapped (--mailmap, --no-mailmap,
+// log.mailmap) and loads the map when the style shows people.
+func (o commitStyle) mailmap(ctx context.Context, r *repo.Repository, f *repo.CommitFormat) {
+	switch {
+	case o.NoMailmap:
+	case o.UseMailmap:
+		f.UseMailmap = true
+	default:
+		f.UseMailmap = r.ConfigBool("log.mailmap", true)
+	}
+	pretty := o.Format + o.Pretty
+	if o.Oneline && pretty == "" || pretty == "oneline" {
+		return
+	}
+	if f.UseMailmap || strings.Contains(pretty, "%aN") || strings.Contains(pretty, "%aE") ||
+		strings.Contains(pretty, "%cN") || strings.Contains(pretty, "%cE") {
+		f.Mailmap = r.LoadMailmap(ctx)
+	}
 }
 
 // usesRefs says whether the format prints ref names (%d, %D), which must
@@ -305,6 +332,15 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 	if err != nil {
 		return err
 	}
+	f := repo.CommitFormat{Abbrev: r.NewAbbreviator(), Date: dateMode, Now: now, FullID: fullID}
+	o.mailmap(ctx, r, &f)
+	if f.UseMailmap && len(o.Authors)+len(o.Committers) > 0 {
+		// As git: --author and --committer match the mapped people.
+		if f.Mailmap == nil {
+			f.Mailmap = r.LoadMailmap(ctx)
+		}
+		filter.Mailmap = f.Mailmap
+	}
 	if o.Reverse && o.Graph {
 		return &UsageError{Msg: "--reverse and --graph cannot be combined"}
 	}
@@ -371,7 +407,7 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 		return writeJSON(out, list)
 	}
 
-	f := repo.CommitFormat{Abbrev: r.NewAbbreviator(), Color: color, Date: dateMode, Now: now, FullID: fullID}
+	f.Color = color
 	switch o.Decorate {
 	case "short":
 	case "auto":
