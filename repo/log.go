@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"time"
 
@@ -40,21 +41,23 @@ type LogOptions struct {
 	FirstParent bool
 }
 
-// LogWalker yields commits newest first. Without Topo it streams: only the
-// frontier of the walk is held in memory, so reading the first ten commits of
-// a long history reads about ten commits.
+// LogWalker yields commits newest first. Without Topo or Exclude it streams:
+// only the frontier of the walk is held in memory, so reading the first ten
+// commits of a long history reads about ten commits. With either it runs
+// git's limited walk first (see log_limit.go).
 type LogWalker struct {
-	r       *Repository
-	opts    LogOptions
-	queue   commitQueue
-	seen    map[plumbing.Hash]bool
-	hidden  map[plumbing.Hash]bool
-	seq     int
-	topo    []*object.Commit
-	topoPos int
-	// collecting: the walk gathers commits for the topological sort and
-	// leaves the filter to Next.
-	collecting bool
+	r     *Repository
+	opts  LogOptions
+	queue commitQueue
+	seen  map[plumbing.Hash]bool
+	seq   int
+
+	limited           bool
+	nodes             map[plumbing.Hash]*walkNode
+	lq                limitQueue
+	interestingQueued int
+	list              []*walkNode
+	listPos           int
 }
 
 // Log starts a walk.
@@ -63,60 +66,25 @@ func (r *Repository) Log(ctx context.Context, opts LogOptions) (*LogWalker, erro
 	for i, p := range w.opts.Paths {
 		w.opts.Paths[i] = strings.Trim(p, "/")
 	}
-	if len(opts.Exclude) > 0 {
-		hidden, err := r.reachable(ctx, opts.Exclude)
-		if err != nil {
+	if opts.Topo || len(opts.Exclude) > 0 {
+		w.limited = true
+		if err := w.limit(ctx); err != nil {
 			return nil, err
 		}
-		w.hidden = hidden
+		return w, nil
 	}
 	for _, h := range opts.Include {
 		if err := w.push(h); err != nil {
 			return nil, err
 		}
 	}
-	if opts.Topo {
-		// As git: every commit of the walk is sorted, and the filter
-		// (--author, --grep, --merges, ...) hides commits only as they
-		// are shown, so that the order does not depend on it. Commits
-		// newer than --until are left out of the sort, as git's
-		// limit_list leaves them out.
-		w.collecting = true
-		var all []*object.Commit
-		for {
-			c, err := w.next(ctx)
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				return nil, err
-			}
-			if f := w.opts.Filter; f != nil && !f.Until.IsZero() && c.Committer.When.After(f.Until) {
-				continue
-			}
-			all = append(all, c)
-		}
-		w.collecting = false
-		w.topo = topoSort(all, opts.DateOrder)
-	}
 	return w, nil
 }
 
 // Next returns the next commit, or io.EOF at the end.
 func (w *LogWalker) Next(ctx context.Context) (*object.Commit, error) {
-	if w.opts.Topo {
-		if w.topoPos >= len(w.topo) {
-			return nil, io.EOF
-		}
-		for w.topoPos < len(w.topo) {
-			c := w.topo[w.topoPos]
-			w.topo[w.topoPos] = nil
-			w.topoPos++
-			if w.opts.Filter.Match(c) {
-				return c, nil
-			}
-		}
-		return nil, io.EOF
+	if w.limited {
+		return w.nextLimited(ctx)
 	}
 	return w.next(ctx)
 }
@@ -125,15 +93,24 @@ func (w *LogWalker) Next(ctx context.Context) (*object.Commit, error) {
 // get_commit_action): not hidden by a range, not older than --since, and
 // kept by the filter. The graph draws lines only to such parents.
 func (w *LogWalker) Shows(h plumbing.Hash) bool {
-	if w.hidden[h] {
-		return false
+	var c *object.Commit
+	if w.limited {
+		n := w.nodes[h]
+		if n != nil && (n.uninteresting || n.hide) {
+			return false
+		}
+		if n != nil {
+			c = n.c
+		}
 	}
 	if w.opts.Filter.Empty() && w.opts.Since.IsZero() {
 		return true
 	}
-	c, err := w.r.commitOf(h)
-	if err != nil {
-		return false
+	if c == nil {
+		var err error
+		if c, err = w.r.commitOf(h); err != nil {
+			return false
+		}
 	}
 	if !w.opts.Since.IsZero() && c.Committer.When.Before(w.opts.Since) {
 		return false
@@ -142,7 +119,7 @@ func (w *LogWalker) Shows(h plumbing.Hash) bool {
 }
 
 func (w *LogWalker) push(h plumbing.Hash) error {
-	if w.seen[h] || w.hidden[h] {
+	if w.seen[h] {
 		return nil
 	}
 	w.seen[h] = true
@@ -178,7 +155,7 @@ func (w *LogWalker) next(ctx context.Context) (*object.Commit, error) {
 				return nil, err
 			}
 		}
-		show = show && (w.collecting || w.opts.Filter.Match(c))
+		show = show && w.opts.Filter.Match(c)
 		for _, p := range parents {
 			if err := w.push(p); err != nil {
 				return nil, err
@@ -284,29 +261,45 @@ func (r *Repository) MergeBase(ctx context.Context, a, b string) (plumbing.Hash,
 	return bases[0], nil
 }
 
-// AllTips is what git log --all starts from: HEAD and the commit of every
-// branch, remote-tracking branch and tag (tags peeled; refs naming
-// anything but a commit are skipped).
+// AllTips is what git log --all starts from, in git's order: the commit of
+// every ref under refs/ (branches, remote-tracking branches, tags peeled,
+// stash, notes) sorted by name, then HEAD. Refs naming anything but a
+// commit are skipped.
 func (r *Repository) AllTips() ([]plumbing.Hash, error) {
-	var out []plumbing.Hash
-	if h, err := r.Head(); err == nil && !h.IsZero() {
-		out = append(out, h)
-	}
 	iter, err := r.Storer.IterReferences()
 	if err != nil {
 		return nil, err
 	}
 	defer iter.Close()
+	var refs []*plumbing.Reference
 	err = iter.ForEach(func(ref *plumbing.Reference) error {
-		if ref.Type() != plumbing.HashReference || !strings.HasPrefix(ref.Name().String(), "refs/") {
-			return nil
-		}
-		if c, err := r.commitOf(ref.Hash()); err == nil {
-			out = append(out, c.Hash)
+		if strings.HasPrefix(ref.Name().String(), "refs/") {
+			refs = append(refs, ref)
 		}
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(refs, func(i, j int) bool { return refs[i].Name() < refs[j].Name() })
+	var out []plumbing.Hash
+	for _, ref := range refs {
+		h := ref.Hash()
+		if ref.Type() == plumbing.SymbolicReference {
+			resolved, err := r.ResolveRef(ref.Target())
+			if err != nil {
+				continue
+			}
+			h = resolved
+		}
+		if c, err := r.commitOf(h); err == nil {
+			out = append(out, c.Hash)
+		}
+	}
+	if h, err := r.Head(); err == nil && !h.IsZero() {
+		out = append(out, h)
+	}
+	return out, nil
 }
 
 // reachable collects every commit reachable from starts.
@@ -330,83 +323,6 @@ func (r *Repository) reachable(ctx context.Context, starts []plumbing.Hash) (map
 		stack = append(stack, c.ParentHashes...)
 	}
 	return seen, nil
-}
-
-// topoSort orders commits (given newest first by date) as git's
-// sort_in_topological_order does: start from the tips in the given order,
-// and after a commit continue with the parent queued last once all of its
-// children are out, so that one line of history is finished before the
-// next begins. byDate (--date-order) takes instead the newest commit
-// whose children are all out, the first queued among equals.
-func topoSort(commits []*object.Commit, byDate bool) []*object.Commit {
-	// indegree[h] = 1 + number of children inside the set; 0 = not in set.
-	indegree := make(map[plumbing.Hash]int, len(commits))
-	byHash := make(map[plumbing.Hash]*object.Commit, len(commits))
-	for _, c := range commits {
-		indegree[c.Hash] = 1
-		byHash[c.Hash] = c
-	}
-	for _, c := range commits {
-		for _, p := range c.ParentHashes {
-			if indegree[p] > 0 {
-				indegree[p]++
-			}
-		}
-	}
-	var stack []*object.Commit
-	var dated commitQueue
-	seq := 0
-	put := func(c *object.Commit) {
-		if byDate {
-			seq++
-			heap.Push(&dated, queued{c: c, seq: seq})
-		} else {
-			stack = append(stack, c)
-		}
-	}
-	get := func() *object.Commit {
-		if byDate {
-			if dated.Len() == 0 {
-				return nil
-			}
-			return heap.Pop(&dated).(queued).c
-		}
-		if len(stack) == 0 {
-			return nil
-		}
-		c := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		return c
-	}
-	if byDate {
-		for _, c := range commits {
-			if indegree[c.Hash] == 1 {
-				put(c)
-			}
-		}
-	} else {
-		// A stack: the tips go in reversed, so the first comes out first.
-		for i := len(commits) - 1; i >= 0; i-- {
-			if indegree[commits[i].Hash] == 1 {
-				put(commits[i])
-			}
-		}
-	}
-	out := make([]*object.Commit, 0, len(commits))
-	for c := get(); c != nil; c = get() {
-		for _, p := range c.ParentHashes {
-			if indegree[p] == 0 {
-				continue
-			}
-			indegree[p]--
-			if indegree[p] == 1 {
-				put(byHash[p])
-			}
-		}
-		indegree[c.Hash] = 0
-		out = append(out, c)
-	}
-	return out
 }
 
 type queued struct {
