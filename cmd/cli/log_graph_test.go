@@ -271,6 +271,8 @@ func corpusClone(t *testing.T) string {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("git clone %s: %v: %s", bundle, err, out)
 	}
+	// The bundle's only ref is the tag (see the corpus README).
+	runGit(t, dir, "", "checkout", "-q", "-b", "main", "v1.8.4")
 	return dir
 }
 
