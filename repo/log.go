@@ -14,6 +14,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"easel.dev/easel/merge"
+	"easel.dev/easel/repo/commitgraph"
 )
 
 // LogOptions selects the commits Log walks.
@@ -57,7 +58,9 @@ type LogWalker struct {
 	lq                limitQueue
 	interestingQueued int
 	list              []*walkNode
+	listIDs           []plumbing.Hash
 	listPos           int
+	graph             *commitgraph.Graph
 }
 
 // Log starts a walk.
@@ -98,6 +101,9 @@ func (w *LogWalker) Shows(h plumbing.Hash) bool {
 		n := w.nodes[h]
 		if n != nil && (n.uninteresting || n.hide) {
 			return false
+		}
+		if n != nil && n.read && w.opts.Filter.Empty() {
+			return w.opts.Since.IsZero() || n.date >= w.opts.Since.Unix()
 		}
 		if n != nil {
 			c = n.c

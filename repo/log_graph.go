@@ -34,11 +34,11 @@ type Graph struct {
 	// color is on.
 	Color bool
 
-	commit    plumbing.Hash
+	commit    uint32
 	hasCommit bool
 	// parents are the commit's interesting parents in order (duplicates
 	// kept, as git keeps them); numParents is their number.
-	parents    []plumbing.Hash
+	parents    []uint32
 	numParents int
 	// width is the width of every row drawn for this commit.
 	width        int
@@ -68,10 +68,18 @@ type Graph struct {
 	oldMapping   []int
 	mappingSize  int
 	defaultColor int
+
+	// ids numbers the commits met; a commit's number is dropped once it
+	// has been drawn, as no line can lead to it any more.
+	ids    map[plumbing.Hash]uint32
+	nextID uint32
 }
 
+// graphColumn is one line: the commit it leads to, as a number the graph
+// gives each commit it meets (comparing numbers, not ids, keeps wide
+// graphs cheap), and its color.
 type graphColumn struct {
-	commit plumbing.Hash
+	commit uint32
 	color  int
 }
 
@@ -97,7 +105,7 @@ const graphColorReset = "\x1b[m"
 
 // NewGraph returns an empty graph.
 func NewGraph() *Graph {
-	g := &Graph{capacity: 30, defaultColor: len(graphColors) - 1}
+	g := &Graph{capacity: 30, defaultColor: len(graphColors) - 1, ids: map[plumbing.Hash]uint32{}}
 	g.columns = make([]graphColumn, g.capacity)
 	g.newColumns = make([]graphColumn, g.capacity)
 	// Two spare entries: git's arrays are sized by the column capacity,
@@ -178,7 +186,10 @@ func (g *Graph) incrementColor() {
 	g.defaultColor = (g.defaultColor + 1) % len(graphColors)
 }
 
-func (g *Graph) findCommitColor(h plumbing.Hash) int {
+func (g *Graph) findCommitColor(h uint32) int {
+	if !g.Color {
+		return len(graphColors)
+	}
 	for i := 0; i < g.numColumns; i++ {
 		if g.columns[i].commit == h {
 			return g.columns[i].color
@@ -187,7 +198,7 @@ func (g *Graph) findCommitColor(h plumbing.Hash) int {
 	return g.currentColor()
 }
 
-func (g *Graph) findNewColumn(h plumbing.Hash) int {
+func (g *Graph) findNewColumn(h uint32) int {
 	for i := 0; i < g.numNewColumns; i++ {
 		if g.newColumns[i].commit == h {
 			return i
@@ -199,7 +210,7 @@ func (g *Graph) findNewColumn(h plumbing.Hash) int {
 // insertIntoNewColumns gives h a column below the commit (reusing the one
 // it has) and records where the line at the next position leads. idx is
 // the commit's column when h is one of its parents, -1 otherwise.
-func (g *Graph) insertIntoNewColumns(h plumbing.Hash, idx int) {
+func (g *Graph) insertIntoNewColumns(h uint32, idx int) {
 	i := g.findNewColumn(h)
 	if i < 0 {
 		i = g.numNewColumns
@@ -254,7 +265,7 @@ func (g *Graph) updateColumns() {
 	seen := false
 	inColumns := true
 	for i := 0; i <= g.numColumns; i++ {
-		var h plumbing.Hash
+		var h uint32
 		if i == g.numColumns {
 			if seen {
 				break
@@ -298,7 +309,9 @@ func (g *Graph) needsPreCommitLine() bool {
 
 // Update moves the graph to the next commit to show, with its parents.
 func (g *Graph) Update(h plumbing.Hash, parents []plumbing.Hash) {
-	g.commit = h
+	g.commit = g.id(h)
+	// Only lines to its parents can lead past this commit now.
+	delete(g.ids, h)
 	g.hasCommit = true
 	g.parents = g.parents[:0]
 	for i, p := range parents {
@@ -306,7 +319,7 @@ func (g *Graph) Update(h plumbing.Hash, parents []plumbing.Hash) {
 			break
 		}
 		if g.Interesting == nil || g.Interesting(p) {
-			g.parents = append(g.parents, p)
+			g.parents = append(g.parents, g.id(p))
 		}
 	}
 	g.numParents = len(g.parents)
@@ -323,6 +336,16 @@ func (g *Graph) Update(h plumbing.Hash, parents []plumbing.Hash) {
 	default:
 		g.state = graphCommit
 	}
+}
+
+// id numbers h (a fresh number for a commit not met yet).
+func (g *Graph) id(h plumbing.Hash) uint32 {
+	if n, ok := g.ids[h]; ok {
+		return n
+	}
+	g.nextID++
+	g.ids[h] = g.nextID
+	return g.nextID
 }
 
 func (g *Graph) isMappingCorrect() bool {
@@ -405,7 +428,7 @@ func (g *Graph) drawOctopusMerge(l *graphLine) {
 func (g *Graph) outputCommitLine(l *graphLine) {
 	seen := false
 	for i := 0; i <= g.numColumns; i++ {
-		var h plumbing.Hash
+		var h uint32
 		if i == g.numColumns {
 			if seen {
 				break
@@ -456,7 +479,7 @@ func (g *Graph) outputPostMergeLine(l *graphLine) {
 	var parentCol *graphColumn
 	first := g.parents[0]
 	for i := 0; i <= g.numColumns; i++ {
-		var h plumbing.Hash
+		var h uint32
 		var col *graphColumn
 		if i == g.numColumns {
 			if seen {

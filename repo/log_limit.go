@@ -1,14 +1,19 @@
 package repo
 
 import (
+	"bytes"
 	"container/heap"
 	"context"
 	"fmt"
 	"io"
 	"math"
+	"os"
+	"path/filepath"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"easel.dev/easel/repo/commitgraph"
 )
 
 // A limited walk is git's limit_list, used as git uses it: when commits are
@@ -23,7 +28,11 @@ import (
 
 // walkNode is what the limited walk knows of one commit.
 type walkNode struct {
-	c *object.Commit // nil until the commit is read ("parsed")
+	// read: parents and date are known ("parsed"), from the
+	// commit-graph or from the commit itself; c is read only when needed.
+	read bool
+	date int64 // committer date, seconds
+	c    *object.Commit
 	// parents are the parents the walk follows (after path
 	// simplification, which may keep only one).
 	parents       []plumbing.Hash
@@ -45,6 +54,7 @@ type limitQueue struct {
 
 type limitItem struct {
 	n    *walkNode
+	h    plumbing.Hash
 	date int64
 	seq  int
 }
@@ -72,24 +82,42 @@ func (w *LogWalker) node(h plumbing.Hash, read bool) (*walkNode, error) {
 		n = &walkNode{}
 		w.nodes[h] = n
 	}
-	if read && n.c == nil {
-		c, err := w.r.commitOf(h)
-		if err != nil {
-			return n, fmt.Errorf("%s: %v: %w", h, err, ErrCorruptObject)
-		}
-		n.c = c
-		n.parents = c.ParentHashes
+	if !read || n.read {
+		return n, nil
 	}
+	if w.graph != nil {
+		if parents, when, ok := w.graph.Parents(h); ok {
+			n.read, n.date, n.parents = true, when, parents
+			return n, nil
+		}
+	}
+	if err := w.readCommit(h, n); err != nil {
+		return n, err
+	}
+	n.read, n.date, n.parents = true, n.c.Committer.When.Unix(), n.c.ParentHashes
 	return n, nil
 }
 
-func (w *LogWalker) enqueue(n *walkNode) {
+// readCommit inflates the commit of n when it is not yet.
+func (w *LogWalker) readCommit(h plumbing.Hash, n *walkNode) error {
+	if n.c != nil {
+		return nil
+	}
+	c, err := w.r.commitOf(h)
+	if err != nil {
+		return fmt.Errorf("%s: %v: %w", h, err, ErrCorruptObject)
+	}
+	n.c = c
+	return nil
+}
+
+func (w *LogWalker) enqueue(h plumbing.Hash, n *walkNode) {
 	n.queued = true
 	if !n.uninteresting {
 		w.interestingQueued++
 	}
 	w.lq.seq++
-	heap.Push(&w.lq, limitItem{n: n, date: n.c.Committer.When.Unix(), seq: w.lq.seq})
+	heap.Push(&w.lq, limitItem{n: n, h: h, date: n.date, seq: w.lq.seq})
 }
 
 // setUninteresting flags n, keeping the count of interesting queued
@@ -116,16 +144,16 @@ func (w *LogWalker) markParentsUninteresting(n *walkNode) {
 			continue
 		}
 		w.setUninteresting(p)
-		if p.c != nil {
+		if p.read {
 			stack = append(stack, p.parents...)
 		}
 	}
 }
 
 // processParents is git's process_parents for a limited walk.
-func (w *LogWalker) processParents(n *walkNode) error {
+func (w *LogWalker) processParents(h plumbing.Hash, n *walkNode) error {
 	if n.uninteresting {
-		for _, h := range n.c.ParentHashes {
+		for _, h := range n.parents {
 			p, err := w.node(h, true)
 			w.setUninteresting(p)
 			if err != nil {
@@ -140,13 +168,16 @@ func (w *LogWalker) processParents(n *walkNode) error {
 				continue
 			}
 			p.seen = true
-			w.enqueue(p)
+			w.enqueue(h, p)
 		}
 		return nil
 	}
-	parents := n.c.ParentHashes
+	parents := n.parents
 	if len(w.opts.Paths) > 0 {
 		var show bool
+		if err := w.readCommit(h, n); err != nil {
+			return err
+		}
 		var err error
 		if parents, show, err = w.simplify(n.c, parents); err != nil {
 			return err
@@ -164,7 +195,7 @@ func (w *LogWalker) processParents(n *walkNode) error {
 		}
 		if !p.seen {
 			p.seen = true
-			w.enqueue(p)
+			w.enqueue(h, p)
 		}
 	}
 	return nil
@@ -188,6 +219,12 @@ func (w *LogWalker) stillInteresting(date int64, slop int) int {
 // in git's order: newest first, or topologically with Topo.
 func (w *LogWalker) limit(ctx context.Context) error {
 	w.nodes = map[plumbing.Hash]*walkNode{}
+	// Parents and dates come from the commit-graph where there is one:
+	// commits are then inflated only to be shown.
+	if g := w.r.openCommitGraph(); g != nil {
+		w.graph = g
+		defer func() { g.Close(); w.graph = nil }()
+	}
 	// As git: every tip is read before any is marked, and the excluded
 	// ones mark what they reach among the commits read.
 	tips := append(append([]plumbing.Hash(nil), w.opts.Include...), w.opts.Exclude...)
@@ -205,7 +242,7 @@ func (w *LogWalker) limit(ctx context.Context) error {
 	for _, h := range tips {
 		if n := w.nodes[h]; !n.seen {
 			n.seen = true
-			w.enqueue(n)
+			w.enqueue(h, n)
 		}
 	}
 	slop, date := gitSlop, int64(math.MaxInt64)
@@ -217,16 +254,17 @@ func (w *LogWalker) limit(ctx context.Context) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		n := heap.Pop(&w.lq).(limitItem).n
+		it := heap.Pop(&w.lq).(limitItem)
+		n := it.n
 		n.queued = false
 		if !n.uninteresting {
 			w.interestingQueued--
 		}
-		when := n.c.Committer.When.Unix()
+		when := n.date
 		if !w.opts.Since.IsZero() && when < w.opts.Since.Unix() {
 			w.setUninteresting(n)
 		}
-		if err := w.processParents(n); err != nil {
+		if err := w.processParents(it.h, n); err != nil {
 			return err
 		}
 		if n.uninteresting {
@@ -242,9 +280,10 @@ func (w *LogWalker) limit(ctx context.Context) error {
 		}
 		date = when
 		w.list = append(w.list, n)
+		w.listIDs = append(w.listIDs, it.h)
 	}
 	if w.opts.Topo {
-		w.list = topoSortNodes(w.list, w.nodes, w.opts.DateOrder)
+		w.list, w.listIDs = topoSortNodes(w.list, w.listIDs, w.nodes, w.opts.DateOrder)
 	}
 	return nil
 }
@@ -257,13 +296,21 @@ func (w *LogWalker) nextLimited(ctx context.Context) (*object.Commit, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		n := w.list[w.listPos]
+		n, h := w.list[w.listPos], w.listIDs[w.listPos]
 		w.list[w.listPos] = nil
 		w.listPos++
-		if n.uninteresting || n.hide || !w.opts.Filter.Match(n.c) {
+		if n.uninteresting || n.hide {
 			continue
 		}
-		return n.c, nil
+		if err := w.readCommit(h, n); err != nil {
+			return nil, err
+		}
+		c := n.c
+		n.c = nil // shown once: the walk need not keep it
+		if !w.opts.Filter.Match(c) {
+			continue
+		}
+		return c, nil
 	}
 	return nil, io.EOF
 }
@@ -274,7 +321,11 @@ func (w *LogWalker) nextLimited(ctx context.Context) (*object.Commit, error) {
 // children are out, so that one line of history is finished before the
 // next begins. byDate (--date-order) takes instead the newest commit whose
 // children are all out, the first queued among equals.
-func topoSortNodes(list []*walkNode, nodes map[plumbing.Hash]*walkNode, byDate bool) []*walkNode {
+func topoSortNodes(list []*walkNode, ids []plumbing.Hash, nodes map[plumbing.Hash]*walkNode, byDate bool) ([]*walkNode, []plumbing.Hash) {
+	index := make(map[*walkNode]plumbing.Hash, len(list))
+	for i, n := range list {
+		index[n] = ids[i]
+	}
 	// indegree: 1 + the number of children in the list; 0: not in it.
 	for _, n := range nodes {
 		n.indegree = 0
@@ -294,7 +345,7 @@ func topoSortNodes(list []*walkNode, nodes map[plumbing.Hash]*walkNode, byDate b
 	put := func(n *walkNode) {
 		if byDate {
 			dated.seq++
-			heap.Push(&dated, limitItem{n: n, date: n.c.Committer.When.Unix(), seq: dated.seq})
+			heap.Push(&dated, limitItem{n: n, date: n.date, seq: dated.seq})
 		} else {
 			stack = append(stack, n)
 		}
@@ -328,6 +379,7 @@ func topoSortNodes(list []*walkNode, nodes map[plumbing.Hash]*walkNode, byDate b
 		}
 	}
 	out := make([]*walkNode, 0, len(list))
+	outIDs := make([]plumbing.Hash, 0, len(list))
 	for n := get(); n != nil; n = get() {
 		for _, h := range n.parents {
 			p := nodes[h]
@@ -341,6 +393,32 @@ func topoSortNodes(list []*walkNode, nodes map[plumbing.Hash]*walkNode, byDate b
 		}
 		n.indegree = 0
 		out = append(out, n)
+		outIDs = append(outIDs, index[n])
 	}
-	return out
+	return out, outIDs
+}
+
+// openCommitGraph opens the repository's commit-graph when git would use
+// it: core.commitGraph not false, and no grafts, replace refs or shallow
+// boundary that the graph does not know about. Nil otherwise.
+func (r *Repository) openCommitGraph() *commitgraph.Graph {
+	if !r.ConfigBool("core.commitgraph", true) {
+		return nil
+	}
+	for _, f := range []string{"shallow", filepath.Join("info", "grafts")} {
+		if _, err := os.Stat(filepath.Join(r.GitDir, f)); err == nil {
+			return nil
+		}
+	}
+	if entries, err := os.ReadDir(filepath.Join(r.GitDir, "refs", "replace")); err == nil && len(entries) > 0 {
+		return nil
+	}
+	if data, err := os.ReadFile(filepath.Join(r.GitDir, "packed-refs")); err == nil && bytes.Contains(data, []byte(" refs/replace/")) {
+		return nil
+	}
+	g, err := commitgraph.Open(filepath.Join(r.GitDir, "objects"))
+	if err != nil {
+		return nil
+	}
+	return g
 }
