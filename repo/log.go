@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"easel.dev/easel/merge"
+	"easel.dev/easel/repo/commitgraph"
 )
 
 // LogOptions selects the commits Log walks.
@@ -28,6 +30,9 @@ type LogOptions struct {
 	// all of its children, and each line of history kept together. It has
 	// to read the whole history first, as git does without a commit-graph.
 	Topo bool
+	// DateOrder, with Topo, picks among the commits whose children are
+	// all out the newest by commit date (git's --date-order).
+	DateOrder bool
 	// Filter hides the commits it rejects; the walk goes on through them.
 	Filter *CommitFilter
 	// Since ends the walk at commits committed before it: they are not
@@ -37,18 +42,25 @@ type LogOptions struct {
 	FirstParent bool
 }
 
-// LogWalker yields commits newest first. Without Topo it streams: only the
-// frontier of the walk is held in memory, so reading the first ten commits of
-// a long history reads about ten commits.
+// LogWalker yields commits newest first. Without Topo or Exclude it streams:
+// only the frontier of the walk is held in memory, so reading the first ten
+// commits of a long history reads about ten commits. With either it runs
+// git's limited walk first (see log_limit.go).
 type LogWalker struct {
-	r       *Repository
-	opts    LogOptions
-	queue   commitQueue
-	seen    map[plumbing.Hash]bool
-	hidden  map[plumbing.Hash]bool
-	seq     int
-	topo    []*object.Commit
-	topoPos int
+	r     *Repository
+	opts  LogOptions
+	queue commitQueue
+	seen  map[plumbing.Hash]bool
+	seq   int
+
+	limited           bool
+	nodes             map[plumbing.Hash]*walkNode
+	lq                limitQueue
+	interestingQueued int
+	list              []*walkNode
+	listIDs           []plumbing.Hash
+	listPos           int
+	graph             *commitgraph.Graph
 }
 
 // Log starts a walk.
@@ -57,51 +69,63 @@ func (r *Repository) Log(ctx context.Context, opts LogOptions) (*LogWalker, erro
 	for i, p := range w.opts.Paths {
 		w.opts.Paths[i] = strings.Trim(p, "/")
 	}
-	if len(opts.Exclude) > 0 {
-		hidden, err := r.reachable(ctx, opts.Exclude)
-		if err != nil {
+	if opts.Topo || len(opts.Exclude) > 0 {
+		w.limited = true
+		if err := w.limit(ctx); err != nil {
 			return nil, err
 		}
-		w.hidden = hidden
+		return w, nil
 	}
 	for _, h := range opts.Include {
 		if err := w.push(h); err != nil {
 			return nil, err
 		}
 	}
-	if opts.Topo {
-		var all []*object.Commit
-		for {
-			c, err := w.next(ctx)
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				return nil, err
-			}
-			all = append(all, c)
-		}
-		w.topo = topoSort(all)
-	}
 	return w, nil
 }
 
 // Next returns the next commit, or io.EOF at the end.
 func (w *LogWalker) Next(ctx context.Context) (*object.Commit, error) {
-	if w.opts.Topo {
-		if w.topoPos >= len(w.topo) {
-			return nil, io.EOF
-		}
-		c := w.topo[w.topoPos]
-		w.topo[w.topoPos] = nil
-		w.topoPos++
-		return c, nil
+	if w.limited {
+		return w.nextLimited(ctx)
 	}
 	return w.next(ctx)
 }
 
+// Shows reports whether the walk shows commit h when it reaches it (git's
+// get_commit_action): not hidden by a range, not older than --since, and
+// kept by the filter. The graph draws lines only to such parents.
+func (w *LogWalker) Shows(h plumbing.Hash) bool {
+	var c *object.Commit
+	if w.limited {
+		n := w.nodes[h]
+		if n != nil && (n.uninteresting || n.hide) {
+			return false
+		}
+		if n != nil && n.read && w.opts.Filter.Empty() {
+			return w.opts.Since.IsZero() || n.date >= w.opts.Since.Unix()
+		}
+		if n != nil {
+			c = n.c
+		}
+	}
+	if w.opts.Filter.Empty() && w.opts.Since.IsZero() {
+		return true
+	}
+	if c == nil {
+		var err error
+		if c, err = w.r.commitOf(h); err != nil {
+			return false
+		}
+	}
+	if !w.opts.Since.IsZero() && c.Committer.When.Before(w.opts.Since) {
+		return false
+	}
+	return w.opts.Filter.Match(c)
+}
+
 func (w *LogWalker) push(h plumbing.Hash) error {
-	if w.seen[h] || w.hidden[h] {
+	if w.seen[h] {
 		return nil
 	}
 	w.seen[h] = true
@@ -243,29 +267,45 @@ func (r *Repository) MergeBase(ctx context.Context, a, b string) (plumbing.Hash,
 	return bases[0], nil
 }
 
-// AllTips is what git log --all starts from: HEAD and the commit of every
-// branch, remote-tracking branch and tag (tags peeled; refs naming
-// anything but a commit are skipped).
+// AllTips is what git log --all starts from, in git's order: the commit of
+// every ref under refs/ (branches, remote-tracking branches, tags peeled,
+// stash, notes) sorted by name, then HEAD. Refs naming anything but a
+// commit are skipped.
 func (r *Repository) AllTips() ([]plumbing.Hash, error) {
-	var out []plumbing.Hash
-	if h, err := r.Head(); err == nil && !h.IsZero() {
-		out = append(out, h)
-	}
 	iter, err := r.Storer.IterReferences()
 	if err != nil {
 		return nil, err
 	}
 	defer iter.Close()
+	var refs []*plumbing.Reference
 	err = iter.ForEach(func(ref *plumbing.Reference) error {
-		if ref.Type() != plumbing.HashReference || !strings.HasPrefix(ref.Name().String(), "refs/") {
-			return nil
-		}
-		if c, err := r.commitOf(ref.Hash()); err == nil {
-			out = append(out, c.Hash)
+		if strings.HasPrefix(ref.Name().String(), "refs/") {
+			refs = append(refs, ref)
 		}
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(refs, func(i, j int) bool { return refs[i].Name() < refs[j].Name() })
+	var out []plumbing.Hash
+	for _, ref := range refs {
+		h := ref.Hash()
+		if ref.Type() == plumbing.SymbolicReference {
+			resolved, err := r.ResolveRef(ref.Target())
+			if err != nil {
+				continue
+			}
+			h = resolved
+		}
+		if c, err := r.commitOf(h); err == nil {
+			out = append(out, c.Hash)
+		}
+	}
+	if h, err := r.Head(); err == nil && !h.IsZero() {
+		out = append(out, h)
+	}
+	return out, nil
 }
 
 // reachable collects every commit reachable from starts.
@@ -289,50 +329,6 @@ func (r *Repository) reachable(ctx context.Context, starts []plumbing.Hash) (map
 		stack = append(stack, c.ParentHashes...)
 	}
 	return seen, nil
-}
-
-// topoSort orders commits (given newest first by date) as git's graph
-// order does: start from the tips in the given order, and after a commit
-// continue with the parent queued last once all of its children are out,
-// so that one line of history is finished before the next begins.
-func topoSort(commits []*object.Commit) []*object.Commit {
-	// indegree[h] = 1 + number of children inside the set; 0 = not in set.
-	indegree := make(map[plumbing.Hash]int, len(commits))
-	byHash := make(map[plumbing.Hash]*object.Commit, len(commits))
-	for _, c := range commits {
-		indegree[c.Hash] = 1
-		byHash[c.Hash] = c
-	}
-	for _, c := range commits {
-		for _, p := range c.ParentHashes {
-			if indegree[p] > 0 {
-				indegree[p]++
-			}
-		}
-	}
-	var stack []*object.Commit
-	for i := len(commits) - 1; i >= 0; i-- {
-		if indegree[commits[i].Hash] == 1 {
-			stack = append(stack, commits[i])
-		}
-	}
-	out := make([]*object.Commit, 0, len(commits))
-	for len(stack) > 0 {
-		c := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		for _, p := range c.ParentHashes {
-			if indegree[p] == 0 {
-				continue
-			}
-			indegree[p]--
-			if indegree[p] == 1 {
-				stack = append(stack, byHash[p])
-			}
-		}
-		indegree[c.Hash] = 0
-		out = append(out, c)
-	}
-	return out
 }
 
 type queued struct {

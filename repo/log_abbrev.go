@@ -7,29 +7,32 @@ import (
 	"math/bits"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/go-git/go-git/v5/plumbing"
 )
 
-// Abbreviator shortens object ids the way git does: at least a minimum
-// length that grows with the number of packed objects (7 for small
-// repositories), and longer when another object shares the prefix. It reads
-// pack indexes with ReadAt and binary search, so shortening one id costs a
-// few small reads, not a scan of every object.
+// Abbreviator shortens object ids the way git does: core.abbrev digits,
+// or by default (core.abbrev unset or "auto") a length that grows with the
+// number of packed objects (7 for small repositories), and longer when
+// another object shares the prefix. It reads pack indexes with ReadAt and
+// binary search, so shortening one id costs a few small reads, not a scan
+// of every object. Objects of alternates count as git counts them.
 type Abbreviator struct {
-	gitDir string
-	once   sync.Once
-	min    int
-	packs  []*idxReader
-	mu     sync.Mutex
-	loose  map[string][]string // "ab" -> names of loose objects in objects/ab
+	r     *Repository
+	once  sync.Once
+	min   int
+	packs []*idxReader
+	dirs  []string // object directories: the repository's, then alternates
+	mu    sync.Mutex
+	loose map[string][]string // "ab" -> names of loose objects in objects/ab of every dir
 }
 
 // NewAbbreviator returns an abbreviator for r. It is cheap until first used.
 func (r *Repository) NewAbbreviator() *Abbreviator {
-	return &Abbreviator{gitDir: r.GitDir, loose: map[string][]string{}}
+	return &Abbreviator{r: r, loose: map[string][]string{}}
 }
 
 // ShortID abbreviates h (which need not exist in the repository).
@@ -57,27 +60,54 @@ func (a *Abbreviator) Short(h plumbing.Hash, n int) string {
 	return full[:n]
 }
 
+// DefaultAbbrevLen is git's default abbreviation length for a repository
+// holding count packed objects (find_unique_abbrev with core.abbrev
+// "auto"): about 2^b objects make a collision likely at b/2 bits, there
+// are 4 bits per hex digit, and never fewer than 7 digits.
+func DefaultAbbrevLen(count uint64) int {
+	// bits.Len64 is git's msb(count) + 1: 2^len covers count.
+	n := (bits.Len64(count) + 1) / 2
+	if n < 7 {
+		n = 7
+	}
+	return n
+}
+
 func (a *Abbreviator) load() {
-	matches, _ := filepath.Glob(filepath.Join(a.gitDir, "objects", "pack", "*.idx"))
-	var count uint64
-	for _, m := range matches {
-		ir, err := openIdx(m)
-		if err != nil {
-			continue
-		}
-		a.packs = append(a.packs, ir)
-		count += uint64(ir.n)
-	}
-	// git: collisions are expected around 2^(bits/2) objects, and there are
-	// 4 bits per hex digit; never fewer than 7 digits.
-	a.min = 7
-	if count > 0 {
-		l := bits.Len64(count) + 1
-		l = (l + 1) / 2
-		if l > a.min {
-			a.min = l
+	a.dirs = objectDirs(filepath.Join(a.r.GitDir, "objects"))
+	for _, dir := range a.dirs {
+		matches, _ := filepath.Glob(filepath.Join(dir, "pack", "*.idx"))
+		for _, m := range matches {
+			if ir, err := openIdx(m); err == nil {
+				a.packs = append(a.packs, ir)
+			}
 		}
 	}
+	a.min = a.configured()
+	if a.min <= 0 {
+		a.min = DefaultAbbrevLen(approxObjectCount(a.dirs))
+	}
+}
+
+// configured reads core.abbrev: a number of digits (4 to 40), "no" or
+// false for whole ids, "auto" or unset for git's default (0 here).
+func (a *Abbreviator) configured() int {
+	v, ok, err := a.r.ConfigGet("core.abbrev")
+	if err != nil || !ok {
+		return 0
+	}
+	switch strings.ToLower(v) {
+	case "auto":
+		return 0
+	case "false", "no", "off", "":
+		return 40
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 4 || n > 40 {
+		// git refuses the value and keeps its default.
+		return 0
+	}
+	return n
 }
 
 // longestShared is the number of leading hex digits h shares with any other
@@ -107,11 +137,13 @@ func (a *Abbreviator) looseNames(dir string) []string {
 	if names, ok := a.loose[dir]; ok {
 		return names
 	}
-	entries, _ := os.ReadDir(filepath.Join(a.gitDir, "objects", dir))
-	names := make([]string, 0, len(entries))
-	for _, e := range entries {
-		if len(e.Name()) == 38 {
-			names = append(names, e.Name())
+	var names []string
+	for _, d := range a.dirs {
+		entries, _ := os.ReadDir(filepath.Join(d, dir))
+		for _, e := range entries {
+			if len(e.Name()) == 38 {
+				names = append(names, e.Name())
+			}
 		}
 	}
 	a.loose[dir] = names

@@ -28,6 +28,9 @@ type CommitFilter struct {
 	// MinParents and MaxParents (0: no limit) select merges (2, 0) or
 	// non-merges (0, 1).
 	MinParents, MaxParents int
+	// Mailmap, when set, maps author and committer before they are
+	// matched, as git log does with log.mailmap.
+	Mailmap *Mailmap
 }
 
 // Empty says whether the filter keeps every commit.
@@ -47,8 +50,13 @@ func (f *CommitFilter) Match(c *object.Commit) bool {
 	if !f.Until.IsZero() && c.Committer.When.After(f.Until) {
 		return false
 	}
-	if !matchAny(f.Authors, c.Author.Name+" <"+c.Author.Email+">") ||
-		!matchAny(f.Committers, c.Committer.Name+" <"+c.Committer.Email+">") {
+	an, ae := c.Author.Name, c.Author.Email
+	cn, ce := c.Committer.Name, c.Committer.Email
+	if f.Mailmap != nil {
+		an, ae = f.Mailmap.Map(an, ae)
+		cn, ce = f.Mailmap.Map(cn, ce)
+	}
+	if !matchAny(f.Authors, an+" <"+ae+">") || !matchAny(f.Committers, cn+" <"+ce+">") {
 		return false
 	}
 	if len(f.Grep) == 0 {

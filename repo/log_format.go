@@ -34,6 +34,11 @@ type CommitFormat struct {
 	Now  time.Time
 	// FullID prints whole ids in the oneline format (--pretty=oneline).
 	FullID bool
+	// Mailmap maps the people of the %aN, %aE, %cN and %cE placeholders
+	// (always, as git does) and, with UseMailmap (git's log.mailmap), the
+	// author the medium format shows.
+	Mailmap    *Mailmap
+	UseMailmap bool
 }
 
 // WriteCommitMedium writes a commit in git's "medium" format: commit line,
@@ -59,10 +64,17 @@ func WriteCommitMedium(w io.Writer, c *object.Commit, f CommitFormat) error {
 		}
 		b.WriteByte('\n')
 	}
-	fmt.Fprintf(&b, "Author: %s <%s>\n", c.Author.Name, c.Author.Email)
+	name, email := c.Author.Name, c.Author.Email
+	if f.UseMailmap {
+		name, email = f.Mailmap.Map(name, email)
+	}
+	fmt.Fprintf(&b, "Author: %s <%s>\n", name, email)
 	fmt.Fprintf(&b, "Date:   %s\n", FormatDate(c.Author.When, f.Date, f.Now))
-	b.WriteByte('\n')
-	b.WriteString(IndentMessage(c.Message, "    "))
+	// As git: an empty message leaves no blank line after the header.
+	if body := IndentMessage(c.Message, "    "); body != "" {
+		b.WriteByte('\n')
+		b.WriteString(body)
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -129,10 +141,9 @@ func IndentMessage(msg, indent string) string {
 	}
 	var b strings.Builder
 	for _, l := range lines[start:end] {
+		// As git's pp_remainder: trailing blanks of each line go.
 		b.WriteString(indent)
-		if strings.TrimSpace(l) != "" {
-			b.WriteString(expandTabs(l))
-		}
+		b.WriteString(expandTabs(strings.TrimRight(l, " \t\n\v\f\r")))
 		b.WriteByte('\n')
 	}
 	return b.String()

@@ -1,291 +1,735 @@
 package repo
 
 import (
+	"bytes"
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/object"
 )
 
-// Graph draws the ASCII history graph of log --graph, one text prefix per
-// output line. Each open line of history is a column two characters wide.
-// For every commit the graph prints the commit row ("*"), for a merge a row
-// that opens the new lines ("|\"), then as many rows as it takes to slide
-// lines that ended or joined back into place ("|/"), and then plain "| "
-// rows for as long as the caller keeps asking (message lines, separators).
+// Graph draws the history graph of log --graph exactly as git 2.39 does
+// (graph.c): the same state machine, the same column bookkeeping and the
+// same drawing of merges, octopus merges, skewed merges and collapsing
+// lines ("_" runs and "/" on one row), so that the picture is identical to
+// git's byte for byte, trailing spaces included.
 //
-// Feed commits in topological order (LogOptions.Topo).
+// Each open line of history is a column two characters wide. For every
+// commit the graph prints, in order: for an octopus merge with lines to its
+// right, rows that widen the space around it (pre-commit); the commit row
+// ("*"); for a merge the row that opens its parents' lines (post-merge);
+// then rows that slide lines that ended or joined into place (collapsing);
+// and after that plain "| " rows for as long as the caller asks (padding).
+//
+// Feed commits in git's graph order (LogOptions.Topo). The mapping arrays
+// persist between commits as git's do, because one commit's last
+// collapsing row decides how the next commit row draws lines moving left.
 type Graph struct {
-	cols    []plumbing.Hash // lines open above the current commit
-	newCols []plumbing.Hash // lines open below it
-	// mapping[x] is, for each character position x of the rows under the
-	// commit, the column in newCols that the line drawn at x leads to (-1:
-	// nothing drawn there). Rows are done when every line is at 2*column.
-	mapping []int
-	width   int
+	// Interesting reports whether a parent will itself be shown (git's
+	// graph_is_interesting): lines are drawn only to such parents. Nil
+	// means every parent is.
+	Interesting func(plumbing.Hash) bool
+	// FirstParent draws only the first parent of merges.
+	FirstParent bool
+	// Color paints each line in its column's color, as git does when
+	// color is on.
+	Color bool
 
-	commit      plumbing.Hash
-	parents     []plumbing.Hash
-	idx         int // column of the current commit
-	state       graphState
-	prevState   graphState
-	prevIdx     int
-	haveCommits bool
+	commit    uint32
+	hasCommit bool
+	// parents are the commit's interesting parents in order (duplicates
+	// kept, as git keeps them); numParents is their number.
+	parents    []uint32
+	numParents int
+	// width is the width of every row drawn for this commit.
+	width        int
+	expansionRow int
+	state        graphState
+	prevState    graphState
+	// commitIndex is the column of the current commit (numColumns when
+	// no open line leads to it); prevCommitIndex the previous commit's.
+	commitIndex     int
+	prevCommitIndex int
+	// mergeLayout is 0 when a merge's first parent sits in a column left
+	// of it, 1 otherwise; edgesAdded is how many columns the commit opens
+	// (-1 when its last parent joins the line right of it at once).
+	mergeLayout    int
+	edgesAdded     int
+	prevEdgesAdded int
+
+	capacity      int
+	columns       []graphColumn // lines above the current commit
+	newColumns    []graphColumn // lines below it
+	numColumns    int
+	numNewColumns int
+	// mapping[x] is, for character position x of the rows under the
+	// commit, the column of newColumns the line drawn at x leads to (-1:
+	// nothing there). oldMapping is the previous collapsing row's.
+	mapping      []int
+	oldMapping   []int
+	mappingSize  int
+	defaultColor int
+
+	// ids numbers the commits met; a commit's number is dropped once it
+	// has been drawn, as no line can lead to it any more.
+	ids    map[plumbing.Hash]uint32
+	nextID uint32
+}
+
+// graphColumn is one line: the commit it leads to, as a number the graph
+// gives each commit it meets (comparing numbers, not ids, keeps wide
+// graphs cheap), and its color.
+type graphColumn struct {
+	commit uint32
+	color  int
 }
 
 type graphState int
 
 const (
-	statePadding graphState = iota
-	stateCommit
-	statePostMerge
-	stateCollapsing
+	graphPadding graphState = iota
+	graphSkip
+	graphPreCommit
+	graphCommit
+	graphPostMerge
+	graphCollapsing
 )
 
+// graphColors are git's default column colors (log.graphColors unset);
+// index len(graphColors) means "no color".
+var graphColors = []string{
+	"\x1b[31m", "\x1b[32m", "\x1b[33m", "\x1b[34m", "\x1b[35m", "\x1b[36m",
+	"\x1b[1;31m", "\x1b[1;32m", "\x1b[1;33m", "\x1b[1;34m", "\x1b[1;35m", "\x1b[1;36m",
+}
+
+const graphColorReset = "\x1b[m"
+
 // NewGraph returns an empty graph.
-func NewGraph() *Graph { return &Graph{} }
-
-// Update moves the graph to the next commit to show.
-func (g *Graph) Update(c *object.Commit) {
-	g.commit = c.Hash
-	g.parents = c.ParentHashes
-	g.prevIdx = g.idx
-	g.haveCommits = true
-	g.cols, g.newCols = g.newCols, nil
-
-	g.mapping = make([]int, 2*(len(g.cols)+len(g.parents)+1))
-	for i := range g.mapping {
-		g.mapping[i] = -1
-	}
-	pos := 0
-	place := func(h plumbing.Hash) {
-		for i, n := range g.newCols {
-			if n == h {
-				g.mapping[pos] = i
-				pos += 2
-				return
-			}
-		}
-		g.newCols = append(g.newCols, h)
-		g.mapping[pos] = len(g.newCols) - 1
-		pos += 2
-	}
-	inCols := false
-	seen := false
-	for i := 0; i <= len(g.cols); i++ {
-		var h plumbing.Hash
-		if i == len(g.cols) {
-			if seen {
-				break
-			}
-			h = g.commit
-		} else {
-			h = g.cols[i]
-		}
-		if h != g.commit {
-			place(h)
-			continue
-		}
-		// The commit takes the place of its column; its parents open
-		// there instead.
-		seen = true
-		inCols = i < len(g.cols)
-		g.idx = i
-		if len(g.parents) == 0 {
-			pos += 2
-		}
-		for _, p := range g.parents {
-			place(p)
-		}
-	}
-	for len(g.mapping) > 1 && g.mapping[len(g.mapping)-1] < 0 {
-		g.mapping = g.mapping[:len(g.mapping)-1]
-	}
-	n := len(g.cols) + len(g.parents)
-	if len(g.parents) == 0 {
-		n++
-	}
-	if inCols {
-		n--
-	}
-	g.width = 2 * n
-	g.state = stateCommit
+func NewGraph() *Graph {
+	g := &Graph{capacity: 30, defaultColor: len(graphColors) - 1, ids: map[plumbing.Hash]uint32{}}
+	g.columns = make([]graphColumn, g.capacity)
+	g.newColumns = make([]graphColumn, g.capacity)
+	// Two spare entries: git's arrays are sized by the column capacity,
+	// and a merge that is a tip may write one place past the last column.
+	g.mapping = make([]int, 2*g.capacity+2)
+	g.oldMapping = make([]int, 2*g.capacity+2)
+	return g
 }
 
-// Finished reports whether all rows that change the lines have been
-// printed, so that the next commit can start.
-func (g *Graph) Finished() bool { return g.state == statePadding }
-
-// NextLine returns the next row's prefix and whether it is the commit row.
-func (g *Graph) NextLine() (string, bool) {
-	var b strings.Builder
-	switch g.state {
-	case stateCommit:
-		g.commitLine(&b)
-		return g.pad(&b), true
-	case statePostMerge:
-		g.postMergeLine(&b)
-	case stateCollapsing:
-		g.collapsingLine(&b)
-	default:
-		g.paddingLine(&b)
-	}
-	return g.pad(&b), false
+// graphLine is one row being drawn; width counts characters, not the
+// bytes of color codes.
+type graphLine struct {
+	buf   *bytes.Buffer
+	width int
 }
 
-// Padding returns a row for a separator between commits: plain lines, or
-// the next row of a merge or collapse still being drawn.
-func (g *Graph) Padding() string {
-	if g.state != stateCommit {
-		s, _ := g.NextLine()
-		return s
-	}
-	var b strings.Builder
-	for range g.cols {
-		b.WriteString("| ")
-	}
-	g.prevState = statePadding
-	return g.pad(&b)
+func (l *graphLine) addch(c byte) {
+	l.buf.WriteByte(c)
+	l.width++
 }
 
-func (g *Graph) pad(b *strings.Builder) string {
-	s := b.String()
-	if len(s) < g.width {
-		s += strings.Repeat(" ", g.width-len(s))
+func (l *graphLine) addchars(c byte, n int) {
+	for i := 0; i < n; i++ {
+		l.buf.WriteByte(c)
 	}
-	return s
+	l.width += n
 }
 
-func (g *Graph) setState(s graphState) {
+func (l *graphLine) addstr(s string) {
+	l.buf.WriteString(s)
+	l.width += len(s)
+}
+
+func (l *graphLine) writeColumn(c *graphColumn, ch byte) {
+	if c.color < len(graphColors) {
+		l.buf.WriteString(graphColors[c.color])
+	}
+	l.addch(ch)
+	if c.color < len(graphColors) {
+		l.buf.WriteString(graphColorReset)
+	}
+}
+
+func (g *Graph) updateState(s graphState) {
 	g.prevState = g.state
 	g.state = s
 }
 
-func (g *Graph) mappingDone() bool {
-	for i, t := range g.mapping {
-		if t >= 0 && t != i/2 {
+func (g *Graph) ensureCapacity(n int) {
+	if g.capacity >= n {
+		return
+	}
+	for g.capacity < n {
+		g.capacity *= 2
+	}
+	grow := func(s []graphColumn) []graphColumn {
+		t := make([]graphColumn, g.capacity)
+		copy(t, s)
+		return t
+	}
+	growInts := func(s []int) []int {
+		t := make([]int, 2*g.capacity+2)
+		copy(t, s)
+		return t
+	}
+	g.columns, g.newColumns = grow(g.columns), grow(g.newColumns)
+	g.mapping, g.oldMapping = growInts(g.mapping), growInts(g.oldMapping)
+}
+
+func (g *Graph) currentColor() int {
+	if !g.Color {
+		return len(graphColors)
+	}
+	return g.defaultColor
+}
+
+func (g *Graph) incrementColor() {
+	g.defaultColor = (g.defaultColor + 1) % len(graphColors)
+}
+
+func (g *Graph) findCommitColor(h uint32) int {
+	if !g.Color {
+		return len(graphColors)
+	}
+	for i := 0; i < g.numColumns; i++ {
+		if g.columns[i].commit == h {
+			return g.columns[i].color
+		}
+	}
+	return g.currentColor()
+}
+
+func (g *Graph) findNewColumn(h uint32) int {
+	for i := 0; i < g.numNewColumns; i++ {
+		if g.newColumns[i].commit == h {
+			return i
+		}
+	}
+	return -1
+}
+
+// insertIntoNewColumns gives h a column below the commit (reusing the one
+// it has) and records where the line at the next position leads. idx is
+// the commit's column when h is one of its parents, -1 otherwise.
+func (g *Graph) insertIntoNewColumns(h uint32, idx int) {
+	i := g.findNewColumn(h)
+	if i < 0 {
+		i = g.numNewColumns
+		g.numNewColumns++
+		g.newColumns[i] = graphColumn{commit: h, color: g.findCommitColor(h)}
+	}
+	var mappingIdx int
+	switch {
+	case g.numParents > 1 && idx > -1 && g.mergeLayout == -1:
+		// The first parent of a merge: lean the merge left when that
+		// parent's line is left of it.
+		dist := idx - i
+		shift := 1
+		if dist > 1 {
+			shift = 2*dist - 3
+		}
+		if dist > 0 {
+			g.mergeLayout = 0
+		} else {
+			g.mergeLayout = 1
+		}
+		g.edgesAdded = g.numParents + g.mergeLayout - 2
+		mappingIdx = g.width + (g.mergeLayout-1)*shift
+		g.width += 2 * g.mergeLayout
+	case g.edgesAdded > 0 && i == g.mapping[g.width-2]:
+		// The merge's last line joins the column just right of it at
+		// once instead of opening a new one.
+		mappingIdx = g.width - 2
+		g.edgesAdded = -1
+	default:
+		mappingIdx = g.width
+		g.width += 2
+	}
+	g.mapping[mappingIdx] = i
+}
+
+func (g *Graph) updateColumns() {
+	g.columns, g.newColumns = g.newColumns, g.columns
+	g.numColumns = g.numNewColumns
+	g.numNewColumns = 0
+
+	maxNew := g.numColumns + g.numParents
+	g.ensureCapacity(maxNew)
+	g.mappingSize = 2 * maxNew
+	for i := 0; i < g.mappingSize; i++ {
+		g.mapping[i] = -1
+	}
+	g.width = 0
+	g.prevEdgesAdded = g.edgesAdded
+	g.edgesAdded = 0
+
+	seen := false
+	inColumns := true
+	for i := 0; i <= g.numColumns; i++ {
+		var h uint32
+		if i == g.numColumns {
+			if seen {
+				break
+			}
+			inColumns = false
+			h = g.commit
+		} else {
+			h = g.columns[i].commit
+		}
+		if h != g.commit {
+			g.insertIntoNewColumns(h, -1)
+			continue
+		}
+		seen = true
+		g.commitIndex = i
+		g.mergeLayout = -1
+		for _, p := range g.parents {
+			// A merge, or a new line with no child above: next color.
+			if g.numParents > 1 || !inColumns {
+				g.incrementColor()
+			}
+			g.insertIntoNewColumns(p, i)
+		}
+		// The commit takes two characters even without parents.
+		if g.numParents == 0 {
+			g.width += 2
+		}
+	}
+	for g.mappingSize > 1 && g.mapping[g.mappingSize-1] < 0 {
+		g.mappingSize--
+	}
+}
+
+func (g *Graph) numDashedParents() int { return g.numParents + g.mergeLayout - 3 }
+
+func (g *Graph) numExpansionRows() int { return 2 * g.numDashedParents() }
+
+func (g *Graph) needsPreCommitLine() bool {
+	return g.numParents >= 3 && g.commitIndex < g.numColumns-1 && g.expansionRow < g.numExpansionRows()
+}
+
+// Update moves the graph to the next commit to show, with its parents.
+func (g *Graph) Update(h plumbing.Hash, parents []plumbing.Hash) {
+	g.commit = g.id(h)
+	// Only lines to its parents can lead past this commit now.
+	delete(g.ids, h)
+	g.hasCommit = true
+	g.parents = g.parents[:0]
+	for i, p := range parents {
+		if g.FirstParent && i > 0 {
+			break
+		}
+		if g.Interesting == nil || g.Interesting(p) {
+			g.parents = append(g.parents, g.id(p))
+		}
+	}
+	g.numParents = len(g.parents)
+	g.prevCommitIndex = g.commitIndex
+	g.updateColumns()
+	g.expansionRow = 0
+	// Not updateState: no row of the new state was printed. A previous
+	// commit that did not finish its rows gets a "..." row.
+	switch {
+	case g.state != graphPadding:
+		g.state = graphSkip
+	case g.needsPreCommitLine():
+		g.state = graphPreCommit
+	default:
+		g.state = graphCommit
+	}
+}
+
+// id numbers h (a fresh number for a commit not met yet).
+func (g *Graph) id(h plumbing.Hash) uint32 {
+	if n, ok := g.ids[h]; ok {
+		return n
+	}
+	g.nextID++
+	g.ids[h] = g.nextID
+	return g.nextID
+}
+
+func (g *Graph) isMappingCorrect() bool {
+	for i := 0; i < g.mappingSize; i++ {
+		if t := g.mapping[i]; t >= 0 && t != i/2 {
 			return false
 		}
 	}
 	return true
 }
 
-func (g *Graph) commitLine(b *strings.Builder) {
+func (g *Graph) padHorizontally(l *graphLine) {
+	if l.width < g.width {
+		l.addchars(' ', g.width-l.width)
+	}
+}
+
+func (g *Graph) outputPaddingLine(l *graphLine) {
+	for i := 0; i < g.numNewColumns; i++ {
+		l.writeColumn(&g.newColumns[i], '|')
+		l.addch(' ')
+	}
+}
+
+func (g *Graph) outputSkipLine(l *graphLine) {
+	l.addstr("...")
+	if g.needsPreCommitLine() {
+		g.updateState(graphPreCommit)
+	} else {
+		g.updateState(graphCommit)
+	}
+}
+
+// outputPreCommitLine widens the space around an octopus merge, two rows
+// for each parent past the second.
+func (g *Graph) outputPreCommitLine(l *graphLine) {
 	seen := false
-	for i := 0; i <= len(g.cols); i++ {
-		var h plumbing.Hash
-		if i == len(g.cols) {
+	for i := 0; i < g.numColumns; i++ {
+		col := &g.columns[i]
+		switch {
+		case col.commit == g.commit:
+			seen = true
+			l.writeColumn(col, '|')
+			l.addchars(' ', g.expansionRow)
+		case seen && g.expansionRow == 0:
+			// Lines right of a merge drawn just before as "\" stay so.
+			if g.prevState == graphPostMerge && g.prevCommitIndex < i {
+				l.writeColumn(col, '\\')
+			} else {
+				l.writeColumn(col, '|')
+			}
+		case seen && g.expansionRow > 0:
+			l.writeColumn(col, '\\')
+		default:
+			l.writeColumn(col, '|')
+		}
+		l.addch(' ')
+	}
+	g.expansionRow++
+	if !g.needsPreCommitLine() {
+		g.updateState(graphCommit)
+	}
+}
+
+// drawOctopusMerge draws the dashes right of an octopus merge's "*", each
+// in the color of the column its parent's line collapses to.
+func (g *Graph) drawOctopusMerge(l *graphLine) {
+	dashed := g.numDashedParents()
+	for i := 0; i < dashed; i++ {
+		col := &g.newColumns[g.mapping[(g.commitIndex+i+2)*2]]
+		l.writeColumn(col, '-')
+		if i == dashed-1 {
+			l.writeColumn(col, '.')
+		} else {
+			l.writeColumn(col, '-')
+		}
+	}
+}
+
+func (g *Graph) outputCommitLine(l *graphLine) {
+	seen := false
+	for i := 0; i <= g.numColumns; i++ {
+		var h uint32
+		if i == g.numColumns {
 			if seen {
 				break
 			}
 			h = g.commit
 		} else {
-			h = g.cols[i]
+			h = g.columns[i].commit
 		}
 		switch {
-		case h == g.commit && !seen:
+		case h == g.commit:
 			seen = true
-			b.WriteByte('*')
-		case seen && len(g.parents) == 2 && g.prevState == statePostMerge && g.prevIdx < i:
-			// The lines right of a merge just shown were drawn leaning
-			// right; keep them leaning so the picture stays joined.
-			b.WriteByte('\\')
+			l.addch('*')
+			if g.numParents > 2 {
+				g.drawOctopusMerge(l)
+			}
+		case seen && g.edgesAdded > 1:
+			l.writeColumn(&g.columns[i], '\\')
+		case seen && g.edgesAdded == 1:
+			// A right-skewed two-way merge or a left-skewed three-way
+			// one: keep lines drawn "\" by the merge just above so.
+			if g.prevState == graphPostMerge && g.prevEdgesAdded > 0 && g.prevCommitIndex < i {
+				l.writeColumn(&g.columns[i], '\\')
+			} else {
+				l.writeColumn(&g.columns[i], '|')
+			}
+		case g.prevState == graphCollapsing && g.oldMapping[2*i+1] == i && g.mapping[2*i] < i:
+			// A line still moving left through this row.
+			l.writeColumn(&g.columns[i], '/')
 		default:
-			b.WriteByte('|')
+			l.writeColumn(&g.columns[i], '|')
 		}
-		b.WriteByte(' ')
+		l.addch(' ')
 	}
 	switch {
-	case len(g.parents) > 1:
-		g.setState(statePostMerge)
-	case g.mappingDone():
-		g.setState(statePadding)
+	case g.numParents > 1:
+		g.updateState(graphPostMerge)
+	case g.isMappingCorrect():
+		g.updateState(graphPadding)
 	default:
-		g.setState(stateCollapsing)
+		g.updateState(graphCollapsing)
 	}
 }
 
-func (g *Graph) postMergeLine(b *strings.Builder) {
+var graphMergeChars = [3]byte{'/', '|', '\\'}
+
+func (g *Graph) outputPostMergeLine(l *graphLine) {
 	seen := false
-	for i := 0; i <= len(g.cols); i++ {
-		var h plumbing.Hash
-		if i == len(g.cols) {
+	var parentCol *graphColumn
+	first := g.parents[0]
+	for i := 0; i <= g.numColumns; i++ {
+		var h uint32
+		var col *graphColumn
+		if i == g.numColumns {
 			if seen {
 				break
 			}
 			h = g.commit
 		} else {
-			h = g.cols[i]
+			col = &g.columns[i]
+			h = col.commit
 		}
 		switch {
-		case h == g.commit && !seen:
+		case h == g.commit:
+			// The merge's edges, each in the color of its parent's
+			// column.
 			seen = true
-			b.WriteByte('|')
-			for range g.parents[1:] {
-				b.WriteString("\\ ")
+			idx := g.mergeLayout
+			for j, p := range g.parents {
+				pc := g.findNewColumn(p)
+				l.writeColumn(&g.newColumns[pc], graphMergeChars[idx])
+				if idx == 2 {
+					if g.edgesAdded > 0 || j < g.numParents-1 {
+						l.addch(' ')
+					}
+				} else {
+					idx++
+				}
+			}
+			if g.edgesAdded == 0 {
+				l.addch(' ')
 			}
 		case seen:
-			b.WriteString("\\ ")
+			if g.edgesAdded > 0 {
+				l.writeColumn(col, '\\')
+			} else {
+				l.writeColumn(col, '|')
+			}
+			l.addch(' ')
 		default:
-			b.WriteString("| ")
+			l.writeColumn(col, '|')
+			if g.mergeLayout != 0 || i != g.commitIndex-1 {
+				if parentCol != nil {
+					l.writeColumn(parentCol, '_')
+				} else {
+					l.addch(' ')
+				}
+			}
+		}
+		if h == first {
+			parentCol = col
 		}
 	}
-	if g.mappingDone() {
-		g.setState(statePadding)
+	if g.isMappingCorrect() {
+		g.updateState(graphPadding)
 	} else {
-		g.setState(stateCollapsing)
+		g.updateState(graphCollapsing)
 	}
 }
 
-// collapsingLine moves every line that is not yet in place one position to
-// the left ("/"), joining lines that lead to the same column.
-func (g *Graph) collapsingLine(b *strings.Builder) {
-	next := make([]int, len(g.mapping))
-	for i := range next {
-		next[i] = -1
+// outputCollapsingLine moves each line not yet in place one position left
+// ("/"), joins lines that lead to the same column, and lets one line cross
+// others with a run of "_".
+func (g *Graph) outputCollapsingLine(l *graphLine) {
+	usedHorizontal := false
+	horizontalEdge := -1
+	horizontalEdgeTarget := -1
+
+	g.mapping, g.oldMapping = g.oldMapping, g.mapping
+	for i := 0; i < g.mappingSize; i++ {
+		g.mapping[i] = -1
 	}
-	for i, t := range g.mapping {
-		if t < 0 {
+	for i := 0; i < g.mappingSize; i++ {
+		target := g.oldMapping[i]
+		if target < 0 {
 			continue
 		}
+		// Lines only ever move left: each target is at or left of i.
 		switch {
-		case 2*t == i:
-			next[i] = t
-		case next[i-1] < 0:
-			next[i-1] = t
-		case next[i-1] == t:
-			// Joins the line already there.
+		case target*2 == i:
+			g.mapping[i] = target
+		case g.mapping[i-1] < 0:
+			// Nothing to the left: move left by one.
+			g.mapping[i-1] = target
+			if horizontalEdge == -1 {
+				horizontalEdge = i
+				horizontalEdgeTarget = target
+				for j := target*2 + 3; j < i-2; j += 2 {
+					g.mapping[j] = target
+				}
+			}
+		case g.mapping[i-1] == target:
+			// The line to the left leads to the same column: join it.
 		default:
-			// Crosses a line on its way left: jump over it.
-			if i >= 2 {
-				next[i-2] = t
+			// Cross the line to the left, into the empty space left of
+			// it; no other line may move sideways on this row.
+			g.mapping[i-2] = target
+			if horizontalEdge == -1 {
+				horizontalEdgeTarget = target
+				horizontalEdge = i - 1
+				for j := target*2 + 3; j < i-2; j += 2 {
+					g.mapping[j] = target
+				}
 			}
 		}
 	}
-	if len(next) > 0 && next[len(next)-1] < 0 {
-		next = next[:len(next)-1]
+	copy(g.oldMapping[:g.mappingSize], g.mapping[:g.mappingSize])
+	if g.mapping[g.mappingSize-1] < 0 {
+		g.mappingSize--
 	}
-	for i, t := range next {
+	for i := 0; i < g.mappingSize; i++ {
+		target := g.mapping[i]
 		switch {
-		case t < 0:
-			b.WriteByte(' ')
-		case 2*t == i:
-			b.WriteByte('|')
+		case target < 0:
+			l.addch(' ')
+		case target*2 == i:
+			l.writeColumn(&g.newColumns[target], '|')
+		case target == horizontalEdgeTarget && i != horizontalEdge-1:
+			// Only the first segment of a horizontal run continues
+			// into the next row.
+			if i != target*2+3 {
+				g.mapping[i] = -1
+			}
+			usedHorizontal = true
+			l.writeColumn(&g.newColumns[target], '_')
 		default:
-			b.WriteByte('/')
+			if usedHorizontal && i < horizontalEdge {
+				g.mapping[i] = -1
+			}
+			l.writeColumn(&g.newColumns[target], '/')
 		}
 	}
-	g.mapping = next
-	if g.mappingDone() {
-		g.setState(statePadding)
+	if g.isMappingCorrect() {
+		g.updateState(graphPadding)
 	}
 }
 
-func (g *Graph) paddingLine(b *strings.Builder) {
-	if !g.haveCommits {
+// nextLine draws the next row into buf and reports whether it is the
+// commit's row.
+func (g *Graph) nextLine(buf *bytes.Buffer) bool {
+	if !g.hasCommit {
+		return false
+	}
+	l := &graphLine{buf: buf}
+	isCommit := false
+	switch g.state {
+	case graphPadding:
+		g.outputPaddingLine(l)
+	case graphSkip:
+		g.outputSkipLine(l)
+	case graphPreCommit:
+		g.outputPreCommitLine(l)
+	case graphCommit:
+		g.outputCommitLine(l)
+		isCommit = true
+	case graphPostMerge:
+		g.outputPostMergeLine(l)
+	case graphCollapsing:
+		g.outputCollapsingLine(l)
+	}
+	g.padHorizontally(l)
+	return isCommit
+}
+
+// paddingLine draws a row that never holds the commit: before the commit
+// row it extends the lines above downwards unchanged.
+func (g *Graph) paddingLine(buf *bytes.Buffer) {
+	if g.state != graphCommit {
+		g.nextLine(buf)
 		return
 	}
-	for range g.newCols {
-		b.WriteString("| ")
+	l := &graphLine{buf: buf}
+	for i := 0; i < g.numColumns; i++ {
+		col := &g.columns[i]
+		l.writeColumn(col, '|')
+		if col.commit == g.commit && g.numParents > 2 {
+			l.addchars(' ', (g.numParents-2)*2)
+		} else {
+			l.addch(' ')
+		}
+	}
+	g.padHorizontally(l)
+	g.prevState = graphPadding
+}
+
+// Finished reports whether all rows that change the lines have been
+// printed, so that the next commit can start.
+func (g *Graph) Finished() bool { return g.state == graphPadding }
+
+// ShowCommit writes the rows up to and including the commit's row; the
+// commit row is left without its newline, for the text to follow.
+func (g *Graph) ShowCommit(buf *bytes.Buffer) {
+	if g.Finished() {
+		g.paddingLine(buf)
+		return
+	}
+	for !g.Finished() {
+		if g.nextLine(buf) {
+			return
+		}
+		buf.WriteByte('\n')
+	}
+}
+
+// ShowOneline writes the next row, without a newline.
+func (g *Graph) ShowOneline(buf *bytes.Buffer) { g.nextLine(buf) }
+
+// ShowPadding writes a row for a separator between commits, without a
+// newline.
+func (g *Graph) ShowPadding(buf *bytes.Buffer) { g.paddingLine(buf) }
+
+// ShowRemainder writes the rows left for the current commit, separated by
+// newlines and without a final one. It reports whether it wrote any.
+func (g *Graph) ShowRemainder(buf *bytes.Buffer) bool {
+	if g.Finished() {
+		return false
+	}
+	for {
+		g.nextLine(buf)
+		if g.Finished() {
+			return true
+		}
+		buf.WriteByte('\n')
+	}
+}
+
+// ShowCommitMsg writes a commit's text after its commit row: every line
+// but the first gets the next row in front, and the rows the commit still
+// needs follow. The output ends with a newline exactly when msg does.
+func (g *Graph) ShowCommitMsg(buf *bytes.Buffer, msg string) {
+	for p := msg; ; {
+		i := strings.IndexByte(p, '\n')
+		if i < 0 {
+			buf.WriteString(p)
+			break
+		}
+		buf.WriteString(p[:i+1])
+		p = p[i+1:]
+		if p == "" {
+			break
+		}
+		g.ShowOneline(buf)
+	}
+	if g.Finished() {
+		return
+	}
+	terminated := len(msg) > 0 && msg[len(msg)-1] == '\n'
+	if !terminated {
+		buf.WriteByte('\n')
+	}
+	g.ShowRemainder(buf)
+	if terminated {
+		buf.WriteByte('\n')
 	}
 }

@@ -118,7 +118,7 @@ var namedColors = map[string]string{
 }
 
 // FormatUser expands a --format string for c: git's placeholders for ids
-// (%H %h %T %t %P %p), people and dates (%an %ae %ad %aD %ai %aI %at %as
+// (%H %h %T %t %P %p), people and dates (%an %ae %aN %aE %ad %aD %ai %aI %at %as
 // %ar, the same with c for the committer), the message (%s %b %B), refs
 // (%d %D), %n, %%, %x<hex> and colours (%Cred, %C(yellow)...; printed only
 // when f.Color). Unknown placeholders are printed as they are, as git does.
@@ -214,6 +214,12 @@ func expandPlaceholder(b *strings.Builder, c *object.Commit, p string, f CommitF
 			b.WriteString(who.Name)
 		case 'e':
 			b.WriteString(who.Email)
+		case 'N':
+			name, _ := f.Mailmap.Map(who.Name, who.Email)
+			b.WriteString(name)
+		case 'E':
+			_, email := f.Mailmap.Map(who.Name, who.Email)
+			b.WriteString(email)
 		case 'd':
 			b.WriteString(FormatDate(who.When, f.Date, f.Now))
 		case 'D':

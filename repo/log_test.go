@@ -1,6 +1,7 @@
 package repo
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"os"
@@ -132,8 +133,9 @@ git checkout -q -b x main~2; c x1 x; git checkout -q main; c after; m x
 		t.Fatal(err)
 	}
 	g := NewGraph()
+	g.Interesting = w.Shows
 	f := CommitFormat{Abbrev: r.NewAbbreviator()}
-	var b strings.Builder
+	var b bytes.Buffer
 	for {
 		c, err := w.Next(ctx)
 		if err == io.EOF {
@@ -142,22 +144,14 @@ git checkout -q -b x main~2; c x1 x; git checkout -q main; c after; m x
 		if err != nil {
 			t.Fatal(err)
 		}
-		g.Update(c)
-		for {
-			p, isCommit := g.NextLine()
-			b.WriteString(p)
-			if isCommit {
-				break
-			}
-			b.WriteString("\n")
-		}
-		if err := WriteCommitOneline(&b, c, f); err != nil {
+		g.Update(c.Hash, c.ParentHashes)
+		g.ShowCommit(&b)
+		var line strings.Builder
+		if err := WriteCommitOneline(&line, c, f); err != nil {
 			t.Fatal(err)
 		}
-		for !g.Finished() {
-			p, _ := g.NextLine()
-			b.WriteString(p + "\n")
-		}
+		g.ShowCommitMsg(&b, strings.TrimSuffix(line.String(), "\n"))
+		b.WriteString("\n")
 	}
 	want := strings.Join(gitLines(t, dir, "log", "--graph", "--oneline", "main", "b2"), "\n") + "\n"
 	if b.String() != want {
@@ -253,7 +247,7 @@ func TestMessageFormatting(t *testing.T) {
 	if got, want := Subject(msg), "subject line continued"; got != want {
 		t.Errorf("Subject = %q, want %q", got, want)
 	}
-	want := "    subject line\n    continued  \n    \n            body    with tab\n    \n    \n    end\n"
+	want := "    subject line\n    continued\n    \n            body    with tab\n    \n    \n    end\n"
 	if got := IndentMessage(msg, "    "); got != want {
 		t.Errorf("IndentMessage =\n%q\nwant\n%q", got, want)
 	}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -36,6 +37,13 @@ type logOptions struct {
 	Since, Until               string
 	Merges, NoMerges           bool
 	FirstParent, All, Reverse  bool
+
+	// Ordering: --topo-order and --date-order sort as --graph does
+	// (children first); --date-order breaks ties by commit date.
+	TopoOrder, DateOrder bool
+	// Color is --color's when (always, never, auto); NoColor --no-color.
+	Color   string
+	NoColor bool
 }
 
 // commitStyle holds the options that choose how commits are printed; log
@@ -43,6 +51,9 @@ type logOptions struct {
 type commitStyle struct {
 	Oneline              bool
 	Format, Pretty, Date string
+	// UseMailmap, NoMailmap: --mailmap and --no-mailmap (log.mailmap,
+	// true by default, otherwise).
+	UseMailmap, NoMailmap bool
 }
 
 func (o *commitStyle) addStyleFlags(cmd *cobra.Command) {
@@ -51,6 +62,30 @@ func (o *commitStyle) addStyleFlags(cmd *cobra.Command) {
 	f.StringVar(&o.Format, "format", "", "print each commit with this format (git's placeholders, as in 'easel log --help')")
 	f.StringVar(&o.Pretty, "pretty", "", "oneline, medium, format:<string> or tformat:<string>")
 	f.StringVar(&o.Date, "date", "", "date format: default, iso, iso-strict, rfc, short, unix, raw or relative")
+	f.BoolVar(&o.UseMailmap, "mailmap", false, "show authors as .mailmap maps them (the default unless log.mailmap is false)")
+	f.BoolVar(&o.UseMailmap, "use-mailmap", false, "same as --mailmap")
+	f.BoolVar(&o.NoMailmap, "no-mailmap", false, "show authors as the commits record them")
+	f.BoolVar(&o.NoMailmap, "no-use-mailmap", false, "same as --no-mailmap")
+}
+
+// mailmap settles whether authors are mapped (--mailmap, --no-mailmap,
+// log.mailmap) and loads the map when the style shows people.
+func (o commitStyle) mailmap(ctx context.Context, r *repo.Repository, f *repo.CommitFormat) {
+	switch {
+	case o.NoMailmap:
+	case o.UseMailmap:
+		f.UseMailmap = true
+	default:
+		f.UseMailmap = r.ConfigBool("log.mailmap", true)
+	}
+	pretty := o.Format + o.Pretty
+	if o.Oneline && pretty == "" || pretty == "oneline" {
+		return
+	}
+	if f.UseMailmap || strings.Contains(pretty, "%aN") || strings.Contains(pretty, "%aE") ||
+		strings.Contains(pretty, "%cN") || strings.Contains(pretty, "%cE") {
+		f.Mailmap = r.LoadMailmap(ctx)
+	}
 }
 
 // usesRefs says whether the format prints ref names (%d, %D), which must
@@ -143,6 +178,11 @@ default, iso, iso-strict, rfc, short, unix, raw or relative.`,
 	cmd.Flags().IntVarP(&o.Max, "max-count", "n", -1, "show at most this many commits")
 	cmd.Flags().BoolVar(&o.Graph, "graph", false, "draw the history graph left of the commits")
 	cmd.Flags().BoolVar(&o.JSON, "json", false, "print a JSON array of commits")
+	cmd.Flags().BoolVar(&o.TopoOrder, "topo-order", false, "no parent before all of its children, lines of history kept together")
+	cmd.Flags().BoolVar(&o.DateOrder, "date-order", false, "no parent before all of its children, otherwise newest first")
+	cmd.Flags().StringVar(&o.Color, "color", "auto", "color the output: always, never or auto (on a terminal)")
+	cmd.Flags().Lookup("color").NoOptDefVal = "always"
+	cmd.Flags().BoolVar(&o.NoColor, "no-color", false, "same as --color=never")
 	cmd.Flags().StringVar(&o.Decorate, "decorate", "auto", "show ref names next to commits: short, no, or auto (only on a terminal)")
 	cmd.Flags().Lookup("decorate").NoOptDefVal = "short"
 	cmd.Flags().BoolVarP(&o.Patch, "patch", "p", false, "show each commit's changes as a patch")
@@ -292,6 +332,15 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 	if err != nil {
 		return err
 	}
+	f := repo.CommitFormat{Abbrev: r.NewAbbreviator(), Date: dateMode, Now: now, FullID: fullID}
+	o.mailmap(ctx, r, &f)
+	if f.UseMailmap && len(o.Authors)+len(o.Committers) > 0 {
+		// As git: --author and --committer match the mapped people.
+		if f.Mailmap == nil {
+			f.Mailmap = r.LoadMailmap(ctx)
+		}
+		filter.Mailmap = f.Mailmap
+	}
 	if o.Reverse && o.Graph {
 		return &UsageError{Msg: "--reverse and --graph cannot be combined"}
 	}
@@ -302,7 +351,18 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 	if changes && (o.Graph || o.JSON) {
 		return &UsageError{Msg: "-p, --stat, --numstat, --shortstat, --name-only and --name-status cannot be combined with --graph or --json"}
 	}
-	w, err := r.Log(ctx, repo.LogOptions{Include: include, Exclude: exclude, Paths: o.Paths, Topo: o.Graph,
+	color := env.IO.Color
+	switch {
+	case o.NoColor || o.Color == "never" || o.Color == "false" || o.Color == "no":
+		color = false
+	case o.Color == "always" || o.Color == "true" || o.Color == "yes":
+		color = true
+	case o.Color == "auto":
+	default:
+		return &UsageError{Msg: fmt.Sprintf("invalid --color value %q (always, never or auto)", o.Color)}
+	}
+	w, err := r.Log(ctx, repo.LogOptions{Include: include, Exclude: exclude, Paths: o.Paths,
+		Topo: o.Graph || o.TopoOrder || o.DateOrder, DateOrder: o.DateOrder && !o.TopoOrder,
 		Filter: filter, Since: since, FirstParent: o.FirstParent})
 	if err != nil {
 		return err
@@ -347,7 +407,7 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 		return writeJSON(out, list)
 	}
 
-	f := repo.CommitFormat{Abbrev: r.NewAbbreviator(), Color: env.IO.Color, Date: dateMode, Now: now, FullID: fullID}
+	f.Color = color
 	switch o.Decorate {
 	case "short":
 	case "auto":
@@ -366,7 +426,11 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 	var graph *repo.Graph
 	if o.Graph {
 		graph = repo.NewGraph()
+		graph.Interesting = w.Shows
+		graph.FirstParent = o.FirstParent
+		graph.Color = color
 	}
+	missingNewline := false
 	for n := 0; o.Reverse || o.Max < 0 || n < o.Max; n++ {
 		c, err := next(ctx)
 		if err == io.EOF {
@@ -375,7 +439,10 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 		if err != nil {
 			return err
 		}
-		if err := writeLogEntry(out, c, f, graph, style, n == 0); err != nil {
+		if graph != nil {
+			graph.Update(c.Hash, c.ParentHashes)
+		}
+		if err := writeLogEntry(out, c, f, graph, style, n == 0, &missingNewline); err != nil {
 			return err
 		}
 		if changes {
@@ -393,8 +460,10 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 }
 
 // writeLogEntry prints one commit, with the graph drawn left of each line
-// when graph is set.
-func writeLogEntry(out io.Writer, c *object.Commit, f repo.CommitFormat, graph *repo.Graph, style logStyle, first bool) error {
+// when graph is set. missingNewline carries, from one commit to the next,
+// whether the previous text ended without a newline, which decides as in
+// git whether the separator row gets the graph drawn on it.
+func writeLogEntry(out io.Writer, c *object.Commit, f repo.CommitFormat, graph *repo.Graph, style logStyle, first bool, missingNewline *bool) error {
 	var text strings.Builder
 	if err := style.write(&text, c, f); err != nil {
 		return err
@@ -414,32 +483,30 @@ func writeLogEntry(out io.Writer, c *object.Commit, f repo.CommitFormat, graph *
 		_, err := io.WriteString(out, text.String())
 		return err
 	}
-	graph.Update(c)
-	var b strings.Builder
-	if !first && !oneline {
-		b.WriteString(graph.Padding() + "\n")
+	// As git's show_log: formats that end each commit with a newline
+	// (oneline, tformat) print it after the graph's remaining rows;
+	// the others print a newline before every commit but the first.
+	terminator := style.compact && !style.separator
+	msg := text.String()
+	if terminator {
+		msg = strings.TrimSuffix(msg, "\n")
 	}
-	for {
-		prefix, isCommit := graph.NextLine()
-		b.WriteString(prefix)
-		if isCommit {
-			break
+	var b bytes.Buffer
+	if !first && !terminator {
+		if !*missingNewline {
+			graph.ShowPadding(&b)
 		}
-		b.WriteString("\n")
+		b.WriteByte('\n')
 	}
-	lines := strings.SplitAfter(strings.TrimSuffix(text.String(), "\n"), "\n")
-	for i, l := range lines {
-		if i > 0 {
-			prefix, _ := graph.NextLine()
-			b.WriteString(prefix)
+	graph.ShowCommit(&b)
+	*missingNewline = msg == "" || msg[len(msg)-1] != '\n'
+	graph.ShowCommitMsg(&b, msg)
+	if terminator {
+		if !*missingNewline {
+			graph.ShowPadding(&b)
 		}
-		b.WriteString(l)
+		b.WriteByte('\n')
 	}
-	b.WriteString("\n")
-	for !graph.Finished() {
-		prefix, _ := graph.NextLine()
-		b.WriteString(prefix + "\n")
-	}
-	_, err := io.WriteString(out, b.String())
+	_, err := out.Write(b.Bytes())
 	return err
 }

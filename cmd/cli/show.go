@@ -74,6 +74,7 @@ func runShow(ctx context.Context, env *Env, o showOptions) error {
 	out := bufio.NewWriterSize(env.IO.Out, 64<<10)
 	defer out.Flush()
 	o.format = repo.CommitFormat{Abbrev: r.NewAbbreviator(), Color: env.IO.Color, Date: dateMode, Now: time.Now(), FullID: fullID}
+	o.mailmap(ctx, r, &o.format)
 	o.style = style
 	if o.usesRefs() {
 		if o.format.Decorations, err = r.LoadDecorations(); err != nil {
