@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"net/http"
@@ -86,7 +87,14 @@ func (s *Server) authorize(r *http.Request, want access) int {
 		return http.StatusUnauthorized
 	}
 	scheme, tok, ok := strings.Cut(hdr, " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") || tok == "" {
+	if ok && strings.EqualFold(scheme, "Basic") {
+		// git's credential flow: the token is the password, the user
+		// name is anything.
+		tok = basicPassword(tok)
+	} else if !strings.EqualFold(scheme, "Bearer") {
+		ok = false
+	}
+	if !ok || tok == "" {
 		return http.StatusUnauthorized
 	}
 	if len(s.cfg.Tokens) == 0 {
@@ -110,4 +118,18 @@ func (s *Server) authorize(r *http.Request, want access) int {
 		return http.StatusForbidden
 	}
 	return 0
+}
+
+// basicPassword is the password of HTTP Basic credentials ("" if they are
+// malformed).
+func basicPassword(enc string) string {
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(enc))
+	if err != nil {
+		return ""
+	}
+	_, pass, ok := strings.Cut(string(raw), ":")
+	if !ok {
+		return ""
+	}
+	return pass
 }

@@ -182,6 +182,9 @@ func splitRepoPath(p string) (name, action string) {
 }
 
 func (s *Server) route(w http.ResponseWriter, r *http.Request) {
+	if s.serveGit(w, r) { // git's smart HTTP protocol (githttp.go)
+		return
+	}
 	name, action := splitRepoPath(r.URL.Path)
 	var method string
 	var h func(http.ResponseWriter, *http.Request, string)
