@@ -847,9 +847,13 @@ func (s *Server) gitReceivePack(w http.ResponseWriter, r *http.Request, dir stri
 		case errors.Is(err, ErrObjectTooLarge):
 			w.Header().Set("Connection", "close")
 			s.problem(w, r, &Problem{Type: ProblemBase + "object-too-large", Title: "Object too large", Status: 413, Detail: err.Error()})
-		case errors.Is(err, ErrMissing), errors.Is(err, ErrBadPack), errors.Is(err, io.ErrUnexpectedEOF):
-			// The whole request was read: git shows the unpack error.
+		case errors.Is(err, ErrMissing):
+			// A well-formed pack whose delta bases are nowhere: git shows
+			// the unpack error.
 			report(oneLine(err.Error()), allFail("unpacker error"))
+		case errors.Is(err, ErrBadPack), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, gitproto.ErrProtocol):
+			// A truncated or corrupt request.
+			s.badRequest(w, r, "bad-pack", err.Error())
 		default:
 			s.badRequest(w, r, "bad-pack", "reading the pack: "+err.Error())
 		}

@@ -107,3 +107,116 @@ func TestGitCloneFetchPull(t *testing.T) {
 		})
 	}
 }
+
+// gitFails runs git expecting it to fail and returns its output.
+func gitFails(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	out, err := gitRun(dir, args...)
+	if err == nil {
+		t.Fatalf("git %s succeeded, want a failure:\n%s", strings.Join(args, " "), out)
+	}
+	return out
+}
+
+func TestGitPush(t *testing.T) {
+	needGit(t)
+	pinEnv(t)
+	root := filepath.Join(t.TempDir(), "srv")
+	url, _ := startServer(t, Config{Root: root})
+	tmp := t.TempDir()
+	work := filepath.Join(tmp, "work")
+	git(t, tmp, "init", "-q", "-b", "main", work)
+	commitFile(t, work, "a.txt", strings.Repeat("a\n", 500))
+	commitFile(t, work, "b.txt", "b\n")
+	git(t, work, "remote", "add", "origin", url+"/team/proj")
+
+	// The first push creates the repository.
+	git(t, work, "push", "-q", "-u", "origin", "main")
+	bare := filepath.Join(root, "team", "proj")
+	if a, b := git(t, bare, "rev-parse", "main"), git(t, work, "rev-parse", "main"); a != b {
+		t.Fatalf("server main %s, want %s", a, b)
+	}
+	if got := git(t, bare, "symbolic-ref", "HEAD"); got != "refs/heads/main" {
+		t.Fatalf("server HEAD %s", got)
+	}
+	git(t, bare, "fsck", "--strict")
+
+	// A branch, an annotated tag and a thin incremental push.
+	git(t, work, "tag", "-a", "-m", "one", "v1")
+	git(t, work, "branch", "feature")
+	commitFile(t, work, "a.txt", strings.Repeat("a\n", 500)+"more\n")
+	git(t, work, "push", "-q", "origin", "main", "feature", "v1")
+	for _, ref := range []string{"main", "feature", "v1"} {
+		if a, b := git(t, bare, "rev-parse", ref), git(t, work, "rev-parse", ref); a != b {
+			t.Fatalf("server %s %s, want %s", ref, a, b)
+		}
+	}
+	git(t, bare, "fsck", "--strict")
+
+	// Someone else pushes first: git is told to fetch first, and nothing
+	// changes on the server.
+	other := filepath.Join(tmp, "other")
+	git(t, tmp, "clone", "-q", url+"/team/proj", other)
+	commitFile(t, other, "c.txt", "c\n")
+	git(t, other, "push", "-q")
+	commitFile(t, work, "d.txt", "d\n")
+	before := snapshot(t, bare)
+	out := gitFails(t, work, "push", "origin", "main")
+	for _, want := range []string{"! [rejected]", "main -> main (fetch first)", "git pull"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("rejected push output lacks %q:\n%s", want, out)
+		}
+	}
+	// --force gets past git's own check; the server refuses as easel does.
+	out = gitFails(t, work, "push", "--force", "origin", "main")
+	if !strings.Contains(out, "! [remote rejected] main -> main (non-fast-forward)") {
+		t.Fatalf("forced push output:\n%s", out)
+	}
+	// --force-with-lease: a stale lease is refused by git, a right one
+	// by the server (no forced rewrite of history).
+	git(t, work, "fetch", "-q", "origin")
+	stale := git(t, work, "rev-parse", "main~1")
+	out = gitFails(t, work, "push", "--force-with-lease=main:"+stale, "origin", "main")
+	if !strings.Contains(out, "main -> main (stale info)") {
+		t.Fatalf("stale lease output:\n%s", out)
+	}
+	out = gitFails(t, work, "push", "--force-with-lease", "origin", "main")
+	if !strings.Contains(out, "(non-fast-forward)") {
+		t.Fatalf("lease on a non-fast-forward:\n%s", out)
+	}
+	// A tag never moves, forced or not.
+	git(t, work, "tag", "-f", "-a", "-m", "moved", "v1", "HEAD")
+	out = gitFails(t, work, "push", "--force", "origin", "v1")
+	if !strings.Contains(out, "v1 -> v1 (already exists)") {
+		t.Fatalf("moved tag output:\n%s", out)
+	}
+	if got := snapshot(t, bare); got != before {
+		t.Fatalf("refused pushes changed the server:\n%s\nbefore:\n%s", got, before)
+	}
+
+	// --atomic: one ref cannot move, so none does.
+	git(t, work, "branch", "-f", "feature", "main")
+	out = gitFails(t, work, "push", "--atomic", "origin", "main", "feature")
+	if !strings.Contains(out, "atomic push failed") && !strings.Contains(out, "atomic push failure") {
+		t.Fatalf("atomic push output:\n%s", out)
+	}
+	if got := snapshot(t, bare); got != before {
+		t.Fatalf("refused atomic push changed the server")
+	}
+
+	// After a pull the push goes through; a branch is deleted.
+	git(t, work, "pull", "-q", "--no-rebase", "--no-edit", "origin", "main")
+	git(t, work, "push", "-q", "origin", "main", ":feature")
+	if a, b := git(t, bare, "rev-parse", "main"), git(t, work, "rev-parse", "main"); a != b {
+		t.Fatalf("server main %s, want %s", a, b)
+	}
+	if _, err := gitRun(bare, "rev-parse", "--verify", "-q", "refs/heads/feature"); err == nil {
+		t.Fatal("feature was not deleted")
+	}
+	// The current branch cannot be deleted.
+	out = gitFails(t, work, "push", "origin", ":main")
+	if !strings.Contains(out, "deletion of the current branch prohibited") {
+		t.Fatalf("deleting main:\n%s", out)
+	}
+	git(t, bare, "fsck", "--strict")
+}
