@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -235,4 +236,71 @@ func TestGitEaselInterop(t *testing.T) {
 		t.Fatalf("git push after easel's:\n%s", out)
 	}
 	git(t, filepath.Join(root, "p"), "fsck", "--strict")
+}
+
+// TestGitCredentials: git's Basic credentials carry the token as the
+// password, under the same read/write/private rules as Bearer.
+func TestGitCredentials(t *testing.T) {
+	needGit(t)
+	pinEnv(t)
+	toks, err := ParseTokens(strings.NewReader("rw:s3cret-writer\nro:s3cret-reader\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	for _, private := range []bool{false, true} {
+		t.Run(fmt.Sprintf("private=%v", private), func(t *testing.T) {
+			root := filepath.Join(t.TempDir(), "srv")
+			work := gitServed(t, root, "proj")
+			url, _ := startServer(t, Config{Root: root, Tokens: toks, Private: private, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+			host := strings.TrimPrefix(url, "http://")
+			with := func(user, tok string) string { return "http://" + user + ":" + tok + "@" + host + "/proj" }
+			tmp := t.TempDir()
+
+			// Reading: anonymous only on a public server; any valid token.
+			out, err := gitRun(tmp, "clone", "-q", url+"/proj", filepath.Join(tmp, "anon"))
+			if private != (err != nil) {
+				t.Fatalf("anonymous clone (private %v): %v\n%s", private, err, out)
+			}
+			if private && !strings.Contains(out, "could not read Username") {
+				t.Fatalf("anonymous clone of a private repository: %s", out)
+			}
+			git(t, tmp, "clone", "-q", with("reader", "s3cret-reader"), filepath.Join(tmp, "ro"))
+			// git sends credentials only when asked (401): on a public
+			// server a wrong token in the URL still reads anonymously.
+			out, err = gitRun(tmp, "clone", "-q", with("x", "wrong"), filepath.Join(tmp, "wrong"))
+			if private && (err == nil || !strings.Contains(out, "403")) {
+				t.Fatalf("wrong token on a private server: %v %s", err, out)
+			}
+			if !private && err != nil {
+				t.Fatalf("wrong token on a public server: %s", out)
+			}
+
+			// Writing: the read-write token only, any user name.
+			clone := filepath.Join(tmp, "ro")
+			commitFile(t, clone, "n.txt", "n\n")
+			out = gitFails(t, clone, "push", url+"/proj", "main")
+			if !strings.Contains(out, "could not read Username") {
+				t.Fatalf("anonymous push: %s", out)
+			}
+			out = gitFails(t, clone, "push", with("reader", "s3cret-reader"), "main")
+			if !strings.Contains(out, "403") {
+				t.Fatalf("read-only push: %s", out)
+			}
+			gitFails(t, clone, "push", with("someone", "wrong"), "main")
+			if a, b := git(t, filepath.Join(root, "proj"), "rev-parse", "main"), git(t, work, "rev-parse", "main"); a != b {
+				t.Fatal("a refused push moved main")
+			}
+			git(t, clone, "push", "-q", with("anyone", "s3cret-writer"), "main")
+			if a, b := git(t, filepath.Join(root, "proj"), "rev-parse", "main"), git(t, clone, "rev-parse", "main"); a != b {
+				t.Fatalf("server main %s, want %s", a, b)
+			}
+		})
+	}
+	if strings.Contains(logs.String(), "s3cret") {
+		t.Fatal("a token reached the log")
+	}
+	if !strings.Contains(logs.String(), "git-receive-pack") {
+		t.Fatal("the log does not list the requests")
+	}
 }
