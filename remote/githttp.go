@@ -524,6 +524,9 @@ func (s *Server) gitFetch(w http.ResponseWriter, r *http.Request, dir string, re
 			shallow.write(pw)
 			pw.Flush()
 		}
+		if req.WantsOnly {
+			return
+		}
 		multiAck := 0
 		switch {
 		case caps.Has("multi_ack_detailed"):

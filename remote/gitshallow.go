@@ -73,6 +73,18 @@ func computeShallow(ctx context.Context, s storer.EncodedObjectStorer, req *gitp
 			return nil, err
 		}
 	}
+	if req.DeepenSince != 0 {
+		// Commits older than the date were met, not kept.
+		kept := order[:0]
+		for _, h := range order {
+			if c, err := object.GetCommit(s, h); err == nil && c.Committer.When.Unix() >= req.DeepenSince {
+				kept = append(kept, h)
+			} else {
+				delete(dist, h)
+			}
+		}
+		order = kept
+	}
 	if req.DeepenSince != 0 && len(order) == 0 {
 		return nil, fmt.Errorf("no commits selected for shallow requests")
 	}

@@ -54,11 +54,14 @@ const (
 
 // UploadRequest is a fetch: what the client wants, has and accepts.
 type UploadRequest struct {
-	Wants   []plumbing.Hash
-	Haves   []plumbing.Hash
-	Done    bool // the client wants the pack now, no more negotiation
-	Caps    Caps // version 0: from the first want; version 2: the fetch arguments that are flags
-	Shallow []plumbing.Hash
+	Wants []plumbing.Hash
+	Haves []plumbing.Hash
+	Done  bool // the client wants the pack now, no more negotiation
+	// WantsOnly: a version 0 request that ends after its wants (git asks
+	// this way for the shallow list of a deepening fetch first).
+	WantsOnly bool
+	Caps      Caps // version 0: from the first want; version 2: the fetch arguments that are flags
+	Shallow   []plumbing.Hash
 
 	Depth          int   // deepen N (0: none)
 	DeepenSince    int64 // deepen-since T (0: none)
@@ -168,13 +171,16 @@ func ParseUploadV0(r *Reader) (*UploadRequest, error) {
 			return nil, protoErr("unexpected line among wants: %q", trunc(line))
 		}
 	}
+	// In version 0 deepen-relative is a capability, not a line.
+	u.DeepenRelative = u.DeepenRelative || u.Caps.Has("deepen-relative")
 	if len(u.Wants) == 0 {
 		return u, nil
 	}
 	for {
 		k, p, err := r.Read()
 		if err == io.EOF {
-			return u, nil // only wants: a shallow-info or first round
+			u.WantsOnly = true // only wants: the shallow list is asked for
+			return u, nil
 		}
 		if err != nil {
 			return nil, err
