@@ -622,10 +622,13 @@ func (s *Server) gitFetch(w http.ResponseWriter, r *http.Request, dir string, re
 func (s *Server) gitObjects(ctx context.Context, dir string, store storer.EncodedObjectStorer, req *gitproto.UploadRequest, common []plumbing.Hash, shallow *shallowInfo) ([]plumbing.Hash, error) {
 	var hashes []plumbing.Hash
 	var err error
+	d := openDeltaSource(store)
+	defer d.Close()
+	walk := newWalkStore(store, d)
 	if shallow != nil {
-		hashes, err = shallow.objects(ctx, store, req.Wants, common)
+		hashes, err = shallow.objects(ctx, walk, req.Wants, common)
 	} else {
-		hashes, err = MissingObjects(ctx, store, req.Wants, common)
+		hashes, err = MissingObjects(ctx, walk, req.Wants, common)
 	}
 	if err != nil {
 		return nil, err
