@@ -21,9 +21,8 @@ fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/easel-bench-gitclone.XXXXXX")
 srv_pid=
 trap 'kill "$srv_pid" 2>/dev/null || true; wait "$srv_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
-export GIT_CONFIG_NOSYSTEM=1 HOME=$work EASEL_TOKEN= GIT_TERMINAL_PROMPT=0
-
 (cd "$here" && go build -o "$work/easel" ./cmd/easel)
+export GIT_CONFIG_NOSYSTEM=1 HOME=$work EASEL_TOKEN= GIT_TERMINAL_PROMPT=0
 # The served repository: the bundle as git stores a clone (one pack, its
 # deltas), with a main branch at the release.
 git clone -q --bare "$bundle" "$work/srv/git.git" 2>/dev/null

@@ -220,3 +220,38 @@ func TestGitPush(t *testing.T) {
 	}
 	git(t, bare, "fsck", "--strict")
 }
+
+// TestGitEmptyRepository: git clones a repository without commits (the
+// default branch comes from the server's HEAD) and its first push fills it.
+func TestGitEmptyRepository(t *testing.T) {
+	needGit(t)
+	pinEnv(t)
+	root := filepath.Join(t.TempDir(), "srv")
+	git(t, t.TempDir(), "init", "-q", "--bare", "-b", "trunk", filepath.Join(root, "empty"))
+	url, _ := startServer(t, Config{Root: root})
+	tmp := t.TempDir()
+	for _, proto := range []string{"0", "2"} {
+		dir := filepath.Join(tmp, "v"+proto)
+		out := git(t, tmp, "-c", "protocol.version="+proto, "clone", url+"/empty", dir)
+		if !strings.Contains(out, "empty repository") {
+			t.Fatalf("v%s clone of an empty repository: %s", proto, out)
+		}
+		if proto == "2" {
+			// ls-refs unborn gives the server's default branch.
+			if got := git(t, dir, "symbolic-ref", "HEAD"); got != "refs/heads/trunk" {
+				t.Fatalf("HEAD of the empty clone: %s", got)
+			}
+		}
+	}
+	dir := filepath.Join(tmp, "v2")
+	commitFile(t, dir, "a.txt", "a\n")
+	git(t, dir, "push", "-q", "origin", "HEAD:trunk")
+	if a, b := git(t, filepath.Join(root, "empty"), "rev-parse", "trunk"), git(t, dir, "rev-parse", "HEAD"); a != b {
+		t.Fatalf("server trunk %s, want %s", a, b)
+	}
+	// A repository that does not exist is git's "not found".
+	out := gitFails(t, tmp, "clone", url+"/nothing", filepath.Join(tmp, "nothing"))
+	if !strings.Contains(out, "not found") {
+		t.Fatalf("clone of a missing repository: %s", out)
+	}
+}
