@@ -212,6 +212,19 @@ var (
 )
 
 func (s *Server) gitAdvertise(w http.ResponseWriter, r *http.Request, dir string, exists bool, service string) {
+	if service == "git-upload-pack" && gitProtocolV2(r) {
+		// Version 2 starts with the capabilities; refs come from ls-refs.
+		noCache(w, "application/x-"+service+"-advertisement")
+		pw := gitproto.NewWriter(w)
+		pw.Line("version 2")
+		pw.Line("%s", gitAgent)
+		pw.Line("ls-refs=unborn")
+		pw.Line("fetch=shallow filter")
+		pw.Line("server-option")
+		pw.Line("object-format=sha1")
+		pw.Flush()
+		return
+	}
 	var store storer.EncodedObjectStorer = memory.NewStorage()
 	head := "refs/heads/" + repo.DefaultBranch
 	var refs []gitRef
@@ -227,17 +240,6 @@ func (s *Server) gitAdvertise(w http.ResponseWriter, r *http.Request, dir string
 	}
 	noCache(w, "application/x-"+service+"-advertisement")
 	pw := gitproto.NewWriter(w)
-	if service == "git-upload-pack" && gitProtocolV2(r) {
-		// Version 2 starts with the capabilities; refs come from ls-refs.
-		pw.Line("version 2")
-		pw.Line("%s", gitAgent)
-		pw.Line("ls-refs=unborn")
-		pw.Line("fetch=shallow filter")
-		pw.Line("server-option")
-		pw.Line("object-format=sha1")
-		pw.Flush()
-		return
-	}
 	pw.Line("# service=%s", service)
 	pw.Flush()
 	caps := receiveCaps
@@ -583,7 +585,10 @@ func (s *Server) gitFetch(w http.ResponseWriter, r *http.Request, dir string, re
 			sb.Progress(fmt.Sprintf(format, a...))
 		}
 	}
-	hashes, err := s.gitObjects(ctx, dir, store, req, common, shallow)
+	// One reader of the pack files for the walk and the pack written.
+	d := openDeltaSource(store)
+	defer d.Close()
+	hashes, err := s.gitObjects(ctx, dir, store, d, req, common, shallow)
 	if err != nil {
 		s.cfg.Logger.Warn("git fetch failed", "path", r.URL.Path, "err", err.Error())
 		if sb != nil {
@@ -601,7 +606,7 @@ func (s *Server) gitFetch(w http.ResponseWriter, r *http.Request, dir string, re
 		}
 	}
 	bw := bufio.NewWriterSize(out, 64<<10)
-	st, err := s.writeGitPack(ctx, bw, store, hashes, bases)
+	st, err := s.writeGitPack(ctx, bw, store, d, hashes, bases)
 	if err == nil {
 		err = bw.Flush()
 	}
@@ -619,13 +624,14 @@ func (s *Server) gitFetch(w http.ResponseWriter, r *http.Request, dir string, re
 // gitObjects lists what the pack holds: what the wants reach and the
 // client lacks (cut at the shallow boundary, less what the filter drops),
 // and with include-tag the annotated tags of objects sent.
-func (s *Server) gitObjects(ctx context.Context, dir string, store storer.EncodedObjectStorer, req *gitproto.UploadRequest, common []plumbing.Hash, shallow *shallowInfo) ([]plumbing.Hash, error) {
+func (s *Server) gitObjects(ctx context.Context, dir string, store storer.EncodedObjectStorer, d *deltaSource, req *gitproto.UploadRequest, common []plumbing.Hash, shallow *shallowInfo) ([]plumbing.Hash, error) {
 	var hashes []plumbing.Hash
 	var err error
-	d := openDeltaSource(store)
-	defer d.Close()
 	walk := newWalkStore(store, d)
-	if shallow != nil {
+	if ws, ok := walk.(*walkStore); ok && shallow == nil && len(common) == 0 {
+		// A clone: everything the wants reach.
+		hashes, err = ws.allReachable(ctx, req.Wants)
+	} else if shallow != nil {
 		hashes, err = shallow.objects(ctx, walk, req.Wants, common)
 	} else {
 		hashes, err = MissingObjects(ctx, walk, req.Wants, common)
@@ -635,7 +641,7 @@ func (s *Server) gitObjects(ctx context.Context, dir string, store storer.Encode
 	}
 	if req.Filter != "" {
 		f, _ := parseFilter(req.Filter)
-		if hashes, err = f.apply(ctx, store, hashes, req.Wants); err != nil {
+		if hashes, err = f.apply(ctx, store, d, hashes, req.Wants); err != nil {
 			return nil, err
 		}
 	}

@@ -282,14 +282,12 @@ func (d *deltaSource) Close() {
 // thin base in bases as a delta against it (see thin.go), a stored delta
 // whose base is in the pack as it is stored, a whole stored entry as it is
 // stored, anything else deflated.
-func (s *Server) writeGitPack(ctx context.Context, w io.Writer, store storer.EncodedObjectStorer, hashes []plumbing.Hash, bases map[plumbing.Hash]plumbing.Hash) (gitPackStats, error) {
+func (s *Server) writeGitPack(ctx context.Context, w io.Writer, store storer.EncodedObjectStorer, d *deltaSource, hashes []plumbing.Hash, bases map[plumbing.Hash]plumbing.Hash) (gitPackStats, error) {
 	var st gitPackStats
-	d := openDeltaSource(store)
 	if d == nil {
 		_, err := WriteThinPack(ctx, w, store, hashes, bases)
 		return st, err
 	}
-	defer d.Close()
 	inPack := make(map[plumbing.Hash]bool, len(hashes))
 	for _, h := range hashes {
 		inPack[h] = true
@@ -384,13 +382,11 @@ func parseSize(s string) (int64, error) {
 }
 
 // apply drops from hashes what the filter leaves out.
-func (f *objectFilter) apply(ctx context.Context, s storer.EncodedObjectStorer, hashes, wants []plumbing.Hash) ([]plumbing.Hash, error) {
+func (f *objectFilter) apply(ctx context.Context, s storer.EncodedObjectStorer, d *deltaSource, hashes, wants []plumbing.Hash) ([]plumbing.Hash, error) {
 	wanted := make(map[plumbing.Hash]bool, len(wants))
 	for _, h := range wants {
 		wanted[h] = true
 	}
-	d := openDeltaSource(s)
-	defer d.Close()
 	out := hashes[:0]
 	for _, h := range hashes {
 		if err := ctx.Err(); err != nil {

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"compress/zlib"
 	"container/list"
+	"context"
+	"errors"
+	"fmt"
 	"io"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -177,4 +180,131 @@ func (c *contentLRU) put(h plumbing.Hash, t plumbing.ObjectType, data []byte) {
 		delete(c.m, v.h)
 		c.used -= len(v.data)
 	}
+}
+
+// raw is h's type and content: from the packs, else the store.
+func (w *walkStore) raw(h plumbing.Hash) (plumbing.ObjectType, []byte, error) {
+	if t, data, ok := w.read(h, 0); ok {
+		return t, data, nil
+	}
+	o, err := w.EncodedObjectStorer.EncodedObject(plumbing.AnyObject, h)
+	if err != nil {
+		return 0, nil, err
+	}
+	rd, err := o.Reader()
+	if err != nil {
+		return 0, nil, err
+	}
+	defer rd.Close()
+	data, err := io.ReadAll(rd)
+	return o.Type(), data, err
+}
+
+// allReachable lists every object wants reach: what a clone without
+// haves, depth or filter receives. It is objectsToSend with nothing to
+// leave out, on raw object data: commits and tags parsed for their links
+// only, trees for their entries' modes and ids, each object once (one set
+// of ids, no parsed commits kept), so the 154k objects of a long history
+// are listed without go-git decoding every tree.
+func (w *walkStore) allReachable(ctx context.Context, wants []plumbing.Hash) ([]plumbing.Hash, error) {
+	seen := map[plumbing.Hash]bool{}
+	var out, commits []plumbing.Hash
+	var tree func(h plumbing.Hash) error
+	tree = func(h plumbing.Hash) error {
+		if seen[h] {
+			return nil
+		}
+		seen[h] = true
+		out = append(out, h)
+		_, data, err := w.raw(h)
+		if err != nil {
+			return fmt.Errorf("tree %s: %w", h, err)
+		}
+		for len(data) > 0 {
+			sp := bytes.IndexByte(data, ' ')
+			nul := bytes.IndexByte(data, 0)
+			if sp <= 0 || nul < sp || len(data) < nul+21 {
+				return fmt.Errorf("tree %s: malformed", h)
+			}
+			mode := string(data[:sp])
+			var id plumbing.Hash
+			copy(id[:], data[nul+1:nul+21])
+			data = data[nul+21:]
+			switch mode {
+			case "160000": // a submodule's commit lives elsewhere
+			case "40000":
+				if err := tree(id); err != nil {
+					return err
+				}
+			default:
+				if !seen[id] {
+					seen[id] = true
+					out = append(out, id)
+				}
+			}
+		}
+		return nil
+	}
+	for _, h := range wants {
+		for range 100 {
+			if seen[h] {
+				break
+			}
+			t, data, err := w.raw(h)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", h, err)
+			}
+			if t == plumbing.TagObject {
+				seen[h] = true
+				out = append(out, h)
+				if h, err = parseTagTarget(data); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			switch t {
+			case plumbing.CommitObject:
+				commits = append(commits, h)
+			case plumbing.TreeObject:
+				if err := tree(h); err != nil {
+					return nil, err
+				}
+			default:
+				seen[h] = true
+				out = append(out, h)
+			}
+			break
+		}
+	}
+	for len(commits) > 0 {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		h := commits[len(commits)-1]
+		commits = commits[:len(commits)-1]
+		if seen[h] {
+			continue
+		}
+		t, data, err := w.raw(h)
+		if errors.Is(err, plumbing.ErrObjectNotFound) {
+			continue // below a shallow boundary of this repository
+		}
+		if err != nil {
+			return nil, err
+		}
+		if t != plumbing.CommitObject {
+			return nil, fmt.Errorf("%s is a %s, not a commit", h, t)
+		}
+		seen[h] = true
+		out = append(out, h)
+		root, parents, err := parseCommitLinks(data)
+		if err != nil {
+			return nil, fmt.Errorf("commit %s: %w", h, err)
+		}
+		if err := tree(root); err != nil {
+			return nil, err
+		}
+		commits = append(commits, parents...)
+	}
+	return out, nil
 }
