@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -158,6 +159,7 @@ func gitRefs(dir string, store storer.EncodedObjectStorer) (head string, refs []
 	if err != nil {
 		return "", nil, err
 	}
+	packedPeel := packedPeeled(dir, all)
 	if !strings.HasPrefix(head, "refs/heads/") {
 		head = "refs/heads/" + repo.DefaultBranch
 	}
@@ -166,13 +168,48 @@ func gitRefs(dir string, store storer.EncodedObjectStorer) (head string, refs []
 			continue
 		}
 		ref := gitRef{name: n, id: h}
-		if strings.HasPrefix(n, "refs/tags/") {
+		if p, ok := packedPeel[n]; ok {
+			ref.peeled = p
+		} else if strings.HasPrefix(n, "refs/tags/") {
 			ref.peeled = peelTag(store, h)
 		}
 		refs = append(refs, ref)
 	}
 	sort.Slice(refs, func(i, j int) bool { return refs[i].name < refs[j].name })
 	return head, refs, nil
+}
+
+// packedPeeled reads what packed-refs says its tags peel to (git writes
+// "^<id>" after a tag's line when it packs refs "fully-peeled"), for refs
+// whose value in all is still the packed one: listing refs then reads no
+// object at all. A ref in the result with a zero id is not a tag.
+func packedPeeled(dir string, all map[string]plumbing.Hash) map[string]plumbing.Hash {
+	data, err := os.ReadFile(filepath.Join(dir, "packed-refs"))
+	if err != nil {
+		return nil
+	}
+	first, _, _ := strings.Cut(string(data), "\n")
+	if !strings.HasPrefix(first, "# pack-refs with:") || !strings.Contains(first, " fully-peeled") {
+		return nil
+	}
+	out := map[string]plumbing.Hash{}
+	last := ""
+	for _, line := range strings.Split(string(data), "\n") {
+		switch {
+		case strings.HasPrefix(line, "^") && last != "":
+			if h, ok := parseHex(line[1:]); ok {
+				out[last] = h
+			}
+		case line != "" && line[0] != '#':
+			id, name, _ := strings.Cut(line, " ")
+			last = ""
+			if h, ok := parseHex(id); ok && all[name] == h {
+				last = name
+				out[name] = plumbing.ZeroHash
+			}
+		}
+	}
+	return out
 }
 
 // peelTag follows tag objects from h; zero if h is not a tag (or cannot
