@@ -1,6 +1,7 @@
 package remote
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -253,5 +254,37 @@ func TestGitEmptyRepository(t *testing.T) {
 	out := gitFails(t, tmp, "clone", url+"/nothing", filepath.Join(tmp, "nothing"))
 	if !strings.Contains(out, "not found") {
 		t.Fatalf("clone of a missing repository: %s", out)
+	}
+}
+
+// TestGitPushLimits: easel's push limits hold for git's pushes too.
+func TestGitPushLimits(t *testing.T) {
+	needGit(t)
+	pinEnv(t)
+	root := filepath.Join(t.TempDir(), "srv")
+	gitServed(t, root, "proj")
+	bare := filepath.Join(root, "proj")
+	tmp := t.TempDir()
+	big := make([]byte, 300<<10)
+	for i := range big {
+		big[i] = byte(i*7919>>3) ^ byte(i>>11)
+	}
+	for _, cfg := range []Config{{Root: root, MaxPushBytes: 64 << 10}, {Root: root, MaxObjectBytes: 64 << 10}} {
+		url, _ := startServer(t, cfg)
+		dir := filepath.Join(tmp, fmt.Sprintf("c%d", cfg.MaxPushBytes))
+		git(t, tmp, "clone", "-q", url+"/proj", dir)
+		if err := os.WriteFile(filepath.Join(dir, "big.bin"), big, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		git(t, dir, "add", "big.bin")
+		git(t, dir, "commit", "-q", "-m", "big")
+		before := snapshot(t, bare)
+		out := gitFails(t, dir, "push", "origin", "main")
+		if !strings.Contains(out, "413") {
+			t.Fatalf("push over the limit (%+v): %s", cfg, out)
+		}
+		if got := snapshot(t, bare); got != before {
+			t.Fatal("a refused push changed the repository")
+		}
 	}
 }

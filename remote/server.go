@@ -961,7 +961,7 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		r2 := *r
 		r2.Body = body
 		r = &r2
-		name, _ := splitRepoPath(r.URL.Path)
+		name, _ := splitRepoPath(strings.TrimSuffix(r.URL.Path, "/info/refs")) // git's listing is two segments
 		defer func() {
 			status := rec.status
 			if status == 0 {
