@@ -88,6 +88,11 @@ func (s *Server) authorize(r *http.Request, want access) int {
 	}
 	scheme, tok, ok := strings.Cut(hdr, " ")
 	if ok && strings.EqualFold(scheme, "Basic") {
+		if len(s.cfg.Tokens) == 0 {
+			// A URL's user name (and no password) is no reason to
+			// refuse on an open server.
+			return 0
+		}
 		// git's credential flow: the token is the password, the user
 		// name is anything.
 		tok = basicPassword(tok)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -302,5 +303,38 @@ func TestGitCredentials(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "git-receive-pack") {
 		t.Fatal("the log does not list the requests")
+	}
+}
+
+func TestBasicAuthorize(t *testing.T) {
+	toks, _ := ParseTokens(strings.NewReader("rw:w1\nro:r1\n"))
+	basic := func(user, pass string) string {
+		return "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+pass))
+	}
+	cases := []struct {
+		tokens  []Token
+		private bool
+		hdr     string
+		want    access
+		code    int
+	}{
+		{toks, false, basic("anyone", "w1"), accessWrite, 0},
+		{toks, false, basic("", "w1"), accessWrite, 0},
+		{toks, false, basic("x", "r1"), accessWrite, 403},
+		{toks, false, basic("x", "r1"), accessRead, 0},
+		{toks, true, basic("x", "r1"), accessRead, 0},
+		{toks, true, basic("x", "nope"), accessRead, 403},
+		{toks, false, basic("w1", ""), accessWrite, 401}, // the token is the password, not the user
+		{toks, false, "Basic !!!", accessWrite, 401},
+		{nil, false, basic("me", ""), accessWrite, 0}, // an open server ignores credentials
+		{toks, false, "Bearer w1", accessWrite, 0},
+	}
+	for i, c := range cases {
+		s := &Server{cfg: Config{Tokens: c.tokens, Private: c.private}}
+		r, _ := http.NewRequest(http.MethodGet, "/x/info/refs", nil)
+		r.Header.Set("Authorization", c.hdr)
+		if got := s.authorize(r, c.want); got != c.code {
+			t.Errorf("case %d (%q): %d, want %d", i, c.hdr, got, c.code)
+		}
 	}
 }
