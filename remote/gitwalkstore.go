@@ -207,8 +207,17 @@ func (w *walkStore) raw(h plumbing.Hash) (plumbing.ObjectType, []byte, error) {
 // of ids, no parsed commits kept), so the 154k objects of a long history
 // are listed without go-git decoding every tree.
 func (w *walkStore) allReachable(ctx context.Context, wants []plumbing.Hash) ([]plumbing.Hash, error) {
-	seen := map[plumbing.Hash]bool{}
-	var out, commits []plumbing.Hash
+	// Sized for the packs' objects up front: growing a map of 100k+ ids
+	// step by step costs more than the walk's lookups.
+	total := int64(0)
+	for _, p := range w.d.src.packs {
+		if n, err := p.idx.Count(); err == nil {
+			total += n
+		}
+	}
+	seen := make(map[plumbing.Hash]bool, min(total, 1<<24))
+	out := make([]plumbing.Hash, 0, min(total, 1<<24))
+	var commits []plumbing.Hash
 	var tree func(h plumbing.Hash) error
 	tree = func(h plumbing.Hash) error {
 		if seen[h] {
