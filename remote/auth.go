@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"net/http"
@@ -90,7 +91,19 @@ func (s *Server) authorize(r *http.Request, want access) int {
 		return http.StatusUnauthorized
 	}
 	scheme, tok, ok := strings.Cut(hdr, " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") || tok == "" {
+	if ok && strings.EqualFold(scheme, "Basic") {
+		if len(s.cfg.Tokens) == 0 {
+			// A URL's user name (and no password) is no reason to
+			// refuse on an open server.
+			return 0
+		}
+		// git's credential flow: the token is the password, the user
+		// name is anything.
+		tok = basicPassword(tok)
+	} else if !strings.EqualFold(scheme, "Bearer") {
+		ok = false
+	}
+	if !ok || tok == "" {
 		return http.StatusUnauthorized
 	}
 	got := sha256.Sum256([]byte(strings.TrimSpace(tok)))
@@ -110,4 +123,18 @@ func (s *Server) authorize(r *http.Request, want access) int {
 		return http.StatusForbidden
 	}
 	return 0
+}
+
+// basicPassword is the password of HTTP Basic credentials ("" if they are
+// malformed).
+func basicPassword(enc string) string {
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(enc))
+	if err != nil {
+		return ""
+	}
+	_, pass, ok := strings.Cut(string(raw), ":")
+	if !ok {
+		return ""
+	}
+	return pass
 }

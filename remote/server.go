@@ -205,6 +205,9 @@ func splitRepoPath(p string) (name, action string) {
 }
 
 func (s *Server) route(w http.ResponseWriter, r *http.Request) {
+	if s.serveGit(w, r) { // git's smart HTTP protocol (githttp.go)
+		return
+	}
 	name, action := splitRepoPath(r.URL.Path)
 	var method string
 	var h func(http.ResponseWriter, *http.Request, string)
@@ -1030,7 +1033,7 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		r2 := *r
 		r2.Body = body
 		r = &r2
-		name, _ := splitRepoPath(r.URL.Path)
+		name, _ := splitRepoPath(strings.TrimSuffix(r.URL.Path, "/info/refs")) // git's listing is two segments
 		defer func() {
 			status := rec.status
 			if status == 0 {
