@@ -40,13 +40,13 @@ type RebaseOptions struct {
 	Onto     plumbing.Hash
 	OntoName string
 	// Branch, when set, is checked out first (rebase <upstream> <branch>).
-	Branch      string
-	Interactive bool
-	Force       bool // --force-rebase: no fast-forward over unchanged commits
-	Autostash   bool
-	Autosquash  bool
-	Exec        []string
-	Quiet       bool
+	Branch         string
+	Interactive    bool
+	Force          bool // --force-rebase: no fast-forward over unchanged commits
+	Autostash      bool
+	Autosquash     bool
+	Exec           []string
+	Quiet          bool
 	StrategyOption []string
 	// Out and Err receive what git prints on standard output and error.
 	Out, Err io.Writer
@@ -54,14 +54,14 @@ type RebaseOptions struct {
 
 // rebaseState is what .git/rebase-merge holds between commands.
 type rebaseState struct {
-	headName string // "refs/heads/x" or "detached HEAD"
-	onto     plumbing.Hash
-	origHead plumbing.Hash
-	quiet    bool
+	headName    string // "refs/heads/x" or "detached HEAD"
+	onto        plumbing.Hash
+	origHead    plumbing.Hash
+	quiet       bool
 	interactive bool // an explicit -i (no drop_redundant_commits)
-	opts     ReplayOptions
-	action   string // reflog action: "rebase", "rebase (continue)" ...
-	out, err io.Writer
+	opts        ReplayOptions
+	action      string // reflog action: "rebase", "rebase (continue)" ...
+	out, err    io.Writer
 }
 
 func (r *Repository) rebasePath(name string) string {
@@ -875,7 +875,7 @@ func (r *Repository) readAuthorScript() (object.Signature, bool) {
 	return sig, true
 }
 
-// unquoteSh undoes git's sq_quote ('...' with '\'' for quotes).
+// unquoteSh undoes git's sq_quote ('...' with '\” for quotes).
 func unquoteSh(s string) string {
 	var b strings.Builder
 	in := false
