@@ -48,6 +48,9 @@ type RebaseOptions struct {
 	Exec           []string
 	Quiet          bool
 	StrategyOption []string
+	// Committed is called for the commits git makes through git commit
+	// (after an editor, on --continue), which print a summary.
+	Committed func(id plumbing.Hash, showDate bool)
 	// Out and Err receive what git prints on standard output and error.
 	Out, Err io.Writer
 }
@@ -62,6 +65,9 @@ type rebaseState struct {
 	opts        ReplayOptions
 	action      string // reflog action: "rebase", "rebase (continue)" ...
 	out, err    io.Writer
+	// committed reports a commit git makes with git commit (and so
+	// summarizes on stdout); showDate when amending.
+	committed func(id plumbing.Hash, showDate bool)
 }
 
 func (r *Repository) rebasePath(name string) string {
@@ -526,7 +532,7 @@ func (r *Repository) Rebase(ctx context.Context, o RebaseOptions) error {
 	if err := r.writeRebaseFile("git-rebase-todo.backup", formatTodo(items, nil)+help); err != nil {
 		return err
 	}
-	st := &rebaseState{headName: headName, onto: onto, origHead: orig, quiet: o.Quiet, interactive: o.Interactive, action: "rebase", out: o.Out, err: o.Err}
+	st := &rebaseState{headName: headName, onto: onto, origHead: orig, quiet: o.Quiet, interactive: o.Interactive, action: "rebase", out: o.Out, err: o.Err, committed: o.Committed}
 	st.opts = r.rebaseReplayOptions(!o.Force, o.Interactive, len(o.Exec) > 0, o.StrategyOption)
 	if o.Interactive {
 		if err := r.runEditor(r.SequenceEditor(), r.rebasePath("git-rebase-todo")); err != nil {
@@ -795,9 +801,10 @@ func (r *Repository) runRebaseTodo(ctx context.Context, st *rebaseState, doneNr,
 		case "label", "reset", "merge":
 			return &SequencerError{Errors: []string{"unknown command " + it.cmd}}
 		}
+		// git's is_final_fixup: comments, noop and drop do not count.
 		final := true
 		for _, x := range items[i+1:] {
-			if x.isCommand() {
+			if x.isCommand() && x.cmd != "noop" && x.cmd != "drop" {
 				final = !x.isFixup()
 				break
 			}
@@ -1073,6 +1080,7 @@ func (r *Repository) rebasePick(ctx context.Context, st *rebaseState, it todoIte
 			data, _ := os.ReadFile(r.rebasePath("message-squash"))
 			msg = string(data)
 			editFinal = true
+			sp.deferCommit = true
 		}
 		sp.message = &msg
 	}
@@ -1109,14 +1117,13 @@ func (r *Repository) rebasePick(ctx context.Context, st *rebaseState, it todoIte
 	if out.dropped {
 		fmt.Fprintf(st.err, "dropping %s %s -- patch contents already upstream\n", c.Hash, out.label.subject)
 	}
-	if editFinal {
-		if err := r.amendWithEditor(ctx, "rebase ("+it.cmd+")"); err != nil {
+	if editFinal || it.cmd == "reword" {
+		id, err := r.amendWithEditor(ctx, "rebase ("+it.cmd+")", out.tree, editFinal)
+		if err != nil {
 			return err
 		}
-	}
-	if it.cmd == "reword" {
-		if err := r.amendWithEditor(ctx, "rebase (reword)"); err != nil {
-			return err
+		if st.committed != nil {
+			st.committed(id, true)
 		}
 	}
 	if it.isFixup() && final {
@@ -1162,36 +1169,43 @@ func (r *Repository) appendRewritten(old, new plumbing.Hash) {
 // amendWithEditor is git commit --amend -e as the sequencer runs it for
 // reword and the end of a squash chain: HEAD's message (or SQUASH_MSG)
 // goes through the editor, comments are stripped, HEAD is replaced.
-func (r *Repository) amendWithEditor(ctx context.Context, action string) error {
+func (r *Repository) amendWithEditor(ctx context.Context, action string, tree plumbing.Hash, squash bool) (plumbing.Hash, error) {
 	head, err := r.Head()
 	if err != nil {
-		return err
+		return head, err
 	}
 	hc, err := object.GetCommit(r.Storer, head)
 	if err != nil {
-		return err
+		return head, err
 	}
 	msg := hc.Message
-	if data, err := os.ReadFile(r.rebasePath("message-squash")); err == nil {
+	if squash {
+		data, err := os.ReadFile(r.rebasePath("message-squash"))
+		if err != nil {
+			return head, err
+		}
 		msg = string(data)
+		r.writeState(squashMsgFile, msg)
+		defer r.removeState(squashMsgFile)
+	} else {
+		tree = hc.TreeHash
 	}
 	path := r.statePath("COMMIT_EDITMSG")
 	if err := os.WriteFile(path, []byte(msg), 0o644); err != nil {
-		return err
+		return head, err
 	}
 	if err := r.runEditor(r.CommitEditor(), path); err != nil {
-		return &SequencerError{Errors: []string{err.Error()}}
+		return head, &SequencerError{Errors: []string{err.Error()}}
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return err
+		return head, err
 	}
 	msg = cleanupText(string(data), true)
 	if msg == "" {
-		return &SequencerError{Errors: []string{"Aborting commit due to empty commit message."}, Code: 1}
+		return head, &SequencerError{Errors: []string{"Aborting commit due to empty commit message."}, Code: 1}
 	}
-	_, err = r.commitWith(ctx, hc.TreeHash, hc.ParentHashes, hc.Author, msg, head, action)
-	return err
+	return r.commitWith(ctx, tree, hc.ParentHashes, hc.Author, msg, head, action)
 }
 
 // finishRebase moves the branch to the result and HEAD back to it.
@@ -1227,11 +1241,12 @@ func (r *Repository) finishRebase(ctx context.Context, st *rebaseState) error {
 
 // ContinueRebase commits what was resolved (or amended after an edit)
 // and runs the rest of the todo list.
-func (r *Repository) ContinueRebase(ctx context.Context, out, errw io.Writer, committed func(plumbing.Hash)) error {
+func (r *Repository) ContinueRebase(ctx context.Context, out, errw io.Writer, committed func(plumbing.Hash, bool)) error {
 	st, err := r.readRebaseState("rebase (continue)", out, errw)
 	if err != nil {
 		return err
 	}
+	st.committed = committed
 	il, err := r.LockIndex()
 	if err != nil {
 		return err
@@ -1241,7 +1256,7 @@ func (r *Repository) ContinueRebase(ctx context.Context, out, errw io.Writer, co
 	if unmerged {
 		return &SequencerError{Fatal: "You must edit all merge conflicts and then\nmark them as resolved using easel add", Err: ErrUnmergedPaths}
 	}
-	if err := r.commitStagedChanges(ctx, st, committed); err != nil {
+	if err := r.commitStagedChanges(ctx, st); err != nil {
 		return err
 	}
 	items, err := r.readTodoFile(ctx)
@@ -1255,7 +1270,7 @@ func (r *Repository) ContinueRebase(ctx context.Context, out, errw io.Writer, co
 }
 
 // commitStagedChanges is git's commit_staged_changes.
-func (r *Repository) commitStagedChanges(ctx context.Context, st *rebaseState, committed func(plumbing.Hash)) error {
+func (r *Repository) commitStagedChanges(ctx context.Context, st *rebaseState) error {
 	status, err := r.Status(ctx, StatusOptions{Untracked: UntrackedNo})
 	if err != nil {
 		return err
@@ -1326,18 +1341,19 @@ func (r *Repository) commitStagedChanges(ctx context.Context, st *rebaseState, c
 	if s, ok := r.readRebaseLine("stopped-sha"); ok && len(s) == 40 {
 		r.appendRewritten(plumbing.NewHash(s), id)
 	}
-	if committed != nil {
-		committed(id)
+	if st.committed != nil {
+		st.committed(id, amend)
 	}
 	return nil
 }
 
 // SkipRebase drops the stopped commit's changes and goes on.
-func (r *Repository) SkipRebase(ctx context.Context, out, errw io.Writer) error {
+func (r *Repository) SkipRebase(ctx context.Context, out, errw io.Writer, committed func(plumbing.Hash, bool)) error {
 	st, err := r.readRebaseState("rebase (skip)", out, errw)
 	if err != nil {
 		return err
 	}
+	st.committed = committed
 	head, err := r.Head()
 	if err != nil {
 		return err

@@ -247,7 +247,8 @@ type pickOutcome struct {
 	dropped    bool // became empty and was dropped (rebase)
 	empty      bool // would be empty and is not allowed: stopped
 	messages   []string
-	message    string // the message prepared (MERGE_MSG)
+	message    string        // the message prepared (MERGE_MSG)
+	tree       plumbing.Hash // the merged tree
 	author     object.Signature
 	label      commitLabel
 }
@@ -270,6 +271,9 @@ type pickSpec struct {
 	amend bool
 	// cleanup of the message before committing: "none", "space", "strip".
 	cleanup string
+	// deferCommit: merge only; the caller commits out.tree (through the
+	// editor, as git commit -e does).
+	deferCommit bool
 }
 
 // errDirtyIndex is git's error_dirty_index.
@@ -430,6 +434,7 @@ func (r *Repository) pick(ctx context.Context, sp pickSpec, ab *Abbreviator) (*p
 	}
 	out.messages = res.Messages
 	out.conflicted = !res.Clean
+	out.tree = res.Tree
 	full := msg
 	if !res.Clean {
 		full += conflictsHint(res.Conflicts)
@@ -474,6 +479,9 @@ func (r *Repository) pick(ctx context.Context, sp pickSpec, ab *Abbreviator) (*p
 		}
 	}
 
+	if sp.deferCommit {
+		return out, nil
+	}
 	// The commit: a pick keeps the author; a revert is the user's.
 	var author object.Signature
 	if sp.kind == kindRevert {

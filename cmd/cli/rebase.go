@@ -94,7 +94,7 @@ func runRebase(ctx context.Context, env *Env, o rebaseFlags, args []string) erro
 	if modes > 1 || (modes == 1 && len(args) > 0) {
 		return &UsageError{Msg: "--continue, --skip, --abort, --quit and --edit-todo take no other arguments"}
 	}
-	committed := func(id plumbing.Hash) {
+	committed := func(id plumbing.Hash, showDate bool) {
 		c, err := object.GetCommit(r.Storer, id)
 		if err != nil {
 			return
@@ -105,13 +105,13 @@ func runRebase(ctx context.Context, env *Env, o rebaseFlags, args []string) erro
 		}
 		subject, _, _ := strings.Cut(c.Message, "\n")
 		fmt.Fprintf(env.IO.Out, "[%s %s] %s\n", where, r.NewAbbreviator().ShortID(id), subject)
-		printCommitSummary(ctx, env.IO.Out, r, id, false)
+		printCommitSummary(ctx, env.IO.Out, r, id, showDate)
 	}
 	switch {
 	case o.Continue:
 		return sequencerResult(env, r, r.ContinueRebase(ctx, env.IO.Out, env.IO.Err, committed))
 	case o.Skip:
-		return sequencerResult(env, r, r.SkipRebase(ctx, env.IO.Out, env.IO.Err))
+		return sequencerResult(env, r, r.SkipRebase(ctx, env.IO.Out, env.IO.Err, committed))
 	case o.Abort:
 		return sequencerResult(env, r, r.AbortRebase(ctx, env.IO.Out))
 	case o.Quit:
@@ -124,7 +124,7 @@ func runRebase(ctx context.Context, env *Env, o rebaseFlags, args []string) erro
 	}
 	ro := repo.RebaseOptions{
 		Interactive: o.Interactive, Force: o.Force, Exec: o.Exec, Quiet: o.Quiet,
-		StrategyOption: o.Strategy, Out: env.IO.Out, Err: env.IO.Err,
+		StrategyOption: o.Strategy, Out: env.IO.Out, Err: env.IO.Err, Committed: committed,
 	}
 	ro.Autostash = r.ConfigBool("rebase.autoStash", false)
 	if o.Autostash {
