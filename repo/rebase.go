@@ -812,7 +812,9 @@ func (r *Repository) runRebaseTodo(ctx context.Context, st *rebaseState, doneNr,
 		if err := r.rebasePick(ctx, st, it, final, &fixups, ab); err != nil {
 			return err
 		}
+		r.recordRewritten(it.id, nextIsFixup(items[i+1:]))
 	}
+	r.flushRewritten()
 	return r.finishRebase(ctx, st)
 }
 
@@ -1133,9 +1135,6 @@ func (r *Repository) rebasePick(ctx context.Context, st *rebaseState, it todoIte
 		f.lines = nil
 	}
 	head, _ := r.Head()
-	if !out.dropped {
-		r.appendRewritten(c.Hash, head)
-	}
 	if it.cmd == "edit" {
 		fmt.Fprint(st.err, termClearLine())
 		fmt.Fprintf(st.err, "Stopped at %s...  %s\n", out.label.short, it.arg)
@@ -1157,13 +1156,49 @@ func joinLines(lines []string) string {
 	return strings.Join(lines, "\n") + "\n"
 }
 
-func (r *Repository) appendRewritten(old, new plumbing.Hash) {
+// recordRewritten is git's record_in_rewritten: old waits in
+// rewritten-pending until the fixup/squash chain it starts ends, then the
+// pending commits are mapped to HEAD in rewritten-list.
+func (r *Repository) recordRewritten(old plumbing.Hash, nextIsFixup bool) {
+	f, err := os.OpenFile(r.rebasePath("rewritten-pending"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o666)
+	if err != nil {
+		return
+	}
+	fmt.Fprintf(f, "%s\n", old)
+	f.Close()
+	if !nextIsFixup {
+		r.flushRewritten()
+	}
+}
+
+func (r *Repository) flushRewritten() {
+	data, err := os.ReadFile(r.rebasePath("rewritten-pending"))
+	if err != nil || len(data) == 0 {
+		return
+	}
+	head, err := r.Head()
+	if err != nil {
+		return
+	}
 	f, err := os.OpenFile(r.rebasePath("rewritten-list"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o666)
 	if err != nil {
 		return
 	}
-	fmt.Fprintf(f, "%s %s\n", old, new)
+	for _, l := range strings.Fields(string(data)) {
+		fmt.Fprintf(f, "%s %s\n", l, head)
+	}
 	f.Close()
+	os.Remove(r.rebasePath("rewritten-pending"))
+}
+
+// nextIsFixup peeks at the next command of a todo list.
+func nextIsFixup(items []todoItem) bool {
+	for _, x := range items {
+		if x.isCommand() {
+			return x.isFixup()
+		}
+	}
+	return false
 }
 
 // amendWithEditor is git commit --amend -e as the sequencer runs it for
@@ -1263,6 +1298,9 @@ func (r *Repository) ContinueRebase(ctx context.Context, out, errw io.Writer, co
 	if err != nil {
 		return err
 	}
+	if s, ok := r.readRebaseLine("stopped-sha"); ok && len(s) == 40 {
+		r.recordRewritten(plumbing.NewHash(s), nextIsFixup(items))
+	}
 	done := r.doneCount(ctx)
 	total := done + countCommands(items)
 	r.writeRebaseFile("end", strconv.Itoa(total)+"\n")
@@ -1338,9 +1376,12 @@ func (r *Repository) commitStagedChanges(ctx context.Context, st *rebaseState) e
 	}
 	os.Remove(r.rebasePath("amend"))
 	r.removeState(cherryPickHeadFile, mergeMsgFile, mergeHeadFile, "AUTO_MERGE")
-	if s, ok := r.readRebaseLine("stopped-sha"); ok && len(s) == 40 {
-		r.appendRewritten(plumbing.NewHash(s), id)
+	items, _ := r.readTodoFile(ctx)
+	next := nextIsFixup(items)
+	if !next {
+		os.Remove(r.rebasePath("current-fixups"))
 	}
+
 	if st.committed != nil {
 		st.committed(id, amend)
 	}
