@@ -24,7 +24,7 @@ type PickOptions struct {
 	// stopped sequence.
 	Single bool
 	// Committed is called after each commit made (for the summary).
-	Committed func(id plumbing.Hash)
+	Committed func(id plumbing.Hash, showDate bool)
 	// Merged is called with the merge's messages after each pick that
 	// merged ("Auto-merging f", "CONFLICT ..."), before Committed.
 	Merged func(messages []string)
@@ -62,18 +62,57 @@ func hintLines(lines []string) []string {
 
 // emptyPickStop is what git commit says when a pick left nothing to
 // commit.
-func emptyPickStop(action string) *PickStopped {
+func (r *Repository) emptyPickStop(action string) *PickStopped {
+	st := &PickStopped{Code: 1, NothingToCommit: true, InProgress: r.pickStatusSection()}
 	if action == "revert" {
-		return &PickStopped{Code: 1, NothingToCommit: true}
+		return st
 	}
-	return &PickStopped{Code: 1, NothingToCommit: true, Stderr: []string{
+	st.Stderr = []string{
 		"The previous " + action + " is now empty, possibly due to conflict resolution.",
 		"If you wish to commit it anyway, use:",
 		"",
 		"    easel commit --allow-empty",
 		"",
 		"Otherwise, please use 'easel " + action + " --skip'",
-	}}
+	}
+	return st
+}
+
+// pickStatusSection is what git status says of a cherry-pick or revert in
+// progress (wt_status's show_cherry_pick_in_progress and
+// show_revert_in_progress, for a resolved index), ending in a blank line.
+func (r *Repository) pickStatusSection() []string {
+	what, name, verb := "", "", ""
+	var id plumbing.Hash
+	var ok bool
+	if id, ok = r.readHeadFile(cherryPickHeadFile); ok {
+		what, name, verb = "cherry-pick", "Cherry-pick", "cherry-picking"
+	} else if id, ok = r.readHeadFile(revertHeadFile); ok {
+		what, name, verb = "revert", "Revert", "reverting"
+	}
+	seq := ""
+	if items, err := r.readSeqTodo(); err == nil && len(items) > 0 {
+		seq = "cherry-pick"
+		if items[0].kind == kindRevert {
+			seq = "revert"
+		}
+	}
+	var lines []string
+	switch {
+	case seq != "":
+		if seq == "revert" {
+			name = "Revert"
+		} else {
+			name = "Cherry-pick"
+		}
+		lines = append(lines, name+" currently in progress.", "  (run \"easel "+seq+" --continue\" to continue)")
+		what = seq
+	case what != "":
+		lines = append(lines, fmt.Sprintf("You are currently %s commit %s.", verb, r.NewAbbreviator().ShortID(id)), "  (all conflicts fixed: run \"easel "+what+" --continue\")")
+	default:
+		return nil
+	}
+	return append(lines, "  (use \"easel "+what+" --skip\" to skip this patch)", "  (use \"easel "+what+" --abort\" to cancel the "+what+" operation)", "")
 }
 
 // seqItem is one line of .git/sequencer/todo.
@@ -201,10 +240,10 @@ func (r *Repository) runPicks(ctx context.Context, items []seqItem, o PickOption
 			return st
 		}
 		if out.empty {
-			return emptyPickStop(action)
+			return r.emptyPickStop(action)
 		}
 		if !o.NoCommit && !out.ff && o.Committed != nil {
-			o.Committed(out.commit)
+			o.Committed(out.commit, true)
 		}
 	}
 	if seq {
@@ -443,7 +482,7 @@ func (r *Repository) continueSinglePick(ctx context.Context, o PickOptions) erro
 		what = "revert"
 	}
 	if tree == treeOrEmpty(headTree) {
-		return emptyPickStop(what)
+		return r.emptyPickStop(what)
 	}
 	data, _ := os.ReadFile(r.statePath(mergeMsgFile))
 	msg := cleanupText(string(data), true)
@@ -482,8 +521,10 @@ func (r *Repository) continueSinglePick(ctx context.Context, o PickOptions) erro
 	if items, err := r.readSeqTodo(); err == nil && len(items) <= 1 {
 		os.RemoveAll(r.statePath(seqDir))
 	}
+	// git commit shows the author date when it comes from
+	// CHERRY_PICK_HEAD.
 	if o.Committed != nil {
-		o.Committed(id)
+		o.Committed(id, picking)
 	}
 	return nil
 }

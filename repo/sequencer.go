@@ -61,8 +61,10 @@ type PickStopped struct {
 	Stderr []string
 	Code   int
 	// NothingToCommit: git commit refused an empty result; git prints
-	// the long status first.
+	// the long status first, with InProgress after its first line (the
+	// "You are currently cherry-picking ..." section).
 	NothingToCommit bool
+	InProgress      []string
 }
 
 func (e *PickStopped) Error() string { return strings.Join(e.Stderr, "\n") }

@@ -122,7 +122,7 @@ func runPick(ctx context.Context, env *Env, f pickFlags, args []string, revert b
 		NoCommit: f.NoCommit, RecordOrigin: f.RecordOrigin, AllowEmpty: f.AllowEmpty,
 		KeepRedundant: f.KeepRedundant, AllowFF: f.FF, Mainline: f.Mainline, StrategyOption: f.Strategy,
 	}}
-	o.Committed = func(id plumbing.Hash) { printPickSummary(ctx, env.IO.Out, r, id) }
+	o.Committed = func(id plumbing.Hash, showDate bool) { printPickSummary(ctx, env.IO.Out, r, id, showDate) }
 	o.Merged = func(msgs []string) {
 		for _, m := range msgs {
 			fmt.Fprintln(env.IO.Out, m)
@@ -201,7 +201,7 @@ func pickRevisions(ctx context.Context, r *repo.Repository, args []string, rever
 
 // printPickSummary is git's print_commit_summary with the author date
 // shown, as the sequencer prints it after each commit.
-func printPickSummary(ctx context.Context, w io.Writer, r *repo.Repository, id plumbing.Hash) {
+func printPickSummary(ctx context.Context, w io.Writer, r *repo.Repository, id plumbing.Hash, showDate bool) {
 	c, err := object.GetCommit(r.Storer, id)
 	if err != nil {
 		return
@@ -215,7 +215,7 @@ func printPickSummary(ctx context.Context, w io.Writer, r *repo.Repository, id p
 	}
 	subject, _, _ := strings.Cut(c.Message, "\n")
 	fmt.Fprintf(w, "[%s %s] %s\n", where, r.NewAbbreviator().ShortID(id), subject)
-	printCommitSummary(ctx, w, r, id, true)
+	printCommitSummary(ctx, w, r, id, showDate)
 }
 
 // sequencerResult prints what the sequencer reports as git does and
@@ -231,7 +231,14 @@ func sequencerResult(env *Env, r *repo.Repository, err error) error {
 		if st.NothingToCommit {
 			ctx := context.Background()
 			if s, serr := r.Status(ctx, repo.StatusOptions{}); serr == nil {
-				printLongStatus(env.IO.Out, s, nil, false, true, func(p string) string { return displayPath(r, env, p) })
+				var b strings.Builder
+				printLongStatus(&b, s, nil, false, true, func(p string) string { return displayPath(r, env, p) })
+				first, rest, _ := strings.Cut(b.String(), "\n")
+				fmt.Fprintln(env.IO.Out, first)
+				for _, l := range st.InProgress {
+					fmt.Fprintln(env.IO.Out, l)
+				}
+				fmt.Fprint(env.IO.Out, rest)
 			}
 		}
 		for _, m := range st.Messages {
