@@ -301,11 +301,11 @@ func termClearLine() string {
 // rebaseCommits lists the commits of orig not in upstream, oldest first
 // in topological order, merges left out and those whose change upstream
 // already has (git's --cherry-mark) dropped.
-func (r *Repository) rebaseCommits(ctx context.Context, upstream, orig plumbing.Hash) ([]*object.Commit, error) {
+func (r *Repository) rebaseCommits(ctx context.Context, upstream, orig plumbing.Hash) (commits, skipped []*object.Commit, err error) {
 	var mine []*object.Commit
 	w, err := r.Log(ctx, LogOptions{Include: []plumbing.Hash{orig}, Exclude: []plumbing.Hash{upstream}, Topo: true})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for {
 		c, err := w.Next(ctx)
@@ -313,7 +313,7 @@ func (r *Repository) rebaseCommits(ctx context.Context, upstream, orig plumbing.
 			break
 		}
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if len(c.ParentHashes) > 1 {
 			continue
@@ -324,13 +324,13 @@ func (r *Repository) rebaseCommits(ctx context.Context, upstream, orig plumbing.
 		mine[i], mine[j] = mine[j], mine[i]
 	}
 	if len(mine) == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
 	// The other side: commits of upstream not in orig.
 	theirs := map[plumbing.Hash]bool{}
 	w, err = r.Log(ctx, LogOptions{Include: []plumbing.Hash{upstream}, Exclude: []plumbing.Hash{orig}})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for {
 		c, err := w.Next(ctx)
@@ -338,27 +338,28 @@ func (r *Repository) rebaseCommits(ctx context.Context, upstream, orig plumbing.
 			break
 		}
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if id, ok, err := r.patchID(ctx, c); err != nil {
-			return nil, err
+			return nil, nil, err
 		} else if ok {
 			theirs[id] = true
 		}
 	}
 	if len(theirs) == 0 {
-		return mine, nil
+		return mine, nil, nil
 	}
 	out := mine[:0]
 	for _, c := range mine {
 		if id, ok, err := r.patchID(ctx, c); err != nil {
-			return nil, err
+			return nil, nil, err
 		} else if ok && theirs[id] {
+			skipped = append(skipped, c)
 			continue
 		}
 		out = append(out, c)
 	}
-	return out, nil
+	return out, skipped, nil
 }
 
 func (r *Repository) originallyEmpty(c *object.Commit) bool {
@@ -376,7 +377,22 @@ func (r *Repository) rebaseBusyError() error {
 		"case, please try\n\teasel rebase (--continue | --abort | --skip)\n"+
 		"If that is not the case, please\n\trm -fr \"%s\"\n"+
 		"and run me again.  I am stopping in case you still have something\n"+
-		"valuable there.", rebaseDir, filepath.Join(r.GitDir, rebaseDir)), Err: ErrRebaseInProgress}
+		"valuable there.\n", rebaseDir, r.displayGitPath(rebaseDir)), Err: ErrRebaseInProgress}
+}
+
+func currentBranch(r *Repository) plumbing.ReferenceName {
+	b, _ := r.HeadBranch()
+	return b
+}
+
+// displayGitPath names a path in the git directory as git's messages do:
+// relative to the top of the work tree when the git directory is its
+// .git.
+func (r *Repository) displayGitPath(name string) string {
+	if r.WorkDir != "" && r.GitDir == filepath.Join(r.WorkDir, ".git") {
+		return ".git/" + name
+	}
+	return filepath.Join(r.GitDir, name)
 }
 
 // Rebase replays the commits of the current branch (or o.Branch) that
@@ -396,25 +412,11 @@ func (r *Repository) Rebase(ctx context.Context, o RebaseOptions) error {
 	if o.Err == nil {
 		o.Err = io.Discard
 	}
-	if o.Branch != "" {
-		tip, err := r.ResolveRef(plumbing.NewBranchReferenceName(o.Branch))
-		if err != nil {
-			return &RevisionError{Msg: fmt.Sprintf("no such branch/commit '%s'", o.Branch)}
-		}
-		head, _ := r.Head()
-		if b, _ := r.HeadBranch(); b != plumbing.NewBranchReferenceName(o.Branch) {
-			if err := r.Checkout(ctx, head, tip); err != nil {
-				return err
-			}
-			if err := r.SetSymbolicRef(plumbing.HEAD, plumbing.NewBranchReferenceName(o.Branch), "rebase (start): checkout "+o.Branch); err != nil {
-				return err
-			}
-		}
-	}
-	orig, err := r.Head()
+	cur, err := r.Head()
 	if err != nil {
 		return err
 	}
+	orig := cur
 	if orig.IsZero() {
 		return &SequencerError{Fatal: "invalid upstream: no commits on the current branch", Err: ErrUnknownRevision}
 	}
@@ -422,6 +424,15 @@ func (r *Repository) Rebase(ctx context.Context, o RebaseOptions) error {
 	branchName := "HEAD"
 	if b, _ := r.HeadBranch(); b != "" {
 		headName, branchName = b.String(), b.Short()
+	}
+	// rebase <upstream> <branch> works on <branch>: HEAD goes straight
+	// from where it is to onto, as git does.
+	if o.Branch != "" {
+		tip, err := r.ResolveRef(plumbing.NewBranchReferenceName(o.Branch))
+		if err != nil {
+			return &SequencerError{Fatal: fmt.Sprintf("no such branch/commit '%s'", o.Branch), Err: ErrUnknownRevision}
+		}
+		orig, headName, branchName = tip, plumbing.NewBranchReferenceName(o.Branch).String(), o.Branch
 	}
 	onto, ontoName := o.Onto, o.OntoName
 	if onto.IsZero() {
@@ -455,6 +466,14 @@ func (r *Repository) Rebase(ctx context.Context, o RebaseOptions) error {
 			upToDate = len(ub) == 1 && ub[0] == onto
 		}
 		if upToDate && !o.Force {
+			if o.Branch != "" && plumbing.ReferenceName(headName) != currentBranch(r) {
+				if err := r.Checkout(ctx, cur, orig); err != nil {
+					return err
+				}
+				if err := r.SetSymbolicRef(plumbing.HEAD, plumbing.ReferenceName(headName), "rebase: checkout "+o.Branch); err != nil {
+					return err
+				}
+			}
 			fmt.Fprintf(o.Out, "Current branch %s is up to date.\n", branchName)
 			return r.popAutostash(ctx, autostash, o.Out)
 		}
@@ -462,9 +481,18 @@ func (r *Repository) Rebase(ctx context.Context, o RebaseOptions) error {
 			fmt.Fprintf(o.Out, "Current branch %s is up to date, rebase forced.\n", branchName)
 		}
 	}
-	commits, err := r.rebaseCommits(ctx, o.Upstream, orig)
+	commits, alreadyUp, err := r.rebaseCommits(ctx, o.Upstream, orig)
 	if err != nil {
 		return err
+	}
+	if len(alreadyUp) > 0 {
+		ab := r.NewAbbreviator()
+		for _, c := range alreadyUp {
+			fmt.Fprintf(o.Err, "warning: skipped previously applied commit %s\n", ab.ShortID(c.Hash))
+		}
+		if r.ConfigBool("advice.skippedCherryPicks", true) {
+			fmt.Fprintf(o.Err, "hint: use --reapply-cherry-picks to include skipped commits\nhint: Disable this message with \"easel config advice.skippedCherryPicks false\"\n")
+		}
 	}
 
 	// The state directory, as git's init_basic_state and
@@ -585,7 +613,7 @@ func (r *Repository) Rebase(ctx context.Context, o RebaseOptions) error {
 		return err
 	}
 	// Detach HEAD at onto.
-	if err := r.Checkout(ctx, orig, base); err != nil {
+	if err := r.Checkout(ctx, cur, base); err != nil {
 		os.RemoveAll(filepath.Join(r.GitDir, rebaseDir))
 		return err
 	}
@@ -773,7 +801,7 @@ func (r *Repository) runRebaseTodo(ctx context.Context, st *rebaseState, doneNr,
 		if err := r.writeRebaseFile("msgnum", strconv.Itoa(doneNr)+"\n"); err != nil {
 			return err
 		}
-		if !st.quiet {
+		if !st.quiet && it.cmd != "noop" {
 			fmt.Fprintf(st.err, "Rebasing (%d/%d)\r", doneNr, total)
 		}
 		for _, f := range []string{"message", "author-script", "stopped-sha", "amend"} {
@@ -1426,7 +1454,7 @@ func (r *Repository) AbortRebase(ctx context.Context, out io.Writer) error {
 	if err := r.UpdateIndex(func(idx *index.Index) error { return r.resetHardLocked(ctx, idx, head, st.origHead) }); err != nil {
 		return err
 	}
-	r.removeState(cherryPickHeadFile, revertHeadFile, mergeMsgFile, mergeHeadFile, "AUTO_MERGE", squashMsgFile)
+	r.removeState(cherryPickHeadFile, revertHeadFile, mergeMsgFile, mergeHeadFile, "AUTO_MERGE", squashMsgFile, rebaseHeadFile)
 	if strings.HasPrefix(st.headName, "refs/") {
 		if err := r.SetSymbolicRef(plumbing.HEAD, plumbing.ReferenceName(st.headName), "rebase (abort): returning to "+st.headName); err != nil {
 			return err
