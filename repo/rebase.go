@@ -48,6 +48,9 @@ type RebaseOptions struct {
 	Exec           []string
 	Quiet          bool
 	StrategyOption []string
+	// ReflogAction starts the reflog messages ("rebase" by default; git
+	// pull --rebase's is "pull --rebase"): "<action> (start): checkout".
+	ReflogAction string
 	// Committed is called for the commits git makes through git commit
 	// (after an editor, on --continue), which print a summary.
 	Committed func(id plumbing.Hash, showDate bool)
@@ -64,6 +67,7 @@ type rebaseState struct {
 	interactive bool // an explicit -i (no drop_redundant_commits)
 	opts        ReplayOptions
 	action      string // reflog action: "rebase", "rebase (continue)" ...
+	base        string // start of the pick and finish reflog messages
 	out, err    io.Writer
 	// committed reports a commit git makes with git commit (and so
 	// summarizes on stdout); showDate when amending.
@@ -380,6 +384,54 @@ func (r *Repository) rebaseBusyError() error {
 		"valuable there.\n", rebaseDir, r.displayGitPath(rebaseDir)), Err: ErrRebaseInProgress}
 }
 
+func reflogBase(action string) string {
+	if action == "" {
+		return "rebase"
+	}
+	return action
+}
+
+// PullRebase is how git pull integrates for branch: branch.<name>.rebase,
+// else pull.rebase: "false" (merge), "true", "interactive" or "merges".
+func (r *Repository) PullRebase(branch string) string {
+	for _, k := range []string{"branch." + branch + ".rebase", "pull.rebase"} {
+		if v, ok, _ := r.ConfigGet(k); ok {
+			switch strings.ToLower(v) {
+			case "true", "yes", "on", "1":
+				return "true"
+			case "interactive", "i":
+				return "interactive"
+			case "merges", "m", "preserve", "p":
+				return "merges"
+			}
+			return "false"
+		}
+	}
+	return "false"
+}
+
+// ForkPoint is git merge-base --fork-point: the newest value the
+// remote-tracking ref had (its reflog, newest first) that head contains;
+// zero when none.
+func (r *Repository) ForkPoint(ctx context.Context, ref plumbing.ReferenceName, head plumbing.Hash) (plumbing.Hash, error) {
+	entries, err := r.Reflog(ref)
+	if err != nil {
+		return plumbing.ZeroHash, nil
+	}
+	for i := len(entries) - 1; i >= 0; i-- {
+		h := entries[i].New
+		if h.IsZero() {
+			continue
+		}
+		if ok, err := merge.IsAncestor(ctx, r.Storer, h, head); err != nil {
+			return plumbing.ZeroHash, err
+		} else if ok {
+			return h, nil
+		}
+	}
+	return plumbing.ZeroHash, nil
+}
+
 func currentBranch(r *Repository) plumbing.ReferenceName {
 	b, _ := r.HeadBranch()
 	return b
@@ -560,7 +612,7 @@ func (r *Repository) Rebase(ctx context.Context, o RebaseOptions) error {
 	if err := r.writeRebaseFile("git-rebase-todo.backup", formatTodo(items, nil)+help); err != nil {
 		return err
 	}
-	st := &rebaseState{headName: headName, onto: onto, origHead: orig, quiet: o.Quiet, interactive: o.Interactive, action: "rebase", out: o.Out, err: o.Err, committed: o.Committed}
+	st := &rebaseState{headName: headName, onto: onto, origHead: orig, quiet: o.Quiet, interactive: o.Interactive, action: "rebase", base: reflogBase(o.ReflogAction), out: o.Out, err: o.Err, committed: o.Committed}
 	st.opts = r.rebaseReplayOptions(!o.Force, o.Interactive, len(o.Exec) > 0, o.StrategyOption)
 	if o.Interactive {
 		if err := r.runEditor(r.SequenceEditor(), r.rebasePath("git-rebase-todo")); err != nil {
@@ -620,7 +672,7 @@ func (r *Repository) Rebase(ctx context.Context, o RebaseOptions) error {
 	if err := r.writeState(origHeadFile, orig.String()+"\n"); err != nil {
 		return err
 	}
-	if err := r.DetachHead(base, "rebase (start): checkout "+ontoName); err != nil {
+	if err := r.DetachHead(base, reflogBase(o.ReflogAction)+" (start): checkout "+ontoName); err != nil {
 		return err
 	}
 	if err := r.writeRebaseFile("end", strconv.Itoa(total)+"\n"); err != nil {
@@ -711,7 +763,7 @@ func (r *Repository) readRebaseState(action string, out, errw io.Writer) (*rebas
 	if fi, err := os.Stat(filepath.Join(r.GitDir, rebaseDir)); err != nil || !fi.IsDir() {
 		return nil, &SequencerError{Fatal: "No rebase in progress?", Err: ErrNoRebase}
 	}
-	st := &rebaseState{action: action, out: out, err: errw}
+	st := &rebaseState{action: action, base: "rebase", out: out, err: errw}
 	st.headName, _ = r.readRebaseLine("head-name")
 	s, _ := r.readRebaseLine("onto")
 	if len(s) == 40 {
@@ -1091,7 +1143,7 @@ func (r *Repository) rebasePick(ctx context.Context, st *rebaseState, it todoIte
 	if err := r.writeAuthorScript(c.Author); err != nil {
 		return err
 	}
-	sp := pickSpec{kind: pickKind(it.cmd), commit: c, action: "rebase", reflogAction: "rebase (" + it.cmd + ")", opts: st.opts}
+	sp := pickSpec{kind: pickKind(it.cmd), commit: c, action: "rebase", reflogAction: st.base + " (" + it.cmd + ")", opts: st.opts}
 	editFinal := false
 	if it.isFixup() {
 		if err := r.updateSquashMessages(it, c, f); err != nil {
@@ -1148,7 +1200,7 @@ func (r *Repository) rebasePick(ctx context.Context, st *rebaseState, it todoIte
 		fmt.Fprintf(st.err, "dropping %s %s -- patch contents already upstream\n", c.Hash, out.label.subject)
 	}
 	if editFinal || it.cmd == "reword" {
-		id, err := r.amendWithEditor(ctx, "rebase ("+it.cmd+")", out.tree, editFinal)
+		id, err := r.amendWithEditor(ctx, st.base+" ("+it.cmd+")", out.tree, editFinal)
 		if err != nil {
 			return err
 		}
@@ -1280,10 +1332,10 @@ func (r *Repository) finishRebase(ctx context.Context, st *rebaseState) error {
 	if strings.HasPrefix(st.headName, "refs/") {
 		onto, _ := r.readRebaseLine("onto")
 		name := plumbing.ReferenceName(st.headName)
-		if err := r.UpdateRef(ctx, RefUpdate{Name: name, Old: st.origHead, New: head, CheckOld: true, Message: "rebase (finish): " + st.headName + " onto " + onto}); err != nil {
+		if err := r.UpdateRef(ctx, RefUpdate{Name: name, Old: st.origHead, New: head, CheckOld: true, Message: st.base + " (finish): " + st.headName + " onto " + onto}); err != nil {
 			return err
 		}
-		if err := r.SetSymbolicRef(plumbing.HEAD, name, "rebase (finish): returning to "+st.headName); err != nil {
+		if err := r.SetSymbolicRef(plumbing.HEAD, name, st.base+" (finish): returning to "+st.headName); err != nil {
 			return err
 		}
 	}
