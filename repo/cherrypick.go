@@ -206,7 +206,7 @@ func (r *Repository) updateAbortSafety() {
 	if !head.IsZero() {
 		s = head.String() + "\n"
 	}
-	lockfile.WriteFile(r.seqPath("abort-safety"), []byte(s), 0o644)
+	writeStateFile(r.seqPath("abort-safety"), s)
 }
 
 // runPicks is git's pick_commits for cherry-pick and revert.
@@ -257,7 +257,7 @@ func (r *Repository) saveSeqTodo(items []seqItem) error {
 	for _, it := range items {
 		b.WriteString(it.line + "\n")
 	}
-	return lockfile.WriteFile(r.seqPath("todo"), []byte(b.String()), 0o644)
+	return writeStateFile(r.seqPath("todo"), b.String())
 }
 
 // readSeqTodo parses .git/sequencer/todo ("pick <id> <subject>" lines).
@@ -511,7 +511,7 @@ func (r *Repository) continueSinglePick(ctx context.Context, o PickOptions) erro
 	} else if head.IsZero() {
 		kind = "commit (initial)"
 	}
-	id, err := r.commitWith(ctx, tree, parents, author, msg, head, kind)
+	id, err := r.commitWith(ctx, tree, parents, author, msg, head, kind, false)
 	if err != nil {
 		return err
 	}

@@ -16,7 +16,6 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"easel.dev/easel/merge"
-	"easel.dev/easel/repo/lockfile"
 	"easel.dev/easel/repo/patch"
 )
 
@@ -79,7 +78,7 @@ func (r *Repository) rebasePath(name string) string {
 }
 
 func (r *Repository) writeRebaseFile(name, content string) error {
-	return lockfile.WriteFile(r.rebasePath(name), []byte(content), 0o644)
+	return writeStateFile(r.rebasePath(name), content)
 }
 
 func (r *Repository) readRebaseLine(name string) (string, bool) {
@@ -833,6 +832,18 @@ func (r *Repository) runRebaseTodo(ctx context.Context, st *rebaseState, doneNr,
 	}
 	ab := r.NewAbbreviator()
 	fixups := r.readFixups()
+	// The index stays locked and in memory from pick to pick; it is
+	// written before anything else may read it and when the run ends.
+	var il *IndexLock
+	flush := func() error {
+		if il == nil {
+			return nil
+		}
+		err := il.Commit()
+		il = nil
+		return err
+	}
+	defer flush()
 	for i := 0; i < len(items); i++ {
 		it := items[i]
 		// save_todo: the rest to git-rebase-todo, this one to done.
@@ -860,6 +871,11 @@ func (r *Repository) runRebaseTodo(ctx context.Context, st *rebaseState, doneNr,
 			os.Remove(r.rebasePath(f))
 		}
 		r.removeState(mergeHeadFile, "AUTO_MERGE", rebaseHeadFile)
+		if it.cmd != "pick" && it.cmd != "noop" && it.cmd != "drop" {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
 		switch it.cmd {
 		case "break":
 			fmt.Fprint(st.err, termClearLine())
@@ -889,12 +905,20 @@ func (r *Repository) runRebaseTodo(ctx context.Context, st *rebaseState, doneNr,
 				break
 			}
 		}
-		if err := r.rebasePick(ctx, st, it, final, &fixups, ab); err != nil {
+		if il == nil {
+			if il, err = r.LockIndex(); err != nil {
+				return err
+			}
+		}
+		if err := r.rebasePick(ctx, st, it, final, &fixups, ab, &il); err != nil {
 			return err
 		}
 		r.recordRewritten(it.id, nextIsFixup(items[i+1:]))
 	}
 	r.flushRewritten()
+	if err := flush(); err != nil {
+		return err
+	}
 	return r.finishRebase(ctx, st)
 }
 
@@ -988,7 +1012,7 @@ func (r *Repository) makePatch(ctx context.Context, c *object.Commit) error {
 	if err := r.writeRebaseFile("stopped-sha", c.Hash.String()+"\n"); err != nil {
 		return err
 	}
-	if err := r.writeState(rebaseHeadFile, c.Hash.String()+"\n"); err != nil {
+	if err := writeStateFile(r.statePath(rebaseHeadFile), c.Hash.String()+"\n"); err != nil {
 		return err
 	}
 	var parentTree plumbing.Hash
@@ -1135,7 +1159,7 @@ func (r *Repository) updateSquashMessages(it todoItem, c *object.Commit, f *fixu
 }
 
 // rebasePick runs one pick-like todo command.
-func (r *Repository) rebasePick(ctx context.Context, st *rebaseState, it todoItem, final bool, f *fixupState, ab *Abbreviator) error {
+func (r *Repository) rebasePick(ctx context.Context, st *rebaseState, it todoItem, final bool, f *fixupState, ab *Abbreviator, ilp **IndexLock) error {
 	c, err := object.GetCommit(r.Storer, it.id)
 	if err != nil {
 		return err
@@ -1143,7 +1167,7 @@ func (r *Repository) rebasePick(ctx context.Context, st *rebaseState, it todoIte
 	if err := r.writeAuthorScript(c.Author); err != nil {
 		return err
 	}
-	sp := pickSpec{kind: pickKind(it.cmd), commit: c, action: "rebase", reflogAction: st.base + " (" + it.cmd + ")", opts: st.opts}
+	sp := pickSpec{kind: pickKind(it.cmd), commit: c, action: "rebase", reflogAction: st.base + " (" + it.cmd + ")", opts: st.opts, il: *ilp}
 	editFinal := false
 	if it.isFixup() {
 		if err := r.updateSquashMessages(it, c, f); err != nil {
@@ -1169,6 +1193,15 @@ func (r *Repository) rebasePick(ctx context.Context, st *rebaseState, it todoIte
 	out, err := r.pick(ctx, sp, ab)
 	if err != nil {
 		return err
+	}
+	// Anything but a clean pick that goes on writes the index now.
+	if out.conflicted || out.empty || it.cmd == "edit" {
+		if !out.conflicted {
+			if err := (*ilp).Commit(); err != nil {
+				return err
+			}
+		}
+		*ilp = nil
 	}
 	if out.conflicted || out.empty {
 		r.removeState(cherryPickHeadFile)
@@ -1320,7 +1353,7 @@ func (r *Repository) amendWithEditor(ctx context.Context, action string, tree pl
 	if msg == "" {
 		return head, &SequencerError{Errors: []string{"Aborting commit due to empty commit message."}, Code: 1}
 	}
-	return r.commitWith(ctx, tree, hc.ParentHashes, hc.Author, msg, head, action)
+	return r.commitWith(ctx, tree, hc.ParentHashes, hc.Author, msg, head, action, false)
 }
 
 // finishRebase moves the branch to the result and HEAD back to it.
@@ -1450,7 +1483,7 @@ func (r *Repository) commitStagedChanges(ctx context.Context, st *rebaseState) e
 	if !ok {
 		return &SequencerError{Errors: []string{"you have staged changes in your working tree"}}
 	}
-	id, err := r.commitWith(ctx, tree, parents, author, msg, head, st.action)
+	id, err := r.commitWith(ctx, tree, parents, author, msg, head, st.action, false)
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"easel.dev/easel/merge"
+	"easel.dev/easel/repo/lockfile"
 )
 
 // The sequencer replays commits onto HEAD: cherry-pick, revert and rebase
@@ -145,7 +146,7 @@ func (r *Repository) removeState(names ...string) {
 // the index holds) and writes the result to the index and work tree:
 // conflicts become index stages and marked files. It returns the merge
 // result; the index lock is committed.
-func (r *Repository) pickMerge(ctx context.Context, il *IndexLock, ours, base, next plumbing.Hash, baseLabel, nextLabel string, o ReplayOptions) (*merge.Result, error) {
+func (r *Repository) pickMerge(ctx context.Context, il *IndexLock, keep bool, ours, base, next plumbing.Hash, baseLabel, nextLabel string, o ReplayOptions) (*merge.Result, error) {
 	style := o.ConflictStyle
 	if style == "" {
 		style = r.conflictStyle(MergeOptions{})
@@ -173,13 +174,15 @@ func (r *Repository) pickMerge(ctx context.Context, il *IndexLock, ours, base, n
 	if err := r.switchTree(ctx, il, ours, res.Tree, res.Conflicts, true); err != nil {
 		return nil, err
 	}
-	if err := il.Commit(); err != nil {
-		return nil, err
+	if !keep || !res.Clean {
+		if err := il.Commit(); err != nil {
+			return nil, err
+		}
 	}
 	// As git's ort: AUTO_MERGE names the tree with the conflict markers.
 	if res.Clean {
 		r.removeState("AUTO_MERGE")
-	} else if err := r.writeState("AUTO_MERGE", res.Tree.String()+"\n"); err != nil {
+	} else if err := writeStateFile(r.statePath("AUTO_MERGE"), res.Tree.String()+"\n"); err != nil {
 		return nil, err
 	}
 	return res, nil
@@ -276,6 +279,11 @@ type pickSpec struct {
 	// deferCommit: merge only; the caller commits out.tree (through the
 	// editor, as git commit -e does).
 	deferCommit bool
+	// il, when set, is the index, locked and read once for a whole run
+	// of picks (a rebase): it stays in memory and is written when the run
+	// stops, as git's merge backend writes it only when needed. A
+	// conflict writes (and releases) it.
+	il *IndexLock
 }
 
 // errDirtyIndex is git's error_dirty_index.
@@ -322,11 +330,14 @@ func (r *Repository) pick(ctx context.Context, sp pickSpec, ab *Abbreviator) (*p
 	if err := r.refNotLocked(); err != nil {
 		return nil, err
 	}
-	il, err := r.LockIndex()
-	if err != nil {
-		return nil, err
+	il, keep := sp.il, sp.il != nil
+	if !keep {
+		var err error
+		if il, err = r.LockIndex(); err != nil {
+			return nil, err
+		}
+		defer il.Rollback()
 	}
-	defer il.Rollback()
 	head, err := r.Head()
 	if err != nil {
 		return nil, err
@@ -378,11 +389,13 @@ func (r *Repository) pick(ctx context.Context, sp pickSpec, ab *Abbreviator) (*p
 		if err := r.checkoutLocked(ctx, il.Index, head, c.Hash); err != nil {
 			return nil, err
 		}
-		if err := il.Commit(); err != nil {
-			return nil, err
+		if !keep {
+			if err := il.Commit(); err != nil {
+				return nil, err
+			}
 		}
 		name := sp.action
-		if err := r.UpdateRef(ctx, RefUpdate{Name: plumbing.HEAD, Old: head, New: c.Hash, CheckOld: true, Message: name + ": fast-forward"}); err != nil {
+		if err := r.moveHeadTo(ctx, head, c.Hash, name+": fast-forward", keep); err != nil {
 			return nil, err
 		}
 		out.commit, out.ff = c.Hash, true
@@ -430,7 +443,7 @@ func (r *Repository) pick(ctx context.Context, sp pickSpec, ab *Abbreviator) (*p
 	if sp.message != nil {
 		msg = *sp.message
 	}
-	res, err := r.pickMerge(ctx, il, ours, baseTree, nextTree, baseLabel, nextLabel, o)
+	res, err := r.pickMerge(ctx, il, keep, ours, baseTree, nextTree, baseLabel, nextLabel, o)
 	if err != nil {
 		return nil, err
 	}
@@ -442,16 +455,16 @@ func (r *Repository) pick(ctx context.Context, sp pickSpec, ab *Abbreviator) (*p
 		full += conflictsHint(res.Conflicts)
 	}
 	out.message = msg
-	if err := r.writeState(mergeMsgFile, full); err != nil {
+	if err := writeStateFile(r.statePath(mergeMsgFile), full); err != nil {
 		return nil, err
 	}
 	if (sp.kind == kindPick || sp.kind == kindReword || sp.kind == kindEdit) && !o.NoCommit {
-		if err := r.writeState(cherryPickHeadFile, c.Hash.String()+"\n"); err != nil {
+		if err := writeStateFile(r.statePath(cherryPickHeadFile), c.Hash.String()+"\n"); err != nil {
 			return nil, err
 		}
 	}
 	if sp.kind == kindRevert && ((o.NoCommit && res.Clean) || !res.Clean) {
-		if err := r.writeState(revertHeadFile, c.Hash.String()+"\n"); err != nil {
+		if err := writeStateFile(r.statePath(revertHeadFile), c.Hash.String()+"\n"); err != nil {
 			return nil, err
 		}
 	}
@@ -513,7 +526,7 @@ func (r *Repository) pick(ctx context.Context, sp pickSpec, ab *Abbreviator) (*p
 		}
 	}
 	msg = cleanupMode(msg, cleanup)
-	id, err := r.commitWith(ctx, res.Tree, parents, author, msg, head, sp.reflogAction)
+	id, err := r.commitWith(ctx, res.Tree, parents, author, msg, head, sp.reflogAction, sp.il != nil)
 	if err != nil {
 		return nil, err
 	}
@@ -535,7 +548,10 @@ func cleanupMode(msg, mode string) string {
 
 // commitWith writes a commit with the given author (the committer is the
 // current identity) and moves HEAD to it, logging "<action>: <subject>".
-func (r *Repository) commitWith(ctx context.Context, tree plumbing.Hash, parents []plumbing.Hash, author object.Signature, msg string, head plumbing.Hash, action string) (plumbing.Hash, error) {
+// With unsynced (a rebase's picks on a detached HEAD) the move of HEAD
+// is not fsynced, as git does not sync refs by default; the branch update
+// that ends the rebase is.
+func (r *Repository) commitWith(ctx context.Context, tree plumbing.Hash, parents []plumbing.Hash, author object.Signature, msg string, head plumbing.Hash, action string, unsynced bool) (plumbing.Hash, error) {
 	committer, err := r.Identity("committer")
 	if err != nil {
 		return plumbing.ZeroHash, err
@@ -550,10 +566,46 @@ func (r *Repository) commitWith(ctx context.Context, tree plumbing.Hash, parents
 	if action != "" {
 		logMsg = action + ": " + subject
 	}
-	if err := r.UpdateRef(ctx, RefUpdate{Name: plumbing.HEAD, Old: head, New: id, CheckOld: true, Message: logMsg}); err != nil {
+	if err := r.moveHeadTo(ctx, head, id, logMsg, unsynced); err != nil {
 		return plumbing.ZeroHash, err
 	}
 	return id, nil
+}
+
+// moveHeadTo moves HEAD from old to new with a reflog line. unsynced
+// applies to a detached HEAD only (a branch always goes through the
+// synced ref transaction): its lock file is renamed into place without
+// an fsync.
+func (r *Repository) moveHeadTo(ctx context.Context, old, new plumbing.Hash, msg string, unsynced bool) error {
+	if b, _ := r.HeadBranch(); b != "" || !unsynced {
+		return r.UpdateRef(ctx, RefUpdate{Name: plumbing.HEAD, Old: old, New: new, CheckOld: true, Message: msg})
+	}
+	path := r.refPath(plumbing.HEAD)
+	f, err := os.OpenFile(path+".lock", os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if errors.Is(err, os.ErrExist) {
+		return &lockfile.LockedError{Path: path + ".lock"}
+	}
+	if err != nil {
+		return err
+	}
+	_, werr := f.WriteString(new.String() + "\n")
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	if cur, _ := r.Head(); werr == nil && cur != old {
+		werr = &RefConflictError{Name: plumbing.HEAD, Expected: old, Actual: cur}
+	}
+	if werr == nil {
+		w := reflogWriter{r: r}
+		werr = w.append(plumbing.HEAD, old, new, msg)
+	}
+	if werr == nil {
+		werr = os.Rename(path+".lock", path)
+	}
+	if werr != nil {
+		os.Remove(path + ".lock")
+	}
+	return werr
 }
 
 // resetMerge is git reset --merge <to> as the sequencer runs it to abort
@@ -591,6 +643,22 @@ func (r *Repository) resetMerge(ctx context.Context, to plumbing.Hash, msg strin
 		return err
 	}
 	return r.moveHead(ctx, head, to, msg)
+}
+
+// writeStateFile replaces a sequencer state file (todo lists, messages,
+// CHERRY_PICK_HEAD) atomically, by rename, but without the fsync lock
+// files give refs and the index: like git, which does not sync them
+// either, a crash loses at most the last step's note, never a commit.
+func writeStateFile(path, data string) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, []byte(data), 0o644); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return nil
 }
 
 // seqPath is a file in .git/sequencer.
