@@ -357,7 +357,11 @@ func (r *Repository) pick(ctx context.Context, sp pickSpec, ab *Abbreviator) (*p
 				return nil, err
 			}
 		}
-		if err := r.indexMatchesTree(il.Index, treeOrEmpty(ours)); err != nil {
+		dirty := len(il.Index.Entries) > 0 // an unborn branch: the empty tree
+		if !unborn {
+			dirty = r.indexMatchesTree(il.Index, ours) != nil
+		}
+		if dirty {
 			return nil, r.errDirtyIndex(sp.action, HasUnmerged(il.Index))
 		}
 	}

@@ -31,6 +31,7 @@ type pickFlags struct {
 	Quit          bool
 	Edit          bool
 	NoEdit        bool
+	EmptyMessage  bool
 }
 
 func newCherryPickCmd(env *Env) *cobra.Command {
@@ -79,6 +80,7 @@ func addPickFlags(cmd *cobra.Command, o *pickFlags, revert bool) {
 		f.BoolVar(&o.AllowEmpty, "allow-empty", false, "keep commits that were empty")
 		f.BoolVar(&o.KeepRedundant, "keep-redundant-commits", false, "keep commits that become empty (implies --allow-empty)")
 		f.BoolVar(&o.FF, "ff", false, "fast-forward when HEAD is the picked commit's parent")
+		f.BoolVar(&o.EmptyMessage, "allow-empty-message", false, "accepted for git's sake: messages are kept as they are, even empty")
 	}
 }
 
@@ -155,6 +157,12 @@ func runPick(ctx context.Context, env *Env, f pickFlags, args []string, revert b
 // walk (oldest first for cherry-pick, newest first for revert) and plain
 // revisions are taken in the order given.
 func pickRevisions(ctx context.Context, r *repo.Repository, args []string, revert bool) ([]plumbing.Hash, bool, error) {
+	args = append([]string(nil), args...)
+	for i, a := range args {
+		if a == "-" { // the previous branch, as git reads it here
+			args[i] = "@{-1}"
+		}
+	}
 	walk := false
 	for _, a := range args {
 		if strings.Contains(a, "..") || strings.HasPrefix(a, "^") {
@@ -209,9 +217,6 @@ func printPickSummary(ctx context.Context, w io.Writer, r *repo.Repository, id p
 	where := "detached HEAD"
 	if b, _ := r.HeadBranch(); b != "" {
 		where = b.Short()
-	}
-	if len(c.ParentHashes) == 0 {
-		where += " (root-commit)"
 	}
 	subject, _, _ := strings.Cut(c.Message, "\n")
 	fmt.Fprintf(w, "[%s %s] %s\n", where, r.NewAbbreviator().ShortID(id), subject)
