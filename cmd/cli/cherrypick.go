@@ -57,6 +57,9 @@ those that become empty. A conflict exits 1.`,
   easel cherry-pick -m 1 <merge>
   easel cherry-pick --continue`,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if cmd.Flags().Changed("mainline") && o.Mainline <= 0 {
+				return &UsageError{Msg: "option `mainline' expects a number greater than zero"}
+			}
 			return runPick(cmd.Context(), env, o, args, false)
 		},
 	}

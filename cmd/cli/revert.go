@@ -20,6 +20,9 @@ only; -m <n> reverts a merge relative to its n-th parent. A conflict exits 1.`,
   easel revert -m 1 <merge>
   easel revert --continue`,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if cmd.Flags().Changed("mainline") && o.Mainline <= 0 {
+				return &UsageError{Msg: "option `mainline' expects a number greater than zero"}
+			}
 			return runPick(cmd.Context(), env, o, args, true)
 		},
 	}
