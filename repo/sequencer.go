@@ -79,6 +79,9 @@ type ReplayOptions struct {
 	DropRedundant  bool // rebase: drop commits that become empty
 	AllowFF        bool // --ff, and rebase unless forced
 	Mainline       int  // -m <parent>
+	// Reference: a revert names the commit as git's --pretty=reference
+	// ("<abbrev> (<subject>, <date>)") under a title left to write.
+	Reference bool
 	StrategyOption []string
 	// ConflictStyle is merge, diff3 or zdiff3; empty reads
 	// merge.conflictStyle.
@@ -412,9 +415,20 @@ func (r *Repository) pick(ctx context.Context, sp pickSpec, ab *Abbreviator) (*p
 	if sp.kind == kindRevert {
 		base, baseLabel = c, out.label.label
 		next, nextLabel = parent, out.label.parentLabel
-		msg = "Revert \"" + out.label.subject + "\"\n\nThis reverts commit " + c.Hash.String()
+		refer := func(x *object.Commit) string {
+			if !o.Reference {
+				return x.Hash.String()
+			}
+			return fmt.Sprintf("%s (%s, %s)", ab.ShortID(x.Hash), oneline(x.Message), x.Author.When.Format("2006-01-02"))
+		}
+		if o.Reference {
+			msg = "# *** SAY WHY WE ARE REVERTING ON THE TITLE LINE ***"
+		} else {
+			msg = "Revert \"" + out.label.subject + "\""
+		}
+		msg += "\n\nThis reverts commit " + refer(c)
 		if len(c.ParentHashes) > 1 {
-			msg += ", reversing\nchanges made to " + parent.Hash.String()
+			msg += ", reversing\nchanges made to " + refer(parent)
 		}
 		msg += ".\n"
 	} else {

@@ -32,6 +32,7 @@ type pickFlags struct {
 	Edit          bool
 	NoEdit        bool
 	EmptyMessage  bool
+	Reference     bool
 }
 
 func newCherryPickCmd(env *Env) *cobra.Command {
@@ -78,6 +79,9 @@ func addPickFlags(cmd *cobra.Command, o *pickFlags, revert bool) {
 	f.BoolVar(&o.Quit, "quit", false, "forget the sequence in progress, keeping what is done")
 	f.BoolVarP(&o.Edit, "edit", "e", false, "accepted for compatibility; the message is not edited")
 	f.BoolVar(&o.NoEdit, "no-edit", false, "use the prepared message as it is (the default)")
+	if revert {
+		f.BoolVar(&o.Reference, "reference", false, "name the commit as \"<abbrev> (<subject>, <date>)\" and leave the title to write (revert.reference)")
+	}
 	if !revert {
 		f.BoolVarP(&o.RecordOrigin, "x", "x", false, "append \"(cherry picked from commit ...)\" to the message")
 		f.BoolVar(&o.AllowEmpty, "allow-empty", false, "keep commits that were empty")
@@ -126,6 +130,7 @@ func runPick(ctx context.Context, env *Env, f pickFlags, args []string, revert b
 	o := repo.PickOptions{Revert: revert, ReplayOptions: repo.ReplayOptions{
 		NoCommit: f.NoCommit, RecordOrigin: f.RecordOrigin, AllowEmpty: f.AllowEmpty,
 		KeepRedundant: f.KeepRedundant, AllowFF: f.FF, Mainline: f.Mainline, StrategyOption: f.Strategy,
+		Reference: f.Reference || (revert && r.ConfigBool("revert.reference", false)),
 	}}
 	o.Committed = func(id plumbing.Hash, showDate bool) { printPickSummary(ctx, env.IO.Out, r, id, showDate) }
 	o.Merged = func(msgs []string) {
