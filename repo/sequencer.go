@@ -72,16 +72,16 @@ func (e *PickStopped) Error() string { return strings.Join(e.Stderr, "\n") }
 
 // ReplayOptions are the options of a cherry-pick, revert or rebase.
 type ReplayOptions struct {
-	NoCommit       bool // -n: merge into the index and work tree only
-	RecordOrigin   bool // -x: "(cherry picked from commit ...)"
-	AllowEmpty     bool // --allow-empty: keep commits that were empty
-	KeepRedundant  bool // --keep-redundant-commits: keep commits that become empty
-	DropRedundant  bool // rebase: drop commits that become empty
-	AllowFF        bool // --ff, and rebase unless forced
-	Mainline       int  // -m <parent>
+	NoCommit      bool // -n: merge into the index and work tree only
+	RecordOrigin  bool // -x: "(cherry picked from commit ...)"
+	AllowEmpty    bool // --allow-empty: keep commits that were empty
+	KeepRedundant bool // --keep-redundant-commits: keep commits that become empty
+	DropRedundant bool // rebase: drop commits that become empty
+	AllowFF       bool // --ff, and rebase unless forced
+	Mainline      int  // -m <parent>
 	// Reference: a revert names the commit as git's --pretty=reference
 	// ("<abbrev> (<subject>, <date>)") under a title left to write.
-	Reference bool
+	Reference      bool
 	StrategyOption []string
 	// ConflictStyle is merge, diff3 or zdiff3; empty reads
 	// merge.conflictStyle.
