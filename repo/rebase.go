@@ -238,14 +238,30 @@ func formatTodo(items []todoItem, ab *Abbreviator) string {
 	return b.String()
 }
 
-// todoHelp is git's append_todo_help for a new todo list.
+// todoHelp is git's append_todo_help for a new todo list; with
+// shortRevs empty, for --edit-todo.
 func todoHelp(count int, shortRevs, shortOnto string) string {
 	cmds := "commands"
 	if count == 1 {
 		cmds = "command"
 	}
-	return fmt.Sprintf("\n# Rebase %s onto %s (%d %s)\n", shortRevs, shortOnto, count, cmds) + `#
-# Commands:
+	head := "#\n"
+	if shortRevs != "" {
+		head = fmt.Sprintf("\n# Rebase %s onto %s (%d %s)\n#\n", shortRevs, shortOnto, count, cmds)
+	}
+	tail := `#
+# However, if you remove everything, the rebase will be aborted.
+#
+`
+	if shortRevs == "" {
+		tail = `#
+# You are editing the todo file of an ongoing interactive rebase.
+# To continue rebase after editing, run:
+#     git rebase --continue
+#
+`
+	}
+	return head + `# Commands:
 # p, pick <commit> = use commit
 # r, reword <commit> = use commit, but edit the commit message
 # e, edit <commit> = use commit, but stop for amending
@@ -270,10 +286,7 @@ func todoHelp(count int, shortRevs, shortOnto string) string {
 # These lines can be re-ordered; they are executed from top to bottom.
 #
 # If you remove a line here THAT COMMIT WILL BE LOST.
-#
-# However, if you remove everything, the rebase will be aborted.
-#
-`
+` + tail
 }
 
 // stripComments is git's strbuf_stripspace with comments removed.
@@ -1575,7 +1588,10 @@ func (r *Repository) EditTodo(ctx context.Context) error {
 		return err
 	}
 	items, _ := r.parseTodo(ctx, string(data))
-	help := "\n# You are editing the todo file of an ongoing interactive rebase.\n# To continue rebase after editing, run:\n#     easel rebase --continue\n#\n"
+	help := todoHelp(countCommands(items), "", "")
+	if i := strings.LastIndex(help, "git rebase --continue"); i >= 0 {
+		help = help[:i] + "easel" + help[i+3:]
+	}
 	if err := r.writeRebaseFile("git-rebase-todo", formatTodo(items, r.NewAbbreviator())+help); err != nil {
 		return err
 	}
