@@ -236,7 +236,14 @@ func (r *Repository) runPicks(ctx context.Context, items []seqItem, o PickOption
 				verb = "could not revert"
 			}
 			st := &PickStopped{Code: 1}
-			st.Stderr = append([]string{fmt.Sprintf("error: %s %s... %s", verb, out.label.short, out.label.subject)}, hintLines(pickAdvice(action, o.NoCommit))...)
+			advice := pickAdvice(action, o.NoCommit)
+			// A porcelain that concludes the pick itself says so in
+			// GIT_CHERRY_PICK_HELP; CHERRY_PICK_HEAD is then removed.
+			if help := os.Getenv("GIT_CHERRY_PICK_HELP"); help != "" {
+				advice = strings.Split(strings.TrimSuffix(help, "\n"), "\n")
+				r.removeState(cherryPickHeadFile)
+			}
+			st.Stderr = append([]string{fmt.Sprintf("error: %s %s... %s", verb, out.label.short, out.label.subject)}, hintLines(advice)...)
 			return st
 		}
 		if out.empty {
