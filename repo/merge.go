@@ -692,54 +692,9 @@ func (r *Repository) AbortMerge(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	files := map[string]mergeFile{}
-	if err := r.mergeFlatten(headTree, "", files); err != nil {
+	if err := r.restoreTouched(il.Index, headTree); err != nil {
 		return err
 	}
-	idx := il.Index
-	touched := map[string]bool{}
-	for _, e := range idx.Entries {
-		if f, ok := files[e.Name]; e.Stage != 0 || !ok || f.hash != e.Hash || f.mode != e.Mode {
-			touched[e.Name] = true
-		}
-	}
-	have := indexEntryMap(idx)
-	for p := range files {
-		if have[p] == nil {
-			touched[p] = true
-		}
-	}
-	paths := make([]string, 0, len(touched))
-	for p := range touched {
-		paths = append(paths, p)
-	}
-	sort.Strings(paths)
-	updates := make(map[string]*index.Entry, len(paths))
-	for _, p := range paths {
-		if _, ok := files[p]; !ok {
-			if err := r.removeWorktreeFile(p); err != nil {
-				return err
-			}
-			updates[p] = nil
-		}
-	}
-	for _, p := range paths {
-		f, ok := files[p]
-		if !ok {
-			continue
-		}
-		ne := blobEntry(p, f.hash, f.mode)
-		if f.mode != filemode.Submodule {
-			fi, err := r.writeWorktreeFile(p, f.hash, f.mode)
-			if err != nil {
-				return err
-			}
-			fillStat(ne, fi)
-			markFresh(idx, ne)
-		}
-		updates[p] = ne
-	}
-	applyIndexUpdates(idx, updates, nil)
 	if err := il.Commit(); err != nil {
 		return err
 	}
@@ -840,5 +795,61 @@ func (r *Repository) refNotLocked() error {
 			return &lockfile.LockedError{Path: p}
 		}
 	}
+	return nil
+}
+
+// restoreTouched puts back HEAD's tree for every path whose index entry
+// differs from it (conflict stages included), in the index and the work
+// tree; other paths and their local changes stay. It is what aborting a
+// stopped merge or pick needs, since they refused to start over staged
+// changes.
+func (r *Repository) restoreTouched(idx *index.Index, headTree plumbing.Hash) error {
+	files := map[string]mergeFile{}
+	if err := r.mergeFlatten(headTree, "", files); err != nil {
+		return err
+	}
+	touched := map[string]bool{}
+	for _, e := range idx.Entries {
+		if f, ok := files[e.Name]; e.Stage != 0 || !ok || f.hash != e.Hash || f.mode != e.Mode {
+			touched[e.Name] = true
+		}
+	}
+	have := indexEntryMap(idx)
+	for p := range files {
+		if have[p] == nil {
+			touched[p] = true
+		}
+	}
+	paths := make([]string, 0, len(touched))
+	for p := range touched {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	updates := make(map[string]*index.Entry, len(paths))
+	for _, p := range paths {
+		if _, ok := files[p]; !ok {
+			if err := r.removeWorktreeFile(p); err != nil {
+				return err
+			}
+			updates[p] = nil
+		}
+	}
+	for _, p := range paths {
+		f, ok := files[p]
+		if !ok {
+			continue
+		}
+		ne := blobEntry(p, f.hash, f.mode)
+		if f.mode != filemode.Submodule {
+			fi, err := r.writeWorktreeFile(p, f.hash, f.mode)
+			if err != nil {
+				return err
+			}
+			fillStat(ne, fi)
+			markFresh(idx, ne)
+		}
+		updates[p] = ne
+	}
+	applyIndexUpdates(idx, updates, nil)
 	return nil
 }

@@ -77,11 +77,11 @@ func (r *Repository) SquashMessage() (string, bool, error) {
 	return CleanupMessage(string(data)), true, nil
 }
 
-// ClearMergeState removes MERGE_HEAD, MERGE_MSG, MERGE_MODE and
-// SQUASH_MSG, once a merge is committed or aborted (as git's
-// remove_branch_state).
+// ClearMergeState removes MERGE_HEAD, MERGE_MSG, MERGE_MODE, SQUASH_MSG,
+// CHERRY_PICK_HEAD, REVERT_HEAD and AUTO_MERGE, once a merge or a pick is
+// committed or aborted (as git's remove_branch_state).
 func (r *Repository) ClearMergeState() error {
-	for _, f := range []string{mergeHeadFile, mergeMsgFile, mergeModeFile, squashMsgFile} {
+	for _, f := range []string{mergeHeadFile, mergeMsgFile, mergeModeFile, squashMsgFile, cherryPickHeadFile, revertHeadFile, "AUTO_MERGE"} {
 		if err := os.Remove(r.statePath(f)); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return err
 		}

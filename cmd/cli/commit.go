@@ -32,6 +32,8 @@ type commitOptions struct {
 	Date        string
 	NoEdit      bool
 	ResetAuthor bool
+	Fixup       string
+	Squash      string
 }
 
 func newCommitCmd(env *Env) *cobra.Command {
@@ -76,6 +78,8 @@ With nothing staged the commit is refused (exit 6) unless --allow-empty.`,
 	f.StringVar(&o.Date, "date", "", "record `<date>` as the author date")
 	f.BoolVar(&o.NoEdit, "no-edit", false, "with --amend: keep the commit's message")
 	f.BoolVar(&o.ResetAuthor, "reset-author", false, "with --amend: make yourself the author, dated now")
+	f.StringVar(&o.Fixup, "fixup", "", "message \"fixup! <subject of `commit`>\", for rebase --autosquash")
+	f.StringVar(&o.Squash, "squash", "", "message \"squash! <subject of `commit`>\", for rebase --autosquash")
 	return cmd
 }
 
@@ -103,6 +107,14 @@ func runCommit(ctx context.Context, env *Env, o commitOptions) error {
 			return fmt.Errorf("could not read commit message: %w", err)
 		}
 		msg = string(data)
+	}
+	if o.Fixup != "" || o.Squash != "" {
+		if o.Fixup != "" && o.Squash != "" || o.Amend {
+			return &UsageError{Msg: "--fixup, --squash and --amend cannot be combined"}
+		}
+		if msg, err = fixupMessage(ctx, r, o.Fixup, o.Squash, msg); err != nil {
+			return err
+		}
 	}
 	if msg == "" && len(o.Messages) == 0 && o.File == "" && !o.Amend {
 		_, merging, _ := r.MergeHead()

@@ -8,6 +8,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/spf13/cobra"
 
+	"easel.dev/easel/merge"
 	"easel.dev/easel/remote"
 	"easel.dev/easel/repo"
 )
@@ -21,6 +22,12 @@ type pullOptions struct {
 	NoStat   bool
 	Strategy []string // -X options
 	Quiet    bool
+	// Rebase is --rebase[=<mode>] ("" when not given); NoRebase is
+	// --no-rebase. Without either, branch.<name>.rebase and pull.rebase
+	// decide.
+	Rebase    string
+	NoRebase  bool
+	Autostash bool
 }
 
 func newPullCmd(env *Env) *cobra.Command {
@@ -31,7 +38,10 @@ func newPullCmd(env *Env) *cobra.Command {
 		Long: `Pull fetches (see 'easel fetch') and then merges the remote branch into the current
 branch: a fast-forward when the current branch has no commits of its own,
 otherwise a merge commit, or a stop with conflicts to resolve as after 'easel merge'.
-Without arguments it uses the current branch's upstream (set by clone or push -u).`,
+Without arguments it uses the current branch's upstream (set by clone or push -u).
+--rebase (or pull.rebase / branch.<name>.rebase set to true) replays your commits
+on top of the fetched branch instead, as 'easel rebase' does (a fast-forward
+when you have none); --no-rebase merges whatever the configuration says.`,
 		Example: `  easel pull
   easel pull origin main
   easel pull --ff-only
@@ -54,6 +64,10 @@ Without arguments it uses the current branch's upstream (set by clone or push -u
 	addStrategyFlag(cmd.Flags(), &o.Strategy)
 	cmd.Flags().BoolVarP(&o.NoStat, "no-stat", "n", false, "print no diffstat after the merge (merge.stat=false does the same)")
 	cmd.Flags().BoolVarP(&o.Quiet, "quiet", "q", false, "print nothing but errors")
+	cmd.Flags().StringVarP(&o.Rebase, "rebase", "r", "", "replay your commits on top of the fetched branch instead of merging (`true|false|interactive`)")
+	cmd.Flags().Lookup("rebase").NoOptDefVal = "true"
+	cmd.Flags().BoolVar(&o.NoRebase, "no-rebase", false, "merge even when pull.rebase or branch.<name>.rebase says rebase")
+	cmd.Flags().BoolVar(&o.Autostash, "autostash", false, "with --rebase: stash local changes first, apply them at the end")
 	return cmd
 }
 
@@ -83,8 +97,24 @@ func runPull(ctx context.Context, env *Env, o pullOptions) error {
 		remoteName, merge = upRemote, upMerge
 	}
 	// git's reflog action for a pull is the command line: "pull",
-	// "pull origin main".
-	action := strings.TrimSpace("pull " + o.Remote + " " + o.Branch)
+	// "pull origin main", "pull --rebase".
+	rebaseMode := r.PullRebase(head.Short())
+	flag := ""
+	if o.Rebase != "" {
+		rebaseMode, flag = o.Rebase, " --rebase"
+		if o.Rebase != "true" {
+			flag += "=" + o.Rebase
+		}
+		switch o.Rebase {
+		case "true", "false", "interactive":
+		default:
+			return &UsageError{Msg: fmt.Sprintf("invalid value for '--rebase': '%s' (true, false or interactive)", o.Rebase)}
+		}
+	}
+	if o.NoRebase {
+		rebaseMode, flag = "false", " --no-rebase"
+	}
+	action := strings.TrimSpace("pull" + flag + " " + o.Remote + " " + o.Branch)
 	rm, _, err := fetchRemoteAs(ctx, env, r, remoteName, o.Quiet, action, pruneDefault)
 	if err != nil {
 		return err
@@ -96,6 +126,9 @@ func runPull(ctx context.Context, env *Env, o pullOptions) error {
 	theirs, err := r.ResolveRef(plumbing.ReferenceName(tracking))
 	if err != nil {
 		return fmt.Errorf("%s has no branch %s: %w", rm.Name, merge.Short(), repo.ErrUnknownRevision)
+	}
+	if rebaseMode == "true" || rebaseMode == "interactive" {
+		return pullRebase(ctx, env, r, o, plumbing.ReferenceName(tracking), theirs, action, rebaseMode == "interactive")
 	}
 	favor, noRenames, _ := strategyOptions(o.Strategy)
 	out, err := r.Merge(ctx, repo.MergeOptions{
@@ -119,4 +152,48 @@ func runPull(ctx context.Context, env *Env, o pullOptions) error {
 		return nil
 	}
 	return printMergeStat(ctx, env.IO.Out, env, r, out)
+}
+
+// pullRebase is git pull --rebase after the fetch: a fast-forward when the
+// branch has no commits of its own, otherwise a rebase of the commits
+// since the fork point (the newest value of the remote-tracking branch
+// the branch contains) onto the fetched tip.
+func pullRebase(ctx context.Context, env *Env, r *repo.Repository, o pullOptions, tracking plumbing.ReferenceName, theirs plumbing.Hash, action string, interactive bool) error {
+	head, err := r.Head()
+	if err != nil {
+		return err
+	}
+	say := func(format string, args ...any) {
+		if !o.Quiet {
+			fmt.Fprintf(env.IO.Out, format, args...)
+		}
+	}
+	if ff, err := merge.IsAncestor(ctx, r.Storer, head, theirs); err != nil {
+		return err
+	} else if ff && !o.Autostash && !interactive {
+		out, err := r.Merge(ctx, repo.MergeOptions{Theirs: theirs, TheirsName: tracking.Short(), FFOnly: true, ReflogAction: action})
+		if err != nil {
+			return err
+		}
+		if err := reportMerge(out, say); err != nil {
+			return err
+		}
+		if o.Quiet || o.NoStat || !mergeStatWanted(out) {
+			return nil
+		}
+		return printMergeStat(ctx, env.IO.Out, env, r, out)
+	}
+	upstream, err := r.ForkPoint(ctx, tracking, head)
+	if err != nil {
+		return err
+	}
+	if upstream.IsZero() {
+		upstream = theirs
+	}
+	ro := repo.RebaseOptions{
+		Upstream: upstream, UpstreamName: upstream.String(), Onto: theirs, OntoName: theirs.String(),
+		Interactive: interactive, Autostash: o.Autostash || r.ConfigBool("rebase.autoStash", false),
+		Quiet: o.Quiet, StrategyOption: o.Strategy, ReflogAction: action, Out: env.IO.Out, Err: env.IO.Err,
+	}
+	return sequencerResult(env, r, r.Rebase(ctx, ro))
 }

@@ -303,5 +303,17 @@ func printRejected(env *Env, url string, specs []pushSpec, prob *remote.Problem)
 		fmt.Fprintln(env.IO.Err, "hint: the remote has this tag with another value; tags are not moved (delete it there with 'easel push --delete' first)")
 		return
 	}
-	fmt.Fprintln(env.IO.Err, "hint: run 'easel pull' to merge them, resolve any conflicts, then 'easel push' again")
+	// Both ways of integrating, the configured one marked.
+	merge, rebase := "", ""
+	if r, err := env.OpenRepo(context.Background()); err == nil {
+		b, _ := r.HeadBranch()
+		if mode := r.PullRebase(b.Short()); mode == "true" || mode == "interactive" {
+			rebase = " (configured: pull.rebase)"
+		} else {
+			merge = " (configured)"
+		}
+	}
+	fmt.Fprintln(env.IO.Err, "hint: the remote has commits you do not have; integrate them, resolve any conflicts, then 'easel push' again:")
+	fmt.Fprintf(env.IO.Err, "hint:   easel pull --no-rebase   merge them%s\n", merge)
+	fmt.Fprintf(env.IO.Err, "hint:   easel pull --rebase      replay your commits on top of them%s\n", rebase)
 }
