@@ -179,24 +179,68 @@ type Entry struct {
 	Hash [20]byte
 }
 
-// IsDir reports whether the entry is a subtree.
-func (e Entry) IsDir() bool { return e.Mode == "40000" }
+// IsDir reports whether the entry is a subtree ("40000", or a
+// zero-padded "040000" as some old tools wrote it: git reads the mode as
+// an octal number).
+func (e Entry) IsDir() bool { return e.octal()&0o170000 == 0o040000 }
+
+// IsSubmodule reports whether the entry is a gitlink (a commit of another
+// repository, never present in this one).
+func (e Entry) IsSubmodule() bool { return e.octal()&0o170000 == 0o160000 }
+
+// IsSymlink reports whether the entry is a symbolic link.
+func (e Entry) IsSymlink() bool { return e.octal()&0o170000 == 0o120000 }
+
+func (e Entry) octal() uint32 {
+	var m uint32
+	for i := 0; i < len(e.Mode); i++ {
+		c := e.Mode[i]
+		if c < '0' || c > '7' {
+			return 0
+		}
+		m = m<<3 | uint32(c-'0')
+	}
+	return m
+}
+
+// Warning reports whether err is a finding git's fsck reports as a
+// warning, not an error: modes old versions of git wrote (100664, or
+// zero-padded) are in real histories, and git accepts them on receive
+// (they are errors only under fsck --strict). Everything else this
+// package reports, the unsafe names included, is refused.
+func Warning(err error) bool {
+	var e *Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	return e.ID == "badFilemode" || e.ID == "zeroPaddedFilemode"
+}
 
 // ParseTree parses a raw tree object and checks it as `git fsck --strict`
 // does: every name safe, modes well formed (no zero padding, known values),
 // entries sorted in git's order, no duplicates, well-formed framing.
 func ParseTree(data []byte) ([]Entry, error) {
-	var entries []Entry
+	entries, warnings, err := ParseTreeWarn(data)
+	if err == nil && len(warnings) > 0 {
+		err = warnings[0]
+	}
+	return entries, err
+}
+
+// ParseTreeWarn is ParseTree with git's severities: what git's fsck
+// reports as a warning (see Warning) is returned in warnings and does not
+// stop the parse; err is the first error.
+func ParseTreeWarn(data []byte) (entries []Entry, warnings []error, err error) {
 	for len(data) > 0 {
 		sp := bytes.IndexByte(data, ' ')
 		if sp <= 0 {
-			return nil, fail("badTree", "", "malformed mode")
+			return nil, warnings, fail("badTree", "", "malformed mode")
 		}
 		mode := string(data[:sp])
 		data = data[sp+1:]
 		nul := bytes.IndexByte(data, 0)
 		if nul < 0 || len(data) < nul+1+20 {
-			return nil, fail("badTree", "", "truncated entry")
+			return nil, warnings, fail("badTree", "", "truncated entry")
 		}
 		name := string(data[:nul])
 		var e Entry
@@ -204,22 +248,25 @@ func ParseTree(data []byte) ([]Entry, error) {
 		copy(e.Hash[:], data[nul+1:nul+21])
 		data = data[nul+21:]
 		if err := checkMode(mode, name); err != nil {
-			return nil, err
+			if !Warning(err) || e.octal() == 0 {
+				return nil, warnings, err
+			}
+			warnings = append(warnings, err)
 		}
 		if err := Name(name); err != nil {
-			return nil, err
+			return nil, warnings, err
 		}
 		// .gitmodules as a symlink would let a checkout read outside.
-		if e.Mode == "120000" && strings.EqualFold(name, ".gitmodules") {
-			return nil, fail("gitmodulesSymlink", name, ".gitmodules is a symbolic link")
+		if e.IsSymlink() && IsDotGitmodules(name) {
+			return nil, warnings, fail("gitmodulesSymlink", name, ".gitmodules is a symbolic link")
 		}
 		if n := len(entries); n > 0 {
 			prev := entries[n-1]
 			if prev.Name == e.Name {
-				return nil, fail("duplicateEntries", name, "duplicate entry")
+				return nil, warnings, fail("duplicateEntries", name, "duplicate entry")
 			}
 			if compareEntries(prev, e) > 0 {
-				return nil, fail("treeNotSorted", name, "entries not in git's order")
+				return nil, warnings, fail("treeNotSorted", name, "entries not in git's order")
 			}
 		}
 		entries = append(entries, e)
@@ -229,11 +276,11 @@ func ParseTree(data []byte) ([]Entry, error) {
 	seen := make(map[string]bool, len(entries))
 	for _, e := range entries {
 		if seen[e.Name] {
-			return nil, fail("duplicateEntries", e.Name, "duplicate entry")
+			return nil, warnings, fail("duplicateEntries", e.Name, "duplicate entry")
 		}
 		seen[e.Name] = true
 	}
-	return entries, nil
+	return entries, warnings, nil
 }
 
 func checkMode(mode, name string) error {
@@ -261,6 +308,79 @@ func compareEntries(a, b Entry) int {
 		bn += "/"
 	}
 	return strings.Compare(an, bn)
+}
+
+// IsDotGitmodules reports whether a tree entry name is ".gitmodules" as
+// git's fsck sees it (is_hfs_dotgitmodules, is_ntfs_dotgitmodules): in
+// any case, with the code points HFS+ ignores, with trailing dots and
+// spaces or an NTFS stream (":..."), and as the NTFS short names
+// "gitmod~1" to "gitmod~4" and the hashed fall-back "gi7eba~N". A blob
+// at such a name is what a checkout on that file system reads as
+// .gitmodules, so its content is checked like .gitmodules itself.
+func IsDotGitmodules(name string) bool {
+	if strings.ToLower(stripHFSIgnorable(name)) == ".gitmodules" {
+		return true
+	}
+	return isNTFSDotGeneric(name, "gitmodules", "gi7eba")
+}
+
+// isNTFSDotGeneric is git's is_ntfs_dot_generic (path.c).
+func isNTFSDotGeneric(name, dotName, shortPrefix string) bool {
+	at := func(i int) byte {
+		if i < len(name) {
+			return name[i]
+		}
+		return 0
+	}
+	onlySpacesAndPeriods := func(i int) bool {
+		for ; ; i++ {
+			c := at(i)
+			if c == 0 || c == ':' {
+				return true
+			}
+			if c != ' ' && c != '.' {
+				return false
+			}
+		}
+	}
+	n := len(dotName)
+	if at(0) == '.' && len(name) >= 1+n && strings.EqualFold(name[1:1+n], dotName) {
+		return onlySpacesAndPeriods(n + 1)
+	}
+	if len(name) >= 8 && strings.EqualFold(name[:6], dotName[:6]) && name[6] == '~' && name[7] >= '1' && name[7] <= '4' {
+		return onlySpacesAndPeriods(8)
+	}
+	sawTilde := false
+	i := 0
+	for ; i < 8; i++ {
+		c := at(i)
+		switch {
+		case c == 0:
+			return false
+		case sawTilde:
+			if c < '0' || c > '9' {
+				return false
+			}
+		case c == '~':
+			i++
+			if c := at(i); c < '1' || c > '9' {
+				return false
+			}
+			sawTilde = true
+		case i >= 6:
+			return false
+		case lowerASCII(c) != shortPrefix[i]:
+			return false
+		}
+	}
+	return onlySpacesAndPeriods(i)
+}
+
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
 }
 
 // Gitmodules checks the content of a .gitmodules blob: submodule names and
