@@ -49,27 +49,70 @@ func checkConnected(ctx context.Context, view storer.EncodedObjectStorer, q *Qua
 			return nil, err
 		}
 	}
+	if err := w.run(trees); err != nil {
+		return nil, err
+	}
+	// What the pack holds beyond the tips' closures, and the repository
+	// did not have: kept in the pack, so its closure must be complete
+	// too, or git fsck would report broken links (and a later push could
+	// point a ref at it). Each is walked as a tip, sharing what was
+	// walked already.
+	if q.idx != nil {
+		trees = trees[:0]
+		for i, t := range q.idx.types {
+			if w.seenQ[i/64]&(1<<(i%64)) != 0 {
+				continue
+			}
+			ot := plumbing.ObjectType(t)
+			if ot == plumbing.BlobObject {
+				continue
+			}
+			h := q.idx.hashes[i]
+			if c := w.commits[h]; c != nil && (c.popped || c.queued) {
+				continue
+			}
+			if hasOutside(view, h) {
+				continue // stored already: its closure is the repository's
+			}
+			if err := w.tick(); err != nil {
+				return nil, err
+			}
+			if err := w.tip(h, &trees); err != nil {
+				return nil, err
+			}
+		}
+		if err := w.run(trees); err != nil {
+			return nil, err
+		}
+	}
+	return w.gitmodules, nil
+}
+
+// run walks the commits queued, newest first, until only uninteresting
+// ones are left, then the trees of the interesting ones (and trees).
+func (w *connWalk) run(trees []plumbing.Hash) error {
 	for w.interesting > 0 {
 		if err := w.tick(); err != nil {
-			return nil, err
+			return err
 		}
 		c := heap.Pop(&w.queue).(*cnode)
 		c.queued = false
 		c.popped = true
 		if !c.uninteresting {
 			w.interesting--
+			w.visit(c.hash)
 			trees = append(trees, c.tree)
 		}
 		for _, p := range c.parents {
 			pc, err := w.node(p)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			if pc.missing {
 				if c.uninteresting {
 					continue // below a ref: not this push's to check
 				}
-				return nil, fmt.Errorf("%w: commit %s, parent of %s, is neither in the pack nor in the repository", ErrMissing, p, c.hash)
+				return fmt.Errorf("%w: commit %s, parent of %s, is neither in the pack nor in the repository", ErrMissing, p, c.hash)
 			}
 			if c.uninteresting {
 				w.markUninteresting(pc)
@@ -80,17 +123,29 @@ func checkConnected(ctx context.Context, view storer.EncodedObjectStorer, q *Qua
 		}
 	}
 	// The trees of the uninteresting commits met: what refs reach.
-	for _, c := range w.commits {
-		if c.uninteresting && !c.missing && len(w.olds) < maxBoundaryTrees {
-			w.olds = append(w.olds, c.tree)
+	if !w.oldsDone {
+		w.oldsDone = true
+		for _, c := range w.commits {
+			if c.uninteresting && !c.missing && len(w.olds) < maxBoundaryTrees {
+				w.olds = append(w.olds, c.tree)
+			}
 		}
 	}
 	for _, t := range trees {
 		if err := w.tree(t, w.olds); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return w.gitmodules, nil
+	return nil
+}
+
+// hasOutside reports whether h is stored outside the pack (view answers
+// for the pack first).
+func hasOutside(view storer.EncodedObjectStorer, h plumbing.Hash) bool {
+	if o, ok := view.(*overlay); ok {
+		return o.EncodedObjectStorer.HasEncodedObject(h) == nil
+	}
+	return false
 }
 
 // maxBoundaryTrees is how many trees of ref-reachable commits new trees
@@ -117,6 +172,7 @@ type connWalk struct {
 	queue       cnodeQueue
 	interesting int
 	olds        []plumbing.Hash
+	oldsDone    bool
 	seenQ       []uint64 // the pack's objects walked, by position
 	seen        map[plumbing.Hash]struct{}
 	gitmodules  []plumbing.Hash

@@ -139,7 +139,10 @@ func ReceiveThin(ctx context.Context, parent string, r io.Reader, lim PackLimits
 		check = q.checkObject
 	}
 	ix := &indexer{ctx: ctx, f: f, size: n, lim: lim, check: check, budget: lim.budget(n)}
-	external, err := ix.scan(have)
+	if err := ix.scan(); err != nil {
+		return nil, err
+	}
+	external, err := ix.resolve(have)
 	if err != nil {
 		return nil, err
 	}
@@ -147,16 +150,16 @@ func ReceiveThin(ctx context.Context, parent string, r io.Reader, lim PackLimits
 		if n, err = fixThin(ctx, f, n, have, external); err != nil {
 			return nil, err
 		}
-		// Index the completed pack afresh: its bases are now whole
-		// objects in it.
+		// Index the completed pack afresh: its bases are now objects
+		// in it.
 		q.Warnings, q.WarningCount, q.gitmodules = nil, 0, nil
 		ix = &indexer{ctx: ctx, f: f, size: n, lim: lim, check: check, budget: lim.budget(n)}
-		if _, err := ix.scan(nil); err != nil {
+		if err := ix.scan(); err != nil {
 			return nil, err
 		}
-	}
-	if err := ix.resolve(); err != nil {
-		return nil, err
+		if _, err := ix.resolve(nil); err != nil {
+			return nil, err
+		}
 	}
 	q.PackHash = ix.x.sum
 	q.Objects = ix.x.len()

@@ -230,26 +230,24 @@ func (ix *indexer) entryAt(off uint64) (*posReader, uint8, int64, error) {
 	return r, kind, size, err
 }
 
-// scan is pass 1. It returns the external bases of a thin pack (when have
-// is not nil): REF_DELTA bases that are no whole object of the pack but
-// are in have, each once.
-func (ix *indexer) scan(have storer.EncodedObjectStorer) (external []plumbing.Hash, err error) {
+// scan is pass 1.
+func (ix *indexer) scan() error {
 	if ix.size < 32 {
-		return nil, fmt.Errorf("%w: too short", ErrBadPack)
+		return fmt.Errorf("%w: too short", ErrBadPack)
 	}
 	var hdr [12]byte
 	if _, err := ix.f.ReadAt(hdr[:], 0); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadPack, err)
+		return fmt.Errorf("%w: %v", ErrBadPack, err)
 	}
 	if string(hdr[:4]) != "PACK" {
-		return nil, fmt.Errorf("%w: no pack signature", ErrBadPack)
+		return fmt.Errorf("%w: no pack signature", ErrBadPack)
 	}
 	if v := binary.BigEndian.Uint32(hdr[4:]); v != 2 && v != 3 {
-		return nil, fmt.Errorf("%w: pack version %d", ErrBadPack, v)
+		return fmt.Errorf("%w: pack version %d", ErrBadPack, v)
 	}
 	count := binary.BigEndian.Uint32(hdr[8:])
 	if int64(count) > ix.lim.MaxObjects {
-		return nil, fmt.Errorf("%w: the pack holds %d objects, over the limit of %d", ErrTooManyObjects, count, ix.lim.MaxObjects)
+		return fmt.Errorf("%w: the pack holds %d objects, over the limit of %d", ErrTooManyObjects, count, ix.lim.MaxObjects)
 	}
 	// The header's count is only a claim: reserve for what the bytes
 	// received could hold (an entry takes at least 10 bytes).
@@ -264,33 +262,32 @@ func (ix *indexer) scan(have storer.EncodedObjectStorer) (external []plumbing.Ha
 	crc := crc32.NewIEEE()
 	raw := bufio.NewReaderSize(io.NewSectionReader(ix.f, 0, ix.size-20), 64<<10)
 	if _, err := io.CopyN(sum, raw, 12); err != nil {
-		return nil, err
+		return err
 	}
 	r := &posReader{}
 	r.reset(io.NewSectionReader(ix.f, 12, ix.size-20-12), 12)
 	var head deltaHead
 	var buf bytes.Buffer
-	wholes := 0
 	for i := uint32(0); i < count; i++ {
 		if i%1024 == 0 {
 			if err := ix.ctx.Err(); err != nil {
-				return nil, err
+				return err
 			}
 		}
 		off := r.pos
 		kind, size, err := readEntryHeader(r)
 		if err != nil {
-			return nil, fmt.Errorf("%w: object %d: %v", ErrBadPack, i, err)
+			return fmt.Errorf("%w: object %d: %v", ErrBadPack, i, err)
 		}
 		if size > ix.lim.MaxObjectBytes {
-			return nil, fmt.Errorf("%w: object at offset %d is %d bytes, over the limit of %d", ErrObjectTooLarge, off, size, ix.lim.MaxObjectBytes)
+			return fmt.Errorf("%w: object at offset %d is %d bytes, over the limit of %d", ErrObjectTooLarge, off, size, ix.lim.MaxObjectBytes)
 		}
 		depth := 0
 		var h plumbing.Hash
 		switch kind {
 		case pkCommitKind, pkTreeKind, pkBlobKind, pkTagKind:
 			if err := ix.spend(size); err != nil {
-				return nil, err
+				return err
 			}
 			t := plumbing.ObjectType(kind)
 			hasher := plumbing.NewHasher(t, size)
@@ -303,66 +300,65 @@ func (ix *indexer) scan(have storer.EncodedObjectStorer) (external []plumbing.Ha
 				}
 			}
 			if err != nil {
-				return nil, fmt.Errorf("%w: object at offset %d: %v", ErrBadPack, off, err)
+				return fmt.Errorf("%w: object at offset %d: %v", ErrBadPack, off, err)
 			}
 			h = hasher.Sum()
 			if t != plumbing.BlobObject && ix.check != nil {
 				if err := ix.check(h, t, buf.Bytes()); err != nil {
-					return nil, err
+					return err
 				}
 			}
-			wholes++
 		case pkOfsKind, pkRefKind:
 			if kind == pkOfsKind {
 				rel, err := readOfsDelta(r)
 				if err != nil {
-					return nil, fmt.Errorf("%w: delta at offset %d: %v", ErrBadPack, off, err)
+					return fmt.Errorf("%w: delta at offset %d: %v", ErrBadPack, off, err)
 				}
 				b, ok := -1, rel > 0 && rel <= uint64(off)
 				if ok {
 					b, ok = x.atOffset(uint64(off) - rel)
 				}
 				if !ok {
-					return nil, fmt.Errorf("%w: object %d at offset %d: delta base at offset %d is not an object of this pack", ErrBadPack, i, off, off-int64(rel))
+					return fmt.Errorf("%w: object %d at offset %d: delta base at offset %d is not an object of this pack", ErrBadPack, i, off, off-int64(rel))
 				}
 				depth = int(x.depths[b]) + 1
 				ix.ofsKids = append(ix.ofsKids, kid{uint32(b), i})
 			} else {
 				var base plumbing.Hash
 				if _, err := io.ReadFull(r, base[:]); err != nil {
-					return nil, fmt.Errorf("%w: delta at offset %d: %v", ErrBadPack, off, err)
+					return fmt.Errorf("%w: delta at offset %d: %v", ErrBadPack, off, err)
 				}
-				depth = 1
+				depth = 1 // at least; pass 2 knows the base
 				ix.refKids = append(ix.refKids, refKid{base, i})
 			}
 			if depth > ix.lim.MaxDeltaDepth {
-				return nil, fmt.Errorf("%w: object at offset %d: delta chain deeper than %d", ErrBadPack, off, ix.lim.MaxDeltaDepth)
+				return fmt.Errorf("%w: object at offset %d: delta chain deeper than %d", ErrBadPack, off, ix.lim.MaxDeltaDepth)
 			}
 			if err := ix.spend(size); err != nil {
-				return nil, err
+				return err
 			}
 			head.reset()
 			if err := ix.inflate(r, &head, size); err != nil {
-				return nil, fmt.Errorf("%w: delta at offset %d: %v", ErrBadPack, off, err)
+				return fmt.Errorf("%w: delta at offset %d: %v", ErrBadPack, off, err)
 			}
 			_, target, ok := head.sizes()
 			if !ok {
-				return nil, fmt.Errorf("%w: delta at offset %d: truncated delta header", ErrBadPack, off)
+				return fmt.Errorf("%w: delta at offset %d: truncated delta header", ErrBadPack, off)
 			}
 			if target > uint64(ix.lim.MaxObjectBytes) {
-				return nil, fmt.Errorf("%w: delta at offset %d builds an object of %d bytes, over the limit of %d", ErrObjectTooLarge, off, target, ix.lim.MaxObjectBytes)
+				return fmt.Errorf("%w: delta at offset %d builds an object of %d bytes, over the limit of %d", ErrObjectTooLarge, off, target, ix.lim.MaxObjectBytes)
 			}
 			// What applying it will produce, charged now: a pack that
 			// would expand too far is refused before any delta is applied.
 			if err := ix.spend(int64(target)); err != nil {
-				return nil, err
+				return err
 			}
 		default:
-			return nil, fmt.Errorf("%w: object %d has invalid type %d", ErrBadPack, i, kind)
+			return fmt.Errorf("%w: object %d has invalid type %d", ErrBadPack, i, kind)
 		}
 		crc.Reset()
 		if _, err := io.CopyN(io.MultiWriter(sum, crc), raw, r.pos-off); err != nil {
-			return nil, err
+			return err
 		}
 		x.offs = append(x.offs, uint64(off))
 		x.crcs = append(x.crcs, crc.Sum32())
@@ -376,56 +372,18 @@ func (ix *indexer) scan(have storer.EncodedObjectStorer) (external []plumbing.Ha
 		}
 	}
 	if r.pos != ix.size-20 {
-		return nil, fmt.Errorf("%w: data after the pack checksum", ErrBadPack)
+		return fmt.Errorf("%w: data after the pack checksum", ErrBadPack)
 	}
 	var trailer plumbing.Hash
 	if _, err := ix.f.ReadAt(trailer[:], ix.size-20); err != nil {
-		return nil, err
+		return err
 	}
 	if !bytes.Equal(sum.Sum(nil), trailer[:]) {
-		return nil, fmt.Errorf("%w: pack checksum mismatch", ErrBadPack)
+		return fmt.Errorf("%w: pack checksum mismatch", ErrBadPack)
 	}
 	x.sum = trailer
 
-	// REF_DELTA bases: a whole object of the pack, or (thin pack) one of
-	// have's, appended whole by fixThin before the pack is indexed again.
-	if len(ix.refKids) == 0 {
-		return nil, nil
-	}
-	whole := make([]uint32, 0, wholes)
-	for i, k := range x.kinds {
-		if k < pkOfsKind {
-			whole = append(whole, uint32(i))
-		}
-	}
-	sortByHash(whole, x.hashes)
-	isWhole := func(h plumbing.Hash) bool {
-		j := sort.Search(len(whole), func(j int) bool { return bytes.Compare(x.hashes[whole[j]][:], h[:]) >= 0 })
-		return j < len(whole) && x.hashes[whole[j]] == h
-	}
-	seen := map[plumbing.Hash]bool{}
-	for _, rk := range ix.refKids {
-		if isWhole(rk.base) || seen[rk.base] {
-			continue
-		}
-		off := x.offs[rk.idx]
-		if have == nil {
-			return nil, fmt.Errorf("%w: object %d at offset %d: delta base %s is not a whole object of this pack (thin packs are not accepted)", ErrBadPack, rk.idx, off, rk.base)
-		}
-		size, err := have.EncodedObjectSize(rk.base)
-		if err != nil {
-			return nil, fmt.Errorf("%w: object %d at offset %d: delta base %s is neither in the pack nor in the repository", ErrMissing, rk.idx, off, rk.base)
-		}
-		if size > ix.lim.MaxObjectBytes {
-			return nil, fmt.Errorf("%w: delta at offset %d: its base %s is %d bytes, over the limit of %d", ErrObjectTooLarge, off, rk.base, size, ix.lim.MaxObjectBytes)
-		}
-		if err := ix.spend(size); err != nil {
-			return nil, err
-		}
-		seen[rk.base] = true
-		external = append(external, rk.base)
-	}
-	return external, nil
+	return nil
 }
 
 func sortByHash(pos []uint32, hashes []plumbing.Hash) {
@@ -438,8 +396,11 @@ type frame struct {
 	data []byte // nil when dropped to stay within deltaStackBytes
 }
 
-// resolve is pass 2, then the sort by id.
-func (ix *indexer) resolve() error {
+// resolve is pass 2, then the sort by id. REF_DELTA entries whose base
+// is no object of the pack are a thin pack's: when have holds their bases
+// they are returned (each once), for fixThin to append before the pack is
+// indexed again; otherwise the pack is refused.
+func (ix *indexer) resolve(have storer.EncodedObjectStorer) (external []plumbing.Hash, err error) {
 	x := ix.x
 	slices.SortFunc(ix.ofsKids, func(a, b kid) int {
 		if a.base != b.base {
@@ -459,21 +420,47 @@ func (ix *indexer) resolve() error {
 			continue
 		}
 		if err := ix.ctx.Err(); err != nil {
-			return err
+			return nil, err
 		}
 		data, err := ix.readWhole(uint32(i))
 		if err != nil {
-			return err
+			return nil, err
 		}
 		stack = append(stack[:0], frame{uint32(i), data})
 		if err := ix.descend(&stack); err != nil {
-			return err
+			return nil, err
 		}
+	}
+	// Deltas left unresolved: their bases are not in the pack.
+	seen := map[plumbing.Hash]bool{}
+	for _, rk := range ix.refKids {
+		if x.types[rk.idx] != 0 || seen[rk.base] {
+			continue
+		}
+		seen[rk.base] = true
+		off := x.offs[rk.idx]
+		if have == nil {
+			return nil, fmt.Errorf("%w: object %d at offset %d: delta base %s is not an object of this pack (thin packs are not accepted)", ErrBadPack, rk.idx, off, rk.base)
+		}
+		size, err := have.EncodedObjectSize(rk.base)
+		if err != nil {
+			return nil, fmt.Errorf("%w: object %d at offset %d: delta base %s is neither in the pack nor in the repository", ErrMissing, rk.idx, off, rk.base)
+		}
+		if size > ix.lim.MaxObjectBytes {
+			return nil, fmt.Errorf("%w: delta at offset %d: its base %s is %d bytes, over the limit of %d", ErrObjectTooLarge, off, rk.base, size, ix.lim.MaxObjectBytes)
+		}
+		if err := ix.spend(size); err != nil {
+			return nil, err
+		}
+		external = append(external, rk.base)
+	}
+	if len(external) > 0 {
+		return external, nil
 	}
 	ix.ofsKids, ix.refKids = nil, nil
 	for i, t := range x.types {
 		if t == 0 {
-			return fmt.Errorf("%w: delta at offset %d has no base in the pack", ErrBadPack, x.offs[i])
+			return nil, fmt.Errorf("%w: delta at offset %d has no base in the pack", ErrBadPack, x.offs[i])
 		}
 	}
 	x.byHash = make([]uint32, x.len())
@@ -483,10 +470,10 @@ func (ix *indexer) resolve() error {
 	sortByHash(x.byHash, x.hashes)
 	for i := 1; i < len(x.byHash); i++ {
 		if a, b := x.byHash[i-1], x.byHash[i]; x.hashes[a] == x.hashes[b] {
-			return fmt.Errorf("%w: object %s is in the pack twice (at offsets %d and %d)", ErrBadPack, x.hashes[a], x.offs[a], x.offs[b])
+			return nil, fmt.Errorf("%w: object %s is in the pack twice (at offsets %d and %d)", ErrBadPack, x.hashes[a], x.offs[a], x.offs[b])
 		}
 	}
-	return nil
+	return nil, nil
 }
 
 func (ix *indexer) kidRanges(i uint32) (ofs []kid, ref []refKid) {
@@ -496,8 +483,7 @@ func (ix *indexer) kidRanges(i uint32) (ofs []kid, ref []refKid) {
 		hi++
 	}
 	ofs = ix.ofsKids[lo:hi]
-	if x := ix.x; x.kinds[i] < pkOfsKind && len(ix.refKids) > 0 {
-		// Only whole objects are REF_DELTA bases (see scan).
+	if x := ix.x; len(ix.refKids) > 0 && x.types[i] != 0 {
 		h := x.hashes[i]
 		lo := sort.Search(len(ix.refKids), func(j int) bool { return bytes.Compare(ix.refKids[j].base[:], h[:]) >= 0 })
 		hi := lo
@@ -536,6 +522,10 @@ func (ix *indexer) descend(stack *[]frame) error {
 		if err != nil {
 			return err
 		}
+		if level+1 > ix.lim.MaxDeltaDepth {
+			return fmt.Errorf("%w: object at offset %d: delta chain deeper than %d", ErrBadPack, x.offs[k], ix.lim.MaxDeltaDepth)
+		}
+		x.depths[k] = uint16(min(level+1, 0xffff))
 		t := plumbing.ObjectType(x.types[top])
 		x.types[k] = uint8(t)
 		x.hashes[k] = plumbing.ComputeHash(t, target)
