@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"os"
@@ -375,4 +376,40 @@ func TestIngestCorpus(t *testing.T) {
 		t.Fatalf("corpus push: %d %s", code, body)
 	}
 	closuresComplete(t, filepath.Join(s.cfg.Root, "git"), false)
+}
+
+// TestWriteIngestBenchBodies writes the push bodies bench/ingest.sh
+// sends (header line and pack) to $EASEL_BENCH_BODIES: the delta bomb of
+// TestIngestDeltaBudget and a pack of 200,000 tiny blobs in one tree.
+func TestWriteIngestBenchBodies(t *testing.T) {
+	out := os.Getenv("EASEL_BENCH_BODIES")
+	if out == "" {
+		t.Skip("EASEL_BENCH_BODIES not set (bench/ingest.sh sets it)")
+	}
+	body := func(name string, hdr PushHeader, pack []byte) {
+		var b bytes.Buffer
+		if err := json.NewEncoder(&b).Encode(hdr); err != nil {
+			t.Fatal(err)
+		}
+		b.Write(pack)
+		if err := os.WriteFile(filepath.Join(out, name), b.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The bomb names a commit it does not hold: it is refused before
+	// that matters (by the budget now, by indexing before).
+	body("delta-bomb.body", update("refs/heads/main", plumbing.ZeroHash, objID("commit", []byte("none"))), deltaBomb(20))
+	n := 200000
+	if v := os.Getenv("EASEL_BENCH_BLOBS"); v != "" {
+		fmt.Sscan(v, &n)
+	}
+	ents := make([]tent, 0, n)
+	objs := make([]pobj, 0, n+2)
+	for i := 0; i < n; i++ {
+		b := []byte(fmt.Sprintf("%d\n", i))
+		ents = append(ents, tent{"100644", fmt.Sprintf("f%07d", i), objID("blob", b)})
+		objs = append(objs, pobj{typ: pkBlob, data: b, declared: -1})
+	}
+	objs, c := commitWithTree(plumbing.ZeroHash, rawTreeData(ents...), objs...)
+	body("tiny-blobs.body", update("refs/heads/main", plumbing.ZeroHash, c), buildPack(objs...))
 }

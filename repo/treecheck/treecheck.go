@@ -247,8 +247,12 @@ func ParseTreeWarn(data []byte) (entries []Entry, warnings []error, err error) {
 		e.Mode, e.Name = mode, name
 		copy(e.Hash[:], data[nul+1:nul+21])
 		data = data[nul+21:]
+		if e.octal() == 0 {
+			// Not an octal number: git cannot even read the tree.
+			return nil, warnings, fail("badTree", name, "malformed mode "+mode)
+		}
 		if err := checkMode(mode, name); err != nil {
-			if !Warning(err) || e.octal() == 0 {
+			if !Warning(err) {
 				return nil, warnings, err
 			}
 			warnings = append(warnings, err)
