@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"container/heap"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -373,9 +374,12 @@ func (w *connWalk) tree(h plumbing.Hash, olds []plumbing.Hash) error {
 	if t != plumbing.TreeObject {
 		return fmt.Errorf("%w: %s is a %s where a tree is expected", ErrBadPack, h, t)
 	}
-	entries, _, err := treecheck.ParseTreeWarn(data)
-	if err != nil {
-		return fmt.Errorf("tree %s: %w", h, err)
+	if !inPack {
+		// The pack's trees were checked as they arrived; a stored one
+		// no ref reaches is checked here.
+		if _, _, err := treecheck.ParseTreeWarn(data); err != nil {
+			return fmt.Errorf("tree %s: %w", h, err)
+		}
 	}
 	var oldEntries [][]treecheck.Entry
 	for _, o := range olds {
@@ -385,31 +389,42 @@ func (w *connWalk) tree(h plumbing.Hash, olds []plumbing.Hash) error {
 			}
 		}
 	}
-	for _, e := range entries {
-		if e.IsSubmodule() {
-			continue // a commit of another repository
+	// The entries are read in place (no string per name): the walk
+	// goes over every tree of a push, millions of entries for a long
+	// history.
+	for rest := data; len(rest) > 0; {
+		var e rawEntry
+		if e, rest, err = nextRawEntry(rest); err != nil {
+			return fmt.Errorf("%w: tree %s: %v", ErrBadPack, h, err)
 		}
-		eh := plumbing.Hash(e.Hash)
-		if !inPack && !e.IsSymlink() && treecheck.IsDotGitmodules(e.Name) {
+		if e.mode&0o170000 == 0o160000 {
+			continue // a submodule: a commit of another repository
+		}
+		isDir := e.mode&0o170000 == 0o040000
+		eh := e.hash
+		if !inPack && e.mode&0o170000 != 0o120000 && treecheck.IsDotGitmodules(string(e.name)) {
 			w.gitmodules = append(w.gitmodules, eh)
 		}
 		var subOlds []plumbing.Hash
 		same := false
-		for _, oes := range oldEntries {
-			if oe, ok := findEntry(oes, e.Name, e.IsDir()); ok {
-				if oe.Hash == e.Hash {
-					same = true
-					break
-				}
-				if e.IsDir() {
-					subOlds = append(subOlds, plumbing.Hash(oe.Hash))
+		if len(oldEntries) > 0 {
+			name := string(e.name)
+			for _, oes := range oldEntries {
+				if oe, ok := findEntry(oes, name, isDir); ok {
+					if plumbing.Hash(oe.Hash) == eh {
+						same = true
+						break
+					}
+					if isDir {
+						subOlds = append(subOlds, plumbing.Hash(oe.Hash))
+					}
 				}
 			}
 		}
 		if same {
 			continue
 		}
-		if e.IsDir() {
+		if isDir {
 			if err := w.tree(eh, subOlds); err != nil {
 				return err
 			}
@@ -420,15 +435,45 @@ func (w *connWalk) tree(h plumbing.Hash, olds []plumbing.Hash) error {
 		}
 		if i, ok := w.q.idx.findIn(eh); ok {
 			if t := plumbing.ObjectType(w.q.idx.types[i]); t != plumbing.BlobObject {
-				return fmt.Errorf("%w: tree %s: %q is a %s, not a blob", ErrBadPack, h, e.Name, t)
+				return fmt.Errorf("%w: tree %s: %q is a %s, not a blob", ErrBadPack, h, e.name, t)
 			}
 			continue
 		}
 		if w.view.HasEncodedObject(eh) != nil {
-			return fmt.Errorf("%w: blob %s (%q in tree %s) is neither in the pack nor in the repository", ErrMissing, eh, e.Name, h)
+			return fmt.Errorf("%w: blob %s (%q in tree %s) is neither in the pack nor in the repository", ErrMissing, eh, e.name, h)
 		}
 	}
 	return nil
+}
+
+// rawEntry is a tree entry read in place.
+type rawEntry struct {
+	mode uint32
+	name []byte
+	hash plumbing.Hash
+}
+
+// nextRawEntry reads the first entry of raw tree data.
+func nextRawEntry(data []byte) (rawEntry, []byte, error) {
+	var e rawEntry
+	sp := bytes.IndexByte(data, ' ')
+	if sp <= 0 {
+		return e, nil, errors.New("malformed mode")
+	}
+	for _, c := range data[:sp] {
+		if c < '0' || c > '7' {
+			return e, nil, errors.New("malformed mode")
+		}
+		e.mode = e.mode<<3 | uint32(c-'0')
+	}
+	data = data[sp+1:]
+	nul := bytes.IndexByte(data, 0)
+	if nul < 0 || len(data) < nul+21 {
+		return e, nil, errors.New("truncated entry")
+	}
+	e.name = data[:nul]
+	copy(e.hash[:], data[nul+1:nul+21])
+	return e, data[nul+21:], nil
 }
 
 // findIn is find on a possibly absent index.

@@ -273,16 +273,17 @@ func ParseTreeWarn(data []byte) (entries []Entry, warnings []error, err error) {
 				return nil, warnings, fail("treeNotSorted", name, "entries not in git's order")
 			}
 		}
-		entries = append(entries, e)
-	}
-	// A file and a directory of the same name are not adjacent in git's order
-	// ("a" < "a-b" < "a/"), so duplicates need a second look.
-	seen := make(map[string]bool, len(entries))
-	for _, e := range entries {
-		if seen[e.Name] {
-			return nil, warnings, fail("duplicateEntries", e.Name, "duplicate entry")
+		// A file and a directory of the same name are not adjacent in
+		// git's order ("a" < "a-b" < "a/"): from a directory, look back
+		// over the names that sort between the two.
+		if e.IsDir() {
+			for j := len(entries) - 1; j >= 0 && strings.HasPrefix(entries[j].Name, name); j-- {
+				if entries[j].Name == name {
+					return nil, warnings, fail("duplicateEntries", name, "duplicate entry")
+				}
+			}
 		}
-		seen[e.Name] = true
+		entries = append(entries, e)
 	}
 	return entries, warnings, nil
 }
