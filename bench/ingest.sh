@@ -11,12 +11,14 @@
 #
 #   bench/ingest.sh                 # this tree's easel
 #   EASEL_BIN=/path/to/easel bench/ingest.sh   # another build (an older one)
+#   ONLY=tiny-blobs bench/ingest.sh             # one pack
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/easel-bench-ingest.XXXXXX")
 srv_pid=
 trap '[[ -n $srv_pid ]] && kill "$srv_pid" 2>/dev/null; rm -rf "$work"' EXIT
-export GIT_CONFIG_NOSYSTEM=1 HOME=$work EASEL_TOKEN=
+# git and the server get a home of their own; go keeps the caller's.
+export GIT_CONFIG_NOSYSTEM=1 EASEL_TOKEN=
 
 easel=${EASEL_BIN:-}
 if [[ -z $easel ]]; then
@@ -29,9 +31,9 @@ mkdir -p "$work/bodies"
 (cd "$here" && EASEL_BENCH_BODIES="$work/bodies" go test ./remote -run '^TestWriteIngestBenchBodies$' -count=1 >/dev/null)
 
 bundle=${EASEL_CORPUS:-$here/../shared/corpus/git-v1.8.4.bundle}
-if [[ -f $bundle ]]; then
+if [[ -f $bundle && ( -z ${ONLY:-} || ${ONLY:-} == corpus ) ]]; then
   echo "packing the corpus"
-  git clone -q --bare "$bundle" "$work/corpus" 2>/dev/null
+  HOME=$work git clone -q --bare "$bundle" "$work/corpus" 2>/dev/null
   tip=$(git -C "$work/corpus" rev-parse 'v1.8.4^{commit}')
   printf '{"updates":[{"ref":"refs/heads/main","old":"%s","new":"%s"}]}\n' 0000000000000000000000000000000000000000 "$tip" >"$work/bodies/corpus.body"
   git -C "$work/corpus" pack-objects --stdout --all -q >>"$work/bodies/corpus.body"
@@ -44,8 +46,9 @@ tck=$(getconf CLK_TCK)
 printf '%-12s %10s %8s %10s %12s %s\n' pack bytes status cpu_s peak_MB "(above idle)"
 for body in "$work"/bodies/*.body; do
   name=$(basename "$body" .body)
+  [[ -n ${ONLY:-} && $name != "$ONLY" ]] && continue
   rm -rf "$work/srv"
-  "$easel" serve --root "$work/srv" --addr 127.0.0.1:0 2>"$work/server.log" &
+  HOME=$work "$easel" serve --root "$work/srv" --addr 127.0.0.1:0 2>"$work/server.log" &
   srv_pid=$!
   url=
   for _ in $(seq 100); do

@@ -210,21 +210,21 @@ func (q *Quarantine) warn(msg string) {
 func (q *Quarantine) checkObject(h plumbing.Hash, t plumbing.ObjectType, data []byte) error {
 	switch t {
 	case plumbing.TreeObject:
-		entries, warnings, err := treecheck.ParseTreeWarn(data)
-		if err != nil {
-			return fmt.Errorf("tree %s: %w", h, err)
-		}
-		for _, w := range warnings {
-			q.warn(fmt.Sprintf("tree %s: %v", h, w))
-		}
-		for _, e := range entries {
+		warnings, err := treecheck.ScanTree(data, func(e treecheck.Entry) error {
 			if plumbing.Hash(e.Hash).IsZero() {
 				// git fsck's nullSha1: a link nothing can satisfy.
-				return fmt.Errorf("tree %s: entry %q points to the null id: %w", h, e.Name, treecheck.ErrBadTree)
+				return fmt.Errorf("entry %q points to the null id: %w", e.Name, treecheck.ErrBadTree)
 			}
 			if !e.IsSymlink() && treecheck.IsDotGitmodules(e.Name) {
 				q.gitmodules = append(q.gitmodules, plumbing.Hash(e.Hash))
 			}
+			return nil
+		})
+		for _, w := range warnings {
+			q.warn(fmt.Sprintf("tree %s: %v", h, w))
+		}
+		if err != nil {
+			return fmt.Errorf("tree %s: %w", h, err)
 		}
 	case plumbing.CommitObject:
 		tree, parents, err := parseCommitLinks(data)

@@ -9,14 +9,17 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash"
 	"hash/crc32"
 	"io"
 	"os"
 	"slices"
 	"sort"
+	"strconv"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/format/packfile"
+	githash "github.com/go-git/go-git/v5/plumbing/hash"
 	"github.com/go-git/go-git/v5/plumbing/storer"
 )
 
@@ -105,6 +108,28 @@ type indexer struct {
 
 	zr   io.ReadCloser
 	zsrc *posReader
+	lr   io.LimitedReader
+	sha  hash.Hash // hashes objects, reset for each
+	hdr  []byte
+	cbuf []byte
+	sbuf [20]byte
+}
+
+// hasher starts the id of an object of type t and size bytes.
+func (ix *indexer) hasher(t plumbing.ObjectType, size int64) hash.Hash {
+	if ix.sha == nil {
+		ix.sha = githash.New(githash.CryptoType)
+	}
+	ix.sha.Reset()
+	ix.hdr = append(append(append(ix.hdr[:0], t.Bytes()...), ' '), strconv.FormatInt(size, 10)...)
+	ix.hdr = append(ix.hdr, 0)
+	ix.sha.Write(ix.hdr)
+	return ix.sha
+}
+
+func (ix *indexer) sum() (h plumbing.Hash) {
+	copy(h[:], ix.sha.Sum(ix.sbuf[:0]))
+	return h
 }
 
 // spend charges n bytes of inflating or delta output to the push.
@@ -196,8 +221,12 @@ func (ix *indexer) inflate(r *posReader, w io.Writer, size int64) error {
 	if err != nil {
 		return err
 	}
-	if n, err := io.CopyN(w, ix.zr, size); err != nil {
-		if err == io.EOF {
+	ix.lr.R, ix.lr.N = ix.zr, size
+	if ix.cbuf == nil {
+		ix.cbuf = make([]byte, 32<<10)
+	}
+	if n, err := io.CopyBuffer(w, &ix.lr, ix.cbuf); err != nil || n != size {
+		if err == nil || err == io.EOF || err == io.ErrUnexpectedEOF {
 			return fmt.Errorf("%d bytes, %d declared", n, size)
 		}
 		return err
@@ -260,6 +289,9 @@ func (ix *indexer) scan() error {
 	// reader, so the inflater's byte-by-byte reads stay cheap.
 	sum := sha1.New()
 	crc := crc32.NewIEEE()
+	both := io.MultiWriter(sum, crc)
+	var rawLR io.LimitedReader
+	rawBuf := make([]byte, 32<<10)
 	raw := bufio.NewReaderSize(io.NewSectionReader(ix.f, 0, ix.size-20), 64<<10)
 	if _, err := io.CopyN(sum, raw, 12); err != nil {
 		return err
@@ -290,11 +322,12 @@ func (ix *indexer) scan() error {
 				return err
 			}
 			t := plumbing.ObjectType(kind)
-			hasher := plumbing.NewHasher(t, size)
+			hasher := ix.hasher(t, size)
 			if t == plumbing.BlobObject {
 				err = ix.inflate(r, hasher, size)
 			} else {
 				buf.Reset()
+				buf.Grow(int(size))
 				if err = ix.inflate(r, &buf, size); err == nil {
 					hasher.Write(buf.Bytes())
 				}
@@ -302,7 +335,7 @@ func (ix *indexer) scan() error {
 			if err != nil {
 				return fmt.Errorf("%w: object at offset %d: %v", ErrBadPack, off, err)
 			}
-			h = hasher.Sum()
+			h = ix.sum()
 			if t != plumbing.BlobObject && ix.check != nil {
 				if err := ix.check(h, t, buf.Bytes()); err != nil {
 					return err
@@ -357,8 +390,9 @@ func (ix *indexer) scan() error {
 			return fmt.Errorf("%w: object %d has invalid type %d", ErrBadPack, i, kind)
 		}
 		crc.Reset()
-		if _, err := io.CopyN(io.MultiWriter(sum, crc), raw, r.pos-off); err != nil {
-			return err
+		rawLR.R, rawLR.N = raw, r.pos-off
+		if n, err := io.CopyBuffer(both, &rawLR, rawBuf); err != nil || n != r.pos-off {
+			return fmt.Errorf("%w: rereading the pack: %v", ErrBadPack, err)
 		}
 		x.offs = append(x.offs, uint64(off))
 		x.crcs = append(x.crcs, crc.Sum32())
@@ -528,7 +562,8 @@ func (ix *indexer) descend(stack *[]frame) error {
 		x.depths[k] = uint16(min(level+1, 0xffff))
 		t := plumbing.ObjectType(x.types[top])
 		x.types[k] = uint8(t)
-		x.hashes[k] = plumbing.ComputeHash(t, target)
+		ix.hasher(t, int64(len(target))).Write(target)
+		x.hashes[k] = ix.sum()
 		if t != plumbing.BlobObject && ix.check != nil {
 			if err := ix.check(x.hashes[k], t, target); err != nil {
 				return err

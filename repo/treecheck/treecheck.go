@@ -231,61 +231,103 @@ func ParseTree(data []byte) ([]Entry, error) {
 // reports as a warning (see Warning) is returned in warnings and does not
 // stop the parse; err is the first error.
 func ParseTreeWarn(data []byte) (entries []Entry, warnings []error, err error) {
+	warnings, err = ScanTree(data, func(e Entry) error {
+		entries = append(entries, e)
+		return nil
+	})
+	if err != nil {
+		return nil, warnings, err
+	}
+	return entries, warnings, nil
+}
+
+// ScanTree checks a raw tree as ParseTreeWarn does and calls fn with each
+// entry in order, keeping none: for trees of hundreds of thousands of
+// entries, where a slice of them would be the largest thing in memory.
+// An error of fn stops the scan and is returned.
+func ScanTree(data []byte, fn func(Entry) error) (warnings []error, err error) {
+	var prev Entry
+	// Files whose name may still come back as a directory's: in git's
+	// order a file "a" and a directory "a" are apart ("a" < "a-b" <
+	// "a/"), with only names starting "a" between them.
+	var files []string
+	first := true
 	for len(data) > 0 {
 		sp := bytes.IndexByte(data, ' ')
 		if sp <= 0 {
-			return nil, warnings, fail("badTree", "", "malformed mode")
+			return warnings, fail("badTree", "", "malformed mode")
 		}
-		mode := string(data[:sp])
+		mode := data[:sp]
 		data = data[sp+1:]
 		nul := bytes.IndexByte(data, 0)
 		if nul < 0 || len(data) < nul+1+20 {
-			return nil, warnings, fail("badTree", "", "truncated entry")
+			return warnings, fail("badTree", "", "truncated entry")
 		}
-		name := string(data[:nul])
 		var e Entry
-		e.Mode, e.Name = mode, name
+		e.Mode, e.Name = internMode(mode), string(data[:nul])
+		name := e.Name
 		copy(e.Hash[:], data[nul+1:nul+21])
 		data = data[nul+21:]
 		if e.octal() == 0 {
 			// Not an octal number: git cannot even read the tree.
-			return nil, warnings, fail("badTree", name, "malformed mode "+mode)
+			return warnings, fail("badTree", name, "malformed mode "+e.Mode)
 		}
-		if err := checkMode(mode, name); err != nil {
+		if err := checkMode(e.Mode, name); err != nil {
 			if !Warning(err) {
-				return nil, warnings, err
+				return warnings, err
 			}
 			warnings = append(warnings, err)
 		}
 		if err := Name(name); err != nil {
-			return nil, warnings, err
+			return warnings, err
 		}
 		// .gitmodules as a symlink would let a checkout read outside.
 		if e.IsSymlink() && IsDotGitmodules(name) {
-			return nil, warnings, fail("gitmodulesSymlink", name, ".gitmodules is a symbolic link")
+			return warnings, fail("gitmodulesSymlink", name, ".gitmodules is a symbolic link")
 		}
-		if n := len(entries); n > 0 {
-			prev := entries[n-1]
+		if !first {
 			if prev.Name == e.Name {
-				return nil, warnings, fail("duplicateEntries", name, "duplicate entry")
+				return warnings, fail("duplicateEntries", name, "duplicate entry")
 			}
 			if compareEntries(prev, e) > 0 {
-				return nil, warnings, fail("treeNotSorted", name, "entries not in git's order")
+				return warnings, fail("treeNotSorted", name, "entries not in git's order")
 			}
 		}
-		// A file and a directory of the same name are not adjacent in
-		// git's order ("a" < "a-b" < "a/"): from a directory, look back
-		// over the names that sort between the two.
+		for len(files) > 0 && !strings.HasPrefix(name, files[len(files)-1]) {
+			files = files[:len(files)-1]
+		}
 		if e.IsDir() {
-			for j := len(entries) - 1; j >= 0 && strings.HasPrefix(entries[j].Name, name); j-- {
-				if entries[j].Name == name {
-					return nil, warnings, fail("duplicateEntries", name, "duplicate entry")
+			for _, f := range files {
+				if f == name {
+					return warnings, fail("duplicateEntries", name, "duplicate entry")
 				}
 			}
+		} else {
+			files = append(files, name)
 		}
-		entries = append(entries, e)
+		if err := fn(e); err != nil {
+			return warnings, err
+		}
+		prev, first = e, false
 	}
-	return entries, warnings, nil
+	return warnings, nil
+}
+
+// internMode returns the common modes without allocating.
+func internMode(m []byte) string {
+	switch string(m) {
+	case "100644":
+		return "100644"
+	case "40000":
+		return "40000"
+	case "100755":
+		return "100755"
+	case "120000":
+		return "120000"
+	case "160000":
+		return "160000"
+	}
+	return string(m)
 }
 
 func checkMode(mode, name string) error {
