@@ -174,6 +174,7 @@ type connWalk struct {
 	interesting int
 	olds        []plumbing.Hash
 	oldsDone    bool
+	oldTrees    map[plumbing.Hash][]treecheck.Entry
 	seenQ       []uint64 // the pack's objects walked, by position
 	seen        map[plumbing.Hash]struct{}
 	gitmodules  []plumbing.Hash
@@ -383,10 +384,8 @@ func (w *connWalk) tree(h plumbing.Hash, olds []plumbing.Hash) error {
 	}
 	var oldEntries [][]treecheck.Entry
 	for _, o := range olds {
-		if _, od, _, ok, err := w.read(o); err == nil && ok {
-			if es, _, err := treecheck.ParseTreeWarn(od); err == nil {
-				oldEntries = append(oldEntries, es)
-			}
+		if es, ok := w.oldTree(o); ok {
+			oldEntries = append(oldEntries, es)
 		}
 	}
 	// The entries are read in place (no string per name): the walk
@@ -445,6 +444,27 @@ func (w *connWalk) tree(h plumbing.Hash, olds []plumbing.Hash) error {
 	}
 	return nil
 }
+
+// oldTree is the parsed tree o of a commit refs reach, kept for the next
+// new trees compared with it (the root trees above all: every new
+// commit's root is compared with the same few).
+func (w *connWalk) oldTree(o plumbing.Hash) ([]treecheck.Entry, bool) {
+	if es, ok := w.oldTrees[o]; ok {
+		return es, es != nil
+	}
+	var es []treecheck.Entry
+	if _, od, _, ok, err := w.read(o); err == nil && ok {
+		es, _, _ = treecheck.ParseTreeWarn(od)
+	}
+	if w.oldTrees == nil || len(w.oldTrees) >= maxOldTrees {
+		w.oldTrees = map[plumbing.Hash][]treecheck.Entry{}
+	}
+	w.oldTrees[o] = es
+	return es, es != nil
+}
+
+// maxOldTrees bounds the parsed trees oldTree keeps.
+const maxOldTrees = 64
 
 // rawEntry is a tree entry read in place.
 type rawEntry struct {
