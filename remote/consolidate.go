@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -136,7 +135,7 @@ func ConsolidatePacks(ctx context.Context, gitDir string, maxPacks int, obsolete
 		pw.CloseWithError(err)
 	}()
 	// The repository's own objects: no size or depth limit applies.
-	q, err := ReceiveLimited(ctx, filepath.Join(gitDir, "objects"), pr, PackLimits{MaxObjectBytes: math.MaxInt64, MaxDeltaDepth: math.MaxInt32})
+	q, err := ReceiveLimited(ctx, filepath.Join(gitDir, "objects"), pr, unlimited())
 	pr.CloseWithError(io.ErrClosedPipe) // stops the writer if Receive gave up early
 	<-written                           // before store and src are closed
 	if err != nil {

@@ -98,12 +98,14 @@ func FuzzReceivePack(f *testing.F) {
 		}
 		// Verify must not panic whatever it finds either.
 		var tips []plumbing.Hash
-		for h, typ := range q.types {
-			if typ == plumbing.CommitObject {
-				tips = append(tips, h)
+		if q.idx != nil {
+			for i, typ := range q.idx.types {
+				if plumbing.ObjectType(typ) == plumbing.CommitObject {
+					tips = append(tips, q.idx.hashes[i])
+				}
 			}
 		}
-		_ = q.Verify(ctx, memory.NewStorage(), tips)
+		_ = q.Verify(ctx, memory.NewStorage(), tips, nil)
 		q.Discard()
 		if left := listTree(parent); left != "" {
 			t.Fatalf("discarded quarantine left files behind: %s", left)

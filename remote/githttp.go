@@ -107,7 +107,7 @@ func (s *Server) serveGit(w http.ResponseWriter, r *http.Request) bool {
 	case service == "git-upload-pack":
 		s.gitUploadPack(w, r, dir)
 	default:
-		s.gitReceivePack(w, r, dir, exists)
+		s.gitReceivePack(w, r, name, dir, exists)
 	}
 	return true
 }
@@ -804,7 +804,7 @@ func peelOr(s storer.EncodedObjectStorer, h plumbing.Hash) plumbing.Hash {
 // gitReceivePack takes a push from git: its commands and pack go through
 // the quarantine, checks and compare-and-swap of easel's /push, and the
 // result is reported as git's report-status.
-func (s *Server) gitReceivePack(w http.ResponseWriter, r *http.Request, dir string, exists bool) {
+func (s *Server) gitReceivePack(w http.ResponseWriter, r *http.Request, name, dir string, exists bool) {
 	ctx := r.Context()
 	body, done, err := s.gitBody(w, r, s.cfg.MaxPushBytes)
 	if err != nil {
@@ -913,7 +913,14 @@ func (s *Server) gitReceivePack(w http.ResponseWriter, r *http.Request, dir stri
 	for _, u := range updates {
 		tips = append(tips, u.new)
 	}
-	if err := q.Verify(ctx, base, tips); err != nil {
+	var haves []plumbing.Hash
+	if exists {
+		if haves, err = refValues(dir); err != nil {
+			s.internal(w, r, err)
+			return
+		}
+	}
+	if err := q.Verify(ctx, base, tips, haves); err != nil {
 		switch {
 		case errors.Is(err, ErrMissing):
 			report("ok", allFail("missing necessary objects"))
@@ -943,7 +950,7 @@ func (s *Server) gitReceivePack(w http.ResponseWriter, r *http.Request, dir stri
 
 	locks.push.Lock()
 	defer locks.push.Unlock()
-	_, prob, err := s.applyPush(ctx, dir, q, updates)
+	_, prob, err := s.applyPush(ctx, name, dir, q, updates)
 	switch {
 	case err != nil && errors.Is(err, repo.ErrLocked):
 		report("ok", allFail("failed to lock"))

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -177,7 +178,9 @@ func fetchRefs(ctx context.Context, r *repo.Repository, rm repo.Remote, c *Clien
 		}
 		pr := newProgress(o.Progress, "Receiving objects", n)
 		// The pack may be thin: its external bases come from store.
-		q, err := ReceiveThin(ctx, filepath.Join(r.GitDir, "objects"), pr.reader(body), PackLimits{}, store)
+		// A client takes what the server it chose sends: no cap on the
+		// number of objects (the expansion budget still holds).
+		q, err := ReceiveThin(ctx, filepath.Join(r.GitDir, "objects"), pr.reader(body), PackLimits{MaxObjects: math.MaxUint32}, store)
 		body.Close()
 		if err != nil {
 			if ctx.Err() != nil {
@@ -187,7 +190,12 @@ func fetchRefs(ctx context.Context, r *repo.Repository, rm repo.Remote, c *Clien
 		}
 		pr.done()
 		res.Objects, res.Bytes = q.Objects, q.Bytes
-		if err := q.Verify(ctx, store, wantIDs); err != nil {
+		localRefs, err := refValues(r.GitDir)
+		if err != nil {
+			q.Discard()
+			return nil, err
+		}
+		if err := q.Verify(ctx, store, wantIDs, localRefs); err != nil {
 			q.Discard()
 			return nil, fmt.Errorf("%w: the server sent a bad pack: %v", ErrRemote, err)
 		}

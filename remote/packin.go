@@ -2,6 +2,7 @@ package remote
 
 import (
 	"bytes"
+	"container/list"
 	"context"
 	"encoding/hex"
 	"errors"
@@ -13,10 +14,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-git/go-billy/v5/osfs"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/cache"
-	"github.com/go-git/go-git/v5/plumbing/format/idxfile"
 	"github.com/go-git/go-git/v5/plumbing/format/packfile"
 	"github.com/go-git/go-git/v5/plumbing/storer"
 	"github.com/go-git/go-git/v5/storage/filesystem"
@@ -29,9 +28,10 @@ import (
 // Quarantine is a received packfile kept in objects/incoming-* until it has
 // been checked and accepted. Nothing in it is visible to readers of the
 // repository: the directory is laid out as a git directory of its own
-// (incoming-*/objects/pack/pack-<id>.{pack,idx}) so it can be read with a
-// separate go-git storage, and Accept moves the pack into objects/pack by
-// rename.
+// (incoming-*/objects/pack/pack-<id>.{pack,idx}), and Accept moves the pack
+// into objects/pack by rename. Its objects are read through the index
+// built when it arrived (see packindex.go), never through a storage that
+// would load a second index of it.
 type Quarantine struct {
 	dir     string
 	packDir string
@@ -40,9 +40,20 @@ type Quarantine struct {
 	Objects  int   // objects in the pack
 	Bytes    int64 // size of the pack as received
 
-	types map[plumbing.Hash]plumbing.ObjectType
-	store *filesystem.Storage
+	// Warnings are what git's fsck reports as warnings about the
+	// received objects (a tree mode 100664, say): accepted, and logged by
+	// the server. At most maxWarnings are kept; WarningCount counts all.
+	Warnings     []string
+	WarningCount int
+
+	idx        *packIndex
+	ix         *indexer // reads the pack, and charges reads to its budget
+	pack       *os.File
+	cache      objCache
+	gitmodules []plumbing.Hash // blobs the pack's trees name .gitmodules
 }
+
+const maxWarnings = 20
 
 // smallCache bounds how much object content a storage keeps in memory.
 func smallCache() cache.Object { return cache.NewObjectLRU(8 * cache.MiByte) }
@@ -81,7 +92,14 @@ func ReceiveLimited(ctx context.Context, parent string, r io.Reader, lim PackLim
 // Accept makes visible is self-contained and every delta in it is
 // resolved and hashed like any other. A base have lacks too is ErrMissing,
 // and nothing is kept. A nil have accepts no thin pack.
+//
+// Every commit, tree and tag is checked as it is resolved, as git's
+// receive-pack with fsck does (unless lim.NoObjectChecks): commits and
+// tags parse, every tree entry name is safe (no "..", no ".git" in any
+// spelling), entries sorted, no duplicates, no link to the null id. What
+// git's fsck only warns about (modes old git wrote) is kept in Warnings.
 func ReceiveThin(ctx context.Context, parent string, r io.Reader, lim PackLimits, have storer.EncodedObjectStorer) (_ *Quarantine, err error) {
+	lim = lim.withDefaults()
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return nil, err
 	}
@@ -90,7 +108,7 @@ func ReceiveThin(ctx context.Context, parent string, r io.Reader, lim PackLimits
 	if err != nil {
 		return nil, err
 	}
-	q := &Quarantine{dir: dir, packDir: filepath.Join(dir, "objects", "pack"), types: map[plumbing.Hash]plumbing.ObjectType{}}
+	q := &Quarantine{dir: dir, packDir: filepath.Join(dir, "objects", "pack")}
 	defer func() {
 		if err != nil {
 			q.Discard()
@@ -104,7 +122,7 @@ func ReceiveThin(ctx context.Context, parent string, r io.Reader, lim PackLimits
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
+	q.pack = f
 	n, err := io.Copy(f, ctxReader{ctx, r})
 	if err != nil {
 		return nil, err
@@ -116,10 +134,15 @@ func ReceiveThin(ctx context.Context, parent string, r io.Reader, lim PackLimits
 	if err := f.Sync(); err != nil {
 		return nil, err
 	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
+	var check objectCheck
+	if !lim.NoObjectChecks {
+		check = q.checkObject
+	}
+	ix := &indexer{ctx: ctx, f: f, size: n, lim: lim, check: check, budget: lim.budget(n)}
+	if err := ix.scan(); err != nil {
 		return nil, err
 	}
-	external, err := checkPackLimits(f, lim, have)
+	external, err := ix.resolve(have)
 	if err != nil {
 		return nil, err
 	}
@@ -127,48 +150,26 @@ func ReceiveThin(ctx context.Context, parent string, r io.Reader, lim PackLimits
 		if n, err = fixThin(ctx, f, n, have, external); err != nil {
 			return nil, err
 		}
-		if _, err := f.Seek(0, io.SeekStart); err != nil {
+		// Index the completed pack afresh: its bases are now objects
+		// in it.
+		q.Warnings, q.WarningCount, q.gitmodules = nil, 0, nil
+		ix = &indexer{ctx: ctx, f: f, size: n, lim: lim, check: check, budget: lim.budget(n)}
+		if err := ix.scan(); err != nil {
+			return nil, err
+		}
+		if _, err := ix.resolve(nil); err != nil {
 			return nil, err
 		}
 	}
-	idxw := new(idxfile.Writer)
-	obs := &typeObserver{types: q.types}
-	parser, err := packfile.NewParser(packfile.NewScanner(f), idxw, obs)
-	if err != nil {
-		return nil, err
-	}
-	sum, err := parser.Parse()
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadPack, err)
-	}
-	// The scanner stops after the checksum; anything after it is not a pack.
-	var trailer [20]byte
-	if n < 32 {
-		return nil, fmt.Errorf("%w: too short", ErrBadPack)
-	}
-	if _, err := f.ReadAt(trailer[:], n-20); err != nil {
-		return nil, err
-	}
-	if !bytes.Equal(trailer[:], sum[:]) {
-		return nil, fmt.Errorf("%w: data after the pack checksum", ErrBadPack)
-	}
-	q.PackHash = sum
-	q.Objects = len(q.types)
-	if len(external) > 0 && obs.entries != q.Objects {
-		// An appended base that a delta of the pack also builds: the
-		// index would list one object twice.
-		return nil, fmt.Errorf("%w: a thin pack's external base is also an object of the pack", ErrBadPack)
-	}
-	idx, err := idxw.Index()
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadPack, err)
-	}
-	base := filepath.Join(q.packDir, "pack-"+sum.String())
+	q.PackHash = ix.x.sum
+	q.Objects = ix.x.len()
+	q.idx, q.ix = ix.x, ix
+	base := filepath.Join(q.packDir, "pack-"+q.PackHash.String())
 	idxf, err := os.OpenFile(base+".idx", os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o444)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := idxfile.NewEncoder(idxf).Encode(idx); err != nil {
+	if err := ix.x.writeIdx(idxf); err != nil {
 		idxf.Close()
 		return nil, err
 	}
@@ -182,7 +183,6 @@ func ReceiveThin(ctx context.Context, parent string, r io.Reader, lim PackLimits
 	if err := os.Rename(tmp, base+".pack"); err != nil {
 		return nil, err
 	}
-	q.store = filesystem.NewStorageWithOptions(osfs.New(dir), smallCache(), filesystem.Options{LargeObjectThreshold: largeObject})
 	return q, nil
 }
 
@@ -198,32 +198,65 @@ func (c ctxReader) Read(p []byte) (int, error) {
 	return c.r.Read(p)
 }
 
-// typeObserver records each object's type as the parser resolves it.
-type typeObserver struct {
-	cur     plumbing.ObjectType
-	types   map[plumbing.Hash]plumbing.ObjectType
-	entries int // objects resolved, duplicates included
+func (q *Quarantine) warn(msg string) {
+	q.WarningCount++
+	if len(q.Warnings) < maxWarnings {
+		q.Warnings = append(q.Warnings, msg)
+	}
 }
 
-func (o *typeObserver) OnHeader(uint32) error { return nil }
-func (o *typeObserver) OnInflatedObjectHeader(t plumbing.ObjectType, _ int64, _ int64) error {
-	o.cur = t
+// checkObject is the fsck of one received object, as git's receive-pack
+// does with receive.fsckObjects, with git's severities.
+func (q *Quarantine) checkObject(h plumbing.Hash, t plumbing.ObjectType, data []byte) error {
+	switch t {
+	case plumbing.TreeObject:
+		warnings, err := treecheck.ScanTree(data, func(e treecheck.Entry) error {
+			if plumbing.Hash(e.Hash).IsZero() {
+				// git fsck's nullSha1: a link nothing can satisfy.
+				return fmt.Errorf("entry %q points to the null id: %w", e.Name, treecheck.ErrBadTree)
+			}
+			if !e.IsSymlink() && treecheck.IsDotGitmodules(e.Name) {
+				q.gitmodules = append(q.gitmodules, plumbing.Hash(e.Hash))
+			}
+			return nil
+		})
+		for _, w := range warnings {
+			q.warn(fmt.Sprintf("tree %s: %v", h, w))
+		}
+		if err != nil {
+			return fmt.Errorf("tree %s: %w", h, err)
+		}
+	case plumbing.CommitObject:
+		tree, parents, err := parseCommitLinks(data)
+		if err != nil {
+			return fmt.Errorf("%w: commit %s: %v", ErrBadPack, h, err)
+		}
+		for _, l := range append(parents, tree) {
+			if l.IsZero() {
+				return fmt.Errorf("%w: commit %s links to the null id", ErrBadPack, h)
+			}
+		}
+	case plumbing.TagObject:
+		if _, err := parseTagTarget(data); err != nil {
+			return fmt.Errorf("%w: tag %s: %v", ErrBadPack, h, err)
+		}
+	}
 	return nil
 }
-func (o *typeObserver) OnInflatedObjectContent(h plumbing.Hash, _ int64, _ uint32, _ []byte) error {
-	o.types[h] = o.cur
-	o.entries++
-	return nil
-}
-func (o *typeObserver) OnFooter(plumbing.Hash) error { return nil }
 
 // Has reports whether the quarantined pack holds h.
-func (q *Quarantine) Has(h plumbing.Hash) bool { _, ok := q.types[h]; return ok }
+func (q *Quarantine) Has(h plumbing.Hash) bool {
+	if q.idx == nil {
+		return false
+	}
+	_, ok := q.idx.find(h)
+	return ok
+}
 
 // Storer reads the quarantined objects first, then base's: the view of the
 // repository as it would be once the pack is accepted.
 func (q *Quarantine) Storer(base storer.EncodedObjectStorer) storer.EncodedObjectStorer {
-	if q.store == nil {
+	if q.idx == nil {
 		return base
 	}
 	return &overlay{EncodedObjectStorer: base, q: q}
@@ -235,8 +268,18 @@ type overlay struct {
 }
 
 func (o *overlay) EncodedObject(t plumbing.ObjectType, h plumbing.Hash) (plumbing.EncodedObject, error) {
-	if o.q.Has(h) {
-		return o.q.store.EncodedObject(t, h)
+	if i, ok := o.q.idx.find(h); ok {
+		typ, data, err := o.q.read(i)
+		if err != nil {
+			return nil, err
+		}
+		if t != plumbing.AnyObject && t != typ {
+			return nil, plumbing.ErrObjectNotFound
+		}
+		obj := &plumbing.MemoryObject{}
+		obj.SetType(typ)
+		obj.Write(data)
+		return obj, nil
 	}
 	return o.EncodedObjectStorer.EncodedObject(t, h)
 }
@@ -249,159 +292,175 @@ func (o *overlay) HasEncodedObject(h plumbing.Hash) error {
 }
 
 func (o *overlay) EncodedObjectSize(h plumbing.Hash) (int64, error) {
-	if o.q.Has(h) {
-		return o.q.store.EncodedObjectSize(h)
+	if i, ok := o.q.idx.find(h); ok {
+		_, data, err := o.q.read(i)
+		return int64(len(data)), err
 	}
 	return o.EncodedObjectStorer.EncodedObjectSize(h)
 }
 
-func (q *Quarantine) raw(h plumbing.Hash) ([]byte, error) {
-	obj, err := q.store.EncodedObject(plumbing.AnyObject, h)
-	if err != nil {
-		return nil, err
+// read returns the object at position i of the quarantined pack. Reads
+// are charged to the pack's budget, so a walk over objects built from
+// long chains of large deltas cannot cost more than indexing was allowed
+// to; the cache keeps recently read objects (delta bases, mostly).
+func (q *Quarantine) read(i int) (plumbing.ObjectType, []byte, error) {
+	if data, ok := q.cache.get(i); ok {
+		return plumbing.ObjectType(q.idx.types[i]), data, nil
 	}
-	rd, err := obj.Reader()
+	ix, x := q.ix, q.idx
+	off := x.offs[i]
+	r, kind, size, err := ix.entryAt(off)
 	if err != nil {
-		return nil, err
+		return 0, nil, fmt.Errorf("%w: object at offset %d: %v", ErrBadPack, off, err)
 	}
-	defer rd.Close()
-	return io.ReadAll(rd)
+	base := -1
+	switch kind {
+	case pkOfsKind:
+		rel, err := readOfsDelta(r)
+		if err != nil {
+			return 0, nil, fmt.Errorf("%w: delta at offset %d: %v", ErrBadPack, off, err)
+		}
+		base, _ = x.atOffset(off - rel)
+	case pkRefKind:
+		var h plumbing.Hash
+		if _, err := io.ReadFull(r, h[:]); err != nil {
+			return 0, nil, err
+		}
+		base, _ = x.find(h)
+	}
+	if err := ix.spend(size); err != nil {
+		return 0, nil, err
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, size))
+	if err := ix.inflate(r, buf, size); err != nil {
+		return 0, nil, fmt.Errorf("%w: object at offset %d: %v", ErrBadPack, off, err)
+	}
+	data := buf.Bytes()
+	if kind >= pkOfsKind {
+		// The delta is whole in buf before the base is read: reading
+		// the base reuses the same reader.
+		_, src, err := q.read(base)
+		if err != nil {
+			return 0, nil, err
+		}
+		if data, err = packfile.PatchDelta(src, data); err != nil {
+			return 0, nil, fmt.Errorf("%w: delta at offset %d: %v", ErrBadPack, off, err)
+		}
+		if err := ix.spend(int64(len(data))); err != nil {
+			return 0, nil, err
+		}
+	}
+	q.cache.put(i, data)
+	return plumbing.ObjectType(x.types[i]), data, nil
 }
 
-// Verify checks the quarantined objects the way git's receive-pack with
-// fsck does: every commit, tree and tag parses; every tree entry name is
-// safe (no "..", no ".git" in any spelling, sorted, no duplicates); a
-// .gitmodules blob does not climb out; and everything reachable from tips
-// is in the pack or already in base. Blobs are not read again: the parser
-// already inflated and hashed each one.
-func (q *Quarantine) Verify(ctx context.Context, base storer.EncodedObjectStorer, tips []plumbing.Hash) error {
-	gitmodules := map[plumbing.Hash]bool{}
-	for h, t := range q.types {
+// readHash reads h from the quarantine; ok is false if it is not there.
+func (q *Quarantine) readHash(h plumbing.Hash) (t plumbing.ObjectType, data []byte, ok bool, err error) {
+	if q.idx == nil {
+		return 0, nil, false, nil
+	}
+	i, found := q.idx.find(h)
+	if !found {
+		return 0, nil, false, nil
+	}
+	t, data, err = q.read(i)
+	return t, data, true, err
+}
+
+// objCache is a small LRU of object contents by pack position.
+type objCache struct {
+	items map[int]*list.Element
+	order list.List
+	bytes int
+}
+
+type cacheItem struct {
+	pos  int
+	data []byte
+}
+
+const (
+	objCacheBytes = 32 << 20
+	objCacheMax   = 4 << 20 // larger objects are not kept
+)
+
+func (c *objCache) get(pos int) ([]byte, bool) {
+	if e, ok := c.items[pos]; ok {
+		c.order.MoveToFront(e)
+		return e.Value.(*cacheItem).data, true
+	}
+	return nil, false
+}
+
+func (c *objCache) put(pos int, data []byte) {
+	if len(data) > objCacheMax {
+		return
+	}
+	if c.items == nil {
+		c.items = map[int]*list.Element{}
+	}
+	if _, ok := c.items[pos]; ok {
+		return
+	}
+	c.items[pos] = c.order.PushFront(&cacheItem{pos, data})
+	c.bytes += len(data)
+	for c.bytes > objCacheBytes {
+		e := c.order.Back()
+		it := e.Value.(*cacheItem)
+		c.order.Remove(e)
+		delete(c.items, it.pos)
+		c.bytes -= len(it.data)
+	}
+}
+
+// Verify checks what the objects of the pack mean together, after each
+// was checked alone as it arrived: every blob a tree names .gitmodules (in
+// any spelling a file system folds to it) is a blob with safe content,
+// whether it came in this pack or was already stored; and every tip's
+// whole closure is present (see checkConnected), the walk stopping only at
+// objects reachable from haves, the repository's current refs. A tip
+// reachable from no ref is walked to the end, however much of it is
+// already stored: an object being present proves nothing about what it
+// links to.
+func (q *Quarantine) Verify(ctx context.Context, base storer.EncodedObjectStorer, tips, haves []plumbing.Hash) error {
+	view := q.Storer(base)
+	gm, err := checkConnected(ctx, view, q, tips, haves)
+	if err != nil {
+		return err
+	}
+	gm = append(gm, q.gitmodules...)
+	return checkGitmodules(ctx, view, gm)
+}
+
+// checkGitmodules checks each blob named .gitmodules, once.
+func checkGitmodules(ctx context.Context, view storer.EncodedObjectStorer, blobs []plumbing.Hash) error {
+	done := map[plumbing.Hash]bool{}
+	for _, h := range blobs {
+		if done[h] {
+			continue
+		}
+		done[h] = true
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		switch t {
-		case plumbing.BlobObject:
-		case plumbing.TreeObject:
-			data, err := q.raw(h)
-			if err != nil {
-				return fmt.Errorf("%w: tree %s: %v", ErrBadPack, h, err)
-			}
-			entries, err := treecheck.ParseTree(data)
-			if err != nil {
-				return fmt.Errorf("tree %s: %w", h, err)
-			}
-			for _, e := range entries {
-				if plumbing.Hash(e.Hash).IsZero() {
-					// git fsck's nullSha1: a link nothing can satisfy.
-					return fmt.Errorf("tree %s: entry %q points to the null id: %w", h, e.Name, treecheck.ErrBadTree)
-				}
-				if !e.IsDir() && strings.EqualFold(e.Name, ".gitmodules") {
-					gitmodules[plumbing.Hash(e.Hash)] = true
-				}
-			}
-		case plumbing.CommitObject:
-			data, err := q.raw(h)
-			if err != nil {
-				return fmt.Errorf("%w: commit %s: %v", ErrBadPack, h, err)
-			}
-			tree, parents, err := parseCommitLinks(data)
-			if err != nil {
-				return fmt.Errorf("%w: commit %s: %v", ErrBadPack, h, err)
-			}
-			for _, l := range append(parents, tree) {
-				if l.IsZero() {
-					return fmt.Errorf("%w: commit %s links to the null id", ErrBadPack, h)
-				}
-			}
-		case plumbing.TagObject:
-			data, err := q.raw(h)
-			if err != nil {
-				return fmt.Errorf("%w: tag %s: %v", ErrBadPack, h, err)
-			}
-			if _, err := parseTagTarget(data); err != nil {
-				return fmt.Errorf("%w: tag %s: %v", ErrBadPack, h, err)
-			}
-		default:
-			return fmt.Errorf("%w: object %s has type %s", ErrBadPack, h, t)
+		obj, err := view.EncodedObject(plumbing.AnyObject, h)
+		if err != nil {
+			return fmt.Errorf("%w: the .gitmodules blob %s is neither in the pack nor in the repository (gitmodulesMissing)", ErrMissing, h)
 		}
-	}
-	for h := range gitmodules {
-		if !q.Has(h) {
-			continue
+		if obj.Type() != plumbing.BlobObject {
+			return fmt.Errorf(".gitmodules %s: %w", h, &treecheck.Error{ID: "gitmodulesBlob", Name: ".gitmodules", Why: "a .gitmodules entry is a " + obj.Type().String() + ", not a blob"})
 		}
-		data, err := q.raw(h)
+		rd, err := obj.Reader()
+		if err != nil {
+			return err
+		}
+		data, err := io.ReadAll(rd)
+		rd.Close()
 		if err != nil {
 			return err
 		}
 		if err := treecheck.Gitmodules(data); err != nil {
 			return fmt.Errorf(".gitmodules %s: %w", h, err)
-		}
-	}
-	return q.connected(ctx, base, tips)
-}
-
-// connected walks from tips through the quarantined objects and stops at
-// objects base already holds (they were checked when they arrived).
-func (q *Quarantine) connected(ctx context.Context, base storer.EncodedObjectStorer, tips []plumbing.Hash) error {
-	seen := map[plumbing.Hash]bool{}
-	stack := append([]plumbing.Hash(nil), tips...)
-	for len(stack) > 0 {
-		h := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		if h.IsZero() || seen[h] {
-			continue
-		}
-		seen[h] = true
-		t, ok := q.types[h]
-		if !ok {
-			if base.HasEncodedObject(h) == nil {
-				continue
-			}
-			return fmt.Errorf("%w: %s is neither in the pack nor in the repository", ErrMissing, h)
-		}
-		if len(seen)%4096 == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-		}
-		switch t {
-		case plumbing.CommitObject:
-			data, err := q.raw(h)
-			if err != nil {
-				return err
-			}
-			tree, parents, err := parseCommitLinks(data)
-			if err != nil {
-				return err
-			}
-			stack = append(stack, tree)
-			stack = append(stack, parents...)
-		case plumbing.TreeObject:
-			data, err := q.raw(h)
-			if err != nil {
-				return err
-			}
-			entries, err := treecheck.ParseTree(data)
-			if err != nil {
-				return err
-			}
-			for _, e := range entries {
-				if e.Mode == "160000" { // a submodule commit lives elsewhere
-					continue
-				}
-				stack = append(stack, plumbing.Hash(e.Hash))
-			}
-		case plumbing.TagObject:
-			data, err := q.raw(h)
-			if err != nil {
-				return err
-			}
-			target, err := parseTagTarget(data)
-			if err != nil {
-				return err
-			}
-			stack = append(stack, target)
 		}
 	}
 	return nil
@@ -470,7 +529,7 @@ func hexLine(line, prefix string) (plumbing.Hash, error) {
 // the very same pack already present).
 func (q *Quarantine) Accept(gitDir string) (undo func(), err error) {
 	defer q.Discard()
-	if q.store == nil || q.Objects == 0 {
+	if q.idx == nil || q.Objects == 0 {
 		return nil, nil
 	}
 	dst := filepath.Join(gitDir, "objects", "pack")
@@ -531,8 +590,9 @@ func removeStaleQuarantines(parent string, age time.Duration) {
 
 // Discard deletes the quarantine directory and everything in it.
 func (q *Quarantine) Discard() {
-	if q.store != nil {
-		q.store.Close()
+	if q.pack != nil {
+		q.pack.Close()
+		q.pack = nil
 	}
 	os.RemoveAll(q.dir)
 }

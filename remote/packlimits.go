@@ -2,12 +2,7 @@ package remote
 
 import (
 	"errors"
-	"fmt"
-	"io"
-
-	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/format/packfile"
-	"github.com/go-git/go-git/v5/plumbing/storer"
+	"math"
 )
 
 // PackLimits bound what one received pack may make the receiver do. go-git's
@@ -24,19 +19,58 @@ type PackLimits struct {
 	// MaxDeltaDepth is the longest delta chain accepted (an object stored
 	// whole has depth 0). Zero means DefaultMaxDeltaDepth.
 	MaxDeltaDepth int
+	// MaxObjects is the most objects one pack may hold: indexing keeps
+	// 40 bytes per object (see packindex.go). Zero means
+	// DefaultMaxObjects.
+	MaxObjects int64
+	// MaxInflatedBytes caps the work of the whole pack: the bytes
+	// produced by inflating its entries and applying its deltas. The
+	// budget of a pack is InflateRatio times its size (at least
+	// MinInflateBudget), never more than this. Zero means
+	// DefaultMaxInflatedBytes.
+	MaxInflatedBytes int64
+	// InflateRatio is the budget per byte of pack. Zero means
+	// DefaultInflateRatio.
+	InflateRatio int64
+	// NoObjectChecks skips the fsck checks of commits, trees and tags:
+	// for packs of objects the repository already holds (merging packs).
+	NoObjectChecks bool
 }
 
 // Defaults for PackLimits. 100 MiB is the largest file the big hosting
 // services take in a push; depth 50 is git's own default pack.depth (easel's
 // own packs carry at most one level: deltas against what the receiver has).
+//
+// The expansion budget: git's own history to v1.8.4 is a 51.6 MB pack of
+// objects totalling 2.1 GB (41 times), and pass 2 reads the bases of
+// deltas again, so 200 times leaves room for histories that compress
+// better. Below MinInflateBudget (256 MiB, about half a second of work)
+// no push is refused for its expansion, so a small push of one large,
+// very compressible file goes through. 32 GiB caps a push at the 2 GiB
+// body limit (about a minute of CPU).
+//
+// 1,000,000 objects (40 MB of index) is more than the git project's whole
+// history to date (850,000); a server that takes larger pushes raises it.
 const (
-	DefaultMaxObjectBytes = 100 << 20
-	DefaultMaxDeltaDepth  = 50
+	DefaultMaxObjectBytes   = 100 << 20
+	DefaultMaxDeltaDepth    = 50
+	DefaultMaxObjects       = 1_000_000
+	DefaultMaxInflatedBytes = 32 << 30
+	DefaultInflateRatio     = 200
+	MinInflateBudget        = 256 << 20
 )
 
 // ErrObjectTooLarge is returned for a pack holding an object over
 // PackLimits.MaxObjectBytes (the server answers 413).
 var ErrObjectTooLarge = errors.New("object too large")
+
+// ErrTooManyObjects is returned for a pack holding more than
+// PackLimits.MaxObjects objects (413).
+var ErrTooManyObjects = errors.New("too many objects")
+
+// ErrInflateBudget is returned for a pack that would expand beyond its
+// budget (see PackLimits.MaxInflatedBytes; 413).
+var ErrInflateBudget = errors.New("pack expands too much")
 
 func (l PackLimits) withDefaults() PackLimits {
 	if l.MaxObjectBytes <= 0 {
@@ -45,123 +79,31 @@ func (l PackLimits) withDefaults() PackLimits {
 	if l.MaxDeltaDepth <= 0 {
 		l.MaxDeltaDepth = DefaultMaxDeltaDepth
 	}
+	if l.MaxObjects <= 0 {
+		l.MaxObjects = DefaultMaxObjects
+	}
+	if l.MaxInflatedBytes <= 0 {
+		l.MaxInflatedBytes = DefaultMaxInflatedBytes
+	}
+	if l.InflateRatio <= 0 {
+		l.InflateRatio = DefaultInflateRatio
+	}
 	return l
 }
 
-// checkPackLimits reads the pack in f once, before go-git's parser does,
-// and refuses it if an object is over the size limit or a delta chain over
-// the depth limit. It only inflates into a hash or a 32-byte buffer, so
-// its memory does not depend on the pack. Object sizes are checked from
-// the headers before anything is inflated, and the inflated stream is
-// bounded by the declared size (go-git's scanner enforces that).
-//
-// A REF_DELTA must name a whole object stored earlier in the same pack
-// (git writes a delta's base before the delta) or, when have is not nil,
-// an object have holds: a thin pack's external base. Those are returned,
-// each once, in the order first named, for fixThin to append; an external
-// base is stored whole in the completed pack, so its delta has depth 1,
-// and reading it costs what have's own chains cost (they were bounded when
-// they arrived). A base in neither is ErrMissing. For a thin pack the
-// scanner also checks the pack's own SHA-1 trailer and that nothing follows
-// it, since fixThin rewrites both.
-func checkPackLimits(f io.ReadSeeker, lim PackLimits, have storer.EncodedObjectStorer) (external []plumbing.Hash, err error) {
-	lim = lim.withDefaults()
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return nil, err
+// budget is how many bytes a pack of packBytes may expand to.
+func (l PackLimits) budget(packBytes int64) int64 {
+	b := int64(math.MaxInt64)
+	if packBytes <= 0 || l.InflateRatio <= math.MaxInt64/packBytes {
+		b = l.InflateRatio * packBytes
 	}
-	sc := packfile.NewScanner(f)
-	_, count, err := sc.Header()
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadPack, err)
-	}
-	isExternal := map[plumbing.Hash]bool{}
-	depthAt := map[int64]int{}              // offset -> delta depth
-	wholeByHash := map[plumbing.Hash]bool{} // whole objects seen so far
-	var head deltaHead
-	for i := uint32(0); i < count; i++ {
-		oh, err := sc.NextObjectHeader()
-		if err != nil {
-			return nil, fmt.Errorf("%w: object %d: %v", ErrBadPack, i, err)
-		}
-		depth := 0
-		switch oh.Type {
-		case plumbing.OFSDeltaObject:
-			d, ok := depthAt[oh.OffsetReference]
-			if !ok {
-				return nil, fmt.Errorf("%w: object %d at offset %d: delta base at offset %d is not an object of this pack", ErrBadPack, i, oh.Offset, oh.OffsetReference)
-			}
-			depth = d + 1
-		case plumbing.REFDeltaObject:
-			depth = 1
-			if wholeByHash[oh.Reference] || isExternal[oh.Reference] {
-				break
-			}
-			if have == nil {
-				return nil, fmt.Errorf("%w: object %d at offset %d: delta base %s is not a whole object earlier in this pack (thin packs are not accepted)", ErrBadPack, i, oh.Offset, oh.Reference)
-			}
-			size, err := have.EncodedObjectSize(oh.Reference)
-			if err != nil {
-				return nil, fmt.Errorf("%w: object %d at offset %d: delta base %s is neither in the pack nor in the repository", ErrMissing, i, oh.Offset, oh.Reference)
-			}
-			if size > lim.MaxObjectBytes {
-				return nil, fmt.Errorf("%w: delta at offset %d: its base %s is %d bytes, over the limit of %d", ErrObjectTooLarge, oh.Offset, oh.Reference, size, lim.MaxObjectBytes)
-			}
-			isExternal[oh.Reference] = true
-			external = append(external, oh.Reference)
-		case plumbing.CommitObject, plumbing.TreeObject, plumbing.BlobObject, plumbing.TagObject:
-		default:
-			return nil, fmt.Errorf("%w: object %d has invalid type %d", ErrBadPack, i, oh.Type)
-		}
-		if depth > lim.MaxDeltaDepth {
-			return nil, fmt.Errorf("%w: object at offset %d: delta chain deeper than %d", ErrBadPack, oh.Offset, lim.MaxDeltaDepth)
-		}
-		if oh.Length > lim.MaxObjectBytes {
-			return nil, fmt.Errorf("%w: object at offset %d is %d bytes, over the limit of %d", ErrObjectTooLarge, oh.Offset, oh.Length, lim.MaxObjectBytes)
-		}
-		depthAt[oh.Offset] = depth
-		if depth == 0 {
-			hasher := plumbing.NewHasher(oh.Type, oh.Length)
-			n, _, err := sc.NextObject(hasher)
-			if err != nil {
-				return nil, fmt.Errorf("%w: object at offset %d: %v", ErrBadPack, oh.Offset, err)
-			}
-			if n != oh.Length {
-				return nil, fmt.Errorf("%w: object at offset %d: %d bytes, %d declared", ErrBadPack, oh.Offset, n, oh.Length)
-			}
-			wholeByHash[hasher.Sum()] = true
-			continue
-		}
-		head.reset()
-		if _, _, err := sc.NextObject(&head); err != nil {
-			return nil, fmt.Errorf("%w: delta at offset %d: %v", ErrBadPack, oh.Offset, err)
-		}
-		_, target, ok := head.sizes()
-		if !ok {
-			return nil, fmt.Errorf("%w: delta at offset %d: truncated delta header", ErrBadPack, oh.Offset)
-		}
-		if target > uint64(lim.MaxObjectBytes) {
-			return nil, fmt.Errorf("%w: delta at offset %d builds an object of %d bytes, over the limit of %d", ErrObjectTooLarge, oh.Offset, target, lim.MaxObjectBytes)
-		}
-	}
-	if len(external) > 0 {
-		// fixThin will rewrite the trailer: check the one sent first.
-		if _, err := sc.Checksum(); err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrBadPack, err)
-		}
-		end, err := sc.SeekFromStart(0)
-		if err != nil {
-			return nil, err
-		}
-		if size, err := f.Seek(0, io.SeekEnd); err != nil {
-			return nil, err
-		} else if size != end {
-			return nil, fmt.Errorf("%w: data after the pack checksum", ErrBadPack)
-		}
-	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return nil, err
-	}
-	return external, nil
+	return min(max(b, MinInflateBudget), l.MaxInflatedBytes)
+}
+
+// unlimited is for packs made of the repository's own objects.
+func unlimited() PackLimits {
+	return PackLimits{MaxObjectBytes: math.MaxInt64, MaxDeltaDepth: math.MaxInt32, MaxObjects: math.MaxUint32,
+		MaxInflatedBytes: math.MaxInt64, InflateRatio: math.MaxInt64, NoObjectChecks: true}
 }
 
 // deltaHead keeps the first bytes of an inflated delta (its source and

@@ -59,6 +59,17 @@ type Config struct {
 	// git's uploadpack.allowAnySHA1InWant): only what the branches and
 	// tags lead to is served.
 	AllowAnyWant bool
+
+	// MaxPushObjects caps the objects of one push (413 above); 0:
+	// DefaultMaxObjects. Indexing a push keeps 40 bytes per object.
+	MaxPushObjects int64
+	// MaxInflatedBytes caps the bytes one push may expand to, inflated
+	// and with its deltas applied (413 above); 0: DefaultMaxInflatedBytes.
+	// InflateRatio bounds it by the push's size too (InflateRatio bytes
+	// per byte received, at least MinInflateBudget); 0:
+	// DefaultInflateRatio.
+	MaxInflatedBytes int64
+	InflateRatio     int64
 }
 
 // Defaults for Config fields left zero.
@@ -604,16 +615,26 @@ func (s *Server) handlePush(w http.ResponseWriter, r *http.Request, name string)
 		base = st
 	}
 	// A thin pack's bases come from the repository as it is now (base).
-	q, err := ReceiveThin(ctx, parent, br, PackLimits{MaxObjectBytes: s.cfg.MaxObjectBytes, MaxDeltaDepth: s.cfg.MaxDeltaDepth}, base)
+	lim := PackLimits{MaxObjectBytes: s.cfg.MaxObjectBytes, MaxDeltaDepth: s.cfg.MaxDeltaDepth,
+		MaxObjects: s.cfg.MaxPushObjects, MaxInflatedBytes: s.cfg.MaxInflatedBytes, InflateRatio: s.cfg.InflateRatio}
+	q, err := ReceiveThin(ctx, parent, br, lim, base)
 	if err != nil {
 		switch {
 		case tooLarge(err):
 			s.tooLarge(w, r)
 		case errors.Is(err, ErrMissing):
 			s.unprocessable(w, r, "missing-object", "Missing object", err.Error())
+		case errors.Is(err, treecheck.ErrBadTree):
+			s.unprocessable(w, r, "unsafe-tree", "Unsafe tree", err.Error())
 		case errors.Is(err, ErrObjectTooLarge):
 			w.Header().Set("Connection", "close")
 			s.problem(w, r, &Problem{Type: ProblemBase + "object-too-large", Title: "Object too large", Status: 413, Detail: err.Error()})
+		case errors.Is(err, ErrTooManyObjects):
+			w.Header().Set("Connection", "close")
+			s.problem(w, r, &Problem{Type: ProblemBase + "too-many-objects", Title: "Too many objects", Status: 413, Detail: err.Error()})
+		case errors.Is(err, ErrInflateBudget):
+			w.Header().Set("Connection", "close")
+			s.problem(w, r, &Problem{Type: ProblemBase + "expands-too-much", Title: "Pack expands too much", Status: 413, Detail: err.Error()})
 		case errors.Is(err, ErrBadPack) || errors.Is(err, io.ErrUnexpectedEOF):
 			s.badRequest(w, r, "bad-pack", err.Error())
 		default:
@@ -626,8 +647,18 @@ func (s *Server) handlePush(w http.ResponseWriter, r *http.Request, name string)
 	for _, u := range updates {
 		tips = append(tips, u.new)
 	}
-	if err := q.Verify(ctx, base, tips); err != nil {
+	var haves []plumbing.Hash
+	if exists {
+		if haves, err = refValues(dir); err != nil {
+			s.internal(w, r, err)
+			return
+		}
+	}
+	if err := q.Verify(ctx, base, tips, haves); err != nil {
 		switch {
+		case errors.Is(err, ErrInflateBudget):
+			w.Header().Set("Connection", "close")
+			s.problem(w, r, &Problem{Type: ProblemBase + "expands-too-much", Title: "Pack expands too much", Status: 413, Detail: err.Error()})
 		case errors.Is(err, ErrBadPack):
 			s.badRequest(w, r, "bad-pack", err.Error())
 		case errors.Is(err, ErrMissing):
@@ -876,6 +907,11 @@ func (s *Server) applyPush(ctx context.Context, name, dir string, q *Quarantine,
 		resp.Updated = append(resp.Updated, RefResult{Ref: u.name.String(), Old: u.old.String(), New: u.new.String()})
 	}
 	s.cfg.Logger.Info("push accepted", "repo", dir, "refs", len(updates), "objects", q.Objects)
+	if q.WarningCount > 0 {
+		// What git's fsck only warns about (modes old git wrote):
+		// accepted, as git accepts it.
+		s.cfg.Logger.Warn("push accepted with fsck warnings", "repo", dir, "warnings", q.WarningCount, "first", strings.Join(q.Warnings, "; "))
+	}
 	return resp, nil, nil
 }
 

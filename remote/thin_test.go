@@ -257,7 +257,7 @@ func TestReceiveThinSeeds(t *testing.T) {
 		t.Fatal(err)
 	}
 	if q.Objects != 2 || !q.Has(objID("blob", fuzzThinBase())) || !q.Has(objID("blob", []byte("thin delta\na"))) {
-		t.Fatalf("completed pack holds %v", q.types)
+		t.Fatalf("completed pack holds %d objects", q.Objects)
 	}
 	q.Discard()
 	if _, err := ReceiveLimited(ctx, parent, bytes.NewReader(thin), PackLimits{}); !errors.Is(err, ErrBadPack) {

@@ -23,6 +23,8 @@ type serveOptions struct {
 	Private      bool
 	MaxPushBytes int64
 	MaxObjBytes  int64
+	MaxObjects   int64
+	MaxInflated  int64
 	Timeout      time.Duration
 	Grace        time.Duration
 	MaxConns     int
@@ -75,6 +77,8 @@ requests and lets those in flight finish (up to --shutdown-grace).`,
 	cmd.Flags().BoolVar(&o.Private, "private", false, "require a token for reading too")
 	cmd.Flags().Int64Var(&o.MaxPushBytes, "max-push-bytes", remote.DefaultMaxPushBytes, "largest push accepted, in bytes")
 	cmd.Flags().Int64Var(&o.MaxObjBytes, "max-object-bytes", remote.DefaultMaxObjectBytes, "largest object (file) accepted in a push, in bytes, inflated")
+	cmd.Flags().Int64Var(&o.MaxObjects, "max-push-objects", remote.DefaultMaxObjects, "most objects accepted in one push")
+	cmd.Flags().Int64Var(&o.MaxInflated, "max-inflated-bytes", remote.DefaultMaxInflatedBytes, "most bytes one push may expand to, inflated and with deltas applied (also at most 200 times its size, 256 MiB at least)")
 	cmd.Flags().DurationVar(&o.Timeout, "timeout", remote.DefaultIOTimeout, "longest a client may stall while sending or receiving")
 	cmd.Flags().DurationVar(&o.Grace, "shutdown-grace", 30*time.Second, "how long to wait for requests in flight when stopping")
 	cmd.Flags().IntVar(&o.MaxConns, "max-connections", remote.DefaultMaxConnections, "connections open at once; more are answered 503 and closed")
@@ -90,7 +94,7 @@ func runServe(ctx context.Context, env *Env, o serveOptions) error {
 		h = slog.NewJSONHandler(env.IO.Err, nil)
 	}
 	logger := slog.New(h)
-	cfg := remote.Config{Root: o.Root, Private: o.Private, MaxPushBytes: o.MaxPushBytes, MaxObjectBytes: o.MaxObjBytes, IOTimeout: o.Timeout, MaxConnections: o.MaxConns,
+	cfg := remote.Config{Root: o.Root, Private: o.Private, MaxPushBytes: o.MaxPushBytes, MaxObjectBytes: o.MaxObjBytes, MaxPushObjects: o.MaxObjects, MaxInflatedBytes: o.MaxInflated, IOTimeout: o.Timeout, MaxConnections: o.MaxConns,
 		MaxClientConnections: o.MaxClient, AllowAnyWant: o.AnyWant, Logger: logger}
 	if o.TokenFile != "" {
 		toks, err := remote.LoadTokens(o.TokenFile)

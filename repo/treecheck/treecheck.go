@@ -179,61 +179,155 @@ type Entry struct {
 	Hash [20]byte
 }
 
-// IsDir reports whether the entry is a subtree.
-func (e Entry) IsDir() bool { return e.Mode == "40000" }
+// IsDir reports whether the entry is a subtree ("40000", or a
+// zero-padded "040000" as some old tools wrote it: git reads the mode as
+// an octal number).
+func (e Entry) IsDir() bool { return e.octal()&0o170000 == 0o040000 }
+
+// IsSubmodule reports whether the entry is a gitlink (a commit of another
+// repository, never present in this one).
+func (e Entry) IsSubmodule() bool { return e.octal()&0o170000 == 0o160000 }
+
+// IsSymlink reports whether the entry is a symbolic link.
+func (e Entry) IsSymlink() bool { return e.octal()&0o170000 == 0o120000 }
+
+func (e Entry) octal() uint32 {
+	var m uint32
+	for i := 0; i < len(e.Mode); i++ {
+		c := e.Mode[i]
+		if c < '0' || c > '7' {
+			return 0
+		}
+		m = m<<3 | uint32(c-'0')
+	}
+	return m
+}
+
+// Warning reports whether err is a finding git's fsck reports as a
+// warning, not an error: modes old versions of git wrote (100664, or
+// zero-padded) are in real histories, and git accepts them on receive
+// (they are errors only under fsck --strict). Everything else this
+// package reports, the unsafe names included, is refused.
+func Warning(err error) bool {
+	var e *Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	return e.ID == "badFilemode" || e.ID == "zeroPaddedFilemode"
+}
 
 // ParseTree parses a raw tree object and checks it as `git fsck --strict`
 // does: every name safe, modes well formed (no zero padding, known values),
 // entries sorted in git's order, no duplicates, well-formed framing.
 func ParseTree(data []byte) ([]Entry, error) {
-	var entries []Entry
+	entries, warnings, err := ParseTreeWarn(data)
+	if err == nil && len(warnings) > 0 {
+		err = warnings[0]
+	}
+	return entries, err
+}
+
+// ParseTreeWarn is ParseTree with git's severities: what git's fsck
+// reports as a warning (see Warning) is returned in warnings and does not
+// stop the parse; err is the first error.
+func ParseTreeWarn(data []byte) (entries []Entry, warnings []error, err error) {
+	warnings, err = ScanTree(data, func(e Entry) error {
+		entries = append(entries, e)
+		return nil
+	})
+	if err != nil {
+		return nil, warnings, err
+	}
+	return entries, warnings, nil
+}
+
+// ScanTree checks a raw tree as ParseTreeWarn does and calls fn with each
+// entry in order, keeping none: for trees of hundreds of thousands of
+// entries, where a slice of them would be the largest thing in memory.
+// An error of fn stops the scan and is returned.
+func ScanTree(data []byte, fn func(Entry) error) (warnings []error, err error) {
+	var prev Entry
+	// Files whose name may still come back as a directory's: in git's
+	// order a file "a" and a directory "a" are apart ("a" < "a-b" <
+	// "a/"), with only names starting "a" between them.
+	var files []string
+	first := true
 	for len(data) > 0 {
 		sp := bytes.IndexByte(data, ' ')
 		if sp <= 0 {
-			return nil, fail("badTree", "", "malformed mode")
+			return warnings, fail("badTree", "", "malformed mode")
 		}
-		mode := string(data[:sp])
+		mode := data[:sp]
 		data = data[sp+1:]
 		nul := bytes.IndexByte(data, 0)
 		if nul < 0 || len(data) < nul+1+20 {
-			return nil, fail("badTree", "", "truncated entry")
+			return warnings, fail("badTree", "", "truncated entry")
 		}
-		name := string(data[:nul])
 		var e Entry
-		e.Mode, e.Name = mode, name
+		e.Mode, e.Name = internMode(mode), string(data[:nul])
+		name := e.Name
 		copy(e.Hash[:], data[nul+1:nul+21])
 		data = data[nul+21:]
-		if err := checkMode(mode, name); err != nil {
-			return nil, err
+		if e.octal() == 0 {
+			// Not an octal number: git cannot even read the tree.
+			return warnings, fail("badTree", name, "malformed mode "+e.Mode)
+		}
+		if err := checkMode(e.Mode, name); err != nil {
+			if !Warning(err) {
+				return warnings, err
+			}
+			warnings = append(warnings, err)
 		}
 		if err := Name(name); err != nil {
-			return nil, err
+			return warnings, err
 		}
 		// .gitmodules as a symlink would let a checkout read outside.
-		if e.Mode == "120000" && strings.EqualFold(name, ".gitmodules") {
-			return nil, fail("gitmodulesSymlink", name, ".gitmodules is a symbolic link")
+		if e.IsSymlink() && IsDotGitmodules(name) {
+			return warnings, fail("gitmodulesSymlink", name, ".gitmodules is a symbolic link")
 		}
-		if n := len(entries); n > 0 {
-			prev := entries[n-1]
+		if !first {
 			if prev.Name == e.Name {
-				return nil, fail("duplicateEntries", name, "duplicate entry")
+				return warnings, fail("duplicateEntries", name, "duplicate entry")
 			}
 			if compareEntries(prev, e) > 0 {
-				return nil, fail("treeNotSorted", name, "entries not in git's order")
+				return warnings, fail("treeNotSorted", name, "entries not in git's order")
 			}
 		}
-		entries = append(entries, e)
-	}
-	// A file and a directory of the same name are not adjacent in git's order
-	// ("a" < "a-b" < "a/"), so duplicates need a second look.
-	seen := make(map[string]bool, len(entries))
-	for _, e := range entries {
-		if seen[e.Name] {
-			return nil, fail("duplicateEntries", e.Name, "duplicate entry")
+		for len(files) > 0 && !strings.HasPrefix(name, files[len(files)-1]) {
+			files = files[:len(files)-1]
 		}
-		seen[e.Name] = true
+		if e.IsDir() {
+			for _, f := range files {
+				if f == name {
+					return warnings, fail("duplicateEntries", name, "duplicate entry")
+				}
+			}
+		} else {
+			files = append(files, name)
+		}
+		if err := fn(e); err != nil {
+			return warnings, err
+		}
+		prev, first = e, false
 	}
-	return entries, nil
+	return warnings, nil
+}
+
+// internMode returns the common modes without allocating.
+func internMode(m []byte) string {
+	switch string(m) {
+	case "100644":
+		return "100644"
+	case "40000":
+		return "40000"
+	case "100755":
+		return "100755"
+	case "120000":
+		return "120000"
+	case "160000":
+		return "160000"
+	}
+	return string(m)
 }
 
 func checkMode(mode, name string) error {
@@ -261,6 +355,79 @@ func compareEntries(a, b Entry) int {
 		bn += "/"
 	}
 	return strings.Compare(an, bn)
+}
+
+// IsDotGitmodules reports whether a tree entry name is ".gitmodules" as
+// git's fsck sees it (is_hfs_dotgitmodules, is_ntfs_dotgitmodules): in
+// any case, with the code points HFS+ ignores, with trailing dots and
+// spaces or an NTFS stream (":..."), and as the NTFS short names
+// "gitmod~1" to "gitmod~4" and the hashed fall-back "gi7eba~N". A blob
+// at such a name is what a checkout on that file system reads as
+// .gitmodules, so its content is checked like .gitmodules itself.
+func IsDotGitmodules(name string) bool {
+	if strings.ToLower(stripHFSIgnorable(name)) == ".gitmodules" {
+		return true
+	}
+	return isNTFSDotGeneric(name, "gitmodules", "gi7eba")
+}
+
+// isNTFSDotGeneric is git's is_ntfs_dot_generic (path.c).
+func isNTFSDotGeneric(name, dotName, shortPrefix string) bool {
+	at := func(i int) byte {
+		if i < len(name) {
+			return name[i]
+		}
+		return 0
+	}
+	onlySpacesAndPeriods := func(i int) bool {
+		for ; ; i++ {
+			c := at(i)
+			if c == 0 || c == ':' {
+				return true
+			}
+			if c != ' ' && c != '.' {
+				return false
+			}
+		}
+	}
+	n := len(dotName)
+	if at(0) == '.' && len(name) >= 1+n && strings.EqualFold(name[1:1+n], dotName) {
+		return onlySpacesAndPeriods(n + 1)
+	}
+	if len(name) >= 8 && strings.EqualFold(name[:6], dotName[:6]) && name[6] == '~' && name[7] >= '1' && name[7] <= '4' {
+		return onlySpacesAndPeriods(8)
+	}
+	sawTilde := false
+	i := 0
+	for ; i < 8; i++ {
+		c := at(i)
+		switch {
+		case c == 0:
+			return false
+		case sawTilde:
+			if c < '0' || c > '9' {
+				return false
+			}
+		case c == '~':
+			i++
+			if c := at(i); c < '1' || c > '9' {
+				return false
+			}
+			sawTilde = true
+		case i >= 6:
+			return false
+		case lowerASCII(c) != shortPrefix[i]:
+			return false
+		}
+	}
+	return onlySpacesAndPeriods(i)
+}
+
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
 }
 
 // Gitmodules checks the content of a .gitmodules blob: submodule names and
