@@ -540,3 +540,71 @@ func (db *DB) Packs() []plumbing.Hash {
 	}
 	return out
 }
+
+// PackedCount is the number of objects in the packs of the repository
+// and its alternates (git derives its default abbreviation from it).
+func (db *DB) PackedCount() uint64 {
+	var n uint64
+	for _, od := range db.dirs() {
+		for _, p := range od.packList() {
+			if ix, err := p.index(); err == nil {
+				n += uint64(ix.n)
+			}
+		}
+	}
+	return n
+}
+
+// SharedPrefix is the number of leading hex digits id shares with any
+// other object of the database (packed, loose or in an alternate): an
+// abbreviation one digit longer is unique.
+func (db *DB) SharedPrefix(id plumbing.Hash) int {
+	best := 0
+	full := id.String()
+	for _, od := range db.dirs() {
+		for _, p := range od.packList() {
+			ix, err := p.index()
+			if err != nil {
+				continue
+			}
+			// The neighbours of id in sorted order share the most digits.
+			lo, hi := ix.fanout(int(id[0])-1), ix.fanout(int(id[0]))
+			i := lo + sort.Search(hi-lo, func(k int) bool { return bytes.Compare(ix.name(lo+k), id[:]) >= 0 })
+			for _, j := range []int{i - 1, i, i + 1} {
+				if j < 0 || j >= ix.n {
+					continue
+				}
+				if c := sharedHexDigits(ix.name(j), id[:]); c < 40 && c > best {
+					best = c
+				}
+			}
+		}
+		ents, _ := os.ReadDir(filepath.Join(od.dir, full[:2]))
+		for _, e := range ents {
+			name := full[:2] + e.Name()
+			if len(name) != 40 || name == full {
+				continue
+			}
+			c := 0
+			for c < 40 && name[c] == full[c] {
+				c++
+			}
+			if c > best {
+				best = c
+			}
+		}
+	}
+	return best
+}
+
+func sharedHexDigits(a, b []byte) int {
+	for i := range a {
+		if a[i] != b[i] {
+			if a[i]>>4 == b[i]>>4 {
+				return 2*i + 1
+			}
+			return 2 * i
+		}
+	}
+	return 2 * len(a)
+}

@@ -74,20 +74,43 @@ func (db *DB) SetEncodedObject(o plumbing.EncodedObject) (plumbing.Hash, error) 
 // EncodedObject returns the object id if it has type t (or any type for
 // plumbing.AnyObject), plumbing.ErrObjectNotFound otherwise.
 func (db *DB) EncodedObject(t plumbing.ObjectType, id plumbing.Hash) (plumbing.EncodedObject, error) {
-	if t == plumbing.BlobObject || t == plumbing.AnyObject {
-		// Only blobs grow large; reading the header first costs little.
-		if typ, size, err := db.Info(id); err == nil && size > LargeObject && typ == plumbing.BlobObject {
-			return &object{id: id, typ: typ, size: size, db: db}, nil
-		}
-	}
-	typ, data, err := db.Read(id)
+	typ, data, size, err := db.readOrDefer(id)
 	if err != nil {
 		return nil, err
 	}
 	if t != plumbing.AnyObject && t != typ {
 		return nil, plumbing.ErrObjectNotFound
 	}
+	if data == nil && size > 0 {
+		return &object{id: id, typ: typ, size: size, db: db}, nil
+	}
 	return &object{id: id, typ: typ, size: int64(len(data)), data: data}, nil
+}
+
+// readOrDefer reads an object whole, except a blob stored whole (loose,
+// or packed undeltified) larger than LargeObject: for that it returns
+// only the type and size, to be streamed when read. Finding out costs
+// nothing more for packed objects (the entry header says) and a stat for
+// loose ones.
+func (db *DB) readOrDefer(id plumbing.Hash) (plumbing.ObjectType, []byte, int64, error) {
+	if p, off, ok := db.findPacked(id); ok {
+		if d, err := p.pack(); err == nil {
+			if e, err := parseEntry(d, off); err == nil && e.typ == plumbing.BlobObject && e.size > LargeObject {
+				return e.typ, nil, int64(e.size), nil
+			}
+		}
+		typ, data, err := db.readPacked(p, off)
+		return typ, data, 0, err
+	}
+	for _, od := range db.dirs() {
+		if fi, err := os.Stat(od.loosePath(id)); err == nil && fi.Size() > LargeObject/64 {
+			if typ, size, err := od.looseInfo(id); err == nil && typ == plumbing.BlobObject && size > LargeObject {
+				return typ, nil, size, nil
+			}
+		}
+	}
+	typ, data, err := db.Read(id)
+	return typ, data, 0, err
 }
 
 // HasEncodedObject returns nil when the object exists.

@@ -121,14 +121,12 @@ func ObjectHeader(t plumbing.ObjectType, size int64) []byte {
 }
 
 // WriteLooseWith writes the object id as a loose object whose content
-// (header included) fill produces, unless the object exists already. It
+// (header included) fill produces; callers check first that it does not
+// exist (Contains). It
 // compresses for speed, as git's core.looseCompression default does, and
 // renames a temporary file into place so that readers never see half an
 // object. The caller vouches that fill produces what id names.
 func (db *DB) WriteLooseWith(id plumbing.Hash, fill func(io.Writer) error) error {
-	if db.Contains(id) {
-		return nil
-	}
 	final := db.own.loosePath(id)
 	dir := filepath.Dir(final)
 	tmp, err := os.CreateTemp(dir, "tmp_obj_")
@@ -164,6 +162,9 @@ func (db *DB) WriteLooseWith(id plumbing.Hash, fill func(io.Writer) error) error
 // Write stores an object given whole and returns its id.
 func (db *DB) Write(t plumbing.ObjectType, data []byte) (plumbing.Hash, error) {
 	id := plumbing.ComputeHash(t, data)
+	if db.Contains(id) {
+		return id, nil
+	}
 	return id, db.WriteLooseWith(id, func(w io.Writer) error {
 		if _, err := w.Write(ObjectHeader(t, int64(len(data)))); err != nil {
 			return err

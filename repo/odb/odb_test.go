@@ -438,3 +438,34 @@ func TestCorpus(t *testing.T) {
 	defer db.Close()
 	compareAll(t, db, gitObjects(t, dir, func(i int) bool { return i%61 == 0 }))
 }
+
+// SharedPrefix and PackedCount answer what git's abbreviation needs:
+// git rev-parse --short=4 prints the shortest unique prefix of at least 4.
+func TestSharedPrefix(t *testing.T) {
+	dir := fixture(t)
+	db := Open(filepath.Join(dir, ".git", "objects"))
+	defer db.Close()
+	objs := gitObjects(t, dir, nil)
+	var ids []string
+	for id := range objs {
+		ids = append(ids, id.String())
+	}
+	sort.Strings(ids)
+	for i := 0; i < len(ids); i += len(ids) / 60 {
+		short := strings.TrimSpace(git(t, dir, "rev-parse", "--short=4", ids[i]))
+		want := len(short)
+		got := max(4, db.SharedPrefix(plumbing.NewHash(ids[i]))+1)
+		if got != want {
+			t.Errorf("%s: unique after %d digits, git says %d (%s)", ids[i], got, want, short)
+		}
+	}
+	var inPack uint64
+	for _, l := range strings.Split(git(t, dir, "count-objects", "-v"), "\n") {
+		if v, ok := strings.CutPrefix(l, "in-pack: "); ok {
+			inPack, _ = strconv.ParseUint(v, 10, 64)
+		}
+	}
+	if db.PackedCount() != inPack || inPack == 0 {
+		t.Fatalf("PackedCount %d, git count-objects in-pack %d", db.PackedCount(), inPack)
+	}
+}
