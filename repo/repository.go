@@ -95,7 +95,6 @@ func isBareDir(dir string) bool {
 	return true
 }
 
-
 // Close releases the pack files the repository keeps open. A command that
 // exits need not call it; a long-running process (the server) must.
 func (r *Repository) Close() error { return r.Storer.Close() }
