@@ -26,11 +26,8 @@ const DefaultBranch = "main"
 type Repository struct {
 	GitDir  string
 	WorkDir string
-	// Storer is go-git's view of the repository; its objects are
-	// Objects'.
-	Storer *Storage
-	// Objects is the object database: every object read and write.
-	Objects *odb.DB
+	Storer  *Storage // go-git's view: refs, config, index; objects from Objects
+	Objects *odb.DB  // the object database: every object read and write
 }
 
 // IsBare reports whether the repository has no work tree.
@@ -95,20 +92,32 @@ func isBareDir(dir string) bool {
 	return true
 }
 
+const (
+	objectCacheSize = 16 * cache.MiByte
+	largeObjectSize = 4 << 20
+	maxOpenPacks    = 16
+)
+
 // Close releases the pack files the repository keeps open. A command that
 // exits need not call it; a long-running process (the server) must.
 func (r *Repository) Close() error { return r.Storer.Close() }
 
 func openAt(gitDir, workDir string) (*Repository, error) {
-	// go-git's file system storage serves refs, config, index and
-	// shallow; its object storage is never used (its cache stays empty),
-	// objects come from odb, which reads nothing until asked.
-	fs := filesystem.NewStorageWithOptions(objfs.New(gitDir), cache.NewObjectLRU(cache.KiByte), filesystem.Options{})
-	if _, err := fs.Reference(plumbing.HEAD); err != nil {
+	// A bounded cache: go-git's default keeps 96 MiB of objects, and a
+	// checkout of a large tree passes every blob through it, so memory grew
+	// with the repository. Objects above largeObjectSize are read from disk
+	// on demand rather than held whole. objfs hides a pack a killed writer
+	// left without its index. Up to maxOpenPacks pack files stay open:
+	// go-git otherwise opens the pack again for every object (a log of
+	// 10,000 commits made 10,000 open calls). Close releases them.
+	st := filesystem.NewStorageWithOptions(objfs.New(gitDir), cache.NewObjectLRU(objectCacheSize), filesystem.Options{LargeObjectThreshold: largeObjectSize, MaxOpenDescriptors: maxOpenPacks})
+	if _, err := st.Reference(plumbing.HEAD); err != nil {
 		return nil, fmt.Errorf("open %s: no HEAD (%v): %w", gitDir, err, ErrNotRepository)
 	}
+	// go-git's object storage is never used (its cache stays empty): objects
+	// come from odb, which reads nothing until asked.
 	db := odb.Open(filepath.Join(gitDir, "objects"))
-	return &Repository{GitDir: gitDir, WorkDir: workDir, Storer: &Storage{Storage: fs, DB: db}, Objects: db}, nil
+	return &Repository{GitDir: gitDir, WorkDir: workDir, Storer: &Storage{Storage: st, DB: db}, Objects: db}, nil
 }
 
 // Init creates a repository at path (a work tree with .git inside, or a bare

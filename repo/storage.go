@@ -1,10 +1,14 @@
 package repo
 
 import (
+	"path/filepath"
+
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/cache"
 	"github.com/go-git/go-git/v5/plumbing/storer"
 	"github.com/go-git/go-git/v5/storage/filesystem"
 
+	"easel.dev/easel/repo/objfs"
 	"easel.dev/easel/repo/odb"
 )
 
@@ -58,4 +62,12 @@ func (s *Storage) Reindex() { s.DB.Refresh() }
 func (s *Storage) Close() error {
 	s.DB.Close()
 	return s.Storage.Close()
+}
+
+// OpenStorage opens the storage of the git directory gitDir without the
+// checks Open makes (the server opens a repository per request, and a
+// repository being created has no HEAD yet).
+func OpenStorage(gitDir string) *Storage {
+	st := filesystem.NewStorageWithOptions(objfs.New(gitDir), cache.NewObjectLRU(cache.KiByte), filesystem.Options{})
+	return &Storage{Storage: st, DB: odb.Open(filepath.Join(gitDir, "objects"))}
 }

@@ -116,9 +116,23 @@ func (ix *index) id(i int) plumbing.Hash {
 // find returns the position of id.
 func (ix *index) find(id plumbing.Hash) (int, bool) {
 	lo, hi := ix.fanout(int(id[0])-1), ix.fanout(int(id[0]))
+	// Comparing the first 8 bytes as a number settles almost every step
+	// of the search without a call.
+	key := binary.BigEndian.Uint64(id[:8])
 	for lo < hi {
 		mid := int(uint(lo+hi) >> 1)
-		switch c := bytes.Compare(ix.name(mid), id[:]); {
+		name := ix.name(mid)
+		k := binary.BigEndian.Uint64(name)
+		c := 0
+		switch {
+		case k < key:
+			c = -1
+		case k > key:
+			c = 1
+		default:
+			c = bytes.Compare(name[8:], id[8:])
+		}
+		switch {
 		case c == 0:
 			return mid, true
 		case c < 0:

@@ -469,3 +469,41 @@ func TestSharedPrefix(t *testing.T) {
 		t.Fatalf("PackedCount %d, git count-objects in-pack %d", db.PackedCount(), inPack)
 	}
 }
+
+// Readers on several goroutines share the pack list, the maps and the
+// delta-base cache (status and add read and write objects in parallel).
+func TestConcurrentReads(t *testing.T) {
+	dir := fixture(t)
+	db := Open(filepath.Join(dir, ".git", "objects"))
+	defer db.Close()
+	want := gitObjects(t, dir, nil)
+	var ids []plumbing.Hash
+	for id := range want {
+		ids = append(ids, id)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for i := range ids {
+				id := ids[(i*7+g*13)%len(ids)]
+				typ, data, err := db.Read(id)
+				if err != nil || typ != want[id].typ || !bytes.Equal(data, want[id].data) {
+					errs <- fmt.Errorf("%s: %v %v", id, typ, err)
+					return
+				}
+				if _, err := db.Write(plumbing.BlobObject, []byte(fmt.Sprintf("goroutine %d object %d", g, i%10))); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+}
