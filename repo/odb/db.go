@@ -41,7 +41,8 @@ type DB struct {
 	altOnce sync.Once
 	alts    []*objDir
 
-	cache *baseCache
+	cache  *baseCache
+	parent *DB // set for a quarantine: where Migrate moves objects
 }
 
 // objDir is one objects directory: the repository's own or an alternate.
@@ -66,7 +67,11 @@ func (db *DB) Dir() string { return db.own.dir }
 
 // Close unmaps every pack. The database must not be used afterwards.
 func (db *DB) Close() error {
-	for _, od := range db.dirs() {
+	dirs := db.dirs()
+	if db.parent != nil { // a quarantine's alternates are its parent's
+		dirs = dirs[:1]
+	}
+	for _, od := range dirs {
 		od.mu.Lock()
 		for _, p := range od.packs {
 			db.cache.drop(p)

@@ -507,3 +507,62 @@ func TestConcurrentReads(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Objects written into a quarantine are read through it, not through the
+// repository, until Migrate moves them in; git then finds them too.
+func TestQuarantine(t *testing.T) {
+	dir := fixture(t)
+	objects := filepath.Join(dir, ".git", "objects")
+	db := Open(objects)
+	defer db.Close()
+	head := plumbing.NewHash(strings.TrimSpace(git(t, dir, "rev-parse", "HEAD")))
+	q, err := db.Quarantine(filepath.Join(objects, "incoming-test"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := q.Read(head); err != nil {
+		t.Fatalf("quarantine does not read the repository's objects: %v", err)
+	}
+	loose, err := q.Write(plumbing.BlobObject, []byte("quarantined loose\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pw, err := q.NewPackWriter(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := []byte("quarantined packed\n")
+	packed := plumbing.ComputeHash(plumbing.BlobObject, data)
+	if err := pw.Add(packed, plumbing.BlobObject, int64(len(data)), bytes.NewReader(data)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pw.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []plumbing.Hash{loose, packed} {
+		if !q.Has(id) {
+			t.Fatalf("%s not in the quarantine", id)
+		}
+		if db.Has(id) {
+			t.Fatalf("%s visible in the repository before Migrate", id)
+		}
+	}
+	if err := q.Migrate(); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []plumbing.Hash{loose, packed} {
+		if !db.Has(id) {
+			t.Fatalf("%s not in the repository after Migrate", id)
+		}
+		if got := git(t, dir, "cat-file", "-t", id.String()); strings.TrimSpace(got) != "blob" {
+			t.Fatalf("git cat-file -t %s: %s", id, got)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(objects, "incoming-test")); !os.IsNotExist(err) {
+		t.Fatalf("quarantine directory left behind: %v", err)
+	}
+	if _, _, err := db.Read(head); err != nil {
+		t.Fatalf("repository unreadable after Migrate: %v", err)
+	}
+	git(t, dir, "fsck", "--strict", "--no-dangling")
+}
