@@ -62,7 +62,7 @@ func (od *objDir) openLoose(id plumbing.Hash) (plumbing.ObjectType, int64, io.Re
 		f.Close()
 		return 0, 0, nil, fmt.Errorf("%s: %w", id, err)
 	}
-	return typ, size, &looseReader{Reader: io.LimitReader(br, size), f: f}, nil
+	return typ, size, &looseReader{Reader: &exactReader{r: br, left: size}, f: f}, nil
 }
 
 type looseReader struct {
@@ -94,6 +94,9 @@ func (od *objDir) readLoose(id plumbing.Hash) (plumbing.ObjectType, []byte, erro
 	data := make([]byte, size)
 	if _, err := io.ReadFull(br, data); err != nil {
 		return 0, nil, fmt.Errorf("%s: %w: %v", id, errCorruptLoose, err)
+	}
+	if err := checkEnd(br); err != nil {
+		return 0, nil, fmt.Errorf("%s: %w", id, err)
 	}
 	return typ, data, nil
 }

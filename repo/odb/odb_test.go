@@ -566,3 +566,63 @@ func TestQuarantine(t *testing.T) {
 	}
 	git(t, dir, "fsck", "--strict", "--no-dangling")
 }
+
+// Damaged data is an error, whether read whole or streamed: a flipped
+// byte inside a compressed entry can inflate without complaint, and only
+// zlib's checksum at the end of the stream catches it.
+func TestCorruptEntryRefused(t *testing.T) {
+	dir := fixture(t)
+	idx := packIdx(t, dir)
+	pk := strings.TrimSuffix(idx, ".idx") + ".pack"
+	var victim plumbing.Hash
+	var offset int64
+	for _, l := range strings.Split(git(t, dir, "verify-pack", "-v", idx), "\n") {
+		f := strings.Fields(l)
+		if len(f) == 5 && f[1] == "blob" { // 5 fields: stored whole, not a delta
+			var packed, off int64
+			fmt.Sscan(f[3], &packed)
+			fmt.Sscan(f[4], &off)
+			if packed > 4000 {
+				victim, offset = plumbing.NewHash(f[0]), off+packed/2
+				break
+			}
+		}
+	}
+	if offset == 0 {
+		t.Fatal("no whole blob in the fixture pack")
+	}
+	data, err := os.ReadFile(pk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data[offset] ^= 0x01
+	os.Chmod(pk, 0o644)
+	if err := os.WriteFile(pk, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db := Open(filepath.Join(dir, ".git", "objects"))
+	defer db.Close()
+	if _, _, err := db.Read(victim); err == nil {
+		t.Fatal("corrupt packed object read without error")
+	}
+	if _, _, rc, err := db.Stream(victim); err == nil {
+		_, err = io.ReadAll(rc)
+		rc.Close()
+		if err == nil {
+			t.Fatal("corrupt packed object streamed without error")
+		}
+	}
+	// A loose object with a damaged byte.
+	lid, err := db.Write(plumbing.BlobObject, bytes.Repeat([]byte("loose content that compresses\n"), 500))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lp := db.own.loosePath(lid)
+	raw, _ := os.ReadFile(lp)
+	raw[len(raw)/2] ^= 0x01
+	os.Chmod(lp, 0o644)
+	os.WriteFile(lp, raw, 0o644)
+	if _, _, err := db.Read(lid); err == nil {
+		t.Fatal("corrupt loose object read without error")
+	}
+}

@@ -162,11 +162,28 @@ func inflate(src []byte, size uint64) ([]byte, error) {
 	if _, err := io.ReadFull(z, out); err != nil {
 		return nil, fmt.Errorf("%w: %v", errCorrupt, err)
 	}
-	var one [1]byte
-	if n, _ := z.Read(one[:]); n != 0 {
-		return nil, fmt.Errorf("%w: longer than its header says", errCorrupt)
+	if err := checkEnd(z); err != nil {
+		return nil, err
 	}
 	return out, nil
+}
+
+// checkEnd checks that a zlib stream ends where its object does, with a
+// good checksum (verified at the end of the stream): damaged data can
+// inflate without error otherwise.
+func checkEnd(z io.Reader) error {
+	var one [1]byte
+	n, err := z.Read(one[:])
+	for n == 0 && err == nil {
+		n, err = z.Read(one[:])
+	}
+	if n != 0 {
+		return fmt.Errorf("%w: longer than its header says", errCorrupt)
+	}
+	if err != io.EOF {
+		return fmt.Errorf("%w: %v", errCorrupt, err)
+	}
+	return nil
 }
 
 // inflatePrefix decompresses at most n bytes (a delta's header).
@@ -333,5 +350,38 @@ func (db *DB) openPacked(p *pack, off uint64) (plumbing.ObjectType, int64, io.Re
 	return e.typ, int64(e.size), struct {
 		io.Reader
 		io.Closer
-	}{io.LimitReader(z, int64(e.size)), z}, true, nil
+	}{&exactReader{r: z, left: int64(e.size)}, z}, true, nil
+}
+
+// exactReader yields exactly left bytes of a zlib stream and then checks
+// that the stream ends there with a good checksum: a corrupt object read
+// as a stream fails as one read whole does, rather than yielding
+// damaged content.
+type exactReader struct {
+	r    io.Reader
+	left int64
+}
+
+func (e *exactReader) Read(p []byte) (int, error) {
+	if e.left <= 0 {
+		if err := checkEnd(e.r); err != nil {
+			return 0, err
+		}
+		return 0, io.EOF
+	}
+	if int64(len(p)) > e.left {
+		p = p[:e.left]
+	}
+	n, err := e.r.Read(p)
+	e.left -= int64(n)
+	if err == io.EOF && e.left > 0 {
+		return n, fmt.Errorf("%w: %v", errCorrupt, io.ErrUnexpectedEOF)
+	}
+	if err == io.EOF {
+		err = nil
+	}
+	if err != nil {
+		err = fmt.Errorf("%w: %v", errCorrupt, err)
+	}
+	return n, err
 }
