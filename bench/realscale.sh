@@ -64,4 +64,7 @@ run "rev-parse HEAD~100" rev-parse HEAD~100
 run "status (clean)" status
 run "log --oneline (all history)" log --oneline
 run "log -n 1000 --stat" log -n 1000 --stat
-run "diff --stat v1.8.0 v1.8.4" diff --stat v1.8.0 v1.8.4
+# The bundle's only ref is v1.8.4: find the older release by its commit.
+old=$(git rev-parse -q --verify v1.8.0^{commit} || git log --format=%H --grep='^Git 1.8.0$' -1 v1.8.4)
+new=$(git rev-parse v1.8.4^{commit})
+run "diff --stat v1.8.0 v1.8.4" diff --stat "$old" "$new"
