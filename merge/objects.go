@@ -26,6 +26,13 @@ type fsStore interface {
 	Filesystem() billy.Filesystem
 }
 
+// objectWriter is a store that writes objects itself: easel's object
+// database (repo/odb), which skips objects it has and makes new ones
+// visible to its readers at once.
+type objectWriter interface {
+	Write(typ plumbing.ObjectType, data []byte) (plumbing.Hash, error)
+}
+
 // A zlib writer allocates about a megabyte of state; reuse them.
 var zlibPool = sync.Pool{New: func() any {
 	w, _ := zlib.NewWriterLevel(nil, zlib.BestSpeed)
@@ -33,6 +40,9 @@ var zlibPool = sync.Pool{New: func() any {
 }}
 
 func storeObject(st Store, typ plumbing.ObjectType, data []byte) (plumbing.Hash, error) {
+	if w, ok := st.(objectWriter); ok {
+		return w.Write(typ, data)
+	}
 	fst, ok := st.(fsStore)
 	if !ok {
 		obj := st.NewEncodedObject()

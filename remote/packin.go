@@ -18,10 +18,9 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/cache"
 	"github.com/go-git/go-git/v5/plumbing/format/packfile"
 	"github.com/go-git/go-git/v5/plumbing/storer"
-	"github.com/go-git/go-git/v5/storage/filesystem"
 
+	"easel.dev/easel/repo"
 	"easel.dev/easel/repo/lockfile"
-	"easel.dev/easel/repo/objfs"
 	"easel.dev/easel/repo/treecheck"
 )
 
@@ -62,11 +61,10 @@ func smallCache() cache.Object { return cache.NewObjectLRU(8 * cache.MiByte) }
 // instead of into memory.
 const largeObject = 1 << 20
 
-// OpenObjectStore opens gitDir's objects with a small cache and large
-// objects read on demand, for streaming packs in and out.
-func OpenObjectStore(gitDir string) *filesystem.Storage {
-	return filesystem.NewStorageWithOptions(objfs.New(gitDir), smallCache(), filesystem.Options{LargeObjectThreshold: largeObject, MaxOpenDescriptors: 32})
-}
+// OpenObjectStore opens gitDir's objects through the object database
+// (indexes read in place, packs mapped, new packs found when an object is
+// missing), for streaming packs in and out.
+func OpenObjectStore(gitDir string) *repo.Storage { return repo.OpenStorage(gitDir) }
 
 // Receive streams a packfile from r into a new quarantine directory, then indexes it: the pack checksum is verified and every
 // object inflated and hashed. Delta bases must be in the same pack (no thin

@@ -151,28 +151,29 @@ func (r *Repository) storeWorktreeBlobs(ctx context.Context, work []*stagedFile)
 			})
 		})
 	}
-	pw, err := r.newPackWriter(len(todo))
+	pw, err := r.Objects.NewPackWriter(len(todo))
 	if err != nil {
 		return err
 	}
 	for _, w := range todo {
 		if ctx.Err() != nil {
-			pw.abort()
+			pw.Abort()
 			return ctx.Err()
 		}
 		rc, size, err := open(w)
 		if err != nil {
-			pw.abort()
+			pw.Abort()
 			return fmt.Errorf("%s: %w", w.path, err)
 		}
-		err = pw.add(w.e.Hash, plumbing.BlobObject, size, rc)
+		err = pw.Add(w.e.Hash, plumbing.BlobObject, size, rc)
 		rc.Close()
 		if err != nil {
-			pw.abort()
+			pw.Abort()
 			return fmt.Errorf("%s: %w", w.path, err)
 		}
 	}
-	return pw.finish()
+	_, err = pw.Finish()
+	return err
 }
 
 // stageInto updates idx from the work tree for the paths ps matches.

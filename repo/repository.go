@@ -16,6 +16,7 @@ import (
 
 	"easel.dev/easel/repo/lockfile"
 	"easel.dev/easel/repo/objfs"
+	"easel.dev/easel/repo/odb"
 )
 
 // DefaultBranch is the branch a new repository starts on.
@@ -25,7 +26,8 @@ const DefaultBranch = "main"
 type Repository struct {
 	GitDir  string
 	WorkDir string
-	Storer  *filesystem.Storage
+	Storer  *Storage // go-git's view: refs, config, index; objects from Objects
+	Objects *odb.DB  // the object database: every object read and write
 
 	filters contentFilters // attributes and conversion, read on first use
 }
@@ -103,18 +105,15 @@ const (
 func (r *Repository) Close() error { return r.Storer.Close() }
 
 func openAt(gitDir, workDir string) (*Repository, error) {
-	// A bounded cache: go-git's default keeps 96 MiB of objects, and a
-	// checkout of a large tree passes every blob through it, so memory grew
-	// with the repository. Objects above largeObjectSize are read from disk
-	// on demand rather than held whole. objfs hides a pack a killed writer
-	// left without its index. Up to maxOpenPacks pack files stay open:
-	// go-git otherwise opens the pack again for every object (a log of
-	// 10,000 commits made 10,000 open calls). Close releases them.
+	// go-git's storage serves refs, config, index and shallow. Its object
+	// storage (options below) is never reached: Storage sends every object
+	// call to odb.
 	st := filesystem.NewStorageWithOptions(objfs.New(gitDir), cache.NewObjectLRU(objectCacheSize), filesystem.Options{LargeObjectThreshold: largeObjectSize, MaxOpenDescriptors: maxOpenPacks})
 	if _, err := st.Reference(plumbing.HEAD); err != nil {
 		return nil, fmt.Errorf("open %s: no HEAD (%v): %w", gitDir, err, ErrNotRepository)
 	}
-	return &Repository{GitDir: gitDir, WorkDir: workDir, Storer: st}, nil
+	db := odb.Open(filepath.Join(gitDir, "objects"))
+	return &Repository{GitDir: gitDir, WorkDir: workDir, Storer: &Storage{Storage: st, DB: db}, Objects: db}, nil
 }
 
 // Init creates a repository at path (a work tree with .git inside, or a bare

@@ -2,7 +2,6 @@ package repo
 
 import (
 	"bytes"
-	"compress/zlib"
 	"context"
 	"crypto/sha1"
 	"errors"
@@ -22,11 +21,9 @@ import (
 	"easel.dev/easel/repo/treecheck"
 )
 
-// Objects written by the index and commit code go straight to loose object
-// files: hash, zlib-compress at git's default loose compression level (best
-// speed) into a temporary file in objects/xx/, then rename. An object that
-// already exists (loose or packed) is not written again. This is much faster
-// than go-git's ObjectStorage write path, which buffers every object twice.
+// Objects written by the index and commit code go to the object database
+// (odb) as loose objects, or as one pack when there are many. An object
+// that already exists (loose or packed) is not written again.
 
 // smallFile is the size below which a file is read into memory once for
 // both hashing and compression; larger files are streamed twice.
@@ -49,70 +46,17 @@ func hashObject(t plumbing.ObjectType, data []byte) plumbing.Hash {
 	return id
 }
 
-func (r *Repository) loosePath(h plumbing.Hash) string {
-	s := h.String()
-	return filepath.Join(r.GitDir, "objects", s[:2], s[2:])
-}
-
-// packMu serialises lookups in go-git's pack indexes, which are not safe
-// for concurrent use.
-var packMu sync.Mutex
-
 // hasObject reports whether the object exists, loose or packed.
-func (r *Repository) hasObject(h plumbing.Hash) bool {
-	if _, err := os.Stat(r.loosePath(h)); err == nil {
-		return true
-	}
-	packMu.Lock()
-	defer packMu.Unlock()
-	return r.Storer.HasEncodedObject(h) == nil
-}
+func (r *Repository) hasObject(h plumbing.Hash) bool { return r.Objects.Contains(h) }
 
 // writeObject stores an object given in full and returns its id.
 func (r *Repository) writeObject(t plumbing.ObjectType, data []byte) (plumbing.Hash, error) {
-	id := hashObject(t, data)
-	if r.hasObject(id) {
-		return id, nil
-	}
-	return id, r.writeLoose(id, func(w io.Writer) error {
-		if _, err := w.Write(objectHeader(t, int64(len(data)))); err != nil {
-			return err
-		}
-		_, err := w.Write(data)
-		return err
-	})
+	return r.Objects.Write(t, data)
 }
 
 // writeLoose writes the object id whose uncompressed bytes fill produces.
 func (r *Repository) writeLoose(id plumbing.Hash, fill func(io.Writer) error) error {
-	final := r.loosePath(id)
-	dir := filepath.Dir(final)
-	tmp, err := os.CreateTemp(dir, "tmp_obj_")
-	if errors.Is(err, os.ErrNotExist) {
-		if err = os.MkdirAll(dir, 0o755); err == nil {
-			tmp, err = os.CreateTemp(dir, "tmp_obj_")
-		}
-	}
-	if err != nil {
-		return err
-	}
-	zw, _ := zlib.NewWriterLevel(tmp, zlib.BestSpeed)
-	err = fill(zw)
-	if err == nil {
-		err = zw.Close()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		os.Chmod(tmp.Name(), 0o444)
-		err = os.Rename(tmp.Name(), final)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("write object %s: %w", id, err)
-	}
-	return nil
+	return r.Objects.WriteLooseWith(id, fill)
 }
 
 // worktreeMode is the index mode for a file as lstat describes it (0 for

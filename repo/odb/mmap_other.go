@@ -1,0 +1,10 @@
+//go:build !unix
+
+package odb
+
+import "os"
+
+// mapFile reads the file whole where memory mapping is not available.
+func mapFile(name string) ([]byte, error) { return os.ReadFile(name) }
+
+func unmapFile([]byte) {}

@@ -1,0 +1,246 @@
+package odb
+
+import (
+	"bufio"
+	"bytes"
+	"compress/zlib"
+	"crypto/sha1"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash"
+	"hash/crc32"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/go-git/go-git/v5/plumbing"
+
+	"easel.dev/easel/repo/lockfile"
+)
+
+// PackWriter streams objects, stored whole, into a new pack with a
+// version 2 index. Writing many objects as one pack is what keeps bulk
+// adds and commits fast: creating thousands of small files is slow on
+// most file systems (git keeps 100 or more received objects as a pack for
+// the same reason). The pack is visible to the database as soon as
+// Finish returns.
+type PackWriter struct {
+	db      *DB
+	f       *os.File
+	bw      *bufio.Writer
+	sum     hash.Hash
+	off     uint64
+	want    int
+	entries []PackIndexEntry
+	zw      *zlib.Writer
+}
+
+// PackIndexEntry is what a pack index records of one object.
+type PackIndexEntry struct {
+	ID     plumbing.Hash
+	Offset uint64
+	CRC    uint32
+}
+
+// packSink feeds the pack's running checksum and the entry's CRC.
+type packSink struct {
+	pw  *PackWriter
+	crc hash.Hash32
+}
+
+func (s *packSink) Write(p []byte) (int, error) {
+	n, err := s.pw.bw.Write(p)
+	s.pw.sum.Write(p[:n])
+	s.crc.Write(p[:n])
+	s.pw.off += uint64(n)
+	return n, err
+}
+
+// NewPackWriter starts a pack of exactly count objects in the repository's
+// pack directory.
+func (db *DB) NewPackWriter(count int) (*PackWriter, error) {
+	dir := filepath.Join(db.own.dir, "pack")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	f, err := os.CreateTemp(dir, "tmp_pack_")
+	if err != nil {
+		return nil, err
+	}
+	pw := &PackWriter{db: db, f: f, bw: bufio.NewWriterSize(f, 256<<10), sum: sha1.New(), want: count}
+	var hdr [12]byte
+	copy(hdr[:], "PACK")
+	binary.BigEndian.PutUint32(hdr[4:], 2)
+	binary.BigEndian.PutUint32(hdr[8:], uint32(count))
+	pw.bw.Write(hdr[:])
+	pw.sum.Write(hdr[:])
+	pw.off = 12
+	return pw, nil
+}
+
+// Add writes one object of the given type and size read from src, and
+// checks that its content hashes to id (a file that changed since it was
+// hashed is an error rather than a corrupt pack).
+func (pw *PackWriter) Add(id plumbing.Hash, t plumbing.ObjectType, size int64, src io.Reader) error {
+	if len(pw.entries) == pw.want {
+		return errors.New("pack: more objects than announced")
+	}
+	sink := &packSink{pw: pw, crc: crc32.NewIEEE()}
+	start := pw.off
+	// Object header: type and size, 4 bits then 7 bits per byte.
+	var hdr [16]byte
+	n := 0
+	c := byte(t)<<4 | byte(size&0x0f)
+	s := size >> 4
+	for s > 0 {
+		hdr[n] = c | 0x80
+		n++
+		c = byte(s & 0x7f)
+		s >>= 7
+	}
+	hdr[n] = c
+	n++
+	sink.Write(hdr[:n])
+	if pw.zw == nil {
+		pw.zw, _ = zlib.NewWriterLevel(sink, zlib.BestSpeed)
+	} else {
+		pw.zw.Reset(sink)
+	}
+	h := sha1.New()
+	h.Write(ObjectHeader(t, size))
+	if _, err := io.CopyN(io.MultiWriter(pw.zw, h), src, size); err != nil {
+		return fmt.Errorf("object %s: content changed while being stored: %w", id, err)
+	}
+	if err := pw.zw.Close(); err != nil {
+		return err
+	}
+	var got plumbing.Hash
+	copy(got[:], h.Sum(nil))
+	if got != id {
+		return fmt.Errorf("object %s: content changed while being stored", id)
+	}
+	pw.entries = append(pw.entries, PackIndexEntry{ID: id, Offset: start, CRC: sink.crc.Sum32()})
+	return nil
+}
+
+// Finish writes the trailer and the index, moves both into place and
+// makes the pack visible to the database; it returns the pack's checksum.
+func (pw *PackWriter) Finish() (plumbing.Hash, error) {
+	var trailer plumbing.Hash
+	if len(pw.entries) != pw.want {
+		pw.Abort()
+		return trailer, fmt.Errorf("pack: %d objects written, %d announced", len(pw.entries), pw.want)
+	}
+	copy(trailer[:], pw.sum.Sum(nil))
+	pw.bw.Write(trailer[:])
+	if err := pw.bw.Flush(); err != nil {
+		pw.Abort()
+		return trailer, err
+	}
+	// Both files reach the disk before they are renamed into place, and
+	// the directory after: a branch must never point at objects a power
+	// cut could take away. (Loose objects, like git's by default, are not
+	// synced one by one.)
+	if err := pw.f.Sync(); err != nil {
+		pw.Abort()
+		return trailer, err
+	}
+	if err := pw.f.Close(); err != nil {
+		pw.Abort()
+		return trailer, err
+	}
+	dir := filepath.Dir(pw.f.Name())
+	base := filepath.Join(dir, "pack-"+trailer.String())
+	if err := writeFileSync(dir, "tmp_idx_", EncodePackIndex(pw.entries, trailer), func(tmpIdx string) error {
+		os.Chmod(pw.f.Name(), 0o444)
+		// The pack goes first, as git does: readers find packs through
+		// their index, and a pack left without one is ignored.
+		if err := os.Rename(pw.f.Name(), base+".pack"); err != nil {
+			return err
+		}
+		return os.Rename(tmpIdx, base+".idx")
+	}); err != nil {
+		pw.Abort()
+		return trailer, err
+	}
+	pw.db.own.addPack(base)
+	return trailer, nil
+}
+
+// writeFileSync writes data to a synced temporary file in dir, calls
+// place with its name, removes it if place fails, and syncs dir.
+func writeFileSync(dir, pattern string, data []byte, place func(string) error) error {
+	tmp, err := os.CreateTemp(dir, pattern)
+	if err != nil {
+		return err
+	}
+	_, err = tmp.Write(data)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		os.Chmod(tmp.Name(), 0o444)
+		err = place(tmp.Name())
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	return lockfile.SyncDir(dir)
+}
+
+// Abort removes the unfinished pack.
+func (pw *PackWriter) Abort() {
+	pw.f.Close()
+	os.Remove(pw.f.Name())
+}
+
+// EncodePackIndex builds a version 2 pack index (entries are sorted in
+// place).
+func EncodePackIndex(entries []PackIndexEntry, packSum plumbing.Hash) []byte {
+	sort.Slice(entries, func(i, j int) bool { return bytes.Compare(entries[i].ID[:], entries[j].ID[:]) < 0 })
+	var buf bytes.Buffer
+	buf.Write([]byte{0xff, 't', 'O', 'c', 0, 0, 0, 2})
+	var fan [256]uint32
+	for _, e := range entries {
+		fan[e.ID[0]]++
+	}
+	var total uint32
+	var b4 [4]byte
+	for i := 0; i < 256; i++ {
+		total += fan[i]
+		binary.BigEndian.PutUint32(b4[:], total)
+		buf.Write(b4[:])
+	}
+	for _, e := range entries {
+		buf.Write(e.ID[:])
+	}
+	for _, e := range entries {
+		binary.BigEndian.PutUint32(b4[:], e.CRC)
+		buf.Write(b4[:])
+	}
+	var large []uint64
+	for _, e := range entries {
+		if e.Offset < 1<<31 {
+			binary.BigEndian.PutUint32(b4[:], uint32(e.Offset))
+		} else {
+			binary.BigEndian.PutUint32(b4[:], uint32(len(large))|1<<31)
+			large = append(large, e.Offset)
+		}
+		buf.Write(b4[:])
+	}
+	var b8 [8]byte
+	for _, o := range large {
+		binary.BigEndian.PutUint64(b8[:], o)
+		buf.Write(b8[:])
+	}
+	buf.Write(packSum[:])
+	sum := sha1.Sum(buf.Bytes())
+	buf.Write(sum[:])
+	return buf.Bytes()
+}

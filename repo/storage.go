@@ -1,0 +1,73 @@
+package repo
+
+import (
+	"path/filepath"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/cache"
+	"github.com/go-git/go-git/v5/plumbing/storer"
+	"github.com/go-git/go-git/v5/storage/filesystem"
+
+	"easel.dev/easel/repo/objfs"
+	"easel.dev/easel/repo/odb"
+)
+
+// Storage is what go-git sees of a repository: its file system storage
+// for refs, config, index and shallow, and easel's object database for
+// every object. go-git's own object storage decodes each pack index whole
+// and lists packs once per process; odb reads indexes in place and finds
+// packs written after it was opened.
+type Storage struct {
+	*filesystem.Storage
+	*odb.DB
+}
+
+var (
+	_ storer.EncodedObjectStorer = (*Storage)(nil)
+	_ storer.ReferenceStorer     = (*Storage)(nil)
+)
+
+// The object methods both embedded types have go to odb.
+
+func (s *Storage) NewEncodedObject() plumbing.EncodedObject { return s.DB.NewEncodedObject() }
+func (s *Storage) SetEncodedObject(o plumbing.EncodedObject) (plumbing.Hash, error) {
+	return s.DB.SetEncodedObject(o)
+}
+func (s *Storage) EncodedObject(t plumbing.ObjectType, h plumbing.Hash) (plumbing.EncodedObject, error) {
+	return s.DB.EncodedObject(t, h)
+}
+
+// DeltaObject resolves deltas: odb never hands out unresolved ones.
+func (s *Storage) DeltaObject(t plumbing.ObjectType, h plumbing.Hash) (plumbing.EncodedObject, error) {
+	return s.DB.EncodedObject(t, h)
+}
+func (s *Storage) IterEncodedObjects(t plumbing.ObjectType) (storer.EncodedObjectIter, error) {
+	return s.DB.IterEncodedObjects(t)
+}
+func (s *Storage) HasEncodedObject(h plumbing.Hash) error           { return s.DB.HasEncodedObject(h) }
+func (s *Storage) EncodedObjectSize(h plumbing.Hash) (int64, error) { return s.DB.EncodedObjectSize(h) }
+func (s *Storage) HashesWithPrefix(p []byte) ([]plumbing.Hash, error) {
+	return s.DB.HashesWithPrefix(p)
+}
+func (s *Storage) AddAlternate(remote string) error { return s.DB.AddAlternate(remote) }
+func (s *Storage) ForEachObjectHash(fn func(plumbing.Hash) error) error {
+	return s.DB.ForEachObjectHash(fn)
+}
+func (s *Storage) ObjectPacks() ([]plumbing.Hash, error) { return s.DB.ObjectPacks() }
+
+// Reindex makes packs written by others visible.
+func (s *Storage) Reindex() { s.DB.Refresh() }
+
+// Close releases the object database's maps and go-git's descriptors.
+func (s *Storage) Close() error {
+	s.DB.Close()
+	return s.Storage.Close()
+}
+
+// OpenStorage opens the storage of the git directory gitDir without the
+// checks Open makes (the server opens a repository per request, and a
+// repository being created has no HEAD yet).
+func OpenStorage(gitDir string) *Storage {
+	st := filesystem.NewStorageWithOptions(objfs.New(gitDir), cache.NewObjectLRU(cache.KiByte), filesystem.Options{})
+	return &Storage{Storage: st, DB: odb.Open(filepath.Join(gitDir, "objects"))}
+}
