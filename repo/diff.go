@@ -264,7 +264,7 @@ func (r *Repository) DiffWorktree(ctx context.Context, fromIndex bool, tree plum
 		}
 	}
 	indexTime := time.Time{}
-	if fi, err := os.Stat(filepath.Join(r.GitDir, "index")); err == nil {
+	if fi, err := os.Stat(r.indexPath()); err == nil {
 		indexTime = fi.ModTime()
 	}
 	seen := map[string]bool{}

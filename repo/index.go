@@ -34,7 +34,7 @@ import (
 // the index is read: easel never writes a cache tree that might be stale,
 // and git rebuilds it on demand.
 
-func (r *Repository) indexPath() string { return filepath.Join(r.GitDir, "index") }
+func (r *Repository) indexPath() string { return r.gitPath("index") }
 
 // indexMeta remembers, for an index returned by ReadIndex, which entries this
 // process refreshed from the file system. WriteIndex uses it to decide which

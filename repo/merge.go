@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 
@@ -835,7 +834,7 @@ func (r *Repository) refNotLocked() error {
 		names = append(names, b.String())
 	}
 	for _, n := range names {
-		p := filepath.Join(r.GitDir, filepath.FromSlash(n)) + ".lock"
+		p := r.gitPath(n) + ".lock"
 		if _, err := os.Lstat(p); err == nil {
 			return &lockfile.LockedError{Path: p}
 		}

@@ -80,7 +80,7 @@ func (r *Repository) ResetHard(ctx context.Context, to plumbing.Hash) error {
 // UpdateRefs: git's HEAD reflog records "reset: moving to HEAD" too.
 func (r *Repository) moveHead(ctx context.Context, old, to plumbing.Hash, msg string) error {
 	if !old.IsZero() {
-		lockfileWrite(filepath.Join(r.GitDir, "ORIG_HEAD"), old.String()+"\n")
+		lockfileWrite(r.gitPath("ORIG_HEAD"), old.String()+"\n")
 	}
 	return r.UpdateRefs(ctx, []RefUpdate{{Name: plumbing.HEAD, Old: old, New: to, CheckOld: true, Message: msg}})
 }

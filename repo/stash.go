@@ -146,6 +146,9 @@ func (r *Repository) StashPush(ctx context.Context, o StashOptions) (plumbing.Ha
 	if err := il.Commit(); err != nil {
 		return w, msg, err
 	}
+	// git's stash resets with `git reset --hard`, which leaves ORIG_HEAD
+	// at HEAD.
+	lockfileWrite(r.gitPath(origHeadFile), head.String()+"\n")
 	for _, p := range untracked {
 		if err := r.removeWorktreeFile(p); err != nil {
 			return w, msg, err

@@ -9,25 +9,27 @@ import (
 // Exit codes. They are part of the interface scripts rely on and are listed
 // in README.md; add new ones at the end.
 const (
-	ExitOK             = 0
-	ExitConflict       = 1 // merge stopped with conflicts; merge-file uses the conflict count instead
-	ExitUsage          = 2
-	ExitNotRepository  = 3
-	ExitUnknownRev     = 4
-	ExitPathspec       = 5
-	ExitNothingToDo    = 6 // nothing to commit
-	ExitIdentity       = 7
-	ExitLocked         = 8
-	ExitWouldOverwrite = 9
-	ExitRejected       = 10 // push refused: the remote has commits you do not have (HTTP 409)
-	ExitAuth           = 11
-	ExitRemote         = 12 // network or protocol error talking to a remote
-	ExitCorrupt        = 13
-	ExitUnsafe         = 14
-	ExitUnmerged       = 15
-	ExitNotMerged      = 16  // branch -d: the branch has commits HEAD does not contain
-	ExitAlreadyExists  = 17  // branch or tag name already taken
-	ExitFailure        = 128 // anything else
+	ExitOK              = 0
+	ExitConflict        = 1 // merge stopped with conflicts; merge-file uses the conflict count instead
+	ExitUsage           = 2
+	ExitNotRepository   = 3
+	ExitUnknownRev      = 4
+	ExitPathspec        = 5
+	ExitNothingToDo     = 6 // nothing to commit
+	ExitIdentity        = 7
+	ExitLocked          = 8
+	ExitWouldOverwrite  = 9
+	ExitRejected        = 10 // push refused: the remote has commits you do not have (HTTP 409)
+	ExitAuth            = 11
+	ExitRemote          = 12 // network or protocol error talking to a remote
+	ExitCorrupt         = 13
+	ExitUnsafe          = 14
+	ExitUnmerged        = 15
+	ExitNotMerged       = 16  // branch -d: the branch has commits HEAD does not contain
+	ExitAlreadyExists   = 17  // branch or tag name already taken
+	ExitUnsupportedRepo = 18  // repository format easel cannot read (SHA-256, reftable, unknown extension, split index)
+	ExitBranchInUse     = 19  // branch checked out in another work tree
+	ExitFailure         = 128 // anything else
 )
 
 // ExitError carries an explicit exit code, for commands whose status is a
@@ -63,6 +65,8 @@ var codeMap = []struct {
 	{repo.ErrCorruptObject, ExitCorrupt},
 	{repo.ErrUnsafePath, ExitUnsafe},
 	{repo.ErrUnmergedPaths, ExitUnmerged},
+	{repo.ErrUnsupportedRepository, ExitUnsupportedRepo},
+	{repo.ErrBranchInUse, ExitBranchInUse},
 }
 
 // RegisterExitCode maps err (matched with errors.Is) to code.
