@@ -195,14 +195,7 @@ func (r *Repository) flatTree(ctx context.Context, h plumbing.Hash, ps Pathspec)
 // readIndexForDiff reads the index; a repository without one has an
 // empty index.
 func (r *Repository) readIndexForDiff() (*index.Index, error) {
-	idx, err := r.Storer.Index()
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return &index.Index{Version: 2}, nil
-		}
-		return nil, err
-	}
-	return idx, nil
+	return r.ReadIndex()
 }
 
 // DiffIndex lists the differences from tree (zero: empty) to the index:
