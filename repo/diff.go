@@ -282,7 +282,17 @@ func (r *Repository) DiffWorktree(ctx context.Context, fromIndex bool, tree plum
 			from = flat[e.Name]
 		}
 		if e.Mode == filemode.Submodule {
-			// Submodule contents are another repository's business.
+			// Submodule contents are another repository's business:
+			// the diff shows the commit it has checked out, "-dirty"
+			// when its tracked files changed, as git does.
+			to, err := r.submoduleSide(ctx, e)
+			if err != nil {
+				return nil, nil, err
+			}
+			if to.Hash == from.Hash && !to.Dirty && from.Mode == to.Mode {
+				continue
+			}
+			out = append(out, patch.FilePatch{From: from, To: to})
 			continue
 		}
 		to, err := r.worktreeSide(e, indexTime)

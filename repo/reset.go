@@ -8,6 +8,7 @@ import (
 	"sort"
 
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/format/index"
 
 	"easel.dev/easel/repo/lockfile"
@@ -188,7 +189,7 @@ func (r *Repository) resetHardLocked(ctx context.Context, idx *index.Index, head
 				}
 			}
 		}
-		if err := r.clearWay(p); err != nil {
+		if err := r.clearWay(p, t.mode); err != nil {
 			return err
 		}
 		fi, err := r.writeWorktreeFile(p, t.hash, t.mode)
@@ -210,12 +211,23 @@ func (r *Repository) resetHardLocked(ctx context.Context, idx *index.Index, head
 // path (reset --hard overwrites, as git does, when it only holds files
 // that are not tracked in the target) or files where its leading
 // directories go.
-func (r *Repository) clearWay(path string) error {
+//
+// A submodule is never descended into: when a gitlink (mode) goes where
+// its directory stands, the directory stays as it is (git moves only the
+// gitlink without --recurse-submodules); another repository's work tree
+// in the way of a file is refused rather than deleted.
+func (r *Repository) clearWay(path string, mode filemode.FileMode) error {
 	full, err := r.safePath(path)
 	if err != nil {
 		return err
 	}
 	if fi, err := os.Lstat(full); err == nil && fi.IsDir() {
+		if mode == filemode.Submodule {
+			return r.makeParents(path)
+		}
+		if IsNestedRepository(full) {
+			return fmt.Errorf("%s: the work tree of a submodule is in the way: %w", path, ErrWouldOverwrite)
+		}
 		if err := os.RemoveAll(full); err != nil {
 			return err
 		}
