@@ -9,6 +9,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/format/index"
+	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"easel.dev/easel/repo/patch"
 )
@@ -143,4 +144,39 @@ func (r *Repository) gitlinkEntry(path string) (*index.Entry, error) {
 		return nil, err
 	}
 	return blobEntry(path, head, filemode.Submodule), nil
+}
+
+// submoduleFastForward is merge's question about a gitlink both sides
+// moved, answered from the submodule's own repository as git's ort does:
+// when base precedes both and one side contains the other, the merge takes
+// the later one.
+func (r *Repository) submoduleFastForward(path string, base, ours, theirs plumbing.Hash) (plumbing.Hash, bool) {
+	if r.WorkDir == "" {
+		return plumbing.ZeroHash, false
+	}
+	sub, ok, err := r.openSubmodule(path)
+	if err != nil || !ok {
+		return plumbing.ZeroHash, false
+	}
+	defer sub.Close()
+	var cs [3]*object.Commit
+	for i, h := range []plumbing.Hash{base, ours, theirs} {
+		if cs[i], err = object.GetCommit(sub.Storer, h); err != nil {
+			return plumbing.ZeroHash, false
+		}
+	}
+	follows := func(a, b *object.Commit) bool {
+		ok, err := a.IsAncestor(b)
+		return err == nil && ok
+	}
+	if !follows(cs[0], cs[1]) || !follows(cs[0], cs[2]) {
+		return plumbing.ZeroHash, false
+	}
+	switch {
+	case follows(cs[1], cs[2]):
+		return theirs, true
+	case follows(cs[2], cs[1]):
+		return ours, true
+	}
+	return plumbing.ZeroHash, false
 }
