@@ -66,6 +66,9 @@ func Open(ctx context.Context, path string) (*Repository, error) {
 		if !isGitDir(gd) {
 			return nil, fmt.Errorf("not a git repository: '%s': %w", os.Getenv("GIT_DIR"), ErrNotRepository)
 		}
+		if wt == "" {
+			wt = envWorkTree(gd, abs)
+		}
 		return openAt(gd, wt)
 	}
 	for dir := abs; ; {
