@@ -9,27 +9,31 @@ import (
 // Exit codes. They are part of the interface scripts rely on and are listed
 // in README.md; add new ones at the end.
 const (
-	ExitOK              = 0
-	ExitConflict        = 1 // merge stopped with conflicts; merge-file uses the conflict count instead
-	ExitUsage           = 2
-	ExitNotRepository   = 3
-	ExitUnknownRev      = 4
-	ExitPathspec        = 5
-	ExitNothingToDo     = 6 // nothing to commit
-	ExitIdentity        = 7
-	ExitLocked          = 8
-	ExitWouldOverwrite  = 9
-	ExitRejected        = 10 // push refused: the remote has commits you do not have (HTTP 409)
-	ExitAuth            = 11
-	ExitRemote          = 12 // network or protocol error talking to a remote
-	ExitCorrupt         = 13
-	ExitUnsafe          = 14
-	ExitUnmerged        = 15
-	ExitNotMerged       = 16  // branch -d: the branch has commits HEAD does not contain
-	ExitAlreadyExists   = 17  // branch or tag name already taken
-	ExitUnsupportedRepo = 18  // repository format easel cannot read (SHA-256, reftable, unknown extension, split index)
-	ExitBranchInUse     = 19  // branch checked out in another work tree
-	ExitFailure         = 128 // anything else
+	ExitOK             = 0
+	ExitConflict       = 1 // merge stopped with conflicts; merge-file uses the conflict count instead
+	ExitUsage          = 2
+	ExitNotRepository  = 3
+	ExitUnknownRev     = 4
+	ExitPathspec       = 5
+	ExitNothingToDo    = 6 // nothing to commit
+	ExitIdentity       = 7
+	ExitLocked         = 8
+	ExitWouldOverwrite = 9
+	ExitRejected       = 10 // push refused: the remote has commits you do not have (HTTP 409)
+	ExitAuth           = 11
+	ExitRemote         = 12 // network or protocol error talking to a remote
+	ExitCorrupt        = 13
+	ExitUnsafe         = 14
+	ExitUnmerged       = 15
+	ExitNotMerged      = 16  // branch -d: the branch has commits HEAD does not contain
+	ExitAlreadyExists  = 17  // branch or tag name already taken
+	ExitFailure        = 128 // anything else
+)
+
+// Exit codes for repositories easel cannot work in as asked.
+const (
+	ExitUnsupportedRepo = 18 // a repository format easel cannot read (SHA-256, reftable, unknown extension, split index)
+	ExitBranchInUse     = 19 // the branch is checked out in another work tree
 )
 
 // ExitError carries an explicit exit code, for commands whose status is a
