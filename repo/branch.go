@@ -222,7 +222,7 @@ func (r *Repository) RenameBranch(ctx context.Context, old, new string, force bo
 	}); err != nil {
 		return err
 	}
-	if err := r.renameInOtherWorktrees(oldRef, newRef); err != nil {
+	if err := r.renameInOtherWorktrees(oldRef, newRef, tip, msg); err != nil {
 		return err
 	}
 	if head == oldRef {

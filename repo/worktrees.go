@@ -106,8 +106,9 @@ func (r *Repository) checkedOutElsewhere(branch plumbing.ReferenceName) (string,
 }
 
 // renameInOtherWorktrees points the HEAD of every other work tree that has
-// old checked out at new, as git's branch -m does.
-func (r *Repository) renameInOtherWorktrees(old, new plumbing.ReferenceName) error {
+// old checked out at new, and records it in that HEAD's reflog (at tip,
+// with msg), as git's branch -m does.
+func (r *Repository) renameInOtherWorktrees(old, new plumbing.ReferenceName, tip plumbing.Hash, msg string) error {
 	own := filepath.Clean(r.WorktreeGitDir)
 	for _, w := range r.worktreeHeads() {
 		if w.branch != old || filepath.Clean(w.gitDir) == own {
@@ -122,6 +123,11 @@ func (r *Repository) renameInOtherWorktrees(old, new plumbing.ReferenceName) err
 			return err
 		}
 		if err := l.Commit(); err != nil {
+			return err
+		}
+		other := *r
+		other.WorktreeGitDir = w.gitDir
+		if err := (&reflogWriter{r: &other}).append(plumbing.HEAD, tip, tip, msg); err != nil {
 			return err
 		}
 	}
