@@ -161,6 +161,12 @@ func (r *Repository) checkoutLocked(ctx context.Context, idx *index.Index, from,
 		if o.c.toMode == 0 {
 			continue
 		}
+		if e := entries[o.c.path]; e != nil && e.SkipWorktree {
+			// Outside a sparse checkout: only the index moves, as
+			// git keeps the path out of the work tree.
+			entries[o.c.path] = &index.Entry{Name: o.c.path, Hash: o.c.to, Mode: o.c.toMode, SkipWorktree: true}
+			continue
+		}
 		// The plan has checked that whatever stands in the way holds
 		// nothing of value (ignored files at most).
 		if err := r.clearWay(o.c.path, o.c.toMode); err != nil {

@@ -176,6 +176,12 @@ func (r *Repository) resetHardLocked(ctx context.Context, idx *index.Index, head
 			return ctx.Err()
 		}
 		t := target[p]
+		if e := old[p]; e != nil && e.SkipWorktree {
+			// Outside a sparse checkout: the index moves, the work
+			// tree stays without the file, as git keeps it.
+			entries[p] = &index.Entry{Name: p, Hash: t.hash, Mode: t.mode, SkipWorktree: true}
+			continue
+		}
 		if e := old[p]; e != nil && e.Hash == t.hash && e.Mode == t.mode {
 			full := filepath.Join(r.WorkDir, filepath.FromSlash(p))
 			if fi, err := os.Lstat(full); err == nil {
