@@ -28,12 +28,12 @@ type repoFormat struct {
 // UnsupportedRepositoryError says why a repository is refused. It matches
 // ErrUnsupportedRepository.
 type UnsupportedRepositoryError struct {
-	GitDir string
+	Path   string // the git directory, or the file (the index) refused
 	Reason string
 }
 
 func (e *UnsupportedRepositoryError) Error() string {
-	return fmt.Sprintf("%s: %s; easel cannot read this repository", e.GitDir, e.Reason)
+	return fmt.Sprintf("%s: %s; easel cannot read this repository", e.Path, e.Reason)
 }
 
 func (e *UnsupportedRepositoryError) Unwrap() error { return ErrUnsupportedRepository }
@@ -47,7 +47,7 @@ func readRepoFormat(common string) (repoFormat, error) {
 		return f, fmt.Errorf("%v: %w", err, ErrCorruptObject)
 	}
 	refuse := func(format string, a ...any) (repoFormat, error) {
-		return f, &UnsupportedRepositoryError{GitDir: common, Reason: fmt.Sprintf(format, a...)}
+		return f, &UnsupportedRepositoryError{Path: common, Reason: fmt.Sprintf(format, a...)}
 	}
 	if v := configValues(cfg, configKey{section: "core", name: "repositoryformatversion"}); len(v) > 0 {
 		n, err := strconv.Atoi(strings.TrimSpace(v[len(v)-1]))

@@ -92,7 +92,7 @@ func (r *Repository) ReadIndex() (*index.Index, error) {
 	idx, err := decodeIndex(data)
 	var ue *UnsupportedRepositoryError
 	if errors.As(err, &ue) {
-		ue.GitDir = r.indexPath()
+		ue.Path = r.indexPath()
 		return nil, err
 	}
 	if err != nil {
