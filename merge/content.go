@@ -115,8 +115,17 @@ func (m *merger) contentMerge(p string, o, a, b ver, pathnames [3]string, extraM
 		m.msg(p, "Auto-merging %s", p)
 	case a.Mode == filemode.Submodule:
 		// Submodule histories are not available to a tree merge, so two
-		// different updates of a gitlink conflict, keeping ours.
+		// different updates of a gitlink conflict, keeping ours, unless
+		// the caller can look into the submodule and find that one
+		// update contains the other.
 		twoWay := kindOf(o.Mode) != kindOf(a.Mode)
+		if ff := m.opt.SubmoduleFastForward; ff != nil && m.depth == 0 && !twoWay && b.Mode == filemode.Submodule {
+			if h, ok := ff(p, o.Hash, a.Hash, b.Hash); ok {
+				res.Hash = h
+				m.msg(p, "Note: Fast-forwarding submodule %s to %s", p, h)
+				break
+			}
+		}
 		clean = false
 		res.Hash = a.Hash
 		m.msg(p, "Failed to merge submodule %s", p)

@@ -109,6 +109,11 @@ type Options struct {
 	NoRenames bool
 	// LineMerge replaces the default line merge (for tests).
 	LineMerge LineMergeFunc
+	// SubmoduleFastForward, when set, is asked about a gitlink both sides
+	// moved from base: it returns whichever of ours and theirs contains
+	// the other in the submodule's history (git's "Fast-forwarding
+	// submodule"), ok false when neither does or it cannot tell.
+	SubmoduleFastForward func(path string, base, ours, theirs plumbing.Hash) (plumbing.Hash, bool)
 }
 
 func (o *Options) defaults() {

@@ -237,7 +237,10 @@ func fetchRefs(ctx context.Context, r *repo.Repository, rm repo.Remote, c *Clien
 	// gc --auto does. The fetch has succeeded whatever happens here.
 	// Another easel command reading this repository at this very moment
 	// could miss objects of the packs removed here; git's gc --auto has
-	// the same window.
+	// the same window. extensions.preciousObjects forbids deleting packs.
+	if r.PreciousObjects() {
+		return res, nil
+	}
 	if old, err := ConsolidatePacks(ctx, r.GitDir, MaxPacks); err == nil && len(old) > 0 {
 		RemovePacks(old)
 		r.Storer.Reindex()

@@ -32,6 +32,9 @@ type AddOptions struct {
 type AddResult struct {
 	Added   []string // new or modified content staged
 	Removed []string // tracked files gone from the work tree, removed from the index
+	// Embedded lists repositories inside the work tree, not known as
+	// submodules before, that were added as gitlinks (git warns).
+	Embedded []string
 
 	refreshed int // entries whose stat data alone was updated
 }
@@ -227,6 +230,13 @@ func (r *Repository) stageInto(ctx context.Context, idx *index.Index, ps pathMat
 		if len(ents) == 1 && ents[0].Stage == 0 {
 			cur = ents[0]
 			if cur.Mode == filemode.Submodule {
+				// A submodule is staged at the commit it has checked
+				// out, never descended into.
+				if e, err := r.gitlinkEntry(name); err != nil {
+					return nil, err
+				} else if e != nil && e.Hash != cur.Hash {
+					work = append(work, &stagedFile{path: name, fi: fi, old: cur, e: e})
+				}
 				continue
 			}
 			if statMatches(cur, fi) && !isRacy(cur, idx.ModTime) && cur.Size != 0 {
@@ -245,8 +255,24 @@ func (r *Repository) stageInto(ctx context.Context, idx *index.Index, ps pathMat
 		}
 		var ignoredNamed []string
 		for _, u := range found {
-			if strings.HasSuffix(u.Path, "/") {
-				continue // nested repository or ignored directory: not descended
+			if dir, ok := strings.CutSuffix(u.Path, "/"); ok {
+				// A nested repository is added as a gitlink at its
+				// HEAD, as git adds an embedded repository; an
+				// ignored directory is not descended.
+				if u.code != '?' || !IsNestedRepository(filepath.Join(r.WorkDir, filepath.FromSlash(dir))) {
+					continue
+				}
+				e, err := r.gitlinkEntry(dir)
+				if err != nil {
+					return nil, err
+				}
+				if e == nil {
+					return nil, fmt.Errorf("'%s' does not have a commit checked out", dir)
+				}
+				markMatched(dir)
+				res.Embedded = append(res.Embedded, dir)
+				work = append(work, &stagedFile{path: dir, e: e})
+				continue
 			}
 			if u.code == '!' && !opts.Force {
 				continue
@@ -285,6 +311,9 @@ func (r *Repository) stageInto(ctx context.Context, idx *index.Index, ps pathMat
 		w := work[i]
 		if err := checkAddPath(w.path); err != nil {
 			return err
+		}
+		if w.e != nil {
+			return nil // a gitlink: its commit is the submodule's
 		}
 		full := filepath.Join(r.WorkDir, filepath.FromSlash(w.path))
 		h, err := r.hashWorktreeFile(full, w.fi)

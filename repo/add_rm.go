@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/format/index"
 )
 
@@ -83,7 +84,15 @@ func (r *Repository) Remove(ctx context.Context, paths []string, opts RemoveOpti
 			h, inHead := headFiles[p]
 			stagedDiff := !inHead || h.hash != e.Hash || h.mode != e.Mode
 			wtDiff := false
-			if r.WorkDir != "" {
+			if e.Mode == filemode.Submodule && r.WorkDir != "" {
+				// A submodule at another commit, or with changes or
+				// untracked files of its own, would lose them.
+				ch, err := r.submoduleChange(ctx, p, e.Hash)
+				if err != nil {
+					return nil, err
+				}
+				wtDiff = ch != 0
+			} else if r.WorkDir != "" {
 				full := filepath.Join(r.WorkDir, filepath.FromSlash(p))
 				if fi, err := os.Lstat(full); err == nil && !fi.IsDir() {
 					if wtDiff, err = r.worktreeChanged(full, e, fi, idx.ModTime); err != nil {
@@ -126,12 +135,33 @@ func (r *Repository) Remove(ctx context.Context, paths []string, opts RemoveOpti
 	if opts.DryRun {
 		return names, nil
 	}
+	// Submodules leave .gitmodules too (not with --cached, as git).
+	subs := map[string]bool{}
+	for _, e := range idx.Entries {
+		if selected[e.Name] && e.Mode == filemode.Submodule && e.Stage == 0 && !opts.Cached && r.WorkDir != "" {
+			subs[e.Name] = true
+		}
+	}
+	if len(subs) > 0 {
+		if err := r.checkGitmodulesStaged(idx); err != nil {
+			return nil, err
+		}
+	}
 	removeEntries(idx, func(e *index.Entry) bool { return selected[e.Name] })
 	if !opts.Cached && r.WorkDir != "" {
 		for _, p := range names {
-			if err := r.removeWorktreeFile(p); err != nil {
+			remove := r.removeWorktreeFile
+			if subs[p] {
+				remove = r.removeSubmoduleWorktree
+			}
+			if err := remove(p); err != nil {
 				return nil, err
 			}
+		}
+	}
+	if len(subs) > 0 {
+		if err := r.dropFromGitmodules(idx, subs); err != nil {
+			return nil, err
 		}
 	}
 	return names, il.Commit()

@@ -27,6 +27,9 @@ type Branch struct {
 	Remote bool `json:"remote,omitempty"`
 	// Symref is the branch a symbolic ref (origin/HEAD) points at.
 	Symref string `json:"symref,omitempty"`
+	// Worktree is the directory of another work tree that has the
+	// branch checked out (git marks it '+').
+	Worktree string `json:"worktree,omitempty"`
 }
 
 // Branches lists local branches sorted by name. The current branch is
@@ -107,6 +110,9 @@ func (r *Repository) CreateBranchFrom(ctx context.Context, name string, start pl
 		if head, _ := r.HeadBranch(); head == ref {
 			return fmt.Errorf("cannot force update the current branch '%s'", name)
 		}
+		if p, ok := r.checkedOutElsewhere(ref); ok {
+			return branchInUse("cannot force update the branch '%s' checked out at '%s'", name, p)
+		}
 	}
 	if startName == "" {
 		startName = start.String()
@@ -135,6 +141,9 @@ func (r *Repository) DeleteBranch(ctx context.Context, name string, force bool) 
 	}
 	if head, _ := r.HeadBranch(); head == ref {
 		return plumbing.ZeroHash, fmt.Errorf("cannot delete branch '%s': it is the current branch", name)
+	}
+	if p, ok := r.checkedOutElsewhere(ref); ok {
+		return plumbing.ZeroHash, branchInUse("cannot delete branch '%s' checked out at '%s'", name, p)
 	}
 	if !force {
 		merged, err := r.isMergedIntoHead(tip)
@@ -211,6 +220,9 @@ func (r *Repository) RenameBranch(ctx context.Context, old, new string, force bo
 		{Name: newRef, Old: cur, New: tip, CheckOld: true, Message: msg, renamedFrom: oldRef},
 		{Name: oldRef, Old: tip, New: plumbing.ZeroHash, CheckOld: true, Message: msg},
 	}); err != nil {
+		return err
+	}
+	if err := r.renameInOtherWorktrees(oldRef, newRef, tip, msg); err != nil {
 		return err
 	}
 	if head == oldRef {

@@ -31,6 +31,15 @@ func (r *Repository) ListBranches(ctx context.Context, o BranchListOptions) ([]B
 		return nil, err
 	}
 	head, _ := r.HeadBranch()
+	elsewhere := map[plumbing.ReferenceName]string{}
+	if o.Local {
+		own := r.WorktreeGitDir
+		for _, w := range r.worktreeHeads() {
+			if w.branch != "" && w.gitDir != own {
+				elsewhere[w.branch] = w.path
+			}
+		}
+	}
 	var out []Branch
 	for _, kind := range []struct {
 		want   bool
@@ -53,6 +62,9 @@ func (r *Repository) ListBranches(ctx context.Context, o BranchListOptions) ([]B
 				}
 			}
 			b.Hash, b.ID, b.Current = id, id.String(), ref.Name() == head
+			if !b.Remote && !b.Current {
+				b.Worktree = elsewhere[ref.Name()]
+			}
 			ok, err := m.match(ctx, b.Name, id)
 			if err != nil {
 				return nil, err

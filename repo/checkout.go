@@ -120,7 +120,9 @@ func (r *Repository) checkoutLocked(ctx context.Context, idx *index.Index, from,
 		} else if lerr == nil && c.toMode != 0 {
 			// Not tracked, and something is where the new file goes.
 			if fi.IsDir() {
-				if r.dirHasLocalFiles(c.path, entries, deleting) {
+				// A directory where a gitlink goes is taken as the
+				// submodule's work tree, as git takes it.
+				if c.toMode != filemode.Submodule && r.dirHasLocalFiles(c.path, entries, deleting) {
 					oe.Untracked = append(oe.Untracked, c.path)
 					continue
 				}
@@ -159,9 +161,15 @@ func (r *Repository) checkoutLocked(ctx context.Context, idx *index.Index, from,
 		if o.c.toMode == 0 {
 			continue
 		}
+		if e := entries[o.c.path]; e != nil && e.SkipWorktree {
+			// Outside a sparse checkout: only the index moves, as
+			// git keeps the path out of the work tree.
+			entries[o.c.path] = &index.Entry{Name: o.c.path, Hash: o.c.to, Mode: o.c.toMode, SkipWorktree: true}
+			continue
+		}
 		// The plan has checked that whatever stands in the way holds
 		// nothing of value (ignored files at most).
-		if err := r.clearWay(o.c.path); err != nil {
+		if err := r.clearWay(o.c.path, o.c.toMode); err != nil {
 			return err
 		}
 		e := &index.Entry{Name: o.c.path, Hash: o.c.to, Mode: o.c.toMode}

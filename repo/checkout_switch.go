@@ -47,6 +47,15 @@ func (r *Repository) SwitchBranchFrom(ctx context.Context, name string, create, 
 	if terr != nil && !errors.Is(terr, ErrNotFound) {
 		return nil, terr
 	}
+	// git refuses a branch another work tree has checked out: two work
+	// trees moving one branch would each see the other's commits as
+	// changes to undo. (git 2.39 still allowed -C/-B here; later
+	// versions refuse, as easel does.)
+	if exists || create {
+		if p, ok := r.checkedOutElsewhere(ref); ok {
+			return nil, branchInUse("'%s' is already checked out at '%s'", name, p)
+		}
+	}
 	var upstream plumbing.ReferenceName
 	switch {
 	case create:

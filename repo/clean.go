@@ -46,7 +46,7 @@ func (r *Repository) Clean(ctx context.Context, o CleanOptions) ([]string, error
 			if !o.Dirs {
 				continue
 			}
-			if !o.Nested && isGitDir(filepath.Join(r.WorkDir, filepath.FromSlash(f.Path), ".git")) {
+			if !o.Nested && IsNestedRepository(filepath.Join(r.WorkDir, filepath.FromSlash(f.Path))) {
 				continue // git leaves a nested repository alone unless -ff
 			}
 		}

@@ -79,6 +79,17 @@ func GlobalConfigPath() string {
 
 func (r *Repository) localConfigPath() string { return filepath.Join(r.GitDir, "config") }
 
+// localConfigFiles are the repository's config files in reading order: the
+// shared config, then, with extensions.worktreeConfig, the work tree's own
+// config.worktree (the main work tree's is beside the shared config).
+func (r *Repository) localConfigFiles() []string {
+	files := []string{r.localConfigPath()}
+	if r.format.worktreeConfig {
+		files = append(files, r.gitPath("config.worktree"))
+	}
+	return files
+}
+
 func readConfigFile(path string) (*config.Config, error) {
 	cfg := config.New()
 	data, err := os.ReadFile(path)
@@ -132,7 +143,7 @@ func (r *Repository) ConfigGetAll(key string) ([]string, error) {
 	}
 	files := globalConfigFiles()
 	if r != nil {
-		files = append(files, r.localConfigPath())
+		files = append(files, r.localConfigFiles()...)
 	}
 	var out []string
 	for _, f := range files {
@@ -243,7 +254,9 @@ func (r *Repository) ConfigList(scope string) ([]ConfigEntry, error) {
 		}
 	}
 	if scope != "global" && r != nil {
-		files = append(files, src{r.localConfigPath(), "local"})
+		for _, f := range r.localConfigFiles() {
+			files = append(files, src{f, "local"})
+		}
 	}
 	var out []ConfigEntry
 	for _, f := range files {

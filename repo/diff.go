@@ -195,14 +195,7 @@ func (r *Repository) flatTree(ctx context.Context, h plumbing.Hash, ps Pathspec)
 // readIndexForDiff reads the index; a repository without one has an
 // empty index.
 func (r *Repository) readIndexForDiff() (*index.Index, error) {
-	idx, err := r.Storer.Index()
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return &index.Index{Version: 2}, nil
-		}
-		return nil, err
-	}
-	return idx, nil
+	return r.ReadIndex()
 }
 
 // DiffIndex lists the differences from tree (zero: empty) to the index:
@@ -264,7 +257,7 @@ func (r *Repository) DiffWorktree(ctx context.Context, fromIndex bool, tree plum
 		}
 	}
 	indexTime := time.Time{}
-	if fi, err := os.Stat(filepath.Join(r.GitDir, "index")); err == nil {
+	if fi, err := os.Stat(r.indexPath()); err == nil {
 		indexTime = fi.ModTime()
 	}
 	seen := map[string]bool{}
@@ -289,7 +282,17 @@ func (r *Repository) DiffWorktree(ctx context.Context, fromIndex bool, tree plum
 			from = flat[e.Name]
 		}
 		if e.Mode == filemode.Submodule {
-			// Submodule contents are another repository's business.
+			// Submodule contents are another repository's business:
+			// the diff shows the commit it has checked out, "-dirty"
+			// when its tracked files changed, as git does.
+			to, err := r.submoduleSide(ctx, e)
+			if err != nil {
+				return nil, nil, err
+			}
+			if to.Hash == from.Hash && !to.Dirty && from.Mode == to.Mode {
+				continue
+			}
+			out = append(out, patch.FilePatch{From: from, To: to})
 			continue
 		}
 		to, err := r.worktreeSide(e, indexTime)

@@ -23,18 +23,25 @@ import (
 	"easel.dev/easel/repo/lockfile"
 )
 
-// The index is read and written in git's format (version 2, or 3 when an
-// entry carries extended flags) with go-git's types. easel has its own codec
-// rather than go-git's Encoder because that encoder sorts entries by name
-// only with an unstable sort, which can reorder the stages of a conflicted
-// path (git requires name, then stage order), and it is slow on large
-// indexes. Version 4 files are decoded with go-git's decoder.
+// The index is read and written in git's format, versions 2, 3 and 4, with
+// go-git's types. easel has its own codec rather than go-git's Encoder
+// because that encoder sorts entries by name only with an unstable sort,
+// which can reorder the stages of a conflicted path (git requires name,
+// then stage order), and it is slow on large indexes. An index keeps its
+// version when written, as git keeps it: 2 and 3 are chosen by whether an
+// entry has extended flags, 4 (prefix-compressed names) stays 4; a new
+// index takes GIT_INDEX_VERSION or index.version, else 2.
 //
-// Extensions (cache tree, resolve-undo, untracked cache) are dropped when
-// the index is read: easel never writes a cache tree that might be stale,
-// and git rebuilds it on demand.
+// Optional extensions (cache tree, resolve-undo, untracked cache, fsmonitor,
+// end of index, offset table) are dropped when the index is read, which is
+// what git does with an optional extension it does not maintain: a cache
+// tree easel does not update would be stale, and git rebuilds each of them
+// on demand. A mandatory extension (lowercase signature) changes what the
+// entries mean: a split index ("link") keeps most entries in another file,
+// a sparse index ("sdir") has directory entries. easel refuses those with
+// ErrUnsupportedRepository rather than misread the index.
 
-func (r *Repository) indexPath() string { return filepath.Join(r.GitDir, "index") }
+func (r *Repository) indexPath() string { return r.gitPath("index") }
 
 // indexMeta remembers, for an index returned by ReadIndex, which entries this
 // process refreshed from the file system. WriteIndex uses it to decide which
@@ -66,7 +73,7 @@ func markFresh(idx *index.Index, e *index.Entry) {
 func (r *Repository) ReadIndex() (*index.Index, error) {
 	f, err := os.Open(r.indexPath())
 	if errors.Is(err, os.ErrNotExist) {
-		return &index.Index{Version: 2}, nil
+		return &index.Index{Version: r.newIndexVersion()}, nil
 	}
 	if err != nil {
 		return nil, err
@@ -83,6 +90,11 @@ func (r *Repository) ReadIndex() (*index.Index, error) {
 		return nil, fmt.Errorf("index: %w: %v", ErrCorruptObject, err)
 	}
 	idx, err := decodeIndex(data)
+	var ue *UnsupportedRepositoryError
+	if errors.As(err, &ue) {
+		ue.Path = r.indexPath()
+		return nil, err
+	}
 	if err != nil {
 		return nil, fmt.Errorf("index: %w: %v", ErrCorruptObject, err)
 	}
@@ -99,15 +111,7 @@ func decodeIndex(data []byte) (*index.Index, error) {
 		return nil, errors.New("bad index checksum")
 	}
 	version := binary.BigEndian.Uint32(data[4:8])
-	if version == 4 {
-		idx := &index.Index{}
-		if err := index.NewDecoder(bytes.NewReader(data)).Decode(idx); err != nil {
-			return nil, err
-		}
-		idx.Cache, idx.ResolveUndo, idx.EndOfIndexEntry = nil, nil, nil
-		return idx, nil
-	}
-	if version != 2 && version != 3 {
+	if version < 2 || version > 4 {
 		return nil, fmt.Errorf("unsupported index version %d", version)
 	}
 	n := int(binary.BigEndian.Uint32(data[8:12]))
@@ -118,6 +122,7 @@ func decodeIndex(data []byte) (*index.Index, error) {
 	// allocation instead of one per entry. data is not modified after.
 	all := unsafe.String(unsafe.SliceData(data), len(data))
 	off := 12
+	prev := "" // version 4: the previous name, which the next one edits
 	for i := 0; i < n; i++ {
 		if off+62 > len(body) {
 			return nil, errors.New("truncated entry")
@@ -146,6 +151,19 @@ func decodeIndex(data []byte) (*index.Index, error) {
 			hdr = 64
 		}
 		nl := int(flags & 0xfff)
+		if version == 4 {
+			name, n, err := v4Name(body[off+hdr:], prev)
+			if err != nil {
+				return nil, err
+			}
+			if nl < 0xfff && len(name) != nl {
+				return nil, errors.New("entry name length mismatch")
+			}
+			e.Name, prev = name, name
+			off += hdr + n
+			idx.Entries = append(idx.Entries, e)
+			continue
+		}
 		var name []byte
 		if nl < 0xfff {
 			if off+hdr+nl > len(body) {
@@ -170,11 +188,89 @@ func decodeIndex(data []byte) (*index.Index, error) {
 		sig := body[off : off+4]
 		size := int(binary.BigEndian.Uint32(body[off+4 : off+8]))
 		if sig[0] >= 'a' && sig[0] <= 'z' {
-			return nil, fmt.Errorf("unsupported index extension %q", sig)
+			return nil, mandatoryExtension(string(sig))
 		}
 		off += 8 + size
 	}
 	return idx, nil
+}
+
+// mandatoryExtension is the refusal of an index extension git requires a
+// reader to understand.
+func mandatoryExtension(sig string) error {
+	reason := fmt.Sprintf("index extension %q is required to read the index and easel does not know it", sig)
+	switch sig {
+	case "link":
+		reason = "the index is split (core.splitIndex); run 'git update-index --no-split-index' to use easel here"
+	case "sdir":
+		reason = "the index is sparse (index.sparse); run 'git sparse-checkout disable' or set index.sparse=false to use easel here"
+	}
+	return &UnsupportedRepositoryError{Reason: reason}
+}
+
+// v4Name decodes a version 4 entry name from b: a varint saying how many
+// bytes to drop from the end of the previous name, then the bytes to
+// append, NUL-terminated. It returns the name and the bytes consumed.
+func v4Name(b []byte, prev string) (string, int, error) {
+	strip, n := 0, 0
+	for {
+		if n >= len(b) || n > 8 {
+			return "", 0, errors.New("bad name prefix length")
+		}
+		c := b[n]
+		n++
+		strip = strip<<7 | int(c&0x7f)
+		if c&0x80 == 0 {
+			break
+		}
+		strip++
+	}
+	if strip > len(prev) {
+		return "", 0, errors.New("name prefix longer than the previous name")
+	}
+	end := bytes.IndexByte(b[n:], 0)
+	if end < 0 {
+		return "", 0, errors.New("unterminated entry name")
+	}
+	return prev[:len(prev)-strip] + string(b[n:n+end]), n + end + 1, nil
+}
+
+// putV4Name appends the version 4 encoding of name after prev to buf.
+func putV4Name(buf []byte, name, prev string) []byte {
+	common := 0
+	for common < len(name) && common < len(prev) && name[common] == prev[common] {
+		common++
+	}
+	// git's encode_varint: base-128, most significant group first, each
+	// continuation group biased by one.
+	var v [16]byte
+	pos := len(v) - 1
+	strip := uint64(len(prev) - common)
+	v[pos] = byte(strip & 127)
+	for strip >>= 7; strip != 0; strip >>= 7 {
+		strip--
+		pos--
+		v[pos] = 128 | byte(strip&127)
+	}
+	buf = append(buf, v[pos:]...)
+	buf = append(buf, name[common:]...)
+	return append(buf, 0)
+}
+
+// newIndexVersion is the version of an index made from nothing: git's
+// GIT_INDEX_VERSION, then index.version, else 2.
+func (r *Repository) newIndexVersion() uint32 {
+	v := os.Getenv("GIT_INDEX_VERSION")
+	if v == "" {
+		v, _, _ = r.ConfigGet("index.version")
+	}
+	switch strings.TrimSpace(v) {
+	case "3":
+		return 3
+	case "4":
+		return 4
+	}
+	return 2
 }
 
 func unixTime(sec, nsec []byte) time.Time {
@@ -200,9 +296,13 @@ func sortIndex(idx *index.Index) {
 func encodeIndex(w io.Writer, idx *index.Index) error {
 	sortIndex(idx)
 	version := uint32(2)
-	for _, e := range idx.Entries {
-		if e.IntentToAdd || e.SkipWorktree {
-			version = 3
+	if idx.Version == 4 {
+		version = 4
+	} else {
+		for _, e := range idx.Entries {
+			if e.IntentToAdd || e.SkipWorktree {
+				version = 3
+			}
 		}
 	}
 	h := sha1.New()
@@ -214,6 +314,8 @@ func encodeIndex(w io.Writer, idx *index.Index) error {
 	bw.Write(hdr[:])
 	var b [64]byte
 	var zero [8]byte
+	var name []byte // version 4 name scratch
+	prev := ""
 	for i, e := range idx.Entries {
 		if e.Name == "" || strings.Contains(e.Name, "\x00") {
 			return fmt.Errorf("index entry %d: bad name %q", i, e.Name)
@@ -251,6 +353,12 @@ func encodeIndex(w io.Writer, idx *index.Index) error {
 		}
 		binary.BigEndian.PutUint16(b[60:], flags)
 		bw.Write(b[:n])
+		if version == 4 {
+			name = putV4Name(name[:0], e.Name, prev)
+			bw.Write(name)
+			prev = e.Name
+			continue
+		}
 		bw.WriteString(e.Name)
 		pad := 8 - (n+len(e.Name))%8
 		bw.Write(zero[:pad])

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 
@@ -225,7 +224,7 @@ func (r *Repository) Merge(ctx context.Context, o MergeOptions) (*MergeOutcome, 
 	}
 	res, _, err := merge.MergeCommits(ctx, r.Storer, head, o.Theirs, merge.Options{
 		OursName: "HEAD", TheirsName: o.TheirsName, ConflictStyle: o.ConflictStyle,
-		Favor: o.Favor, NoRenames: o.NoRenames,
+		Favor: o.Favor, NoRenames: o.NoRenames, SubmoduleFastForward: r.submoduleFastForward,
 	})
 	if err != nil {
 		return nil, err
@@ -790,7 +789,7 @@ func (r *Repository) refNotLocked() error {
 		names = append(names, b.String())
 	}
 	for _, n := range names {
-		p := filepath.Join(r.GitDir, filepath.FromSlash(n)) + ".lock"
+		p := r.gitPath(n) + ".lock"
 		if _, err := os.Lstat(p); err == nil {
 			return &lockfile.LockedError{Path: p}
 		}

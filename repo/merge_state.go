@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -24,7 +23,7 @@ const (
 	squashMsgFile = "SQUASH_MSG"
 )
 
-func (r *Repository) statePath(name string) string { return filepath.Join(r.GitDir, name) }
+func (r *Repository) statePath(name string) string { return r.gitPath(name) }
 
 // MergeHead returns the commit being merged when a merge stopped with
 // conflicts (MERGE_HEAD), or ok false when no merge is in progress. Commit

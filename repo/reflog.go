@@ -24,7 +24,7 @@ type ReflogEntry struct {
 }
 
 func (r *Repository) reflogPath(name plumbing.ReferenceName) string {
-	return filepath.Join(r.GitDir, "logs", filepath.FromSlash(name.String()))
+	return r.gitPath("logs/" + name.String())
 }
 
 // Reflog reads name's reflog (a full ref name or HEAD), oldest entry

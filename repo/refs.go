@@ -264,7 +264,7 @@ func (r *Repository) followSymbolic(name plumbing.ReferenceName) plumbing.Refere
 }
 
 func (r *Repository) refPath(name plumbing.ReferenceName) string {
-	return filepath.Join(r.GitDir, filepath.FromSlash(name.String()))
+	return r.gitPath(name.String())
 }
 
 // rewritePackedRefs drops deleted refs (and their peeled lines) from

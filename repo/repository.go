@@ -10,9 +10,11 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/go-git/go-billy/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/cache"
 	"github.com/go-git/go-git/v5/storage/filesystem"
+	"github.com/go-git/go-git/v5/storage/filesystem/dotgit"
 
 	"easel.dev/easel/repo/lockfile"
 	"easel.dev/easel/repo/objfs"
@@ -24,10 +26,19 @@ const DefaultBranch = "main"
 
 // Repository is an open repository. WorkDir is empty for a bare repository.
 type Repository struct {
-	GitDir  string
-	WorkDir string
-	Storer  *Storage // go-git's view: refs, config, index; objects from Objects
-	Objects *odb.DB  // the object database: every object read and write
+	// GitDir is the repository's common git directory: objects, refs,
+	// packed-refs, config. In a linked work tree it is the main
+	// repository's, not the work tree's own (see layout.go).
+	GitDir string
+	// WorktreeGitDir is the work tree's own git directory (HEAD, index,
+	// logs/HEAD, MERGE_HEAD...): .git/worktrees/<id> in a linked work
+	// tree, else GitDir. Reach its files through gitPath.
+	WorktreeGitDir string
+	WorkDir        string
+	Storer         *Storage // go-git's view: refs, config, index; objects from Objects
+	Objects        *odb.DB  // the object database: every object read and write
+	// format is what the repository's config says about its format.
+	format repoFormat
 
 	filters contentFilters // attributes and conversion, read on first use
 }
@@ -35,9 +46,11 @@ type Repository struct {
 // IsBare reports whether the repository has no work tree.
 func (r *Repository) IsBare() bool { return r.WorkDir == "" }
 
-// Open finds the repository containing path: path itself if it is a bare
-// repository or a git directory, otherwise the nearest ancestor that holds a
-// .git directory.
+// Open finds the repository containing path, as git does: path or the
+// nearest ancestor with a .git entry (a directory, or a gitfile naming the
+// git directory elsewhere, as linked work trees and submodules have), or
+// that is itself a bare repository. $GIT_DIR and $GIT_WORK_TREE, when set,
+// choose instead.
 func Open(ctx context.Context, path string) (*Repository, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
@@ -45,18 +58,32 @@ func Open(ctx context.Context, path string) (*Repository, error) {
 	}
 	if gd := os.Getenv("GIT_DIR"); gd != "" {
 		gd, _ = filepath.Abs(gd)
+		if fi, err := os.Stat(gd); err == nil && !fi.IsDir() {
+			if gd, err = readGitFile(gd); err != nil {
+				return nil, err
+			}
+		}
 		wt := os.Getenv("GIT_WORK_TREE")
 		if wt != "" {
 			wt, _ = filepath.Abs(wt)
 		}
+		if !isGitDir(gd) {
+			return nil, fmt.Errorf("not a git repository: '%s': %w", os.Getenv("GIT_DIR"), ErrNotRepository)
+		}
+		if wt == "" {
+			wt = envWorkTree(gd, abs)
+		}
 		return openAt(gd, wt)
 	}
 	for dir := abs; ; {
-		dotgit := filepath.Join(dir, ".git")
-		if fi, err := os.Stat(dotgit); err == nil && fi.IsDir() && isGitDir(dotgit) {
-			return openAt(dotgit, dir)
+		gitDir, ok, err := dotGitDir(filepath.Join(dir, ".git"))
+		if err != nil {
+			return nil, err
 		}
-		if isGitDir(dir) && isBareDir(dir) {
+		if ok {
+			return openAt(gitDir, dir)
+		}
+		if isGitDir(dir) {
 			return openAt(dir, "")
 		}
 		parent := filepath.Dir(dir)
@@ -75,25 +102,6 @@ func OpenBare(dir string) (*Repository, error) {
 	return openAt(dir, "")
 }
 
-func isGitDir(dir string) bool {
-	if fi, err := os.Stat(filepath.Join(dir, "objects")); err != nil || !fi.IsDir() {
-		return false
-	}
-	if _, err := os.Stat(filepath.Join(dir, "HEAD")); err != nil {
-		return false
-	}
-	return true
-}
-
-// isBareDir tells a bare repository from a plain directory that happens to
-// contain "objects" and "HEAD".
-func isBareDir(dir string) bool {
-	if _, err := os.Stat(filepath.Join(dir, "refs")); err != nil {
-		return false
-	}
-	return true
-}
-
 const (
 	objectCacheSize = 16 * cache.MiByte
 	largeObjectSize = 4 << 20
@@ -104,17 +112,44 @@ const (
 // exits need not call it; a long-running process (the server) must.
 func (r *Repository) Close() error { return r.Storer.Close() }
 
+// openAt opens the repository whose (own) git directory is gitDir.
 func openAt(gitDir, workDir string) (*Repository, error) {
+	common := commonDir(gitDir)
+	format, err := readRepoFormat(common)
+	if err != nil {
+		return nil, err
+	}
 	// go-git's storage serves refs, config, index and shallow. Its object
 	// storage (options below) is never reached: Storage sends every object
-	// call to odb.
-	st := filesystem.NewStorageWithOptions(objfs.New(gitDir), cache.NewObjectLRU(objectCacheSize), filesystem.Options{LargeObjectThreshold: largeObjectSize, MaxOpenDescriptors: maxOpenPacks})
+	// call to odb. In a linked work tree HEAD and the index come from the
+	// work tree's own directory, objects and refs from the common one.
+	st := filesystem.NewStorageWithOptions(storageFS(gitDir, common), cache.NewObjectLRU(objectCacheSize), filesystem.Options{LargeObjectThreshold: largeObjectSize, MaxOpenDescriptors: maxOpenPacks})
 	if _, err := st.Reference(plumbing.HEAD); err != nil {
 		return nil, fmt.Errorf("open %s: no HEAD (%v): %w", gitDir, err, ErrNotRepository)
 	}
-	db := odb.Open(filepath.Join(gitDir, "objects"))
-	return &Repository{GitDir: gitDir, WorkDir: workDir, Storer: &Storage{Storage: st, DB: db}, Objects: db}, nil
+	db := odb.Open(filepath.Join(common, "objects"))
+	return &Repository{GitDir: common, WorktreeGitDir: gitDir, WorkDir: workDir, Storer: &Storage{Storage: st, DB: db}, Objects: db, format: format}, nil
 }
+
+// storageFS is the view of the git directory go-git's storage reads: in a
+// linked work tree HEAD and the index come from the work tree's own
+// directory, everything else from the common one.
+func storageFS(gitDir, common string) billy.Filesystem {
+	if gitDir == common {
+		return objfs.New(gitDir)
+	}
+	return worktreeFS{dotgit.NewRepositoryFilesystem(objfs.New(gitDir), objfs.New(common)), common}
+}
+
+// worktreeFS names the common directory as its root: code that writes
+// objects under Filesystem().Root() (merge's object writer) must reach
+// the shared objects, not the work tree's own directory.
+type worktreeFS struct {
+	*dotgit.RepositoryFilesystem
+	common string
+}
+
+func (f worktreeFS) Root() string { return f.common }
 
 // Init creates a repository at path (a work tree with .git inside, or a bare
 // repository) whose HEAD points at branch (DefaultBranch when empty).

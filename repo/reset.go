@@ -8,6 +8,7 @@ import (
 	"sort"
 
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/format/index"
 
 	"easel.dev/easel/repo/lockfile"
@@ -80,7 +81,7 @@ func (r *Repository) ResetHard(ctx context.Context, to plumbing.Hash) error {
 // UpdateRefs: git's HEAD reflog records "reset: moving to HEAD" too.
 func (r *Repository) moveHead(ctx context.Context, old, to plumbing.Hash, msg string) error {
 	if !old.IsZero() {
-		lockfileWrite(filepath.Join(r.GitDir, "ORIG_HEAD"), old.String()+"\n")
+		lockfileWrite(r.gitPath("ORIG_HEAD"), old.String()+"\n")
 	}
 	return r.UpdateRefs(ctx, []RefUpdate{{Name: plumbing.HEAD, Old: old, New: to, CheckOld: true, Message: msg}})
 }
@@ -175,6 +176,12 @@ func (r *Repository) resetHardLocked(ctx context.Context, idx *index.Index, head
 			return ctx.Err()
 		}
 		t := target[p]
+		if e := old[p]; e != nil && e.SkipWorktree {
+			// Outside a sparse checkout: the index moves, the work
+			// tree stays without the file, as git keeps it.
+			entries[p] = &index.Entry{Name: p, Hash: t.hash, Mode: t.mode, SkipWorktree: true}
+			continue
+		}
 		if e := old[p]; e != nil && e.Hash == t.hash && e.Mode == t.mode {
 			full := filepath.Join(r.WorkDir, filepath.FromSlash(p))
 			if fi, err := os.Lstat(full); err == nil {
@@ -188,7 +195,7 @@ func (r *Repository) resetHardLocked(ctx context.Context, idx *index.Index, head
 				}
 			}
 		}
-		if err := r.clearWay(p); err != nil {
+		if err := r.clearWay(p, t.mode); err != nil {
 			return err
 		}
 		fi, err := r.writeWorktreeFile(p, t.hash, t.mode)
@@ -210,12 +217,23 @@ func (r *Repository) resetHardLocked(ctx context.Context, idx *index.Index, head
 // path (reset --hard overwrites, as git does, when it only holds files
 // that are not tracked in the target) or files where its leading
 // directories go.
-func (r *Repository) clearWay(path string) error {
+//
+// A submodule is never descended into: when a gitlink (mode) goes where
+// its directory stands, the directory stays as it is (git moves only the
+// gitlink without --recurse-submodules); another repository's work tree
+// in the way of a file is refused rather than deleted.
+func (r *Repository) clearWay(path string, mode filemode.FileMode) error {
 	full, err := r.safePath(path)
 	if err != nil {
 		return err
 	}
 	if fi, err := os.Lstat(full); err == nil && fi.IsDir() {
+		if mode == filemode.Submodule {
+			return r.makeParents(path)
+		}
+		if IsNestedRepository(full) {
+			return fmt.Errorf("%s: the work tree of a submodule is in the way: %w", path, ErrWouldOverwrite)
+		}
 		if err := os.RemoveAll(full); err != nil {
 			return err
 		}

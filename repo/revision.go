@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -376,7 +375,7 @@ func isSpecialHead(name string) bool {
 
 // readSpecialHead reads files such as FETCH_HEAD whose first word is an id.
 func (r *Repository) readSpecialHead(name string) (plumbing.Hash, bool) {
-	data, err := os.ReadFile(filepath.Join(r.GitDir, name))
+	data, err := os.ReadFile(r.gitPath(name))
 	if err != nil {
 		return plumbing.ZeroHash, false
 	}

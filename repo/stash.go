@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/format/index"
 	"github.com/go-git/go-git/v5/plumbing/object"
 
@@ -146,6 +147,9 @@ func (r *Repository) StashPush(ctx context.Context, o StashOptions) (plumbing.Ha
 	if err := il.Commit(); err != nil {
 		return w, msg, err
 	}
+	// git's stash resets with `git reset --hard`, which leaves ORIG_HEAD
+	// at HEAD.
+	lockfileWrite(r.gitPath(origHeadFile), head.String()+"\n")
 	for _, p := range untracked {
 		if err := r.removeWorktreeFile(p); err != nil {
 			return w, msg, err
@@ -160,6 +164,12 @@ func (r *Repository) worktreeTree(idx *index.Index) (plumbing.Hash, error) {
 	tmp := &index.Index{Version: idx.Version}
 	for _, e := range idx.Entries {
 		if e.Stage != 0 || e.IntentToAdd {
+			continue
+		}
+		if e.Mode == filemode.Submodule {
+			// git stashes around submodules: their gitlinks stay as
+			// the index has them, their work trees are not saved.
+			tmp.Entries = append(tmp.Entries, e)
 			continue
 		}
 		full, err := r.safePath(e.Name)

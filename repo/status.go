@@ -27,6 +27,9 @@ type FileStatus struct {
 	Staged   byte
 	Unstaged byte
 	Unmerged string
+	// Submodule says how a submodule's work tree differs from its
+	// gitlink when Unstaged is 'M' on one.
+	Submodule SubmoduleChange
 }
 
 // Status is the state of the whole work tree.
@@ -191,7 +194,7 @@ func (r *Repository) Status(ctx context.Context, opts StatusOptions) (*Status, e
 	}
 	// git lists neither untracked nor ignored files with -uno, even with --ignored.
 	list := opts.Untracked != UntrackedNo
-	codes, found, racyClean, err := r.walkStatus(ctx, idx, tracked, opts, ps, list)
+	codes, subs, found, racyClean, err := r.walkStatus(ctx, idx, tracked, opts, ps, list)
 	if err != nil {
 		return nil, err
 	}
@@ -204,7 +207,8 @@ func (r *Repository) Status(ctx context.Context, opts StatusOptions) (*Status, e
 	}
 	for i, c := range codes {
 		if c != 0 {
-			get(tracked[i].Name).Unstaged = c
+			f := get(tracked[i].Name)
+			f.Unstaged, f.Submodule = c, subs[i]
 		}
 	}
 
@@ -380,7 +384,7 @@ type untrackedFile struct {
 
 // untracked lists untracked (and with opts.Ignored, ignored) files.
 func (r *Repository) untracked(ctx context.Context, idx *index.Index, opts StatusOptions, ps pathMatcher) ([]untrackedFile, error) {
-	_, found, _, err := r.walkStatus(ctx, idx, nil, opts, ps, true)
+	_, _, found, _, err := r.walkStatus(ctx, idx, nil, opts, ps, true)
 	return found, err
 }
 

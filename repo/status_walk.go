@@ -28,6 +28,7 @@ import (
 type dirIndex struct {
 	tracked []int    // indexes into statusWalk.tracked of files directly here
 	files   []string // names of indexed files directly here (any stage), sorted
+	links   []string // the gitlinks (submodules) among files, sorted
 	subdirs []string // names of child directories holding indexed paths, sorted
 	visited bool     // the walk opened it (written by one worker, read after the walk)
 }
@@ -54,7 +55,8 @@ type statusWalk struct {
 	opts    StatusOptions
 	ps      pathMatcher
 	tracked []*index.Entry
-	codes   []byte // per tracked entry: 0 clean, 'M', 'T', 'D'
+	codes   []byte            // per tracked entry: 0 clean, 'M', 'T', 'D'
+	subs    []SubmoduleChange // per tracked entry: how a submodule differs
 	dirs    map[string]*dirIndex
 	list    bool // report untracked/ignored files at all
 	rootFD  dirHandle
@@ -90,22 +92,23 @@ type direntRef struct {
 
 // walkStatus compares the tracked entries with the work tree (codes) and,
 // when list is set, finds untracked and ignored files.
-func (r *Repository) walkStatus(ctx context.Context, idx *index.Index, tracked []*index.Entry, opts StatusOptions, ps pathMatcher, list bool) ([]byte, []untrackedFile, int, error) {
+func (r *Repository) walkStatus(ctx context.Context, idx *index.Index, tracked []*index.Entry, opts StatusOptions, ps pathMatcher, list bool) ([]byte, []SubmoduleChange, []untrackedFile, int, error) {
 	w := &statusWalk{
 		r: r, idx: idx, opts: opts, ps: ps, tracked: tracked, list: list, ctx: ctx,
 		codes: make([]byte, len(tracked)),
+		subs:  make([]SubmoduleChange, len(tracked)),
 		dirs:  indexDirs(idx, tracked),
 	}
 	w.cond.L = &w.mu
 	fd, err := openRootDir(r.WorkDir)
 	if err != nil {
-		return nil, nil, 0, &os.PathError{Op: "open", Path: r.WorkDir, Err: err}
+		return nil, nil, nil, 0, &os.PathError{Op: "open", Path: r.WorkDir, Err: err}
 	}
 	w.rootFD = fd
 	defer closeDir(fd)
 	root, err := dupDir(fd)
 	if err != nil {
-		return nil, nil, 0, &os.PathError{Op: "dup", Path: r.WorkDir, Err: err}
+		return nil, nil, nil, 0, &os.PathError{Op: "dup", Path: r.WorkDir, Err: err}
 	}
 	w.queue = append(w.queue, walkDir{path: "", fd: root, rules: r.baseIgnore()})
 	w.pending, w.queuedFD = 1, 1
@@ -131,7 +134,7 @@ func (r *Repository) walkStatus(ctx context.Context, idx *index.Index, tracked [
 			}
 		}
 	}
-	return w.codes, w.found, int(w.racyClean.Load()), w.first
+	return w.codes, w.subs, w.found, int(w.racyClean.Load()), w.first
 }
 
 // indexDirs groups the index by directory.
@@ -164,6 +167,11 @@ func indexDirs(idx *index.Index, tracked []*index.Entry) map[string]*dirIndex {
 		if n := len(d.files); n == 0 || d.files[n-1] != name {
 			d.files = append(d.files, name)
 		}
+		if e.Mode == filemode.Submodule {
+			if n := len(d.links); n == 0 || d.links[n-1] != name {
+				d.links = append(d.links, name)
+			}
+		}
 	}
 	for i, e := range tracked {
 		d := dirs[parentDir(e.Name)]
@@ -177,6 +185,9 @@ func indexDirs(idx *index.Index, tracked []*index.Entry) map[string]*dirIndex {
 		}
 		if !slices.IsSorted(d.files) {
 			slices.Sort(d.files)
+		}
+		if !slices.IsSorted(d.links) {
+			slices.Sort(d.links)
 		}
 	}
 	return dirs
@@ -328,7 +339,24 @@ func (w *statusWalk) visit(ww *walkWorker, job walkDir) {
 			w.fail(&os.PathError{Op: "lstat", Path: e.Name, Err: err})
 			return
 		}
-		if fi.IsDir() && e.Mode != filemode.Submodule {
+		if e.Mode == filemode.Submodule {
+			// A gitlink: the submodule's own repository says whether
+			// it moved or has changes; its files are not ours.
+			if !fi.IsDir() {
+				w.codes[i] = 'T'
+				continue
+			}
+			ch, err := w.r.submoduleChange(w.ctx, e.Name, e.Hash)
+			if err != nil {
+				w.fail(err)
+				return
+			}
+			if ch != 0 {
+				w.codes[i], w.subs[i] = 'M', ch
+			}
+			continue
+		}
+		if fi.IsDir() {
 			w.codes[i] = 'D'
 			continue
 		}
@@ -385,8 +413,8 @@ func (w *statusWalk) visit(ww *walkWorker, job walkDir) {
 			continue
 		}
 		isDir := de.isDir
-		if !isDir && hasName(di.files, nameb) {
-			continue // tracked: examined above
+		if hasName(di.files, nameb) && (!isDir || hasName(di.links, nameb)) {
+			continue // tracked (a file, or a submodule): examined above
 		}
 		trackedDir := isDir && hasName(di.subdirs, nameb)
 		if !needList && !trackedDir {

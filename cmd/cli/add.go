@@ -71,6 +71,9 @@ func runAdd(ctx context.Context, env *Env, o addOptions) error {
 	if err != nil {
 		return err
 	}
+	for _, p := range res.Embedded {
+		fmt.Fprintf(env.IO.Err, "warning: adding embedded git repository: %s\n", displayPath(r, env, p))
+	}
 	if o.Verbose {
 		for _, p := range res.Added {
 			fmt.Fprintf(env.IO.Out, "add '%s'\n", displayPath(r, env, p))

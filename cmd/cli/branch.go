@@ -270,8 +270,11 @@ func listBranches(ctx context.Context, env *Env, r *repo.Repository, o branchOpt
 	}
 	for _, b := range branches {
 		mark, name := "  ", display(b)
-		if b.Current {
+		switch {
+		case b.Current:
 			mark = "* "
+		case b.Worktree != "":
+			mark = "+ " // checked out in another work tree
 		}
 		if o.Verbose > 0 {
 			name = fmt.Sprintf("%-*s", width, name)
@@ -281,6 +284,8 @@ func listBranches(ctx context.Context, env *Env, r *repo.Repository, o branchOpt
 			name = colorIf(env, "\x1b[32m", name)
 		case b.Remote:
 			name = colorIf(env, "\x1b[31m", name)
+		case b.Worktree != "":
+			name = colorIf(env, "\x1b[36m", name)
 		}
 		line := mark + name
 		switch {
@@ -288,6 +293,9 @@ func listBranches(ctx context.Context, env *Env, r *repo.Repository, o branchOpt
 			line += " -> " + b.Symref
 		case o.Verbose > 0:
 			line += " " + ab.ShortID(b.Hash) + " "
+			if b.Worktree != "" && o.Verbose > 1 {
+				line += "(" + b.Worktree + ") "
+			}
 			if !b.Remote {
 				line += tracking(ctx, r, b.Name, o.Verbose > 1)
 			}

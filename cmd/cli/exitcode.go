@@ -30,6 +30,12 @@ const (
 	ExitFailure        = 128 // anything else
 )
 
+// Exit codes for repositories easel cannot work in as asked.
+const (
+	ExitUnsupportedRepo = 18 // a repository format easel cannot read (SHA-256, reftable, unknown extension, split index)
+	ExitBranchInUse     = 19 // the branch is checked out in another work tree
+)
+
 // ExitError carries an explicit exit code, for commands whose status is a
 // result rather than a failure (merge-file's conflict count, diff --exit-code).
 type ExitError struct {
@@ -63,6 +69,8 @@ var codeMap = []struct {
 	{repo.ErrCorruptObject, ExitCorrupt},
 	{repo.ErrUnsafePath, ExitUnsafe},
 	{repo.ErrUnmergedPaths, ExitUnmerged},
+	{repo.ErrUnsupportedRepository, ExitUnsupportedRepo},
+	{repo.ErrBranchInUse, ExitBranchInUse},
 }
 
 // RegisterExitCode maps err (matched with errors.Is) to code.

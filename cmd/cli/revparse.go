@@ -83,7 +83,7 @@ func runRevParse(ctx context.Context, env *Env, o revParseOptions) error {
 		}
 		fmt.Fprintln(out, r.WorkDir)
 	case o.GitDir:
-		gd := r.GitDir
+		gd := r.WorktreeGitDir
 		if !r.IsBare() && filepath.Join(env.Dir, ".git") == gd {
 			gd = ".git" // git prints it relative when it is right here
 		}

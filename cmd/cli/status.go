@@ -131,9 +131,9 @@ func runStatus(ctx context.Context, env *Env, o statusOptions) error {
 		}
 		return writeJSON(env.IO.Out, out)
 	case o.Porcelain:
-		printShortStatus(env.IO.Out, st, tr, o.Branch, func(p string) string { return p })
+		printShortStatus(env.IO.Out, st, tr, o.Branch, false, func(p string) string { return p })
 	case o.Short:
-		printShortStatus(env.IO.Out, st, tr, o.Branch, rel)
+		printShortStatus(env.IO.Out, st, tr, o.Branch, true, rel)
 	default:
 		_, merging, err := r.MergeHead()
 		if err != nil {
@@ -144,7 +144,10 @@ func runStatus(ctx context.Context, env *Env, o statusOptions) error {
 	return nil
 }
 
-func printShortStatus(w io.Writer, st *repo.Status, tr *repo.Tracking, branch bool, rel func(string) string) {
+// printShortStatus prints --short (short set) or --porcelain. They differ
+// for submodules: --short marks one whose only change is in its own files
+// 'm' (modified content) or '?' (untracked content), as git does.
+func printShortStatus(w io.Writer, st *repo.Status, tr *repo.Tracking, branch, short bool, rel func(string) string) {
 	if branch {
 		switch {
 		case st.Branch == "":
@@ -183,7 +186,14 @@ func printShortStatus(w io.Writer, st *repo.Status, tr *repo.Tracking, branch bo
 			if f.From != "" {
 				p = quoteStatusPath(rel(f.From)) + " -> " + p
 			}
-			fmt.Fprintf(w, "%c%c %s\n", f.Staged, f.Unstaged, p)
+			y := f.Unstaged
+			if short && f.Submodule != 0 && f.Submodule&repo.SubmoduleNewCommits == 0 {
+				y = '?'
+				if f.Submodule&repo.SubmoduleModified != 0 {
+					y = 'm'
+				}
+			}
+			fmt.Fprintf(w, "%c%c %s\n", f.Staged, y, p)
 		}
 	}
 }
@@ -306,7 +316,17 @@ func printLongStatus(w io.Writer, st *repo.Status, tr *repo.Tracking, merging, s
 		fmt.Fprintf(w, "  (use \"easel %s <file>...\" to update what will be committed)\n", verb)
 		fmt.Fprintln(w, "  (use \"easel restore <file>...\" to discard changes in working directory)")
 		for _, f := range unstaged {
-			fmt.Fprintf(w, "\t%s%s\n", label(f.Unstaged), quoteStatusPath(rel(f.Path)))
+			if f.Submodule&(repo.SubmoduleModified|repo.SubmoduleUntracked) != 0 {
+				fmt.Fprintln(w, "  (commit or discard the untracked or modified content in submodules)")
+				break
+			}
+		}
+		for _, f := range unstaged {
+			note := ""
+			if f.Submodule != 0 {
+				note = " (" + f.Submodule.String() + ")"
+			}
+			fmt.Fprintf(w, "\t%s%s%s\n", label(f.Unstaged), quoteStatusPath(rel(f.Path)), note)
 		}
 		fmt.Fprintln(w)
 	}

@@ -30,6 +30,9 @@ type Side struct {
 	// and a large binary file need not be held in memory to say so.
 	Binary bool
 	Size   int64
+	// Dirty marks a submodule (Mode 160000) whose own work tree has
+	// changes: git shows its commit with "-dirty" after it.
+	Dirty bool
 }
 
 // size is the length of the side's contents.
@@ -122,6 +125,9 @@ func content(s Side) []byte {
 		return nil
 	}
 	if s.Mode == filemode.Submodule {
+		if s.Dirty {
+			return []byte("Subproject commit " + s.Hash.String() + "-dirty\n")
+		}
 		return []byte("Subproject commit " + s.Hash.String() + "\n")
 	}
 	return s.Data
@@ -170,8 +176,8 @@ func compactEdits(a, b []string, hunks []linediff.Hunk) []Edit {
 // binary files the byte sizes of the two sides instead.
 func Counts(p FilePatch, alg linediff.Algorithm) (added, deleted int, binary bool) {
 	if p.From.Exists() && p.To.Exists() && p.From.Hash == p.To.Hash {
-		// A pure rename or mode change: git counts nothing, even for
-		// binary files.
+		// A pure rename or mode change, or a submodule dirty at its
+		// recorded commit: git counts nothing, even for binary files.
 		return 0, 0, p.isBinary()
 	}
 	if p.isBinary() {
@@ -200,7 +206,7 @@ func WriteUnified(w io.Writer, p FilePatch, o Options) error {
 // writeUnified prints p; edits, when not nil, replace the line diff (tests
 // feed git's own).
 func writeUnified(w io.Writer, p FilePatch, o Options, edits []Edit) error {
-	if p.From.Exists() && p.To.Exists() && p.From.Hash == p.To.Hash && p.From.Mode == p.To.Mode && !p.Renamed() {
+	if p.From.Exists() && p.To.Exists() && p.From.Hash == p.To.Hash && p.From.Mode == p.To.Mode && !p.Renamed() && !p.To.Dirty {
 		return nil
 	}
 	var b bytes.Buffer
@@ -244,7 +250,7 @@ func writeUnified(w io.Writer, p FilePatch, o Options, edits []Edit) error {
 		meta("rename to %s", QuotePath(to))
 	}
 	sameContent := p.From.Exists() && p.To.Exists() && p.From.Hash == p.To.Hash
-	if sameContent {
+	if sameContent && !p.To.Dirty {
 		_, err := w.Write(b.Bytes())
 		return err
 	}
@@ -255,9 +261,13 @@ func writeUnified(w io.Writer, p FilePatch, o Options, edits []Edit) error {
 	if p.To.Exists() {
 		newHash = p.To.Hash
 	}
-	if p.From.Exists() && p.To.Exists() && p.From.Mode == p.To.Mode {
+	switch {
+	case sameContent:
+		// A submodule at its recorded commit with changes of its own:
+		// git prints no index line.
+	case p.From.Exists() && p.To.Exists() && p.From.Mode == p.To.Mode:
 		meta("index %s..%s %o", o.abbrev(oldHash), o.abbrev(newHash), uint32(p.To.Mode))
-	} else {
+	default:
 		meta("index %s..%s", o.abbrev(oldHash), o.abbrev(newHash))
 	}
 	if p.isBinary() {
