@@ -36,12 +36,15 @@ func newServeCmd(env *Env) *cobra.Command {
 		Short: "Host repositories over HTTP",
 		Long: `Serve the bare repositories under --root over HTTP (protocol: docs/protocol.md).
 A repository is named 'name' or 'group/name' and lives in <root>/<name>; create one
-with 'easel init --bare <root>/<name>' or by pushing to a new name.
+with 'easel init --bare <root>/<name>' or by pushing to a new name. git clients use
+the same URLs (git's smart HTTP protocol: git clone, fetch, push, ls-remote) under
+the same rules.
 
 Tokens: --token-file names a file with one token per line. A line 'ro:TOKEN' is a
 read-only token; 'rw:TOKEN' or a bare 'TOKEN' may push. Blank lines and lines
 starting with '#' are ignored. With tokens, pushing needs a read-write token
-(Authorization: Bearer TOKEN); reading is open to anyone unless --private.
+(Authorization: Bearer TOKEN, or for git the token as the password of HTTP Basic,
+any user name); reading is open to anyone unless --private.
 Without --token-file anyone who can reach the server can push.
 
 Logs go to stderr, one line per request. SIGINT or SIGTERM stops accepting new
