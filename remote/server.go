@@ -23,10 +23,8 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/plumbing/storer"
-	"github.com/go-git/go-git/v5/storage/memory"
 
 	"easel.dev/easel/repo"
-	"easel.dev/easel/repo/treecheck"
 )
 
 // Config is what `easel serve` is told.
@@ -525,19 +523,11 @@ func (s *Server) readPushHeader(br *bufio.Reader) ([]pushUpdate, error) {
 	if err := json.Unmarshal(line, &hdr); err != nil {
 		return nil, fmt.Errorf("header: %w", err)
 	}
-	if len(hdr.Updates) == 0 || len(hdr.Updates) > maxRefUpdates {
+	if len(hdr.Updates) > maxRefUpdates {
 		return nil, fmt.Errorf("a push updates between 1 and %d refs", maxRefUpdates)
 	}
-	seen := map[string]bool{}
 	var out []pushUpdate
 	for _, u := range hdr.Updates {
-		if err := validatePushRef(u.Ref); err != nil {
-			return nil, err
-		}
-		if seen[u.Ref] {
-			return nil, fmt.Errorf("%s: updated twice", u.Ref)
-		}
-		seen[u.Ref] = true
 		old, err := parseID(u.Old)
 		if err != nil {
 			return nil, fmt.Errorf("%s: old: %w", u.Ref, err)
@@ -546,16 +536,15 @@ func (s *Server) readPushHeader(br *bufio.Reader) ([]pushUpdate, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: new: %w", u.Ref, err)
 		}
-		if old.IsZero() && nw.IsZero() {
-			return nil, fmt.Errorf("%s: old and new are both zero", u.Ref)
-		}
 		out = append(out, pushUpdate{name: plumbing.ReferenceName(u.Ref), old: old, new: nw})
+	}
+	if err := checkUpdates(out); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
 
 func (s *Server) handlePush(w http.ResponseWriter, r *http.Request, name string) {
-	ctx := r.Context()
 	// A name taken by a folder that is not a repository, or inside a
 	// repository, is refused before anything is read or written.
 	dir, exists, prob, err := s.pushTarget(name)
@@ -579,125 +568,24 @@ func (s *Server) handlePush(w http.ResponseWriter, r *http.Request, name string)
 		s.badRequest(w, r, "bad-request", err.Error())
 		return
 	}
-	// Ref names that would be both a file and a folder are refused before
-	// the pack is read (and checked again under the lock).
-	var existing map[string]plumbing.Hash
-	if exists {
-		if existing, _, err = readRefs(dir); err != nil {
-			s.internal(w, r, err)
-			return
-		}
-	}
-	if p := refNameConflict(updates, existing); p != nil {
-		s.problem(w, r, p)
-		return
-	}
-	// A repository that does not exist yet gets its quarantine beside the
-	// repositories, on the same file system, so that nothing of a refused
-	// push (not even an empty repository) is left behind.
-	parent := filepath.Join(s.cfg.Root, ".incoming")
-	var base storer.EncodedObjectStorer = memory.NewStorage()
-	locks := s.repoLock(dir)
-	readingPacks := false
-	doneReading := func() {
-		if readingPacks {
-			readingPacks = false
-			locks.packs.RUnlock()
-		}
-	}
-	defer doneReading()
-	if exists {
-		parent = filepath.Join(dir, "objects")
-		locks.packs.RLock()
-		readingPacks = true
-		st := OpenObjectStore(dir)
-		defer st.Close()
-		base = st
-	}
-	// A thin pack's bases come from the repository as it is now (base).
-	lim := PackLimits{MaxObjectBytes: s.cfg.MaxObjectBytes, MaxDeltaDepth: s.cfg.MaxDeltaDepth,
-		MaxObjects: s.cfg.MaxPushObjects, MaxInflatedBytes: s.cfg.MaxInflatedBytes, InflateRatio: s.cfg.InflateRatio}
-	q, err := ReceiveThin(ctx, parent, br, lim, base)
-	if err != nil {
-		switch {
-		case tooLarge(err):
-			s.tooLarge(w, r)
-		case errors.Is(err, ErrMissing):
-			s.unprocessable(w, r, "missing-object", "Missing object", err.Error())
-		case errors.Is(err, treecheck.ErrBadTree):
-			s.unprocessable(w, r, "unsafe-tree", "Unsafe tree", err.Error())
-		case errors.Is(err, ErrObjectTooLarge):
-			w.Header().Set("Connection", "close")
-			s.problem(w, r, &Problem{Type: ProblemBase + "object-too-large", Title: "Object too large", Status: 413, Detail: err.Error()})
-		case errors.Is(err, ErrTooManyObjects):
-			w.Header().Set("Connection", "close")
-			s.problem(w, r, &Problem{Type: ProblemBase + "too-many-objects", Title: "Too many objects", Status: 413, Detail: err.Error()})
-		case errors.Is(err, ErrInflateBudget):
-			w.Header().Set("Connection", "close")
-			s.problem(w, r, &Problem{Type: ProblemBase + "expands-too-much", Title: "Pack expands too much", Status: 413, Detail: err.Error()})
-		case errors.Is(err, ErrBadPack) || errors.Is(err, io.ErrUnexpectedEOF):
-			s.badRequest(w, r, "bad-pack", err.Error())
-		default:
-			s.badRequest(w, r, "bad-pack", "reading the pack: "+err.Error())
-		}
-		return
-	}
-	defer q.Discard()
-	var tips []plumbing.Hash
-	for _, u := range updates {
-		tips = append(tips, u.new)
-	}
-	var haves []plumbing.Hash
-	if exists {
-		if haves, err = refValues(dir); err != nil {
-			s.internal(w, r, err)
-			return
-		}
-	}
-	if err := q.Verify(ctx, base, tips, haves); err != nil {
-		switch {
-		case errors.Is(err, ErrInflateBudget):
-			w.Header().Set("Connection", "close")
-			s.problem(w, r, &Problem{Type: ProblemBase + "expands-too-much", Title: "Pack expands too much", Status: 413, Detail: err.Error()})
-		case errors.Is(err, ErrBadPack):
-			s.badRequest(w, r, "bad-pack", err.Error())
-		case errors.Is(err, ErrMissing):
-			s.unprocessable(w, r, "missing-object", "Missing object", err.Error())
-		case errors.Is(err, treecheck.ErrBadTree):
-			s.unprocessable(w, r, "unsafe-tree", "Unsafe tree", err.Error())
-		default:
-			s.internal(w, r, err)
-		}
-		return
-	}
-	view := q.Storer(base)
-	for _, u := range updates {
-		if u.new.IsZero() || !strings.HasPrefix(u.name.String(), "refs/heads/") {
-			continue
-		}
-		if o, err := view.EncodedObject(plumbing.AnyObject, u.new); err != nil || o.Type() != plumbing.CommitObject {
-			s.unprocessable(w, r, "not-a-commit", "Not a commit", fmt.Sprintf("%s: %s is not a commit", u.name, u.new))
-			return
-		}
-	}
-
-	locks.push.Lock()
-	defer locks.push.Unlock()
-	resp, prob, err := s.applyPush(ctx, name, dir, q, updates)
+	out := s.receivePush(r.Context(), name, dir, exists, updates, br)
+	accepted := false
+	defer func() { out.release(accepted) }()
 	switch {
-	case err != nil && errors.Is(err, repo.ErrLocked):
-		w.Header().Set("Retry-After", "1")
-		s.problem(w, r, &Problem{Type: ProblemBase + "locked", Title: "Repository busy", Status: 503, Detail: err.Error()})
-	case err != nil:
-		s.internal(w, r, err)
-	case prob != nil:
-		s.problem(w, r, prob)
+	case out.err != nil:
+		s.internal(w, r, out.err)
+	case out.prob != nil:
+		if out.closeConn {
+			w.Header().Set("Connection", "close")
+		}
+		if out.retryAfter {
+			w.Header().Set("Retry-After", "1")
+		}
+		s.problem(w, r, out.prob)
 	default:
 		rc.SetWriteDeadline(time.Now().Add(s.cfg.IOTimeout))
-		writeJSONStatus(w, http.StatusOK, resp)
-		doneReading()
-		s.removeObsolete(locks)
-		s.consolidate(dir, locks)
+		writeJSONStatus(w, http.StatusOK, out.resp)
+		accepted = true
 	}
 }
 

@@ -42,6 +42,8 @@ func newServeCmd(env *Env) *cobra.Command {
 A repository is named 'name' or 'group/name' and lives in <root>/<name>; create one
 with 'easel init --bare <root>/<name>' or by pushing to a new name. A push never
 creates a repository where a folder or file already is, or inside a repository.
+git clients use the same URLs (git's smart HTTP protocol: git clone, fetch, push,
+ls-remote) under the same rules.
 
 A fetch gets only what branches and tags lead to (--allow-any-want: any stored
 object by id).
@@ -49,7 +51,8 @@ object by id).
 Tokens: --token-file names a file with one token per line. A line 'ro:TOKEN' is a
 read-only token; 'rw:TOKEN' or a bare 'TOKEN' may push. Blank lines and lines
 starting with '#' are ignored. With tokens, pushing needs a read-write token
-(Authorization: Bearer TOKEN); reading is open to anyone unless --private.
+(Authorization: Bearer TOKEN, or for git the token as the password of HTTP Basic,
+any user name); reading is open to anyone unless --private.
 Without --token-file anyone who can reach the server can push.
 
 Logs go to stderr, one line per request. SIGINT or SIGTERM stops accepting new
