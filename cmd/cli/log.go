@@ -132,17 +132,20 @@ func newLogCmd(env *Env) *cobra.Command {
 first by commit date, as git log does. "a..b" shows commits in b but not in a,
 "a...b" those in either but not in both, "^a" hides commits reachable from a. Paths after "--" keep only commits that
 changed them. Reading the first N commits of a long history reads about N
-commits; --graph needs the whole history first.
+commits; --graph, --topo-order and --date-order need the whole history first
+(parents and dates from the commit-graph when there is one). --graph draws
+what git draws, character for character.
 
 --author, --committer and --grep take regular expressions (Go's syntax, which
 is git's -E for the common cases; -F for plain text, -i to ignore case): the
 author must match one --author, the message one --grep (all with
 --all-match; none with --invert-grep). --since stops at older commits,
 --until hides newer ones; both take dates like 2024-05-01, "2024-05-01 13:00",
-@<unix time> or "3 days ago".
+@<unix time> or "3 days ago". Authors are shown and matched as .mailmap maps
+them (log.mailmap; --no-mailmap to show them as recorded).
 
 --format (or --pretty=format:...) takes git's placeholders: %H %h %T %t %P %p,
-%an %ae %ad %ar %at %ai %aI %as %aD (and %c... for the committer), %s %b %B,
+%an %ae %aN %aE %ad %ar %at %ai %aI %as %aD (and %c... for the committer), %s %b %B,
 %d %D, %n, %%, %x00, %Cred %Cgreen %Cblue %Creset %C(<colour>). --pretty also
 takes oneline, medium, format:<string> and tformat:<string>; --date takes
 default, iso, iso-strict, rfc, short, unix, raw or relative.`,
