@@ -47,6 +47,8 @@ type RebaseOptions struct {
 	Exec           []string
 	Quiet          bool
 	StrategyOption []string
+	// ReapplyCherryPicks keeps commits whose change upstream has.
+	ReapplyCherryPicks bool
 	// ReflogAction starts the reflog messages ("rebase" by default; git
 	// pull --rebase's is "pull --rebase"): "<action> (start): checkout".
 	ReflogAction string
@@ -317,7 +319,7 @@ func termClearLine() string {
 // rebaseCommits lists the commits of orig not in upstream, oldest first
 // in topological order, merges left out and those whose change upstream
 // already has (git's --cherry-mark) dropped.
-func (r *Repository) rebaseCommits(ctx context.Context, upstream, orig plumbing.Hash) (commits, skipped []*object.Commit, err error) {
+func (r *Repository) rebaseCommits(ctx context.Context, upstream, orig plumbing.Hash, cherryMark bool) (commits, skipped []*object.Commit, err error) {
 	var mine []*object.Commit
 	w, err := r.Log(ctx, LogOptions{Include: []plumbing.Hash{orig}, Exclude: []plumbing.Hash{upstream}, Topo: true})
 	if err != nil {
@@ -339,8 +341,8 @@ func (r *Repository) rebaseCommits(ctx context.Context, upstream, orig plumbing.
 	for i, j := 0, len(mine)-1; i < j; i, j = i+1, j-1 {
 		mine[i], mine[j] = mine[j], mine[i]
 	}
-	if len(mine) == 0 {
-		return nil, nil, nil
+	if len(mine) == 0 || !cherryMark {
+		return mine, nil, nil
 	}
 	// The other side: commits of upstream not in orig.
 	theirs := map[plumbing.Hash]bool{}
@@ -545,7 +547,7 @@ func (r *Repository) Rebase(ctx context.Context, o RebaseOptions) error {
 			fmt.Fprintf(o.Out, "Current branch %s is up to date, rebase forced.\n", branchName)
 		}
 	}
-	commits, alreadyUp, err := r.rebaseCommits(ctx, o.Upstream, orig)
+	commits, alreadyUp, err := r.rebaseCommits(ctx, o.Upstream, orig, !o.ReapplyCherryPicks)
 	if err != nil {
 		return err
 	}

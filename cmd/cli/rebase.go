@@ -30,6 +30,10 @@ type rebaseFlags struct {
 	Force       bool
 	Quiet       bool
 	Strategy    []string
+	Merge       bool
+	StrategyOpt string
+	Reapply     bool
+	NoReapply   bool
 }
 
 func newRebaseCmd(env *Env) *cobra.Command {
@@ -77,6 +81,10 @@ local changes first and applies them at the end. A conflict exits 1.`,
 	f.BoolVar(&o.Force, "no-ff", false, "same as --force-rebase")
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "print less")
 	f.StringArrayVarP(&o.Strategy, "strategy-option", "X", nil, "ours, theirs or no-renames, as git's ort takes them")
+	f.BoolVarP(&o.Merge, "merge", "m", false, "use the merge backend (the only one: accepted for git's sake)")
+	f.StringVarP(&o.StrategyOpt, "strategy", "s", "", "merge strategy: ort (recursive is read as ort)")
+	f.BoolVar(&o.Reapply, "reapply-cherry-picks", false, "keep commits whose change upstream already has")
+	f.BoolVar(&o.NoReapply, "no-reapply-cherry-picks", false, "drop commits whose change upstream already has (default)")
 	return cmd
 }
 
@@ -122,9 +130,18 @@ func runRebase(ctx context.Context, env *Env, o rebaseFlags, args []string) erro
 	if _, _, err := strategyOptions(o.Strategy); err != nil {
 		return err
 	}
+	switch o.StrategyOpt {
+	case "", "ort", "recursive":
+	default:
+		return &UsageError{Msg: fmt.Sprintf("unsupported merge strategy '%s' (ort)", o.StrategyOpt)}
+	}
+	if len(args) > 0 && args[0] == "-" { // the previous branch
+		args[0] = "@{-1}"
+	}
 	ro := repo.RebaseOptions{
 		Interactive: o.Interactive, Force: o.Force, Exec: o.Exec, Quiet: o.Quiet,
 		StrategyOption: o.Strategy, Out: env.IO.Out, Err: env.IO.Err, Committed: committed,
+		ReapplyCherryPicks: o.Reapply && !o.NoReapply,
 	}
 	ro.Autostash = r.ConfigBool("rebase.autoStash", false)
 	if o.Autostash {
