@@ -162,29 +162,39 @@ func runRebase(ctx context.Context, env *Env, o rebaseFlags, args []string) erro
 	}
 	if len(args) > 0 {
 		if ro.Upstream, err = r.ResolveCommit(ctx, args[0]); err != nil {
-			return &repo.SequencerError{Fatal: fmt.Sprintf("invalid upstream '%s'", args[0]), Err: repo.ErrUnknownRevision}
+			return sequencerResult(env, r, &repo.SequencerError{Fatal: fmt.Sprintf("invalid upstream '%s'", args[0]), Err: repo.ErrUnknownRevision})
 		}
 		ro.UpstreamName = args[0]
 	} else {
-		up, err := r.ResolveCommit(ctx, "@{upstream}")
-		if err != nil {
-			return &repo.SequencerError{Errors: []string{"There is no tracking information for the current branch.",
-				"Please specify which branch you want to rebase against.",
-				"See easel-rebase(1) for details.", "",
-				"    easel rebase '<branch>'", ""}, Err: repo.ErrUnknownRevision}
-		}
-		ro.Upstream, ro.UpstreamName = up, "@{upstream}"
+		// The branch's upstream, from the newest of its values the
+		// branch contains (git's --fork-point default): commits the
+		// upstream dropped by a rewrite are not replayed.
+		upRef := plumbing.ReferenceName("")
 		if b, _ := r.HeadBranch(); b != "" {
 			if rem, merge, err := r.Upstream(b.Short()); err == nil && merge != "" {
-				if tr, ok := r.RemoteTracking(rem + "/" + merge.Short()); ok {
-					ro.UpstreamName = tr.Short()
+				if rem == "." {
+					upRef = merge
+				} else if tr, ok := r.RemoteTracking(rem + "/" + merge.Short()); ok {
+					upRef = tr
 				}
 			}
+		}
+		up, err := r.ResolveRef(upRef)
+		if upRef == "" || err != nil {
+			return sequencerResult(env, r, &repo.SequencerError{Errors: []string{"There is no tracking information for the current branch.",
+				"Please specify which branch you want to rebase against.",
+				"See easel-rebase(1) for details.", "",
+				"    easel rebase '<branch>'", ""}, Err: repo.ErrUnknownRevision})
+		}
+		ro.Upstream, ro.UpstreamName = up, upRef.Short()
+		head, _ := r.Head()
+		if fork, err := r.ForkPoint(ctx, upRef, head); err == nil && fork != up {
+			ro.ForkPoint = fork
 		}
 	}
 	if o.Onto != "" {
 		if ro.Onto, err = r.ResolveCommit(ctx, o.Onto); err != nil {
-			return &repo.SequencerError{Fatal: fmt.Sprintf("Does not point to a valid commit '%s'", o.Onto), Err: repo.ErrUnknownRevision}
+			return sequencerResult(env, r, &repo.SequencerError{Fatal: fmt.Sprintf("Does not point to a valid commit '%s'", o.Onto), Err: repo.ErrUnknownRevision})
 		}
 		ro.OntoName = o.Onto
 	}
