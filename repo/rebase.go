@@ -47,6 +47,11 @@ type RebaseOptions struct {
 	Exec           []string
 	Quiet          bool
 	StrategyOption []string
+	// ReapplyCherryPicks keeps commits whose change upstream has.
+	ReapplyCherryPicks bool
+	// ForkPoint, when set, also hides the commits it reaches (git's
+	// --fork-point): commits an upstream rewrite dropped stay dropped.
+	ForkPoint plumbing.Hash
 	// ReflogAction starts the reflog messages ("rebase" by default; git
 	// pull --rebase's is "pull --rebase"): "<action> (start): checkout".
 	ReflogAction string
@@ -317,9 +322,13 @@ func termClearLine() string {
 // rebaseCommits lists the commits of orig not in upstream, oldest first
 // in topological order, merges left out and those whose change upstream
 // already has (git's --cherry-mark) dropped.
-func (r *Repository) rebaseCommits(ctx context.Context, upstream, orig plumbing.Hash) (commits, skipped []*object.Commit, err error) {
+func (r *Repository) rebaseCommits(ctx context.Context, upstream, fork, orig plumbing.Hash, cherryMark bool) (commits, skipped []*object.Commit, err error) {
 	var mine []*object.Commit
-	w, err := r.Log(ctx, LogOptions{Include: []plumbing.Hash{orig}, Exclude: []plumbing.Hash{upstream}, Topo: true})
+	exclude := []plumbing.Hash{upstream}
+	if !fork.IsZero() {
+		exclude = append(exclude, fork)
+	}
+	w, err := r.Log(ctx, LogOptions{Include: []plumbing.Hash{orig}, Exclude: exclude, Topo: true})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -339,8 +348,8 @@ func (r *Repository) rebaseCommits(ctx context.Context, upstream, orig plumbing.
 	for i, j := 0, len(mine)-1; i < j; i, j = i+1, j-1 {
 		mine[i], mine[j] = mine[j], mine[i]
 	}
-	if len(mine) == 0 {
-		return nil, nil, nil
+	if len(mine) == 0 || !cherryMark {
+		return mine, nil, nil
 	}
 	// The other side: commits of upstream not in orig.
 	theirs := map[plumbing.Hash]bool{}
@@ -430,18 +439,34 @@ func (r *Repository) ForkPoint(ctx context.Context, ref plumbing.ReferenceName, 
 	if err != nil {
 		return plumbing.ZeroHash, nil
 	}
+	// Of the values head contains, the one all others lead to (git's
+	// merge base of head and every reflog entry).
+	var best plumbing.Hash
+	seen := map[plumbing.Hash]bool{}
 	for i := len(entries) - 1; i >= 0; i-- {
 		h := entries[i].New
-		if h.IsZero() {
+		if h.IsZero() || seen[h] {
 			continue
 		}
-		if ok, err := merge.IsAncestor(ctx, r.Storer, h, head); err != nil {
+		seen[h] = true
+		ok, err := merge.IsAncestor(ctx, r.Storer, h, head)
+		if err != nil {
 			return plumbing.ZeroHash, err
-		} else if ok {
-			return h, nil
+		}
+		if !ok {
+			continue
+		}
+		if best.IsZero() {
+			best = h
+			continue
+		}
+		if up, err := merge.IsAncestor(ctx, r.Storer, best, h); err != nil {
+			return plumbing.ZeroHash, err
+		} else if up {
+			best = h
 		}
 	}
-	return plumbing.ZeroHash, nil
+	return best, nil
 }
 
 func currentBranch(r *Repository) plumbing.ReferenceName {
@@ -522,6 +547,9 @@ func (r *Repository) Rebase(ctx context.Context, o RebaseOptions) error {
 			return err
 		}
 		upToDate := len(bases) == 1 && bases[0] == onto
+		if upToDate && !o.ForkPoint.IsZero() && o.ForkPoint != bases[0] {
+			upToDate = false
+		}
 		if upToDate && o.Upstream != onto {
 			ub, err := r.mergeBases(ctx, o.Upstream, orig)
 			if err != nil {
@@ -538,14 +566,16 @@ func (r *Repository) Rebase(ctx context.Context, o RebaseOptions) error {
 					return err
 				}
 			}
-			fmt.Fprintf(o.Out, "Current branch %s is up to date.\n", branchName)
+			if !o.Quiet {
+				fmt.Fprintf(o.Out, "Current branch %s is up to date.\n", branchName)
+			}
 			return r.popAutostash(ctx, autostash, o.Out)
 		}
 		if upToDate {
 			fmt.Fprintf(o.Out, "Current branch %s is up to date, rebase forced.\n", branchName)
 		}
 	}
-	commits, alreadyUp, err := r.rebaseCommits(ctx, o.Upstream, orig)
+	commits, alreadyUp, err := r.rebaseCommits(ctx, o.Upstream, o.ForkPoint, orig, !o.ReapplyCherryPicks)
 	if err != nil {
 		return err
 	}

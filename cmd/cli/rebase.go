@@ -30,6 +30,10 @@ type rebaseFlags struct {
 	Force       bool
 	Quiet       bool
 	Strategy    []string
+	Merge       bool
+	StrategyOpt string
+	Reapply     bool
+	NoReapply   bool
 }
 
 func newRebaseCmd(env *Env) *cobra.Command {
@@ -77,6 +81,10 @@ local changes first and applies them at the end. A conflict exits 1.`,
 	f.BoolVar(&o.Force, "no-ff", false, "same as --force-rebase")
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "print less")
 	f.StringArrayVarP(&o.Strategy, "strategy-option", "X", nil, "ours, theirs or no-renames, as git's ort takes them")
+	f.BoolVarP(&o.Merge, "merge", "m", false, "use the merge backend (the only one: accepted for git's sake)")
+	f.StringVarP(&o.StrategyOpt, "strategy", "s", "", "merge strategy: ort (recursive is read as ort)")
+	f.BoolVar(&o.Reapply, "reapply-cherry-picks", false, "keep commits whose change upstream already has")
+	f.BoolVar(&o.NoReapply, "no-reapply-cherry-picks", false, "drop commits whose change upstream already has (default)")
 	return cmd
 }
 
@@ -122,9 +130,18 @@ func runRebase(ctx context.Context, env *Env, o rebaseFlags, args []string) erro
 	if _, _, err := strategyOptions(o.Strategy); err != nil {
 		return err
 	}
+	switch o.StrategyOpt {
+	case "", "ort", "recursive":
+	default:
+		return &UsageError{Msg: fmt.Sprintf("unsupported merge strategy '%s' (ort)", o.StrategyOpt)}
+	}
+	if len(args) > 0 && args[0] == "-" { // the previous branch
+		args[0] = "@{-1}"
+	}
 	ro := repo.RebaseOptions{
 		Interactive: o.Interactive, Force: o.Force, Exec: o.Exec, Quiet: o.Quiet,
 		StrategyOption: o.Strategy, Out: env.IO.Out, Err: env.IO.Err, Committed: committed,
+		ReapplyCherryPicks: o.Reapply && !o.NoReapply,
 	}
 	ro.Autostash = r.ConfigBool("rebase.autoStash", false)
 	if o.Autostash {
@@ -145,29 +162,39 @@ func runRebase(ctx context.Context, env *Env, o rebaseFlags, args []string) erro
 	}
 	if len(args) > 0 {
 		if ro.Upstream, err = r.ResolveCommit(ctx, args[0]); err != nil {
-			return &repo.SequencerError{Fatal: fmt.Sprintf("invalid upstream '%s'", args[0]), Err: repo.ErrUnknownRevision}
+			return sequencerResult(env, r, &repo.SequencerError{Fatal: fmt.Sprintf("invalid upstream '%s'", args[0]), Err: repo.ErrUnknownRevision})
 		}
 		ro.UpstreamName = args[0]
 	} else {
-		up, err := r.ResolveCommit(ctx, "@{upstream}")
-		if err != nil {
-			return &repo.SequencerError{Errors: []string{"There is no tracking information for the current branch.",
-				"Please specify which branch you want to rebase against.",
-				"See easel-rebase(1) for details.", "",
-				"    easel rebase '<branch>'", ""}, Err: repo.ErrUnknownRevision}
-		}
-		ro.Upstream, ro.UpstreamName = up, "@{upstream}"
+		// The branch's upstream, from the newest of its values the
+		// branch contains (git's --fork-point default): commits the
+		// upstream dropped by a rewrite are not replayed.
+		upRef := plumbing.ReferenceName("")
 		if b, _ := r.HeadBranch(); b != "" {
 			if rem, merge, err := r.Upstream(b.Short()); err == nil && merge != "" {
-				if tr, ok := r.RemoteTracking(rem + "/" + merge.Short()); ok {
-					ro.UpstreamName = tr.Short()
+				if rem == "." {
+					upRef = merge
+				} else if tr, ok := r.RemoteTracking(rem + "/" + merge.Short()); ok {
+					upRef = tr
 				}
 			}
+		}
+		up, err := r.ResolveRef(upRef)
+		if upRef == "" || err != nil {
+			return sequencerResult(env, r, &repo.SequencerError{Errors: []string{"There is no tracking information for the current branch.",
+				"Please specify which branch you want to rebase against.",
+				"See easel-rebase(1) for details.", "",
+				"    easel rebase '<branch>'", ""}, Err: repo.ErrUnknownRevision})
+		}
+		ro.Upstream, ro.UpstreamName = up, upRef.Short()
+		head, _ := r.Head()
+		if fork, err := r.ForkPoint(ctx, upRef, head); err == nil && fork != up {
+			ro.ForkPoint = fork
 		}
 	}
 	if o.Onto != "" {
 		if ro.Onto, err = r.ResolveCommit(ctx, o.Onto); err != nil {
-			return &repo.SequencerError{Fatal: fmt.Sprintf("Does not point to a valid commit '%s'", o.Onto), Err: repo.ErrUnknownRevision}
+			return sequencerResult(env, r, &repo.SequencerError{Fatal: fmt.Sprintf("Does not point to a valid commit '%s'", o.Onto), Err: repo.ErrUnknownRevision})
 		}
 		ro.OntoName = o.Onto
 	}
