@@ -30,6 +30,10 @@ type CommitOptions struct {
 	ResetAuthor             bool
 	// When ExtraParents is nil and a merge is in progress (.git/MERGE_HEAD),
 	// its commits become the extra parents and MERGE_MSG the default message.
+
+	// Compose, when set, builds the message as git commit does, with the
+	// editor and the commit hooks; Message is then ignored.
+	Compose *ComposeOptions
 }
 
 // CommitResult describes a new commit for the summary line.
@@ -60,20 +64,59 @@ func (r *Repository) CommitWithResult(ctx context.Context, opts CommitOptions) (
 	if r.WorkDir == "" && opts.All {
 		return nil, ErrBareRepository
 	}
-	il, err := r.LockIndex()
-	if err != nil {
-		return nil, err
+	var comp *composer
+	if opts.Compose != nil {
+		var err error
+		if comp, err = r.newComposer(ctx, opts.Compose, opts.Amend, opts.Compose.Stderr); err != nil {
+			return nil, err
+		}
+		if opts.ResetAuthor && comp.useMsg == "" {
+			return nil, errors.New("--reset-author can be used only with -C, -c or --amend")
+		}
 	}
-	defer il.Rollback()
-	idx := il.Index
+	// As git: with -a the index to commit is staged into index.lock, which
+	// the pre-commit hook sees as $GIT_INDEX_FILE; a plain commit's hook
+	// sees (and may change) the index itself, so it runs before the lock.
+	var il *IndexLock
+	indexFile := r.indexPath()
 	indexChanged := false
 	if opts.All {
-		res, err := r.stageInto(ctx, idx, nil, nil, AddOptions{Update: true})
+		var err error
+		if il, err = r.LockIndex(); err != nil {
+			return nil, err
+		}
+		defer il.Rollback()
+		res, err := r.stageInto(ctx, il.Index, nil, nil, AddOptions{Update: true})
 		if err != nil {
 			return nil, err
 		}
 		indexChanged = len(res.Added)+len(res.Removed)+res.refreshed > 0
+		if comp != nil && comp.hooks.Exists("pre-commit") && !comp.o.NoVerify {
+			if indexFile, err = il.Publish(); err != nil {
+				return nil, err
+			}
+		}
 	}
+	if comp != nil && !comp.o.NoVerify {
+		ran, err := comp.hooks.Run(ctx, "pre-commit", nil, comp.hookEnv(indexFile))
+		if err != nil {
+			return nil, err
+		}
+		if ran && il != nil {
+			if err := il.Reload(); err != nil {
+				return nil, err
+			}
+			indexChanged = true
+		}
+	}
+	if il == nil {
+		var err error
+		if il, err = r.LockIndex(); err != nil {
+			return nil, err
+		}
+		defer il.Rollback()
+	}
+	idx := il.Index
 	if u := unmergedPaths(idx); len(u) > 0 {
 		return nil, fmt.Errorf("%w: %s; fix them up in the work tree, then 'easel add' them", ErrUnmergedPaths, strings.Join(u, ", "))
 	}
@@ -108,15 +151,18 @@ func (r *Repository) CommitWithResult(ctx context.Context, opts CommitOptions) (
 		parents = append(parents, head)
 	}
 	extra := opts.ExtraParents
-	if extra == nil && !opts.Amend {
+	if extra == nil {
 		mh, ok, err := r.MergeHead()
 		if err != nil {
 			return nil, err
 		}
-		if ok {
+		if ok && opts.Amend && comp != nil {
+			return nil, errors.New("you are in the middle of a merge -- cannot amend")
+		}
+		if ok && !opts.Amend {
 			extra = []plumbing.Hash{mh}
 			res.MergeDone = true
-			if message == "" {
+			if message == "" && comp == nil {
 				if message, _, err = r.MergeMessage(); err != nil {
 					return nil, err
 				}
@@ -124,7 +170,7 @@ func (r *Repository) CommitWithResult(ctx context.Context, opts CommitOptions) (
 		}
 	}
 	parents = append(parents, extra...)
-	if message == "" && !opts.Amend && len(extra) == 0 {
+	if message == "" && !opts.Amend && len(extra) == 0 && comp == nil {
 		// After merge --squash: its prepared message.
 		if message, _, err = r.SquashMessage(); err != nil {
 			return nil, err
@@ -144,20 +190,30 @@ func (r *Repository) CommitWithResult(ctx context.Context, opts CommitOptions) (
 	if !opts.AllowEmpty && !opts.Amend && len(extra) == 0 && tree == treeOrEmpty(firstParentTree) {
 		return nil, ErrNothingToCommit
 	}
-	message = cleanupWhitespace(message)
-	if message == "" {
-		return nil, ErrEmptyMessage
-	}
 
 	committer, err := r.Identity("committer")
 	if err != nil {
 		return nil, err
 	}
-	author, err := r.commitAuthor(opts, oldCommit)
+	var authorFrom *object.Commit
+	if comp != nil {
+		authorFrom = comp.authorCommit(opts.ResetAuthor)
+	} else if !opts.ResetAuthor {
+		authorFrom = oldCommit
+	}
+	author, err := r.commitAuthor(opts, authorFrom)
 	if err != nil {
 		return nil, err
 	}
-	res.AuthorDateKept = (oldCommit != nil && !opts.ResetAuthor) || !opts.AuthorDate.IsZero()
+	res.AuthorDateKept = authorFrom != nil || !opts.AuthorDate.IsZero()
+	if comp != nil {
+		if message, err = comp.compose(ctx, indexFile, len(extra) > 0, author, committer, res.AuthorDateKept); err != nil {
+			return nil, err
+		}
+	} else if message = cleanupWhitespace(message); message == "" {
+		return nil, ErrEmptyMessage
+	}
+
 	c := &object.Commit{Author: author, Committer: committer, Message: message, TreeHash: tree, ParentHashes: parents}
 	id, err := r.writeCommit(c)
 	if err != nil {
@@ -190,6 +246,13 @@ func (r *Repository) CommitWithResult(ctx context.Context, opts CommitOptions) (
 	if indexChanged {
 		if err := il.Commit(); err != nil {
 			return res, fmt.Errorf("commit %s made, but the index could not be written: %w", id, err)
+		}
+	}
+	if comp != nil {
+		env := comp.hookEnv(r.indexPath())
+		comp.hooks.Run(ctx, "post-commit", nil, env)
+		if opts.Amend && !comp.o.NoPostRewrite {
+			comp.hooks.Run(ctx, "post-rewrite", strings.NewReader(head.String()+" "+id.String()+"\n"), env, "amend")
 		}
 	}
 	return res, nil

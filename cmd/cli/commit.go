@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -15,23 +14,60 @@ import (
 
 	"easel.dev/easel/merge/linediff"
 	"easel.dev/easel/repo"
+	"easel.dev/easel/repo/hooks"
 	"easel.dev/easel/repo/patch"
 )
+
+// commitTemplateStatus writes the status shown in the commit message
+// template: git's long status without the hints on what to run next.
+func commitTemplateStatus(ctx context.Context, w io.Writer, r *repo.Repository, env *Env, amend bool) {
+	st, err := r.Status(ctx, repo.StatusOptions{})
+	if err != nil {
+		return
+	}
+	var tr *repo.Tracking
+	if st.Branch != "" {
+		tr, _ = r.Tracking(ctx, st.Branch)
+	}
+	var buf strings.Builder
+	_, merging, _ := r.MergeHead()
+	printLongStatus(&buf, st, tr, merging, true, func(p string) string { return displayPath(r, env, p) })
+	for _, l := range strings.SplitAfter(buf.String(), "\n") {
+		if strings.HasPrefix(l, "  (") {
+			continue
+		}
+		io.WriteString(w, l)
+	}
+}
 
 func init() { register(newCommitCmd) }
 
 type commitOptions struct {
-	Messages    []string
-	File        string
-	All         bool
-	Amend       bool
-	AllowEmpty  bool
-	Quiet       bool
-	JSON        bool
-	Author      string
-	Date        string
-	NoEdit      bool
-	ResetAuthor bool
+	Messages          []string
+	File              string
+	Reuse             string
+	Reedit            string
+	Fixup             string
+	Squash            string
+	Template          string
+	Edit              bool
+	Cleanup           string
+	Signoff           bool
+	Status            bool
+	NoStatus          bool
+	AllowEmptyMessage bool
+	NoVerify          bool
+	NoPostRewrite     bool
+	Verbose           bool
+	All               bool
+	Amend             bool
+	AllowEmpty        bool
+	Quiet             bool
+	JSON              bool
+	Author            string
+	Date              string
+	NoEdit            bool
+	ResetAuthor       bool
 }
 
 func newCommitCmd(env *Env) *cobra.Command {
@@ -61,10 +97,43 @@ With nothing staged the commit is refused (exit 6) unless --allow-empty.`,
   easel commit --allow-empty -m "Trigger a build"`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runCommit(cmd.Context(), env, o)
+			f := cmd.Flags()
+			co := &repo.ComposeOptions{
+				Messages: o.Messages, HaveMessage: f.Changed("message"), File: o.File,
+				ReuseMessage: o.Reuse, ReeditMsg: o.Reedit, Fixup: o.Fixup, Squash: o.Squash,
+				Template: o.Template, Edit: -1, Cleanup: o.Cleanup, Signoff: o.Signoff, Status: -1,
+				AllowEmptyMessage: o.AllowEmptyMessage, NoVerify: o.NoVerify, NoPostRewrite: o.NoPostRewrite,
+			}
+			if f.Changed("edit") {
+				co.Edit = 1
+			}
+			if f.Changed("no-edit") {
+				co.Edit = 0
+			}
+			if f.Changed("status") {
+				co.Status = 1
+			}
+			if f.Changed("no-status") {
+				co.Status = 0
+			}
+			return runCommit(cmd.Context(), env, o, co)
 		},
 	}
 	f := cmd.Flags()
+	f.StringVarP(&o.Reuse, "reuse-message", "C", "", "take the message (and author) of `<commit>`")
+	f.StringVarP(&o.Reedit, "reedit-message", "c", "", "as -C, then edit the message")
+	f.StringVar(&o.Fixup, "fixup", "", "message \"fixup! <subject of `commit`>\" for rebase --autosquash")
+	f.StringVar(&o.Squash, "squash", "", "message \"squash! <subject of `commit`>\" for rebase --autosquash")
+	f.StringVarP(&o.Template, "template", "t", "", "start the message from `<file>`")
+	f.BoolVarP(&o.Edit, "edit", "e", false, "edit the message in the editor")
+	f.StringVar(&o.Cleanup, "cleanup", "", "`mode` of message clean-up: strip, whitespace, verbatim, scissors, default")
+	f.BoolVarP(&o.Signoff, "signoff", "s", false, "add a Signed-off-by trailer")
+	f.BoolVar(&o.Status, "status", false, "include the status in the editor's template")
+	f.BoolVar(&o.NoStatus, "no-status", false, "leave the status out of the editor's template")
+	f.BoolVar(&o.AllowEmptyMessage, "allow-empty-message", false, "allow an empty message")
+	f.BoolVarP(&o.NoVerify, "no-verify", "n", false, "skip the pre-commit and commit-msg hooks")
+	f.BoolVar(&o.NoPostRewrite, "no-post-rewrite", false, "skip the post-rewrite hook")
+	f.BoolVarP(&o.Verbose, "verbose", "v", false, "accepted for git compatibility")
 	f.StringArrayVarP(&o.Messages, "message", "m", nil, "commit message (repeat for more paragraphs)")
 	f.StringVarP(&o.File, "file", "F", "", "read the message from a file (- for standard input)")
 	f.BoolVarP(&o.All, "all", "a", false, "stage modified and deleted tracked files first")
@@ -79,45 +148,26 @@ With nothing staged the commit is refused (exit 6) unless --allow-empty.`,
 	return cmd
 }
 
-func runCommit(ctx context.Context, env *Env, o commitOptions) error {
+func runCommit(ctx context.Context, env *Env, o commitOptions, co *repo.ComposeOptions) error {
 	r, err := env.OpenRepo(ctx)
 	if err != nil {
 		return err
 	}
-	if len(o.Messages) > 0 && o.File != "" {
-		return &UsageError{Msg: "only one of -m and -F can be used"}
+	if co.File != "" && co.File != "-" && !filepath.IsAbs(co.File) {
+		co.File = filepath.Join(env.Dir, co.File)
 	}
-	msg := strings.Join(o.Messages, "\n\n")
-	if o.File != "" {
-		var data []byte
-		if o.File == "-" {
-			data, err = io.ReadAll(env.IO.In)
-		} else {
-			p := o.File
-			if !filepath.IsAbs(p) {
-				p = filepath.Join(env.Dir, p)
-			}
-			data, err = os.ReadFile(p)
-		}
-		if err != nil {
-			return fmt.Errorf("could not read commit message: %w", err)
-		}
-		msg = string(data)
+	if co.Template != "" && !filepath.IsAbs(co.Template) {
+		co.Template = filepath.Join(env.Dir, co.Template)
 	}
-	if msg == "" && len(o.Messages) == 0 && o.File == "" && !o.Amend {
-		_, merging, _ := r.MergeHead()
-		_, squashing, _ := r.SquashMessage()
-		if !merging && !squashing {
-			return &UsageError{Msg: "no commit message given: use -m <message> or -F <file>"}
-		}
-	}
-	if o.ResetAuthor && !o.Amend {
-		return &UsageError{Msg: "--reset-author can be used only with --amend"}
+	co.Stdin, co.Stdout, co.Stderr = env.IO.In, env.IO.Out, env.IO.Err
+	co.StatusBlock = func(w io.Writer) { commitTemplateStatus(ctx, w, r, env, o.Amend) }
+	if o.ResetAuthor && !o.Amend && co.ReuseMessage == "" && co.ReeditMsg == "" {
+		return &UsageError{Msg: "--reset-author can be used only with -C, -c or --amend"}
 	}
 	if o.ResetAuthor && o.Author != "" {
 		return &UsageError{Msg: "options '--reset-author' and '--author' cannot be used together"}
 	}
-	copts := repo.CommitOptions{Message: msg, All: o.All, Amend: o.Amend, AllowEmpty: o.AllowEmpty, ResetAuthor: o.ResetAuthor}
+	copts := repo.CommitOptions{Compose: co, All: o.All, Amend: o.Amend, AllowEmpty: o.AllowEmpty, ResetAuthor: o.ResetAuthor}
 	if o.Author != "" {
 		if copts.AuthorName, copts.AuthorEmail, err = r.ResolveAuthor(ctx, o.Author); err != nil {
 			return err
@@ -137,6 +187,11 @@ func runCommit(ctx context.Context, env *Env, o commitOptions) error {
 			}
 			printLongStatus(env.IO.Out, st, tr, false, true, func(p string) string { return displayPath(r, env, p) })
 		}
+	}
+	var he *hooks.Error
+	if errors.As(err, &he) {
+		// As git: a hook that refuses says why itself.
+		return &ExitError{Code: 1}
 	}
 	if err != nil {
 		return err

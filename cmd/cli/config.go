@@ -13,6 +13,7 @@ import (
 func init() {
 	register(newConfigCmd)
 	RegisterExitCode(repo.ErrConfigKey, ExitUsage)
+	RegisterExitCode(repo.ErrCommitAborted, ExitConflict)
 }
 
 type configOptions struct {

@@ -78,7 +78,10 @@ func NewRoot(env *Env) *cobra.Command {
   easel log --oneline`,
 	}
 	var chdir string
-	root.PersistentFlags().StringVarP(&chdir, "directory", "C", "", "run as if easel was started in this directory")
+	// -C is spelled only before the command name (gitStuckShorts turns it
+	// into --directory there), so that commands may use -C as git's do
+	// (commit -C <commit>).
+	root.PersistentFlags().StringVar(&chdir, "directory", "", "run as if easel was started in this directory (-C before the command)")
 	root.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {
 		if chdir != "" {
 			if !strings.HasPrefix(chdir, "/") {
@@ -151,8 +154,10 @@ func Run(ctx context.Context, env *Env, args []string) int {
 // --lines=<num>.
 func gitStuckShorts(args []string) []string {
 	cmd := -1
+	args = append([]string(nil), args...)
 	for i := 0; i < len(args); i++ {
 		if args[i] == "-C" || args[i] == "--directory" {
+			args[i] = "--directory"
 			i++
 			continue
 		}
