@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"easel.dev/easel/repo"
+	"easel.dev/easel/repo/gitconfig"
 )
 
 // Env is what every command gets: its streams and a way to open the
@@ -121,9 +122,14 @@ func Main() int {
 // Run executes one command line and returns the exit code, printing any
 // error as one line on stderr.
 func Run(ctx context.Context, env *Env, args []string) int {
+	args, err := commandLineConfig(args)
+	if err != nil {
+		fmt.Fprintln(env.IO.Err, "fatal: "+err.Error())
+		return ExitFailure
+	}
 	root := NewRoot(env)
 	root.SetArgs(gitStuckShorts(args))
-	err := root.ExecuteContext(ctx)
+	err = root.ExecuteContext(ctx)
 	if err == nil {
 		return ExitOK
 	}
@@ -142,6 +148,87 @@ func Run(ctx context.Context, env *Env, args []string) int {
 	}
 	fmt.Fprintln(env.IO.Err, prefix+err.Error())
 	return code
+}
+
+// commandLineConfig takes git's -c <key>[=<value>] and --config-env
+// <key>=<envvar> from before the command name into GIT_CONFIG_PARAMETERS,
+// as git does, so that easel's own reading and the programs it starts
+// (hooks, the editor, git) see them.
+func commandLineConfig(args []string) ([]string, error) {
+	var out []string
+	var params []string
+	i := 0
+	for ; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "-c" || a == "--config-env":
+			if i+1 >= len(args) {
+				return nil, fmt.Errorf("option '%s' requires a value", a)
+			}
+			i++
+			p, err := configParameter(a, args[i])
+			if err != nil {
+				return nil, err
+			}
+			params = append(params, p)
+			continue
+		case strings.HasPrefix(a, "--config-env="):
+			p, err := configParameter("--config-env", strings.TrimPrefix(a, "--config-env="))
+			if err != nil {
+				return nil, err
+			}
+			params = append(params, p)
+			continue
+		case a == "-C" || a == "--directory":
+			out = append(out, a)
+			if i+1 < len(args) {
+				i++
+				out = append(out, args[i])
+			}
+			continue
+		case strings.HasPrefix(a, "-"):
+			out = append(out, a)
+			continue
+		}
+		break
+	}
+	out = append(out, args[i:]...)
+	if len(params) > 0 {
+		all := strings.Join(params, " ")
+		if old := os.Getenv("GIT_CONFIG_PARAMETERS"); old != "" {
+			all = old + " " + all
+		}
+		os.Setenv("GIT_CONFIG_PARAMETERS", all)
+	}
+	return out, nil
+}
+
+func configParameter(opt, arg string) (string, error) {
+	if opt == "--config-env" {
+		key, envvar, ok := strings.Cut(arg, "=")
+		if !ok || key == "" {
+			return "", fmt.Errorf("invalid config format: %s", arg)
+		}
+		if envvar == "" {
+			return "", fmt.Errorf("missing environment variable name for configuration '%s'", key)
+		}
+		v, ok := os.LookupEnv(envvar)
+		if !ok {
+			return "", fmt.Errorf("missing environment variable '%s' for configuration '%s'", envvar, key)
+		}
+		if _, err := gitconfig.ParseKey(key); err != nil {
+			return "", fmt.Errorf("invalid key: %s\nunable to parse command-line config", key)
+		}
+		return gitconfig.QuoteParameter(key, &v), nil
+	}
+	key, value, has := strings.Cut(arg, "=")
+	if _, err := gitconfig.ParseKey(key); err != nil {
+		return "", fmt.Errorf("%v\nunable to parse command-line config", strings.SplitN(err.Error(), ": ", 2)[1])
+	}
+	if !has {
+		return gitconfig.QuoteParameter(key, nil), nil
+	}
+	return gitconfig.QuoteParameter(key, &value), nil
 }
 
 // gitStuckShorts rewrites git's "-uno", "-unormal" and "-uall" for status
