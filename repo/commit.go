@@ -73,6 +73,12 @@ func (r *Repository) CommitWithResult(ctx context.Context, opts CommitOptions) (
 		if opts.ResetAuthor && comp.useMsg == "" {
 			return nil, errors.New("--reset-author can be used only with -C, -c or --amend")
 		}
+		// As git: the author is settled first, and the hooks see it.
+		a, err := r.commitAuthor(opts, comp.authorCommit(opts.ResetAuthor))
+		if err != nil {
+			return nil, err
+		}
+		comp.author = &a
 	}
 	// As git: with -a the index to commit is staged into index.lock, which
 	// the pre-commit hook sees as $GIT_INDEX_FILE; a plain commit's hook
@@ -201,8 +207,10 @@ func (r *Repository) CommitWithResult(ctx context.Context, opts CommitOptions) (
 	} else if !opts.ResetAuthor {
 		authorFrom = oldCommit
 	}
-	author, err := r.commitAuthor(opts, authorFrom)
-	if err != nil {
+	var author object.Signature
+	if comp != nil {
+		author = *comp.author
+	} else if author, err = r.commitAuthor(opts, authorFrom); err != nil {
 		return nil, err
 	}
 	res.AuthorDateKept = authorFrom != nil || !opts.AuthorDate.IsZero()

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing/object"
@@ -64,7 +65,8 @@ type composer struct {
 	useMsg    string // -C/-c or "HEAD" for --amend: the commit whose message is taken
 	useCommit *object.Commit
 	template  string
-	editMsg   string // path of COMMIT_EDITMSG
+	editMsg   string            // path of COMMIT_EDITMSG
+	author    *object.Signature // settled before the hooks run, which see it
 }
 
 // newComposer settles the options as git's parse_and_validate_options.
@@ -176,6 +178,10 @@ func (r *Repository) Hooks(stderr io.Writer) *hooks.Runner {
 // committed, and GIT_EDITOR=: when no editor will be opened.
 func (c *composer) hookEnv(indexFile string) []string {
 	env := []string{"GIT_INDEX_FILE=" + indexFile}
+	if a := c.author; a != nil {
+		env = append(env, "GIT_AUTHOR_NAME="+a.Name, "GIT_AUTHOR_EMAIL="+a.Email,
+			"GIT_AUTHOR_DATE=@"+strconv.FormatInt(a.When.Unix(), 10)+" "+a.When.Format("-0700"))
+	}
 	if !c.edit {
 		env = append(env, "GIT_EDITOR=:")
 	}

@@ -264,6 +264,18 @@ func (r *Repository) writePath(global bool) (string, error) {
 // current content (nil when the file does not exist) and returns the new.
 // The file keeps its permissions.
 func EditConfigFile(path string, edit func([]byte) ([]byte, error)) error {
+	// As git: a symbolic link is followed, and the file it names (even
+	// one not there yet) is written.
+	for n := 0; n < 10; n++ {
+		t, err := os.Readlink(path)
+		if err != nil {
+			break
+		}
+		if !filepath.IsAbs(t) {
+			t = filepath.Join(filepath.Dir(path), t)
+		}
+		path = t
+	}
 	perm := os.FileMode(0o644)
 	if fi, err := os.Stat(path); err == nil {
 		perm = fi.Mode().Perm()

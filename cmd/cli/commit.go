@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -160,6 +161,14 @@ func runCommit(ctx context.Context, env *Env, o commitOptions, co *repo.ComposeO
 		co.Template = filepath.Join(env.Dir, co.Template)
 	}
 	co.Stdin, co.Stdout, co.Stderr = env.IO.In, env.IO.Out, env.IO.Err
+	if r.WorkDir != "" {
+		// As git: hooks learn where in the work tree the command ran.
+		prefix := ""
+		if rel, err := filepath.Rel(r.WorkDir, env.Dir); err == nil && rel != "." && !strings.HasPrefix(rel, "..") {
+			prefix = filepath.ToSlash(rel) + "/"
+		}
+		os.Setenv("GIT_PREFIX", prefix)
+	}
 	co.StatusBlock = func(w io.Writer) { commitTemplateStatus(ctx, w, r, env, o.Amend) }
 	if o.ResetAuthor && !o.Amend && co.ReuseMessage == "" && co.ReeditMsg == "" {
 		return &UsageError{Msg: "--reset-author can be used only with -C, -c or --amend"}

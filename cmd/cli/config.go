@@ -35,12 +35,32 @@ const (
 	configUsage      = 129
 )
 
+// typeFlag records the type options in command-line order: git allows
+// repeating one type, forbids two different ones, and --no-type forgets.
+type typeFlag struct {
+	seq  *[]string
+	name string // the type this flag means; "" for --type=<value>
+}
+
+func (t typeFlag) String() string { return "" }
+func (t typeFlag) Type() string {
+	if t.name == "" {
+		return "string"
+	}
+	return "bool"
+}
+func (t typeFlag) Set(v string) error {
+	if t.name != "" {
+		v = t.name
+	}
+	*t.seq = append(*t.seq, v)
+	return nil
+}
+
 type configOptions struct {
+	TypeSeq                         []string
 	Global, System, Local, Worktree bool
 	File, Blob                      string
-	Type                            string
-	Bool, Int, BoolOrInt, Path      bool
-	ExpiryDate, NoType              bool
 	Get, GetAll, GetRegexp          bool
 	ReplaceAll, Add, Unset          bool
 	UnsetAll, RenameSection         bool
@@ -90,13 +110,15 @@ overwrite, 6 an invalid regular expression, 129 a bad command line.`,
 	f.BoolVar(&o.Worktree, "worktree", false, "use the work tree's file (config.worktree)")
 	f.StringVarP(&o.File, "file", "f", "", "use `<file>` (- for standard input)")
 	f.StringVar(&o.Blob, "blob", "", "read the configuration in `<blob>`")
-	f.StringVarP(&o.Type, "type", "t", "", "value `type`: bool, int, bool-or-int, path, expiry-date, color")
-	f.BoolVar(&o.Bool, "bool", false, "same as --type=bool")
-	f.BoolVar(&o.Int, "int", false, "same as --type=int")
-	f.BoolVar(&o.BoolOrInt, "bool-or-int", false, "same as --type=bool-or-int")
-	f.BoolVar(&o.Path, "path", false, "same as --type=path")
-	f.BoolVar(&o.ExpiryDate, "expiry-date", false, "same as --type=expiry-date")
-	f.BoolVar(&o.NoType, "no-type", false, "forget a --type given before")
+	f.VarP(typeFlag{seq: &o.TypeSeq}, "type", "t", "value `type`: bool, int, bool-or-int, path, expiry-date, color")
+	for _, t := range []struct{ flag, typ, usage string }{
+		{"bool", "bool", "same as --type=bool"}, {"int", "int", "same as --type=int"},
+		{"bool-or-int", "bool-or-int", "same as --type=bool-or-int"}, {"path", "path", "same as --type=path"},
+		{"expiry-date", "expiry-date", "same as --type=expiry-date"}, {"no-type", "none", "forget a type given before"},
+	} {
+		f.Var(typeFlag{seq: &o.TypeSeq, name: t.typ}, t.flag, t.usage)
+		f.Lookup(t.flag).NoOptDefVal = "true"
+	}
 	f.BoolVar(&o.Get, "get", false, "print the value: key [value-pattern]")
 	f.BoolVar(&o.GetAll, "get-all", false, "print every value: key [value-pattern]")
 	f.BoolVar(&o.GetRegexp, "get-regexp", false, "print keys and values matching: name-regex [value-pattern]")
@@ -117,7 +139,8 @@ overwrite, 6 an invalid regular expression, 129 a bad command line.`,
 	f.StringVar(&o.Default, "default", "", "with --get: print `<value>` when the key is not set")
 	f.BoolVar(&o.FixedValue, "fixed-value", false, "the value-pattern is an exact string")
 	f.BoolVar(&o.JSON, "json", false, "with --list: print JSON")
-	cmd.Flags().SetInterspersed(true)
+	// As git config: options end at the key, so values may start with "-".
+	cmd.Flags().SetInterspersed(false)
 	return cmd
 }
 
@@ -137,24 +160,16 @@ func (s configSource) chosen() bool { return s.path != "" || s.stdin || s.blob !
 
 func runConfig(ctx context.Context, env *Env, o configOptions, args []string, haveDefault bool) error {
 	// The type: the last of --type and its spellings, --no-type forgetting.
-	typ := o.Type
-	types := 0
-	for _, t := range []struct {
-		on   bool
-		name string
-	}{{o.Bool, "bool"}, {o.Int, "int"}, {o.BoolOrInt, "bool-or-int"}, {o.Path, "path"}, {o.ExpiryDate, "expiry-date"}} {
-		if t.on {
-			if typ != "" && typ != t.name {
-				types++
-			}
-			typ = t.name
+	typ := ""
+	for _, t := range o.TypeSeq {
+		switch {
+		case t == "none":
+			typ = ""
+		case typ != "" && typ != t:
+			return configErr(configUsage, "only one type at a time")
+		default:
+			typ = t
 		}
-	}
-	if types > 0 && !o.NoType {
-		return configErr(configUsage, "only one type at a time")
-	}
-	if o.NoType {
-		typ = ""
 	}
 	switch typ {
 	case "", "bool", "int", "bool-or-int", "path", "expiry-date", "color":
@@ -263,10 +278,14 @@ func runConfig(ctx context.Context, env *Env, o configOptions, args []string, ha
 		return r.LocalConfigPath(), nil
 	}
 	if o.FixedValue {
+		ok := false
 		switch {
-		case o.Get || o.GetAll || o.GetRegexp || o.ReplaceAll || o.Unset || o.UnsetAll:
-		case actions == 0 && len(args) == 3:
-		default:
+		case o.Get || o.GetAll || o.GetRegexp || o.Unset || o.UnsetAll:
+			ok = len(args) == 2
+		case o.ReplaceAll || actions == 0:
+			ok = len(args) == 3
+		}
+		if !ok {
 			return configErr(configUsage, "--fixed-value only applies with 'value-pattern'")
 		}
 	}
@@ -286,6 +305,7 @@ func runConfig(ctx context.Context, env *Env, o configOptions, args []string, ha
 		if err := wantArgs(0, 0); err != nil {
 			return err
 		}
+		reader.list = true
 		vals, err := reader.values()
 		if err != nil {
 			return err
@@ -398,7 +418,7 @@ func runConfig(ctx context.Context, env *Env, o configOptions, args []string, ha
 		}
 		return configSet(env, writable, args[0], &v, m, o.ReplaceAll)
 	}
-	return configErr(configUsage, "a key is required; see 'easel config --help'")
+	return configErr(configUsage, "usage: easel config [<options>]; a key is required, see 'easel config --help'")
 }
 
 func displayConfigName(r *repo.Repository, p string) string {
@@ -468,6 +488,7 @@ type configReader struct {
 	src      configSource
 	includes bool
 	env      *Env
+	list     bool // --list: a chosen file that cannot be read is fatal
 }
 
 func (c *configReader) values() ([]gitconfig.Value, error) {
@@ -491,7 +512,10 @@ func (c *configReader) values() ([]gitconfig.Value, error) {
 		}
 		vals, err = gitconfig.ReadData(data, &gitconfig.Origin{Type: "blob", Name: c.src.blob, Scope: "command"}, "", inc, 0)
 	case c.src.path != "":
-		if _, serr := os.Stat(c.src.path); serr != nil && c.src.scope == "command" {
+		if _, serr := os.Stat(c.src.path); serr != nil && (c.src.scope == "command" || c.list) {
+			if c.list {
+				return nil, configErr(128, "unable to read config file '%s': %v", c.src.name, errors.Unwrap(serr))
+			}
 			return nil, configErr(configNotFound, "unable to read config file '%s': %v", c.src.name, errors.Unwrap(serr))
 		}
 		vals, err = gitconfig.ReadFile(c.src.path, c.src.name, c.src.scope, inc)
@@ -579,7 +603,11 @@ func (p configPrinter) print(w io.Writer, v gitconfig.Value) error {
 		case p.typ != "":
 			s, err := gitconfig.Format(p.typ, v.Key, v.Value, v.NoValue, where)
 			if err != nil {
-				return &ExitError{Code: 128, Err: errors.New(strings.TrimPrefix(err.Error(), gitconfig.ErrBadValue.Error()+": "))}
+				msg := strings.TrimPrefix(err.Error(), gitconfig.ErrBadValue.Error()+": ")
+				if v.NoValue && v.Origin.Type == "file" {
+					msg += fmt.Sprintf("\nbad config variable '%s' in file '%s' at line %d", v.Key, v.Origin.Name, v.Line)
+				}
+				return &ExitError{Code: 128, Err: errors.New(msg)}
 			}
 			if p.keys {
 				b.WriteByte(delim)

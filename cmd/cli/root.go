@@ -172,6 +172,18 @@ func commandLineConfig(args []string) ([]string, error) {
 			}
 			params = append(params, p)
 			continue
+		case a == "--git-dir" || a == "--work-tree":
+			// As git: the repository (or work tree) named on the command line.
+			if i+1 >= len(args) {
+				return nil, fmt.Errorf("no directory given for '%s' option", a)
+			}
+			i++
+			setGitDirEnv(a, args[i])
+			continue
+		case strings.HasPrefix(a, "--git-dir=") || strings.HasPrefix(a, "--work-tree="):
+			opt, val, _ := strings.Cut(a, "=")
+			setGitDirEnv(opt, val)
+			continue
 		case strings.HasPrefix(a, "--config-env="):
 			p, err := configParameter("--config-env", strings.TrimPrefix(a, "--config-env="))
 			if err != nil {
@@ -203,10 +215,22 @@ func commandLineConfig(args []string) ([]string, error) {
 	return out, nil
 }
 
+func setGitDirEnv(opt, dir string) {
+	if opt == "--git-dir" {
+		os.Setenv("GIT_DIR", dir)
+	} else {
+		os.Setenv("GIT_WORK_TREE", dir)
+	}
+}
+
 func configParameter(opt, arg string) (string, error) {
 	if opt == "--config-env" {
-		key, envvar, ok := strings.Cut(arg, "=")
-		if !ok || key == "" {
+		eq := strings.LastIndexByte(arg, '=')
+		if eq <= 0 {
+			return "", fmt.Errorf("invalid config format: %s", arg)
+		}
+		key, envvar := arg[:eq], arg[eq+1:]
+		if key == "" {
 			return "", fmt.Errorf("invalid config format: %s", arg)
 		}
 		if envvar == "" {

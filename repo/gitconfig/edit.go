@@ -325,12 +325,10 @@ func RenameSection(data []byte, name, old, newName string, remove bool) ([]byte,
 	if err != nil {
 		return nil, false, err
 	}
-	oldKey := old
 	sec, sub, hasSub := old, "", false
 	if i := strings.IndexByte(old, '.'); i >= 0 {
 		sec, sub, hasSub = old[:i], old[i+1:], true
 	}
-	_ = oldKey
 	var header string
 	if !remove {
 		ns, nsub, nhas := newName, "", false
@@ -348,35 +346,50 @@ func RenameSection(data []byte, name, old, newName string, remove bool) ([]byte,
 		header = strings.TrimSuffix(SectionHeader(ns, nsub, nhas), "\n")
 	}
 	k := Key{Section: sec, Subsection: sub, HasSub: hasSub}
-	var out strings.Builder
+	var out []byte
 	found := false
 	removing := false
+	afterHeader := false
 	for i := range evs {
 		e := &evs[i]
-		text := string(data[e.Begin:e.End])
+		text := data[e.Begin:e.End]
 		if e.Kind == Section {
-			removing = false
+			removing, afterHeader = false, false
 			if k.sectionMatches(e) {
 				found = true
+				// As git, the header starts its line: indentation goes.
+				for len(out) > 0 && (out[len(out)-1] == ' ' || out[len(out)-1] == '\t') {
+					out = out[:len(out)-1]
+				}
 				if remove {
 					removing = true
 					continue
 				}
-				out.WriteString(header)
+				out = append(out, header+"\n"...)
+				afterHeader = true
 				continue
 			}
 		}
 		if removing {
-			// Whitespace and comments between the removed entries go
-			// too, as git drops every line until the next section.
-			if e.Kind == Entry || e.Kind == Comment {
+			// git drops every line up to the next section header.
+			continue
+		}
+		if afterHeader {
+			// The rest of the header's line: a variable there moves to
+			// its own line, indented with a tab.
+			switch e.Kind {
+			case Whitespace:
+				if j := strings.IndexByte(string(text), '\n'); j >= 0 {
+					out = append(out, text[j+1:]...)
+					afterHeader = false
+				}
 				continue
-			}
-			if e.Kind == Whitespace {
-				continue
+			default:
+				out = append(out, '\t')
+				afterHeader = false
 			}
 		}
-		out.WriteString(text)
+		out = append(out, text...)
 	}
-	return []byte(out.String()), found, nil
+	return out, found, nil
 }

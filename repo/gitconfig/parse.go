@@ -156,7 +156,6 @@ func Parse(data []byte, name string) ([]Event, error) {
 			var err error
 			section, subsection, old, err = s.baseVar()
 			if err != nil || section == "" {
-				bad.Line = s.line
 				return nil, bad
 			}
 			e := &evs[len(evs)-1]

@@ -227,11 +227,14 @@ func CommandLine() ([]Value, error) {
 	o := &Origin{Type: "command line", Scope: "command"}
 	var out []Value
 	if n := os.Getenv("GIT_CONFIG_COUNT"); n != "" {
-		count, err := strconv.Atoi(n)
-		if err != nil || count < 0 {
+		count, err := strconv.ParseInt(n, 10, 64)
+		if err != nil && !isRange(err) || count < 0 {
 			return nil, errors.New("bogus count in GIT_CONFIG_COUNT")
 		}
-		for i := 0; i < count; i++ {
+		if err != nil || count > 1<<31-1 {
+			return nil, errors.New("too many entries in GIT_CONFIG_COUNT")
+		}
+		for i := 0; i < int(count); i++ {
 			k, ok := os.LookupEnv(fmt.Sprintf("GIT_CONFIG_KEY_%d", i))
 			if !ok {
 				return nil, fmt.Errorf("missing config key GIT_CONFIG_KEY_%d", i)
@@ -306,11 +309,10 @@ func parseParameters(s string) ([]Value, error) {
 			i++
 			val, ok := word()
 			if !ok {
-				if i >= len(s) || s[i] == ' ' {
-					val = "" // 'key'= : an empty value
-				} else {
+				if i < len(s) && s[i] != ' ' {
 					return nil, errBogusParams
 				}
+				v.NoValue = true // 'key'= : a bare boolean
 			}
 			v.Value = val
 			pk, err := ParseKey(k)
