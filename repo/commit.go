@@ -5,10 +5,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/format/index"
 	"github.com/go-git/go-git/v5/plumbing/object"
 )
 
@@ -30,6 +33,15 @@ type CommitOptions struct {
 	ResetAuthor             bool
 	// When ExtraParents is nil and a merge is in progress (.git/MERGE_HEAD),
 	// its commits become the extra parents and MERGE_MSG the default message.
+
+	// Paths (repository-relative pathspecs) commit only those paths as
+	// they are in the work tree, on top of HEAD, leaving other staged
+	// changes staged (git's --only, the default); with Include they are
+	// staged and the whole index committed. Only with no paths commits
+	// HEAD's tree (with --amend or --allow-empty).
+	Paths   []string
+	Only    bool
+	Include bool
 
 	// Compose, when set, builds the message as git commit does, with the
 	// editor and the commit hooks; Message is then ignored.
@@ -86,13 +98,34 @@ func (r *Repository) CommitWithResult(ctx context.Context, opts CommitOptions) (
 	var il *IndexLock
 	indexFile := r.indexPath()
 	indexChanged := false
-	if opts.All {
+	if opts.All && len(opts.Paths) > 0 {
+		return nil, fmt.Errorf("paths '%s ...' with -a does not make sense", opts.Paths[0])
+	}
+	partial := len(opts.Paths) > 0 && !opts.Include || opts.Only
+	if opts.All || len(opts.Paths) > 0 {
 		var err error
 		if il, err = r.LockIndex(); err != nil {
 			return nil, err
 		}
 		defer il.Rollback()
-		res, err := r.stageInto(ctx, il.Index, nil, nil, AddOptions{Update: true})
+		ps := pathMatcher(opts.Paths)
+		if len(opts.Paths) > 0 {
+			if err := r.checkCommitPaths(il.Index, opts.Paths); err != nil {
+				return nil, err
+			}
+			// As git: a path in HEAD that the index lost (rm --cached)
+			// but the work tree has is committed from the work tree.
+			if back := r.headOnlyPaths(il.Index, opts.Paths); len(back) > 0 {
+				if _, err := r.stageInto(ctx, il.Index, back, nil, AddOptions{}); err != nil {
+					return nil, err
+				}
+				indexChanged = true
+			}
+		}
+		if opts.All {
+			ps = nil
+		}
+		res, err := r.stageInto(ctx, il.Index, ps, nil, AddOptions{Update: true})
 		if err != nil {
 			return nil, err
 		}
@@ -123,6 +156,15 @@ func (r *Repository) CommitWithResult(ctx context.Context, opts CommitOptions) (
 		defer il.Rollback()
 	}
 	idx := il.Index
+	if partial {
+		if _, merging, _ := r.MergeHead(); merging {
+			return nil, errors.New("cannot do a partial commit during a merge")
+		}
+		var err error
+		if idx, err = r.partialIndex(il.Index, opts.Paths); err != nil {
+			return nil, err
+		}
+	}
 	if u := unmergedPaths(idx); len(u) > 0 {
 		return nil, fmt.Errorf("%w: %s; fix them up in the work tree, then 'easel add' them", ErrUnmergedPaths, strings.Join(u, ", "))
 	}
@@ -264,6 +306,97 @@ func (r *Repository) CommitWithResult(ctx context.Context, opts CommitOptions) (
 		}
 	}
 	return res, nil
+}
+
+// checkCommitPaths refuses a pathspec that names no file known to git (in
+// the index or in HEAD), as git commit does.
+func (r *Repository) checkCommitPaths(idx *index.Index, paths []string) error {
+	headFiles := map[string]bool{}
+	if head, err := r.Head(); err == nil && !head.IsZero() {
+		if tree, err := r.commitTree(head); err == nil {
+			if flat, err := r.flattenTree(tree); err == nil {
+				for p := range flat {
+					headFiles[p] = true
+				}
+			}
+		}
+	}
+	for _, p := range paths {
+		m := pathMatcher{p}
+		found := false
+		for _, e := range idx.Entries {
+			if m.match(e.Name) {
+				found = true
+				break
+			}
+		}
+		for f := range headFiles {
+			if !found && m.match(f) {
+				found = true
+			}
+		}
+		if !found {
+			return &PathspecError{Pathspec: p, Msg: fmt.Sprintf("pathspec '%s' did not match any file(s) known to git", p)}
+		}
+	}
+	return nil
+}
+
+// headOnlyPaths are the files the pathspecs match that HEAD has, the index
+// does not, and the work tree does.
+func (r *Repository) headOnlyPaths(idx *index.Index, paths []string) pathMatcher {
+	head, err := r.Head()
+	if err != nil || head.IsZero() {
+		return nil
+	}
+	tree, err := r.commitTree(head)
+	if err != nil {
+		return nil
+	}
+	flat, err := r.flattenTree(tree)
+	if err != nil {
+		return nil
+	}
+	in := indexEntryMap(idx)
+	ps := pathMatcher(paths)
+	var out pathMatcher
+	for p := range flat {
+		if ps.match(p) && in[p] == nil {
+			if _, err := os.Lstat(filepath.Join(r.WorkDir, filepath.FromSlash(p))); err == nil {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+// partialIndex is the index a partial commit records: HEAD's tree with
+// the paths the pathspecs match taken from the (updated) index.
+func (r *Repository) partialIndex(real *index.Index, paths []string) (*index.Index, error) {
+	out := &index.Index{Version: real.Version}
+	if head, err := r.Head(); err == nil && !head.IsZero() {
+		if err := r.resetIndexTo(out, head, nil); err != nil {
+			return nil, err
+		}
+	}
+	ps := pathMatcher(paths)
+	if len(paths) == 0 {
+		return out, nil
+	}
+	entries := map[string]*index.Entry{}
+	for _, e := range out.Entries {
+		if !ps.match(e.Name) {
+			entries[e.Name] = e
+		}
+	}
+	for _, e := range real.Entries {
+		if ps.match(e.Name) && e.Stage == 0 {
+			entries[e.Name] = e
+		}
+	}
+	rebuildIndex(out, entries)
+	sortIndex(out)
+	return out, nil
 }
 
 func treeOrEmpty(h plumbing.Hash) plumbing.Hash {

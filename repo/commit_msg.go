@@ -309,7 +309,7 @@ func (c *composer) compose(ctx context.Context, indexFile string, merging bool, 
 		msg = cleanupText(msg, false)
 	}
 	if o.Signoff {
-		msg = appendSignoff(msg, ignoreNonTrailer(msg), "Signed-off-by: "+committer.Name+" <"+committer.Email+">")
+		msg = appendSignoff(msg, ignoreNonTrailer(msg), "Signed-off-by: "+committer.Name+" <"+committer.Email+">", c.r.trailerTokens())
 	}
 
 	var file strings.Builder

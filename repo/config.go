@@ -58,6 +58,12 @@ func SystemConfigPath() string {
 	if b, ok := gitconfig.ParseBool(os.Getenv("GIT_CONFIG_NOSYSTEM"), false); ok && b {
 		return ""
 	}
+	return SystemConfigFile()
+}
+
+// SystemConfigFile is the system-wide file config --system names, read or
+// not.
+func SystemConfigFile() string {
 	if p := os.Getenv("GIT_CONFIG_SYSTEM"); p != "" {
 		return p
 	}

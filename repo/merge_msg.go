@@ -98,7 +98,7 @@ func (r *Repository) prepareMergeCommit(ctx context.Context, o MergeOptions, msg
 		if err != nil {
 			return "", tree, err
 		}
-		full = appendSignoff(full, ignoreNonTrailer(full), "Signed-off-by: "+committer.Name+" <"+committer.Email+">")
+		full = appendSignoff(full, ignoreNonTrailer(full), "Signed-off-by: "+committer.Name+" <"+committer.Email+">", r.trailerTokens())
 	}
 	msgPath := r.statePath(mergeMsgFile)
 	if err := r.writeState(mergeMsgFile, full); err != nil {

@@ -48,7 +48,7 @@ func ignoreNonTrailer(msg string) int {
 // trailers ("Token: value", continuation lines indented), or that holds a
 // line git generates (Signed-off-by, cherry picked from) and at least 25%
 // trailers.
-func trailerStart(msg string) int {
+func trailerStart(msg string, configured []string) int {
 	lines := strings.SplitAfter(msg, "\n")
 	if lines[len(lines)-1] == "" {
 		lines = lines[:len(lines)-1]
@@ -97,6 +97,12 @@ func trailerStart(msg string) int {
 		if sep := findSeparator(l); sep >= 1 && l[0] != ' ' && l[0] != '\t' {
 			trailers++
 			cont = 0
+			tok := strings.TrimSpace(l[:sep])
+			for _, c := range configured {
+				if strings.EqualFold(tok, c) {
+					recognized = true
+				}
+			}
 		} else if l[0] == ' ' || l[0] == '\t' {
 			cont++
 		} else {
@@ -131,7 +137,7 @@ func findSeparator(l string) int {
 // commit -s does: into the trailer block, after a blank line when there is
 // none, and not again when it is already the last trailer. ignore is the
 // length of msg's tail to leave after it (ignoreNonTrailer).
-func appendSignoff(msg string, ignore int, sob string) string {
+func appendSignoff(msg string, ignore int, sob string, configured []string) string {
 	sob += "\n"
 	body, tail := msg[:len(msg)-ignore], msg[len(msg)-ignore:]
 	if ignore == 0 && body != "" && !strings.HasSuffix(body, "\n") {
@@ -140,7 +146,7 @@ func appendSignoff(msg string, ignore int, sob string) string {
 	footer := 0 // git's has_conforming_footer: 0 none, 1 footer, 2 has sob, 3 sob is last
 	if body == sob {
 		footer = 3
-	} else if start := trailerStart(body); start < len(body) {
+	} else if start := trailerStart(body, configured); start < len(body) {
 		footer = 1
 		var last string
 		for _, l := range strings.SplitAfter(body[start:], "\n") {
@@ -170,4 +176,30 @@ func appendSignoff(msg string, ignore int, sob string) string {
 		body += sob
 	}
 	return body + tail
+}
+
+// trailerTokens are the trailer names configured with trailer.<token>.*
+// (their key or the subsection), which count as trailers git knows.
+func (r *Repository) trailerTokens() []string {
+	vals, err := r.ConfigValues()
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, v := range vals {
+		if !strings.HasPrefix(v.Key, "trailer.") {
+			continue
+		}
+		rest := strings.TrimPrefix(v.Key, "trailer.")
+		i := strings.LastIndexByte(rest, '.')
+		if i <= 0 {
+			continue
+		}
+		sub, name := rest[:i], rest[i+1:]
+		if name == "key" {
+			out = append(out, strings.TrimRight(v.Value, ":= "))
+		}
+		out = append(out, sub)
+	}
+	return out
 }

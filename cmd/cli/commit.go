@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
@@ -19,10 +20,59 @@ import (
 	"easel.dev/easel/repo/patch"
 )
 
+// commitDryRun prints the status of what a commit would record, as git
+// commit --dry-run does, and exits 1 when there is nothing to commit. With
+// -a the tracked changes in the work tree count as staged.
+func commitDryRun(ctx context.Context, env *Env, r *repo.Repository, o commitOptions) error {
+	st, err := r.Status(ctx, repo.StatusOptions{})
+	if err != nil {
+		return err
+	}
+	committable := o.AllowEmpty
+	for i := range st.Files {
+		f := &st.Files[i]
+		if o.All && f.Staged != '?' && f.Staged != '!' && f.Unstaged != ' ' && f.Unmerged == "" {
+			if f.Staged == ' ' {
+				f.Staged = f.Unstaged
+			}
+			f.Unstaged = ' '
+		}
+		if f.Staged != ' ' && f.Staged != '?' && f.Staged != '!' {
+			committable = true
+		}
+	}
+	_, merging, _ := r.MergeHead()
+	committable = committable || merging
+	rel := func(p string) string { return displayPath(r, env, p) }
+	switch {
+	case o.Porcelain:
+		printShortStatus(env.IO.Out, st, nil, false, func(p string) string { return p })
+	case o.Short:
+		printShortStatus(env.IO.Out, st, nil, false, rel)
+	default:
+		var tr *repo.Tracking
+		if st.Branch != "" {
+			tr, _ = r.Tracking(ctx, st.Branch)
+		}
+		printLongStatus(env.IO.Out, st, tr, merging, true, rel)
+	}
+	if !committable {
+		return &ExitError{Code: 1}
+	}
+	return nil
+}
+
 // commitTemplateStatus writes the status shown in the commit message
 // template: git's long status without the hints on what to run next.
-func commitTemplateStatus(ctx context.Context, w io.Writer, r *repo.Repository, env *Env, amend bool) {
-	st, err := r.Status(ctx, repo.StatusOptions{})
+func commitTemplateStatus(ctx context.Context, w io.Writer, r *repo.Repository, env *Env, untracked string) {
+	var mode repo.UntrackedMode
+	switch untracked {
+	case "no":
+		mode = repo.UntrackedNo
+	case "all":
+		mode = repo.UntrackedAll
+	}
+	st, err := r.Status(ctx, repo.StatusOptions{Untracked: mode})
 	if err != nil {
 		return
 	}
@@ -32,10 +82,13 @@ func commitTemplateStatus(ctx context.Context, w io.Writer, r *repo.Repository, 
 	}
 	var buf strings.Builder
 	_, merging, _ := r.MergeHead()
-	printLongStatus(&buf, st, tr, merging, true, func(p string) string { return displayPath(r, env, p) })
+	printLongStatus(&buf, st, tr, merging, mode != repo.UntrackedNo, func(p string) string { return displayPath(r, env, p) })
 	for _, l := range strings.SplitAfter(buf.String(), "\n") {
 		if strings.HasPrefix(l, "  (") {
 			continue
+		}
+		if i := strings.Index(l, " (use "); i > 0 {
+			l = l[:i] + "\n"
 		}
 		io.WriteString(w, l)
 	}
@@ -60,6 +113,14 @@ type commitOptions struct {
 	NoVerify          bool
 	NoPostRewrite     bool
 	Verbose           bool
+	Include           bool
+	DryRun            bool
+	Untracked         string
+	Short             bool
+	Porcelain         bool
+	Long              bool
+	Only              bool
+	Paths             []string
 	All               bool
 	Amend             bool
 	AllowEmpty        bool
@@ -96,8 +157,9 @@ With nothing staged the commit is refused (exit 6) unless --allow-empty.`,
   easel commit --amend --no-edit --reset-author
   easel commit -m "Port the fix" --author="Ann Other <ann@example.com>" --date="2024-05-01 12:00:00 +0200"
   easel commit --allow-empty -m "Trigger a build"`,
-		Args: cobra.NoArgs,
+		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Paths = args
 			f := cmd.Flags()
 			co := &repo.ComposeOptions{
 				Messages: o.Messages, HaveMessage: f.Changed("message"), File: o.File,
@@ -135,6 +197,14 @@ With nothing staged the commit is refused (exit 6) unless --allow-empty.`,
 	f.BoolVarP(&o.NoVerify, "no-verify", "n", false, "skip the pre-commit and commit-msg hooks")
 	f.BoolVar(&o.NoPostRewrite, "no-post-rewrite", false, "skip the post-rewrite hook")
 	f.BoolVarP(&o.Verbose, "verbose", "v", false, "accepted for git compatibility")
+	f.StringVarP(&o.Untracked, "untracked-files", "u", "all", "untracked files in the status shown: no, normal or all")
+	f.Lookup("untracked-files").NoOptDefVal = "all"
+	f.BoolVar(&o.DryRun, "dry-run", false, "show what would be committed, commit nothing (exit 1 if nothing)")
+	f.BoolVar(&o.Short, "short", false, "with --dry-run (implied): short status")
+	f.BoolVar(&o.Porcelain, "porcelain", false, "with --dry-run (implied): porcelain status")
+	f.BoolVar(&o.Long, "long", false, "with --dry-run (implied): long status")
+	f.BoolVarP(&o.Include, "include", "i", false, "stage the given paths too, then commit the whole index")
+	f.BoolVarP(&o.Only, "only", "o", false, "commit only the given paths, as in the work tree (the default with paths)")
 	f.StringArrayVarP(&o.Messages, "message", "m", nil, "commit message (repeat for more paragraphs)")
 	f.StringVarP(&o.File, "file", "F", "", "read the message from a file (- for standard input)")
 	f.BoolVarP(&o.All, "all", "a", false, "stage modified and deleted tracked files first")
@@ -169,14 +239,30 @@ func runCommit(ctx context.Context, env *Env, o commitOptions, co *repo.ComposeO
 		}
 		os.Setenv("GIT_PREFIX", prefix)
 	}
-	co.StatusBlock = func(w io.Writer) { commitTemplateStatus(ctx, w, r, env, o.Amend) }
+	co.StatusBlock = func(w io.Writer) { commitTemplateStatus(ctx, w, r, env, o.Untracked) }
 	if o.ResetAuthor && !o.Amend && co.ReuseMessage == "" && co.ReeditMsg == "" {
 		return &UsageError{Msg: "--reset-author can be used only with -C, -c or --amend"}
 	}
 	if o.ResetAuthor && o.Author != "" {
 		return &UsageError{Msg: "options '--reset-author' and '--author' cannot be used together"}
 	}
-	copts := repo.CommitOptions{Compose: co, All: o.All, Amend: o.Amend, AllowEmpty: o.AllowEmpty, ResetAuthor: o.ResetAuthor}
+	if o.Include && o.Only {
+		return &UsageError{Msg: "only one of --include/--only/--all can be used"}
+	}
+	if (o.Include || o.Only) && o.All {
+		return &UsageError{Msg: "only one of --include/--only/--all can be used"}
+	}
+	if len(o.Paths) == 0 && (o.Include || o.Only && !o.Amend && !o.AllowEmpty) {
+		return &UsageError{Msg: "no paths with --include/--only does not make sense"}
+	}
+	paths, err := pathspecArgs(r, env, o.Paths)
+	if err != nil {
+		return err
+	}
+	if o.DryRun || o.Short || o.Porcelain || o.Long {
+		return commitDryRun(ctx, env, r, o)
+	}
+	copts := repo.CommitOptions{Compose: co, All: o.All, Paths: paths, Only: o.Only, Include: o.Include, Amend: o.Amend, AllowEmpty: o.AllowEmpty, ResetAuthor: o.ResetAuthor}
 	if o.Author != "" {
 		if copts.AuthorName, copts.AuthorEmail, err = r.ResolveAuthor(ctx, o.Author); err != nil {
 			return err
@@ -184,6 +270,10 @@ func runCommit(ctx context.Context, env *Env, o commitOptions, co *repo.ComposeO
 	}
 	if o.Date != "" {
 		if copts.AuthorDate, err = repo.ParseDate(o.Date); err != nil {
+			// As git: failing the strict formats, approxidate's reading.
+			copts.AuthorDate, err = repo.ParseApproxDate(o.Date, time.Now())
+		}
+		if err != nil {
 			return &UsageError{Msg: err.Error()}
 		}
 	}

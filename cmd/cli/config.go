@@ -207,10 +207,10 @@ func runConfig(ctx context.Context, env *Env, o configOptions, args []string, ha
 	switch {
 	case o.Global:
 		p := repo.GlobalConfigPath()
-		src = configSource{path: p, name: p, scope: "global"}
+		src = configSource{path: absPath(env, p), name: p, scope: "global"}
 	case o.System:
-		p := repo.SystemConfigPath()
-		src = configSource{path: p, name: p, scope: "system"}
+		p := repo.SystemConfigFile()
+		src = configSource{path: absPath(env, p), name: p, scope: "system"}
 	case o.Local:
 		if r == nil {
 			return configErr(128, "--local can only be used inside a git repository")

@@ -284,7 +284,7 @@ func gitStuckShorts(args []string) []string {
 	out := append([]string(nil), args...)
 	for i := cmd + 1; i < len(out) && out[i] != "--"; i++ {
 		switch name {
-		case "status":
+		case "status", "commit":
 			switch out[i] {
 			case "-uno", "-unormal", "-uall":
 				out[i] = "--untracked-files=" + out[i][2:]

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"strconv"
 	"strings"
 )
@@ -103,6 +104,9 @@ func Format(typ string, key string, v string, noValue bool, where string) (strin
 	case "path":
 		if noValue {
 			return "", fmt.Errorf("%w: missing value for '%s'", ErrBadValue, key)
+		}
+		if (v == "~" || strings.HasPrefix(v, "~/")) && os.Getenv("HOME") == "" {
+			return "", fmt.Errorf("%w: failed to expand user dir in: '%s'", ErrBadValue, v)
 		}
 		return expandHome(v), nil
 	case "expiry-date":
