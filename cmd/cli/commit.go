@@ -87,6 +87,9 @@ func commitTemplateStatus(ctx context.Context, w io.Writer, r *repo.Repository, 
 		if strings.HasPrefix(l, "  (") {
 			continue
 		}
+		if l == "No commits yet\n" {
+			l = "Initial commit\n" // git's words in the template
+		}
 		if i := strings.Index(l, " (use "); i > 0 {
 			l = l[:i] + "\n"
 		}
