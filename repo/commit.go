@@ -302,7 +302,7 @@ func (r *Repository) CommitWithResult(ctx context.Context, opts CommitOptions) (
 		env := comp.hookEnv(r.indexPath())
 		comp.hooks.Run(ctx, "post-commit", nil, env)
 		if opts.Amend && !comp.o.NoPostRewrite {
-			comp.hooks.Run(ctx, "post-rewrite", strings.NewReader(head.String()+" "+id.String()+"\n"), env, "amend")
+			comp.hooks.Run(ctx, "post-rewrite", strings.NewReader(head.String()+" "+id.String()+"\n"), nil, "amend")
 		}
 	}
 	return res, nil
