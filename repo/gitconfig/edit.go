@@ -350,11 +350,15 @@ func RenameSection(data []byte, name, old, newName string, remove bool) ([]byte,
 	found := false
 	removing := false
 	afterHeader := false
+	var indent []byte // while removing: the indentation of the next line
 	for i := range evs {
 		e := &evs[i]
 		text := data[e.Begin:e.End]
 		if e.Kind == Section {
-			removing, afterHeader = false, false
+			if removing {
+				out = append(out, indent...)
+			}
+			removing, afterHeader, indent = false, false, nil
 			if k.sectionMatches(e) {
 				found = true
 				// As git, the header starts its line: indentation goes.
@@ -371,7 +375,13 @@ func RenameSection(data []byte, name, old, newName string, remove bool) ([]byte,
 			}
 		}
 		if removing {
-			// git drops every line up to the next section header.
+			// git drops every line up to the next section header, whose
+			// own line stays whole.
+			indent = nil
+			if e.Kind == Whitespace {
+				t := string(text)
+				indent = []byte(t[strings.LastIndexByte(t, '\n')+1:])
+			}
 			continue
 		}
 		if afterHeader {
