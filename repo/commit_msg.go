@@ -26,6 +26,9 @@ type abortError struct{ msg string }
 func (e *abortError) Error() string        { return e.msg }
 func (e *abortError) Is(target error) bool { return target == ErrCommitAborted }
 
+// PlainMessage: git prints these messages without a "fatal: " prefix.
+func (e *abortError) PlainMessage() bool { return true }
+
 // ComposeOptions ask for git commit's whole message handling: the message
 // sources (-m, -F, -C/-c, --fixup/--squash, MERGE_MSG, SQUASH_MSG, a
 // template), --signoff, COMMIT_EDITMSG with its comment block, the editor,
@@ -38,6 +41,7 @@ type ComposeOptions struct {
 	ReuseMessage      string   // -C <commit>
 	ReeditMsg         string   // -c <commit>
 	Fixup             string   // --fixup=<commit>
+	FixupAmend        bool     // --fixup=amend:<commit> or reword:<commit>: an "amend!" commit
 	Squash            string   // --squash=<commit>
 	Template          string   // -t <file>; "" uses commit.template
 	Edit              int      // -1: as the sources decide, 0: --no-edit, 1: -e
@@ -79,13 +83,15 @@ func (r *Repository) newComposer(ctx context.Context, o *ComposeOptions, amend b
 		return nil, errors.New("options '--squash' and '--fixup' cannot be used together")
 	}
 	n := 0
-	for _, s := range []string{o.ReuseMessage, o.ReeditMsg, o.Fixup, o.File} {
-		if s != "" {
+	var set []string
+	for _, s := range []struct{ v, name string }{{o.ReuseMessage, "-C"}, {o.ReeditMsg, "-c"}, {o.File, "-F"}, {o.Fixup, "--fixup"}} {
+		if s.v != "" {
 			n++
+			set = append(set, s.name)
 		}
 	}
 	if n > 1 {
-		return nil, errors.New("only one of -c/-C/-F/--fixup can be used")
+		return nil, fmt.Errorf("options '%s' and '%s' cannot be used together", set[0], set[1])
 	}
 	if o.HaveMessage && (o.ReuseMessage != "" || o.ReeditMsg != "" || o.File != "") {
 		return nil, errors.New("option -m cannot be combined with -c/-C/-F")
@@ -115,10 +121,7 @@ func (r *Repository) newComposer(ctx context.Context, o *ComposeOptions, amend b
 			return nil, err
 		}
 	}
-	if o.Fixup != "" {
-		if i := strings.IndexByte(o.Fixup, ':'); i > 0 && isAlpha(o.Fixup[:i]) {
-			return nil, fmt.Errorf("--fixup=%s is not supported (only --fixup=<commit>)", o.Fixup)
-		}
+	if o.Fixup != "" && !o.FixupAmend {
 		c.edit = false
 	}
 	if o.Edit >= 0 {
@@ -263,10 +266,23 @@ func (c *composer) compose(ctx context.Context, indexFile string, merging bool, 
 		if err != nil {
 			return "", err
 		}
-		sb.WriteString("fixup! " + Subject(fc.Message) + "\n\n")
+		prefix := "fixup! "
+		if o.FixupAmend {
+			prefix = "amend! "
+		}
+		sb.WriteString(prefix + Subject(fc.Message) + "\n\n")
 		hookArg1 = "message"
-		if o.HaveMessage {
+		if o.HaveMessage && !o.FixupAmend {
 			sb.WriteString(strings.Join(o.Messages, "\n\n") + "\n")
+		}
+		if o.FixupAmend {
+			// The commit's whole message follows, or only its body when
+			// it is itself an amend! commit (no doubled subject).
+			if strings.HasPrefix(sb.String(), "amend! amend!") {
+				sb.WriteString(commitBody(fc.Message))
+			} else {
+				sb.WriteString(fc.Message)
+			}
 		}
 	case fileExists(mergeMsg):
 		hookArg1 = "merge"
@@ -359,8 +375,26 @@ func (c *composer) compose(ctx context.Context, indexFile string, merging bool, 
 		if c.templateUntouched(final) {
 			return "", &abortError{"Aborting commit; you did not edit the message."}
 		}
+		if o.Fixup != "" && strings.HasPrefix(final, "amend! ") {
+			body := ""
+			if i := strings.Index(final, "\n\n"); i >= 0 {
+				body = final[i:]
+			}
+			if c.messageIsEmpty(body) {
+				return "", &abortError{"Aborting commit due to empty commit message body."}
+			}
+		}
 	}
 	return final, nil
+}
+
+// commitBody is a message without its subject paragraph (git's %b).
+func commitBody(msg string) string {
+	i := strings.Index(msg, "\n\n")
+	if i < 0 {
+		return ""
+	}
+	return strings.TrimLeft(msg[i+2:], "\n")
 }
 
 func (c *composer) lookup(ctx context.Context, rev string) (*object.Commit, error) {

@@ -20,6 +20,24 @@ import (
 	"easel.dev/easel/repo/patch"
 )
 
+func isLetters(s string) bool {
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+func mergeInProgress(env *Env) (*repo.Repository, bool, error) {
+	r, err := env.OpenRepo(context.Background())
+	if err != nil {
+		return nil, false, err
+	}
+	_, merging, err := r.MergeHead()
+	return r, merging, err
+}
+
 // commitDryRun prints the status of what a commit would record, as git
 // commit --dry-run does, and exits 1 when there is nothing to commit. With
 // -a the tracked changes in the work tree count as staged.
@@ -118,6 +136,7 @@ type commitOptions struct {
 	Verbose           bool
 	Include           bool
 	DryRun            bool
+	Interactive       bool
 	Untracked         string
 	Short             bool
 	Porcelain         bool
@@ -164,11 +183,40 @@ With nothing staged the commit is refused (exit 6) unless --allow-empty.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Paths = args
 			f := cmd.Flags()
+			o.Interactive = f.Changed("interactive") || f.Changed("patch")
 			co := &repo.ComposeOptions{
 				Messages: o.Messages, HaveMessage: f.Changed("message"), File: o.File,
 				ReuseMessage: o.Reuse, ReeditMsg: o.Reedit, Fixup: o.Fixup, Squash: o.Squash,
 				Template: o.Template, Edit: -1, Cleanup: o.Cleanup, Signoff: o.Signoff, Status: -1,
 				AllowEmptyMessage: o.AllowEmptyMessage, NoVerify: o.NoVerify, NoPostRewrite: o.NoPostRewrite,
+			}
+			if i := strings.IndexByte(o.Fixup, ':'); i > 0 && isLetters(o.Fixup[:i]) {
+				kind, target := o.Fixup[:i], o.Fixup[i+1:]
+				switch kind {
+				case "amend", "reword":
+				default:
+					return &UsageError{Msg: fmt.Sprintf("unknown option: --fixup=%s:%s", kind, target)}
+				}
+				co.Fixup, co.FixupAmend = target, true
+				o.AllowEmpty = true
+				if f.Changed("message") {
+					return &ExitError{Code: ExitUsage, Err: errors.New(fmt.Sprintf("options '-m' and '--fixup:%s' cannot be used together", kind))}
+				}
+				if o.File != "" {
+					return &ExitError{Code: ExitUsage, Err: errors.New("options '-F' and '--fixup' cannot be used together")}
+				}
+				if kind == "reword" {
+					if _, merging, _ := mergeInProgress(env); merging {
+						return &UsageError{Msg: "you are in the middle of a merge -- cannot reword"}
+					}
+					if len(args) > 0 {
+						return &ExitError{Code: ExitUsage, Err: errors.New(fmt.Sprintf("reword option of '--fixup' and path '%s' cannot be used together", args[0]))}
+					}
+					if o.All || o.Include || o.Only || f.Changed("interactive") || f.Changed("patch") {
+						return &ExitError{Code: ExitUsage, Err: errors.New("reword option of '--fixup' and '--patch/--interactive/--all/--include/--only' cannot be used together")}
+					}
+					o.Only = true
+				}
 			}
 			if f.Changed("edit") {
 				co.Edit = 1
@@ -202,6 +250,8 @@ With nothing staged the commit is refused (exit 6) unless --allow-empty.`,
 	f.BoolVarP(&o.Verbose, "verbose", "v", false, "accepted for git compatibility")
 	f.StringVarP(&o.Untracked, "untracked-files", "u", "all", "untracked files in the status shown: no, normal or all")
 	f.Lookup("untracked-files").NoOptDefVal = "all"
+	f.Bool("interactive", false, "not supported: refused")
+	f.BoolP("patch", "p", false, "not supported: refused")
 	f.BoolVar(&o.DryRun, "dry-run", false, "show what would be committed, commit nothing (exit 1 if nothing)")
 	f.BoolVar(&o.Short, "short", false, "with --dry-run (implied): short status")
 	f.BoolVar(&o.Porcelain, "porcelain", false, "with --dry-run (implied): porcelain status")
@@ -248,6 +298,9 @@ func runCommit(ctx context.Context, env *Env, o commitOptions, co *repo.ComposeO
 	}
 	if o.ResetAuthor && o.Author != "" {
 		return &UsageError{Msg: "options '--reset-author' and '--author' cannot be used together"}
+	}
+	if o.Interactive {
+		return &UsageError{Msg: "--interactive and --patch are not supported; stage with 'easel add' first"}
 	}
 	if o.Include && o.Only {
 		return &UsageError{Msg: "only one of --include/--only/--all can be used"}

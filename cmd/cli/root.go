@@ -112,7 +112,7 @@ func Main() int {
 	defer stop()
 	wd, err := os.Getwd()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "easel: fatal:", err)
+		fmt.Fprintln(os.Stderr, "fatal:", err)
 		return ExitFailure
 	}
 	defer startProfiles()()
@@ -142,9 +142,17 @@ func Run(ctx context.Context, env *Env, args []string) int {
 		strings.Contains(err.Error(), "accepts ") || strings.Contains(err.Error(), "requires at least") {
 		code = ExitUsage
 	}
-	prefix := "easel: "
-	if code == ExitUsage {
-		prefix = "easel: usage: "
+	// git's prefixes, which scripts look for: "fatal: " before what stops
+	// a command, nothing before a message git prints bare ("Aborting
+	// commit due to empty commit message.").
+	var plain interface{ PlainMessage() bool }
+	if errors.As(err, &plain) && plain.PlainMessage() {
+		fmt.Fprintln(env.IO.Err, err.Error())
+		return code
+	}
+	prefix := "fatal: "
+	if code == ExitUsage && !errors.As(err, &ee) {
+		prefix = "usage: "
 	}
 	fmt.Fprintln(env.IO.Err, prefix+err.Error())
 	return code
