@@ -5,10 +5,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/format/index"
 	"github.com/go-git/go-git/v5/plumbing/object"
 )
 
@@ -30,6 +33,19 @@ type CommitOptions struct {
 	ResetAuthor             bool
 	// When ExtraParents is nil and a merge is in progress (.git/MERGE_HEAD),
 	// its commits become the extra parents and MERGE_MSG the default message.
+
+	// Paths (repository-relative pathspecs) commit only those paths as
+	// they are in the work tree, on top of HEAD, leaving other staged
+	// changes staged (git's --only, the default); with Include they are
+	// staged and the whole index committed. Only with no paths commits
+	// HEAD's tree (with --amend or --allow-empty).
+	Paths   []string
+	Only    bool
+	Include bool
+
+	// Compose, when set, builds the message as git commit does, with the
+	// editor and the commit hooks; Message is then ignored.
+	Compose *ComposeOptions
 }
 
 // CommitResult describes a new commit for the summary line.
@@ -60,19 +76,94 @@ func (r *Repository) CommitWithResult(ctx context.Context, opts CommitOptions) (
 	if r.WorkDir == "" && opts.All {
 		return nil, ErrBareRepository
 	}
-	il, err := r.LockIndex()
-	if err != nil {
-		return nil, err
+	var comp *composer
+	if opts.Compose != nil {
+		var err error
+		if comp, err = r.newComposer(ctx, opts.Compose, opts.Amend, opts.Compose.Stderr); err != nil {
+			return nil, err
+		}
+		if opts.ResetAuthor && comp.useMsg == "" {
+			return nil, errors.New("--reset-author can be used only with -C, -c or --amend")
+		}
+		// As git: the author is settled first, and the hooks see it.
+		a, err := r.commitAuthor(opts, comp.authorCommit(opts.ResetAuthor))
+		if err != nil {
+			return nil, err
+		}
+		comp.author = &a
 	}
-	defer il.Rollback()
-	idx := il.Index
+	// As git: with -a the index to commit is staged into index.lock, which
+	// the pre-commit hook sees as $GIT_INDEX_FILE; a plain commit's hook
+	// sees (and may change) the index itself, so it runs before the lock.
+	var il *IndexLock
+	indexFile := r.indexPath()
 	indexChanged := false
-	if opts.All {
-		res, err := r.stageInto(ctx, idx, nil, nil, AddOptions{Update: true})
+	if opts.All && len(opts.Paths) > 0 {
+		return nil, fmt.Errorf("paths '%s ...' with -a does not make sense", opts.Paths[0])
+	}
+	partial := len(opts.Paths) > 0 && !opts.Include || opts.Only
+	if opts.All || len(opts.Paths) > 0 {
+		var err error
+		if il, err = r.LockIndex(); err != nil {
+			return nil, err
+		}
+		defer il.Rollback()
+		ps := pathMatcher(opts.Paths)
+		if len(opts.Paths) > 0 {
+			if err := r.checkCommitPaths(il.Index, opts.Paths); err != nil {
+				return nil, err
+			}
+			// As git: a path in HEAD that the index lost (rm --cached)
+			// but the work tree has is committed from the work tree.
+			if back := r.headOnlyPaths(il.Index, opts.Paths); len(back) > 0 {
+				if _, err := r.stageInto(ctx, il.Index, back, nil, AddOptions{}); err != nil {
+					return nil, err
+				}
+				indexChanged = true
+			}
+		}
+		if opts.All {
+			ps = nil
+		}
+		res, err := r.stageInto(ctx, il.Index, ps, nil, AddOptions{Update: true})
 		if err != nil {
 			return nil, err
 		}
 		indexChanged = len(res.Added)+len(res.Removed)+res.refreshed > 0
+		if comp != nil && comp.hooks.Exists("pre-commit") && !comp.o.NoVerify {
+			if indexFile, err = il.Publish(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if comp != nil && !comp.o.NoVerify {
+		ran, err := comp.hooks.Run(ctx, "pre-commit", nil, comp.hookEnv(indexFile))
+		if err != nil {
+			return nil, err
+		}
+		if ran && il != nil {
+			if err := il.Reload(); err != nil {
+				return nil, err
+			}
+			indexChanged = true
+		}
+	}
+	if il == nil {
+		var err error
+		if il, err = r.LockIndex(); err != nil {
+			return nil, err
+		}
+		defer il.Rollback()
+	}
+	idx := il.Index
+	if partial {
+		if _, merging, _ := r.MergeHead(); merging {
+			return nil, errors.New("cannot do a partial commit during a merge")
+		}
+		var err error
+		if idx, err = r.partialIndex(il.Index, opts.Paths); err != nil {
+			return nil, err
+		}
 	}
 	if u := unmergedPaths(idx); len(u) > 0 {
 		return nil, fmt.Errorf("%w: %s; fix them up in the work tree, then 'easel add' them", ErrUnmergedPaths, strings.Join(u, ", "))
@@ -108,15 +199,18 @@ func (r *Repository) CommitWithResult(ctx context.Context, opts CommitOptions) (
 		parents = append(parents, head)
 	}
 	extra := opts.ExtraParents
-	if extra == nil && !opts.Amend {
+	if extra == nil {
 		mh, ok, err := r.MergeHead()
 		if err != nil {
 			return nil, err
 		}
-		if ok {
+		if ok && opts.Amend && comp != nil {
+			return nil, errors.New("you are in the middle of a merge -- cannot amend")
+		}
+		if ok && !opts.Amend {
 			extra = []plumbing.Hash{mh}
 			res.MergeDone = true
-			if message == "" {
+			if message == "" && comp == nil {
 				if message, _, err = r.MergeMessage(); err != nil {
 					return nil, err
 				}
@@ -124,7 +218,7 @@ func (r *Repository) CommitWithResult(ctx context.Context, opts CommitOptions) (
 		}
 	}
 	parents = append(parents, extra...)
-	if message == "" && !opts.Amend && len(extra) == 0 {
+	if message == "" && !opts.Amend && len(extra) == 0 && comp == nil {
 		// After merge --squash: its prepared message.
 		if message, _, err = r.SquashMessage(); err != nil {
 			return nil, err
@@ -144,20 +238,32 @@ func (r *Repository) CommitWithResult(ctx context.Context, opts CommitOptions) (
 	if !opts.AllowEmpty && !opts.Amend && len(extra) == 0 && tree == treeOrEmpty(firstParentTree) {
 		return nil, ErrNothingToCommit
 	}
-	message = cleanupWhitespace(message)
-	if message == "" {
-		return nil, ErrEmptyMessage
-	}
 
 	committer, err := r.Identity("committer")
 	if err != nil {
 		return nil, err
 	}
-	author, err := r.commitAuthor(opts, oldCommit)
-	if err != nil {
+	var authorFrom *object.Commit
+	if comp != nil {
+		authorFrom = comp.authorCommit(opts.ResetAuthor)
+	} else if !opts.ResetAuthor {
+		authorFrom = oldCommit
+	}
+	var author object.Signature
+	if comp != nil {
+		author = *comp.author
+	} else if author, err = r.commitAuthor(opts, authorFrom); err != nil {
 		return nil, err
 	}
-	res.AuthorDateKept = (oldCommit != nil && !opts.ResetAuthor) || !opts.AuthorDate.IsZero()
+	res.AuthorDateKept = authorFrom != nil || !opts.AuthorDate.IsZero()
+	if comp != nil {
+		if message, err = comp.compose(ctx, indexFile, len(extra) > 0, author, committer, res.AuthorDateKept); err != nil {
+			return nil, err
+		}
+	} else if message = cleanupWhitespace(message); message == "" {
+		return nil, ErrEmptyMessage
+	}
+
 	c := &object.Commit{Author: author, Committer: committer, Message: message, TreeHash: tree, ParentHashes: parents}
 	id, err := r.writeCommit(c)
 	if err != nil {
@@ -192,7 +298,105 @@ func (r *Repository) CommitWithResult(ctx context.Context, opts CommitOptions) (
 			return res, fmt.Errorf("commit %s made, but the index could not be written: %w", id, err)
 		}
 	}
+	if comp != nil {
+		env := comp.hookEnv(r.indexPath())
+		comp.hooks.Run(ctx, "post-commit", nil, env)
+		if opts.Amend && !comp.o.NoPostRewrite {
+			comp.hooks.Run(ctx, "post-rewrite", strings.NewReader(head.String()+" "+id.String()+"\n"), nil, "amend")
+		}
+	}
 	return res, nil
+}
+
+// checkCommitPaths refuses a pathspec that names no file known to git (in
+// the index or in HEAD), as git commit does.
+func (r *Repository) checkCommitPaths(idx *index.Index, paths []string) error {
+	headFiles := map[string]bool{}
+	if head, err := r.Head(); err == nil && !head.IsZero() {
+		if tree, err := r.commitTree(head); err == nil {
+			if flat, err := r.flattenTree(tree); err == nil {
+				for p := range flat {
+					headFiles[p] = true
+				}
+			}
+		}
+	}
+	for _, p := range paths {
+		m := pathMatcher{p}
+		found := false
+		for _, e := range idx.Entries {
+			if m.match(e.Name) {
+				found = true
+				break
+			}
+		}
+		for f := range headFiles {
+			if !found && m.match(f) {
+				found = true
+			}
+		}
+		if !found {
+			return &PathspecError{Pathspec: p, Msg: fmt.Sprintf("pathspec '%s' did not match any file(s) known to git", p)}
+		}
+	}
+	return nil
+}
+
+// headOnlyPaths are the files the pathspecs match that HEAD has, the index
+// does not, and the work tree does.
+func (r *Repository) headOnlyPaths(idx *index.Index, paths []string) pathMatcher {
+	head, err := r.Head()
+	if err != nil || head.IsZero() {
+		return nil
+	}
+	tree, err := r.commitTree(head)
+	if err != nil {
+		return nil
+	}
+	flat, err := r.flattenTree(tree)
+	if err != nil {
+		return nil
+	}
+	in := indexEntryMap(idx)
+	ps := pathMatcher(paths)
+	var out pathMatcher
+	for p := range flat {
+		if ps.match(p) && in[p] == nil {
+			if _, err := os.Lstat(filepath.Join(r.WorkDir, filepath.FromSlash(p))); err == nil {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+// partialIndex is the index a partial commit records: HEAD's tree with
+// the paths the pathspecs match taken from the (updated) index.
+func (r *Repository) partialIndex(real *index.Index, paths []string) (*index.Index, error) {
+	out := &index.Index{Version: real.Version}
+	if head, err := r.Head(); err == nil && !head.IsZero() {
+		if err := r.resetIndexTo(out, head, nil); err != nil {
+			return nil, err
+		}
+	}
+	ps := pathMatcher(paths)
+	if len(paths) == 0 {
+		return out, nil
+	}
+	entries := map[string]*index.Entry{}
+	for _, e := range out.Entries {
+		if !ps.match(e.Name) {
+			entries[e.Name] = e
+		}
+	}
+	for _, e := range real.Entries {
+		if ps.match(e.Name) && e.Stage == 0 {
+			entries[e.Name] = e
+		}
+	}
+	rebuildIndex(out, entries)
+	sortIndex(out)
+	return out, nil
 }
 
 func treeOrEmpty(h plumbing.Hash) plumbing.Hash {

@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"easel.dev/easel/repo/gitconfig"
 )
 
 // repoFormat is what core.repositoryformatversion and extensions.* in the
@@ -42,14 +44,14 @@ func (e *UnsupportedRepositoryError) Unwrap() error { return ErrUnsupportedRepos
 // whose common directory is common.
 func readRepoFormat(common string) (repoFormat, error) {
 	var f repoFormat
-	cfg, err := readConfigFile(filepath.Join(common, "config"))
+	cfg, err := readFileSettings(filepath.Join(common, "config"))
 	if err != nil {
 		return f, fmt.Errorf("%v: %w", err, ErrCorruptObject)
 	}
 	refuse := func(format string, a ...any) (repoFormat, error) {
 		return f, &UnsupportedRepositoryError{Path: common, Reason: fmt.Sprintf(format, a...)}
 	}
-	if v := configValues(cfg, configKey{section: "core", name: "repositoryformatversion"}); len(v) > 0 {
+	if v := cfg.all("core.repositoryformatversion"); len(v) > 0 {
 		n, err := strconv.Atoi(strings.TrimSpace(v[len(v)-1]))
 		if err != nil {
 			return refuse("core.repositoryformatversion = %q is not a number", v[len(v)-1])
@@ -61,12 +63,12 @@ func readRepoFormat(common string) (repoFormat, error) {
 		return refuse("repository format version %d (git's core.repositoryformatversion; easel reads 0 and 1)", f.version)
 	}
 	var unknown, v1Only []string
-	for _, s := range cfg.Sections {
-		if !strings.EqualFold(s.Name, "extensions") {
+	for _, o := range cfg {
+		if !strings.HasPrefix(o.Key, "extensions.") || strings.Count(o.Key, ".") != 1 {
 			continue
 		}
-		for _, o := range s.Options {
-			name, value := strings.ToLower(o.Key), strings.TrimSpace(o.Value)
+		{
+			name, value := strings.TrimPrefix(o.Key, "extensions."), strings.TrimSpace(o.Value)
 			switch name {
 			// Known to git in any format version.
 			case "noop":
@@ -124,3 +126,26 @@ func isTrue(v string) bool {
 // PreciousObjects reports whether the repository forbids deleting objects
 // (extensions.preciousObjects): pack consolidation must keep old packs.
 func (r *Repository) PreciousObjects() bool { return r.format.preciousObjects }
+
+// fileSettings are one config file's settings, read without includes:
+// what discovery and the format checks need before a Repository exists.
+type fileSettings []gitconfig.Value
+
+func readFileSettings(path string) (fileSettings, error) {
+	return gitconfig.ReadFile(path, path, "local", nil)
+}
+
+// all returns every value of a canonical key ("core.worktree"), in order.
+func (fs fileSettings) all(key string) []string {
+	var out []string
+	for _, v := range fs {
+		if v.Key == key {
+			val := v.Value
+			if v.NoValue {
+				val = "true"
+			}
+			out = append(out, val)
+		}
+	}
+	return out
+}

@@ -41,7 +41,16 @@ import (
 // a sparse index ("sdir") has directory entries. easel refuses those with
 // ErrUnsupportedRepository rather than misread the index.
 
-func (r *Repository) indexPath() string { return r.gitPath("index") }
+func (r *Repository) indexPath() string {
+	// As git, GIT_INDEX_FILE names another index to work on.
+	if p := os.Getenv("GIT_INDEX_FILE"); p != "" {
+		if abs, err := filepath.Abs(p); err == nil {
+			return abs
+		}
+		return p
+	}
+	return r.gitPath("index")
+}
 
 // indexMeta remembers, for an index returned by ReadIndex, which entries this
 // process refreshed from the file system. WriteIndex uses it to decide which
@@ -447,6 +456,8 @@ type IndexLock struct {
 	r     *Repository
 	lock  *lockfile.Lock
 	done  bool
+	// published: the lock file holds a draft (Publish) to be replaced.
+	published bool
 }
 
 // LockIndex takes .git/index.lock and reads the current index. Call Commit
@@ -491,12 +502,47 @@ func (r *Repository) UpdateIndex(change func(idx *index.Index) error) error {
 	return il.Commit()
 }
 
+// Publish writes Index into the lock file without releasing the lock and
+// returns that file's path: the index a commit is about to record, which
+// git's hooks see as $GIT_INDEX_FILE. Reload reads it back.
+func (il *IndexLock) Publish() (string, error) {
+	if err := il.lock.Reset(); err != nil {
+		return "", err
+	}
+	if err := il.r.writeIndexTo(il.lock, il.Index); err != nil {
+		return "", err
+	}
+	il.published = true
+	return il.lock.File(), nil
+}
+
+// Reload replaces Index with the lock file's content, which a hook may
+// have changed since Publish.
+func (il *IndexLock) Reload() error {
+	data, err := os.ReadFile(il.lock.File())
+	if err != nil {
+		return err
+	}
+	idx, err := decodeIndex(data)
+	if err != nil {
+		return fmt.Errorf("index: %w: %v", ErrCorruptObject, err)
+	}
+	il.Index = idx
+	return nil
+}
+
 // Commit writes Index and releases the lock.
 func (il *IndexLock) Commit() error {
 	if il.done {
 		return errors.New("index lock already released")
 	}
 	il.done = true
+	if il.published {
+		if err := il.lock.Reset(); err != nil {
+			il.lock.Rollback()
+			return err
+		}
+	}
 	if err := il.r.writeIndexTo(il.lock, il.Index); err != nil {
 		il.lock.Rollback()
 		return err

@@ -181,20 +181,20 @@ var ErrUnsupportedRepository = errors.New("unsupported repository format")
 // $GIT_WORK_TREE: core.worktree (relative to the git directory), none when
 // core.bare is true, otherwise the current directory.
 func envWorkTree(gitDir, cwd string) string {
-	cfg, err := readConfigFile(filepath.Join(commonDir(gitDir), "config"))
+	cfg, err := readFileSettings(filepath.Join(commonDir(gitDir), "config"))
 	if err != nil {
 		return ""
 	}
 	// core.worktree is per work tree with extensions.worktreeConfig, but
 	// the shared config is where git writes it for submodules.
-	if v := configValues(cfg, configKey{section: "core", name: "worktree"}); len(v) > 0 {
+	if v := cfg.all("core.worktree"); len(v) > 0 {
 		wt := v[len(v)-1]
 		if !filepath.IsAbs(wt) {
 			wt = filepath.Join(gitDir, wt)
 		}
 		return filepath.Clean(wt)
 	}
-	if v := configValues(cfg, configKey{section: "core", name: "bare"}); len(v) > 0 && isTrue(v[len(v)-1]) {
+	if v := cfg.all("core.bare"); len(v) > 0 && isTrue(v[len(v)-1]) {
 		return ""
 	}
 	return cwd

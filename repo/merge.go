@@ -57,6 +57,12 @@ type MergeOptions struct {
 	// ReflogAction starts the reflog message: "merge <TheirsName>" when
 	// empty; git pull's is "pull".
 	ReflogAction string
+
+	// Compose, when set, prepares a merge commit's message as git merge
+	// does: the pre-merge-commit, prepare-commit-msg and commit-msg hooks
+	// (NoVerify skips the first and last), the editor when Edit is 1, the
+	// clean-up mode and --signoff. See merge_msg.go.
+	Compose *ComposeOptions
 }
 
 // MergeKind says what a merge did.
@@ -287,13 +293,26 @@ func (r *Repository) Merge(ctx context.Context, o MergeOptions) (*MergeOutcome, 
 		}
 		return out, nil
 	}
-	c, err := r.writeMergeCommit(ctx, res.Tree, []plumbing.Hash{head, o.Theirs}, CleanupMessage(msg))
+	final := CleanupMessage(msg)
+	tree := res.Tree
+	if o.Compose != nil {
+		if final, tree, err = r.prepareMergeCommit(ctx, o, msg, tree); err != nil {
+			return nil, err
+		}
+		out.Message = final
+	}
+	c, err := r.writeMergeCommit(ctx, tree, []plumbing.Hash{head, o.Theirs}, final)
 	if err != nil {
 		return nil, err
 	}
 	logMsg := r.mergeReflogAction(o) + ": Merge made by the 'ort' strategy."
 	if err := r.UpdateRef(ctx, RefUpdate{Name: plumbing.HEAD, Old: head, New: c, CheckOld: true, Message: logMsg}); err != nil {
 		return nil, err
+	}
+	if o.Compose != nil {
+		if err := r.ClearMergeState(); err != nil {
+			return nil, err
+		}
 	}
 	out.Kind, out.NewHead = MergeCommitted, c
 	return out, nil

@@ -60,14 +60,14 @@ func (r *Repository) mainWorktreePath() string {
 	if !r.IsLinkedWorktree() {
 		return r.WorkDir
 	}
-	cfg, err := readConfigFile(filepath.Join(r.GitDir, "config"))
+	cfg, err := readFileSettings(filepath.Join(r.GitDir, "config"))
 	if err != nil {
 		return ""
 	}
-	if v := configValues(cfg, configKey{section: "core", name: "bare"}); len(v) > 0 && isTrue(v[len(v)-1]) {
+	if v := cfg.all("core.bare"); len(v) > 0 && isTrue(v[len(v)-1]) {
 		return ""
 	}
-	if v := configValues(cfg, configKey{section: "core", name: "worktree"}); len(v) > 0 {
+	if v := cfg.all("core.worktree"); len(v) > 0 {
 		wt := v[len(v)-1]
 		if !filepath.IsAbs(wt) {
 			wt = filepath.Join(r.GitDir, wt)

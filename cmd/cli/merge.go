@@ -2,7 +2,9 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -11,6 +13,7 @@ import (
 
 	"easel.dev/easel/merge"
 	"easel.dev/easel/repo"
+	"easel.dev/easel/repo/gitconfig"
 )
 
 func init() {
@@ -33,6 +36,11 @@ type mergeOptions struct {
 	Abort    bool
 	Continue bool
 	Quiet    bool
+	NoVerify bool
+	Edit     bool
+	NoEdit   bool
+	Cleanup  string
+	Signoff  bool
 }
 
 func newMergeCmd(env *Env) *cobra.Command {
@@ -112,6 +120,11 @@ and names the files.`,
 	f.BoolVar(&o.Abort, "abort", false, "give up the merge in progress and restore the pre-merge state")
 	f.BoolVar(&o.Continue, "continue", false, "commit the merge in progress once conflicts are resolved")
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "print only errors")
+	f.BoolVar(&o.NoVerify, "no-verify", false, "skip the pre-merge-commit and commit-msg hooks")
+	f.BoolVarP(&o.Edit, "edit", "e", false, "edit the merge message in the editor")
+	f.BoolVar(&o.NoEdit, "no-edit", false, "take the merge message as prepared")
+	f.StringVar(&o.Cleanup, "cleanup", "", "`mode` of message clean-up, as for commit")
+	f.BoolVar(&o.Signoff, "signoff", false, "add a Signed-off-by trailer")
 	return cmd
 }
 
@@ -141,13 +154,28 @@ func runMerge(ctx context.Context, env *Env, o mergeOptions) error {
 		return err
 	}
 	favor, noRenames, _ := strategyOptions(o.Strategy)
+	compose := &repo.ComposeOptions{NoVerify: o.NoVerify, Edit: mergeEdit(o), Cleanup: o.Cleanup, Signoff: o.Signoff,
+		Stdin: env.IO.In, Stdout: env.IO.Out, Stderr: env.IO.Err}
 	out, err := r.Merge(ctx, repo.MergeOptions{
 		Theirs: theirs, TheirsName: o.Rev, TheirsKind: refKind(r, o.Rev),
 		Message: o.Message, FFOnly: o.FFOnly, NoFF: o.NoFF, NoCommit: o.NoCommit,
 		ConflictStyle: o.Conflict, Favor: favor, NoRenames: noRenames, Squash: o.Squash,
+		Compose: compose,
 	})
+	if errors.Is(err, repo.ErrMergeNotCommitted) {
+		return &ExitError{Code: ExitConflict, Err: err}
+	}
 	if err != nil {
 		return err
+	}
+	switch {
+	case out.Kind == repo.MergeCommitted, out.Kind == repo.MergeFastForward, out.Squash && out.Kind == repo.MergeStopped:
+		// As git: post-merge learns whether it was a squash merge.
+		flag := "0"
+		if out.Squash {
+			flag = "1"
+		}
+		defer r.Hooks(env.IO.Err).Run(ctx, "post-merge", nil, nil, flag)
 	}
 	if err := reportMerge(out, say); err != nil {
 		return err
@@ -156,6 +184,33 @@ func runMerge(ctx context.Context, env *Env, o mergeOptions) error {
 		return nil
 	}
 	return printMergeStat(ctx, env.IO.Out, env, r, out)
+}
+
+// mergeEdit is whether git merge opens the editor: --edit/--no-edit, no
+// with -m, then $GIT_MERGE_AUTOEDIT, else when standard input and output
+// are a terminal.
+func mergeEdit(o mergeOptions) int {
+	switch {
+	case o.Edit:
+		return 1
+	case o.NoEdit, o.Message != "":
+		return 0
+	}
+	if v, ok := os.LookupEnv("GIT_MERGE_AUTOEDIT"); ok {
+		if b, ok := gitconfig.ParseBool(v, false); ok && b {
+			return 1
+		}
+		return 0
+	}
+	if isTerminal(os.Stdin) && isTerminal(os.Stdout) {
+		return 1
+	}
+	return 0
+}
+
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
 // addStrategyFlag adds -X, --strategy-option (merge and pull share it).

@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"easel.dev/easel/repo"
+	"easel.dev/easel/repo/gitconfig"
 )
 
 // Env is what every command gets: its streams and a way to open the
@@ -78,7 +79,10 @@ func NewRoot(env *Env) *cobra.Command {
   easel log --oneline`,
 	}
 	var chdir string
-	root.PersistentFlags().StringVarP(&chdir, "directory", "C", "", "run as if easel was started in this directory")
+	// -C is spelled only before the command name (gitStuckShorts turns it
+	// into --directory there), so that commands may use -C as git's do
+	// (commit -C <commit>).
+	root.PersistentFlags().StringVar(&chdir, "directory", "", "run as if easel was started in this directory (-C before the command)")
 	root.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {
 		if chdir != "" {
 			if !strings.HasPrefix(chdir, "/") {
@@ -108,7 +112,7 @@ func Main() int {
 	defer stop()
 	wd, err := os.Getwd()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "easel: fatal:", err)
+		fmt.Fprintln(os.Stderr, "fatal:", err)
 		return ExitFailure
 	}
 	defer startProfiles()()
@@ -118,9 +122,14 @@ func Main() int {
 // Run executes one command line and returns the exit code, printing any
 // error as one line on stderr.
 func Run(ctx context.Context, env *Env, args []string) int {
+	args, err := commandLineConfig(args)
+	if err != nil {
+		fmt.Fprintln(env.IO.Err, "fatal: "+err.Error())
+		return ExitFailure
+	}
 	root := NewRoot(env)
 	root.SetArgs(gitStuckShorts(args))
-	err := root.ExecuteContext(ctx)
+	err = root.ExecuteContext(ctx)
 	if err == nil {
 		return ExitOK
 	}
@@ -133,12 +142,125 @@ func Run(ctx context.Context, env *Env, args []string) int {
 		strings.Contains(err.Error(), "accepts ") || strings.Contains(err.Error(), "requires at least") {
 		code = ExitUsage
 	}
-	prefix := "easel: "
-	if code == ExitUsage {
-		prefix = "easel: usage: "
+	// git's prefixes, which scripts look for: "fatal: " before what stops
+	// a command, nothing before a message git prints bare ("Aborting
+	// commit due to empty commit message.").
+	var plain interface{ PlainMessage() bool }
+	if errors.As(err, &plain) && plain.PlainMessage() {
+		fmt.Fprintln(env.IO.Err, err.Error())
+		return code
+	}
+	prefix := "fatal: "
+	if code == ExitUsage && !errors.As(err, &ee) {
+		prefix = "usage: "
 	}
 	fmt.Fprintln(env.IO.Err, prefix+err.Error())
 	return code
+}
+
+// commandLineConfig takes git's -c <key>[=<value>] and --config-env
+// <key>=<envvar> from before the command name into GIT_CONFIG_PARAMETERS,
+// as git does, so that easel's own reading and the programs it starts
+// (hooks, the editor, git) see them.
+func commandLineConfig(args []string) ([]string, error) {
+	var out []string
+	var params []string
+	i := 0
+	for ; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "-c" || a == "--config-env":
+			if i+1 >= len(args) {
+				return nil, fmt.Errorf("option '%s' requires a value", a)
+			}
+			i++
+			p, err := configParameter(a, args[i])
+			if err != nil {
+				return nil, err
+			}
+			params = append(params, p)
+			continue
+		case a == "--git-dir" || a == "--work-tree":
+			// As git: the repository (or work tree) named on the command line.
+			if i+1 >= len(args) {
+				return nil, fmt.Errorf("no directory given for '%s' option", a)
+			}
+			i++
+			setGitDirEnv(a, args[i])
+			continue
+		case strings.HasPrefix(a, "--git-dir=") || strings.HasPrefix(a, "--work-tree="):
+			opt, val, _ := strings.Cut(a, "=")
+			setGitDirEnv(opt, val)
+			continue
+		case strings.HasPrefix(a, "--config-env="):
+			p, err := configParameter("--config-env", strings.TrimPrefix(a, "--config-env="))
+			if err != nil {
+				return nil, err
+			}
+			params = append(params, p)
+			continue
+		case a == "-C" || a == "--directory":
+			out = append(out, a)
+			if i+1 < len(args) {
+				i++
+				out = append(out, args[i])
+			}
+			continue
+		case strings.HasPrefix(a, "-"):
+			out = append(out, a)
+			continue
+		}
+		break
+	}
+	out = append(out, args[i:]...)
+	if len(params) > 0 {
+		all := strings.Join(params, " ")
+		if old := os.Getenv("GIT_CONFIG_PARAMETERS"); old != "" {
+			all = old + " " + all
+		}
+		os.Setenv("GIT_CONFIG_PARAMETERS", all)
+	}
+	return out, nil
+}
+
+func setGitDirEnv(opt, dir string) {
+	if opt == "--git-dir" {
+		os.Setenv("GIT_DIR", dir)
+	} else {
+		os.Setenv("GIT_WORK_TREE", dir)
+	}
+}
+
+func configParameter(opt, arg string) (string, error) {
+	if opt == "--config-env" {
+		eq := strings.LastIndexByte(arg, '=')
+		if eq <= 0 {
+			return "", fmt.Errorf("invalid config format: %s", arg)
+		}
+		key, envvar := arg[:eq], arg[eq+1:]
+		if key == "" {
+			return "", fmt.Errorf("invalid config format: %s", arg)
+		}
+		if envvar == "" {
+			return "", fmt.Errorf("missing environment variable name for configuration '%s'", key)
+		}
+		v, ok := os.LookupEnv(envvar)
+		if !ok {
+			return "", fmt.Errorf("missing environment variable '%s' for configuration '%s'", envvar, key)
+		}
+		if _, err := gitconfig.ParseKey(key); err != nil {
+			return "", fmt.Errorf("invalid key: %s\nunable to parse command-line config", key)
+		}
+		return gitconfig.QuoteParameter(key, &v), nil
+	}
+	key, value, has := strings.Cut(arg, "=")
+	if _, err := gitconfig.ParseKey(key); err != nil {
+		return "", fmt.Errorf("%v\nunable to parse command-line config", strings.SplitN(err.Error(), ": ", 2)[1])
+	}
+	if !has {
+		return gitconfig.QuoteParameter(key, nil), nil
+	}
+	return gitconfig.QuoteParameter(key, &value), nil
 }
 
 // gitStuckShorts rewrites git's "-uno", "-unormal" and "-uall" for status
@@ -151,8 +273,10 @@ func Run(ctx context.Context, env *Env, args []string) int {
 // --lines=<num>.
 func gitStuckShorts(args []string) []string {
 	cmd := -1
+	args = append([]string(nil), args...)
 	for i := 0; i < len(args); i++ {
 		if args[i] == "-C" || args[i] == "--directory" {
+			args[i] = "--directory"
 			i++
 			continue
 		}
@@ -168,7 +292,7 @@ func gitStuckShorts(args []string) []string {
 	out := append([]string(nil), args...)
 	for i := cmd + 1; i < len(out) && out[i] != "--"; i++ {
 		switch name {
-		case "status":
+		case "status", "commit":
 			switch out[i] {
 			case "-uno", "-unormal", "-uall":
 				out[i] = "--untracked-files=" + out[i][2:]

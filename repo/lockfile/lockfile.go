@@ -62,6 +62,19 @@ func Acquire(path string, perm os.FileMode) (*Lock, error) {
 // Path is the file the lock protects.
 func (l *Lock) Path() string { return l.path }
 
+// File is the lock file itself, where the pending content is written.
+func (l *Lock) File() string { return l.path + ".lock" }
+
+// Reset discards the pending content written so far, so that a caller can
+// publish a draft in the lock file (git's hooks read the index a commit is
+// about to record from index.lock) and later write the final content.
+func (l *Lock) Reset() error {
+	if _, err := l.file.Seek(0, 0); err != nil {
+		return err
+	}
+	return l.file.Truncate(0)
+}
+
 // Write appends to the pending content.
 func (l *Lock) Write(p []byte) (int, error) { return l.file.Write(p) }
 
