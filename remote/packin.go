@@ -378,7 +378,7 @@ type cacheItem struct {
 }
 
 const (
-	objCacheBytes = 32 << 20
+	objCacheBytes = 8 << 20
 	objCacheMax   = 4 << 20 // larger objects are not kept
 )
 

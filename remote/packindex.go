@@ -47,7 +47,7 @@ import (
 
 // deltaStackBytes bounds the delta bases pass 2 keeps in memory at once
 // (the current base and the object being built are always kept).
-const deltaStackBytes = 32 << 20
+const deltaStackBytes = 8 << 20
 
 // errStop ends an index pass early without being an error of the pack.
 var errStop = errors.New("stop")
