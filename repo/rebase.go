@@ -79,7 +79,7 @@ type rebaseState struct {
 }
 
 func (r *Repository) rebasePath(name string) string {
-	return filepath.Join(r.GitDir, rebaseDir, name)
+	return r.gitPath(rebaseDir + "/" + name)
 }
 
 func (r *Repository) writeRebaseFile(name, content string) error {
@@ -103,7 +103,7 @@ func (r *Repository) rebaseFileExists(name string) bool {
 // exists.
 func (r *Repository) RebaseInProgress() bool {
 	for _, d := range []string{rebaseDir, "rebase-apply"} {
-		if fi, err := os.Stat(filepath.Join(r.GitDir, d)); err == nil && fi.IsDir() {
+		if fi, err := os.Stat(r.gitPath(d)); err == nil && fi.IsDir() {
 			return true
 		}
 	}
@@ -481,7 +481,7 @@ func (r *Repository) displayGitPath(name string) string {
 	if r.WorkDir != "" && r.GitDir == filepath.Join(r.WorkDir, ".git") {
 		return ".git/" + name
 	}
-	return filepath.Join(r.GitDir, name)
+	return r.gitPath(name)
 }
 
 // Rebase replays the commits of the current branch (or o.Branch) that
@@ -591,11 +591,11 @@ func (r *Repository) Rebase(ctx context.Context, o RebaseOptions) error {
 
 	// The state directory, as git's init_basic_state and
 	// write_basic_state leave it.
-	if err := os.MkdirAll(filepath.Join(r.GitDir, rebaseDir), 0o777); err != nil {
+	if err := os.MkdirAll(r.gitPath(rebaseDir), 0o777); err != nil {
 		return err
 	}
 	r.removeState(rebaseHeadFile)
-	os.Remove(filepath.Join(r.GitDir, "logs", rebaseHeadFile))
+	os.Remove(r.gitPath("logs/" + rebaseHeadFile))
 	files := map[string]string{
 		"interactive": "", "head-name": headName + "\n", "onto": onto.String() + "\n",
 		"orig-head": orig.String() + "\n", "no-reschedule-failed-exec": "",
@@ -708,7 +708,7 @@ func (r *Repository) Rebase(ctx context.Context, o RebaseOptions) error {
 	}
 	// Detach HEAD at onto.
 	if err := r.Checkout(ctx, cur, base); err != nil {
-		os.RemoveAll(filepath.Join(r.GitDir, rebaseDir))
+		os.RemoveAll(r.gitPath(rebaseDir))
 		return err
 	}
 	if err := r.writeState(origHeadFile, orig.String()+"\n"); err != nil {
@@ -730,7 +730,7 @@ func (r *Repository) rebaseReplayOptions(allowFF, interactive, exec bool, xopts 
 
 // abandonRebase removes the state of a rebase that did not start.
 func (r *Repository) abandonRebase(ctx context.Context, autostash plumbing.Hash, out io.Writer) {
-	os.RemoveAll(filepath.Join(r.GitDir, rebaseDir))
+	os.RemoveAll(r.gitPath(rebaseDir))
 	r.popAutostash(ctx, autostash, out)
 }
 
@@ -802,7 +802,7 @@ func (r *Repository) popAutostash(ctx context.Context, id plumbing.Hash, out io.
 
 // readRebaseState reads .git/rebase-merge back.
 func (r *Repository) readRebaseState(action string, out, errw io.Writer) (*rebaseState, error) {
-	if fi, err := os.Stat(filepath.Join(r.GitDir, rebaseDir)); err != nil || !fi.IsDir() {
+	if fi, err := os.Stat(r.gitPath(rebaseDir)); err != nil || !fi.IsDir() {
 		return nil, &SequencerError{Fatal: "No rebase in progress?", Err: ErrNoRebase}
 	}
 	st := &rebaseState{action: action, base: "rebase", out: out, err: errw}
@@ -1419,7 +1419,7 @@ func (r *Repository) finishRebase(ctx context.Context, st *rebaseState) error {
 	if s, ok := r.readRebaseLine("autostash"); ok && len(s) == 40 {
 		autostash = plumbing.NewHash(s)
 	}
-	os.RemoveAll(filepath.Join(r.GitDir, rebaseDir))
+	os.RemoveAll(r.gitPath(rebaseDir))
 	if err := r.popAutostash(ctx, autostash, st.out); err != nil {
 		return err
 	}
@@ -1594,7 +1594,7 @@ func (r *Repository) AbortRebase(ctx context.Context, out io.Writer) error {
 	if s, ok := r.readRebaseLine("autostash"); ok && len(s) == 40 {
 		autostash = plumbing.NewHash(s)
 	}
-	os.RemoveAll(filepath.Join(r.GitDir, rebaseDir))
+	os.RemoveAll(r.gitPath(rebaseDir))
 	return r.popAutostash(ctx, autostash, out)
 }
 
@@ -1603,7 +1603,7 @@ func (r *Repository) QuitRebase(ctx context.Context) error {
 	if !r.RebaseInProgress() {
 		return &SequencerError{Fatal: "No rebase in progress?", Err: ErrNoRebase}
 	}
-	return os.RemoveAll(filepath.Join(r.GitDir, rebaseDir))
+	return os.RemoveAll(r.gitPath(rebaseDir))
 }
 
 // EditTodo lets the user edit the remaining todo list (rebase

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 
@@ -680,7 +679,7 @@ func writeStateFile(path, data string) error {
 }
 
 // seqPath is a file in .git/sequencer.
-func (r *Repository) seqPath(name string) string { return filepath.Join(r.GitDir, seqDir, name) }
+func (r *Repository) seqPath(name string) string { return r.gitPath(seqDir + "/" + name) }
 
 func sortStrings(s []string) {
 	for i := 1; i < len(s); i++ {
