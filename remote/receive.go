@@ -184,30 +184,30 @@ func (s *Server) receivePush(ctx context.Context, name, dir string, exists bool,
 // packProblem is the refusal for a pack that cannot be read or fails its
 // checks; closeConn when the rest of the body will not be read.
 func (s *Server) packProblem(err error) (p *Problem, closeConn bool, internal error) {
-	mk := func(kind, title string, status int) *Problem {
-		return &Problem{Type: ProblemBase + kind, Title: title, Status: status, Detail: err.Error()}
+	mk := func(typ, title string, status int) *Problem {
+		return &Problem{Type: typ, Title: title, Status: status, Detail: err.Error()}
 	}
 	switch {
 	case tooLarge(err):
-		p := mk("too-large", "Push too large", 413)
+		p := mk(ProblemBase + "too-large", "Push too large", 413)
 		p.Detail = fmt.Sprintf("this server accepts pushes up to %d bytes", s.cfg.MaxPushBytes)
 		return p, true, nil
 	case errors.Is(err, ErrObjectTooLarge):
-		return mk("object-too-large", "Object too large", 413), true, nil
+		return mk(ProblemBase + "object-too-large", "Object too large", 413), true, nil
 	case errors.Is(err, ErrTooManyObjects):
-		return mk("too-many-objects", "Too many objects", 413), true, nil
+		return mk(ProblemBase + "too-many-objects", "Too many objects", 413), true, nil
 	case errors.Is(err, ErrInflateBudget):
-		return mk("expands-too-much", "Pack expands too much", 413), true, nil
+		return mk(ProblemBase + "expands-too-much", "Pack expands too much", 413), true, nil
 	case errors.Is(err, ErrMissing):
-		return mk("missing-object", "Missing object", 422), false, nil
+		return mk(ProblemBase + "missing-object", "Missing object", 422), false, nil
 	case errors.Is(err, treecheck.ErrBadTree):
-		return mk("unsafe-tree", "Unsafe tree", 422), false, nil
+		return mk(ProblemBase + "unsafe-tree", "Unsafe tree", 422), false, nil
 	case errors.Is(err, ErrBadPack), errors.Is(err, io.ErrUnexpectedEOF):
-		return mk("bad-pack", "Invalid packfile", 400), false, nil
+		return mk(ProblemBase + "bad-pack", "Invalid packfile", 400), false, nil
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return nil, false, err
 	}
-	p = mk("bad-pack", "Invalid packfile", 400)
+	p = mk(ProblemBase + "bad-pack", "Invalid packfile", 400)
 	p.Detail = "reading the pack: " + err.Error()
 	return p, false, nil
 }
