@@ -54,7 +54,6 @@ func closuresComplete(t *testing.T, dir string, strict bool) {
 	}
 }
 
-
 // A ref may point only at an object whose whole closure is present, and
 // an object being stored proves nothing: the walk stops only at what the
 // repository's refs reach. Before, a first push left a commit whose tree

@@ -189,25 +189,25 @@ func (s *Server) packProblem(err error) (p *Problem, closeConn bool, internal er
 	}
 	switch {
 	case tooLarge(err):
-		p := mk(ProblemBase + "too-large", "Push too large", 413)
+		p := mk(ProblemBase+"too-large", "Push too large", 413)
 		p.Detail = fmt.Sprintf("this server accepts pushes up to %d bytes", s.cfg.MaxPushBytes)
 		return p, true, nil
 	case errors.Is(err, ErrObjectTooLarge):
-		return mk(ProblemBase + "object-too-large", "Object too large", 413), true, nil
+		return mk(ProblemBase+"object-too-large", "Object too large", 413), true, nil
 	case errors.Is(err, ErrTooManyObjects):
-		return mk(ProblemBase + "too-many-objects", "Too many objects", 413), true, nil
+		return mk(ProblemBase+"too-many-objects", "Too many objects", 413), true, nil
 	case errors.Is(err, ErrInflateBudget):
-		return mk(ProblemBase + "expands-too-much", "Pack expands too much", 413), true, nil
+		return mk(ProblemBase+"expands-too-much", "Pack expands too much", 413), true, nil
 	case errors.Is(err, ErrMissing):
-		return mk(ProblemBase + "missing-object", "Missing object", 422), false, nil
+		return mk(ProblemBase+"missing-object", "Missing object", 422), false, nil
 	case errors.Is(err, treecheck.ErrBadTree):
-		return mk(ProblemBase + "unsafe-tree", "Unsafe tree", 422), false, nil
+		return mk(ProblemBase+"unsafe-tree", "Unsafe tree", 422), false, nil
 	case errors.Is(err, ErrBadPack), errors.Is(err, io.ErrUnexpectedEOF):
-		return mk(ProblemBase + "bad-pack", "Invalid packfile", 400), false, nil
+		return mk(ProblemBase+"bad-pack", "Invalid packfile", 400), false, nil
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return nil, false, err
 	}
-	p = mk(ProblemBase + "bad-pack", "Invalid packfile", 400)
+	p = mk(ProblemBase+"bad-pack", "Invalid packfile", 400)
 	p.Detail = "reading the pack: " + err.Error()
 	return p, false, nil
 }
