@@ -80,9 +80,9 @@ func readRepoFormat(common string) (repoFormat, error) {
 				f.worktreeConfig = isTrue(value)
 			// Version 1 only.
 			case "noop-v1":
-				v1Only = append(v1Only, o.Key)
+				v1Only = append(v1Only, name)
 			case "objectformat":
-				v1Only = append(v1Only, o.Key)
+				v1Only = append(v1Only, name)
 				if !strings.EqualFold(value, "sha1") {
 					return refuse("extensions.objectFormat = %s: object ids are %s, easel knows only SHA-1", value, value)
 				}
@@ -94,7 +94,7 @@ func readRepoFormat(common string) (repoFormat, error) {
 					return refuse("extensions.refStorage = %s: refs are stored as %s, easel reads only loose and packed ref files", value, value)
 				}
 			default:
-				unknown = append(unknown, o.Key)
+				unknown = append(unknown, name)
 			}
 		}
 	}
