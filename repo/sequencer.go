@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
@@ -211,7 +212,9 @@ func conflictsHint(cs []merge.Conflict) string {
 	return b.String()
 }
 
-var trailerLine = regexp.MustCompile(`^[A-Za-z0-9-]+:\s`)
+// trailerLine is compiled on first use, not at start-up: every command
+// links this package.
+var trailerLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9-]+:\s`) })
 
 // hasConformingFooter says whether the message ends in a trailer block
 // (git's has_conforming_footer without a sign-off to look for): a last
@@ -228,7 +231,7 @@ func hasConformingFooter(msg string) bool {
 		return false
 	}
 	for _, l := range para {
-		if !trailerLine.MatchString(l) && !strings.HasPrefix(l, "(cherry picked from commit ") {
+		if !trailerLine().MatchString(l) && !strings.HasPrefix(l, "(cherry picked from commit ") {
 			return false
 		}
 	}
