@@ -1,0 +1,44 @@
+package cli
+
+import (
+	"io"
+	"strings"
+	"testing"
+)
+
+// Each constructor must be named after its command, or invoking it builds
+// every command (correct, but the start-up cost the lookup avoids).
+func TestConstructorNamesMatchCommands(t *testing.T) {
+	env := &Env{IO: &IO{In: strings.NewReader(""), Out: io.Discard, Err: io.Discard}, Dir: t.TempDir()}
+	for _, c := range constructors {
+		cmd := c(env)
+		if got := constructorCommand(c); got != cmd.Name() {
+			t.Errorf("constructor of %q suggests %q: name it new<CamelCaseName>Cmd", cmd.Name(), got)
+		}
+		only := commands(env, cmd.Name())
+		if len(only) != 1 || only[0].Name() != cmd.Name() {
+			t.Errorf("commands(%q) built %d commands", cmd.Name(), len(only))
+		}
+	}
+	if all := commands(env, "no-such-command"); len(all) != len(constructors) {
+		t.Errorf("unknown name: %d commands built, want all %d", len(all), len(constructors))
+	}
+}
+
+func TestInvokedName(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"rev-parse", "HEAD"}, "rev-parse"},
+		{[]string{"--directory", "x", "status"}, "status"},
+		{[]string{"--directory=x", "log"}, "log"},
+		{[]string{"--version"}, ""},
+		{[]string{"--help", "log"}, ""},
+		{nil, ""},
+	} {
+		if got := invokedName(tc.args); got != tc.want {
+			t.Errorf("invokedName(%q) = %q, want %q", tc.args, got, tc.want)
+		}
+	}
+}
