@@ -112,6 +112,10 @@ func newRoot(env *Env, cmds []*cobra.Command) *cobra.Command {
 // (no command, an unknown one, help, completion) gets the whole tree, so
 // that help, suggestions and completion see every command.
 func newRootFor(env *Env, args []string) *cobra.Command {
+	if len(args) == 1 && args[0] == "--version" {
+		// Tools probe the version often; it needs no command at all.
+		return newRoot(env, nil)
+	}
 	name := invokedName(args)
 	switch name {
 	case "", "help", "completion", cobra.ShellCompRequestCmd, cobra.ShellCompNoDescRequestCmd:
