@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // DefaultAddr is where `easel serve` listens unless told otherwise.
@@ -143,7 +144,9 @@ var (
 	ErrMissing      = errors.New("missing object")
 )
 
-var repoComponent = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$`)
+// repoComponent is compiled on first use, not at start-up: every easel
+// command links this package.
+var repoComponent = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$`) })
 
 // ValidateRepoName accepts "name" or "group/name" where each part starts
 // with a letter or digit and uses only letters, digits, '.', '_' and '-'.
@@ -154,7 +157,7 @@ func ValidateRepoName(name string) error {
 		return fmt.Errorf("%q: use name or group/name: %w", name, ErrBadRepoName)
 	}
 	for _, p := range parts {
-		if !repoComponent.MatchString(p) || strings.Contains(p, "..") || strings.HasSuffix(p, ".lock") {
+		if !repoComponent().MatchString(p) || strings.Contains(p, "..") || strings.HasSuffix(p, ".lock") {
 			return fmt.Errorf("%q: letters, digits, '.', '_' and '-' only, starting with a letter or digit: %w", name, ErrBadRepoName)
 		}
 	}

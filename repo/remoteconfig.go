@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	format "github.com/go-git/go-git/v5/plumbing/format/config"
@@ -27,12 +28,13 @@ type Remote struct {
 // ErrNoSuchRemote is returned when a remote name is not configured.
 var ErrNoSuchRemote = errors.New("no such remote")
 
-var remoteNameRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+// remoteNameRe is compiled on first use, not at start-up.
+var remoteNameRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`) })
 
 // ValidateRemoteName accepts names that make a valid ref prefix
 // refs/remotes/<name>/.
 func ValidateRemoteName(name string) error {
-	if !remoteNameRe.MatchString(name) || strings.HasSuffix(name, ".lock") || strings.Contains(name, "..") {
+	if !remoteNameRe().MatchString(name) || strings.HasSuffix(name, ".lock") || strings.Contains(name, "..") {
 		return fmt.Errorf("%q is not a valid remote name: %w", name, ErrInvalidRefName)
 	}
 	return nil

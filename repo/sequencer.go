@@ -7,6 +7,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
@@ -210,7 +211,9 @@ func conflictsHint(cs []merge.Conflict) string {
 	return b.String()
 }
 
-var trailerLine = regexp.MustCompile(`^[A-Za-z0-9-]+:\s`)
+// trailerLine is compiled on first use, not at start-up: every command
+// links this package.
+var trailerLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9-]+:\s`) })
 
 // hasConformingFooter says whether the message ends in a trailer block
 // (git's has_conforming_footer without a sign-off to look for): a last
@@ -227,7 +230,7 @@ func hasConformingFooter(msg string) bool {
 		return false
 	}
 	for _, l := range para {
-		if !trailerLine.MatchString(l) && !strings.HasPrefix(l, "(cherry picked from commit ") {
+		if !trailerLine().MatchString(l) && !strings.HasPrefix(l, "(cherry picked from commit ") {
 			return false
 		}
 	}

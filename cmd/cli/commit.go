@@ -267,8 +267,6 @@ With nothing staged the commit is refused (exit 6) unless --allow-empty.`,
 	f.StringVar(&o.Date, "date", "", "record `<date>` as the author date")
 	f.BoolVar(&o.NoEdit, "no-edit", false, "with --amend: keep the commit's message")
 	f.BoolVar(&o.ResetAuthor, "reset-author", false, "with --amend: make yourself the author, dated now")
-	f.StringVar(&o.Fixup, "fixup", "", "message \"fixup! <subject of `commit`>\", for rebase --autosquash")
-	f.StringVar(&o.Squash, "squash", "", "message \"squash! <subject of `commit`>\", for rebase --autosquash")
 	return cmd
 }
 

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"reflect"
+	"runtime"
 	"runtime/debug"
 	"sort"
 	"strings"
@@ -66,7 +68,10 @@ func version() string {
 func register(c func(*Env) *cobra.Command) { constructors = append(constructors, c) }
 
 // NewRoot builds the whole command tree.
-func NewRoot(env *Env) *cobra.Command {
+func NewRoot(env *Env) *cobra.Command { return newRoot(env, commands(env, "")) }
+
+// newRoot builds the root command over the given top-level commands.
+func newRoot(env *Env, cmds []*cobra.Command) *cobra.Command {
 	root := &cobra.Command{
 		Use:           "easel",
 		Short:         "easel is a version control system that keeps git's repository format",
@@ -95,15 +100,75 @@ func NewRoot(env *Env) *cobra.Command {
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &UsageError{Msg: err.Error() + "\nsee '" + c.CommandPath() + " --help'"}
 	})
-	cmds := make([]*cobra.Command, 0, len(constructors))
-	for _, c := range constructors {
-		cmds = append(cmds, c(env))
-	}
-	sort.Slice(cmds, func(i, j int) bool { return cmds[i].Name() < cmds[j].Name() })
 	root.AddCommand(cmds...)
 	root.SetOut(env.IO.Out)
 	root.SetErr(env.IO.Err)
 	return root
+}
+
+// newRootFor builds the root with only the command that args invoke when
+// they name one: building all of them (their flags, help texts) is a good
+// part of what a short command like 'rev-parse HEAD' costs. Anything else
+// (no command, an unknown one, help, completion) gets the whole tree, so
+// that help, suggestions and completion see every command.
+func newRootFor(env *Env, args []string) *cobra.Command {
+	if len(args) == 1 && args[0] == "--version" {
+		// Tools probe the version often; it needs no command at all.
+		return newRoot(env, nil)
+	}
+	name := invokedName(args)
+	switch name {
+	case "", "help", "completion", cobra.ShellCompRequestCmd, cobra.ShellCompNoDescRequestCmd:
+		return NewRoot(env)
+	}
+	return newRoot(env, commands(env, name))
+}
+
+// invokedName is the first argument that is not one of the root's own
+// options, "" when there is none or an option the root may not know.
+func invokedName(args []string) string {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--directory":
+			i++
+		case strings.HasPrefix(a, "--directory="):
+		case strings.HasPrefix(a, "-"):
+			return ""
+		default:
+			return a
+		}
+	}
+	return ""
+}
+
+// commands builds the top-level commands, sorted by name; given a name,
+// only the one with that name or alias, or all of them when none has it.
+func commands(env *Env, name string) []*cobra.Command {
+	if name != "" {
+		// Constructors are named after their command (newRevParseCmd
+		// builds rev-parse): try that one first. The name it gives is
+		// still checked; an alias or a constructor named otherwise is
+		// found by building them all below.
+		for _, c := range constructors {
+			if constructorCommand(c) != name {
+				continue
+			}
+			if cmd := c(env); cmd.Name() == name || cmd.HasAlias(name) {
+				return []*cobra.Command{cmd}
+			}
+		}
+	}
+	cmds := make([]*cobra.Command, 0, len(constructors))
+	for _, c := range constructors {
+		cmd := c(env)
+		if name != "" && (cmd.Name() == name || cmd.HasAlias(name)) {
+			return []*cobra.Command{cmd}
+		}
+		cmds = append(cmds, cmd)
+	}
+	sort.Slice(cmds, func(i, j int) bool { return cmds[i].Name() < cmds[j].Name() })
+	return cmds
 }
 
 // Main runs easel with the process's arguments and returns its exit code.
@@ -127,8 +192,9 @@ func Run(ctx context.Context, env *Env, args []string) int {
 		fmt.Fprintln(env.IO.Err, "fatal: "+err.Error())
 		return ExitFailure
 	}
-	root := NewRoot(env)
-	root.SetArgs(gitStuckShorts(args))
+	args = gitStuckShorts(args)
+	root := newRootFor(env, args)
+	root.SetArgs(args)
 	err = root.ExecuteContext(ctx)
 	if err == nil {
 		return ExitOK
@@ -315,4 +381,29 @@ func gitStuckShorts(args []string) []string {
 		}
 	}
 	return out
+}
+
+// constructorCommand is the command name a constructor's own name
+// suggests: newRevParseCmd -> "rev-parse"; "" when it follows no pattern.
+func constructorCommand(c func(*Env) *cobra.Command) string {
+	f := runtime.FuncForPC(reflect.ValueOf(c).Pointer())
+	if f == nil {
+		return ""
+	}
+	n := f.Name()
+	n = n[strings.LastIndexByte(n, '.')+1:]
+	if !strings.HasPrefix(n, "new") || !strings.HasSuffix(n, "Cmd") || len(n) <= len("newCmd") {
+		return ""
+	}
+	var b strings.Builder
+	for i, r := range n[len("new") : len(n)-len("Cmd")] {
+		if 'A' <= r && r <= 'Z' {
+			if i > 0 {
+				b.WriteByte('-')
+			}
+			r += 'a' - 'A'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
