@@ -236,6 +236,8 @@ With nothing staged the commit is refused (exit 6) unless --allow-empty.`,
 	f := cmd.Flags()
 	f.StringVarP(&o.Reuse, "reuse-message", "C", "", "take the message (and author) of `<commit>`")
 	f.StringVarP(&o.Reedit, "reedit-message", "c", "", "as -C, then edit the message")
+	f.StringVar(&o.Fixup, "fixup", "", "message \"fixup! <subject of `commit`>\" for rebase --autosquash ([amend|reword]:<commit>)")
+	f.StringVar(&o.Squash, "squash", "", "message \"squash! <subject of `commit`>\" for rebase --autosquash")
 	f.StringVarP(&o.Template, "template", "t", "", "start the message from `<file>`")
 	f.BoolVarP(&o.Edit, "edit", "e", false, "edit the message in the editor")
 	f.StringVar(&o.Cleanup, "cleanup", "", "`mode` of message clean-up: strip, whitespace, verbatim, scissors, default")
