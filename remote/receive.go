@@ -184,30 +184,31 @@ func (s *Server) receivePush(ctx context.Context, name, dir string, exists bool,
 // packProblem is the refusal for a pack that cannot be read or fails its
 // checks; closeConn when the rest of the body will not be read.
 func (s *Server) packProblem(err error) (p *Problem, closeConn bool, internal error) {
-	mk := func(typ, title string, status int) *Problem {
-		return &Problem{Type: typ, Title: title, Status: status, Detail: err.Error()}
+	mk := func(p *Problem) *Problem {
+		p.Detail = err.Error()
+		return p
 	}
 	switch {
 	case tooLarge(err):
-		p := mk(ProblemBase+"too-large", "Push too large", 413)
+		p := mk(&Problem{Type: ProblemBase + "too-large", Title: "Push too large", Status: 413})
 		p.Detail = fmt.Sprintf("this server accepts pushes up to %d bytes", s.cfg.MaxPushBytes)
 		return p, true, nil
 	case errors.Is(err, ErrObjectTooLarge):
-		return mk(ProblemBase+"object-too-large", "Object too large", 413), true, nil
+		return mk(&Problem{Type: ProblemBase + "object-too-large", Title: "Object too large", Status: 413}), true, nil
 	case errors.Is(err, ErrTooManyObjects):
-		return mk(ProblemBase+"too-many-objects", "Too many objects", 413), true, nil
+		return mk(&Problem{Type: ProblemBase + "too-many-objects", Title: "Too many objects", Status: 413}), true, nil
 	case errors.Is(err, ErrInflateBudget):
-		return mk(ProblemBase+"expands-too-much", "Pack expands too much", 413), true, nil
+		return mk(&Problem{Type: ProblemBase + "expands-too-much", Title: "Pack expands too much", Status: 413}), true, nil
 	case errors.Is(err, ErrMissing):
-		return mk(ProblemBase+"missing-object", "Missing object", 422), false, nil
+		return mk(&Problem{Type: ProblemBase + "missing-object", Title: "Missing object", Status: 422}), false, nil
 	case errors.Is(err, treecheck.ErrBadTree):
-		return mk(ProblemBase+"unsafe-tree", "Unsafe tree", 422), false, nil
+		return mk(&Problem{Type: ProblemBase + "unsafe-tree", Title: "Unsafe tree", Status: 422}), false, nil
 	case errors.Is(err, ErrBadPack), errors.Is(err, io.ErrUnexpectedEOF):
-		return mk(ProblemBase+"bad-pack", "Invalid packfile", 400), false, nil
+		return mk(&Problem{Type: ProblemBase + "bad-pack", Title: "Invalid packfile", Status: 400}), false, nil
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return nil, false, err
 	}
-	p = mk(ProblemBase+"bad-pack", "Invalid packfile", 400)
+	p = mk(&Problem{Type: ProblemBase + "bad-pack", Title: "Invalid packfile", Status: 400})
 	p.Detail = "reading the pack: " + err.Error()
 	return p, false, nil
 }
