@@ -625,6 +625,5 @@ func (r *Repository) QuitPick() error {
 	if err := os.RemoveAll(r.statePath(seqDir)); err != nil {
 		return err
 	}
-	r.removeState(cherryPickHeadFile, revertHeadFile, "AUTO_MERGE")
 	return r.ClearMergeState()
 }

@@ -658,7 +658,6 @@ func (r *Repository) resetMerge(ctx context.Context, to plumbing.Hash, msg strin
 	if err := il.Commit(); err != nil {
 		return err
 	}
-	r.removeState(cherryPickHeadFile, revertHeadFile, "AUTO_MERGE")
 	if err := r.ClearMergeState(); err != nil {
 		return err
 	}
