@@ -439,12 +439,14 @@ type rawObject struct {
 	data []byte
 }
 
-func (o *rawObject) Hash() plumbing.Hash             { return o.id }
-func (o *rawObject) Type() plumbing.ObjectType       { return o.typ }
-func (o *rawObject) SetType(t plumbing.ObjectType)   { o.typ = t }
-func (o *rawObject) Size() int64                     { return int64(len(o.data)) }
-func (o *rawObject) SetSize(int64)                   {}
-func (o *rawObject) Reader() (io.ReadCloser, error)  { return io.NopCloser(bytes.NewReader(o.data)), nil }
+func (o *rawObject) Hash() plumbing.Hash           { return o.id }
+func (o *rawObject) Type() plumbing.ObjectType     { return o.typ }
+func (o *rawObject) SetType(t plumbing.ObjectType) { o.typ = t }
+func (o *rawObject) Size() int64                   { return int64(len(o.data)) }
+func (o *rawObject) SetSize(int64)                 {}
+func (o *rawObject) Reader() (io.ReadCloser, error) {
+	return io.NopCloser(bytes.NewReader(o.data)), nil
+}
 func (o *rawObject) Writer() (io.WriteCloser, error) { return nil, errors.New("read-only object") }
 
 // ResolveRange splits git-style log arguments ("a", "^a", "a..b") into the
