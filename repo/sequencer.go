@@ -600,6 +600,9 @@ func (r *Repository) moveHeadTo(ctx context.Context, old, new plumbing.Hash, msg
 	if b, _ := r.HeadBranch(); b != "" || !unsynced {
 		return r.UpdateRef(ctx, RefUpdate{Name: plumbing.HEAD, Old: old, New: new, CheckOld: true, Message: msg})
 	}
+	if old == new {
+		return nil // as git's ref transaction: a detached HEAD that keeps its value logs nothing
+	}
 	path := r.refPath(plumbing.HEAD)
 	f, err := os.OpenFile(path+".lock", os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if errors.Is(err, os.ErrExist) {
