@@ -56,6 +56,9 @@ type RebaseOptions struct {
 	// commands); RebaseCousins also moves branches that start below the
 	// merge base onto onto.
 	RebaseMerges, RebaseCousins bool
+	// Signoff adds the committer's Signed-off-by to every commit picked
+	// (and so implies Force, as git's).
+	Signoff bool
 	// ReflogAction starts the reflog messages ("rebase" by default; git
 	// pull --rebase's is "pull --rebase"): "<action> (start): checkout".
 	ReflogAction string
@@ -528,6 +531,9 @@ func (r *Repository) Rebase(ctx context.Context, o RebaseOptions) error {
 	if o.Err == nil {
 		o.Err = io.Discard
 	}
+	if o.Signoff {
+		o.Force = true // every commit gets the trailer: none is kept as it is
+	}
 	cur, err := r.Head()
 	if err != nil {
 		return err
@@ -635,6 +641,9 @@ func (r *Repository) Rebase(ctx context.Context, o RebaseOptions) error {
 	if o.Quiet {
 		files["quiet"] = ""
 	}
+	if o.Signoff {
+		files["signoff"] = "--signoff\n"
+	}
 	if !o.Interactive {
 		if len(o.Exec) > 0 {
 			files["keep_redundant_commits"] = ""
@@ -703,7 +712,8 @@ func (r *Repository) Rebase(ctx context.Context, o RebaseOptions) error {
 		return err
 	}
 	st := &rebaseState{headName: headName, onto: onto, origHead: orig, quiet: o.Quiet, interactive: o.Interactive, action: "rebase", base: reflogBase(o.ReflogAction), out: o.Out, err: o.Err, committed: o.Committed}
-	st.opts = r.rebaseReplayOptions(!o.Force, o.Interactive, len(o.Exec) > 0, o.StrategyOption)
+	st.opts = r.rebaseReplayOptions(!o.Force && !o.Signoff, o.Interactive, len(o.Exec) > 0, o.StrategyOption)
+	st.opts.Signoff = o.Signoff
 	if o.Interactive {
 		if err := r.runEditor(r.SequenceEditor(), r.rebasePath("git-rebase-todo")); err != nil {
 			r.abandonRebase(ctx, autostash, o.Out)
@@ -873,7 +883,10 @@ func (r *Repository) readRebaseState(action string, out, errw io.Writer) (*rebas
 			xopts = append(xopts, strings.TrimPrefix(f, "--"))
 		}
 	}
-	st.opts = ReplayOptions{AllowEmpty: true, AllowFF: true, StrategyOption: xopts,
+	// --signoff (rebase-merge/signoff) signs each pick, so none is
+	// fast-forwarded.
+	signoff := r.rebaseFileExists("signoff")
+	st.opts = ReplayOptions{AllowEmpty: true, AllowFF: !signoff, Signoff: signoff, StrategyOption: xopts,
 		DropRedundant: r.rebaseFileExists("drop_redundant_commits"), KeepRedundant: r.rebaseFileExists("keep_redundant_commits")}
 	st.interactive = !st.opts.DropRedundant && !st.opts.KeepRedundant
 	return st, nil

@@ -74,6 +74,7 @@ func (e *PickStopped) Error() string { return strings.Join(e.Stderr, "\n") }
 type ReplayOptions struct {
 	NoCommit      bool // -n: merge into the index and work tree only
 	RecordOrigin  bool // -x: "(cherry picked from commit ...)"
+	Signoff       bool // -s: a Signed-off-by trailer of the committer
 	AllowEmpty    bool // --allow-empty: keep commits that were empty
 	KeepRedundant bool // --keep-redundant-commits: keep commits that become empty
 	DropRedundant bool // rebase: drop commits that become empty
@@ -446,6 +447,13 @@ func (r *Repository) pick(ctx context.Context, sp pickSpec, ab *Abbreviator) (*p
 			}
 			msg += "(cherry picked from commit " + c.Hash.String() + ")\n"
 		}
+	}
+	if o.Signoff && !isFixup {
+		committer, err := r.Identity("committer")
+		if err != nil {
+			return nil, err
+		}
+		msg = appendSignoff(msg, 0, "Signed-off-by: "+committer.Name+" <"+committer.Email+">", r.trailerTokens())
 	}
 	if base == nil {
 		baseLabel = "(empty tree)"

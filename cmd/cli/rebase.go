@@ -35,6 +35,7 @@ type rebaseFlags struct {
 	Reapply     bool
 	NoReapply   bool
 	Merges      string
+	Signoff     bool
 	NoMerges    bool
 }
 
@@ -93,6 +94,7 @@ local changes first and applies them at the end. A conflict exits 1.`,
 	f.StringVarP(&o.Merges, "rebase-merges", "r", "", "keep the branch structure: recreate merges (`mode` rebase-cousins also moves branches that start below the merge base)")
 	f.Lookup("rebase-merges").NoOptDefVal = "no-rebase-cousins"
 	f.BoolVar(&o.NoMerges, "no-rebase-merges", false, "drop merges and linearise the branch (default)")
+	f.BoolVar(&o.Signoff, "signoff", false, "add a Signed-off-by trailer to every commit rebased (implies --force-rebase)")
 	return cmd
 }
 
@@ -156,6 +158,7 @@ func runRebase(ctx context.Context, env *Env, o rebaseFlags, args []string) erro
 		StrategyOption: o.Strategy, Out: env.IO.Out, Err: env.IO.Err, Committed: committed,
 		ReapplyCherryPicks: o.Reapply && !o.NoReapply,
 		RebaseMerges:       o.Merges != "" && !o.NoMerges, RebaseCousins: o.Merges == "rebase-cousins",
+		Signoff: o.Signoff,
 	}
 	ro.Autostash = r.ConfigBool("rebase.autoStash", false)
 	if o.Autostash {
