@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"easel.dev/easel/merge"
@@ -49,12 +50,16 @@ type LogOptions struct {
 // commits of a long history reads about ten commits. With either it runs
 // git's limited walk first (see log_limit.go).
 type LogWalker struct {
-	r     *Repository
-	opts  LogOptions
-	cw    *commitwalk.Walker // the streaming walk's commits
-	seen  map[plumbing.Hash]struct{}
-	queue nodeQueue
-	seq   int
+	r    *Repository
+	opts LogOptions
+	cw   *commitwalk.Walker // the streaming walk's commits
+	// changed answers from the commit-graph's Bloom filters whether a
+	// commit may change the paths against its first parent (nil: no
+	// filters).
+	changed func(*commitwalk.Node) bool
+	seen    map[plumbing.Hash]struct{}
+	queue   nodeQueue
+	seq     int
 
 	limited           bool
 	nodes             map[plumbing.Hash]*walkNode
@@ -84,6 +89,9 @@ func (r *Repository) Log(ctx context.Context, opts LogOptions) (*LogWalker, erro
 	w.cw = commitwalk.For(r.Storer)
 	w.cw.KeepData, w.cw.Transient = true, true
 	w.seen = map[plumbing.Hash]struct{}{}
+	if len(w.opts.Paths) > 0 {
+		w.changed = w.cw.ChangedPaths(w.opts.Paths)
+	}
 	for _, h := range opts.Include {
 		n, err := w.cw.Get(h)
 		if err != nil {
@@ -221,13 +229,18 @@ func (w *LogWalker) decode(n *commitwalk.Node) (*object.Commit, error) {
 // parent and is not shown; other commits are shown when the paths differ
 // from every parent.
 func (w *LogWalker) simplify(n *commitwalk.Node, parents []*commitwalk.Node) ([]*commitwalk.Node, bool, error) {
+	// The first parent is compared first; where the Bloom filter rules
+	// the paths out, it is the same there without reading either tree.
+	if len(parents) > 0 && w.changed != nil && !w.changed(n) {
+		return parents[:1], false, nil
+	}
 	mine, err := w.r.pathHashes(n.Tree, w.opts.Paths)
 	if err != nil {
 		return nil, false, err
 	}
 	if len(parents) == 0 {
 		for _, h := range mine {
-			if !h.IsZero() {
+			if !h.hash.IsZero() {
 				return nil, true, nil
 			}
 		}
@@ -261,7 +274,7 @@ func (w *LogWalker) simplifyCommit(c *object.Commit, parents []plumbing.Hash) ([
 	}
 	if len(parents) == 0 {
 		for _, h := range mine {
-			if !h.IsZero() {
+			if !h.hash.IsZero() {
 				return nil, true, nil
 			}
 		}
@@ -290,16 +303,24 @@ func (w *LogWalker) simplifyCommit(c *object.Commit, parents []plumbing.Hash) ([
 	return parents, true, nil
 }
 
-// pathHashes gives the object id at each path in tree (zero if absent).
-func (r *Repository) pathHashes(tree plumbing.Hash, paths []string) ([]plumbing.Hash, error) {
+// pathState is what a path is in a tree: the object and its mode (a
+// change of mode alone is a change, as for git).
+type pathState struct {
+	hash plumbing.Hash
+	mode filemode.FileMode
+}
+
+// pathHashes gives the object id and mode at each path in tree (zero if
+// absent).
+func (r *Repository) pathHashes(tree plumbing.Hash, paths []string) ([]pathState, error) {
 	t, err := object.GetTree(r.Storer, tree)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]plumbing.Hash, len(paths))
+	out := make([]pathState, len(paths))
 	for i, p := range paths {
 		if p == "" || p == "." {
-			out[i] = tree
+			out[i] = pathState{hash: tree, mode: filemode.Dir}
 			continue
 		}
 		e, err := t.FindEntry(p)
@@ -309,7 +330,7 @@ func (r *Repository) pathHashes(tree plumbing.Hash, paths []string) ([]plumbing.
 			}
 			return nil, err
 		}
-		out[i] = e.Hash
+		out[i] = pathState{hash: e.Hash, mode: e.Mode}
 	}
 	return out, nil
 }

@@ -404,3 +404,27 @@ func (w *Walker) clear() {
 	}
 	w.touched = w.touched[:0]
 }
+
+// pathFilterGraph is a Graph with changed-path Bloom filters.
+type pathFilterGraph interface {
+	ChangedPaths(paths []string) func(pos uint32) bool
+}
+
+// ChangedPaths returns a test of whether a commit may change one of paths
+// against its first parent, answered from the commit-graph's Bloom
+// filters: false only when the filters rule every path out. Commits the
+// graph does not hold may always have changed them. Nil when the graph has
+// no filters for these paths.
+func (w *Walker) ChangedPaths(paths []string) func(n *Node) bool {
+	pg, ok := w.g.(pathFilterGraph)
+	if !ok {
+		return nil
+	}
+	f := pg.ChangedPaths(paths)
+	if f == nil {
+		return nil
+	}
+	return func(n *Node) bool {
+		return !n.inGraph || f(n.pos)
+	}
+}
