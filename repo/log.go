@@ -57,9 +57,12 @@ type LogWalker struct {
 	// commit may change the paths against its first parent (nil: no
 	// filters).
 	changed func(*commitwalk.Node) bool
-	seen    map[plumbing.Hash]struct{}
-	queue   nodeQueue
-	seq     int
+	// paths remembers what the paths are in recent root trees: each
+	// commit's tree is looked at as a parent and again as a child.
+	paths map[plumbing.Hash][]pathState
+	seen  map[plumbing.Hash]struct{}
+	queue nodeQueue
+	seq   int
 
 	limited           bool
 	nodes             map[plumbing.Hash]*walkNode
@@ -234,7 +237,7 @@ func (w *LogWalker) simplify(n *commitwalk.Node, parents []*commitwalk.Node) ([]
 	if len(parents) > 0 && w.changed != nil && !w.changed(n) {
 		return parents[:1], false, nil
 	}
-	mine, err := w.r.pathHashes(n.Tree, w.opts.Paths)
+	mine, err := w.pathStates(n.Tree)
 	if err != nil {
 		return nil, false, err
 	}
@@ -247,7 +250,7 @@ func (w *LogWalker) simplify(n *commitwalk.Node, parents []*commitwalk.Node) ([]
 		return nil, false, nil
 	}
 	for _, p := range parents {
-		theirs, err := w.r.pathHashes(p.Tree, w.opts.Paths)
+		theirs, err := w.pathStates(p.Tree)
 		if err != nil {
 			return nil, false, err
 		}
@@ -263,6 +266,22 @@ func (w *LogWalker) simplify(n *commitwalk.Node, parents []*commitwalk.Node) ([]
 		}
 	}
 	return parents, true, nil
+}
+
+// pathStates is pathHashes of the walk's paths in tree, remembered.
+func (w *LogWalker) pathStates(tree plumbing.Hash) ([]pathState, error) {
+	if st, ok := w.paths[tree]; ok {
+		return st, nil
+	}
+	st, err := w.r.pathHashes(tree, w.opts.Paths)
+	if err != nil {
+		return nil, err
+	}
+	if w.paths == nil || len(w.paths) >= 4096 {
+		w.paths = map[plumbing.Hash][]pathState{}
+	}
+	w.paths[tree] = st
+	return st, nil
 }
 
 // simplifyCommit is simplify for the limited walk, which holds commits
@@ -311,28 +330,64 @@ type pathState struct {
 }
 
 // pathHashes gives the object id and mode at each path in tree (zero if
-// absent).
+// absent). It reads the trees' bytes, not go-git's decoded trees: a
+// path-limited log looks paths up in two trees per commit.
 func (r *Repository) pathHashes(tree plumbing.Hash, paths []string) ([]pathState, error) {
-	t, err := object.GetTree(r.Storer, tree)
-	if err != nil {
-		return nil, err
-	}
 	out := make([]pathState, len(paths))
 	for i, p := range paths {
 		if p == "" || p == "." {
 			out[i] = pathState{hash: tree, mode: filemode.Dir}
 			continue
 		}
-		e, err := t.FindEntry(p)
+		st, err := r.lookupPath(tree, p)
 		if err != nil {
-			if errors.Is(err, object.ErrEntryNotFound) || errors.Is(err, object.ErrDirectoryNotFound) {
-				continue
-			}
 			return nil, err
 		}
-		out[i] = pathState{hash: e.Hash, mode: e.Mode}
+		out[i] = st
 	}
 	return out, nil
+}
+
+// lookupPath finds the entry at the slash-separated path under tree.
+func (r *Repository) lookupPath(tree plumbing.Hash, path string) (pathState, error) {
+	cur := pathState{hash: tree, mode: filemode.Dir}
+	for path != "" {
+		name, rest, _ := strings.Cut(path, "/")
+		path = rest
+		if cur.mode != filemode.Dir {
+			return pathState{}, nil
+		}
+		typ, data, err := r.Objects.Read(cur.hash)
+		if err != nil {
+			return pathState{}, err
+		}
+		if typ != plumbing.TreeObject {
+			return pathState{}, fmt.Errorf("%s is a %s, not a tree: %w", cur.hash, typ, ErrCorruptObject)
+		}
+		found := false
+		for len(data) > 0 {
+			sp := bytes.IndexByte(data, ' ')
+			nul := bytes.IndexByte(data, 0)
+			if sp < 0 || nul < sp || nul+21 > len(data) {
+				return pathState{}, fmt.Errorf("tree %s: bad entry: %w", cur.hash, ErrCorruptObject)
+			}
+			if string(data[sp+1:nul]) == name {
+				m, err := filemode.New(string(data[:sp]))
+				if err != nil {
+					return pathState{}, fmt.Errorf("tree %s: %v: %w", cur.hash, err, ErrCorruptObject)
+				}
+				cur = pathState{mode: m}
+				copy(cur.hash[:], data[nul+1:nul+21])
+				found = true
+				break
+			}
+			data = data[nul+21:]
+		}
+		if !found {
+			return pathState{}, nil
+		}
+	}
+	return cur, nil
 }
 
 // resolveRangeEnd resolves one side of a range; empty means HEAD.
