@@ -57,6 +57,9 @@ type RebaseOptions struct {
 	// commands); RebaseCousins also moves branches that start below the
 	// merge base onto onto.
 	RebaseMerges, RebaseCousins bool
+	// RescheduleFailedExec puts an exec that failed back on the todo
+	// list (--reschedule-failed-exec, rebase.rescheduleFailedExec).
+	RescheduleFailedExec bool
 	// Signoff adds the committer's Signed-off-by to every commit picked
 	// (and so implies Force, as git's).
 	Signoff bool
@@ -84,6 +87,8 @@ type rebaseState struct {
 	// committed reports a commit git makes with git commit (and so
 	// summarizes on stdout); showDate when amending.
 	committed func(id plumbing.Hash, showDate bool)
+	// rescheduleExec: a failed exec goes back on the todo list.
+	rescheduleExec bool
 	// pickAction is the reflog action of the last pick this process ran
 	// ("rebase (pick)"): git's merge commits reuse it, or the base
 	// action before any pick.
@@ -651,7 +656,12 @@ func (r *Repository) Rebase(ctx context.Context, o RebaseOptions) error {
 	os.Remove(r.gitPath("logs/" + rebaseHeadFile))
 	files := map[string]string{
 		"interactive": "", "head-name": headName + "\n", "onto": onto.String() + "\n",
-		"orig-head": orig.String() + "\n", "no-reschedule-failed-exec": "",
+		"orig-head": orig.String() + "\n",
+	}
+	if o.RescheduleFailedExec {
+		files["reschedule-failed-exec"] = ""
+	} else {
+		files["no-reschedule-failed-exec"] = ""
 	}
 	if o.Quiet {
 		files["quiet"] = ""
@@ -726,7 +736,7 @@ func (r *Repository) Rebase(ctx context.Context, o RebaseOptions) error {
 	if err := r.writeRebaseFile("git-rebase-todo.backup", formatTodo(items, nil)+help); err != nil {
 		return err
 	}
-	st := &rebaseState{headName: headName, onto: onto, origHead: orig, quiet: o.Quiet, interactive: o.Interactive, action: "rebase", base: reflogBase(o.ReflogAction), out: o.Out, err: o.Err, committed: o.Committed}
+	st := &rebaseState{rescheduleExec: o.RescheduleFailedExec, headName: headName, onto: onto, origHead: orig, quiet: o.Quiet, interactive: o.Interactive, action: "rebase", base: reflogBase(o.ReflogAction), out: o.Out, err: o.Err, committed: o.Committed}
 	st.opts = r.rebaseReplayOptions(!o.Force && !o.Signoff, o.Interactive, len(o.Exec) > 0, o.StrategyOption)
 	st.opts.Signoff = o.Signoff
 	if o.Interactive {
@@ -892,6 +902,7 @@ func (r *Repository) readRebaseState(action string, out, errw io.Writer) (*rebas
 		st.origHead = plumbing.NewHash(s)
 	}
 	st.quiet = r.rebaseFileExists("quiet")
+	st.rescheduleExec = r.rebaseFileExists("reschedule-failed-exec")
 	var xopts []string
 	if s, ok := r.readRebaseLine("strategy_opts"); ok {
 		for _, f := range strings.Fields(s) {
@@ -1027,6 +1038,11 @@ func (r *Repository) runRebaseTodo(ctx context.Context, st *rebaseState, doneNr,
 		case "exec":
 			fmt.Fprint(st.err, termClearLine())
 			if err := r.rebaseExec(ctx, it.arg, st.err); err != nil {
+				var stop *PickStopped
+				if st.rescheduleExec && errors.As(err, &stop) {
+					r.rescheduleTodo(ctx, items, i)
+					stop.Stderr = append(stop.Stderr, rescheduledAdvice(it)...)
+				}
 				return err
 			}
 			if err := reread(); err != nil {
@@ -1053,12 +1069,12 @@ func (r *Repository) runRebaseTodo(ctx context.Context, st *rebaseState, doneNr,
 			}
 			if err != nil {
 				if !stopped {
-					r.rescheduleTodo(ctx, items[i:], it)
+					r.rescheduleTodo(ctx, items, i)
 					var se *SequencerError
 					if errors.As(err, &se) {
-						se.Hints = append(se.Hints, "Could not execute the todo command", "", "    "+todoLine(it), "",
-							"It has been rescheduled; To edit the command before continuing, please",
-							"edit the todo list first:", "", "    easel rebase --edit-todo", "    easel rebase --continue")
+						for _, h := range rescheduledAdvice(it) {
+							se.Hints = append(se.Hints, strings.TrimPrefix(strings.TrimPrefix(h, "hint:"), " "))
+						}
 						if se.Code == 0 {
 							se.Code = 1
 						}
@@ -1130,11 +1146,11 @@ func (r *Repository) rebaseExec(ctx context.Context, command string, errw io.Wri
 		if dirty {
 			extra = "and made changes to the index and/or the working tree\n"
 		}
-		fmt.Fprintf(errw, "warning: execution failed: %s\n%sYou can fix the problem, and then run\n\n  easel rebase --continue\n\n", command, extra)
+		fmt.Fprintf(errw, "warning: execution failed: %s\n%sYou can fix the problem, and then run\n\n  easel rebase --continue\n\n\n", command, extra)
 		return &PickStopped{Code: status}
 	}
 	if dirty {
-		fmt.Fprintf(errw, "warning: execution succeeded: %s\nbut left changes to the index and/or the working tree\nCommit or stash your changes, and then run\n\n  easel rebase --continue\n\n", command)
+		fmt.Fprintf(errw, "warning: execution succeeded: %s\nbut left changes to the index and/or the working tree\nCommit or stash your changes, and then run\n\n  easel rebase --continue\n\n\n", command)
 		return &PickStopped{Code: 1}
 	}
 	return nil
@@ -1919,4 +1935,20 @@ func cutFixupish(s string) (string, bool) {
 		}
 	}
 	return s, false
+}
+
+// rescheduledAdvice is git's advice when a todo command goes back on the
+// list, as "hint:" lines.
+func rescheduledAdvice(it todoItem) []string {
+	lines := []string{"Could not execute the todo command", "", "    " + todoLine(it), "",
+		"It has been rescheduled; To edit the command before continuing, please",
+		"edit the todo list first:", "", "    easel rebase --edit-todo", "    easel rebase --continue"}
+	for i, l := range lines {
+		if l == "" {
+			lines[i] = "hint: " // git's advice keeps the space on its blank lines here
+		} else {
+			lines[i] = "hint: " + l
+		}
+	}
+	return lines
 }

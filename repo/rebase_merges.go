@@ -539,16 +539,21 @@ func (r *Repository) removeRebaseState(ctx context.Context) error {
 	return os.RemoveAll(r.gitPath(rebaseDir))
 }
 
-// rescheduleTodo puts a label, reset or merge that failed before doing
-// anything back at the front of the todo list, as git reschedules them
-// (the done list keeps it too); a merge -C/-c leaves its patch as a
-// stopped pick does.
-func (r *Repository) rescheduleTodo(ctx context.Context, rest []todoItem, it todoItem) {
+// rescheduleTodo puts items[i], a command that failed (a label, reset or
+// merge that did nothing, an exec with --reschedule-failed-exec), back at
+// the front of the todo list, as git reschedules them: the done list
+// keeps it, and as git's save_todo after stepping back, gets the command
+// before it once more. A merge -C/-c leaves its patch as a stopped pick.
+func (r *Repository) rescheduleTodo(ctx context.Context, items []todoItem, i int) {
+	it := items[i]
 	var b strings.Builder
-	for _, x := range rest {
+	for _, x := range items[i:] {
 		b.WriteString(todoLine(x) + "\n")
 	}
 	r.writeRebaseFile("git-rebase-todo", b.String())
+	if i > 0 {
+		r.appendDone(todoLine(items[i-1]))
+	}
 	if !it.id.IsZero() {
 		if c, err := r.commitObject(it.id); err == nil {
 			r.makePatch(ctx, c)
