@@ -13,6 +13,10 @@ import (
 // Object is one object the walk reached.
 type Object struct {
 	ID plumbing.Hash
+	// From is the object whose link reached it (zero for a root), of
+	// type FromType.
+	From     plumbing.Hash
+	FromType plumbing.ObjectType
 	// Type is the object's type as read; for a blob the walk did not
 	// read (Blobs != ReadBlobs) it is the type the link named.
 	Type plumbing.ObjectType
@@ -80,22 +84,28 @@ func (w *Walker) Add(id plumbing.Hash, typ plumbing.ObjectType, path string) {
 	if id.IsZero() {
 		return
 	}
-	w.stack = append(w.stack, item{id: id, expected: typ, path: path})
+	w.init()
+	// Marked when queued, as git marks its pending objects: a link to an
+	// object already queued as a root is not reported as broken.
+	if w.Seen.Add(id) {
+		w.stack = append(w.stack, item{id: id, expected: typ, path: path})
+	}
+}
+
+func (w *Walker) init() {
+	if w.Seen == nil {
+		w.Seen = NewSet(1 << 16)
+	}
 }
 
 // Run walks everything queued (and what it reaches) and returns the first
 // error a callback returned. It may be called again after more Adds: what
-// was seen is not visited twice.
+// was seen is not visited twice. Ids are marked seen when queued.
 func (w *Walker) Run() error {
-	if w.Seen == nil {
-		w.Seen = NewSet(1 << 16)
-	}
+	w.init()
 	for len(w.stack) > 0 {
 		it := w.stack[len(w.stack)-1]
 		w.stack = w.stack[:len(w.stack)-1]
-		if !w.Seen.Add(it.id) {
-			continue
-		}
 		if err := w.visit(it); err != nil {
 			return err
 		}
@@ -111,7 +121,7 @@ func (w *Walker) bad(it item, err error) error {
 }
 
 func (w *Walker) visit(it item) error {
-	o := Object{ID: it.id, Expected: it.expected, Path: it.path}
+	o := Object{ID: it.id, From: it.from, FromType: it.fromType, Expected: it.expected, Path: it.path}
 	if it.expected == plumbing.BlobObject && w.Blobs != ReadBlobs {
 		o.Type = plumbing.BlobObject
 		if w.Blobs == ExistBlobs && !w.DB.Contains(it.id) && !w.DB.Has(it.id) {
@@ -144,7 +154,7 @@ func (w *Walker) visit(it item) error {
 }
 
 func (w *Walker) push(from plumbing.Hash, fromType plumbing.ObjectType, id plumbing.Hash, typ plumbing.ObjectType, path string) {
-	if w.Seen.Has(id) {
+	if !w.Seen.Add(id) {
 		return
 	}
 	w.stack = append(w.stack, item{id: id, from: from, fromType: fromType, expected: typ, path: path})
@@ -208,7 +218,7 @@ func (w *Walker) treeLinks(id plumbing.Hash, dir string, data []byte) {
 		case mode[0] == '4':
 			typ = plumbing.TreeObject
 		}
-		if w.Seen.Has(h) {
+		if !w.Seen.Add(h) {
 			return
 		}
 		var p string
