@@ -2,6 +2,7 @@ package repo
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -123,4 +124,17 @@ func parseGraphCommit(id plumbing.Hash, data []byte) commitgraph.Input {
 		}
 	}
 	return c
+}
+
+// VerifyCommitGraph checks the commit-graph against the commits it
+// records, as git commit-graph verify does; it returns git's messages.
+func (r *Repository) VerifyCommitGraph() []string {
+	return commitgraph.Verify(filepath.Join(r.GitDir, "objects"), func(pos uint32, g *commitgraph.Graph) (commitgraph.Input, error) {
+		id := g.Hash(pos)
+		t, data, err := r.Objects.Read(id)
+		if err != nil || t != plumbing.CommitObject {
+			return commitgraph.Input{}, fmt.Errorf("not a commit")
+		}
+		return parseGraphCommit(id, data), nil
+	})
 }

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"fmt"
+
 	"github.com/spf13/cobra"
 
 	"easel.dev/easel/repo"
@@ -39,6 +41,28 @@ Nothing is written in a shallow repository or one with replace refs or grafts.`,
 	write.Flags().BoolVar(&progress, "progress", false, "accepted for git compatibility")
 	write.Flags().Bool("no-progress", false, "accepted for git compatibility")
 	write.Flags().MarkHidden("no-progress")
-	cmd.AddCommand(write)
+	verify := &cobra.Command{
+		Use:   "verify",
+		Short: "Check the commit-graph against the commits it records",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			r, err := env.OpenRepo(cmd.Context())
+			if err != nil {
+				return err
+			}
+			problems := r.VerifyCommitGraph()
+			for _, p := range problems {
+				fmt.Fprintf(env.IO.Err, "error: %s\n", p)
+			}
+			if len(problems) > 0 {
+				return &ExitError{Code: 1}
+			}
+			return nil
+		},
+	}
+	verify.Flags().Bool("progress", false, "accepted for git compatibility")
+	verify.Flags().Bool("no-progress", false, "accepted for git compatibility")
+	verify.Flags().MarkHidden("no-progress")
+	cmd.AddCommand(write, verify)
 	return cmd
 }

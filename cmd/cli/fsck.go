@@ -96,6 +96,9 @@ func runFsck(cmd *cobra.Command, env *Env, o fsck.Options, args []string) error 
 	if len(args) > 0 && len(o.Heads) == 0 {
 		o.Heads = []plumbing.Hash{}
 	}
+	if r.ConfigBool("core.commitGraph", true) && !o.ConnectivityOnly {
+		o.VerifyCommitGraph = r.VerifyCommitGraph
+	}
 	c := &fsck.Checker{DB: r.Objects, Common: r.GitDir, Opt: o, Out: out, Err: &flushFirst{out, env.IO.Err}}
 	bits, err := c.Run()
 	if err != nil {

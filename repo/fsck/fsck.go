@@ -47,8 +47,8 @@ type Options struct {
 	// indexes are the heads when there are none.
 	Heads []plumbing.Hash
 	// VerifyCommitGraph checks the commit-graph file(s) when present
-	// (core.commitGraph).
-	VerifyCommitGraph func() error
+	// (core.commitGraph) and returns git's messages for what is wrong.
+	VerifyCommitGraph func() []string
 }
 
 // Checker runs one fsck.
@@ -137,8 +137,8 @@ func (c *Checker) Run() (int, error) {
 	}
 	c.connectivity(w.Seen)
 	if c.Opt.VerifyCommitGraph != nil {
-		if err := c.Opt.VerifyCommitGraph(); err != nil {
-			fmt.Fprintf(c.Err, "error: %v\n", err)
+		for _, msg := range c.Opt.VerifyCommitGraph() {
+			fmt.Fprintf(c.Err, "error: %s\n", msg)
 			c.errors |= ErrorCommitGraph
 		}
 	}
