@@ -99,7 +99,7 @@ func runFsck(cmd *cobra.Command, env *Env, o fsck.Options, args []string) error 
 	if r.ConfigBool("core.commitGraph", true) && !o.ConnectivityOnly {
 		o.VerifyCommitGraph = r.VerifyCommitGraph
 	}
-	c := &fsck.Checker{DB: r.Objects, Common: r.GitDir, Opt: o, Out: out, Err: &flushFirst{out, env.IO.Err}}
+	c := &fsck.Checker{DB: r.Objects, Common: r.GitDir, Opt: o, Out: out, Err: &flushFirst{out, env.IO.Err}, Display: objectPathDisplay(r)}
 	bits, err := c.Run()
 	if err != nil {
 		return err

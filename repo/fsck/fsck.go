@@ -8,6 +8,8 @@ package fsck
 
 import (
 	"bytes"
+	"compress/zlib"
+	"crypto/sha1"
 	"fmt"
 	"io"
 	"os"
@@ -58,6 +60,9 @@ type Checker struct {
 	Opt    Options
 	Out    io.Writer // findings about objects: missing, dangling, broken links
 	Err    io.Writer // errors, warnings, notices
+	// Display spells an object store path as git prints it; nil keeps
+	// it relative to the work tree top.
+	Display func(path string) string
 
 	errors  int
 	has     *reach.Set // objects found well-formed (or just present, connectivity only)
@@ -99,6 +104,10 @@ func (c *Checker) Run() (int, error) {
 
 	w := &reach.Walker{DB: c.DB, Blobs: reach.SkipBlobs, Shallow: reach.Shallow(c.Common)}
 	w.Visit = func(o reach.Object) error {
+		if o.Expected != plumbing.AnyObject && o.Expected != plumbing.InvalidObject && o.Type != o.Expected {
+			fmt.Fprintf(c.Err, "error: object %s is a %s, not a %s\n", o.ID, typeName(o.Type), typeName(o.Expected))
+			c.errors |= ErrorObject
+		}
 		if !c.has.Has(o.ID) {
 			if !o.From.IsZero() && !c.DB.Contains(o.ID) {
 				c.brokenLink(o.From, o.FromType, o.ID, o.Type)
@@ -160,21 +169,19 @@ func typeName(t plumbing.ObjectType) string {
 
 // scanLoose checks every loose object of an objects directory.
 func (c *Checker) scanLoose(dir string) {
-	rel := func(p string) string {
-		if r, err := filepath.Rel(filepath.Dir(c.Common), p); err == nil && !strings.HasPrefix(r, "..") {
-			return r
+	rel := c.Display
+	if rel == nil {
+		rel = func(p string) string {
+			if r, err := filepath.Rel(filepath.Dir(c.Common), p); err == nil && !strings.HasPrefix(r, "..") {
+				return r
+			}
+			return p
 		}
-		return p
 	}
 	odb.ForEachLooseFile(dir, func(id plumbing.Hash, path string) error {
 		typ, data, err := odb.ReadLooseFile(path)
 		if err != nil {
-			if !zlibHeader(path) {
-				// What git's inflate says before giving up on the object.
-				fmt.Fprintf(c.Err, "error: inflate: data stream error (incorrect header check)\nerror: unable to unpack header of %s\n", rel(path))
-			}
-			fmt.Fprintf(c.Err, "error: %s: object corrupt or missing: %s\n", id, rel(path))
-			c.errors |= ErrorObject
+			c.looseProblem(id, path, rel(path))
 			return nil
 		}
 		if real := plumbing.ComputeHash(typ, data); real != id {
@@ -238,6 +245,9 @@ func (c *Checker) checkObject(id plumbing.Hash, typ plumbing.ObjectType, data []
 	}
 	bad := false
 	for _, f := range findings {
+		if f.Detail != "" {
+			fmt.Fprintf(c.Err, "error: %s\n", f.Detail)
+		}
 		kind := "warning"
 		if c.Opt.Policy.SeverityOf(f.ID) >= treecheck.SevError {
 			kind, bad = "error", true
@@ -438,16 +448,50 @@ func markLinks(t plumbing.ObjectType, data []byte, set *reach.Set) {
 	}
 }
 
-// zlibHeader reports whether a file starts with a valid zlib header.
-func zlibHeader(path string) bool {
-	f, err := os.Open(path)
+// looseProblem explains, in git's words, why a loose object could not be
+// read: no zlib stream, bytes after it, an unknown type (possibly also
+// stored under the wrong name).
+func (c *Checker) looseProblem(id plumbing.Hash, path, shown string) {
+	c.errors |= ErrorObject
+	corrupt := func() { fmt.Fprintf(c.Err, "error: %s: object corrupt or missing: %s\n", id, shown) }
+	raw, err := os.ReadFile(path)
 	if err != nil {
-		return false
+		corrupt()
+		return
 	}
-	defer f.Close()
-	var b [2]byte
-	if _, err := io.ReadFull(f, b[:]); err != nil {
-		return false
+	if len(raw) < 2 || raw[0]&0x0f != 8 || (uint(raw[0])<<8|uint(raw[1]))%31 != 0 {
+		// What git's inflate says before giving up on the object.
+		fmt.Fprintf(c.Err, "error: inflate: data stream error (incorrect header check)\nerror: unable to unpack header of %s\n", shown)
+		corrupt()
+		return
 	}
-	return b[0]&0x0f == 8 && (uint(b[0])<<8|uint(b[1]))%31 == 0
+	br := bytes.NewReader(raw)
+	z, err := zlib.NewReader(br)
+	if err != nil {
+		corrupt()
+		return
+	}
+	full, err := io.ReadAll(z)
+	if err != nil {
+		corrupt()
+		return
+	}
+	if br.Len() > 0 {
+		fmt.Fprintf(c.Err, "error: garbage at end of loose object '%s'\nerror: unable to unpack contents of %s\n", id, shown)
+		corrupt()
+		return
+	}
+	hdr, _, ok := bytes.Cut(full, []byte{0})
+	typ, _, _ := strings.Cut(string(hdr), " ")
+	if ok {
+		if real := plumbing.Hash(sha1.Sum(full)); real != id {
+			fmt.Fprintf(c.Err, "error: %s: hash-path mismatch, found at: %s\n", real, shown)
+			id = real
+		}
+		if _, err := plumbing.ParseObjectType(typ); err != nil {
+			fmt.Fprintf(c.Err, "error: %s: object is of unknown type '%s': %s\n", id, typ, shown)
+			return
+		}
+	}
+	corrupt()
 }

@@ -58,6 +58,9 @@ func MsgIDs() []string {
 type Finding struct {
 	ID  string
 	Msg string
+	// Detail is the parser's own complaint git prints before the
+	// finding ("empty filename in tree entry"), if any.
+	Detail string
 }
 
 func (f Finding) String() string { return f.ID + ": " + f.Msg }
@@ -133,14 +136,18 @@ func CheckTree(data []byte, p Policy) []Finding {
 		sp := bytes.IndexByte(data, ' ')
 		nul := bytes.IndexByte(data, 0)
 		if len(data) < 20+3 || sp <= 0 || nul < sp || len(data) < nul+21 {
-			c.report("badTree", "cannot be parsed as a tree")
+			c.detail("too-short tree object")
 			break
 		}
 		var e Entry
 		e.Mode, e.Name = internMode(data[:sp]), string(data[sp+1:nul])
 		copy(e.Hash[:], data[nul+1:nul+21])
-		if e.octal() == 0 || e.Name == "" {
-			c.report("badTree", "cannot be parsed as a tree")
+		if e.octal() == 0 {
+			c.detail("malformed mode in tree entry")
+			break
+		}
+		if e.Name == "" {
+			c.detail("empty filename in tree entry")
 			break
 		}
 		data = data[nul+21:]
@@ -206,6 +213,13 @@ func CheckTree(data []byte, p Policy) []Finding {
 		}
 	}
 	return c.findings
+}
+
+// detail reports a tree git cannot parse, with the parser's complaint.
+func (c *checker) detail(why string) {
+	if c.report("badTree", "cannot be parsed as a tree") {
+		c.findings[len(c.findings)-1].Detail = why
+	}
 }
 
 // at returns b[i], or NUL past the end: git's object buffers end in a NUL
