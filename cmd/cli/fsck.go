@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -84,23 +85,31 @@ func runFsck(cmd *cobra.Command, env *Env, o fsck.Options, args []string) error 
 	}
 	out := bufio.NewWriter(env.IO.Out)
 	defer out.Flush()
+	o.HeadsGiven = len(args) > 0
 	for _, a := range args {
+		if len(a) == 40 && plumbing.IsHash(a) {
+			o.Heads = append(o.Heads, plumbing.NewHash(a))
+			continue
+		}
 		id, err := r.ResolveRevision(ctx, a)
 		if err != nil {
 			out.Flush()
 			fmt.Fprintf(env.IO.Err, "error: invalid parameter: expected sha1, got '%s'\n", a)
+			o.BadArgs++
 			continue
 		}
 		o.Heads = append(o.Heads, id)
-	}
-	if len(args) > 0 && len(o.Heads) == 0 {
-		o.Heads = []plumbing.Hash{}
 	}
 	if r.ConfigBool("core.commitGraph", true) && !o.ConnectivityOnly {
 		o.VerifyCommitGraph = r.VerifyCommitGraph
 	}
 	c := &fsck.Checker{DB: r.Objects, Common: r.GitDir, Opt: o, Out: out, Err: &flushFirst{out, env.IO.Err}, Display: objectPathDisplay(r)}
 	bits, err := c.Run()
+	if errors.Is(err, fsck.ErrIndexCorrupt) {
+		out.Flush()
+		fmt.Fprintf(env.IO.Err, "fatal: index file corrupt\n")
+		return &ExitError{Code: 128}
+	}
 	if err != nil {
 		return err
 	}

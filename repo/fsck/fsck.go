@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"compress/zlib"
 	"crypto/sha1"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -48,6 +49,10 @@ type Options struct {
 	// Heads are the objects given on the command line; the refs and
 	// indexes are the heads when there are none.
 	Heads []plumbing.Hash
+	// HeadsGiven: objects were named on the command line (some perhaps
+	// unresolvable, BadArgs of them): the refs are not used instead.
+	HeadsGiven bool
+	BadArgs    int
 	// VerifyCommitGraph checks the commit-graph file(s) when present
 	// (core.commitGraph) and returns git's messages for what is wrong.
 	VerifyCommitGraph func() []string
@@ -125,6 +130,9 @@ func (c *Checker) Run() (int, error) {
 	}
 
 	heads := 0
+	if c.Opt.BadArgs > 0 {
+		c.errors |= ErrorObject
+	}
 	for _, id := range c.Opt.Heads {
 		if !c.has.Has(id) {
 			fmt.Fprintf(c.Err, "error: %s: object missing\n", id)
@@ -135,10 +143,15 @@ func (c *Checker) Run() (int, error) {
 		w.Add(id, plumbing.AnyObject, "")
 		heads++
 	}
-	if heads == 0 && len(c.Opt.Heads) == 0 {
-		c.defaultHeads(w, !c.Opt.NoReflogs)
+	if !c.Opt.HeadsGiven && len(c.Opt.Heads) == 0 {
+		if err := c.defaultHeads(w, !c.Opt.NoReflogs); err != nil {
+			return c.errors, err
+		}
 	} else if c.Opt.Cache {
-		roots, _ := reach.Collect(c.Common, reach.Options{NoReflogs: true})
+		roots, problems := reach.Collect(c.Common, reach.Options{NoReflogs: true})
+		if err := c.indexProblem(problems); err != nil {
+			return c.errors, err
+		}
 		c.indexHeads(w, roots)
 	}
 	if err := w.Run(); err != nil {
@@ -298,8 +311,24 @@ func tagFields(data []byte) (obj, typ, name string) {
 
 // defaultHeads marks what the refs, HEADs, reflogs and indexes of every
 // work tree keep, with git's errors for what they name but is not there.
-func (c *Checker) defaultHeads(w *reach.Walker, reflogs bool) {
+// ErrIndexCorrupt is an index file fsck cannot read: git stops there.
+var ErrIndexCorrupt = errors.New("index file corrupt")
+
+func (c *Checker) indexProblem(problems []reach.Problem) error {
+	for _, p := range problems {
+		if strings.HasSuffix(p.Name, "index") {
+			fmt.Fprintf(c.Err, "error: %v\n", p.Err)
+			return ErrIndexCorrupt
+		}
+	}
+	return nil
+}
+
+func (c *Checker) defaultHeads(w *reach.Walker, reflogs bool) error {
 	roots, problems := reach.Collect(c.Common, reach.Options{NoReflogs: !reflogs})
+	if err := c.indexProblem(problems); err != nil {
+		return err
+	}
 	refs := 0
 	for _, p := range problems {
 		if strings.HasSuffix(p.Name, "HEAD") {
@@ -361,6 +390,7 @@ func (c *Checker) defaultHeads(w *reach.Walker, reflogs bool) {
 		c.Opt.Unreachable = false
 	}
 	c.indexHeads(w, roots)
+	return nil
 }
 
 func (c *Checker) indexHeads(w *reach.Walker, roots []reach.Root) {

@@ -172,6 +172,10 @@ func Keep(db *odb.DB, common string, expire time.Time, heads []plumbing.Hash) (*
 		if p.Err == reach.ErrBadRefContent {
 			return nil, fmt.Errorf("bad ref %s: refusing to prune", p.Name)
 		}
+		// Objects only an unreadable index names would look unreachable.
+		if strings.HasSuffix(p.Name, "index") {
+			return nil, fmt.Errorf("%s: %v: refusing to prune", p.Name, p.Err)
+		}
 	}
 	w := &reach.Walker{DB: db, Blobs: reach.SkipBlobs, Shallow: reach.Shallow(common)}
 	w.AddRoots(roots)

@@ -13,6 +13,7 @@ package reach
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha1"
 	"encoding/hex"
 	"fmt"
 	"io/fs"
@@ -391,6 +392,12 @@ func ScanIndex(data []byte, fn func(id plumbing.Hash, typ plumbing.ObjectType, p
 	}
 	n := int(be(data[8:]))
 	end := len(data) - 20
+	// A zero trailer is index.skipHash's: no checksum to verify.
+	if trailer := data[end:]; !bytes.Equal(trailer, make([]byte, 20)) {
+		if sum := sha1.Sum(data[:end]); !bytes.Equal(sum[:], trailer) {
+			return shared, fmt.Errorf("bad index file sha1 signature")
+		}
+	}
 	p := 12
 	prev := ""
 	for i := 0; i < n; i++ {
