@@ -103,7 +103,7 @@ func runFsck(cmd *cobra.Command, env *Env, o fsck.Options, args []string) error 
 	if r.ConfigBool("core.commitGraph", true) && !o.ConnectivityOnly {
 		o.VerifyCommitGraph = r.VerifyCommitGraph
 	}
-	c := &fsck.Checker{DB: r.Objects, Common: r.GitDir, Opt: o, Out: out, Err: &flushFirst{out, env.IO.Err}, Display: objectPathDisplay(r)}
+	c := &fsck.Checker{DB: r.Objects, Common: r.GitDir, Opt: o, Out: out, Err: &flushFirst{out, env.IO.Err}, Display: objectPathDisplay(r), Worktree: r.WorktreeGitDir}
 	bits, err := c.Run()
 	if errors.Is(err, fsck.ErrIndexCorrupt) {
 		out.Flush()

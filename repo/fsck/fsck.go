@@ -17,6 +17,7 @@ import (
 
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -65,6 +66,10 @@ type Checker struct {
 	Opt    Options
 	Out    io.Writer // findings about objects: missing, dangling, broken links
 	Err    io.Writer // errors, warnings, notices
+	// Worktree is the git directory of the work tree fsck runs in:
+	// per-work-tree names are spelled from it as git spells them (HEAD,
+	// main-worktree/HEAD, worktrees/<id>/HEAD). Empty is the main one.
+	Worktree string
 	// Display spells an object store path as git prints it; nil keeps
 	// it relative to the work tree top.
 	Display func(path string) string
@@ -192,8 +197,8 @@ func (c *Checker) scanLoose(dir string) {
 		}
 	}
 	odb.ForEachLooseFile(dir, func(id plumbing.Hash, path string) error {
-		typ, data, err := odb.ReadLooseFile(path)
-		if err != nil {
+		typ, data, ok := readLooseStrict(path)
+		if !ok {
 			c.looseProblem(id, path, rel(path))
 			return nil
 		}
@@ -329,6 +334,7 @@ func (c *Checker) defaultHeads(w *reach.Walker, reflogs bool) error {
 	if err := c.indexProblem(problems); err != nil {
 		return err
 	}
+	c.renameRoots(roots)
 	refs := 0
 	for _, p := range problems {
 		if strings.HasSuffix(p.Name, "HEAD") {
@@ -391,6 +397,27 @@ func (c *Checker) defaultHeads(w *reach.Walker, reflogs bool) error {
 	}
 	c.indexHeads(w, roots)
 	return nil
+}
+
+// renameRoots spells per-work-tree names as seen from the work tree
+// fsck runs in.
+func (c *Checker) renameRoots(roots []reach.Root) {
+	if c.Worktree == "" || filepath.Clean(c.Worktree) == filepath.Clean(c.Common) {
+		return
+	}
+	own := "worktrees/" + filepath.Base(c.Worktree) + "/"
+	for i := range roots {
+		r := &roots[i]
+		if r.Kind == reach.KindIndex || r.Kind == reach.KindRef && r.Worktree == c.Common {
+			continue
+		}
+		switch {
+		case strings.HasPrefix(r.Name, own):
+			r.Name = strings.TrimPrefix(r.Name, own)
+		case r.Worktree == c.Common:
+			r.Name = "main-worktree/" + r.Name
+		}
+	}
 }
 
 func (c *Checker) indexHeads(w *reach.Walker, roots []reach.Root) {
@@ -476,6 +503,32 @@ func markLinks(t plumbing.ObjectType, data []byte, set *reach.Set) {
 			}
 		}
 	}
+}
+
+// readLooseStrict inflates a loose object as git's fsck reads it: the
+// header must name a known type and the right size, and nothing may
+// follow the zlib stream.
+func readLooseStrict(path string) (plumbing.ObjectType, []byte, bool) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return 0, nil, false
+	}
+	br := bytes.NewReader(raw)
+	z, err := zlib.NewReader(br)
+	if err != nil {
+		return 0, nil, false
+	}
+	full, err := io.ReadAll(z)
+	if err != nil || br.Len() > 0 {
+		return 0, nil, false
+	}
+	hdr, data, ok := bytes.Cut(full, []byte{0})
+	name, size, _ := strings.Cut(string(hdr), " ")
+	typ, err := plumbing.ParseObjectType(name)
+	if !ok || err != nil || typ > plumbing.TagObject || size != strconv.Itoa(len(data)) {
+		return 0, nil, false
+	}
+	return typ, data, true
 }
 
 // looseProblem explains, in git's words, why a loose object could not be
