@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"compress/zlib"
 	"crypto/sha1"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -477,7 +478,22 @@ func (c *Checker) connectivity(reachable *reach.Set) {
 	if len(c.missing) > 0 {
 		c.errors |= ErrorReachable
 	}
-	sort.Slice(c.lines, func(i, j int) bool { return bytes.Compare(c.lines[i].id[:], c.lines[j].id[:]) < 0 })
+	// git prints these in the order of its object hash table: slots by
+	// the first four bytes of the id read as a little-endian number,
+	// modulo a table size that doubles from 32 while more than half full.
+	n := c.has.Len() + len(c.missing)
+	size := 32
+	for size-1 <= 2*(n-1) {
+		size *= 2
+	}
+	slot := func(id plumbing.Hash) uint32 { return binary.LittleEndian.Uint32(id[:4]) & uint32(size-1) }
+	sort.Slice(c.lines, func(i, j int) bool {
+		a, b := c.lines[i].id, c.lines[j].id
+		if sa, sb := slot(a), slot(b); sa != sb {
+			return sa < sb
+		}
+		return bytes.Compare(a[:], b[:]) < 0
+	})
 	for _, l := range c.lines {
 		fmt.Fprintln(c.Out, l.text)
 	}
