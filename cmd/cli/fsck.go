@@ -18,7 +18,7 @@ func init() { register(newFsckCmd) }
 
 func newFsckCmd(env *Env) *cobra.Command {
 	var o fsck.Options
-	var full, reflogs, progress, nameObjects, verbose bool
+	var full, reflogs, progress, verbose bool
 	cmd := &cobra.Command{
 		Use:   "fsck [--strict] [--full] [--connectivity-only] [--no-dangling] [--unreachable] [<object>...]",
 		Short: "Check the objects and refs of the repository",
@@ -52,7 +52,7 @@ The exit status is git's: a sum of 1 (an object is corrupt or malformed),
 	f.BoolVar(&o.Tags, "tags", false, "print tags")
 	f.BoolVar(&o.Cache, "cache", false, "count the index as a head even when objects are given")
 	f.BoolVar(&reflogs, "reflogs", true, "count reflog entries as heads")
-	f.BoolVar(&nameObjects, "name-objects", false, "accepted for git compatibility; objects are named by id")
+	f.BoolVar(&o.NameObjects, "name-objects", false, "name objects by how they are reached (refs/tags/v1^:dir/file)")
 	f.BoolVar(&progress, "progress", false, "accepted for git compatibility")
 	f.BoolVarP(&verbose, "verbose", "v", false, "accepted for git compatibility")
 	cmd.PreRun = func(cmd *cobra.Command, args []string) {

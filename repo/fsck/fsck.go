@@ -48,6 +48,7 @@ type Options struct {
 	Tags             bool
 	NoReflogs        bool
 	Cache            bool // --cache: the index is a head even with objects given
+	NameObjects      bool // name objects by how they are reached (refs/tags/v1^:dir/)
 	// Heads are the objects given on the command line; the refs and
 	// indexes are the heads when there are none.
 	Heads []plumbing.Hash
@@ -80,6 +81,8 @@ type Checker struct {
 	used    *reach.Set // objects something points to
 	missing map[plumbing.Hash]plumbing.ObjectType
 	lines   []finalLine
+	names   map[plumbing.Hash]string // --name-objects
+
 }
 
 type finalLine struct {
@@ -92,6 +95,9 @@ func (c *Checker) Run() (int, error) {
 	c.has = reach.NewSet(1 << 16)
 	c.used = reach.NewSet(1 << 12)
 	c.missing = map[plumbing.Hash]plumbing.ObjectType{}
+	if c.Opt.NameObjects {
+		c.names = map[plumbing.Hash]string{}
+	}
 	packedUnchecked := c.Opt.ConnectivityOnly || c.Opt.NoFull
 	if c.Opt.ConnectivityOnly {
 		for _, dir := range c.DB.ObjectDirs() {
@@ -115,6 +121,9 @@ func (c *Checker) Run() (int, error) {
 
 	w := &reach.Walker{DB: c.DB, Blobs: reach.SkipBlobs, Shallow: reach.Shallow(c.Common)}
 	w.Visit = func(o reach.Object) error {
+		if c.names != nil && o.Data != nil {
+			c.nameLinks(o)
+		}
 		if o.Expected != plumbing.AnyObject && o.Expected != plumbing.InvalidObject && o.Type != o.Expected {
 			fmt.Fprintf(c.Err, "error: object %s is a %s, not a %s\n", o.ID, typeName(o.Type), typeName(o.Expected))
 			c.errors |= ErrorObject
@@ -174,7 +183,7 @@ func (c *Checker) Run() (int, error) {
 }
 
 func (c *Checker) brokenLink(from plumbing.Hash, ft plumbing.ObjectType, to plumbing.Hash, tt plumbing.ObjectType) {
-	fmt.Fprintf(c.Out, "broken link from %7s %s\n              to %7s %s\n", typeName(ft), from, typeName(tt), to)
+	fmt.Fprintf(c.Out, "broken link from %7s %s\n              to %7s %s\n", typeName(ft), c.describe(from), typeName(tt), c.describe(to))
 	c.errors |= ErrorReachable
 }
 
@@ -360,6 +369,7 @@ func (c *Checker) defaultHeads(w *reach.Walker, reflogs bool) error {
 		}
 		refs++
 		c.used.Add(id)
+		c.name(id, name)
 		w.Add(id, plumbing.AnyObject, "")
 	}
 	for _, r := range roots {
@@ -434,7 +444,87 @@ func (c *Checker) indexHeads(w *reach.Walker, roots []reach.Root) {
 			}
 		}
 		c.used.Add(r.ID)
+		if r.Type == plumbing.TreeObject {
+			c.name(r.ID, ":")
+		} else {
+			c.name(r.ID, ":"+r.Name)
+		}
 		w.Add(r.ID, r.Type, r.Name)
+	}
+}
+
+// name records how an object was first reached (--name-objects).
+func (c *Checker) name(id plumbing.Hash, name string) {
+	if c.names == nil {
+		return
+	}
+	if _, ok := c.names[id]; !ok {
+		c.names[id] = name
+	}
+}
+
+// describe is an id, followed by its name with --name-objects.
+func (c *Checker) describe(id plumbing.Hash) string {
+	if n, ok := c.names[id]; ok {
+		return id.String() + " (" + n + ")"
+	}
+	return id.String()
+}
+
+// nameLinks names what an object links to from its own name, as git's
+// fsck_walk does: a commit's tree "<name>:", its parents "<name>^",
+// "<name>~<n>", "<name>^<k>"; a tree's entries "<name><path>" ("/" after
+// a directory); a tag's object "<name>".
+func (c *Checker) nameLinks(o reach.Object) {
+	name, ok := c.names[o.ID]
+	if !ok {
+		return
+	}
+	switch o.Type {
+	case plumbing.CommitObject:
+		base, gen := name, 0
+		if i := strings.LastIndexByte(name, '~'); i >= 0 {
+			if n, err := strconv.Atoi(name[i+1:]); err == nil {
+				base, gen = name[:i], n
+			}
+		} else if strings.HasSuffix(name, "^") {
+			base, gen = name[:len(name)-1], 1
+		}
+		k := 0
+		for _, line := range bytes.Split(headers(o.Data), []byte("\n")) {
+			key, v, _ := bytes.Cut(line, []byte(" "))
+			if len(v) != 40 {
+				continue
+			}
+			id := plumbing.NewHash(string(v))
+			switch string(key) {
+			case "tree":
+				c.name(id, name+":")
+			case "parent":
+				k++
+				switch {
+				case k > 1:
+					c.name(id, fmt.Sprintf("%s^%d", name, k))
+				case gen > 0:
+					c.name(id, fmt.Sprintf("%s~%d", base, gen+1))
+				default:
+					c.name(id, name+"^")
+				}
+			}
+		}
+	case plumbing.TreeObject:
+		reach.ScanTree(o.Data, func(mode, entry []byte, id plumbing.Hash) {
+			if mode[0] == '4' {
+				c.name(id, name+string(entry)+"/")
+			} else {
+				c.name(id, name+string(entry))
+			}
+		})
+	case plumbing.TagObject:
+		obj, _, _ := tagFields(o.Data)
+		if len(obj) == 40 {
+			c.name(plumbing.NewHash(obj), name)
+		}
 	}
 }
 
@@ -443,7 +533,7 @@ func (c *Checker) indexHeads(w *reach.Walker, roots []reach.Root) {
 // --unreachable).
 func (c *Checker) connectivity(reachable *reach.Set) {
 	for id, t := range c.missing {
-		c.lines = append(c.lines, finalLine{id, fmt.Sprintf("missing %s %s", typeName(t), id)})
+		c.lines = append(c.lines, finalLine{id, fmt.Sprintf("missing %s %s", typeName(t), c.describe(id))})
 	}
 	// What unreachable objects point to is not dangling: only the tips
 	// of lost history are.
@@ -470,9 +560,9 @@ func (c *Checker) connectivity(reachable *reach.Set) {
 		}
 		switch {
 		case c.Opt.Unreachable:
-			c.lines = append(c.lines, finalLine{id, fmt.Sprintf("unreachable %s %s", typeName(t), id)})
+			c.lines = append(c.lines, finalLine{id, fmt.Sprintf("unreachable %s %s", typeName(t), c.describe(id))})
 		case !c.used.Has(id) && !c.Opt.NoDangling:
-			c.lines = append(c.lines, finalLine{id, fmt.Sprintf("dangling %s %s", typeName(t), id)})
+			c.lines = append(c.lines, finalLine{id, fmt.Sprintf("dangling %s %s", typeName(t), c.describe(id))})
 		}
 	}
 	if len(c.missing) > 0 {

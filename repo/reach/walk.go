@@ -176,13 +176,14 @@ func (w *Walker) commitLinks(id plumbing.Hash, data []byte) {
 			parents = append(parents, h)
 		}
 	}
-	// Parents first, so that the tree is walked next: a commit's tree
-	// shares most of its objects with its parent's.
-	for i := len(parents) - 1; i >= 0; i-- {
-		w.push(id, plumbing.CommitObject, parents[i], plumbing.CommitObject, "")
-	}
+	// git's order (fsck_walk_commit onto a LIFO): the tree is queued
+	// before the parents, so history is followed first and the trees
+	// after; links are then found, and objects named, as git finds them.
 	if !tree.IsZero() {
 		w.push(id, plumbing.CommitObject, tree, plumbing.TreeObject, "")
+	}
+	for _, p := range parents {
+		w.push(id, plumbing.CommitObject, p, plumbing.CommitObject, "")
 	}
 }
 
@@ -209,7 +210,6 @@ func (w *Walker) tagLinks(id plumbing.Hash, data []byte) {
 }
 
 func (w *Walker) treeLinks(id plumbing.Hash, dir string, data []byte) {
-	start := len(w.stack)
 	_ = ScanTree(data, func(mode []byte, name []byte, h plumbing.Hash) {
 		typ := plumbing.BlobObject
 		switch {
@@ -231,10 +231,7 @@ func (w *Walker) treeLinks(id plumbing.Hash, dir string, data []byte) {
 		}
 		w.stack = append(w.stack, item{id: h, from: id, fromType: plumbing.TreeObject, expected: typ, path: p})
 	})
-	// Entries in tree order, the first on top.
-	for i, j := start, len(w.stack)-1; i < j; i, j = i+1, j-1 {
-		w.stack[i], w.stack[j] = w.stack[j], w.stack[i]
-	}
+	// Entries stay in tree order, the last on top, as git queues them.
 }
 
 func isMode(m []byte, s string) bool { return string(m) == s }
