@@ -65,6 +65,13 @@ func runFetch(ctx context.Context, env *Env, o fetchOptions) error {
 		prune = pruneNo
 	}
 	_, _, err = fetchRemoteAs(ctx, env, r, o.Remote, o.Quiet, action, prune)
+	if err == nil && r.ConfigBool("fetch.writeCommitGraph", false) {
+		// As git: a split layer, so that a fetch does not rewrite the
+		// whole graph. A failure here leaves the fetch done.
+		if _, cgErr := r.WriteCommitGraph(repo.CommitGraphOptions{Reachable: true, Split: true}); cgErr != nil {
+			fmt.Fprintf(env.IO.Err, "warning: could not write the commit-graph: %v\n", cgErr)
+		}
+	}
 	return err
 }
 

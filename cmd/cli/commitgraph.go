@@ -1,0 +1,68 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"easel.dev/easel/repo"
+)
+
+func init() { register(newCommitGraphCmd) }
+
+func newCommitGraphCmd(env *Env) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "commit-graph write [--reachable] [--split]",
+		Short: "Write the commit-graph file",
+		Args:  cobra.NoArgs,
+	}
+	var o repo.CommitGraphOptions
+	var progress bool
+	write := &cobra.Command{
+		Use:   "write [--reachable] [--split]",
+		Short: "Write objects/info/commit-graph",
+		Long: `Write the commit-graph git reads to walk history without inflating commits:
+every commit in the packs (with --reachable: every commit the refs reach) and its
+ancestors, with generation numbers v1 and v2 (commitGraph.generationVersion=1 writes
+v1 only). --split writes it as a one-layer chain under objects/info/commit-graphs/.
+Nothing is written in a shallow repository or one with replace refs or grafts.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			r, err := env.OpenRepo(cmd.Context())
+			if err != nil {
+				return err
+			}
+			_, err = r.WriteCommitGraph(o)
+			return err
+		},
+	}
+	write.Flags().BoolVar(&o.Reachable, "reachable", false, "start from every ref instead of every packed commit")
+	write.Flags().BoolVar(&o.Split, "split", false, "write a commit-graph chain")
+	write.Flags().BoolVar(&progress, "progress", false, "accepted for git compatibility")
+	write.Flags().Bool("no-progress", false, "accepted for git compatibility")
+	write.Flags().MarkHidden("no-progress")
+	verify := &cobra.Command{
+		Use:   "verify",
+		Short: "Check the commit-graph against the commits it records",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			r, err := env.OpenRepo(cmd.Context())
+			if err != nil {
+				return err
+			}
+			problems := r.VerifyCommitGraph()
+			for _, p := range problems {
+				fmt.Fprintf(env.IO.Err, "error: %s\n", p)
+			}
+			if len(problems) > 0 {
+				return &ExitError{Code: 1}
+			}
+			return nil
+		},
+	}
+	verify.Flags().Bool("progress", false, "accepted for git compatibility")
+	verify.Flags().Bool("no-progress", false, "accepted for git compatibility")
+	verify.Flags().MarkHidden("no-progress")
+	cmd.AddCommand(write, verify)
+	return cmd
+}
