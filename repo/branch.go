@@ -261,6 +261,9 @@ func (r *Repository) RenameBranch(ctx context.Context, old, new string, force bo
 			return &BranchError{Msg: fmt.Sprintf("Invalid branch name: '%s'", old), Err: ErrInvalidRefName}
 		}
 	}
+	if err := r.refuseSymref(oldRef, "renaming"); err != nil {
+		return err
+	}
 	head, _ := r.HeadBranch()
 	tip, err := r.ResolveRef(oldRef)
 	if errors.Is(err, ErrNotFound) {
@@ -319,4 +322,13 @@ func (r *Repository) RenameBranch(ctx context.Context, old, new string, force bo
 		}
 	}
 	return r.branchConfigSection(old, new, false)
+}
+
+// refuseSymref refuses renaming or copying a branch that is a symbolic
+// ref, as git's refs backend does: what it points at would move instead.
+func (r *Repository) refuseSymref(ref plumbing.ReferenceName, doing string) error {
+	if sym, err := r.Storer.Reference(ref); err == nil && sym.Type() == plumbing.SymbolicReference {
+		return &BranchError{Msg: fmt.Sprintf("refname %s is a symbolic ref, %s it is not supported", ref, doing), Err: ErrInvalidRefName}
+	}
+	return nil
 }

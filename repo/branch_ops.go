@@ -482,6 +482,9 @@ func (r *Repository) CopyBranch(ctx context.Context, old, new string, force bool
 		return err
 	}
 	oldRef := plumbing.NewBranchReferenceName(old)
+	if err := r.refuseSymref(oldRef, "copying"); err != nil {
+		return err
+	}
 	tip, err := r.ResolveRef(oldRef)
 	if err != nil {
 		if head, _ := r.HeadBranch(); head == oldRef {
@@ -489,13 +492,13 @@ func (r *Repository) CopyBranch(ctx context.Context, old, new string, force bool
 		}
 		return &BranchError{Msg: fmt.Sprintf("no branch named '%s'", old), Err: ErrNotFound}
 	}
+	if old == new {
+		return CheckBranchName(new)
+	}
 	newRef := plumbing.NewBranchReferenceName(new)
-	cur, err := r.validateNewBranch(new, force || old == new)
+	cur, err := r.validateNewBranch(new, force)
 	if err != nil {
 		return err
-	}
-	if old == new {
-		return nil
 	}
 	msg := "Branch: copied " + oldRef.String() + " to " + newRef.String()
 	if err := r.UpdateRefs(ctx, []RefUpdate{{Name: newRef, Old: cur, New: tip, CheckOld: true, Message: msg, copiedFrom: oldRef}}); err != nil {
