@@ -288,6 +288,9 @@ func (r *Repository) RenameBranch(ctx context.Context, old, new string, force bo
 	if err != nil {
 		return err
 	}
+	if err := r.refnameAvailable(newRef, oldRef); err != nil {
+		return err
+	}
 	// The transaction follows HEAD to its branch, so name both refs
 	// explicitly and move HEAD afterwards. The branch's reflog moves with
 	// it; HEAD's, when it is the current branch, records the deletion and
@@ -304,11 +307,11 @@ func (r *Repository) RenameBranch(ctx context.Context, old, new string, force bo
 		if err := r.UpdateRefs(ctx, []RefUpdate{{Name: oldRef, Old: tip, New: plumbing.ZeroHash, CheckOld: true, Message: msg}}); err != nil {
 			return err
 		}
-		if err := r.UpdateRefs(ctx, []RefUpdate{{Name: newRef, Old: cur, New: tip, CheckOld: true, Message: msg, renamedFrom: tmp}}); err != nil {
+		if err := r.UpdateRefs(ctx, []RefUpdate{{Name: newRef, Old: cur, New: tip, CheckOld: true, Message: msg, renamedFrom: tmp, NoDeref: true}}); err != nil {
 			return err
 		}
 	} else if err := r.UpdateRefs(ctx, []RefUpdate{
-		{Name: newRef, Old: cur, New: tip, CheckOld: true, Message: msg, renamedFrom: oldRef},
+		{Name: newRef, Old: cur, New: tip, CheckOld: true, Message: msg, renamedFrom: oldRef, NoDeref: true},
 		{Name: oldRef, Old: tip, New: plumbing.ZeroHash, CheckOld: true, Message: msg},
 	}); err != nil {
 		return err

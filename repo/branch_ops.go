@@ -216,14 +216,15 @@ type TrackResult struct {
 	Remote   string // "." for a local upstream
 	Merges   []plumbing.ReferenceName
 	Rebase   bool
-	OwnWarn  bool // refused to make the branch its own upstream
+	OwnWarn  bool   // refused to make the branch its own upstream
+	Warning  string // git's warning when nothing was set up
 	Ambigous []string
 }
 
 // Message is git's "branch 'x' set up to track 'origin/main'." line(s),
 // empty when nothing was set up.
 func (t *TrackResult) Message() string {
-	if t == nil || len(t.Merges) == 0 || t.OwnWarn {
+	if t == nil || len(t.Merges) == 0 || t.OwnWarn || t.Warning != "" {
 		return ""
 	}
 	var names []string
@@ -328,14 +329,20 @@ func (r *Repository) ApplyTracking(ctx context.Context, branch string, realRef p
 	}
 	res := &TrackResult{Branch: branch, Remote: "."}
 	if mode == TrackInherit {
-		rem, merge, err := r.Upstream(realRef.Short())
+		short := strings.TrimPrefix(realRef.String(), "refs/heads/")
+		rem, merge, err := r.Upstream(short)
 		if err != nil {
 			return nil, err
 		}
-		if !strings.HasPrefix(realRef.String(), "refs/heads/") || merge == "" {
-			return nil, &BranchError{Msg: fmt.Sprintf("could not inherit tracking information from '%s'", realRef.Short()), Err: ErrNotFound}
+		switch {
+		case rem == "":
+			res.Warning = fmt.Sprintf("asked to inherit tracking from '%s', but no remote is set", short)
+			return res, nil
+		case merge == "":
+			res.Warning = fmt.Sprintf("asked to inherit tracking from '%s', but no merge configuration is set", short)
+			return res, nil
 		}
-		all, _ := r.ConfigGetAll("branch." + realRef.Short() + ".merge")
+		all, _ := r.ConfigGetAll("branch." + short + ".merge")
 		res.Remote = rem
 		for _, m := range all {
 			res.Merges = append(res.Merges, plumbing.ReferenceName(m))
@@ -500,6 +507,9 @@ func (r *Repository) CopyBranch(ctx context.Context, old, new string, force bool
 	if err != nil {
 		return err
 	}
+	if err := r.refnameAvailable(newRef, ""); err != nil {
+		return err
+	}
 	msg := "Branch: copied " + oldRef.String() + " to " + newRef.String()
 	if err := r.UpdateRefs(ctx, []RefUpdate{{Name: newRef, Old: cur, New: tip, CheckOld: true, Message: msg, copiedFrom: oldRef}}); err != nil {
 		return err
@@ -571,6 +581,30 @@ func (r *Repository) isAncestor(a, b plumbing.Hash) (bool, error) {
 	return ca.IsAncestor(cb)
 }
 
+// UnsetBranchUpstream is git branch --unset-upstream: branch.<b>.remote
+// and .merge go; a branch without them is refused.
+func (r *Repository) UnsetBranchUpstream(branch string) error {
+	if rem, merge, _ := r.Upstream(branch); rem == "" && merge == "" {
+		return &BranchError{Msg: fmt.Sprintf("Branch '%s' has no upstream information", branch), Err: ErrNoUpstream}
+	}
+	return r.editLocalConfig(func(data []byte) ([]byte, error) {
+		for _, name := range []string{"remote", "merge"} {
+			k, err := gitconfig.ParseKey("branch." + branch + "." + name)
+			if err != nil {
+				return nil, err
+			}
+			out, err := gitconfig.Set(data, "config", k, nil, gitconfig.MatchAll(), true)
+			if err != nil && !errors.Is(err, gitconfig.ErrNothingSet) {
+				return nil, err
+			}
+			if err == nil {
+				data = out
+			}
+		}
+		return data, nil
+	})
+}
+
 // EditBranchDescription is git branch --edit-description: the editor
 // gets branch.<branch>.description in .git/EDIT_DESCRIPTION with a
 // commented note; what comes back, cleaned up, is the new description
@@ -616,4 +650,33 @@ func (r *Repository) EditBranchDescription(branch string) error {
 		}
 		return out, err
 	})
+}
+
+// refnameAvailable is git's check that ref can exist beside the others:
+// no other ref may be a directory of it ("r" for "r/q") or live below it
+// ("o/p" for "o"); skip is a ref about to go (the renamed one).
+func (r *Repository) refnameAvailable(ref, skip plumbing.ReferenceName) error {
+	conflict := func(other string) error {
+		return &BranchError{Msg: fmt.Sprintf("cannot lock ref '%s': '%s' exists; cannot create '%s'", ref, other, ref), Err: ErrAlreadyExists}
+	}
+	name := ref.String()
+	for i := strings.LastIndexByte(name, '/'); i > len("refs/heads"); i = strings.LastIndexByte(name[:i], '/') {
+		dir := plumbing.ReferenceName(name[:i])
+		if dir == skip {
+			continue
+		}
+		if _, err := r.Storer.Reference(dir); err == nil {
+			return conflict(dir.String())
+		}
+	}
+	below, err := r.listRefs(name+"/", true)
+	if err != nil {
+		return err
+	}
+	for _, b := range below {
+		if b.Name() != skip {
+			return conflict(b.Name().String())
+		}
+	}
+	return nil
 }

@@ -26,6 +26,9 @@ type RefUpdate struct {
 	// Message is the reflog message ("commit: <subject>", "reset: moving
 	// to HEAD~1"), as git writes it.
 	Message string
+	// NoDeref updates a symbolic ref itself rather than what it points at
+	// (a renamed branch replacing a dangling symbolic one).
+	NoDeref bool
 	// CreateReflog starts the ref's log even where core.logAllRefUpdates
 	// would not (git's --create-reflog).
 	CreateReflog bool
@@ -153,7 +156,9 @@ func (r *Repository) UpdateRefs(ctx context.Context, updates []RefUpdate) error 
 	// cannot each hold one lock the other wants.
 	sorted := append([]RefUpdate(nil), updates...)
 	for i := range sorted {
-		sorted[i].Name = r.followSymbolic(sorted[i].Name)
+		if !sorted[i].NoDeref {
+			sorted[i].Name = r.followSymbolic(sorted[i].Name)
+		}
 	}
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Name < sorted[j].Name })
 	needPacked := false

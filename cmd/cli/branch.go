@@ -177,10 +177,7 @@ func runBranch(ctx context.Context, env *Env, o branchOptions) error {
 			return fmt.Errorf("could not set upstream of HEAD to %s when it does not point to any branch.", o.SetUpstreamTo)
 		}
 		if o.UnsetUpstream {
-			if rem, merge, _ := r.Upstream(branch); rem == "" && merge == "" {
-				return fmt.Errorf("Branch '%s' has no upstream information", branch)
-			}
-			return r.UnsetUpstream(ctx, branch)
+			return r.UnsetBranchUpstream(branch)
 		}
 		if _, err := r.ResolveRef(plumbing.NewBranchReferenceName(branch)); err != nil {
 			return &repo.BranchError{Msg: fmt.Sprintf("branch '%s' does not exist", branch), Err: repo.ErrNotFound}
@@ -319,6 +316,10 @@ func reportTracking(env *Env, res *repo.TrackResult, err error, quiet bool) erro
 	}
 	if err != nil {
 		return err
+	}
+	if res != nil && res.Warning != "" {
+		fmt.Fprintln(env.IO.Err, "warning: "+res.Warning)
+		return nil
 	}
 	if res != nil && res.OwnWarn {
 		fmt.Fprintf(env.IO.Err, "warning: not setting branch '%s' as its own upstream\n", res.Branch)
