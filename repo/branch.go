@@ -282,7 +282,18 @@ func (r *Repository) RenameBranch(ctx context.Context, old, new string, force bo
 	// "git branch -M current current" cannot make the work tree disagree
 	// with HEAD, so git allows it.
 	if oldRef == newRef {
-		return CheckBranchName(new)
+		// Nothing moves, but git still logs the rename.
+		if err := CheckBranchName(new); err != nil {
+			return err
+		}
+		msg := "Branch: renamed " + oldRef.String() + " to " + newRef.String()
+		if err := r.UpdateRefs(ctx, []RefUpdate{{Name: newRef, Old: tip, New: tip, CheckOld: true, NoDeref: true, Message: msg, renamedFrom: oldRef}}); err != nil {
+			return err
+		}
+		if head == oldRef {
+			return r.SetSymbolicRef(plumbing.HEAD, newRef, msg)
+		}
+		return nil
 	}
 	cur, err := r.validateNewBranch(new, force)
 	if err != nil {

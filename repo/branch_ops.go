@@ -499,10 +499,14 @@ func (r *Repository) CopyBranch(ctx context.Context, old, new string, force bool
 		}
 		return &BranchError{Msg: fmt.Sprintf("no branch named '%s'", old), Err: ErrNotFound}
 	}
-	if old == new {
-		return CheckBranchName(new)
-	}
 	newRef := plumbing.NewBranchReferenceName(new)
+	if old == new {
+		// Nothing moves, but git still logs the copy.
+		if err := CheckBranchName(new); err != nil {
+			return err
+		}
+		return r.UpdateRefs(ctx, []RefUpdate{{Name: newRef, Old: tip, New: tip, CheckOld: true, NoDeref: true, Message: "Branch: copied " + oldRef.String() + " to " + newRef.String(), copiedFrom: oldRef}})
+	}
 	cur, err := r.validateNewBranch(new, force)
 	if err != nil {
 		return err

@@ -143,7 +143,7 @@ func runBranch(ctx context.Context, env *Env, o branchOptions) error {
 		return &UsageError{Msg: "--list, --merged, --no-merged and --contains only go with listing"}
 	}
 	if (o.All || o.Remotes) && !list && modes == 0 {
-		return fmt.Errorf("the -a, and -r, options to 'easel branch' do not take a branch name.\nDid you mean to use: -a|-r --list <pattern>?")
+		return &UsageError{Msg: "the -a, and -r, options to 'easel branch' do not take a branch name.\nDid you mean to use: -a|-r --list <pattern>?"}
 	}
 	// Branch names on the command line may be @{-N} or <branch>@{upstream}.
 	local := func(name string) string { return r.InterpretBranchName(name, true, false) }
@@ -189,7 +189,7 @@ func runBranch(ctx context.Context, env *Env, o branchOptions) error {
 			return fmt.Errorf("branch name required")
 		}
 		ab := r.NewAbbreviator()
-		failed := false
+		var failed error
 		for _, arg := range o.Args {
 			name := r.InterpretBranchName(arg, !o.Remotes, o.Remotes)
 			tip, warning, err := r.DeleteBranchRef(ctx, name, o.ForceDelete || o.Force, o.Remotes)
@@ -198,7 +198,7 @@ func runBranch(ctx context.Context, env *Env, o branchOptions) error {
 			}
 			if err != nil {
 				fmt.Fprintln(env.IO.Err, "error: "+err.Error())
-				failed = true
+				failed = err
 				continue
 			}
 			if o.Quiet {
@@ -214,8 +214,10 @@ func runBranch(ctx context.Context, env *Env, o branchOptions) error {
 			}
 			fmt.Fprintf(env.IO.Out, "Deleted %s %s (was %s).\n", kind, name, was)
 		}
-		if failed {
-			return &ExitError{Code: 1}
+		if failed != nil {
+			// git goes on with the other names and fails at the end;
+			// the exit code is the last refusal's own.
+			return &ExitError{Code: ExitCode(failed)}
 		}
 		return nil
 	case o.Move || o.ForceMove || o.Copy || o.ForceCopy:
