@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -441,6 +442,7 @@ func runRevParse(ctx context.Context, env *Env, args []string) error {
 		if !o.Verify && strings.HasPrefix(rev, "^") && len(rev) > 1 {
 			neg, rev = true, rev[1:]
 		}
+		rev = relativeRevPath(rev, p.prefix())
 		h, err := r.ResolveRevision(ctx, rev)
 		if err != nil {
 			if !o.Verify && !neg {
@@ -571,4 +573,39 @@ func revParseError(err error, o revParseOptions) error {
 		return &ExitError{Code: ExitUnknownRev}
 	}
 	return err
+}
+
+// relativeRevPath resolves a "./" or "../" path in "<rev>:<path>",
+// ":<path>" or ":<n>:<path>" against prefix (the current directory below
+// the top of the work tree), as git does; other revisions are unchanged.
+func relativeRevPath(rev, prefix string) string {
+	at := -1
+	depth := 0
+	for i := 0; i < len(rev) && at < 0; i++ {
+		switch rev[i] {
+		case '{':
+			depth++
+		case '}':
+			depth--
+		case ':':
+			if depth <= 0 {
+				at = i + 1
+			}
+		}
+	}
+	if at < 0 {
+		return rev
+	}
+	if at == 1 && len(rev) > 3 && rev[1] >= '0' && rev[1] <= '3' && rev[2] == ':' {
+		at = 3
+	}
+	p := rev[at:]
+	if p != "." && p != ".." && !strings.HasPrefix(p, "./") && !strings.HasPrefix(p, "../") {
+		return rev
+	}
+	joined := path.Clean(prefix + p)
+	if joined == "." {
+		joined = ""
+	}
+	return rev[:at] + joined
 }
