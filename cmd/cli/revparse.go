@@ -201,6 +201,10 @@ func runRevParse(ctx context.Context, env *Env, args []string) error {
 			done = true
 			revs = append(revs, a)
 			continue
+		case a == "--end-of-options":
+			// Everything after it is a revision, even "-x".
+			revs = append(revs, args[i+1:]...)
+			i = len(args)
 		case a == "--verify":
 			o.Verify = true
 		case a == "-q" || a == "--quiet":
@@ -396,6 +400,10 @@ func runRevParse(ctx context.Context, env *Env, args []string) error {
 		fmt.Fprintln(out, s)
 	}
 	paths := false
+	dashdash := false
+	for _, rev := range revs {
+		dashdash = dashdash || rev == "--"
+	}
 	for _, rev := range revs {
 		if paths {
 			fmt.Fprintln(out, rev)
@@ -424,7 +432,9 @@ func runRevParse(ctx context.Context, env *Env, args []string) error {
 			fmt.Fprintln(out, rev)
 			continue
 		}
-		if !o.Verify {
+		rev = relativeRevPath(rev, p.prefix())
+		colon := strings.IndexByte(rev, ':')
+		if dd := strings.Index(rev, ".."); !o.Verify && rev != ".." && dd >= 0 && (colon < 0 || dd < colon) {
 			if left, right, ok := strings.Cut(rev, "..."); ok {
 				if err := revParseRange(ctx, r, left, right, true, show); err != nil {
 					return revParseError(err, o)
@@ -442,16 +452,18 @@ func runRevParse(ctx context.Context, env *Env, args []string) error {
 		if !o.Verify && strings.HasPrefix(rev, "^") && len(rev) > 1 {
 			neg, rev = true, rev[1:]
 		}
-		rev = relativeRevPath(rev, p.prefix())
 		h, err := r.ResolveRevision(ctx, rev)
 		if err != nil {
-			if !o.Verify && !neg {
+			if !o.Verify && !neg && !dashdash {
 				// A path that exists is passed on, as git does.
 				if _, serr := os.Lstat(filepath.Join(p.cwd, rev)); serr == nil {
 					fmt.Fprintln(out, rev)
 					paths = true
 					continue
 				}
+			}
+			if !o.Verify && errors.Is(err, repo.ErrUnknownRevision) {
+				err = revParseDiagnosis(ctx, r, rev, dashdash, err)
 			}
 			return revParseError(err, o)
 		}
@@ -608,4 +620,24 @@ func relativeRevPath(rev, prefix string) string {
 		joined = ""
 	}
 	return rev[:at] + joined
+}
+
+// revParseDiagnosis words a revision that resolves to nothing as git does:
+// a bad revision before "--", an unknown object name before ":path", an
+// ambiguous argument otherwise. Diagnoses of the path itself stay.
+func revParseDiagnosis(ctx context.Context, r *repo.Repository, rev string, dashdash bool, err error) error {
+	var re *repo.RevisionError
+	if errors.As(err, &re) {
+		return err
+	}
+	if spec, _, ok := strings.Cut(rev, ":"); ok && spec != "" && !strings.Contains(spec, "{") {
+		if _, e := r.ResolveRevision(ctx, spec); e != nil {
+			return &repo.RevisionError{Msg: fmt.Sprintf("invalid object name '%s'.", spec)}
+		}
+		return err
+	}
+	if dashdash {
+		return &repo.RevisionError{Msg: fmt.Sprintf("bad revision '%s'", rev)}
+	}
+	return &repo.RevisionError{Msg: fmt.Sprintf("ambiguous argument '%s': unknown revision or path not in the working tree.\nUse '--' to separate paths from revisions, like this:\n'git <command> [<revision>...] -- [<file>...]'", rev)}
 }
