@@ -175,12 +175,20 @@ func runRevParse(ctx context.Context, env *Env, args []string) error {
 		return p.gitDir
 	}
 	var revs []string
+	var revOpts []revParseOptions // the options in force where each revision was given
+	addRev := func(a ...string) {
+		revs = append(revs, a...)
+		for range a {
+			revOpts = append(revOpts, o)
+		}
+	}
 	var dflt string
+	dfltAt := 0 // revisions before --default: git drops it when one follows
 	done := false
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		if done {
-			revs = append(revs, a)
+			addRev(a)
 			continue
 		}
 		need := func() (*revParseRepo, error) { return open() }
@@ -199,11 +207,11 @@ func runRevParse(ctx context.Context, env *Env, args []string) error {
 				return fmt.Errorf("Needed a single revision: %w", repo.ErrUnknownRevision)
 			}
 			done = true
-			revs = append(revs, a)
+			addRev(a)
 			continue
 		case a == "--end-of-options":
 			// Everything after it is a revision, even "-x".
-			revs = append(revs, args[i+1:]...)
+			addRev(args[i+1:]...)
 			i = len(args)
 		case a == "--verify":
 			o.Verify = true
@@ -228,7 +236,7 @@ func runRevParse(ctx context.Context, env *Env, args []string) error {
 				return &UsageError{Msg: "--default requires an argument"}
 			}
 			i++
-			dflt = args[i]
+			dflt, dfltAt = args[i], len(revs)
 		case strings.HasPrefix(a, "--path-format="):
 			switch v := strings.TrimPrefix(a, "--path-format="); v {
 			case "absolute":
@@ -366,11 +374,11 @@ func runRevParse(ctx context.Context, env *Env, args []string) error {
 			}
 			fmt.Fprintln(out, a) // git passes options it does not know on
 		default:
-			revs = append(revs, a)
+			addRev(a)
 		}
 	}
-	if len(revs) == 0 && dflt != "" {
-		revs = []string{dflt}
+	if dflt != "" && len(revs) == dfltAt {
+		addRev(dflt)
 	}
 	if o.Verify && len(revs) != 1 {
 		if o.Quiet {
@@ -404,7 +412,9 @@ func runRevParse(ctx context.Context, env *Env, args []string) error {
 	for _, rev := range revs {
 		dashdash = dashdash || rev == "--"
 	}
-	for _, rev := range revs {
+	for i, rev := range revs {
+		cur := revOpts[i]
+		o.Short, o.AbbrevRef, o.Symbolic, o.FullName = cur.Short, cur.AbbrevRef, cur.Symbolic, cur.FullName
 		if paths {
 			fmt.Fprintln(out, rev)
 			continue
