@@ -99,7 +99,7 @@ func ParseDate(s string) (time.Time, error) {
 			return t, nil
 		}
 	}
-	for _, l := range []string{"2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02"} {
+	for _, l := range []string{"2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02 15:04", "2006-01-02T15:04", "2006-01-02"} {
 		if t, err := time.ParseInLocation(l, s, time.Local); err == nil {
 			return t, nil
 		}

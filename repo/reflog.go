@@ -247,6 +247,36 @@ func (r *Repository) removeReflog(name plumbing.ReferenceName) error {
 	return nil
 }
 
+// copyReflog copies from's log to to's, for a copied branch (git branch -c).
+func (r *Repository) copyReflog(from, to plumbing.ReferenceName) error {
+	data, err := os.ReadFile(r.reflogPath(from))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	dst := r.reflogPath(to)
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(dst, data, 0o644)
+}
+
+// createReflog makes an empty log for name unless it has one, so that
+// the update's line is written whatever core.logAllRefUpdates says.
+func (r *Repository) createReflog(name plumbing.ReferenceName) error {
+	path := r.reflogPath(name)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("reflog of %s: %w", name, err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return fmt.Errorf("reflog of %s: %w", name, err)
+	}
+	return f.Close()
+}
+
 // renameReflog moves from's log to to (a branch rename keeps its history).
 func (r *Repository) renameReflog(from, to plumbing.ReferenceName) error {
 	src, dst := r.reflogPath(from), r.reflogPath(to)
@@ -335,7 +365,7 @@ func (w *reflogWriter) wanted(name, headTarget plumbing.ReferenceName) bool {
 func (w *reflogWriter) record(u RefUpdate, cur plumbing.Hash, headTarget plumbing.ReferenceName) error {
 	var err error
 	switch {
-	case u.renamedFrom != "":
+	case u.renamedFrom != "" || u.copiedFrom != "":
 		// git's line for a rename has the branch's value on both sides.
 		err = w.append(u.Name, u.New, u.New, u.Message)
 	case u.New.IsZero():

@@ -26,8 +26,16 @@ type RefUpdate struct {
 	// Message is the reflog message ("commit: <subject>", "reset: moving
 	// to HEAD~1"), as git writes it.
 	Message string
+	// NoDeref updates a symbolic ref itself rather than what it points at
+	// (a renamed branch replacing a dangling symbolic one).
+	NoDeref bool
+	// CreateReflog starts the ref's log even where core.logAllRefUpdates
+	// would not (git's --create-reflog).
+	CreateReflog bool
 	// renamedFrom: the ref is a renamed branch; its log moves here first.
 	renamedFrom plumbing.ReferenceName
+	// copiedFrom: the ref is a copied branch; its log is copied here first.
+	copiedFrom plumbing.ReferenceName
 }
 
 // RefConflictError says which ref did not hold the expected value.
@@ -148,7 +156,9 @@ func (r *Repository) UpdateRefs(ctx context.Context, updates []RefUpdate) error 
 	// cannot each hold one lock the other wants.
 	sorted := append([]RefUpdate(nil), updates...)
 	for i := range sorted {
-		sorted[i].Name = r.followSymbolic(sorted[i].Name)
+		if !sorted[i].NoDeref {
+			sorted[i].Name = r.followSymbolic(sorted[i].Name)
+		}
 	}
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Name < sorted[j].Name })
 	needPacked := false
@@ -206,6 +216,16 @@ func (r *Repository) UpdateRefs(ctx context.Context, updates []RefUpdate) error 
 	for _, p := range locks {
 		if p.u.renamedFrom != "" {
 			if err := r.renameReflog(p.u.renamedFrom, p.u.Name); err != nil {
+				return err
+			}
+		}
+		if p.u.copiedFrom != "" {
+			if err := r.copyReflog(p.u.copiedFrom, p.u.Name); err != nil {
+				return err
+			}
+		}
+		if p.u.CreateReflog && !p.u.New.IsZero() {
+			if err := r.createReflog(p.u.Name); err != nil {
 				return err
 			}
 		}

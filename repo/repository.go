@@ -57,15 +57,18 @@ func Open(ctx context.Context, path string) (*Repository, error) {
 		return nil, err
 	}
 	if gd := os.Getenv("GIT_DIR"); gd != "" {
-		gd, _ = filepath.Abs(gd)
+		// Relative to the directory the command runs in (-C moves it).
+		if !filepath.IsAbs(gd) {
+			gd = filepath.Join(abs, gd)
+		}
 		if fi, err := os.Stat(gd); err == nil && !fi.IsDir() {
 			if gd, err = readGitFile(gd); err != nil {
 				return nil, err
 			}
 		}
 		wt := os.Getenv("GIT_WORK_TREE")
-		if wt != "" {
-			wt, _ = filepath.Abs(wt)
+		if wt != "" && !filepath.IsAbs(wt) {
+			wt = filepath.Join(abs, wt)
 		}
 		if !isGitDir(gd) {
 			return nil, fmt.Errorf("not a git repository: '%s': %w", os.Getenv("GIT_DIR"), ErrNotRepository)

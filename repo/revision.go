@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -32,6 +33,14 @@ func (r *Repository) ResolveRevision(ctx context.Context, rev string) (plumbing.
 		return plumbing.ZeroHash, unknown()
 	}
 	spec, path, hasPath := cutPath(rev)
+	if hasPath && spec == "" {
+		// ":path" and ":N:path": the index entry (stage 0 unless named).
+		stage := 0
+		if spec == "" && len(path) > 2 && path[0] >= '0' && path[0] <= '3' && path[1] == ':' {
+			stage, path = int(path[0]-'0'), path[2:]
+		}
+		return r.indexEntry(path, stage)
+	}
 	if hasPath {
 		if spec == "" {
 			spec = "HEAD"
@@ -527,4 +536,32 @@ func (r *Repository) pathInCommit(commit plumbing.Hash, path, rev string) (plumb
 		return plumbing.ZeroHash, fmt.Errorf("path '%s' does not exist in '%s': %w", path, strings.SplitN(rev, ":", 2)[0], ErrUnknownRevision)
 	}
 	return e.Hash, nil
+}
+
+// indexEntry is ":N:path": the blob the index holds at path in stage N.
+func (r *Repository) indexEntry(path string, stage int) (plumbing.Hash, error) {
+	idx, err := r.ReadIndex()
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	path = strings.TrimPrefix(path, "./")
+	inIndex := false
+	for _, e := range idx.Entries {
+		if e.Name != path {
+			continue
+		}
+		if int(e.Stage) == stage {
+			return e.Hash, nil
+		}
+		inIndex = true
+	}
+	if inIndex {
+		return plumbing.ZeroHash, &RevisionError{Msg: fmt.Sprintf("path '%s' is in the index, but not at stage %d", path, stage)}
+	}
+	if r.WorkDir != "" {
+		if _, err := os.Lstat(filepath.Join(r.WorkDir, path)); err == nil {
+			return plumbing.ZeroHash, &RevisionError{Msg: fmt.Sprintf("path '%s' exists on disk, but not in the index", path)}
+		}
+	}
+	return plumbing.ZeroHash, &RevisionError{Msg: fmt.Sprintf("path '%s' does not exist (neither on disk nor in the index)", path)}
 }

@@ -38,6 +38,15 @@ type branchOptions struct {
 	Merged        string
 	NoMerged      string
 	Contains      string
+	CreateReflog  bool
+	Track         string
+	NoTrack       bool
+	Copy          bool
+	ForceCopy     bool
+	Quiet         bool
+	EditDesc      bool
+	Abbrev        int
+	NoAbbrev      bool
 }
 
 func newBranchCmd(env *Env) *cobra.Command {
@@ -94,6 +103,17 @@ current branch's name (nothing when HEAD is detached).`,
 	f.StringVar(&o.Merged, "merged", "", "list only branches whose tips `<commit>` contains (default HEAD)")
 	f.StringVar(&o.NoMerged, "no-merged", "", "list only branches whose tips `<commit>` does not contain (default HEAD)")
 	f.StringVar(&o.Contains, "contains", "", "list only branches that contain `<commit>` (default HEAD)")
+	f.BoolVar(&o.CreateReflog, "create-reflog", false, "start the new branch's reflog")
+	f.StringVarP(&o.Track, "track", "t", "", "set up tracking of the start point (`direct` or inherit)")
+	f.Lookup("track").NoOptDefVal = "direct"
+	f.BoolVar(&o.NoTrack, "no-track", false, "do not set up tracking, whatever branch.autoSetupMerge says")
+	f.BoolVarP(&o.Copy, "copy", "c", false, "copy a branch with its reflog and configuration")
+	f.BoolVarP(&o.ForceCopy, "force-copy", "C", false, "copy a branch even if the new name exists")
+	f.BoolVarP(&o.Quiet, "quiet", "q", false, "print no messages")
+	f.BoolVar(&o.EditDesc, "edit-description", false, "edit the branch's description in the editor")
+	f.IntVar(&o.Abbrev, "abbrev", -1, "with -v: show `<n>` hex digits of ids")
+	f.Lookup("abbrev").NoOptDefVal = "-1"
+	f.BoolVar(&o.NoAbbrev, "no-abbrev", false, "with -v: show whole ids")
 	for _, name := range []string{"merged", "no-merged", "contains"} {
 		f.Lookup(name).NoOptDefVal = "HEAD"
 	}
@@ -105,14 +125,17 @@ func runBranch(ctx context.Context, env *Env, o branchOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := r.CheckBranchConfig(); err != nil {
+		return err
+	}
 	modes := 0
-	for _, b := range []bool{o.Delete || o.ForceDelete, o.Move || o.ForceMove, o.SetUpstreamTo != "", o.UnsetUpstream, o.ShowCurrent} {
+	for _, b := range []bool{o.Delete || o.ForceDelete, o.Move || o.ForceMove, o.Copy || o.ForceCopy, o.SetUpstreamTo != "", o.UnsetUpstream, o.ShowCurrent, o.EditDesc} {
 		if b {
 			modes++
 		}
 	}
 	if modes > 1 {
-		return &UsageError{Msg: "-d/-D, -m/-M, -u, --unset-upstream and --show-current cannot be combined"}
+		return &UsageError{Msg: "-d/-D, -m/-M, -c/-C, -u, --unset-upstream, --edit-description and --show-current cannot be combined"}
 	}
 	filtered := o.Merged != "" || o.NoMerged != "" || o.Contains != ""
 	list := o.List || filtered || (modes == 0 && len(o.Args) == 0)
@@ -120,90 +143,194 @@ func runBranch(ctx context.Context, env *Env, o branchOptions) error {
 		return &UsageError{Msg: "--list, --merged, --no-merged and --contains only go with listing"}
 	}
 	if (o.All || o.Remotes) && !list && modes == 0 {
-		return &UsageError{Msg: "the -a, and -r, options to 'easel branch' do not take a branch name; did you mean: -a|-r --list <pattern>?"}
+		return &UsageError{Msg: "the -a, and -r, options to 'easel branch' do not take a branch name.\nDid you mean to use: -a|-r --list <pattern>?"}
+	}
+	// Branch names on the command line may be @{-N} or <branch>@{upstream}.
+	local := func(name string) string { return r.InterpretBranchName(name, true, false) }
+	headName := func() string {
+		h, _ := r.HeadBranch()
+		return h.Short()
 	}
 	switch {
 	case o.ShowCurrent:
 		if len(o.Args) > 0 {
 			return &UsageError{Msg: "--show-current takes no arguments"}
 		}
-		if head, _ := r.HeadBranch(); head != "" {
-			fmt.Fprintln(env.IO.Out, head.Short())
+		if head := headName(); head != "" {
+			fmt.Fprintln(env.IO.Out, head)
 		}
 		return nil
+	case o.EditDesc:
+		return editBranchDescription(ctx, env, r, o, local)
 	case o.SetUpstreamTo != "" || o.UnsetUpstream:
-		if len(o.Args) > 1 {
-			return &UsageError{Msg: "too many arguments: -u <upstream> [<branch>], --unset-upstream [<branch>]"}
-		}
-		branch := ""
-		if len(o.Args) == 1 {
-			branch = o.Args[0]
-		} else if head, _ := r.HeadBranch(); head != "" {
-			branch = head.Short()
-		} else if o.UnsetUpstream {
-			return fmt.Errorf("could not unset upstream of HEAD when it does not point to any branch")
-		} else {
-			return fmt.Errorf("could not set upstream of HEAD to %s when it does not point to any branch", o.SetUpstreamTo)
+		branch := headName()
+		switch {
+		case len(o.Args) > 1 && o.UnsetUpstream:
+			return fmt.Errorf("too many arguments to unset upstream")
+		case len(o.Args) > 1:
+			return fmt.Errorf("too many arguments to set new upstream")
+		case len(o.Args) == 1:
+			branch = local(o.Args[0])
+		case branch == "" && o.UnsetUpstream:
+			return fmt.Errorf("could not unset upstream of HEAD when it does not point to any branch.")
+		case branch == "":
+			return fmt.Errorf("could not set upstream of HEAD to %s when it does not point to any branch.", o.SetUpstreamTo)
 		}
 		if o.UnsetUpstream {
-			return r.UnsetUpstream(ctx, branch)
+			return r.UnsetBranchUpstream(branch)
 		}
-		name, err := r.SetUpstreamTo(ctx, branch, o.SetUpstreamTo)
-		if err != nil {
-			return err
+		if _, err := r.ResolveRef(plumbing.NewBranchReferenceName(branch)); err != nil {
+			return &repo.BranchError{Msg: fmt.Sprintf("branch '%s' does not exist", branch), Err: repo.ErrNotFound}
 		}
-		fmt.Fprintf(env.IO.Out, "branch '%s' set up to track '%s'.\n", branch, name)
-		return nil
+		res, err := r.SetupTracking(ctx, branch, o.SetUpstreamTo, repo.TrackOverride)
+		return reportTracking(env, res, err, o.Quiet)
 	case o.Delete || o.ForceDelete:
 		if len(o.Args) == 0 {
-			return &UsageError{Msg: "branch name required"}
+			return fmt.Errorf("branch name required")
 		}
 		ab := r.NewAbbreviator()
-		for _, name := range o.Args {
-			tip, err := r.DeleteBranch(ctx, name, o.ForceDelete || o.Force)
-			if err != nil {
-				return err
+		var failed error
+		for _, arg := range o.Args {
+			name := r.InterpretBranchName(arg, !o.Remotes, o.Remotes)
+			tip, warning, err := r.DeleteBranchRef(ctx, name, o.ForceDelete || o.Force, o.Remotes)
+			if warning != "" && !tip.IsZero() || warning != "" && err != nil {
+				fmt.Fprintln(env.IO.Err, "warning: "+warning)
 			}
-			fmt.Fprintf(env.IO.Out, "Deleted branch %s (was %s).\n", name, ab.ShortID(tip))
+			if err != nil {
+				fmt.Fprintln(env.IO.Err, "error: "+err.Error())
+				failed = err
+				continue
+			}
+			if o.Quiet {
+				continue
+			}
+			was := ab.ShortID(tip)
+			if tip.IsZero() {
+				was = warning // a symbolic ref: what it pointed at
+			}
+			kind := "branch"
+			if o.Remotes {
+				kind = "remote-tracking branch"
+			}
+			fmt.Fprintf(env.IO.Out, "Deleted %s %s (was %s).\n", kind, name, was)
+		}
+		if failed != nil {
+			// git goes on with the other names and fails at the end;
+			// the exit code is the last refusal's own.
+			return &ExitError{Code: ExitCode(failed)}
 		}
 		return nil
-	case o.Move || o.ForceMove:
-		switch len(o.Args) {
-		case 1:
-			head, err := r.HeadBranch()
-			if err != nil {
-				return err
-			}
-			if head == "" {
-				return fmt.Errorf("cannot rename: HEAD is detached (not on a branch)")
-			}
-			return r.RenameBranch(ctx, head.Short(), o.Args[0], o.ForceMove || o.Force)
-		case 2:
-			return r.RenameBranch(ctx, o.Args[0], o.Args[1], o.ForceMove || o.Force)
+	case o.Move || o.ForceMove || o.Copy || o.ForceCopy:
+		copying := o.Copy || o.ForceCopy
+		force := o.ForceMove || o.ForceCopy || o.Force
+		verb := "rename"
+		if copying {
+			verb = "copy"
 		}
-		return &UsageError{Msg: "branch -m needs a new name"}
+		var old, new string
+		switch len(o.Args) {
+		case 0:
+			return fmt.Errorf("branch name required")
+		case 1:
+			old, new = headName(), local(o.Args[0])
+			if old == "" {
+				return fmt.Errorf("cannot %s the current branch while not on any.", verb)
+			}
+		case 2:
+			old, new = local(o.Args[0]), local(o.Args[1])
+		default:
+			return fmt.Errorf("too many arguments for a %s operation", verb)
+		}
+		if copying {
+			return r.CopyBranch(ctx, old, new, force)
+		}
+		return r.RenameBranch(ctx, old, new, force)
 	case !list:
 		if len(o.Args) > 2 {
 			return &UsageError{Msg: "too many arguments: branch <name> [<start>]"}
 		}
-		start := "HEAD"
+		start := headName()
+		if start == "" {
+			start = "HEAD"
+		}
 		if len(o.Args) == 2 {
 			start = o.Args[1]
 		}
-		h, err := r.ResolveCommit(ctx, start)
+		return createBranch(ctx, env, r, local(o.Args[0]), start, o)
+	}
+	return listBranches(ctx, env, r, o)
+}
+
+// createBranch is git's create_branch: check the name, resolve the start
+// point (A...B: their merge base), make the ref, then set up tracking as
+// --track/--no-track or branch.autoSetupMerge say.
+func createBranch(ctx context.Context, env *Env, r *repo.Repository, name, start string, o branchOptions) error {
+	if err := repo.CheckBranchName(name); err != nil {
+		return err
+	}
+	mode := o.Track
+	switch {
+	case o.NoTrack:
+		mode = repo.TrackNever
+	case mode == "":
+		m, err := r.DefaultTrack()
 		if err != nil {
 			return err
 		}
-		startName := start
-		if len(o.Args) == 1 {
-			// git's reflog names the current branch as the start.
-			if b, _ := r.HeadBranch(); b != "" {
-				startName = b.Short()
-			}
-		}
-		return r.CreateBranchFrom(ctx, o.Args[0], h, startName, o.Force)
+		mode = m
+	case mode != repo.TrackDirect && mode != repo.TrackInherit:
+		return &UsageError{Msg: fmt.Sprintf("option `track' expects \"direct\" or \"inherit\", not %q", mode)}
 	}
-	return listBranches(ctx, env, r, o)
+	realRef, err := r.TrackingStart(ctx, start, mode)
+	if err != nil {
+		return err
+	}
+	h, err := r.StartPoint(ctx, start)
+	if err != nil {
+		return &repo.BranchError{Msg: fmt.Sprintf("not a valid object name: '%s'", start), Err: repo.ErrUnknownRevision}
+	}
+	if err := r.CreateBranchWith(ctx, name, h, start, repo.BranchCreateOptions{Force: o.Force, CreateReflog: o.CreateReflog}); err != nil {
+		return err
+	}
+	if realRef == "" {
+		return nil
+	}
+	res, err := r.ApplyTracking(ctx, name, realRef, mode)
+	return reportTracking(env, res, err, o.Quiet)
+}
+
+// reportTracking prints what tracking setup did (or git's warning and
+// hint when it would not) and passes its error on.
+func reportTracking(env *Env, res *repo.TrackResult, err error, quiet bool) error {
+	if res != nil && len(res.Ambigous) > 0 && err != nil {
+		fmt.Fprintln(env.IO.Err, "fatal: "+err.Error())
+		ref := strings.TrimPrefix(strings.TrimSuffix(err.Error(), "'"), "not tracking: ambiguous information for ref '")
+		hint := []string{"There are multiple remotes whose fetch refspecs map to the remote", "tracking ref '" + ref + "':"}
+		for _, n := range res.Ambigous {
+			hint = append(hint, "  "+n)
+		}
+		hint = append(hint, "", "This is typically a configuration error.", "",
+			"To support setting up tracking branches, ensure that", "different remotes' fetch refspecs map into different", "tracking namespaces.")
+		for _, l := range hint {
+			fmt.Fprintln(env.IO.Err, "hint: "+l)
+		}
+		return &ExitError{Code: ExitFailure}
+	}
+	if err != nil {
+		return err
+	}
+	if res != nil && res.Warning != "" {
+		fmt.Fprintln(env.IO.Err, "warning: "+res.Warning)
+		return nil
+	}
+	if res != nil && res.OwnWarn {
+		fmt.Fprintf(env.IO.Err, "warning: not setting branch '%s' as its own upstream\n", res.Branch)
+		return nil
+	}
+	if !quiet {
+		fmt.Fprint(env.IO.Out, res.Message())
+	}
+	return nil
 }
 
 // listBranches prints git branch's listing: a detached HEAD first, local
@@ -343,4 +470,29 @@ func colorIf(env *Env, sgr, s string) string {
 		return s
 	}
 	return sgr + s + "\x1b[m"
+}
+
+// editBranchDescription is git branch --edit-description [<branch>].
+func editBranchDescription(ctx context.Context, env *Env, r *repo.Repository, o branchOptions, local func(string) string) error {
+	head, _ := r.HeadBranch()
+	branch := head.Short()
+	switch len(o.Args) {
+	case 0:
+		if branch == "" {
+			return fmt.Errorf("Cannot give description to detached HEAD")
+		}
+	case 1:
+		branch = local(o.Args[0])
+	default:
+		return fmt.Errorf("cannot edit description of more than one branch")
+	}
+	if _, err := r.ResolveRef(plumbing.NewBranchReferenceName(branch)); err != nil {
+		msg := fmt.Sprintf("No branch named '%s'.", branch)
+		if branch == head.Short() {
+			msg = fmt.Sprintf("No commit on branch '%s' yet.", branch)
+		}
+		fmt.Fprintln(env.IO.Err, "error: "+msg)
+		return &ExitError{Code: 1}
+	}
+	return r.EditBranchDescription(branch)
 }

@@ -125,7 +125,8 @@ func runCheckout(ctx context.Context, env *Env, o checkoutOptions) error {
 		}
 		var start plumbing.Hash
 		if rev != "" {
-			if start, err = r.ResolveCommit(ctx, rev); err != nil {
+			// A...B: their merge base, as git's get_oid_mb.
+			if start, err = r.StartPoint(ctx, rev); err != nil {
 				return err
 			}
 		}

@@ -3,7 +3,10 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -13,10 +16,12 @@ import (
 func init() { register(newInitCmd) }
 
 type initOptions struct {
-	Dir    string
-	Bare   bool
-	Branch string
-	Quiet  bool
+	Dir         string
+	Bare        bool
+	Branch      string
+	Quiet       bool
+	Template    string
+	TemplateSet bool
 }
 
 func newInitCmd(env *Env) *cobra.Command {
@@ -38,9 +43,11 @@ func newInitCmd(env *Env) *cobra.Command {
 					o.Dir = filepath.Join(env.Dir, o.Dir)
 				}
 			}
+			o.TemplateSet = cmd.Flags().Changed("template")
 			return runInit(cmd.Context(), env, o)
 		},
 	}
+	cmd.Flags().StringVar(&o.Template, "template", "", "copy the files of `<dir>` into the new git directory (as GIT_TEMPLATE_DIR, init.templateDir)")
 	cmd.Flags().BoolVar(&o.Bare, "bare", false, "create a bare repository (no work tree)")
 	cmd.Flags().StringVarP(&o.Branch, "initial-branch", "b", "", "name of the first branch (default "+repo.DefaultBranch+")")
 	cmd.Flags().BoolVarP(&o.Quiet, "quiet", "q", false, "print nothing")
@@ -48,12 +55,132 @@ func newInitCmd(env *Env) *cobra.Command {
 }
 
 func runInit(ctx context.Context, env *Env, o initOptions) error {
-	r, err := repo.Init(ctx, o.Dir, o.Bare, o.Branch)
+	gitDirEnv, workEnv := os.Getenv("GIT_DIR"), os.Getenv("GIT_WORK_TREE")
+	if workEnv != "" && gitDirEnv == "" {
+		return fmt.Errorf("GIT_WORK_TREE (or --work-tree=<directory>) not allowed without specifying GIT_DIR (or --git-dir=<directory>)")
+	}
+	path, bare, workTree := o.Dir, o.Bare, ""
+	if gitDirEnv != "" {
+		// As git: $GIT_DIR is the repository; without a work tree it is
+		// bare unless it is named ".git" (or ends in "/.git").
+		gd := gitDirEnv
+		if !filepath.IsAbs(gd) {
+			gd = filepath.Join(env.Dir, gd)
+		}
+		switch {
+		case workEnv != "":
+			workTree = workEnv
+			if !filepath.IsAbs(workTree) {
+				workTree = filepath.Join(env.Dir, workTree)
+			}
+			path, bare = gd, true
+		case !o.Bare && filepath.Base(gd) == ".git" && gd != env.Dir:
+			path, bare = filepath.Dir(gd), false
+		default:
+			path, bare = gd, true
+		}
+	}
+	gitDir := path
+	if !bare {
+		gitDir = filepath.Join(path, ".git")
+	}
+	_, statErr := os.Stat(filepath.Join(gitDir, "HEAD"))
+	reinit := statErr == nil
+	branch := o.Branch
+	if reinit && branch != "" {
+		fmt.Fprintf(env.IO.Err, "warning: re-init: ignored --initial-branch=%s\n", branch)
+		branch = ""
+	}
+	var cfg *repo.Repository // nil: only the global and command-line config
+	if branch == "" && !reinit {
+		if v, ok, _ := cfg.ConfigGet("init.defaultBranch"); ok && v != "" {
+			branch = v
+		}
+	}
+	if branch != "" {
+		if err := repo.CheckBranchName(branch); err != nil {
+			return fmt.Errorf("invalid initial branch name: '%s'", branch)
+		}
+	}
+	r, err := repo.Init(ctx, path, bare, branch)
 	if err != nil {
 		return err
 	}
+	if workTree != "" {
+		if err := r.ConfigSet("core.bare", "false", false); err != nil {
+			return err
+		}
+		if err := r.ConfigSet("core.worktree", workTree, false); err != nil {
+			return err
+		}
+	}
+	if !reinit {
+		if err := copyTemplate(o, cfg, r.GitDir); err != nil {
+			return err
+		}
+	}
 	if !o.Quiet {
-		fmt.Fprintf(env.IO.Out, "Initialized empty easel repository in %s\n", r.GitDir+string(filepath.Separator))
+		what := "Initialized empty easel repository in %s\n"
+		if reinit {
+			what = "Reinitialized existing easel repository in %s\n"
+		}
+		fmt.Fprintf(env.IO.Out, what, r.GitDir+string(filepath.Separator))
 	}
 	return nil
+}
+
+// copyTemplate copies git's template directory into a new git directory,
+// as git init does: --template, else $GIT_TEMPLATE_DIR, else
+// init.templateDir ("~/" is the home directory). Files the repository
+// already has are kept.
+func copyTemplate(o initOptions, cfg *repo.Repository, gitDir string) error {
+	src := o.Template
+	if !o.TemplateSet {
+		src = os.Getenv("GIT_TEMPLATE_DIR")
+		if src == "" {
+			src, _, _ = cfg.ConfigGet("init.templateDir")
+		}
+	}
+	if rest, ok := strings.CutPrefix(src, "~/"); ok {
+		home, _ := os.UserHomeDir()
+		src = filepath.Join(home, rest)
+	}
+	if src == "" {
+		return nil
+	}
+	if fi, err := os.Stat(src); err != nil || !fi.IsDir() {
+		return nil // git warns about nothing here either: no templates
+	}
+	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if rel == "." {
+			return nil
+		}
+		dst := filepath.Join(gitDir, rel)
+		if _, err := os.Lstat(dst); err == nil {
+			return nil
+		}
+		if d.IsDir() {
+			return os.MkdirAll(dst, 0o755)
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		if info.Mode()&os.ModeSymlink != 0 {
+			t, err := os.Readlink(p)
+			if err != nil {
+				return err
+			}
+			return os.Symlink(t, dst)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(dst, data, info.Mode().Perm())
+	})
 }

@@ -4,124 +4,538 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/spf13/cobra"
 
 	"easel.dev/easel/repo"
+	"easel.dev/easel/repo/gitconfig"
 )
 
 func init() { register(newRevParseCmd) }
 
 type revParseOptions struct {
-	Revs             []string
-	Verify           bool
-	Quiet            bool
-	Short            bool
-	AbbrevRef        bool
-	ShowToplevel     bool
-	GitDir           bool
-	InsideWorkTree   bool
-	IsBareRepository bool
-	ShowPrefix       bool
+	Verify    bool
+	Quiet     bool
+	Short     int // hex digits with --short; 0: whole ids
+	AbbrevRef bool
+	Symbolic  bool
+	FullName  bool
+	Absolute  bool // --path-format=absolute
+	Relative  bool // --path-format=relative
 }
 
 func newRevParseCmd(env *Env) *cobra.Command {
-	var o revParseOptions
 	cmd := &cobra.Command{
 		Use:   "rev-parse [options] [<revision>...]",
 		Short: "Print the ids revisions name, and where the repository is",
 		Long: `For scripts, as git rev-parse: each revision's full id (an abbreviated one
 with --short, a branch name with --abbrev-ref), and facts about the repository:
---show-toplevel, --git-dir, --is-inside-work-tree, --is-bare-repository,
---show-prefix. --verify requires exactly one revision that names an object and
-exits 4 otherwise (-q: silently). Revisions are spelled as everywhere else
-(HEAD~2, main^2, v1.0^{commit}, @{u}, HEAD@{1}, rev:path).`,
+--show-toplevel, --show-cdup, --show-prefix, --git-dir, --absolute-git-dir,
+--git-common-dir, --git-path <path>, --is-inside-work-tree, --is-inside-git-dir,
+--is-bare-repository, --is-shallow-repository, --show-object-format.
+--path-format=absolute|relative changes how the paths after it are printed.
+Options are taken in order, as git takes them. --verify requires exactly one
+revision that names an object and exits 4 otherwise (-q: silently).
+Revisions are spelled as everywhere else (HEAD~2, main^2, v1.0^{commit}, @{u},
+HEAD@{1}, rev:path); A..B prints B and ^A, A...B also their merge base.`,
 		Example: `  easel rev-parse HEAD
   easel rev-parse --short HEAD~1
   easel rev-parse --abbrev-ref HEAD
   easel rev-parse --abbrev-ref @{u}
   easel rev-parse --verify -q feature || echo "no branch feature"
-  easel rev-parse --show-toplevel`,
+  easel rev-parse --show-toplevel
+  easel rev-parse --path-format=absolute --git-common-dir`,
+		DisableFlagParsing: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Revs = args
-			return runRevParse(cmd.Context(), env, o)
+			for _, a := range args {
+				if a == "--" {
+					break
+				}
+				if a == "--help" {
+					return cmd.Help()
+				}
+			}
+			return runRevParse(cmd.Context(), env, args)
 		},
 	}
-	f := cmd.Flags()
-	f.BoolVar(&o.Verify, "verify", false, "exactly one revision, which must name an object")
-	f.BoolVarP(&o.Quiet, "quiet", "q", false, "with --verify: no message when it fails")
-	f.BoolVar(&o.Short, "short", false, "abbreviated ids")
-	f.BoolVar(&o.AbbrevRef, "abbrev-ref", false, "the short name of the ref a revision names (HEAD: the current branch)")
-	f.BoolVar(&o.ShowToplevel, "show-toplevel", false, "the top of the work tree")
-	f.BoolVar(&o.GitDir, "git-dir", false, "the repository's .git directory")
-	f.BoolVar(&o.InsideWorkTree, "is-inside-work-tree", false, "true or false")
-	f.BoolVar(&o.IsBareRepository, "is-bare-repository", false, "true or false")
-	f.BoolVar(&o.ShowPrefix, "show-prefix", false, "the current directory relative to the top of the work tree")
 	return cmd
 }
 
-func runRevParse(ctx context.Context, env *Env, o revParseOptions) error {
-	r, err := env.OpenRepo(ctx)
-	if err != nil {
-		return err
+// revParseRepo is what rev-parse's repository options see: the work tree
+// as git sets it up (none when core.bare says so) and the git directory
+// as git would name it.
+type revParseRepo struct {
+	r       *repo.Repository
+	cwd     string
+	work    string // "" without a work tree
+	gitDir  string // absolute
+	bareCfg string // core.bare as written ("" unset)
+}
+
+func (p *revParseRepo) inside(dir string) bool {
+	if dir == "" {
+		return false
 	}
+	rel, err := filepath.Rel(dir, p.cwd)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, "../")
+}
+
+// prefix is the current directory below the top of the work tree
+// ("sub/dir/"), "" at the top or outside it.
+func (p *revParseRepo) prefix() string {
+	if !p.inside(p.work) {
+		return ""
+	}
+	rel, _ := filepath.Rel(p.work, p.cwd)
+	if rel == "." {
+		return ""
+	}
+	return filepath.ToSlash(rel) + "/"
+}
+
+func runRevParse(ctx context.Context, env *Env, args []string) error {
 	out := env.IO.Out
-	rel := func() string {
-		p, err := filepath.Rel(r.WorkDir, env.Dir)
-		if err != nil || p == "." {
-			return ""
+	var o revParseOptions
+	var rp *revParseRepo
+	open := func() (*revParseRepo, error) {
+		if rp != nil {
+			return rp, nil
 		}
-		return filepath.ToSlash(p) + "/"
+		r, err := env.OpenRepo(ctx)
+		if err != nil {
+			return nil, err
+		}
+		cwd, _ := filepath.Abs(env.Dir)
+		if real, err := filepath.EvalSymlinks(cwd); err == nil {
+			cwd = real
+		}
+		p := &revParseRepo{r: r, cwd: cwd, work: r.WorkDir, gitDir: r.WorktreeGitDir}
+		p.bareCfg, _, _ = r.ConfigGet("core.bare")
+		if os.Getenv("GIT_DIR") == "" && os.Getenv("GIT_WORK_TREE") == "" {
+			if b, ok := gitconfig.ParseBool(p.bareCfg, false); ok && b && p.bareCfg != "" {
+				p.work = "" // discovered, but core.bare says there is no work tree
+			}
+		}
+		if p.work != "" {
+			if real, err := filepath.EvalSymlinks(p.work); err == nil {
+				p.work = real
+			}
+		}
+		if real, err := filepath.EvalSymlinks(p.gitDir); err == nil {
+			p.gitDir = real
+		}
+		rp = p
+		return p, nil
 	}
-	switch {
-	case o.ShowToplevel:
-		if r.IsBare() {
-			return fmt.Errorf("this operation must be run in a work tree: %w", repo.ErrBareRepository)
+	// printPath is git's print_path: as --path-format says, else as
+	// given when unmodified, else relative to the current directory
+	// when git would have it relative.
+	printPath := func(p *revParseRepo, path string, relIfShared bool) {
+		abs := path
+		if !filepath.IsAbs(abs) {
+			abs = filepath.Join(p.cwd, path)
 		}
-		fmt.Fprintln(out, r.WorkDir)
-	case o.GitDir:
-		gd := r.WorktreeGitDir
-		if !r.IsBare() && filepath.Join(env.Dir, ".git") == gd {
-			gd = ".git" // git prints it relative when it is right here
+		switch {
+		case o.Absolute:
+			if real, err := filepath.EvalSymlinks(abs); err == nil {
+				abs = real
+			}
+			fmt.Fprintln(out, filepath.Clean(abs))
+		case o.Relative || relIfShared && !filepath.IsAbs(path):
+			rel, err := filepath.Rel(p.cwd, abs)
+			if err != nil {
+				rel = abs
+			}
+			if rel == "." {
+				rel = "./"
+			}
+			fmt.Fprintln(out, filepath.ToSlash(rel))
+		default:
+			fmt.Fprintln(out, path)
 		}
-		fmt.Fprintln(out, gd)
-	case o.InsideWorkTree:
-		fmt.Fprintln(out, !r.IsBare())
-	case o.IsBareRepository:
-		fmt.Fprintln(out, r.IsBare())
-	case o.ShowPrefix:
-		fmt.Fprintln(out, rel())
 	}
-	if o.Verify && len(o.Revs) != 1 {
+	// gitDirName is the git directory as git names it: $GIT_DIR as set,
+	// "." inside it, ".git" at the top of the work tree, else absolute.
+	gitDirName := func(p *revParseRepo) string {
+		if gd := os.Getenv("GIT_DIR"); gd != "" {
+			return gd
+		}
+		switch {
+		case p.cwd == p.gitDir:
+			return "."
+		case p.work != "" && p.cwd == p.work && filepath.Join(p.work, ".git") == p.gitDir:
+			return ".git"
+		}
+		return p.gitDir
+	}
+	var revs []string
+	var revOpts []revParseOptions // the options in force where each revision was given
+	addRev := func(a ...string) {
+		revs = append(revs, a...)
+		for range a {
+			revOpts = append(revOpts, o)
+		}
+	}
+	var dflt string
+	dfltAt := 0 // revisions before --default: git drops it when one follows
+	done := false
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if done {
+			addRev(a)
+			continue
+		}
+		need := func() (*revParseRepo, error) { return open() }
+		switch {
+		case a == "--directory" && i+1 < len(args) && rp == nil:
+			// The root's -C, which flag parsing left here.
+			i++
+			if d := args[i]; filepath.IsAbs(d) {
+				env.Dir = d
+			} else {
+				env.Dir = filepath.Join(env.Dir, d)
+			}
+			continue
+		case a == "--":
+			if o.Verify {
+				return fmt.Errorf("Needed a single revision: %w", repo.ErrUnknownRevision)
+			}
+			done = true
+			addRev(a)
+			continue
+		case a == "--end-of-options":
+			// Everything after it is a revision, even "-x".
+			addRev(args[i+1:]...)
+			i = len(args)
+		case a == "--verify":
+			o.Verify = true
+		case a == "-q" || a == "--quiet":
+			o.Quiet = true
+		case a == "--short":
+			o.Short = -1
+		case strings.HasPrefix(a, "--short="):
+			n, err := strconv.Atoi(strings.TrimPrefix(a, "--short="))
+			if err != nil {
+				return &UsageError{Msg: "--short takes a number"}
+			}
+			o.Short = max(n, 4)
+		case a == "--abbrev-ref" || a == "--abbrev-ref=strict" || a == "--abbrev-ref=loose":
+			o.AbbrevRef = true
+		case a == "--symbolic":
+			o.Symbolic = true
+		case a == "--symbolic-full-name":
+			o.FullName = true
+		case a == "--default":
+			if i+1 >= len(args) {
+				return &UsageError{Msg: "--default requires an argument"}
+			}
+			i++
+			dflt, dfltAt = args[i], len(revs)
+		case strings.HasPrefix(a, "--path-format="):
+			switch v := strings.TrimPrefix(a, "--path-format="); v {
+			case "absolute":
+				o.Absolute, o.Relative = true, false
+			case "relative":
+				o.Absolute, o.Relative = false, true
+			default:
+				return fmt.Errorf("unknown argument to --path-format: %s", v)
+			}
+		case a == "--path-format":
+			return fmt.Errorf("--path-format requires an argument")
+		case a == "--local-env-vars":
+			for _, v := range []string{"GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_CONFIG", "GIT_CONFIG_PARAMETERS", "GIT_CONFIG_COUNT",
+				"GIT_OBJECT_DIRECTORY", "GIT_DIR", "GIT_WORK_TREE", "GIT_IMPLICIT_WORK_TREE", "GIT_GRAFT_FILE", "GIT_INDEX_FILE",
+				"GIT_NO_REPLACE_OBJECTS", "GIT_REPLACE_REF_BASE", "GIT_PREFIX", "GIT_INTERNAL_SUPER_PREFIX", "GIT_SHALLOW_FILE", "GIT_COMMON_DIR"} {
+				fmt.Fprintln(out, v)
+			}
+		case strings.HasPrefix(a, "--since=") || strings.HasPrefix(a, "--after="):
+			t, err := repo.ParseDate(a[strings.IndexByte(a, '=')+1:])
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "--max-age=%d\n", t.Unix())
+		case strings.HasPrefix(a, "--until=") || strings.HasPrefix(a, "--before="):
+			t, err := repo.ParseDate(a[strings.IndexByte(a, '=')+1:])
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "--min-age=%d\n", t.Unix())
+		case a == "--show-object-format" || strings.HasPrefix(a, "--show-object-format="):
+			if _, err := need(); err != nil {
+				return err
+			}
+			switch v := strings.TrimPrefix(strings.TrimPrefix(a, "--show-object-format"), "="); v {
+			case "", "storage", "input", "output":
+				fmt.Fprintln(out, "sha1")
+			default:
+				return fmt.Errorf("unknown mode for --show-object-format: %s", v)
+			}
+		case a == "--is-shallow-repository":
+			p, err := need()
+			if err != nil {
+				return err
+			}
+			_, serr := os.Stat(filepath.Join(p.r.GitDir, "shallow"))
+			fmt.Fprintln(out, serr == nil)
+		case a == "--is-bare-repository":
+			p, err := need()
+			if err != nil {
+				return err
+			}
+			b, ok := gitconfig.ParseBool(p.bareCfg, false)
+			fmt.Fprintln(out, (p.bareCfg == "" || !ok || b) && p.work == "")
+		case a == "--is-inside-git-dir":
+			p, err := need()
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(out, p.inside(p.gitDir))
+		case a == "--is-inside-work-tree":
+			p, err := need()
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(out, p.inside(p.work))
+		case a == "--show-prefix":
+			p, err := need()
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(out, p.prefix())
+		case a == "--show-cdup":
+			p, err := need()
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(out, strings.Repeat("../", strings.Count(p.prefix(), "/")))
+		case a == "--show-toplevel":
+			p, err := need()
+			if err != nil {
+				return err
+			}
+			if p.work == "" {
+				return fmt.Errorf("this operation must be run in a work tree: %w", repo.ErrBareRepository)
+			}
+			printPath(p, p.work, false)
+		case a == "--git-dir":
+			p, err := need()
+			if err != nil {
+				return err
+			}
+			printPath(p, gitDirName(p), false)
+		case a == "--absolute-git-dir":
+			p, err := need()
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(out, p.gitDir)
+		case a == "--git-common-dir" || a == "--git-path":
+			p, err := need()
+			if err != nil {
+				return err
+			}
+			// git names the common directory relative to the top of the
+			// work tree when it is .git there, absolute otherwise.
+			name := p.r.GitDir
+			if p.work != "" && filepath.Join(p.work, ".git") == p.r.GitDir && p.gitDir == p.r.GitDir {
+				name = ".git"
+				if rel, err := filepath.Rel(p.cwd, p.r.GitDir); err == nil && p.inside(p.work) {
+					name = rel
+				}
+			} else if p.gitDir != p.r.GitDir && a == "--git-path" {
+				name = gitDirName(p)
+			}
+			if a == "--git-path" {
+				if i+1 >= len(args) {
+					return &UsageError{Msg: "--git-path requires an argument"}
+				}
+				i++
+				name = filepath.Join(name, args[i])
+				if !filepath.IsAbs(name) {
+					name = filepath.ToSlash(name)
+				}
+			}
+			printPath(p, name, false)
+		case a == "--show-superproject-working-tree":
+			if _, err := need(); err != nil {
+				return err
+			}
+			// Only a repository that is a submodule has one; easel
+			// finds none to show.
+		case strings.HasPrefix(a, "-") && a != "-":
+			if o.Verify {
+				return revParseError(fmt.Errorf("Needed a single revision: %w", repo.ErrUnknownRevision), o)
+			}
+			fmt.Fprintln(out, a) // git passes options it does not know on
+		default:
+			addRev(a)
+		}
+	}
+	if dflt != "" && len(revs) == dfltAt {
+		addRev(dflt)
+	}
+	if o.Verify && len(revs) != 1 {
 		if o.Quiet {
 			return &ExitError{Code: ExitUnknownRev}
 		}
-		return fmt.Errorf("needed a single revision: %w", repo.ErrUnknownRevision)
+		return fmt.Errorf("Needed a single revision: %w", repo.ErrUnknownRevision)
 	}
+	if len(revs) == 0 {
+		return nil
+	}
+	p, err := open()
+	if err != nil {
+		return err
+	}
+	r := p.r
 	ab := r.NewAbbreviator()
-	for _, rev := range o.Revs {
-		if o.AbbrevRef {
+	show := func(h plumbing.Hash, neg bool) {
+		s := h.String()
+		if o.Short < 0 {
+			s = ab.ShortID(h)
+		} else if o.Short > 0 {
+			s = ab.Short(h, o.Short)
+		}
+		if neg {
+			s = "^" + s
+		}
+		fmt.Fprintln(out, s)
+	}
+	paths := false
+	dashdash := false
+	for _, rev := range revs {
+		dashdash = dashdash || rev == "--"
+	}
+	for i, rev := range revs {
+		cur := revOpts[i]
+		o.Short, o.AbbrevRef, o.Symbolic, o.FullName = cur.Short, cur.AbbrevRef, cur.Symbolic, cur.FullName
+		if paths {
+			fmt.Fprintln(out, rev)
+			continue
+		}
+		if rev == "--" {
+			paths = true
+			fmt.Fprintln(out, rev)
+			continue
+		}
+		if o.AbbrevRef || o.FullName {
 			name, err := abbrevRef(ctx, r, rev)
 			if err != nil {
 				return revParseError(err, o)
 			}
+			if o.FullName {
+				name = fullRefName(r, rev, name)
+			}
 			fmt.Fprintln(out, name)
 			continue
 		}
+		if o.Symbolic {
+			if _, err := r.ResolveRevision(ctx, strings.TrimPrefix(rev, "^")); err != nil {
+				return revParseError(err, o)
+			}
+			fmt.Fprintln(out, rev)
+			continue
+		}
+		rev = relativeRevPath(rev, p.prefix())
+		colon := strings.IndexByte(rev, ':')
+		if dd := strings.Index(rev, ".."); !o.Verify && rev != ".." && dd >= 0 && (colon < 0 || dd < colon) {
+			if left, right, ok := strings.Cut(rev, "..."); ok {
+				if err := revParseRange(ctx, r, left, right, true, show); err != nil {
+					return revParseError(err, o)
+				}
+				continue
+			}
+			if left, right, ok := strings.Cut(rev, ".."); ok {
+				if err := revParseRange(ctx, r, left, right, false, show); err != nil {
+					return revParseError(err, o)
+				}
+				continue
+			}
+		}
+		neg := false
+		if !o.Verify && strings.HasPrefix(rev, "^") && len(rev) > 1 {
+			neg, rev = true, rev[1:]
+		}
 		h, err := r.ResolveRevision(ctx, rev)
 		if err != nil {
+			if !o.Verify && !neg && !dashdash {
+				// A path that exists is passed on, as git does.
+				if _, serr := os.Lstat(filepath.Join(p.cwd, rev)); serr == nil {
+					fmt.Fprintln(out, rev)
+					paths = true
+					continue
+				}
+			}
+			if !o.Verify && errors.Is(err, repo.ErrUnknownRevision) {
+				err = revParseDiagnosis(ctx, r, rev, dashdash, err)
+			}
 			return revParseError(err, o)
 		}
-		if o.Short {
-			fmt.Fprintln(out, ab.ShortID(h))
-		} else {
-			fmt.Fprintln(out, h)
-		}
+		show(h, neg)
 	}
 	return nil
+}
+
+// revParseRange prints A..B as B ^A and A...B as B A ^base, as git does.
+func revParseRange(ctx context.Context, r *repo.Repository, left, right string, sym bool, show func(plumbing.Hash, bool)) error {
+	if left == "" {
+		left = "HEAD"
+	}
+	if right == "" {
+		right = "HEAD"
+	}
+	a, err := r.ResolveRevision(ctx, left)
+	if err != nil {
+		return err
+	}
+	b, err := r.ResolveRevision(ctx, right)
+	if err != nil {
+		return err
+	}
+	show(b, false)
+	if !sym {
+		show(a, true)
+		return nil
+	}
+	show(a, false)
+	base, err := r.StartPoint(ctx, left+"..."+right)
+	if err != nil {
+		return err
+	}
+	show(base, true)
+	return nil
+}
+
+// fullRefName is --symbolic-full-name: the full name of the ref rev
+// names ("" for a plain id).
+func fullRefName(r *repo.Repository, rev, short string) string {
+	if rev == "HEAD" || rev == "@" {
+		if b, _ := r.HeadBranch(); b != "" {
+			return b.String()
+		}
+		return "HEAD"
+	}
+	for _, full := range []string{rev, "refs/" + rev, "refs/tags/" + rev, "refs/heads/" + rev, "refs/remotes/" + rev} {
+		if strings.HasPrefix(full, "refs/") {
+			if _, err := r.ResolveRef(plumbing.ReferenceName(full)); err == nil {
+				return full
+			}
+		}
+	}
+	if short != rev {
+		for _, full := range []string{"refs/heads/" + short, "refs/remotes/" + short} {
+			if _, err := r.ResolveRef(plumbing.ReferenceName(full)); err == nil {
+				return full
+			}
+		}
+	}
+	return ""
 }
 
 // abbrevRef is git's --abbrev-ref: the short name of the ref rev names
@@ -181,4 +595,59 @@ func revParseError(err error, o revParseOptions) error {
 		return &ExitError{Code: ExitUnknownRev}
 	}
 	return err
+}
+
+// relativeRevPath resolves a "./" or "../" path in "<rev>:<path>",
+// ":<path>" or ":<n>:<path>" against prefix (the current directory below
+// the top of the work tree), as git does; other revisions are unchanged.
+func relativeRevPath(rev, prefix string) string {
+	at := -1
+	depth := 0
+	for i := 0; i < len(rev) && at < 0; i++ {
+		switch rev[i] {
+		case '{':
+			depth++
+		case '}':
+			depth--
+		case ':':
+			if depth <= 0 {
+				at = i + 1
+			}
+		}
+	}
+	if at < 0 {
+		return rev
+	}
+	if at == 1 && len(rev) > 3 && rev[1] >= '0' && rev[1] <= '3' && rev[2] == ':' {
+		at = 3
+	}
+	p := rev[at:]
+	if p != "." && p != ".." && !strings.HasPrefix(p, "./") && !strings.HasPrefix(p, "../") {
+		return rev
+	}
+	joined := path.Clean(prefix + p)
+	if joined == "." {
+		joined = ""
+	}
+	return rev[:at] + joined
+}
+
+// revParseDiagnosis words a revision that resolves to nothing as git does:
+// a bad revision before "--", an unknown object name before ":path", an
+// ambiguous argument otherwise. Diagnoses of the path itself stay.
+func revParseDiagnosis(ctx context.Context, r *repo.Repository, rev string, dashdash bool, err error) error {
+	var re *repo.RevisionError
+	if errors.As(err, &re) {
+		return err
+	}
+	if spec, _, ok := strings.Cut(rev, ":"); ok && spec != "" && !strings.Contains(spec, "{") {
+		if _, e := r.ResolveRevision(ctx, spec); e != nil {
+			return &repo.RevisionError{Msg: fmt.Sprintf("invalid object name '%s'.", spec)}
+		}
+		return err
+	}
+	if dashdash {
+		return &repo.RevisionError{Msg: fmt.Sprintf("bad revision '%s'", rev)}
+	}
+	return &repo.RevisionError{Msg: fmt.Sprintf("ambiguous argument '%s': unknown revision or path not in the working tree.\nUse '--' to separate paths from revisions, like this:\n'git <command> [<revision>...] -- [<file>...]'", rev)}
 }

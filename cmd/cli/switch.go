@@ -88,7 +88,8 @@ func runSwitch(ctx context.Context, env *Env, o switchOptions) error {
 		var start plumbing.Hash
 		startName := ""
 		if len(o.Args) == 1 {
-			if start, err = r.ResolveCommit(ctx, o.Args[0]); err != nil {
+			// A...B: their merge base, as git's get_oid_mb.
+			if start, err = r.StartPoint(ctx, o.Args[0]); err != nil {
 				return err
 			}
 			startName = o.Args[0]

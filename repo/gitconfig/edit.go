@@ -403,3 +403,62 @@ func RenameSection(data []byte, name, old, newName string, remove bool) ([]byte,
 	}
 	return out, found, nil
 }
+
+// CopySection copies every section named old ("section.subsection") to
+// one named newName placed right after it, its lines (comments included)
+// as they are, as git config's copy of a branch's section does.
+func CopySection(data []byte, name, old, newName string) ([]byte, error) {
+	evs, err := Parse(data, name)
+	if err != nil {
+		return nil, err
+	}
+	sec, sub, hasSub := old, "", false
+	if i := strings.IndexByte(old, '.'); i >= 0 {
+		sec, sub, hasSub = old[:i], old[i+1:], true
+	}
+	ns, nsub, nhas := newName, "", false
+	if i := strings.IndexByte(newName, '.'); i >= 0 {
+		ns, nsub, nhas = newName[:i], newName[i+1:], true
+	}
+	header := SectionHeader(ns, nsub, nhas)
+	k := Key{Section: sec, Subsection: sub, HasSub: hasSub}
+	var out []byte
+	last := 0      // data up to here is in out
+	bodyFrom := -1 // start of the matching section's body being copied
+	flush := func(end int) {
+		out = append(out, data[last:end]...)
+		last = end
+		if bodyFrom >= 0 {
+			body := data[bodyFrom:end]
+			if len(out) > 0 && out[len(out)-1] != '\n' {
+				out = append(out, '\n')
+			}
+			out = append(out, header...)
+			out = append(out, body...)
+			if len(body) > 0 && body[len(body)-1] != '\n' {
+				out = append(out, '\n')
+			}
+			bodyFrom = -1
+		}
+	}
+	for i := range evs {
+		e := &evs[i]
+		if e.Kind != Section {
+			continue
+		}
+		// The section's text ends where the line of the next header starts.
+		start := e.Begin
+		for start > 0 && (data[start-1] == ' ' || data[start-1] == '\t') {
+			start--
+		}
+		flush(start)
+		if k.sectionMatches(e) {
+			bodyFrom = len(data)
+			if j := strings.IndexByte(string(data[e.End:]), '\n'); j >= 0 {
+				bodyFrom = e.End + j + 1
+			}
+		}
+	}
+	flush(len(data))
+	return out, nil
+}
