@@ -39,6 +39,12 @@ type CommitFormat struct {
 	// author the medium format shows.
 	Mailmap    *Mailmap
 	UseMailmap bool
+	// GraphWidth is the columns --graph draws left of the text, which
+	// %<|(N) counts.
+	GraphWidth int
+	// Encoding is the log output encoding ("" for UTF-8), see
+	// LogOutputEncoding.
+	Encoding string
 }
 
 // WriteCommitMedium writes a commit in git's "medium" format: commit line,

@@ -335,7 +335,7 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 	if err != nil {
 		return err
 	}
-	f := repo.CommitFormat{Abbrev: r.NewAbbreviator(), Date: dateMode, Now: now, FullID: fullID}
+	f := repo.CommitFormat{Abbrev: r.NewAbbreviator(), Date: dateMode, Now: now, FullID: fullID, Encoding: r.LogOutputEncoding()}
 	o.mailmap(ctx, r, &f)
 	if f.UseMailmap && len(o.Authors)+len(o.Committers) > 0 {
 		// As git: --author and --committer match the mapped people.
@@ -445,7 +445,7 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 		if graph != nil {
 			graph.Update(c.Hash, c.ParentHashes)
 		}
-		if err := writeLogEntry(out, c, f, graph, style, n == 0, &missingNewline); err != nil {
+		if err := writeLogEntry(out, repo.CommitToUTF8(c), f, graph, style, n == 0, &missingNewline); err != nil {
 			return err
 		}
 		if changes {
@@ -468,8 +468,16 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 // git whether the separator row gets the graph drawn on it.
 func writeLogEntry(out io.Writer, c *object.Commit, f repo.CommitFormat, graph *repo.Graph, style logStyle, first bool, missingNewline *bool) error {
 	var text strings.Builder
+	if graph != nil {
+		f.GraphWidth = graph.Width()
+	}
 	if err := style.write(&text, c, f); err != nil {
 		return err
+	}
+	if f.Encoding != "" {
+		s := repo.EncodeLogOutput(text.String(), f.Encoding)
+		text.Reset()
+		text.WriteString(s)
 	}
 	oneline := style.compact
 	if graph == nil {
