@@ -445,6 +445,11 @@ func (u *userFormat) one(b *strings.Builder, p string) int {
 	case 'f':
 		b.WriteString(SanitizedSubject(c.Message))
 		return 1
+	case '(':
+		if strings.HasPrefix(p, "(trailers") {
+			return u.trailers(b, p)
+		}
+		return 0
 	case 'e':
 		b.WriteString(string(c.Encoding))
 		return 1
@@ -566,4 +571,105 @@ func (u *userFormat) one(b *strings.Builder, p string) int {
 		return used
 	}
 	return 0
+}
+
+// trailers expands %(trailers[:options]) at p, returning the bytes used
+// (0 when the options are not understood, as git prints it then as text).
+func (u *userFormat) trailers(b *strings.Builder, p string) int {
+	arg := p[len("(trailers"):]
+	var o TrailerFormat
+	if strings.HasPrefix(arg, ":") {
+		arg = arg[1:]
+		for arg != "" && arg[0] != ')' {
+			end := strings.IndexAny(arg, ",)")
+			if end < 0 {
+				return 0
+			}
+			opt := arg[:end]
+			name, val, hasVal := strings.Cut(opt, "=")
+			boolVal := func() (bool, bool) {
+				if !hasVal {
+					return true, true
+				}
+				v, ok := parseGitBool(val)
+				return v, ok
+			}
+			var ok bool
+			switch name {
+			case "only":
+				o.Only, ok = boolVal()
+			case "unfold":
+				o.Unfold, ok = boolVal()
+			case "keyonly":
+				o.KeyOnly, ok = boolVal()
+			case "valueonly":
+				o.ValueOnly, ok = boolVal()
+			case "key":
+				if !hasVal || val == "" {
+					return 0
+				}
+				o.Keys = append(o.Keys, strings.TrimSuffix(val, ":"))
+				o.Only, ok = true, true
+			case "separator", "key_value_separator":
+				if !hasVal {
+					return 0
+				}
+				s := expandLiteral(val)
+				if name == "separator" {
+					o.Separator = &s
+				} else {
+					o.KeyValueSeparator = &s
+				}
+				ok = true
+			}
+			if !ok {
+				return 0
+			}
+			arg = arg[end:]
+			if arg[0] == ',' {
+				arg = arg[1:]
+			}
+		}
+	}
+	if arg == "" || arg[0] != ')' {
+		return 0
+	}
+	b.WriteString(FormatTrailers(u.c.Message, o))
+	return len(p) - len(arg) + 1
+}
+
+// expandLiteral expands the %n and %xNN of an option value.
+func expandLiteral(s string) string {
+	if !strings.Contains(s, "%") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch {
+		case s[i] == '%' && strings.HasPrefix(s[i:], "%n"):
+			b.WriteByte('\n')
+			i++
+		case s[i] == '%' && i+3 < len(s)+1 && len(s) >= i+4 && s[i+1] == 'x':
+			if v, err := strconv.ParseUint(s[i+2:i+4], 16, 8); err == nil {
+				b.WriteByte(byte(v))
+				i += 3
+				continue
+			}
+			b.WriteByte(s[i])
+		default:
+			b.WriteByte(s[i])
+		}
+	}
+	return b.String()
+}
+
+// parseGitBool reads a boolean as git's config does.
+func parseGitBool(v string) (bool, bool) {
+	switch strings.ToLower(v) {
+	case "true", "yes", "on", "1":
+		return true, true
+	case "false", "no", "off", "0", "":
+		return false, true
+	}
+	return false, false
 }
