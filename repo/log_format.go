@@ -1,9 +1,9 @@
 package repo
 
 import (
-	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -51,38 +51,99 @@ type CommitFormat struct {
 // Merge: line for merges, Author, Date, a blank line and the message
 // indented by four spaces. No blank line follows.
 func WriteCommitMedium(w io.Writer, c *object.Commit, f CommitFormat) error {
+	return WriteCommitPretty(w, c, f, "medium")
+}
+
+// WriteCommitPretty writes a commit in one of git's multi-line formats:
+// "short" (author and title), "medium" (author, date and message), "full"
+// (author, committer and message), "fuller" (both with dates) or "raw"
+// (the commit's headers as stored).
+func WriteCommitPretty(w io.Writer, c *object.Commit, f CommitFormat, kind string) error {
 	var b strings.Builder
 	if f.Color {
 		b.WriteString("\x1b[33m")
 	}
 	b.WriteString("commit " + c.Hash.String())
-	if d := f.Decorations[c.Hash]; len(d) > 0 {
+	if d := f.Decorations[c.Hash]; len(d) > 0 && kind != "raw" {
 		b.WriteString(decorate(d, f.Color))
 	}
 	if f.Color {
 		b.WriteString("\x1b[m")
 	}
 	b.WriteByte('\n')
-	if len(c.ParentHashes) > 1 {
-		b.WriteString("Merge:")
+	if kind == "raw" {
+		b.WriteString("tree " + c.TreeHash.String() + "\n")
 		for _, p := range c.ParentHashes {
-			b.WriteString(" " + f.Abbrev.ShortID(p))
+			b.WriteString("parent " + p.String() + "\n")
 		}
-		b.WriteByte('\n')
+		b.WriteString("author " + rawSignature(c.Author) + "\n")
+		b.WriteString("committer " + rawSignature(c.Committer) + "\n")
+		if c.Encoding != "" && !isUTF8Name(string(c.Encoding)) {
+			b.WriteString("encoding " + string(c.Encoding) + "\n")
+		}
+	} else {
+		if len(c.ParentHashes) > 1 {
+			b.WriteString("Merge:")
+			for _, p := range c.ParentHashes {
+				b.WriteString(" " + f.Abbrev.ShortID(p))
+			}
+			b.WriteByte('\n')
+		}
+		person := func(s object.Signature) string {
+			name, email := s.Name, s.Email
+			if f.UseMailmap {
+				name, email = f.Mailmap.Map(name, email)
+			}
+			return name + " <" + email + ">"
+		}
+		switch kind {
+		case "fuller":
+			b.WriteString("Author:     " + person(c.Author) + "\n")
+			b.WriteString("AuthorDate: " + FormatDate(c.Author.When, f.Date, f.Now) + "\n")
+			b.WriteString("Commit:     " + person(c.Committer) + "\n")
+			b.WriteString("CommitDate: " + FormatDate(c.Committer.When, f.Date, f.Now) + "\n")
+		case "full":
+			b.WriteString("Author: " + person(c.Author) + "\n")
+			b.WriteString("Commit: " + person(c.Committer) + "\n")
+		case "short":
+			b.WriteString("Author: " + person(c.Author) + "\n")
+		default:
+			b.WriteString("Author: " + person(c.Author) + "\n")
+			b.WriteString("Date:   " + FormatDate(c.Author.When, f.Date, f.Now) + "\n")
+		}
 	}
-	name, email := c.Author.Name, c.Author.Email
-	if f.UseMailmap {
-		name, email = f.Mailmap.Map(name, email)
+	msg := c.Message
+	if kind == "short" {
+		// Only the title paragraph, as git's pp_remainder stops at the
+		// first blank line for this format.
+		msg = titleParagraph(msg)
 	}
-	fmt.Fprintf(&b, "Author: %s <%s>\n", name, email)
-	fmt.Fprintf(&b, "Date:   %s\n", FormatDate(c.Author.When, f.Date, f.Now))
 	// As git: an empty message leaves no blank line after the header.
-	if body := IndentMessage(c.Message, "    "); body != "" {
+	if body := IndentMessage(msg, "    "); body != "" {
 		b.WriteByte('\n')
 		b.WriteString(body)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// rawSignature is a person line as the commit stores it.
+func rawSignature(s object.Signature) string {
+	return s.Name + " <" + s.Email + "> " + strconv.FormatInt(s.When.Unix(), 10) + " " + s.When.Format("-0700")
+}
+
+// titleParagraph is msg's first paragraph, leading blank lines dropped.
+func titleParagraph(msg string) string {
+	lines := strings.SplitAfter(msg, "\n")
+	i := 0
+	for i < len(lines) && strings.TrimSpace(lines[i]) == "" {
+		i++
+	}
+	j := i
+	for j < len(lines) && strings.TrimSpace(lines[j]) != "" {
+		j++
+	}
+	return strings.Join(lines[i:j], "")
 }
 
 // WriteCommitOneline writes "<abbrev> <subject>\n".

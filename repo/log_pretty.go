@@ -8,6 +8,8 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"easel.dev/easel/repo/gitconfig"
 )
 
 // Date modes of --date, named as git names them.
@@ -180,6 +182,7 @@ type userFormat struct {
 
 	width, indent1, indent2 int
 	wrapStart               int
+	autoColor               bool // after %C(auto), with colours on
 }
 
 // item expands the placeholder at the start of p (after the '%') with
@@ -459,11 +462,18 @@ func (u *userFormat) one(b *strings.Builder, p string) int {
 	case 'n':
 		b.WriteByte('\n')
 		return 1
-	case 'H':
-		b.WriteString(c.Hash.String())
-		return 1
-	case 'h':
-		b.WriteString(short(c.Hash))
+	case 'H', 'h':
+		if u.autoColor {
+			b.WriteString("\x1b[33m")
+		}
+		if p[0] == 'H' {
+			b.WriteString(c.Hash.String())
+		} else {
+			b.WriteString(short(c.Hash))
+		}
+		if u.autoColor {
+			b.WriteString("\x1b[m")
+		}
 		return 1
 	case 'T':
 		b.WriteString(c.TreeHash.String())
@@ -547,28 +557,46 @@ func (u *userFormat) one(b *strings.Builder, p string) int {
 		}
 		return 2
 	case 'C':
-		name, used := "", 0
+		if strings.HasPrefix(p, "C(auto)") {
+			// As git: ids and refs that follow are coloured when
+			// colours are on; a reset ends what came before.
+			u.autoColor = f.Color
+			if u.autoColor && b.Len() > 0 {
+				b.WriteString("\x1b[m")
+			}
+			return 7
+		}
 		if strings.HasPrefix(p, "C(") {
 			end := strings.IndexByte(p, ')')
 			if end < 0 {
 				return 0
 			}
-			name, used = strings.TrimPrefix(p[2:end], "auto,"), end+1
-		} else {
-			for _, n := range []string{"red", "green", "blue", "reset"} {
-				if strings.HasPrefix(p[1:], n) {
-					name, used = n, 1+len(n)
+			spec, want := p[2:end], f.Color
+			if rest, ok := strings.CutPrefix(spec, "always,"); ok {
+				spec, want = rest, true
+			} else {
+				spec = strings.TrimPrefix(spec, "auto,")
+			}
+			u.autoColor = false
+			if want {
+				seq, err := gitconfig.ParseColor(spec)
+				if err != nil {
+					return 0
 				}
+				b.WriteString(seq)
+			}
+			return end + 1
+		}
+		for _, n := range []string{"red", "green", "blue", "reset"} {
+			if strings.HasPrefix(p[1:], n) {
+				u.autoColor = false
+				if f.Color {
+					b.WriteString(namedColors[n])
+				}
+				return 1 + len(n)
 			}
 		}
-		seq, ok := namedColors[name]
-		if !ok {
-			return 0
-		}
-		if f.Color {
-			b.WriteString(seq)
-		}
-		return used
+		return 0
 	}
 	return 0
 }

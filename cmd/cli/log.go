@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/spf13/cobra"
 
@@ -44,6 +46,10 @@ type logOptions struct {
 	// Color is --color's when (always, never, auto); NoColor --no-color.
 	Color   string
 	NoColor bool
+	// NUL: -z, commits separated (or ended) by NUL rather than newline.
+	NUL bool
+	// NoWalk: --no-walk[=sorted|unsorted], only the given commits.
+	NoWalk string
 }
 
 // commitStyle holds the options that choose how commits are printed; log
@@ -207,6 +213,10 @@ default, iso, iso-strict, rfc, short, unix, raw or relative.`,
 	f.BoolVar(&o.FirstParent, "first-parent", false, "follow only the first parent of merges")
 	f.BoolVar(&o.All, "all", false, "start from HEAD and every branch, remote-tracking branch and tag")
 	f.BoolVar(&o.Reverse, "reverse", false, "oldest first (after -n has chosen the newest)")
+	f.BoolVarP(&o.NUL, "null", "z", false, "separate commits with NUL instead of newline")
+	f.StringVar(&o.NoWalk, "no-walk", "", "show only the given commits, not their history: sorted (newest first, the default) or unsorted (as given)")
+	f.Lookup("no-walk").NoOptDefVal = "sorted"
+	f.Bool("do-walk", false, "walk the history (the default; undoes --no-walk)")
 	o.addStyleFlags(cmd)
 	o.addFlags(cmd)
 	addDigitFlags(cmd, &digits)
@@ -256,6 +266,23 @@ func (o commitStyle) styleOf() (logStyle, bool, error) {
 		return logStyle{write: repo.WriteCommitOneline, compact: true, oneline: true}, false, nil
 	case pretty == "", pretty == "medium":
 		return logStyle{write: repo.WriteCommitMedium}, false, nil
+	case pretty == "short", pretty == "full", pretty == "fuller", pretty == "raw":
+		return logStyle{write: func(w io.Writer, c *object.Commit, f repo.CommitFormat) error {
+			return repo.WriteCommitPretty(w, c, f, pretty)
+		}}, false, nil
+	case pretty == "reference":
+		// git's "%C(auto)%h (%s, %ad)" with short dates unless --date
+		// says otherwise, never decorated.
+		ref := user("%C(auto)%h (%s, %ad)", false)
+		write := ref.write
+		ref.write = func(w io.Writer, c *object.Commit, f repo.CommitFormat) error {
+			if o.Date == "" {
+				f.Date = "short"
+			}
+			f.Decorations = nil
+			return write(w, c, f)
+		}
+		return ref, false, nil
 	case pretty == "oneline":
 		return logStyle{write: repo.WriteCommitOneline, compact: true, oneline: true}, true, nil
 	case strings.HasPrefix(pretty, "format:"):
@@ -326,6 +353,9 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 		}
 		include = append(include, tips...)
 	}
+	if err := o.commitStyle.expandAlias(r); err != nil {
+		return err
+	}
 	style, fullID, dateMode, err := o.settle()
 	if err != nil {
 		return err
@@ -371,6 +401,16 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 		return err
 	}
 	next := w.Next
+	switch o.NoWalk {
+	case "":
+	case "sorted", "unsorted":
+		next, err = noWalk(ctx, r, include, filter, o.NoWalk == "sorted")
+		if err != nil {
+			return err
+		}
+	default:
+		return &UsageError{Msg: fmt.Sprintf("invalid argument to --no-walk: %s", o.NoWalk)}
+	}
 	if o.Reverse {
 		var list []*object.Commit
 		for n := 0; o.Max < 0 || n < o.Max; n++ {
@@ -445,7 +485,7 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 		if graph != nil {
 			graph.Update(c.Hash, c.ParentHashes)
 		}
-		if err := writeLogEntry(out, repo.CommitToUTF8(c), f, graph, style, n == 0, &missingNewline); err != nil {
+		if err := writeLogEntry(out, repo.CommitToUTF8(c), f, graph, style, n == 0, o.NUL, &missingNewline); err != nil {
 			return err
 		}
 		if changes {
@@ -466,7 +506,7 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 // when graph is set. missingNewline carries, from one commit to the next,
 // whether the previous text ended without a newline, which decides as in
 // git whether the separator row gets the graph drawn on it.
-func writeLogEntry(out io.Writer, c *object.Commit, f repo.CommitFormat, graph *repo.Graph, style logStyle, first bool, missingNewline *bool) error {
+func writeLogEntry(out io.Writer, c *object.Commit, f repo.CommitFormat, graph *repo.Graph, style logStyle, first, nul bool, missingNewline *bool) error {
 	var text strings.Builder
 	if graph != nil {
 		f.GraphWidth = graph.Width()
@@ -481,17 +521,21 @@ func writeLogEntry(out io.Writer, c *object.Commit, f repo.CommitFormat, graph *
 	}
 	oneline := style.compact
 	if graph == nil {
-		if style.separator && !first {
-			if _, err := io.WriteString(out, "\n"); err != nil {
+		sep := "\n"
+		if nul {
+			sep = "\x00"
+		}
+		if style.separator && !first || !first && !oneline {
+			if _, err := io.WriteString(out, sep); err != nil {
 				return err
 			}
 		}
-		if !first && !oneline {
-			if _, err := io.WriteString(out, "\n"); err != nil {
-				return err
-			}
+		msg := text.String()
+		if nul && style.compact && !style.separator && strings.HasSuffix(msg, "\n") {
+			// -z ends each commit of a terminated format with NUL.
+			msg = msg[:len(msg)-1] + "\x00"
 		}
-		_, err := io.WriteString(out, text.String())
+		_, err := io.WriteString(out, msg)
 		return err
 	}
 	// As git's show_log: formats that end each commit with a newline
@@ -520,4 +564,67 @@ func writeLogEntry(out io.Writer, c *object.Commit, f repo.CommitFormat, graph *
 	}
 	_, err := out.Write(b.Bytes())
 	return err
+}
+
+// noWalk yields just the given commits (git log --no-walk): newest first
+// by commit date when sorted, else in the order given; the filter still
+// applies.
+func noWalk(ctx context.Context, r *repo.Repository, include []plumbing.Hash, filter *repo.CommitFilter, sorted bool) (func(context.Context) (*object.Commit, error), error) {
+	var list []*object.Commit
+	seen := map[plumbing.Hash]bool{}
+	for _, h := range include {
+		if seen[h] {
+			continue
+		}
+		seen[h] = true
+		c, err := object.GetCommit(r.Storer, h)
+		if err != nil {
+			return nil, err
+		}
+		if filter != nil && !filter.Match(c) {
+			continue
+		}
+		list = append(list, c)
+	}
+	if sorted {
+		sort.SliceStable(list, func(i, j int) bool { return list[i].Committer.When.After(list[j].Committer.When) })
+	}
+	return func(context.Context) (*object.Commit, error) {
+		if len(list) == 0 {
+			return nil, io.EOF
+		}
+		c := list[0]
+		list = list[1:]
+		return c, nil
+	}, nil
+}
+
+// builtinPretty are git's own --pretty names, which pretty.<name> cannot
+// redefine.
+var builtinPretty = map[string]bool{"oneline": true, "short": true, "medium": true, "full": true,
+	"fuller": true, "reference": true, "raw": true}
+
+// expandAlias replaces a --pretty name defined by pretty.<name> with its
+// definition, following aliases of aliases as git does.
+func (o *commitStyle) expandAlias(r *repo.Repository) error {
+	name := o.Pretty
+	for i := 0; ; i++ {
+		if name == "" || builtinPretty[name] || strings.HasPrefix(name, "format:") ||
+			strings.HasPrefix(name, "tformat:") || strings.Contains(name, "%") {
+			break
+		}
+		v, ok, err := r.ConfigGet("pretty." + name)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			break
+		}
+		if i >= 10 {
+			return &UsageError{Msg: fmt.Sprintf("invalid --pretty format: %s", o.Pretty)}
+		}
+		name = v
+	}
+	o.Pretty = name
+	return nil
 }
