@@ -227,7 +227,7 @@ func Hunks(ca, cb []bool) []Hunk {
 // that no call allocates in proportion to the number of distinct lines.
 type scratch struct {
 	// needMin: Myers looks for the smallest diff (git's --minimal).
-	needMin bool
+	needMin    bool
 	cnt1, cnt2 []int32
 	recPtr     []int32 // histogram: first occurrence of an id in the A range
 	recCnt     []int32 // histogram: occurrences of an id in the A range
