@@ -192,7 +192,9 @@ func (u *userFormat) item(p string) int {
 	switch magic {
 	case '-', '+', ' ':
 		p = p[1:]
-		if p == "" {
+		// As git: %+w() could never expand to anything and may change
+		// what came before, so the form is refused (printed as text).
+		if p == "" || p[0] == 'w' {
 			return 0
 		}
 	default:

@@ -97,7 +97,24 @@ func (o commitStyle) mailmap(ctx context.Context, r *repo.Repository, f *repo.Co
 // usesRefs says whether the format prints ref names (%d, %D), which must
 // then be loaded whatever --decorate says.
 func (o commitStyle) usesRefs() bool {
-	return strings.Contains(o.Format+o.Pretty, "%d") || strings.Contains(o.Format+o.Pretty, "%D")
+	f := o.Format + o.Pretty
+	for i := 0; i+1 < len(f); i++ {
+		if f[i] != '%' {
+			continue
+		}
+		p := f[i+1:]
+		if p[0] == '%' {
+			i++ // "%%" is a literal percent sign
+			continue
+		}
+		if (p[0] == '-' || p[0] == '+' || p[0] == ' ') && len(p) > 1 {
+			p = p[1:]
+		}
+		if p[0] == 'd' || p[0] == 'D' {
+			return true
+		}
+	}
+	return false
 }
 
 // digitCount collects git's "-<n>" shorthand (easel log -3): each digit is
