@@ -373,13 +373,14 @@ func (u *userFormat) paddingDirective(p string) int {
 	for digits < len(num) && (num[digits] >= '0' && num[digits] <= '9' || digits == 0 && (num[0] == '-' || num[0] == '+')) {
 		digits++
 	}
-	width, err := strconv.Atoi(num[:digits])
+	width, err := strconv.ParseInt(num[:digits], 10, 32)
 	if err != nil || width == 0 {
+		// Not a number, or beyond what git's int holds: not a directive.
 		return 0
 	}
 	if width < 0 {
 		if toColumn {
-			width += TermColumns()
+			width += int64(TermColumns())
 		}
 		if width < 0 {
 			return 0
@@ -404,9 +405,9 @@ func (u *userFormat) paddingDirective(p string) int {
 		}
 		end = end + 1 + close
 	}
-	u.padding = width
+	u.padding = int(width)
 	if toColumn {
-		u.padding = -width
+		u.padding = -int(width)
 	}
 	u.flush, u.trunc = flush, trunc
 	return end + 1
