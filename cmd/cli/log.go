@@ -203,6 +203,10 @@ default, iso, iso-strict, rfc, short, unix, raw or relative.`,
 	}
 	cmd.Flags().IntVarP(&o.Max, "max-count", "n", -1, "show at most this many commits")
 	cmd.Flags().BoolVar(&o.Graph, "graph", false, "draw the history graph left of the commits")
+	// --no-graph undoes --graph; flags are parsed in order, so the last
+	// of the two wins, as in git.
+	ng := cmd.Flags().VarPF(&negatedBool{&o.Graph}, "no-graph", "", "do not draw the graph (undoes an earlier --graph)")
+	ng.NoOptDefVal = "true"
 	cmd.Flags().BoolVar(&o.JSON, "json", false, "print a JSON array of commits")
 	cmd.Flags().BoolVar(&o.TopoOrder, "topo-order", false, "no parent before all of its children, lines of history kept together")
 	cmd.Flags().BoolVar(&o.DateOrder, "date-order", false, "no parent before all of its children, otherwise newest first")
@@ -392,7 +396,10 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 		filter.Mailmap = f.Mailmap
 	}
 	if o.Reverse && o.Graph {
-		return &UsageError{Msg: "--reverse and --graph cannot be combined"}
+		return &UsageError{Msg: "options '--reverse' and '--graph' cannot be used together"}
+	}
+	if o.NoWalk != "" && o.Graph {
+		return &UsageError{Msg: "options '--no-walk' and '--graph' cannot be used together"}
 	}
 	if o.JSON && (o.Graph || o.Oneline) {
 		return &UsageError{Msg: "--json cannot be combined with --graph or --oneline"}
@@ -644,4 +651,31 @@ func (o *commitStyle) expandAlias(r *repo.Repository) error {
 	}
 	o.Pretty = name
 	return nil
+}
+
+// negatedBool is a flag that clears the bool it points at (--no-<flag>).
+type negatedBool struct{ b *bool }
+
+func (n *negatedBool) String() string { return "false" }
+func (n *negatedBool) Type() string   { return "bool" }
+func (n *negatedBool) Set(v string) error {
+	set, ok := parseBoolWord(v)
+	if !ok {
+		return fmt.Errorf("invalid boolean %q", v)
+	}
+	if set {
+		*n.b = false
+	}
+	return nil
+}
+
+// parseBoolWord reads the boolean words git accepts.
+func parseBoolWord(v string) (bool, bool) {
+	switch strings.ToLower(v) {
+	case "true", "yes", "on", "1":
+		return true, true
+	case "false", "no", "off", "0":
+		return false, true
+	}
+	return false, false
 }
