@@ -78,8 +78,10 @@ func WriteCommitPretty(w io.Writer, c *object.Commit, f CommitFormat, kind strin
 		}
 		b.WriteString("author " + rawSignature(c.Author) + "\n")
 		b.WriteString("committer " + rawSignature(c.Committer) + "\n")
-		if c.Encoding != "" && !isUTF8Name(string(c.Encoding)) {
-			b.WriteString("encoding " + string(c.Encoding) + "\n")
+		// As git's logmsg_reencode: the header names the output
+		// encoding, and goes when that is UTF-8.
+		if c.Encoding != "UTF-8" && f.Encoding != "" {
+			b.WriteString("encoding " + f.Encoding + "\n")
 		}
 	} else {
 		if len(c.ParentHashes) > 1 {

@@ -457,7 +457,11 @@ func (u *userFormat) one(b *strings.Builder, p string) int {
 		}
 		return 0
 	case 'e':
-		b.WriteString(string(c.Encoding))
+		// go-git reads a commit without an encoding header as "UTF-8";
+		// git prints the header only.
+		if c.Encoding != "UTF-8" {
+			b.WriteString(string(c.Encoding))
+		}
 		return 1
 	case '%':
 		b.WriteByte('%')
