@@ -134,6 +134,10 @@ func runStatus(ctx context.Context, env *Env, o statusOptions) error {
 		return err
 	}
 	rel := func(p string) string { return displayPath(r, env, p) }
+	if o.NUL {
+		// As git: -z shows paths from the top, in every format.
+		rel = func(p string) string { return p }
+	}
 	var tr *repo.Tracking
 	if st.Branch != "" && (!o.JSON && !o.Short && o.Porcelain == "" || o.Branch || o.JSON) {
 		if tr, err = r.Tracking(ctx, st.Branch); err != nil {
@@ -162,7 +166,7 @@ func runStatus(ctx context.Context, env *Env, o statusOptions) error {
 		}
 		return writeJSON(env.IO.Out, out)
 	case v2:
-		printStatusV2(env.IO.Out, st, tr, o, stashes)
+		printStatusV2(env.IO.Out, st, tr, o, stashes, rel)
 	case o.Porcelain == "v1":
 		printShortStatus(env.IO.Out, st, tr, o.Branch, false, o.NUL, func(p string) string { return p })
 	case o.Short:
@@ -184,10 +188,11 @@ func runStatus(ctx context.Context, env *Env, o statusOptions) error {
 // --branch, and the stash count), then one line per path: "1" ordinary
 // changes, "2" renames with the score and the old path, "u" conflicts
 // with every stage, "?" untracked and "!" ignored. Paths are from the top
-// of the work tree, quoted unless -z.
-func printStatusV2(w io.Writer, st *repo.Status, tr *repo.Tracking, o statusOptions, stashes int) {
+// of the work tree with -z, else relative to the current directory and
+// quoted, as git prints them.
+func printStatusV2(w io.Writer, st *repo.Status, tr *repo.Tracking, o statusOptions, stashes int, rel func(string) string) {
 	eol, sep := "\n", "\t"
-	quote := quoteStatusPath
+	quote := func(p string) string { return quoteStatusPath(rel(p)) }
 	if o.NUL {
 		eol, sep = "\x00", "\x00"
 		quote = func(p string) string { return p }
