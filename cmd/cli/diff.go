@@ -61,15 +61,36 @@ func (f *diffFormat) addFlags(cmd *cobra.Command) {
 }
 
 // setRenames settles rename detection from the flags and diff.renames,
-// and the line diff algorithm from the flags and diff.algorithm (the last
-// of --histogram, --patience, --minimal and --diff-algorithm given wins
-// in git; easel takes the most specific).
+// and the line diff algorithm from the flags and diff.algorithm.
 func (f *diffFormat) setRenames(r *repo.Repository) error {
+	v, _, _ := r.ConfigGet("diff.algorithm")
+	if err := f.setAlgorithm(v); err != nil {
+		return err
+	}
+	f.renames = r.RenameConfig("diff")
+	if f.FindRenames != "" {
+		score, ok := parseRenameScore(f.FindRenames)
+		if !ok {
+			return &UsageError{Msg: fmt.Sprintf("invalid argument to -M: %s", f.FindRenames)}
+		}
+		f.renames.Off, f.renames.MinScore = false, score
+	}
+	if f.NoRenames {
+		f.renames.Off = true
+	}
+	return nil
+}
+
+// setAlgorithm settles the line diff from the flags and configured, the
+// value of diff.algorithm ("" when unset). Of several flags git takes the
+// last given; easel takes --diff-algorithm, then --histogram, --patience,
+// --minimal.
+func (f *diffFormat) setAlgorithm(configured string) error {
 	f.alg = linediff.Myers
-	if v, ok, _ := r.ConfigGet("diff.algorithm"); ok {
-		alg, known := linediff.ParseAlgorithm(v)
+	if configured != "" {
+		alg, known := linediff.ParseAlgorithm(configured)
 		if !known {
-			return &UsageError{Msg: fmt.Sprintf("unknown value for config 'diff.algorithm': %s", v)}
+			return &UsageError{Msg: fmt.Sprintf("unknown value for config 'diff.algorithm': %s", configured)}
 		}
 		f.alg = alg
 	}
@@ -86,17 +107,6 @@ func (f *diffFormat) setRenames(r *repo.Repository) error {
 		f.alg = linediff.Patience
 	case f.Minimal:
 		f.alg = linediff.Minimal
-	}
-	f.renames = r.RenameConfig("diff")
-	if f.FindRenames != "" {
-		score, ok := parseRenameScore(f.FindRenames)
-		if !ok {
-			return &UsageError{Msg: fmt.Sprintf("invalid argument to -M: %s", f.FindRenames)}
-		}
-		f.renames.Off, f.renames.MinScore = false, score
-	}
-	if f.NoRenames {
-		f.renames.Off = true
 	}
 	return nil
 }
@@ -220,6 +230,13 @@ func evalDir(p string) string {
 
 func runDiff(ctx context.Context, env *Env, o diffOptions) error {
 	r, err := env.OpenRepo(ctx)
+	if err != nil && o.NoIndex {
+		// As git: --no-index needs no repository.
+		if err := o.setAlgorithm(""); err != nil {
+			return err
+		}
+		return runDiffNoIndex(ctx, env, o, nil)
+	}
 	if err != nil {
 		return err
 	}
@@ -403,7 +420,7 @@ func writePatches(w io.Writer, env *Env, r *repo.Repository, patches []patch.Fil
 		entries := make([]patch.StatEntry, 0, len(patches))
 		for i := range patches {
 			p := patches[i]
-			if err := r.LoadPatchData(&p, toWorktree); err != nil {
+			if err := loadPatch(r, &p, toWorktree); err != nil {
 				return err
 			}
 			add, del, bin := patch.Counts(p, alg)
@@ -415,7 +432,7 @@ func writePatches(w io.Writer, env *Env, r *repo.Repository, patches []patch.Fil
 		adds, dels := 0, 0
 		for i := range patches {
 			p := patches[i]
-			if err := r.LoadPatchData(&p, toWorktree); err != nil {
+			if err := loadPatch(r, &p, toWorktree); err != nil {
 				return err
 			}
 			add, del, bin := patch.Counts(p, alg)
@@ -435,11 +452,14 @@ func writePatches(w io.Writer, env *Env, r *repo.Repository, patches []patch.Fil
 		_, err := io.WriteString(w, b.String())
 		return err
 	}
-	ab := r.NewAbbreviator()
-	o := patch.Options{Context: f.Context, Color: env.IO.Color, Abbrev: ab.ShortID, Algorithm: alg}
+	abbrev := func(h plumbing.Hash) string { return h.String()[:7] }
+	if r != nil {
+		abbrev = r.NewAbbreviator().ShortID
+	}
+	o := patch.Options{Context: f.Context, Color: env.IO.Color, Abbrev: abbrev, Algorithm: alg}
 	for i := range patches {
 		p := patches[i]
-		if err := r.LoadPatchData(&p, toWorktree); err != nil {
+		if err := loadPatch(r, &p, toWorktree); err != nil {
 			return err
 		}
 		if err := patch.WriteUnified(w, p, o); err != nil {
@@ -447,4 +467,13 @@ func writePatches(w io.Writer, env *Env, r *repo.Repository, patches []patch.Fil
 		}
 	}
 	return nil
+}
+
+// loadPatch reads the contents of p's sides; without a repository (diff
+// --no-index outside one) they are loaded already.
+func loadPatch(r *repo.Repository, p *patch.FilePatch, toWorktree bool) error {
+	if r == nil {
+		return nil
+	}
+	return r.LoadPatchData(p, toWorktree)
 }
