@@ -59,18 +59,20 @@ func latin1ToUTF8(s string) string {
 
 // EncodeLogOutput converts UTF-8 text to the log output encoding enc
 // (i18n.logOutputEncoding); text is returned as it is for UTF-8 and for
-// encodings easel does not convert. Characters ISO 8859-1 lacks become '?'.
+// encodings easel does not convert. As git, text that the encoding cannot
+// hold (or that is not UTF-8) is left as it is.
 func EncodeLogOutput(s, enc string) string {
-	if isUTF8Name(enc) || !isLatin1Name(enc) {
+	if isUTF8Name(enc) || !isLatin1Name(enc) || !utf8.ValidString(s) {
 		return s
+	}
+	for _, r := range s {
+		if r >= 256 {
+			return s
+		}
 	}
 	var b strings.Builder
 	for _, r := range s {
-		if r < 256 {
-			b.WriteByte(byte(r))
-		} else {
-			b.WriteByte('?')
-		}
+		b.WriteByte(byte(r))
 	}
 	return b.String()
 }

@@ -50,6 +50,61 @@ type logOptions struct {
 	NUL bool
 	// NoWalk: --no-walk[=sorted|unsorted], only the given commits.
 	NoWalk string
+	// decorateSet: --decorate or --no-decorate was given (else
+	// log.decorate decides); decorateRefs are --decorate-refs,
+	// --decorate-refs-exclude and --clear-decorations in order.
+	decorateSet  bool
+	decorateRefs []decorateOp
+}
+
+// decorateOp is one of --decorate-refs ('+'), --decorate-refs-exclude
+// ('-') and --clear-decorations ('0'), kept in command-line order since a
+// clear forgets the patterns before it.
+type decorateOp struct {
+	kind    byte
+	pattern string
+}
+
+type decorateOpFlag struct {
+	ops  *[]decorateOp
+	kind byte
+}
+
+func (d *decorateOpFlag) String() string { return "" }
+func (d *decorateOpFlag) Type() string {
+	if d.kind == '0' {
+		return "bool"
+	}
+	return "pattern"
+}
+func (d *decorateOpFlag) Set(v string) error {
+	*d.ops = append(*d.ops, decorateOp{d.kind, v})
+	return nil
+}
+
+// decorateOptions turns the decoration flags and log.excludeDecoration,
+// log.initialDecorationSet into what LoadDecorations takes.
+func (o logOptions) decorateOptions(r *repo.Repository, full bool) (repo.DecorateOptions, error) {
+	d := repo.DecorateOptions{Full: full}
+	for _, op := range o.decorateRefs {
+		switch op.kind {
+		case '+':
+			d.Include = append(d.Include, op.pattern)
+		case '-':
+			d.Exclude = append(d.Exclude, op.pattern)
+		case '0':
+			d.Include, d.Exclude, d.All = nil, nil, true
+		}
+	}
+	excl, err := r.ConfigGetAll("log.excludeDecoration")
+	if err != nil {
+		return d, err
+	}
+	d.ConfigExclude = excl
+	if v, ok, _ := r.ConfigGet("log.initialDecorationSet"); ok && v == "all" {
+		d.All = true
+	}
+	return d, nil
 }
 
 // commitStyle holds the options that choose how commits are printed; log
@@ -191,6 +246,7 @@ default, iso, iso-strict, rfc, short, unix, raw or relative.`,
 			} else {
 				o.Revs = args
 			}
+			o.decorateSet = cmd.Flags().Changed("decorate") || cmd.Flags().Changed("no-decorate")
 			if digits != "" {
 				n, err := strconv.Atoi(digits)
 				if err != nil {
@@ -213,8 +269,14 @@ default, iso, iso-strict, rfc, short, unix, raw or relative.`,
 	cmd.Flags().StringVar(&o.Color, "color", "auto", "color the output: always, never or auto (on a terminal)")
 	cmd.Flags().Lookup("color").NoOptDefVal = "always"
 	cmd.Flags().BoolVar(&o.NoColor, "no-color", false, "same as --color=never")
-	cmd.Flags().StringVar(&o.Decorate, "decorate", "auto", "show ref names next to commits: short, no, or auto (only on a terminal)")
+	cmd.Flags().StringVar(&o.Decorate, "decorate", "auto", "show ref names next to commits: short, full, no, or auto (only on a terminal)")
 	cmd.Flags().Lookup("decorate").NoOptDefVal = "short"
+	nd := cmd.Flags().VarPF(&constString{&o.Decorate, "no"}, "no-decorate", "", "do not show ref names (same as --decorate=no)")
+	nd.NoOptDefVal = "true"
+	cmd.Flags().Var(&decorateOpFlag{&o.decorateRefs, '+'}, "decorate-refs", "decorate only with refs matching this pattern (repeatable)")
+	cmd.Flags().Var(&decorateOpFlag{&o.decorateRefs, '-'}, "decorate-refs-exclude", "do not decorate with refs matching this pattern (repeatable)")
+	cd := cmd.Flags().VarPF(&decorateOpFlag{&o.decorateRefs, '0'}, "clear-decorations", "", "decorate with every ref, forgetting earlier --decorate-refs patterns")
+	cd.NoOptDefVal = "true"
 	cmd.Flags().BoolVarP(&o.Patch, "patch", "p", false, "show each commit's changes as a patch")
 	f := cmd.Flags()
 	f.StringArrayVar(&o.Authors, "author", nil, "only commits whose author matches (repeatable: any)")
@@ -252,6 +314,9 @@ type logStyle struct {
 	// separator: a user format given as "format:" goes between commits
 	// rather than ending each one.
 	separator bool
+	// noRefs: the format shows ref names only when --decorate asks
+	// (raw), not by log.decorate.
+	noRefs bool
 }
 
 // settle reads the style options: how commits are printed, whether ids
@@ -288,7 +353,7 @@ func (o commitStyle) styleOf() (logStyle, bool, error) {
 	case pretty == "", pretty == "medium":
 		return logStyle{write: repo.WriteCommitMedium}, false, nil
 	case pretty == "short", pretty == "full", pretty == "fuller", pretty == "raw":
-		return logStyle{write: func(w io.Writer, c *object.Commit, f repo.CommitFormat) error {
+		return logStyle{noRefs: pretty == "raw", write: func(w io.Writer, c *object.Commit, f repo.CommitFormat) error {
 			return repo.WriteCommitPretty(w, c, f, pretty)
 		}}, false, nil
 	case pretty == "reference":
@@ -475,18 +540,41 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 	}
 
 	f.Color = color
-	switch o.Decorate {
-	case "short":
-	case "auto":
-		if !env.IO.OutTerminal {
-			break
+	decorate := o.Decorate
+	if !o.decorateSet {
+		// log.decorate: short, full, auto, or a boolean.
+		if v, ok, _ := r.ConfigGet("log.decorate"); ok {
+			switch b, isBool := parseBoolWord(v); {
+			case v == "short", v == "full", v == "auto":
+				decorate = v
+			case v == "":
+				decorate = "short"
+			case isBool && b:
+				decorate = "short"
+			case isBool:
+				decorate = "no"
+			}
 		}
-	case "no":
-	default:
-		return &UsageError{Msg: "--decorate must be short, no or auto"}
 	}
-	if o.Decorate == "short" || (o.Decorate == "auto" && env.IO.OutTerminal) || o.usesRefs() {
-		if f.Decorations, err = r.LoadDecorations(); err != nil {
+	switch decorate {
+	case "short", "full", "auto", "no":
+	default:
+		return &UsageError{Msg: fmt.Sprintf("invalid --decorate option: %s", decorate)}
+	}
+	if decorate == "auto" && env.IO.OutTerminal {
+		decorate = "short"
+	}
+	if style.noRefs && !o.decorateSet {
+		// As git: --pretty=raw decorates only when asked on the
+		// command line, not by log.decorate.
+		decorate = "no"
+	}
+	if decorate == "short" || decorate == "full" || o.usesRefs() {
+		dopts, err := o.decorateOptions(r, decorate == "full")
+		if err != nil {
+			return err
+		}
+		if f.Decorations, err = r.LoadDecorations(dopts); err != nil {
 			return err
 		}
 	}
@@ -678,4 +766,18 @@ func parseBoolWord(v string) (bool, bool) {
 		return false, true
 	}
 	return false, false
+}
+
+// constString is a flag that sets a string to a fixed value (--no-<flag>
+// for a flag that takes a value).
+type constString struct {
+	s     *string
+	value string
+}
+
+func (c *constString) String() string { return "" }
+func (c *constString) Type() string   { return "bool" }
+func (c *constString) Set(string) error {
+	*c.s = c.value
+	return nil
 }
