@@ -30,6 +30,9 @@ type statusOptions struct {
 	ShowStash, NoShowStash bool
 	// NoAheadBehind: --no-ahead-behind, "+? -?" instead of counts.
 	AheadBehind, NoAheadBehind bool
+	// shortSet, branchSet: -s/--no-short and -b/--no-branch were given;
+	// otherwise status.short and status.branch decide.
+	shortSet, branchSet bool
 }
 
 func newStatusCmd(env *Env) *cobra.Command {
@@ -58,10 +61,16 @@ and --json an "upstream" object with ahead and behind counts.`,
   easel status --ignored src/`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Paths = args
+			o.shortSet = cmd.Flags().Changed("short") || cmd.Flags().Changed("no-short")
+			o.branchSet = cmd.Flags().Changed("branch") || cmd.Flags().Changed("no-branch")
 			return runStatus(cmd.Context(), env, o)
 		},
 	}
 	f := cmd.Flags()
+	ns := f.VarPF(&negatedBool{&o.Short}, "no-short", "", "the long format (undoes -s and status.short)")
+	ns.NoOptDefVal = "true"
+	nb := f.VarPF(&negatedBool{&o.Branch}, "no-branch", "", "no branch line (undoes -b and status.branch)")
+	nb.NoOptDefVal = "true"
 	f.BoolVarP(&o.Short, "short", "s", false, "one line per path")
 	f.StringVar(&o.Porcelain, "porcelain", "", "stable format for scripts (paths from the top of the work tree): v1 (the short format, the default) or v2")
 	f.Lookup("porcelain").NoOptDefVal = "v1"
@@ -115,6 +124,16 @@ func runStatus(ctx context.Context, env *Env, o statusOptions) error {
 		mode = repo.UntrackedAll
 	default:
 		return &UsageError{Msg: fmt.Sprintf("invalid --untracked-files value %q (want no, normal or all)", o.Untracked)}
+	}
+	// As git: status.short and status.branch apply unless a porcelain
+	// format or -z is asked for.
+	if deferred := o.Porcelain == "" && !o.NUL; deferred {
+		if !o.shortSet {
+			o.Short = r.ConfigBool("status.short", false)
+		}
+		if !o.branchSet {
+			o.Branch = r.ConfigBool("status.branch", false)
+		}
 	}
 	switch o.Porcelain {
 	case "", "v1", "v2":
