@@ -36,6 +36,9 @@ type CommitFormat struct {
 	Now  time.Time
 	// FullID prints whole ids in the oneline format (--pretty=oneline).
 	FullID bool
+	// AbbrevCommit abbreviates the id of the "commit" line of the
+	// multi-line formats (--abbrev-commit).
+	AbbrevCommit bool
 	// Mailmap maps the people of the %aN, %aE, %cN and %cE placeholders
 	// (always, as git does) and, with UseMailmap (git's log.mailmap), the
 	// author the medium format shows.
@@ -65,7 +68,11 @@ func WriteCommitPretty(w io.Writer, c *object.Commit, f CommitFormat, kind strin
 	if f.Color {
 		b.WriteString("\x1b[33m")
 	}
-	b.WriteString("commit " + c.Hash.String())
+	if f.AbbrevCommit {
+		b.WriteString("commit " + f.Abbrev.ShortID(c.Hash))
+	} else {
+		b.WriteString("commit " + c.Hash.String())
+	}
 	if d := f.Decorations[c.Hash]; len(d) > 0 {
 		b.WriteString(decorate(d, f.Color))
 	}

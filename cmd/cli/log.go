@@ -50,6 +50,9 @@ type logOptions struct {
 	NUL bool
 	// NoWalk: --no-walk[=sorted|unsorted], only the given commits.
 	NoWalk string
+	// AbbrevCommit: "yes" (--abbrev-commit), "no" (--no-abbrev-commit)
+	// or "" (log.abbrevCommit decides).
+	AbbrevCommit string
 	// decorateSet: --decorate or --no-decorate was given (else
 	// log.decorate decides); decorateRefs are --decorate-refs,
 	// --decorate-refs-exclude and --clear-decorations in order.
@@ -121,7 +124,7 @@ func (o *commitStyle) addStyleFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.BoolVar(&o.Oneline, "oneline", false, "one line per commit: abbreviated id and subject")
 	f.StringVar(&o.Format, "format", "", "print each commit with this format (git's placeholders, as in 'easel log --help')")
-	f.StringVar(&o.Pretty, "pretty", "", "oneline, medium, format:<string> or tformat:<string>")
+	f.StringVar(&o.Pretty, "pretty", "", "oneline, short, medium, full, fuller, reference, raw, format:<string>, tformat:<string> or a pretty.<name>")
 	f.StringVar(&o.Date, "date", "", "date format: default, iso, iso-strict, rfc, short, unix, raw or relative")
 	f.BoolVar(&o.UseMailmap, "mailmap", false, "show authors as .mailmap maps them (the default unless log.mailmap is false)")
 	f.BoolVar(&o.UseMailmap, "use-mailmap", false, "same as --mailmap")
@@ -224,8 +227,11 @@ them (log.mailmap; --no-mailmap to show them as recorded).
 
 --format (or --pretty=format:...) takes git's placeholders: %H %h %T %t %P %p,
 %an %ae %aN %aE %ad %ar %at %ai %aI %as %aD (and %c... for the committer), %s %b %B,
-%d %D, %n, %%, %x00, %Cred %Cgreen %Cblue %Creset %C(<colour>). --pretty also
-takes oneline, medium, format:<string> and tformat:<string>; --date takes
+%d %D, %n, %%, %x00, %Cred %Cgreen %Cblue %Creset %C(<colour>) %C(auto), %f, %e,
+%(trailers[:options]), padding (%<(N), %>(N), %><(N), %<|(N), with ,trunc,
+,ltrunc or ,mtrunc) and wrapping (%w(width,indent1,indent2)). --pretty also
+takes oneline, short, medium, full, fuller, reference, raw, format:<string>,
+tformat:<string> and the names defined by pretty.<name>; --date takes
 default, iso, iso-strict, rfc, short, unix, raw or relative.`,
 		Example: `  easel log
   easel log --oneline -n 10
@@ -297,6 +303,10 @@ default, iso, iso-strict, rfc, short, unix, raw or relative.`,
 	f.BoolVar(&o.All, "all", false, "start from HEAD and every branch, remote-tracking branch and tag")
 	f.BoolVar(&o.Reverse, "reverse", false, "oldest first (after -n has chosen the newest)")
 	f.BoolVarP(&o.NUL, "null", "z", false, "separate commits with NUL instead of newline")
+	ac := f.VarPF(&constString{&o.AbbrevCommit, "yes"}, "abbrev-commit", "", "abbreviate the commit id of the medium, short, full and fuller formats")
+	ac.NoOptDefVal = "true"
+	nac := f.VarPF(&constString{&o.AbbrevCommit, "no"}, "no-abbrev-commit", "", "whole commit ids, also in --oneline")
+	nac.NoOptDefVal = "true"
 	f.StringVar(&o.NoWalk, "no-walk", "", "show only the given commits, not their history: sorted (newest first, the default) or unsorted (as given)")
 	f.Lookup("no-walk").NoOptDefVal = "sorted"
 	f.Bool("do-walk", false, "walk the history (the default; undoes --no-walk)")
@@ -314,9 +324,9 @@ type logStyle struct {
 	// separator: a user format given as "format:" goes between commits
 	// rather than ending each one.
 	separator bool
-	// noRefs: the format shows ref names only when --decorate asks
-	// (raw), not by log.decorate.
-	noRefs bool
+	// raw: --pretty=raw, which log.decorate and log.abbrevCommit leave
+	// alone (only --decorate and --abbrev-commit change it).
+	raw bool
 }
 
 // settle reads the style options: how commits are printed, whether ids
@@ -353,7 +363,7 @@ func (o commitStyle) styleOf() (logStyle, bool, error) {
 	case pretty == "", pretty == "medium":
 		return logStyle{write: repo.WriteCommitMedium}, false, nil
 	case pretty == "short", pretty == "full", pretty == "fuller", pretty == "raw":
-		return logStyle{noRefs: pretty == "raw", write: func(w io.Writer, c *object.Commit, f repo.CommitFormat) error {
+		return logStyle{raw: pretty == "raw", write: func(w io.Writer, c *object.Commit, f repo.CommitFormat) error {
 			return repo.WriteCommitPretty(w, c, f, pretty)
 		}}, false, nil
 	case pretty == "reference":
@@ -378,7 +388,7 @@ func (o commitStyle) styleOf() (logStyle, bool, error) {
 	case strings.Contains(pretty, "%"):
 		return user(pretty, false), false, nil
 	}
-	return logStyle{}, false, &UsageError{Msg: fmt.Sprintf("unknown --pretty format %q (oneline, medium, format:<string> or tformat:<string>)", pretty)}
+	return logStyle{}, false, &UsageError{Msg: fmt.Sprintf("unknown --pretty format %q (oneline, short, medium, full, fuller, reference, raw, format:<string> or tformat:<string>)", pretty)}
 }
 
 // filter builds the commit filter and the --since cut-off.
@@ -452,6 +462,14 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 		return err
 	}
 	f := repo.CommitFormat{Abbrev: r.NewAbbreviator(), Date: dateMode, Now: now, FullID: fullID, Encoding: r.LogOutputEncoding()}
+	switch o.AbbrevCommit {
+	case "yes":
+		f.AbbrevCommit = true
+	case "no":
+		f.FullID = true
+	default:
+		f.AbbrevCommit = !style.raw && r.ConfigBool("log.abbrevCommit", false)
+	}
 	o.mailmap(ctx, r, &f)
 	if f.UseMailmap && len(o.Authors)+len(o.Committers) > 0 {
 		// As git: --author and --committer match the mapped people.
@@ -564,7 +582,7 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 	if decorate == "auto" && env.IO.OutTerminal {
 		decorate = "short"
 	}
-	if style.noRefs && !o.decorateSet {
+	if style.raw && !o.decorateSet {
 		// As git: --pretty=raw decorates only when asked on the
 		// command line, not by log.decorate.
 		decorate = "no"
