@@ -74,6 +74,7 @@ func (e *PickStopped) Error() string { return strings.Join(e.Stderr, "\n") }
 type ReplayOptions struct {
 	NoCommit      bool // -n: merge into the index and work tree only
 	RecordOrigin  bool // -x: "(cherry picked from commit ...)"
+	Signoff       bool // -s: a Signed-off-by trailer of the committer
 	AllowEmpty    bool // --allow-empty: keep commits that were empty
 	KeepRedundant bool // --keep-redundant-commits: keep commits that become empty
 	DropRedundant bool // rebase: drop commits that become empty
@@ -348,6 +349,9 @@ func (r *Repository) pick(ctx context.Context, sp pickSpec, ab *Abbreviator) (*p
 		return nil, err
 	}
 	unborn := head.IsZero()
+	// On the fake root of a rebase's "reset [new root]", a pick makes a
+	// root commit, as on an unborn branch.
+	newRoot := !unborn && sp.action == "rebase" && r.isSquashOnto(head)
 	var ours plumbing.Hash
 	if o.NoCommit {
 		if HasUnmerged(il.Index) {
@@ -394,7 +398,7 @@ func (r *Repository) pick(ctx context.Context, sp pickSpec, ab *Abbreviator) (*p
 	}
 
 	isFixup := sp.kind == kindFixup || sp.kind == kindSquash
-	if o.AllowFF && !isFixup && ((parent != nil && parent.Hash == head) || (parent == nil && unborn)) {
+	if o.AllowFF && !isFixup && ((parent != nil && parent.Hash == head) || (parent == nil && (unborn || newRoot))) {
 		if err := r.checkoutLocked(ctx, il.Index, head, c.Hash); err != nil {
 			return nil, err
 		}
@@ -446,6 +450,13 @@ func (r *Repository) pick(ctx context.Context, sp pickSpec, ab *Abbreviator) (*p
 			}
 			msg += "(cherry picked from commit " + c.Hash.String() + ")\n"
 		}
+	}
+	if o.Signoff && !isFixup {
+		committer, err := r.Identity("committer")
+		if err != nil {
+			return nil, err
+		}
+		msg = appendSignoff(msg, 0, "Signed-off-by: "+committer.Name+" <"+committer.Email+">", r.trailerTokens())
 	}
 	if base == nil {
 		baseLabel = "(empty tree)"
@@ -527,7 +538,7 @@ func (r *Repository) pick(ctx context.Context, sp pickSpec, ab *Abbreviator) (*p
 		author = c.Author
 	}
 	parents := []plumbing.Hash{}
-	if !unborn {
+	if !unborn && !newRoot {
 		parents = append(parents, head)
 	}
 	if sp.amend {
@@ -599,6 +610,9 @@ func (r *Repository) commitWith(ctx context.Context, tree plumbing.Hash, parents
 func (r *Repository) moveHeadTo(ctx context.Context, old, new plumbing.Hash, msg string, unsynced bool) error {
 	if b, _ := r.HeadBranch(); b != "" || !unsynced {
 		return r.UpdateRef(ctx, RefUpdate{Name: plumbing.HEAD, Old: old, New: new, CheckOld: true, Message: msg})
+	}
+	if old == new {
+		return nil // as git's ref transaction: a detached HEAD that keeps its value logs nothing
 	}
 	path := r.refPath(plumbing.HEAD)
 	f, err := os.OpenFile(path+".lock", os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
