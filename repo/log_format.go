@@ -1,14 +1,16 @@
 package repo
 
 import (
-	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
+
+	wm "easel.dev/easel/repo/wildmatch"
 )
 
 // GitDateLayout is git's default date format; each date is shown in the
@@ -34,22 +36,43 @@ type CommitFormat struct {
 	Now  time.Time
 	// FullID prints whole ids in the oneline format (--pretty=oneline).
 	FullID bool
+	// AbbrevCommit abbreviates the id of the "commit" line of the
+	// multi-line formats (--abbrev-commit).
+	AbbrevCommit bool
 	// Mailmap maps the people of the %aN, %aE, %cN and %cE placeholders
 	// (always, as git does) and, with UseMailmap (git's log.mailmap), the
 	// author the medium format shows.
 	Mailmap    *Mailmap
 	UseMailmap bool
+	// GraphWidth is the columns --graph draws left of the text, which
+	// %<|(N) counts.
+	GraphWidth int
+	// Encoding is the log output encoding ("" for UTF-8), see
+	// LogOutputEncoding.
+	Encoding string
 }
 
 // WriteCommitMedium writes a commit in git's "medium" format: commit line,
 // Merge: line for merges, Author, Date, a blank line and the message
 // indented by four spaces. No blank line follows.
 func WriteCommitMedium(w io.Writer, c *object.Commit, f CommitFormat) error {
+	return WriteCommitPretty(w, c, f, "medium")
+}
+
+// WriteCommitPretty writes a commit in one of git's multi-line formats:
+// "short" (author and title), "medium" (author, date and message), "full"
+// (author, committer and message), "fuller" (both with dates) or "raw"
+// (the commit's headers as stored).
+func WriteCommitPretty(w io.Writer, c *object.Commit, f CommitFormat, kind string) error {
 	var b strings.Builder
 	if f.Color {
 		b.WriteString("\x1b[33m")
 	}
-	b.WriteString("commit " + c.Hash.String())
+	if f.AbbrevCommit {
+		b.WriteString("commit " + f.Abbrev.ShortID(c.Hash))
+	} else {
+		b.WriteString("commit " + c.Hash.String())
+	}
 	if d := f.Decorations[c.Hash]; len(d) > 0 {
 		b.WriteString(decorate(d, f.Color))
 	}
@@ -57,26 +80,81 @@ func WriteCommitMedium(w io.Writer, c *object.Commit, f CommitFormat) error {
 		b.WriteString("\x1b[m")
 	}
 	b.WriteByte('\n')
-	if len(c.ParentHashes) > 1 {
-		b.WriteString("Merge:")
+	if kind == "raw" {
+		b.WriteString("tree " + c.TreeHash.String() + "\n")
 		for _, p := range c.ParentHashes {
-			b.WriteString(" " + f.Abbrev.ShortID(p))
+			b.WriteString("parent " + p.String() + "\n")
 		}
-		b.WriteByte('\n')
+		b.WriteString("author " + rawSignature(c.Author) + "\n")
+		b.WriteString("committer " + rawSignature(c.Committer) + "\n")
+		// As git's logmsg_reencode: the header names the output
+		// encoding, and goes when that is UTF-8.
+		if c.Encoding != "UTF-8" && f.Encoding != "" {
+			b.WriteString("encoding " + f.Encoding + "\n")
+		}
+	} else {
+		if len(c.ParentHashes) > 1 {
+			b.WriteString("Merge:")
+			for _, p := range c.ParentHashes {
+				b.WriteString(" " + f.Abbrev.ShortID(p))
+			}
+			b.WriteByte('\n')
+		}
+		person := func(s object.Signature) string {
+			name, email := s.Name, s.Email
+			if f.UseMailmap {
+				name, email = f.Mailmap.Map(name, email)
+			}
+			return name + " <" + email + ">"
+		}
+		switch kind {
+		case "fuller":
+			b.WriteString("Author:     " + person(c.Author) + "\n")
+			b.WriteString("AuthorDate: " + FormatDate(c.Author.When, f.Date, f.Now) + "\n")
+			b.WriteString("Commit:     " + person(c.Committer) + "\n")
+			b.WriteString("CommitDate: " + FormatDate(c.Committer.When, f.Date, f.Now) + "\n")
+		case "full":
+			b.WriteString("Author: " + person(c.Author) + "\n")
+			b.WriteString("Commit: " + person(c.Committer) + "\n")
+		case "short":
+			b.WriteString("Author: " + person(c.Author) + "\n")
+		default:
+			b.WriteString("Author: " + person(c.Author) + "\n")
+			b.WriteString("Date:   " + FormatDate(c.Author.When, f.Date, f.Now) + "\n")
+		}
 	}
-	name, email := c.Author.Name, c.Author.Email
-	if f.UseMailmap {
-		name, email = f.Mailmap.Map(name, email)
+	msg := c.Message
+	if kind == "short" {
+		// Only the title paragraph, as git's pp_remainder stops at the
+		// first blank line for this format.
+		msg = titleParagraph(msg)
 	}
-	fmt.Fprintf(&b, "Author: %s <%s>\n", name, email)
-	fmt.Fprintf(&b, "Date:   %s\n", FormatDate(c.Author.When, f.Date, f.Now))
 	// As git: an empty message leaves no blank line after the header.
-	if body := IndentMessage(c.Message, "    "); body != "" {
+	if body := IndentMessage(msg, "    "); body != "" {
 		b.WriteByte('\n')
 		b.WriteString(body)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// rawSignature is a person line as the commit stores it.
+func rawSignature(s object.Signature) string {
+	return s.Name + " <" + s.Email + "> " + strconv.FormatInt(s.When.Unix(), 10) + " " + s.When.Format("-0700")
+}
+
+// titleParagraph is msg's first paragraph, leading blank lines dropped.
+func titleParagraph(msg string) string {
+	lines := strings.SplitAfter(msg, "\n")
+	i := 0
+	for i < len(lines) && strings.TrimSpace(lines[i]) == "" {
+		i++
+	}
+	j := i
+	for j < len(lines) && strings.TrimSpace(lines[j]) != "" {
+		j++
+	}
+	return strings.Join(lines[i:j], "")
 }
 
 // WriteCommitOneline writes "<abbrev> <subject>\n".
@@ -203,9 +281,100 @@ func NewCommitJSON(c *object.Commit) CommitJSON {
 	}
 }
 
+// DecorateOptions choose which refs decorate commits and how they are
+// named (git's --decorate, --decorate-refs, --decorate-refs-exclude,
+// log.excludeDecoration and --clear-decorations).
+type DecorateOptions struct {
+	// Full names refs in full ("refs/heads/main") rather than short.
+	Full bool
+	// Include and Exclude are the --decorate-refs and
+	// --decorate-refs-exclude patterns, ConfigExclude log.excludeDecoration;
+	// a pattern not starting with "refs/" is taken under it, one without
+	// glob characters matches that ref and those below it.
+	Include, Exclude, ConfigExclude []string
+	// All: no default filter (--clear-decorations). Without it and
+	// without patterns, only HEAD, branches, remote-tracking branches,
+	// tags, the stash and replace refs decorate, as in git.
+	All bool
+}
+
+// decorationNamespaces are the refs git decorates by default.
+var decorationNamespaces = []string{"HEAD", "refs/heads/", "refs/tags/", "refs/remotes/", "refs/stash", "refs/replace/"}
+
+// decoratePattern is a normalised --decorate-refs pattern.
+type decoratePattern struct {
+	pattern string
+	prefix  bool // no glob: matches the ref and refs below it
+}
+
+func normalizeDecoratePatterns(list []string) []decoratePattern {
+	out := make([]decoratePattern, 0, len(list))
+	for _, p := range list {
+		n := p
+		if !strings.HasPrefix(p, "refs/") && p != "HEAD" {
+			n = "refs/" + p
+		}
+		n = strings.TrimSuffix(n, "/")
+		out = append(out, decoratePattern{pattern: n, prefix: !strings.ContainsAny(p, "*?[\\")})
+	}
+	return out
+}
+
+func (d decoratePattern) match(ref string) bool {
+	if d.prefix {
+		rest, ok := strings.CutPrefix(ref, d.pattern)
+		return ok && (rest == "" || rest[0] == '/')
+	}
+	return wm.Match(d.pattern, ref, 0)
+}
+
+// decorateFilter is git's ref_filter_match for decorations.
+type decorateFilter struct {
+	include, exclude, configExclude []decoratePattern
+}
+
+func (f decorateFilter) match(ref string) bool {
+	for _, x := range f.exclude {
+		if x.match(ref) {
+			return false
+		}
+	}
+	if len(f.include) > 0 {
+		for _, x := range f.include {
+			if x.match(ref) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, x := range f.configExclude {
+		if x.match(ref) {
+			return false
+		}
+	}
+	return true
+}
+
 // LoadDecorations lists which refs point at which commits, for decorated
-// log output: "HEAD -> main" for the current branch, "tag: v1" for tags.
-func (r *Repository) LoadDecorations() (Decorations, error) {
+// log output: "HEAD -> main" for the current branch, "tag: v1" for tags,
+// filtered and named as o says.
+func (r *Repository) LoadDecorations(o DecorateOptions) (Decorations, error) {
+	f := decorateFilter{
+		include:       normalizeDecoratePatterns(o.Include),
+		exclude:       normalizeDecoratePatterns(o.Exclude),
+		configExclude: normalizeDecoratePatterns(o.ConfigExclude),
+	}
+	if !o.All && len(f.include)+len(f.exclude)+len(f.configExclude) == 0 {
+		for _, ns := range decorationNamespaces {
+			f.include = append(f.include, decoratePattern{pattern: strings.TrimSuffix(ns, "/"), prefix: true})
+		}
+	}
+	name := func(n plumbing.ReferenceName) string {
+		if o.Full {
+			return n.String()
+		}
+		return shortRefName(n)
+	}
 	d := Decorations{}
 	head, _ := r.Head()
 	headBranch, _ := r.HeadBranch()
@@ -216,48 +385,53 @@ func (r *Repository) LoadDecorations() (Decorations, error) {
 	defer iter.Close()
 	type item struct {
 		h    plumbing.Hash
+		ref  string
 		name string
 	}
-	var branches, remotes, tags []item
+	var items []item
+	headShown := false
 	err = iter.ForEach(func(ref *plumbing.Reference) error {
 		if ref.Type() != plumbing.HashReference {
 			return nil
 		}
 		n := ref.Name()
-		switch {
-		case n.IsBranch():
-			if n == headBranch {
-				return nil
-			}
-			branches = append(branches, item{ref.Hash(), n.Short()})
-		case n.IsRemote():
-			remotes = append(remotes, item{ref.Hash(), shortRefName(n)})
-		case n.IsTag():
-			h := ref.Hash()
+		if !f.match(n.String()) {
+			return nil
+		}
+		if n == headBranch && headBranch != "" {
+			headShown = true
+			return nil
+		}
+		h := ref.Hash()
+		label := name(n)
+		if n.IsTag() {
 			if c, err := r.commitOf(h); err == nil {
 				h = c.Hash
 			}
-			tags = append(tags, item{h, "tag: " + shortRefName(n)})
+			label = "tag: " + label
 		}
+		items = append(items, item{h, n.String(), label})
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	if !head.IsZero() {
-		if headBranch != "" {
-			d[head] = append(d[head], "HEAD -> "+shortRefName(headBranch))
-		} else {
+	if !head.IsZero() && f.match("HEAD") {
+		switch {
+		case headBranch != "" && headShown:
+			d[head] = append(d[head], "HEAD -> "+name(headBranch))
+		default:
+			// Detached, or its branch filtered out: HEAD alone.
 			d[head] = append(d[head], "HEAD")
 		}
+	} else if headShown {
+		items = append(items, item{head, headBranch.String(), name(headBranch)})
 	}
-	// git lists decorations newest-added first: tags, then remote-tracking
-	// branches, then branches, each in reverse name order.
-	for _, group := range [][]item{tags, remotes, branches} {
-		sort.Slice(group, func(i, j int) bool { return group[i].name > group[j].name })
-		for _, it := range group {
-			d[it.h] = append(d[it.h], it.name)
-		}
+	// git adds each ref in name order before the one added earlier, so
+	// they are listed in reverse name order after HEAD.
+	sort.Slice(items, func(i, j int) bool { return items[i].ref > items[j].ref })
+	for _, it := range items {
+		d[it.h] = append(d[it.h], it.name)
 	}
 	return d, nil
 }

@@ -733,3 +733,6 @@ func (g *Graph) ShowCommitMsg(buf *bytes.Buffer, msg string) {
 		buf.WriteByte('\n')
 	}
 }
+
+// Width is the columns the graph draws left of the current commit's text.
+func (g *Graph) Width() int { return g.width }

@@ -30,6 +30,20 @@ type FileStatus struct {
 	// Submodule says how a submodule's work tree differs from its
 	// gitlink when Unstaged is 'M' on one.
 	Submodule SubmoduleChange
+	// Details, filled when StatusOptions.Details asks (for git's
+	// porcelain v2): modes and ids on each side, the rename score in
+	// percent, and for conflicts the three stages.
+	Details *StatusDetails
+}
+
+// StatusDetails are the columns of git's porcelain v2 lines. A side where
+// the path is absent has mode 0 and the zero id.
+type StatusDetails struct {
+	HeadMode, IndexMode, WorkMode filemode.FileMode
+	HeadHash, IndexHash           plumbing.Hash
+	Score                         int
+	StageModes                    [3]filemode.FileMode
+	StageHashes                   [3]plumbing.Hash
 }
 
 // Status is the state of the whole work tree.
@@ -53,6 +67,8 @@ type StatusOptions struct {
 	Untracked UntrackedMode
 	Ignored   bool     // also list ignored files ('!')
 	Paths     []string // limit to these (repository-relative) pathspecs
+	// Details fills FileStatus.Details of tracked paths.
+	Details bool
 }
 
 // Clean reports whether nothing is staged, modified or conflicted
@@ -165,7 +181,7 @@ func (r *Repository) Status(ctx context.Context, opts StatusOptions) (*Status, e
 		}
 		f := get(c.path)
 		if from, ok := renamedFrom[c.path]; ok {
-			f.Staged, f.From = 'R', from
+			f.Staged, f.From = 'R', from.path
 			continue
 		}
 		switch {
@@ -227,9 +243,12 @@ func (r *Repository) Status(ctx context.Context, opts StatusOptions) (*Status, e
 	}
 
 	for _, p := range renamedFrom {
-		if f := files[p]; f != nil && f.Staged == 'D' {
-			delete(files, p)
+		if f := files[p.path]; f != nil && f.Staged == 'D' {
+			delete(files, p.path)
 		}
+	}
+	if opts.Details {
+		r.statusDetails(idx, files, changes, renamedFrom)
 	}
 	st.Files = make([]FileStatus, 0, len(files))
 	for _, f := range files {
@@ -246,7 +265,7 @@ func (r *Repository) Status(ctx context.Context, opts StatusOptions) (*Status, e
 // stagedRenames pairs the staged deletions and additions among changes as
 // git status does (status.renames and diff.renames, their limits),
 // returning the old path of each renamed new one.
-func (r *Repository) stagedRenames(changes []treeChange, stages map[string]int, ps pathMatcher) (map[string]string, error) {
+func (r *Repository) stagedRenames(changes []treeChange, stages map[string]int, ps pathMatcher) (map[string]renamedPath, error) {
 	var srcs, dsts []rename.File
 	for _, c := range changes {
 		if stages[c.path] != 0 || !ps.match(c.path) {
@@ -270,11 +289,96 @@ func (r *Repository) stagedRenames(changes []treeChange, stages map[string]int, 
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[string]string, len(pairs))
+	out := make(map[string]renamedPath, len(pairs))
 	for _, p := range pairs {
-		out[dsts[p.Dst].Path] = srcs[p.Src].Path
+		out[dsts[p.Dst].Path] = renamedPath{srcs[p.Src].Path, rename.Percent(p.Score)}
 	}
 	return out, nil
+}
+
+// renamedPath is the old path of a staged rename and its similarity.
+type renamedPath struct {
+	path  string
+	score int
+}
+
+// statusDetails fills the Details of the tracked entries of files as
+// git's porcelain v2 prints them: a side that did not change shows the
+// columns of the side it equals (HEAD the index's, the work tree the
+// index's mode).
+func (r *Repository) statusDetails(idx *index.Index, files map[string]*FileStatus, changes []treeChange, renamed map[string]renamedPath) {
+	for _, f := range files {
+		if f.Staged != '?' && f.Staged != '!' {
+			f.Details = &StatusDetails{}
+		}
+	}
+	for _, e := range idx.Entries {
+		f := files[e.Name]
+		if f == nil || f.Details == nil {
+			continue
+		}
+		d := f.Details
+		switch {
+		case e.Stage != 0:
+			d.StageModes[e.Stage-1], d.StageHashes[e.Stage-1] = e.Mode, e.Hash
+		case !e.IntentToAdd:
+			d.IndexMode, d.IndexHash = e.Mode, e.Hash
+		}
+	}
+	byPath := make(map[string]*treeChange, len(changes))
+	for i := range changes {
+		byPath[changes[i].path] = &changes[i]
+	}
+	for _, f := range files {
+		d := f.Details
+		if d == nil {
+			continue
+		}
+		if f.Unmerged != "" {
+			// git prints the work tree's mode of a conflicted path.
+			d.WorkMode = r.worktreeMode(f.Path, d.StageModes[1])
+			continue
+		}
+		if f.Staged == ' ' {
+			d.HeadMode, d.HeadHash = d.IndexMode, d.IndexHash
+		} else {
+			from := f.Path
+			if rn, ok := renamed[f.Path]; ok {
+				from, d.Score = rn.path, rn.score
+			}
+			if c := byPath[from]; c != nil {
+				d.HeadMode, d.HeadHash = c.fromMode, c.from
+			}
+		}
+		switch f.Unstaged {
+		case ' ':
+			d.WorkMode = d.IndexMode
+		case 'D':
+		default:
+			d.WorkMode = r.worktreeMode(f.Path, d.IndexMode)
+		}
+	}
+}
+
+// worktreeMode is the mode git records for the file at p: a symbolic link,
+// a gitlink for a directory, otherwise a regular file, executable when
+// its bits say so and core.fileMode trusts them (else like the index's).
+func (r *Repository) worktreeMode(p string, indexMode filemode.FileMode) filemode.FileMode {
+	fi, err := os.Lstat(filepath.Join(r.WorkDir, filepath.FromSlash(p)))
+	if err != nil {
+		return 0
+	}
+	switch {
+	case fi.Mode()&os.ModeSymlink != 0:
+		return filemode.Symlink
+	case fi.IsDir():
+		return filemode.Submodule
+	case !r.ConfigBool("core.filemode", true) && (indexMode == filemode.Regular || indexMode == filemode.Executable):
+		return indexMode
+	case fi.Mode()&0o100 != 0:
+		return filemode.Executable
+	}
+	return filemode.Regular
 }
 
 func typeOf(m filemode.FileMode) int {

@@ -203,3 +203,119 @@ func (r *Repository) trailerTokens() []string {
 	}
 	return out
 }
+
+// TrailerFormat are the options of git's %(trailers:...) placeholder.
+type TrailerFormat struct {
+	Only, Unfold       bool
+	Keys               []string // only trailers with one of these tokens (any case)
+	Separator          *string  // between trailers instead of each ending with "\n"
+	KeyValueSeparator  *string  // instead of ": "
+	KeyOnly, ValueOnly bool
+}
+
+// trailerLines splits the trailer block of a commit message into its
+// trailers, continuation lines joined to the trailer they continue; each
+// keeps its newlines.
+func trailerLines(msg string) (block string, items []string) {
+	msg = msg[:len(msg)-ignoreNonTrailer(msg)]
+	block = msg[trailerStart(msg, nil):]
+	last := -1
+	for _, l := range strings.SplitAfter(block, "\n") {
+		if l == "" {
+			continue
+		}
+		if last >= 0 && (l[0] == ' ' || l[0] == '\t') {
+			items[last] += l
+			continue
+		}
+		items = append(items, l)
+		last = -1
+		if findSeparator(l) >= 1 {
+			last = len(items) - 1
+		}
+	}
+	return block, items
+}
+
+// FormatTrailers prints the trailers of a commit message as git's
+// %(trailers) does: the block as it is without options, otherwise one
+// trailer at a time, filtered, unfolded and separated as o says.
+func FormatTrailers(msg string, o TrailerFormat) string {
+	block, items := trailerLines(msg)
+	if !o.Only && !o.Unfold && o.Keys == nil && o.Separator == nil && !o.KeyOnly && !o.ValueOnly && o.KeyValueSeparator == nil {
+		return block
+	}
+	var b strings.Builder
+	for _, t := range items {
+		sep := findSeparator(t)
+		if sep < 1 {
+			if o.Only {
+				continue
+			}
+			if o.Separator != nil && b.Len() > 0 {
+				b.WriteString(*o.Separator)
+			}
+			b.WriteString(t)
+			if o.Separator != nil {
+				s := strings.TrimRight(b.String(), " \t\n\r\v\f")
+				b.Reset()
+				b.WriteString(s)
+			}
+			continue
+		}
+		tok := strings.TrimSpace(t[:sep])
+		val := strings.TrimSpace(t[sep+1:])
+		if o.Keys != nil {
+			match := false
+			for _, k := range o.Keys {
+				if strings.EqualFold(k, tok) {
+					match = true
+				}
+			}
+			if !match {
+				continue
+			}
+		}
+		if o.Unfold {
+			val = unfoldValue(val)
+		}
+		if o.Separator != nil && b.Len() > 0 {
+			b.WriteString(*o.Separator)
+		}
+		if !o.ValueOnly {
+			b.WriteString(tok)
+		}
+		if !o.KeyOnly && !o.ValueOnly {
+			if o.KeyValueSeparator != nil {
+				b.WriteString(*o.KeyValueSeparator)
+			} else {
+				b.WriteString(": ")
+			}
+		}
+		if !o.KeyOnly {
+			b.WriteString(val)
+		}
+		if o.Separator == nil {
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
+}
+
+// unfoldValue joins a folded trailer value onto one line.
+func unfoldValue(v string) string {
+	var b strings.Builder
+	for i := 0; i < len(v); {
+		c := v[i]
+		i++
+		if c == '\n' {
+			for i < len(v) && strings.IndexByte(" \t\n\r\v\f", v[i]) >= 0 {
+				i++
+			}
+			b.WriteByte(' ')
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return strings.TrimSpace(b.String())
+}

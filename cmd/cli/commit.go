@@ -64,9 +64,9 @@ func commitDryRun(ctx context.Context, env *Env, r *repo.Repository, o commitOpt
 	rel := func(p string) string { return displayPath(r, env, p) }
 	switch {
 	case o.Porcelain:
-		printShortStatus(env.IO.Out, st, nil, false, false, func(p string) string { return p })
+		printShortStatus(env.IO.Out, st, nil, false, false, false, func(p string) string { return p })
 	case o.Short:
-		printShortStatus(env.IO.Out, st, nil, false, true, rel)
+		printShortStatus(env.IO.Out, st, nil, false, true, false, rel)
 	default:
 		var tr *repo.Tracking
 		if st.Branch != "" {

@@ -31,6 +31,11 @@ type diffFormat struct {
 	NameStatus bool
 	Context    int
 	Histogram  bool
+	// Patience, Minimal and Algorithm (--diff-algorithm) choose the
+	// line diff as Histogram does; diff.algorithm otherwise.
+	Patience, Minimal bool
+	Algorithm         string
+	alg               linediff.Algorithm
 	// FindRenames is -M's threshold ("" when not given); NoRenames wins
 	// over it. renames is their outcome over the configuration.
 	FindRenames string
@@ -47,13 +52,21 @@ func (f *diffFormat) addFlags(cmd *cobra.Command) {
 	fl.BoolVar(&f.NameStatus, "name-status", false, "show names and status letters (A, D, M, R, T) of changed files")
 	fl.IntVarP(&f.Context, "unified", "U", 3, "lines of context around each change")
 	fl.BoolVar(&f.Histogram, "histogram", false, "use the histogram diff algorithm instead of Myers")
+	fl.BoolVar(&f.Patience, "patience", false, "use the patience diff algorithm instead of Myers")
+	fl.BoolVar(&f.Minimal, "minimal", false, "spend extra time to make the smallest diff")
+	fl.StringVar(&f.Algorithm, "diff-algorithm", "", "diff algorithm: myers (default), minimal, patience or histogram")
 	fl.StringVarP(&f.FindRenames, "find-renames", "M", "", "detect renames of files at least `<n>` similar (default 50%)")
 	fl.Lookup("find-renames").NoOptDefVal = "50%"
 	fl.BoolVar(&f.NoRenames, "no-renames", false, "show renamed files as deleted and added (diff.renames=false)")
 }
 
-// setRenames settles rename detection from the flags and diff.renames.
+// setRenames settles rename detection from the flags and diff.renames,
+// and the line diff algorithm from the flags and diff.algorithm.
 func (f *diffFormat) setRenames(r *repo.Repository) error {
+	v, _, _ := r.ConfigGet("diff.algorithm")
+	if err := f.setAlgorithm(v); err != nil {
+		return err
+	}
 	f.renames = r.RenameConfig("diff")
 	if f.FindRenames != "" {
 		score, ok := parseRenameScore(f.FindRenames)
@@ -64,6 +77,36 @@ func (f *diffFormat) setRenames(r *repo.Repository) error {
 	}
 	if f.NoRenames {
 		f.renames.Off = true
+	}
+	return nil
+}
+
+// setAlgorithm settles the line diff from the flags and configured, the
+// value of diff.algorithm ("" when unset). Of several flags git takes the
+// last given; easel takes --diff-algorithm, then --histogram, --patience,
+// --minimal.
+func (f *diffFormat) setAlgorithm(configured string) error {
+	f.alg = linediff.Myers
+	if configured != "" {
+		alg, known := linediff.ParseAlgorithm(configured)
+		if !known {
+			return &UsageError{Msg: fmt.Sprintf("unknown value for config 'diff.algorithm': %s", configured)}
+		}
+		f.alg = alg
+	}
+	switch {
+	case f.Algorithm != "":
+		alg, known := linediff.ParseAlgorithm(f.Algorithm)
+		if !known {
+			return &UsageError{Msg: "option diff-algorithm accepts \"myers\", \"minimal\", \"patience\" and \"histogram\""}
+		}
+		f.alg = alg
+	case f.Histogram:
+		f.alg = linediff.Histogram
+	case f.Patience:
+		f.alg = linediff.Patience
+	case f.Minimal:
+		f.alg = linediff.Minimal
 	}
 	return nil
 }
@@ -104,6 +147,7 @@ type diffOptions struct {
 	Cached   bool
 	ExitCode bool
 	Quiet    bool
+	NoIndex  bool
 }
 
 func newDiffCmd(env *Env) *cobra.Command {
@@ -141,6 +185,7 @@ there are differences; --quiet does that and prints nothing.`,
 	cmd.Flags().BoolVar(&o.Cached, "staged", false, "same as --cached")
 	cmd.Flags().BoolVar(&o.ExitCode, "exit-code", false, "exit with status 1 if there are differences")
 	cmd.Flags().BoolVar(&o.Quiet, "quiet", false, "print nothing; exit with status 1 if there are differences")
+	cmd.Flags().BoolVar(&o.NoIndex, "no-index", false, "compare two paths of the file system (files or directories), exit status 1 when they differ")
 	return cmd
 }
 
@@ -185,11 +230,21 @@ func evalDir(p string) string {
 
 func runDiff(ctx context.Context, env *Env, o diffOptions) error {
 	r, err := env.OpenRepo(ctx)
+	if err != nil && o.NoIndex {
+		// As git: --no-index needs no repository.
+		if err := o.setAlgorithm(""); err != nil {
+			return err
+		}
+		return runDiffNoIndex(ctx, env, o, nil)
+	}
 	if err != nil {
 		return err
 	}
 	if err := o.setRenames(r); err != nil {
 		return err
+	}
+	if o.NoIndex {
+		return runDiffNoIndex(ctx, env, o, r)
 	}
 	// Without "--", arguments that are not revisions are paths, as in git
 	// (from the first one that does not resolve).
@@ -345,14 +400,11 @@ func statWidth(env *Env) int {
 // writePatches prints changes in the chosen format, loading contents one
 // file at a time.
 func writePatches(w io.Writer, env *Env, r *repo.Repository, patches []patch.FilePatch, f diffFormat, toWorktree bool) error {
-	alg := linediff.Myers
-	if f.Histogram {
-		alg = linediff.Histogram
-	}
+	alg := f.alg
 	switch {
 	case f.NameOnly:
 		for _, p := range patches {
-			if _, err := fmt.Fprintln(w, patch.QuotePath(p.Path())); err != nil {
+			if _, err := fmt.Fprintln(w, patch.NameOnly(p)); err != nil {
 				return err
 			}
 		}
@@ -368,7 +420,7 @@ func writePatches(w io.Writer, env *Env, r *repo.Repository, patches []patch.Fil
 		entries := make([]patch.StatEntry, 0, len(patches))
 		for i := range patches {
 			p := patches[i]
-			if err := r.LoadPatchData(&p, toWorktree); err != nil {
+			if err := loadPatch(r, &p, toWorktree); err != nil {
 				return err
 			}
 			add, del, bin := patch.Counts(p, alg)
@@ -380,7 +432,7 @@ func writePatches(w io.Writer, env *Env, r *repo.Repository, patches []patch.Fil
 		adds, dels := 0, 0
 		for i := range patches {
 			p := patches[i]
-			if err := r.LoadPatchData(&p, toWorktree); err != nil {
+			if err := loadPatch(r, &p, toWorktree); err != nil {
 				return err
 			}
 			add, del, bin := patch.Counts(p, alg)
@@ -400,11 +452,14 @@ func writePatches(w io.Writer, env *Env, r *repo.Repository, patches []patch.Fil
 		_, err := io.WriteString(w, b.String())
 		return err
 	}
-	ab := r.NewAbbreviator()
-	o := patch.Options{Context: f.Context, Color: env.IO.Color, Abbrev: ab.ShortID, Algorithm: alg}
+	abbrev := func(h plumbing.Hash) string { return h.String()[:7] }
+	if r != nil {
+		abbrev = r.NewAbbreviator().ShortID
+	}
+	o := patch.Options{Context: f.Context, Color: env.IO.Color, Abbrev: abbrev, Algorithm: alg}
 	for i := range patches {
 		p := patches[i]
-		if err := r.LoadPatchData(&p, toWorktree); err != nil {
+		if err := loadPatch(r, &p, toWorktree); err != nil {
 			return err
 		}
 		if err := patch.WriteUnified(w, p, o); err != nil {
@@ -412,4 +467,13 @@ func writePatches(w io.Writer, env *Env, r *repo.Repository, patches []patch.Fil
 		}
 	}
 	return nil
+}
+
+// loadPatch reads the contents of p's sides; without a repository (diff
+// --no-index outside one) they are loaded already.
+func loadPatch(r *repo.Repository, p *patch.FilePatch, toWorktree bool) error {
+	if r == nil {
+		return nil
+	}
+	return r.LoadPatchData(p, toWorktree)
 }

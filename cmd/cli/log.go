@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/spf13/cobra"
 
@@ -44,6 +46,68 @@ type logOptions struct {
 	// Color is --color's when (always, never, auto); NoColor --no-color.
 	Color   string
 	NoColor bool
+	// NUL: -z, commits separated (or ended) by NUL rather than newline.
+	NUL bool
+	// NoWalk: --no-walk[=sorted|unsorted], only the given commits.
+	NoWalk string
+	// AbbrevCommit: "yes" (--abbrev-commit), "no" (--no-abbrev-commit)
+	// or "" (log.abbrevCommit decides).
+	AbbrevCommit string
+	// decorateSet: --decorate or --no-decorate was given (else
+	// log.decorate decides); decorateRefs are --decorate-refs,
+	// --decorate-refs-exclude and --clear-decorations in order.
+	decorateSet  bool
+	decorateRefs []decorateOp
+}
+
+// decorateOp is one of --decorate-refs ('+'), --decorate-refs-exclude
+// ('-') and --clear-decorations ('0'), kept in command-line order since a
+// clear forgets the patterns before it.
+type decorateOp struct {
+	kind    byte
+	pattern string
+}
+
+type decorateOpFlag struct {
+	ops  *[]decorateOp
+	kind byte
+}
+
+func (d *decorateOpFlag) String() string { return "" }
+func (d *decorateOpFlag) Type() string {
+	if d.kind == '0' {
+		return "bool"
+	}
+	return "pattern"
+}
+func (d *decorateOpFlag) Set(v string) error {
+	*d.ops = append(*d.ops, decorateOp{d.kind, v})
+	return nil
+}
+
+// decorateOptions turns the decoration flags and log.excludeDecoration,
+// log.initialDecorationSet into what LoadDecorations takes.
+func (o logOptions) decorateOptions(r *repo.Repository, full bool) (repo.DecorateOptions, error) {
+	d := repo.DecorateOptions{Full: full}
+	for _, op := range o.decorateRefs {
+		switch op.kind {
+		case '+':
+			d.Include = append(d.Include, op.pattern)
+		case '-':
+			d.Exclude = append(d.Exclude, op.pattern)
+		case '0':
+			d.Include, d.Exclude, d.All = nil, nil, true
+		}
+	}
+	excl, err := r.ConfigGetAll("log.excludeDecoration")
+	if err != nil {
+		return d, err
+	}
+	d.ConfigExclude = excl
+	if v, ok, _ := r.ConfigGet("log.initialDecorationSet"); ok && v == "all" {
+		d.All = true
+	}
+	return d, nil
 }
 
 // commitStyle holds the options that choose how commits are printed; log
@@ -60,7 +124,7 @@ func (o *commitStyle) addStyleFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.BoolVar(&o.Oneline, "oneline", false, "one line per commit: abbreviated id and subject")
 	f.StringVar(&o.Format, "format", "", "print each commit with this format (git's placeholders, as in 'easel log --help')")
-	f.StringVar(&o.Pretty, "pretty", "", "oneline, medium, format:<string> or tformat:<string>")
+	f.StringVar(&o.Pretty, "pretty", "", "oneline, short, medium, full, fuller, reference, raw, format:<string>, tformat:<string> or a pretty.<name>")
 	f.StringVar(&o.Date, "date", "", "date format: default, iso, iso-strict, rfc, short, unix, raw or relative")
 	f.BoolVar(&o.UseMailmap, "mailmap", false, "show authors as .mailmap maps them (the default unless log.mailmap is false)")
 	f.BoolVar(&o.UseMailmap, "use-mailmap", false, "same as --mailmap")
@@ -91,7 +155,24 @@ func (o commitStyle) mailmap(ctx context.Context, r *repo.Repository, f *repo.Co
 // usesRefs says whether the format prints ref names (%d, %D), which must
 // then be loaded whatever --decorate says.
 func (o commitStyle) usesRefs() bool {
-	return strings.Contains(o.Format+o.Pretty, "%d") || strings.Contains(o.Format+o.Pretty, "%D")
+	f := o.Format + o.Pretty
+	for i := 0; i+1 < len(f); i++ {
+		if f[i] != '%' {
+			continue
+		}
+		p := f[i+1:]
+		if p[0] == '%' {
+			i++ // "%%" is a literal percent sign
+			continue
+		}
+		if (p[0] == '-' || p[0] == '+' || p[0] == ' ') && len(p) > 1 {
+			p = p[1:]
+		}
+		if p[0] == 'd' || p[0] == 'D' {
+			return true
+		}
+	}
+	return false
 }
 
 // digitCount collects git's "-<n>" shorthand (easel log -3): each digit is
@@ -146,8 +227,11 @@ them (log.mailmap; --no-mailmap to show them as recorded).
 
 --format (or --pretty=format:...) takes git's placeholders: %H %h %T %t %P %p,
 %an %ae %aN %aE %ad %ar %at %ai %aI %as %aD (and %c... for the committer), %s %b %B,
-%d %D, %n, %%, %x00, %Cred %Cgreen %Cblue %Creset %C(<colour>). --pretty also
-takes oneline, medium, format:<string> and tformat:<string>; --date takes
+%d %D, %n, %%, %x00, %Cred %Cgreen %Cblue %Creset %C(<colour>) %C(auto), %f, %e,
+%(trailers[:options]), padding (%<(N), %>(N), %><(N), %<|(N), with ,trunc,
+,ltrunc or ,mtrunc) and wrapping (%w(width,indent1,indent2)). --pretty also
+takes oneline, short, medium, full, fuller, reference, raw, format:<string>,
+tformat:<string> and the names defined by pretty.<name>; --date takes
 default, iso, iso-strict, rfc, short, unix, raw or relative.`,
 		Example: `  easel log
   easel log --oneline -n 10
@@ -168,6 +252,7 @@ default, iso, iso-strict, rfc, short, unix, raw or relative.`,
 			} else {
 				o.Revs = args
 			}
+			o.decorateSet = cmd.Flags().Changed("decorate") || cmd.Flags().Changed("no-decorate")
 			if digits != "" {
 				n, err := strconv.Atoi(digits)
 				if err != nil {
@@ -180,14 +265,24 @@ default, iso, iso-strict, rfc, short, unix, raw or relative.`,
 	}
 	cmd.Flags().IntVarP(&o.Max, "max-count", "n", -1, "show at most this many commits")
 	cmd.Flags().BoolVar(&o.Graph, "graph", false, "draw the history graph left of the commits")
+	// --no-graph undoes --graph; flags are parsed in order, so the last
+	// of the two wins, as in git.
+	ng := cmd.Flags().VarPF(&negatedBool{&o.Graph}, "no-graph", "", "do not draw the graph (undoes an earlier --graph)")
+	ng.NoOptDefVal = "true"
 	cmd.Flags().BoolVar(&o.JSON, "json", false, "print a JSON array of commits")
 	cmd.Flags().BoolVar(&o.TopoOrder, "topo-order", false, "no parent before all of its children, lines of history kept together")
 	cmd.Flags().BoolVar(&o.DateOrder, "date-order", false, "no parent before all of its children, otherwise newest first")
 	cmd.Flags().StringVar(&o.Color, "color", "auto", "color the output: always, never or auto (on a terminal)")
 	cmd.Flags().Lookup("color").NoOptDefVal = "always"
 	cmd.Flags().BoolVar(&o.NoColor, "no-color", false, "same as --color=never")
-	cmd.Flags().StringVar(&o.Decorate, "decorate", "auto", "show ref names next to commits: short, no, or auto (only on a terminal)")
+	cmd.Flags().StringVar(&o.Decorate, "decorate", "auto", "show ref names next to commits: short, full, no, or auto (only on a terminal)")
 	cmd.Flags().Lookup("decorate").NoOptDefVal = "short"
+	nd := cmd.Flags().VarPF(&constString{&o.Decorate, "no"}, "no-decorate", "", "do not show ref names (same as --decorate=no)")
+	nd.NoOptDefVal = "true"
+	cmd.Flags().Var(&decorateOpFlag{&o.decorateRefs, '+'}, "decorate-refs", "decorate only with refs matching this pattern (repeatable)")
+	cmd.Flags().Var(&decorateOpFlag{&o.decorateRefs, '-'}, "decorate-refs-exclude", "do not decorate with refs matching this pattern (repeatable)")
+	cd := cmd.Flags().VarPF(&decorateOpFlag{&o.decorateRefs, '0'}, "clear-decorations", "", "decorate with every ref, forgetting earlier --decorate-refs patterns")
+	cd.NoOptDefVal = "true"
 	cmd.Flags().BoolVarP(&o.Patch, "patch", "p", false, "show each commit's changes as a patch")
 	f := cmd.Flags()
 	f.StringArrayVar(&o.Authors, "author", nil, "only commits whose author matches (repeatable: any)")
@@ -207,6 +302,14 @@ default, iso, iso-strict, rfc, short, unix, raw or relative.`,
 	f.BoolVar(&o.FirstParent, "first-parent", false, "follow only the first parent of merges")
 	f.BoolVar(&o.All, "all", false, "start from HEAD and every branch, remote-tracking branch and tag")
 	f.BoolVar(&o.Reverse, "reverse", false, "oldest first (after -n has chosen the newest)")
+	f.BoolVarP(&o.NUL, "null", "z", false, "separate commits with NUL instead of newline")
+	ac := f.VarPF(&constString{&o.AbbrevCommit, "yes"}, "abbrev-commit", "", "abbreviate the commit id of the medium, short, full and fuller formats")
+	ac.NoOptDefVal = "true"
+	nac := f.VarPF(&constString{&o.AbbrevCommit, "no"}, "no-abbrev-commit", "", "whole commit ids, also in --oneline")
+	nac.NoOptDefVal = "true"
+	f.StringVar(&o.NoWalk, "no-walk", "", "show only the given commits, not their history: sorted (newest first, the default) or unsorted (as given)")
+	f.Lookup("no-walk").NoOptDefVal = "sorted"
+	f.Bool("do-walk", false, "walk the history (the default; undoes --no-walk)")
 	o.addStyleFlags(cmd)
 	o.addFlags(cmd)
 	addDigitFlags(cmd, &digits)
@@ -221,6 +324,9 @@ type logStyle struct {
 	// separator: a user format given as "format:" goes between commits
 	// rather than ending each one.
 	separator bool
+	// raw: --pretty=raw, which log.decorate and log.abbrevCommit leave
+	// alone (only --decorate and --abbrev-commit change it).
+	raw bool
 }
 
 // settle reads the style options: how commits are printed, whether ids
@@ -256,6 +362,23 @@ func (o commitStyle) styleOf() (logStyle, bool, error) {
 		return logStyle{write: repo.WriteCommitOneline, compact: true, oneline: true}, false, nil
 	case pretty == "", pretty == "medium":
 		return logStyle{write: repo.WriteCommitMedium}, false, nil
+	case pretty == "short", pretty == "full", pretty == "fuller", pretty == "raw":
+		return logStyle{raw: pretty == "raw", write: func(w io.Writer, c *object.Commit, f repo.CommitFormat) error {
+			return repo.WriteCommitPretty(w, c, f, pretty)
+		}}, false, nil
+	case pretty == "reference":
+		// git's "%C(auto)%h (%s, %ad)" with short dates unless --date
+		// says otherwise, never decorated.
+		ref := user("%C(auto)%h (%s, %ad)", false)
+		write := ref.write
+		ref.write = func(w io.Writer, c *object.Commit, f repo.CommitFormat) error {
+			if o.Date == "" {
+				f.Date = "short"
+			}
+			f.Decorations = nil
+			return write(w, c, f)
+		}
+		return ref, false, nil
 	case pretty == "oneline":
 		return logStyle{write: repo.WriteCommitOneline, compact: true, oneline: true}, true, nil
 	case strings.HasPrefix(pretty, "format:"):
@@ -265,7 +388,7 @@ func (o commitStyle) styleOf() (logStyle, bool, error) {
 	case strings.Contains(pretty, "%"):
 		return user(pretty, false), false, nil
 	}
-	return logStyle{}, false, &UsageError{Msg: fmt.Sprintf("unknown --pretty format %q (oneline, medium, format:<string> or tformat:<string>)", pretty)}
+	return logStyle{}, false, &UsageError{Msg: fmt.Sprintf("unknown --pretty format %q (oneline, short, medium, full, fuller, reference, raw, format:<string> or tformat:<string>)", pretty)}
 }
 
 // filter builds the commit filter and the --since cut-off.
@@ -326,6 +449,9 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 		}
 		include = append(include, tips...)
 	}
+	if err := o.commitStyle.expandAlias(r); err != nil {
+		return err
+	}
 	style, fullID, dateMode, err := o.settle()
 	if err != nil {
 		return err
@@ -335,7 +461,15 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 	if err != nil {
 		return err
 	}
-	f := repo.CommitFormat{Abbrev: r.NewAbbreviator(), Date: dateMode, Now: now, FullID: fullID}
+	f := repo.CommitFormat{Abbrev: r.NewAbbreviator(), Date: dateMode, Now: now, FullID: fullID, Encoding: r.LogOutputEncoding()}
+	switch o.AbbrevCommit {
+	case "yes":
+		f.AbbrevCommit = true
+	case "no":
+		f.FullID = true
+	default:
+		f.AbbrevCommit = !style.raw && r.ConfigBool("log.abbrevCommit", false)
+	}
 	o.mailmap(ctx, r, &f)
 	if f.UseMailmap && len(o.Authors)+len(o.Committers) > 0 {
 		// As git: --author and --committer match the mapped people.
@@ -345,7 +479,10 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 		filter.Mailmap = f.Mailmap
 	}
 	if o.Reverse && o.Graph {
-		return &UsageError{Msg: "--reverse and --graph cannot be combined"}
+		return &UsageError{Msg: "options '--reverse' and '--graph' cannot be used together"}
+	}
+	if o.NoWalk != "" && o.Graph {
+		return &UsageError{Msg: "options '--no-walk' and '--graph' cannot be used together"}
 	}
 	if o.JSON && (o.Graph || o.Oneline) {
 		return &UsageError{Msg: "--json cannot be combined with --graph or --oneline"}
@@ -371,6 +508,16 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 		return err
 	}
 	next := w.Next
+	switch o.NoWalk {
+	case "":
+	case "sorted", "unsorted":
+		next, err = noWalk(ctx, r, include, filter, o.NoWalk == "sorted")
+		if err != nil {
+			return err
+		}
+	default:
+		return &UsageError{Msg: fmt.Sprintf("invalid argument to --no-walk: %s", o.NoWalk)}
+	}
 	if o.Reverse {
 		var list []*object.Commit
 		for n := 0; o.Max < 0 || n < o.Max; n++ {
@@ -411,18 +558,41 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 	}
 
 	f.Color = color
-	switch o.Decorate {
-	case "short":
-	case "auto":
-		if !env.IO.OutTerminal {
-			break
+	decorate := o.Decorate
+	if !o.decorateSet {
+		// log.decorate: short, full, auto, or a boolean.
+		if v, ok, _ := r.ConfigGet("log.decorate"); ok {
+			switch b, isBool := parseBoolWord(v); {
+			case v == "short", v == "full", v == "auto":
+				decorate = v
+			case v == "":
+				decorate = "short"
+			case isBool && b:
+				decorate = "short"
+			case isBool:
+				decorate = "no"
+			}
 		}
-	case "no":
-	default:
-		return &UsageError{Msg: "--decorate must be short, no or auto"}
 	}
-	if o.Decorate == "short" || (o.Decorate == "auto" && env.IO.OutTerminal) || o.usesRefs() {
-		if f.Decorations, err = r.LoadDecorations(); err != nil {
+	switch decorate {
+	case "short", "full", "auto", "no":
+	default:
+		return &UsageError{Msg: fmt.Sprintf("invalid --decorate option: %s", decorate)}
+	}
+	if decorate == "auto" && env.IO.OutTerminal {
+		decorate = "short"
+	}
+	if style.raw && !o.decorateSet {
+		// As git: --pretty=raw decorates only when asked on the
+		// command line, not by log.decorate.
+		decorate = "no"
+	}
+	if decorate == "short" || decorate == "full" || o.usesRefs() {
+		dopts, err := o.decorateOptions(r, decorate == "full")
+		if err != nil {
+			return err
+		}
+		if f.Decorations, err = r.LoadDecorations(dopts); err != nil {
 			return err
 		}
 	}
@@ -445,7 +615,7 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 		if graph != nil {
 			graph.Update(c.Hash, c.ParentHashes)
 		}
-		if err := writeLogEntry(out, c, f, graph, style, n == 0, &missingNewline); err != nil {
+		if err := writeLogEntry(out, repo.CommitToUTF8(c), f, graph, style, n == 0, o.NUL, &missingNewline); err != nil {
 			return err
 		}
 		if changes {
@@ -466,24 +636,36 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 // when graph is set. missingNewline carries, from one commit to the next,
 // whether the previous text ended without a newline, which decides as in
 // git whether the separator row gets the graph drawn on it.
-func writeLogEntry(out io.Writer, c *object.Commit, f repo.CommitFormat, graph *repo.Graph, style logStyle, first bool, missingNewline *bool) error {
+func writeLogEntry(out io.Writer, c *object.Commit, f repo.CommitFormat, graph *repo.Graph, style logStyle, first, nul bool, missingNewline *bool) error {
 	var text strings.Builder
+	if graph != nil {
+		f.GraphWidth = graph.Width()
+	}
 	if err := style.write(&text, c, f); err != nil {
 		return err
 	}
+	if f.Encoding != "" {
+		s := repo.EncodeLogOutput(text.String(), f.Encoding)
+		text.Reset()
+		text.WriteString(s)
+	}
 	oneline := style.compact
 	if graph == nil {
-		if style.separator && !first {
-			if _, err := io.WriteString(out, "\n"); err != nil {
+		sep := "\n"
+		if nul {
+			sep = "\x00"
+		}
+		if style.separator && !first || !first && !oneline {
+			if _, err := io.WriteString(out, sep); err != nil {
 				return err
 			}
 		}
-		if !first && !oneline {
-			if _, err := io.WriteString(out, "\n"); err != nil {
-				return err
-			}
+		msg := text.String()
+		if nul && style.compact && !style.separator && strings.HasSuffix(msg, "\n") {
+			// -z ends each commit of a terminated format with NUL.
+			msg = msg[:len(msg)-1] + "\x00"
 		}
-		_, err := io.WriteString(out, text.String())
+		_, err := io.WriteString(out, msg)
 		return err
 	}
 	// As git's show_log: formats that end each commit with a newline
@@ -512,4 +694,108 @@ func writeLogEntry(out io.Writer, c *object.Commit, f repo.CommitFormat, graph *
 	}
 	_, err := out.Write(b.Bytes())
 	return err
+}
+
+// noWalk yields just the given commits (git log --no-walk): newest first
+// by commit date when sorted, else in the order given; the filter still
+// applies.
+func noWalk(ctx context.Context, r *repo.Repository, include []plumbing.Hash, filter *repo.CommitFilter, sorted bool) (func(context.Context) (*object.Commit, error), error) {
+	var list []*object.Commit
+	seen := map[plumbing.Hash]bool{}
+	for _, h := range include {
+		if seen[h] {
+			continue
+		}
+		seen[h] = true
+		c, err := object.GetCommit(r.Storer, h)
+		if err != nil {
+			return nil, err
+		}
+		if filter != nil && !filter.Match(c) {
+			continue
+		}
+		list = append(list, c)
+	}
+	if sorted {
+		sort.SliceStable(list, func(i, j int) bool { return list[i].Committer.When.After(list[j].Committer.When) })
+	}
+	return func(context.Context) (*object.Commit, error) {
+		if len(list) == 0 {
+			return nil, io.EOF
+		}
+		c := list[0]
+		list = list[1:]
+		return c, nil
+	}, nil
+}
+
+// builtinPretty are git's own --pretty names, which pretty.<name> cannot
+// redefine.
+var builtinPretty = map[string]bool{"oneline": true, "short": true, "medium": true, "full": true,
+	"fuller": true, "reference": true, "raw": true}
+
+// expandAlias replaces a --pretty name defined by pretty.<name> with its
+// definition, following aliases of aliases as git does.
+func (o *commitStyle) expandAlias(r *repo.Repository) error {
+	name := o.Pretty
+	for i := 0; ; i++ {
+		if name == "" || builtinPretty[name] || strings.HasPrefix(name, "format:") ||
+			strings.HasPrefix(name, "tformat:") || strings.Contains(name, "%") {
+			break
+		}
+		v, ok, err := r.ConfigGet("pretty." + name)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			break
+		}
+		if i >= 10 {
+			return &UsageError{Msg: fmt.Sprintf("invalid --pretty format: %s", o.Pretty)}
+		}
+		name = v
+	}
+	o.Pretty = name
+	return nil
+}
+
+// negatedBool is a flag that clears the bool it points at (--no-<flag>).
+type negatedBool struct{ b *bool }
+
+func (n *negatedBool) String() string { return "false" }
+func (n *negatedBool) Type() string   { return "bool" }
+func (n *negatedBool) Set(v string) error {
+	set, ok := parseBoolWord(v)
+	if !ok {
+		return fmt.Errorf("invalid boolean %q", v)
+	}
+	if set {
+		*n.b = false
+	}
+	return nil
+}
+
+// parseBoolWord reads the boolean words git accepts.
+func parseBoolWord(v string) (bool, bool) {
+	switch strings.ToLower(v) {
+	case "true", "yes", "on", "1":
+		return true, true
+	case "false", "no", "off", "0":
+		return false, true
+	}
+	return false, false
+}
+
+// constString is a flag that sets a string to a fixed value (--no-<flag>
+// for a flag that takes a value).
+type constString struct {
+	s     *string
+	value string
+}
+
+func (c *constString) String() string { return "" }
+func (c *constString) Type() string   { return "bool" }
+func (c *constString) Set(string) error {
+	*c.s = c.value
+	return nil
 }

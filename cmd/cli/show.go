@@ -77,7 +77,7 @@ func runShow(ctx context.Context, env *Env, o showOptions) error {
 	o.mailmap(ctx, r, &o.format)
 	o.style = style
 	if o.usesRefs() {
-		if o.format.Decorations, err = r.LoadDecorations(); err != nil {
+		if o.format.Decorations, err = r.LoadDecorations(repo.DecorateOptions{}); err != nil {
 			return err
 		}
 	}

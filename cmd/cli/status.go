@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/spf13/cobra"
 
 	"easel.dev/easel/repo"
@@ -17,11 +18,21 @@ func init() { register(newStatusCmd) }
 type statusOptions struct {
 	Paths     []string
 	Short     bool
-	Porcelain bool
+	Porcelain string // "", "v1" or "v2"
 	JSON      bool
 	Branch    bool
 	Untracked string
 	Ignored   bool
+	// NUL: -z, entries end with NUL and paths are not quoted.
+	NUL bool
+	// ShowStash, NoShowStash: --show-stash, --no-show-stash
+	// (status.showStash otherwise).
+	ShowStash, NoShowStash bool
+	// NoAheadBehind: --no-ahead-behind, "+? -?" instead of counts.
+	AheadBehind, NoAheadBehind bool
+	// shortSet, branchSet: -s/--no-short and -b/--no-branch were given;
+	// otherwise status.short and status.branch decide.
+	shortSet, branchSet bool
 }
 
 func newStatusCmd(env *Env) *cobra.Command {
@@ -50,12 +61,24 @@ and --json an "upstream" object with ahead and behind counts.`,
   easel status --ignored src/`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Paths = args
+			o.shortSet = cmd.Flags().Changed("short") || cmd.Flags().Changed("no-short")
+			o.branchSet = cmd.Flags().Changed("branch") || cmd.Flags().Changed("no-branch")
 			return runStatus(cmd.Context(), env, o)
 		},
 	}
 	f := cmd.Flags()
+	ns := f.VarPF(&negatedBool{&o.Short}, "no-short", "", "the long format (undoes -s and status.short)")
+	ns.NoOptDefVal = "true"
+	nb := f.VarPF(&negatedBool{&o.Branch}, "no-branch", "", "no branch line (undoes -b and status.branch)")
+	nb.NoOptDefVal = "true"
 	f.BoolVarP(&o.Short, "short", "s", false, "one line per path")
-	f.BoolVar(&o.Porcelain, "porcelain", false, "stable short format for scripts (paths from the top of the work tree)")
+	f.StringVar(&o.Porcelain, "porcelain", "", "stable format for scripts (paths from the top of the work tree): v1 (the short format, the default) or v2")
+	f.Lookup("porcelain").NoOptDefVal = "v1"
+	f.BoolVarP(&o.NUL, "null", "z", false, "end entries with NUL, paths unquoted (implies --porcelain unless a format is given)")
+	f.BoolVar(&o.ShowStash, "show-stash", false, "say how many entries the stash has")
+	f.BoolVar(&o.NoShowStash, "no-show-stash", false, "do not say how many entries the stash has")
+	f.BoolVar(&o.AheadBehind, "ahead-behind", false, "count the commits ahead of and behind the upstream (the default)")
+	f.BoolVar(&o.NoAheadBehind, "no-ahead-behind", false, "only say whether the branch and its upstream differ")
 	f.BoolVar(&o.JSON, "json", false, "print JSON")
 	f.BoolVarP(&o.Branch, "branch", "b", false, "with -s or --porcelain: add a '## branch' line")
 	f.StringVarP(&o.Untracked, "untracked-files", "u", "normal", "untracked files: no, normal (collapse directories) or all")
@@ -102,20 +125,51 @@ func runStatus(ctx context.Context, env *Env, o statusOptions) error {
 	default:
 		return &UsageError{Msg: fmt.Sprintf("invalid --untracked-files value %q (want no, normal or all)", o.Untracked)}
 	}
+	// As git: status.short and status.branch apply unless a porcelain
+	// format or -z is asked for.
+	if deferred := o.Porcelain == "" && !o.NUL; deferred {
+		if !o.shortSet {
+			o.Short = r.ConfigBool("status.short", false)
+		}
+		if !o.branchSet {
+			o.Branch = r.ConfigBool("status.branch", false)
+		}
+	}
+	switch o.Porcelain {
+	case "", "v1", "v2":
+	default:
+		return &UsageError{Msg: fmt.Sprintf("unsupported porcelain version '%s'", o.Porcelain)}
+	}
+	if o.NUL && o.Porcelain == "" && !o.Short {
+		o.Porcelain = "v1"
+	}
+	v2 := o.Porcelain == "v2"
 	paths, err := pathspecArgs(r, env, o.Paths)
 	if err != nil {
 		return err
 	}
-	st, err := r.Status(ctx, repo.StatusOptions{Untracked: mode, Ignored: o.Ignored, Paths: paths})
+	st, err := r.Status(ctx, repo.StatusOptions{Untracked: mode, Ignored: o.Ignored, Paths: paths, Details: v2})
 	if err != nil {
 		return err
 	}
 	rel := func(p string) string { return displayPath(r, env, p) }
+	if o.NUL {
+		// As git: -z shows paths from the top, in every format.
+		rel = func(p string) string { return p }
+	}
 	var tr *repo.Tracking
-	if st.Branch != "" && (!o.JSON && !o.Short && !o.Porcelain || o.Branch || o.JSON) {
+	if st.Branch != "" && (!o.JSON && !o.Short && o.Porcelain == "" || o.Branch || o.JSON) {
 		if tr, err = r.Tracking(ctx, st.Branch); err != nil {
 			return err
 		}
+	}
+	stashes := 0
+	if !o.NoShowStash && (o.ShowStash || r.ConfigBool("status.showStash", false)) {
+		list, err := r.StashList()
+		if err != nil {
+			return err
+		}
+		stashes = len(list)
 	}
 	switch {
 	case o.JSON:
@@ -130,30 +184,122 @@ func runStatus(ctx context.Context, env *Env, o statusOptions) error {
 			out.Files = append(out.Files, statusFileJSON{Path: f.Path, From: f.From, Staged: string(f.Staged), Unstaged: string(f.Unstaged), Unmerged: f.Unmerged})
 		}
 		return writeJSON(env.IO.Out, out)
-	case o.Porcelain:
-		printShortStatus(env.IO.Out, st, tr, o.Branch, false, func(p string) string { return p })
+	case v2:
+		printStatusV2(env.IO.Out, st, tr, o, stashes, rel)
+	case o.Porcelain == "v1":
+		printShortStatus(env.IO.Out, st, tr, o.Branch, false, o.NUL, func(p string) string { return p })
 	case o.Short:
-		printShortStatus(env.IO.Out, st, tr, o.Branch, true, rel)
+		printShortStatus(env.IO.Out, st, tr, o.Branch, true, o.NUL, rel)
 	default:
 		_, merging, err := r.MergeHead()
 		if err != nil {
 			return err
 		}
 		printLongStatus(env.IO.Out, st, tr, operationState(r, st), merging, mode != repo.UntrackedNo, rel)
+		if stashes > 0 {
+			fmt.Fprintf(env.IO.Out, "Your stash currently has %d %s\n", stashes, plural(stashes, "entry", "entries"))
+		}
 	}
 	return nil
+}
+
+// printStatusV2 prints git's porcelain v2: "# " header lines (with
+// --branch, and the stash count), then one line per path: "1" ordinary
+// changes, "2" renames with the score and the old path, "u" conflicts
+// with every stage, "?" untracked and "!" ignored. Paths are from the top
+// of the work tree with -z, else relative to the current directory and
+// quoted, as git prints them.
+func printStatusV2(w io.Writer, st *repo.Status, tr *repo.Tracking, o statusOptions, stashes int, rel func(string) string) {
+	eol, sep := "\n", "\t"
+	quote := func(p string) string { return quoteStatusPath(rel(p)) }
+	if o.NUL {
+		eol, sep = "\x00", "\x00"
+		quote = func(p string) string { return p }
+	}
+	if o.Branch {
+		if st.Head.IsZero() {
+			fmt.Fprintf(w, "# branch.oid (initial)%s", eol)
+		} else {
+			fmt.Fprintf(w, "# branch.oid %s%s", st.Head, eol)
+		}
+		if st.Branch == "" {
+			fmt.Fprintf(w, "# branch.head (detached)%s", eol)
+		} else {
+			fmt.Fprintf(w, "# branch.head %s%s", st.Branch, eol)
+		}
+		if tr != nil {
+			fmt.Fprintf(w, "# branch.upstream %s%s", tr.Name, eol)
+			switch {
+			case tr.Gone:
+			case o.NoAheadBehind && !o.AheadBehind && tr.Ahead+tr.Behind > 0:
+				fmt.Fprintf(w, "# branch.ab +? -?%s", eol)
+			default:
+				fmt.Fprintf(w, "# branch.ab +%d -%d%s", tr.Ahead, tr.Behind, eol)
+			}
+		}
+	}
+	if stashes > 0 {
+		fmt.Fprintf(w, "# stash %d%s", stashes, eol)
+	}
+	code := func(c byte) byte {
+		if c == ' ' {
+			return '.'
+		}
+		return c
+	}
+	for _, group := range []byte{0, '?', '!'} {
+		for _, f := range st.Files {
+			d := f.Details
+			switch {
+			case group == 0 && d == nil, group != 0 && f.Staged != group:
+				continue
+			case group != 0:
+				fmt.Fprintf(w, "%c %s%s", group, quote(f.Path), eol)
+				continue
+			}
+			sub := "N..."
+			if d.HeadMode == filemode.Submodule || d.IndexMode == filemode.Submodule || d.WorkMode == filemode.Submodule {
+				b := []byte("S...")
+				for i, bit := range []repo.SubmoduleChange{repo.SubmoduleNewCommits, repo.SubmoduleModified, repo.SubmoduleUntracked} {
+					if f.Submodule&bit != 0 {
+						b[i+1] = "CMU"[i]
+					}
+				}
+				sub = string(b)
+			}
+			switch {
+			case f.Unmerged != "":
+				fmt.Fprintf(w, "u %c%c %s %06o %06o %06o %06o %s %s %s %s%s", f.Staged, f.Unstaged, sub,
+					uint32(d.StageModes[0]), uint32(d.StageModes[1]), uint32(d.StageModes[2]), uint32(d.WorkMode),
+					d.StageHashes[0], d.StageHashes[1], d.StageHashes[2], quote(f.Path), eol)
+			case f.From != "":
+				fmt.Fprintf(w, "2 %c%c %s %06o %06o %06o %s %s %c%d %s%s%s%s", code(f.Staged), code(f.Unstaged), sub,
+					uint32(d.HeadMode), uint32(d.IndexMode), uint32(d.WorkMode), d.HeadHash, d.IndexHash,
+					f.Staged, d.Score, quote(f.Path), sep, quote(f.From), eol)
+			default:
+				fmt.Fprintf(w, "1 %c%c %s %06o %06o %06o %s %s %s%s", code(f.Staged), code(f.Unstaged), sub,
+					uint32(d.HeadMode), uint32(d.IndexMode), uint32(d.WorkMode), d.HeadHash, d.IndexHash, quote(f.Path), eol)
+			}
+		}
+	}
 }
 
 // printShortStatus prints --short (short set) or --porcelain. They differ
 // for submodules: --short marks one whose only change is in its own files
 // 'm' (modified content) or '?' (untracked content), as git does.
-func printShortStatus(w io.Writer, st *repo.Status, tr *repo.Tracking, branch, short bool, rel func(string) string) {
+func printShortStatus(w io.Writer, st *repo.Status, tr *repo.Tracking, branch, short, nul bool, rel func(string) string) {
+	eol := "\n"
+	quote := quoteStatusPath
+	if nul {
+		eol = "\x00"
+		quote = func(p string) string { return p }
+	}
 	if branch {
 		switch {
 		case st.Branch == "":
-			fmt.Fprintln(w, "## HEAD (no branch)")
+			fmt.Fprint(w, "## HEAD (no branch)"+eol)
 		case st.Head.IsZero():
-			fmt.Fprintf(w, "## No commits yet on %s\n", st.Branch)
+			fmt.Fprintf(w, "## No commits yet on %s%s", st.Branch, eol)
 		case tr != nil:
 			fmt.Fprintf(w, "## %s...%s", st.Branch, tr.Name)
 			switch {
@@ -166,9 +312,9 @@ func printShortStatus(w io.Writer, st *repo.Status, tr *repo.Tracking, branch, s
 			case tr.Behind > 0:
 				fmt.Fprintf(w, " [behind %d]", tr.Behind)
 			}
-			fmt.Fprintln(w)
+			fmt.Fprint(w, eol)
 		default:
-			fmt.Fprintf(w, "## %s\n", st.Branch)
+			fmt.Fprintf(w, "## %s%s", st.Branch, eol)
 		}
 	}
 	// git lists tracked changes first, then untracked, then ignored paths,
@@ -182,9 +328,13 @@ func printShortStatus(w io.Writer, st *repo.Status, tr *repo.Tracking, branch, s
 			if !group(f) {
 				continue
 			}
-			p := quoteStatusPath(rel(f.Path))
-			if f.From != "" {
-				p = quoteStatusPath(rel(f.From)) + " -> " + p
+			p := quote(rel(f.Path))
+			switch {
+			case f.From != "" && nul:
+				// As git: with -z the new path comes first.
+				p += "\x00" + rel(f.From)
+			case f.From != "":
+				p = quote(rel(f.From)) + " -> " + p
 			}
 			y := f.Unstaged
 			if short && f.Submodule != 0 && f.Submodule&repo.SubmoduleNewCommits == 0 {
@@ -193,7 +343,7 @@ func printShortStatus(w io.Writer, st *repo.Status, tr *repo.Tracking, branch, s
 					y = 'm'
 				}
 			}
-			fmt.Fprintf(w, "%c%c %s\n", f.Staged, y, p)
+			fmt.Fprintf(w, "%c%c %s%s", f.Staged, y, p, eol)
 		}
 	}
 }

@@ -42,7 +42,7 @@ func gitHunks(out string) []Hunk {
 
 // TestDiffMatchesGit compares the slid hunks with git diff -U0 (no indent
 // heuristic, so only the algorithm and the sliding rules decide) on
-// seeded random pairs, for both algorithms. Which of several equally
+// seeded random pairs, for every algorithm. Which of several equally
 // short diffs is chosen must be git's.
 func TestDiffMatchesGit(t *testing.T) {
 	if _, err := exec.LookPath("git"); err != nil {
@@ -84,7 +84,7 @@ func TestDiffMatchesGit(t *testing.T) {
 	for _, alg := range []struct {
 		name string
 		alg  Algorithm
-	}{{"myers", Myers}, {"histogram", Histogram}} {
+	}{{"myers", Myers}, {"histogram", Histogram}, {"patience", Patience}, {"minimal", Minimal}} {
 		cmd := exec.Command("git", "diff", "--no-index", "--no-indent-heuristic", "-U0", "--no-color",
 			"--no-renames", "--diff-algorithm="+alg.name, "a", "b")
 		cmd.Dir = dir

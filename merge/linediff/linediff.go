@@ -20,7 +20,27 @@ const (
 	Histogram Algorithm = iota
 	// Myers is git's default diff (xdiffi.c), used by diff and merge-file.
 	Myers
+	// Patience is git's patience diff (xpatience.c).
+	Patience
+	// Minimal is Myers searching for the smallest diff (git's --minimal).
+	Minimal
 )
+
+// ParseAlgorithm reads git's names of the diff algorithms, as
+// --diff-algorithm and diff.algorithm take them.
+func ParseAlgorithm(name string) (Algorithm, bool) {
+	switch strings.ToLower(name) {
+	case "myers", "default":
+		return Myers, true
+	case "minimal":
+		return Minimal, true
+	case "patience":
+		return Patience, true
+	case "histogram":
+		return Histogram, true
+	}
+	return Myers, false
+}
 
 // Hunk: lines a[A0:A1] are replaced by b[B0:B1] (A0==A1: pure insertion;
 // B0==B1: pure deletion).
@@ -150,13 +170,19 @@ func Changed(a, b []int32, nids int, alg Algorithm) (ca, cb []bool) {
 	ca = make([]bool, len(a)+1)
 	cb = make([]bool, len(b)+1)
 	s := newScratch(nids)
-	if alg == Histogram {
+	s.needMin = alg == Minimal
+	switch alg {
+	case Histogram:
 		// Unlike Myers, git's histogram starts from the whole files: a
 		// common prefix is not trimmed first, and the anchors it finds
 		// decide which of several equal diffs comes out.
 		h := histogram{a: a, b: b, ca: ca, cb: cb, s: s}
 		h.diff(1, len(a), 1, len(b))
-	} else {
+	case Patience:
+		// As histogram, patience works on the whole files.
+		p := patience{a: a, b: b, ca: ca, cb: cb, s: s}
+		p.diff(1, len(a), 1, len(b))
+	default:
 		myers(a, b, ca, cb, s)
 	}
 	return ca, cb
@@ -200,6 +226,8 @@ func Hunks(ca, cb []bool) []Hunk {
 // scratch holds per-line-id counters reused across the recursive calls so
 // that no call allocates in proportion to the number of distinct lines.
 type scratch struct {
+	// needMin: Myers looks for the smallest diff (git's --minimal).
+	needMin    bool
 	cnt1, cnt2 []int32
 	recPtr     []int32 // histogram: first occurrence of an id in the A range
 	recCnt     []int32 // histogram: occurrences of an id in the A range

@@ -51,7 +51,7 @@ func myers(a, b []int32, ca, cb []bool, s *scratch) {
 			switch {
 			case nm == 0:
 				d[i] = 0
-			case nm >= mlim:
+			case nm >= mlim && !s.needMin:
 				d[i] = 2
 			default:
 				d[i] = 1
@@ -92,7 +92,7 @@ func myers(a, b []int32, ca, cb []bool, s *scratch) {
 		kbase:  len(h2) + 1,
 		mxcost: max(bogosqrt(ndiags), maxCostMin),
 	}
-	e.recsCmp(0, len(h1), 0, len(h2), false)
+	e.recsCmp(0, len(h1), 0, len(h2), s.needMin)
 }
 
 // cleanMMatch is xdl_clean_mmatch: whether the many-matches line i sits in

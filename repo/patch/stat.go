@@ -176,6 +176,19 @@ func SummaryLines(p FilePatch) []string {
 // StatName is the name --stat shows for p: its quoted path, or for a
 // rename both paths as RenameName puts them.
 func StatName(p FilePatch) string {
+	if p.Unrelated {
+		// diff --no-index names a missing side /dev/null.
+		from, to := p.From.Path, p.To.Path
+		if !p.From.Exists() {
+			from = "/dev/null"
+		}
+		if !p.To.Exists() {
+			to = "/dev/null"
+		}
+		if from != to {
+			return RenameName(from, to)
+		}
+	}
 	if p.Renamed() {
 		return RenameName(p.From.Path, p.To.Path)
 	}
@@ -219,5 +232,18 @@ func NameStatus(p FilePatch) string {
 	if p.Renamed() {
 		return fmt.Sprintf("R%03d\t%s\t%s", p.Similarity(), QuotePath(p.From.Path), QuotePath(p.To.Path))
 	}
+	if p.Unrelated && p.From.Exists() {
+		// diff --no-index lists a change under its old name.
+		return fmt.Sprintf("%c\t%s", p.Status(), QuotePath(p.From.Path))
+	}
 	return fmt.Sprintf("%c\t%s", p.Status(), QuotePath(p.Path()))
+}
+
+// NameOnly is the name --name-only prints: the new path, "/dev/null"
+// for a file diff --no-index finds on the old side only.
+func NameOnly(p FilePatch) string {
+	if p.Unrelated && !p.To.Exists() {
+		return "/dev/null"
+	}
+	return QuotePath(p.Path())
 }

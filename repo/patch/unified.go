@@ -57,11 +57,14 @@ func (s Side) Exists() bool { return s.Mode != 0 }
 type FilePatch struct {
 	From, To Side
 	Score    int // a rename's similarity, on git's scale of 60000
+	// Unrelated marks two files compared by diff --no-index: different
+	// names make no rename.
+	Unrelated bool
 }
 
 // Renamed reports whether p moves a file to another path.
 func (p FilePatch) Renamed() bool {
-	return p.From.Exists() && p.To.Exists() && p.From.Path != p.To.Path
+	return p.From.Exists() && p.To.Exists() && p.From.Path != p.To.Path && !p.Unrelated
 }
 
 // Similarity is the percentage git prints for a rename.
