@@ -306,9 +306,32 @@ func (r *Repository) stageInto(ctx context.Context, idx *index.Index, ps pathMat
 		}
 	}
 
-	// Hash in parallel, then store the new contents.
-	err := parallel(ctx, len(work), func(i int) error {
-		w := work[i]
+	// Files a process filter cleans go first, one by one in path order
+	// as git does; the rest are hashed in parallel, then the new contents
+	// stored.
+	sort.SliceStable(work, func(i, j int) bool { return work[i].path < work[j].path })
+	var seq, par []*stagedFile
+	for _, w := range work {
+		if c, ok := r.conversion(w.path); ok && c.Sequential() && w.e == nil {
+			seq = append(seq, w)
+		} else {
+			par = append(par, w)
+		}
+	}
+	for _, w := range seq {
+		full := filepath.Join(r.WorkDir, filepath.FromSlash(w.path))
+		if err := checkAddPath(w.path); err != nil {
+			return nil, err
+		}
+		h, err := r.writeWorktreeBlob(full, w.fi)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", w.path, err)
+		}
+		w.e = &index.Entry{Name: w.path, Hash: h, Mode: worktreeMode(w.fi)}
+		fillStat(w.e, w.fi)
+	}
+	err := parallel(ctx, len(par), func(i int) error {
+		w := par[i]
 		if err := checkAddPath(w.path); err != nil {
 			return err
 		}
@@ -316,6 +339,17 @@ func (r *Repository) stageInto(ctx context.Context, idx *index.Index, ps pathMat
 			return nil // a gitlink: its commit is the submodule's
 		}
 		full := filepath.Join(r.WorkDir, filepath.FromSlash(w.path))
+		if _, conv := r.conversion(w.path); conv && w.fi.Mode().IsRegular() {
+			// Converted content is stored as it is hashed, so that a
+			// filter (git-lfs) runs once per file.
+			h, err := r.writeWorktreeBlob(full, w.fi)
+			if err != nil {
+				return fmt.Errorf("%s: %w", w.path, err)
+			}
+			w.e = &index.Entry{Name: w.path, Hash: h, Mode: worktreeMode(w.fi)}
+			fillStat(w.e, w.fi)
+			return nil
+		}
 		h, err := r.hashWorktreeFile(full, w.fi)
 		if err != nil {
 			return fmt.Errorf("%s: %w", w.path, err)

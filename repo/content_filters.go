@@ -2,12 +2,14 @@ package repo
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
 
 	"easel.dev/easel/repo/attr"
 	"easel.dev/easel/repo/convert"
@@ -24,6 +26,9 @@ type contentFilters struct {
 
 	mu      sync.Mutex
 	filters map[string]*convert.Filter
+	// delayed are the modes of files a process filter delayed in the
+	// current checkout.
+	delayed map[string]filemode.FileMode
 }
 
 // attributesFile is core.attributesFile, or git's default in
@@ -76,6 +81,9 @@ func (r *Repository) contentFilters() *contentFilters {
 			}
 			if v, ok, _ := r.ConfigGet("filter." + name + ".smudge"); ok {
 				f.Smudge, any = v, true
+			}
+			if v, ok, _ := r.ConfigGet("filter." + name + ".process"); ok {
+				f.Process, any = v, true
 			}
 			f.Required = r.ConfigBool("filter."+name+".required", false)
 			any = any || f.Required
@@ -169,3 +177,61 @@ func (r *Repository) readWorktreeContent(full string) ([]byte, error) {
 	}
 	return r.cleanContent(r.relPath(full), data)
 }
+
+// beginDelayedCheckout lets process filters delay the files of the
+// checkout that follows (git-lfs fetches them meanwhile); the caller must
+// call finishDelayedCheckout once every file is written or delayed.
+func (r *Repository) beginDelayedCheckout() {
+	cf := r.contentFilters()
+	cf.mu.Lock()
+	defer cf.mu.Unlock()
+	cf.cfg.Delay = &convert.DelayedCheckout{}
+	cf.delayed = map[string]filemode.FileMode{}
+}
+
+// finishDelayedCheckout writes the files the filters delayed and returns
+// their file information for the index.
+func (r *Repository) finishDelayedCheckout() (map[string]os.FileInfo, error) {
+	cf := r.contentFilters()
+	cf.mu.Lock()
+	d, modes := cf.cfg.Delay, cf.delayed
+	cf.cfg.Delay, cf.delayed = nil, nil
+	cf.mu.Unlock()
+	if d == nil {
+		return nil, nil
+	}
+	stats := map[string]os.FileInfo{}
+	err := d.Finish(func(path string, data []byte) error {
+		mode, ok := modes[path]
+		if !ok {
+			return fmt.Errorf("%s: was not delayed", path)
+		}
+		perm := os.FileMode(0o644)
+		if mode == filemode.Executable {
+			perm = 0o755
+		}
+		full := filepath.Join(r.WorkDir, filepath.FromSlash(path))
+		if err := os.WriteFile(full, data, perm); err != nil {
+			return err
+		}
+		fi, err := os.Lstat(full)
+		if err != nil {
+			return err
+		}
+		stats[path] = fi
+		return nil
+	})
+	return stats, err
+}
+
+// noteDelayed records the mode of a file a filter delayed.
+func (r *Repository) noteDelayed(path string, mode filemode.FileMode) {
+	cf := r.contentFilters()
+	cf.mu.Lock()
+	cf.delayed[path] = mode
+	cf.mu.Unlock()
+}
+
+// StopFilterProcesses ends the long-running filter processes this process
+// started, waiting for each to exit.
+func StopFilterProcesses() { convert.StopProcesses() }

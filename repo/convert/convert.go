@@ -25,12 +25,18 @@ type Config struct {
 	Filter func(name string) (Filter, bool)
 	// Dir is where filter commands run (the work tree's top).
 	Dir string
+	// Delay, when set, lets process filters delay smudging files (a
+	// checkout of many files); Finish then collects them.
+	Delay *DelayedCheckout
 }
 
 // Filter is one filter.<name> driver.
 type Filter struct {
 	Clean, Smudge string
-	Required      bool
+	// Process is filter.<name>.process, the long-running filter; Clean
+	// and Smudge take precedence only where Process is unset.
+	Process  string
+	Required bool
 }
 
 type crlfAction int
@@ -147,6 +153,13 @@ func (c Conversion) Identity() bool {
 	return c.filterName == "" && !c.ident && c.crlf == crlfBinary
 }
 
+// Sequential reports that files must be converted one after another in
+// path order: a process filter's answers (abort) depend on what it was
+// asked before, as in git which converts in index order.
+func (c Conversion) Sequential() bool {
+	return c.filter != nil && c.filter.Process != ""
+}
+
 // textStat is git's text_stat.
 type textStat struct {
 	nul, lonecr, lonelf, crlf, printable, nonprintable int
@@ -201,23 +214,42 @@ func (c Conversion) auto() bool {
 // leaves line endings alone under text=auto, so that a file committed with
 // CRLF does not show as changed); it may be nil.
 func (c Conversion) ToGit(path string, data []byte, indexHasCR func() bool) ([]byte, error) {
-	if c.filter != nil && c.filter.Clean != "" {
-		out, err := c.run(c.filter.Clean, path, data)
-		if err != nil {
-			if c.filter.Required {
-				return nil, fmt.Errorf("%s: clean filter '%s' failed: %w", path, c.filterName, err)
-			}
-		} else {
+	if c.filter != nil {
+		out, ok, _ := c.applyFilter("clean", path, data, nil, false)
+		switch {
+		case ok:
 			data = out
+		case c.filter.Required:
+			return nil, fmt.Errorf("%s: clean filter '%s' failed", path, c.filterName)
 		}
-	} else if c.filter != nil && c.filter.Required {
-		return nil, fmt.Errorf("%s: clean filter '%s' failed: no clean command", path, c.filterName)
 	}
 	data = c.crlfToGit(data, indexHasCR)
 	if c.ident {
 		data = identToGit(data)
 	}
 	return data, nil
+}
+
+// applyFilter runs the driver's command for kind, as git's apply_filter:
+// a clean or smudge command when there is no process, else the process.
+// ok is false when nothing filtered the content.
+func (c Conversion) applyFilter(kind, path string, data []byte, meta *Meta, canDelay bool) (out []byte, ok, delayed bool) {
+	cmd := c.filter.Clean
+	if kind == "smudge" {
+		cmd = c.filter.Smudge
+	}
+	if c.filter.Process == "" && cmd != "" {
+		out, err := c.run(cmd, path, data)
+		return out, err == nil, false
+	}
+	if c.filter.Process == "" {
+		return nil, false, false
+	}
+	out, ok, delayed = runProcess(c.filter.Process, c.cfg.Dir, kind, path, data, meta, canDelay)
+	if delayed {
+		c.cfg.Delay.add(c.filter.Process, path)
+	}
+	return out, ok, delayed
 }
 
 func (c Conversion) crlfToGit(data []byte, indexHasCR func() bool) []byte {
@@ -243,23 +275,31 @@ func (c Conversion) crlfToGit(data []byte, indexHasCR func() bool) []byte {
 
 // ToWorkTree converts repository content of blob id for the work tree.
 func (c Conversion) ToWorkTree(path string, data []byte, id string) ([]byte, error) {
+	out, _, err := c.ToWorkTreeMeta(path, data, id, nil)
+	return out, err
+}
+
+// ToWorkTreeMeta is ToWorkTree telling a process filter where the
+// content comes from. When the configuration has a Delay, a process
+// filter may delay the file: delayed is then true and nothing is to be
+// written now (DelayedCheckout.Finish hands the content over later).
+func (c Conversion) ToWorkTreeMeta(path string, data []byte, id string, meta *Meta) (out []byte, delayed bool, err error) {
 	if c.ident {
 		data = identToWorkTree(data, id)
 	}
 	data = c.crlfToWorkTree(data)
-	if c.filter != nil && c.filter.Smudge != "" {
-		out, err := c.run(c.filter.Smudge, path, data)
-		if err != nil {
-			if c.filter.Required {
-				return nil, fmt.Errorf("%s: smudge filter %s failed: %w", path, c.filterName, err)
-			}
-		} else {
+	if c.filter != nil {
+		out, ok, delayed := c.applyFilter("smudge", path, data, meta, c.cfg.Delay != nil)
+		switch {
+		case delayed:
+			return nil, true, nil
+		case ok:
 			data = out
+		case c.filter.Required:
+			return nil, false, fmt.Errorf("%s: smudge filter %s failed", path, c.filterName)
 		}
-	} else if c.filter != nil && c.filter.Required {
-		return nil, fmt.Errorf("%s: smudge filter %s failed: no smudge command", path, c.filterName)
 	}
-	return data, nil
+	return data, false, nil
 }
 
 func (c Conversion) crlfToWorkTree(data []byte) []byte {
