@@ -16,6 +16,8 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/format/index"
+
+	"easel.dev/easel/repo/convert"
 )
 
 // ErrPathIgnored: a path named explicitly is ignored and was not forced.
@@ -26,6 +28,10 @@ type AddOptions struct {
 	All    bool // -A: with no paths, the whole work tree
 	Update bool // -u: only files already tracked (modified or deleted)
 	Force  bool // -f: add ignored files too
+	// Renormalize: stage every tracked file afresh through the clean
+	// conversion (after a change of .gitattributes), as git add
+	// --renormalize: untracked files are left alone.
+	Renormalize bool
 }
 
 // AddResult says what Add changed (paths sorted).
@@ -53,6 +59,11 @@ func (r *Repository) Add(ctx context.Context, paths []string, opts AddOptions) e
 func (r *Repository) AddWithResult(ctx context.Context, paths []string, opts AddOptions) (*AddResult, error) {
 	if r.WorkDir == "" {
 		return nil, ErrBareRepository
+	}
+	if opts.Renormalize {
+		opts.Update = true
+		r.contentFilters().renormalize = true
+		defer func() { r.filters.renormalize = false }()
 	}
 	if len(paths) == 0 && !opts.All && !opts.Update {
 		return nil, &PathspecError{Msg: "nothing specified, nothing added"}
@@ -223,7 +234,9 @@ func (r *Repository) stageInto(ctx context.Context, idx *index.Index, ps pathMat
 			return nil, err
 		}
 		if gone || (fi.IsDir() && ents[0].Mode != filemode.Submodule) || worktreeMode(fi) == 0 {
-			removed[name] = true
+			if !opts.Renormalize {
+				removed[name] = true
+			}
 			continue
 		}
 		var cur *index.Entry
@@ -239,7 +252,7 @@ func (r *Repository) stageInto(ctx context.Context, idx *index.Index, ps pathMat
 				}
 				continue
 			}
-			if statMatches(cur, fi) && !isRacy(cur, idx.ModTime) && cur.Size != 0 {
+			if statMatches(cur, fi) && !isRacy(cur, idx.ModTime) && cur.Size != 0 && !opts.Renormalize {
 				continue // clean by stat data
 			}
 		}
@@ -325,7 +338,7 @@ func (r *Repository) stageInto(ctx context.Context, idx *index.Index, ps pathMat
 		}
 		h, err := r.writeWorktreeBlob(full, w.fi)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", w.path, err)
+			return nil, pathError(w.path, err)
 		}
 		w.e = &index.Entry{Name: w.path, Hash: h, Mode: worktreeMode(w.fi)}
 		fillStat(w.e, w.fi)
@@ -344,7 +357,7 @@ func (r *Repository) stageInto(ctx context.Context, idx *index.Index, ps pathMat
 			// filter (git-lfs) runs once per file.
 			h, err := r.writeWorktreeBlob(full, w.fi)
 			if err != nil {
-				return fmt.Errorf("%s: %w", w.path, err)
+				return pathError(w.path, err)
 			}
 			w.e = &index.Entry{Name: w.path, Hash: h, Mode: worktreeMode(w.fi)}
 			fillStat(w.e, w.fi)
@@ -433,4 +446,14 @@ func checkAddPath(p string) error {
 		}
 	}
 	return nil
+}
+
+// pathError prefixes an error with the path it concerns, unless it is a
+// conversion's own message, which names the path as git's does.
+func pathError(path string, err error) error {
+	var ce *convert.Error
+	if errors.As(err, &ce) {
+		return err
+	}
+	return fmt.Errorf("%s: %w", path, err)
 }

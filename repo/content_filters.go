@@ -26,6 +26,9 @@ type contentFilters struct {
 
 	mu      sync.Mutex
 	filters map[string]*convert.Filter
+	// renormalize: add --renormalize is hashing (CRs in the index's
+	// blobs do not keep text=auto from converting).
+	renormalize bool
 	// delayed are the modes of files a process filter delayed in the
 	// current checkout.
 	delayed map[string]filemode.FileMode
@@ -62,6 +65,17 @@ func (r *Repository) contentFilters() *contentFilters {
 		case "input":
 			cf.cfg.AutoCRLF = "input"
 		}
+		cf.cfg.SafeCRLF = "warn"
+		if v, ok, _ := r.ConfigGet("core.safecrlf"); ok {
+			switch strings.ToLower(v) {
+			case "warn":
+			case "true", "yes", "on", "1", "":
+				cf.cfg.SafeCRLF = "true"
+			default:
+				cf.cfg.SafeCRLF = "false"
+			}
+		}
+		cf.cfg.Warn = func(msg string) { fmt.Fprintln(os.Stderr, msg) }
 		cf.cfg.EOL, _, _ = r.ConfigGet("core.eol")
 		cf.cfg.EOL = strings.ToLower(cf.cfg.EOL)
 		cf.filters = map[string]*convert.Filter{}

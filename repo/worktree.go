@@ -114,7 +114,8 @@ func (r *Repository) blobFromFile(full string, fi os.FileInfo, write bool) (plum
 				return plumbing.ZeroHash, err
 			}
 			rel := r.relPath(full)
-			if data, err = c.ToGit(rel, data, func() bool { return r.indexBlobHasCR(rel) }); err != nil {
+			flags := convert.GitFlags{Write: write, Renormalize: r.filters.renormalize}
+			if data, err = c.ToGitFlags(rel, data, func() bool { return r.indexBlobHasCR(rel) }, flags); err != nil {
 				return plumbing.ZeroHash, err
 			}
 			if store == nil {
