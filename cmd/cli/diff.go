@@ -404,7 +404,7 @@ func writePatches(w io.Writer, env *Env, r *repo.Repository, patches []patch.Fil
 	o := patch.Options{Context: f.Context, Color: env.IO.Color, Abbrev: ab.ShortID, Algorithm: alg}
 	for i := range patches {
 		p := patches[i]
-		if err := r.LoadPatchData(&p, toWorktree); err != nil {
+		if err := r.LoadPatchText(&p, toWorktree); err != nil {
 			return err
 		}
 		if err := patch.WriteUnified(w, p, o); err != nil {
