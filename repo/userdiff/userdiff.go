@@ -32,8 +32,8 @@ var builtins = map[string]string{
 	"java": `!^[ \t]*(catch|do|for|if|instanceof|new|return|switch|throw|while)` + "\n" +
 		`^[ \t]*(([A-Za-z_<>&\]\[ \t.,?@]+[ \t]+)?(class|enum|interface|record)[ \t]+.*)$` + "\n" +
 		`^[ \t]*(([A-Za-z_][A-Za-z_0-9<>&\]\[.,? \t@]*[ \t]+)+[A-Za-z_][A-Za-z_0-9]*[ \t]*\([^;]*)$`,
-	"bash": `^[ \t]*((function[ \t]+)?[a-zA-Z_][a-zA-Z0-9_]*[ \t]*\(\)[ \t]*.*|function[ \t]+[a-zA-Z_][a-zA-Z0-9_]*.*)$`,
-	"rust": `^[\t ]*((pub(\([^\)]+\))?[\t ]+)?((async|const|unsafe|extern([\t ]+"[^"]+"))[\t ]+)?(struct|enum|union|mod|trait|fn|impl|macro_rules!)[< \t]+[^;]*)$`,
+	"bash":     `^[ \t]*((function[ \t]+)?[a-zA-Z_][a-zA-Z0-9_]*[ \t]*\(\)[ \t]*.*|function[ \t]+[a-zA-Z_][a-zA-Z0-9_]*.*)$`,
+	"rust":     `^[\t ]*((pub(\([^\)]+\))?[\t ]+)?((async|const|unsafe|extern([\t ]+"[^"]+"))[\t ]+)?(struct|enum|union|mod|trait|fn|impl|macro_rules!)[< \t]+[^;]*)$`,
 	"markdown": `^ {0,3}#{1,6}[ \t].*`,
 }
 
