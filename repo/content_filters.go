@@ -26,6 +26,9 @@ type contentFilters struct {
 
 	mu      sync.Mutex
 	filters map[string]*convert.Filter
+	// indexBlobs are the index's stage-0 blobs, for indexBlobHasCR.
+	indexStamp string
+	indexBlobs map[string]plumbing.Hash
 	// renormalize: add --renormalize is hashing (CRs in the index's
 	// blobs do not keep text=auto from converting).
 	renormalize bool
@@ -167,19 +170,33 @@ func (r *Repository) smudgeContent(path string, data []byte, id plumbing.Hash) (
 
 // indexBlobHasCR reports whether the blob the index holds for path has a
 // CR, git's has_crlf_in_index: text=auto leaves such a file's line
-// endings alone.
+// endings alone. The index's entries are read again only when its file
+// has changed, so that many files cost one read.
 func (r *Repository) indexBlobHasCR(path string) bool {
-	idx, err := r.ReadIndex()
-	if err != nil || idx == nil {
-		return false
+	cf := r.contentFilters()
+	var stamp string
+	if fi, err := os.Stat(r.indexPath()); err == nil {
+		stamp = fmt.Sprint(fi.Size(), fi.ModTime().UnixNano())
 	}
-	for _, e := range idx.Entries {
-		if e.Name == path && e.Stage == 0 {
-			data, err := r.readBlob(e.Hash)
-			return err == nil && bytes.IndexByte(data, '\r') >= 0
+	cf.mu.Lock()
+	if cf.indexBlobs == nil || cf.indexStamp != stamp {
+		cf.indexStamp = stamp
+		cf.indexBlobs = map[string]plumbing.Hash{}
+		if idx, err := r.ReadIndex(); err == nil && idx != nil {
+			for _, e := range idx.Entries {
+				if e.Stage == 0 {
+					cf.indexBlobs[e.Name] = e.Hash
+				}
+			}
 		}
 	}
-	return false
+	h, ok := cf.indexBlobs[path]
+	cf.mu.Unlock()
+	if !ok {
+		return false
+	}
+	data, err := r.readBlob(h)
+	return err == nil && bytes.IndexByte(data, '\r') >= 0
 }
 
 // readWorktreeContent reads a regular file as the object store would hold
