@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -157,6 +158,23 @@ func (r *Repository) checkoutLocked(ctx context.Context, idx *index.Index, from,
 			delete(entries, o.c.path)
 		}
 	}
+	// Attributes come from the index being checked out.
+	attrBlobs := map[string]plumbing.Hash{}
+	for p, e := range entries {
+		if path.Base(p) == ".gitattributes" && e.Mode.IsFile() {
+			attrBlobs[parentDir(p)] = e.Hash
+		}
+	}
+	for _, o := range ops {
+		if path.Base(o.c.path) == ".gitattributes" {
+			if o.c.toMode.IsFile() {
+				attrBlobs[parentDir(o.c.path)] = o.c.to
+			} else {
+				delete(attrBlobs, parentDir(o.c.path))
+			}
+		}
+	}
+	defer r.checkoutAttributes(attrBlobs)()
 	r.beginDelayedCheckout()
 	for _, o := range ops {
 		if o.c.toMode == 0 {

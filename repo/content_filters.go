@@ -266,3 +266,38 @@ func (r *Repository) noteDelayed(path string, mode filemode.FileMode) {
 // StopFilterProcesses ends the long-running filter processes this process
 // started, waiting for each to exit.
 func StopFilterProcesses() { convert.StopProcesses() }
+
+// checkoutAttributes makes the attributes of the checkout that follows
+// come from the index being checked out, as git's GIT_ATTR_CHECKOUT: the
+// .gitattributes blobs of the new index (blobs, by directory), and the
+// work tree's files for directories that have none there. So a checkout
+// that brings a new .gitattributes converts the other files by it. The
+// returned function restores the work tree's attributes.
+func (r *Repository) checkoutAttributes(blobs map[string]plumbing.Hash) func() {
+	cf := r.contentFilters()
+	if cf.err != nil || r.IsBare() {
+		return func() {}
+	}
+	old := cf.checker
+	fromDisk := attr.WorkTreeReader(r.WorkDir)
+	opts := attr.Options{
+		InfoFile:   filepath.Join(r.GitDir, "info", "attributes"),
+		GlobalFile: r.attributesFile(),
+		IgnoreCase: r.ConfigBool("core.ignorecase", false),
+		ReadDir: func(dir string) ([]byte, error) {
+			if h, ok := blobs[dir]; ok {
+				return r.readBlob(h)
+			}
+			return fromDisk(dir)
+		},
+	}
+	c, err := attr.New(opts)
+	if err != nil {
+		return func() {}
+	}
+	cf.checker = c
+	return func() {
+		old.Forget()
+		cf.checker = old
+	}
+}
