@@ -352,9 +352,10 @@ func (r *Repository) stageInto(ctx context.Context, idx *index.Index, ps pathMat
 			return nil // a gitlink: its commit is the submodule's
 		}
 		full := filepath.Join(r.WorkDir, filepath.FromSlash(w.path))
-		if _, conv := r.conversion(w.path); conv && w.fi.Mode().IsRegular() {
-			// Converted content is stored as it is hashed, so that a
-			// filter (git-lfs) runs once per file.
+		if c, conv := r.conversion(w.path); conv && c.HasFilter() && w.fi.Mode().IsRegular() {
+			// Filtered content is stored as it is hashed, so that a
+			// filter (git-lfs) runs once per file; line-ending
+			// conversion is cheap enough to do again when storing.
 			h, err := r.writeWorktreeBlob(full, w.fi)
 			if err != nil {
 				return pathError(w.path, err)

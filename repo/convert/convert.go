@@ -170,6 +170,10 @@ func (c Conversion) Sequential() bool {
 	return c.filter != nil && c.filter.Process != ""
 }
 
+// HasFilter reports a clean/smudge filter or filter process, which
+// should run once per file (git-lfs stores content as it cleans).
+func (c Conversion) HasFilter() bool { return c.filter != nil }
+
 // textStat is git's text_stat.
 type textStat struct {
 	nul, lonecr, lonelf, crlf, printable, nonprintable int
