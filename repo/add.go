@@ -80,7 +80,9 @@ func (r *Repository) AddWithResult(ctx context.Context, paths []string, opts Add
 		return nil, err
 	}
 	defer il.Rollback()
+	done := r.beginAdd()
 	res, err := r.stageInto(ctx, il.Index, pathMatcher(paths), paths, opts)
+	done()
 	if err != nil {
 		return nil, err
 	}
@@ -366,7 +368,7 @@ func (r *Repository) stageInto(ctx context.Context, idx *index.Index, ps pathMat
 		}
 		h, err := r.hashWorktreeFile(full, w.fi)
 		if err != nil {
-			return fmt.Errorf("%s: %w", w.path, err)
+			return pathError(w.path, err)
 		}
 		e := &index.Entry{Name: w.path, Hash: h, Mode: worktreeMode(w.fi)}
 		fillStat(e, w.fi)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 
@@ -29,6 +30,10 @@ type contentFilters struct {
 	// indexBlobs are the index's stage-0 blobs, for indexBlobHasCR.
 	indexStamp string
 	indexBlobs map[string]plumbing.Hash
+	// adding: add is hashing files it stores (safecrlf and encoding
+	// checks apply); warnings wait in warnings to print in path order.
+	adding   bool
+	warnings []string
 	// renormalize: add --renormalize is hashing (CRs in the index's
 	// blobs do not keep text=auto from converting).
 	renormalize bool
@@ -78,7 +83,15 @@ func (r *Repository) contentFilters() *contentFilters {
 				cf.cfg.SafeCRLF = "false"
 			}
 		}
-		cf.cfg.Warn = func(msg string) { fmt.Fprintln(os.Stderr, msg) }
+		cf.cfg.Warn = func(msg string) {
+			cf.mu.Lock()
+			defer cf.mu.Unlock()
+			if cf.adding {
+				cf.warnings = append(cf.warnings, msg)
+				return
+			}
+			fmt.Fprintln(os.Stderr, msg)
+		}
 		cf.cfg.EOL, _, _ = r.ConfigGet("core.eol")
 		cf.cfg.EOL = strings.ToLower(cf.cfg.EOL)
 		cf.filters = map[string]*convert.Filter{}
@@ -156,7 +169,8 @@ func (r *Repository) cleanContent(path string, data []byte) ([]byte, error) {
 	if !ok {
 		return data, nil
 	}
-	return c.ToGit(path, data, func() bool { return r.indexBlobHasCR(path) })
+	// No Write flag: add has checked (and warned) when it hashed.
+	return c.ToGitFlags(path, data, func() bool { return r.indexBlobHasCR(path) }, convert.GitFlags{Renormalize: r.filters.renormalize})
 }
 
 // smudgeContent converts blob content of path for the work tree.
@@ -299,5 +313,25 @@ func (r *Repository) checkoutAttributes(blobs map[string]plumbing.Hash) func() {
 	return func() {
 		old.Forget()
 		cf.checker = old
+	}
+}
+
+// beginAdd makes conversion checks of add apply while it hashes files in
+// parallel, holding their warnings back; the returned function prints
+// them in path order, as git's one-by-one add does.
+func (r *Repository) beginAdd() func() {
+	cf := r.contentFilters()
+	cf.mu.Lock()
+	cf.adding = true
+	cf.mu.Unlock()
+	return func() {
+		cf.mu.Lock()
+		w := cf.warnings
+		cf.adding, cf.warnings = false, nil
+		cf.mu.Unlock()
+		sort.Strings(w)
+		for _, m := range w {
+			fmt.Fprintln(os.Stderr, m)
+		}
 	}
 }

@@ -114,7 +114,7 @@ func (r *Repository) blobFromFile(full string, fi os.FileInfo, write bool) (plum
 				return plumbing.ZeroHash, err
 			}
 			rel := r.relPath(full)
-			flags := convert.GitFlags{Write: write, Renormalize: r.filters.renormalize}
+			flags := convert.GitFlags{Write: write || r.filters.adding, Renormalize: r.filters.renormalize}
 			if data, err = c.ToGitFlags(rel, data, func() bool { return r.indexBlobHasCR(rel) }, flags); err != nil {
 				return plumbing.ZeroHash, err
 			}

@@ -8,6 +8,7 @@ package convert
 
 import (
 	"bytes"
+	"errors"
 	"crypto/sha1"
 	"fmt"
 	"os"
@@ -293,6 +294,14 @@ func (c Conversion) applyFilter(kind, path string, data []byte, meta *Meta, canD
 	}
 	if c.filter.Process == "" && cmd != "" {
 		out, err := c.run(cmd, path, data)
+		if err != nil {
+			// git's two messages: the command's status, then the failure.
+			var ee *exec.ExitError
+			if errors.As(err, &ee) {
+				c.cfg.warn(fmt.Sprintf("error: external filter '%s' failed %d", cmd, ee.ExitCode()))
+			}
+			c.cfg.warn(fmt.Sprintf("error: external filter '%s' failed", cmd))
+		}
 		return out, err == nil, false
 	}
 	if c.filter.Process == "" {
