@@ -8,8 +8,8 @@ package convert
 
 import (
 	"bytes"
-	"errors"
 	"crypto/sha1"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
