@@ -84,9 +84,27 @@ func (m *merger) contentMerge(p string, o, a, b ver, pathnames [3]string, extraM
 			lo.OursLabel = m.opt.OursName + ":" + pathnames[1]
 			lo.TheirsLabel = m.opt.TheirsName + ":" + pathnames[2]
 		}
+		var pm PathMerge
+		if m.opt.PathMerge != nil {
+			pm = m.opt.PathMerge(p)
+		}
+		if pm.MarkerSize > 0 {
+			lo.MarkerSize = pm.MarkerSize + extraMarker
+		}
+		if pm.Union {
+			lo.Favor = FavorUnion
+		}
 		var merged []byte
 		conflicts := 0
-		if isBinary(base) || isBinary(ours) || isBinary(theirs) {
+		if pm.External != nil {
+			c, err := false, error(nil)
+			if merged, c, err = pm.External(base, ours, theirs, lo.MarkerSize, m.depth > 0); err != nil {
+				return ver{}, false, fmt.Errorf("merge %s: %w", p, err)
+			}
+			if c {
+				conflicts = 1
+			}
+		} else if pm.Binary || isBinary(base) || isBinary(ours) || isBinary(theirs) {
 			switch {
 			case m.depth > 0:
 				merged = base

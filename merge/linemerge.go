@@ -24,6 +24,8 @@ func histogramMerge(base, ours, theirs []byte, o LineOptions) ([]byte, int) {
 		favor = diff3.FavorOurs
 	case FavorTheirs:
 		favor = diff3.FavorTheirs
+	case FavorUnion:
+		favor = diff3.FavorUnion
 	}
 	r := diff3.Merge(base, ours, theirs, diff3.Options{
 		Style:       style,

@@ -84,6 +84,9 @@ const (
 const (
 	FavorOurs   = "ours"
 	FavorTheirs = "theirs"
+	// FavorUnion keeps both sides' lines of a conflicting hunk
+	// (merge=union); only PathMerge sets it.
+	FavorUnion = "union"
 )
 
 // Options of a merge.
@@ -114,6 +117,22 @@ type Options struct {
 	// the other in the submodule's history (git's "Fast-forwarding
 	// submodule"), ok false when neither does or it cannot tell.
 	SubmoduleFastForward func(path string, base, ours, theirs plumbing.Hash) (plumbing.Hash, bool)
+	// PathMerge, when set, says how the content of a path merges (the
+	// merge and conflict-marker-size attributes); nil merges all as text.
+	PathMerge func(path string) PathMerge
+}
+
+// PathMerge is how one path's content merges, git's ll_merge choice.
+type PathMerge struct {
+	// Binary: keep ours and conflict (merge=binary, -merge).
+	Binary bool
+	// Union: conflicting hunks keep both sides' lines (merge=union).
+	Union bool
+	// MarkerSize is conflict-marker-size; 0 for git's 7.
+	MarkerSize int
+	// External runs a merge.<driver>.driver: it returns the result and
+	// whether it conflicts. virtual is true inside a virtual merge base.
+	External func(base, ours, theirs []byte, markerSize int, virtual bool) ([]byte, bool, error)
 }
 
 func (o *Options) defaults() {

@@ -16,6 +16,8 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/format/index"
+
+	"easel.dev/easel/repo/convert"
 )
 
 // ErrPathIgnored: a path named explicitly is ignored and was not forced.
@@ -26,6 +28,10 @@ type AddOptions struct {
 	All    bool // -A: with no paths, the whole work tree
 	Update bool // -u: only files already tracked (modified or deleted)
 	Force  bool // -f: add ignored files too
+	// Renormalize: stage every tracked file afresh through the clean
+	// conversion (after a change of .gitattributes), as git add
+	// --renormalize: untracked files are left alone.
+	Renormalize bool
 }
 
 // AddResult says what Add changed (paths sorted).
@@ -54,6 +60,11 @@ func (r *Repository) AddWithResult(ctx context.Context, paths []string, opts Add
 	if r.WorkDir == "" {
 		return nil, ErrBareRepository
 	}
+	if opts.Renormalize {
+		opts.Update = true
+		r.contentFilters().renormalize = true
+		defer func() { r.filters.renormalize = false }()
+	}
 	if len(paths) == 0 && !opts.All && !opts.Update {
 		return nil, &PathspecError{Msg: "nothing specified, nothing added"}
 	}
@@ -69,7 +80,9 @@ func (r *Repository) AddWithResult(ctx context.Context, paths []string, opts Add
 		return nil, err
 	}
 	defer il.Rollback()
+	done := r.beginAdd()
 	res, err := r.stageInto(ctx, il.Index, pathMatcher(paths), paths, opts)
+	done()
 	if err != nil {
 		return nil, err
 	}
@@ -223,7 +236,9 @@ func (r *Repository) stageInto(ctx context.Context, idx *index.Index, ps pathMat
 			return nil, err
 		}
 		if gone || (fi.IsDir() && ents[0].Mode != filemode.Submodule) || worktreeMode(fi) == 0 {
-			removed[name] = true
+			if !opts.Renormalize {
+				removed[name] = true
+			}
 			continue
 		}
 		var cur *index.Entry
@@ -239,7 +254,7 @@ func (r *Repository) stageInto(ctx context.Context, idx *index.Index, ps pathMat
 				}
 				continue
 			}
-			if statMatches(cur, fi) && !isRacy(cur, idx.ModTime) && cur.Size != 0 {
+			if statMatches(cur, fi) && !isRacy(cur, idx.ModTime) && cur.Size != 0 && !opts.Renormalize {
 				continue // clean by stat data
 			}
 		}
@@ -306,9 +321,32 @@ func (r *Repository) stageInto(ctx context.Context, idx *index.Index, ps pathMat
 		}
 	}
 
-	// Hash in parallel, then store the new contents.
-	err := parallel(ctx, len(work), func(i int) error {
-		w := work[i]
+	// Files a process filter cleans go first, one by one in path order
+	// as git does; the rest are hashed in parallel, then the new contents
+	// stored.
+	sort.SliceStable(work, func(i, j int) bool { return work[i].path < work[j].path })
+	var seq, par []*stagedFile
+	for _, w := range work {
+		if c, ok := r.conversion(w.path); ok && c.Sequential() && w.e == nil {
+			seq = append(seq, w)
+		} else {
+			par = append(par, w)
+		}
+	}
+	for _, w := range seq {
+		full := filepath.Join(r.WorkDir, filepath.FromSlash(w.path))
+		if err := checkAddPath(w.path); err != nil {
+			return nil, err
+		}
+		h, err := r.writeWorktreeBlob(full, w.fi)
+		if err != nil {
+			return nil, pathError(w.path, err)
+		}
+		w.e = &index.Entry{Name: w.path, Hash: h, Mode: worktreeMode(w.fi)}
+		fillStat(w.e, w.fi)
+	}
+	err := parallel(ctx, len(par), func(i int) error {
+		w := par[i]
 		if err := checkAddPath(w.path); err != nil {
 			return err
 		}
@@ -316,9 +354,21 @@ func (r *Repository) stageInto(ctx context.Context, idx *index.Index, ps pathMat
 			return nil // a gitlink: its commit is the submodule's
 		}
 		full := filepath.Join(r.WorkDir, filepath.FromSlash(w.path))
+		if c, conv := r.conversion(w.path); conv && c.HasFilter() && w.fi.Mode().IsRegular() {
+			// Filtered content is stored as it is hashed, so that a
+			// filter (git-lfs) runs once per file; line-ending
+			// conversion is cheap enough to do again when storing.
+			h, err := r.writeWorktreeBlob(full, w.fi)
+			if err != nil {
+				return pathError(w.path, err)
+			}
+			w.e = &index.Entry{Name: w.path, Hash: h, Mode: worktreeMode(w.fi)}
+			fillStat(w.e, w.fi)
+			return nil
+		}
 		h, err := r.hashWorktreeFile(full, w.fi)
 		if err != nil {
-			return fmt.Errorf("%s: %w", w.path, err)
+			return pathError(w.path, err)
 		}
 		e := &index.Entry{Name: w.path, Hash: h, Mode: worktreeMode(w.fi)}
 		fillStat(e, w.fi)
@@ -399,4 +449,14 @@ func checkAddPath(p string) error {
 		}
 	}
 	return nil
+}
+
+// pathError prefixes an error with the path it concerns, unless it is a
+// conversion's own message, which names the path as git's does.
+func pathError(path string, err error) error {
+	var ce *convert.Error
+	if errors.As(err, &ce) {
+		return err
+	}
+	return fmt.Errorf("%s: %w", path, err)
 }

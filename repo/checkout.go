@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -157,6 +158,24 @@ func (r *Repository) checkoutLocked(ctx context.Context, idx *index.Index, from,
 			delete(entries, o.c.path)
 		}
 	}
+	// Attributes come from the index being checked out.
+	attrBlobs := map[string]plumbing.Hash{}
+	for p, e := range entries {
+		if path.Base(p) == ".gitattributes" && e.Mode.IsFile() {
+			attrBlobs[parentDir(p)] = e.Hash
+		}
+	}
+	for _, o := range ops {
+		if path.Base(o.c.path) == ".gitattributes" {
+			if o.c.toMode.IsFile() {
+				attrBlobs[parentDir(o.c.path)] = o.c.to
+			} else {
+				delete(attrBlobs, parentDir(o.c.path))
+			}
+		}
+	}
+	defer r.checkoutAttributes(attrBlobs)()
+	r.beginDelayedCheckout()
 	for _, o := range ops {
 		if o.c.toMode == 0 {
 			continue
@@ -175,6 +194,7 @@ func (r *Repository) checkoutLocked(ctx context.Context, idx *index.Index, from,
 		e := &index.Entry{Name: o.c.path, Hash: o.c.to, Mode: o.c.toMode}
 		fi, err := r.writeWorktreeFile(o.c.path, o.c.to, o.c.toMode)
 		if err != nil {
+			r.finishDelayedCheckout()
 			return err
 		}
 		if fi != nil {
@@ -182,6 +202,16 @@ func (r *Repository) checkoutLocked(ctx context.Context, idx *index.Index, from,
 			markFresh(idx, e)
 		}
 		entries[o.c.path] = e
+	}
+	stats, err := r.finishDelayedCheckout()
+	for p, fi := range stats {
+		if e := entries[p]; e != nil {
+			fillStat(e, fi)
+			markFresh(idx, e)
+		}
+	}
+	if err != nil {
+		return err
 	}
 	rebuildIndex(idx, entries)
 	return nil
@@ -391,6 +421,9 @@ func (r *Repository) Restore(ctx context.Context, paths []string, opts RestoreOp
 		names = append(names, p)
 	}
 	sort.Strings(names)
+	if opts.Worktree {
+		r.beginDelayedCheckout()
+	}
 	for _, p := range names {
 		s := src[p]
 		e := entries[p]
@@ -408,6 +441,7 @@ func (r *Repository) Restore(ctx context.Context, paths []string, opts RestoreOp
 				}
 				fi, err := r.writeWorktreeFile(p, s.hash, s.mode)
 				if err != nil {
+					r.finishDelayedCheckout()
 					return nil, err
 				}
 				changed = append(changed, p)
@@ -430,6 +464,16 @@ func (r *Repository) Restore(ctx context.Context, paths []string, opts RestoreOp
 				changed = append(changed, p)
 			}
 		}
+	}
+	stats, err := r.finishDelayedCheckout()
+	for p, fi := range stats {
+		if e := entries[p]; e != nil && e.Hash == src[p].hash && e.Mode == src[p].mode {
+			fillStat(e, fi)
+			markFresh(idx, e)
+		}
+	}
+	if err != nil {
+		return nil, err
 	}
 	if !opts.Overlay && !fromIndex {
 		for p := range current {

@@ -2,12 +2,15 @@ package repo
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
 
 	"easel.dev/easel/repo/attr"
 	"easel.dev/easel/repo/convert"
@@ -24,6 +27,19 @@ type contentFilters struct {
 
 	mu      sync.Mutex
 	filters map[string]*convert.Filter
+	// indexBlobs are the index's stage-0 blobs, for indexBlobHasCR.
+	indexStamp string
+	indexBlobs map[string]plumbing.Hash
+	// adding: add is hashing files it stores (safecrlf and encoding
+	// checks apply); warnings wait in warnings to print in path order.
+	adding   bool
+	warnings []string
+	// renormalize: add --renormalize is hashing (CRs in the index's
+	// blobs do not keep text=auto from converting).
+	renormalize bool
+	// delayed are the modes of files a process filter delayed in the
+	// current checkout.
+	delayed map[string]filemode.FileMode
 }
 
 // attributesFile is core.attributesFile, or git's default in
@@ -57,6 +73,25 @@ func (r *Repository) contentFilters() *contentFilters {
 		case "input":
 			cf.cfg.AutoCRLF = "input"
 		}
+		cf.cfg.SafeCRLF = "warn"
+		if v, ok, _ := r.ConfigGet("core.safecrlf"); ok {
+			switch strings.ToLower(v) {
+			case "warn":
+			case "true", "yes", "on", "1", "":
+				cf.cfg.SafeCRLF = "true"
+			default:
+				cf.cfg.SafeCRLF = "false"
+			}
+		}
+		cf.cfg.Warn = func(msg string) {
+			cf.mu.Lock()
+			defer cf.mu.Unlock()
+			if cf.adding {
+				cf.warnings = append(cf.warnings, msg)
+				return
+			}
+			fmt.Fprintln(os.Stderr, msg)
+		}
 		cf.cfg.EOL, _, _ = r.ConfigGet("core.eol")
 		cf.cfg.EOL = strings.ToLower(cf.cfg.EOL)
 		cf.filters = map[string]*convert.Filter{}
@@ -76,6 +111,9 @@ func (r *Repository) contentFilters() *contentFilters {
 			}
 			if v, ok, _ := r.ConfigGet("filter." + name + ".smudge"); ok {
 				f.Smudge, any = v, true
+			}
+			if v, ok, _ := r.ConfigGet("filter." + name + ".process"); ok {
+				f.Process, any = v, true
 			}
 			f.Required = r.ConfigBool("filter."+name+".required", false)
 			any = any || f.Required
@@ -131,7 +169,8 @@ func (r *Repository) cleanContent(path string, data []byte) ([]byte, error) {
 	if !ok {
 		return data, nil
 	}
-	return c.ToGit(path, data, func() bool { return r.indexBlobHasCR(path) })
+	// No Write flag: add has checked (and warned) when it hashed.
+	return c.ToGitFlags(path, data, func() bool { return r.indexBlobHasCR(path) }, convert.GitFlags{Renormalize: r.filters.renormalize})
 }
 
 // smudgeContent converts blob content of path for the work tree.
@@ -145,19 +184,33 @@ func (r *Repository) smudgeContent(path string, data []byte, id plumbing.Hash) (
 
 // indexBlobHasCR reports whether the blob the index holds for path has a
 // CR, git's has_crlf_in_index: text=auto leaves such a file's line
-// endings alone.
+// endings alone. The index's entries are read again only when its file
+// has changed, so that many files cost one read.
 func (r *Repository) indexBlobHasCR(path string) bool {
-	idx, err := r.ReadIndex()
-	if err != nil || idx == nil {
-		return false
+	cf := r.contentFilters()
+	var stamp string
+	if fi, err := os.Stat(r.indexPath()); err == nil {
+		stamp = fmt.Sprint(fi.Size(), fi.ModTime().UnixNano())
 	}
-	for _, e := range idx.Entries {
-		if e.Name == path && e.Stage == 0 {
-			data, err := r.readBlob(e.Hash)
-			return err == nil && bytes.IndexByte(data, '\r') >= 0
+	cf.mu.Lock()
+	if cf.indexBlobs == nil || cf.indexStamp != stamp {
+		cf.indexStamp = stamp
+		cf.indexBlobs = map[string]plumbing.Hash{}
+		if idx, err := r.ReadIndex(); err == nil && idx != nil {
+			for _, e := range idx.Entries {
+				if e.Stage == 0 {
+					cf.indexBlobs[e.Name] = e.Hash
+				}
+			}
 		}
 	}
-	return false
+	h, ok := cf.indexBlobs[path]
+	cf.mu.Unlock()
+	if !ok {
+		return false
+	}
+	data, err := r.readBlob(h)
+	return err == nil && bytes.IndexByte(data, '\r') >= 0
 }
 
 // readWorktreeContent reads a regular file as the object store would hold
@@ -168,4 +221,117 @@ func (r *Repository) readWorktreeContent(full string) ([]byte, error) {
 		return nil, err
 	}
 	return r.cleanContent(r.relPath(full), data)
+}
+
+// beginDelayedCheckout lets process filters delay the files of the
+// checkout that follows (git-lfs fetches them meanwhile); the caller must
+// call finishDelayedCheckout once every file is written or delayed.
+func (r *Repository) beginDelayedCheckout() {
+	cf := r.contentFilters()
+	cf.mu.Lock()
+	defer cf.mu.Unlock()
+	cf.cfg.Delay = &convert.DelayedCheckout{}
+	cf.delayed = map[string]filemode.FileMode{}
+}
+
+// finishDelayedCheckout writes the files the filters delayed and returns
+// their file information for the index.
+func (r *Repository) finishDelayedCheckout() (map[string]os.FileInfo, error) {
+	cf := r.contentFilters()
+	cf.mu.Lock()
+	d, modes := cf.cfg.Delay, cf.delayed
+	cf.cfg.Delay, cf.delayed = nil, nil
+	cf.mu.Unlock()
+	if d == nil {
+		return nil, nil
+	}
+	stats := map[string]os.FileInfo{}
+	err := d.Finish(func(path string, data []byte) error {
+		mode, ok := modes[path]
+		if !ok {
+			return fmt.Errorf("%s: was not delayed", path)
+		}
+		perm := os.FileMode(0o644)
+		if mode == filemode.Executable {
+			perm = 0o755
+		}
+		full := filepath.Join(r.WorkDir, filepath.FromSlash(path))
+		if err := os.WriteFile(full, data, perm); err != nil {
+			return err
+		}
+		fi, err := os.Lstat(full)
+		if err != nil {
+			return err
+		}
+		stats[path] = fi
+		return nil
+	})
+	return stats, err
+}
+
+// noteDelayed records the mode of a file a filter delayed.
+func (r *Repository) noteDelayed(path string, mode filemode.FileMode) {
+	cf := r.contentFilters()
+	cf.mu.Lock()
+	cf.delayed[path] = mode
+	cf.mu.Unlock()
+}
+
+// StopFilterProcesses ends the long-running filter processes this process
+// started, waiting for each to exit.
+func StopFilterProcesses() { convert.StopProcesses() }
+
+// checkoutAttributes makes the attributes of the checkout that follows
+// come from the index being checked out, as git's GIT_ATTR_CHECKOUT: the
+// .gitattributes blobs of the new index (blobs, by directory), and the
+// work tree's files for directories that have none there. So a checkout
+// that brings a new .gitattributes converts the other files by it. The
+// returned function restores the work tree's attributes.
+func (r *Repository) checkoutAttributes(blobs map[string]plumbing.Hash) func() {
+	cf := r.contentFilters()
+	if cf.err != nil || r.IsBare() {
+		return func() {}
+	}
+	old := cf.checker
+	fromDisk := attr.WorkTreeReader(r.WorkDir)
+	opts := attr.Options{
+		InfoFile:   filepath.Join(r.GitDir, "info", "attributes"),
+		GlobalFile: r.attributesFile(),
+		IgnoreCase: r.ConfigBool("core.ignorecase", false),
+		ReadDir: func(dir string) ([]byte, error) {
+			if h, ok := blobs[dir]; ok {
+				return r.readBlob(h)
+			}
+			return fromDisk(dir)
+		},
+	}
+	c, err := attr.New(opts)
+	if err != nil {
+		return func() {}
+	}
+	cf.checker = c
+	return func() {
+		old.Forget()
+		cf.checker = old
+	}
+}
+
+// beginAdd makes conversion checks of add apply while it hashes files in
+// parallel, holding their warnings back; the returned function prints
+// them in path order, as git's one-by-one add does.
+func (r *Repository) beginAdd() func() {
+	cf := r.contentFilters()
+	cf.mu.Lock()
+	cf.adding = true
+	cf.mu.Unlock()
+	return func() {
+		cf.mu.Lock()
+		w := cf.warnings
+		cf.adding, cf.warnings = false, nil
+		cf.mu.Unlock()
+		sort.Strings(w)
+		for _, m := range w {
+			fmt.Fprintln(os.Stderr, m)
+		}
+	}
 }

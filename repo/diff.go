@@ -366,6 +366,12 @@ func readWorktreeFile(full string, mode filemode.FileMode) ([]byte, error) {
 // LoadPatchData fills in the contents of both sides of p: blobs from the
 // object store, work tree files from disk (worktree true for the To side).
 func (r *Repository) LoadPatchData(p *patch.FilePatch, toWorktree bool) error {
+	return r.loadPatchData(p, toWorktree, false)
+}
+
+// loadPatchData is LoadPatchData; text loads both sides whatever their
+// content (a textconv driver, or diff.<driver>.binary=false).
+func (r *Repository) loadPatchData(p *patch.FilePatch, toWorktree, text bool) error {
 	// A binary change is reported from sizes alone: look at the start of
 	// each side first and load neither when one is binary. The diff
 	// attribute decides first: "-diff" (or "binary") is binary whatever
@@ -384,6 +390,9 @@ func (r *Repository) LoadPatchData(p *patch.FilePatch, toWorktree bool) error {
 	}
 	if forced != 0 {
 		fromBin, toBin = forced < 0, forced < 0
+	}
+	if text {
+		fromBin, toBin = false, false
 	}
 	if fromBin || toBin {
 		p.From.Binary, p.To.Binary = p.From.Exists(), p.To.Exists()

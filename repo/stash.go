@@ -464,7 +464,7 @@ func (r *Repository) StashApply(ctx context.Context, w plumbing.Hash, restoreInd
 	}
 
 	opt := merge.Options{OursName: "Updated upstream", TheirsName: "Stashed changes", BaseName: "Stash base",
-		ConflictStyle: r.conflictStyle(MergeOptions{})}
+		ConflictStyle: r.conflictStyle(MergeOptions{}), PathMerge: r.pathMerge}
 	if bTree == cTree {
 		opt.OursName = "Version stash was based on"
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/format/index"
 
+	"easel.dev/easel/repo/convert"
 	"easel.dev/easel/repo/treecheck"
 )
 
@@ -113,7 +114,8 @@ func (r *Repository) blobFromFile(full string, fi os.FileInfo, write bool) (plum
 				return plumbing.ZeroHash, err
 			}
 			rel := r.relPath(full)
-			if data, err = c.ToGit(rel, data, func() bool { return r.indexBlobHasCR(rel) }); err != nil {
+			flags := convert.GitFlags{Write: write || r.filters.adding, Renormalize: r.filters.renormalize}
+			if data, err = c.ToGitFlags(rel, data, func() bool { return r.indexBlobHasCR(rel) }, flags); err != nil {
 				return plumbing.ZeroHash, err
 			}
 			if store == nil {
@@ -310,8 +312,15 @@ func (r *Repository) writeWorktreeFile(path string, blob plumbing.Hash, mode fil
 		if err != nil {
 			return nil, err
 		}
-		if data, err = c.ToWorkTree(path, data, blob.String()); err != nil {
+		data, delayed, err := c.ToWorkTreeMeta(path, data, blob.String(), &convert.Meta{Blob: blob.String()})
+		if err != nil {
 			return nil, err
+		}
+		if delayed {
+			// A process filter hands the content over at the end of the
+			// checkout (finishDelayedCheckout).
+			r.noteDelayed(path, mode)
+			return nil, nil
 		}
 		src = bytes.NewReader(data)
 	}

@@ -23,6 +23,8 @@ type addOptions struct {
 	Update  bool
 	Force   bool
 	Verbose bool
+	// Renormalize: git add --renormalize.
+	Renormalize bool
 }
 
 func newAddCmd(env *Env) *cobra.Command {
@@ -52,6 +54,7 @@ one explicitly is an error unless -f is given).
 	f.BoolVarP(&o.Update, "update", "u", false, "stage changes to tracked files only")
 	f.BoolVarP(&o.Force, "force", "f", false, "add ignored files too")
 	f.BoolVarP(&o.Verbose, "verbose", "v", false, "print the paths added and removed")
+	f.BoolVar(&o.Renormalize, "renormalize", false, "stage every tracked file afresh through the attributes' conversion (implies -u)")
 	return cmd
 }
 
@@ -60,14 +63,14 @@ func runAdd(ctx context.Context, env *Env, o addOptions) error {
 	if err != nil {
 		return err
 	}
-	if len(o.Paths) == 0 && !o.All && !o.Update {
+	if len(o.Paths) == 0 && !o.All && !o.Update && !o.Renormalize {
 		return &UsageError{Msg: "nothing specified, nothing added (maybe you wanted 'easel add .' or 'easel add -A'?)"}
 	}
 	paths, err := pathspecArgs(r, env, o.Paths)
 	if err != nil {
 		return err
 	}
-	res, err := r.AddWithResult(ctx, paths, repo.AddOptions{All: o.All, Update: o.Update, Force: o.Force})
+	res, err := r.AddWithResult(ctx, paths, repo.AddOptions{All: o.All, Update: o.Update, Force: o.Force, Renormalize: o.Renormalize})
 	if err != nil {
 		return err
 	}

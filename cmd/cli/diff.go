@@ -475,5 +475,5 @@ func loadPatch(r *repo.Repository, p *patch.FilePatch, toWorktree bool) error {
 	if r == nil {
 		return nil
 	}
-	return r.LoadPatchData(p, toWorktree)
+	return r.LoadPatchText(p, toWorktree)
 }

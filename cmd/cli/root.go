@@ -193,6 +193,9 @@ func Run(ctx context.Context, env *Env, args []string) int {
 		return ExitFailure
 	}
 	args = gitStuckShorts(args)
+	// Filter processes (filter.<name>.process) live as long as the
+	// command; they are told to finish when it does, as git does.
+	defer repo.StopFilterProcesses()
 	root := newRootFor(env, args)
 	root.SetArgs(args)
 	err = root.ExecuteContext(ctx)

@@ -14,7 +14,8 @@ import (
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"easel": func() { os.Exit(cli.Main()) },
+		"easel":      func() { os.Exit(cli.Main()) },
+		"filterproc": func() { os.Exit(filterProc()) },
 	})
 }
 

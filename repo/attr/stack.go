@@ -196,3 +196,11 @@ func (c *Checker) check(p string, isDir bool) (Attrs, error) {
 	}
 	return out, nil
 }
+
+// Forget drops the .gitattributes files read so far, so that the next
+// questions read them again (after a checkout changed them).
+func (c *Checker) Forget() {
+	c.mu.Lock()
+	c.dirs = map[string]*File{}
+	c.mu.Unlock()
+}

@@ -9,6 +9,7 @@ package convert
 import (
 	"bytes"
 	"crypto/sha1"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -25,12 +26,24 @@ type Config struct {
 	Filter func(name string) (Filter, bool)
 	// Dir is where filter commands run (the work tree's top).
 	Dir string
+	// SafeCRLF is core.safecrlf: "true" refuses to add content whose
+	// line endings would not survive a checkout, "warn" (git's default,
+	// also for "") warns, "false" says nothing.
+	SafeCRLF string
+	// Warn prints a warning (safecrlf); nil prints nothing.
+	Warn func(msg string)
+	// Delay, when set, lets process filters delay smudging files (a
+	// checkout of many files); Finish then collects them.
+	Delay *DelayedCheckout
 }
 
 // Filter is one filter.<name> driver.
 type Filter struct {
 	Clean, Smudge string
-	Required      bool
+	// Process is filter.<name>.process, the long-running filter; Clean
+	// and Smudge take precedence only where Process is unset.
+	Process  string
+	Required bool
 }
 
 type crlfAction int
@@ -52,6 +65,7 @@ type Conversion struct {
 	ident      bool
 	filterName string
 	filter     *Filter
+	encoding   string // working-tree-encoding, "" for none
 	cfg        *Config
 }
 
@@ -64,6 +78,9 @@ func For(a attr.Attrs, cfg *Config) Conversion {
 		c.crlf = crlfFromAttr(a.Get("crlf"))
 	}
 	c.ident = a.Get("ident").IsSet()
+	if v := a.Get("working-tree-encoding"); v.State == attr.Valued {
+		c.encoding = workTreeEncoding(v.Text)
+	}
 	if f := a.Get("filter"); f.State == attr.Valued {
 		c.filterName = f.Text
 		if cfg.Filter != nil {
@@ -144,8 +161,19 @@ func (c Conversion) outputCRLF() bool {
 // Identity reports that content passes unchanged both ways, so callers
 // may stream it.
 func (c Conversion) Identity() bool {
-	return c.filterName == "" && !c.ident && c.crlf == crlfBinary
+	return c.filterName == "" && !c.ident && c.crlf == crlfBinary && c.encoding == ""
 }
+
+// Sequential reports that files must be converted one after another in
+// path order: a process filter's answers (abort) depend on what it was
+// asked before, as in git which converts in index order.
+func (c Conversion) Sequential() bool {
+	return c.filter != nil && c.filter.Process != ""
+}
+
+// HasFilter reports a clean/smudge filter or filter process, which
+// should run once per file (git-lfs stores content as it cleans).
+func (c Conversion) HasFilter() bool { return c.filter != nil }
 
 // textStat is git's text_stat.
 type textStat struct {
@@ -201,65 +229,195 @@ func (c Conversion) auto() bool {
 // leaves line endings alone under text=auto, so that a file committed with
 // CRLF does not show as changed); it may be nil.
 func (c Conversion) ToGit(path string, data []byte, indexHasCR func() bool) ([]byte, error) {
-	if c.filter != nil && c.filter.Clean != "" {
-		out, err := c.run(c.filter.Clean, path, data)
-		if err != nil {
-			if c.filter.Required {
-				return nil, fmt.Errorf("%s: clean filter '%s' failed: %w", path, c.filterName, err)
-			}
-		} else {
+	return c.ToGitFlags(path, data, indexHasCR, GitFlags{})
+}
+
+// GitFlags say why content is converted for the repository, as git's
+// conv_flags.
+type GitFlags struct {
+	// Write: the content is being stored (add, commit -a), where
+	// core.safecrlf applies and encoding errors stop the command.
+	Write bool
+	// Renormalize: add --renormalize, where CRs in the index's blob do
+	// not keep text=auto from converting.
+	Renormalize bool
+}
+
+// ToGitFlags is ToGit with git's conversion flags.
+func (c Conversion) ToGitFlags(path string, data []byte, indexHasCR func() bool, f GitFlags) ([]byte, error) {
+	if c.filter != nil {
+		out, ok, _ := c.applyFilter("clean", path, data, nil, false)
+		switch {
+		case ok:
 			data = out
+		case c.filter.Required:
+			return nil, convError("%s: clean filter '%s' failed", path, c.filterName)
 		}
-	} else if c.filter != nil && c.filter.Required {
-		return nil, fmt.Errorf("%s: clean filter '%s' failed: no clean command", path, c.filterName)
 	}
-	data = c.crlfToGit(data, indexHasCR)
+	if c.encoding != "" {
+		out, err := encodeToGit(path, c.encoding, data)
+		switch {
+		case err == nil:
+			data = out
+		case f.Write:
+			return nil, err
+		default:
+			c.cfg.warn("error: " + err.Error())
+		}
+	}
+	if f.Renormalize {
+		indexHasCR = nil
+	}
+	data, err := c.crlfToGit(path, data, indexHasCR, f.Write)
+	if err != nil {
+		return nil, err
+	}
 	if c.ident {
 		data = identToGit(data)
 	}
 	return data, nil
 }
 
-func (c Conversion) crlfToGit(data []byte, indexHasCR func() bool) []byte {
+func (cfg *Config) warn(msg string) {
+	if cfg.Warn != nil {
+		cfg.Warn(msg)
+	}
+}
+
+// applyFilter runs the driver's command for kind, as git's apply_filter:
+// a clean or smudge command when there is no process, else the process.
+// ok is false when nothing filtered the content.
+func (c Conversion) applyFilter(kind, path string, data []byte, meta *Meta, canDelay bool) (out []byte, ok, delayed bool) {
+	cmd := c.filter.Clean
+	if kind == "smudge" {
+		cmd = c.filter.Smudge
+	}
+	if c.filter.Process == "" && cmd != "" {
+		out, err := c.run(cmd, path, data)
+		if err != nil {
+			// git's two messages: the command's status, then the failure.
+			var ee *exec.ExitError
+			if errors.As(err, &ee) {
+				c.cfg.warn(fmt.Sprintf("error: external filter '%s' failed %d", cmd, ee.ExitCode()))
+			}
+			c.cfg.warn(fmt.Sprintf("error: external filter '%s' failed", cmd))
+		}
+		return out, err == nil, false
+	}
+	if c.filter.Process == "" {
+		return nil, false, false
+	}
+	out, ok, delayed = runProcess(c.filter.Process, c.cfg.Dir, kind, path, data, meta, canDelay)
+	if delayed {
+		c.cfg.Delay.add(c.filter.Process, path)
+	}
+	return out, ok, delayed
+}
+
+func (c Conversion) crlfToGit(path string, data []byte, indexHasCR func() bool, write bool) ([]byte, error) {
 	if c.crlf == crlfBinary || len(data) == 0 {
-		return data
+		return data, nil
 	}
 	s := gatherStats(data)
-	if s.crlf == 0 {
-		return data
-	}
+	convert := s.crlf > 0
 	if c.auto() {
 		if s.isBinary() {
-			return data
+			return data, nil
 		}
-		if indexHasCR != nil && indexHasCR() {
-			return data
+		if convert && indexHasCR != nil && indexHasCR() {
+			convert = false
 		}
-		// A guessed text file has no lone CR: drop every CR.
-		return bytes.ReplaceAll(data, []byte("\r"), nil)
 	}
-	return bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n"))
+	if write && c.cfg.SafeCRLF != "false" {
+		if err := c.checkSafeCRLF(path, s, convert); err != nil {
+			return nil, err
+		}
+	}
+	if !convert {
+		return data, nil
+	}
+	if c.auto() {
+		// A guessed text file has no lone CR: drop every CR.
+		return bytes.ReplaceAll(data, []byte("\r"), nil), nil
+	}
+	return bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n")), nil
+}
+
+// checkSafeCRLF is git's check_global_conv_flags_eol: it simulates add
+// and then checkout, and warns or refuses when the line endings would not
+// come back as they are.
+func (c Conversion) checkSafeCRLF(path string, old textStat, convert bool) error {
+	n := old
+	if convert {
+		n.lonelf += n.crlf
+		n.crlf = 0
+	}
+	if c.willConvertLFToCRLF(n) {
+		n.crlf += n.lonelf
+		n.lonelf = 0
+	}
+	refuse := c.cfg.SafeCRLF == "true"
+	switch {
+	case old.crlf > 0 && n.crlf == 0:
+		if refuse {
+			return convError("CRLF would be replaced by LF in %s", path)
+		}
+		c.cfg.warn(fmt.Sprintf("warning: in the working copy of '%s', CRLF will be replaced by LF the next time Git touches it", path))
+	case old.lonelf > 0 && n.lonelf == 0:
+		if refuse {
+			return convError("LF would be replaced by CRLF in %s", path)
+		}
+		c.cfg.warn(fmt.Sprintf("warning: in the working copy of '%s', LF will be replaced by CRLF the next time Git touches it", path))
+	}
+	return nil
+}
+
+// willConvertLFToCRLF is git's will_convert_lf_to_crlf.
+func (c Conversion) willConvertLFToCRLF(s textStat) bool {
+	if !c.outputCRLF() || s.lonelf == 0 {
+		return false
+	}
+	if c.auto() && (s.lonecr > 0 || s.crlf > 0 || s.isBinary()) {
+		return false
+	}
+	return true
 }
 
 // ToWorkTree converts repository content of blob id for the work tree.
 func (c Conversion) ToWorkTree(path string, data []byte, id string) ([]byte, error) {
+	out, _, err := c.ToWorkTreeMeta(path, data, id, nil)
+	return out, err
+}
+
+// ToWorkTreeMeta is ToWorkTree telling a process filter where the
+// content comes from. When the configuration has a Delay, a process
+// filter may delay the file: delayed is then true and nothing is to be
+// written now (DelayedCheckout.Finish hands the content over later).
+func (c Conversion) ToWorkTreeMeta(path string, data []byte, id string, meta *Meta) (out []byte, delayed bool, err error) {
 	if c.ident {
 		data = identToWorkTree(data, id)
 	}
 	data = c.crlfToWorkTree(data)
-	if c.filter != nil && c.filter.Smudge != "" {
-		out, err := c.run(c.filter.Smudge, path, data)
+	if c.encoding != "" {
+		out, err := encodeToWorkTree(path, c.encoding, data)
 		if err != nil {
-			if c.filter.Required {
-				return nil, fmt.Errorf("%s: smudge filter %s failed: %w", path, c.filterName, err)
-			}
+			c.cfg.warn("error: " + err.Error())
 		} else {
 			data = out
 		}
-	} else if c.filter != nil && c.filter.Required {
-		return nil, fmt.Errorf("%s: smudge filter %s failed: no smudge command", path, c.filterName)
 	}
-	return data, nil
+	if c.filter != nil {
+		out, ok, delayed := c.applyFilter("smudge", path, data, meta, c.cfg.Delay != nil)
+		switch {
+		case delayed:
+			return nil, true, nil
+		case ok:
+			data = out
+		case c.filter.Required:
+			return nil, false, convError("%s: smudge filter %s failed", path, c.filterName)
+		}
+	}
+	return data, false, nil
 }
 
 func (c Conversion) crlfToWorkTree(data []byte) []byte {

@@ -60,6 +60,9 @@ type FilePatch struct {
 	// Unrelated marks two files compared by diff --no-index: different
 	// names make no rename.
 	Unrelated bool
+	// FuncName, when set, is the diff driver's hunk-header rule
+	// (diff.<driver>.xfuncname): the text to show for a line, or false.
+	FuncName func(line string) (string, bool)
 }
 
 // Renamed reports whether p moves a file to another path.
@@ -100,6 +103,8 @@ type Options struct {
 	Color     bool                       // ANSI colours as git's defaults
 	Abbrev    func(plumbing.Hash) string // shortens ids on index lines (nil: 7 digits)
 	Algorithm linediff.Algorithm
+
+	funcName func(line string) (string, bool) // the patch's FuncName
 }
 
 const (
@@ -209,6 +214,7 @@ func WriteUnified(w io.Writer, p FilePatch, o Options) error {
 // writeUnified prints p; edits, when not nil, replace the line diff (tests
 // feed git's own).
 func writeUnified(w io.Writer, p FilePatch, o Options, edits []Edit) error {
+	o.funcName = p.FuncName
 	if p.From.Exists() && p.To.Exists() && p.From.Hash == p.To.Hash && p.From.Mode == p.To.Mode && !p.Renamed() && !p.To.Dirty {
 		return nil
 	}
@@ -321,7 +327,7 @@ func writeHunks(b *bytes.Buffer, w io.Writer, a, bl []string, edits []Edit, o Op
 	if ctx < 0 {
 		ctx = 0
 	}
-	fn := funcFinder{lines: a, prevSearch: -1}
+	fn := funcFinder{lines: a, prevSearch: -1, match: o.funcName}
 	for i := 0; i < len(edits); {
 		j := i
 		for j+1 < len(edits) && edits[j+1].A0-edits[j].A1 <= 2*ctx {
@@ -405,11 +411,19 @@ type funcFinder struct {
 	lines      []string
 	prevSearch int
 	last       string
+	match      func(string) (string, bool) // a diff driver's rule, or nil
 }
 
 func (f *funcFinder) before(start int) string {
 	for l := start - 1; l > f.prevSearch && l >= 0; l-- {
 		s := f.lines[l]
+		if f.match != nil {
+			if m, ok := f.match(s); ok {
+				f.last = m
+				break
+			}
+			continue
+		}
 		if s == "" {
 			continue
 		}
