@@ -25,7 +25,9 @@ type Stored struct {
 }
 
 // Delta reports whether the entry is a delta.
-func (s Stored) Delta() bool { return s.Kind == plumbing.OFSDeltaObject || s.Kind == plumbing.REFDeltaObject }
+func (s Stored) Delta() bool {
+	return s.Kind == plumbing.OFSDeltaObject || s.Kind == plumbing.REFDeltaObject
+}
 
 // SamePack reports whether two entries are in the same pack.
 func (s Stored) SamePack(o Stored) bool { return s.p != nil && s.p == o.p }
