@@ -1,6 +1,9 @@
 package packobj
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"math/bits"
+)
 
 // The delta encoder follows git's diff-delta: the base is indexed in
 // blocks of blockSize bytes by a hash of each block, and the target is
@@ -44,6 +47,7 @@ type deltaIndex struct {
 	shift uint
 	start []uint32
 	offs  []uint32
+	vals  []uint32 // the full hash of each entry, checked before the bytes
 }
 
 func bucketOf(h uint32, shift uint) uint32 { return (h * 0x9E3779B1) >> shift }
@@ -90,6 +94,7 @@ func newDeltaIndex(src []byte) *deltaIndex {
 	}
 	ix.start[nb] = total
 	ix.offs = make([]uint32, total)
+	ix.vals = make([]uint32, total)
 	fill := make([]uint32, nb)
 	seen := counts[:nb]
 	// Walk from the end so that each bucket lists later blocks first
@@ -113,6 +118,7 @@ func newDeltaIndex(src []byte) *deltaIndex {
 			k = uint64(j)
 		}
 		ix.offs[ix.start[b]+uint32(k)] = uint32(i * blockSize)
+		ix.vals[ix.start[b]+uint32(k)] = blockHash(src[i*blockSize:])
 	}
 	return ix
 }
@@ -150,14 +156,13 @@ func makeDelta(ix *deltaIndex, trg []byte, maxSize int) []byte {
 		msize, moff := 0, 0
 		if p+blockSize <= len(trg) {
 			b := bucketOf(h, ix.shift)
-			for _, o := range ix.offs[ix.start[b]:ix.start[b+1]] {
-				ref := int(o)
-				// forward match
-				n := 0
-				maxn := min(len(src)-ref, len(trg)-p)
-				for n < maxn && src[ref+n] == trg[p+n] {
-					n++
+			lo, hi := ix.start[b], ix.start[b+1]
+			for e := lo; e < hi; e++ {
+				if ix.vals[e] != h {
+					continue
 				}
+				ref := int(ix.offs[e])
+				n := matchLen(src[ref:], trg[p:])
 				if n > msize {
 					msize, moff = n, ref
 					if n >= goodEnough {
@@ -230,4 +235,21 @@ func appendCopy(out []byte, off, size int) []byte {
 	}
 	out = append(out, op)
 	return append(out, buf[:n]...)
+}
+
+// matchLen is the length of the common prefix of a and b, compared eight
+// bytes at a time.
+func matchLen(a, b []byte) int {
+	n := 0
+	for len(a) >= 8 && len(b) >= 8 {
+		x := binary.LittleEndian.Uint64(a) ^ binary.LittleEndian.Uint64(b)
+		if x != 0 {
+			return n + bits.TrailingZeros64(x)>>3
+		}
+		a, b, n = a[8:], b[8:], n+8
+	}
+	for i := 0; i < len(a) && i < len(b) && a[i] == b[i]; i++ {
+		n++
+	}
+	return n
 }
