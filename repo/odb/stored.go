@@ -3,7 +3,10 @@ package odb
 import (
 	"fmt"
 	"hash/crc32"
+	"os"
+	"path/filepath"
 	"sort"
+	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
 )
@@ -121,10 +124,86 @@ func (db *DB) Compressed(s Stored, id plumbing.Hash) ([]byte, error) {
 	return d[s.dataOff:s.End], nil
 }
 
-// Packed is the data of one pack the repository has, for writers that
-// decide what to drop after a repack.
-type Packed struct {
-	Name    string // pack-<checksum>, the base name of its files
+// PackName is the base name (pack-<checksum>) of the entry's pack.
+func (s Stored) PackName() string {
+	if s.p == nil {
+		return ""
+	}
+	return filepath.Base(s.p.base)
+}
+
+// OwnPack is one pack of the repository's own objects directory.
+type OwnPack struct {
+	Name    string // pack-<checksum>: the base name of its files
+	Keep    bool   // a .keep file says not to repack it
 	Objects int
-	Keep    bool // a .keep file marks it as not to be repacked
+	Size    int64 // of the .pack and .idx files
+	ModTime time.Time
+}
+
+// OwnPacks lists the repository's packs as they are on disk now.
+func (db *DB) OwnPacks() []OwnPack {
+	db.own.rescan()
+	var out []OwnPack
+	for _, p := range db.own.packList() {
+		pf := OwnPack{Name: filepath.Base(p.base)}
+		if ix, err := p.index(); err == nil {
+			pf.Objects = ix.n
+		}
+		for _, ext := range []string{".pack", ".idx"} {
+			if fi, err := os.Stat(p.base + ext); err == nil {
+				pf.Size += fi.Size()
+				if ext == ".pack" {
+					pf.ModTime = fi.ModTime()
+				}
+			}
+		}
+		if _, err := os.Stat(p.base + ".keep"); err == nil {
+			pf.Keep = true
+		}
+		out = append(out, pf)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// ForEachInPack calls fn with every id of the named own pack.
+func (db *DB) ForEachInPack(name string, fn func(plumbing.Hash) error) error {
+	for _, p := range db.own.packList() {
+		if filepath.Base(p.base) != name {
+			continue
+		}
+		ix, err := p.index()
+		if err != nil {
+			return err
+		}
+		for i := 0; i < ix.n; i++ {
+			if err := fn(ix.id(i)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return fmt.Errorf("%s: no such pack", name)
+}
+
+// HasLoose reports whether id is a loose object of the repository's own
+// objects directory.
+func (db *DB) HasLoose(id plumbing.Hash) bool {
+	_, err := os.Lstat(db.own.loosePath(id))
+	return err == nil
+}
+
+// LoosePath is where id is (or would be) stored loose.
+func (db *DB) LoosePath(id plumbing.Hash) string { return db.own.loosePath(id) }
+
+// ForEachLoose calls fn with every loose object of the repository's own
+// objects directory.
+func (db *DB) ForEachLoose(fn func(plumbing.Hash) error) error { return db.own.forEachLoose(fn) }
+
+// InPack reports whether id is in one of the repository's own packs,
+// looking at the pack directory again first when asked.
+func (db *DB) InPack(id plumbing.Hash) bool {
+	_, _, ok := db.own.findPacked(id)
+	return ok
 }
