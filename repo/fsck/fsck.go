@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"os"
 
 	"path/filepath"
 	"sort"
@@ -168,6 +169,10 @@ func (c *Checker) scanLoose(dir string) {
 	odb.ForEachLooseFile(dir, func(id plumbing.Hash, path string) error {
 		typ, data, err := odb.ReadLooseFile(path)
 		if err != nil {
+			if !zlibHeader(path) {
+				// What git's inflate says before giving up on the object.
+				fmt.Fprintf(c.Err, "error: inflate: data stream error (incorrect header check)\nerror: unable to unpack header of %s\n", rel(path))
+			}
 			fmt.Fprintf(c.Err, "error: %s: object corrupt or missing: %s\n", id, rel(path))
 			c.errors |= ErrorObject
 			return nil
@@ -431,4 +436,18 @@ func markLinks(t plumbing.ObjectType, data []byte, set *reach.Set) {
 			}
 		}
 	}
+}
+
+// zlibHeader reports whether a file starts with a valid zlib header.
+func zlibHeader(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	var b [2]byte
+	if _, err := io.ReadFull(f, b[:]); err != nil {
+		return false
+	}
+	return b[0]&0x0f == 8 && (uint(b[0])<<8|uint(b[1]))%31 == 0
 }

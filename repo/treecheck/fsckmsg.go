@@ -14,7 +14,7 @@ type Severity int
 // git's fsck message types (fsck.h), in increasing order of gravity.
 const (
 	SevIgnore Severity = iota
-	SevInfo           // reported as a warning
+	SevInfo            // reported as a warning
 	SevWarn
 	SevError
 	SevFatal
@@ -36,12 +36,12 @@ var severities = map[string]Severity{
 	"gitmodulesUrl": SevError, "gitmodulesPath": SevError, "gitmodulesUpdate": SevError,
 	"gitattributesMissing": SevError, "gitattributesLarge": SevError, "gitattributesLineLength": SevError,
 	"gitattributesBlob": SevError,
-	"emptyName": SevWarn, "fullPathname": SevWarn, "hasDot": SevWarn, "hasDotdot": SevWarn, "hasDotgit": SevWarn,
+	"emptyName":         SevWarn, "fullPathname": SevWarn, "hasDot": SevWarn, "hasDotdot": SevWarn, "hasDotgit": SevWarn,
 	"nullSha1": SevWarn, "zeroPaddedFilemode": SevWarn, "nulInCommit": SevWarn,
 	"badFilemode": SevInfo, "gitmodulesParse": SevInfo, "gitignoreSymlink": SevInfo,
 	"gitattributesSymlink": SevInfo, "mailmapSymlink": SevInfo, "badTagName": SevInfo,
 	"missingTaggerEntry": SevInfo,
-	"extraHeaderEntry": SevIgnore,
+	"extraHeaderEntry":   SevIgnore,
 }
 
 // MsgIDs lists the message ids git knows, for validating fsck.<id> config.
