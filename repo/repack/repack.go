@@ -20,6 +20,7 @@ import (
 	"easel.dev/easel/repo/lockfile"
 	"easel.dev/easel/repo/odb"
 	"easel.dev/easel/repo/packobj"
+	"easel.dev/easel/repo/prune"
 	"easel.dev/easel/repo/reach"
 )
 
@@ -140,11 +141,11 @@ func Run(db *odb.DB, common string, opt Options) (Result, error) {
 			db.Refresh()
 		}
 	}
-	n, err := PrunePacked(db)
-	res.RemovedLoose = n
-	if err != nil {
+	before := looseCount(db)
+	if err := prune.PrunePacked(db, false, false, nil, io.Discard); err != nil {
 		return res, err
 	}
+	res.RemovedLoose = before - looseCount(db)
 	return res, writeInfoPacks(db)
 }
 
@@ -247,34 +248,6 @@ func removePack(dir, name string) error {
 	return nil
 }
 
-// PrunePacked removes the loose objects that a pack of the repository
-// also holds (git prune-packed) and returns how many it removed.
-func PrunePacked(db *odb.DB) (int, error) {
-	db.Refresh()
-	var ids []plumbing.Hash
-	if err := db.ForEachLoose(func(id plumbing.Hash) error {
-		if db.InPack(id) {
-			ids = append(ids, id)
-		}
-		return nil
-	}); err != nil {
-		return 0, err
-	}
-	n := 0
-	dirs := map[string]bool{}
-	for _, id := range ids {
-		p := db.LoosePath(id)
-		if err := os.Remove(p); err == nil {
-			n++
-			dirs[filepath.Dir(p)] = true
-		}
-	}
-	for d := range dirs {
-		os.Remove(d) // only when empty, as git's prune-packed does
-	}
-	return n, nil
-}
-
 // writeInfoPacks rewrites objects/info/packs, the list dumb transports
 // read, as git repack's update-server-info does.
 func writeInfoPacks(db *odb.DB) error {
@@ -293,6 +266,12 @@ func writeInfoPacks(db *odb.DB) error {
 		return err
 	}
 	return lockfile.WriteFile(filepath.Join(dir, "packs"), []byte(b.String()), 0o644)
+}
+
+func looseCount(db *odb.DB) int {
+	n := 0
+	db.ForEachLoose(func(plumbing.Hash) error { n++; return nil })
+	return n
 }
 
 // Size is the bytes of the repository's packs and loose objects.

@@ -74,7 +74,7 @@ func packs(t *testing.T, dir string) []string {
 	return m
 }
 
-func looseCount(t *testing.T, dir string) int {
+func gitLoose(t *testing.T, dir string) int {
 	out := git(t, dir, "count-objects", "-v")
 	for _, l := range strings.Split(out, "\n") {
 		if v, ok := strings.CutPrefix(l, "count: "); ok {
@@ -142,7 +142,7 @@ func TestRepackAllDeleteMatchesGit(t *testing.T) {
 	git(t, dir, "fsck", "--strict", "--no-dangling")
 	// Loose objects now packed are gone; the dangling blob stays loose
 	// (repack -a never drops loose objects; prune does).
-	if n := looseCount(t, dir); n != 1 {
+	if n := gitLoose(t, dir); n != 1 {
 		t.Fatalf("%d loose objects left, want the dangling one", n)
 	}
 	if !db.HasLoose(plumbingHash(dangling)) {
@@ -226,8 +226,8 @@ func TestRepackIncrementalAndLoosen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Loosened != 0 || looseCount(t, dir) != 3 {
-		t.Fatalf("-a -d: %d loosened, %d loose", res.Loosened, looseCount(t, dir))
+	if res.Loosened != 0 || gitLoose(t, dir) != 3 {
+		t.Fatalf("-a -d: %d loosened, %d loose", res.Loosened, gitLoose(t, dir))
 	}
 }
 
