@@ -99,7 +99,7 @@ func (r *Repository) LockGC(force bool) (release func(), err error) {
 	path := filepath.Join(r.GitDir, "gc.pid")
 	lk, err := lockfile.Acquire(path, 0o644)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrGCRunning, err)
+		return nil, err // names the lock file, as every lock does
 	}
 	host, _ := os.Hostname()
 	if !force {
