@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/spf13/cobra"
 
 	"easel.dev/easel/repo"
@@ -63,6 +64,76 @@ core.logAllRefUpdates says so).`,
 	}
 	cmd.Flags().IntVarP(&o.Max, "max-count", "n", -1, "show at most this many entries")
 	cmd.Flags().BoolVar(&o.JSON, "json", false, "print a JSON array of entries")
+	cmd.AddCommand(newReflogExpireCmd(env))
+	return cmd
+}
+
+func newReflogExpireCmd(env *Env) *cobra.Command {
+	var o repo.ReflogExpireOptions
+	var expire, expireUnreachable string
+	var all, singleWorktree bool
+	cmd := &cobra.Command{
+		Use:   "expire [--expire=<time>] [--expire-unreachable=<time>] [--rewrite] [--updateref] [--stale-fix] [-n] [--verbose] [--all | <ref>...]",
+		Short: "Drop old reflog entries",
+		Long: `Drop reflog entries as git reflog expire does: those older than --expire
+(gc.reflogExpire, 90 days by default), and those older than --expire-unreachable
+(gc.reflogExpireUnreachable, 30 days) whose commits the ref no longer reaches (for
+HEAD: no ref reaches). gc.<pattern>.reflogExpire settings apply to the refs they
+match; refs/stash never expires unless configured. --stale-fix also drops entries
+whose commits are gone or incomplete.`,
+		Example: `  easel reflog expire --all
+  easel reflog expire --expire=now --all
+  easel reflog expire -n --verbose --expire-unreachable=now HEAD`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			r, err := env.OpenRepo(cmd.Context())
+			if err != nil {
+				return err
+			}
+			o.Now = time.Now()
+			if expire != "" {
+				if o.Expire, err = repo.ParseExpiry(expire, o.Now); err != nil {
+					return &UsageError{Msg: err.Error()}
+				}
+			}
+			if expireUnreachable != "" {
+				if o.ExpireUnreachable, err = repo.ParseExpiry(expireUnreachable, o.Now); err != nil {
+					return &UsageError{Msg: err.Error()}
+				}
+			}
+			var refs []plumbing.ReferenceName
+			if all {
+				refs = r.ReflogNames()
+			}
+			for _, a := range args {
+				ref, ok := r.ReflogRef(a)
+				if !ok {
+					return fmt.Errorf("%s points nowhere!: %w", a, repo.ErrUnknownRevision)
+				}
+				refs = append(refs, ref)
+			}
+			if len(refs) == 0 && !all {
+				return &UsageError{Msg: "no reflog specified to delete"}
+			}
+			out := bufio.NewWriter(env.IO.Out)
+			defer out.Flush()
+			for _, ref := range refs {
+				if err := r.ExpireReflog(ref, o, out); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&expire, "expire", "", "drop entries older than `time`")
+	f.StringVar(&expireUnreachable, "expire-unreachable", "", "drop entries older than `time` that the ref no longer reaches")
+	f.BoolVar(&o.StaleFix, "stale-fix", false, "drop entries whose commits are gone or incomplete")
+	f.BoolVarP(&o.DryRun, "dry-run", "n", false, "show what would be dropped, change nothing")
+	f.BoolVar(&o.Verbose, "verbose", false, "print every entry kept or dropped")
+	f.BoolVar(&o.Rewrite, "rewrite", false, "make each entry's old id the previous entry's new id")
+	f.BoolVar(&o.UpdateRef, "updateref", false, "set the ref to the last entry kept")
+	f.BoolVar(&all, "all", false, "expire every reflog")
+	f.BoolVar(&singleWorktree, "single-worktree", false, "only the current work tree's reflogs (the default here)")
 	return cmd
 }
 

@@ -291,7 +291,8 @@ func (g *Graph) Commit(pos uint32) (Commit, error) {
 		if off&offsetOverflow != 0 {
 			k := off &^ offsetOverflow
 			if int(k+1)*8 <= len(l.gdo2) {
-				c.Generation = binary.BigEndian.Uint64(l.gdo2[k*8:])
+				// The overflow chunk holds the offset, not the date.
+				c.Generation = uint64(c.When) + binary.BigEndian.Uint64(l.gdo2[k*8:])
 			}
 		} else {
 			c.Generation = uint64(c.When) + uint64(off)
