@@ -126,9 +126,10 @@ func alive(pid int) bool {
 	return err == nil || errors.Is(err, syscall.EPERM)
 }
 
-// GC cleans the repository up as git gc does: refs packed, the objects
-// repacked (unreachable ones of old packs kept loose until they expire),
-// unreachable loose objects older than the grace period pruned. Each step
+// GC cleans the repository up as git gc does: refs packed, reflogs
+// expired, the objects repacked (unreachable ones of old packs kept loose until they expire),
+// unreachable loose objects older than the grace period pruned, the
+// commit-graph written. Each step
 // leaves a complete repository behind, so it may be killed at any point.
 func (r *Repository) GC(opt GCOptions, errOut io.Writer) error {
 	now := opt.Now
@@ -164,6 +165,16 @@ func (r *Repository) GC(opt GCOptions, errOut io.Writer) error {
 			return err
 		}
 	}
+	if all || !opt.Auto {
+		// git gc's "reflog expire --all", with gc.reflogExpire and
+		// gc.reflogExpireUnreachable: entries gone, their objects may
+		// become unreachable and go with the repack and prune below.
+		for _, ref := range r.ReflogNames() {
+			if err := r.ExpireReflog(ref, ReflogExpireOptions{Now: now}, io.Discard); err != nil {
+				return err
+			}
+		}
+	}
 	ro := repack.Options{Delete: true, Local: true}
 	switch {
 	case !all:
@@ -186,6 +197,11 @@ func (r *Repository) GC(opt GCOptions, errOut io.Writer) error {
 	}
 	if !expire.Equal(prune.Never) {
 		if err := prune.Prune(r.Objects, r.GitDir, prune.Options{Expire: expire}, io.Discard); err != nil {
+			return err
+		}
+	}
+	if r.ConfigBool("gc.writeCommitGraph", true) && r.ConfigBool("core.commitGraph", true) {
+		if _, err := r.WriteCommitGraph(CommitGraphOptions{Reachable: true}); err != nil {
 			return err
 		}
 	}
