@@ -1,6 +1,7 @@
 package repo
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -26,6 +27,7 @@ type GCOptions struct {
 	// gc.pruneExpire setting, two weeks ago by default.
 	PruneExpire time.Time
 	Force       bool // run even when gc.pid says another gc is running
+	KeepLargest bool // leave the largest pack as it is (--keep-largest-pack)
 	Now         time.Time
 }
 
@@ -90,6 +92,13 @@ func (r *Repository) NeedsGC() (need, all bool) {
 		}
 	}
 	return false, false
+}
+
+// AutoGCVetoed runs the pre-auto-gc hook; true when it exists and fails
+// (gc --auto then does nothing, as git's does).
+func (r *Repository) AutoGCVetoed(stderr io.Writer) bool {
+	ran, err := r.Hooks(stderr).Run(context.Background(), "pre-auto-gc", nil, nil)
+	return ran && err != nil
 }
 
 // LockGC takes gc.pid for this process, as git does: it fails with
@@ -175,7 +184,7 @@ func (r *Repository) GC(opt GCOptions, errOut io.Writer) error {
 			}
 		}
 	}
-	ro := repack.Options{Delete: true, Local: true}
+	ro := repack.Options{Delete: true, Local: true, KeepLargest: opt.KeepLargest, UpdateServerInfo: r.ConfigBool("repack.updateServerInfo", true)}
 	switch {
 	case !all:
 		// gc --auto over loose objects only: an incremental repack.

@@ -55,7 +55,7 @@ Only one gc runs at a time in a repository (gc.pid).`,
 			}
 			if o.Auto && !detached {
 				need, _ := r.NeedsGC()
-				if !need {
+				if !need || r.AutoGCVetoed(env.IO.Err) {
 					return nil
 				}
 				if r.ConfigBool("gc.autoDetach", true) {
@@ -83,6 +83,7 @@ Only one gc runs at a time in a repository (gc.pid).`,
 	f.StringVar(&pruneArg, "prune", "2.weeks.ago", "prune unreachable loose objects older than `date`")
 	f.Lookup("prune").NoOptDefVal = "2.weeks.ago"
 	f.BoolVar(&noPrune, "no-prune", false, "prune nothing")
+	f.BoolVar(&o.KeepLargest, "keep-largest-pack", false, "leave the largest pack as it is")
 	f.BoolVar(&o.Force, "force", false, "run even if another gc seems to be running")
 	f.BoolVarP(&quiet, "quiet", "q", false, "print nothing")
 	f.BoolVar(&detached, "detached-child", false, "")

@@ -44,6 +44,7 @@ Packs with a .keep file are left alone.`,
 			if err != nil {
 				return err
 			}
+			o.UpdateServerInfo = !noUpdateServerInfo && r.ConfigBool("repack.updateServerInfo", true)
 			_, err = repack.Run(r.Objects, r.GitDir, o)
 			if errors.Is(err, repack.ErrNothing) {
 				if !quiet {
@@ -62,7 +63,8 @@ Packs with a .keep file are left alone.`,
 	f.BoolVarP(&o.Pack.NoReuseObject, "no-reuse-object", "F", false, "compress every object again")
 	f.BoolVarP(&o.Local, "local", "l", false, "leave out objects borrowed from alternates")
 	f.BoolVarP(&quiet, "quiet", "q", false, "print nothing")
-	f.BoolVarP(&noUpdateServerInfo, "no-update-server-info", "n", false, "accepted for git compatibility")
+	f.BoolVarP(&noUpdateServerInfo, "no-update-server-info", "n", false, "do not update info/refs and objects/info/packs")
+	f.StringArrayVar(&o.KeepPacks, "keep-pack", nil, "leave this pack (pack-<id>.pack) as it is")
 	f.IntVar(&o.Pack.Window, "window", 0, "delta candidates tried per object (default 10)")
 	f.IntVar(&o.Pack.Depth, "depth", 0, "longest delta chain (default 50)")
 	f.IntVar(&o.Pack.Threads, "threads", 0, "delta search threads (default: one per CPU)")

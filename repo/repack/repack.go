@@ -37,6 +37,14 @@ type Options struct {
 	Pack              packobj.Options
 	// Extra roots (objects a server keeps for pushes in flight).
 	Extra []plumbing.Hash
+	// KeepPacks are packs (pack-<id>, with or without .pack) treated as
+	// if they had a .keep file (--keep-pack).
+	KeepPacks []string
+	// KeepLargest keeps the largest pack as it is (gc --keep-largest-pack).
+	KeepLargest bool
+	// UpdateServerInfo rewrites objects/info/packs and info/refs for
+	// dumb transports afterwards, as git repack does unless -n.
+	UpdateServerInfo bool
 }
 
 // Result is what a repack did.
@@ -60,10 +68,20 @@ func Run(db *odb.DB, common string, opt Options) (Result, error) {
 	var res Result
 	packs := db.OwnPacks()
 	keep := map[string]bool{}
-	for _, p := range packs {
+	for _, k := range opt.KeepPacks {
+		keep[strings.TrimSuffix(filepath.Base(k), ".pack")] = true
+	}
+	var largest *odb.OwnPack
+	for i, p := range packs {
 		if p.Keep {
 			keep[p.Name] = true
 		}
+		if largest == nil || p.Size > largest.Size {
+			largest = &packs[i]
+		}
+	}
+	if opt.KeepLargest && largest != nil {
+		keep[largest.Name] = true
 	}
 	// The objects to pack, in the walk's order, with their paths.
 	roots, _ := reach.Collect(common, reach.Options{})
@@ -96,6 +114,11 @@ func Run(db *odb.DB, common string, opt Options) (Result, error) {
 	objs := append(append(commits, tags...), rest...)
 	commits, tags, rest = nil, nil, nil
 	if len(objs) == 0 && !opt.All {
+		if opt.UpdateServerInfo {
+			if err := UpdateServerInfo(db, common); err != nil {
+				return res, err
+			}
+		}
 		return res, ErrNothing
 	}
 	dir := filepath.Join(db.Dir(), "pack")
@@ -110,14 +133,14 @@ func Run(db *odb.DB, common string, opt Options) (Result, error) {
 	}
 	objs = nil
 	if !opt.Delete {
-		return res, writeInfoPacks(db)
+		return res, serverInfo(db, common, opt)
 	}
 	if opt.All {
 		// Every other pack is now redundant, but for kept ones. Their
 		// unreachable objects are written loose first when asked (-A).
 		var old []odb.OwnPack
 		for _, p := range packs {
-			if !p.Keep && p.Name != res.Pack {
+			if !keep[p.Name] && p.Name != res.Pack {
 				old = append(old, p)
 			}
 		}
@@ -146,7 +169,61 @@ func Run(db *odb.DB, common string, opt Options) (Result, error) {
 		return res, err
 	}
 	res.RemovedLoose = before - looseCount(db)
-	return res, writeInfoPacks(db)
+	return res, serverInfo(db, common, opt)
+}
+
+func serverInfo(db *odb.DB, common string, opt Options) error {
+	if !opt.UpdateServerInfo {
+		return nil
+	}
+	return UpdateServerInfo(db, common)
+}
+
+// UpdateServerInfo writes what dumb transports read, as git
+// update-server-info does: info/refs (every ref with its id, and a tag's
+// peeled id on a "^{}" line) and objects/info/packs.
+func UpdateServerInfo(db *odb.DB, common string) error {
+	roots, _ := reach.Collect(common, reach.Options{NoReflogs: true, NoIndex: true})
+	refs := map[string]plumbing.Hash{}
+	for _, r := range roots {
+		if r.Kind == reach.KindRef && !r.ID.IsZero() && strings.HasPrefix(r.Name, "refs/") {
+			refs[r.Name] = r.ID
+		}
+	}
+	names := make([]string, 0, len(refs))
+	for n := range refs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	for _, n := range names {
+		id := refs[n]
+		fmt.Fprintf(&b, "%s\t%s\n", id, n)
+		peeled, ok := id, false
+		for i := 0; i < 10; i++ {
+			t, data, err := db.Read(peeled)
+			if err != nil || t != plumbing.TagObject {
+				break
+			}
+			line, _, _ := strings.Cut(string(data), "\n")
+			obj, found := strings.CutPrefix(line, "object ")
+			if !found || !plumbing.IsHash(obj) {
+				break
+			}
+			peeled, ok = plumbing.NewHash(obj), true
+		}
+		if ok {
+			fmt.Fprintf(&b, "%s\t%s^{}\n", peeled, n)
+		}
+	}
+	info := filepath.Join(common, "info")
+	if err := os.MkdirAll(info, 0o755); err != nil {
+		return err
+	}
+	if err := lockfile.WriteFile(filepath.Join(info, "refs"), []byte(b.String()), 0o644); err != nil {
+		return err
+	}
+	return writeInfoPacks(db)
 }
 
 // want reports whether a reachable object goes into the new pack.
