@@ -85,6 +85,10 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
+// bigFileThreshold is git's core.bigFileThreshold default: larger blobs
+// are stored whole, never read whole into the window.
+const bigFileThreshold = 512 << 20
+
 // Result says what was written.
 type Result struct {
 	Checksum     plumbing.Hash
@@ -254,8 +258,9 @@ func (pk *packer) search() {
 	var list []int32
 	for i := range pk.items {
 		it := &pk.items[i]
-		// Tiny objects are not worth a delta (git skips under 50 bytes).
-		if it.reused || it.size < 50 || it.typ < plumbing.CommitObject || it.typ > plumbing.TagObject {
+		// Tiny objects are not worth a delta (git skips under 50 bytes);
+		// huge ones are not held whole (git's core.bigFileThreshold).
+		if it.reused || it.size < 50 || it.size > bigFileThreshold || it.typ < plumbing.CommitObject || it.typ > plumbing.TagObject {
 			continue
 		}
 		list = append(list, int32(i))
