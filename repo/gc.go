@@ -217,17 +217,17 @@ func (r *Repository) GC(opt GCOptions, errOut io.Writer) error {
 	return nil
 }
 
-// ParseExpiryDate reads git's expiry dates: "never"/"false" keep
-// everything, "now"/"all" expire everything, else an approximate date.
+// ParseExpiryDate is ParseExpiry with prune's spelling of "everything"
+// and "nothing" (prune.All, prune.Never), which prune and gc compare with.
 func ParseExpiryDate(s string, now time.Time) (time.Time, error) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "never", "false":
-		return prune.Never, nil
-	case "all", "now":
+	t, err := ParseExpiry(s, now)
+	switch {
+	case err != nil:
+		return t, err
+	case t.Equal(ExpireAll):
 		return prune.All, nil
+	case t.Equal(ExpireNever):
+		return prune.Never, nil
 	}
-	if n, err := strconv.ParseInt(s, 10, 64); err == nil && n > 100000000 {
-		return time.Unix(n, 0), nil
-	}
-	return ParseApproxDate(s, now)
+	return t, nil
 }
