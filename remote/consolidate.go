@@ -3,22 +3,26 @@ package remote
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
+
+	"easel.dev/easel/repo/odb"
+	"easel.dev/easel/repo/packobj"
+	"easel.dev/easel/repo/reach"
 )
 
 // Every push, and every fetch on the client side, adds a pack. Each
 // request opens every pack index of the repository, so time and memory
-// per request grew with the number of pushes ever accepted. Past MaxPacks,
-// the smallest packs are merged into one, leaving MaxPacks/2: mostly the
-// packs of recent pushes, so a merge costs about what MaxPacks/2 pushes
-// brought, and the large packs (the bulk of the history, and earlier
-// merges once they have grown) are rarely rewritten.
+// per request grew with the number of pushes ever accepted, and packs
+// received one push at a time hold few deltas. Past MaxPacks, the packs
+// are repacked into one with delta compression, as git's gc --auto does:
+// stored deltas whose base is in the same pack are copied, everything
+// else is searched again against its neighbours by path and size. Every
+// object of the merged packs is kept (reachable or not): an object a
+// push in flight needs cannot be lost, and no lock on pushes is needed.
 
 // MaxPacks is how many packs a repository may hold before
 // ConsolidatePacks merges them (git's gc.autoPackLimit is 50).
@@ -55,21 +59,36 @@ func packFiles(gitDir string) ([]packFile, error) {
 	return out, nil
 }
 
-// ConsolidatePacks merges the smallest packs of gitDir into one when there
-// are more than maxPacks, leaving maxPacks/2, and returns the merged packs
-// (paths without .pack/.idx) for the caller to delete with RemovePacks
-// once no reader can be using them: a reader that listed the packs before
-// would fail to find its objects. Until then every object is in two packs,
-// which is harmless. The new pack is written and checked like a received
-// one (quarantined, every object hashed) and made visible before this
-// returns, so a kill at any point loses nothing.
+// ConsolidatePacks repacks the packs of gitDir into one, with delta
+// compression, when there are more than maxPacks, and returns the packs it
+// replaced (paths without .pack/.idx) for the caller to delete with
+// RemovePacks once no reader can be using them: a reader that listed the
+// packs before would fail to find its objects. Until then every object is
+// in two packs, which is harmless. The new pack is synced and renamed
+// into place (pack before index) before this returns, so a kill at any
+// point loses nothing.
 //
 // Packs listed in obsolete (replaced by an earlier merge, not deleted yet)
-// are neither counted nor merged again.
+// and packs with a .keep file are neither counted nor merged.
 func ConsolidatePacks(ctx context.Context, gitDir string, maxPacks int, obsolete ...string) ([]string, error) {
+	st, err := RepackPacks(ctx, gitDir, maxPacks, obsolete...)
+	return st.Replaced, err
+}
+
+// RepackStats says what RepackPacks did.
+type RepackStats struct {
+	Replaced      []string // packs made redundant (paths without extension)
+	Objects       int
+	Deltas        int
+	Before, After int64 // bytes of the packs merged, and of the new one
+}
+
+// RepackPacks is ConsolidatePacks with figures for the log.
+func RepackPacks(ctx context.Context, gitDir string, maxPacks int, obsolete ...string) (RepackStats, error) {
+	var st RepackStats
 	all, err := packFiles(gitDir)
 	if err != nil {
-		return nil, err
+		return st, err
 	}
 	skip := map[string]bool{}
 	for _, b := range obsolete {
@@ -77,85 +96,91 @@ func ConsolidatePacks(ctx context.Context, gitDir string, maxPacks int, obsolete
 	}
 	var packs []packFile
 	for _, p := range all {
+		if _, err := os.Stat(p.base + ".keep"); err == nil {
+			continue
+		}
 		if !skip[p.base] {
 			packs = append(packs, p)
 		}
 	}
 	if len(packs) <= maxPacks {
-		return nil, nil
+		return st, nil
 	}
-	sort.Slice(packs, func(i, j int) bool { return packs[i].size < packs[j].size })
-	victims := packs[:len(packs)-maxPacks/2]
-
-	store := OpenObjectStore(gitDir)
-	defer store.Close()
-	src := &packSource{}
-	defer src.Close()
+	db := odb.Open(filepath.Join(gitDir, "objects"))
+	defer db.Close()
+	victims := map[string]bool{}
+	for _, p := range packs {
+		victims[filepath.Base(p.base)] = true
+		st.Before += p.size
+	}
+	// Every object of the packs merged, once, in an order that keeps
+	// objects of one type together; the delta search sorts by itself.
 	seen := map[plumbing.Hash]bool{}
-	var ids []plumbing.Hash
-	for _, p := range victims {
-		rel, err := filepath.Rel(gitDir, p.base)
-		if err != nil {
-			return nil, err
+	var objs []packobj.Object
+	for _, p := range packs {
+		if err := ctx.Err(); err != nil {
+			return st, err
 		}
-		rp, err := openRawPack(store.Filesystem(), filepath.ToSlash(rel))
-		if err != nil {
-			return nil, err
-		}
-		if rp == nil {
-			continue
-		}
-		src.packs = append(src.packs, rp)
-		it, err := rp.idx.Entries()
-		if err != nil {
-			return nil, err
-		}
-		for {
-			e, err := it.Next()
-			if err == io.EOF {
-				break
+		err := db.ForEachInPack(filepath.Base(p.base), func(id plumbing.Hash) error {
+			if !seen[id] {
+				seen[id] = true
+				objs = append(objs, packobj.Object{ID: id})
 			}
-			if err != nil {
-				it.Close()
-				return nil, err
-			}
-			if !seen[e.Hash] {
-				seen[e.Hash] = true
-				ids = append(ids, e.Hash)
-			}
+			return nil
+		})
+		if err != nil {
+			return st, err
 		}
-		it.Close()
 	}
-
-	pr, pw := io.Pipe()
-	written := make(chan struct{})
-	go func() {
-		defer close(written)
-		_, err := writePackReusing(ctx, pw, store, src, ids)
-		pw.CloseWithError(err)
-	}()
-	// The repository's own objects: no size or depth limit applies.
-	q, err := ReceiveLimited(ctx, filepath.Join(gitDir, "objects"), pr, unlimited())
-	pr.CloseWithError(io.ErrClosedPipe) // stops the writer if Receive gave up early
-	<-written                           // before store and src are closed
+	seen = nil
+	paths := objectPaths(db, objs)
+	for i := range objs {
+		objs[i].Path = paths[objs[i].ID]
+	}
+	paths = nil
+	dir := filepath.Join(gitDir, "objects", "pack")
+	name, res, err := packobj.WritePack(db, dir, objs, packobj.Options{})
 	if err != nil {
-		return nil, fmt.Errorf("merging packs: %w", err)
+		return st, fmt.Errorf("repacking: %w", err)
 	}
-	if q.Objects != len(ids) {
-		q.Discard()
-		return nil, fmt.Errorf("merging packs: %d objects written, %d expected", q.Objects, len(ids))
+	st.Objects, st.Deltas = len(res.Entries), res.Deltas+res.ReusedDeltas
+	newBase := filepath.Join(dir, name)
+	if fi, err := os.Stat(newBase + ".pack"); err == nil {
+		st.After = fi.Size()
 	}
-	newBase := filepath.Join(gitDir, "objects", "pack", "pack-"+q.PackHash.String())
-	if _, err := q.Accept(gitDir); err != nil {
-		return nil, err
-	}
-	var old []string
-	for _, p := range victims {
+	for _, p := range packs {
 		if p.base != newBase {
-			old = append(old, p.base)
+			st.Replaced = append(st.Replaced, p.base)
 		}
 	}
-	return old, nil
+	return st, nil
+}
+
+// objectPaths finds the path each tree and blob of objs is reached by
+// from the commits among them (git's name hash groups versions of one
+// file for the delta search). Objects no commit of the set reaches keep
+// no path; only ids and paths are held.
+func objectPaths(db *odb.DB, objs []packobj.Object) map[plumbing.Hash]string {
+	want := make(map[plumbing.Hash]bool, len(objs))
+	w := &reach.Walker{DB: db, Blobs: reach.SkipBlobs, Paths: true}
+	for _, o := range objs {
+		want[o.ID] = true
+	}
+	for _, o := range objs {
+		if t, _, err := db.Info(o.ID); err == nil && t == plumbing.CommitObject {
+			w.Add(o.ID, plumbing.CommitObject, "")
+		}
+	}
+	paths := make(map[plumbing.Hash]string, len(objs))
+	w.Visit = func(o reach.Object) error {
+		if o.Path != "" && want[o.ID] {
+			paths[o.ID] = o.Path
+		}
+		return nil
+	}
+	// Missing objects (in no pack merged and nowhere else) are skipped.
+	w.Run()
+	return paths
 }
 
 // RemovePacks deletes packs, index first: a pack without its index is

@@ -68,6 +68,11 @@ type Config struct {
 	// DefaultInflateRatio.
 	MaxInflatedBytes int64
 	InflateRatio     int64
+
+	// MaintenancePacks is how many packs a repository may gather from
+	// pushes before the server repacks it in the background; 0:
+	// MaxPacks, negative: never.
+	MaintenancePacks int
 }
 
 // Defaults for Config fields left zero.
@@ -589,16 +594,25 @@ func (s *Server) handlePush(w http.ResponseWriter, r *http.Request, name string)
 	}
 }
 
-// consolidate merges the repository's packs once there are too many, in
-// the background after the push has answered, under the push lock (no pack
-// is added meanwhile). Requests keep reading while it runs; the merged
-// packs are deleted once none is (removeObsolete). Failing leaves the
-// packs as they were.
+// consolidate repacks the repository's packs, with delta compression,
+// once there are more than the threshold (Config.MaintenancePacks), in the
+// background after the push has answered. Pushes and fetches go on
+// meanwhile: the repack keeps every object of the packs it merges, so a
+// push accepted during it loses nothing, and the packs it replaces are
+// deleted only once no request is reading (removeObsolete). Failing
+// leaves the packs as they were.
 func (s *Server) consolidate(dir string, locks *repoLocks) {
+	limit := s.cfg.MaintenancePacks
+	if limit == 0 {
+		limit = MaxPacks
+	}
+	if limit < 0 {
+		return
+	}
 	locks.mu.Lock()
 	waiting := len(locks.obsolete)
 	locks.mu.Unlock()
-	if packs, err := packFiles(dir); err != nil || len(packs)-waiting <= MaxPacks {
+	if packs, err := packFiles(dir); err != nil || len(packs)-waiting <= limit {
 		return
 	}
 	if !locks.merging.CompareAndSwap(false, true) {
@@ -615,20 +629,26 @@ func (s *Server) consolidate(dir string, locks *repoLocks) {
 	go func() {
 		defer s.bg.Done()
 		defer locks.merging.Store(false)
-		locks.push.Lock()
-		defer locks.push.Unlock()
 		start := time.Now()
 		locks.mu.Lock()
 		obsolete := append([]string(nil), locks.obsolete...)
 		locks.mu.Unlock()
-		old, err := ConsolidatePacks(s.bgCtx, dir, MaxPacks, obsolete...)
+		// Held as a reader: packs an earlier run replaced are not
+		// deleted while this one may read them.
+		locks.packs.RLock()
+		st, err := RepackPacks(s.bgCtx, dir, limit, obsolete...)
+		locks.packs.RUnlock()
 		if err != nil {
-			s.cfg.Logger.Error("merging packs failed", "repo", dir, "err", err)
+			s.cfg.Logger.Error("maintenance: repack failed", "repo", dir, "err", err)
 			return
 		}
-		s.cfg.Logger.Info("packs merged", "repo", dir, "packs", len(old), "duration", time.Since(start))
+		if len(st.Replaced) == 0 {
+			return
+		}
+		s.cfg.Logger.Info("maintenance: repacked", "repo", dir, "packs", len(st.Replaced), "objects", st.Objects,
+			"deltas", st.Deltas, "before_bytes", st.Before, "after_bytes", st.After, "duration", time.Since(start))
 		locks.mu.Lock()
-		locks.obsolete = append(locks.obsolete, old...)
+		locks.obsolete = append(locks.obsolete, st.Replaced...)
 		locks.mu.Unlock()
 		s.removeObsolete(locks)
 	}()

@@ -24,16 +24,7 @@ func init() {
 // "never" or "false" keep everything, "all" or "now" expire everything,
 // anything else is a date ("2.weeks.ago", "@1714560000", "2024-05-01").
 func ParseExpiry(s string, now time.Time) (time.Time, error) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "never", "false":
-		return prune.Never, nil
-	case "all", "now":
-		return prune.All, nil
-	}
-	if n, err := strconv.ParseInt(s, 10, 64); err == nil && n > 100000000 {
-		return time.Unix(n, 0), nil
-	}
-	t, err := repo.ParseApproxDate(s, now)
+	t, err := repo.ParseExpiryDate(s, now)
 	if err != nil {
 		return time.Time{}, &UsageError{Msg: fmt.Sprintf("malformed expiration date '%s'", s)}
 	}

@@ -200,6 +200,7 @@ func Run(ctx context.Context, env *Env, args []string) int {
 	root.SetArgs(args)
 	err = root.ExecuteContext(ctx)
 	if err == nil {
+		autoGC(ctx, env, args)
 		return ExitOK
 	}
 	code := ExitCode(err)

@@ -31,6 +31,7 @@ type serveOptions struct {
 	MaxClient    int
 	AnyWant      bool
 	LogJSON      bool
+	Maintenance  int
 }
 
 func newServeCmd(env *Env) *cobra.Command {
@@ -87,6 +88,7 @@ requests and lets those in flight finish (up to --shutdown-grace).`,
 	cmd.Flags().IntVar(&o.MaxConns, "max-connections", remote.DefaultMaxConnections, "connections open at once; more are answered 503 and closed")
 	cmd.Flags().IntVar(&o.MaxClient, "max-client-connections", 0, "connections open at once from one client (IPv4 address or IPv6 /64); more are answered 429 (0: a quarter of --max-connections)")
 	cmd.Flags().BoolVar(&o.AnyWant, "allow-any-want", false, "let a fetch ask for any stored object by id, not only what branches and tags lead to")
+	cmd.Flags().IntVar(&o.Maintenance, "maintenance-packs", remote.MaxPacks, "packs a repository may gather from pushes before it is repacked in the background, with delta compression (negative: never)")
 	cmd.Flags().BoolVar(&o.LogJSON, "log-json", false, "log as JSON lines instead of text")
 	return cmd
 }
@@ -98,7 +100,7 @@ func runServe(ctx context.Context, env *Env, o serveOptions) error {
 	}
 	logger := slog.New(h)
 	cfg := remote.Config{Root: o.Root, Private: o.Private, MaxPushBytes: o.MaxPushBytes, MaxObjectBytes: o.MaxObjBytes, MaxPushObjects: o.MaxObjects, MaxInflatedBytes: o.MaxInflated, IOTimeout: o.Timeout, MaxConnections: o.MaxConns,
-		MaxClientConnections: o.MaxClient, AllowAnyWant: o.AnyWant, Logger: logger}
+		MaxClientConnections: o.MaxClient, AllowAnyWant: o.AnyWant, Logger: logger, MaintenancePacks: o.Maintenance}
 	if o.TokenFile != "" {
 		toks, err := remote.LoadTokens(o.TokenFile)
 		if err != nil {

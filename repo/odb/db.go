@@ -298,7 +298,14 @@ func (db *DB) read(id plumbing.Hash, depth int) (plumbing.ObjectType, []byte, er
 	}
 	for attempt := 0; attempt < 2; attempt++ {
 		if p, off, ok := db.findPacked(id); ok {
-			return db.readPacked(p, off)
+			t, data, err := db.readPacked(p, off)
+			// A repack may have replaced the pack since it was listed
+			// (its files are gone before this process mapped them):
+			// the object is in the new pack, found by listing again.
+			if err != nil && attempt == 0 && errors.Is(err, os.ErrNotExist) && db.rescan() {
+				continue
+			}
+			return t, data, err
 		}
 		for _, od := range db.dirs() {
 			t, data, err := od.readLoose(id)

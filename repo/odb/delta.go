@@ -90,3 +90,8 @@ func applyDelta(base, delta []byte) ([]byte, error) {
 	}
 	return out, nil
 }
+
+// ApplyDelta builds the object a git delta describes from its base,
+// checking every instruction; pack writers use it to verify what they
+// produce.
+func ApplyDelta(base, delta []byte) ([]byte, error) { return applyDelta(base, delta) }
