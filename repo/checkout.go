@@ -14,6 +14,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/format/index"
 
+	"easel.dev/easel/repo/pathspec"
 	"easel.dev/easel/repo/treecheck"
 )
 
@@ -310,7 +311,7 @@ func (r *Repository) Restore(ctx context.Context, paths []string, opts RestoreOp
 	}
 	defer il.Rollback()
 	idx := il.Index
-	ps := pathMatcher(paths)
+	ps := pathspec.New(paths)
 
 	// The source: a tree, or the index when restoring only the work tree
 	// without --source.
@@ -318,7 +319,7 @@ func (r *Repository) Restore(ctx context.Context, paths []string, opts RestoreOp
 	fromIndex := !opts.Staged && opts.Source.IsZero()
 	if fromIndex {
 		for _, e := range idx.Entries {
-			if ps.match(e.Name) {
+			if ps.Match(e.Name) {
 				if e.Stage != 0 {
 					return nil, fmt.Errorf("path '%s' is unmerged: %w", e.Name, ErrUnmergedPaths)
 				}
@@ -341,7 +342,7 @@ func (r *Repository) Restore(ctx context.Context, paths []string, opts RestoreOp
 			return nil, err
 		}
 		for p, e := range all {
-			if ps.match(p) {
+			if ps.Match(p) {
 				// Checked before anything is written, as in checkout.
 				if err := treecheck.Path(p); err != nil {
 					return nil, fmt.Errorf("%s: %w: %v", p, ErrUnsafePath, err)
@@ -353,25 +354,28 @@ func (r *Repository) Restore(ctx context.Context, paths []string, opts RestoreOp
 	// What the pathspecs match now (index entries) decides deletions.
 	current := map[string]bool{}
 	for _, e := range idx.Entries {
-		if ps.match(e.Name) {
+		if ps.Match(e.Name) {
 			current[e.Name] = true
 		}
 	}
-	for _, p := range paths {
-		m := pathMatcher{p}
+	for _, m := range ps {
+		if m.IsExclude() {
+			continue
+		}
 		ok := false
 		for q := range src {
-			if m.match(q) {
+			if m.Match(q) {
 				ok = true
 				break
 			}
 		}
 		for q := range current {
-			if !ok && m.match(q) {
+			if !ok && m.Match(q) {
 				ok = true
 			}
 		}
 		if !ok {
+			p := m.Original
 			return nil, &PathspecError{Pathspec: p, Msg: fmt.Sprintf("pathspec '%s' did not match any file(s) known to easel", p)}
 		}
 	}
@@ -449,7 +453,7 @@ func (r *Repository) Restore(ctx context.Context, paths []string, opts RestoreOp
 	}
 	rebuildIndex(idx, entries)
 	for _, e := range conflicted {
-		if _, resolved := entries[e.Name]; !resolved && (!opts.Staged || !ps.match(e.Name)) {
+		if _, resolved := entries[e.Name]; !resolved && (!opts.Staged || !ps.Match(e.Name)) {
 			idx.Entries = append(idx.Entries, e)
 		}
 	}

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"syscall"
 	"time"
 
@@ -18,41 +17,13 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"easel.dev/easel/repo/patch"
+	"easel.dev/easel/repo/pathspec"
 )
 
 // Changes between two versions of the repository's files come out as
 // patch.FilePatch values with paths, modes and ids but no contents; call
 // LoadPatchData for the ones whose contents are needed. Worktree sides have
 // a zero-length Data and the id the file would get, computed on demand.
-
-// Pathspec limits a diff to paths equal to or under one of its entries
-// (slash-separated, relative to the top of the work tree). Empty: all.
-type Pathspec []string
-
-func (ps Pathspec) match(path string) bool {
-	if len(ps) == 0 {
-		return true
-	}
-	for _, p := range ps {
-		if p == "" || p == "." || path == p || strings.HasPrefix(path, p+"/") {
-			return true
-		}
-	}
-	return false
-}
-
-// enter reports whether a directory may hold matching paths.
-func (ps Pathspec) enter(dir string) bool {
-	if len(ps) == 0 {
-		return true
-	}
-	for _, p := range ps {
-		if p == "" || p == "." || dir == p || strings.HasPrefix(dir, p+"/") || strings.HasPrefix(p, dir+"/") {
-			return true
-		}
-	}
-	return false
-}
 
 // TreeOf returns the tree of a commit (or the tree itself); zero stays
 // zero, meaning the empty tree.
@@ -65,7 +36,7 @@ func (r *Repository) TreeOf(h plumbing.Hash) (plumbing.Hash, error) {
 
 // DiffTrees lists the files that differ between trees a and b (zero: the
 // empty tree). Subtrees with equal ids are skipped without being read.
-func (r *Repository) DiffTrees(ctx context.Context, a, b plumbing.Hash, ps Pathspec) ([]patch.FilePatch, error) {
+func (r *Repository) DiffTrees(ctx context.Context, a, b plumbing.Hash, ps pathspec.Pathspec) ([]patch.FilePatch, error) {
 	var out []patch.FilePatch
 	if err := r.diffTrees(ctx, "", a, b, ps, &out); err != nil {
 		return nil, err
@@ -89,7 +60,7 @@ func (r *Repository) readTree(h plumbing.Hash) (map[string]object.TreeEntry, err
 	return m, nil
 }
 
-func (r *Repository) diffTrees(ctx context.Context, prefix string, a, b plumbing.Hash, ps Pathspec, out *[]patch.FilePatch) error {
+func (r *Repository) diffTrees(ctx context.Context, prefix string, a, b plumbing.Hash, ps pathspec.Pathspec, out *[]patch.FilePatch) error {
 	if a == b {
 		return nil
 	}
@@ -123,7 +94,7 @@ func (r *Repository) diffTrees(ctx context.Context, prefix string, a, b plumbing
 		aDir := inA && x.Mode == filemode.Dir
 		bDir := inB && y.Mode == filemode.Dir
 		if aDir || bDir {
-			if !ps.enter(path) {
+			if !ps.MayContain(path) {
 				continue
 			}
 			var ta, tb plumbing.Hash
@@ -137,7 +108,7 @@ func (r *Repository) diffTrees(ctx context.Context, prefix string, a, b plumbing
 				return err
 			}
 		}
-		if !ps.match(path) {
+		if !ps.Match(path) {
 			continue
 		}
 		var p patch.FilePatch
@@ -159,7 +130,7 @@ func sortPatches(ps []patch.FilePatch) {
 }
 
 // flatTree lists every file under tree h by path.
-func (r *Repository) flatTree(ctx context.Context, h plumbing.Hash, ps Pathspec) (map[string]patch.Side, error) {
+func (r *Repository) flatTree(ctx context.Context, h plumbing.Hash, ps pathspec.Pathspec) (map[string]patch.Side, error) {
 	out := map[string]patch.Side{}
 	var walk func(prefix string, h plumbing.Hash) error
 	walk = func(prefix string, h plumbing.Hash) error {
@@ -173,14 +144,14 @@ func (r *Repository) flatTree(ctx context.Context, h plumbing.Hash, ps Pathspec)
 		for n, e := range entries {
 			path := prefix + n
 			if e.Mode == filemode.Dir {
-				if ps.enter(path) {
+				if ps.MayContain(path) {
 					if err := walk(path+"/", e.Hash); err != nil {
 						return err
 					}
 				}
 				continue
 			}
-			if ps.match(path) {
+			if ps.Match(path) {
 				out[path] = patch.Side{Path: path, Mode: e.Mode, Hash: e.Hash}
 			}
 		}
@@ -200,7 +171,7 @@ func (r *Repository) readIndexForDiff() (*index.Index, error) {
 
 // DiffIndex lists the differences from tree (zero: empty) to the index:
 // what "diff --cached" shows. Unmerged paths are listed in unmerged.
-func (r *Repository) DiffIndex(ctx context.Context, tree plumbing.Hash, ps Pathspec) (out []patch.FilePatch, unmerged []string, err error) {
+func (r *Repository) DiffIndex(ctx context.Context, tree plumbing.Hash, ps pathspec.Pathspec) (out []patch.FilePatch, unmerged []string, err error) {
 	flat, err := r.flatTree(ctx, tree, ps)
 	if err != nil {
 		return nil, nil, err
@@ -211,7 +182,7 @@ func (r *Repository) DiffIndex(ctx context.Context, tree plumbing.Hash, ps Paths
 	}
 	seen := map[string]bool{}
 	for _, e := range idx.Entries {
-		if !ps.match(e.Name) || seen[e.Name] {
+		if !ps.Match(e.Name) || seen[e.Name] {
 			continue
 		}
 		seen[e.Name] = true
@@ -242,7 +213,7 @@ func (r *Repository) DiffIndex(ctx context.Context, tree plumbing.Hash, ps Paths
 // zero and fromIndex true: "diff") or from a tree ("diff <rev>"). Only
 // tracked files are considered, as git does: files in the index or, for a
 // tree base, in the tree.
-func (r *Repository) DiffWorktree(ctx context.Context, fromIndex bool, tree plumbing.Hash, ps Pathspec) (out []patch.FilePatch, unmerged []string, err error) {
+func (r *Repository) DiffWorktree(ctx context.Context, fromIndex bool, tree plumbing.Hash, ps pathspec.Pathspec) (out []patch.FilePatch, unmerged []string, err error) {
 	if r.IsBare() {
 		return nil, nil, ErrBareRepository
 	}
@@ -265,7 +236,7 @@ func (r *Repository) DiffWorktree(ctx context.Context, fromIndex bool, tree plum
 		if err := ctx.Err(); err != nil {
 			return nil, nil, err
 		}
-		if !ps.match(e.Name) || seen[e.Name] {
+		if !ps.Match(e.Name) || seen[e.Name] {
 			continue
 		}
 		seen[e.Name] = true

@@ -15,6 +15,7 @@ import (
 
 	"easel.dev/easel/merge"
 	"easel.dev/easel/repo/commitgraph"
+	"easel.dev/easel/repo/pathspec"
 )
 
 // LogOptions selects the commits Log walks.
@@ -61,13 +62,20 @@ type LogWalker struct {
 	listIDs           []plumbing.Hash
 	listPos           int
 	graph             *commitgraph.Graph
+	ps                pathspec.Pathspec // from opts.Paths
+	plain             []string          // ps's paths when it has no wildcards or magic
 }
 
 // Log starts a walk.
 func (r *Repository) Log(ctx context.Context, opts LogOptions) (*LogWalker, error) {
 	w := &LogWalker{r: r, opts: opts, seen: map[plumbing.Hash]bool{}}
-	for i, p := range w.opts.Paths {
-		w.opts.Paths[i] = strings.Trim(p, "/")
+	w.ps = pathspec.New(opts.Paths)
+	if w.ps.Plain() {
+		// Whole files and directories: compared by the ids at those
+		// paths, without walking the trees.
+		for _, it := range w.ps {
+			w.plain = append(w.plain, strings.Trim(it.Pattern, "/"))
+		}
 	}
 	if opts.Topo || len(opts.Exclude) > 0 {
 		w.limited = true
@@ -179,7 +187,10 @@ func (w *LogWalker) next(ctx context.Context) (*object.Commit, error) {
 // parent and is not shown; other commits are shown when the paths differ
 // from every parent.
 func (w *LogWalker) simplify(c *object.Commit, parents []plumbing.Hash) ([]plumbing.Hash, bool, error) {
-	mine, err := w.r.pathHashes(c.TreeHash, w.opts.Paths)
+	if w.plain == nil {
+		return w.simplifyPattern(c, parents)
+	}
+	mine, err := w.r.pathHashes(c.TreeHash, w.plain)
 	if err != nil {
 		return nil, false, err
 	}
@@ -196,7 +207,7 @@ func (w *LogWalker) simplify(c *object.Commit, parents []plumbing.Hash) ([]plumb
 		if err != nil {
 			return nil, false, err
 		}
-		theirs, err := w.r.pathHashes(pc.TreeHash, w.opts.Paths)
+		theirs, err := w.r.pathHashes(pc.TreeHash, w.plain)
 		if err != nil {
 			return nil, false, err
 		}
@@ -208,6 +219,29 @@ func (w *LogWalker) simplify(c *object.Commit, parents []plumbing.Hash) ([]plumb
 			}
 		}
 		if same {
+			return []plumbing.Hash{p}, false, nil
+		}
+	}
+	return parents, true, nil
+}
+
+// simplifyPattern is simplify for pathspecs with wildcards or magic: a
+// parent is "the same" when the trees differ in no selected path.
+func (w *LogWalker) simplifyPattern(c *object.Commit, parents []plumbing.Hash) ([]plumbing.Hash, bool, error) {
+	if len(parents) == 0 {
+		d, err := w.r.DiffTrees(context.Background(), plumbing.ZeroHash, c.TreeHash, w.ps)
+		return nil, len(d) > 0, err
+	}
+	for _, p := range parents {
+		pc, err := w.r.commitOf(p)
+		if err != nil {
+			return nil, false, err
+		}
+		d, err := w.r.DiffTrees(context.Background(), pc.TreeHash, c.TreeHash, w.ps)
+		if err != nil {
+			return nil, false, err
+		}
+		if len(d) == 0 {
 			return []plumbing.Hash{p}, false, nil
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"easel.dev/easel/repo"
+	"easel.dev/easel/repo/pathspec"
 )
 
 // Exit codes. They are part of the interface scripts rely on and are listed
@@ -62,6 +63,7 @@ var codeMap = []struct {
 	{repo.ErrNotRepository, ExitNotRepository},
 	{repo.ErrUnknownRevision, ExitUnknownRev},
 	{repo.ErrPathspecNoMatch, ExitPathspec},
+	{pathspec.ErrInvalid, ExitPathspec},
 	{repo.ErrNothingToCommit, ExitNothingToDo},
 	{repo.ErrMissingIdentity, ExitIdentity},
 	{repo.ErrLocked, ExitLocked},

@@ -59,7 +59,7 @@ func runRm(ctx context.Context, env *Env, o rmOptions) error {
 	if r.IsBare() {
 		return repo.ErrBareRepository
 	}
-	paths, err := pathspecArgs(r, env, o.Paths)
+	paths, err := parsePathspecCwd(env, r, o.Paths)
 	if err != nil {
 		return err
 	}

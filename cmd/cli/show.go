@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"easel.dev/easel/repo"
+	"easel.dev/easel/repo/pathspec"
 )
 
 func init() { register(newShowCmd) }
@@ -189,7 +190,7 @@ func showCommit(ctx context.Context, w io.Writer, env *Env, r *repo.Repository, 
 // writeCommitChanges prints a commit's changes to paths (all when empty)
 // against its first parent in format f, after sep; nothing for a merge (as
 // git show and git log -p).
-func writeCommitChanges(ctx context.Context, w io.Writer, env *Env, r *repo.Repository, c *object.Commit, f diffFormat, sep string, paths repo.Pathspec) error {
+func writeCommitChanges(ctx context.Context, w io.Writer, env *Env, r *repo.Repository, c *object.Commit, f diffFormat, sep string, paths pathspec.Pathspec) error {
 	if len(c.ParentHashes) > 1 {
 		return nil
 	}
