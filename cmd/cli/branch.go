@@ -14,10 +14,6 @@ import (
 
 func init() {
 	register(newBranchCmd)
-	RegisterExitCode(repo.ErrNotMerged, ExitNotMerged)
-	RegisterExitCode(repo.ErrAlreadyExists, ExitAlreadyExists)
-	RegisterExitCode(repo.ErrNotFound, ExitUnknownRev)
-	RegisterExitCode(repo.ErrNoUpstream, ExitFailure)
 }
 
 type branchOptions struct {

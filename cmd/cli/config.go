@@ -20,8 +20,6 @@ import (
 
 func init() {
 	register(newConfigCmd)
-	RegisterExitCode(repo.ErrConfigKey, ExitUsage)
-	RegisterExitCode(repo.ErrCommitAborted, ExitConflict)
 }
 
 // git config's own exit statuses, which scripts test; config uses them

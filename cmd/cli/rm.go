@@ -11,7 +11,6 @@ import (
 
 func init() {
 	register(newRmCmd)
-	RegisterExitCode(repo.ErrLocalChanges, ExitWouldOverwrite)
 }
 
 type rmOptions struct {

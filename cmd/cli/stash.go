@@ -12,8 +12,6 @@ import (
 func init() {
 	register(newStashCmd)
 	// git exits 1 when there is no stash to act on.
-	RegisterExitCode(repo.ErrNoStash, ExitConflict)
-	RegisterExitCode(repo.ErrStashIndexConflict, ExitConflict)
 }
 
 type stashPushOptions struct {
