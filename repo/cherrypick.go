@@ -320,6 +320,9 @@ func (r *Repository) saveSeqOpts(o ReplayOptions) error {
 	if o.KeepRedundant {
 		add("keep-redundant-commits", "true")
 	}
+	if o.Signoff {
+		add("signoff", "true")
+	}
 	if o.RecordOrigin {
 		add("record-origin", "true")
 	}
@@ -368,6 +371,8 @@ func (r *Repository) readSeqOpts() (ReplayOptions, error) {
 			o.KeepRedundant = b
 		case "record-origin":
 			o.RecordOrigin = b
+		case "signoff":
+			o.Signoff = b
 		case "allow-ff":
 			o.AllowFF = b
 		case "mainline":

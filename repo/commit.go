@@ -277,6 +277,8 @@ func (r *Repository) CommitWithResult(ctx context.Context, opts CommitOptions) (
 		kind = "commit (amend)"
 	case len(extra) > 0:
 		kind = "commit (merge)"
+	case r.refExists(cherryPickHeadFile) && !head.IsZero():
+		kind = "commit (cherry-pick)"
 	case head.IsZero():
 		kind = "commit (initial)"
 	}

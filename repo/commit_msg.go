@@ -207,10 +207,20 @@ func (c *composer) runHook(ctx context.Context, name, indexFile string, args ...
 	return err
 }
 
-// author is the commit -C/-c/--amend takes the author from (nil: none).
+// authorCommit is the commit -C/-c/--amend takes the author from, or
+// the commit a stopped cherry-pick is picking (CHERRY_PICK_HEAD), whose
+// author git keeps when the pick is concluded with a plain commit; nil:
+// none.
 func (c *composer) authorCommit(resetAuthor bool) *object.Commit {
 	if resetAuthor {
 		return nil
+	}
+	if c.useCommit == nil {
+		if id, ok := c.r.readHeadFile(cherryPickHeadFile); ok {
+			if pc, err := object.GetCommit(c.r.Storer, id); err == nil {
+				return pc
+			}
+		}
 	}
 	return c.useCommit
 }

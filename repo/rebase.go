@@ -52,6 +52,13 @@ type RebaseOptions struct {
 	// ForkPoint, when set, also hides the commits it reaches (git's
 	// --fork-point): commits an upstream rewrite dropped stay dropped.
 	ForkPoint plumbing.Hash
+	// RebaseMerges keeps the branch structure (label, reset and merge
+	// commands); RebaseCousins also moves branches that start below the
+	// merge base onto onto.
+	RebaseMerges, RebaseCousins bool
+	// Signoff adds the committer's Signed-off-by to every commit picked
+	// (and so implies Force, as git's).
+	Signoff bool
 	// ReflogAction starts the reflog messages ("rebase" by default; git
 	// pull --rebase's is "pull --rebase"): "<action> (start): checkout".
 	ReflogAction string
@@ -76,6 +83,10 @@ type rebaseState struct {
 	// committed reports a commit git makes with git commit (and so
 	// summarizes on stdout); showDate when amending.
 	committed func(id plumbing.Hash, showDate bool)
+	// pickAction is the reflog action of the last pick this process ran
+	// ("rebase (pick)"): git's merge commits reuse it, or the base
+	// action before any pick.
+	pickAction string
 }
 
 func (r *Repository) rebasePath(name string) string {
@@ -170,7 +181,25 @@ func (r *Repository) parseTodo(ctx context.Context, text string) ([]todoItem, er
 				continue
 			}
 			it.arg = rest
-		case "merge", "revert":
+		case "merge":
+			// merge [-C <commit> | -c <commit>] <label>... [# <oneline>]
+			if f := rest; strings.HasPrefix(f, "-C ") || strings.HasPrefix(f, "-c ") || strings.HasPrefix(f, "-C\t") || strings.HasPrefix(f, "-c\t") {
+				it.flag = f[:2]
+				f = strings.TrimLeft(f[2:], " \t")
+				name, after, _ := strings.Cut(f, " ")
+				h, err := r.ResolveCommit(ctx, name)
+				if err != nil {
+					bad = append(bad, fmt.Sprintf("could not parse '%s'", name), fmt.Sprintf("invalid line %d: %s", n+1, line))
+					continue
+				}
+				it.id, rest = h, strings.TrimLeft(after, " \t")
+			}
+			if rest == "" {
+				bad = append(bad, "missing arguments for merge")
+				continue
+			}
+			it.arg = rest
+		case "revert":
 			bad = append(bad, fmt.Sprintf("invalid line %d: %s (not supported)", n+1, line))
 			continue
 		default:
@@ -322,7 +351,11 @@ func termClearLine() string {
 // rebaseCommits lists the commits of orig not in upstream, oldest first
 // in topological order, merges left out and those whose change upstream
 // already has (git's --cherry-mark) dropped.
-func (r *Repository) rebaseCommits(ctx context.Context, upstream, fork, orig plumbing.Hash, cherryMark bool) (commits, skipped []*object.Commit, err error) {
+// rebaseCommits lists the commits of orig that upstream (and fork) lack,
+// parents first, as git's todo list takes them: merges only with
+// keepMerges; skipped are those whose change upstream already has (git's
+// cherry-mark), still in commits.
+func (r *Repository) rebaseCommits(ctx context.Context, upstream, fork, orig plumbing.Hash, cherryMark, keepMerges bool) (commits, skipped []*object.Commit, err error) {
 	var mine []*object.Commit
 	exclude := []plumbing.Hash{upstream}
 	if !fork.IsZero() {
@@ -340,7 +373,7 @@ func (r *Repository) rebaseCommits(ctx context.Context, upstream, fork, orig plu
 		if err != nil {
 			return nil, nil, err
 		}
-		if len(c.ParentHashes) > 1 {
+		if len(c.ParentHashes) > 1 && !keepMerges {
 			continue
 		}
 		mine = append(mine, c)
@@ -374,17 +407,14 @@ func (r *Repository) rebaseCommits(ctx context.Context, upstream, fork, orig plu
 	if len(theirs) == 0 {
 		return mine, nil, nil
 	}
-	out := mine[:0]
 	for _, c := range mine {
 		if id, ok, err := r.patchID(ctx, c); err != nil {
 			return nil, nil, err
 		} else if ok && theirs[id] {
 			skipped = append(skipped, c)
-			continue
 		}
-		out = append(out, c)
 	}
-	return out, skipped, nil
+	return mine, skipped, nil
 }
 
 func (r *Repository) originallyEmpty(c *object.Commit) bool {
@@ -501,6 +531,9 @@ func (r *Repository) Rebase(ctx context.Context, o RebaseOptions) error {
 	if o.Err == nil {
 		o.Err = io.Discard
 	}
+	if o.Signoff {
+		o.Force = true // every commit gets the trailer: none is kept as it is
+	}
 	cur, err := r.Head()
 	if err != nil {
 		return err
@@ -541,7 +574,8 @@ func (r *Repository) Rebase(ctx context.Context, o RebaseOptions) error {
 		fmt.Fprintf(o.Out, "Created autostash: %s\n", r.NewAbbreviator().ShortID(id))
 	}
 	// Up to date: onto is where the branch already starts.
-	if !o.Interactive && len(o.Exec) == 0 {
+	// (--rebase-merges always runs its todo list, as git's does.)
+	if !o.Interactive && len(o.Exec) == 0 && !o.RebaseMerges {
 		bases, err := r.mergeBases(ctx, onto, orig)
 		if err != nil {
 			return err
@@ -575,9 +609,13 @@ func (r *Repository) Rebase(ctx context.Context, o RebaseOptions) error {
 			fmt.Fprintf(o.Out, "Current branch %s is up to date, rebase forced.\n", branchName)
 		}
 	}
-	commits, alreadyUp, err := r.rebaseCommits(ctx, o.Upstream, o.ForkPoint, orig, !o.ReapplyCherryPicks)
+	commits, alreadyUp, err := r.rebaseCommits(ctx, o.Upstream, o.ForkPoint, orig, !o.ReapplyCherryPicks, o.RebaseMerges)
 	if err != nil {
 		return err
+	}
+	skip := map[plumbing.Hash]bool{}
+	for _, c := range alreadyUp {
+		skip[c.Hash] = true
 	}
 	if len(alreadyUp) > 0 {
 		ab := r.NewAbbreviator()
@@ -603,6 +641,9 @@ func (r *Repository) Rebase(ctx context.Context, o RebaseOptions) error {
 	if o.Quiet {
 		files["quiet"] = ""
 	}
+	if o.Signoff {
+		files["signoff"] = "--signoff\n"
+	}
 	if !o.Interactive {
 		if len(o.Exec) > 0 {
 			files["keep_redundant_commits"] = ""
@@ -627,14 +668,30 @@ func (r *Repository) Rebase(ctx context.Context, o RebaseOptions) error {
 		}
 	}
 
-	// The todo list: "pick <id> <subject>", empty commits marked.
+	// The todo list: "pick <id> <subject>", empty commits marked; with
+	// --rebase-merges, the branch structure in labels, resets and merges.
 	var items []todoItem
-	for _, c := range commits {
-		arg := oneline(c.Message)
-		if r.originallyEmpty(c) {
-			arg += " # empty"
+	if o.RebaseMerges && len(commits) > 0 {
+		var ontoBase plumbing.Hash
+		if bases, err := r.mergeBases(ctx, o.Upstream, orig); err == nil && len(bases) > 0 {
+			ontoBase = bases[0]
 		}
-		items = append(items, todoItem{cmd: "pick", id: c.Hash, arg: arg})
+		script := r.mergesScript(commits, skip, ontoBase, o.RebaseCousins, r.NewAbbreviator())
+		if items, err = r.parseTodo(ctx, script); err != nil {
+			r.removeRebaseState(ctx)
+			return err
+		}
+	} else {
+		for _, c := range commits {
+			if skip[c.Hash] {
+				continue
+			}
+			arg := oneline(c.Message)
+			if r.originallyEmpty(c) {
+				arg += " # empty"
+			}
+			items = append(items, todoItem{cmd: "pick", id: c.Hash, arg: arg})
+		}
 	}
 	if len(items) == 0 {
 		items = append(items, todoItem{cmd: "noop"})
@@ -655,7 +712,8 @@ func (r *Repository) Rebase(ctx context.Context, o RebaseOptions) error {
 		return err
 	}
 	st := &rebaseState{headName: headName, onto: onto, origHead: orig, quiet: o.Quiet, interactive: o.Interactive, action: "rebase", base: reflogBase(o.ReflogAction), out: o.Out, err: o.Err, committed: o.Committed}
-	st.opts = r.rebaseReplayOptions(!o.Force, o.Interactive, len(o.Exec) > 0, o.StrategyOption)
+	st.opts = r.rebaseReplayOptions(!o.Force && !o.Signoff, o.Interactive, len(o.Exec) > 0, o.StrategyOption)
+	st.opts.Signoff = o.Signoff
 	if o.Interactive {
 		if err := r.runEditor(r.SequenceEditor(), r.rebasePath("git-rebase-todo")); err != nil {
 			r.abandonRebase(ctx, autostash, o.Out)
@@ -677,6 +735,9 @@ func (r *Repository) Rebase(ctx context.Context, o RebaseOptions) error {
 	}
 	// Full ids; leading picks already on onto are skipped (fast-forward).
 	text := formatTodo(items, nil)
+	if o.RebaseMerges {
+		text = stripComments(text) // as git's stripspace: blank lines stay, comments go
+	}
 	items, _ = r.parseTodo(ctx, text)
 	total := len(items)
 	base := onto
@@ -708,7 +769,7 @@ func (r *Repository) Rebase(ctx context.Context, o RebaseOptions) error {
 	}
 	// Detach HEAD at onto.
 	if err := r.Checkout(ctx, cur, base); err != nil {
-		os.RemoveAll(r.gitPath(rebaseDir))
+		r.removeRebaseState(ctx)
 		return err
 	}
 	if err := r.writeState(origHeadFile, orig.String()+"\n"); err != nil {
@@ -730,7 +791,7 @@ func (r *Repository) rebaseReplayOptions(allowFF, interactive, exec bool, xopts 
 
 // abandonRebase removes the state of a rebase that did not start.
 func (r *Repository) abandonRebase(ctx context.Context, autostash plumbing.Hash, out io.Writer) {
-	os.RemoveAll(r.gitPath(rebaseDir))
+	r.removeRebaseState(ctx)
 	r.popAutostash(ctx, autostash, out)
 }
 
@@ -822,7 +883,10 @@ func (r *Repository) readRebaseState(action string, out, errw io.Writer) (*rebas
 			xopts = append(xopts, strings.TrimPrefix(f, "--"))
 		}
 	}
-	st.opts = ReplayOptions{AllowEmpty: true, AllowFF: true, StrategyOption: xopts,
+	// --signoff (rebase-merge/signoff) signs each pick, so none is
+	// fast-forwarded.
+	signoff := r.rebaseFileExists("signoff")
+	st.opts = ReplayOptions{AllowEmpty: true, AllowFF: !signoff, Signoff: signoff, StrategyOption: xopts,
 		DropRedundant: r.rebaseFileExists("drop_redundant_commits"), KeepRedundant: r.rebaseFileExists("keep_redundant_commits")}
 	st.interactive = !st.opts.DropRedundant && !st.opts.KeepRedundant
 	return st, nil
@@ -938,7 +1002,37 @@ func (r *Repository) runRebaseTodo(ctx context.Context, st *rebaseState, doneNr,
 		case "noop", "drop":
 			continue
 		case "label", "reset", "merge":
-			return &SequencerError{Errors: []string{"unknown command " + it.cmd}}
+			var err error
+			switch it.cmd {
+			case "label":
+				err = r.doLabel(ctx, labelName(it.arg))
+			case "reset":
+				err = r.doReset(ctx, st, it.arg)
+			default:
+				err = r.doMerge(ctx, st, it, ab)
+			}
+			var stop *PickStopped
+			stopped := errors.As(err, &stop)
+			if it.cmd == "merge" && !it.id.IsZero() && (err == nil || stopped) {
+				// git records a merge as rewritten even when it stopped
+				r.recordRewritten(it.id, nextIsFixup(items[i+1:]))
+			}
+			if err != nil {
+				if !stopped {
+					r.rescheduleTodo(items[i:], it)
+					var se *SequencerError
+					if errors.As(err, &se) {
+						se.Hints = append(se.Hints, "Could not execute the todo command", "", "    "+todoLine(it), "",
+							"It has been rescheduled; To edit the command before continuing, please",
+							"edit the todo list first:", "", "    easel rebase --edit-todo", "    easel rebase --continue")
+						if se.Code == 0 {
+							se.Code = 1
+						}
+					}
+				}
+				return err
+			}
+			continue
 		}
 		// git's is_final_fixup: comments, noop and drop do not count.
 		final := true
@@ -953,6 +1047,7 @@ func (r *Repository) runRebaseTodo(ctx context.Context, st *rebaseState, doneNr,
 				return err
 			}
 		}
+		st.pickAction = st.base + " (" + it.cmd + ")"
 		if err := r.rebasePick(ctx, st, it, final, &fixups, ab, &il); err != nil {
 			return err
 		}
@@ -1063,7 +1158,9 @@ func (r *Repository) makePatch(ctx context.Context, c *object.Commit) error {
 		parentTree, _ = r.commitTree(c.ParentHashes[0])
 	}
 	var b strings.Builder
-	if ps, err := r.DiffTrees(ctx, parentTree, c.TreeHash, nil); err == nil {
+	// A merge's patch is empty: git's log_tree shows no diff for merges
+	// without -m or --cc.
+	if ps, err := r.DiffTrees(ctx, parentTree, c.TreeHash, nil); err == nil && len(c.ParentHashes) < 2 {
 		for i := range ps {
 			if r.LoadPatchData(&ps[i], false) == nil {
 				patch.WriteUnified(&b, ps[i], patch.Options{Context: 3})
@@ -1419,7 +1516,7 @@ func (r *Repository) finishRebase(ctx context.Context, st *rebaseState) error {
 	if s, ok := r.readRebaseLine("autostash"); ok && len(s) == 40 {
 		autostash = plumbing.NewHash(s)
 	}
-	os.RemoveAll(r.gitPath(rebaseDir))
+	r.removeRebaseState(ctx)
 	if err := r.popAutostash(ctx, autostash, st.out); err != nil {
 		return err
 	}
@@ -1515,6 +1612,9 @@ func (r *Repository) commitStagedChanges(ctx context.Context, st *rebaseState) e
 	}
 	author, ok := r.readAuthorScript()
 	parents := []plumbing.Hash{head}
+	if mh, ok := r.readHeadFile(mergeHeadFile); ok {
+		parents = append(parents, mh) // a merge of --rebase-merges that stopped
+	}
 	if amend {
 		hc, err := object.GetCommit(r.Storer, head)
 		if err != nil {
@@ -1531,7 +1631,7 @@ func (r *Repository) commitStagedChanges(ctx context.Context, st *rebaseState) e
 		return err
 	}
 	os.Remove(r.rebasePath("amend"))
-	r.removeState(cherryPickHeadFile, mergeMsgFile, mergeHeadFile, "AUTO_MERGE")
+	r.removeState(cherryPickHeadFile, mergeMsgFile, mergeHeadFile, "MERGE_MODE", "AUTO_MERGE")
 	items, _ := r.readTodoFile(ctx)
 	next := nextIsFixup(items)
 	if !next {
@@ -1594,7 +1694,7 @@ func (r *Repository) AbortRebase(ctx context.Context, out io.Writer) error {
 	if s, ok := r.readRebaseLine("autostash"); ok && len(s) == 40 {
 		autostash = plumbing.NewHash(s)
 	}
-	os.RemoveAll(r.gitPath(rebaseDir))
+	r.removeRebaseState(ctx)
 	return r.popAutostash(ctx, autostash, out)
 }
 
@@ -1603,7 +1703,7 @@ func (r *Repository) QuitRebase(ctx context.Context) error {
 	if !r.RebaseInProgress() {
 		return &SequencerError{Fatal: "No rebase in progress?", Err: ErrNoRebase}
 	}
-	return os.RemoveAll(r.gitPath(rebaseDir))
+	return r.removeRebaseState(ctx)
 }
 
 // EditTodo lets the user edit the remaining todo list (rebase

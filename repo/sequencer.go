@@ -74,6 +74,7 @@ func (e *PickStopped) Error() string { return strings.Join(e.Stderr, "\n") }
 type ReplayOptions struct {
 	NoCommit      bool // -n: merge into the index and work tree only
 	RecordOrigin  bool // -x: "(cherry picked from commit ...)"
+	Signoff       bool // -s: a Signed-off-by trailer of the committer
 	AllowEmpty    bool // --allow-empty: keep commits that were empty
 	KeepRedundant bool // --keep-redundant-commits: keep commits that become empty
 	DropRedundant bool // rebase: drop commits that become empty
@@ -447,6 +448,13 @@ func (r *Repository) pick(ctx context.Context, sp pickSpec, ab *Abbreviator) (*p
 			msg += "(cherry picked from commit " + c.Hash.String() + ")\n"
 		}
 	}
+	if o.Signoff && !isFixup {
+		committer, err := r.Identity("committer")
+		if err != nil {
+			return nil, err
+		}
+		msg = appendSignoff(msg, 0, "Signed-off-by: "+committer.Name+" <"+committer.Email+">", r.trailerTokens())
+	}
 	if base == nil {
 		baseLabel = "(empty tree)"
 	}
@@ -599,6 +607,9 @@ func (r *Repository) commitWith(ctx context.Context, tree plumbing.Hash, parents
 func (r *Repository) moveHeadTo(ctx context.Context, old, new plumbing.Hash, msg string, unsynced bool) error {
 	if b, _ := r.HeadBranch(); b != "" || !unsynced {
 		return r.UpdateRef(ctx, RefUpdate{Name: plumbing.HEAD, Old: old, New: new, CheckOld: true, Message: msg})
+	}
+	if old == new {
+		return nil // as git's ref transaction: a detached HEAD that keeps its value logs nothing
 	}
 	path := r.refPath(plumbing.HEAD)
 	f, err := os.OpenFile(path+".lock", os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)

@@ -21,6 +21,7 @@ type pickFlags struct {
 	NoCommit      bool
 	Mainline      int
 	RecordOrigin  bool
+	Signoff       bool
 	AllowEmpty    bool
 	KeepRedundant bool
 	FF            bool
@@ -71,6 +72,7 @@ those that become empty. A conflict exits 1.`,
 func addPickFlags(cmd *cobra.Command, o *pickFlags, revert bool) {
 	f := cmd.Flags()
 	f.BoolVarP(&o.NoCommit, "no-commit", "n", false, "apply to the index and work tree only, do not commit")
+	f.BoolVarP(&o.Signoff, "signoff", "s", false, "add a Signed-off-by trailer of the committer")
 	f.IntVarP(&o.Mainline, "mainline", "m", 0, "pick a merge relative to this `parent-number` (from 1)")
 	f.StringArrayVarP(&o.Strategy, "strategy-option", "X", nil, "ours, theirs or no-renames, as git's ort takes them")
 	f.BoolVar(&o.Continue, "continue", false, "commit the resolved pick and go on with the sequence")
@@ -124,11 +126,19 @@ func runPick(ctx context.Context, env *Env, f pickFlags, args []string, revert b
 	if _, _, err := strategyOptions(f.Strategy); err != nil {
 		return err
 	}
-	if f.FF && (f.NoCommit || f.RecordOrigin) {
-		return &UsageError{Msg: "--ff cannot be used with --no-commit or -x"}
+	if f.FF {
+		// git's verify_opt_compatible, in its order
+		for _, c := range []struct {
+			on   bool
+			name string
+		}{{f.Signoff, "--signoff"}, {f.NoCommit, "--no-commit"}, {f.RecordOrigin, "-x"}, {f.Edit, "--edit"}} {
+			if c.on {
+				return sequencerResult(env, r, &repo.SequencerError{Fatal: fmt.Sprintf("%s: %s cannot be used with --ff", name, c.name)})
+			}
+		}
 	}
 	o := repo.PickOptions{Revert: revert, ReplayOptions: repo.ReplayOptions{
-		NoCommit: f.NoCommit, RecordOrigin: f.RecordOrigin, AllowEmpty: f.AllowEmpty,
+		NoCommit: f.NoCommit, RecordOrigin: f.RecordOrigin, Signoff: f.Signoff, AllowEmpty: f.AllowEmpty,
 		KeepRedundant: f.KeepRedundant, AllowFF: f.FF, Mainline: f.Mainline, StrategyOption: f.Strategy,
 		Reference: f.Reference || (revert && r.ConfigBool("revert.reference", false)),
 	}}

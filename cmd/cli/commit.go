@@ -387,6 +387,9 @@ func printCommitSummary(ctx context.Context, w io.Writer, r *repo.Repository, id
 	if showDate {
 		fmt.Fprintf(w, " Date: %s\n", c.Author.When.Format("Mon Jan 2 15:04:05 2006 -0700"))
 	}
+	if len(c.ParentHashes) > 1 {
+		return nil // git shows no diff for a merge (log_tree ignores merges)
+	}
 	var parentTree plumbing.Hash
 	if len(c.ParentHashes) > 0 {
 		if parentTree, err = r.TreeOf(c.ParentHashes[0]); err != nil {

@@ -64,7 +64,7 @@ when you have none); --no-rebase merges whatever the configuration says.`,
 	addStrategyFlag(cmd.Flags(), &o.Strategy)
 	cmd.Flags().BoolVarP(&o.NoStat, "no-stat", "n", false, "print no diffstat after the merge (merge.stat=false does the same)")
 	cmd.Flags().BoolVarP(&o.Quiet, "quiet", "q", false, "print nothing but errors")
-	cmd.Flags().StringVarP(&o.Rebase, "rebase", "r", "", "replay your commits on top of the fetched branch instead of merging (`true|false|interactive`)")
+	cmd.Flags().StringVarP(&o.Rebase, "rebase", "r", "", "replay your commits on top of the fetched branch instead of merging (`true|false|merges|interactive`)")
 	cmd.Flags().Lookup("rebase").NoOptDefVal = "true"
 	cmd.Flags().BoolVar(&o.NoRebase, "no-rebase", false, "merge even when pull.rebase or branch.<name>.rebase says rebase")
 	cmd.Flags().BoolVar(&o.Autostash, "autostash", false, "with --rebase: stash local changes first, apply them at the end")
@@ -106,9 +106,9 @@ func runPull(ctx context.Context, env *Env, o pullOptions) error {
 			flag += "=" + o.Rebase
 		}
 		switch o.Rebase {
-		case "true", "false", "interactive":
+		case "true", "false", "interactive", "merges":
 		default:
-			return &UsageError{Msg: fmt.Sprintf("invalid value for '--rebase': '%s' (true, false or interactive)", o.Rebase)}
+			return &UsageError{Msg: fmt.Sprintf("invalid value for '--rebase': '%s' (true, false, merges or interactive)", o.Rebase)}
 		}
 	}
 	if o.NoRebase {
@@ -127,8 +127,8 @@ func runPull(ctx context.Context, env *Env, o pullOptions) error {
 	if err != nil {
 		return fmt.Errorf("%s has no branch %s: %w", rm.Name, merge.Short(), repo.ErrUnknownRevision)
 	}
-	if rebaseMode == "true" || rebaseMode == "interactive" {
-		return pullRebase(ctx, env, r, o, plumbing.ReferenceName(tracking), theirs, action, rebaseMode == "interactive")
+	if rebaseMode == "true" || rebaseMode == "interactive" || rebaseMode == "merges" {
+		return pullRebase(ctx, env, r, o, plumbing.ReferenceName(tracking), theirs, action, rebaseMode)
 	}
 	favor, noRenames, _ := strategyOptions(o.Strategy)
 	out, err := r.Merge(ctx, repo.MergeOptions{
@@ -158,7 +158,7 @@ func runPull(ctx context.Context, env *Env, o pullOptions) error {
 // branch has no commits of its own, otherwise a rebase of the commits
 // since the fork point (the newest value of the remote-tracking branch
 // the branch contains) onto the fetched tip.
-func pullRebase(ctx context.Context, env *Env, r *repo.Repository, o pullOptions, tracking plumbing.ReferenceName, theirs plumbing.Hash, action string, interactive bool) error {
+func pullRebase(ctx context.Context, env *Env, r *repo.Repository, o pullOptions, tracking plumbing.ReferenceName, theirs plumbing.Hash, action string, mode string) error {
 	head, err := r.Head()
 	if err != nil {
 		return err
@@ -170,7 +170,7 @@ func pullRebase(ctx context.Context, env *Env, r *repo.Repository, o pullOptions
 	}
 	if ff, err := merge.IsAncestor(ctx, r.Storer, head, theirs); err != nil {
 		return err
-	} else if ff && !o.Autostash && !interactive {
+	} else if ff && !o.Autostash && mode != "interactive" {
 		out, err := r.Merge(ctx, repo.MergeOptions{Theirs: theirs, TheirsName: tracking.Short(), FFOnly: true, ReflogAction: action})
 		if err != nil {
 			return err
@@ -192,7 +192,7 @@ func pullRebase(ctx context.Context, env *Env, r *repo.Repository, o pullOptions
 	}
 	ro := repo.RebaseOptions{
 		Upstream: upstream, UpstreamName: upstream.String(), Onto: theirs, OntoName: theirs.String(),
-		Interactive: interactive, Autostash: o.Autostash || r.ConfigBool("rebase.autoStash", false),
+		Interactive: mode == "interactive", RebaseMerges: mode == "merges", Autostash: o.Autostash || r.ConfigBool("rebase.autoStash", false),
 		Quiet: o.Quiet, StrategyOption: o.Strategy, ReflogAction: action, Out: env.IO.Out, Err: env.IO.Err,
 	}
 	return sequencerResult(env, r, r.Rebase(ctx, ro))

@@ -34,6 +34,9 @@ type rebaseFlags struct {
 	StrategyOpt string
 	Reapply     bool
 	NoReapply   bool
+	Merges      string
+	Signoff     bool
+	NoMerges    bool
 }
 
 func newRebaseCmd(env *Env) *cobra.Command {
@@ -53,11 +56,14 @@ reflog records "rebase (start)", "rebase (pick)" and "rebase (finish)" as git.
 -i opens the todo list (pick, reword, edit, squash, fixup [-C|-c], drop, exec,
 break) in the sequence editor (GIT_SEQUENCE_EDITOR, sequence.editor, then the
 commit editor); --autosquash moves "fixup!"/"squash!"/"amend!" commits after the
-commit they name; --exec runs a command after each pick. --autostash stashes
+commit they name; --exec runs a command after each pick. --rebase-merges (-r)
+keeps the branch's merges: the todo list recreates its branches with label,
+reset and merge commands, as git's does. --autostash stashes
 local changes first and applies them at the end. A conflict exits 1.`,
 		Example: `  easel rebase main
   easel rebase --onto main feature~3 feature
   easel rebase -i --autosquash main
+  easel rebase --rebase-merges main
   easel rebase --continue`,
 		Args: cobra.MaximumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -85,6 +91,10 @@ local changes first and applies them at the end. A conflict exits 1.`,
 	f.StringVarP(&o.StrategyOpt, "strategy", "s", "", "merge strategy: ort (recursive is read as ort)")
 	f.BoolVar(&o.Reapply, "reapply-cherry-picks", false, "keep commits whose change upstream already has")
 	f.BoolVar(&o.NoReapply, "no-reapply-cherry-picks", false, "drop commits whose change upstream already has (default)")
+	f.StringVarP(&o.Merges, "rebase-merges", "r", "", "keep the branch structure: recreate merges (`mode` rebase-cousins also moves branches that start below the merge base)")
+	f.Lookup("rebase-merges").NoOptDefVal = "no-rebase-cousins"
+	f.BoolVar(&o.NoMerges, "no-rebase-merges", false, "drop merges and linearise the branch (default)")
+	f.BoolVar(&o.Signoff, "signoff", false, "add a Signed-off-by trailer to every commit rebased (implies --force-rebase)")
 	return cmd
 }
 
@@ -135,6 +145,11 @@ func runRebase(ctx context.Context, env *Env, o rebaseFlags, args []string) erro
 	default:
 		return &UsageError{Msg: fmt.Sprintf("unsupported merge strategy '%s' (ort)", o.StrategyOpt)}
 	}
+	switch o.Merges {
+	case "", "no-rebase-cousins", "rebase-cousins":
+	default:
+		return &UsageError{Msg: fmt.Sprintf("unknown mode for --rebase-merges: %s", o.Merges)}
+	}
 	if len(args) > 0 && args[0] == "-" { // the previous branch
 		args[0] = "@{-1}"
 	}
@@ -142,6 +157,8 @@ func runRebase(ctx context.Context, env *Env, o rebaseFlags, args []string) erro
 		Interactive: o.Interactive, Force: o.Force, Exec: o.Exec, Quiet: o.Quiet,
 		StrategyOption: o.Strategy, Out: env.IO.Out, Err: env.IO.Err, Committed: committed,
 		ReapplyCherryPicks: o.Reapply && !o.NoReapply,
+		RebaseMerges:       o.Merges != "" && !o.NoMerges, RebaseCousins: o.Merges == "rebase-cousins",
+		Signoff: o.Signoff,
 	}
 	ro.Autostash = r.ConfigBool("rebase.autoStash", false)
 	if o.Autostash {

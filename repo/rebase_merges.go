@@ -1,0 +1,526 @@
+package repo
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/format/index"
+	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"easel.dev/easel/merge"
+)
+
+// rebase --rebase-merges: the todo list recreates the branch structure
+// with label, reset and merge commands, as git's make_script_with_merges
+// writes it, and the sequencer runs those commands as git's do_label,
+// do_reset and do_merge do. Labels are refs under refs/rewritten/, listed
+// in rebase-merge/refs-to-delete and deleted when the rebase ends.
+
+const rewrittenPrefix = "refs/rewritten/"
+
+// mergeLabels is git's label_state: the label of each labelled commit and
+// the labels in use.
+type mergeLabels struct {
+	byCommit map[plumbing.Hash]string
+	used     map[string]bool
+	ab       *Abbreviator
+}
+
+// label returns the label of id, making one from want (sanitised as git
+// does: runs of characters other than letters, digits and non-ASCII bytes
+// become one dash) or, without want, from the shortest unique id that is
+// not a label already.
+func (l *mergeLabels) label(id plumbing.Hash, want string) string {
+	if s, ok := l.byCommit[id]; ok {
+		return s
+	}
+	var s string
+	if want == "" {
+		s = l.ab.ShortID(id)
+		if l.used[s] {
+			full := id.String()
+			for n := len(s) + 1; n < len(full); n++ {
+				if !l.used[full[:n]] {
+					s = full[:n]
+					break
+				}
+			}
+		}
+	} else {
+		var b strings.Builder
+		for i := 0; i < len(want); i++ {
+			c := want[i]
+			switch {
+			case c&0x80 != 0 || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') || ('0' <= c && c <= '9'):
+				b.WriteByte(c)
+			case b.Len() > 0 && !strings.HasSuffix(b.String(), "-"):
+				b.WriteByte('-')
+			}
+		}
+		s = b.String()
+		if s == "" {
+			s = "rev-" + l.ab.ShortID(id)
+		}
+		if _, isHex := parseFullHex(s); isHex || s == "#" || l.used[s] {
+			for n := 2; ; n++ {
+				if c := fmt.Sprintf("%s-%d", s, n); !l.used[c] {
+					s = c
+					break
+				}
+			}
+		}
+	}
+	l.used[s] = true
+	l.byCommit[id] = s
+	return s
+}
+
+func parseFullHex(s string) (plumbing.Hash, bool) {
+	if len(s) != 40 {
+		return plumbing.ZeroHash, false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return plumbing.ZeroHash, false
+		}
+	}
+	return plumbing.NewHash(strings.ToLower(s)), true
+}
+
+// mergeBranchLabel is the label git derives from a merge's subject: the
+// branch name of "Merge branch 'x'", the source of "Merge pull request
+// #n from x", or the whole subject.
+func mergeBranchLabel(subject string) string {
+	if rest, ok := strings.CutPrefix(subject, "Merge "); ok {
+		if i := strings.IndexByte(rest, '\''); i >= 0 {
+			if j := strings.IndexByte(rest[i+1:], '\''); j >= 0 {
+				return rest[i+1 : i+1+j]
+			}
+		}
+	}
+	if rest, ok := strings.CutPrefix(subject, "Merge pull request "); ok {
+		if _, from, ok := strings.Cut(rest, " from "); ok {
+			return from
+		}
+	}
+	return subject
+}
+
+// mergesScript is git's make_script_with_merges. commits are the commits
+// to rebase, parents before children (merges included); skip holds those
+// whose change upstream already has (they are walked, never picked);
+// ontoBase is the first merge base of upstream and the branch, which the
+// todo list calls "onto". With cousins (--rebase-merges=rebase-cousins)
+// branches that start below the merge base start at onto too.
+func (r *Repository) mergesScript(commits []*object.Commit, skip map[plumbing.Hash]bool, ontoBase plumbing.Hash, cousins bool, ab *Abbreviator) string {
+	labels := &mergeLabels{byCommit: map[plumbing.Hash]string{}, used: map[string]bool{}, ab: ab}
+	if !ontoBase.IsZero() {
+		labels.byCommit[ontoBase] = "onto"
+		labels.used["onto"] = true
+	}
+	interesting := map[plumbing.Hash]*object.Commit{}
+	todo := map[plumbing.Hash]string{}
+	var tips []*object.Commit
+
+	// First phase: a todo line for each commit; the tips of merged
+	// branches are labelled after the merge that takes them.
+	for _, c := range commits {
+		interesting[c.Hash] = c
+		if skip[c.Hash] {
+			continue
+		}
+		subject := oneline(c.Message)
+		if len(c.ParentHashes) < 2 {
+			line := "pick " + c.Hash.String() + " " + subject
+			if r.originallyEmpty(c) {
+				line += " # empty"
+			}
+			todo[c.Hash] = line
+			continue
+		}
+		want := mergeBranchLabel(subject)
+		var b strings.Builder
+		b.WriteString("merge -C " + c.Hash.String())
+		for _, p := range c.ParentHashes[1:] {
+			b.WriteByte(' ')
+			pc, ok := interesting[p]
+			if !ok {
+				b.WriteString(labels.label(p, ""))
+				continue
+			}
+			tips = append(tips, pc)
+			b.WriteString(labels.label(p, want))
+		}
+		b.WriteString(" # " + subject)
+		todo[c.Hash] = b.String()
+	}
+
+	// Second phase: branch points get labels; the last commit (the
+	// branch's own tip) is a tip too.
+	childSeen := map[plumbing.Hash]bool{}
+	for i, c := range commits {
+		for _, p := range c.ParentHashes {
+			if _, ok := interesting[p]; !ok {
+				continue
+			}
+			if !childSeen[p] {
+				childSeen[p] = true
+			} else {
+				labels.label(p, "branch-point")
+			}
+		}
+		if i == len(commits)-1 {
+			tips = append(tips, c)
+		}
+	}
+
+	// Third phase: from each tip, the commits not yet shown down its
+	// first-parent line, oldest first, after a reset to where they start.
+	var out strings.Builder
+	out.WriteString("label onto\n")
+	shown := map[plumbing.Hash]bool{}
+	for _, tip := range tips {
+		if shown[tip.Hash] {
+			continue
+		}
+		if l, ok := labels.byCommit[tip.Hash]; ok {
+			out.WriteString("\n# Branch " + l + "\n")
+		} else {
+			out.WriteString("\n")
+		}
+		var list []*object.Commit
+		c := tip
+		var start plumbing.Hash
+		root := false
+		for {
+			ic, ok := interesting[c.Hash]
+			if !ok || shown[c.Hash] {
+				start = c.Hash
+				break
+			}
+			list = append(list, ic)
+			if len(ic.ParentHashes) == 0 {
+				root = true
+				break
+			}
+			pid := ic.ParentHashes[0]
+			if pc, ok := interesting[pid]; ok {
+				c = pc
+			} else {
+				start = pid
+				break
+			}
+		}
+		switch {
+		case root && cousins:
+			out.WriteString("reset onto\n")
+		case root:
+			out.WriteString("reset [new root]\n")
+		default:
+			to, ok := labels.byCommit[start]
+			if !ok && !cousins {
+				to = labels.label(start, "")
+			}
+			if to == "" || to == "onto" {
+				out.WriteString("reset onto\n")
+			} else {
+				subject := ""
+				if sc, err := r.commitObject(start); err == nil {
+					subject = oneline(sc.Message)
+				}
+				out.WriteString("reset " + to + " # " + subject + "\n")
+			}
+		}
+		for i := len(list) - 1; i >= 0; i-- {
+			id := list[i].Hash
+			if line, ok := todo[id]; ok {
+				out.WriteString(line + "\n")
+			}
+			if l, ok := labels.byCommit[id]; ok {
+				out.WriteString("label " + l + "\n")
+			}
+			shown[id] = true
+		}
+	}
+	return out.String()
+}
+
+func (r *Repository) commitObject(id plumbing.Hash) (*object.Commit, error) {
+	return object.GetCommit(r.Storer, id)
+}
+
+// labelName is a label argument up to its first white space.
+func labelName(arg string) string {
+	if i := strings.IndexAny(arg, " \t"); i >= 0 {
+		return arg[:i]
+	}
+	return arg
+}
+
+// doLabel is git's do_label: refs/rewritten/<name> names HEAD.
+func (r *Repository) doLabel(ctx context.Context, name string) error {
+	if name == "#" {
+		return &SequencerError{Errors: []string{fmt.Sprintf("illegal label name: '%s'", name)}}
+	}
+	head, err := r.Head()
+	if err != nil || head.IsZero() {
+		return &SequencerError{Errors: []string{"could not read HEAD"}}
+	}
+	ref := plumbing.ReferenceName(rewrittenPrefix + name)
+	if err := r.UpdateRef(ctx, RefUpdate{Name: ref, New: head, Message: "rebase (label) '" + name + "'"}); err != nil {
+		return &SequencerError{Errors: []string{err.Error()}}
+	}
+	return r.appendRebaseLine("refs-to-delete", ref.String())
+}
+
+// appendRebaseLine adds a line to a file of the rebase state.
+func (r *Repository) appendRebaseLine(name, line string) error {
+	data, err := os.ReadFile(r.rebasePath(name))
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	s := string(data)
+	if s != "" && !strings.HasSuffix(s, "\n") {
+		s += "\n"
+	}
+	return r.writeRebaseFile(name, s+line+"\n")
+}
+
+// lookupLabel is git's lookup_label: refs/rewritten/<label>, else the
+// label read as a revision.
+func (r *Repository) lookupLabel(ctx context.Context, label string) (plumbing.Hash, string, error) {
+	ref := rewrittenPrefix + label
+	if id, err := r.ResolveRef(plumbing.ReferenceName(ref)); err == nil && !id.IsZero() {
+		return id, ref, nil
+	}
+	if id, err := r.ResolveCommit(ctx, label); err == nil {
+		return id, label, nil
+	}
+	return plumbing.ZeroHash, "", &SequencerError{Errors: []string{fmt.Sprintf("could not resolve '%s'", label)}}
+}
+
+// doReset is git's do_reset: the index, the work tree and HEAD move to a
+// label.
+func (r *Repository) doReset(ctx context.Context, st *rebaseState, arg string) error {
+	name := labelName(arg)
+	if strings.HasPrefix(arg, "[new root]") {
+		return &SequencerError{Errors: []string{"reset [new root] is not supported: the branch has a root commit of its own"}}
+	}
+	to, _, err := r.lookupLabel(ctx, name)
+	if err != nil {
+		return &SequencerError{Errors: []string{fmt.Sprintf("could not read '%s'", rewrittenPrefix+name)}}
+	}
+	head, err := r.Head()
+	if err != nil {
+		return err
+	}
+	il, err := r.LockIndex()
+	if err != nil {
+		return err
+	}
+	defer il.Rollback()
+	if HasUnmerged(il.Index) {
+		return errResolveConflict("rebase")
+	}
+	if err := r.checkoutLocked(ctx, il.Index, head, to); err != nil {
+		return err
+	}
+	if err := il.Commit(); err != nil {
+		return err
+	}
+	return r.moveHeadTo(ctx, head, to, st.base+" (reset): '"+name+"'", true)
+}
+
+// doMerge is git's do_merge for one merge head: the original merge (-C
+// or -c) gives the message and author; a merge whose parents are
+// unchanged is fast-forwarded to; a head HEAD already contains is
+// skipped. A conflict stops the rebase as a pick's does.
+func (r *Repository) doMerge(ctx context.Context, st *rebaseState, it todoItem, ab *Abbreviator) error {
+	heads, oneline := it.arg, ""
+	if i := strings.Index(" "+heads, " # "); i >= 0 {
+		heads, oneline = strings.TrimSpace(heads[:max(i-1, 0)]), strings.TrimSpace(heads[i+2:])
+	}
+	if strings.HasPrefix(heads, "# ") || heads == "#" {
+		heads = ""
+	}
+	names := strings.Fields(heads)
+	if len(names) == 0 {
+		return &SequencerError{Errors: []string{fmt.Sprintf("nothing to merge: '%s'", it.arg)}}
+	}
+	if len(names) > 1 {
+		return &SequencerError{Errors: []string{fmt.Sprintf("octopus merges are not supported: '%s'", heads)}}
+	}
+	theirs, theirsName, err := r.lookupLabel(ctx, names[0])
+	if err != nil {
+		return &SequencerError{Errors: []string{fmt.Sprintf("unable to parse '%s'", names[0])}}
+	}
+	head, err := r.Head()
+	if err != nil || head.IsZero() {
+		return &SequencerError{Errors: []string{"cannot merge without a current revision"}}
+	}
+	var orig *object.Commit
+	if !it.id.IsZero() {
+		if orig, err = r.commitObject(it.id); err != nil {
+			return err
+		}
+	}
+	// The original merge, when nothing under it changed.
+	if st.opts.AllowFF && orig != nil && len(orig.ParentHashes) == 2 && orig.ParentHashes[0] == head && orig.ParentHashes[1] == theirs {
+		if err := r.UpdateIndex(func(idx *index.Index) error { return r.checkoutLocked(ctx, idx, head, orig.Hash) }); err != nil {
+			return err
+		}
+		if err := r.moveHeadTo(ctx, head, orig.Hash, st.base+": fast-forward", true); err != nil {
+			return err
+		}
+		return r.editMergeMessage(ctx, st, it)
+	}
+	var author object.Signature
+	var msg string
+	if orig != nil {
+		author = orig.Author
+		msg = strings.TrimLeft(orig.Message, "\n")
+	} else {
+		if author, err = r.Identity("author"); err != nil {
+			return err
+		}
+		msg = oneline
+		if msg == "" {
+			msg = "Merge branch '" + heads + "'"
+		}
+	}
+	if err := r.writeAuthorScript(author); err != nil {
+		return err
+	}
+	if err := writeStateFile(r.statePath(mergeMsgFile), msg); err != nil {
+		return err
+	}
+	bases, err := r.mergeBases(ctx, head, theirs)
+	if err != nil {
+		return err
+	}
+	if len(bases) > 0 && bases[0] == theirs {
+		return nil // HEAD already has it
+	}
+	if err := writeStateFile(r.statePath(mergeHeadFile), theirs.String()+"\n"); err != nil {
+		return err
+	}
+	if err := writeStateFile(r.statePath("MERGE_MODE"), "no-ff"); err != nil {
+		return err
+	}
+	il, err := r.LockIndex()
+	if err != nil {
+		return err
+	}
+	defer il.Rollback()
+	ours, err := r.commitTree(head)
+	if err != nil {
+		return err
+	}
+	res, _, err := merge.MergeCommits(ctx, r.Storer, head, theirs, merge.Options{
+		OursName: "HEAD", TheirsName: theirsName, ConflictStyle: r.conflictStyle(MergeOptions{}),
+	})
+	if err != nil {
+		return &SequencerError{Errors: []string{fmt.Sprintf("could not even attempt to merge '%s'", heads)}}
+	}
+	if err := r.switchTree(ctx, il, ours, res.Tree, res.Conflicts, true); err != nil {
+		return err
+	}
+	if err := il.Commit(); err != nil {
+		return err
+	}
+	if !res.Clean {
+		if err := writeStateFile(r.statePath("AUTO_MERGE"), res.Tree.String()+"\n"); err != nil {
+			return err
+		}
+		var lines []string
+		fmt.Fprint(st.out, joinLines(res.Messages))
+		if orig != nil {
+			if err := r.makePatch(ctx, orig); err != nil {
+				return err
+			}
+			lines = append(lines, fmt.Sprintf("Could not apply %s... %s", ab.ShortID(orig.Hash), it.arg))
+		} else {
+			if err := r.writeRebaseFile("message", msg); err != nil {
+				return err
+			}
+			lines = append(lines, fmt.Sprintf("Could not merge %s", it.arg))
+		}
+		return &PickStopped{Code: 1, Stderr: lines}
+	}
+	if _, err := r.commitWith(ctx, res.Tree, []plumbing.Hash{head, theirs}, author, msg, head, cmp.Or(st.pickAction, st.base), true); err != nil {
+		return err
+	}
+	r.removeState(mergeHeadFile, "MERGE_MODE", mergeMsgFile, "AUTO_MERGE")
+	return r.editMergeMessage(ctx, st, it)
+}
+
+// editMergeMessage opens the editor on the merge just made for "merge -c".
+func (r *Repository) editMergeMessage(ctx context.Context, st *rebaseState, it todoItem) error {
+	if it.flag != "-c" {
+		return nil
+	}
+	head, err := r.Head()
+	if err != nil {
+		return err
+	}
+	tree, err := r.commitTree(head)
+	if err != nil {
+		return err
+	}
+	id, err := r.amendWithEditor(ctx, st.base+" (merge)", tree, false)
+	if err != nil {
+		return err
+	}
+	if st.committed != nil {
+		st.committed(id, true)
+	}
+	return nil
+}
+
+// deleteRewrittenRefs removes the labels a rebase made (git's
+// sequencer_remove_state).
+func (r *Repository) deleteRewrittenRefs(ctx context.Context) {
+	data, err := os.ReadFile(r.rebasePath("refs-to-delete"))
+	if err != nil {
+		return
+	}
+	for _, name := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		if strings.HasPrefix(name, rewrittenPrefix) {
+			r.UpdateRef(ctx, RefUpdate{Name: plumbing.ReferenceName(name)})
+		}
+	}
+}
+
+// removeRebaseState ends a rebase: its labels, then its state directory.
+func (r *Repository) removeRebaseState(ctx context.Context) error {
+	r.deleteRewrittenRefs(ctx)
+	return os.RemoveAll(r.gitPath(rebaseDir))
+}
+
+// rescheduleTodo puts a label, reset or merge that failed before doing
+// anything back at the front of the todo list, as git reschedules them,
+// with git's advice.
+func (r *Repository) rescheduleTodo(rest []todoItem, it todoItem) {
+	var b strings.Builder
+	for _, x := range rest {
+		b.WriteString(todoLine(x) + "\n")
+	}
+	r.writeRebaseFile("git-rebase-todo", b.String())
+	if data, err := os.ReadFile(r.rebasePath("done")); err == nil {
+		lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
+		if n := len(lines); n > 0 && lines[n-1] == todoLine(it) {
+			lines = lines[:n-1]
+		}
+		done := strings.Join(lines, "\n")
+		if done != "" {
+			done += "\n"
+		}
+		r.writeRebaseFile("done", done)
+	}
+}
