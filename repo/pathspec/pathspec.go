@@ -45,6 +45,16 @@ func (e *OutsideError) Error() string {
 
 func (e *OutsideError) Unwrap() error { return ErrInvalid }
 
+// invalidError is a parse error in git's words; it is ErrInvalid.
+type invalidError struct{ msg string }
+
+func (e *invalidError) Error() string        { return e.msg }
+func (e *invalidError) Is(target error) bool { return target == ErrInvalid }
+
+func invalid(format string, args ...any) error {
+	return &invalidError{fmt.Sprintf(format, args...)}
+}
+
 // Item is one parsed pathspec element.
 type Item struct {
 	// Original is the element as given on the command line.
@@ -124,7 +134,7 @@ func parseItem(prefix, elem string) (Item, error) {
 	if strings.HasPrefix(elem, ":(") {
 		end := strings.IndexByte(elem, ')')
 		if end < 0 {
-			return it, fmt.Errorf("%w: Missing ')' at the end of pathspec magic in '%s'", ErrInvalid, elem)
+			return it, invalid("Missing ')' at the end of pathspec magic in '%s'", elem)
 		}
 		for _, w := range strings.Split(elem[2:end], ",") {
 			if w == "" {
@@ -141,7 +151,7 @@ func parseItem(prefix, elem string) (Item, error) {
 				}
 			}
 			if !found {
-				return it, fmt.Errorf("%w: Invalid pathspec magic '%s' in '%s'", ErrInvalid, w, elem)
+				return it, invalid("Invalid pathspec magic '%s' in '%s'", w, elem)
 			}
 		}
 		body = elem[end+1:]
@@ -155,7 +165,7 @@ func parseItem(prefix, elem string) (Item, error) {
 			case c == '!' || c == '^':
 				it.Magic |= Exclude
 			case isMagicChar(c):
-				return it, fmt.Errorf("%w: Unimplemented pathspec magic '%c' in '%s'", ErrInvalid, c, elem)
+				return it, invalid("Unimplemented pathspec magic '%c' in '%s'", c, elem)
 			default:
 				break short
 			}
@@ -166,10 +176,10 @@ func parseItem(prefix, elem string) (Item, error) {
 		body = elem[i:]
 	}
 	if it.Magic&Literal != 0 && it.Magic&Glob != 0 {
-		return it, fmt.Errorf("%w: %s: 'literal' and 'glob' are incompatible", ErrInvalid, elem)
+		return it, invalid("%s: 'literal' and 'glob' are incompatible", elem)
 	}
 	if elem == "" {
-		return it, fmt.Errorf("%w: empty string is not a valid pathspec. please use . instead if you meant to match all paths", ErrInvalid)
+		return it, invalid("empty string is not a valid pathspec. please use . instead if you meant to match all paths")
 	}
 	base := prefix
 	if it.Magic&Top != 0 {
@@ -274,25 +284,25 @@ func (it Item) IsExclude() bool { return it.Magic&Exclude != 0 }
 // selected: it matches one item that is not an exclusion (or there are
 // only exclusions) and no exclusion.
 func (ps Pathspec) Match(p string) bool {
-	if len(ps) == 0 {
-		return true
-	}
+	return ps.selects(func(it Item) bool { return it.Match(p) },
+		func(it Item) bool { return it.Match(p) })
+}
+
+// selects is true when pos holds for a positive item (or there are none)
+// and neg for no exclusion.
+func (ps Pathspec) selects(pos, neg func(Item) bool) bool {
 	positive, any := false, false
 	for _, it := range ps {
-		if it.IsExclude() {
-			continue
-		}
-		any = true
-		if it.Match(p) {
-			positive = true
-			break
+		if !it.IsExclude() {
+			any = true
+			positive = positive || pos(it)
 		}
 	}
 	if any && !positive {
 		return false
 	}
 	for _, it := range ps {
-		if it.IsExclude() && it.Match(p) {
+		if it.IsExclude() && neg(it) {
 			return false
 		}
 	}
@@ -333,31 +343,13 @@ func (it Item) Match(p string) bool {
 // that walks can skip the others. It errs towards yes.
 func (ps Pathspec) MayContain(dir string) bool {
 	dir = strings.TrimSuffix(dir, "/")
-	if len(ps) == 0 || dir == "" {
+	if dir == "" {
 		return true
-	}
-	positive, any := false, false
-	for _, it := range ps {
-		if it.IsExclude() {
-			continue
-		}
-		any = true
-		if it.mayContain(dir) {
-			positive = true
-			break
-		}
-	}
-	if any && !positive {
-		return false
 	}
 	// An exclusion that takes the whole directory (a plain path at or
 	// above it) leaves nothing inside.
-	for _, it := range ps {
-		if it.IsExclude() && !it.HasWildcard() && it.Pattern != "" && it.Match(dir+"/") {
-			return false
-		}
-	}
-	return true
+	return ps.selects(func(it Item) bool { return it.mayContain(dir) },
+		func(it Item) bool { return !it.HasWildcard() && it.Pattern != "" && it.Match(dir+"/") })
 }
 
 func (it Item) mayContain(dir string) bool {
@@ -373,12 +365,6 @@ func (it Item) mayContain(dir string) bool {
 	}
 	pat := strings.TrimSuffix(lit, "/") + "/"
 	return hasPrefix(d, pat, icase) || hasPrefix(pat, d, icase)
-}
-
-// Covers reports whether every path in dir is selected by the item
-// (the item names dir or a directory above it, without wildcards).
-func (it Item) Covers(dir string) bool {
-	return !it.HasWildcard() && it.Match(strings.TrimSuffix(dir, "/")+"/")
 }
 
 func equal(a, b string, icase bool) bool {
