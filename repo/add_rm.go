@@ -75,7 +75,7 @@ func (r *Repository) Remove(ctx context.Context, paths []string, opts RemoveOpti
 		if err != nil {
 			return nil, err
 		}
-		headFiles, err := r.flattenTree(headTree)
+		headFiles, err := r.flattenTree(headTree, nil)
 		if err != nil {
 			return nil, err
 		}

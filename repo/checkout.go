@@ -65,11 +65,10 @@ func (r *Repository) checkoutLocked(ctx context.Context, idx *index.Index, from,
 	if err != nil {
 		return err
 	}
-	var changes []treeChange
-	if err := diffTrees("", fromTree, r.storedSource(), toTree, r.storedSource(), &changes); err != nil {
+	changes, err := diffTrees(ctx, fromTree, r.storedSource(), toTree, r.storedSource(), nil)
+	if err != nil {
 		return err
 	}
-	sortChanges(changes)
 	entries := indexEntryMap(idx)
 	oe := &WouldOverwriteError{Op: "checkout"}
 	isIgnored := func(p string) bool { return r.rulesFor(parentDir(p)).ignored(p, false) }
@@ -337,7 +336,7 @@ func (r *Repository) Restore(ctx context.Context, paths []string, opts RestoreOp
 		if err != nil {
 			return nil, err
 		}
-		all, err := r.flattenTree(tree)
+		all, err := r.flattenTree(tree, nil)
 		if err != nil {
 			return nil, err
 		}

@@ -288,8 +288,7 @@ func (r *Repository) CommitWithResult(ctx context.Context, opts CommitOptions) (
 	}
 	res.Hash = id
 	res.Subject = strings.SplitN(message, "\n", 2)[0]
-	var changes []treeChange
-	if err := diffTrees("", firstParentTree, r.storedSource(), tree, r.storedSource(), &changes); err == nil {
+	if changes, err := diffTrees(ctx, firstParentTree, r.storedSource(), tree, r.storedSource(), nil); err == nil {
 		res.Changed = len(changes)
 	}
 	// As git: a commit ends any merge or squash in progress.
@@ -317,7 +316,7 @@ func (r *Repository) checkCommitPaths(idx *index.Index, paths []string) error {
 	headFiles := map[string]bool{}
 	if head, err := r.Head(); err == nil && !head.IsZero() {
 		if tree, err := r.commitTree(head); err == nil {
-			if flat, err := r.flattenTree(tree); err == nil {
+			if flat, err := r.flattenTree(tree, nil); err == nil {
 				for p := range flat {
 					headFiles[p] = true
 				}
@@ -359,7 +358,7 @@ func (r *Repository) headOnlyPaths(idx *index.Index, paths []string) []string {
 	if err != nil {
 		return nil
 	}
-	flat, err := r.flattenTree(tree)
+	flat, err := r.flattenTree(tree, nil)
 	if err != nil {
 		return nil
 	}

@@ -95,7 +95,7 @@ func (r *Repository) resetIndexTo(idx *index.Index, to plumbing.Hash, ps pathspe
 	if err != nil {
 		return err
 	}
-	target, err := r.flattenTree(tree)
+	target, err := r.flattenTree(tree, nil)
 	if err != nil {
 		return err
 	}
@@ -134,7 +134,7 @@ func (r *Repository) resetHardLocked(ctx context.Context, idx *index.Index, head
 	if err != nil {
 		return err
 	}
-	target, err := r.flattenTree(tree)
+	target, err := r.flattenTree(tree, nil)
 	if err != nil {
 		return err
 	}
@@ -142,7 +142,7 @@ func (r *Repository) resetHardLocked(ctx context.Context, idx *index.Index, head
 	if err != nil {
 		return err
 	}
-	headFiles, err := r.flattenTree(headTree)
+	headFiles, err := r.flattenTree(headTree, nil)
 	if err != nil {
 		return err
 	}

@@ -149,11 +149,10 @@ func (r *Repository) Status(ctx context.Context, opts StatusOptions) (*Status, e
 	if err != nil {
 		return nil, err
 	}
-	var changes []treeChange
-	if err := diffTrees("", headTree, r.storedSource(), it.hash[""], it.source(), &changes); err != nil {
+	changes, err := diffTrees(ctx, headTree, r.storedSource(), it.hash[""], it.source(), ps)
+	if err != nil {
 		return nil, err
 	}
-	sortChanges(changes)
 	renamedFrom, err := r.stagedRenames(changes, stages, ps)
 	if err != nil {
 		return nil, err
