@@ -18,33 +18,12 @@ import (
 	"easel.dev/easel/repo/treecheck"
 )
 
-// WouldOverwriteError lists the paths whose local state a checkout would
-// destroy.
-type WouldOverwriteError struct {
-	Op        string   // "checkout", "reset", ...
-	Modified  []string // local changes (staged or not)
-	Untracked []string // untracked files in the way
-}
-
-func (e *WouldOverwriteError) Error() string {
-	var parts []string
-	if len(e.Modified) > 0 {
-		parts = append(parts, "your local changes to these files would be overwritten by "+e.Op+": "+strings.Join(e.Modified, ", "))
-	}
-	if len(e.Untracked) > 0 {
-		parts = append(parts, "these untracked files would be overwritten by "+e.Op+": "+strings.Join(e.Untracked, ", "))
-	}
-	return strings.Join(parts, "; ") + "; commit or stash them first"
-}
-
-func (e *WouldOverwriteError) Unwrap() error { return ErrWouldOverwrite }
-
 // Checkout moves the index and work tree from commit `from` (zero: nothing,
 // an unborn branch) to commit `to`, as `git read-tree -m -u from to` does:
 // paths that differ between the two commits are updated; local changes to
 // other paths are kept. If a path that must change has a local change
 // (staged or in the work tree), or an untracked file is in the way, nothing
-// is touched and a *WouldOverwriteError (ErrWouldOverwrite) names them.
+// is touched and an *OverwriteError (ErrWouldOverwrite) names them.
 // HEAD is not moved.
 func (r *Repository) Checkout(ctx context.Context, from, to plumbing.Hash) error {
 	if r.WorkDir == "" {
@@ -70,7 +49,7 @@ func (r *Repository) checkoutLocked(ctx context.Context, idx *index.Index, from,
 		return err
 	}
 	entries := indexEntryMap(idx)
-	oe := &WouldOverwriteError{Op: "checkout"}
+	oe := &OverwriteError{Op: "checkout"}
 	isIgnored := func(p string) bool { return r.rulesFor(parentDir(p)).ignored(p, false) }
 	deleting := map[string]bool{}
 	for _, c := range changes {

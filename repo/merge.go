@@ -430,38 +430,10 @@ func (r *Repository) indexMatchesTree(idx *index.Index, tree plumbing.Hash) erro
 	}
 	if len(bad) > 0 {
 		sort.Strings(bad)
-		return &OverwriteError{Paths: bad, Staged: true}
+		return &OverwriteError{Op: "merge", Modified: bad}
 	}
 	return nil
 }
-
-// OverwriteError lists the files whose local state a merge or checkout
-// would destroy. It wraps ErrWouldOverwrite.
-type OverwriteError struct {
-	Paths     []string
-	Untracked bool // untracked files in the way
-	Staged    bool // the index differs from HEAD
-}
-
-func (e *OverwriteError) Error() string {
-	what := "Your local changes to the following files would be overwritten by merge:"
-	if e.Untracked {
-		what = "The following untracked working tree files would be overwritten by merge:"
-	}
-	var b strings.Builder
-	b.WriteString(what)
-	for _, p := range e.Paths {
-		b.WriteString("\n\t" + p)
-	}
-	if e.Untracked {
-		b.WriteString("\nPlease move or remove them before you merge.")
-	} else {
-		b.WriteString("\nPlease commit your changes or stash them before you merge.")
-	}
-	return b.String()
-}
-
-func (e *OverwriteError) Unwrap() error { return ErrWouldOverwrite }
 
 // switchTree moves the index and work tree from tree `from` (what HEAD
 // has, and what the index and work tree hold for every path that differs)
@@ -528,10 +500,10 @@ func (r *Repository) switchTree(ctx context.Context, il *IndexLock, from, to plu
 		}
 	}
 	if len(dirty) > 0 {
-		return &OverwriteError{Paths: dirty}
+		return &OverwriteError{Op: "merge", Modified: dirty}
 	}
 	if len(untracked) > 0 {
-		return &OverwriteError{Paths: untracked, Untracked: true}
+		return &OverwriteError{Op: "merge", Untracked: untracked}
 	}
 
 	// Removals first, so a file can give way to a directory.

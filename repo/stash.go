@@ -437,7 +437,7 @@ func (r *Repository) StashApply(ctx context.Context, w plumbing.Hash, restoreInd
 	}
 	if len(inWay) > 0 {
 		sort.Strings(inWay)
-		return nil, &OverwriteError{Paths: inWay, Untracked: true}
+		return nil, &OverwriteError{Op: "merge", Untracked: inWay}
 	}
 	cTree, err := r.WriteTree(il.Index)
 	if err != nil {
