@@ -52,6 +52,29 @@ func (r *Repository) DiffTrees(ctx context.Context, a, b plumbing.Hash, ps paths
 	return out, nil
 }
 
+// TreeDiff is the one call for what changed between trees a and b (as
+// git's diffcore): the tree walker limited by ps, renames found as
+// renames says (nil: none), and with load the blobs read into the patches.
+func (r *Repository) TreeDiff(ctx context.Context, a, b plumbing.Hash, ps pathspec.Pathspec, renames *RenameOptions, load bool) ([]patch.FilePatch, error) {
+	out, err := r.DiffTrees(ctx, a, b, ps)
+	if err != nil {
+		return nil, err
+	}
+	if renames != nil {
+		if out, err = r.DetectRenames(out, *renames, false); err != nil {
+			return nil, err
+		}
+	}
+	if load {
+		for i := range out {
+			if err := r.LoadPatchData(&out[i], false); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return out, nil
+}
+
 func sortPatches(ps []patch.FilePatch) {
 	sort.SliceStable(ps, func(i, j int) bool { return ps[i].Path() < ps[j].Path() })
 }

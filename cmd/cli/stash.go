@@ -244,11 +244,8 @@ func runStashShow(ctx context.Context, env *Env, spec string, showPatch bool) er
 	if err := f.setRenames(r); err != nil {
 		return err
 	}
-	patches, err := r.DiffTrees(ctx, from, to, nil)
+	patches, err := r.TreeDiff(ctx, from, to, nil, &f.renames, false)
 	if err != nil {
-		return err
-	}
-	if patches, err = r.DetectRenames(patches, f.renames, false); err != nil {
 		return err
 	}
 	if len(patches) == 0 {
