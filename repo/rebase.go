@@ -1,6 +1,7 @@
 package repo
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -56,6 +57,9 @@ type RebaseOptions struct {
 	// commands); RebaseCousins also moves branches that start below the
 	// merge base onto onto.
 	RebaseMerges, RebaseCousins bool
+	// RescheduleFailedExec puts an exec that failed back on the todo
+	// list (--reschedule-failed-exec, rebase.rescheduleFailedExec).
+	RescheduleFailedExec bool
 	// Signoff adds the committer's Signed-off-by to every commit picked
 	// (and so implies Force, as git's).
 	Signoff bool
@@ -83,6 +87,8 @@ type rebaseState struct {
 	// committed reports a commit git makes with git commit (and so
 	// summarizes on stdout); showDate when amending.
 	committed func(id plumbing.Hash, showDate bool)
+	// rescheduleExec: a failed exec goes back on the todo list.
+	rescheduleExec bool
 	// pickAction is the reflog action of the last pick this process ran
 	// ("rebase (pick)"): git's merge commits reuse it, or the base
 	// action before any pick.
@@ -131,7 +137,13 @@ type todoItem struct {
 }
 
 func (t todoItem) isCommand() bool { return t.cmd != "comment" }
-func (t todoItem) isFixup() bool   { return t.cmd == "fixup" || t.cmd == "squash" }
+
+// squashTarget: --autosquash moves fixups after picks and after the
+// merges of --rebase-merges that name their original.
+func (t todoItem) squashTarget() bool {
+	return t.cmd == "pick" || (t.cmd == "merge" && !t.id.IsZero())
+}
+func (t todoItem) isFixup() bool { return t.cmd == "fixup" || t.cmd == "squash" }
 
 var todoCommands = []struct{ name, nick string }{
 	{"pick", "p"}, {"revert", ""}, {"edit", "e"}, {"reword", "r"}, {"fixup", "f"}, {"squash", "s"},
@@ -550,11 +562,15 @@ func (r *Repository) Rebase(ctx context.Context, o RebaseOptions) error {
 	// rebase <upstream> <branch> works on <branch>: HEAD goes straight
 	// from where it is to onto, as git does.
 	if o.Branch != "" {
-		tip, err := r.ResolveRef(plumbing.NewBranchReferenceName(o.Branch))
-		if err != nil {
+		// A branch is rebased in place; any other commit is rebased on
+		// a detached HEAD, as git's checkout --detach.
+		if tip, err := r.ResolveRef(plumbing.NewBranchReferenceName(o.Branch)); err == nil {
+			orig, headName, branchName = tip, plumbing.NewBranchReferenceName(o.Branch).String(), o.Branch
+		} else if id, err := r.ResolveCommit(ctx, o.Branch); err == nil {
+			orig, headName, branchName = id, "detached HEAD", o.Branch
+		} else {
 			return &SequencerError{Fatal: fmt.Sprintf("no such branch/commit '%s'", o.Branch), Err: ErrUnknownRevision}
 		}
-		orig, headName, branchName = tip, plumbing.NewBranchReferenceName(o.Branch).String(), o.Branch
 	}
 	onto, ontoName := o.Onto, o.OntoName
 	if onto.IsZero() {
@@ -596,7 +612,11 @@ func (r *Repository) Rebase(ctx context.Context, o RebaseOptions) error {
 				if err := r.Checkout(ctx, cur, orig); err != nil {
 					return err
 				}
-				if err := r.SetSymbolicRef(plumbing.HEAD, plumbing.ReferenceName(headName), "rebase: checkout "+o.Branch); err != nil {
+				if headName == "detached HEAD" {
+					if err := r.DetachHead(orig, "rebase: checkout "+o.Branch); err != nil {
+						return err
+					}
+				} else if err := r.SetSymbolicRef(plumbing.HEAD, plumbing.ReferenceName(headName), "rebase: checkout "+o.Branch); err != nil {
 					return err
 				}
 			}
@@ -636,7 +656,12 @@ func (r *Repository) Rebase(ctx context.Context, o RebaseOptions) error {
 	os.Remove(r.gitPath("logs/" + rebaseHeadFile))
 	files := map[string]string{
 		"interactive": "", "head-name": headName + "\n", "onto": onto.String() + "\n",
-		"orig-head": orig.String() + "\n", "no-reschedule-failed-exec": "",
+		"orig-head": orig.String() + "\n",
+	}
+	if o.RescheduleFailedExec {
+		files["reschedule-failed-exec"] = ""
+	} else {
+		files["no-reschedule-failed-exec"] = ""
 	}
 	if o.Quiet {
 		files["quiet"] = ""
@@ -711,7 +736,7 @@ func (r *Repository) Rebase(ctx context.Context, o RebaseOptions) error {
 	if err := r.writeRebaseFile("git-rebase-todo.backup", formatTodo(items, nil)+help); err != nil {
 		return err
 	}
-	st := &rebaseState{headName: headName, onto: onto, origHead: orig, quiet: o.Quiet, interactive: o.Interactive, action: "rebase", base: reflogBase(o.ReflogAction), out: o.Out, err: o.Err, committed: o.Committed}
+	st := &rebaseState{rescheduleExec: o.RescheduleFailedExec, headName: headName, onto: onto, origHead: orig, quiet: o.Quiet, interactive: o.Interactive, action: "rebase", base: reflogBase(o.ReflogAction), out: o.Out, err: o.Err, committed: o.Committed}
 	st.opts = r.rebaseReplayOptions(!o.Force && !o.Signoff, o.Interactive, len(o.Exec) > 0, o.StrategyOption)
 	st.opts.Signoff = o.Signoff
 	if o.Interactive {
@@ -877,6 +902,7 @@ func (r *Repository) readRebaseState(action string, out, errw io.Writer) (*rebas
 		st.origHead = plumbing.NewHash(s)
 	}
 	st.quiet = r.rebaseFileExists("quiet")
+	st.rescheduleExec = r.rebaseFileExists("reschedule-failed-exec")
 	var xopts []string
 	if s, ok := r.readRebaseLine("strategy_opts"); ok {
 		for _, f := range strings.Fields(s) {
@@ -961,6 +987,22 @@ func (r *Repository) runRebaseTodo(ctx context.Context, st *rebaseState, doneNr,
 		if err := r.writeRebaseFile("git-rebase-todo", rest.String()); err != nil {
 			return err
 		}
+		// After an exec, a reword or a merge -c (which may have run
+		// "rebase --edit-todo"), the todo list is read again if it
+		// changed, as git's check_todo.
+		saved := rest.String()
+		reread := func() error {
+			data, err := os.ReadFile(r.rebasePath("git-rebase-todo"))
+			if err != nil || string(data) == saved {
+				return nil
+			}
+			next, err := r.readTodoFile(ctx)
+			if err != nil {
+				return err
+			}
+			items = append(items[:i+1:i+1], next...)
+			return nil
+		}
 		if err := r.appendDone(todoLine(it)); err != nil {
 			return err
 		}
@@ -996,6 +1038,14 @@ func (r *Repository) runRebaseTodo(ctx context.Context, st *rebaseState, doneNr,
 		case "exec":
 			fmt.Fprint(st.err, termClearLine())
 			if err := r.rebaseExec(ctx, it.arg, st.err); err != nil {
+				var stop *PickStopped
+				if st.rescheduleExec && errors.As(err, &stop) {
+					r.rescheduleTodo(ctx, items, i)
+					stop.Stderr = append(stop.Stderr, rescheduledAdvice(it)...)
+				}
+				return err
+			}
+			if err := reread(); err != nil {
 				return err
 			}
 			continue
@@ -1019,18 +1069,23 @@ func (r *Repository) runRebaseTodo(ctx context.Context, st *rebaseState, doneNr,
 			}
 			if err != nil {
 				if !stopped {
-					r.rescheduleTodo(items[i:], it)
+					r.rescheduleTodo(ctx, items, i)
 					var se *SequencerError
 					if errors.As(err, &se) {
-						se.Hints = append(se.Hints, "Could not execute the todo command", "", "    "+todoLine(it), "",
-							"It has been rescheduled; To edit the command before continuing, please",
-							"edit the todo list first:", "", "    easel rebase --edit-todo", "    easel rebase --continue")
+						for _, h := range rescheduledAdvice(it) {
+							se.Hints = append(se.Hints, strings.TrimPrefix(strings.TrimPrefix(h, "hint:"), " "))
+						}
 						if se.Code == 0 {
 							se.Code = 1
 						}
 					}
 				}
 				return err
+			}
+			if it.cmd == "merge" {
+				if err := reread(); err != nil {
+					return err
+				}
 			}
 			continue
 		}
@@ -1052,6 +1107,11 @@ func (r *Repository) runRebaseTodo(ctx context.Context, st *rebaseState, doneNr,
 			return err
 		}
 		r.recordRewritten(it.id, nextIsFixup(items[i+1:]))
+		if it.cmd != "pick" {
+			if err := reread(); err != nil {
+				return err
+			}
+		}
 	}
 	r.flushRewritten()
 	if err := flush(); err != nil {
@@ -1065,7 +1125,13 @@ func (r *Repository) rebaseExec(ctx context.Context, command string, errw io.Wri
 	fmt.Fprintf(errw, "Executing: %s\n", command)
 	cmd := exec.CommandContext(ctx, "sh", "-c", command)
 	cmd.Dir = r.WorkDir
-	cmd.Env = append(os.Environ(), "GIT_DIR="+r.GitDir, "GIT_WORK_TREE="+r.WorkDir)
+	// The work tree's own git directory, as git's do_exec: in a linked
+	// work tree, its HEAD and per-work-tree refs.
+	gitDir := r.GitDir
+	if r.WorktreeGitDir != "" {
+		gitDir = r.WorktreeGitDir
+	}
+	cmd.Env = append(os.Environ(), "GIT_DIR="+gitDir, "GIT_WORK_TREE="+r.WorkDir)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	runErr := cmd.Run()
 	dirty := r.requireClean("rebase") != nil
@@ -1080,11 +1146,11 @@ func (r *Repository) rebaseExec(ctx context.Context, command string, errw io.Wri
 		if dirty {
 			extra = "and made changes to the index and/or the working tree\n"
 		}
-		fmt.Fprintf(errw, "warning: execution failed: %s\n%sYou can fix the problem, and then run\n\n  easel rebase --continue\n\n", command, extra)
+		fmt.Fprintf(errw, "warning: execution failed: %s\n%sYou can fix the problem, and then run\n\n  easel rebase --continue\n\n\n", command, extra)
 		return &PickStopped{Code: status}
 	}
 	if dirty {
-		fmt.Fprintf(errw, "warning: execution succeeded: %s\nbut left changes to the index and/or the working tree\nCommit or stash your changes, and then run\n\n  easel rebase --continue\n\n", command)
+		fmt.Fprintf(errw, "warning: execution succeeded: %s\nbut left changes to the index and/or the working tree\nCommit or stash your changes, and then run\n\n  easel rebase --continue\n\n\n", command)
 		return &PickStopped{Code: 1}
 	}
 	return nil
@@ -1479,7 +1545,11 @@ func (r *Repository) amendWithEditor(ctx context.Context, action string, tree pl
 		tree = hc.TreeHash
 	}
 	path := r.statePath("COMMIT_EDITMSG")
-	if err := os.WriteFile(path, []byte(msg), 0o644); err != nil {
+	// As git commit --amend: the message, a blank line, then the
+	// comment block the clean-up strips.
+	edit := strings.TrimRight(msg, "\n") + "\n\n# Please enter the commit message for your changes. Lines starting\n" +
+		"# with '#' will be ignored, and an empty message aborts the commit.\n"
+	if err := os.WriteFile(path, []byte(edit), 0o644); err != nil {
 		return head, err
 	}
 	if err := r.runEditor(r.CommitEditor(), path); err != nil {
@@ -1515,6 +1585,10 @@ func (r *Repository) finishRebase(ctx context.Context, st *rebaseState) error {
 	var autostash plumbing.Hash
 	if s, ok := r.readRebaseLine("autostash"); ok && len(s) == 40 {
 		autostash = plumbing.NewHash(s)
+	}
+	// post-rewrite reads "<old> <new>" lines of every commit rewritten.
+	if list, err := os.ReadFile(r.rebasePath("rewritten-list")); err == nil && len(list) > 0 {
+		r.Hooks(st.err).Run(ctx, "post-rewrite", bytes.NewReader(list), nil, "rebase")
 	}
 	r.removeRebaseState(ctx)
 	if err := r.popAutostash(ctx, autostash, st.out); err != nil {
@@ -1774,14 +1848,14 @@ func rearrangeSquash(items []todoItem, commits []*object.Commit) []todoItem {
 	rearranged := false
 	for i := range items {
 		next[i], tail[i] = -1, -1
-		if items[i].cmd != "pick" {
+		if !items[i].squashTarget() {
 			continue
 		}
 		byID[items[i].id.String()] = i
 	}
 	for i := range items {
 		it := &items[i]
-		if it.cmd != "pick" {
+		if !it.squashTarget() {
 			continue
 		}
 		subj := it.arg
@@ -1861,4 +1935,20 @@ func cutFixupish(s string) (string, bool) {
 		}
 	}
 	return s, false
+}
+
+// rescheduledAdvice is git's advice when a todo command goes back on the
+// list, as "hint:" lines.
+func rescheduledAdvice(it todoItem) []string {
+	lines := []string{"Could not execute the todo command", "", "    " + todoLine(it), "",
+		"It has been rescheduled; To edit the command before continuing, please",
+		"edit the todo list first:", "", "    easel rebase --edit-todo", "    easel rebase --continue"}
+	for i, l := range lines {
+		if l == "" {
+			lines[i] = "hint: " // git's advice keeps the space on its blank lines here
+		} else {
+			lines[i] = "hint: " + l
+		}
+	}
+	return lines
 }

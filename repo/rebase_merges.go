@@ -288,29 +288,55 @@ func (r *Repository) appendRebaseLine(name, line string) error {
 	return r.writeRebaseFile(name, s+line+"\n")
 }
 
-// lookupLabel is git's lookup_label: refs/rewritten/<label>, else the
-// label read as a revision.
+// lookupLabel is git's lookup_label: exactly refs/rewritten/<label>,
+// else the label read as a revision, which must name a commit.
 func (r *Repository) lookupLabel(ctx context.Context, label string) (plumbing.Hash, string, error) {
 	ref := rewrittenPrefix + label
-	if id, err := r.ResolveRef(plumbing.ReferenceName(ref)); err == nil && !id.IsZero() {
-		return id, ref, nil
+	id, err := r.ResolveRef(plumbing.ReferenceName(ref))
+	name := ref
+	if err != nil || id.IsZero() {
+		if id, err = r.ResolveRevision(ctx, label); err != nil {
+			return plumbing.ZeroHash, "", &SequencerError{Errors: []string{fmt.Sprintf("could not resolve '%s'", label)}}
+		}
+		name = label
 	}
-	if id, err := r.ResolveCommit(ctx, label); err == nil {
-		return id, label, nil
+	if t, _, err := r.Objects.Info(id); err == nil && t != plumbing.CommitObject && t != plumbing.TagObject {
+		return plumbing.ZeroHash, "", &SequencerError{Errors: []string{fmt.Sprintf("object %s is a %s, not a commit", id, t), fmt.Sprintf("could not resolve '%s'", label)}}
 	}
-	return plumbing.ZeroHash, "", &SequencerError{Errors: []string{fmt.Sprintf("could not resolve '%s'", label)}}
+	if id, err = r.ResolveCommit(ctx, id.String()); err != nil {
+		return plumbing.ZeroHash, "", &SequencerError{Errors: []string{fmt.Sprintf("could not resolve '%s'", label)}}
+	}
+	return id, name, nil
 }
 
 // doReset is git's do_reset: the index, the work tree and HEAD move to a
 // label.
 func (r *Repository) doReset(ctx context.Context, st *rebaseState, arg string) error {
 	name := labelName(arg)
+	var to plumbing.Hash
 	if strings.HasPrefix(arg, "[new root]") {
-		return &SequencerError{Errors: []string{"reset [new root] is not supported: the branch has a root commit of its own"}}
-	}
-	to, _, err := r.lookupLabel(ctx, name)
-	if err != nil {
-		return &SequencerError{Errors: []string{fmt.Sprintf("could not read '%s'", rewrittenPrefix+name)}}
+		// A fake root: an empty commit of the empty tree, made once per
+		// rebase and named in squash-onto; what is picked onto it
+		// becomes a root commit.
+		name = "[new root]"
+		s, _ := r.readRebaseLine("squash-onto")
+		if to, _ = parseFullHex(s); to.IsZero() {
+			who, err := r.Identity("committer")
+			if err != nil {
+				return err
+			}
+			if to, err = r.writeCommit(&object.Commit{Author: who, Committer: who, TreeHash: emptyTree}); err != nil {
+				return &SequencerError{Errors: []string{"writing fake root commit"}}
+			}
+			if err := r.writeRebaseFile("squash-onto", to.String()); err != nil {
+				return err
+			}
+		}
+	} else {
+		var err error
+		if to, _, err = r.lookupLabel(ctx, name); err != nil {
+			return err
+		}
 	}
 	head, err := r.Head()
 	if err != nil {
@@ -354,11 +380,21 @@ func (r *Repository) doMerge(ctx context.Context, st *rebaseState, it todoItem, 
 	}
 	theirs, theirsName, err := r.lookupLabel(ctx, names[0])
 	if err != nil {
-		return &SequencerError{Errors: []string{fmt.Sprintf("unable to parse '%s'", names[0])}}
+		if se, ok := err.(*SequencerError); ok {
+			se.Errors = append(se.Errors, fmt.Sprintf("unable to parse '%s'", names[0]))
+		}
+		return err
 	}
 	head, err := r.Head()
 	if err != nil || head.IsZero() {
 		return &SequencerError{Errors: []string{"cannot merge without a current revision"}}
+	}
+	if r.isSquashOnto(head) {
+		// A merge into [new root] is a fast-forward to the merge head.
+		if err := r.UpdateIndex(func(idx *index.Index) error { return r.checkoutLocked(ctx, idx, head, theirs) }); err != nil {
+			return err
+		}
+		return r.moveHeadTo(ctx, head, theirs, st.base+": fast-forward", true)
 	}
 	var orig *object.Commit
 	if !it.id.IsZero() {
@@ -499,24 +535,31 @@ func (r *Repository) removeRebaseState(ctx context.Context) error {
 	return os.RemoveAll(r.gitPath(rebaseDir))
 }
 
-// rescheduleTodo puts a label, reset or merge that failed before doing
-// anything back at the front of the todo list, as git reschedules them,
-// with git's advice.
-func (r *Repository) rescheduleTodo(rest []todoItem, it todoItem) {
+// rescheduleTodo puts items[i], a command that failed (a label, reset or
+// merge that did nothing, an exec with --reschedule-failed-exec), back at
+// the front of the todo list, as git reschedules them: the done list
+// keeps it, and as git's save_todo after stepping back, gets the command
+// before it once more. A merge -C/-c leaves its patch as a stopped pick.
+func (r *Repository) rescheduleTodo(ctx context.Context, items []todoItem, i int) {
+	it := items[i]
 	var b strings.Builder
-	for _, x := range rest {
+	for _, x := range items[i:] {
 		b.WriteString(todoLine(x) + "\n")
 	}
 	r.writeRebaseFile("git-rebase-todo", b.String())
-	if data, err := os.ReadFile(r.rebasePath("done")); err == nil {
-		lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
-		if n := len(lines); n > 0 && lines[n-1] == todoLine(it) {
-			lines = lines[:n-1]
-		}
-		done := strings.Join(lines, "\n")
-		if done != "" {
-			done += "\n"
-		}
-		r.writeRebaseFile("done", done)
+	if i > 0 {
+		r.appendDone(todoLine(items[i-1]))
 	}
+	if !it.id.IsZero() {
+		if c, err := r.commitObject(it.id); err == nil {
+			r.makePatch(ctx, c)
+		}
+	}
+}
+
+// isSquashOnto reports whether id is the fake root of this rebase's
+// "reset [new root]".
+func (r *Repository) isSquashOnto(id plumbing.Hash) bool {
+	s, ok := r.readRebaseLine("squash-onto")
+	return ok && s == id.String()
 }

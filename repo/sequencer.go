@@ -349,6 +349,9 @@ func (r *Repository) pick(ctx context.Context, sp pickSpec, ab *Abbreviator) (*p
 		return nil, err
 	}
 	unborn := head.IsZero()
+	// On the fake root of a rebase's "reset [new root]", a pick makes a
+	// root commit, as on an unborn branch.
+	newRoot := !unborn && sp.action == "rebase" && r.isSquashOnto(head)
 	var ours plumbing.Hash
 	if o.NoCommit {
 		if HasUnmerged(il.Index) {
@@ -395,7 +398,7 @@ func (r *Repository) pick(ctx context.Context, sp pickSpec, ab *Abbreviator) (*p
 	}
 
 	isFixup := sp.kind == kindFixup || sp.kind == kindSquash
-	if o.AllowFF && !isFixup && ((parent != nil && parent.Hash == head) || (parent == nil && unborn)) {
+	if o.AllowFF && !isFixup && ((parent != nil && parent.Hash == head) || (parent == nil && (unborn || newRoot))) {
 		if err := r.checkoutLocked(ctx, il.Index, head, c.Hash); err != nil {
 			return nil, err
 		}
@@ -535,7 +538,7 @@ func (r *Repository) pick(ctx context.Context, sp pickSpec, ab *Abbreviator) (*p
 		author = c.Author
 	}
 	parents := []plumbing.Hash{}
-	if !unborn {
+	if !unborn && !newRoot {
 		parents = append(parents, head)
 	}
 	if sp.amend {

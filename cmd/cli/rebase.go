@@ -35,6 +35,8 @@ type rebaseFlags struct {
 	NoReapply   bool
 	Merges      string
 	Signoff     bool
+	Reschedule  bool
+	NoResched   bool
 	NoMerges    bool
 }
 
@@ -93,6 +95,8 @@ local changes first and applies them at the end. A conflict exits 1.`,
 	f.StringVarP(&o.Merges, "rebase-merges", "r", "", "keep the branch structure: recreate merges (`mode` rebase-cousins also moves branches that start below the merge base)")
 	f.Lookup("rebase-merges").NoOptDefVal = "no-rebase-cousins"
 	f.BoolVar(&o.NoMerges, "no-rebase-merges", false, "drop merges and linearise the branch (default)")
+	f.BoolVar(&o.Reschedule, "reschedule-failed-exec", false, "put an exec that failed back on the todo list (rebase.rescheduleFailedExec)")
+	f.BoolVar(&o.NoResched, "no-reschedule-failed-exec", false, "do not reschedule failed execs")
 	f.BoolVar(&o.Signoff, "signoff", false, "add a Signed-off-by trailer to every commit rebased (implies --force-rebase)")
 	return cmd
 }
@@ -107,6 +111,9 @@ func runRebase(ctx context.Context, env *Env, o rebaseFlags, args []string) erro
 		if b {
 			modes++
 		}
+	}
+	if modes == 1 && (o.Reschedule || o.NoResched) {
+		return &UsageError{Msg: "--[no-]reschedule-failed-exec is set when a rebase starts"}
 	}
 	if modes > 1 || (modes == 1 && len(args) > 0) {
 		return &UsageError{Msg: "--continue, --skip, --abort, --quit and --edit-todo take no other arguments"}
@@ -157,7 +164,8 @@ func runRebase(ctx context.Context, env *Env, o rebaseFlags, args []string) erro
 		StrategyOption: o.Strategy, Out: env.IO.Out, Err: env.IO.Err, Committed: committed,
 		ReapplyCherryPicks: o.Reapply && !o.NoReapply,
 		RebaseMerges:       o.Merges != "" && !o.NoMerges, RebaseCousins: o.Merges == "rebase-cousins",
-		Signoff: o.Signoff,
+		Signoff:              o.Signoff,
+		RescheduleFailedExec: (r.ConfigBool("rebase.rescheduleFailedExec", false) || o.Reschedule) && !o.NoResched,
 	}
 	ro.Autostash = r.ConfigBool("rebase.autoStash", false)
 	if o.Autostash {
