@@ -551,7 +551,7 @@ func (r *Repository) rescheduleTodo(ctx context.Context, items []todoItem, i int
 		r.appendDone(todoLine(items[i-1]))
 	}
 	if !it.id.IsZero() {
-		if c, err := r.commitObject(it.id); err == nil {
+		if c, err := r.CommitObject(it.id); err == nil {
 			r.makePatch(ctx, c)
 		}
 	}
