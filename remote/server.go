@@ -21,9 +21,9 @@ import (
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/plumbing/storer"
 
+	"easel.dev/easel/merge/commitwalk"
 	"easel.dev/easel/repo"
 )
 
@@ -818,7 +818,9 @@ func conflict(u pushUpdate, cur plumbing.Hash, kind, detail string) *Problem {
 	}
 }
 
-// isAncestor walks back from desc looking for anc.
+// isAncestor reports whether anc is desc or one of its ancestors (a
+// fast-forward). Unreadable history counts as not an ancestor: the push is
+// refused as non-fast-forward rather than failing.
 func isAncestor(ctx context.Context, s storer.EncodedObjectStorer, anc, desc plumbing.Hash) (bool, error) {
 	if anc == desc {
 		return true, nil
@@ -826,29 +828,14 @@ func isAncestor(ctx context.Context, s storer.EncodedObjectStorer, anc, desc plu
 	if o, err := s.EncodedObject(plumbing.AnyObject, anc); err != nil || o.Type() != plumbing.CommitObject {
 		return false, nil
 	}
-	seen := map[plumbing.Hash]bool{desc: true}
-	queue := []plumbing.Hash{desc}
-	for len(queue) > 0 {
-		if err := ctx.Err(); err != nil {
-			return false, err
+	ok, err := commitwalk.For(s).IsAncestor(ctx, anc, desc)
+	if err != nil {
+		if ctx.Err() != nil {
+			return false, ctx.Err()
 		}
-		h := queue[0]
-		queue = queue[1:]
-		c, err := object.GetCommit(s, h)
-		if err != nil {
-			return false, nil
-		}
-		for _, p := range c.ParentHashes {
-			if p == anc {
-				return true, nil
-			}
-			if !seen[p] {
-				seen[p] = true
-				queue = append(queue, p)
-			}
-		}
+		return false, nil
 	}
-	return false, nil
+	return ok, nil
 }
 
 func tooLarge(err error) bool {

@@ -8,8 +8,9 @@ import (
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/plumbing/storer"
+
+	"easel.dev/easel/merge/commitwalk"
 )
 
 // ErrNotMerged refuses deleting a branch whose commits HEAD does not
@@ -173,11 +174,7 @@ func (r *Repository) isMergedIntoHead(tip plumbing.Hash) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	hc, err := object.GetCommit(r.Storer, head)
-	if err != nil {
-		return false, err
-	}
-	return tc.IsAncestor(hc)
+	return commitwalk.For(r.Storer).IsAncestor(context.Background(), tc.Hash, head)
 }
 
 // RenameBranch renames old to new in one ref transaction; HEAD follows

@@ -81,39 +81,7 @@ func (r *Repository) emptyPickStop(action string) *PickStopped {
 // pickStatusSection is what git status says of a cherry-pick or revert in
 // progress (wt_status's show_cherry_pick_in_progress and
 // show_revert_in_progress, for a resolved index), ending in a blank line.
-func (r *Repository) pickStatusSection() []string {
-	what, name, verb := "", "", ""
-	var id plumbing.Hash
-	var ok bool
-	if id, ok = r.readHeadFile(cherryPickHeadFile); ok {
-		what, name, verb = "cherry-pick", "Cherry-pick", "cherry-picking"
-	} else if id, ok = r.readHeadFile(revertHeadFile); ok {
-		what, name, verb = "revert", "Revert", "reverting"
-	}
-	seq := ""
-	if items, err := r.readSeqTodo(); err == nil && len(items) > 0 {
-		seq = "cherry-pick"
-		if items[0].kind == kindRevert {
-			seq = "revert"
-		}
-	}
-	var lines []string
-	switch {
-	case seq != "":
-		if seq == "revert" {
-			name = "Revert"
-		} else {
-			name = "Cherry-pick"
-		}
-		lines = append(lines, name+" currently in progress.", "  (run \"easel "+seq+" --continue\" to continue)")
-		what = seq
-	case what != "":
-		lines = append(lines, fmt.Sprintf("You are currently %s commit %s.", verb, r.NewAbbreviator().ShortID(id)), "  (all conflicts fixed: run \"easel "+what+" --continue\")")
-	default:
-		return nil
-	}
-	return append(lines, "  (use \"easel "+what+" --skip\" to skip this patch)", "  (use \"easel "+what+" --abort\" to cancel the "+what+" operation)", "")
-}
+func (r *Repository) pickStatusSection() []string { return r.pickInProgress(false) }
 
 // seqItem is one line of .git/sequencer/todo.
 type seqItem struct {

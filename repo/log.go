@@ -1,6 +1,7 @@
 package repo
 
 import (
+	"bytes"
 	"container/heap"
 	"context"
 	"errors"
@@ -11,9 +12,11 @@ import (
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"easel.dev/easel/merge"
+	"easel.dev/easel/merge/commitwalk"
 	"easel.dev/easel/repo/commitgraph"
 	"easel.dev/easel/repo/pathspec"
 )
@@ -48,10 +51,18 @@ type LogOptions struct {
 // commits of a long history reads about ten commits. With either it runs
 // git's limited walk first (see log_limit.go).
 type LogWalker struct {
-	r     *Repository
-	opts  LogOptions
-	queue commitQueue
-	seen  map[plumbing.Hash]bool
+	r    *Repository
+	opts LogOptions
+	cw   *commitwalk.Walker // the streaming walk's commits
+	// changed answers from the commit-graph's Bloom filters whether a
+	// commit may change the paths against its first parent (nil: no
+	// filters).
+	changed func(*commitwalk.Node) bool
+	// paths remembers what the paths are in recent root trees: each
+	// commit's tree is looked at as a parent and again as a child.
+	paths map[plumbing.Hash][]pathState
+	seen  map[plumbing.Hash]struct{}
+	queue nodeQueue
 	seq   int
 
 	limited           bool
@@ -62,19 +73,20 @@ type LogWalker struct {
 	listIDs           []plumbing.Hash
 	listPos           int
 	graph             *commitgraph.Graph
-	ps                pathspec.Pathspec // from opts.Paths
-	plain             []string          // ps's paths when it has no wildcards or magic
+	ps                pathspec.Pathspec // opts.Paths when they have wildcards or magic
 }
 
 // Log starts a walk.
 func (r *Repository) Log(ctx context.Context, opts LogOptions) (*LogWalker, error) {
-	w := &LogWalker{r: r, opts: opts, seen: map[plumbing.Hash]bool{}}
-	w.ps = pathspec.New(opts.Paths)
-	if w.ps.Plain() {
+	w := &LogWalker{r: r, opts: opts}
+	if ps := pathspec.New(opts.Paths); !ps.Plain() {
+		w.ps = ps // wildcards or magic: compared by a tree diff
+	} else {
 		// Whole files and directories: compared by the ids at those
 		// paths, without walking the trees.
-		for _, it := range w.ps {
-			w.plain = append(w.plain, strings.Trim(it.Pattern, "/"))
+		w.opts.Paths = nil
+		for _, it := range ps {
+			w.opts.Paths = append(w.opts.Paths, strings.Trim(it.Pattern, "/"))
 		}
 	}
 	if opts.Topo || len(opts.Exclude) > 0 {
@@ -84,10 +96,20 @@ func (r *Repository) Log(ctx context.Context, opts LogOptions) (*LogWalker, erro
 		}
 		return w, nil
 	}
+	// The walk reads parents and dates from the commit-graph, or from
+	// the commits' headers, keeping their bytes to show them.
+	w.cw = commitwalk.For(r.Storer)
+	w.cw.KeepData, w.cw.Transient = true, true
+	w.seen = map[plumbing.Hash]struct{}{}
+	if len(w.opts.Paths) > 0 && w.ps == nil {
+		w.changed = w.cw.ChangedPaths(w.opts.Paths)
+	}
 	for _, h := range opts.Include {
-		if err := w.push(h); err != nil {
-			return nil, err
+		n, err := w.cw.Get(h)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v: %w", h, err, ErrCorruptObject)
 		}
+		w.push(n)
 	}
 	return w, nil
 }
@@ -132,48 +154,62 @@ func (w *LogWalker) Shows(h plumbing.Hash) bool {
 	return w.opts.Filter.Match(c)
 }
 
-func (w *LogWalker) push(h plumbing.Hash) error {
-	if w.seen[h] {
-		return nil
+func (w *LogWalker) push(n *commitwalk.Node) {
+	if _, ok := w.seen[n.ID]; ok {
+		return
 	}
-	w.seen[h] = true
-	c, err := w.r.commitOf(h)
-	if err != nil {
-		return fmt.Errorf("%s: %v: %w", h, err, ErrCorruptObject)
-	}
+	w.seen[n.ID] = struct{}{}
 	w.seq++
-	heap.Push(&w.queue, queued{c: c, seq: w.seq})
-	return nil
+	heap.Push(&w.queue, queuedNode{n: n, seq: w.seq})
 }
 
 // next pops the newest commit by committer date; ties keep the order in
-// which commits were queued, as git's date-sorted list does.
+// which commits were queued, as git's date-sorted list does. Commits are
+// decoded only to be filtered or shown.
 func (w *LogWalker) next(ctx context.Context) (*object.Commit, error) {
 	for w.queue.Len() > 0 {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		c := heap.Pop(&w.queue).(queued).c
-		if !w.opts.Since.IsZero() && c.Committer.When.Before(w.opts.Since) {
+		n := heap.Pop(&w.queue).(queuedNode).n
+		if !w.opts.Since.IsZero() && n.When < w.opts.Since.Unix() {
+			n.Data = nil
 			continue
 		}
-		parents := c.ParentHashes
-		if w.opts.FirstParent && len(parents) > 1 {
-			parents = parents[:1]
+		pids := w.cw.ParentIDs(n)
+		if w.opts.FirstParent && len(pids) > 1 {
+			pids = pids[:1]
+		}
+		// Parents already queued are not read again.
+		parents := make([]*commitwalk.Node, 0, len(pids))
+		for _, h := range pids {
+			if _, ok := w.seen[h]; ok && len(w.opts.Paths) == 0 {
+				continue
+			}
+			p, err := w.cw.Get(h)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %v: %w", h, err, ErrCorruptObject)
+			}
+			parents = append(parents, p)
 		}
 		show := true
+		var err error
 		if len(w.opts.Paths) > 0 {
-			var err error
-			parents, show, err = w.simplify(c, parents)
+			parents, show, err = w.simplify(n, parents)
 			if err != nil {
 				return nil, err
 			}
 		}
-		show = show && w.opts.Filter.Match(c)
-		for _, p := range parents {
-			if err := w.push(p); err != nil {
+		var c *object.Commit
+		if show {
+			if c, err = w.decode(n); err != nil {
 				return nil, err
 			}
+			show = w.opts.Filter.Match(c)
+		}
+		n.Data = nil
+		for _, p := range parents {
+			w.push(p)
 		}
 		if show {
 			return c, nil
@@ -182,21 +218,117 @@ func (w *LogWalker) next(ctx context.Context) (*object.Commit, error) {
 	return nil, io.EOF
 }
 
+// decode builds go-git's commit from the bytes the walk kept (or reads
+// them, when the commit-graph spared the walk reading the commit).
+func (w *LogWalker) decode(n *commitwalk.Node) (*object.Commit, error) {
+	data, err := w.cw.ReadData(n)
+	if err != nil {
+		c, cerr := w.r.commitOf(n.ID)
+		if cerr != nil {
+			return nil, fmt.Errorf("%s: %v: %w", n.ID, cerr, ErrCorruptObject)
+		}
+		return c, nil
+	}
+	c, err := object.DecodeCommit(w.r.Storer, &rawObject{id: n.ID, typ: plumbing.CommitObject, data: data})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v: %w", n.ID, err, ErrCorruptObject)
+	}
+	return c, nil
+}
+
 // simplify applies git's default history simplification for path-limited
 // logs: a merge that matches one parent on the paths follows only that
 // parent and is not shown; other commits are shown when the paths differ
 // from every parent.
-func (w *LogWalker) simplify(c *object.Commit, parents []plumbing.Hash) ([]plumbing.Hash, bool, error) {
-	if w.plain == nil {
-		return w.simplifyPattern(c, parents)
+func (w *LogWalker) simplify(n *commitwalk.Node, parents []*commitwalk.Node) ([]*commitwalk.Node, bool, error) {
+	if w.ps != nil {
+		trees := make([]plumbing.Hash, len(parents))
+		for i, p := range parents {
+			trees[i] = p.Tree
+		}
+		i, show, err := w.simplifyPattern(n.Tree, trees)
+		if i >= 0 {
+			return parents[i : i+1], show, err
+		}
+		return parents, show, err
 	}
-	mine, err := w.r.pathHashes(c.TreeHash, w.plain)
+	// The first parent is compared first; where the Bloom filter rules
+	// the paths out, it is the same there without reading either tree.
+	if len(parents) > 0 && w.changed != nil && !w.changed(n) {
+		return parents[:1], false, nil
+	}
+	mine, err := w.pathStates(n.Tree)
 	if err != nil {
 		return nil, false, err
 	}
 	if len(parents) == 0 {
 		for _, h := range mine {
-			if !h.IsZero() {
+			if !h.hash.IsZero() {
+				return nil, true, nil
+			}
+		}
+		return nil, false, nil
+	}
+	for _, p := range parents {
+		theirs, err := w.pathStates(p.Tree)
+		if err != nil {
+			return nil, false, err
+		}
+		same := true
+		for i := range mine {
+			if mine[i] != theirs[i] {
+				same = false
+				break
+			}
+		}
+		if same {
+			return []*commitwalk.Node{p}, false, nil
+		}
+	}
+	return parents, true, nil
+}
+
+// pathStates is pathHashes of the walk's paths in tree, remembered.
+func (w *LogWalker) pathStates(tree plumbing.Hash) ([]pathState, error) {
+	if st, ok := w.paths[tree]; ok {
+		return st, nil
+	}
+	st, err := w.r.pathHashes(tree, w.opts.Paths)
+	if err != nil {
+		return nil, err
+	}
+	if w.paths == nil || len(w.paths) >= 4096 {
+		w.paths = map[plumbing.Hash][]pathState{}
+	}
+	w.paths[tree] = st
+	return st, nil
+}
+
+// simplifyCommit is simplify for the limited walk, which holds commits
+// and parent ids.
+func (w *LogWalker) simplifyCommit(c *object.Commit, parents []plumbing.Hash) ([]plumbing.Hash, bool, error) {
+	if w.ps != nil {
+		trees := make([]plumbing.Hash, len(parents))
+		for i, p := range parents {
+			pc, err := w.r.commitOf(p)
+			if err != nil {
+				return nil, false, err
+			}
+			trees[i] = pc.TreeHash
+		}
+		i, show, err := w.simplifyPattern(c.TreeHash, trees)
+		if i >= 0 {
+			return parents[i : i+1], show, err
+		}
+		return parents, show, err
+	}
+	mine, err := w.r.pathHashes(c.TreeHash, w.opts.Paths)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(parents) == 0 {
+		for _, h := range mine {
+			if !h.hash.IsZero() {
 				return nil, true, nil
 			}
 		}
@@ -207,7 +339,7 @@ func (w *LogWalker) simplify(c *object.Commit, parents []plumbing.Hash) ([]plumb
 		if err != nil {
 			return nil, false, err
 		}
-		theirs, err := w.r.pathHashes(pc.TreeHash, w.plain)
+		theirs, err := w.r.pathHashes(pc.TreeHash, w.opts.Paths)
 		if err != nil {
 			return nil, false, err
 		}
@@ -225,51 +357,72 @@ func (w *LogWalker) simplify(c *object.Commit, parents []plumbing.Hash) ([]plumb
 	return parents, true, nil
 }
 
-// simplifyPattern is simplify for pathspecs with wildcards or magic: a
-// parent is "the same" when the trees differ in no selected path.
-func (w *LogWalker) simplifyPattern(c *object.Commit, parents []plumbing.Hash) ([]plumbing.Hash, bool, error) {
-	if len(parents) == 0 {
-		d, err := w.r.DiffTrees(context.Background(), plumbing.ZeroHash, c.TreeHash, w.ps)
-		return nil, len(d) > 0, err
-	}
-	for _, p := range parents {
-		pc, err := w.r.commitOf(p)
-		if err != nil {
-			return nil, false, err
-		}
-		d, err := w.r.DiffTrees(context.Background(), pc.TreeHash, c.TreeHash, w.ps)
-		if err != nil {
-			return nil, false, err
-		}
-		if len(d) == 0 {
-			return []plumbing.Hash{p}, false, nil
-		}
-	}
-	return parents, true, nil
+// pathState is what a path is in a tree: the object and its mode (a
+// change of mode alone is a change, as for git).
+type pathState struct {
+	hash plumbing.Hash
+	mode filemode.FileMode
 }
 
-// pathHashes gives the object id at each path in tree (zero if absent).
-func (r *Repository) pathHashes(tree plumbing.Hash, paths []string) ([]plumbing.Hash, error) {
-	t, err := object.GetTree(r.Storer, tree)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]plumbing.Hash, len(paths))
+// pathHashes gives the object id and mode at each path in tree (zero if
+// absent). It reads the trees' bytes, not go-git's decoded trees: a
+// path-limited log looks paths up in two trees per commit.
+func (r *Repository) pathHashes(tree plumbing.Hash, paths []string) ([]pathState, error) {
+	out := make([]pathState, len(paths))
 	for i, p := range paths {
 		if p == "" || p == "." {
-			out[i] = tree
+			out[i] = pathState{hash: tree, mode: filemode.Dir}
 			continue
 		}
-		e, err := t.FindEntry(p)
+		st, err := r.lookupPath(tree, p)
 		if err != nil {
-			if errors.Is(err, object.ErrEntryNotFound) || errors.Is(err, object.ErrDirectoryNotFound) {
-				continue
-			}
 			return nil, err
 		}
-		out[i] = e.Hash
+		out[i] = st
 	}
 	return out, nil
+}
+
+// lookupPath finds the entry at the slash-separated path under tree.
+func (r *Repository) lookupPath(tree plumbing.Hash, path string) (pathState, error) {
+	cur := pathState{hash: tree, mode: filemode.Dir}
+	for path != "" {
+		name, rest, _ := strings.Cut(path, "/")
+		path = rest
+		if cur.mode != filemode.Dir {
+			return pathState{}, nil
+		}
+		typ, data, err := r.Objects.Read(cur.hash)
+		if err != nil {
+			return pathState{}, err
+		}
+		if typ != plumbing.TreeObject {
+			return pathState{}, fmt.Errorf("%s is a %s, not a tree: %w", cur.hash, typ, ErrCorruptObject)
+		}
+		found := false
+		for len(data) > 0 {
+			sp := bytes.IndexByte(data, ' ')
+			nul := bytes.IndexByte(data, 0)
+			if sp < 0 || nul < sp || nul+21 > len(data) {
+				return pathState{}, fmt.Errorf("tree %s: bad entry: %w", cur.hash, ErrCorruptObject)
+			}
+			if string(data[sp+1:nul]) == name {
+				m, err := filemode.New(string(data[:sp]))
+				if err != nil {
+					return pathState{}, fmt.Errorf("tree %s: %v: %w", cur.hash, err, ErrCorruptObject)
+				}
+				cur = pathState{mode: m}
+				copy(cur.hash[:], data[nul+1:nul+21])
+				found = true
+				break
+			}
+			data = data[nul+21:]
+		}
+		if !found {
+			return pathState{}, nil
+		}
+	}
+	return cur, nil
 }
 
 // resolveRangeEnd resolves one side of a range; empty means HEAD.
@@ -342,29 +495,6 @@ func (r *Repository) AllTips() ([]plumbing.Hash, error) {
 	return out, nil
 }
 
-// reachable collects every commit reachable from starts.
-func (r *Repository) reachable(ctx context.Context, starts []plumbing.Hash) (map[plumbing.Hash]bool, error) {
-	seen := map[plumbing.Hash]bool{}
-	stack := append([]plumbing.Hash(nil), starts...)
-	for len(stack) > 0 {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		h := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		if seen[h] {
-			continue
-		}
-		seen[h] = true
-		c, err := r.commitOf(h)
-		if err != nil {
-			return nil, err
-		}
-		stack = append(stack, c.ParentHashes...)
-	}
-	return seen, nil
-}
-
 type queued struct {
 	c   *object.Commit
 	seq int
@@ -388,6 +518,47 @@ func (q *commitQueue) Pop() any {
 	*q = old[:len(old)-1]
 	return x
 }
+
+type queuedNode struct {
+	n   *commitwalk.Node
+	seq int
+}
+
+type nodeQueue []queuedNode
+
+func (q nodeQueue) Len() int { return len(q) }
+func (q nodeQueue) Less(i, j int) bool {
+	if ti, tj := q[i].n.When, q[j].n.When; ti != tj {
+		return ti > tj
+	}
+	return q[i].seq < q[j].seq
+}
+func (q nodeQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
+func (q *nodeQueue) Push(x any)   { *q = append(*q, x.(queuedNode)) }
+func (q *nodeQueue) Pop() any {
+	old := *q
+	x := old[len(old)-1]
+	*q = old[:len(old)-1]
+	return x
+}
+
+// rawObject is an object's bytes as go-git's decoders read them, without
+// the copy go-git's MemoryObject makes.
+type rawObject struct {
+	id   plumbing.Hash
+	typ  plumbing.ObjectType
+	data []byte
+}
+
+func (o *rawObject) Hash() plumbing.Hash           { return o.id }
+func (o *rawObject) Type() plumbing.ObjectType     { return o.typ }
+func (o *rawObject) SetType(t plumbing.ObjectType) { o.typ = t }
+func (o *rawObject) Size() int64                   { return int64(len(o.data)) }
+func (o *rawObject) SetSize(int64)                 {}
+func (o *rawObject) Reader() (io.ReadCloser, error) {
+	return io.NopCloser(bytes.NewReader(o.data)), nil
+}
+func (o *rawObject) Writer() (io.WriteCloser, error) { return nil, errors.New("read-only object") }
 
 // ResolveRange splits git-style log arguments ("a", "^a", "a..b") into the
 // commits to start from and the commits to hide. No argument means HEAD.
@@ -444,4 +615,24 @@ func (r *Repository) ResolveRange(ctx context.Context, args []string) (include, 
 		include = append(include, h)
 	}
 	return include, exclude, nil
+}
+
+// simplifyPattern is simplify for pathspecs with wildcards or magic: the
+// index of the first parent tree that differs from tree in no selected
+// path (-1: none), and whether the commit is shown.
+func (w *LogWalker) simplifyPattern(tree plumbing.Hash, parents []plumbing.Hash) (int, bool, error) {
+	if len(parents) == 0 {
+		d, err := w.r.DiffTrees(context.Background(), plumbing.ZeroHash, tree, w.ps)
+		return -1, len(d) > 0, err
+	}
+	for i, p := range parents {
+		d, err := w.r.DiffTrees(context.Background(), p, tree, w.ps)
+		if err != nil {
+			return -1, false, err
+		}
+		if len(d) == 0 {
+			return i, false, nil
+		}
+	}
+	return -1, true, nil
 }

@@ -179,7 +179,7 @@ func (w *LogWalker) processParents(h plumbing.Hash, n *walkNode) error {
 			return err
 		}
 		var err error
-		if parents, show, err = w.simplify(n.c, parents); err != nil {
+		if parents, show, err = w.simplifyCommit(n.c, parents); err != nil {
 			return err
 		}
 		n.hide = !show
@@ -221,10 +221,7 @@ func (w *LogWalker) limit(ctx context.Context) error {
 	w.nodes = map[plumbing.Hash]*walkNode{}
 	// Parents and dates come from the commit-graph where there is one:
 	// commits are then inflated only to be shown.
-	if g := w.r.openCommitGraph(); g != nil {
-		w.graph = g
-		defer func() { g.Close(); w.graph = nil }()
-	}
+	w.graph = w.r.Storer.commitGraph()
 	// As git: every tip is read before any is marked, and the excluded
 	// ones mark what they reach among the commits read.
 	tips := append(append([]plumbing.Hash(nil), w.opts.Include...), w.opts.Exclude...)

@@ -7,6 +7,8 @@ import (
 	"easel.dev/easel/repo/wildmatch"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"easel.dev/easel/merge/commitwalk"
 )
 
 // RefFilter selects listed refs as git branch and git tag do. Zero hashes
@@ -26,26 +28,36 @@ func (f RefFilter) reach() bool {
 	return !f.Merged.IsZero() || !f.NoMerged.IsZero() || !f.Contains.IsZero()
 }
 
-// refMatcher applies a RefFilter, remembering what it walked.
+// refMatcher applies a RefFilter. Its walks share one commitwalk.Walker
+// and remember what they walked, so a long ref list costs about one walk
+// of the history the filters need.
 type refMatcher struct {
-	r      *Repository
-	f      RefFilter
-	merged map[plumbing.Hash]bool // reachable from f.Merged
-	noMrg  map[plumbing.Hash]bool // reachable from f.NoMerged
-	// misses: commits known not to reach f.Contains.
-	misses map[plumbing.Hash]bool
+	r        *Repository
+	f        RefFilter
+	merged   *commitwalk.ReachSet // reachable from f.Merged
+	noMrg    *commitwalk.ReachSet // reachable from f.NoMerged
+	contains *commitwalk.Contains // reaching f.Contains
 }
 
 func (r *Repository) newRefMatcher(ctx context.Context, f RefFilter) (*refMatcher, error) {
-	m := &refMatcher{r: r, f: f, misses: map[plumbing.Hash]bool{}}
+	m := &refMatcher{r: r, f: f}
+	if !f.reach() {
+		return m, nil
+	}
+	w := commitwalk.For(r.Storer)
 	var err error
 	if !f.Merged.IsZero() {
-		if m.merged, err = r.reachable(ctx, []plumbing.Hash{f.Merged}); err != nil {
+		if m.merged, err = w.ReachableFrom(f.Merged); err != nil {
 			return nil, err
 		}
 	}
 	if !f.NoMerged.IsZero() {
-		if m.noMrg, err = r.reachable(ctx, []plumbing.Hash{f.NoMerged}); err != nil {
+		if m.noMrg, err = w.ReachableFrom(f.NoMerged); err != nil {
+			return nil, err
+		}
+	}
+	if !f.Contains.IsZero() {
+		if m.contains, err = w.Contains(f.Contains); err != nil {
 			return nil, err
 		}
 	}
@@ -82,46 +94,20 @@ func (m *refMatcher) match(ctx context.Context, name string, id plumbing.Hash) (
 	if err != nil {
 		return false, nil
 	}
-	if m.merged != nil && !m.merged[c.Hash] {
-		return false, nil
+	if m.merged != nil {
+		if ok, err := m.merged.Has(ctx, c.Hash); err != nil || !ok {
+			return false, err
+		}
 	}
-	if m.noMrg != nil && m.noMrg[c.Hash] {
-		return false, nil
+	if m.noMrg != nil {
+		if ok, err := m.noMrg.Has(ctx, c.Hash); err != nil || ok {
+			return false, err
+		}
 	}
-	if !m.f.Contains.IsZero() {
-		return m.reaches(ctx, c.Hash, m.f.Contains)
+	if m.contains != nil {
+		return m.contains.From(ctx, c.Hash)
 	}
 	return true, nil
-}
-
-// reaches reports whether target is from or one of its ancestors. A walk
-// that fails marks everything it saw, so later tips stop there.
-func (m *refMatcher) reaches(ctx context.Context, from, target plumbing.Hash) (bool, error) {
-	seen := map[plumbing.Hash]bool{}
-	stack := []plumbing.Hash{from}
-	for len(stack) > 0 {
-		if err := ctx.Err(); err != nil {
-			return false, err
-		}
-		h := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		if h == target {
-			return true, nil
-		}
-		if seen[h] || m.misses[h] {
-			continue
-		}
-		seen[h] = true
-		c, err := m.r.commitOf(h)
-		if err != nil {
-			return false, err
-		}
-		stack = append(stack, c.ParentHashes...)
-	}
-	for h := range seen {
-		m.misses[h] = true
-	}
-	return false, nil
 }
 
 // tagObject returns the tag object id names, nil when it is something else.

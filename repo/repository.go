@@ -128,7 +128,9 @@ func openAt(gitDir, workDir string) (*Repository, error) {
 		return nil, fmt.Errorf("open %s: no HEAD (%v): %w", gitDir, err, ErrNotRepository)
 	}
 	db := odb.Open(filepath.Join(common, "objects"))
-	return &Repository{GitDir: common, WorktreeGitDir: gitDir, WorkDir: workDir, Storer: &Storage{Storage: st, DB: db}, Objects: db, format: format}, nil
+	r := &Repository{GitDir: common, WorktreeGitDir: gitDir, WorkDir: workDir, Storer: &Storage{Storage: st, DB: db}, Objects: db, format: format}
+	r.Storer.openGraph = r.openCommitGraph
+	return r, nil
 }
 
 // storageFS is the view of the git directory go-git's storage reads: in a

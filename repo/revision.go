@@ -12,6 +12,8 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"easel.dev/easel/merge/commitwalk"
 )
 
 // ResolveRevision turns a revision as git spells it into an object id:
@@ -83,15 +85,24 @@ func (r *Repository) ResolveRevision(ctx context.Context, rev string) (plumbing.
 				h = c.ParentHashes[n-1]
 				continue
 			}
-			for i := 0; i < n; i++ {
-				if len(c.ParentHashes) == 0 {
-					return plumbing.ZeroHash, unknown()
-				}
-				if c, err = r.commitOf(c.ParentHashes[0]); err != nil {
-					return plumbing.ZeroHash, fmt.Errorf("%s: %v: %w", rev, err, ErrUnknownRevision)
+			// First parents through the commit walk: from the
+			// commit-graph, or the commits' headers, not decoded commits.
+			h = c.Hash
+			if n > 0 {
+				cw := commitwalk.For(r.Storer)
+				cw.Transient = true
+				for i := 0; i < n; i++ {
+					node, err := cw.Get(h)
+					if err != nil {
+						return plumbing.ZeroHash, fmt.Errorf("%s: %v: %w", rev, err, ErrUnknownRevision)
+					}
+					ps := cw.ParentIDs(node)
+					if len(ps) == 0 {
+						return plumbing.ZeroHash, unknown()
+					}
+					h = ps[0]
 				}
 			}
-			h = c.Hash
 		default:
 			return plumbing.ZeroHash, unknown()
 		}

@@ -2,12 +2,15 @@ package repo
 
 import (
 	"path/filepath"
+	"sync"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/cache"
 	"github.com/go-git/go-git/v5/plumbing/storer"
 	"github.com/go-git/go-git/v5/storage/filesystem"
 
+	"easel.dev/easel/merge/commitwalk"
+	"easel.dev/easel/repo/commitgraph"
 	"easel.dev/easel/repo/objfs"
 	"easel.dev/easel/repo/odb"
 )
@@ -20,6 +23,33 @@ import (
 type Storage struct {
 	*filesystem.Storage
 	*odb.DB
+
+	// openGraph opens the commit-graph when git would use it; nil means
+	// none (set by the repository, which knows its config).
+	openGraph func() *commitgraph.Graph
+	graphOnce sync.Once
+	graph     *commitgraph.Graph
+}
+
+// CommitGraph is the repository's commit-graph, opened on first use, for
+// the history walks (commitwalk.GraphStore); nil when there is none or
+// git would not use it.
+func (s *Storage) CommitGraph() commitwalk.Graph {
+	s.graphOnce.Do(func() {
+		if s.openGraph != nil {
+			s.graph = s.openGraph()
+		}
+	})
+	if s.graph == nil {
+		return nil
+	}
+	return s.graph
+}
+
+// commitGraph is CommitGraph as its own type, for the log walker.
+func (s *Storage) commitGraph() *commitgraph.Graph {
+	s.CommitGraph()
+	return s.graph
 }
 
 var (
@@ -60,6 +90,9 @@ func (s *Storage) Reindex() { s.DB.Refresh() }
 
 // Close releases the object database's maps and go-git's descriptors.
 func (s *Storage) Close() error {
+	if s.graph != nil {
+		s.graph.Close()
+	}
 	s.DB.Close()
 	return s.Storage.Close()
 }

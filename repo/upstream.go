@@ -1,15 +1,14 @@
 package repo
 
 import (
-	"container/heap"
 	"context"
 	"errors"
 	"strings"
-	"time"
 
 	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"easel.dev/easel/merge/commitwalk"
 )
 
 // Tracking is how a branch stands against its upstream (branch.<name>.remote
@@ -80,134 +79,7 @@ func (r *Repository) upstreamRef(remote string, merge plumbing.ReferenceName) (p
 }
 
 // aheadBehind counts the commits reachable from a but not b (ahead) and
-// from b but not a (behind). It walks newest first (by committer date),
-// painting each commit with the sides that reach it, and stops once what
-// is left to walk cannot change the counts: the cost is about the size of
-// the two sides' difference, not of the whole history.
+// from b but not a (behind), reading the commit-graph where there is one.
 func (r *Repository) aheadBehind(ctx context.Context, a, b plumbing.Hash) (ahead, behind int, err error) {
-	if a == b {
-		return 0, 0, nil
-	}
-	const (
-		fromA uint8 = 1 << iota
-		fromB
-		both = fromA | fromB
-	)
-	flags := map[plumbing.Hash]uint8{}
-	inQueue := map[plumbing.Hash]int{} // heap entries per commit
-	notBoth := 0                       // heap entries whose commit lacks a side
-	walked := map[plumbing.Hash]*object.Commit{}
-	seq := 0
-	var oldestSingle time.Time // oldest commit ever reached from one side only
-	haveSingle := false
-	q := &trackQueue{}
-	paint := func(h plumbing.Hash, f uint8) error {
-		old := flags[h]
-		if old|f == old {
-			return nil // nothing new to pass on
-		}
-		c, err := r.commitOf(h)
-		if err != nil {
-			return err
-		}
-		flags[h] = old | f
-		if old|f == both {
-			notBoth -= inQueue[h]
-		} else {
-			notBoth++
-			if when := c.Committer.When; !haveSingle || when.Before(oldestSingle) {
-				oldestSingle, haveSingle = when, true
-			}
-		}
-		inQueue[h]++
-		seq++
-		heap.Push(q, &queuedCommit{c, seq})
-		return nil
-	}
-	if err := paint(a, fromA); err != nil {
-		return 0, 0, err
-	}
-	if err := paint(b, fromB); err != nil {
-		return 0, 0, err
-	}
-	// Stop once every queued commit is reached from both sides and is
-	// older than every commit reached from one side only: a commit is not
-	// normally older than its ancestors, so nothing left in the queue can
-	// still reach (and so discount) a one-sided commit. Equal dates keep
-	// the walk going, which a plain "all queued are both" test would not.
-	for q.Len() > 0 && (notBoth > 0 || !(*q)[0].Committer.When.Before(oldestSingle)) {
-		if err := ctx.Err(); err != nil {
-			return 0, 0, err
-		}
-		c := heap.Pop(q).(*queuedCommit).Commit
-		walked[c.Hash] = c
-		inQueue[c.Hash]--
-		f := flags[c.Hash]
-		if f != both {
-			notBoth--
-		}
-		for _, p := range c.ParentHashes {
-			if err := paint(p, f); err != nil {
-				return 0, 0, err
-			}
-		}
-	}
-	// A commit walked before a descendant that reaches it from the other
-	// side (equal or skewed dates) still carries one flag: pass "both"
-	// down through the commits already walked.
-	var stack []plumbing.Hash
-	for h, f := range flags {
-		if f == both {
-			stack = append(stack, h)
-		}
-	}
-	for len(stack) > 0 {
-		h := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		c, ok := walked[h]
-		if !ok {
-			continue
-		}
-		for _, p := range c.ParentHashes {
-			if f, seen := flags[p]; seen && f != both {
-				flags[p] = both
-				stack = append(stack, p)
-			}
-		}
-	}
-	for _, f := range flags {
-		switch f {
-		case fromA:
-			ahead++
-		case fromB:
-			behind++
-		}
-	}
-	return ahead, behind, nil
-}
-
-type queuedCommit struct {
-	*object.Commit
-	seq int
-}
-
-// trackQueue is a max-heap of commits by committer date; equal dates come
-// out in the order they went in, as in git's walk.
-type trackQueue []*queuedCommit
-
-func (q trackQueue) Len() int { return len(q) }
-func (q trackQueue) Less(i, j int) bool {
-	a, b := q[i].Committer.When, q[j].Committer.When
-	if a.Equal(b) {
-		return q[i].seq < q[j].seq
-	}
-	return a.After(b)
-}
-func (q trackQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
-func (q *trackQueue) Push(x any)   { *q = append(*q, x.(*queuedCommit)) }
-func (q *trackQueue) Pop() any {
-	old := *q
-	c := old[len(old)-1]
-	*q = old[:len(old)-1]
-	return c
+	return commitwalk.For(r.Storer).AheadBehind(ctx, a, b)
 }

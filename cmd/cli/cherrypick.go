@@ -254,7 +254,7 @@ func sequencerResult(env *Env, r *repo.Repository, err error) error {
 			ctx := context.Background()
 			if s, serr := r.Status(ctx, repo.StatusOptions{}); serr == nil {
 				var b strings.Builder
-				printLongStatus(&b, s, nil, false, true, func(p string) string { return displayPath(r, env, p) })
+				printLongStatus(&b, s, nil, opState{picking: r.CherryPicking()}, false, true, func(p string) string { return displayPath(r, env, p) })
 				first, rest, _ := strings.Cut(b.String(), "\n")
 				fmt.Fprintln(env.IO.Out, first)
 				for _, l := range st.InProgress {

@@ -71,7 +71,7 @@ func commitDryRun(ctx context.Context, env *Env, r *repo.Repository, o commitOpt
 		if st.Branch != "" {
 			tr, _ = r.Tracking(ctx, st.Branch)
 		}
-		printLongStatus(env.IO.Out, st, tr, merging, true, rel)
+		printLongStatus(env.IO.Out, st, tr, operationState(r, st), merging, true, rel)
 	}
 	if !committable {
 		return &ExitError{Code: 1}
@@ -99,7 +99,7 @@ func commitTemplateStatus(ctx context.Context, w io.Writer, r *repo.Repository, 
 	}
 	var buf strings.Builder
 	_, merging, _ := r.MergeHead()
-	printLongStatus(&buf, st, tr, merging, mode != repo.UntrackedNo, func(p string) string { return displayPath(r, env, p) })
+	printLongStatus(&buf, st, tr, operationState(r, st), merging, mode != repo.UntrackedNo, func(p string) string { return displayPath(r, env, p) })
 	for _, l := range strings.SplitAfter(buf.String(), "\n") {
 		if strings.HasPrefix(l, "  (") {
 			continue
@@ -339,7 +339,7 @@ func runCommit(ctx context.Context, env *Env, o commitOptions, co *repo.ComposeO
 			if st.Branch != "" {
 				tr, _ = r.Tracking(ctx, st.Branch)
 			}
-			printLongStatus(env.IO.Out, st, tr, false, true, func(p string) string { return displayPath(r, env, p) })
+			printLongStatus(env.IO.Out, st, tr, operationState(r, st), false, true, func(p string) string { return displayPath(r, env, p) })
 		}
 	}
 	var he *hooks.Error

@@ -139,7 +139,7 @@ func runStatus(ctx context.Context, env *Env, o statusOptions) error {
 		if err != nil {
 			return err
 		}
-		printLongStatus(env.IO.Out, st, tr, merging, mode != repo.UntrackedNo, rel)
+		printLongStatus(env.IO.Out, st, tr, operationState(r, st), merging, mode != repo.UntrackedNo, rel)
 	}
 	return nil
 }
@@ -234,10 +234,12 @@ func printTracking(w io.Writer, tr *repo.Tracking) {
 
 // printLongStatus prints git's long status format: each section ends with
 // a blank line, and the closing advice follows directly.
-func printLongStatus(w io.Writer, st *repo.Status, tr *repo.Tracking, merging, showUntracked bool, rel func(string) string) {
+func printLongStatus(w io.Writer, st *repo.Status, tr *repo.Tracking, op opState, merging, showUntracked bool, rel func(string) string) {
 	switch {
 	case st.Branch != "":
 		fmt.Fprintf(w, "On branch %s\n", st.Branch)
+	case op.head != "":
+		fmt.Fprintln(w, op.head)
 	case !st.Head.IsZero():
 		fmt.Fprintf(w, "HEAD detached at %s\n", st.Head.String()[:7])
 	default:
@@ -262,6 +264,9 @@ func printLongStatus(w io.Writer, st *repo.Status, tr *repo.Tracking, merging, s
 			}
 		}
 	}
+	for _, l := range op.section {
+		fmt.Fprintln(w, l)
+	}
 	if merging {
 		if len(unmerged) > 0 {
 			fmt.Fprintln(w, "You have unmerged paths.")
@@ -281,8 +286,8 @@ func printLongStatus(w io.Writer, st *repo.Status, tr *repo.Tracking, merging, s
 	if len(staged) > 0 {
 		fmt.Fprintln(w, "Changes to be committed:")
 		switch {
-		case merging:
-			// git gives no unstage hint in the middle of a merge
+		case merging || op.picking:
+			// git gives no unstage hint in the middle of a merge or pick
 		case st.Head.IsZero():
 			fmt.Fprintln(w, "  (use \"easel rm --cached <file>...\" to unstage)")
 		default:
@@ -299,6 +304,9 @@ func printLongStatus(w io.Writer, st *repo.Status, tr *repo.Tracking, merging, s
 	}
 	if len(unmerged) > 0 {
 		fmt.Fprintln(w, "Unmerged paths:")
+		if !merging && !op.picking { // as a commit would make it: a rebase
+			fmt.Fprintln(w, "  (use \"easel restore --staged <file>...\" to unstage)")
+		}
 		fmt.Fprintln(w, "  (use \"easel add <file>...\" to mark resolution)")
 		for _, f := range unmerged {
 			fmt.Fprintf(w, "\t%-17s%s\n", f.Unmerged+":", quoteStatusPath(rel(f.Path)))
@@ -430,3 +438,32 @@ func displayPath(r *repo.Repository, env *Env, p string) string {
 // quoteStatusPath quotes a path as git does with core.quotePath (the
 // default), as diff does.
 func quoteStatusPath(p string) string { return patch.QuotePath(p) }
+
+// opState is what git's long status says of a rebase, cherry-pick or
+// revert in progress: the line that replaces "HEAD detached at" during a
+// rebase, and the section after the branch lines.
+type opState struct {
+	head    string
+	section []string
+	// picking: a cherry-pick stopped (CHERRY_PICK_HEAD), which, as a
+	// merge, takes the unstage hints away.
+	picking bool
+}
+
+func operationState(r *repo.Repository, st *repo.Status) opState {
+	var op opState
+	if st.Branch == "" {
+		op.head, _ = r.RebaseStatusHead()
+	}
+	unmerged := false
+	for _, f := range st.Files {
+		if f.Unmerged != "" {
+			unmerged = true
+			break
+		}
+	}
+	_, merging, _ := r.MergeHead()
+	op.section = r.InProgressSection(unmerged, false, merging)
+	op.picking = r.CherryPicking()
+	return op
+}

@@ -48,6 +48,8 @@ type layer struct {
 	edges  []byte
 	gda2   []byte // corrected commit date offsets (generation v2), if any
 	gdo2   []byte
+	bidx   []byte // changed-path Bloom filters: index and data (bloom.go)
+	bdat   []byte
 }
 
 // Commit is what the graph records of one commit.
@@ -179,6 +181,10 @@ func parse(data []byte) (*layer, error) {
 			l.gda2 = chunk
 		case "GDO2":
 			l.gdo2 = chunk
+		case "BIDX":
+			l.bidx = chunk
+		case "BDAT":
+			l.bdat = chunk
 		}
 	}
 	if len(l.fanout) != 256*4 || l.oids == nil || l.cdat == nil {
