@@ -13,6 +13,7 @@ import (
 	"strings"
 	"syscall"
 
+	"easel.dev/easel/repo/pathspec"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/format/index"
@@ -81,7 +82,7 @@ func (r *Repository) AddWithResult(ctx context.Context, paths []string, opts Add
 	}
 	defer il.Rollback()
 	done := r.beginAdd()
-	res, err := r.stageInto(ctx, il.Index, pathMatcher(paths), paths, opts)
+	res, err := r.stageInto(ctx, il.Index, pathspec.New(paths), true, opts)
 	done()
 	if err != nil {
 		return nil, err
@@ -192,13 +193,21 @@ func (r *Repository) storeWorktreeBlobs(ctx context.Context, work []*stagedFile)
 	return err
 }
 
-// stageInto updates idx from the work tree for the paths ps matches.
-func (r *Repository) stageInto(ctx context.Context, idx *index.Index, ps pathMatcher, literal []string, opts AddOptions) (*AddResult, error) {
+// stageInto updates idx from the work tree for the paths ps matches; with
+// check, an item that matches nothing is an error, as in git add.
+func (r *Repository) stageInto(ctx context.Context, idx *index.Index, ps pathspec.Pathspec, check bool, opts AddOptions) (*AddResult, error) {
 	res := &AddResult{}
+	var literal []pathspec.Item
+	if check {
+		literal = ps
+	}
 	matched := make([]bool, len(literal))
+	for i, l := range literal {
+		matched[i] = l.IsExclude() // never reported
+	}
 	markMatched := func(p string) {
 		for i, l := range literal {
-			if !matched[i] && (pathMatcher{l}).match(p) {
+			if !matched[i] && l.Match(p) {
 				matched[i] = true
 			}
 		}
@@ -208,7 +217,7 @@ func (r *Repository) stageInto(ctx context.Context, idx *index.Index, ps pathMat
 	byName := map[string][]*index.Entry{}
 	var names []string
 	for _, e := range idx.Entries {
-		if !ps.match(e.Name) {
+		if !ps.Match(e.Name) {
 			continue
 		}
 		if byName[e.Name] == nil {
@@ -302,11 +311,11 @@ func (r *Repository) stageInto(ctx context.Context, idx *index.Index, ps pathMat
 		// A literal path naming an ignored file is refused, as git does.
 		if !opts.Force {
 			for i, l := range literal {
-				if matched[i] || hasGlob(l) || l == "." || l == "" {
+				if matched[i] || l.HasWildcard() || l.Pattern == "" {
 					continue
 				}
-				if _, err := os.Lstat(filepath.Join(r.WorkDir, filepath.FromSlash(l))); err == nil {
-					ignoredNamed = append(ignoredNamed, l)
+				if _, err := os.Lstat(filepath.Join(r.WorkDir, filepath.FromSlash(l.Pattern))); err == nil {
+					ignoredNamed = append(ignoredNamed, l.Original)
 					matched[i] = true
 				}
 			}
@@ -316,8 +325,8 @@ func (r *Repository) stageInto(ctx context.Context, idx *index.Index, ps pathMat
 		}
 	}
 	for i, l := range literal {
-		if !matched[i] && l != "." && l != "" {
-			return nil, &PathspecError{Pathspec: l}
+		if !matched[i] && l.Pattern != "" {
+			return nil, &PathspecError{Pathspec: l.Original}
 		}
 	}
 

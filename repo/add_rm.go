@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"easel.dev/easel/repo/pathspec"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/format/index"
 )
@@ -39,12 +40,16 @@ func (r *Repository) Remove(ctx context.Context, paths []string, opts RemoveOpti
 	defer il.Rollback()
 	idx := il.Index
 	selected := map[string]bool{}
-	for _, p := range paths {
-		ps := pathMatcher{p}
+	ps := pathspec.New(paths)
+	for _, m := range ps {
+		if m.IsExclude() {
+			continue
+		}
+		p := m.Original
 		n := 0
 		for _, e := range idx.Entries {
-			if ps.match(e.Name) {
-				if e.Name != p && !opts.Recursive && !hasGlob(p) && p != "." {
+			if m.Match(e.Name) && ps.Match(e.Name) {
+				if e.Name != m.Pattern && !opts.Recursive && !m.HasWildcard() && m.Pattern != "" {
 					return nil, fmt.Errorf("not removing '%s' recursively without -r", p)
 				}
 				selected[e.Name] = true
@@ -70,7 +75,7 @@ func (r *Repository) Remove(ctx context.Context, paths []string, opts RemoveOpti
 		if err != nil {
 			return nil, err
 		}
-		headFiles, err := r.flattenTree(headTree)
+		headFiles, err := r.flattenTree(headTree, nil)
 		if err != nil {
 			return nil, err
 		}

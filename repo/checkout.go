@@ -15,36 +15,16 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/format/index"
 
+	"easel.dev/easel/repo/pathspec"
 	"easel.dev/easel/repo/treecheck"
 )
-
-// WouldOverwriteError lists the paths whose local state a checkout would
-// destroy.
-type WouldOverwriteError struct {
-	Op        string   // "checkout", "reset", ...
-	Modified  []string // local changes (staged or not)
-	Untracked []string // untracked files in the way
-}
-
-func (e *WouldOverwriteError) Error() string {
-	var parts []string
-	if len(e.Modified) > 0 {
-		parts = append(parts, "your local changes to these files would be overwritten by "+e.Op+": "+strings.Join(e.Modified, ", "))
-	}
-	if len(e.Untracked) > 0 {
-		parts = append(parts, "these untracked files would be overwritten by "+e.Op+": "+strings.Join(e.Untracked, ", "))
-	}
-	return strings.Join(parts, "; ") + "; commit or stash them first"
-}
-
-func (e *WouldOverwriteError) Unwrap() error { return ErrWouldOverwrite }
 
 // Checkout moves the index and work tree from commit `from` (zero: nothing,
 // an unborn branch) to commit `to`, as `git read-tree -m -u from to` does:
 // paths that differ between the two commits are updated; local changes to
 // other paths are kept. If a path that must change has a local change
 // (staged or in the work tree), or an untracked file is in the way, nothing
-// is touched and a *WouldOverwriteError (ErrWouldOverwrite) names them.
+// is touched and an *OverwriteError (ErrWouldOverwrite) names them.
 // HEAD is not moved.
 func (r *Repository) Checkout(ctx context.Context, from, to plumbing.Hash) error {
 	if r.WorkDir == "" {
@@ -65,13 +45,12 @@ func (r *Repository) checkoutLocked(ctx context.Context, idx *index.Index, from,
 	if err != nil {
 		return err
 	}
-	var changes []treeChange
-	if err := diffTrees("", fromTree, r.storedSource(), toTree, r.storedSource(), &changes); err != nil {
+	changes, err := diffTrees(ctx, fromTree, r.storedSource(), toTree, r.storedSource(), nil)
+	if err != nil {
 		return err
 	}
-	sortChanges(changes)
 	entries := indexEntryMap(idx)
-	oe := &WouldOverwriteError{Op: "checkout"}
+	oe := &OverwriteError{Op: "checkout"}
 	isIgnored := func(p string) bool { return r.rulesFor(parentDir(p)).ignored(p, false) }
 	deleting := map[string]bool{}
 	for _, c := range changes {
@@ -340,7 +319,7 @@ func (r *Repository) Restore(ctx context.Context, paths []string, opts RestoreOp
 	}
 	defer il.Rollback()
 	idx := il.Index
-	ps := pathMatcher(paths)
+	ps := pathspec.New(paths)
 
 	// The source: a tree, or the index when restoring only the work tree
 	// without --source.
@@ -348,7 +327,7 @@ func (r *Repository) Restore(ctx context.Context, paths []string, opts RestoreOp
 	fromIndex := !opts.Staged && opts.Source.IsZero()
 	if fromIndex {
 		for _, e := range idx.Entries {
-			if ps.match(e.Name) {
+			if ps.Match(e.Name) {
 				if e.Stage != 0 {
 					return nil, fmt.Errorf("path '%s' is unmerged: %w", e.Name, ErrUnmergedPaths)
 				}
@@ -366,12 +345,12 @@ func (r *Repository) Restore(ctx context.Context, paths []string, opts RestoreOp
 		if err != nil {
 			return nil, err
 		}
-		all, err := r.flattenTree(tree)
+		all, err := r.flattenTree(tree, nil)
 		if err != nil {
 			return nil, err
 		}
 		for p, e := range all {
-			if ps.match(p) {
+			if ps.Match(p) {
 				// Checked before anything is written, as in checkout.
 				if err := treecheck.Path(p); err != nil {
 					return nil, fmt.Errorf("%s: %w: %v", p, ErrUnsafePath, err)
@@ -383,25 +362,28 @@ func (r *Repository) Restore(ctx context.Context, paths []string, opts RestoreOp
 	// What the pathspecs match now (index entries) decides deletions.
 	current := map[string]bool{}
 	for _, e := range idx.Entries {
-		if ps.match(e.Name) {
+		if ps.Match(e.Name) {
 			current[e.Name] = true
 		}
 	}
-	for _, p := range paths {
-		m := pathMatcher{p}
+	for _, m := range ps {
+		if m.IsExclude() {
+			continue
+		}
 		ok := false
 		for q := range src {
-			if m.match(q) {
+			if m.Match(q) {
 				ok = true
 				break
 			}
 		}
 		for q := range current {
-			if !ok && m.match(q) {
+			if !ok && m.Match(q) {
 				ok = true
 			}
 		}
 		if !ok {
+			p := m.Original
 			return nil, &PathspecError{Pathspec: p, Msg: fmt.Sprintf("pathspec '%s' did not match any file(s) known to easel", p)}
 		}
 	}
@@ -493,7 +475,7 @@ func (r *Repository) Restore(ctx context.Context, paths []string, opts RestoreOp
 	}
 	rebuildIndex(idx, entries)
 	for _, e := range conflicted {
-		if _, resolved := entries[e.Name]; !resolved && (!opts.Staged || !ps.match(e.Name)) {
+		if _, resolved := entries[e.Name]; !resolved && (!opts.Staged || !ps.Match(e.Name)) {
 			idx.Entries = append(idx.Entries, e)
 		}
 	}

@@ -80,7 +80,7 @@ func TestCheckoutTwoWay(t *testing.T) {
 	// nothing touched.
 	writeFiles(t, dir, map[string]string{"a": "local edit\n"})
 	err := r.Checkout(ctx, B, A)
-	var oe *WouldOverwriteError
+	var oe *OverwriteError
 	if !errors.As(err, &oe) || !errors.Is(err, ErrWouldOverwrite) || strings.Join(oe.Modified, ",") != "a" {
 		t.Fatalf("checkout over a local change: %v", err)
 	}

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"easel.dev/easel/repo/pathspec"
 )
 
 // CleanOptions select what Clean removes, as git clean's options do.
@@ -32,7 +34,7 @@ func (r *Repository) Clean(ctx context.Context, o CleanOptions) ([]string, error
 	if err != nil {
 		return nil, err
 	}
-	found, err := r.untracked(ctx, idx, StatusOptions{Untracked: UntrackedNormal, Ignored: o.Ignored || o.OnlyIgnored, Paths: o.Paths}, pathMatcher(o.Paths))
+	found, err := r.untracked(ctx, idx, StatusOptions{Untracked: UntrackedNormal, Ignored: o.Ignored || o.OnlyIgnored, Paths: o.Paths}, pathspec.New(o.Paths))
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"easel.dev/easel/repo/pathspec"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/format/index"
 	"github.com/go-git/go-git/v5/plumbing/object"
@@ -108,7 +109,7 @@ func (r *Repository) CommitWithResult(ctx context.Context, opts CommitOptions) (
 			return nil, err
 		}
 		defer il.Rollback()
-		ps := pathMatcher(opts.Paths)
+		ps := pathspec.New(opts.Paths)
 		if len(opts.Paths) > 0 {
 			if err := r.checkCommitPaths(il.Index, opts.Paths); err != nil {
 				return nil, err
@@ -116,7 +117,7 @@ func (r *Repository) CommitWithResult(ctx context.Context, opts CommitOptions) (
 			// As git: a path in HEAD that the index lost (rm --cached)
 			// but the work tree has is committed from the work tree.
 			if back := r.headOnlyPaths(il.Index, opts.Paths); len(back) > 0 {
-				if _, err := r.stageInto(ctx, il.Index, back, nil, AddOptions{}); err != nil {
+				if _, err := r.stageInto(ctx, il.Index, pathspec.Literals(back), false, AddOptions{}); err != nil {
 					return nil, err
 				}
 				indexChanged = true
@@ -125,7 +126,7 @@ func (r *Repository) CommitWithResult(ctx context.Context, opts CommitOptions) (
 		if opts.All {
 			ps = nil
 		}
-		res, err := r.stageInto(ctx, il.Index, ps, nil, AddOptions{Update: true})
+		res, err := r.stageInto(ctx, il.Index, ps, false, AddOptions{Update: true})
 		if err != nil {
 			return nil, err
 		}
@@ -287,8 +288,7 @@ func (r *Repository) CommitWithResult(ctx context.Context, opts CommitOptions) (
 	}
 	res.Hash = id
 	res.Subject = strings.SplitN(message, "\n", 2)[0]
-	var changes []treeChange
-	if err := diffTrees("", firstParentTree, r.storedSource(), tree, r.storedSource(), &changes); err == nil {
+	if changes, err := diffTrees(ctx, firstParentTree, r.storedSource(), tree, r.storedSource(), nil); err == nil {
 		res.Changed = len(changes)
 	}
 	// As git: a commit ends any merge or squash in progress.
@@ -316,28 +316,31 @@ func (r *Repository) checkCommitPaths(idx *index.Index, paths []string) error {
 	headFiles := map[string]bool{}
 	if head, err := r.Head(); err == nil && !head.IsZero() {
 		if tree, err := r.commitTree(head); err == nil {
-			if flat, err := r.flattenTree(tree); err == nil {
+			if flat, err := r.flattenTree(tree, nil); err == nil {
 				for p := range flat {
 					headFiles[p] = true
 				}
 			}
 		}
 	}
-	for _, p := range paths {
-		m := pathMatcher{p}
+	for _, m := range pathspec.New(paths) {
+		if m.IsExclude() {
+			continue
+		}
 		found := false
 		for _, e := range idx.Entries {
-			if m.match(e.Name) {
+			if m.Match(e.Name) {
 				found = true
 				break
 			}
 		}
 		for f := range headFiles {
-			if !found && m.match(f) {
+			if !found && m.Match(f) {
 				found = true
 			}
 		}
 		if !found {
+			p := m.Original
 			return &PathspecError{Pathspec: p, Msg: fmt.Sprintf("pathspec '%s' did not match any file(s) known to git", p)}
 		}
 	}
@@ -346,7 +349,7 @@ func (r *Repository) checkCommitPaths(idx *index.Index, paths []string) error {
 
 // headOnlyPaths are the files the pathspecs match that HEAD has, the index
 // does not, and the work tree does.
-func (r *Repository) headOnlyPaths(idx *index.Index, paths []string) pathMatcher {
+func (r *Repository) headOnlyPaths(idx *index.Index, paths []string) []string {
 	head, err := r.Head()
 	if err != nil || head.IsZero() {
 		return nil
@@ -355,15 +358,15 @@ func (r *Repository) headOnlyPaths(idx *index.Index, paths []string) pathMatcher
 	if err != nil {
 		return nil
 	}
-	flat, err := r.flattenTree(tree)
+	flat, err := r.flattenTree(tree, nil)
 	if err != nil {
 		return nil
 	}
 	in := indexEntryMap(idx)
-	ps := pathMatcher(paths)
-	var out pathMatcher
+	ps := pathspec.New(paths)
+	var out []string
 	for p := range flat {
-		if ps.match(p) && in[p] == nil {
+		if ps.Match(p) && in[p] == nil {
 			if _, err := os.Lstat(filepath.Join(r.WorkDir, filepath.FromSlash(p))); err == nil {
 				out = append(out, p)
 			}
@@ -381,18 +384,18 @@ func (r *Repository) partialIndex(real *index.Index, paths []string) (*index.Ind
 			return nil, err
 		}
 	}
-	ps := pathMatcher(paths)
+	ps := pathspec.New(paths)
 	if len(paths) == 0 {
 		return out, nil
 	}
 	entries := map[string]*index.Entry{}
 	for _, e := range out.Entries {
-		if !ps.match(e.Name) {
+		if !ps.Match(e.Name) {
 			entries[e.Name] = e
 		}
 	}
 	for _, e := range real.Entries {
-		if ps.match(e.Name) && e.Stage == 0 {
+		if ps.Match(e.Name) && e.Stage == 0 {
 			entries[e.Name] = e
 		}
 	}

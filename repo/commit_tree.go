@@ -2,6 +2,7 @@ package repo
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"easel.dev/easel/repo/pathspec"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/format/index"
@@ -92,13 +94,19 @@ func parseTreeRaw(data []byte) ([]treeEntry, error) {
 	return out, nil
 }
 
-// readTree returns the entries of a stored tree (nil for the zero hash, the
-// empty tree).
+// readTreeEntries is the one tree reader: the entries of a stored tree
+// (nil for the zero hash, the empty tree); a missing or unparsable tree is
+// ErrCorruptObject.
 func (r *Repository) readTreeEntries(h plumbing.Hash) ([]treeEntry, error) {
 	if h.IsZero() || h == emptyTree {
 		return nil, nil
 	}
 	obj, err := r.Storer.EncodedObject(plumbing.TreeObject, h)
+	if errors.Is(err, plumbing.ErrObjectNotFound) {
+		// A tree that a commit or tree names but the repository lacks
+		// is corrupt data, whichever command meets it.
+		return nil, fmt.Errorf("tree %s: %w: %w", h, ErrCorruptObject, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("tree %s: %w", h, err)
 	}
@@ -228,13 +236,28 @@ func (t *indexTrees) source() treeSource {
 	return func(dir string, _ plumbing.Hash) ([]treeEntry, error) { return t.dirs[dir], nil }
 }
 
-// diffTrees lists the files that differ between tree a (from source sa)
-// and tree b (from sb), skipping subtrees whose hashes are equal. A path
-// that is a file on one side and a directory on the other comes out as a
-// deletion plus additions.
-func diffTrees(dir string, a plumbing.Hash, sa treeSource, b plumbing.Hash, sb treeSource, out *[]treeChange) error {
+// diffTrees is the one tree-diff walker: it lists the files that differ
+// between tree a (read through sa) and tree b (through sb) among the paths
+// ps selects, sorted by path, skipping subtrees whose ids are equal and
+// directories ps cannot match. A path that is a file on one side and a
+// directory on the other comes out as a deletion plus additions. Every
+// caller (diff, status, checkout, commit, merge) goes through it; those
+// that want renames or contents add them to its result (DiffTrees).
+func diffTrees(ctx context.Context, a plumbing.Hash, sa treeSource, b plumbing.Hash, sb treeSource, ps pathspec.Pathspec) ([]treeChange, error) {
+	var out []treeChange
+	if err := walkTreeDiff(ctx, "", a, sa, b, sb, ps, &out); err != nil {
+		return nil, err
+	}
+	sortChanges(out)
+	return out, nil
+}
+
+func walkTreeDiff(ctx context.Context, dir string, a plumbing.Hash, sa treeSource, b plumbing.Hash, sb treeSource, ps pathspec.Pathspec, out *[]treeChange) error {
 	if a == b && !a.IsZero() {
 		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return err
 	}
 	var ea, eb []treeEntry
 	var err error
@@ -271,14 +294,16 @@ func diffTrees(dir string, a plumbing.Hash, sa treeSource, b plumbing.Hash, sb t
 		y, ok := mb[k]
 		p := join(x.name)
 		switch {
+		case x.isDir() && !ps.MayContain(p):
 		case x.isDir() && ok:
-			if err := diffTrees(p, x.hash, sa, y.hash, sb, out); err != nil {
+			if err := walkTreeDiff(ctx, p, x.hash, sa, y.hash, sb, ps, out); err != nil {
 				return err
 			}
 		case x.isDir():
-			if err := diffTrees(p, x.hash, sa, plumbing.ZeroHash, sb, out); err != nil {
+			if err := walkTreeDiff(ctx, p, x.hash, sa, plumbing.ZeroHash, sb, ps, out); err != nil {
 				return err
 			}
+		case !ps.Match(p):
 		case ok:
 			if x.hash != y.hash || x.mode != y.mode {
 				*out = append(*out, treeChange{path: p, fromMode: x.mode, toMode: y.mode, from: x.hash, to: y.hash})
@@ -293,11 +318,15 @@ func diffTrees(dir string, a plumbing.Hash, sa treeSource, b plumbing.Hash, sb t
 			continue
 		}
 		p := join(y.name)
-		if y.isDir() {
-			if err := diffTrees(p, plumbing.ZeroHash, sa, y.hash, sb, out); err != nil {
+		switch {
+		case y.isDir():
+			if !ps.MayContain(p) {
+				continue
+			}
+			if err := walkTreeDiff(ctx, p, plumbing.ZeroHash, sa, y.hash, sb, ps, out); err != nil {
 				return err
 			}
-		} else {
+		case ps.Match(p):
 			*out = append(*out, treeChange{path: p, toMode: y.mode, to: y.hash})
 		}
 	}
@@ -309,8 +338,9 @@ func sortChanges(cs []treeChange) {
 	sort.Slice(cs, func(i, j int) bool { return cs[i].path < cs[j].path })
 }
 
-// flattenTree lists every file of a stored tree with its full path.
-func (r *Repository) flattenTree(h plumbing.Hash) (map[string]treeEntry, error) {
+// flattenTree is the one tree flattener: every file of a stored tree that
+// ps selects (nil: all), by full path.
+func (r *Repository) flattenTree(h plumbing.Hash, ps pathspec.Pathspec) (map[string]treeEntry, error) {
 	out := map[string]treeEntry{}
 	var walk func(prefix string, h plumbing.Hash) error
 	walk = func(prefix string, h plumbing.Hash) error {
@@ -319,14 +349,20 @@ func (r *Repository) flattenTree(h plumbing.Hash) (map[string]treeEntry, error) 
 			return err
 		}
 		for _, e := range ents {
+			p := prefix + e.name
 			if e.isDir() {
-				if err := walk(prefix+e.name+"/", e.hash); err != nil {
+				if !ps.MayContain(p) {
+					continue
+				}
+				if err := walk(p+"/", e.hash); err != nil {
 					return err
 				}
 				continue
 			}
-			e.name = prefix + e.name
-			out[e.name] = e
+			if ps.Match(p) {
+				e.name = p
+				out[p] = e
+			}
 		}
 		return nil
 	}

@@ -8,51 +8,21 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"syscall"
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/format/index"
-	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"easel.dev/easel/repo/patch"
+	"easel.dev/easel/repo/pathspec"
 )
 
 // Changes between two versions of the repository's files come out as
 // patch.FilePatch values with paths, modes and ids but no contents; call
 // LoadPatchData for the ones whose contents are needed. Worktree sides have
 // a zero-length Data and the id the file would get, computed on demand.
-
-// Pathspec limits a diff to paths equal to or under one of its entries
-// (slash-separated, relative to the top of the work tree). Empty: all.
-type Pathspec []string
-
-func (ps Pathspec) match(path string) bool {
-	if len(ps) == 0 {
-		return true
-	}
-	for _, p := range ps {
-		if p == "" || p == "." || path == p || strings.HasPrefix(path, p+"/") {
-			return true
-		}
-	}
-	return false
-}
-
-// enter reports whether a directory may hold matching paths.
-func (ps Pathspec) enter(dir string) bool {
-	if len(ps) == 0 {
-		return true
-	}
-	for _, p := range ps {
-		if p == "" || p == "." || dir == p || strings.HasPrefix(dir, p+"/") || strings.HasPrefix(p, dir+"/") {
-			return true
-		}
-	}
-	return false
-}
 
 // TreeOf returns the tree of a commit (or the tree itself); zero stays
 // zero, meaning the empty tree.
@@ -64,132 +34,62 @@ func (r *Repository) TreeOf(h plumbing.Hash) (plumbing.Hash, error) {
 }
 
 // DiffTrees lists the files that differ between trees a and b (zero: the
-// empty tree). Subtrees with equal ids are skipped without being read.
-func (r *Repository) DiffTrees(ctx context.Context, a, b plumbing.Hash, ps Pathspec) ([]patch.FilePatch, error) {
-	var out []patch.FilePatch
-	if err := r.diffTrees(ctx, "", a, b, ps, &out); err != nil {
+// empty tree) among the paths ps selects, through the one tree walker.
+func (r *Repository) DiffTrees(ctx context.Context, a, b plumbing.Hash, ps pathspec.Pathspec) ([]patch.FilePatch, error) {
+	changes, err := diffTrees(ctx, a, r.storedSource(), b, r.storedSource(), ps)
+	if err != nil {
 		return nil, err
 	}
-	sortPatches(out)
+	out := make([]patch.FilePatch, len(changes))
+	for i, c := range changes {
+		if c.fromMode != 0 {
+			out[i].From = patch.Side{Path: c.path, Mode: c.fromMode, Hash: c.from}
+		}
+		if c.toMode != 0 {
+			out[i].To = patch.Side{Path: c.path, Mode: c.toMode, Hash: c.to}
+		}
+	}
 	return out, nil
 }
 
-func (r *Repository) readTree(h plumbing.Hash) (map[string]object.TreeEntry, error) {
-	m := map[string]object.TreeEntry{}
-	if h.IsZero() {
-		return m, nil
-	}
-	t, err := object.GetTree(r.Storer, h)
+// TreeDiff is the one call for what changed between trees a and b (as
+// git's diffcore): the tree walker limited by ps, renames found as
+// renames says (nil: none), and with load the blobs read into the patches.
+func (r *Repository) TreeDiff(ctx context.Context, a, b plumbing.Hash, ps pathspec.Pathspec, renames *RenameOptions, load bool) ([]patch.FilePatch, error) {
+	out, err := r.DiffTrees(ctx, a, b, ps)
 	if err != nil {
-		return nil, fmt.Errorf("tree %s: %v: %w", h, err, ErrCorruptObject)
+		return nil, err
 	}
-	for _, e := range t.Entries {
-		m[e.Name] = e
-	}
-	return m, nil
-}
-
-func (r *Repository) diffTrees(ctx context.Context, prefix string, a, b plumbing.Hash, ps Pathspec, out *[]patch.FilePatch) error {
-	if a == b {
-		return nil
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	ea, err := r.readTree(a)
-	if err != nil {
-		return err
-	}
-	eb, err := r.readTree(b)
-	if err != nil {
-		return err
-	}
-	names := make([]string, 0, len(ea)+len(eb))
-	for n := range ea {
-		names = append(names, n)
-	}
-	for n := range eb {
-		if _, ok := ea[n]; !ok {
-			names = append(names, n)
+	if renames != nil {
+		if out, err = r.DetectRenames(out, *renames, false); err != nil {
+			return nil, err
 		}
 	}
-	for _, n := range names {
-		path := prefix + n
-		x, inA := ea[n]
-		y, inB := eb[n]
-		if inA && inB && x.Hash == y.Hash && x.Mode == y.Mode {
-			continue
-		}
-		aDir := inA && x.Mode == filemode.Dir
-		bDir := inB && y.Mode == filemode.Dir
-		if aDir || bDir {
-			if !ps.enter(path) {
-				continue
-			}
-			var ta, tb plumbing.Hash
-			if aDir {
-				ta = x.Hash
-			}
-			if bDir {
-				tb = y.Hash
-			}
-			if err := r.diffTrees(ctx, path+"/", ta, tb, ps, out); err != nil {
-				return err
+	if load {
+		for i := range out {
+			if err := r.LoadPatchData(&out[i], false); err != nil {
+				return nil, err
 			}
 		}
-		if !ps.match(path) {
-			continue
-		}
-		var p patch.FilePatch
-		if inA && !aDir {
-			p.From = patch.Side{Path: path, Mode: x.Mode, Hash: x.Hash}
-		}
-		if inB && !bDir {
-			p.To = patch.Side{Path: path, Mode: y.Mode, Hash: y.Hash}
-		}
-		if p.From.Exists() || p.To.Exists() {
-			*out = append(*out, p)
-		}
 	}
-	return nil
+	return out, nil
 }
 
 func sortPatches(ps []patch.FilePatch) {
 	sort.SliceStable(ps, func(i, j int) bool { return ps[i].Path() < ps[j].Path() })
 }
 
-// flatTree lists every file under tree h by path.
-func (r *Repository) flatTree(ctx context.Context, h plumbing.Hash, ps Pathspec) (map[string]patch.Side, error) {
-	out := map[string]patch.Side{}
-	var walk func(prefix string, h plumbing.Hash) error
-	walk = func(prefix string, h plumbing.Hash) error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		entries, err := r.readTree(h)
-		if err != nil {
-			return err
-		}
-		for n, e := range entries {
-			path := prefix + n
-			if e.Mode == filemode.Dir {
-				if ps.enter(path) {
-					if err := walk(path+"/", e.Hash); err != nil {
-						return err
-					}
-				}
-				continue
-			}
-			if ps.match(path) {
-				out[path] = patch.Side{Path: path, Mode: e.Mode, Hash: e.Hash}
-			}
-		}
-		return nil
+// flatSides is flattenTree as the patch sides of its files.
+func (r *Repository) flatSides(h plumbing.Hash, ps pathspec.Pathspec) (map[string]patch.Side, error) {
+	flat, err := r.flattenTree(h, ps)
+	if err != nil {
+		return nil, err
 	}
-	if h.IsZero() {
-		return out, nil
+	out := make(map[string]patch.Side, len(flat))
+	for p, e := range flat {
+		out[p] = patch.Side{Path: p, Mode: e.mode, Hash: e.hash}
 	}
-	return out, walk("", h)
+	return out, nil
 }
 
 // readIndexForDiff reads the index; a repository without one has an
@@ -200,8 +100,8 @@ func (r *Repository) readIndexForDiff() (*index.Index, error) {
 
 // DiffIndex lists the differences from tree (zero: empty) to the index:
 // what "diff --cached" shows. Unmerged paths are listed in unmerged.
-func (r *Repository) DiffIndex(ctx context.Context, tree plumbing.Hash, ps Pathspec) (out []patch.FilePatch, unmerged []string, err error) {
-	flat, err := r.flatTree(ctx, tree, ps)
+func (r *Repository) DiffIndex(ctx context.Context, tree plumbing.Hash, ps pathspec.Pathspec) (out []patch.FilePatch, unmerged []string, err error) {
+	flat, err := r.flatSides(tree, ps)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -211,7 +111,7 @@ func (r *Repository) DiffIndex(ctx context.Context, tree plumbing.Hash, ps Paths
 	}
 	seen := map[string]bool{}
 	for _, e := range idx.Entries {
-		if !ps.match(e.Name) || seen[e.Name] {
+		if !ps.Match(e.Name) || seen[e.Name] {
 			continue
 		}
 		seen[e.Name] = true
@@ -242,7 +142,7 @@ func (r *Repository) DiffIndex(ctx context.Context, tree plumbing.Hash, ps Paths
 // zero and fromIndex true: "diff") or from a tree ("diff <rev>"). Only
 // tracked files are considered, as git does: files in the index or, for a
 // tree base, in the tree.
-func (r *Repository) DiffWorktree(ctx context.Context, fromIndex bool, tree plumbing.Hash, ps Pathspec) (out []patch.FilePatch, unmerged []string, err error) {
+func (r *Repository) DiffWorktree(ctx context.Context, fromIndex bool, tree plumbing.Hash, ps pathspec.Pathspec) (out []patch.FilePatch, unmerged []string, err error) {
 	if r.IsBare() {
 		return nil, nil, ErrBareRepository
 	}
@@ -252,7 +152,7 @@ func (r *Repository) DiffWorktree(ctx context.Context, fromIndex bool, tree plum
 	}
 	var flat map[string]patch.Side
 	if !fromIndex {
-		if flat, err = r.flatTree(ctx, tree, ps); err != nil {
+		if flat, err = r.flatSides(tree, ps); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -265,7 +165,7 @@ func (r *Repository) DiffWorktree(ctx context.Context, fromIndex bool, tree plum
 		if err := ctx.Err(); err != nil {
 			return nil, nil, err
 		}
-		if !ps.match(e.Name) || seen[e.Name] {
+		if !ps.Match(e.Name) || seen[e.Name] {
 			continue
 		}
 		seen[e.Name] = true

@@ -18,6 +18,7 @@ import (
 	"easel.dev/easel/merge"
 	"easel.dev/easel/merge/commitwalk"
 	"easel.dev/easel/repo/commitgraph"
+	"easel.dev/easel/repo/pathspec"
 )
 
 // LogOptions selects the commits Log walks.
@@ -72,13 +73,21 @@ type LogWalker struct {
 	listIDs           []plumbing.Hash
 	listPos           int
 	graph             *commitgraph.Graph
+	ps                pathspec.Pathspec // opts.Paths when they have wildcards or magic
 }
 
 // Log starts a walk.
 func (r *Repository) Log(ctx context.Context, opts LogOptions) (*LogWalker, error) {
 	w := &LogWalker{r: r, opts: opts}
-	for i, p := range w.opts.Paths {
-		w.opts.Paths[i] = strings.Trim(p, "/")
+	if ps := pathspec.New(opts.Paths); !ps.Plain() {
+		w.ps = ps // wildcards or magic: compared by a tree diff
+	} else {
+		// Whole files and directories: compared by the ids at those
+		// paths, without walking the trees.
+		w.opts.Paths = nil
+		for _, it := range ps {
+			w.opts.Paths = append(w.opts.Paths, strings.Trim(it.Pattern, "/"))
+		}
 	}
 	if opts.Topo || len(opts.Exclude) > 0 {
 		w.limited = true
@@ -92,7 +101,7 @@ func (r *Repository) Log(ctx context.Context, opts LogOptions) (*LogWalker, erro
 	w.cw = commitwalk.For(r.Storer)
 	w.cw.KeepData, w.cw.Transient = true, true
 	w.seen = map[plumbing.Hash]struct{}{}
-	if len(w.opts.Paths) > 0 {
+	if len(w.opts.Paths) > 0 && w.ps == nil {
 		w.changed = w.cw.ChangedPaths(w.opts.Paths)
 	}
 	for _, h := range opts.Include {
@@ -232,6 +241,17 @@ func (w *LogWalker) decode(n *commitwalk.Node) (*object.Commit, error) {
 // parent and is not shown; other commits are shown when the paths differ
 // from every parent.
 func (w *LogWalker) simplify(n *commitwalk.Node, parents []*commitwalk.Node) ([]*commitwalk.Node, bool, error) {
+	if w.ps != nil {
+		trees := make([]plumbing.Hash, len(parents))
+		for i, p := range parents {
+			trees[i] = p.Tree
+		}
+		i, show, err := w.simplifyPattern(n.Tree, trees)
+		if i >= 0 {
+			return parents[i : i+1], show, err
+		}
+		return parents, show, err
+	}
 	// The first parent is compared first; where the Bloom filter rules
 	// the paths out, it is the same there without reading either tree.
 	if len(parents) > 0 && w.changed != nil && !w.changed(n) {
@@ -287,6 +307,21 @@ func (w *LogWalker) pathStates(tree plumbing.Hash) ([]pathState, error) {
 // simplifyCommit is simplify for the limited walk, which holds commits
 // and parent ids.
 func (w *LogWalker) simplifyCommit(c *object.Commit, parents []plumbing.Hash) ([]plumbing.Hash, bool, error) {
+	if w.ps != nil {
+		trees := make([]plumbing.Hash, len(parents))
+		for i, p := range parents {
+			pc, err := w.r.commitOf(p)
+			if err != nil {
+				return nil, false, err
+			}
+			trees[i] = pc.TreeHash
+		}
+		i, show, err := w.simplifyPattern(c.TreeHash, trees)
+		if i >= 0 {
+			return parents[i : i+1], show, err
+		}
+		return parents, show, err
+	}
 	mine, err := w.r.pathHashes(c.TreeHash, w.opts.Paths)
 	if err != nil {
 		return nil, false, err
@@ -580,4 +615,24 @@ func (r *Repository) ResolveRange(ctx context.Context, args []string) (include, 
 		include = append(include, h)
 	}
 	return include, exclude, nil
+}
+
+// simplifyPattern is simplify for pathspecs with wildcards or magic: the
+// index of the first parent tree that differs from tree in no selected
+// path (-1: none), and whether the commit is shown.
+func (w *LogWalker) simplifyPattern(tree plumbing.Hash, parents []plumbing.Hash) (int, bool, error) {
+	if len(parents) == 0 {
+		d, err := w.r.DiffTrees(context.Background(), plumbing.ZeroHash, tree, w.ps)
+		return -1, len(d) > 0, err
+	}
+	for i, p := range parents {
+		d, err := w.r.DiffTrees(context.Background(), p, tree, w.ps)
+		if err != nil {
+			return -1, false, err
+		}
+		if len(d) == 0 {
+			return i, false, nil
+		}
+	}
+	return -1, true, nil
 }

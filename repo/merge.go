@@ -2,13 +2,14 @@ package repo
 
 import (
 	"context"
-	"easel.dev/easel/repo/lockfile"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"sort"
 	"strings"
+
+	"easel.dev/easel/repo/lockfile"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
@@ -375,92 +376,38 @@ type mergeDelta struct {
 	from, to mergeFile
 }
 
-// mergeDeltas lists the files that differ between trees a and b, skipping
-// subtrees with equal ids.
-func (r *Repository) mergeDeltas(ctx context.Context, a, b plumbing.Hash, dir string, out *[]mergeDelta) error {
-	if a == b {
-		return nil
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	ea, err := r.mergeTreeEntries(a)
+// mergeDeltas lists the files that differ between trees a and b (the one
+// tree walker's changes, as merge files).
+func (r *Repository) mergeDeltas(ctx context.Context, a, b plumbing.Hash) ([]mergeDelta, error) {
+	changes, err := diffTrees(ctx, a, r.storedSource(), b, r.storedSource(), nil)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	eb, err := r.mergeTreeEntries(b)
-	if err != nil {
-		return err
+	out := make([]mergeDelta, len(changes))
+	for i, c := range changes {
+		out[i] = mergeDelta{path: c.path, from: mergeFile{c.from, c.fromMode}, to: mergeFile{c.to, c.toMode}}
 	}
-	type pair struct{ a, b *object.TreeEntry }
-	names := map[string]*pair{}
-	var order []string
-	for i := range ea {
-		names[ea[i].Name] = &pair{a: &ea[i]}
-		order = append(order, ea[i].Name)
-	}
-	for i := range eb {
-		if p := names[eb[i].Name]; p != nil {
-			p.b = &eb[i]
-		} else {
-			names[eb[i].Name] = &pair{b: &eb[i]}
-			order = append(order, eb[i].Name)
-		}
-	}
-	sort.Strings(order)
-	for _, n := range order {
-		p := names[n]
-		path := n
-		if dir != "" {
-			path = dir + "/" + n
-		}
-		if p.a != nil && p.b != nil && p.a.Hash == p.b.Hash && p.a.Mode == p.b.Mode {
-			continue
-		}
-		var fa, fb mergeFile
-		var da, db plumbing.Hash
-		if p.a != nil {
-			if p.a.Mode == filemode.Dir {
-				da = p.a.Hash
-			} else {
-				fa = mergeFile{p.a.Hash, p.a.Mode}
-			}
-		}
-		if p.b != nil {
-			if p.b.Mode == filemode.Dir {
-				db = p.b.Hash
-			} else {
-				fb = mergeFile{p.b.Hash, p.b.Mode}
-			}
-		}
-		if fa != fb {
-			*out = append(*out, mergeDelta{path: path, from: fa, to: fb})
-		}
-		if !da.IsZero() || !db.IsZero() {
-			if err := r.mergeDeltas(ctx, da, db, path, out); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return out, nil
 }
 
-func (r *Repository) mergeTreeEntries(h plumbing.Hash) ([]object.TreeEntry, error) {
-	if h.IsZero() {
-		return nil, nil
-	}
-	t, err := object.GetTree(r.Storer, h)
+// flatMergeFiles is flattenTree as merge files.
+func (r *Repository) flatMergeFiles(tree plumbing.Hash) (map[string]mergeFile, error) {
+	flat, err := r.flattenTree(tree, nil)
 	if err != nil {
-		return nil, fmt.Errorf("tree %s: %w", h, err)
+		return nil, err
 	}
-	return t.Entries, nil
+	out := make(map[string]mergeFile, len(flat))
+	for p, e := range flat {
+		out[p] = mergeFile{e.hash, e.mode}
+	}
+	return out, nil
 }
 
 // indexMatchesTree refuses a merge when the index has staged changes
 // relative to HEAD, as git's merge strategies do.
 func (r *Repository) indexMatchesTree(idx *index.Index, tree plumbing.Hash) error {
-	files := map[string]mergeFile{}
-	if err := r.mergeFlatten(tree, "", files); err != nil {
+	files, err := r.flatMergeFiles(tree)
+	if err != nil {
 		return err
 	}
 	var bad []string
@@ -484,59 +431,10 @@ func (r *Repository) indexMatchesTree(idx *index.Index, tree plumbing.Hash) erro
 	}
 	if len(bad) > 0 {
 		sort.Strings(bad)
-		return &OverwriteError{Paths: bad, Staged: true}
+		return &OverwriteError{Op: "merge", Modified: bad}
 	}
 	return nil
 }
-
-func (r *Repository) mergeFlatten(tree plumbing.Hash, dir string, out map[string]mergeFile) error {
-	ents, err := r.mergeTreeEntries(tree)
-	if err != nil {
-		return err
-	}
-	for _, e := range ents {
-		p := e.Name
-		if dir != "" {
-			p = dir + "/" + e.Name
-		}
-		if e.Mode == filemode.Dir {
-			if err := r.mergeFlatten(e.Hash, p, out); err != nil {
-				return err
-			}
-			continue
-		}
-		out[p] = mergeFile{e.Hash, e.Mode}
-	}
-	return nil
-}
-
-// OverwriteError lists the files whose local state a merge or checkout
-// would destroy. It wraps ErrWouldOverwrite.
-type OverwriteError struct {
-	Paths     []string
-	Untracked bool // untracked files in the way
-	Staged    bool // the index differs from HEAD
-}
-
-func (e *OverwriteError) Error() string {
-	what := "Your local changes to the following files would be overwritten by merge:"
-	if e.Untracked {
-		what = "The following untracked working tree files would be overwritten by merge:"
-	}
-	var b strings.Builder
-	b.WriteString(what)
-	for _, p := range e.Paths {
-		b.WriteString("\n\t" + p)
-	}
-	if e.Untracked {
-		b.WriteString("\nPlease move or remove them before you merge.")
-	} else {
-		b.WriteString("\nPlease commit your changes or stash them before you merge.")
-	}
-	return b.String()
-}
-
-func (e *OverwriteError) Unwrap() error { return ErrWouldOverwrite }
 
 // switchTree moves the index and work tree from tree `from` (what HEAD
 // has, and what the index and work tree hold for every path that differs)
@@ -544,8 +442,8 @@ func (e *OverwriteError) Unwrap() error { return ErrWouldOverwrite }
 // in the way. conflicts become stages 1-3 in the index; their work tree
 // content is what `to` holds at their path.
 func (r *Repository) switchTree(ctx context.Context, il *IndexLock, from, to plumbing.Hash, conflicts []merge.Conflict, threeWay bool) error {
-	var deltas []mergeDelta
-	if err := r.mergeDeltas(ctx, from, to, "", &deltas); err != nil {
+	deltas, err := r.mergeDeltas(ctx, from, to)
+	if err != nil {
 		return err
 	}
 	idx := il.Index
@@ -603,10 +501,10 @@ func (r *Repository) switchTree(ctx context.Context, il *IndexLock, from, to plu
 		}
 	}
 	if len(dirty) > 0 {
-		return &OverwriteError{Paths: dirty}
+		return &OverwriteError{Op: "merge", Modified: dirty}
 	}
 	if len(untracked) > 0 {
-		return &OverwriteError{Paths: untracked, Untracked: true}
+		return &OverwriteError{Op: "merge", Untracked: untracked}
 	}
 
 	// Removals first, so a file can give way to a directory.
@@ -823,8 +721,8 @@ func (r *Repository) refNotLocked() error {
 // stopped merge or pick needs, since they refused to start over staged
 // changes.
 func (r *Repository) restoreTouched(idx *index.Index, headTree plumbing.Hash) error {
-	files := map[string]mergeFile{}
-	if err := r.mergeFlatten(headTree, "", files); err != nil {
+	files, err := r.flatMergeFiles(headTree)
+	if err != nil {
 		return err
 	}
 	touched := map[string]bool{}

@@ -231,7 +231,7 @@ func (r *Repository) mergesScript(commits []*object.Commit, skip map[plumbing.Ha
 				out.WriteString("reset onto\n")
 			} else {
 				subject := ""
-				if sc, err := r.commitObject(start); err == nil {
+				if sc, err := r.CommitObject(start); err == nil {
 					subject = oneline(sc.Message)
 				}
 				out.WriteString("reset " + to + " # " + subject + "\n")
@@ -249,10 +249,6 @@ func (r *Repository) mergesScript(commits []*object.Commit, skip map[plumbing.Ha
 		}
 	}
 	return out.String()
-}
-
-func (r *Repository) commitObject(id plumbing.Hash) (*object.Commit, error) {
-	return object.GetCommit(r.Storer, id)
 }
 
 // labelName is a label argument up to its first white space.
@@ -402,7 +398,7 @@ func (r *Repository) doMerge(ctx context.Context, st *rebaseState, it todoItem, 
 	}
 	var orig *object.Commit
 	if !it.id.IsZero() {
-		if orig, err = r.commitObject(it.id); err != nil {
+		if orig, err = r.CommitObject(it.id); err != nil {
 			return err
 		}
 	}
@@ -555,7 +551,7 @@ func (r *Repository) rescheduleTodo(ctx context.Context, items []todoItem, i int
 		r.appendDone(todoLine(items[i-1]))
 	}
 	if !it.id.IsZero() {
-		if c, err := r.commitObject(it.id); err == nil {
+		if c, err := r.CommitObject(it.id); err == nil {
 			r.makePatch(ctx, c)
 		}
 	}

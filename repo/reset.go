@@ -12,6 +12,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/format/index"
 
 	"easel.dev/easel/repo/lockfile"
+	"easel.dev/easel/repo/pathspec"
 )
 
 // ResetMode is git reset's --soft, --mixed or --hard.
@@ -89,12 +90,12 @@ func (r *Repository) moveHead(ctx context.Context, old, to plumbing.Hash, msg st
 // resetIndexTo makes the index hold commit/tree `to` for the paths ps
 // matches (all paths when ps is nil). Entries whose content is unchanged
 // keep their stat data, so status need not rehash them.
-func (r *Repository) resetIndexTo(idx *index.Index, to plumbing.Hash, ps pathMatcher) error {
+func (r *Repository) resetIndexTo(idx *index.Index, to plumbing.Hash, ps pathspec.Pathspec) error {
 	tree, err := r.commitTree(to)
 	if err != nil {
 		return err
 	}
-	target, err := r.flattenTree(tree)
+	target, err := r.flattenTree(tree, nil)
 	if err != nil {
 		return err
 	}
@@ -102,7 +103,7 @@ func (r *Repository) resetIndexTo(idx *index.Index, to plumbing.Hash, ps pathMat
 	entries := map[string]*index.Entry{}
 	var keep []*index.Entry
 	for _, e := range idx.Entries {
-		if !ps.match(e.Name) {
+		if !ps.Match(e.Name) {
 			if e.Stage == 0 {
 				entries[e.Name] = e
 			} else {
@@ -111,7 +112,7 @@ func (r *Repository) resetIndexTo(idx *index.Index, to plumbing.Hash, ps pathMat
 		}
 	}
 	for p, t := range target {
-		if !ps.match(p) {
+		if !ps.Match(p) {
 			continue
 		}
 		if e := old[p]; e != nil && e.Hash == t.hash && e.Mode == t.mode {
@@ -133,7 +134,7 @@ func (r *Repository) resetHardLocked(ctx context.Context, idx *index.Index, head
 	if err != nil {
 		return err
 	}
-	target, err := r.flattenTree(tree)
+	target, err := r.flattenTree(tree, nil)
 	if err != nil {
 		return err
 	}
@@ -141,7 +142,7 @@ func (r *Repository) resetHardLocked(ctx context.Context, idx *index.Index, head
 	if err != nil {
 		return err
 	}
-	headFiles, err := r.flattenTree(headTree)
+	headFiles, err := r.flattenTree(headTree, nil)
 	if err != nil {
 		return err
 	}
@@ -245,7 +246,7 @@ func (r *Repository) clearWay(path string, mode filemode.FileMode) error {
 // `from` (git reset [<rev>] -- <paths>); paths absent there are removed from
 // the index. The work tree is not touched.
 func (r *Repository) ResetPaths(ctx context.Context, from plumbing.Hash, paths []string) error {
-	return r.UpdateIndex(func(idx *index.Index) error { return r.resetIndexTo(idx, from, pathMatcher(paths)) })
+	return r.UpdateIndex(func(idx *index.Index) error { return r.resetIndexTo(idx, from, pathspec.New(paths)) })
 }
 
 func lockfileWrite(path, content string) error {

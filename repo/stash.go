@@ -413,7 +413,7 @@ func (r *Repository) StashApply(ctx context.Context, w plumbing.Hash, restoreInd
 		if err != nil {
 			return nil, err
 		}
-		if untracked, err = r.flattenTree(uTree); err != nil {
+		if untracked, err = r.flattenTree(uTree, nil); err != nil {
 			return nil, err
 		}
 	}
@@ -437,7 +437,7 @@ func (r *Repository) StashApply(ctx context.Context, w plumbing.Hash, restoreInd
 	}
 	if len(inWay) > 0 {
 		sort.Strings(inWay)
-		return nil, &OverwriteError{Paths: inWay, Untracked: true}
+		return nil, &OverwriteError{Op: "merge", Untracked: inWay}
 	}
 	cTree, err := r.WriteTree(il.Index)
 	if err != nil {
@@ -508,7 +508,7 @@ func (r *Repository) StashApply(ctx context.Context, w plumbing.Hash, restoreInd
 // does; paths tree does not have stay added, or they would be lost from
 // sight as untracked files.
 func (r *Repository) unstageUnlessNew(idx *index.Index, tree plumbing.Hash) error {
-	orig, err := r.flattenTree(tree)
+	orig, err := r.flattenTree(tree, nil)
 	if err != nil {
 		return err
 	}

@@ -4,17 +4,16 @@ import (
 	"context"
 	"errors"
 	"os"
-	"path"
 	"path/filepath"
 	"runtime/debug"
 	"sort"
-	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/format/index"
 
 	"easel.dev/easel/merge/rename"
+	"easel.dev/easel/repo/pathspec"
 )
 
 // FileStatus is one path's state, in git's porcelain XY codes: Staged is
@@ -130,7 +129,7 @@ func (r *Repository) Status(ctx context.Context, opts StatusOptions) (*Status, e
 	if err != nil {
 		return nil, err
 	}
-	ps := pathMatcher(opts.Paths)
+	ps := pathspec.New(opts.Paths)
 	files := map[string]*FileStatus{}
 	get := func(p string) *FileStatus {
 		f := files[p]
@@ -149,7 +148,7 @@ func (r *Repository) Status(ctx context.Context, opts StatusOptions) (*Status, e
 		}
 	}
 	for p, bits := range stages {
-		if !ps.match(p) {
+		if !ps.Match(p) {
 			continue
 		}
 		k := unmergedKinds[bits]
@@ -166,17 +165,16 @@ func (r *Repository) Status(ctx context.Context, opts StatusOptions) (*Status, e
 	if err != nil {
 		return nil, err
 	}
-	var changes []treeChange
-	if err := diffTrees("", headTree, r.storedSource(), it.hash[""], it.source(), &changes); err != nil {
+	changes, err := diffTrees(ctx, headTree, r.storedSource(), it.hash[""], it.source(), ps)
+	if err != nil {
 		return nil, err
 	}
-	sortChanges(changes)
 	renamedFrom, err := r.stagedRenames(changes, stages, ps)
 	if err != nil {
 		return nil, err
 	}
 	for _, c := range changes {
-		if stages[c.path] != 0 || !ps.match(c.path) {
+		if stages[c.path] != 0 || !ps.Match(c.path) {
 			continue
 		}
 		f := get(c.path)
@@ -196,7 +194,7 @@ func (r *Repository) Status(ctx context.Context, opts StatusOptions) (*Status, e
 		}
 	}
 	for _, e := range idx.Entries {
-		if e.IntentToAdd && e.Stage == 0 && ps.match(e.Name) {
+		if e.IntentToAdd && e.Stage == 0 && ps.Match(e.Name) {
 			get(e.Name).Unstaged = 'A'
 		}
 	}
@@ -204,7 +202,7 @@ func (r *Repository) Status(ctx context.Context, opts StatusOptions) (*Status, e
 	// The index against the work tree.
 	tracked := make([]*index.Entry, 0, len(idx.Entries))
 	for _, e := range idx.Entries {
-		if e.Stage == 0 && !e.IntentToAdd && !e.SkipWorktree && ps.match(e.Name) {
+		if e.Stage == 0 && !e.IntentToAdd && !e.SkipWorktree && ps.Match(e.Name) {
 			tracked = append(tracked, e)
 		}
 	}
@@ -265,10 +263,10 @@ func (r *Repository) Status(ctx context.Context, opts StatusOptions) (*Status, e
 // stagedRenames pairs the staged deletions and additions among changes as
 // git status does (status.renames and diff.renames, their limits),
 // returning the old path of each renamed new one.
-func (r *Repository) stagedRenames(changes []treeChange, stages map[string]int, ps pathMatcher) (map[string]renamedPath, error) {
+func (r *Repository) stagedRenames(changes []treeChange, stages map[string]int, ps pathspec.Pathspec) (map[string]renamedPath, error) {
 	var srcs, dsts []rename.File
 	for _, c := range changes {
-		if stages[c.path] != 0 || !ps.match(c.path) {
+		if stages[c.path] != 0 || !ps.Match(c.path) {
 			continue
 		}
 		switch {
@@ -391,103 +389,13 @@ func typeOf(m filemode.FileMode) int {
 	return 0
 }
 
-// pathMatcher is a list of pathspecs: a path matches if it equals one,
-// lies under one, or matches one as a wildcard pattern ('*' also matches
-// '/', as in git). Empty matches everything.
-type pathMatcher []string
-
-func (ps pathMatcher) match(p string) bool {
-	if len(ps) == 0 {
-		return true
-	}
-	for _, s := range ps {
-		if s == "" || s == "." || p == s || strings.HasPrefix(p, s+"/") {
-			return true
-		}
-		if hasGlob(s) && globMatch(s, p) {
-			return true
-		}
-	}
-	return false
-}
-
-// mayContain reports whether a directory may hold matching paths.
-func (ps pathMatcher) mayContain(dir string) bool {
-	if len(ps) == 0 || dir == "" {
-		return true
-	}
-	for _, s := range ps {
-		if s == "" || s == "." || dir == s || strings.HasPrefix(dir, s+"/") || strings.HasPrefix(s, dir+"/") {
-			return true
-		}
-		if hasGlob(s) {
-			// The literal part before the first wildcard must agree.
-			lit := s[:strings.IndexAny(s, "*?[")]
-			if strings.HasPrefix(dir+"/", lit) || strings.HasPrefix(lit, dir+"/") {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-func hasGlob(s string) bool { return strings.ContainsAny(s, "*?[") }
-
-// globMatch is fnmatch without FNM_PATHNAME: '*' matches any run of
-// characters including '/'.
-func globMatch(pattern, name string) bool {
-	for len(pattern) > 0 {
-		switch pattern[0] {
-		case '*':
-			for len(pattern) > 0 && pattern[0] == '*' {
-				pattern = pattern[1:]
-			}
-			if pattern == "" {
-				return true
-			}
-			for i := 0; i <= len(name); i++ {
-				if globMatch(pattern, name[i:]) {
-					return true
-				}
-			}
-			return false
-		case '?':
-			if name == "" {
-				return false
-			}
-			pattern, name = pattern[1:], name[1:]
-		case '[':
-			end := strings.IndexByte(pattern[1:], ']')
-			if end < 0 || name == "" {
-				return pattern == name
-			}
-			ok, err := path.Match(pattern[:end+2], name[:1])
-			if err != nil || !ok {
-				return false
-			}
-			pattern, name = pattern[end+2:], name[1:]
-		case '\\':
-			if len(pattern) > 1 {
-				pattern = pattern[1:]
-			}
-			fallthrough
-		default:
-			if name == "" || pattern[0] != name[0] {
-				return false
-			}
-			pattern, name = pattern[1:], name[1:]
-		}
-	}
-	return name == ""
-}
-
 type untrackedFile struct {
 	Path string
 	code byte // '?' or '!'
 }
 
 // untracked lists untracked (and with opts.Ignored, ignored) files.
-func (r *Repository) untracked(ctx context.Context, idx *index.Index, opts StatusOptions, ps pathMatcher) ([]untrackedFile, error) {
+func (r *Repository) untracked(ctx context.Context, idx *index.Index, opts StatusOptions, ps pathspec.Pathspec) ([]untrackedFile, error) {
 	_, _, found, _, err := r.walkStatus(ctx, idx, nil, opts, ps, true)
 	return found, err
 }
@@ -495,7 +403,7 @@ func (r *Repository) untracked(ctx context.Context, idx *index.Index, opts Statu
 // hasUntrackedFile reports whether an untracked directory holds at least
 // one file that is not ignored (git does not show directories that are
 // empty or hold only ignored files). A nested repository counts.
-func (r *Repository) hasUntrackedFile(dir string, rules *ignoreRules, ps pathMatcher) (bool, error) {
+func (r *Repository) hasUntrackedFile(dir string, rules *ignoreRules, ps pathspec.Pathspec) (bool, error) {
 	ents, err := os.ReadDir(filepath.Join(r.WorkDir, filepath.FromSlash(dir)))
 	if err != nil {
 		return false, nil
@@ -519,7 +427,7 @@ func (r *Repository) hasUntrackedFile(dir string, rules *ignoreRules, ps pathMat
 			}
 			continue
 		}
-		if ps.match(p) && !rules.ignored(p, false) {
+		if ps.Match(p) && !rules.ignored(p, false) {
 			return true, nil
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"syscall"
 
+	"easel.dev/easel/repo/pathspec"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/format/index"
 )
@@ -53,7 +54,7 @@ type statusWalk struct {
 	r       *Repository
 	idx     *index.Index
 	opts    StatusOptions
-	ps      pathMatcher
+	ps      pathspec.Pathspec
 	tracked []*index.Entry
 	codes   []byte            // per tracked entry: 0 clean, 'M', 'T', 'D'
 	subs    []SubmoduleChange // per tracked entry: how a submodule differs
@@ -92,7 +93,7 @@ type direntRef struct {
 
 // walkStatus compares the tracked entries with the work tree (codes) and,
 // when list is set, finds untracked and ignored files.
-func (r *Repository) walkStatus(ctx context.Context, idx *index.Index, tracked []*index.Entry, opts StatusOptions, ps pathMatcher, list bool) ([]byte, []SubmoduleChange, []untrackedFile, int, error) {
+func (r *Repository) walkStatus(ctx context.Context, idx *index.Index, tracked []*index.Entry, opts StatusOptions, ps pathspec.Pathspec, list bool) ([]byte, []SubmoduleChange, []untrackedFile, int, error) {
 	w := &statusWalk{
 		r: r, idx: idx, opts: opts, ps: ps, tracked: tracked, list: list, ctx: ctx,
 		codes: make([]byte, len(tracked)),
@@ -423,7 +424,7 @@ func (w *statusWalk) visit(ww *walkWorker, job walkDir) {
 		name := string(nameb)
 		p := walkJoin(dir, name)
 		if trackedDir {
-			if !w.ps.mayContain(p) {
+			if !w.ps.MayContain(p) {
 				continue
 			}
 			ign := job.ignored || (needList && rules.ignored(p, true))
@@ -431,7 +432,7 @@ func (w *statusWalk) visit(ww *walkWorker, job walkDir) {
 			continue
 		}
 		if isDir {
-			if !w.ps.mayContain(p) {
+			if !w.ps.MayContain(p) {
 				continue
 			}
 			if job.ignored || rules.ignored(p, true) {
@@ -477,7 +478,7 @@ func (w *statusWalk) visit(ww *walkWorker, job walkDir) {
 			}
 			continue
 		}
-		if !w.ps.match(p) {
+		if !w.ps.Match(p) {
 			continue
 		}
 		if job.ignored || rules.ignored(p, false) {

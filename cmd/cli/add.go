@@ -14,7 +14,6 @@ import (
 
 func init() {
 	register(newAddCmd)
-	RegisterExitCode(repo.ErrPathIgnored, ExitPathspec)
 }
 
 type addOptions struct {

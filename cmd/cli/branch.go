@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/spf13/cobra"
 
 	"easel.dev/easel/repo"
@@ -14,10 +13,6 @@ import (
 
 func init() {
 	register(newBranchCmd)
-	RegisterExitCode(repo.ErrNotMerged, ExitNotMerged)
-	RegisterExitCode(repo.ErrAlreadyExists, ExitAlreadyExists)
-	RegisterExitCode(repo.ErrNotFound, ExitUnknownRev)
-	RegisterExitCode(repo.ErrNoUpstream, ExitFailure)
 }
 
 type branchOptions struct {
@@ -387,7 +382,7 @@ func listBranches(ctx context.Context, env *Env, r *repo.Repository, o branchOpt
 				line := "* " + colorIf(env, "\x1b[32m", name)
 				if o.Verbose > 0 {
 					line = "* " + colorIf(env, "\x1b[32m", fmt.Sprintf("%-*s", width, name))
-					if c, err := object.GetCommit(r.Storer, h); err == nil {
+					if c, err := r.CommitObject(h); err == nil {
 						line += " " + ab.ShortID(h) + " " + repo.Subject(c.Message)
 					}
 				}

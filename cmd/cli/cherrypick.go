@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/spf13/cobra"
 
 	"easel.dev/easel/repo"
@@ -228,7 +227,7 @@ func pickRevisions(ctx context.Context, r *repo.Repository, args []string, rever
 // printPickSummary is git's print_commit_summary with the author date
 // shown, as the sequencer prints it after each commit.
 func printPickSummary(ctx context.Context, w io.Writer, r *repo.Repository, id plumbing.Hash, showDate bool) {
-	c, err := object.GetCommit(r.Storer, id)
+	c, err := r.CommitObject(id)
 	if err != nil {
 		return
 	}

@@ -67,7 +67,7 @@ func runClean(ctx context.Context, env *Env, o cleanOptions) error {
 	if len(args) == 0 {
 		args = []string{"."} // as git: the current directory and below
 	}
-	paths, err := repoPaths(env, r, args)
+	paths, err := parsePathspecCwd(env, r, args)
 	if err != nil {
 		return err
 	}

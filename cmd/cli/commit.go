@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/spf13/cobra"
 
 	"easel.dev/easel/merge/linediff"
@@ -375,7 +374,7 @@ func runCommit(ctx context.Context, env *Env, o commitOptions, co *repo.ComposeO
 // the short stat against the first parent, then create/delete/mode/rename
 // lines.
 func printCommitSummary(ctx context.Context, w io.Writer, r *repo.Repository, id plumbing.Hash, showDate bool) error {
-	c, err := object.GetCommit(r.Storer, id)
+	c, err := r.CommitObject(id)
 	if err != nil {
 		return err
 	}
@@ -396,23 +395,16 @@ func printCommitSummary(ctx context.Context, w io.Writer, r *repo.Repository, id
 			return err
 		}
 	}
-	patches, err := r.DiffTrees(ctx, parentTree, c.TreeHash, nil)
-	if err != nil {
-		return err
-	}
 	// git's summary finds renames whatever diff.renames says.
 	ro := r.RenameConfig("diff")
 	ro.Off = false
-	if patches, err = r.DetectRenames(patches, ro, false); err != nil {
+	patches, err := r.TreeDiff(ctx, parentTree, c.TreeHash, nil, &ro, true)
+	if err != nil {
 		return err
 	}
 	adds, dels := 0, 0
 	var lines []string
-	for i := range patches {
-		p := patches[i]
-		if err := r.LoadPatchData(&p, false); err != nil {
-			return err
-		}
+	for _, p := range patches {
 		if add, del, bin := patch.Counts(p, linediff.Myers); !bin {
 			adds += add
 			dels += del

@@ -10,7 +10,6 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/spf13/cobra"
 
 	"easel.dev/easel/repo"
@@ -20,8 +19,6 @@ import (
 
 func init() {
 	register(newConfigCmd)
-	RegisterExitCode(repo.ErrConfigKey, ExitUsage)
-	RegisterExitCode(repo.ErrCommitAborted, ExitConflict)
 }
 
 // git config's own exit statuses, which scripts test; config uses them
@@ -544,7 +541,7 @@ func (c *configReader) blob() ([]byte, error) {
 	if err != nil {
 		return nil, configErr(128, "unable to resolve config blob '%s'", c.src.blob)
 	}
-	b, err := object.GetBlob(c.r.Storer, id)
+	b, err := c.r.BlobObject(id)
 	if err != nil {
 		return nil, configErr(128, "reference '%s' does not point to a blob", c.src.blob)
 	}

@@ -189,28 +189,6 @@ there are differences; --quiet does that and prints nothing.`,
 	return cmd
 }
 
-// repoPaths turns command-line paths (relative to the current directory)
-// into slash-separated paths relative to the top of the work tree.
-func repoPaths(env *Env, r *repo.Repository, args []string) (repo.Pathspec, error) {
-	var out repo.Pathspec
-	for _, a := range args {
-		if r.WorkDir == "" {
-			out = append(out, strings.Trim(filepath.ToSlash(a), "/"))
-			continue
-		}
-		abs := a
-		if !filepath.IsAbs(abs) {
-			abs = filepath.Join(env.Dir, a)
-		}
-		rel, err := filepath.Rel(evalDir(r.WorkDir), evalDir(abs))
-		if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-			return nil, fmt.Errorf("%s: is outside repository at '%s': %w", a, r.WorkDir, repo.ErrPathspecNoMatch)
-		}
-		out = append(out, filepath.ToSlash(rel))
-	}
-	return out, nil
-}
-
 // evalDir resolves symlinks in the longest existing prefix of p, so that
 // /tmp and /private/tmp style aliases compare equal.
 func evalDir(p string) string {
@@ -284,7 +262,7 @@ func runDiff(ctx context.Context, env *Env, o diffOptions) error {
 	if len(revs) > 2 {
 		return &UsageError{Msg: "diff takes at most two revisions"}
 	}
-	ps, err := repoPaths(env, r, o.Paths)
+	ps, err := parsePathspec(env, r, o.Paths)
 	if err != nil {
 		return err
 	}

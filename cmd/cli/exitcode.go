@@ -3,7 +3,9 @@ package cli
 import (
 	"errors"
 
+	"easel.dev/easel/remote"
 	"easel.dev/easel/repo"
+	"easel.dev/easel/repo/pathspec"
 )
 
 // Exit codes. They are part of the interface scripts rely on and are listed
@@ -52,9 +54,8 @@ func (e *ExitError) Error() string {
 
 func (e *ExitError) Unwrap() error { return e.Err }
 
-// codeMap maps sentinel errors from the packages below to exit codes.
-// Packages may add their own entries from an init function in this package
-// (see RegisterExitCode) so that this file need not import all of them.
+// codeMap maps sentinel errors from the packages below to exit codes: the
+// whole table, in one place (first match wins).
 var codeMap = []struct {
 	err  error
 	code int
@@ -62,6 +63,7 @@ var codeMap = []struct {
 	{repo.ErrNotRepository, ExitNotRepository},
 	{repo.ErrUnknownRevision, ExitUnknownRev},
 	{repo.ErrPathspecNoMatch, ExitPathspec},
+	{pathspec.ErrInvalid, ExitPathspec},
 	{repo.ErrNothingToCommit, ExitNothingToDo},
 	{repo.ErrMissingIdentity, ExitIdentity},
 	{repo.ErrLocked, ExitLocked},
@@ -71,14 +73,22 @@ var codeMap = []struct {
 	{repo.ErrUnmergedPaths, ExitUnmerged},
 	{repo.ErrUnsupportedRepository, ExitUnsupportedRepo},
 	{repo.ErrBranchInUse, ExitBranchInUse},
-}
-
-// RegisterExitCode maps err (matched with errors.Is) to code.
-func RegisterExitCode(err error, code int) {
-	codeMap = append(codeMap, struct {
-		err  error
-		code int
-	}{err, code})
+	{repo.ErrPathIgnored, ExitPathspec},
+	{repo.ErrNotMerged, ExitNotMerged},
+	{repo.ErrAlreadyExists, ExitAlreadyExists},
+	{repo.ErrNotFound, ExitUnknownRev},
+	{repo.ErrNoUpstream, ExitFailure}, // as git: fatal
+	{repo.ErrConfigKey, ExitUsage},
+	{repo.ErrCommitAborted, ExitConflict}, // a hook, the editor or an empty message, as in git
+	{repo.ErrMergeInProgress, ExitUnmerged},
+	{remote.ErrRejected, ExitRejected},
+	{remote.ErrAuth, ExitAuth},
+	{remote.ErrRemote, ExitRemote},
+	{remote.ErrRepoNotFound, ExitRemote},
+	{repo.ErrNoSuchRemote, ExitUsage}, // git remote get-url/set-url/rename/remove exit 2 too
+	{repo.ErrLocalChanges, ExitWouldOverwrite},
+	{repo.ErrNoStash, ExitConflict}, // git stash pop/drop/show with no stash exit 1 too
+	{repo.ErrStashIndexConflict, ExitConflict},
 }
 
 // ExitCode picks the exit code for an error returned by a command.

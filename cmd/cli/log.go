@@ -501,7 +501,11 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 	default:
 		return &UsageError{Msg: fmt.Sprintf("invalid --color value %q (always, never or auto)", o.Color)}
 	}
-	w, err := r.Log(ctx, repo.LogOptions{Include: include, Exclude: exclude, Paths: o.Paths,
+	ps, err := parsePathspec(env, r, o.Paths)
+	if err != nil {
+		return err
+	}
+	w, err := r.Log(ctx, repo.LogOptions{Include: include, Exclude: exclude, Paths: ps.Strings(),
 		Topo: o.Graph || o.TopoOrder || o.DateOrder, DateOrder: o.DateOrder && !o.TopoOrder,
 		Filter: filter, Since: since, FirstParent: o.FirstParent})
 	if err != nil {
@@ -624,7 +628,7 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 				sep = ""
 			}
 			// As git: the patch is limited to the paths the log is.
-			if err := writeCommitChanges(ctx, out, env, r, c, o.diffFormat, sep, repo.Pathspec(o.Paths)); err != nil {
+			if err := writeCommitChanges(ctx, out, env, r, c, o.diffFormat, sep, ps); err != nil {
 				return err
 			}
 		}

@@ -20,7 +20,6 @@ func init() {
 	register(newMergeCmd)
 	// A merge stopped with conflicts must be concluded or aborted first:
 	// the same state as unmerged paths for scripts.
-	RegisterExitCode(repo.ErrMergeInProgress, ExitUnmerged)
 }
 
 type mergeOptions struct {

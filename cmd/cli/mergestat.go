@@ -28,11 +28,9 @@ func printMergeStat(ctx context.Context, w io.Writer, env *Env, r *repo.Reposito
 			return err
 		}
 	}
-	patches, err := r.DiffTrees(ctx, from, to, nil)
+	ro := r.RenameConfig("diff")
+	patches, err := r.TreeDiff(ctx, from, to, nil, &ro, true)
 	if err != nil {
-		return err
-	}
-	if patches, err = r.DetectRenames(patches, r.RenameConfig("diff"), false); err != nil {
 		return err
 	}
 	if len(patches) == 0 {
@@ -40,11 +38,7 @@ func printMergeStat(ctx context.Context, w io.Writer, env *Env, r *repo.Reposito
 	}
 	entries := make([]patch.StatEntry, 0, len(patches))
 	var summary []string
-	for i := range patches {
-		p := patches[i]
-		if err := r.LoadPatchData(&p, false); err != nil {
-			return err
-		}
+	for _, p := range patches {
 		add, del, bin := patch.Counts(p, linediff.Myers)
 		entries = append(entries, patch.StatEntry{Name: patch.StatName(p), Added: add, Deleted: del, Binary: bin})
 		summary = append(summary, patch.SummaryLines(p)...)

@@ -48,7 +48,7 @@ func runMv(ctx context.Context, env *Env, o mvOptions) error {
 	if err != nil {
 		return err
 	}
-	paths, err := pathspecArgs(r, env, o.Args)
+	paths, err := repoPathArgs(r, env, o.Args)
 	if err != nil {
 		return err
 	}

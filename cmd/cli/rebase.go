@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/spf13/cobra"
 
 	"easel.dev/easel/repo"
@@ -120,7 +119,7 @@ func runRebase(ctx context.Context, env *Env, o rebaseFlags, args []string) erro
 		return &UsageError{Msg: "--continue, --skip, --abort, --quit and --edit-todo take no other arguments"}
 	}
 	committed := func(id plumbing.Hash, showDate bool) {
-		c, err := object.GetCommit(r.Storer, id)
+		c, err := r.CommitObject(id)
 		if err != nil {
 			return
 		}

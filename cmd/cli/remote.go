@@ -14,11 +14,6 @@ import (
 
 func init() {
 	register(newRemoteCmd)
-	RegisterExitCode(remote.ErrRejected, ExitRejected)
-	RegisterExitCode(remote.ErrAuth, ExitAuth)
-	RegisterExitCode(remote.ErrRemote, ExitRemote)
-	RegisterExitCode(remote.ErrRepoNotFound, ExitRemote)
-	RegisterExitCode(repo.ErrNoSuchRemote, ExitUsage)
 }
 
 type remoteOptions struct {

@@ -11,7 +11,6 @@ import (
 
 func init() {
 	register(newRmCmd)
-	RegisterExitCode(repo.ErrLocalChanges, ExitWouldOverwrite)
 }
 
 type rmOptions struct {
@@ -59,7 +58,7 @@ func runRm(ctx context.Context, env *Env, o rmOptions) error {
 	if r.IsBare() {
 		return repo.ErrBareRepository
 	}
-	paths, err := pathspecArgs(r, env, o.Paths)
+	paths, err := parsePathspecCwd(env, r, o.Paths)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"easel.dev/easel/repo"
+	"easel.dev/easel/repo/pathspec"
 )
 
 func init() { register(newShowCmd) }
@@ -95,26 +97,23 @@ func runShow(ctx context.Context, env *Env, o showOptions) error {
 }
 
 func showObject(ctx context.Context, w io.Writer, env *Env, r *repo.Repository, rev string, h plumbing.Hash, o showOptions, first *bool) error {
-	obj, err := r.Storer.EncodedObject(plumbing.AnyObject, h)
+	obj, err := r.ReadObject(h)
+	if errors.Is(err, repo.ErrCorruptObject) {
+		return err
+	}
 	if err != nil {
 		return fmt.Errorf("%s: %v: %w", rev, err, repo.ErrUnknownRevision)
 	}
-	switch obj.Type() {
-	case plumbing.CommitObject:
-		c, err := object.DecodeCommit(r.Storer, obj)
-		if err != nil {
-			return fmt.Errorf("%s: %v: %w", h, err, repo.ErrCorruptObject)
-		}
+	switch obj := obj.(type) {
+	case *object.Commit:
+		c := obj
 		if !*first && (!o.style.compact || o.style.separator) {
 			fmt.Fprintln(w)
 		}
 		*first = false
 		return showCommit(ctx, w, env, r, c, o)
-	case plumbing.TagObject:
-		t, err := object.DecodeTag(r.Storer, obj)
-		if err != nil {
-			return fmt.Errorf("%s: %v: %w", h, err, repo.ErrCorruptObject)
-		}
+	case *object.Tag:
+		t := obj
 		*first = false
 		// As git: the tagger is left out of the oneline format, and
 		// the date is shown only in the default one.
@@ -138,11 +137,8 @@ func showObject(ctx context.Context, w io.Writer, env *Env, r *repo.Repository, 
 		}
 		*first = true
 		return showObject(ctx, w, env, r, rev, t.Target, o, first)
-	case plumbing.TreeObject:
-		t, err := object.DecodeTree(r.Storer, obj)
-		if err != nil {
-			return fmt.Errorf("%s: %v: %w", h, err, repo.ErrCorruptObject)
-		}
+	case *object.Tree:
+		t := obj
 		if !*first {
 			fmt.Fprintln(w)
 		}
@@ -189,7 +185,7 @@ func showCommit(ctx context.Context, w io.Writer, env *Env, r *repo.Repository, 
 // writeCommitChanges prints a commit's changes to paths (all when empty)
 // against its first parent in format f, after sep; nothing for a merge (as
 // git show and git log -p).
-func writeCommitChanges(ctx context.Context, w io.Writer, env *Env, r *repo.Repository, c *object.Commit, f diffFormat, sep string, paths repo.Pathspec) error {
+func writeCommitChanges(ctx context.Context, w io.Writer, env *Env, r *repo.Repository, c *object.Commit, f diffFormat, sep string, paths pathspec.Pathspec) error {
 	if len(c.ParentHashes) > 1 {
 		return nil
 	}
@@ -201,11 +197,8 @@ func writeCommitChanges(ctx context.Context, w io.Writer, env *Env, r *repo.Repo
 		}
 		parentTree = pt
 	}
-	patches, err := r.DiffTrees(ctx, parentTree, c.TreeHash, paths)
+	patches, err := r.TreeDiff(ctx, parentTree, c.TreeHash, paths, &f.renames, false)
 	if err != nil {
-		return err
-	}
-	if patches, err = r.DetectRenames(patches, f.renames, false); err != nil {
 		return err
 	}
 	if len(patches) == 0 {

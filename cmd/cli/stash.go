@@ -12,8 +12,6 @@ import (
 func init() {
 	register(newStashCmd)
 	// git exits 1 when there is no stash to act on.
-	RegisterExitCode(repo.ErrNoStash, ExitConflict)
-	RegisterExitCode(repo.ErrStashIndexConflict, ExitConflict)
 }
 
 type stashPushOptions struct {
@@ -246,11 +244,8 @@ func runStashShow(ctx context.Context, env *Env, spec string, showPatch bool) er
 	if err := f.setRenames(r); err != nil {
 		return err
 	}
-	patches, err := r.DiffTrees(ctx, from, to, nil)
+	patches, err := r.TreeDiff(ctx, from, to, nil, &f.renames, false)
 	if err != nil {
-		return err
-	}
-	if patches, err = r.DetectRenames(patches, f.renames, false); err != nil {
 		return err
 	}
 	if len(patches) == 0 {

@@ -523,9 +523,10 @@ func printLongStatus(w io.Writer, st *repo.Status, tr *repo.Tracking, op opState
 	}
 }
 
-// pathspecArgs turns command-line paths (relative to the working directory)
-// into repository-relative pathspecs. "." at the top becomes "" (all).
-func pathspecArgs(r *repo.Repository, env *Env, args []string) ([]string, error) {
+// repoPathArgs turns command-line paths (relative to the working
+// directory) into repository-relative paths, for commands that take
+// paths rather than pathspecs (mv).
+func repoPathArgs(r *repo.Repository, env *Env, args []string) ([]string, error) {
 	var out []string
 	for _, a := range args {
 		p, err := toRepoPath(r, env, a)

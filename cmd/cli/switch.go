@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/spf13/cobra"
 
 	"easel.dev/easel/repo"
@@ -182,7 +181,7 @@ func printCarried(ctx context.Context, env *Env, r *repo.Repository) {
 }
 
 func commitSubject(r *repo.Repository, h plumbing.Hash) string {
-	c, err := object.GetCommit(r.Storer, h)
+	c, err := r.CommitObject(h)
 	if err != nil {
 		return ""
 	}

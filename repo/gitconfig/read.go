@@ -5,9 +5,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
+
+	"easel.dev/easel/repo/wildmatch"
 )
 
 // Origin says where a value was read, as config --show-origin and
@@ -139,7 +140,7 @@ func (inc *Includes) condition(cond, path string) bool {
 		if strings.HasSuffix(pat, "/") {
 			pat += "**"
 		}
-		return wildmatch(pat, b, false)
+		return wildmatch.Match(pat, b, wildmatch.PathName)
 	default:
 		return false
 	}
@@ -164,60 +165,17 @@ func (inc *Includes) condition(cond, path string) bool {
 	}
 	// git tries the git directory as given and with symbolic links resolved.
 	gd := filepath.Clean(inc.GitDir)
-	if wildmatch(pat, gd, icase) {
+	flags := wildmatch.PathName
+	if icase {
+		flags |= wildmatch.CaseFold
+	}
+	if wildmatch.Match(pat, gd, flags) {
 		return true
 	}
 	if real, err := filepath.EvalSymlinks(gd); err == nil && real != gd {
-		return wildmatch(pat, real, icase)
+		return wildmatch.Match(pat, real, flags)
 	}
 	return false
-}
-
-// wildmatch matches name against a glob where "*" stays within a path
-// component and "**" spans components (git's wildmatch with WM_PATHNAME).
-func wildmatch(pat, name string, icase bool) bool {
-	var b strings.Builder
-	if icase {
-		b.WriteString("(?i)")
-	}
-	b.WriteString("^")
-	for i := 0; i < len(pat); i++ {
-		c := pat[i]
-		switch {
-		case c == '*' && i+1 < len(pat) && pat[i+1] == '*':
-			i++
-			if i+1 < len(pat) && pat[i+1] == '/' {
-				i++
-				b.WriteString("(?:.*/)?")
-			} else {
-				b.WriteString(".*")
-			}
-		case c == '*':
-			b.WriteString("[^/]*")
-		case c == '?':
-			b.WriteString("[^/]")
-		case c == '[':
-			j := strings.IndexByte(pat[i+1:], ']')
-			if j < 0 {
-				b.WriteString(`\[`)
-				continue
-			}
-			cls := pat[i+1 : i+1+j]
-			if strings.HasPrefix(cls, "!") {
-				cls = "^" + cls[1:]
-			}
-			b.WriteString("[" + cls + "]")
-			i += j + 1
-		case c == '\\' && i+1 < len(pat):
-			i++
-			b.WriteString(regexp.QuoteMeta(string(pat[i])))
-		default:
-			b.WriteString(regexp.QuoteMeta(string(c)))
-		}
-	}
-	b.WriteString("$")
-	re, err := regexp.Compile(b.String())
-	return err == nil && re.MatchString(name)
 }
 
 // CommandLine reads the settings given on the command line: the

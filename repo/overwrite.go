@@ -1,0 +1,44 @@
+package repo
+
+import "strings"
+
+// OverwriteError is the one error for an operation that would destroy
+// local state: files with local changes (staged or not) that it must
+// change, and untracked files where it must write. Its text is git's
+// (unpack-trees), naming the operation. It wraps ErrWouldOverwrite.
+type OverwriteError struct {
+	Op        string   // "checkout", "merge" (the default), …
+	Modified  []string // local changes in the way
+	Untracked []string // untracked files in the way
+}
+
+func (e *OverwriteError) Error() string {
+	op := e.Op
+	if op == "" {
+		op = "merge"
+	}
+	action := op
+	if op == "checkout" {
+		action = "switch branches"
+	}
+	var parts []string
+	block := func(head string, paths []string, tail string) {
+		if len(paths) == 0 {
+			return
+		}
+		var b strings.Builder
+		b.WriteString(head)
+		for _, p := range paths {
+			b.WriteString("\n\t" + p)
+		}
+		b.WriteString("\n" + tail)
+		parts = append(parts, b.String())
+	}
+	block("Your local changes to the following files would be overwritten by "+op+":", e.Modified,
+		"Please commit your changes or stash them before you "+action+".")
+	block("The following untracked working tree files would be overwritten by "+op+":", e.Untracked,
+		"Please move or remove them before you "+action+".")
+	return strings.Join(parts, "\n")
+}
+
+func (e *OverwriteError) Unwrap() error { return ErrWouldOverwrite }
