@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"easel.dev/easel/repo/lockfile"
@@ -128,11 +127,6 @@ func (r *Repository) LockGC(force bool) (release func(), err error) {
 		return nil, err
 	}
 	return func() { os.Remove(path) }, nil
-}
-
-func alive(pid int) bool {
-	err := syscall.Kill(pid, 0)
-	return err == nil || errors.Is(err, syscall.EPERM)
 }
 
 // GC cleans the repository up as git gc does: refs packed, reflogs

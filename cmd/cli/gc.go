@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -15,9 +14,9 @@ import (
 	"easel.dev/easel/repo/prune"
 )
 
-func init() { register(newGCCmd) }
+func init() { register(newGcCmd) }
 
-func newGCCmd(env *Env) *cobra.Command {
+func newGcCmd(env *Env) *cobra.Command {
 	var o repo.GCOptions
 	var quiet, noPrune, detached bool
 	var pruneArg string
@@ -101,7 +100,7 @@ func startDetachedGC(dir, gitDir string) error {
 	c := exec.Command(self, "gc", "--auto", "--quiet", "--detached-child")
 	c.Dir = dir
 	c.Env = append(os.Environ(), "GIT_DIR="+gitDir)
-	c.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	detach(c)
 	if err := c.Start(); err != nil {
 		return err
 	}
