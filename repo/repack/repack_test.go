@@ -267,8 +267,8 @@ func TestCorpusSize(t *testing.T) {
 	if _, err := os.Stat(bundle); err != nil {
 		t.Skipf("corpus bundle not found at %s (set EASEL_CORPUS)", bundle)
 	}
-	if os.Getenv("EASEL_CORPUS_TESTS") == "" {
-		t.Skip("set EASEL_CORPUS_TESTS=1 to repack the corpus (minutes of CPU)")
+	if testing.Short() {
+		t.Skip("-short: repacking the corpus takes about a minute of CPU")
 	}
 	abs, _ := filepath.Abs(bundle)
 	dir := t.TempDir()
