@@ -40,6 +40,19 @@ func (r *Repository) Remove(ctx context.Context, paths []string, opts RemoveOpti
 	defer il.Rollback()
 	idx := il.Index
 	selected := map[string]bool{}
+	// As git's PATHSPEC_STRIP_SUBMODULE_SLASH: "sub/" names the
+	// submodule sub itself.
+	paths = append([]string(nil), paths...)
+	for i, p := range paths {
+		if t := strings.TrimRight(p, "/"); t != p && t != "" {
+			for _, e := range idx.Entries {
+				if e.Name == t && e.Mode == filemode.Submodule {
+					paths[i] = t
+					break
+				}
+			}
+		}
+	}
 	ps := pathspec.New(paths)
 	for _, m := range ps {
 		if m.IsExclude() {
