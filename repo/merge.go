@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"sort"
 	"strings"
 
@@ -468,6 +469,25 @@ func (r *Repository) switchTree(ctx context.Context, il *IndexLock, from, to plu
 		}
 	}
 	sort.Slice(deltas, func(i, j int) bool { return deltas[i].path < deltas[j].path })
+	// Attributes come from the tree being written, as checkout's do
+	// (git's GIT_ATTR_CHECKOUT): a pick that brings a .gitattributes
+	// converts the files it writes by it.
+	attrBlobs := map[string]plumbing.Hash{}
+	for p, e := range have {
+		if path.Base(p) == ".gitattributes" && e.Mode.IsFile() {
+			attrBlobs[parentDir(p)] = e.Hash
+		}
+	}
+	for _, d := range deltas {
+		if path.Base(d.path) == ".gitattributes" {
+			if d.to.mode.IsFile() {
+				attrBlobs[parentDir(d.path)] = d.to.hash
+			} else {
+				delete(attrBlobs, parentDir(d.path))
+			}
+		}
+	}
+	defer r.checkoutAttributes(attrBlobs)()
 
 	// Check everything before touching anything.
 	var dirty, untracked []string
