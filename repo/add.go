@@ -283,7 +283,7 @@ func (r *Repository) stageInto(ctx context.Context, idx *index.Index, ps pathspe
 				// A nested repository is added as a gitlink at its
 				// HEAD, as git adds an embedded repository; an
 				// ignored directory is not descended.
-				if u.code != '?' || !IsNestedRepository(filepath.Join(r.WorkDir, filepath.FromSlash(dir))) {
+				if u.Code != '?' || !IsNestedRepository(filepath.Join(r.WorkDir, filepath.FromSlash(dir))) {
 					continue
 				}
 				e, err := r.gitlinkEntry(dir)
@@ -298,7 +298,7 @@ func (r *Repository) stageInto(ctx context.Context, idx *index.Index, ps pathspe
 				work = append(work, &stagedFile{path: dir, e: e})
 				continue
 			}
-			if u.code == '!' && !opts.Force {
+			if u.Code == '!' && !opts.Force {
 				continue
 			}
 			fi, err := os.Lstat(filepath.Join(r.WorkDir, filepath.FromSlash(u.Path)))

@@ -40,7 +40,7 @@ func (r *Repository) Clean(ctx context.Context, o CleanOptions) ([]string, error
 	}
 	var out []string
 	for _, f := range found {
-		ignored := f.code == '!'
+		ignored := f.Code == '!'
 		if o.OnlyIgnored && !ignored || !o.OnlyIgnored && !o.Ignored && ignored {
 			continue
 		}

@@ -440,16 +440,6 @@ func (r *Repository) smudgeRacy(idx *index.Index) {
 	}
 }
 
-// isRacy: the entry's mtime is not older than the index file's (in whole
-// seconds, as git compares by default), so a later change within the same
-// tick would not show in stat data.
-func isRacy(e *index.Entry, indexTime time.Time) bool {
-	if indexTime.IsZero() {
-		return true
-	}
-	return e.ModifiedAt.Unix() >= indexTime.Unix()
-}
-
 // IndexLock holds .git/index.lock for a read-modify-write of the index.
 type IndexLock struct {
 	Index *index.Index

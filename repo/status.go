@@ -14,6 +14,7 @@ import (
 
 	"easel.dev/easel/merge/rename"
 	"easel.dev/easel/repo/pathspec"
+	"easel.dev/easel/repo/statuswalk"
 )
 
 // FileStatus is one path's state, in git's porcelain XY codes: Staged is
@@ -208,35 +209,35 @@ func (r *Repository) Status(ctx context.Context, opts StatusOptions) (*Status, e
 	}
 	// git lists neither untracked nor ignored files with -uno, even with --ignored.
 	list := opts.Untracked != UntrackedNo
-	codes, subs, found, racyClean, err := r.walkStatus(ctx, idx, tracked, opts, ps, list)
+	res, err := r.walkStatus(ctx, idx, tracked, opts, ps, list)
 	if err != nil {
 		return nil, err
 	}
-	if racyClean > 0 {
+	if res.RacyClean > 0 {
 		// As git status does: write the index again so that entries
 		// too recent to trust stop being so, and the next status need
 		// not read those files. Skipped when another process holds the
 		// index; failing changes nothing.
 		r.refreshRacyIndex()
 	}
-	for i, c := range codes {
+	for i, c := range res.Codes {
 		if c != 0 {
 			f := get(tracked[i].Name)
-			f.Unstaged, f.Submodule = c, subs[i]
+			f.Unstaged, f.Submodule = c, SubmoduleChange(res.Subs[i])
 		}
 	}
 
 	// Untracked and ignored files.
 	var extra []FileStatus
 	{
-		for _, u := range found {
+		for _, u := range res.Found {
 			if files[u.Path] != nil {
 				// A staged deletion with a new untracked file in its
 				// place: git lists both.
-				extra = append(extra, FileStatus{Path: u.Path, Staged: u.code, Unstaged: u.code})
+				extra = append(extra, FileStatus{Path: u.Path, Staged: u.Code, Unstaged: u.Code})
 				continue
 			}
-			files[u.Path] = &FileStatus{Path: u.Path, Staged: u.code, Unstaged: u.code}
+			files[u.Path] = &FileStatus{Path: u.Path, Staged: u.Code, Unstaged: u.Code}
 		}
 	}
 
@@ -379,62 +380,40 @@ func (r *Repository) worktreeMode(p string, indexMode filemode.FileMode) filemod
 	return filemode.Regular
 }
 
-func typeOf(m filemode.FileMode) int {
-	switch m {
-	case filemode.Symlink:
-		return 1
-	case filemode.Submodule:
-		return 2
-	}
-	return 0
-}
-
-type untrackedFile struct {
-	Path string
-	code byte // '?' or '!'
-}
+func typeOf(m filemode.FileMode) int { return statuswalk.TypeOf(m) }
 
 // untracked lists untracked (and with opts.Ignored, ignored) files.
-func (r *Repository) untracked(ctx context.Context, idx *index.Index, opts StatusOptions, ps pathspec.Pathspec) ([]untrackedFile, error) {
-	_, _, found, _, err := r.walkStatus(ctx, idx, nil, opts, ps, true)
-	return found, err
+func (r *Repository) untracked(ctx context.Context, idx *index.Index, opts StatusOptions, ps pathspec.Pathspec) ([]statuswalk.Found, error) {
+	res, err := r.walkStatus(ctx, idx, nil, opts, ps, true)
+	return res.Found, err
 }
 
-// hasUntrackedFile reports whether an untracked directory holds at least
-// one file that is not ignored (git does not show directories that are
-// empty or hold only ignored files). A nested repository counts.
-func (r *Repository) hasUntrackedFile(dir string, rules *ignoreRules, ps pathspec.Pathspec) (bool, error) {
-	ents, err := os.ReadDir(filepath.Join(r.WorkDir, filepath.FromSlash(dir)))
-	if err != nil {
-		return false, nil
+// walkStatus compares the tracked entries with the work tree and, when
+// list is set, finds untracked and ignored files (see statuswalk).
+func (r *Repository) walkStatus(ctx context.Context, idx *index.Index, tracked []*index.Entry, opts StatusOptions, ps pathspec.Pathspec, list bool) (statuswalk.Result, error) {
+	u := statuswalk.UntrackedNormal
+	switch opts.Untracked {
+	case UntrackedNo:
+		u = statuswalk.UntrackedNo
+	case UntrackedAll:
+		u = statuswalk.UntrackedAll
 	}
-	for _, de := range ents {
-		if de.Name() == ".gitignore" && de.Type().IsRegular() {
-			if data, err := os.ReadFile(filepath.Join(r.WorkDir, filepath.FromSlash(dir), ".gitignore")); err == nil {
-				rules = rules.child(dir, data)
-			}
-		}
-	}
-	var subdirs []string
-	for _, de := range ents {
-		p := dir + "/" + de.Name()
-		if de.Name() == ".git" {
-			return true, nil
-		}
-		if de.IsDir() {
-			if !rules.ignored(p, true) {
-				subdirs = append(subdirs, p)
-			}
-			continue
-		}
-		if ps.Match(p) && !rules.ignored(p, false) {
-			return true, nil
-		}
-	}
-	for _, s := range subdirs {
-		if has, err := r.hasUntrackedFile(s, rules, ps); err != nil || has {
-			return has, err
-		}
-	}
-	return false, nil
+	return statuswalk.Walk(ctx, idx, tracked, statuswalk.Options{
+		WorkDir: r.WorkDir, Untracked: u, Ignored: opts.Ignored,
+		Rules: walkRules{r.baseIgnore()}, Pathspec: ps,
+		Changed: r.worktreeChanged,
+		Submodule: func(ctx context.Context, path string, want plumbing.Hash) (uint8, error) {
+			ch, err := r.submoduleChange(ctx, path, want)
+			return uint8(ch), err
+		},
+	}, list)
 }
+
+// walkRules gives the walk the ignore rules.
+type walkRules struct{ *ignoreRules }
+
+func (w walkRules) Child(dir string, data []byte) statuswalk.Rules {
+	return walkRules{w.ignoreRules.child(dir, data)}
+}
+
+func (w walkRules) Ignored(path string, isDir bool) bool { return w.ignoreRules.ignored(path, isDir) }

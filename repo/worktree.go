@@ -19,6 +19,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/format/index"
 
 	"easel.dev/easel/repo/convert"
+	"easel.dev/easel/repo/statuswalk"
 	"easel.dev/easel/repo/treecheck"
 )
 
@@ -58,25 +59,6 @@ func (r *Repository) writeObject(t plumbing.ObjectType, data []byte) (plumbing.H
 // writeLoose writes the object id whose uncompressed bytes fill produces.
 func (r *Repository) writeLoose(id plumbing.Hash, fill func(io.Writer) error) error {
 	return r.Objects.WriteLooseWith(id, fill)
-}
-
-// worktreeMode is the index mode for a file as lstat describes it (0 for
-// things git does not track, like sockets; directories are gitlinks only
-// if the caller says so).
-func worktreeMode(fi os.FileInfo) filemode.FileMode {
-	m := fi.Mode()
-	switch {
-	case m.IsRegular():
-		if m&0o100 != 0 {
-			return filemode.Executable
-		}
-		return filemode.Regular
-	case m&os.ModeSymlink != 0:
-		return filemode.Symlink
-	case m.IsDir():
-		return filemode.Dir
-	}
-	return 0
 }
 
 // hashWorktreeFile computes the blob id of a work tree file (the link
@@ -165,51 +147,6 @@ func (r *Repository) blobFromFile(full string, fi os.FileInfo, write bool) (plum
 	return id, err
 }
 
-// fillStat copies lstat data into an index entry, as git keeps it.
-func fillStat(e *index.Entry, fi os.FileInfo) {
-	e.ModifiedAt = fi.ModTime()
-	e.Size = uint32(fi.Size())
-	if st, ok := sysStatData(fi); ok {
-		e.CreatedAt = time.Unix(st.ctimeSec, st.ctimeNsec)
-		e.Dev = uint32(st.dev)
-		e.Inode = uint32(st.ino)
-		e.UID = st.uid
-		e.GID = st.gid
-	}
-}
-
-// statMatches reports whether lstat data still matches the entry, the test
-// git uses to skip rehashing (mtime, ctime, inode, uid, gid, size and file
-// type/executable bit). Sub-second times are compared only when the entry
-// has them.
-func statMatches(e *index.Entry, fi os.FileInfo) bool {
-	if worktreeMode(fi) != e.Mode && !(e.Mode == filemode.Submodule && fi.IsDir()) {
-		return false
-	}
-	if uint32(fi.Size()) != e.Size {
-		return false
-	}
-	if !sameTime(e.ModifiedAt, fi.ModTime()) {
-		return false
-	}
-	if st, ok := sysStatData(fi); ok {
-		if !sameTime(e.CreatedAt, time.Unix(st.ctimeSec, st.ctimeNsec)) {
-			return false
-		}
-		if e.Inode != uint32(st.ino) || e.UID != st.uid || e.GID != st.gid {
-			return false
-		}
-	}
-	return true
-}
-
-func sameTime(idx, fs time.Time) bool {
-	if idx.Unix() != fs.Unix() {
-		return false
-	}
-	return idx.Nanosecond() == 0 || idx.Nanosecond() == fs.Nanosecond()
-}
-
 // worktreeChanged reports whether the work tree file differs from the
 // index entry, rehashing only when stat data cannot vouch for it (changed
 // stat data or a racily clean entry). fi is the file's lstat.
@@ -239,6 +176,14 @@ func (r *Repository) worktreeChanged(full string, e *index.Entry, fi os.FileInfo
 }
 
 var emptyBlob = hashObject(plumbing.BlobObject, nil)
+
+// The stat data comparison lives with the status walk; these are its
+// names in this package.
+func worktreeMode(fi os.FileInfo) filemode.FileMode   { return statuswalk.Mode(fi) }
+func fillStat(e *index.Entry, fi os.FileInfo)         { statuswalk.FillStat(e, fi) }
+func statMatches(e *index.Entry, fi os.FileInfo) bool { return statuswalk.StatMatches(e, fi) }
+func sameTime(idx, fs time.Time) bool                 { return statuswalk.SameTime(idx, fs) }
+func isRacy(e *index.Entry, indexTime time.Time) bool { return statuswalk.IsRacy(e, indexTime) }
 
 // safePath checks a repository-relative path and returns its absolute
 // location in the work tree (ErrUnsafePath for "..", ".git", absolute paths

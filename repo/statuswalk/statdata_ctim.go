@@ -1,6 +1,6 @@
 //go:build linux || openbsd
 
-package repo
+package statuswalk
 
 import "syscall"
 

@@ -1,6 +1,6 @@
 //go:build darwin || freebsd || netbsd
 
-package repo
+package statuswalk
 
 import "syscall"
 

@@ -1,6 +1,6 @@
 //go:build linux || darwin || freebsd || netbsd || openbsd
 
-package repo
+package statuswalk
 
 import (
 	"os"

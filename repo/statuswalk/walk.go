@@ -1,4 +1,9 @@
-package repo
+// Package statuswalk compares the index with the work tree for status:
+// one walk of the file system that finds the tracked files whose stat data
+// or content changed and, on request, the untracked and ignored ones. The
+// status porcelain (what to print, HEAD against the index) stays with the
+// repository; this package only looks at files.
+package statuswalk
 
 import (
 	"context"
@@ -6,14 +11,64 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"easel.dev/easel/repo/pathspec"
+	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/format/index"
 )
+
+// Rules are the ignore rules in force in one directory.
+type Rules interface {
+	// Child returns the rules for directory dir (slash path) given the
+	// contents of its .gitignore file.
+	Child(dir string, data []byte) Rules
+	// Ignored reports whether path (slash path from the top) is excluded.
+	Ignored(path string, isDir bool) bool
+}
+
+// Untracked says how untracked files are listed.
+type Untracked int
+
+const (
+	UntrackedNormal Untracked = iota // files, and untracked directories collapsed to "dir/"
+	UntrackedNo                      // not at all
+	UntrackedAll                     // every file
+)
+
+// Options is what a walk needs from the repository.
+type Options struct {
+	WorkDir   string
+	Untracked Untracked
+	Ignored   bool // also list ignored files ('!')
+	Rules     Rules
+	Pathspec  pathspec.Pathspec
+	// Changed reports whether the work tree file full differs from the
+	// entry, for entries whose stat data cannot vouch for them.
+	Changed func(full string, e *index.Entry, fi os.FileInfo, indexTime time.Time) (bool, error)
+	// Submodule says how the submodule at path differs from the gitlink
+	// want (0: not at all); the caller's own flags.
+	Submodule func(ctx context.Context, path string, want plumbing.Hash) (uint8, error)
+}
+
+// Found is an untracked ('?') or ignored ('!') path; directories end in "/".
+type Found struct {
+	Path string
+	Code byte
+}
+
+// Result is what a walk found.
+type Result struct {
+	Codes     []byte  // per tracked entry: 0 clean, 'M', 'T', 'D'
+	Subs      []uint8 // per tracked entry: how a submodule differs
+	Found     []Found
+	RacyClean int // entries too recent to trust by stat data that proved clean
+}
 
 // The work tree is walked once per status: every directory that holds
 // tracked files (or may hold untracked ones) is opened exactly once,
@@ -41,7 +96,7 @@ type dirIndex struct {
 type walkDir struct {
 	path    string
 	fd      dirHandle
-	rules   *ignoreRules
+	rules   Rules
 	ignored bool // the directory itself is excluded
 	quiet   bool // reported as untracked already: list only ignored paths inside
 }
@@ -51,13 +106,12 @@ type walkDir struct {
 const maxQueuedFDs = 128
 
 type statusWalk struct {
-	r       *Repository
 	idx     *index.Index
-	opts    StatusOptions
+	opts    Options
 	ps      pathspec.Pathspec
 	tracked []*index.Entry
-	codes   []byte            // per tracked entry: 0 clean, 'M', 'T', 'D'
-	subs    []SubmoduleChange // per tracked entry: how a submodule differs
+	codes   []byte  // per tracked entry: 0 clean, 'M', 'T', 'D'
+	subs    []uint8 // per tracked entry: how a submodule differs
 	dirs    map[string]*dirIndex
 	list    bool // report untracked/ignored files at all
 	rootFD  dirHandle
@@ -68,7 +122,7 @@ type statusWalk struct {
 	queue    []walkDir // a stack: depth first keeps it short
 	pending  int       // directories queued or being examined
 	queuedFD int
-	found    []untrackedFile
+	found    []Found
 	first    error
 
 	// racyClean counts entries whose stat data matched but were too
@@ -91,27 +145,27 @@ type direntRef struct {
 	isDir  bool
 }
 
-// walkStatus compares the tracked entries with the work tree (codes) and,
+// Walk compares the tracked entries of idx with the work tree (Codes) and,
 // when list is set, finds untracked and ignored files.
-func (r *Repository) walkStatus(ctx context.Context, idx *index.Index, tracked []*index.Entry, opts StatusOptions, ps pathspec.Pathspec, list bool) ([]byte, []SubmoduleChange, []untrackedFile, int, error) {
+func Walk(ctx context.Context, idx *index.Index, tracked []*index.Entry, opts Options, list bool) (Result, error) {
 	w := &statusWalk{
-		r: r, idx: idx, opts: opts, ps: ps, tracked: tracked, list: list, ctx: ctx,
+		idx: idx, opts: opts, ps: opts.Pathspec, tracked: tracked, list: list, ctx: ctx,
 		codes: make([]byte, len(tracked)),
-		subs:  make([]SubmoduleChange, len(tracked)),
+		subs:  make([]uint8, len(tracked)),
 		dirs:  indexDirs(idx, tracked),
 	}
 	w.cond.L = &w.mu
-	fd, err := openRootDir(r.WorkDir)
+	fd, err := openRootDir(opts.WorkDir)
 	if err != nil {
-		return nil, nil, nil, 0, &os.PathError{Op: "open", Path: r.WorkDir, Err: err}
+		return Result{}, &os.PathError{Op: "open", Path: opts.WorkDir, Err: err}
 	}
 	w.rootFD = fd
 	defer closeDir(fd)
 	root, err := dupDir(fd)
 	if err != nil {
-		return nil, nil, nil, 0, &os.PathError{Op: "dup", Path: r.WorkDir, Err: err}
+		return Result{}, &os.PathError{Op: "dup", Path: opts.WorkDir, Err: err}
 	}
-	w.queue = append(w.queue, walkDir{path: "", fd: root, rules: r.baseIgnore()})
+	w.queue = append(w.queue, walkDir{path: "", fd: root, rules: opts.Rules})
 	w.pending, w.queuedFD = 1, 1
 	var wg sync.WaitGroup
 	for i := 1; i < walkWorkers; i++ {
@@ -135,7 +189,7 @@ func (r *Repository) walkStatus(ctx context.Context, idx *index.Index, tracked [
 			}
 		}
 	}
-	return w.codes, w.subs, w.found, int(w.racyClean.Load()), w.first
+	return Result{Codes: w.codes, Subs: w.subs, Found: w.found, RacyClean: int(w.racyClean.Load())}, w.first
 }
 
 // indexDirs groups the index by directory.
@@ -247,7 +301,7 @@ func (w *statusWalk) work() {
 
 // push queues a child directory of parent (open as fd), opening it now
 // while few descriptors are held by the queue.
-func (w *statusWalk) push(parentFD dirHandle, p, name string, rules *ignoreRules, ignored, quiet bool) {
+func (w *statusWalk) push(parentFD dirHandle, p, name string, rules Rules, ignored, quiet bool) {
 	d := walkDir{path: p, fd: noDir, rules: rules, ignored: ignored, quiet: quiet}
 	w.mu.Lock()
 	open := w.queuedFD < maxQueuedFDs
@@ -285,7 +339,7 @@ func (w *statusWalk) fail(err error) {
 
 func (w *statusWalk) add(p string, code byte) {
 	w.mu.Lock()
-	w.found = append(w.found, untrackedFile{p, code})
+	w.found = append(w.found, Found{p, code})
 	w.mu.Unlock()
 }
 
@@ -347,7 +401,7 @@ func (w *statusWalk) visit(ww *walkWorker, job walkDir) {
 				w.codes[i] = 'T'
 				continue
 			}
-			ch, err := w.r.submoduleChange(w.ctx, e.Name, e.Hash)
+			ch, err := w.opts.Submodule(w.ctx, e.Name, e.Hash)
 			if err != nil {
 				w.fail(err)
 				return
@@ -363,12 +417,12 @@ func (w *statusWalk) visit(ww *walkWorker, job walkDir) {
 		}
 		var changed bool
 		var err error
-		matches := statMatches(e, fi)
-		racy := isRacy(e, w.idx.ModTime)
+		matches := StatMatches(e, fi)
+		racy := IsRacy(e, w.idx.ModTime)
 		if matches && !racy && (e.Size != 0 || e.Hash == emptyBlob) {
 			changed = false // the common case, without building the path
 		} else {
-			changed, err = w.r.worktreeChanged(filepath.Join(w.r.WorkDir, filepath.FromSlash(e.Name)), e, fi, w.idx.ModTime)
+			changed, err = w.opts.Changed(filepath.Join(w.opts.WorkDir, filepath.FromSlash(e.Name)), e, fi, w.idx.ModTime)
 			if err == nil && !changed && matches && racy {
 				w.racyClean.Add(1)
 			}
@@ -383,7 +437,7 @@ func (w *statusWalk) visit(ww *walkWorker, job walkDir) {
 		}
 		if changed {
 			w.codes[i] = 'M'
-			if typeOf(worktreeMode(fi)) != typeOf(e.Mode) {
+			if TypeOf(Mode(fi)) != TypeOf(e.Mode) {
 				w.codes[i] = 'T'
 			}
 		}
@@ -401,8 +455,8 @@ func (w *statusWalk) visit(ww *walkWorker, job walkDir) {
 	if needList {
 		for _, de := range ww.ents {
 			if !de.isDir && string(ww.name(de)) == ".gitignore" {
-				if data, err := os.ReadFile(filepath.Join(w.r.WorkDir, filepath.FromSlash(walkJoin(dir, ".gitignore")))); err == nil {
-					rules = rules.child(dir, data)
+				if data, err := os.ReadFile(filepath.Join(w.opts.WorkDir, filepath.FromSlash(walkJoin(dir, ".gitignore")))); err == nil {
+					rules = rules.Child(dir, data)
 				}
 				break
 			}
@@ -427,7 +481,7 @@ func (w *statusWalk) visit(ww *walkWorker, job walkDir) {
 			if !w.ps.MayContain(p) {
 				continue
 			}
-			ign := job.ignored || (needList && rules.ignored(p, true))
+			ign := job.ignored || (needList && rules.Ignored(p, true))
 			w.push(fd, p, name, rules, ign, false)
 			continue
 		}
@@ -435,7 +489,7 @@ func (w *statusWalk) visit(ww *walkWorker, job walkDir) {
 			if !w.ps.MayContain(p) {
 				continue
 			}
-			if job.ignored || rules.ignored(p, true) {
+			if job.ignored || rules.Ignored(p, true) {
 				switch {
 				case !w.opts.Ignored:
 				case w.opts.Untracked == UntrackedAll:
@@ -447,7 +501,7 @@ func (w *statusWalk) visit(ww *walkWorker, job walkDir) {
 				continue
 			}
 			if w.opts.Untracked == UntrackedAll {
-				if _, err := os.Lstat(filepath.Join(w.r.WorkDir, filepath.FromSlash(p), ".git")); err == nil {
+				if _, err := os.Lstat(filepath.Join(w.opts.WorkDir, filepath.FromSlash(p), ".git")); err == nil {
 					if !job.quiet {
 						w.add(p+"/", '?') // a nested repository stays one entry
 					}
@@ -456,7 +510,7 @@ func (w *statusWalk) visit(ww *walkWorker, job walkDir) {
 				w.push(fd, p, name, rules, false, job.quiet)
 				continue
 			}
-			has, err := w.r.hasUntrackedFile(p, rules, w.ps)
+			has, err := HasUntrackedFile(w.opts.WorkDir, p, rules, w.ps)
 			if err != nil {
 				w.fail(err)
 				return
@@ -471,7 +525,7 @@ func (w *statusWalk) visit(ww *walkWorker, job walkDir) {
 				if w.opts.Ignored {
 					w.push(fd, p, name, rules, false, true)
 				}
-			case w.opts.Ignored && dirHasFile(filepath.Join(w.r.WorkDir, filepath.FromSlash(p))):
+			case w.opts.Ignored && dirHasFile(filepath.Join(w.opts.WorkDir, filepath.FromSlash(p))):
 				// Only ignored files inside: git lists the directory
 				// as ignored.
 				w.add(p+"/", '!')
@@ -481,7 +535,7 @@ func (w *statusWalk) visit(ww *walkWorker, job walkDir) {
 		if !w.ps.Match(p) {
 			continue
 		}
-		if job.ignored || rules.ignored(p, false) {
+		if job.ignored || rules.Ignored(p, false) {
 			if w.opts.Ignored {
 				w.add(p, '!')
 			}
@@ -499,6 +553,45 @@ func (ww *walkWorker) name(d direntRef) []byte { return ww.names[d.off : d.off+d
 // nothing measurable (the work is system calls) and costs scheduler churn.
 var walkWorkers = 2
 
+// HasUntrackedFile reports whether an untracked directory holds at least
+// one file that is not ignored (git does not show directories that are
+// empty or hold only ignored files). A nested repository counts.
+func HasUntrackedFile(workDir, dir string, rules Rules, ps pathspec.Pathspec) (bool, error) {
+	ents, err := os.ReadDir(filepath.Join(workDir, filepath.FromSlash(dir)))
+	if err != nil {
+		return false, nil
+	}
+	for _, de := range ents {
+		if de.Name() == ".gitignore" && de.Type().IsRegular() {
+			if data, err := os.ReadFile(filepath.Join(workDir, filepath.FromSlash(dir), ".gitignore")); err == nil {
+				rules = rules.Child(dir, data)
+			}
+		}
+	}
+	var subdirs []string
+	for _, de := range ents {
+		p := dir + "/" + de.Name()
+		if de.Name() == ".git" {
+			return true, nil
+		}
+		if de.IsDir() {
+			if !rules.Ignored(p, true) {
+				subdirs = append(subdirs, p)
+			}
+			continue
+		}
+		if ps.Match(p) && !rules.Ignored(p, false) {
+			return true, nil
+		}
+	}
+	for _, s := range subdirs {
+		if has, err := HasUntrackedFile(workDir, s, rules, ps); err != nil || has {
+			return has, err
+		}
+	}
+	return false, nil
+}
+
 // dirHasFile reports whether a directory holds any file at any depth.
 func dirHasFile(dir string) bool {
 	found := false
@@ -513,4 +606,28 @@ func dirHasFile(dir string) bool {
 		return nil
 	})
 	return found
+}
+
+// emptyBlob is the id of the empty blob: an entry with size 0 is taken
+// for clean by stat data only when its blob is empty (git's smudged
+// entries have size 0 too).
+var emptyBlob = plumbing.ComputeHash(plumbing.BlobObject, nil)
+
+func parentDir(p string) string {
+	if i := strings.LastIndexByte(p, '/'); i >= 0 {
+		return p[:i]
+	}
+	return ""
+}
+
+// TypeOf groups modes by what the work tree holds: a file (regular or
+// executable), a symbolic link or a submodule.
+func TypeOf(m filemode.FileMode) int {
+	switch m {
+	case filemode.Symlink:
+		return 1
+	case filemode.Submodule:
+		return 2
+	}
+	return 0
 }
