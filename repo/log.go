@@ -229,9 +229,19 @@ func (w *LogWalker) decode(n *commitwalk.Node) (*object.Commit, error) {
 		}
 		return c, nil
 	}
-	c, err := object.DecodeCommit(w.r.Storer, &rawObject{id: n.ID, typ: plumbing.CommitObject, data: data})
+	return w.r.decodeShownCommit(n.ID, data)
+}
+
+// decodeShownCommit builds the commit log shows from its bytes: by
+// commitwalk's decoder for the usual shape (a whole-history log spends a
+// good part of its time decoding otherwise), by go-git's for the rest.
+func (r *Repository) decodeShownCommit(id plumbing.Hash, data []byte) (*object.Commit, error) {
+	if c, ok := commitwalk.DecodeCommit(id, data); ok {
+		return c, nil
+	}
+	c, err := object.DecodeCommit(r.Storer, &rawObject{id: id, typ: plumbing.CommitObject, data: data})
 	if err != nil {
-		return nil, fmt.Errorf("%s: %v: %w", n.ID, err, ErrCorruptObject)
+		return nil, fmt.Errorf("%s: %v: %w", id, err, ErrCorruptObject)
 	}
 	return c, nil
 }

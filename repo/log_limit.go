@@ -103,7 +103,12 @@ func (w *LogWalker) readCommit(h plumbing.Hash, n *walkNode) error {
 	if n.c != nil {
 		return nil
 	}
-	c, err := w.r.commitOf(h)
+	if typ, data, err := w.r.Objects.Read(h); err == nil && typ == plumbing.CommitObject {
+		c, err := w.r.decodeShownCommit(h, data)
+		n.c = c
+		return err
+	}
+	c, err := w.r.commitOf(h) // a tag to peel, or an error to report
 	if err != nil {
 		return fmt.Errorf("%s: %v: %w", h, err, ErrCorruptObject)
 	}
