@@ -218,22 +218,28 @@ func (ir *idxReader) longestShared(h plumbing.Hash) int {
 		lo = int(ir.fanout[h[0]-1])
 	}
 	hi := int(ir.fanout[h[0]])
-	// First index with hash >= h.
+	// First index with hash >= h. log abbreviates every commit it
+	// shows, so this compares names in place, without copies.
 	for lo < hi {
 		mid := (lo + hi) / 2
-		m, ok := ir.hashAt(mid)
-		if !ok {
-			return 0
+		var less bool
+		if ir.names != nil {
+			less = bytes.Compare(ir.names[20*mid:20*mid+20], h[:]) < 0
+		} else {
+			m, ok := ir.hashAt(mid)
+			if !ok {
+				return 0
+			}
+			less = bytes.Compare(m[:], h[:]) < 0
 		}
-		if bytes.Compare(m[:], h[:]) < 0 {
+		if less {
 			lo = mid + 1
 		} else {
 			hi = mid
 		}
 	}
 	best := 0
-	full := h.String()
-	for _, i := range []int{lo - 1, lo, lo + 1} {
+	for _, i := range [3]int{lo - 1, lo, lo + 1} {
 		if i < 0 || i >= ir.n {
 			continue
 		}
@@ -241,11 +247,24 @@ func (ir *idxReader) longestShared(h plumbing.Hash) int {
 		if !ok || m == h {
 			continue
 		}
-		if c := commonPrefix(m.String(), full); c > best {
+		if c := sharedHexDigits(m, h); c > best {
 			best = c
 		}
 	}
 	return best
+}
+
+// sharedHexDigits is the number of leading hex digits a and b share.
+func sharedHexDigits(a, b plumbing.Hash) int {
+	for i := range a {
+		if a[i] != b[i] {
+			if a[i]>>4 == b[i]>>4 {
+				return 2*i + 1
+			}
+			return 2 * i
+		}
+	}
+	return 2 * len(a)
 }
 
 // shortRefName is how git prints a ref in lists: without refs/heads/,
