@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -60,6 +61,11 @@ var indexMeta sync.Map // *index.Index -> *indexState
 type indexState struct {
 	mu    sync.Mutex
 	fresh map[*index.Entry]bool
+	// treeRoot is the root tree id of the file's cache-tree extension
+	// (TREE) when git marked it valid: the tree the entries as read
+	// make, without hashing them. It says nothing of entries changed
+	// since; only a reader that changes none may use it.
+	treeRoot plumbing.Hash
 }
 
 func stateOf(idx *index.Index) *indexState {
@@ -199,9 +205,48 @@ func decodeIndex(data []byte) (*index.Index, error) {
 		if sig[0] >= 'a' && sig[0] <= 'z' {
 			return nil, mandatoryExtension(string(sig))
 		}
+		if string(sig) == "TREE" && off+8+size <= len(body) {
+			if root, ok := cacheTreeRoot(body[off+8:off+8+size], len(idx.Entries)); ok {
+				stateOf(idx).treeRoot = root
+			}
+		}
 		off += 8 + size
 	}
 	return idx, nil
+}
+
+// cacheTreeRoot reads the root of a cache-tree extension: an empty path,
+// NUL, the number of entries it covers (-1: invalidated), a space, the
+// number of subtrees, a newline, then the tree id when valid. The root
+// counts only when it covers all n entries (git invalidates it for
+// conflicts; intent-to-add entries, left out of trees, make it differ).
+func cacheTreeRoot(ext []byte, n int) (plumbing.Hash, bool) {
+	if len(ext) == 0 || ext[0] != 0 {
+		return plumbing.ZeroHash, false
+	}
+	nl := bytes.IndexByte(ext, '\n')
+	if nl < 0 {
+		return plumbing.ZeroHash, false
+	}
+	count, _, ok := strings.Cut(string(ext[1:nl]), " ")
+	if !ok || count != strconv.Itoa(n) || n == 0 || len(ext) < nl+1+20 {
+		return plumbing.ZeroHash, false
+	}
+	var h plumbing.Hash
+	copy(h[:], ext[nl+1:])
+	return h, true
+}
+
+// cachedTreeRoot is the tree the entries of idx make, from the index
+// file's cache-tree, when idx is as read from the file and git left the
+// root valid.
+func cachedTreeRoot(idx *index.Index) (plumbing.Hash, bool) {
+	v, ok := indexMeta.Load(idx)
+	if !ok {
+		return plumbing.ZeroHash, false
+	}
+	h := v.(*indexState).treeRoot
+	return h, !h.IsZero()
 }
 
 // mandatoryExtension is the refusal of an index extension git requires a

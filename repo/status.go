@@ -162,13 +162,19 @@ func (r *Repository) Status(ctx context.Context, opts StatusOptions) (*Status, e
 	if err != nil {
 		return nil, err
 	}
-	it, err := r.buildIndexTrees(idx, false)
-	if err != nil {
-		return nil, err
-	}
-	changes, err := diffTrees(ctx, headTree, r.storedSource(), it.hash[""], it.source(), ps)
-	if err != nil {
-		return nil, err
+	// When git's cache-tree in the index file says the entries make
+	// HEAD's tree, nothing is staged and the index need not be hashed
+	// into trees (as git status does).
+	var changes []treeChange
+	if root, ok := cachedTreeRoot(idx); !ok || root != headTree {
+		it, err := r.buildIndexTrees(idx, false)
+		if err != nil {
+			return nil, err
+		}
+		changes, err = diffTrees(ctx, headTree, r.storedSource(), it.hash[""], it.source(), ps)
+		if err != nil {
+			return nil, err
+		}
 	}
 	renamedFrom, err := r.stagedRenames(changes, stages, ps)
 	if err != nil {

@@ -439,3 +439,55 @@ func TestStatusRefreshesRacyIndex(t *testing.T) {
 		t.Fatalf("status after a same-size change: %q", got)
 	}
 }
+
+// Status takes HEAD's tree from the index's cache-tree when git left it
+// valid, and still reports what git reports when the cache-tree is
+// partly invalidated (a staged change) or names another tree than HEAD's
+// (after a soft reset).
+func TestStatusUsesCacheTree(t *testing.T) {
+	needGit(t)
+	gitEnv(t)
+	dir := t.TempDir()
+	rungit(t, dir, "init", "-q", "-b", "main")
+	writeFiles(t, dir, sampleTree)
+	rungit(t, dir, "add", ".")
+	rungit(t, dir, "commit", "-q", "-m", "one")
+	writeFiles(t, dir, map[string]string{"a/x.go": "two\n"})
+	rungit(t, dir, "commit", "-q", "-a", "-m", "two")
+	r, err := Open(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx, err := r.ReadIndex()
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, ok := cachedTreeRoot(idx)
+	head := strings.TrimSpace(rungit(t, dir, "rev-parse", "HEAD^{tree}"))
+	if !ok || root.String() != head {
+		t.Fatalf("cache-tree root %s (%v), HEAD's tree %s", root, ok, head)
+	}
+	check := func(what string) {
+		t.Helper()
+		want := sortLines(rungit(t, dir, "status", "--porcelain"))
+		if got := status(t, r, StatusOptions{}); got != want {
+			t.Fatalf("%s: got %q, git %q", what, got, want)
+		}
+	}
+	check("clean")
+	writeFiles(t, dir, map[string]string{"a/x.go": "three\n"})
+	rungit(t, dir, "add", "a/x.go")
+	if idx, err = r.ReadIndex(); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := cachedTreeRoot(idx); ok {
+		t.Fatal("cache-tree root still valid after git add")
+	}
+	check("staged change")
+	rungit(t, dir, "commit", "-q", "-m", "three")
+	rungit(t, dir, "reset", "-q", "--soft", "HEAD~2")
+	check("soft reset")
+	if out := rungit(t, dir, "status", "--porcelain"); out == "" {
+		t.Fatal("soft reset staged nothing")
+	}
+}
