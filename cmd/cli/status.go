@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -171,6 +172,9 @@ func runStatus(ctx context.Context, env *Env, o statusOptions) error {
 		}
 		stashes = len(list)
 	}
+	// One write per line costs a system call each: a status of many
+	// paths is written through a buffer.
+	w := bufio.NewWriterSize(env.IO.Out, 64<<10)
 	switch {
 	case o.JSON:
 		out := statusJSON{Branch: st.Branch, Clean: st.Clean(), Files: []statusFileJSON{}}
@@ -185,22 +189,22 @@ func runStatus(ctx context.Context, env *Env, o statusOptions) error {
 		}
 		return writeJSON(env.IO.Out, out)
 	case v2:
-		printStatusV2(env.IO.Out, st, tr, o, stashes, rel)
+		printStatusV2(w, st, tr, o, stashes, rel)
 	case o.Porcelain == "v1":
-		printShortStatus(env.IO.Out, st, tr, o.Branch, false, o.NUL, func(p string) string { return p })
+		printShortStatus(w, st, tr, o.Branch, false, o.NUL, func(p string) string { return p })
 	case o.Short:
-		printShortStatus(env.IO.Out, st, tr, o.Branch, true, o.NUL, rel)
+		printShortStatus(w, st, tr, o.Branch, true, o.NUL, rel)
 	default:
 		_, merging, err := r.MergeHead()
 		if err != nil {
 			return err
 		}
-		printLongStatus(env.IO.Out, st, tr, operationState(r, st), merging, mode != repo.UntrackedNo, rel)
+		printLongStatus(w, st, tr, operationState(r, st), merging, mode != repo.UntrackedNo, rel)
 		if stashes > 0 {
-			fmt.Fprintf(env.IO.Out, "Your stash currently has %d %s\n", stashes, plural(stashes, "entry", "entries"))
+			fmt.Fprintf(w, "Your stash currently has %d %s\n", stashes, plural(stashes, "entry", "entries"))
 		}
 	}
-	return nil
+	return w.Flush()
 }
 
 // printStatusV2 prints git's porcelain v2: "# " header lines (with
