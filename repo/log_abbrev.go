@@ -1,9 +1,6 @@
 package repo
 
 import (
-	"bytes"
-	"encoding/binary"
-	"errors"
 	"math/bits"
 	"os"
 	"path/filepath"
@@ -17,14 +14,14 @@ import (
 // Abbreviator shortens object ids the way git does: core.abbrev digits,
 // or by default (core.abbrev unset or "auto") a length that grows with the
 // number of packed objects (7 for small repositories), and longer when
-// another object shares the prefix. It reads pack indexes with ReadAt and
-// binary search, so shortening one id costs a few small reads, not a scan
-// of every object. Objects of alternates count as git counts them.
+// another object shares the prefix. Packed objects are looked up in the
+// object database's pack indexes (a binary search, not a scan of every
+// object); each loose object directory is listed once. Objects of
+// alternates count as git counts them.
 type Abbreviator struct {
 	r     *Repository
 	once  sync.Once
 	min   int
-	packs []*idxReader
 	dirs  []string // object directories: the repository's, then alternates
 	mu    sync.Mutex
 	loose map[string][]string // "ab" -> names of loose objects in objects/ab of every dir
@@ -75,14 +72,6 @@ func DefaultAbbrevLen(count uint64) int {
 
 func (a *Abbreviator) load() {
 	a.dirs = objectDirs(filepath.Join(a.r.GitDir, "objects"))
-	for _, dir := range a.dirs {
-		matches, _ := filepath.Glob(filepath.Join(dir, "pack", "*.idx"))
-		for _, m := range matches {
-			if ir, err := openIdx(m); err == nil {
-				a.packs = append(a.packs, ir)
-			}
-		}
-	}
 	a.min = a.configured()
 	if a.min <= 0 {
 		a.min = DefaultAbbrevLen(approxObjectCount(a.dirs))
@@ -123,10 +112,8 @@ func (a *Abbreviator) longestShared(h plumbing.Hash) int {
 			best = c
 		}
 	}
-	for _, p := range a.packs {
-		if c := p.longestShared(h); c > best {
-			best = c
-		}
+	if c := a.r.Objects.PackedSharedPrefix(h); c > best {
+		best = c
 	}
 	return best
 }
@@ -156,115 +143,6 @@ func commonPrefix(a, b string) int {
 		n++
 	}
 	return n
-}
-
-// idxReader answers neighbour queries on a version 2 pack index without
-// loading it.
-type idxReader struct {
-	f      *os.File
-	fanout [256]uint32
-	n      int
-	names  []byte // the sorted ids, read once when not too large
-}
-
-// maxIdxNames bounds the ids an idxReader holds in memory (20 bytes each,
-// so at most 10 MiB per pack index): past it, every lookup reads from the
-// file.
-const maxIdxNames = 512 << 10
-
-func openIdx(path string) (*idxReader, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	hdr := make([]byte, 8+256*4)
-	if _, err := f.ReadAt(hdr, 0); err != nil {
-		f.Close()
-		return nil, err
-	}
-	if !bytes.Equal(hdr[:4], []byte{0xff, 't', 'O', 'c'}) || binary.BigEndian.Uint32(hdr[4:8]) != 2 {
-		f.Close()
-		return nil, errors.New("unsupported pack index version")
-	}
-	ir := &idxReader{f: f}
-	for i := 0; i < 256; i++ {
-		ir.fanout[i] = binary.BigEndian.Uint32(hdr[8+4*i:])
-	}
-	ir.n = int(ir.fanout[255])
-	if ir.n <= maxIdxNames {
-		names := make([]byte, 20*ir.n)
-		if _, err := f.ReadAt(names, 8+256*4); err == nil {
-			ir.names = names
-		}
-	}
-	return ir, nil
-}
-
-func (ir *idxReader) hashAt(i int) (plumbing.Hash, bool) {
-	var h plumbing.Hash
-	if ir.names != nil {
-		copy(h[:], ir.names[20*i:])
-		return h, true
-	}
-	if _, err := ir.f.ReadAt(h[:], int64(8+256*4+20*i)); err != nil {
-		return h, false
-	}
-	return h, true
-}
-
-func (ir *idxReader) longestShared(h plumbing.Hash) int {
-	lo := 0
-	if h[0] > 0 {
-		lo = int(ir.fanout[h[0]-1])
-	}
-	hi := int(ir.fanout[h[0]])
-	// First index with hash >= h. log abbreviates every commit it
-	// shows, so this compares names in place, without copies.
-	for lo < hi {
-		mid := (lo + hi) / 2
-		var less bool
-		if ir.names != nil {
-			less = bytes.Compare(ir.names[20*mid:20*mid+20], h[:]) < 0
-		} else {
-			m, ok := ir.hashAt(mid)
-			if !ok {
-				return 0
-			}
-			less = bytes.Compare(m[:], h[:]) < 0
-		}
-		if less {
-			lo = mid + 1
-		} else {
-			hi = mid
-		}
-	}
-	best := 0
-	for _, i := range [3]int{lo - 1, lo, lo + 1} {
-		if i < 0 || i >= ir.n {
-			continue
-		}
-		m, ok := ir.hashAt(i)
-		if !ok || m == h {
-			continue
-		}
-		if c := sharedHexDigits(m, h); c > best {
-			best = c
-		}
-	}
-	return best
-}
-
-// sharedHexDigits is the number of leading hex digits a and b share.
-func sharedHexDigits(a, b plumbing.Hash) int {
-	for i := range a {
-		if a[i] != b[i] {
-			if a[i]>>4 == b[i]>>4 {
-				return 2*i + 1
-			}
-			return 2 * i
-		}
-	}
-	return 2 * len(a)
 }
 
 // shortRefName is how git prints a ref in lists: without refs/heads/,

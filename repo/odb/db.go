@@ -571,26 +571,9 @@ func (db *DB) PackedCount() uint64 {
 // other object of the database (packed, loose or in an alternate): an
 // abbreviation one digit longer is unique.
 func (db *DB) SharedPrefix(id plumbing.Hash) int {
-	best := 0
+	best := db.PackedSharedPrefix(id)
 	full := id.String()
 	for _, od := range db.dirs() {
-		for _, p := range od.packList() {
-			ix, err := p.index()
-			if err != nil {
-				continue
-			}
-			// The neighbours of id in sorted order share the most digits.
-			lo, hi := ix.fanout(int(id[0])-1), ix.fanout(int(id[0]))
-			i := lo + sort.Search(hi-lo, func(k int) bool { return bytes.Compare(ix.name(lo+k), id[:]) >= 0 })
-			for _, j := range []int{i - 1, i, i + 1} {
-				if j < 0 || j >= ix.n {
-					continue
-				}
-				if c := sharedHexDigits(ix.name(j), id[:]); c < 40 && c > best {
-					best = c
-				}
-			}
-		}
 		ents, _ := os.ReadDir(filepath.Join(od.dir, full[:2]))
 		for _, e := range ents {
 			name := full[:2] + e.Name()
@@ -603,6 +586,40 @@ func (db *DB) SharedPrefix(id plumbing.Hash) int {
 			}
 			if c > best {
 				best = c
+			}
+		}
+	}
+	return best
+}
+
+// PackedSharedPrefix is SharedPrefix over the packed objects only, for
+// callers that keep their own list of loose objects (log abbreviates
+// every commit it shows and lists each loose directory once).
+func (db *DB) PackedSharedPrefix(id plumbing.Hash) int {
+	best := 0
+	for _, od := range db.dirs() {
+		for _, p := range od.packList() {
+			ix, err := p.index()
+			if err != nil {
+				continue
+			}
+			// The neighbours of id in sorted order share the most digits.
+			lo, hi := ix.fanout(int(id[0])-1), ix.fanout(int(id[0]))
+			for lo < hi {
+				mid := int(uint(lo+hi) >> 1)
+				if bytes.Compare(ix.name(mid), id[:]) < 0 {
+					lo = mid + 1
+				} else {
+					hi = mid
+				}
+			}
+			for _, j := range [3]int{lo - 1, lo, lo + 1} {
+				if j < 0 || j >= ix.n {
+					continue
+				}
+				if c := sharedHexDigits(ix.name(j), id[:]); c < 40 && c > best {
+					best = c
+				}
 			}
 		}
 	}
