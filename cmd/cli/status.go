@@ -173,7 +173,10 @@ func runStatus(ctx context.Context, env *Env, o statusOptions) error {
 		return err
 	}
 	long := !o.JSON && !v2 && o.Porcelain == "" && !o.Short
-	style := longStatusStyle(r)
+	style, err := longStatusStyle(r, env)
+	if err != nil {
+		return err
+	}
 	st, err := r.Status(ctx, repo.StatusOptions{Untracked: mode, Ignored: o.Ignored, Paths: paths, IgnoreSubmodules: o.IgnoreSubmodules,
 		Details: v2 || long && style.summaryLimit != 0})
 	if err != nil {
@@ -461,13 +464,19 @@ type statusStyle struct {
 	verbose      func(io.Writer) error
 }
 
-func longStatusStyle(r *repo.Repository) statusStyle {
+func longStatusStyle(r *repo.Repository, env *Env) (statusStyle, error) {
 	s := statusStyle{hints: r.ConfigBool("advice.statusHints", true)}
-	if r.ConfigBool("status.displayCommentPrefix", false) {
-		s.comment = "#"
-		if c, ok, _ := r.ConfigGet("core.commentChar"); ok && c != "" && c != "auto" {
-			s.comment = c
+	comment := "#"
+	if c, ok, _ := r.ConfigGet("core.commentChar"); ok && c != "auto" {
+		if len(c) != 1 { // one byte, as git 2.39 requires
+			// git refuses the setting before doing anything.
+			fmt.Fprintln(env.IO.Err, "error: core.commentChar should only be one character")
+			return s, errors.New("bad config variable 'core.commentchar'")
 		}
+		comment = c
+	}
+	if r.ConfigBool("status.displayCommentPrefix", false) {
+		s.comment = comment
 	}
 	if v, ok, _ := r.ConfigGet("status.submoduleSummary"); ok {
 		if n, err := strconv.Atoi(v); err == nil {
@@ -476,7 +485,7 @@ func longStatusStyle(r *repo.Repository) statusStyle {
 			s.summaryLimit = -1
 		}
 	}
-	return s
+	return s, nil
 }
 
 // commentWriter puts git's comment prefix before each line: "# " before
