@@ -173,6 +173,9 @@ func Init(ctx context.Context, path string, bare bool, branch string) (*Reposito
 	gitDir := abs
 	if !bare {
 		gitDir = filepath.Join(abs, ".git")
+		if dir, ok := WorkTreeGitDir(abs); ok {
+			gitDir = dir // a .git file naming the repository
+		}
 	}
 	if isGitDir(gitDir) {
 		if bare {

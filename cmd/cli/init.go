@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -22,6 +23,9 @@ type initOptions struct {
 	Quiet       bool
 	Template    string
 	TemplateSet bool
+	// SeparateGitDir: --separate-git-dir, the git directory elsewhere
+	// and a .git file naming it.
+	SeparateGitDir string
 }
 
 func newInitCmd(env *Env) *cobra.Command {
@@ -33,7 +37,8 @@ func newInitCmd(env *Env) *cobra.Command {
 		Example: `  easel init
   easel init project
   easel init --bare /srv/easel/project.git
-  easel init -b trunk`,
+  easel init -b trunk
+  easel init --separate-git-dir /data/project.git project`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Dir = env.Dir
@@ -51,6 +56,7 @@ func newInitCmd(env *Env) *cobra.Command {
 	cmd.Flags().BoolVar(&o.Bare, "bare", false, "create a bare repository (no work tree)")
 	cmd.Flags().StringVarP(&o.Branch, "initial-branch", "b", "", "name of the first branch (default "+repo.DefaultBranch+")")
 	cmd.Flags().BoolVarP(&o.Quiet, "quiet", "q", false, "print nothing")
+	cmd.Flags().StringVar(&o.SeparateGitDir, "separate-git-dir", "", "put the git directory at `<dir>` and make .git a file naming it (moves an existing repository's git directory there)")
 	return cmd
 }
 
@@ -80,9 +86,20 @@ func runInit(ctx context.Context, env *Env, o initOptions) error {
 			path, bare = gd, true
 		}
 	}
+	if o.SeparateGitDir != "" {
+		switch {
+		case o.Bare:
+			return errors.New("options '--separate-git-dir' and '--bare' cannot be used together")
+		case bare:
+			return errors.New("--separate-git-dir incompatible with bare repository")
+		}
+	}
 	gitDir := path
 	if !bare {
 		gitDir = filepath.Join(path, ".git")
+		if dir, ok := repo.WorkTreeGitDir(path); ok {
+			gitDir = dir // a .git file: the repository it names
+		}
 	}
 	_, statErr := os.Stat(filepath.Join(gitDir, "HEAD"))
 	reinit := statErr == nil
@@ -102,7 +119,17 @@ func runInit(ctx context.Context, env *Env, o initOptions) error {
 			return fmt.Errorf("invalid initial branch name: '%s'", branch)
 		}
 	}
-	r, err := repo.Init(ctx, path, bare, branch)
+	var r *repo.Repository
+	var err error
+	if o.SeparateGitDir != "" {
+		sep := o.SeparateGitDir
+		if !filepath.IsAbs(sep) {
+			sep = filepath.Join(env.Dir, sep)
+		}
+		r, reinit, err = repo.InitSeparate(ctx, path, sep, branch)
+	} else {
+		r, err = repo.Init(ctx, path, bare, branch)
+	}
 	if err != nil {
 		return err
 	}
