@@ -54,7 +54,7 @@ func InitSeparate(ctx context.Context, workTree, gitDir, branch string) (r *Repo
 			return nil, false, fmt.Errorf("init %s: %w", gitDir, err)
 		}
 	}
-	if err := os.MkdirAll(workTree, 0o755); err != nil {
+	if err := os.MkdirAll(workTree, 0o777); err != nil {
 		return nil, false, err
 	}
 	if fi, err := os.Lstat(dotgit); err == nil && fi.IsDir() {
@@ -74,7 +74,7 @@ func InitSeparate(ctx context.Context, workTree, gitDir, branch string) (r *Repo
 // at all (made beside it and renamed into place).
 func makeGitDir(gitDir, branch string) error {
 	parent := filepath.Dir(gitDir)
-	if err := os.MkdirAll(parent, 0o755); err != nil {
+	if err := os.MkdirAll(parent, 0o777); err != nil {
 		return err
 	}
 	tmp, err := os.MkdirTemp(parent, ".easel-init-")
@@ -82,13 +82,14 @@ func makeGitDir(gitDir, branch string) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	if err := writeLayout(tmp, false, branch); err != nil {
+	made := filepath.Join(tmp, ".git") // tmp itself is private (0700)
+	if err := writeLayout(made, false, branch); err != nil {
 		return err
 	}
 	if fi, err := os.Lstat(gitDir); err == nil && fi.IsDir() {
 		os.Remove(gitDir) // an empty directory in the way; fails otherwise
 	}
-	if err := os.Rename(tmp, gitDir); err != nil {
+	if err := os.Rename(made, gitDir); err != nil {
 		return err
 	}
 	return lockfile.SyncDir(parent)

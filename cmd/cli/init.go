@@ -23,6 +23,12 @@ type initOptions struct {
 	Quiet       bool
 	Template    string
 	TemplateSet bool
+	// Shared: --shared[=<permissions>]; sharedSet when given.
+	Shared    string
+	sharedSet bool
+	// DirGiven: a directory argument, which with --bare wins over
+	// $GIT_DIR, as in git.
+	DirGiven bool
 	// SeparateGitDir: --separate-git-dir, the git directory elsewhere
 	// and a .git file naming it.
 	SeparateGitDir string
@@ -41,7 +47,7 @@ func newInitCmd(env *Env) *cobra.Command {
   easel init --separate-git-dir /data/project.git project`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Dir = env.Dir
+			o.Dir, o.DirGiven = env.Dir, len(args) == 1
 			if len(args) == 1 {
 				o.Dir = args[0]
 				if !filepath.IsAbs(o.Dir) {
@@ -49,6 +55,7 @@ func newInitCmd(env *Env) *cobra.Command {
 				}
 			}
 			o.TemplateSet = cmd.Flags().Changed("template")
+			o.sharedSet = cmd.Flags().Changed("shared")
 			return runInit(cmd.Context(), env, o)
 		},
 	}
@@ -56,6 +63,8 @@ func newInitCmd(env *Env) *cobra.Command {
 	cmd.Flags().BoolVar(&o.Bare, "bare", false, "create a bare repository (no work tree)")
 	cmd.Flags().StringVarP(&o.Branch, "initial-branch", "b", "", "name of the first branch (default "+repo.DefaultBranch+")")
 	cmd.Flags().BoolVarP(&o.Quiet, "quiet", "q", false, "print nothing")
+	cmd.Flags().StringVar(&o.Shared, "shared", "", "share the repository with a group: group (the default), all, umask, or an octal mode such as 0640 (core.sharedRepository)")
+	cmd.Flags().Lookup("shared").NoOptDefVal = "group"
 	cmd.Flags().StringVar(&o.SeparateGitDir, "separate-git-dir", "", "put the git directory at `<dir>` and make .git a file naming it (moves an existing repository's git directory there)")
 	return cmd
 }
@@ -66,6 +75,9 @@ func runInit(ctx context.Context, env *Env, o initOptions) error {
 		return fmt.Errorf("GIT_WORK_TREE (or --work-tree=<directory>) not allowed without specifying GIT_DIR (or --git-dir=<directory>)")
 	}
 	path, bare, workTree := o.Dir, o.Bare, ""
+	if o.Bare && o.DirGiven {
+		gitDirEnv = ""
+	}
 	if gitDirEnv != "" {
 		// As git: $GIT_DIR is the repository; without a work tree it is
 		// bare unless it is named ".git" (or ends in "/.git").
@@ -114,13 +126,20 @@ func runInit(ctx context.Context, env *Env, o initOptions) error {
 			branch = v
 		}
 	}
+	sharedValue := o.Shared
+	if !o.sharedSet {
+		sharedValue, _, _ = cfg.ConfigGet("core.sharedRepository")
+	}
+	shared, sharedConfig, err := repo.ParseSharedRepository(sharedValue)
+	if err != nil {
+		return err
+	}
 	if branch != "" {
 		if err := repo.CheckBranchName(branch); err != nil {
 			return fmt.Errorf("invalid initial branch name: '%s'", branch)
 		}
 	}
 	var r *repo.Repository
-	var err error
 	if o.SeparateGitDir != "" {
 		sep := o.SeparateGitDir
 		if !filepath.IsAbs(sep) {
@@ -143,6 +162,14 @@ func runInit(ctx context.Context, env *Env, o initOptions) error {
 	}
 	if !reinit {
 		if err := copyTemplate(o, cfg, r.GitDir); err != nil {
+			return err
+		}
+	}
+	if sharedConfig != "" && (o.sharedSet || !reinit) {
+		if err := r.ConfigSet("core.sharedRepository", sharedConfig, false); err != nil {
+			return err
+		}
+		if err := repo.ApplySharedPermissions(r.GitDir, shared); err != nil {
 			return err
 		}
 	}
