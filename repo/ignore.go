@@ -81,6 +81,9 @@ func readIgnoreFile(path string, domain []string) []gitignore.Pattern {
 // spaces are dropped.
 func parseIgnore(data []byte, domain []string) []gitignore.Pattern {
 	var ps []gitignore.Pattern
+	// As git: a UTF-8 byte order mark at the start is not part of the
+	// first pattern.
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 0, 4096), 1<<20)
 	for sc.Scan() {

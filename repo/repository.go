@@ -173,6 +173,9 @@ func Init(ctx context.Context, path string, bare bool, branch string) (*Reposito
 	gitDir := abs
 	if !bare {
 		gitDir = filepath.Join(abs, ".git")
+		if dir, ok := WorkTreeGitDir(abs); ok {
+			gitDir = dir // a .git file naming the repository
+		}
 	}
 	if isGitDir(gitDir) {
 		if bare {
@@ -202,7 +205,7 @@ func initAtomically(abs, gitDir string, bare bool, branch string) error {
 			return writeLayout(abs, bare, branch)
 		}
 	}
-	if err := os.MkdirAll(tmpParent, 0o755); err != nil {
+	if err := os.MkdirAll(tmpParent, 0o777); err != nil { // as git: the umask decides
 		return err
 	}
 	tmp, err := os.MkdirTemp(tmpParent, ".easel-init-")
@@ -210,10 +213,9 @@ func initAtomically(abs, gitDir string, bare bool, branch string) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	made := tmp
-	if !bare {
-		made = filepath.Join(tmp, ".git")
-	}
+	// Not tmp itself: MkdirTemp makes it private (0700), where git's
+	// directories take the umask.
+	made := filepath.Join(tmp, ".git")
 	if err := writeLayout(made, bare, branch); err != nil {
 		return err
 	}
@@ -232,7 +234,7 @@ func initAtomically(abs, gitDir string, bare bool, branch string) error {
 // and ref directories, HEAD on the unborn branch and the core settings.
 func writeLayout(gitDir string, bare bool, branch string) error {
 	for _, d := range []string{"objects/info", "objects/pack", "refs/heads", "refs/tags"} {
-		if err := os.MkdirAll(filepath.Join(gitDir, filepath.FromSlash(d)), 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Join(gitDir, filepath.FromSlash(d)), 0o777); err != nil {
 			return err
 		}
 	}
@@ -256,7 +258,7 @@ func writeLayout(gitDir string, bare bool, branch string) error {
 // writeFileSynced creates name with data, unless it exists (an existing
 // bare repository's directory is initialised in place), and syncs it.
 func writeFileSynced(name string, data []byte) error {
-	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
 	if errors.Is(err, os.ErrExist) {
 		return nil
 	}

@@ -69,6 +69,11 @@ type StatusOptions struct {
 	Paths     []string // limit to these (repository-relative) pathspecs
 	// Details fills FileStatus.Details of tracked paths.
 	Details bool
+	// IgnoreSubmodules is --ignore-submodules: "none", "untracked",
+	// "dirty" or "all" for every submodule; "" takes each submodule's
+	// configured mode (submodule.<name>.ignore, .gitmodules,
+	// diff.ignoreSubmodules).
+	IgnoreSubmodules string
 }
 
 // Clean reports whether nothing is staged, modified or conflicted
@@ -184,6 +189,12 @@ func (r *Repository) Status(ctx context.Context, opts StatusOptions) (*Status, e
 		if stages[c.path] != 0 || !ps.Match(c.path) {
 			continue
 		}
+		if opts.IgnoreSubmodules == SubmoduleIgnoreAll && (c.fromMode == filemode.Submodule || c.toMode == filemode.Submodule) {
+			// Only the command line hides staged gitlinks: git shows
+			// them whatever the configuration says, so that a staged
+			// submodule is never committed unseen.
+			continue
+		}
 		f := get(c.path)
 		if from, ok := renamedFrom[c.path]; ok {
 			f.Staged, f.From = 'R', from.path
@@ -226,11 +237,24 @@ func (r *Repository) Status(ctx context.Context, opts StatusOptions) (*Status, e
 		// index; failing changes nothing.
 		r.refreshRacyIndex()
 	}
+	ignoreMode := r.SubmoduleIgnoreMode(opts.IgnoreSubmodules)
 	for i, c := range res.Codes {
-		if c != 0 {
-			f := get(tracked[i].Name)
-			f.Unstaged, f.Submodule = c, SubmoduleChange(res.Subs[i])
+		if c == 0 {
+			continue
 		}
+		sub := SubmoduleChange(res.Subs[i])
+		if tracked[i].Mode == filemode.Submodule && c == 'M' && sub != 0 {
+			if opts.Untracked == UntrackedNo {
+				// As git: -uno does not look for untracked files in
+				// submodules either.
+				sub &^= SubmoduleUntracked
+			}
+			if sub = filterSubmoduleChange(sub, ignoreMode(tracked[i].Name)); sub == 0 {
+				continue
+			}
+		}
+		f := get(tracked[i].Name)
+		f.Unstaged, f.Submodule = c, sub
 	}
 
 	// Untracked and ignored files.

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -22,6 +23,15 @@ type initOptions struct {
 	Quiet       bool
 	Template    string
 	TemplateSet bool
+	// Shared: --shared[=<permissions>]; sharedSet when given.
+	Shared    string
+	sharedSet bool
+	// DirGiven: a directory argument, which with --bare wins over
+	// $GIT_DIR, as in git.
+	DirGiven bool
+	// SeparateGitDir: --separate-git-dir, the git directory elsewhere
+	// and a .git file naming it.
+	SeparateGitDir string
 }
 
 func newInitCmd(env *Env) *cobra.Command {
@@ -33,10 +43,11 @@ func newInitCmd(env *Env) *cobra.Command {
 		Example: `  easel init
   easel init project
   easel init --bare /srv/easel/project.git
-  easel init -b trunk`,
+  easel init -b trunk
+  easel init --separate-git-dir /data/project.git project`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Dir = env.Dir
+			o.Dir, o.DirGiven = env.Dir, len(args) == 1
 			if len(args) == 1 {
 				o.Dir = args[0]
 				if !filepath.IsAbs(o.Dir) {
@@ -44,6 +55,7 @@ func newInitCmd(env *Env) *cobra.Command {
 				}
 			}
 			o.TemplateSet = cmd.Flags().Changed("template")
+			o.sharedSet = cmd.Flags().Changed("shared")
 			return runInit(cmd.Context(), env, o)
 		},
 	}
@@ -51,6 +63,9 @@ func newInitCmd(env *Env) *cobra.Command {
 	cmd.Flags().BoolVar(&o.Bare, "bare", false, "create a bare repository (no work tree)")
 	cmd.Flags().StringVarP(&o.Branch, "initial-branch", "b", "", "name of the first branch (default "+repo.DefaultBranch+")")
 	cmd.Flags().BoolVarP(&o.Quiet, "quiet", "q", false, "print nothing")
+	cmd.Flags().StringVar(&o.Shared, "shared", "", "share the repository with a group: group (the default), all, umask, or an octal mode such as 0640 (core.sharedRepository)")
+	cmd.Flags().Lookup("shared").NoOptDefVal = "group"
+	cmd.Flags().StringVar(&o.SeparateGitDir, "separate-git-dir", "", "put the git directory at `<dir>` and make .git a file naming it (moves an existing repository's git directory there)")
 	return cmd
 }
 
@@ -60,6 +75,9 @@ func runInit(ctx context.Context, env *Env, o initOptions) error {
 		return fmt.Errorf("GIT_WORK_TREE (or --work-tree=<directory>) not allowed without specifying GIT_DIR (or --git-dir=<directory>)")
 	}
 	path, bare, workTree := o.Dir, o.Bare, ""
+	if o.Bare && o.DirGiven {
+		gitDirEnv = ""
+	}
 	if gitDirEnv != "" {
 		// As git: $GIT_DIR is the repository; without a work tree it is
 		// bare unless it is named ".git" (or ends in "/.git").
@@ -80,9 +98,20 @@ func runInit(ctx context.Context, env *Env, o initOptions) error {
 			path, bare = gd, true
 		}
 	}
+	if o.SeparateGitDir != "" {
+		switch {
+		case o.Bare:
+			return errors.New("options '--separate-git-dir' and '--bare' cannot be used together")
+		case bare:
+			return errors.New("--separate-git-dir incompatible with bare repository")
+		}
+	}
 	gitDir := path
 	if !bare {
 		gitDir = filepath.Join(path, ".git")
+		if dir, ok := repo.WorkTreeGitDir(path); ok {
+			gitDir = dir // a .git file: the repository it names
+		}
 	}
 	_, statErr := os.Stat(filepath.Join(gitDir, "HEAD"))
 	reinit := statErr == nil
@@ -97,12 +126,29 @@ func runInit(ctx context.Context, env *Env, o initOptions) error {
 			branch = v
 		}
 	}
+	sharedValue := o.Shared
+	if !o.sharedSet {
+		sharedValue, _, _ = cfg.ConfigGet("core.sharedRepository")
+	}
+	shared, sharedConfig, err := repo.ParseSharedRepository(sharedValue)
+	if err != nil {
+		return err
+	}
 	if branch != "" {
 		if err := repo.CheckBranchName(branch); err != nil {
 			return fmt.Errorf("invalid initial branch name: '%s'", branch)
 		}
 	}
-	r, err := repo.Init(ctx, path, bare, branch)
+	var r *repo.Repository
+	if o.SeparateGitDir != "" {
+		sep := o.SeparateGitDir
+		if !filepath.IsAbs(sep) {
+			sep = filepath.Join(env.Dir, sep)
+		}
+		r, reinit, err = repo.InitSeparate(ctx, path, sep, branch)
+	} else {
+		r, err = repo.Init(ctx, path, bare, branch)
+	}
 	if err != nil {
 		return err
 	}
@@ -116,6 +162,14 @@ func runInit(ctx context.Context, env *Env, o initOptions) error {
 	}
 	if !reinit {
 		if err := copyTemplate(o, cfg, r.GitDir); err != nil {
+			return err
+		}
+	}
+	if sharedConfig != "" && (o.sharedSet || !reinit) {
+		if err := r.ConfigSet("core.sharedRepository", sharedConfig, false); err != nil {
+			return err
+		}
+		if err := repo.ApplySharedPermissions(r.GitDir, shared); err != nil {
 			return err
 		}
 	}

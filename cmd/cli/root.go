@@ -235,10 +235,16 @@ func Run(ctx context.Context, env *Env, args []string) int {
 func commandLineConfig(args []string) ([]string, error) {
 	var out []string
 	var params []string
+	bare := false
 	i := 0
 	for ; i < len(args); i++ {
 		a := args[i]
 		switch {
+		case a == "--bare":
+			// As git: the current directory is the repository unless
+			// GIT_DIR says otherwise; "--bare init" is "init --bare".
+			bare = true
+			continue
 		case a == "-c" || a == "--config-env":
 			if i+1 >= len(args) {
 				return nil, fmt.Errorf("option '%s' requires a value", a)
@@ -281,6 +287,16 @@ func commandLineConfig(args []string) ([]string, error) {
 			continue
 		}
 		break
+	}
+	if bare {
+		if i < len(args) && args[i] == "init" {
+			out = append(out, "init", "--bare")
+			i++
+		} else if os.Getenv("GIT_DIR") == "" {
+			if cwd, err := os.Getwd(); err == nil {
+				os.Setenv("GIT_DIR", cwd)
+			}
+		}
 	}
 	out = append(out, args[i:]...)
 	if len(params) > 0 {

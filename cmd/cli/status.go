@@ -3,10 +3,13 @@ package cli
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
+	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/spf13/cobra"
 
@@ -34,6 +37,13 @@ type statusOptions struct {
 	// shortSet, branchSet: -s/--no-short and -b/--no-branch were given;
 	// otherwise status.short and status.branch decide.
 	shortSet, branchSet bool
+	// untrackedSet: -u was given; otherwise status.showUntrackedFiles
+	// decides.
+	untrackedSet bool
+	// IgnoreSubmodules: --ignore-submodules[=<when>].
+	IgnoreSubmodules string
+	// Verbose: -v, the staged changes as a patch after the status.
+	Verbose int
 }
 
 func newStatusCmd(env *Env) *cobra.Command {
@@ -59,11 +69,14 @@ and --json an "upstream" object with ahead and behind counts.`,
   easel status -sb
   easel status --porcelain
   easel status --json
-  easel status --ignored src/`,
+  easel status --ignored src/
+  easel status --ignore-submodules=dirty
+  easel -c status.submoduleSummary=true status`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Paths = args
 			o.shortSet = cmd.Flags().Changed("short") || cmd.Flags().Changed("no-short")
 			o.branchSet = cmd.Flags().Changed("branch") || cmd.Flags().Changed("no-branch")
+			o.untrackedSet = cmd.Flags().Changed("untracked-files")
 			return runStatus(cmd.Context(), env, o)
 		},
 	}
@@ -85,6 +98,9 @@ and --json an "upstream" object with ahead and behind counts.`,
 	f.StringVarP(&o.Untracked, "untracked-files", "u", "normal", "untracked files: no, normal (collapse directories) or all")
 	f.Lookup("untracked-files").NoOptDefVal = "all"
 	f.BoolVar(&o.Ignored, "ignored", false, "also show ignored files")
+	f.StringVar(&o.IgnoreSubmodules, "ignore-submodules", "", "what of submodules to leave out: none, untracked (untracked content), dirty (changes in their work trees) or all (default all)")
+	f.Lookup("ignore-submodules").NoOptDefVal = repo.SubmoduleIgnoreAll
+	f.CountVarP(&o.Verbose, "verbose", "v", "also show the staged changes as a patch")
 	return cmd
 }
 
@@ -116,15 +132,23 @@ func runStatus(ctx context.Context, env *Env, o statusOptions) error {
 	if err != nil {
 		return err
 	}
-	var mode repo.UntrackedMode
-	switch o.Untracked {
-	case "normal", "":
-	case "no":
-		mode = repo.UntrackedNo
-	case "all":
-		mode = repo.UntrackedAll
-	default:
-		return &UsageError{Msg: fmt.Sprintf("invalid --untracked-files value %q (want no, normal or all)", o.Untracked)}
+	if !o.untrackedSet {
+		if v, ok, err := r.ConfigGet("status.showUntrackedFiles"); err != nil {
+			return err
+		} else if ok {
+			if !validUntrackedMode(v) {
+				fmt.Fprintf(env.IO.Err, "error: Invalid untracked files mode '%s'\n", v)
+				return errors.New("bad config variable 'status.showuntrackedfiles'")
+			}
+			o.Untracked = v
+		}
+	}
+	if !validUntrackedMode(o.Untracked) {
+		return &UsageError{Msg: fmt.Sprintf("Invalid untracked files mode '%s'", o.Untracked)}
+	}
+	mode := untrackedMode(o.Untracked)
+	if o.IgnoreSubmodules != "" && !repo.ValidSubmoduleIgnore(o.IgnoreSubmodules) {
+		return &UsageError{Msg: fmt.Sprintf("bad --ignore-submodules argument: %s", o.IgnoreSubmodules)}
 	}
 	// As git: status.short and status.branch apply unless a porcelain
 	// format or -z is asked for.
@@ -149,11 +173,20 @@ func runStatus(ctx context.Context, env *Env, o statusOptions) error {
 	if err != nil {
 		return err
 	}
-	st, err := r.Status(ctx, repo.StatusOptions{Untracked: mode, Ignored: o.Ignored, Paths: paths, Details: v2})
+	long := !o.JSON && !v2 && o.Porcelain == "" && !o.Short
+	style, err := longStatusStyle(r, env)
+	if err != nil {
+		return err
+	}
+	st, err := r.Status(ctx, repo.StatusOptions{Untracked: mode, Ignored: o.Ignored, Paths: paths, IgnoreSubmodules: o.IgnoreSubmodules,
+		Details: v2 || long && style.summaryLimit != 0})
 	if err != nil {
 		return err
 	}
 	rel := func(p string) string { return displayPath(r, env, p) }
+	if !r.ConfigBool("status.relativePaths", true) {
+		rel = func(p string) string { return p }
+	}
 	if o.NUL {
 		// As git: -z shows paths from the top, in every format.
 		rel = func(p string) string { return p }
@@ -199,7 +232,20 @@ func runStatus(ctx context.Context, env *Env, o statusOptions) error {
 		if err != nil {
 			return err
 		}
-		printLongStatus(w, st, tr, operationState(r, st), merging, mode != repo.UntrackedNo, rel)
+		if style.summaryLimit != 0 && o.IgnoreSubmodules != repo.SubmoduleIgnoreAll {
+			if style.staged, err = r.SubmoduleSummaries(ctx, st, true, style.summaryLimit); err != nil {
+				return err
+			}
+			if style.unstaged, err = r.SubmoduleSummaries(ctx, st, false, style.summaryLimit); err != nil {
+				return err
+			}
+		}
+		if o.Verbose > 0 {
+			style.verbose = func(w io.Writer) error { return writeStagedPatch(ctx, w, env, r) }
+		}
+		if err := printLongStatusStyled(w, st, tr, operationState(r, st), merging, mode != repo.UntrackedNo, rel, style); err != nil {
+			return err
+		}
 		if stashes > 0 {
 			fmt.Fprintf(w, "Your stash currently has %d %s\n", stashes, plural(stashes, "entry", "entries"))
 		}
@@ -293,7 +339,7 @@ func printStatusV2(w io.Writer, st *repo.Status, tr *repo.Tracking, o statusOpti
 // 'm' (modified content) or '?' (untracked content), as git does.
 func printShortStatus(w io.Writer, st *repo.Status, tr *repo.Tracking, branch, short, nul bool, rel func(string) string) {
 	eol := "\n"
-	quote := quoteStatusPath
+	quote := quoteShortStatusPath
 	if nul {
 		eol = "\x00"
 		quote = func(p string) string { return p }
@@ -363,9 +409,12 @@ func plural(n int, one, many string) string {
 
 // printTracking prints git's lines about the branch and its upstream,
 // followed by a blank line; nothing when there is no upstream.
-func printTracking(w io.Writer, tr *repo.Tracking) {
+func printTracking(w io.Writer, tr *repo.Tracking, hints bool) {
 	if tr == nil {
 		return
+	}
+	if !hints {
+		w = hintless{w}
 	}
 	switch {
 	case tr.Gone:
@@ -386,9 +435,198 @@ func printTracking(w io.Writer, tr *repo.Tracking) {
 	fmt.Fprintln(w)
 }
 
-// printLongStatus prints git's long status format: each section ends with
-// a blank line, and the closing advice follows directly.
+// validUntrackedMode: git's values of -u and status.showUntrackedFiles.
+func validUntrackedMode(v string) bool {
+	switch v {
+	case "no", "normal", "all", "":
+		return true
+	}
+	return false
+}
+
+func untrackedMode(v string) repo.UntrackedMode {
+	switch v {
+	case "no":
+		return repo.UntrackedNo
+	case "all":
+		return repo.UntrackedAll
+	}
+	return repo.UntrackedNormal
+}
+
+// statusStyle is how the long format is dressed beyond its content: the
+// "(use ...)" hints (advice.statusHints), the comment character before
+// each line (status.displayCommentPrefix, core.commentChar), the
+// submodule summaries (status.submoduleSummary) and, with -v, the staged
+// patch.
+type statusStyle struct {
+	hints        bool
+	comment      string
+	summaryLimit int // 0: no summaries; -1: no limit
+	staged       []repo.SubmoduleSummary
+	unstaged     []repo.SubmoduleSummary
+	verbose      func(io.Writer) error
+}
+
+func longStatusStyle(r *repo.Repository, env *Env) (statusStyle, error) {
+	s := statusStyle{hints: r.ConfigBool("advice.statusHints", true)}
+	comment := "#"
+	if c, ok, _ := r.ConfigGet("core.commentChar"); ok && c != "auto" {
+		if len(c) != 1 { // one byte, as git 2.39 requires
+			// git refuses the setting before doing anything.
+			fmt.Fprintln(env.IO.Err, "error: core.commentChar should only be one character")
+			return s, errors.New("bad config variable 'core.commentchar'")
+		}
+		comment = c
+	}
+	if r.ConfigBool("status.displayCommentPrefix", false) {
+		s.comment = comment
+	}
+	if v, ok, _ := r.ConfigGet("status.submoduleSummary"); ok {
+		if n, err := strconv.Atoi(v); err == nil {
+			s.summaryLimit = n
+		} else if r.ConfigBool("status.submoduleSummary", false) {
+			s.summaryLimit = -1
+		}
+	}
+	return s, nil
+}
+
+// commentWriter puts git's comment prefix before each line: "# " before
+// text, "#" alone on an empty line or before a tab.
+type commentWriter struct {
+	w      io.Writer
+	prefix string
+	bol    bool
+}
+
+func (c *commentWriter) Write(p []byte) (int, error) {
+	var b []byte
+	for _, ch := range p {
+		if c.bol {
+			b = append(b, c.prefix...)
+			if ch != '\n' && ch != '\t' {
+				b = append(b, ' ')
+			}
+		}
+		b = append(b, ch)
+		c.bol = ch == '\n'
+	}
+	if _, err := c.w.Write(b); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// printSubmoduleSummaries prints one block of git's submodule summary,
+// under its header, each submodule followed by a blank line.
+func printSubmoduleSummaries(w io.Writer, header string, list []repo.SubmoduleSummary, rel func(string) string) {
+	if len(list) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "%s\n\n", header)
+	short := func(h plumbing.Hash) string { return h.String()[:7] }
+	for _, s := range list {
+		p := rel(s.Path)
+		switch {
+		case s.Status == 'T' && s.DstMode == filemode.Submodule:
+			fmt.Fprintf(w, "* %s %s(blob)->%s(submodule)", p, short(s.Src), short(s.Dst))
+		case s.Status == 'T':
+			fmt.Fprintf(w, "* %s %s(submodule)->%s(blob)", p, short(s.Src), short(s.Dst))
+		default:
+			fmt.Fprintf(w, "* %s %s...%s", p, short(s.Src), short(s.Dst))
+		}
+		if s.Total < 0 {
+			fmt.Fprint(w, ":\n")
+		} else {
+			fmt.Fprintf(w, " (%d):\n", s.Total)
+		}
+		switch len(s.Missing) {
+		case 2:
+			fmt.Fprintf(w, "  Warn: %s doesn't contain commits %s and %s\n", p, s.Missing[0], s.Missing[1])
+		case 1:
+			fmt.Fprintf(w, "  Warn: %s doesn't contain commit %s\n", p, s.Missing[0])
+		}
+		for _, l := range s.Lines {
+			fmt.Fprintln(w, l)
+		}
+		fmt.Fprintln(w)
+	}
+}
+
+// writeStagedPatch is status -v: the staged changes as git diff --cached
+// prints them.
+func writeStagedPatch(ctx context.Context, w io.Writer, env *Env, r *repo.Repository) error {
+	var tree plumbing.Hash
+	if head, err := r.Head(); err == nil && !head.IsZero() {
+		if tree, err = resolveTree(ctx, r, "HEAD"); err != nil {
+			return err
+		}
+	}
+	patches, _, err := r.DiffIndex(ctx, tree, nil)
+	if err != nil {
+		return err
+	}
+	// Unlike the lists above, the patch honours submodule.<name>.ignore=all.
+	ignore := r.SubmoduleIgnoreMode("")
+	kept := patches[:0]
+	for _, p := range patches {
+		path := p.To.Path
+		if path == "" {
+			path = p.From.Path
+		}
+		if (p.From.Mode == filemode.Submodule || p.To.Mode == filemode.Submodule) && ignore(path) == repo.SubmoduleIgnoreAll {
+			continue
+		}
+		kept = append(kept, p)
+	}
+	patches = kept
+	var f diffFormat
+	if err := f.setRenames(r); err != nil {
+		return err
+	}
+	f.Context = 3
+	if patches, err = r.DetectRenames(patches, f.renames, false); err != nil {
+		return err
+	}
+	return writePatches(w, env, r, patches, f, false)
+}
+
+// hintless drops the "  (use ...)" lines written through it, for
+// advice.statusHints=false. Each Write must be whole lines.
+type hintless struct{ w io.Writer }
+
+func (h hintless) Write(p []byte) (int, error) {
+	var b []byte
+	for _, l := range strings.SplitAfter(string(p), "\n") {
+		if !strings.HasPrefix(l, "  (") {
+			b = append(b, l...)
+		}
+	}
+	if _, err := h.w.Write(b); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// printLongStatus prints git's long status format with git's default
+// style.
 func printLongStatus(w io.Writer, st *repo.Status, tr *repo.Tracking, op opState, merging, showUntracked bool, rel func(string) string) {
+	printLongStatusStyled(w, st, tr, op, merging, showUntracked, rel, statusStyle{hints: true})
+}
+
+// printLongStatusStyled prints git's long status format: each section
+// ends with a blank line, and the closing advice follows directly.
+func printLongStatusStyled(out io.Writer, st *repo.Status, tr *repo.Tracking, op opState, merging, showUntracked bool, rel func(string) string, style statusStyle) error {
+	w := out
+	if style.comment != "" {
+		w = &commentWriter{w: out, prefix: style.comment, bol: true}
+	}
+	hint := func(l string) {
+		if style.hints {
+			fmt.Fprintln(w, l)
+		}
+	}
 	switch {
 	case st.Branch != "":
 		fmt.Fprintf(w, "On branch %s\n", st.Branch)
@@ -399,7 +637,7 @@ func printLongStatus(w io.Writer, st *repo.Status, tr *repo.Tracking, op opState
 	default:
 		fmt.Fprintln(w, "Not currently on any branch.")
 	}
-	printTracking(w, tr)
+	printTracking(w, tr, style.hints)
 	var staged, unmerged, unstaged, untracked, ignored []repo.FileStatus
 	for _, f := range st.Files {
 		switch {
@@ -419,16 +657,20 @@ func printLongStatus(w io.Writer, st *repo.Status, tr *repo.Tracking, op opState
 		}
 	}
 	for _, l := range op.section {
+		if strings.HasPrefix(l, "  (") {
+			hint(l)
+			continue
+		}
 		fmt.Fprintln(w, l)
 	}
 	if merging {
 		if len(unmerged) > 0 {
 			fmt.Fprintln(w, "You have unmerged paths.")
-			fmt.Fprintln(w, "  (fix conflicts and run \"easel commit\")")
-			fmt.Fprintln(w, "  (use \"easel merge --abort\" to abort the merge)")
+			hint("  (fix conflicts and run \"easel commit\")")
+			hint("  (use \"easel merge --abort\" to abort the merge)")
 		} else {
 			fmt.Fprintln(w, "All conflicts fixed but you are still merging.")
-			fmt.Fprintln(w, "  (use \"easel commit\" to conclude merge)")
+			hint("  (use \"easel commit\" to conclude merge)")
 		}
 		fmt.Fprintln(w)
 	}
@@ -443,9 +685,9 @@ func printLongStatus(w io.Writer, st *repo.Status, tr *repo.Tracking, op opState
 		case merging || op.picking:
 			// git gives no unstage hint in the middle of a merge or pick
 		case st.Head.IsZero():
-			fmt.Fprintln(w, "  (use \"easel rm --cached <file>...\" to unstage)")
+			hint("  (use \"easel rm --cached <file>...\" to unstage)")
 		default:
-			fmt.Fprintln(w, "  (use \"easel restore --staged <file>...\" to unstage)")
+			hint("  (use \"easel restore --staged <file>...\" to unstage)")
 		}
 		for _, f := range staged {
 			p := quoteStatusPath(rel(f.Path))
@@ -459,9 +701,9 @@ func printLongStatus(w io.Writer, st *repo.Status, tr *repo.Tracking, op opState
 	if len(unmerged) > 0 {
 		fmt.Fprintln(w, "Unmerged paths:")
 		if !merging && !op.picking { // as a commit would make it: a rebase
-			fmt.Fprintln(w, "  (use \"easel restore --staged <file>...\" to unstage)")
+			hint("  (use \"easel restore --staged <file>...\" to unstage)")
 		}
-		fmt.Fprintln(w, "  (use \"easel add <file>...\" to mark resolution)")
+		hint("  (use \"easel add <file>...\" to mark resolution)")
 		for _, f := range unmerged {
 			fmt.Fprintf(w, "\t%-17s%s\n", f.Unmerged+":", quoteStatusPath(rel(f.Path)))
 		}
@@ -475,11 +717,11 @@ func printLongStatus(w io.Writer, st *repo.Status, tr *repo.Tracking, op opState
 				verb = "add/rm" // git's hint once a deletion is listed
 			}
 		}
-		fmt.Fprintf(w, "  (use \"easel %s <file>...\" to update what will be committed)\n", verb)
-		fmt.Fprintln(w, "  (use \"easel restore <file>...\" to discard changes in working directory)")
+		hint(fmt.Sprintf("  (use \"easel %s <file>...\" to update what will be committed)", verb))
+		hint("  (use \"easel restore <file>...\" to discard changes in working directory)")
 		for _, f := range unstaged {
 			if f.Submodule&(repo.SubmoduleModified|repo.SubmoduleUntracked) != 0 {
-				fmt.Fprintln(w, "  (commit or discard the untracked or modified content in submodules)")
+				hint("  (commit or discard the untracked or modified content in submodules)")
 				break
 			}
 		}
@@ -492,9 +734,11 @@ func printLongStatus(w io.Writer, st *repo.Status, tr *repo.Tracking, op opState
 		}
 		fmt.Fprintln(w)
 	}
+	printSubmoduleSummaries(w, "Submodule changes to be committed:", style.staged, rel)
+	printSubmoduleSummaries(w, "Submodules changed but not updated:", style.unstaged, rel)
 	if len(untracked) > 0 {
 		fmt.Fprintln(w, "Untracked files:")
-		fmt.Fprintln(w, "  (use \"easel add <file>...\" to include in what will be committed)")
+		hint("  (use \"easel add <file>...\" to include in what will be committed)")
 		for _, f := range untracked {
 			fmt.Fprintf(w, "\t%s\n", quoteStatusPath(rel(f.Path)))
 		}
@@ -502,29 +746,47 @@ func printLongStatus(w io.Writer, st *repo.Status, tr *repo.Tracking, op opState
 	}
 	if len(ignored) > 0 {
 		fmt.Fprintln(w, "Ignored files:")
-		fmt.Fprintln(w, "  (use \"easel add -f <file>...\" to include in what will be committed)")
+		hint("  (use \"easel add -f <file>...\" to include in what will be committed)")
 		for _, f := range ignored {
 			fmt.Fprintf(w, "\t%s\n", quoteStatusPath(rel(f.Path)))
 		}
 		fmt.Fprintln(w)
 	}
 	if !showUntracked && len(staged) > 0 {
-		fmt.Fprintln(w, "Untracked files not listed (use -u option to show untracked files)")
+		if style.hints {
+			fmt.Fprintln(w, "Untracked files not listed (use -u option to show untracked files)")
+		} else {
+			fmt.Fprintln(w, "Untracked files not listed")
+		}
+	}
+	if style.verbose != nil {
+		if err := style.verbose(out); err != nil {
+			return err
+		}
+	}
+	// The closing advice is printed as it is, never commented.
+	advice := func(withHint, plain string) {
+		if style.hints {
+			fmt.Fprintln(out, withHint)
+		} else {
+			fmt.Fprintln(out, plain)
+		}
 	}
 	switch {
 	case len(staged) > 0:
 		// committable: git adds no advice
 	case len(unstaged) > 0 || len(unmerged) > 0:
-		fmt.Fprintln(w, "no changes added to commit (use \"easel add\" and/or \"easel commit -a\")")
+		advice("no changes added to commit (use \"easel add\" and/or \"easel commit -a\")", "no changes added to commit")
 	case len(untracked) > 0:
-		fmt.Fprintln(w, "nothing added to commit but untracked files present (use \"easel add\" to track)")
+		advice("nothing added to commit but untracked files present (use \"easel add\" to track)", "nothing added to commit but untracked files present")
 	case st.Head.IsZero():
-		fmt.Fprintln(w, "nothing to commit (create/copy files and use \"easel add\" to track)")
+		advice("nothing to commit (create/copy files and use \"easel add\" to track)", "nothing to commit")
 	case !showUntracked:
-		fmt.Fprintln(w, "nothing to commit (use -u to show untracked files)")
+		advice("nothing to commit (use -u to show untracked files)", "nothing to commit")
 	default:
-		fmt.Fprintln(w, "nothing to commit, working tree clean")
+		fmt.Fprintln(out, "nothing to commit, working tree clean")
 	}
+	return nil
 }
 
 // repoPathArgs turns command-line paths (relative to the working
@@ -592,6 +854,17 @@ func displayPath(r *repo.Repository, env *Env, p string) string {
 // quoteStatusPath quotes a path as git does with core.quotePath (the
 // default), as diff does.
 func quoteStatusPath(p string) string { return patch.QuotePath(p) }
+
+// quoteShortStatusPath is the short format's quoting: git also puts a
+// path holding a space in double quotes there, so that scripts can split
+// "XY path" lines.
+func quoteShortStatusPath(p string) string {
+	q := patch.QuotePath(p)
+	if q == p && strings.ContainsRune(p, ' ') {
+		return `"` + p + `"`
+	}
+	return q
+}
 
 // opState is what git's long status says of a rebase, cherry-pick or
 // revert in progress: the line that replaces "HEAD detached at" during a
