@@ -38,8 +38,8 @@ func (f RefFilter) reach() bool {
 // and remember what they walked, so a long ref list costs about one walk
 // of the history the filters need.
 type refMatcher struct {
-	r        *Repository
-	f        RefFilter
+	r          *Repository
+	f          RefFilter
 	merged     []*commitwalk.ReachSet // reachable from f.Merged
 	noMrg      []*commitwalk.ReachSet // reachable from f.NoMerged
 	contains   []*commitwalk.Contains // reaching f.Contains

@@ -18,21 +18,21 @@ import (
 func init() { register(newTagCmd) }
 
 type tagOptions struct {
-	Args        []string
-	Annotated   bool
-	Message     []string
-	File        string
-	Edit        bool
-	Cleanup     string
-	Sign        bool
-	LocalUser   string
-	Delete      bool
-	Verify      bool
-	Force       bool
-	List        bool
-	JSON        bool
-	Lines       int
-	CreateLog   bool
+	Args      []string
+	Annotated bool
+	Message   []string
+	File      string
+	Edit      bool
+	Cleanup   string
+	Sign      bool
+	LocalUser string
+	Delete    bool
+	Verify    bool
+	Force     bool
+	List      bool
+	JSON      bool
+	Lines     int
+	CreateLog bool
 	refListFlags
 }
 

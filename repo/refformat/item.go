@@ -32,13 +32,13 @@ type Source interface {
 
 // Upstream is a branch's upstream as %(upstream) shows it.
 type Upstream struct {
-	Ref        string // the local ref that tracks it: refs/remotes/origin/main
-	Remote     string // %(upstream:remotename)
-	RemoteRef  string // %(upstream:remoteref)
-	Ahead      int
-	Behind     int
-	Gone       bool // the tracking ref does not exist
-	NoCompare  bool // ahead and behind were not computed
+	Ref       string // the local ref that tracks it: refs/remotes/origin/main
+	Remote    string // %(upstream:remotename)
+	RemoteRef string // %(upstream:remoteref)
+	Ahead     int
+	Behind    int
+	Gone      bool // the tracking ref does not exist
+	NoCompare bool // ahead and behind were not computed
 }
 
 // Item is one ref to format or sort.
