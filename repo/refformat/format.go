@@ -457,6 +457,18 @@ func (f *Format) Expand(src Source, it *Item) (string, error) {
 		}
 		top().b.WriteString(v.s)
 	}
+	if f.Color {
+		// As git: a line whose last colour is not a reset ends with one.
+		last := ""
+		for _, n := range f.nodes {
+			if n.atom.name == "color" {
+				last, _ = gitconfig.ParseColor(n.atom.arg)
+			}
+		}
+		if last != "" && last != "\x1b[m" {
+			root.b.WriteString("\x1b[m")
+		}
+	}
 	return root.b.String(), nil
 }
 
