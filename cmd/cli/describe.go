@@ -120,7 +120,7 @@ func runDescribe(ctx context.Context, env *Env, o describeOptions, dirty, broken
 		return err
 	}
 	if len(names) == 0 && !o.Always {
-		return fmt.Errorf("No names found, cannot describe anything.")
+		return fmt.Errorf("No names found, cannot describe anything.%w", noName)
 	}
 	revs := o.Revs
 	suffix := ""
@@ -177,14 +177,14 @@ func runDescribe(ctx context.Context, env *Env, o describeOptions, dirty, broken
 		}
 		switch {
 		case errors.Is(err, repo.ErrNoExactMatch):
-			return fmt.Errorf("no tag exactly matches '%s'", c)
+			return fmt.Errorf("no tag exactly matches '%s'%w", c, noName)
 		case errors.Is(err, repo.ErrNoTags) && o.Always:
 			fmt.Fprintln(env.IO.Out, ab.Short(c, max(o.Abbrev, 0))+suffix)
 			continue
 		case errors.Is(err, repo.ErrNoTags) && d.Unannotated:
-			return fmt.Errorf("No annotated tags can describe '%s'.\nHowever, there were unannotated tags: try --tags.", c)
+			return fmt.Errorf("No annotated tags can describe '%s'.\nHowever, there were unannotated tags: try --tags.%w", c, noName)
 		case errors.Is(err, repo.ErrNoTags):
-			return fmt.Errorf("No tags can describe '%s'.\nTry --always, or create some tags.", c)
+			return fmt.Errorf("No tags can describe '%s'.\nTry --always, or create some tags.%w", c, noName)
 		case err != nil:
 			return err
 		}
@@ -199,3 +199,13 @@ func runDescribe(ctx context.Context, env *Env, o describeOptions, dirty, broken
 	}
 	return nil
 }
+
+// noName wraps describe's "nothing names it" failures: git's message
+// alone, easel's exit code for a revision it cannot name (4).
+var noName = silentErr{repo.ErrUnknownRevision}
+
+// silentErr adds its error's kind to a message without its text.
+type silentErr struct{ err error }
+
+func (e silentErr) Error() string { return "" }
+func (e silentErr) Unwrap() error { return e.err }
