@@ -446,3 +446,9 @@ func (r *Repository) IsBlob(id plumbing.Hash) bool {
 	o, err := r.Storer.EncodedObject(plumbing.AnyObject, id)
 	return err == nil && o.Type() == plumbing.BlobObject
 }
+
+// IsTag reports whether id names a tag object.
+func (r *Repository) IsTag(id plumbing.Hash) bool {
+	o, err := r.Storer.EncodedObject(plumbing.AnyObject, id)
+	return err == nil && o.Type() == plumbing.TagObject
+}

@@ -440,12 +440,18 @@ type branchColor struct{ current, local, remote, upstream, worktree, reset strin
 // useBranchColor is --color/--no-color, else color.branch, else
 // color.ui, else colour on a terminal.
 func useBranchColor(r *repo.Repository, o branchOptions, env *Env) bool {
-	when := o.Color
-	if o.NoColor {
+	return useColor(r, env, o.Color, o.NoColor, "color.branch", "color.ui")
+}
+
+// useColor decides colour as git's want_color: the option's <when>
+// (--no-color: never), else the first of the config keys set, else on a
+// terminal.
+func useColor(r *repo.Repository, env *Env, when string, no bool, keys ...string) bool {
+	if no {
 		when = "never"
 	}
 	if when == "" {
-		for _, key := range []string{"color.branch", "color.ui"} {
+		for _, key := range keys {
 			if v, ok, _ := r.ConfigGet(key); ok {
 				when = strings.ToLower(v)
 				break

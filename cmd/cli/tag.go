@@ -33,6 +33,9 @@ type tagOptions struct {
 	JSON      bool
 	Lines     int
 	CreateLog bool
+	NoSign    bool
+	Color     string
+	NoColor   bool
 	refListFlags
 }
 
@@ -95,7 +98,18 @@ git's %(atom) format, --column lays names out in columns.`,
 	f.BoolVar(&o.JSON, "json", false, "list tags as JSON")
 	f.IntVarP(&o.Lines, "lines", "n", -1, "list with the first `<num>` lines of each annotation (-n<num>)")
 	f.Lookup("lines").NoOptDefVal = "1"
+	f.BoolVar(&o.NoSign, "no-sign", false, "do not sign, whatever tag.gpgSign says")
+	f.StringVar(&o.Color, "color", "", "colour %(color:...) in --format (`<when>`: always, never or auto)")
+	f.Lookup("color").NoOptDefVal = "always"
+	f.BoolVar(&o.NoColor, "no-color", false, "no colour")
 	o.refListFlags.add(f, "tags")
+	// git's old names for --contains and --no-contains.
+	f.StringArrayVar(&o.Contains, "with", nil, "")
+	f.StringArrayVar(&o.NoContains, "without", nil, "")
+	for _, name := range []string{"with", "without"} {
+		f.Lookup(name).NoOptDefVal = "HEAD"
+		_ = f.MarkHidden(name)
+	}
 	return cmd
 }
 
@@ -160,6 +174,10 @@ func runTag(cmd *cobra.Command, env *Env, o tagOptions) error {
 		return fmt.Errorf("cannot verify tags: easel has no GPG support")
 	case o.Sign || o.LocalUser != "":
 		return fmt.Errorf("cannot sign tags: easel has no GPG support")
+	case creating && !o.NoSign:
+		if v, ok, _ := r.ConfigGet("tag.gpgSign"); ok && isTrue(v) {
+			return fmt.Errorf("cannot sign tags (tag.gpgSign is set): easel has no GPG support; --no-sign makes an unsigned tag")
+		}
 	}
 	msg, given := strings.Join(o.Message, "\n\n"), len(o.Message) > 0
 	if o.File != "" {
@@ -199,6 +217,14 @@ func runTag(cmd *cobra.Command, env *Env, o tagOptions) error {
 	}
 	if err != nil {
 		return err
+	}
+	if id != target && r.IsTag(target) && adviceEnabled(r, "nestedTag") {
+		for _, l := range []string{"You have created a nested tag. The object referred to by your new tag is",
+			"already a tag. If you meant to tag the object that it points to, use:", "",
+			"\tgit tag -f " + o.Args[0] + " " + rev + "^{}",
+			"Disable this message with \"git config advice.nestedTag false\""} {
+			fmt.Fprintln(env.IO.Err, strings.TrimRight("hint: "+l, " "))
+		}
 	}
 	if o.Force && !prev.IsZero() && prev != id {
 		fmt.Fprintf(env.IO.Out, "Updated tag '%s' (was %s)\n", o.Args[0], r.NewAbbreviator().ShortID(prev))
@@ -262,6 +288,7 @@ func listTags(ctx context.Context, env *Env, r *repo.Repository, o tagOptions, c
 	if err != nil {
 		return fatalFormat(err)
 	}
+	f.Color = useColor(r, env, o.Color, o.NoColor, "color.ui")
 	filter, err := o.filter(ctx, r, o.Args)
 	if err != nil {
 		return err
@@ -304,4 +331,19 @@ func listTags(ctx context.Context, env *Env, r *repo.Repository, o tagOptions, c
 	}
 	_, err = fmt.Fprint(env.IO.Out, sb.String())
 	return err
+}
+
+// isTrue reads a git boolean as true.
+func isTrue(v string) bool {
+	switch strings.ToLower(v) {
+	case "true", "yes", "on", "1", "":
+		return true
+	}
+	return false
+}
+
+// adviceEnabled is git's advice.<name> setting (on unless false).
+func adviceEnabled(r *repo.Repository, name string) bool {
+	v, ok, _ := r.ConfigGet("advice." + name)
+	return !ok || isTrue(v)
 }
