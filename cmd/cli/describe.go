@@ -91,7 +91,7 @@ the first commit that has it, and its path there.`,
 	f.BoolVar(&o.NoMatch, "no-match", false, "forget the --match patterns given before")
 	f.StringArrayVar(&o.Exclude, "exclude", nil, "no names matching `<glob>` (repeatable)")
 	f.BoolVar(&o.NoExclude, "no-exclude", false, "forget the --exclude patterns given before")
-	f.BoolVar(&o.Contains, "contains", false, "name the tag that comes after the commit (not supported)")
+	f.BoolVar(&o.Contains, "contains", false, "name the commit after the first tag that contains it (v1.0~3), as git name-rev")
 	return cmd
 }
 
@@ -104,7 +104,7 @@ func runDescribe(ctx context.Context, env *Env, o describeOptions, dirty, broken
 		return fmt.Errorf("options '--long' and '--abbrev=0' cannot be used together")
 	}
 	if o.Contains {
-		return fmt.Errorf("describe --contains is not supported by easel")
+		return describeContains(ctx, env, r, o)
 	}
 	if len(o.Revs) > 0 && (dirty || broken) {
 		opt := "--dirty"
@@ -209,3 +209,52 @@ type silentErr struct{ err error }
 
 func (e silentErr) Error() string { return "" }
 func (e silentErr) Unwrap() error { return e.err }
+
+// describeContains is git describe --contains: git name-rev --peel-tag
+// --name-only --no-undefined, over tags only unless --all, the --match
+// and --exclude globs applied under refs/tags/.
+func describeContains(ctx context.Context, env *Env, r *repo.Repository, o describeOptions) error {
+	no := repo.NameRevOptions{TagsOnly: !o.All}
+	if !o.All {
+		for _, m := range o.Match {
+			no.Refs = append(no.Refs, "refs/tags/"+m)
+		}
+		for _, x := range o.Exclude {
+			no.Exclude = append(no.Exclude, "refs/tags/"+x)
+		}
+	}
+	revs := o.Revs
+	if len(revs) == 0 {
+		revs = []string{"HEAD"}
+	}
+	var commits []plumbing.Hash
+	for _, rev := range revs {
+		id, err := r.ResolveRevision(ctx, rev)
+		if err != nil {
+			fmt.Fprintf(env.IO.Err, "Could not get sha1 for %s. Skipping.\n", rev)
+			continue
+		}
+		c, err := r.ResolveCommit(ctx, id.String())
+		if err != nil {
+			fmt.Fprintf(env.IO.Err, "Could not get commit for %s. Skipping.\n", rev)
+			continue
+		}
+		commits = append(commits, c)
+	}
+	names, err := r.NameRevs(ctx, commits, no)
+	if err != nil {
+		return err
+	}
+	ab := r.NewAbbreviator()
+	for i, n := range names {
+		switch {
+		case n != "":
+			fmt.Fprintln(env.IO.Out, n)
+		case o.Always:
+			fmt.Fprintln(env.IO.Out, ab.ShortID(commits[i]))
+		default:
+			return fmt.Errorf("cannot describe '%s'%w", commits[i], noName)
+		}
+	}
+	return nil
+}
