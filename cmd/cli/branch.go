@@ -517,36 +517,6 @@ func branchFormat(o branchOptions, width int, remotePrefix string, c branchColor
 	return "%(if:notequals=refs/remotes)%(refname:rstrip=-2)%(then)" + local + "%(else)" + remote + "%(end)"
 }
 
-// tracking is git's %(upstream:track) for branch -v: "[ahead 1, behind
-// 2] ", "[gone] ", or nothing when even or without an upstream; with -vv
-// the upstream's name first: "[origin/main: ahead 1] ", "[origin/main] ".
-func tracking(ctx context.Context, r *repo.Repository, branch string, name bool) string {
-	t, err := r.Tracking(ctx, branch)
-	if err != nil || t == nil {
-		return ""
-	}
-	var track string
-	switch {
-	case t.Gone:
-		track = "gone"
-	case t.Ahead > 0 && t.Behind > 0:
-		track = fmt.Sprintf("ahead %d, behind %d", t.Ahead, t.Behind)
-	case t.Ahead > 0:
-		track = fmt.Sprintf("ahead %d", t.Ahead)
-	case t.Behind > 0:
-		track = fmt.Sprintf("behind %d", t.Behind)
-	}
-	switch {
-	case name && track != "":
-		return "[" + t.Name + ": " + track + "] "
-	case name:
-		return "[" + t.Name + "] "
-	case track != "":
-		return "[" + track + "] "
-	}
-	return ""
-}
-
 // colorIf wraps s in an SGR colour when the output is a colour terminal.
 func colorIf(env *Env, sgr, s string) string {
 	if !env.IO.Color {
