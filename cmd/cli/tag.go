@@ -223,7 +223,7 @@ func runTag(cmd *cobra.Command, env *Env, o tagOptions) error {
 			"already a tag. If you meant to tag the object that it points to, use:", "",
 			"\tgit tag -f " + o.Args[0] + " " + rev + "^{}",
 			"Disable this message with \"git config advice.nestedTag false\""} {
-			fmt.Fprintln(env.IO.Err, strings.TrimRight("hint: "+l, " "))
+			fmt.Fprintln(env.IO.Err, "hint: "+l) // git 2.39 keeps the space on an empty line
 		}
 	}
 	if o.Force && !prev.IsZero() && prev != id {
