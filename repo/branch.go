@@ -30,6 +30,8 @@ type Branch struct {
 	Remote bool `json:"remote,omitempty"`
 	// Symref is the branch a symbolic ref (origin/HEAD) points at.
 	Symref string `json:"symref,omitempty"`
+	// SymrefRef is that branch's full name.
+	SymrefRef plumbing.ReferenceName `json:"-"`
 	// Worktree is the directory of another work tree that has the
 	// branch checked out (git marks it '+').
 	Worktree string `json:"worktree,omitempty"`

@@ -56,7 +56,7 @@ func (r *Repository) ListBranches(ctx context.Context, o BranchListOptions) ([]B
 			b := Branch{Name: strings.TrimPrefix(ref.Name().String(), kind.prefix), Remote: kind.prefix == "refs/remotes/"}
 			id := ref.Hash()
 			if ref.Type() == plumbing.SymbolicReference {
-				b.Symref = shortRefName(ref.Target())
+				b.Symref, b.SymrefRef = shortRefName(ref.Target()), ref.Target()
 				if id, err = r.ResolveRef(ref.Name()); err != nil {
 					continue // dangling: git does not list it either
 				}

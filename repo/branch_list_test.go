@@ -119,10 +119,10 @@ git branch old HEAD~2
 		f    RefFilter
 		want string
 	}{
-		{RefFilter{Merged: at("origin/side")}, "old origin/side"},
-		{RefFilter{NoMerged: at("origin/main")}, "main"},
-		{RefFilter{Contains: at("origin/main")}, "main origin/HEAD->origin/main origin/main"},
-		{RefFilter{Contains: at("HEAD"), Merged: at("HEAD")}, "main"},
+		{RefFilter{Merged: []plumbing.Hash{at("origin/side")}}, "old origin/side"},
+		{RefFilter{NoMerged: []plumbing.Hash{at("origin/main")}}, "main"},
+		{RefFilter{Contains: []plumbing.Hash{at("origin/main")}}, "main origin/HEAD->origin/main origin/main"},
+		{RefFilter{Contains: []plumbing.Hash{at("HEAD")}, Merged: []plumbing.Hash{at("HEAD")}}, "main"},
 		{RefFilter{Patterns: []string{"o*"}}, "old origin/HEAD->origin/main origin/main origin/side"},
 		{RefFilter{Patterns: []string{"*/s*", "main"}}, "main origin/side"},
 	} {

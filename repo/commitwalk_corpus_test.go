@@ -151,9 +151,9 @@ func commitwalkCompare(t *testing.T, dir string, pairs [][2]string, withGraph bo
 			flag   string
 			filter RefFilter
 		}{
-			{"--contains", RefFilter{Contains: plumbing.NewHash(target)}},
-			{"--merged", RefFilter{Merged: plumbing.NewHash(target)}},
-			{"--no-merged", RefFilter{NoMerged: plumbing.NewHash(target)}},
+			{"--contains", RefFilter{Contains: []plumbing.Hash{plumbing.NewHash(target)}}},
+			{"--merged", RefFilter{Merged: []plumbing.Hash{plumbing.NewHash(target)}}},
+			{"--no-merged", RefFilter{NoMerged: []plumbing.Hash{plumbing.NewHash(target)}}},
 		} {
 			want := strings.Fields(strings.NewReplacer("*", "").Replace(corpusGit(t, dir, "branch", "--format=%(refname:short)", f.flag, target)))
 			bs, err := r.ListBranches(ctx, BranchListOptions{Local: true, Filter: f.filter})

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
@@ -42,45 +44,90 @@ func (r *Repository) Tags(ctx context.Context) ([]Tag, error) {
 type TagOptions struct {
 	Name   string
 	Target plumbing.Hash
-	// Message makes an annotated tag (a tag object); empty with
-	// Annotated false makes a lightweight tag (a ref only).
+	// Annotated makes a tag object; without it the tag is a ref only.
 	Annotated bool
-	Message   string
-	Tagger    *object.Signature // nil: the committer identity
-	Force     bool
+	// Message is the -m or -F text; MessageGiven says one was given (it
+	// may be empty, which git accepts). Without one, or with Edit, the
+	// message is edited in TAG_EDITMSG as git does.
+	Message      string
+	MessageGiven bool
+	Edit         bool
+	// Cleanup is git's --cleanup: "strip" (the default: comments and
+	// surplus blank lines go), "whitespace" or "verbatim".
+	Cleanup      string
+	Tagger       *object.Signature // nil: the committer identity
+	Force        bool
+	CreateReflog bool
 }
+
+// ErrNoTagMessage: the editor left no message (git's "no tag message?"),
+// or could not be run.
+var ErrNoTagMessage = errors.New("no tag message?")
+
+// ErrTagEditor: the editor failed; git then asks for -m or -F and exits 1.
+var ErrTagEditor = errors.New("Please supply the message using either -m or -F option.")
 
 // CreateTag writes refs/tags/<name>, through a tag object for annotated
 // tags, and returns the id the ref points at.
 func (r *Repository) CreateTag(ctx context.Context, o TagOptions) (plumbing.Hash, error) {
+	id, _, err := r.CreateTagWith(ctx, o)
+	return id, err
+}
+
+// CreateTagWith is CreateTag that also returns what the ref pointed at
+// before (zero for a new tag), for git's "Updated tag" line.
+func (r *Repository) CreateTagWith(ctx context.Context, o TagOptions) (id, prev plumbing.Hash, err error) {
 	ref := plumbing.NewTagReferenceName(o.Name)
-	if err := ValidateRefName(ref.String()); err != nil {
-		return plumbing.ZeroHash, err
+	if strings.HasPrefix(o.Name, "-") || ValidateRefName(ref.String()) != nil {
+		return id, prev, &BranchError{Msg: fmt.Sprintf("'%s' is not a valid tag name.", o.Name), Err: ErrInvalidRefName}
 	}
 	cur, err := r.ResolveRef(ref)
 	if err == nil && !o.Force {
-		return plumbing.ZeroHash, fmt.Errorf("tag '%s' %w", o.Name, ErrAlreadyExists)
+		return id, prev, &BranchError{Msg: fmt.Sprintf("tag '%s' already exists", o.Name), Err: ErrAlreadyExists}
 	}
 	if err != nil && !errors.Is(err, ErrNotFound) {
-		return plumbing.ZeroHash, err
+		return id, prev, err
 	}
+	prev = cur
 	target, err := r.Storer.EncodedObject(plumbing.AnyObject, o.Target)
 	if err != nil {
-		return plumbing.ZeroHash, fmt.Errorf("%s: %w", o.Target, ErrUnknownRevision)
+		return id, prev, fmt.Errorf("%s: %w", o.Target, ErrUnknownRevision)
 	}
-	id := o.Target
+	cleanup := o.Cleanup
+	switch cleanup {
+	case "", "default":
+		cleanup = "strip"
+	case "strip", "whitespace", "verbatim":
+	default:
+		return id, prev, fmt.Errorf("Invalid cleanup mode %s", o.Cleanup)
+	}
+	id = o.Target
 	if o.Annotated {
 		tagger := o.Tagger
 		if tagger == nil {
 			sig, err := r.Identity("committer")
 			if err != nil {
-				return plumbing.ZeroHash, err
+				return id, prev, err
 			}
 			tagger = &sig
 		}
-		msg := cleanMessage(o.Message)
-		if msg == "" {
-			return plumbing.ZeroHash, errors.New("aborting: empty tag message")
+		given := o.MessageGiven || o.Message != ""
+		msg := o.Message
+		editPath := ""
+		if !given || o.Edit {
+			editPath = r.gitPath("TAG_EDITMSG")
+			if msg, err = r.editTagMessage(editPath, o, given, cur, cleanup); err != nil {
+				return id, prev, err
+			}
+		}
+		switch cleanup {
+		case "strip":
+			msg = cleanupText(msg, true)
+		case "whitespace":
+			msg = cleanupText(msg, false)
+		}
+		if !given && msg == "" {
+			return id, prev, ErrNoTagMessage
 		}
 		tag := &object.Tag{
 			Name: o.Name, Tagger: *tagger, Message: msg,
@@ -88,13 +135,83 @@ func (r *Repository) CreateTag(ctx context.Context, o TagOptions) (plumbing.Hash
 		}
 		obj := r.Storer.NewEncodedObject()
 		if err := tag.Encode(obj); err != nil {
-			return plumbing.ZeroHash, err
+			return id, prev, err
 		}
 		if id, err = r.Storer.SetEncodedObject(obj); err != nil {
-			return plumbing.ZeroHash, err
+			return id, prev, err
+		}
+		if editPath != "" {
+			defer os.Remove(editPath)
 		}
 	}
-	return id, r.UpdateRef(ctx, RefUpdate{Name: ref, Old: cur, New: id, CheckOld: true})
+	err = r.UpdateRef(ctx, RefUpdate{Name: ref, Old: cur, New: id, CheckOld: true,
+		Message: r.tagReflogMessage(o.Target), CreateReflog: o.CreateReflog})
+	return id, prev, err
+}
+
+// editTagMessage writes git's TAG_EDITMSG (the -m text with -e, the
+// replaced tag's message with -f, else git's template), runs the editor
+// on it and returns what it left.
+func (r *Repository) editTagMessage(path string, o TagOptions, given bool, prev plumbing.Hash, cleanup string) (string, error) {
+	var text string
+	switch {
+	case given:
+		text = o.Message
+	case !prev.IsZero():
+		if t, err := r.tagObject(prev); err == nil && t != nil {
+			text = t.Message[:signatureStart(t.Message)]
+		}
+	default:
+		how := "Lines starting with '#' will be ignored."
+		if cleanup != "strip" {
+			how = "Lines starting with '#' will be kept; you may remove them yourself if you want to."
+		}
+		text = "\n#\n# Write a message for tag:\n#   " + o.Name + "\n# " + how + "\n"
+	}
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		return "", err
+	}
+	if err := r.runEditor(r.CommitEditor(), path); err != nil {
+		return "", ErrTagEditor
+	}
+	data, err := os.ReadFile(path)
+	return string(data), err
+}
+
+// signatureStart is where a PGP or SSH signature block begins in a tag
+// message, len(msg) when it has none.
+func signatureStart(msg string) int {
+	for _, p := range []string{"-----BEGIN PGP SIGNATURE-----", "-----BEGIN PGP MESSAGE-----", "-----BEGIN SSH SIGNATURE-----"} {
+		if msg == p || strings.HasPrefix(msg, p+"\n") {
+			return 0
+		}
+		if i := strings.Index(msg, "\n"+p); i >= 0 {
+			return i + 1
+		}
+	}
+	return len(msg)
+}
+
+// tagReflogMessage is git's create_reflog_msg: "tag: tagging <abbrev>
+// (<subject>, <date>)" for a commit, "(tree object)" and the like else.
+func (r *Repository) tagReflogMessage(target plumbing.Hash) string {
+	what := "object of unknown type"
+	if o, err := r.Storer.EncodedObject(plumbing.AnyObject, target); err == nil {
+		switch o.Type() {
+		case plumbing.CommitObject:
+			what = "commit object"
+			if c, err := object.DecodeCommit(r.Storer, o); err == nil {
+				what = Subject(c.Message) + ", " + c.Committer.When.Format("2006-01-02")
+			}
+		case plumbing.TreeObject:
+			what = "tree object"
+		case plumbing.BlobObject:
+			what = "blob object"
+		case plumbing.TagObject:
+			what = "other tag object"
+		}
+	}
+	return "tag: tagging " + r.NewAbbreviator().ShortID(target) + " (" + what + ")"
 }
 
 // DeleteTag removes refs/tags/<name> and returns what it pointed at.

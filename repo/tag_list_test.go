@@ -38,12 +38,12 @@ git tag v1.2 HEAD~1
 	}{
 		{RefFilter{}, nil},
 		{RefFilter{Patterns: []string{"v*", "t*"}}, []string{"-l", "v*", "t*"}},
-		{RefFilter{Contains: at("HEAD~1")}, []string{"--contains", "HEAD~1"}},
-		{RefFilter{Contains: at("HEAD")}, []string{"--contains", "HEAD"}},
-		{RefFilter{PointsAt: at("HEAD")}, []string{"--points-at", "HEAD"}},
-		{RefFilter{PointsAt: at("ann")}, []string{"--points-at", "ann"}},
-		{RefFilter{Merged: at("HEAD~1")}, []string{"--merged", "HEAD~1"}},
-		{RefFilter{NoMerged: at("HEAD~1")}, []string{"--no-merged", "HEAD~1"}},
+		{RefFilter{Contains: []plumbing.Hash{at("HEAD~1")}}, []string{"--contains", "HEAD~1"}},
+		{RefFilter{Contains: []plumbing.Hash{at("HEAD")}}, []string{"--contains", "HEAD"}},
+		{RefFilter{PointsAt: []plumbing.Hash{at("HEAD")}}, []string{"--points-at", "HEAD"}},
+		{RefFilter{PointsAt: []plumbing.Hash{at("ann")}}, []string{"--points-at", "ann"}},
+		{RefFilter{Merged: []plumbing.Hash{at("HEAD~1")}}, []string{"--merged", "HEAD~1"}},
+		{RefFilter{NoMerged: []plumbing.Hash{at("HEAD~1")}}, []string{"--no-merged", "HEAD~1"}},
 	} {
 		tags, err := r.ListTags(ctx, c.f)
 		if err != nil {

@@ -5,10 +5,15 @@ import (
 	"fmt"
 	"strings"
 
+	"unicode/utf8"
+
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/spf13/cobra"
 
 	"easel.dev/easel/repo"
+	"easel.dev/easel/repo/column"
+	"easel.dev/easel/repo/gitconfig"
+	"easel.dev/easel/repo/refformat"
 )
 
 func init() {
@@ -30,9 +35,6 @@ type branchOptions struct {
 	ShowCurrent   bool
 	SetUpstreamTo string
 	UnsetUpstream bool
-	Merged        string
-	NoMerged      string
-	Contains      string
 	CreateReflog  bool
 	Track         string
 	NoTrack       bool
@@ -42,6 +44,9 @@ type branchOptions struct {
 	EditDesc      bool
 	Abbrev        int
 	NoAbbrev      bool
+	Color         string
+	NoColor       bool
+	refListFlags
 }
 
 func newBranchCmd(env *Env) *cobra.Command {
@@ -78,7 +83,7 @@ current branch's name (nothing when HEAD is detached).`,
   easel branch --json -a`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Args = args
-			return runBranch(cmd.Context(), env, o)
+			return runBranch(cmd, env, o)
 		},
 	}
 	f := cmd.Flags()
@@ -95,9 +100,6 @@ current branch's name (nothing when HEAD is detached).`,
 	f.BoolVar(&o.ShowCurrent, "show-current", false, "print the current branch's name")
 	f.StringVarP(&o.SetUpstreamTo, "set-upstream-to", "u", "", "make the branch track `<upstream>`")
 	f.BoolVar(&o.UnsetUpstream, "unset-upstream", false, "forget the branch's upstream")
-	f.StringVar(&o.Merged, "merged", "", "list only branches whose tips `<commit>` contains (default HEAD)")
-	f.StringVar(&o.NoMerged, "no-merged", "", "list only branches whose tips `<commit>` does not contain (default HEAD)")
-	f.StringVar(&o.Contains, "contains", "", "list only branches that contain `<commit>` (default HEAD)")
 	f.BoolVar(&o.CreateReflog, "create-reflog", false, "start the new branch's reflog")
 	f.StringVarP(&o.Track, "track", "t", "", "set up tracking of the start point (`direct` or inherit)")
 	f.Lookup("track").NoOptDefVal = "direct"
@@ -109,13 +111,15 @@ current branch's name (nothing when HEAD is detached).`,
 	f.IntVar(&o.Abbrev, "abbrev", -1, "with -v: show `<n>` hex digits of ids")
 	f.Lookup("abbrev").NoOptDefVal = "-1"
 	f.BoolVar(&o.NoAbbrev, "no-abbrev", false, "with -v: show whole ids")
-	for _, name := range []string{"merged", "no-merged", "contains"} {
-		f.Lookup(name).NoOptDefVal = "HEAD"
-	}
+	f.StringVar(&o.Color, "color", "", "colour the list (`<when>`: always, never or auto)")
+	f.Lookup("color").NoOptDefVal = "always"
+	f.BoolVar(&o.NoColor, "no-color", false, "do not colour the list")
+	o.refListFlags.add(f, "branches")
 	return cmd
 }
 
-func runBranch(ctx context.Context, env *Env, o branchOptions) error {
+func runBranch(cmd *cobra.Command, env *Env, o branchOptions) error {
+	ctx := cmd.Context()
 	r, err := env.OpenRepo(ctx)
 	if err != nil {
 		return err
@@ -132,7 +136,7 @@ func runBranch(ctx context.Context, env *Env, o branchOptions) error {
 	if modes > 1 {
 		return &UsageError{Msg: "-d/-D, -m/-M, -c/-C, -u, --unset-upstream, --edit-description and --show-current cannot be combined"}
 	}
-	filtered := o.Merged != "" || o.NoMerged != "" || o.Contains != ""
+	filtered := o.filtering()
 	list := o.List || filtered || (modes == 0 && len(o.Args) == 0)
 	if modes > 0 && list && (o.List || filtered) {
 		return &UsageError{Msg: "--list, --merged, --no-merged and --contains only go with listing"}
@@ -253,7 +257,17 @@ func runBranch(ctx context.Context, env *Env, o branchOptions) error {
 		}
 		return createBranch(ctx, env, r, local(o.Args[0]), start, o)
 	}
-	return listBranches(ctx, env, r, o)
+	cols, err := o.columns(r, "branch", cmd.Flags().Changed("column"))
+	if err != nil {
+		return err
+	}
+	if o.Verbose > 0 {
+		if cols.Cmdline && cols.Active(true) {
+			return fmt.Errorf("options '--column' and '--verbose' cannot be used together")
+		}
+		cols.Enable = "never"
+	}
+	return listBranches(ctx, env, r, o, cols)
 }
 
 // createBranch is git's create_branch: check the name, resolve the start
@@ -328,22 +342,19 @@ func reportTracking(env *Env, res *repo.TrackResult, err error, quiet bool) erro
 	return nil
 }
 
-// listBranches prints git branch's listing: a detached HEAD first, local
-// branches, then remote-tracking ones ("remotes/" before them with -a).
-func listBranches(ctx context.Context, env *Env, r *repo.Repository, o branchOptions) error {
-	filter := repo.RefFilter{Patterns: o.Args}
-	for _, c := range []struct {
-		rev string
-		to  *plumbing.Hash
-	}{{o.Merged, &filter.Merged}, {o.NoMerged, &filter.NoMerged}, {o.Contains, &filter.Contains}} {
-		if c.rev == "" {
-			continue
-		}
-		h, err := r.ResolveCommit(ctx, c.rev)
-		if err != nil {
-			return err
-		}
-		*c.to = h
+// listBranches prints git branch's listing through git's own branch
+// format (build_format in git's branch.c): a detached HEAD first, local
+// branches, then remote-tracking ones ("remotes/" before them with -a),
+// sorted by --sort or branch.sort.
+func listBranches(ctx context.Context, env *Env, r *repo.Repository, o branchOptions, cols column.Mode) error {
+	sorter, err := o.sorter(r, "branch")
+	if err != nil {
+		return err
+	}
+	sorter.DetachedFirst = true
+	filter, err := o.filter(ctx, r, o.Args)
+	if err != nil {
+		return err
 	}
 	branches, err := r.ListBranches(ctx, repo.BranchListOptions{Local: !o.Remotes || o.All, Remote: o.Remotes || o.All, Filter: filter})
 	if err != nil {
@@ -355,108 +366,155 @@ func listBranches(ctx context.Context, env *Env, r *repo.Repository, o branchOpt
 		}
 		return writeJSON(env.IO.Out, branches)
 	}
-	ab := r.NewAbbreviator()
-	display := func(b repo.Branch) string {
-		if b.Remote && o.All {
-			return "remotes/" + b.Name
-		}
-		return b.Name
+	var items []*refformat.Item
+	remotePrefix := ""
+	if o.All {
+		remotePrefix = "remotes/"
 	}
 	width := 0
-	for _, b := range branches {
-		width = max(width, len(display(b)))
-	}
-	var sb strings.Builder
-	head, _ := r.HeadBranch()
-	if head == "" && (o.All || !o.Remotes) {
-		// Detached HEAD is listed first, as git does.
-		h, err := r.Head()
-		if err == nil && !h.IsZero() {
-			ok, err := r.MatchRef(ctx, repo.RefFilter{Merged: filter.Merged, NoMerged: filter.NoMerged, Contains: filter.Contains}, "HEAD", h)
+	if head, _ := r.HeadBranch(); head == "" && (o.All || !o.Remotes) {
+		// Detached HEAD, listed with the local branches, as git does.
+		if h, err := r.Head(); err == nil && !h.IsZero() {
+			ok, err := r.MatchRef(ctx, filter, "HEAD", h)
 			if err != nil {
 				return err
 			}
 			if ok {
-				name := "(HEAD detached at " + ab.ShortID(h) + ")"
-				width = max(width, len(name))
-				line := "* " + colorIf(env, "\x1b[32m", name)
-				if o.Verbose > 0 {
-					line = "* " + colorIf(env, "\x1b[32m", fmt.Sprintf("%-*s", width, name))
-					if c, err := r.CommitObject(h); err == nil {
-						line += " " + ab.ShortID(h) + " " + repo.Subject(c.Message)
-					}
-				}
-				sb.WriteString(line + "\n")
+				desc := r.HeadDescription()
+				items = append(items, &refformat.Item{Refname: "HEAD", ID: h, Head: true, Detached: true, Description: desc})
+				width = max(width, utf8.RuneCountInString(desc))
 			}
 		}
 	}
 	for _, b := range branches {
-		mark, name := "  ", display(b)
-		switch {
-		case b.Current:
-			mark = "* "
-		case b.Worktree != "":
-			mark = "+ " // checked out in another work tree
-		}
-		if o.Verbose > 0 {
-			name = fmt.Sprintf("%-*s", width, name)
-		}
-		switch {
-		case b.Current:
-			name = colorIf(env, "\x1b[32m", name)
-		case b.Remote:
-			name = colorIf(env, "\x1b[31m", name)
-		case b.Worktree != "":
-			name = colorIf(env, "\x1b[36m", name)
-		}
-		line := mark + name
-		switch {
-		case b.Symref != "":
-			line += " -> " + b.Symref
-		case o.Verbose > 0:
-			line += " " + ab.ShortID(b.Hash) + " "
-			if b.Worktree != "" && o.Verbose > 1 {
-				line += "(" + b.Worktree + ") "
+		it := &refformat.Item{ID: b.Hash, Head: b.Current, Worktree: b.Worktree, Symref: b.SymrefRef.String()}
+		w := utf8.RuneCountInString(b.Name)
+		if b.Remote {
+			it.Refname = "refs/remotes/" + b.Name
+			w += len(remotePrefix)
+		} else {
+			it.Refname = "refs/heads/" + b.Name
+			if b.Current {
+				it.Worktree = r.WorkDir
 			}
-			if !b.Remote {
-				line += tracking(ctx, r, b.Name, o.Verbose > 1)
-			}
-			line += b.Subject
 		}
-		sb.WriteString(line + "\n")
+		width = max(width, w)
+		items = append(items, it)
+	}
+	format := o.Format
+	if format == "" {
+		format = branchFormat(o, width, remotePrefix, branchColors(r, o, env))
+	}
+	f, err := refformat.Parse(format)
+	if err != nil {
+		return fatalFormat(err)
+	}
+	f.Color = useBranchColor(r, o, env)
+	src := r.RefFormatSource(ctx)
+	if err := sorter.Sort(src, items); err != nil {
+		return fatalFormat(err)
+	}
+	lines := make([]string, 0, len(items))
+	for _, it := range items {
+		s, err := f.Expand(src, it)
+		if err != nil {
+			return fatalFormat(err)
+		}
+		lines = append(lines, s)
+	}
+	if cols.Active(env.IO.OutTerminal) {
+		return printColumns(env, lines, cols, 1)
+	}
+	var sb strings.Builder
+	for _, l := range lines {
+		sb.WriteString(l + "\n")
 	}
 	_, err = fmt.Fprint(env.IO.Out, sb.String())
 	return err
 }
 
-// tracking is git's %(upstream:track) for branch -v: "[ahead 1, behind
-// 2] ", "[gone] ", or nothing when even or without an upstream; with -vv
-// the upstream's name first: "[origin/main: ahead 1] ", "[origin/main] ".
-func tracking(ctx context.Context, r *repo.Repository, branch string, name bool) string {
-	t, err := r.Tracking(ctx, branch)
-	if err != nil || t == nil {
-		return ""
+// branchColor are the colours of git's branch listing (color.branch.*),
+// all empty without colour.
+type branchColor struct{ current, local, remote, upstream, worktree, reset string }
+
+// useBranchColor is --color/--no-color, else color.branch, else
+// color.ui, else colour on a terminal.
+func useBranchColor(r *repo.Repository, o branchOptions, env *Env) bool {
+	return useColor(r, env, o.Color, o.NoColor, "color.branch", "color.ui")
+}
+
+// useColor decides colour as git's want_color: the option's <when>
+// (--no-color: never), else the first of the config keys set, else on a
+// terminal.
+func useColor(r *repo.Repository, env *Env, when string, no bool, keys ...string) bool {
+	if no {
+		when = "never"
 	}
-	var track string
-	switch {
-	case t.Gone:
-		track = "gone"
-	case t.Ahead > 0 && t.Behind > 0:
-		track = fmt.Sprintf("ahead %d, behind %d", t.Ahead, t.Behind)
-	case t.Ahead > 0:
-		track = fmt.Sprintf("ahead %d", t.Ahead)
-	case t.Behind > 0:
-		track = fmt.Sprintf("behind %d", t.Behind)
+	if when == "" {
+		for _, key := range keys {
+			if v, ok, _ := r.ConfigGet(key); ok {
+				when = strings.ToLower(v)
+				break
+			}
+		}
 	}
-	switch {
-	case name && track != "":
-		return "[" + t.Name + ": " + track + "] "
-	case name:
-		return "[" + t.Name + "] "
-	case track != "":
-		return "[" + track + "] "
+	switch when {
+	case "always", "true", "yes", "on", "1":
+		return true
+	case "never", "false", "no", "off", "0":
+		return false
 	}
-	return ""
+	return env.IO.Color
+}
+
+func branchColors(r *repo.Repository, o branchOptions, env *Env) branchColor {
+	if !useBranchColor(r, o, env) {
+		return branchColor{}
+	}
+	c := branchColor{current: "\x1b[32m", remote: "\x1b[31m", upstream: "\x1b[34m", worktree: "\x1b[36m", reset: "\x1b[m"}
+	for key, to := range map[string]*string{"current": &c.current, "local": &c.local, "remote": &c.remote,
+		"upstream": &c.upstream, "worktree": &c.worktree, "reset": &c.reset, "plain": new(string)} {
+		if v, ok, _ := r.ConfigGet("color.branch." + key); ok {
+			if seq, err := gitconfig.ParseColor(v); err == nil {
+				*to = seq
+			}
+		}
+	}
+	return c
+}
+
+// branchFormat is git's build_format: the listing's lines as a
+// ref-filter format, width being the widest name (-v aligns on it).
+func branchFormat(o branchOptions, width int, remotePrefix string, c branchColor) string {
+	lit := func(s string) string { return strings.ReplaceAll(s, "%", "%%") }
+	local := fmt.Sprintf("%%(if)%%(HEAD)%%(then)* %s%%(else)%%(if)%%(worktreepath)%%(then)+ %s%%(else)  %s%%(end)%%(end)",
+		lit(c.current), lit(c.worktree), lit(c.local))
+	remote := "  " + lit(c.remote)
+	if o.Verbose > 0 {
+		obname := "%(objectname:short)"
+		switch {
+		case o.NoAbbrev || o.Abbrev == 0:
+			obname = "%(objectname)"
+		case o.Abbrev > 0:
+			obname = fmt.Sprintf("%%(objectname:short=%d)", o.Abbrev)
+		}
+		local += fmt.Sprintf("%%(align:%d,left)%%(refname:lstrip=2)%%(end)", width) + lit(c.reset) + " " + obname + " "
+		if o.Verbose > 1 {
+			local += fmt.Sprintf("%%(if:notequals=*)%%(HEAD)%%(then)%%(if)%%(worktreepath)%%(then)(%s%%(worktreepath)%s) %%(end)%%(end)",
+				lit(c.worktree), lit(c.reset))
+			local += fmt.Sprintf("%%(if)%%(upstream)%%(then)[%s%%(upstream:short)%s%%(if)%%(upstream:track)"+
+				"%%(then): %%(upstream:track,nobracket)%%(end)] %%(end)%%(contents:subject)", lit(c.upstream), lit(c.reset))
+		} else {
+			local += "%(if)%(upstream:track)%(then)%(upstream:track) %(end)%(contents:subject)"
+		}
+		remote += fmt.Sprintf("%%(align:%d,left)%s%%(refname:lstrip=2)%%(end)%s"+
+			"%%(if)%%(symref)%%(then) -> %%(symref:short)"+
+			"%%(else) %s %%(contents:subject)%%(end)", width, lit(remotePrefix), lit(c.reset), obname)
+	} else {
+		local += "%(refname:lstrip=2)" + lit(c.reset) + "%(if)%(symref)%(then) -> %(symref:short)%(end)"
+		remote += lit(remotePrefix) + "%(refname:lstrip=2)" + lit(c.reset) + "%(if)%(symref)%(then) -> %(symref:short)%(end)"
+	}
+	return "%(if:notequals=refs/remotes)%(refname:rstrip=-2)%(then)" + local + "%(else)" + remote + "%(end)"
 }
 
 // colorIf wraps s in an SGR colour when the output is a colour terminal.

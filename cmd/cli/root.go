@@ -354,7 +354,7 @@ func configParameter(opt, arg string) (string, error) {
 // --find-renames=<n>: the flag parser reads a short flag with an optional
 // value ("-u" alone means all) followed by more characters as more short
 // flags. For branch and tag, "--merged <commit>" (and --no-merged,
-// --contains, --points-at) becomes "--merged=<commit>": as git, the value
+// --contains, --no-contains, --points-at) becomes "--merged=<commit>": as git, the value
 // is optional only when the option comes last. Tag's "-n<num>" becomes
 // --lines=<num>.
 func gitStuckShorts(args []string) []string {
@@ -389,7 +389,7 @@ func gitStuckShorts(args []string) []string {
 			}
 		case "branch", "tag":
 			switch out[i] {
-			case "--merged", "--no-merged", "--contains", "--points-at":
+			case "--merged", "--no-merged", "--contains", "--no-contains", "--points-at":
 				if i+1 < len(out) {
 					out[i] += "=" + out[i+1]
 					out = append(out[:i+1], out[i+2:]...)
