@@ -48,6 +48,8 @@ type RebaseOptions struct {
 	Exec           []string
 	Quiet          bool
 	StrategyOption []string
+	// Strategy is -s (see ReplayOptions.Strategy).
+	Strategy string
 	// ReapplyCherryPicks keeps commits whose change upstream has.
 	ReapplyCherryPicks bool
 	// ForkPoint, when set, also hides the commits it reaches (git's
@@ -676,13 +678,19 @@ func (r *Repository) Rebase(ctx context.Context, o RebaseOptions) error {
 			files["drop_redundant_commits"] = ""
 		}
 	}
-	if len(o.StrategyOption) > 0 {
-		files["strategy"] = "ort\n"
+	if len(o.StrategyOption) > 0 || o.Strategy != "" {
+		strategy := o.Strategy
+		if strategy == "" {
+			strategy = StrategyOrt
+		}
+		files["strategy"] = strategy + "\n"
 		s := ""
 		for _, x := range o.StrategyOption {
 			s += " --" + x
 		}
-		files["strategy_opts"] = s + "\n"
+		if s != "" {
+			files["strategy_opts"] = s + "\n"
+		}
 	}
 	if !autostash.IsZero() {
 		files["autostash"] = autostash.String() + "\n"
@@ -738,6 +746,7 @@ func (r *Repository) Rebase(ctx context.Context, o RebaseOptions) error {
 	}
 	st := &rebaseState{rescheduleExec: o.RescheduleFailedExec, headName: headName, onto: onto, origHead: orig, quiet: o.Quiet, interactive: o.Interactive, action: "rebase", base: reflogBase(o.ReflogAction), out: o.Out, err: o.Err, committed: o.Committed}
 	st.opts = r.rebaseReplayOptions(!o.Force && !o.Signoff, o.Interactive, len(o.Exec) > 0, o.StrategyOption)
+	st.opts.Strategy = o.Strategy
 	st.opts.Signoff = o.Signoff
 	if o.Interactive {
 		if err := r.runEditor(r.SequenceEditor(), r.rebasePath("git-rebase-todo")); err != nil {
@@ -912,7 +921,8 @@ func (r *Repository) readRebaseState(action string, out, errw io.Writer) (*rebas
 	// --signoff (rebase-merge/signoff) signs each pick, so none is
 	// fast-forwarded.
 	signoff := r.rebaseFileExists("signoff")
-	st.opts = ReplayOptions{AllowEmpty: true, AllowFF: !signoff, Signoff: signoff, StrategyOption: xopts,
+	strategy, _ := r.readRebaseLine("strategy")
+	st.opts = ReplayOptions{AllowEmpty: true, AllowFF: !signoff, Signoff: signoff, StrategyOption: xopts, Strategy: strategy,
 		DropRedundant: r.rebaseFileExists("drop_redundant_commits"), KeepRedundant: r.rebaseFileExists("keep_redundant_commits")}
 	st.interactive = !st.opts.DropRedundant && !st.opts.KeepRedundant
 	return st, nil
@@ -1686,8 +1696,8 @@ func (r *Repository) commitStagedChanges(ctx context.Context, st *rebaseState) e
 	}
 	author, ok := r.readAuthorScript()
 	parents := []plumbing.Hash{head}
-	if mh, ok := r.readHeadFile(mergeHeadFile); ok {
-		parents = append(parents, mh) // a merge of --rebase-merges that stopped
+	if mhs, ok, _ := r.MergeHeads(); ok {
+		parents = append(parents, mhs...) // a merge of --rebase-merges that stopped
 	}
 	if amend {
 		hc, err := object.GetCommit(r.Storer, head)
