@@ -65,6 +65,9 @@ type MergeOptions struct {
 	// SubtreeShift is -X subtree=<path>: their tree is shifted into (or
 	// out of) that directory before the merge.
 	SubtreeShift string
+	// Author, when set, authors the merge commit (a rebase recreating a
+	// merge keeps the original's author).
+	Author *object.Signature
 
 	// ReflogAction starts the reflog message: "merge <TheirsName>" when
 	// empty; git pull's is "pull".
@@ -381,7 +384,7 @@ func (r *Repository) Merge(ctx context.Context, o MergeOptions) (*MergeOutcome, 
 	if !subsumed || o.NoFF {
 		parents = append([]plumbing.Hash{head}, remoteIDs...)
 	}
-	c, err := r.writeMergeCommit(ctx, tree, parents, final)
+	c, err := r.writeMergeCommitBy(ctx, tree, parents, final, o.Author)
 	if err != nil {
 		return nil, err
 	}
@@ -693,9 +696,18 @@ func (r *Repository) switchTree(ctx context.Context, il *IndexLock, from, to plu
 // configured author and committer (dates from GIT_*_DATE when set, so
 // that the id equals git's for the same inputs).
 func (r *Repository) writeMergeCommit(ctx context.Context, tree plumbing.Hash, parents []plumbing.Hash, msg string) (plumbing.Hash, error) {
+	return r.writeMergeCommitBy(ctx, tree, parents, msg, nil)
+}
+
+// writeMergeCommitBy is writeMergeCommit with the author given (nil: the
+// configured one).
+func (r *Repository) writeMergeCommitBy(ctx context.Context, tree plumbing.Hash, parents []plumbing.Hash, msg string, by *object.Signature) (plumbing.Hash, error) {
 	author, err := r.Identity("author")
 	if err != nil {
 		return plumbing.ZeroHash, err
+	}
+	if by != nil {
+		author = *by
 	}
 	committer, err := r.Identity("committer")
 	if err != nil {

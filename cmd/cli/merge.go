@@ -258,6 +258,18 @@ func addStrategyFlag(f *pflag.FlagSet, into *[]string) {
 	f.StringArrayVarP(into, "strategy-option", "X", nil, "ours, theirs or no-renames (repeatable), as git's ort strategy takes them")
 }
 
+// pickStrategy checks the -s of a pick (cherry-pick, revert, rebase):
+// any strategy merge knows except octopus, which merges several heads.
+func pickStrategy(s string) error {
+	if s == "" {
+		return nil
+	}
+	if !repo.KnownStrategy(s) || s == repo.StrategyOctopus {
+		return &UsageError{Msg: fmt.Sprintf("unsupported merge strategy '%s' (ort, recursive, resolve, ours or subtree)", s)}
+	}
+	return nil
+}
+
 // xOptions are the -X options of git merge easel runs.
 type xOptions struct {
 	favor     string

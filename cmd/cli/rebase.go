@@ -87,9 +87,9 @@ local changes first and applies them at the end. A conflict exits 1.`,
 	f.BoolVarP(&o.Force, "force-rebase", "f", false, "pick every commit even when it could be kept as is")
 	f.BoolVar(&o.Force, "no-ff", false, "same as --force-rebase")
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "print less")
-	f.StringArrayVarP(&o.Strategy, "strategy-option", "X", nil, "ours, theirs or no-renames, as git's ort takes them")
+	f.StringArrayVarP(&o.Strategy, "strategy-option", "X", nil, "ours, theirs, no-renames or subtree[=<dir>], as git's ort takes them")
 	f.BoolVarP(&o.Merge, "merge", "m", false, "use the merge backend (the only one: accepted for git's sake)")
-	f.StringVarP(&o.StrategyOpt, "strategy", "s", "", "merge strategy: ort (recursive is read as ort)")
+	f.StringVarP(&o.StrategyOpt, "strategy", "s", "", "merge `strategy` for the picks: ort, recursive, resolve, ours or subtree")
 	f.BoolVar(&o.Reapply, "reapply-cherry-picks", false, "keep commits whose change upstream already has")
 	f.BoolVar(&o.NoReapply, "no-reapply-cherry-picks", false, "drop commits whose change upstream already has (default)")
 	f.StringVarP(&o.Merges, "rebase-merges", "r", "", "keep the branch structure: recreate merges (`mode` rebase-cousins also moves branches that start below the merge base)")
@@ -143,13 +143,11 @@ func runRebase(ctx context.Context, env *Env, o rebaseFlags, args []string) erro
 	case o.EditTodo:
 		return sequencerResult(env, r, r.EditTodo(ctx))
 	}
-	if _, _, err := strategyOptions(o.Strategy); err != nil {
+	if _, err := mergeXOptions(o.Strategy); err != nil {
 		return err
 	}
-	switch o.StrategyOpt {
-	case "", "ort", "recursive":
-	default:
-		return &UsageError{Msg: fmt.Sprintf("unsupported merge strategy '%s' (ort)", o.StrategyOpt)}
+	if err := pickStrategy(o.StrategyOpt); err != nil {
+		return err
 	}
 	switch o.Merges {
 	case "", "no-rebase-cousins", "rebase-cousins":
@@ -161,7 +159,7 @@ func runRebase(ctx context.Context, env *Env, o rebaseFlags, args []string) erro
 	}
 	ro := repo.RebaseOptions{
 		Interactive: o.Interactive, Force: o.Force, Exec: o.Exec, Quiet: o.Quiet,
-		StrategyOption: o.Strategy, Out: env.IO.Out, Err: env.IO.Err, Committed: committed,
+		StrategyOption: o.Strategy, Strategy: o.StrategyOpt, Out: env.IO.Out, Err: env.IO.Err, Committed: committed,
 		ReapplyCherryPicks: o.Reapply && !o.NoReapply,
 		RebaseMerges:       o.Merges != "" && !o.NoMerges, RebaseCousins: o.Merges == "rebase-cousins",
 		Signoff:              o.Signoff,
