@@ -50,6 +50,13 @@ type RebaseOptions struct {
 	StrategyOption []string
 	// Strategy is -s (see ReplayOptions.Strategy).
 	Strategy string
+	// Root rebases every commit of the branch (--root): there is no
+	// upstream; without Onto the commits are replayed onto a fake empty
+	// root, so that the first one becomes a root commit again.
+	Root bool
+	// NoVerify skips the pre-rebase hook, which is otherwise given the
+	// upstream as named ("--root" with Root) and the branch argument.
+	NoVerify bool
 	// ReapplyCherryPicks keeps commits whose change upstream has.
 	ReapplyCherryPicks bool
 	// ForkPoint, when set, also hides the commits it reaches (git's
@@ -575,6 +582,22 @@ func (r *Repository) Rebase(ctx context.Context, o RebaseOptions) error {
 		}
 	}
 	onto, ontoName := o.Onto, o.OntoName
+	var squashOnto plumbing.Hash
+	if o.Root {
+		// git's --root: the commits are onto..orig; without --onto,
+		// onto is a fake root commit of the empty tree, made here.
+		if onto.IsZero() {
+			who, err := r.Identity("committer")
+			if err != nil {
+				return err
+			}
+			if squashOnto, err = r.writeCommit(&object.Commit{Author: who, Committer: who, TreeHash: emptyTree}); err != nil {
+				return err
+			}
+			onto, ontoName = squashOnto, squashOnto.String()
+		}
+		o.Upstream, o.UpstreamName = onto, ontoName
+	}
 	if onto.IsZero() {
 		onto, ontoName = o.Upstream, o.UpstreamName
 	}
@@ -593,7 +616,7 @@ func (r *Repository) Rebase(ctx context.Context, o RebaseOptions) error {
 	}
 	// Up to date: onto is where the branch already starts.
 	// (--rebase-merges always runs its todo list, as git's does.)
-	if !o.Interactive && len(o.Exec) == 0 && !o.RebaseMerges {
+	if !o.Interactive && len(o.Exec) == 0 && !o.RebaseMerges && !o.Root {
 		bases, err := r.mergeBases(ctx, onto, orig)
 		if err != nil {
 			return err
@@ -629,6 +652,20 @@ func (r *Repository) Rebase(ctx context.Context, o RebaseOptions) error {
 		}
 		if upToDate {
 			fmt.Fprintf(o.Out, "Current branch %s is up to date, rebase forced.\n", branchName)
+		}
+	}
+	if !o.NoVerify {
+		upstreamArg := o.UpstreamName
+		if o.Root {
+			upstreamArg = "--root"
+		}
+		args := []string{upstreamArg}
+		if o.Branch != "" {
+			args = append(args, o.Branch)
+		}
+		if _, err := r.Hooks(o.Err).Run(ctx, "pre-rebase", nil, nil, args...); err != nil {
+			r.popAutostash(ctx, autostash, o.Out)
+			return &SequencerError{Fatal: "The pre-rebase hook refused to rebase."}
 		}
 	}
 	commits, alreadyUp, err := r.rebaseCommits(ctx, o.Upstream, o.ForkPoint, orig, !o.ReapplyCherryPicks, o.RebaseMerges)
@@ -694,6 +731,9 @@ func (r *Repository) Rebase(ctx context.Context, o RebaseOptions) error {
 	}
 	if !autostash.IsZero() {
 		files["autostash"] = autostash.String() + "\n"
+	}
+	if !squashOnto.IsZero() {
+		files["squash-onto"] = squashOnto.String() + "\n"
 	}
 	for name, content := range files {
 		if err := r.writeRebaseFile(name, content); err != nil {

@@ -38,6 +38,9 @@ type rebaseFlags struct {
 	Reschedule  bool
 	NoResched   bool
 	NoMerges    bool
+	Root        bool
+	NoVerify    bool
+	Verify      bool
 }
 
 func newRebaseCmd(env *Env) *cobra.Command {
@@ -97,6 +100,9 @@ local changes first and applies them at the end. A conflict exits 1.`,
 	f.BoolVar(&o.NoMerges, "no-rebase-merges", false, "drop merges and linearise the branch (default)")
 	f.BoolVar(&o.Reschedule, "reschedule-failed-exec", false, "put an exec that failed back on the todo list (rebase.rescheduleFailedExec)")
 	f.BoolVar(&o.NoResched, "no-reschedule-failed-exec", false, "do not reschedule failed execs")
+	f.BoolVar(&o.Root, "root", false, "rebase every commit of the branch, the root commits included (onto --onto, or as new roots)")
+	f.BoolVar(&o.NoVerify, "no-verify", false, "skip the pre-rebase hook")
+	f.BoolVar(&o.Verify, "verify", false, "run the pre-rebase hook (default)")
 	f.BoolVar(&o.Signoff, "signoff", false, "add a Signed-off-by trailer to every commit rebased (implies --force-rebase)")
 	return cmd
 }
@@ -179,10 +185,21 @@ func runRebase(ctx context.Context, env *Env, o rebaseFlags, args []string) erro
 	if o.NoAutosq {
 		ro.Autosquash = false
 	}
-	if len(args) == 2 {
+	ro.Strategy, ro.NoVerify = o.StrategyOpt, o.NoVerify && !o.Verify
+	if o.Root {
+		if len(args) > 1 {
+			return &UsageError{Msg: "--root takes at most one argument, the branch"}
+		}
+		ro.Root = true
+		if len(args) == 1 {
+			ro.Branch = args[0]
+		}
+	} else if len(args) == 2 {
 		ro.Branch = args[1]
 	}
-	if len(args) > 0 {
+	if o.Root {
+		// no upstream: every commit of the branch
+	} else if len(args) > 0 {
 		if ro.Upstream, err = r.ResolveCommit(ctx, args[0]); err != nil {
 			return sequencerResult(env, r, &repo.SequencerError{Fatal: fmt.Sprintf("invalid upstream '%s'", args[0]), Err: repo.ErrUnknownRevision})
 		}
