@@ -65,6 +65,11 @@ type MergeOptions struct {
 	// SubtreeShift is -X subtree=<path>: their tree is shifted into (or
 	// out of) that directory before the merge.
 	SubtreeShift string
+	// XOpts are the -X options as given, for a custom strategy (a
+	// git-merge-<name> program) that gets them as --<option>.
+	XOpts []string
+	// Out and Err receive what a custom strategy program prints.
+	Out, Err io.Writer
 	// Author, when set, authors the merge commit (a rebase recreating a
 	// merge keeps the original's author).
 	Author *object.Signature
@@ -286,7 +291,12 @@ func (r *Repository) Merge(ctx context.Context, o MergeOptions) (*MergeOutcome, 
 		if len(strategies) > 1 {
 			out.Messages = append(out.Messages, fmt.Sprintf("Trying merge strategy %s...", name))
 		}
-		sr, err := r.runStrategy(ctx, name, head, remotes, o)
+		var sr *strategyResult
+		if KnownStrategy(name) {
+			sr, err = r.runStrategy(ctx, name, head, remotes, o)
+		} else {
+			sr, err = r.externalMerge(ctx, il, name, head, remotes, o)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -318,8 +328,10 @@ func (r *Repository) Merge(ctx context.Context, o MergeOptions) (*MergeOutcome, 
 	res := chosen.res
 	out.Strategy = chosenName
 	out.Tree, out.Conflicts = res.Tree, res.Conflicts
-	if err := r.switchTree(ctx, il, headTree, res.Tree, res.Conflicts, true); err != nil {
-		return nil, err
+	if !chosen.external {
+		if err := r.switchTree(ctx, il, headTree, res.Tree, res.Conflicts, true); err != nil {
+			return nil, err
+		}
 	}
 	if err := il.Commit(); err != nil {
 		return nil, err

@@ -83,6 +83,9 @@ type strategyResult struct {
 	out, errOut []string
 	// failed: the strategy does not handle this merge (git's exit 2).
 	failed bool
+	// external: a git-merge-<name> program left the result in the index
+	// and the work tree.
+	external bool
 }
 
 // conflictCount is what git's evaluate_result counts to choose among

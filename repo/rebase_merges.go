@@ -645,7 +645,7 @@ func (r *Repository) doMergeCommand(ctx context.Context, st *rebaseState, it tod
 		xopts = st.opts.StrategyOption
 	}
 	mo := MergeOptions{Heads: heads, Strategies: []string{strategy}, NoFF: true, Message: msg, Author: &author,
-		ReflogAction: cmp.Or(st.pickAction, st.base)}
+		ReflogAction: cmp.Or(st.pickAction, st.base), XOpts: xopts, Out: st.out, Err: st.err}
 	for _, x := range xopts {
 		switch {
 		case x == merge.FavorOurs, x == merge.FavorTheirs:

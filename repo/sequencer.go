@@ -159,6 +159,9 @@ func (r *Repository) pickMerge(ctx context.Context, il *IndexLock, keep bool, ou
 	if style == "" {
 		style = r.conflictStyle(MergeOptions{})
 	}
+	if _, custom := ExternalStrategy(o.Strategy); custom && !KnownStrategy(o.Strategy) {
+		return r.pickExternal(ctx, il, keep, treeOrEmpty(base), treeOrEmpty(ours), treeOrEmpty(next), nextLabel, o)
+	}
 	favor, noRenames, shift := "", false, ""
 	for _, x := range o.StrategyOption {
 		switch {

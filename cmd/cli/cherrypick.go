@@ -124,7 +124,7 @@ func runPick(ctx context.Context, env *Env, f pickFlags, args []string, revert b
 	if f.KeepRedundant {
 		f.AllowEmpty = true
 	}
-	if _, err := mergeXOptions(f.Strategy); err != nil {
+	if err := pickXOptions(f.Use, f.Strategy); err != nil {
 		return err
 	}
 	if err := pickStrategy(f.Use); err != nil {

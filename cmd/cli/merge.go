@@ -96,7 +96,7 @@ and names the files.`,
 				o.Rev = args[0]
 			}
 			for _, s := range o.Use {
-				if !repo.KnownStrategy(s) {
+				if _, custom := repo.ExternalStrategy(s); !repo.KnownStrategy(s) && !custom {
 					fmt.Fprintf(env.IO.Err, "Could not find merge strategy '%s'.\nAvailable strategies are: %s.\n", s, strings.Join(repo.MergeStrategies, " "))
 					return &ExitError{Code: ExitConflict}
 				}
@@ -121,7 +121,11 @@ and names the files.`,
 			default:
 				return &UsageError{Msg: fmt.Sprintf("unknown conflict style %q (merge, diff3 or zdiff3)", o.Conflict)}
 			}
-			if _, err := mergeXOptions(o.Strategy); err != nil {
+			custom := false
+			for _, s := range o.Use {
+				custom = custom || !repo.KnownStrategy(s)
+			}
+			if _, err := mergeXOptions(o.Strategy); err != nil && !custom {
 				return err
 			}
 			return runMerge(cmd.Context(), env, o)
@@ -181,7 +185,7 @@ func runMerge(ctx context.Context, env *Env, o mergeOptions) error {
 	compose := &repo.ComposeOptions{NoVerify: o.NoVerify, Edit: mergeEdit(o), Cleanup: o.Cleanup, Signoff: o.Signoff,
 		Stdin: env.IO.In, Stdout: env.IO.Out, Stderr: env.IO.Err}
 	out, err := r.Merge(ctx, repo.MergeOptions{
-		Heads: heads, Strategies: o.Use, SubtreeShift: x.subtree,
+		Heads: heads, Strategies: o.Use, SubtreeShift: x.subtree, XOpts: o.Strategy, Out: env.IO.Out, Err: env.IO.Err,
 		Message: o.Message, FFOnly: o.FFOnly, NoFF: o.NoFF, NoCommit: o.NoCommit,
 		ConflictStyle: o.Conflict, Favor: x.favor, NoRenames: x.noRenames, Squash: o.Squash,
 		Compose: compose,
@@ -264,7 +268,7 @@ func pickStrategy(s string) error {
 	if s == "" {
 		return nil
 	}
-	if !repo.KnownStrategy(s) || s == repo.StrategyOctopus {
+	if _, custom := repo.ExternalStrategy(s); (!repo.KnownStrategy(s) && !custom) || s == repo.StrategyOctopus {
 		return &UsageError{Msg: fmt.Sprintf("unsupported merge strategy '%s' (ort, recursive, resolve, ours or subtree)", s)}
 	}
 	return nil
@@ -295,6 +299,16 @@ func mergeXOptions(opts []string) (xOptions, error) {
 	var err error
 	x.favor, x.noRenames, err = strategyOptions(rest)
 	return x, err
+}
+
+// pickXOptions checks -X for a pick: with a custom strategy any option
+// goes to the program, as git passes them on.
+func pickXOptions(strategy string, opts []string) error {
+	if _, custom := repo.ExternalStrategy(strategy); custom && !repo.KnownStrategy(strategy) {
+		return nil
+	}
+	_, err := mergeXOptions(opts)
+	return err
 }
 
 // strategyOptions reads the -X options easel knows; any other is a usage

@@ -149,7 +149,7 @@ func runRebase(ctx context.Context, env *Env, o rebaseFlags, args []string) erro
 	case o.EditTodo:
 		return sequencerResult(env, r, r.EditTodo(ctx))
 	}
-	if _, err := mergeXOptions(o.Strategy); err != nil {
+	if err := pickXOptions(o.StrategyOpt, o.Strategy); err != nil {
 		return err
 	}
 	if err := pickStrategy(o.StrategyOpt); err != nil {
