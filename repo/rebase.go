@@ -591,6 +591,11 @@ func (r *Repository) Rebase(ctx context.Context, o RebaseOptions) error {
 			if err != nil {
 				return err
 			}
+			// The empty tree is stored, so that fsck finds the fake
+			// root's tree.
+			if _, err := r.emptyTree(); err != nil {
+				return err
+			}
 			if squashOnto, err = r.writeCommit(&object.Commit{Author: who, Committer: who, TreeHash: emptyTree}); err != nil {
 				return err
 			}

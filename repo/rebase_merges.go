@@ -325,6 +325,9 @@ func (r *Repository) doReset(ctx context.Context, st *rebaseState, arg string) e
 			if err != nil {
 				return err
 			}
+			if _, err := r.emptyTree(); err != nil {
+				return err
+			}
 			if to, err = r.writeCommit(&object.Commit{Author: who, Committer: who, TreeHash: emptyTree}); err != nil {
 				return &SequencerError{Errors: []string{"writing fake root commit"}}
 			}
