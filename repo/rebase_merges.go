@@ -378,7 +378,7 @@ func (r *Repository) doMerge(ctx context.Context, st *rebaseState, it todoItem, 
 	if len(names) == 0 {
 		return &SequencerError{Errors: []string{fmt.Sprintf("nothing to merge: '%s'", it.arg)}}
 	}
-	if len(names) > 1 || st.opts.Strategy != "" {
+	if len(names) > 1 || st.opts.Strategy != "" || len(st.opts.StrategyOption) > 0 {
 		return r.doMergeCommand(ctx, st, it, ab, heads, names, oneline)
 	}
 	theirs, theirsName, err := r.lookupLabel(ctx, names[0])
@@ -639,13 +639,16 @@ func (r *Repository) doMergeCommand(ctx context.Context, st *rebaseState, it tod
 	for i, id := range ids {
 		heads[i] = MergeHead{Hash: id, Name: id.String(), Kind: "commit"}
 	}
+	// git's rebase reads -X without -s as -s ort.
 	strategy := st.opts.Strategy
-	if strategy == "" {
-		strategy = StrategyOctopus
+	if strategy == "" && len(st.opts.StrategyOption) > 0 {
+		strategy = StrategyOrt
 	}
 	var xopts []string
-	if st.opts.Strategy != "" {
+	if strategy != "" {
 		xopts = st.opts.StrategyOption
+	} else {
+		strategy = StrategyOctopus
 	}
 	mo := MergeOptions{Heads: heads, Strategies: []string{strategy}, NoFF: true, Message: msg, Author: &author,
 		ReflogAction: cmp.Or(st.pickAction, st.base), XOpts: xopts, Out: st.out, Err: st.err}
