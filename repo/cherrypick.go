@@ -300,6 +300,9 @@ func (r *Repository) saveSeqOpts(o ReplayOptions) error {
 	if o.Mainline != 0 {
 		add("mainline", strconv.Itoa(o.Mainline))
 	}
+	if o.Strategy != "" {
+		add("strategy", o.Strategy)
+	}
 	for _, x := range o.StrategyOption {
 		add("strategy-option", x)
 	}
@@ -347,6 +350,8 @@ func (r *Repository) readSeqOpts() (ReplayOptions, error) {
 			o.Mainline, _ = strconv.Atoi(v)
 		case "strategy-option":
 			o.StrategyOption = append(o.StrategyOption, v)
+		case "strategy":
+			o.Strategy = v
 		}
 	}
 	return o, nil

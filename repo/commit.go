@@ -201,7 +201,7 @@ func (r *Repository) CommitWithResult(ctx context.Context, opts CommitOptions) (
 	}
 	extra := opts.ExtraParents
 	if extra == nil {
-		mh, ok, err := r.MergeHead()
+		mhs, ok, err := r.MergeHeads()
 		if err != nil {
 			return nil, err
 		}
@@ -209,7 +209,13 @@ func (r *Repository) CommitWithResult(ctx context.Context, opts CommitOptions) (
 			return nil, errors.New("you are in the middle of a merge -- cannot amend")
 		}
 		if ok && !opts.Amend {
-			extra = []plumbing.Hash{mh}
+			// HEAD and every merged head, reduced as git commit does
+			// (an octopus whose first head fast-forwarded drops HEAD).
+			all, err := r.mergeParents(ctx, head, mhs)
+			if err != nil {
+				return nil, err
+			}
+			parents, extra = nil, all
 			res.MergeDone = true
 			if message == "" && comp == nil {
 				if message, _, err = r.MergeMessage(); err != nil {

@@ -55,6 +55,24 @@ type MergeOptions struct {
 	// recording MERGE_HEAD, and prepares SQUASH_MSG listing the merged
 	// commits: the next commit has one parent.
 	Squash bool
+	// Heads, when set, are the commits to merge (Theirs, TheirsName and
+	// TheirsKind are then unused): several make an octopus merge.
+	Heads []MergeHead
+	// Strategies are git merge's -s, tried in order; empty is git's
+	// default (pull.twohead or ort for one head, pull.octopus or octopus
+	// for several).
+	Strategies []string
+	// SubtreeShift is -X subtree=<path>: their tree is shifted into (or
+	// out of) that directory before the merge.
+	SubtreeShift string
+	// XOpts are the -X options as given, for a custom strategy (a
+	// git-merge-<name> program) that gets them as --<option>.
+	XOpts []string
+	// Out and Err receive what a custom strategy program prints.
+	Out, Err io.Writer
+	// Author, when set, authors the merge commit (a rebase recreating a
+	// merge keeps the original's author).
+	Author *object.Signature
 
 	// ReflogAction starts the reflog message: "merge <TheirsName>" when
 	// empty; git pull's is "pull".
@@ -92,27 +110,17 @@ type MergeOutcome struct {
 	// Squash: the merge went into the index and work tree only (Kind
 	// is FastForward, Stopped or Conflicted; HEAD did not move).
 	Squash bool
-}
-
-// mergeMessage is git's fmt-merge-msg for a single head: "Merge branch
-// 'x'", plus " into y" unless y is main or master (merge.suppressDest's
-// default); a detached HEAD gives " into HEAD".
-func (r *Repository) mergeMessage(o MergeOptions) string {
-	kind := o.TheirsKind
-	if kind == "" {
-		kind = "branch"
-	}
-	msg := fmt.Sprintf("Merge %s '%s'", kind, o.TheirsName)
-	if b, err := r.HeadBranch(); err == nil {
-		short := b.Short()
-		if b == "" {
-			short = "HEAD" // detached
-		}
-		if short != "main" && short != "master" {
-			msg += " into " + short
-		}
-	}
-	return msg + "\n"
+	// Strategy is the strategy whose result was taken ("ort",
+	// "octopus", ...).
+	Strategy string
+	// ErrMessages are the strategy's lines for standard error.
+	ErrMessages []string
+	// Trivial: git's "really trivial in-index merge" made the commit
+	// (every path changed on one side at most).
+	Trivial bool
+	// Heads are the commits merged after git's reduction (those HEAD or
+	// another head contains dropped).
+	Heads []MergeHead
 }
 
 func (r *Repository) conflictStyle(o MergeOptions) string {
@@ -165,25 +173,57 @@ func (r *Repository) Merge(ctx context.Context, o MergeOptions) (*MergeOutcome, 
 		return nil, err
 	}
 	out := &MergeOutcome{OldHead: head, NewHead: head}
-	if head == o.Theirs {
+	heads := o.Heads
+	if len(heads) == 0 {
+		heads = []MergeHead{{Hash: o.Theirs, Name: o.TheirsName, Kind: o.TheirsKind}}
+	}
+	if head.IsZero() && len(heads) > 1 {
+		return nil, errors.New("Can merge only exactly one commit into empty head")
+	}
+	// git's reduce_parents: heads HEAD or another head contains add
+	// nothing; HEAD itself is "subsumed" when a head contains it.
+	ids := make([]plumbing.Hash, 0, len(heads)+1)
+	if !head.IsZero() {
+		ids = append(ids, head)
+	}
+	for _, h := range heads {
+		ids = append(ids, h.Hash)
+	}
+	reduced, err := reduceHeads(ctx, r.Storer, ids)
+	if err != nil {
+		return nil, err
+	}
+	subsumed := !containsHash(reduced, head)
+	var remotes []MergeHead
+	seen := map[plumbing.Hash]bool{head: true}
+	for _, h := range heads {
+		if containsHash(reduced, h.Hash) && !seen[h.Hash] {
+			seen[h.Hash] = true
+			remotes = append(remotes, h)
+		}
+	}
+	out.Heads = remotes
+	if len(remotes) == 0 {
 		out.Kind = MergeUpToDate
 		return out, nil
 	}
-	canFF := head.IsZero()
-	if !canFF {
-		if up, err := merge.IsAncestor(ctx, r.Storer, o.Theirs, head); err != nil {
-			return nil, err
-		} else if up {
-			out.Kind = MergeUpToDate
-			return out, nil
-		}
-		if canFF, err = merge.IsAncestor(ctx, r.Storer, head, o.Theirs); err != nil {
-			return nil, err
+	o.Heads = remotes
+	o.Theirs, o.TheirsName, o.TheirsKind = remotes[0].Hash, remotes[0].Name, remotes[0].Kind
+	strategies := o.Strategies
+	if len(strategies) == 0 {
+		strategies = r.defaultStrategies(len(remotes))
+	}
+	for _, st := range strategies {
+		if noFastForward(st) {
+			o.NoFF = true
 		}
 	}
-	headTree, err := r.commitTree(head)
-	if err != nil {
-		return nil, err
+	canFF := len(remotes) == 1 && subsumed
+	headTree := plumbing.ZeroHash
+	if !head.IsZero() {
+		if headTree, err = r.commitTree(head); err != nil {
+			return nil, err
+		}
 	}
 	theirsTree, err := r.commitTree(o.Theirs)
 	if err != nil {
@@ -200,7 +240,7 @@ func (r *Repository) Merge(ctx context.Context, o MergeOptions) (*MergeOutcome, 
 			if err := r.writeState(origHeadFile, head.String()+"\n"); err != nil {
 				return nil, err
 			}
-			if err := r.writeSquashMessage(ctx, head, o.Theirs); err != nil {
+			if err := r.writeSquashMessage(ctx, head, []plumbing.Hash{o.Theirs}); err != nil {
 				return nil, err
 			}
 			out.Kind, out.Squash, out.NewHead, out.Tree = MergeFastForward, true, o.Theirs, theirsTree
@@ -226,21 +266,72 @@ func (r *Repository) Merge(ctx context.Context, o MergeOptions) (*MergeOutcome, 
 		return nil, ErrNotFastForward
 	}
 
-	// git's ort strategy wants the index to match HEAD before it starts.
+	// git's strategies want the index to match HEAD before they start.
 	if err := r.indexMatchesTree(il.Index, headTree); err != nil {
 		return nil, err
 	}
-	res, _, err := merge.MergeCommits(ctx, r.Storer, head, o.Theirs, merge.Options{
-		OursName: "HEAD", TheirsName: o.TheirsName, ConflictStyle: o.ConflictStyle,
-		Favor: o.Favor, NoRenames: o.NoRenames, SubmoduleFastForward: r.submoduleFastForward,
-		PathMerge: r.pathMerge,
-	})
-	if err != nil {
-		return nil, err
+	// Every strategy works in memory, so trying the next one needs no
+	// stash: git's messages between tries are kept for the output.
+	var chosen, best *strategyResult
+	chosenName, bestName, bestCnt := "", "", -1
+	lastName := ""
+	if len(remotes) == 1 && allowTrivial(strategies) && !o.NoCommit && !o.Squash {
+		if chosen, err = r.trivialMerge(ctx, head, headTree, theirsTree, out); err != nil {
+			return nil, err
+		}
+		out.Trivial = chosen != nil
 	}
-	out.Tree, out.Conflicts, out.Messages = res.Tree, res.Conflicts, res.Messages
-	if err := r.switchTree(ctx, il, headTree, res.Tree, res.Conflicts, true); err != nil {
-		return nil, err
+	for i, name := range strategies {
+		if chosen != nil {
+			break
+		}
+		if i > 0 {
+			out.Messages = append(out.Messages, "Rewinding the tree to pristine...")
+		}
+		if len(strategies) > 1 {
+			out.Messages = append(out.Messages, fmt.Sprintf("Trying merge strategy %s...", name))
+		}
+		var sr *strategyResult
+		if KnownStrategy(name) {
+			sr, err = r.runStrategy(ctx, name, head, remotes, o)
+		} else {
+			sr, err = r.externalMerge(ctx, il, name, head, remotes, o)
+		}
+		if err != nil {
+			return nil, err
+		}
+		lastName = name
+		out.Messages = append(out.Messages, sr.out...)
+		out.ErrMessages = append(out.ErrMessages, sr.errOut...)
+		if sr.failed {
+			continue
+		}
+		if sr.res.Clean {
+			chosen, chosenName = sr, name
+			break
+		}
+		if cnt := sr.conflictCount(); bestCnt <= 0 || cnt <= bestCnt {
+			best, bestName, bestCnt = sr, name, cnt
+		}
+	}
+	if chosen == nil {
+		if best == nil {
+			return nil, &StrategyError{Strategies: strategies, Output: out.Messages, Stderr: out.ErrMessages}
+		}
+		if bestName != lastName {
+			out.Messages = append(out.Messages, "Rewinding the tree to pristine...",
+				fmt.Sprintf("Using the %s to prepare resolving by hand.", bestName))
+			out.Messages = append(out.Messages, best.out...)
+		}
+		chosen, chosenName = best, bestName
+	}
+	res := chosen.res
+	out.Strategy = chosenName
+	out.Tree, out.Conflicts = res.Tree, res.Conflicts
+	if !chosen.external {
+		if err := r.switchTree(ctx, il, headTree, res.Tree, res.Conflicts, true); err != nil {
+			return nil, err
+		}
 	}
 	if err := il.Commit(); err != nil {
 		return nil, err
@@ -250,13 +341,17 @@ func (r *Repository) Merge(ctx context.Context, o MergeOptions) (*MergeOutcome, 
 	}
 	msg := o.Message
 	if msg == "" {
-		msg = r.mergeMessage(o)
+		msg = r.mergeTitle(remotes)
 	} else if !strings.HasSuffix(msg, "\n") {
 		msg += "\n"
 	}
 	out.Message = msg
+	remoteIDs := make([]plumbing.Hash, len(remotes))
+	for i, h := range remotes {
+		remoteIDs[i] = h.Hash
+	}
 	if o.Squash {
-		if err := r.writeSquashMessage(ctx, head, o.Theirs); err != nil {
+		if err := r.writeSquashMessage(ctx, head, remoteIDs); err != nil {
 			return nil, err
 		}
 		out.Kind, out.Squash = MergeStopped, true
@@ -277,17 +372,10 @@ func (r *Repository) Merge(ctx context.Context, o MergeOptions) (*MergeOutcome, 
 				}
 			}
 		}
-		mode := ""
-		if o.NoFF {
-			mode = "no-ff"
-		}
 		if err := r.writeState(mergeMsgFile, full); err != nil {
 			return nil, err
 		}
-		if err := r.writeState(mergeModeFile, mode); err != nil {
-			return nil, err
-		}
-		if err := r.writeState(mergeHeadFile, o.Theirs.String()+"\n"); err != nil {
+		if err := r.writeMergeHeads(o); err != nil {
 			return nil, err
 		}
 		out.Kind = MergeConflicted
@@ -304,11 +392,18 @@ func (r *Repository) Merge(ctx context.Context, o MergeOptions) (*MergeOutcome, 
 		}
 		out.Message = final
 	}
-	c, err := r.writeMergeCommit(ctx, tree, []plumbing.Hash{head, o.Theirs}, final)
+	parents := remoteIDs
+	if !subsumed || o.NoFF {
+		parents = append([]plumbing.Hash{head}, remoteIDs...)
+	}
+	c, err := r.writeMergeCommitBy(ctx, tree, parents, final, o.Author)
 	if err != nil {
 		return nil, err
 	}
-	logMsg := r.mergeReflogAction(o) + ": Merge made by the 'ort' strategy."
+	logMsg := r.mergeReflogAction(o) + ": Merge made by the '" + chosenName + "' strategy."
+	if out.Trivial {
+		logMsg = r.mergeReflogAction(o) + ": In-index merge"
+	}
 	if err := r.UpdateRef(ctx, RefUpdate{Name: plumbing.HEAD, Old: head, New: c, CheckOld: true, Message: logMsg}); err != nil {
 		return nil, err
 	}
@@ -321,15 +416,36 @@ func (r *Repository) Merge(ctx context.Context, o MergeOptions) (*MergeOutcome, 
 	return out, nil
 }
 
+// writeMergeHeads records a stopped merge's heads (MERGE_HEAD, one a
+// line) and MERGE_MODE ("no-ff" when HEAD must stay a parent).
+func (r *Repository) writeMergeHeads(o MergeOptions) error {
+	mode := ""
+	if o.NoFF {
+		mode = "no-ff"
+	}
+	if err := r.writeState(mergeModeFile, mode); err != nil {
+		return err
+	}
+	heads := o.Heads
+	if len(heads) == 0 {
+		heads = []MergeHead{{Hash: o.Theirs}}
+	}
+	var b strings.Builder
+	for _, h := range heads {
+		b.WriteString(h.Hash.String() + "\n")
+	}
+	return r.writeState(mergeHeadFile, b.String())
+}
+
 // writeSquashMessage writes SQUASH_MSG as git's merge --squash does: a
 // title, then every commit in theirs but not in head, newest first, in
 // the medium format.
-func (r *Repository) writeSquashMessage(ctx context.Context, head, theirs plumbing.Hash) error {
+func (r *Repository) writeSquashMessage(ctx context.Context, head plumbing.Hash, theirs []plumbing.Hash) error {
 	var exclude []plumbing.Hash
 	if !head.IsZero() {
 		exclude = []plumbing.Hash{head}
 	}
-	w, err := r.Log(ctx, LogOptions{Include: []plumbing.Hash{theirs}, Exclude: exclude})
+	w, err := r.Log(ctx, LogOptions{Include: theirs, Exclude: exclude})
 	if err != nil {
 		return err
 	}
@@ -357,11 +473,18 @@ func (r *Repository) mergeReflogAction(o MergeOptions) string {
 	if o.ReflogAction != "" {
 		return o.ReflogAction
 	}
-	name := o.TheirsName
-	if name == "" {
-		name = o.Theirs.String()
+	if len(o.Heads) == 0 {
+		o.Heads = []MergeHead{{Hash: o.Theirs, Name: o.TheirsName}}
 	}
-	return "merge " + name
+	action := "merge"
+	for _, h := range o.Heads {
+		name := h.Name
+		if name == "" {
+			name = h.Hash.String()
+		}
+		action += " " + name
+	}
+	return action
 }
 
 // mergeFile is a blob, symlink or gitlink at a path.
@@ -585,9 +708,18 @@ func (r *Repository) switchTree(ctx context.Context, il *IndexLock, from, to plu
 // configured author and committer (dates from GIT_*_DATE when set, so
 // that the id equals git's for the same inputs).
 func (r *Repository) writeMergeCommit(ctx context.Context, tree plumbing.Hash, parents []plumbing.Hash, msg string) (plumbing.Hash, error) {
+	return r.writeMergeCommitBy(ctx, tree, parents, msg, nil)
+}
+
+// writeMergeCommitBy is writeMergeCommit with the author given (nil: the
+// configured one).
+func (r *Repository) writeMergeCommitBy(ctx context.Context, tree plumbing.Hash, parents []plumbing.Hash, msg string, by *object.Signature) (plumbing.Hash, error) {
 	author, err := r.Identity("author")
 	if err != nil {
 		return plumbing.ZeroHash, err
+	}
+	if by != nil {
+		author = *by
 	}
 	committer, err := r.Identity("committer")
 	if err != nil {
@@ -650,7 +782,7 @@ func (r *Repository) AbortMerge(ctx context.Context) error {
 // resolved: it commits the index with HEAD and MERGE_HEAD as parents and
 // message (MERGE_MSG's when empty), then clears the merge state.
 func (r *Repository) ContinueMerge(ctx context.Context, message string) (plumbing.Hash, error) {
-	theirs, ok, err := r.MergeHead()
+	theirs, ok, err := r.MergeHeads()
 	if err != nil {
 		return plumbing.ZeroHash, err
 	}
@@ -684,7 +816,11 @@ func (r *Repository) ContinueMerge(ctx context.Context, message string) (plumbin
 	if err != nil {
 		return plumbing.ZeroHash, err
 	}
-	c, err := r.writeMergeCommit(ctx, tree, []plumbing.Hash{head, theirs}, message)
+	parents, err := r.mergeParents(ctx, head, theirs)
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	c, err := r.writeMergeCommit(ctx, tree, parents, message)
 	if err != nil {
 		return plumbing.ZeroHash, err
 	}

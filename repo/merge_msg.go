@@ -31,12 +31,7 @@ func (r *Repository) prepareMergeCommit(ctx context.Context, o MergeOptions, msg
 	}
 	stop := func(err error) (string, plumbing.Hash, error) {
 		// As git's abort_commit: the merge state stays for commit.
-		mode := ""
-		if o.NoFF {
-			mode = "no-ff"
-		}
-		r.writeState(mergeHeadFile, o.Theirs.String()+"\n")
-		r.writeState(mergeModeFile, mode)
+		r.writeMergeHeads(o)
 		if _, serr := os.Stat(r.statePath(mergeMsgFile)); serr != nil {
 			r.writeState(mergeMsgFile, msg)
 		}

@@ -1,6 +1,7 @@
 package repo
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -42,6 +43,48 @@ func (r *Repository) MergeHead() (plumbing.Hash, bool, error) {
 		return plumbing.ZeroHash, false, fmt.Errorf("%s: %w: bad MERGE_HEAD", r.statePath(mergeHeadFile), ErrCorruptObject)
 	}
 	return plumbing.NewHash(line), true, nil
+}
+
+// MergeHeads returns every commit MERGE_HEAD names, one a line (an
+// octopus merge stopped with conflicts has several), or ok false when no
+// merge is in progress.
+func (r *Repository) MergeHeads() ([]plumbing.Hash, bool, error) {
+	data, err := os.ReadFile(r.statePath(mergeHeadFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	var out []plumbing.Hash
+	for _, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		if len(line) != 40 || !isHex(line) {
+			return nil, false, fmt.Errorf("%s: %w: bad MERGE_HEAD", r.statePath(mergeHeadFile), ErrCorruptObject)
+		}
+		out = append(out, plumbing.NewHash(line))
+	}
+	if len(out) == 0 {
+		return nil, false, fmt.Errorf("%s: %w: bad MERGE_HEAD", r.statePath(mergeHeadFile), ErrCorruptObject)
+	}
+	return out, true, nil
+}
+
+// mergeParents are the parents a commit concluding a stopped merge
+// records: HEAD and MERGE_HEAD's commits, reduced as git commit reduces
+// them (those another contains dropped) unless MERGE_MODE says no-ff.
+func (r *Repository) mergeParents(ctx context.Context, head plumbing.Hash, heads []plumbing.Hash) ([]plumbing.Hash, error) {
+	all := append([]plumbing.Hash{}, heads...)
+	if !head.IsZero() {
+		all = append([]plumbing.Hash{head}, heads...)
+	}
+	if mode, err := os.ReadFile(r.statePath(mergeModeFile)); err == nil && string(mode) == "no-ff" {
+		return all, nil
+	}
+	return reduceHeads(ctx, r.Storer, all)
 }
 
 // MergeMessage returns the prepared merge message (MERGE_MSG) with git's

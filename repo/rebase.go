@@ -48,6 +48,15 @@ type RebaseOptions struct {
 	Exec           []string
 	Quiet          bool
 	StrategyOption []string
+	// Strategy is -s (see ReplayOptions.Strategy).
+	Strategy string
+	// Root rebases every commit of the branch (--root): there is no
+	// upstream; without Onto the commits are replayed onto a fake empty
+	// root, so that the first one becomes a root commit again.
+	Root bool
+	// NoVerify skips the pre-rebase hook, which is otherwise given the
+	// upstream as named ("--root" with Root) and the branch argument.
+	NoVerify bool
 	// ReapplyCherryPicks keeps commits whose change upstream has.
 	ReapplyCherryPicks bool
 	// ForkPoint, when set, also hides the commits it reaches (git's
@@ -573,6 +582,27 @@ func (r *Repository) Rebase(ctx context.Context, o RebaseOptions) error {
 		}
 	}
 	onto, ontoName := o.Onto, o.OntoName
+	var squashOnto plumbing.Hash
+	if o.Root {
+		// git's --root: the commits are onto..orig; without --onto,
+		// onto is a fake root commit of the empty tree, made here.
+		if onto.IsZero() {
+			who, err := r.Identity("committer")
+			if err != nil {
+				return err
+			}
+			// The empty tree is stored, so that fsck finds the fake
+			// root's tree.
+			if _, err := r.emptyTree(); err != nil {
+				return err
+			}
+			if squashOnto, err = r.writeCommit(&object.Commit{Author: who, Committer: who, TreeHash: emptyTree}); err != nil {
+				return err
+			}
+			onto, ontoName = squashOnto, squashOnto.String()
+		}
+		o.Upstream, o.UpstreamName = onto, ontoName
+	}
 	if onto.IsZero() {
 		onto, ontoName = o.Upstream, o.UpstreamName
 	}
@@ -591,7 +621,7 @@ func (r *Repository) Rebase(ctx context.Context, o RebaseOptions) error {
 	}
 	// Up to date: onto is where the branch already starts.
 	// (--rebase-merges always runs its todo list, as git's does.)
-	if !o.Interactive && len(o.Exec) == 0 && !o.RebaseMerges {
+	if !o.Interactive && len(o.Exec) == 0 && !o.RebaseMerges && !o.Root {
 		bases, err := r.mergeBases(ctx, onto, orig)
 		if err != nil {
 			return err
@@ -627,6 +657,20 @@ func (r *Repository) Rebase(ctx context.Context, o RebaseOptions) error {
 		}
 		if upToDate {
 			fmt.Fprintf(o.Out, "Current branch %s is up to date, rebase forced.\n", branchName)
+		}
+	}
+	if !o.NoVerify {
+		upstreamArg := o.UpstreamName
+		if o.Root {
+			upstreamArg = "--root"
+		}
+		args := []string{upstreamArg}
+		if o.Branch != "" {
+			args = append(args, o.Branch)
+		}
+		if _, err := r.Hooks(o.Err).Run(ctx, "pre-rebase", nil, nil, args...); err != nil {
+			r.popAutostash(ctx, autostash, o.Out)
+			return &SequencerError{Fatal: "The pre-rebase hook refused to rebase."}
 		}
 	}
 	commits, alreadyUp, err := r.rebaseCommits(ctx, o.Upstream, o.ForkPoint, orig, !o.ReapplyCherryPicks, o.RebaseMerges)
@@ -676,16 +720,25 @@ func (r *Repository) Rebase(ctx context.Context, o RebaseOptions) error {
 			files["drop_redundant_commits"] = ""
 		}
 	}
-	if len(o.StrategyOption) > 0 {
-		files["strategy"] = "ort\n"
+	if len(o.StrategyOption) > 0 || o.Strategy != "" {
+		strategy := o.Strategy
+		if strategy == "" {
+			strategy = StrategyOrt
+		}
+		files["strategy"] = strategy + "\n"
 		s := ""
 		for _, x := range o.StrategyOption {
 			s += " --" + x
 		}
-		files["strategy_opts"] = s + "\n"
+		if s != "" {
+			files["strategy_opts"] = s + "\n"
+		}
 	}
 	if !autostash.IsZero() {
 		files["autostash"] = autostash.String() + "\n"
+	}
+	if !squashOnto.IsZero() {
+		files["squash-onto"] = squashOnto.String() + "\n"
 	}
 	for name, content := range files {
 		if err := r.writeRebaseFile(name, content); err != nil {
@@ -738,6 +791,7 @@ func (r *Repository) Rebase(ctx context.Context, o RebaseOptions) error {
 	}
 	st := &rebaseState{rescheduleExec: o.RescheduleFailedExec, headName: headName, onto: onto, origHead: orig, quiet: o.Quiet, interactive: o.Interactive, action: "rebase", base: reflogBase(o.ReflogAction), out: o.Out, err: o.Err, committed: o.Committed}
 	st.opts = r.rebaseReplayOptions(!o.Force && !o.Signoff, o.Interactive, len(o.Exec) > 0, o.StrategyOption)
+	st.opts.Strategy = o.Strategy
 	st.opts.Signoff = o.Signoff
 	if o.Interactive {
 		if err := r.runEditor(r.SequenceEditor(), r.rebasePath("git-rebase-todo")); err != nil {
@@ -912,7 +966,8 @@ func (r *Repository) readRebaseState(action string, out, errw io.Writer) (*rebas
 	// --signoff (rebase-merge/signoff) signs each pick, so none is
 	// fast-forwarded.
 	signoff := r.rebaseFileExists("signoff")
-	st.opts = ReplayOptions{AllowEmpty: true, AllowFF: !signoff, Signoff: signoff, StrategyOption: xopts,
+	strategy, _ := r.readRebaseLine("strategy")
+	st.opts = ReplayOptions{AllowEmpty: true, AllowFF: !signoff, Signoff: signoff, StrategyOption: xopts, Strategy: strategy,
 		DropRedundant: r.rebaseFileExists("drop_redundant_commits"), KeepRedundant: r.rebaseFileExists("keep_redundant_commits")}
 	st.interactive = !st.opts.DropRedundant && !st.opts.KeepRedundant
 	return st, nil
@@ -1686,8 +1741,8 @@ func (r *Repository) commitStagedChanges(ctx context.Context, st *rebaseState) e
 	}
 	author, ok := r.readAuthorScript()
 	parents := []plumbing.Hash{head}
-	if mh, ok := r.readHeadFile(mergeHeadFile); ok {
-		parents = append(parents, mh) // a merge of --rebase-merges that stopped
+	if mhs, ok, _ := r.MergeHeads(); ok {
+		parents = append(parents, mhs...) // a merge of --rebase-merges that stopped
 	}
 	if amend {
 		hc, err := object.GetCommit(r.Storer, head)

@@ -325,6 +325,9 @@ func (r *Repository) doReset(ctx context.Context, st *rebaseState, arg string) e
 			if err != nil {
 				return err
 			}
+			if _, err := r.emptyTree(); err != nil {
+				return err
+			}
 			if to, err = r.writeCommit(&object.Commit{Author: who, Committer: who, TreeHash: emptyTree}); err != nil {
 				return &SequencerError{Errors: []string{"writing fake root commit"}}
 			}
@@ -375,8 +378,8 @@ func (r *Repository) doMerge(ctx context.Context, st *rebaseState, it todoItem, 
 	if len(names) == 0 {
 		return &SequencerError{Errors: []string{fmt.Sprintf("nothing to merge: '%s'", it.arg)}}
 	}
-	if len(names) > 1 {
-		return &SequencerError{Errors: []string{fmt.Sprintf("octopus merges are not supported: '%s'", heads)}}
+	if len(names) > 1 || st.opts.Strategy != "" || len(st.opts.StrategyOption) > 0 {
+		return r.doMergeCommand(ctx, st, it, ab, heads, names, oneline)
 	}
 	theirs, theirsName, err := r.lookupLabel(ctx, names[0])
 	if err != nil {
@@ -562,4 +565,140 @@ func (r *Repository) rescheduleTodo(ctx context.Context, items []todoItem, i int
 func (r *Repository) isSquashOnto(id plumbing.Hash) bool {
 	s, ok := r.readRebaseLine("squash-onto")
 	return ok && s == id.String()
+}
+
+// doMergeCommand is do_merge for an octopus ("merge -C <id> a b") or a
+// rebase with -s: git runs "git merge -s <strategy|octopus> --no-ff
+// --no-edit --no-stat -F MERGE_MSG <heads>" with the original's author;
+// here the same merge runs in process. A merge whose parents are all
+// unchanged is fast-forwarded to; conflicts stop the rebase with every
+// head in MERGE_HEAD for --continue.
+func (r *Repository) doMergeCommand(ctx context.Context, st *rebaseState, it todoItem, ab *Abbreviator, arg string, names []string, oneline string) error {
+	ids := make([]plumbing.Hash, len(names))
+	for i, n := range names {
+		id, _, err := r.lookupLabel(ctx, n)
+		if err != nil {
+			if se, ok := err.(*SequencerError); ok {
+				se.Errors = append(se.Errors, fmt.Sprintf("unable to parse '%s'", n))
+			}
+			return err
+		}
+		ids[i] = id
+	}
+	head, err := r.Head()
+	if err != nil || head.IsZero() {
+		return &SequencerError{Errors: []string{"cannot merge without a current revision"}}
+	}
+	var orig *object.Commit
+	if !it.id.IsZero() {
+		if orig, err = r.CommitObject(it.id); err != nil {
+			return err
+		}
+	}
+	// git's can_fast_forward: HEAD is the original's first parent and
+	// the heads are its other parents, in order.
+	if st.opts.AllowFF && orig != nil && len(orig.ParentHashes) == len(ids)+1 && orig.ParentHashes[0] == head {
+		same := true
+		for i, id := range ids {
+			if orig.ParentHashes[i+1] != id {
+				same = false
+			}
+		}
+		if same {
+			if err := r.UpdateIndex(func(idx *index.Index) error { return r.checkoutLocked(ctx, idx, head, orig.Hash) }); err != nil {
+				return err
+			}
+			if err := r.moveHeadTo(ctx, head, orig.Hash, st.base+": fast-forward", true); err != nil {
+				return err
+			}
+			return r.editMergeMessage(ctx, st, it)
+		}
+	}
+	var author object.Signature
+	var msg string
+	if orig != nil {
+		author = orig.Author
+		msg = strings.TrimLeft(orig.Message, "\n")
+	} else {
+		if author, err = r.Identity("author"); err != nil {
+			return err
+		}
+		msg = oneline
+		if msg == "" {
+			kind := "branch"
+			if len(names) > 1 {
+				kind = "branches"
+			}
+			msg = fmt.Sprintf("Merge %s '%s'", kind, arg)
+		}
+	}
+	if err := r.writeAuthorScript(author); err != nil {
+		return err
+	}
+	heads := make([]MergeHead, len(ids))
+	for i, id := range ids {
+		heads[i] = MergeHead{Hash: id, Name: id.String(), Kind: "commit"}
+	}
+	// git's rebase reads -X without -s as -s ort.
+	strategy := st.opts.Strategy
+	if strategy == "" && len(st.opts.StrategyOption) > 0 {
+		strategy = StrategyOrt
+	}
+	var xopts []string
+	if strategy != "" {
+		xopts = st.opts.StrategyOption
+	} else {
+		strategy = StrategyOctopus
+	}
+	mo := MergeOptions{Heads: heads, Strategies: []string{strategy}, NoFF: true, Message: msg, Author: &author,
+		ReflogAction: cmp.Or(st.pickAction, st.base), XOpts: xopts, Out: st.out, Err: st.err}
+	for _, x := range xopts {
+		switch {
+		case x == merge.FavorOurs, x == merge.FavorTheirs:
+			mo.Favor = x
+		case x == "no-renames":
+			mo.NoRenames = true
+		case x == "subtree":
+			mo.SubtreeShift = "-"
+		case strings.HasPrefix(x, "subtree="):
+			mo.SubtreeShift = strings.TrimPrefix(x, "subtree=")
+		}
+	}
+	stopped := func(code int) error {
+		var lines []string
+		if orig != nil {
+			if err := r.makePatch(ctx, orig); err != nil {
+				return err
+			}
+			lines = append(lines, fmt.Sprintf("Could not apply %s... %s", ab.ShortID(orig.Hash), it.arg))
+		} else {
+			if err := r.writeRebaseFile("message", msg); err != nil {
+				return err
+			}
+			lines = append(lines, fmt.Sprintf("Could not merge %s", it.arg))
+		}
+		return &PickStopped{Code: code, Stderr: lines}
+	}
+	r.removeState(cherryPickHeadFile)
+	out, err := r.Merge(ctx, mo)
+	var se *StrategyError
+	if errors.As(err, &se) {
+		fmt.Fprint(st.out, joinLines(se.Output))
+		fmt.Fprint(st.err, joinLines(append(se.Stderr, se.Error())))
+		return stopped(2)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprint(st.out, joinLines(out.Messages))
+	fmt.Fprint(st.err, joinLines(out.ErrMessages))
+	switch out.Kind {
+	case MergeConflicted:
+		fmt.Fprintln(st.out, "Automatic merge failed; fix conflicts and then commit the result.")
+		return stopped(1)
+	case MergeCommitted:
+		fmt.Fprintf(st.out, "Merge made by the '%s' strategy.\n", out.Strategy)
+		r.removeState(mergeMsgFile)
+	}
+	return r.editMergeMessage(ctx, st, it)
 }

@@ -84,6 +84,10 @@ type ReplayOptions struct {
 	// ("<abbrev> (<subject>, <date>)") under a title left to write.
 	Reference      bool
 	StrategyOption []string
+	// Strategy is -s: "" or ort/recursive for the ort engine, resolve
+	// (no renames), ours (HEAD's tree: the pick becomes empty) or
+	// subtree (their tree shifted to match ours).
+	Strategy string
 	// ConflictStyle is merge, diff3 or zdiff3; empty reads
 	// merge.conflictStyle.
 	ConflictStyle string
@@ -155,25 +159,64 @@ func (r *Repository) pickMerge(ctx context.Context, il *IndexLock, keep bool, ou
 	if style == "" {
 		style = r.conflictStyle(MergeOptions{})
 	}
-	favor, noRenames := "", false
+	if _, custom := ExternalStrategy(o.Strategy); custom && !KnownStrategy(o.Strategy) {
+		return r.pickExternal(ctx, il, keep, treeOrEmpty(base), treeOrEmpty(ours), treeOrEmpty(next), nextLabel, o)
+	}
+	favor, noRenames, shift := "", false, ""
 	for _, x := range o.StrategyOption {
-		switch x {
-		case merge.FavorOurs, merge.FavorTheirs:
+		switch {
+		case x == merge.FavorOurs, x == merge.FavorTheirs:
 			favor = x
-		case "no-renames":
+		case x == "no-renames":
 			noRenames = true
-		case "find-renames":
+		case x == "find-renames":
 			noRenames = false
+		case x == "subtree":
+			shift = "-"
+		case strings.HasPrefix(x, "subtree="):
+			shift = strings.TrimPrefix(x, "subtree=")
 		default:
-			return nil, fmt.Errorf("unsupported strategy option %q (ours, theirs, no-renames or find-renames)", x)
+			return nil, fmt.Errorf("unsupported strategy option %q (ours, theirs, no-renames, find-renames or subtree[=<path>])", x)
 		}
 	}
-	res, err := merge.MergeTrees(ctx, r.Storer, treeOrEmpty(base), treeOrEmpty(ours), treeOrEmpty(next), merge.Options{
-		OursName: "HEAD", TheirsName: nextLabel, BaseName: baseLabel,
-		ConflictStyle: style, Favor: favor, NoRenames: noRenames, PathMerge: r.pathMerge,
-	})
-	if err != nil {
-		return nil, err
+	baseTree, oursTree, nextTree := treeOrEmpty(base), treeOrEmpty(ours), treeOrEmpty(next)
+	switch o.Strategy {
+	case "", StrategyOrt, StrategyRecursive:
+	case StrategyResolve:
+		noRenames = true
+	case StrategySubtree:
+		if shift == "" {
+			shift = "-"
+		}
+	case StrategyOurs:
+	default:
+		return nil, fmt.Errorf("merge strategy %s cannot pick a single commit", o.Strategy)
+	}
+	if shift != "" {
+		if shift == "-" {
+			shift = ""
+		}
+		var err error
+		if nextTree, err = r.shiftTree(oursTree, nextTree, shift); err != nil {
+			return nil, err
+		}
+		if baseTree, err = r.shiftTree(oursTree, baseTree, shift); err != nil {
+			return nil, err
+		}
+	}
+	var res *merge.Result
+	if o.Strategy == StrategyOurs {
+		// git-merge-ours: the result is HEAD's tree.
+		res = &merge.Result{Tree: oursTree, Clean: true}
+	} else {
+		var err error
+		res, err = merge.MergeTrees(ctx, r.Storer, baseTree, oursTree, nextTree, merge.Options{
+			OursName: "HEAD", TheirsName: nextLabel, BaseName: baseLabel,
+			ConflictStyle: style, Favor: favor, NoRenames: noRenames, PathMerge: r.pathMerge,
+		})
+		if err != nil {
+			return nil, err
+		}
 	}
 	if err := r.switchTree(ctx, il, ours, res.Tree, res.Conflicts, true); err != nil {
 		return nil, err

@@ -25,6 +25,7 @@ type pickFlags struct {
 	KeepRedundant bool
 	FF            bool
 	Strategy      []string
+	Use           string // --strategy
 	Continue      bool
 	Skip          bool
 	Abort         bool
@@ -73,7 +74,8 @@ func addPickFlags(cmd *cobra.Command, o *pickFlags, revert bool) {
 	f.BoolVarP(&o.NoCommit, "no-commit", "n", false, "apply to the index and work tree only, do not commit")
 	f.BoolVarP(&o.Signoff, "signoff", "s", false, "add a Signed-off-by trailer of the committer")
 	f.IntVarP(&o.Mainline, "mainline", "m", 0, "pick a merge relative to this `parent-number` (from 1)")
-	f.StringArrayVarP(&o.Strategy, "strategy-option", "X", nil, "ours, theirs or no-renames, as git's ort takes them")
+	f.StringArrayVarP(&o.Strategy, "strategy-option", "X", nil, "ours, theirs, no-renames or subtree[=<dir>], as git's ort takes them")
+	f.StringVar(&o.Use, "strategy", "", "merge `strategy`: ort, recursive, resolve, ours or subtree")
 	f.BoolVar(&o.Continue, "continue", false, "commit the resolved pick and go on with the sequence")
 	f.BoolVar(&o.Skip, "skip", false, "skip the stopped commit and go on")
 	f.BoolVar(&o.Abort, "abort", false, "give up and return to the state before the sequence")
@@ -122,7 +124,10 @@ func runPick(ctx context.Context, env *Env, f pickFlags, args []string, revert b
 	if f.KeepRedundant {
 		f.AllowEmpty = true
 	}
-	if _, _, err := strategyOptions(f.Strategy); err != nil {
+	if err := pickXOptions(f.Use, f.Strategy); err != nil {
+		return err
+	}
+	if err := pickStrategy(f.Use); err != nil {
 		return err
 	}
 	if f.FF {
@@ -138,7 +143,7 @@ func runPick(ctx context.Context, env *Env, f pickFlags, args []string, revert b
 	}
 	o := repo.PickOptions{Revert: revert, ReplayOptions: repo.ReplayOptions{
 		NoCommit: f.NoCommit, RecordOrigin: f.RecordOrigin, Signoff: f.Signoff, AllowEmpty: f.AllowEmpty,
-		KeepRedundant: f.KeepRedundant, AllowFF: f.FF, Mainline: f.Mainline, StrategyOption: f.Strategy,
+		KeepRedundant: f.KeepRedundant, AllowFF: f.FF, Mainline: f.Mainline, StrategyOption: f.Strategy, Strategy: f.Use,
 		Reference: f.Reference || (revert && r.ConfigBool("revert.reference", false)),
 	}}
 	o.Committed = func(id plumbing.Hash, showDate bool) { printPickSummary(ctx, env.IO.Out, r, id, showDate) }

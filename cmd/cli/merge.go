@@ -24,6 +24,7 @@ func init() {
 
 type mergeOptions struct {
 	Rev      string
+	Revs     []string // every commit to merge; Rev is the first
 	Message  string
 	FFOnly   bool
 	NoFF     bool
@@ -32,6 +33,7 @@ type mergeOptions struct {
 	NoStat   bool
 	Conflict string
 	Strategy []string // -X options
+	Use      []string // -s strategies, in order
 	Abort    bool
 	Continue bool
 	Quiet    bool
@@ -45,7 +47,7 @@ type mergeOptions struct {
 func newMergeCmd(env *Env) *cobra.Command {
 	var o mergeOptions
 	cmd := &cobra.Command{
-		Use:   "merge [<branch|commit>]",
+		Use:   "merge [<branch|commit>...]",
 		Short: "Join another line of history into the current branch",
 		Long: `Merge the named branch or commit into the current branch. When the current
 branch is already contained in it, the branch is fast-forwarded; otherwise a
@@ -64,7 +66,16 @@ list of merged commits prepared in SQUASH_MSG.
 -X ours and -X theirs resolve conflicting hunks of text files (and whole binary
 files) with that side, keeping the other side's changes that do not conflict;
 conflicts between whole files (modified on one side, deleted on the other, say)
-still stop the merge. -X no-renames turns rename detection off.
+still stop the merge. -X no-renames turns rename detection off. -X subtree=<dir>
+shifts their tree into (or out of) that directory first.
+
+Several commits make an octopus merge: one commit with all of them as parents,
+merged one after another; only the last may leave conflicts. -s picks the
+strategy as git's does: ort (recursive is the same engine), resolve (no rename
+detection), octopus, ours (keep HEAD's tree, record the others as parents) and
+subtree (their tree shifted to match a subdirectory); several -s are tried in
+order, the first clean result taken. pull.twohead and pull.octopus set the
+defaults. A strategy that cannot handle the merge exits with code 2.
 
 A merge that would overwrite uncommitted changes refuses to start (exit code 9)
 and names the files.`,
@@ -73,13 +84,22 @@ and names the files.`,
   easel merge --ff-only origin/main
   easel merge --conflict=diff3 feature
   easel merge -X theirs vendor-update
+  easel merge topic-a topic-b topic-c
+  easel merge -s ours obsolete-branch
+  easel merge -s subtree vendor-lib
   easel merge --squash feature && easel commit
   easel merge --continue
   easel merge --abort`,
-		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 1 {
+			o.Revs = args
+			if len(args) > 0 {
 				o.Rev = args[0]
+			}
+			for _, s := range o.Use {
+				if _, custom := repo.ExternalStrategy(s); !repo.KnownStrategy(s) && !custom {
+					fmt.Fprintf(env.IO.Err, "Could not find merge strategy '%s'.\nAvailable strategies are: %s.\n", s, strings.Join(repo.MergeStrategies, " "))
+					return &ExitError{Code: ExitConflict}
+				}
 			}
 			if o.Abort && o.Continue {
 				return &UsageError{Msg: "--abort and --continue cannot be combined"}
@@ -101,7 +121,11 @@ and names the files.`,
 			default:
 				return &UsageError{Msg: fmt.Sprintf("unknown conflict style %q (merge, diff3 or zdiff3)", o.Conflict)}
 			}
-			if _, _, err := strategyOptions(o.Strategy); err != nil {
+			custom := false
+			for _, s := range o.Use {
+				custom = custom || !repo.KnownStrategy(s)
+			}
+			if _, err := mergeXOptions(o.Strategy); err != nil && !custom {
 				return err
 			}
 			return runMerge(cmd.Context(), env, o)
@@ -116,6 +140,7 @@ and names the files.`,
 	f.BoolVar(&o.Squash, "squash", false, "merge into the index and work tree only, for one ordinary commit (its message prepared in SQUASH_MSG)")
 	f.StringVar(&o.Conflict, "conflict", "", "conflict marker style: merge, diff3 or zdiff3 (default merge.conflictStyle)")
 	addStrategyFlag(f, &o.Strategy)
+	f.StringArrayVarP(&o.Use, "strategy", "s", nil, "merge `strategy`: ort, recursive, resolve, octopus, ours or subtree (repeatable: tried in order)")
 	f.BoolVar(&o.Abort, "abort", false, "give up the merge in progress and restore the pre-merge state")
 	f.BoolVar(&o.Continue, "continue", false, "commit the merge in progress once conflicts are resolved")
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "print only errors")
@@ -148,19 +173,39 @@ func runMerge(ctx context.Context, env *Env, o mergeOptions) error {
 		say("[%s] merge committed\n", c.String()[:7])
 		return nil
 	}
-	theirs, err := r.ResolveCommit(ctx, o.Rev)
-	if err != nil {
-		return err
+	var heads []repo.MergeHead
+	for _, rev := range o.Revs {
+		id, err := r.ResolveCommit(ctx, rev)
+		if err != nil {
+			return err
+		}
+		heads = append(heads, repo.MergeHead{Hash: id, Name: rev, Kind: refKind(r, rev)})
 	}
-	favor, noRenames, _ := strategyOptions(o.Strategy)
+	x, _ := mergeXOptions(o.Strategy)
 	compose := &repo.ComposeOptions{NoVerify: o.NoVerify, Edit: mergeEdit(o), Cleanup: o.Cleanup, Signoff: o.Signoff,
 		Stdin: env.IO.In, Stdout: env.IO.Out, Stderr: env.IO.Err}
 	out, err := r.Merge(ctx, repo.MergeOptions{
-		Theirs: theirs, TheirsName: o.Rev, TheirsKind: refKind(r, o.Rev),
+		Heads: heads, Strategies: o.Use, SubtreeShift: x.subtree, XOpts: o.Strategy, Out: env.IO.Out, Err: env.IO.Err,
 		Message: o.Message, FFOnly: o.FFOnly, NoFF: o.NoFF, NoCommit: o.NoCommit,
-		ConflictStyle: o.Conflict, Favor: favor, NoRenames: noRenames, Squash: o.Squash,
+		ConflictStyle: o.Conflict, Favor: x.favor, NoRenames: x.noRenames, Squash: o.Squash,
 		Compose: compose,
 	})
+	var se *repo.StrategyError
+	if errors.As(err, &se) {
+		for _, m := range se.Output {
+			say("%s\n", m)
+		}
+		for _, m := range se.Stderr {
+			fmt.Fprintln(env.IO.Err, m)
+		}
+		fmt.Fprintln(env.IO.Err, se.Error())
+		return &ExitError{Code: ExitUsage}
+	}
+	if out != nil {
+		for _, m := range out.ErrMessages {
+			fmt.Fprintln(env.IO.Err, m)
+		}
+	}
 	if errors.Is(err, repo.ErrMergeNotCommitted) {
 		return &ExitError{Code: ExitConflict, Err: err}
 	}
@@ -217,6 +262,55 @@ func addStrategyFlag(f *pflag.FlagSet, into *[]string) {
 	f.StringArrayVarP(into, "strategy-option", "X", nil, "ours, theirs or no-renames (repeatable), as git's ort strategy takes them")
 }
 
+// pickStrategy checks the -s of a pick (cherry-pick, revert, rebase):
+// any strategy merge knows except octopus, which merges several heads.
+func pickStrategy(s string) error {
+	if s == "" {
+		return nil
+	}
+	if _, custom := repo.ExternalStrategy(s); (!repo.KnownStrategy(s) && !custom) || s == repo.StrategyOctopus {
+		return &UsageError{Msg: fmt.Sprintf("unsupported merge strategy '%s' (ort, recursive, resolve, ours or subtree)", s)}
+	}
+	return nil
+}
+
+// xOptions are the -X options of git merge easel runs.
+type xOptions struct {
+	favor     string
+	noRenames bool
+	subtree   string // "-": guess the directory
+}
+
+// mergeXOptions reads merge's -X options: those strategyOptions knows,
+// and subtree[=<path>].
+func mergeXOptions(opts []string) (xOptions, error) {
+	var x xOptions
+	var rest []string
+	for _, opt := range opts {
+		switch {
+		case opt == "subtree":
+			x.subtree = "-"
+		case strings.HasPrefix(opt, "subtree="):
+			x.subtree = strings.TrimPrefix(opt, "subtree=")
+		default:
+			rest = append(rest, opt)
+		}
+	}
+	var err error
+	x.favor, x.noRenames, err = strategyOptions(rest)
+	return x, err
+}
+
+// pickXOptions checks -X for a pick: with a custom strategy any option
+// goes to the program, as git passes them on.
+func pickXOptions(strategy string, opts []string) error {
+	if _, custom := repo.ExternalStrategy(strategy); custom && !repo.KnownStrategy(strategy) {
+		return nil
+	}
+	_, err := mergeXOptions(opts)
+	return err
+}
+
 // strategyOptions reads the -X options easel knows; any other is a usage
 // error rather than silently ignored, since it would change the result.
 func strategyOptions(opts []string) (favor string, noRenames bool, err error) {
@@ -259,7 +353,15 @@ func reportMerge(out *repo.MergeOutcome, say func(format string, args ...any)) e
 	}
 	switch out.Kind {
 	case repo.MergeCommitted:
-		say("Merge made by the 'ort' strategy.\n")
+		strategy := out.Strategy
+		if strategy == "" {
+			strategy = repo.StrategyOrt
+		}
+		if out.Trivial {
+			say("In-index merge\n")
+		} else {
+			say("Merge made by the '%s' strategy.\n", strategy)
+		}
 	case repo.MergeStopped:
 		say("Automatic merge went well; stopped before committing as requested\n")
 	case repo.MergeConflicted:

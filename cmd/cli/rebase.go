@@ -38,6 +38,9 @@ type rebaseFlags struct {
 	Reschedule  bool
 	NoResched   bool
 	NoMerges    bool
+	Root        bool
+	NoVerify    bool
+	Verify      bool
 }
 
 func newRebaseCmd(env *Env) *cobra.Command {
@@ -87,9 +90,9 @@ local changes first and applies them at the end. A conflict exits 1.`,
 	f.BoolVarP(&o.Force, "force-rebase", "f", false, "pick every commit even when it could be kept as is")
 	f.BoolVar(&o.Force, "no-ff", false, "same as --force-rebase")
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "print less")
-	f.StringArrayVarP(&o.Strategy, "strategy-option", "X", nil, "ours, theirs or no-renames, as git's ort takes them")
+	f.StringArrayVarP(&o.Strategy, "strategy-option", "X", nil, "ours, theirs, no-renames or subtree[=<dir>], as git's ort takes them")
 	f.BoolVarP(&o.Merge, "merge", "m", false, "use the merge backend (the only one: accepted for git's sake)")
-	f.StringVarP(&o.StrategyOpt, "strategy", "s", "", "merge strategy: ort (recursive is read as ort)")
+	f.StringVarP(&o.StrategyOpt, "strategy", "s", "", "merge `strategy` for the picks: ort, recursive, resolve, ours or subtree")
 	f.BoolVar(&o.Reapply, "reapply-cherry-picks", false, "keep commits whose change upstream already has")
 	f.BoolVar(&o.NoReapply, "no-reapply-cherry-picks", false, "drop commits whose change upstream already has (default)")
 	f.StringVarP(&o.Merges, "rebase-merges", "r", "", "keep the branch structure: recreate merges (`mode` rebase-cousins also moves branches that start below the merge base)")
@@ -97,6 +100,9 @@ local changes first and applies them at the end. A conflict exits 1.`,
 	f.BoolVar(&o.NoMerges, "no-rebase-merges", false, "drop merges and linearise the branch (default)")
 	f.BoolVar(&o.Reschedule, "reschedule-failed-exec", false, "put an exec that failed back on the todo list (rebase.rescheduleFailedExec)")
 	f.BoolVar(&o.NoResched, "no-reschedule-failed-exec", false, "do not reschedule failed execs")
+	f.BoolVar(&o.Root, "root", false, "rebase every commit of the branch, the root commits included (onto --onto, or as new roots)")
+	f.BoolVar(&o.NoVerify, "no-verify", false, "skip the pre-rebase hook")
+	f.BoolVar(&o.Verify, "verify", false, "run the pre-rebase hook (default)")
 	f.BoolVar(&o.Signoff, "signoff", false, "add a Signed-off-by trailer to every commit rebased (implies --force-rebase)")
 	return cmd
 }
@@ -143,13 +149,11 @@ func runRebase(ctx context.Context, env *Env, o rebaseFlags, args []string) erro
 	case o.EditTodo:
 		return sequencerResult(env, r, r.EditTodo(ctx))
 	}
-	if _, _, err := strategyOptions(o.Strategy); err != nil {
+	if err := pickXOptions(o.StrategyOpt, o.Strategy); err != nil {
 		return err
 	}
-	switch o.StrategyOpt {
-	case "", "ort", "recursive":
-	default:
-		return &UsageError{Msg: fmt.Sprintf("unsupported merge strategy '%s' (ort)", o.StrategyOpt)}
+	if err := pickStrategy(o.StrategyOpt); err != nil {
+		return err
 	}
 	switch o.Merges {
 	case "", "no-rebase-cousins", "rebase-cousins":
@@ -161,7 +165,7 @@ func runRebase(ctx context.Context, env *Env, o rebaseFlags, args []string) erro
 	}
 	ro := repo.RebaseOptions{
 		Interactive: o.Interactive, Force: o.Force, Exec: o.Exec, Quiet: o.Quiet,
-		StrategyOption: o.Strategy, Out: env.IO.Out, Err: env.IO.Err, Committed: committed,
+		StrategyOption: o.Strategy, Strategy: o.StrategyOpt, Out: env.IO.Out, Err: env.IO.Err, Committed: committed,
 		ReapplyCherryPicks: o.Reapply && !o.NoReapply,
 		RebaseMerges:       o.Merges != "" && !o.NoMerges, RebaseCousins: o.Merges == "rebase-cousins",
 		Signoff:              o.Signoff,
@@ -181,10 +185,21 @@ func runRebase(ctx context.Context, env *Env, o rebaseFlags, args []string) erro
 	if o.NoAutosq {
 		ro.Autosquash = false
 	}
-	if len(args) == 2 {
+	ro.Strategy, ro.NoVerify = o.StrategyOpt, o.NoVerify && !o.Verify
+	if o.Root {
+		if len(args) > 1 {
+			return &UsageError{Msg: "--root takes at most one argument, the branch"}
+		}
+		ro.Root = true
+		if len(args) == 1 {
+			ro.Branch = args[0]
+		}
+	} else if len(args) == 2 {
 		ro.Branch = args[1]
 	}
-	if len(args) > 0 {
+	if o.Root {
+		// no upstream: every commit of the branch
+	} else if len(args) > 0 {
 		if ro.Upstream, err = r.ResolveCommit(ctx, args[0]); err != nil {
 			return sequencerResult(env, r, &repo.SequencerError{Fatal: fmt.Sprintf("invalid upstream '%s'", args[0]), Err: repo.ErrUnknownRevision})
 		}
