@@ -53,6 +53,16 @@ type Options struct {
 	DeltaCacheBytes int64
 	// Level is the zlib level of what is compressed anew.
 	Level int
+	// RefDelta names every delta's base by its id (REF_DELTA) instead of
+	// its offset (OFS_DELTA), for a receiver that did not ask for
+	// ofs-delta.
+	RefDelta bool
+	// Thin gives objects a base the receiver holds and the pack does not
+	// carry (a thin pack, git's --thin): such an object that is not a
+	// stored delta is sent as a REF_DELTA against its base when that
+	// delta is less than half its size, and whole otherwise. Objects
+	// given here are not searched against the window.
+	Thin map[plumbing.Hash]plumbing.Hash
 }
 
 // Defaults are git's.
@@ -96,6 +106,7 @@ type Result struct {
 	Reused       int // whole entries copied from stored packs
 	ReusedDeltas int // stored deltas copied
 	Deltas       int // deltas found by the search
+	ThinDeltas   int // deltas against bases the receiver holds (Options.Thin)
 }
 
 // NameHash is git's pack_name_hash: the last characters of the path
@@ -123,7 +134,8 @@ type item struct {
 	base      int32 // delta base (index into items), -1 for none
 	depth     int32
 	deltaSize int64
-	reused    bool // a stored delta copied as it is
+	reused    bool          // a stored delta copied as it is
+	ext       plumbing.Hash // a thin base outside the pack (Options.Thin)
 	subtree   int32
 	delta     []byte // compressed delta found by the search, when cached
 	offset    uint64
@@ -174,8 +186,10 @@ func (pk *packer) prepare(objs []Object) error {
 		pk.items = append(pk.items, it)
 	}
 	if pk.opt.NoReuseDelta {
+		pk.thin(pos)
 		return nil
 	}
+	defer pk.thin(pos)
 	// A stored delta is kept when its base is packed too, in the same
 	// pack (so that chains across packs cannot loop).
 	for i := range pk.items {
@@ -190,6 +204,20 @@ func (pk *packer) prepare(objs []Object) error {
 		it.base, it.reused, it.deltaSize = b, true, int64(it.stored.Size)
 	}
 	return nil
+}
+
+// thin gives the objects that have a thin base outside the pack, and
+// are not reused deltas, that base.
+func (pk *packer) thin(pos map[plumbing.Hash]int32) {
+	for id, base := range pk.opt.Thin {
+		i, ok := pos[id]
+		if _, inPack := pos[base]; !ok || inPack || base.IsZero() {
+			continue
+		}
+		if it := &pk.items[i]; !it.reused && it.typ == plumbing.BlobObject && it.size >= 50 && it.size <= bigFileThreshold {
+			it.ext = base
+		}
+	}
 }
 
 // reuseDeltas gives reused deltas their depth, cutting chains deeper
@@ -260,7 +288,7 @@ func (pk *packer) search() {
 		it := &pk.items[i]
 		// Tiny objects are not worth a delta (git skips under 50 bytes);
 		// huge ones are not held whole (git's core.bigFileThreshold).
-		if it.reused || it.size < 50 || it.size > bigFileThreshold || it.typ < plumbing.CommitObject || it.typ > plumbing.TagObject {
+		if it.reused || !it.ext.IsZero() || it.size < 50 || it.size > bigFileThreshold || it.typ < plumbing.CommitObject || it.typ > plumbing.TagObject {
 			continue
 		}
 		list = append(list, int32(i))
@@ -534,15 +562,52 @@ func ofsHeader(buf []byte, rel uint64) []byte {
 	return append(buf, tmp[n:]...)
 }
 
+// deltaHeader is the header of a delta entry against base: its offset
+// back to it, or its id with Options.RefDelta.
+func (pk *packer) deltaHeader(buf []byte, it, base *item, size int64) []byte {
+	if pk.opt.RefDelta {
+		return append(entryHeader(buf, plumbing.REFDeltaObject, size), base.id[:]...)
+	}
+	return ofsHeader(entryHeader(buf, plumbing.OFSDeltaObject, size), it.offset-base.offset)
+}
+
+// writeThin writes it as a REF_DELTA against its thin base when the
+// delta is less than half of it, and whole otherwise.
+func (pk *packer) writeThin(cw *countingWriter, zw *zlib.Writer, it *item, res *Result) error {
+	_, bdata, err := pk.db.Read(it.ext)
+	if err != nil {
+		return pk.writeWhole(cw, zw, it, res, true)
+	}
+	_, tdata, err := pk.db.Read(it.id)
+	if err != nil {
+		return err
+	}
+	ix := newDeltaIndex(bdata)
+	var d []byte
+	if ix != nil {
+		d = makeDelta(ix, tdata, len(tdata)/2)
+	}
+	if d == nil || len(d) >= len(tdata)/2 {
+		return pk.writeWhole(cw, zw, it, res, true)
+	}
+	var hdr [40]byte
+	cw.Write(append(entryHeader(hdr[:0], plumbing.REFDeltaObject, int64(len(d))), it.ext[:]...))
+	res.ThinDeltas++
+	zw.Reset(cw)
+	zw.Write(d)
+	return zw.Close()
+}
+
 func (pk *packer) writeEntry(cw *countingWriter, zw *zlib.Writer, it *item, res *Result) error {
 	var hdr [40]byte
+	if it.base < 0 && !it.ext.IsZero() {
+		return pk.writeThin(cw, zw, it, res)
+	}
 	if it.base >= 0 {
 		base := &pk.items[it.base]
 		if it.reused {
 			if z, err := pk.db.Compressed(it.stored, it.id); err == nil {
-				h := entryHeader(hdr[:0], plumbing.OFSDeltaObject, int64(it.stored.Size))
-				h = ofsHeader(h, it.offset-base.offset)
-				cw.Write(h)
+				cw.Write(pk.deltaHeader(hdr[:0], it, base, int64(it.stored.Size)))
 				_, err := cw.Write(z)
 				res.ReusedDeltas++
 				return err
@@ -569,9 +634,7 @@ func (pk *packer) writeEntry(cw *countingWriter, zw *zlib.Writer, it *item, res 
 		if d != nil {
 			size = int64(len(d))
 		}
-		h := entryHeader(hdr[:0], plumbing.OFSDeltaObject, size)
-		h = ofsHeader(h, it.offset-base.offset)
-		cw.Write(h)
+		cw.Write(pk.deltaHeader(hdr[:0], it, base, size))
 		res.Deltas++
 		if z != nil {
 			_, err := cw.Write(z)
