@@ -145,3 +145,43 @@ func TestGitNegotiateOnly(t *testing.T) {
 		t.Fatal("negotiate-only fetched objects")
 	}
 }
+
+// TestGitReportStatusV2: git pushes asking for report-status-v2 when it is
+// advertised, and reads the same ok and ng lines from it; push options
+// (git push -o) are accepted.
+func TestGitReportStatusV2(t *testing.T) {
+	needGit(t)
+	pinEnv(t)
+	root := filepath.Join(t.TempDir(), "srv")
+	url, _ := startServer(t, Config{Root: root})
+	tmp := t.TempDir()
+	work := filepath.Join(tmp, "work")
+	git(t, tmp, "init", "-q", "-b", "main", work)
+	commitFile(t, work, "a.txt", "a\n")
+	git(t, work, "remote", "add", "origin", url+"/proj")
+	trace := filepath.Join(tmp, "trace")
+	t.Setenv("GIT_TRACE_PACKET", trace)
+	git(t, work, "push", "-q", "-o", "ci.skip", "-o", "note=x", "origin", "main")
+	data, _ := os.ReadFile(trace)
+	if !strings.Contains(string(data), "report-status-v2") || !strings.Contains(string(data), "push-options") {
+		t.Fatalf("git did not ask for report-status-v2 and push-options:\n%s", data)
+	}
+	t.Setenv("GIT_TRACE_PACKET", "")
+	bare := filepath.Join(root, "proj")
+	if a, b := git(t, bare, "rev-parse", "main"), git(t, work, "rev-parse", "main"); a != b {
+		t.Fatalf("server main %s, want %s", a, b)
+	}
+	git(t, work, "tag", "v1")
+	git(t, work, "push", "-q", "origin", "v1")
+	commitFile(t, work, "b.txt", "b\n")
+	git(t, work, "tag", "-f", "v1")
+	out := gitFails(t, work, "push", "--force", "--porcelain", "origin", "main", "v1")
+	// The tag is refused by the server, and with it the branch (easel's
+	// pushes move every ref or none).
+	// git shows the server's "already exists" as its own rejection.
+	for _, want := range []string{"!\trefs/tags/v1:refs/tags/v1\t[rejected] (already exists)", "!\trefs/heads/main:refs/heads/main\t[remote rejected] (atomic push failure)"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("push output lacks %q:\n%s", want, out)
+		}
+	}
+}
