@@ -144,6 +144,7 @@ type item struct {
 
 type packer struct {
 	db    *odb.DB
+	pos   map[plumbing.Hash]int32 // index of each id in items
 	opt   Options
 	items []item
 	cache atomic.Int64
@@ -157,8 +158,30 @@ func Write(w io.Writer, db *odb.DB, objs []Object, opt Options) (Result, error) 
 		return Result{}, err
 	}
 	pk.reuseDeltas()
+	if err := pk.fillInfo(); err != nil {
+		return Result{}, err
+	}
+	pk.thin()
 	pk.search()
 	return pk.write(w)
+}
+
+// fillInfo reads the type and size of the objects stored as deltas that
+// are not reused as they are (following their chain to the base's type);
+// a reused delta needs neither, and a clone reuses most.
+func (pk *packer) fillInfo() error {
+	for i := range pk.items {
+		it := &pk.items[i]
+		if it.typ != plumbing.InvalidObject || it.reused {
+			continue
+		}
+		t, size, err := pk.db.Info(it.id)
+		if err != nil {
+			return fmt.Errorf("object %s: %w", it.id, err)
+		}
+		it.typ, it.size = t, size
+	}
+	return nil
 }
 
 func (pk *packer) prepare(objs []Object) error {
@@ -172,10 +195,11 @@ func (pk *packer) prepare(objs []Object) error {
 		if s, ok := pk.db.Locate(o.ID); ok && !s.Delta() {
 			it.stored, it.packed = s, true
 			it.typ, it.size = s.Kind, int64(s.Size)
+		} else if ok {
+			// A stored delta: its type and size are read (fillInfo)
+			// only if it is not reused.
+			it.stored, it.packed = s, true
 		} else {
-			if ok {
-				it.stored, it.packed = s, true
-			}
 			t, size, err := pk.db.Info(o.ID)
 			if err != nil {
 				return fmt.Errorf("object %s: %w", o.ID, err)
@@ -185,11 +209,10 @@ func (pk *packer) prepare(objs []Object) error {
 		pos[o.ID] = int32(len(pk.items))
 		pk.items = append(pk.items, it)
 	}
+	pk.pos = pos
 	if pk.opt.NoReuseDelta {
-		pk.thin(pos)
 		return nil
 	}
-	defer pk.thin(pos)
 	// A stored delta is kept when its base is packed too, in the same
 	// pack (so that chains across packs cannot loop).
 	for i := range pk.items {
@@ -208,7 +231,9 @@ func (pk *packer) prepare(objs []Object) error {
 
 // thin gives the objects that have a thin base outside the pack, and
 // are not reused deltas, that base.
-func (pk *packer) thin(pos map[plumbing.Hash]int32) {
+func (pk *packer) thin() {
+	pos := pk.pos
+	pk.pos = nil // not needed after: the ids' map is let go before the search
 	for id, base := range pk.opt.Thin {
 		i, ok := pos[id]
 		if _, inPack := pos[base]; !ok || inPack || base.IsZero() {
@@ -357,11 +382,12 @@ func (pk *packer) findDeltas(list []int32) {
 	zw, _ := zlib.NewWriterLevel(zbuf, pk.opt.Level)
 	for _, ti := range list {
 		trg := &pk.items[ti]
-		_, data, err := pk.db.Read(trg.id)
-		if err != nil {
-			continue // the write reports it
-		}
-		win[idx] = candidate{i: ti, data: data}
+		// Contents are read when a pair is first tried: objects whose
+		// every pair is skipped (whole entries of one pack) are never
+		// inflated.
+		win[idx] = candidate{i: ti}
+		var data []byte
+		unreadable := false
 		maxDepth := int32(pk.opt.Depth) - trg.subtree
 		best := -1
 		var delta []byte
@@ -376,11 +402,33 @@ func (pk *packer) findDeltas(list []int32) {
 				if src.typ != trg.typ {
 					break
 				}
+				if pk.keptWhole(trg, src) {
+					continue
+				}
+				if data == nil {
+					_, d, err := pk.db.Read(trg.id)
+					if err != nil {
+						unreadable = true // the write reports it
+						break
+					}
+					data, win[idx].data = d, d
+				}
+				if c.data == nil {
+					_, d, err := pk.db.Read(src.id)
+					if err != nil {
+						continue
+					}
+					c.data = d
+				}
 				if d := pk.tryDelta(trg, src, c, data, maxDepth); d != nil {
 					trg.base, trg.deltaSize, trg.depth = c.i, int64(len(d)), src.depth+1
 					best, delta = other, d
 				}
 			}
+		}
+		if unreadable {
+			win[idx] = candidate{i: -1}
+			continue
 		}
 		if delta != nil {
 			pk.cacheDelta(trg, delta, data, zbuf, zw)
@@ -406,6 +454,14 @@ func (pk *packer) findDeltas(list []int32) {
 		}
 		idx = (idx + 1) % size
 	}
+}
+
+// keptWhole is git's rule for reused packs: an object its pack stores
+// whole is not tried against another object of the same pack, whose
+// packer already chose to keep it whole (unless deltas are searched
+// afresh, -f).
+func (pk *packer) keptWhole(trg, src *item) bool {
+	return !pk.opt.NoReuseDelta && trg.packed && !trg.stored.Delta() && src.packed && trg.stored.SamePack(src.stored)
 }
 
 // tryDelta is git's try_delta: the delta of trg against src when it is
