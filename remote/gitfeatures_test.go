@@ -185,3 +185,51 @@ func TestGitReportStatusV2(t *testing.T) {
 		}
 	}
 }
+
+// TestGitCloneMemo: a second clone of a repository stored as one pack is
+// answered from that pack without walking, and is the same clone; once a
+// push adds a pack, clones walk again and get the new history.
+func TestGitCloneMemo(t *testing.T) {
+	needGit(t)
+	pinEnv(t)
+	root := filepath.Join(t.TempDir(), "srv")
+	work := linearServed(t, root, "proj", 6)
+	bare := filepath.Join(root, "proj")
+	git(t, bare, "gc", "-q", "--prune=now")
+	url, srv := startServer(t, Config{Root: root})
+	memo := &srv.repoLock(bare).clones
+	tmp := t.TempDir()
+	git(t, tmp, "clone", "-q", "--bare", url+"/proj", filepath.Join(tmp, "a"))
+	if memo.hits.Load() != 0 {
+		t.Fatal("the first clone hit the memo")
+	}
+	git(t, tmp, "clone", "-q", "--bare", url+"/proj", filepath.Join(tmp, "b"))
+	if memo.hits.Load() != 1 {
+		t.Fatalf("%d memo hits after a second clone, want 1", memo.hits.Load())
+	}
+	if a, b := objectList(t, filepath.Join(tmp, "a")), objectList(t, filepath.Join(tmp, "b")); a != b {
+		t.Fatalf("clones differ:\n%s\n%s", a, b)
+	}
+	git(t, filepath.Join(tmp, "b"), "fsck", "--strict")
+	// A clone of one branch only wants other tips: no hit.
+	git(t, bare, "branch", "side", "main~2")
+	git(t, tmp, "clone", "-q", "--bare", "--single-branch", "--branch", "side", url+"/proj", filepath.Join(tmp, "c"))
+	if memo.hits.Load() != 1 {
+		t.Fatal("a clone of other wants hit the memo")
+	}
+	if got := git(t, filepath.Join(tmp, "c"), "rev-list", "--count", "--all"); got != "4" {
+		t.Fatalf("single-branch clone has %s commits", got)
+	}
+	commitFile(t, work, "new.txt", "new\n")
+	git(t, work, "push", "-q", url+"/proj", "main")
+	before := memo.hits.Load()
+	d := filepath.Join(tmp, "d")
+	git(t, tmp, "clone", "-q", "--bare", url+"/proj", d)
+	if memo.hits.Load() != before {
+		t.Fatal("a clone after a push hit the memo")
+	}
+	if a, b := git(t, d, "rev-parse", "main"), git(t, work, "rev-parse", "main"); a != b {
+		t.Fatalf("clone after push at %s, want %s", a, b)
+	}
+	git(t, d, "fsck", "--strict")
+}

@@ -668,8 +668,17 @@ func (s *Server) gitObjects(ctx context.Context, dir string, store *repo.Storage
 	var err error
 	switch {
 	case shallow == nil && len(common) == 0:
-		// A clone: everything the wants reach.
-		objs, err = reachableObjects(ctx, dir, store.DB, req.Wants)
+		// A clone: everything the wants reach (the repository's one
+		// pack, when a clone of the same state found it so).
+		memo := &s.repoLock(dir).clones
+		state := cloneState(dir, req.Wants)
+		var hit bool
+		if objs, hit = memo.lookup(store.DB, state); !hit {
+			objs, err = reachableObjects(ctx, dir, store.DB, req.Wants)
+			if err == nil {
+				memo.record(store.DB, state, objs)
+			}
+		}
 	case shallow != nil:
 		var hashes []plumbing.Hash
 		hashes, err = shallow.objects(ctx, store, req.Wants, common)
