@@ -21,6 +21,7 @@ import (
 
 	"easel.dev/easel/remote/gitproto"
 	"easel.dev/easel/repo"
+	"easel.dev/easel/repo/packobj"
 )
 
 // git's smart HTTP protocol, on the same repository URLs as easel's own:
@@ -241,9 +242,9 @@ func headID(head string, refs []gitRef) plumbing.Hash {
 // Capabilities advertised in protocol version 0.
 var (
 	uploadCapsV0 = []string{"multi_ack", "multi_ack_detailed", "no-done", "side-band", "side-band-64k", "thin-pack",
-		"ofs-delta", "shallow", "deepen-since", "deepen-relative", "no-progress", "include-tag",
+		"ofs-delta", "shallow", "deepen-since", "deepen-not", "deepen-relative", "no-progress", "include-tag",
 		"allow-tip-sha1-in-want", "allow-reachable-sha1-in-want", "filter", "object-format=sha1", gitAgent}
-	receiveCaps = []string{"report-status", "delete-refs", "side-band-64k", "quiet", "atomic", "ofs-delta",
+	receiveCaps = []string{"report-status", "report-status-v2", "delete-refs", "side-band-64k", "quiet", "atomic", "ofs-delta",
 		"push-options", "object-format=sha1", gitAgent}
 )
 
@@ -255,7 +256,7 @@ func (s *Server) gitAdvertise(w http.ResponseWriter, r *http.Request, dir string
 		pw.Line("version 2")
 		pw.Line("%s", gitAgent)
 		pw.Line("ls-refs=unborn")
-		pw.Line("fetch=shallow filter")
+		pw.Line("fetch=shallow wait-for-done filter")
 		pw.Line("server-option")
 		pw.Line("object-format=sha1")
 		pw.Flush()
@@ -478,9 +479,10 @@ func (s *Server) gitLsRefs(w http.ResponseWriter, r *http.Request, dir string, c
 // it has enough), the pack, on side-band channel 1 with progress on 2.
 func (s *Server) gitFetch(w http.ResponseWriter, r *http.Request, dir string, req *gitproto.UploadRequest, v2 bool) {
 	ctx := r.Context()
-	if len(req.Wants) == 0 {
+	if len(req.Wants) == 0 && !(v2 && req.Caps.Has("wait-for-done")) {
 		// git sends no request when it wants nothing; answer an empty one
-		// with an empty response.
+		// with an empty response. (git fetch --negotiate-only wants
+		// nothing and has haves to acknowledge.)
 		noCache(w, "application/x-git-upload-pack-result")
 		if v2 {
 			gitproto.NewWriter(w).Flush()
@@ -526,7 +528,7 @@ func (s *Server) gitFetch(w http.ResponseWriter, r *http.Request, dir string, re
 	var shallow *shallowInfo
 	if req.Deepen() || len(req.Shallow) > 0 {
 		var err error
-		if shallow, err = computeShallow(ctx, store, req); err != nil {
+		if shallow, err = computeShallow(ctx, dir, store, req); err != nil {
 			fail("upload-pack: " + err.Error())
 			return
 		}
@@ -542,7 +544,9 @@ func (s *Server) gitFetch(w http.ResponseWriter, r *http.Request, dir string, re
 			if len(common) == 0 {
 				pw.Line("NAK")
 			}
-			ready = okToGiveUp(ctx, store, req.Wants, common)
+			// wait-for-done (git fetch --negotiate-only): the client only
+			// negotiates; the server never says it is ready.
+			ready = !req.Caps.Has("wait-for-done") && okToGiveUp(ctx, store, req.Wants, common)
 			if !ready {
 				pw.Flush()
 				return
@@ -621,10 +625,7 @@ func (s *Server) gitFetch(w http.ResponseWriter, r *http.Request, dir string, re
 			sb.Progress(fmt.Sprintf(format, a...))
 		}
 	}
-	// One reader of the pack files for the walk and the pack written.
-	d := openDeltaSource(store)
-	defer d.Close()
-	hashes, err := s.gitObjects(ctx, dir, store, d, req, common, shallow)
+	objs, err := s.gitObjects(ctx, dir, store, req, common, shallow)
 	if err != nil {
 		s.cfg.Logger.Warn("git fetch failed", "path", r.URL.Path, "err", err.Error())
 		if sb != nil {
@@ -633,16 +634,17 @@ func (s *Server) gitFetch(w http.ResponseWriter, r *http.Request, dir string, re
 		}
 		return
 	}
-	progress("Enumerating objects: %d, done.\n", len(hashes))
+	progress("Enumerating objects: %d, done.\n", len(objs))
 	var bases map[plumbing.Hash]plumbing.Hash
 	if req.Caps.Has("thin-pack") && len(common) > 0 {
-		if bases, err = thinBases(ctx, store, req.Wants, common, hashes); err != nil {
+		if bases, err = thinBases(ctx, store, req.Wants, common, idsOf(objs)); err != nil {
 			s.internal(w, r, err)
 			return
 		}
 	}
 	bw := bufio.NewWriterSize(out, 64<<10)
-	st, err := s.writeGitPack(ctx, bw, store, d, hashes, bases)
+	opt := gitPackOptions(req.Caps.Has("ofs-delta"), bases)
+	st, err := packobj.Write(ctxWriter{ctx, bw}, store.DB, objs, opt)
 	if err == nil {
 		err = bw.Flush()
 	}
@@ -651,7 +653,8 @@ func (s *Server) gitFetch(w http.ResponseWriter, r *http.Request, dir string, re
 		// Cut the connection: git sees a truncated pack and keeps nothing.
 		panic(http.ErrAbortHandler)
 	}
-	progress("Total %d (delta %d), reused %d (delta %d), pack-reused 0\n", len(hashes), st.deltas+st.reusedDeltas, st.reused+st.reusedDeltas, st.reusedDeltas)
+	deltas := st.Deltas + st.ReusedDeltas + st.ThinDeltas
+	progress("Total %d (delta %d), reused %d (delta %d), pack-reused 0\n", len(st.Entries), deltas, st.Reused+st.ReusedDeltas, st.ReusedDeltas)
 	if sb != nil {
 		pw.Flush()
 	}
@@ -660,44 +663,57 @@ func (s *Server) gitFetch(w http.ResponseWriter, r *http.Request, dir string, re
 // gitObjects lists what the pack holds: what the wants reach and the
 // client lacks (cut at the shallow boundary, less what the filter drops),
 // and with include-tag the annotated tags of objects sent.
-func (s *Server) gitObjects(ctx context.Context, dir string, store storer.EncodedObjectStorer, d *deltaSource, req *gitproto.UploadRequest, common []plumbing.Hash, shallow *shallowInfo) ([]plumbing.Hash, error) {
-	var hashes []plumbing.Hash
+func (s *Server) gitObjects(ctx context.Context, dir string, store *repo.Storage, req *gitproto.UploadRequest, common []plumbing.Hash, shallow *shallowInfo) ([]packobj.Object, error) {
+	var objs []packobj.Object
 	var err error
-	walk := newWalkStore(store, d)
-	if ws, ok := walk.(*walkStore); ok && shallow == nil && len(common) == 0 {
-		// A clone: everything the wants reach.
-		hashes, err = ws.allReachable(ctx, req.Wants)
-	} else if shallow != nil {
-		hashes, err = shallow.objects(ctx, walk, req.Wants, common)
-	} else {
-		hashes, err = MissingObjects(ctx, walk, req.Wants, common)
+	switch {
+	case shallow == nil && len(common) == 0:
+		// A clone: everything the wants reach (the repository's one
+		// pack, when a clone of the same state found it so).
+		memo := &s.repoLock(dir).clones
+		state := cloneState(dir, req.Wants)
+		var hit bool
+		if objs, hit = memo.lookup(store.DB, state); !hit {
+			objs, err = reachableObjects(ctx, dir, store.DB, req.Wants)
+			if err == nil {
+				memo.record(store.DB, state, objs)
+			}
+		}
+	case shallow != nil:
+		var hashes []plumbing.Hash
+		hashes, err = shallow.objects(ctx, store, req.Wants, common)
+		objs = objectsOf(hashes)
+	default:
+		var hashes []plumbing.Hash
+		hashes, err = MissingObjects(ctx, store, req.Wants, common)
+		objs = objectsOf(hashes)
 	}
 	if err != nil {
 		return nil, err
 	}
 	if req.Filter != "" {
 		f, _ := parseFilter(req.Filter)
-		if hashes, err = f.apply(ctx, store, d, hashes, req.Wants); err != nil {
+		if objs, err = f.apply(ctx, store.DB, objs, req.Wants); err != nil {
 			return nil, err
 		}
 	}
 	if req.Caps.Has("include-tag") {
-		hashes, err = includeTags(dir, store, hashes)
+		objs, err = includeTags(dir, store, objs)
 	}
-	return hashes, err
+	return objs, err
 }
 
 // includeTags adds the annotated tags under refs/tags/ whose target is in
 // the pack, with the tags they go through (include-tag: git then
 // follows tags without a second fetch).
-func includeTags(dir string, store storer.EncodedObjectStorer, hashes []plumbing.Hash) ([]plumbing.Hash, error) {
+func includeTags(dir string, store storer.EncodedObjectStorer, objs []packobj.Object) ([]packobj.Object, error) {
 	all, _, err := readRefs(dir)
 	if err != nil {
 		return nil, err
 	}
-	in := make(map[plumbing.Hash]bool, len(hashes))
-	for _, h := range hashes {
-		in[h] = true
+	in := make(map[plumbing.Hash]bool, len(objs))
+	for _, o := range objs {
+		in[o.ID] = true
 	}
 	for name, h := range all {
 		if !strings.HasPrefix(name, "refs/tags/") || in[h] {
@@ -718,14 +734,14 @@ func includeTags(dir string, store storer.EncodedObjectStorer, hashes []plumbing
 				for _, c := range chain {
 					if !in[c] {
 						in[c] = true
-						hashes = append(hashes, c)
+						objs = append(objs, packobj.Object{ID: c})
 					}
 				}
 				break
 			}
 		}
 	}
-	return hashes, nil
+	return objs, nil
 }
 
 // okToGiveUp says whether the client holds enough already: every want is

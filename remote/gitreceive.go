@@ -62,7 +62,10 @@ func (s *Server) gitReceivePack(w http.ResponseWriter, r *http.Request, name, di
 			sb = gitproto.NewSideband(pw, true)
 			rw = gitproto.NewWriter(sb)
 		}
-		if req.Caps.Has("report-status") {
+		// report-status-v2 adds "option" lines after an "ok" for refs a
+		// proc-receive hook rewrote; easel has no such hook, so both
+		// versions read the same.
+		if req.Caps.Has("report-status") || req.Caps.Has("report-status-v2") {
 			rw.Line("unpack %s", unpack)
 			for _, u := range updates {
 				if st := status(u); st == "" {

@@ -2,6 +2,7 @@ package remote
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -9,6 +10,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/storer"
 
 	"easel.dev/easel/remote/gitproto"
+	"easel.dev/easel/repo"
 )
 
 // Shallow fetches (git fetch --depth, --deepen, --shallow-since) and
@@ -30,8 +32,21 @@ type shallowInfo struct {
 // maxShallowWalk bounds the commits a shallow request walks.
 const maxShallowWalk = 1 << 20
 
-func computeShallow(ctx context.Context, s storer.EncodedObjectStorer, req *gitproto.UploadRequest) (*shallowInfo, error) {
+func computeShallow(ctx context.Context, dir string, s *repo.Storage, req *gitproto.UploadRequest) (*shallowInfo, error) {
 	si := &shallowInfo{boundary: map[plumbing.Hash]bool{}, client: map[plumbing.Hash]bool{}}
+	if req.Depth > 0 && (req.DeepenSince != 0 || len(req.DeepenNot) > 0) {
+		return nil, errors.New("deepen and deepen-since (or deepen-not) cannot be used together")
+	}
+	// deepen-not: the commits the named refs reach are left out, and
+	// those whose parents are among them become the boundary (git's
+	// rev-list <wants> --not <refs>).
+	var excluded map[plumbing.Hash]bool
+	if len(req.DeepenNot) > 0 {
+		var err error
+		if excluded, err = excludedCommits(ctx, dir, s, req.DeepenNot); err != nil {
+			return nil, err
+		}
+	}
 	for _, h := range req.Shallow {
 		si.client[h] = true
 	}
@@ -50,6 +65,9 @@ func computeShallow(ctx context.Context, s storer.EncodedObjectStorer, req *gitp
 	dist, order, err := walkDepth(ctx, s, starts, 0, func(h plumbing.Hash, c *object.Commit, d int) bool {
 		if stopAtHaves {
 			return !haves[h] && !si.client[h]
+		}
+		if excluded[h] {
+			return false
 		}
 		if req.DeepenSince != 0 && c.Committer.When.Unix() < req.DeepenSince {
 			return false
@@ -73,10 +91,19 @@ func computeShallow(ctx context.Context, s storer.EncodedObjectStorer, req *gitp
 			return nil, err
 		}
 	}
-	if req.DeepenSince != 0 {
-		// Commits older than the date were met, not kept.
+	if req.DeepenSince != 0 || excluded != nil {
+		// Commits older than the date, or that the deepen-not refs
+		// reach, were met, not kept.
 		kept := order[:0]
 		for _, h := range order {
+			if excluded[h] {
+				delete(dist, h)
+				continue
+			}
+			if req.DeepenSince == 0 {
+				kept = append(kept, h)
+				continue
+			}
 			if c, err := object.GetCommit(s, h); err == nil && c.Committer.When.Unix() >= req.DeepenSince {
 				kept = append(kept, h)
 			} else {
@@ -85,7 +112,7 @@ func computeShallow(ctx context.Context, s storer.EncodedObjectStorer, req *gitp
 		}
 		order = kept
 	}
-	if req.DeepenSince != 0 && len(order) == 0 {
+	if (req.DeepenSince != 0 || excluded != nil) && len(order) == 0 {
 		return nil, fmt.Errorf("no commits selected for shallow requests")
 	}
 	si.commits = order

@@ -3,12 +3,14 @@ package remote
 import (
 	"context"
 	"errors"
-	"github.com/go-git/go-billy/v5"
 	"io"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/format/packfile"
 	"github.com/go-git/go-git/v5/plumbing/storer"
+
+	"easel.dev/easel/repo"
+	"easel.dev/easel/repo/packobj"
 )
 
 // MissingObjects lists the objects reachable from wants and not from haves.
@@ -27,31 +29,27 @@ func MissingObjects(ctx context.Context, s storer.EncodedObjectStorer, wants, ha
 	return objectsToSend(ctx, s, wants, known)
 }
 
-// WritePack streams a packfile holding exactly hashes to w, every object
-// whole. go-git's encoder looks every object up before writing the
-// first byte, and a filesystem storer returns small objects fully read into
-// memory; lazyStorer hands it placeholders that read each object only while
-// it is written and drop it afterwards, so memory stays at one object (plus
-// the storer's bounded cache), not the whole pack.
-//
-// When s is a repository's own storage, entries are copied from its packs
-// where possible (see packreuse.go).
+// WritePack streams a packfile holding exactly hashes to w. From a
+// repository's own storage it is written by repo/packobj, the pack writer
+// of repack and of git's fetch: entries stored whole and stored deltas
+// whose base is in the pack are copied as they are, nothing else is
+// searched for deltas. From another storer go-git's encoder writes every
+// object whole; lazyStorer hands it placeholders that read each object
+// only while it is written and drop it afterwards, so memory stays at one
+// object (plus the storer's bounded cache), not the whole pack.
 func WritePack(ctx context.Context, w io.Writer, s storer.EncodedObjectStorer, hashes []plumbing.Hash) (plumbing.Hash, error) {
 	return WriteThinPack(ctx, w, s, hashes, nil)
 }
 
 // WriteThinPack is WritePack sending an object of hashes that has a base
-// in bases as a REF_DELTA against it when that is much smaller (see
-// thin.go): a thin pack, for a receiver that holds every base. Only a
+// in bases as a REF_DELTA against it when that is less than half its size
+// (see thin.go): a thin pack, for a receiver that holds every base. Only a
 // repository's own storage writes deltas; with another storer bases are
 // ignored and every object is sent whole.
 func WriteThinPack(ctx context.Context, w io.Writer, s storer.EncodedObjectStorer, hashes []plumbing.Hash, bases map[plumbing.Hash]plumbing.Hash) (plumbing.Hash, error) {
-	if fs, ok := s.(interface{ Filesystem() billy.Filesystem }); ok {
-		if src, err := openPackSource(fs.Filesystem()); err == nil {
-			defer src.Close()
-			id, _, err := writePackWith(ctx, w, s, src, hashes, bases)
-			return id, err
-		}
+	if st, ok := s.(*repo.Storage); ok {
+		res, err := packobj.Write(ctxWriter{ctx, w}, st.DB, objectsOf(hashes), packobj.Options{Window: -1, Threads: 1, Thin: bases})
+		return res.Checksum, err
 	}
 	enc := packfile.NewEncoder(ctxWriter{ctx, w}, lazyStorer{s}, false)
 	return enc.Encode(hashes, 0)

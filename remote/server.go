@@ -275,6 +275,8 @@ type repoLocks struct {
 
 	mu       sync.Mutex
 	obsolete []string // merged packs to delete once no request reads the packs
+
+	clones cloneMemo // the last clone answered by the repository's one pack
 }
 
 func (s *Server) repoLock(dir string) *repoLocks {

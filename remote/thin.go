@@ -6,7 +6,6 @@ import (
 	"context"
 	"crypto/sha1"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
-	"github.com/go-git/go-git/v5/plumbing/format/packfile"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/plumbing/storer"
 )
@@ -29,13 +27,10 @@ import (
 // Both sides announce the capability (CapThinPack); without it packs are
 // whole, as before.
 
-// Blobs outside [minDeltaBytes, maxDeltaBytes] (either side) are sent
-// whole. Below 1 KiB a delta saves next to nothing; above 64 MiB the cost
-// of computing one in memory is too high: go-git's DiffDelta holds both
-// blobs plus an index of the base (three ints per 16 bytes, 1.5 times its
-// size), so one delta needs about 3.5 times the larger blob, never more
-// than one at a time, and runs in time linear in the two sizes (one hash
-// lookup per byte of the target, no chain search).
+// Blobs outside [minDeltaBytes, maxDeltaBytes] (either side) get no thin
+// base. Below 1 KiB a delta saves next to nothing; above 64 MiB the cost
+// of computing one in memory is too high: the writer (repo/packobj) holds
+// both blobs and an index of the base, one pair at a time.
 const (
 	minDeltaBytes = 1 << 10
 	maxDeltaBytes = 64 << 20
@@ -44,8 +39,6 @@ const (
 // maxThinTips is how many of the receiver's commits are compared with
 // the tips sent, path by path, to find delta bases.
 const maxThinTips = 16
-
-var errNoDelta = errors.New("no delta worth sending")
 
 // thinBases pairs blobs of send with blobs the receiver has: for every
 // tree of wants (peeled to their trees) and every tree of theirs (commits
@@ -123,7 +116,7 @@ func (d *thinDiff) trees(ctx context.Context, nt, ot plumbing.Hash) error {
 				return err
 			}
 		case isFileMode(e.Mode) && isFileMode(oe.Mode):
-			if _, paired := d.bases[e.Hash]; d.send[e.Hash] && !d.send[oe.Hash] && !paired {
+			if _, paired := d.bases[e.Hash]; d.send[e.Hash] && !d.send[oe.Hash] && !paired && sizeFits(d.s, e.Hash) && sizeFits(d.s, oe.Hash) {
 				d.bases[e.Hash] = oe.Hash
 			}
 		}
@@ -163,63 +156,49 @@ func peelToTree(s storer.EncodedObjectStorer, h plumbing.Hash) (plumbing.Hash, b
 	return plumbing.ZeroHash, false
 }
 
-// writeDeltaEntry writes blob h as a REF_DELTA against base when both are
-// within the size bounds and the delta is less than half of h; otherwise
-// errNoDelta, before anything is written. Memory: the two blobs and the
-// delta (see maxDeltaBytes), released when it returns.
-func writeDeltaEntry(w io.Writer, zw *zlib.Writer, s storer.EncodedObjectStorer, h, base plumbing.Hash) error {
-	tsize, err := s.EncodedObjectSize(h)
-	if err != nil || tsize < minDeltaBytes || tsize > maxDeltaBytes {
-		return errNoDelta
-	}
-	bsize, err := s.EncodedObjectSize(base)
-	if err != nil || bsize < minDeltaBytes || bsize > maxDeltaBytes {
-		return errNoDelta
-	}
-	src, err := readBlob(s, base, bsize)
+// sizeFits says whether blob h is within the sizes thin deltas are made
+// for.
+func sizeFits(s storer.EncodedObjectStorer, h plumbing.Hash) bool {
+	n, err := s.EncodedObjectSize(h)
+	return err == nil && n >= minDeltaBytes && n <= maxDeltaBytes
+}
+
+// writeWholeEntry writes h as an undeltified pack entry.
+func writeWholeEntry(w io.Writer, zw *zlib.Writer, s storer.EncodedObjectStorer, h plumbing.Hash) error {
+	obj, err := s.EncodedObject(plumbing.AnyObject, h)
 	if err != nil {
-		return errNoDelta
-	}
-	target, err := readBlob(s, h, tsize)
-	if err != nil {
-		return errNoDelta
-	}
-	delta := packfile.DiffDelta(src, target)
-	if len(delta) >= len(target)/2 {
-		return errNoDelta
-	}
-	if _, err := w.Write(entryHeader(plumbing.REFDeltaObject, int64(len(delta)))); err != nil {
 		return err
 	}
-	if _, err := w.Write(base[:]); err != nil {
+	rd, err := obj.Reader()
+	if err != nil {
+		return err
+	}
+	defer rd.Close()
+	if _, err := w.Write(entryHeader(obj.Type(), obj.Size())); err != nil {
 		return err
 	}
 	zw.Reset(w)
-	if _, err := zw.Write(delta); err != nil {
+	n, err := io.Copy(zw, rd)
+	if err != nil {
 		return err
+	}
+	if n != obj.Size() {
+		return fmt.Errorf("object %s: %d bytes read, %d announced", h, n, obj.Size())
 	}
 	return zw.Close()
 }
 
-// readBlob reads blob h of the given size whole.
-func readBlob(s storer.EncodedObjectStorer, h plumbing.Hash, size int64) ([]byte, error) {
-	obj, err := s.EncodedObject(plumbing.BlobObject, h)
-	if err != nil {
-		return nil, err
+// entryHeader is a pack entry's type and size header.
+func entryHeader(t plumbing.ObjectType, size int64) []byte {
+	var b []byte
+	c := byte(t)<<4 | byte(size&0x0f)
+	size >>= 4
+	for size != 0 {
+		b = append(b, c|0x80)
+		c = byte(size & 0x7f)
+		size >>= 7
 	}
-	if obj.Type() != plumbing.BlobObject || obj.Size() != size {
-		return nil, fmt.Errorf("object %s: not a blob of %d bytes", h, size)
-	}
-	rd, err := obj.Reader()
-	if err != nil {
-		return nil, err
-	}
-	defer rd.Close()
-	buf := make([]byte, size)
-	if _, err := io.ReadFull(rd, buf); err != nil {
-		return nil, err
-	}
-	return buf, nil
+	return append(b, c)
 }
 
 // fixThin completes the thin pack in f (n bytes; checkPackLimits has

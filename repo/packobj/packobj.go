@@ -53,6 +53,16 @@ type Options struct {
 	DeltaCacheBytes int64
 	// Level is the zlib level of what is compressed anew.
 	Level int
+	// RefDelta names every delta's base by its id (REF_DELTA) instead of
+	// its offset (OFS_DELTA), for a receiver that did not ask for
+	// ofs-delta.
+	RefDelta bool
+	// Thin gives objects a base the receiver holds and the pack does not
+	// carry (a thin pack, git's --thin): such an object that is not a
+	// stored delta is sent as a REF_DELTA against its base when that
+	// delta is less than half its size, and whole otherwise. Objects
+	// given here are not searched against the window.
+	Thin map[plumbing.Hash]plumbing.Hash
 }
 
 // Defaults are git's.
@@ -96,6 +106,7 @@ type Result struct {
 	Reused       int // whole entries copied from stored packs
 	ReusedDeltas int // stored deltas copied
 	Deltas       int // deltas found by the search
+	ThinDeltas   int // deltas against bases the receiver holds (Options.Thin)
 }
 
 // NameHash is git's pack_name_hash: the last characters of the path
@@ -123,7 +134,8 @@ type item struct {
 	base      int32 // delta base (index into items), -1 for none
 	depth     int32
 	deltaSize int64
-	reused    bool // a stored delta copied as it is
+	reused    bool          // a stored delta copied as it is
+	ext       plumbing.Hash // a thin base outside the pack (Options.Thin)
 	subtree   int32
 	delta     []byte // compressed delta found by the search, when cached
 	offset    uint64
@@ -132,6 +144,7 @@ type item struct {
 
 type packer struct {
 	db    *odb.DB
+	pos   map[plumbing.Hash]int32 // index of each id in items
 	opt   Options
 	items []item
 	cache atomic.Int64
@@ -145,8 +158,30 @@ func Write(w io.Writer, db *odb.DB, objs []Object, opt Options) (Result, error) 
 		return Result{}, err
 	}
 	pk.reuseDeltas()
+	if err := pk.fillInfo(); err != nil {
+		return Result{}, err
+	}
+	pk.thin()
 	pk.search()
 	return pk.write(w)
+}
+
+// fillInfo reads the type and size of the objects stored as deltas that
+// are not reused as they are (following their chain to the base's type);
+// a reused delta needs neither, and a clone reuses most.
+func (pk *packer) fillInfo() error {
+	for i := range pk.items {
+		it := &pk.items[i]
+		if it.typ != plumbing.InvalidObject || it.reused {
+			continue
+		}
+		t, size, err := pk.db.Info(it.id)
+		if err != nil {
+			return fmt.Errorf("object %s: %w", it.id, err)
+		}
+		it.typ, it.size = t, size
+	}
+	return nil
 }
 
 func (pk *packer) prepare(objs []Object) error {
@@ -160,10 +195,11 @@ func (pk *packer) prepare(objs []Object) error {
 		if s, ok := pk.db.Locate(o.ID); ok && !s.Delta() {
 			it.stored, it.packed = s, true
 			it.typ, it.size = s.Kind, int64(s.Size)
+		} else if ok {
+			// A stored delta: its type and size are read (fillInfo)
+			// only if it is not reused.
+			it.stored, it.packed = s, true
 		} else {
-			if ok {
-				it.stored, it.packed = s, true
-			}
 			t, size, err := pk.db.Info(o.ID)
 			if err != nil {
 				return fmt.Errorf("object %s: %w", o.ID, err)
@@ -173,6 +209,7 @@ func (pk *packer) prepare(objs []Object) error {
 		pos[o.ID] = int32(len(pk.items))
 		pk.items = append(pk.items, it)
 	}
+	pk.pos = pos
 	if pk.opt.NoReuseDelta {
 		return nil
 	}
@@ -190,6 +227,22 @@ func (pk *packer) prepare(objs []Object) error {
 		it.base, it.reused, it.deltaSize = b, true, int64(it.stored.Size)
 	}
 	return nil
+}
+
+// thin gives the objects that have a thin base outside the pack, and
+// are not reused deltas, that base.
+func (pk *packer) thin() {
+	pos := pk.pos
+	pk.pos = nil // not needed after: the ids' map is let go before the search
+	for id, base := range pk.opt.Thin {
+		i, ok := pos[id]
+		if _, inPack := pos[base]; !ok || inPack || base.IsZero() {
+			continue
+		}
+		if it := &pk.items[i]; !it.reused && it.typ == plumbing.BlobObject && it.size >= 50 && it.size <= bigFileThreshold {
+			it.ext = base
+		}
+	}
 }
 
 // reuseDeltas gives reused deltas their depth, cutting chains deeper
@@ -260,7 +313,7 @@ func (pk *packer) search() {
 		it := &pk.items[i]
 		// Tiny objects are not worth a delta (git skips under 50 bytes);
 		// huge ones are not held whole (git's core.bigFileThreshold).
-		if it.reused || it.size < 50 || it.size > bigFileThreshold || it.typ < plumbing.CommitObject || it.typ > plumbing.TagObject {
+		if it.reused || !it.ext.IsZero() || it.size < 50 || it.size > bigFileThreshold || it.typ < plumbing.CommitObject || it.typ > plumbing.TagObject {
 			continue
 		}
 		list = append(list, int32(i))
@@ -329,11 +382,12 @@ func (pk *packer) findDeltas(list []int32) {
 	zw, _ := zlib.NewWriterLevel(zbuf, pk.opt.Level)
 	for _, ti := range list {
 		trg := &pk.items[ti]
-		_, data, err := pk.db.Read(trg.id)
-		if err != nil {
-			continue // the write reports it
-		}
-		win[idx] = candidate{i: ti, data: data}
+		// Contents are read when a pair is first tried: objects whose
+		// every pair is skipped (whole entries of one pack) are never
+		// inflated.
+		win[idx] = candidate{i: ti}
+		var data []byte
+		unreadable := false
 		maxDepth := int32(pk.opt.Depth) - trg.subtree
 		best := -1
 		var delta []byte
@@ -348,11 +402,33 @@ func (pk *packer) findDeltas(list []int32) {
 				if src.typ != trg.typ {
 					break
 				}
+				if pk.keptWhole(trg, src) {
+					continue
+				}
+				if data == nil {
+					_, d, err := pk.db.Read(trg.id)
+					if err != nil {
+						unreadable = true // the write reports it
+						break
+					}
+					data, win[idx].data = d, d
+				}
+				if c.data == nil {
+					_, d, err := pk.db.Read(src.id)
+					if err != nil {
+						continue
+					}
+					c.data = d
+				}
 				if d := pk.tryDelta(trg, src, c, data, maxDepth); d != nil {
 					trg.base, trg.deltaSize, trg.depth = c.i, int64(len(d)), src.depth+1
 					best, delta = other, d
 				}
 			}
+		}
+		if unreadable {
+			win[idx] = candidate{i: -1}
+			continue
 		}
 		if delta != nil {
 			pk.cacheDelta(trg, delta, data, zbuf, zw)
@@ -378,6 +454,14 @@ func (pk *packer) findDeltas(list []int32) {
 		}
 		idx = (idx + 1) % size
 	}
+}
+
+// keptWhole is git's rule for reused packs: an object its pack stores
+// whole is not tried against another object of the same pack, whose
+// packer already chose to keep it whole (unless deltas are searched
+// afresh, -f).
+func (pk *packer) keptWhole(trg, src *item) bool {
+	return !pk.opt.NoReuseDelta && trg.packed && !trg.stored.Delta() && src.packed && trg.stored.SamePack(src.stored)
 }
 
 // tryDelta is git's try_delta: the delta of trg against src when it is
@@ -534,15 +618,52 @@ func ofsHeader(buf []byte, rel uint64) []byte {
 	return append(buf, tmp[n:]...)
 }
 
+// deltaHeader is the header of a delta entry against base: its offset
+// back to it, or its id with Options.RefDelta.
+func (pk *packer) deltaHeader(buf []byte, it, base *item, size int64) []byte {
+	if pk.opt.RefDelta {
+		return append(entryHeader(buf, plumbing.REFDeltaObject, size), base.id[:]...)
+	}
+	return ofsHeader(entryHeader(buf, plumbing.OFSDeltaObject, size), it.offset-base.offset)
+}
+
+// writeThin writes it as a REF_DELTA against its thin base when the
+// delta is less than half of it, and whole otherwise.
+func (pk *packer) writeThin(cw *countingWriter, zw *zlib.Writer, it *item, res *Result) error {
+	_, bdata, err := pk.db.Read(it.ext)
+	if err != nil {
+		return pk.writeWhole(cw, zw, it, res, true)
+	}
+	_, tdata, err := pk.db.Read(it.id)
+	if err != nil {
+		return err
+	}
+	ix := newDeltaIndex(bdata)
+	var d []byte
+	if ix != nil {
+		d = makeDelta(ix, tdata, len(tdata)/2)
+	}
+	if d == nil || len(d) >= len(tdata)/2 {
+		return pk.writeWhole(cw, zw, it, res, true)
+	}
+	var hdr [40]byte
+	cw.Write(append(entryHeader(hdr[:0], plumbing.REFDeltaObject, int64(len(d))), it.ext[:]...))
+	res.ThinDeltas++
+	zw.Reset(cw)
+	zw.Write(d)
+	return zw.Close()
+}
+
 func (pk *packer) writeEntry(cw *countingWriter, zw *zlib.Writer, it *item, res *Result) error {
 	var hdr [40]byte
+	if it.base < 0 && !it.ext.IsZero() {
+		return pk.writeThin(cw, zw, it, res)
+	}
 	if it.base >= 0 {
 		base := &pk.items[it.base]
 		if it.reused {
 			if z, err := pk.db.Compressed(it.stored, it.id); err == nil {
-				h := entryHeader(hdr[:0], plumbing.OFSDeltaObject, int64(it.stored.Size))
-				h = ofsHeader(h, it.offset-base.offset)
-				cw.Write(h)
+				cw.Write(pk.deltaHeader(hdr[:0], it, base, int64(it.stored.Size)))
 				_, err := cw.Write(z)
 				res.ReusedDeltas++
 				return err
@@ -569,9 +690,7 @@ func (pk *packer) writeEntry(cw *countingWriter, zw *zlib.Writer, it *item, res 
 		if d != nil {
 			size = int64(len(d))
 		}
-		h := entryHeader(hdr[:0], plumbing.OFSDeltaObject, size)
-		h = ofsHeader(h, it.offset-base.offset)
-		cw.Write(h)
+		cw.Write(pk.deltaHeader(hdr[:0], it, base, size))
 		res.Deltas++
 		if z != nil {
 			_, err := cw.Write(z)

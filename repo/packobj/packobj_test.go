@@ -143,3 +143,71 @@ func TestNameHash(t *testing.T) {
 		t.Fatalf("NameHash(x.go) = %x, want %x", NameHash("x.go"), h)
 	}
 }
+
+// A pack for a receiver without ofs-delta names every base by id, and a
+// thin pack sends a version of the file as a delta against the version
+// the receiver holds: git index-pack --fix-thin completes it in a
+// repository holding only that base.
+func TestRefDeltaAndThin(t *testing.T) {
+	dir, objs := fileHistory(t, 12)
+	db := odb.Open(filepath.Join(dir, ".git", "objects"))
+	defer db.Close()
+	var buf strings.Builder
+	res, err := Write(&buf, db, objs, Options{RefDelta: true, NoReuseDelta: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Deltas == 0 {
+		t.Fatal("no deltas in 12 versions of a file")
+	}
+	pack := []byte(buf.String())
+	// Every entry's type: no OFS_DELTA (6) may be among them.
+	for _, e := range res.Entries {
+		if typ := (pack[e.Offset] >> 4) & 7; typ == byte(plumbing.OFSDeltaObject) {
+			t.Fatalf("%s written as OFS_DELTA with RefDelta", e.ID)
+		}
+	}
+	rcv := t.TempDir()
+	gitRun(t, rcv, "init", "-q", "--bare")
+	cmd := exec.Command("git", "index-pack", "--stdin", "--strict")
+	cmd.Dir, cmd.Stdin = rcv, strings.NewReader(buf.String())
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("index-pack: %v\n%s", err, out)
+	}
+
+	// Thin: the blob of HEAD against the blob of HEAD~1, which the
+	// receiver holds.
+	newBlob := plumbing.NewHash(strings.TrimSpace(gitRun(t, dir, "rev-parse", "HEAD:f.txt")))
+	oldBlob := plumbing.NewHash(strings.TrimSpace(gitRun(t, dir, "rev-parse", "HEAD~1:f.txt")))
+	buf.Reset()
+	res, err = Write(&buf, db, []Object{{ID: newBlob, Path: "f.txt"}}, Options{NoReuseDelta: true, Thin: map[plumbing.Hash]plumbing.Hash{newBlob: oldBlob}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, size, _ := db.Info(newBlob)
+	if res.ThinDeltas != 1 || int64(buf.Len()) > int64(size)/2 {
+		t.Fatalf("%d thin deltas, %d bytes for a blob of %d", res.ThinDeltas, buf.Len(), size)
+	}
+	thin := t.TempDir()
+	gitRun(t, thin, "init", "-q", "--bare")
+	_, data, _ := db.Read(oldBlob)
+	os.WriteFile(filepath.Join(thin, "old"), data, 0o644)
+	gitRun(t, thin, "hash-object", "-w", "old")
+	cmd = exec.Command("git", "index-pack", "--stdin", "--fix-thin")
+	cmd.Dir, cmd.Stdin = thin, strings.NewReader(buf.String())
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("index-pack --fix-thin: %v\n%s", err, out)
+	}
+	if got := strings.TrimSpace(gitRun(t, thin, "cat-file", "-t", newBlob.String())); got != "blob" {
+		t.Fatalf("thin blob reads as %q", got)
+	}
+	// Without the base the receiver cannot complete the pack: it really
+	// is a delta against it.
+	empty := t.TempDir()
+	gitRun(t, empty, "init", "-q", "--bare")
+	cmd = exec.Command("git", "index-pack", "--stdin", "--fix-thin")
+	cmd.Dir, cmd.Stdin = empty, strings.NewReader(buf.String())
+	if out, err := cmd.CombinedOutput(); err == nil {
+		t.Fatalf("index-pack completed a thin pack without its base:\n%s", out)
+	}
+}

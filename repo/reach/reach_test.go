@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 
+	"easel.dev/easel/repo/commitgraph"
 	"easel.dev/easel/repo/odb"
 )
 
@@ -167,5 +168,50 @@ func TestSet(t *testing.T) {
 	}
 	if s.Len() != 5001 || s.Has(plumbing.ComputeHash(plumbing.TreeObject, nil)) {
 		t.Fatalf("len %d", s.Len())
+	}
+}
+
+// With the commit-graph, commits it holds are not read: the walk reaches
+// what git rev-list --objects lists, and a commit written after the graph
+// is read as usual.
+func TestWalkThroughCommitGraph(t *testing.T) {
+	main, _ := fixture(t)
+	git(t, main, "commit-graph", "write", "--reachable")
+	write(t, filepath.Join(main, "after.txt"), "after the graph\n")
+	git(t, main, "add", "after.txt")
+	git(t, main, "commit", "-q", "-m", "after")
+	common := filepath.Join(main, ".git")
+	db := odb.Open(filepath.Join(common, "objects"))
+	defer db.Close()
+	g, err := commitgraph.Open(filepath.Join(common, "objects"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	var got []string
+	fromGraph := 0
+	w := &Walker{DB: db, Blobs: SkipBlobs, Graph: g, Visit: func(o Object) error {
+		got = append(got, o.ID.String()+" "+o.Type.String())
+		if o.Type == plumbing.CommitObject && o.Data == nil {
+			fromGraph++
+		}
+		return nil
+	}}
+	w.Add(plumbing.NewHash(strings.TrimSpace(git(t, main, "rev-parse", "HEAD"))), plumbing.AnyObject, "")
+	if err := w.Run(); err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(got)
+	var want []string
+	for _, line := range strings.Split(strings.TrimSpace(git(t, main, "rev-list", "--objects", "HEAD")), "\n") {
+		id := line[:40]
+		want = append(want, id+" "+strings.TrimSpace(git(t, main, "cat-file", "-t", id)))
+	}
+	sort.Strings(want)
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("walk differs from git's:\n got %v\nwant %v", got, want)
+	}
+	if fromGraph != 1 { // "one"; "after" is not in the graph
+		t.Fatalf("%d commits taken from the graph, want 1", fromGraph)
 	}
 }

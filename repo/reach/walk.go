@@ -7,6 +7,7 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 
+	"easel.dev/easel/merge/commitwalk"
 	"easel.dev/easel/repo/odb"
 )
 
@@ -66,8 +67,15 @@ type Walker struct {
 	// odb.ErrNotFound) or cannot be read; from is zero for an id given
 	// to Add. The walk goes on when it returns nil.
 	BadLink func(from plumbing.Hash, fromType plumbing.ObjectType, to plumbing.Hash, toType plumbing.ObjectType, err error) error
+	// Graph, when set, gives the tree and parents of the commits it
+	// holds without reading them (the commit-graph, as git's revision
+	// walk uses it); those commits are visited with nil Data. Leave it
+	// nil where commits must be read (fsck) or the graph may not be
+	// trusted (grafts, replace refs, a shallow repository).
+	Graph commitwalk.Graph
 
-	stack []item
+	stack   []item
+	parents []uint32
 }
 
 type item struct {
@@ -132,6 +140,15 @@ func (w *Walker) visit(it item) error {
 		}
 		return nil
 	}
+	if w.Graph != nil && (it.expected == plumbing.CommitObject || it.expected == plumbing.AnyObject) {
+		if pos, ok := w.Graph.Lookup(it.id); ok {
+			tree, ps, _, _, err := w.Graph.CommitAt(pos, w.parents)
+			if err == nil {
+				w.parents = ps
+				return w.graphCommit(it, o, tree, ps)
+			}
+		}
+	}
 	t, data, err := w.DB.Read(it.id)
 	if err != nil {
 		return w.bad(it, err)
@@ -158,6 +175,25 @@ func (w *Walker) push(from plumbing.Hash, fromType plumbing.ObjectType, id plumb
 		return
 	}
 	w.stack = append(w.stack, item{id: id, from: from, fromType: fromType, expected: typ, path: path})
+}
+
+// graphCommit visits a commit the graph holds and queues its links as
+// commitLinks does.
+func (w *Walker) graphCommit(it item, o Object, tree plumbing.Hash, ps []uint32) error {
+	o.Type = plumbing.CommitObject
+	if w.Visit != nil {
+		if err := w.Visit(o); err != nil {
+			return err
+		}
+	}
+	w.push(it.id, plumbing.CommitObject, tree, plumbing.TreeObject, "")
+	if w.Shallow != nil && w.Shallow.Has(it.id) {
+		return nil
+	}
+	for _, p := range ps {
+		w.push(it.id, plumbing.CommitObject, w.Graph.Hash(p), plumbing.CommitObject, "")
+	}
+	return nil
 }
 
 func (w *Walker) commitLinks(id plumbing.Hash, data []byte) {
