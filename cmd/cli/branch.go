@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"easel.dev/easel/repo"
+	"easel.dev/easel/repo/pretty"
 )
 
 func init() {
@@ -383,7 +384,7 @@ func listBranches(ctx context.Context, env *Env, r *repo.Repository, o branchOpt
 				if o.Verbose > 0 {
 					line = "* " + colorIf(env, "\x1b[32m", fmt.Sprintf("%-*s", width, name))
 					if c, err := r.CommitObject(h); err == nil {
-						line += " " + ab.ShortID(h) + " " + repo.Subject(c.Message)
+						line += " " + ab.ShortID(h) + " " + pretty.Subject(c.Message)
 					}
 				}
 				sb.WriteString(line + "\n")

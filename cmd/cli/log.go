@@ -17,6 +17,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"easel.dev/easel/repo"
+	"easel.dev/easel/repo/loggraph"
+	"easel.dev/easel/repo/pretty"
 )
 
 func init() { register(newLogCmd) }
@@ -134,7 +136,7 @@ func (o *commitStyle) addStyleFlags(cmd *cobra.Command) {
 
 // mailmap settles whether authors are mapped (--mailmap, --no-mailmap,
 // log.mailmap) and loads the map when the style shows people.
-func (o commitStyle) mailmap(ctx context.Context, r *repo.Repository, f *repo.CommitFormat) {
+func (o commitStyle) mailmap(ctx context.Context, r *repo.Repository, f *pretty.CommitFormat) {
 	switch {
 	case o.NoMailmap:
 	case o.UseMailmap:
@@ -142,12 +144,12 @@ func (o commitStyle) mailmap(ctx context.Context, r *repo.Repository, f *repo.Co
 	default:
 		f.UseMailmap = r.ConfigBool("log.mailmap", true)
 	}
-	pretty := o.Format + o.Pretty
-	if o.Oneline && pretty == "" || pretty == "oneline" {
+	pf := o.Format + o.Pretty
+	if o.Oneline && pf == "" || pf == "oneline" {
 		return
 	}
-	if f.UseMailmap || strings.Contains(pretty, "%aN") || strings.Contains(pretty, "%aE") ||
-		strings.Contains(pretty, "%cN") || strings.Contains(pretty, "%cE") {
+	if f.UseMailmap || strings.Contains(pf, "%aN") || strings.Contains(pf, "%aE") ||
+		strings.Contains(pf, "%cN") || strings.Contains(pf, "%cE") {
 		f.Mailmap = r.LoadMailmap(ctx)
 	}
 }
@@ -318,7 +320,7 @@ default, iso, iso-strict, rfc, short, unix, raw or relative.`,
 
 // logStyle is how each commit is printed.
 type logStyle struct {
-	write   func(io.Writer, *object.Commit, repo.CommitFormat) error
+	write   func(io.Writer, *object.Commit, pretty.CommitFormat) error
 	compact bool // no blank line between commits (oneline, user formats)
 	oneline bool // changes follow the commit's line directly
 	// separator: a user format given as "format:" goes between commits
@@ -335,7 +337,7 @@ func (o commitStyle) settle() (style logStyle, fullID bool, dateMode string, err
 	if style, fullID, err = o.styleOf(); err != nil {
 		return style, false, "", err
 	}
-	if dateMode, err = repo.CheckDateMode(o.Date); err != nil {
+	if dateMode, err = pretty.CheckDateMode(o.Date); err != nil {
 		return style, false, "", &UsageError{Msg: err.Error()}
 	}
 	return style, fullID, dateMode, nil
@@ -344,8 +346,8 @@ func (o commitStyle) settle() (style logStyle, fullID bool, dateMode string, err
 // styleOf reads --oneline, --pretty and --format.
 func (o commitStyle) styleOf() (logStyle, bool, error) {
 	user := func(format string, separator bool) logStyle {
-		return logStyle{compact: true, separator: separator, write: func(w io.Writer, c *object.Commit, f repo.CommitFormat) error {
-			text := repo.FormatUser(c, format, f)
+		return logStyle{compact: true, separator: separator, write: func(w io.Writer, c *object.Commit, f pretty.CommitFormat) error {
+			text := pretty.FormatUser(c, format, f)
 			if !separator {
 				text += "\n"
 			}
@@ -353,25 +355,25 @@ func (o commitStyle) styleOf() (logStyle, bool, error) {
 			return err
 		}}
 	}
-	pretty := o.Pretty
+	pf := o.Pretty
 	if o.Format != "" {
-		pretty = "tformat:" + o.Format
+		pf = "tformat:" + o.Format
 	}
 	switch {
-	case pretty == "" && o.Oneline:
-		return logStyle{write: repo.WriteCommitOneline, compact: true, oneline: true}, false, nil
-	case pretty == "", pretty == "medium":
-		return logStyle{write: repo.WriteCommitMedium}, false, nil
-	case pretty == "short", pretty == "full", pretty == "fuller", pretty == "raw":
-		return logStyle{raw: pretty == "raw", write: func(w io.Writer, c *object.Commit, f repo.CommitFormat) error {
-			return repo.WriteCommitPretty(w, c, f, pretty)
+	case pf == "" && o.Oneline:
+		return logStyle{write: pretty.WriteCommitOneline, compact: true, oneline: true}, false, nil
+	case pf == "", pf == "medium":
+		return logStyle{write: pretty.WriteCommitMedium}, false, nil
+	case pf == "short", pf == "full", pf == "fuller", pf == "raw":
+		return logStyle{raw: pf == "raw", write: func(w io.Writer, c *object.Commit, f pretty.CommitFormat) error {
+			return pretty.WriteCommitPretty(w, c, f, pf)
 		}}, false, nil
-	case pretty == "reference":
+	case pf == "reference":
 		// git's "%C(auto)%h (%s, %ad)" with short dates unless --date
 		// says otherwise, never decorated.
 		ref := user("%C(auto)%h (%s, %ad)", false)
 		write := ref.write
-		ref.write = func(w io.Writer, c *object.Commit, f repo.CommitFormat) error {
+		ref.write = func(w io.Writer, c *object.Commit, f pretty.CommitFormat) error {
 			if o.Date == "" {
 				f.Date = "short"
 			}
@@ -379,16 +381,16 @@ func (o commitStyle) styleOf() (logStyle, bool, error) {
 			return write(w, c, f)
 		}
 		return ref, false, nil
-	case pretty == "oneline":
-		return logStyle{write: repo.WriteCommitOneline, compact: true, oneline: true}, true, nil
-	case strings.HasPrefix(pretty, "format:"):
-		return user(strings.TrimPrefix(pretty, "format:"), true), false, nil
-	case strings.HasPrefix(pretty, "tformat:"):
-		return user(strings.TrimPrefix(pretty, "tformat:"), false), false, nil
-	case strings.Contains(pretty, "%"):
-		return user(pretty, false), false, nil
+	case pf == "oneline":
+		return logStyle{write: pretty.WriteCommitOneline, compact: true, oneline: true}, true, nil
+	case strings.HasPrefix(pf, "format:"):
+		return user(strings.TrimPrefix(pf, "format:"), true), false, nil
+	case strings.HasPrefix(pf, "tformat:"):
+		return user(strings.TrimPrefix(pf, "tformat:"), false), false, nil
+	case strings.Contains(pf, "%"):
+		return user(pf, false), false, nil
 	}
-	return logStyle{}, false, &UsageError{Msg: fmt.Sprintf("unknown --pretty format %q (oneline, short, medium, full, fuller, reference, raw, format:<string> or tformat:<string>)", pretty)}
+	return logStyle{}, false, &UsageError{Msg: fmt.Sprintf("unknown --pretty format %q (oneline, short, medium, full, fuller, reference, raw, format:<string> or tformat:<string>)", pf)}
 }
 
 // filter builds the commit filter and the --since cut-off.
@@ -461,7 +463,7 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 	if err != nil {
 		return err
 	}
-	f := repo.CommitFormat{Abbrev: r.NewAbbreviator(), Date: dateMode, Now: now, FullID: fullID, Encoding: r.LogOutputEncoding()}
+	f := pretty.CommitFormat{Abbrev: r.NewAbbreviator(), Date: dateMode, Now: now, FullID: fullID, Encoding: r.LogOutputEncoding()}
 	switch o.AbbrevCommit {
 	case "yes":
 		f.AbbrevCommit = true
@@ -473,10 +475,12 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 	o.mailmap(ctx, r, &f)
 	if f.UseMailmap && len(o.Authors)+len(o.Committers) > 0 {
 		// As git: --author and --committer match the mapped people.
-		if f.Mailmap == nil {
-			f.Mailmap = r.LoadMailmap(ctx)
+		m, _ := f.Mailmap.(*repo.Mailmap)
+		if m == nil {
+			m = r.LoadMailmap(ctx)
+			f.Mailmap = m
 		}
-		filter.Mailmap = f.Mailmap
+		filter.Mailmap = m
 	}
 	if o.Reverse && o.Graph {
 		return &UsageError{Msg: "options '--reverse' and '--graph' cannot be used together"}
@@ -547,7 +551,7 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 	defer out.Flush()
 
 	if o.JSON {
-		list := []repo.CommitJSON{}
+		list := []pretty.CommitJSON{}
 		for n := 0; o.Max < 0 || n < o.Max; n++ {
 			c, err := next(ctx)
 			if err == io.EOF {
@@ -556,7 +560,7 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 			if err != nil {
 				return err
 			}
-			list = append(list, repo.NewCommitJSON(c))
+			list = append(list, pretty.NewCommitJSON(c))
 		}
 		return writeJSON(out, list)
 	}
@@ -600,9 +604,9 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 			return err
 		}
 	}
-	var graph *repo.Graph
+	var graph *loggraph.Graph
 	if o.Graph {
-		graph = repo.NewGraph()
+		graph = loggraph.New()
 		graph.Interesting = w.Shows
 		graph.FirstParent = o.FirstParent
 		graph.Color = color
@@ -640,7 +644,7 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 // when graph is set. missingNewline carries, from one commit to the next,
 // whether the previous text ended without a newline, which decides as in
 // git whether the separator row gets the graph drawn on it.
-func writeLogEntry(out io.Writer, c *object.Commit, f repo.CommitFormat, graph *repo.Graph, style logStyle, first, nul bool, missingNewline *bool) error {
+func writeLogEntry(out io.Writer, c *object.Commit, f pretty.CommitFormat, graph *loggraph.Graph, style logStyle, first, nul bool, missingNewline *bool) error {
 	var text strings.Builder
 	if graph != nil {
 		f.GraphWidth = graph.Width()

@@ -16,6 +16,7 @@ import (
 
 	"easel.dev/easel/repo"
 	"easel.dev/easel/repo/pathspec"
+	"easel.dev/easel/repo/pretty"
 )
 
 func init() { register(newShowCmd) }
@@ -26,8 +27,8 @@ type showOptions struct {
 	NoPatch bool
 	Revs    []string
 
-	style  logStyle          // from commitStyle
-	format repo.CommitFormat // ids, dates and refs for it
+	style  logStyle            // from commitStyle
+	format pretty.CommitFormat // ids, dates and refs for it
 }
 
 func newShowCmd(env *Env) *cobra.Command {
@@ -75,7 +76,7 @@ func runShow(ctx context.Context, env *Env, o showOptions) error {
 	}
 	out := bufio.NewWriterSize(env.IO.Out, 64<<10)
 	defer out.Flush()
-	o.format = repo.CommitFormat{Abbrev: r.NewAbbreviator(), Color: env.IO.Color, Date: dateMode, Now: time.Now(), FullID: fullID}
+	o.format = pretty.CommitFormat{Abbrev: r.NewAbbreviator(), Color: env.IO.Color, Date: dateMode, Now: time.Now(), FullID: fullID}
 	o.mailmap(ctx, r, &o.format)
 	o.style = style
 	if o.usesRefs() {
@@ -122,7 +123,7 @@ func showObject(ctx context.Context, w io.Writer, env *Env, r *repo.Repository, 
 		if (t.Tagger.Name != "" || t.Tagger.Email != "") && !o.style.oneline {
 			fmt.Fprintf(&b, "Tagger: %s <%s>\n", t.Tagger.Name, t.Tagger.Email)
 			if !o.style.compact {
-				fmt.Fprintf(&b, "Date:   %s\n", repo.FormatDate(t.Tagger.When, o.format.Date, o.format.Now))
+				fmt.Fprintf(&b, "Date:   %s\n", pretty.FormatDate(t.Tagger.When, o.format.Date, o.format.Now))
 			}
 		}
 		b.WriteString("\n" + t.Message)
