@@ -491,7 +491,9 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 	if o.JSON && (o.Graph || o.Oneline) {
 		return &UsageError{Msg: "--json cannot be combined with --graph or --oneline"}
 	}
-	changes := o.Patch || o.Stat || o.NumStat || o.ShortStat || o.NameOnly || o.NameStatus
+	o.diffFormat.settleFormats()
+	o.diffFormat.WithPatch = o.diffFormat.WithPatch || o.Patch
+	changes := o.Patch || !o.diffFormat.onlyPatch()
 	if changes && (o.Graph || o.JSON) {
 		return &UsageError{Msg: "-p, --stat, --numstat, --shortstat, --name-only and --name-status cannot be combined with --graph or --json"}
 	}

@@ -205,6 +205,12 @@ func writeCommitChanges(ctx context.Context, w io.Writer, env *Env, r *repo.Repo
 	if len(patches) == 0 {
 		return nil
 	}
+	f.settleFormats()
+	if sep == "\n" && f.Stat && (f.WithPatch || f.onlyPatch()) {
+		// As git's log_tree_diff_flush: a stat followed by the patch is
+		// set off from the message by "---".
+		sep = "---\n"
+	}
 	if _, err := io.WriteString(w, sep); err != nil {
 		return err
 	}
