@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -26,6 +27,9 @@ type showOptions struct {
 	commitStyle
 	NoPatch bool
 	Revs    []string
+	// Max is -n/-<n>: with it, or with a range among the revisions,
+	// show walks history as log does.
+	Max int
 
 	style  logStyle            // from commitStyle
 	format pretty.CommitFormat // ids, dates and refs for it
@@ -33,6 +37,7 @@ type showOptions struct {
 
 func newShowCmd(env *Env) *cobra.Command {
 	var o showOptions
+	var digits string
 	cmd := &cobra.Command{
 		Use:   "show [<object>...]",
 		Short: "Show a commit with its changes, or a tag, tree or file",
@@ -53,9 +58,19 @@ object is HEAD.`,
 			if len(o.Revs) == 0 {
 				o.Revs = []string{"HEAD"}
 			}
+			if digits != "" {
+				n, err := strconv.Atoi(digits)
+				if err != nil {
+					return &UsageError{Msg: "bad count -" + digits}
+				}
+				o.Max = n
+			}
 			return runShow(cmd.Context(), env, o)
 		},
 	}
+	addDigitFlags(cmd, &digits)
+	cmd.Flags().IntVarP(&o.Max, "max-count", "n", -1, "walk history and show at most this many commits")
+	cmd.Flags().BoolVar(&o.NoPatch, "quiet", false, "same as --no-patch")
 	o.addFlags(cmd)
 	o.addStyleFlags(cmd)
 	cmd.Flags().BoolVarP(&o.NoPatch, "no-patch", "s", false, "show no changes, only the commit's header and message")
@@ -85,6 +100,12 @@ func runShow(ctx context.Context, env *Env, o showOptions) error {
 		}
 	}
 	first := true
+	if o.walks() {
+		if err := showWalk(ctx, out, env, r, o, &first); err != nil {
+			return err
+		}
+		return out.Flush()
+	}
 	for _, rev := range o.Revs {
 		h, err := r.ResolveRevision(ctx, rev)
 		if err != nil {
@@ -95,6 +116,49 @@ func runShow(ctx context.Context, env *Env, o showOptions) error {
 		}
 	}
 	return out.Flush()
+}
+
+// walks says whether show walks history as log does: git's show turns
+// its no-walk off for a range ("a..b", "^a b") or a count (-n, -<n>).
+func (o showOptions) walks() bool {
+	if o.Max >= 0 {
+		return true
+	}
+	for _, rev := range o.Revs {
+		if strings.HasPrefix(rev, "^") || strings.Contains(rev, "..") {
+			return true
+		}
+	}
+	return false
+}
+
+// showWalk shows the commits of the revisions' range, newest first.
+func showWalk(ctx context.Context, w io.Writer, env *Env, r *repo.Repository, o showOptions, first *bool) error {
+	include, exclude, err := r.ResolveRange(ctx, o.Revs)
+	if err != nil {
+		return err
+	}
+	walk, err := r.Log(ctx, repo.LogOptions{Include: include, Exclude: exclude})
+	if err != nil {
+		return err
+	}
+	for n := 0; o.Max < 0 || n < o.Max; n++ {
+		c, err := walk.Next(ctx)
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if !*first && (!o.style.compact || o.style.separator) {
+			fmt.Fprintln(w)
+		}
+		*first = false
+		if err := showCommit(ctx, w, env, r, c, o); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func showObject(ctx context.Context, w io.Writer, env *Env, r *repo.Repository, rev string, h plumbing.Hash, o showOptions, first *bool) error {
