@@ -53,6 +53,7 @@ type diffFormat struct {
 	// recursive and root are git's -r and --root, which easel always
 	// does: trees are always recursed, root commits always diffed.
 	recursive, root bool
+	changeFilter
 }
 
 func (f *diffFormat) addFlags(cmd *cobra.Command) {
@@ -80,6 +81,7 @@ func (f *diffFormat) addFlags(cmd *cobra.Command) {
 	fl.BoolVar(&f.root, "root", false, "show root commits' changes against the empty tree (always done)")
 	_ = fl.MarkHidden("recursive")
 	_ = fl.MarkHidden("root")
+	f.changeFilter.addFlags(cmd)
 }
 
 // settleFormats folds the combined flags into the formats they stand for.
@@ -457,6 +459,10 @@ func statWidth(env *Env) int {
 // file at a time.
 func writePatches(w io.Writer, env *Env, r *repo.Repository, patches []patch.FilePatch, f diffFormat, toWorktree bool) error {
 	f.settleFormats()
+	patches, err := f.changeFilter.filter(r, patches, toWorktree)
+	if err != nil {
+		return err
+	}
 	alg := f.alg
 	sections := 0
 	switch {

@@ -613,6 +613,26 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 		graph.FirstParent = o.FirstParent
 		graph.Color = color
 	}
+	if o.changeFilter.active() {
+		// As git: with --diff-filter, -S or -G a commit is shown, and
+		// counted, only when some change of it passes.
+		if err := o.changeFilter.settle(); err != nil {
+			return err
+		}
+		walkNext := next
+		next = func(ctx context.Context) (*object.Commit, error) {
+			for {
+				c, err := walkNext(ctx)
+				if err != nil {
+					return c, err
+				}
+				ok, err := o.changeFilter.commitMatches(ctx, r, c, &o.renames, ps)
+				if err != nil || ok {
+					return c, err
+				}
+			}
+		}
+	}
 	missingNewline := false
 	for n := 0; o.Reverse || o.Max < 0 || n < o.Max; n++ {
 		c, err := next(ctx)

@@ -234,6 +234,16 @@ func showObject(ctx context.Context, w io.Writer, env *Env, r *repo.Repository, 
 // For a merge git prints a combined diff of what the merge changed beyond
 // its parents; easel shows only the header for merges.
 func showCommit(ctx context.Context, w io.Writer, env *Env, r *repo.Repository, c *object.Commit, o showOptions) error {
+	if o.changeFilter.active() {
+		// As git: with --diff-filter, -S or -G only a commit with a
+		// change that passes is shown.
+		if err := o.changeFilter.settle(); err != nil {
+			return err
+		}
+		if ok, err := o.changeFilter.commitMatches(ctx, r, c, &o.renames, nil); err != nil || !ok {
+			return err
+		}
+	}
 	if err := o.style.write(w, c, o.format); err != nil {
 		return err
 	}
@@ -264,6 +274,9 @@ func writeCommitChanges(ctx context.Context, w io.Writer, env *Env, r *repo.Repo
 	}
 	patches, err := r.TreeDiff(ctx, parentTree, c.TreeHash, paths, &f.renames, false)
 	if err != nil {
+		return err
+	}
+	if patches, err = f.changeFilter.filter(r, patches, false); err != nil {
 		return err
 	}
 	if len(patches) == 0 {
