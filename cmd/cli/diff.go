@@ -41,9 +41,9 @@ type diffFormat struct {
 	FindRenames string
 	NoRenames   bool
 	renames     repo.RenameOptions
-	// Raw is --raw; WithPatch adds the patch after the raw, name and stat
+	// Raw is --raw, Summary --summary; WithPatch adds the patch after the raw, name and stat
 	// sections (--patch-with-stat, --patch-with-raw, log -p with --stat).
-	Raw                         bool
+	Raw, Summary                bool
 	WithPatch                   bool
 	patchWithStat, patchWithRaw bool
 	// Abbrev is --abbrev's length of ids in --raw ("" for git's default,
@@ -72,6 +72,7 @@ func (f *diffFormat) addFlags(cmd *cobra.Command) {
 	fl.Lookup("find-renames").NoOptDefVal = "50%"
 	fl.BoolVar(&f.NoRenames, "no-renames", false, "show renamed files as deleted and added (diff.renames=false)")
 	fl.BoolVar(&f.Raw, "raw", false, "per file: modes, ids, status letter and name, as git's --raw")
+	fl.BoolVar(&f.Summary, "summary", false, "list created, deleted and renamed files and mode changes")
 	fl.BoolVar(&f.patchWithStat, "patch-with-stat", false, "the --stat summary followed by the patch")
 	fl.BoolVar(&f.patchWithRaw, "patch-with-raw", false, "the --raw lines followed by the patch")
 	fl.StringVar(&f.Abbrev, "abbrev", "", "shorten ids of --raw to at least `<n>` digits")
@@ -96,7 +97,7 @@ func (f *diffFormat) settleFormats() {
 
 // onlyPatch says whether no other format than the patch was asked for.
 func (f *diffFormat) onlyPatch() bool {
-	return !(f.Raw || f.NameOnly || f.NameStatus || f.Stat || f.NumStat || f.ShortStat)
+	return !(f.Raw || f.Summary || f.NameOnly || f.NameStatus || f.Stat || f.NumStat || f.ShortStat)
 }
 
 // rawAbbrev shortens ids as --raw prints them: git's default length
@@ -528,6 +529,20 @@ func writePatches(w io.Writer, env *Env, r *repo.Repository, patches []patch.Fil
 			}
 		}
 		sections++
+	}
+	if f.Summary {
+		var b strings.Builder
+		for _, p := range patches {
+			for _, l := range patch.SummaryLines(p) {
+				b.WriteString(l + "\n")
+			}
+		}
+		if b.Len() > 0 {
+			if _, err := io.WriteString(w, b.String()); err != nil {
+				return err
+			}
+			sections++
+		}
 	}
 	if !f.WithPatch && !f.onlyPatch() {
 		return nil

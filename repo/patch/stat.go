@@ -253,7 +253,8 @@ func Raw(p FilePatch, abbrev func(plumbing.Hash) string) string {
 		return uint32(s.Mode)
 	}
 	id := func(s Side) plumbing.Hash {
-		if !s.Exists() {
+		// diff --no-index hashes no file, as git's does not.
+		if !s.Exists() || p.Unrelated {
 			return plumbing.ZeroHash
 		}
 		return s.Hash
