@@ -494,8 +494,8 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 	o.diffFormat.settleFormats()
 	o.diffFormat.WithPatch = o.diffFormat.WithPatch || o.Patch
 	changes := o.Patch || !o.diffFormat.onlyPatch()
-	if changes && (o.Graph || o.JSON) {
-		return &UsageError{Msg: "-p, --stat, --numstat, --shortstat, --name-only and --name-status cannot be combined with --graph or --json"}
+	if changes && o.JSON {
+		return &UsageError{Msg: "-p, --stat, --numstat, --shortstat, --name-only and --name-status cannot be combined with --json"}
 	}
 	color := env.IO.Color
 	switch {
@@ -654,12 +654,39 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 				sep = ""
 			}
 			// As git: the patch is limited to the paths the log is.
-			if err := writeCommitChanges(ctx, out, env, r, c, o.diffFormat, sep, ps); err != nil {
+			if graph == nil {
+				if err := writeCommitChanges(ctx, out, env, r, c, o.diffFormat, sep, ps); err != nil {
+					return err
+				}
+				continue
+			}
+			var changes bytes.Buffer
+			if err := writeCommitChanges(ctx, &changes, env, r, c, o.diffFormat, sep, ps); err != nil {
+				return err
+			}
+			if err := writeGraphPrefixed(out, graph, changes.String()); err != nil {
 				return err
 			}
 		}
 	}
 	return out.Flush()
+}
+
+// writeGraphPrefixed writes text with the graph's padding row in front of
+// each line, as git's diff output prefix under --graph does.
+func writeGraphPrefixed(out io.Writer, graph *loggraph.Graph, text string) error {
+	var b bytes.Buffer
+	for text != "" {
+		line := text
+		if i := strings.IndexByte(text, '\n'); i >= 0 {
+			line = text[:i+1]
+		}
+		text = text[len(line):]
+		graph.ShowPadding(&b)
+		b.WriteString(line)
+	}
+	_, err := out.Write(b.Bytes())
+	return err
 }
 
 // writeLogEntry prints one commit, with the graph drawn left of each line
