@@ -26,6 +26,8 @@ func init() { register(newLogCmd) }
 type logOptions struct {
 	diffFormat
 	Patch bool
+	// Reflog adds every commit the reflogs name to the walk (--reflog).
+	Reflog bool
 	Revs  []string
 	Paths []string
 	commitStyle
@@ -303,6 +305,7 @@ default, iso, iso-strict, rfc, short, unix, raw or relative.`,
 	f.BoolVar(&o.NoMerges, "no-merges", false, "no merge commits")
 	f.BoolVar(&o.FirstParent, "first-parent", false, "follow only the first parent of merges")
 	f.BoolVar(&o.All, "all", false, "start from HEAD and every branch, remote-tracking branch and tag")
+	f.BoolVar(&o.Reflog, "reflog", false, "also start from every commit the reflogs name")
 	f.BoolVar(&o.Reverse, "reverse", false, "oldest first (after -n has chosen the newest)")
 	f.BoolVarP(&o.NUL, "null", "z", false, "separate commits with NUL instead of newline")
 	ac := f.VarPF(&constString{&o.AbbrevCommit, "yes"}, "abbrev-commit", "", "abbreviate the commit id of the medium, short, full and fuller formats")
@@ -448,6 +451,16 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 		}
 		if len(o.Revs) == 0 {
 			include = nil // not HEAD twice: it is among the tips
+		}
+		include = append(include, tips...)
+	}
+	if o.Reflog {
+		tips, err := r.ReflogTips()
+		if err != nil {
+			return err
+		}
+		if len(o.Revs) == 0 && !o.All {
+			include = nil // as git: the reflogs replace the default HEAD
 		}
 		include = append(include, tips...)
 	}
