@@ -28,8 +28,8 @@ type logOptions struct {
 	Patch bool
 	// Reflog adds every commit the reflogs name to the walk (--reflog).
 	Reflog bool
-	Revs  []string
-	Paths []string
+	Revs   []string
+	Paths  []string
 	commitStyle
 	Max      int
 	Graph    bool
