@@ -440,6 +440,15 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 	if err := o.setRenames(r); err != nil {
 		return err
 	}
+	for i, rev := range o.Revs {
+		// As git's handle_dotdot: ".." alone is no range but the
+		// parent directory, and what follows a path is paths.
+		if rev == ".." {
+			o.Paths = append(append([]string(nil), o.Revs[i:]...), o.Paths...)
+			o.Revs = o.Revs[:i]
+			break
+		}
+	}
 	include, exclude, err := r.ResolveRange(ctx, o.Revs)
 	if err != nil {
 		return err
