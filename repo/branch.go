@@ -13,6 +13,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/storer"
 
 	"easel.dev/easel/merge/commitwalk"
+	"easel.dev/easel/repo/pretty"
 )
 
 // ErrNotMerged refuses deleting a branch whose commits HEAD does not
@@ -49,7 +50,7 @@ func (r *Repository) Branches(ctx context.Context) ([]Branch, error) {
 	for _, ref := range refs {
 		b := Branch{Name: ref.Name().Short(), Hash: ref.Hash(), ID: ref.Hash().String(), Current: ref.Name() == head}
 		if c, err := r.commitOf(ref.Hash()); err == nil {
-			b.Subject = Subject(c.Message)
+			b.Subject = pretty.Subject(c.Message)
 		}
 		out = append(out, b)
 	}

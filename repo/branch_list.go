@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"easel.dev/easel/repo/pretty"
 	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
 	format "github.com/go-git/go-git/v5/plumbing/format/config"
@@ -73,7 +74,7 @@ func (r *Repository) ListBranches(ctx context.Context, o BranchListOptions) ([]B
 				continue
 			}
 			if c, err := r.commitOf(id); err == nil {
-				b.Subject = Subject(c.Message)
+				b.Subject = pretty.Subject(c.Message)
 			}
 			out = append(out, b)
 		}

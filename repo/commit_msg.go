@@ -14,6 +14,8 @@ import (
 
 	"easel.dev/easel/repo/editor"
 	"easel.dev/easel/repo/hooks"
+	"easel.dev/easel/repo/pretty"
+	"easel.dev/easel/repo/trailer"
 )
 
 // ErrCommitAborted: the commit was abandoned on the way, as git commit
@@ -241,7 +243,7 @@ func (c *composer) compose(ctx context.Context, indexFile string, merging bool, 
 			if err != nil {
 				return "", err
 			}
-			sb.WriteString("squash! " + Subject(sc.Message) + "\n\n")
+			sb.WriteString("squash! " + pretty.Subject(sc.Message) + "\n\n")
 		}
 	}
 	mergeMsg := c.r.statePath(mergeMsgFile)
@@ -280,7 +282,7 @@ func (c *composer) compose(ctx context.Context, indexFile string, merging bool, 
 		if o.FixupAmend {
 			prefix = "amend! "
 		}
-		sb.WriteString(prefix + Subject(fc.Message) + "\n\n")
+		sb.WriteString(prefix + pretty.Subject(fc.Message) + "\n\n")
 		hookArg1 = "message"
 		if o.HaveMessage && !o.FixupAmend {
 			sb.WriteString(strings.Join(o.Messages, "\n\n") + "\n")
@@ -335,7 +337,7 @@ func (c *composer) compose(ctx context.Context, indexFile string, merging bool, 
 		msg = cleanupText(msg, false)
 	}
 	if o.Signoff {
-		msg = appendSignoff(msg, ignoreNonTrailer(msg), "Signed-off-by: "+committer.Name+" <"+committer.Email+">", c.r.trailerTokens())
+		msg = trailer.AppendSignoff(msg, trailer.IgnoreNonTrailer(msg), "Signed-off-by: "+committer.Name+" <"+committer.Email+">", c.r.trailerTokens())
 	}
 
 	var file strings.Builder
@@ -423,7 +425,7 @@ func (c *composer) status() bool {
 }
 
 // scissorsLine is git's cut line: everything from it on is dropped.
-const scissorsLine = "# ------------------------ >8 ------------------------"
+const scissorsLine = trailer.ScissorsLine
 
 // writeCommentBlock writes the part of COMMIT_EDITMSG after the message
 // that git writes when the editor opens: how the message is cleaned, the

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"easel.dev/easel/repo/loggraph"
+	"easel.dev/easel/repo/pretty"
 	"github.com/go-git/go-git/v5/plumbing"
 )
 
@@ -132,9 +134,9 @@ git checkout -q -b x main~2; c x1 x; git checkout -q main; c after; m x
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := NewGraph()
+	g := loggraph.New()
 	g.Interesting = w.Shows
-	f := CommitFormat{Abbrev: r.NewAbbreviator()}
+	f := pretty.CommitFormat{Abbrev: r.NewAbbreviator()}
 	var b bytes.Buffer
 	for {
 		c, err := w.Next(ctx)
@@ -147,7 +149,7 @@ git checkout -q -b x main~2; c x1 x; git checkout -q main; c after; m x
 		g.Update(c.Hash, c.ParentHashes)
 		g.ShowCommit(&b)
 		var line strings.Builder
-		if err := WriteCommitOneline(&line, c, f); err != nil {
+		if err := pretty.WriteCommitOneline(&line, c, f); err != nil {
 			t.Fatal(err)
 		}
 		g.ShowCommitMsg(&b, strings.TrimSuffix(line.String(), "\n"))
@@ -239,16 +241,5 @@ for i in $(seq 1 200); do echo $i > f$i; git add f$i; git commit -qm "c$i"; done
 		if got := a.ShortID(plumbing.NewHash(ids[0])); len(got) != 7 {
 			t.Errorf("default abbreviation %q, want 7 digits", got)
 		}
-	}
-}
-
-func TestMessageFormatting(t *testing.T) {
-	msg := "\n\nsubject line\ncontinued  \n\n\tbody\twith tab\n   \n\nend\n\n\n"
-	if got, want := Subject(msg), "subject line continued"; got != want {
-		t.Errorf("Subject = %q, want %q", got, want)
-	}
-	want := "    subject line\n    continued\n    \n            body    with tab\n    \n    \n    end\n"
-	if got := IndentMessage(msg, "    "); got != want {
-		t.Errorf("IndentMessage =\n%q\nwant\n%q", got, want)
 	}
 }

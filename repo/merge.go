@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"easel.dev/easel/repo/lockfile"
+	"easel.dev/easel/repo/pretty"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
@@ -451,7 +452,7 @@ func (r *Repository) writeSquashMessage(ctx context.Context, head plumbing.Hash,
 	}
 	var b strings.Builder
 	b.WriteString("Squashed commit of the following:\n")
-	f := CommitFormat{Abbrev: r.NewAbbreviator()}
+	f := pretty.CommitFormat{Abbrev: r.NewAbbreviator()}
 	for {
 		c, err := w.Next(ctx)
 		if err == io.EOF {
@@ -461,7 +462,7 @@ func (r *Repository) writeSquashMessage(ctx context.Context, head plumbing.Hash,
 			return err
 		}
 		b.WriteByte('\n')
-		if err := WriteCommitMedium(&b, c, f); err != nil {
+		if err := pretty.WriteCommitMedium(&b, c, f); err != nil {
 			return err
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 
 	"easel.dev/easel/repo/editor"
+	"easel.dev/easel/repo/trailer"
 )
 
 // ErrMergeNotCommitted: a hook or the editor stopped a merge before its
@@ -93,7 +94,7 @@ func (r *Repository) prepareMergeCommit(ctx context.Context, o MergeOptions, msg
 		if err != nil {
 			return "", tree, err
 		}
-		full = appendSignoff(full, ignoreNonTrailer(full), "Signed-off-by: "+committer.Name+" <"+committer.Email+">", r.trailerTokens())
+		full = trailer.AppendSignoff(full, trailer.IgnoreNonTrailer(full), "Signed-off-by: "+committer.Name+" <"+committer.Email+">", r.trailerTokens())
 	}
 	msgPath := r.statePath(mergeMsgFile)
 	if err := r.writeState(mergeMsgFile, full); err != nil {

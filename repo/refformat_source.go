@@ -6,6 +6,7 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 
+	"easel.dev/easel/repo/pretty"
 	"easel.dev/easel/repo/refformat"
 )
 
@@ -64,11 +65,11 @@ func (s *refSource) Upstream(refname string, push bool) (refformat.Upstream, boo
 
 func (s *refSource) Date(t time.Time, mode string) (string, error) {
 	if mode == "" {
-		return FormatDate(t, "default", s.now), nil
+		return pretty.FormatDate(t, "default", s.now), nil
 	}
-	m, err := CheckDateMode(mode)
+	m, err := pretty.CheckDateMode(mode)
 	if err != nil {
 		return "", err
 	}
-	return FormatDate(t, m, s.now), nil
+	return pretty.FormatDate(t, m, s.now), nil
 }

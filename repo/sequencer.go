@@ -14,6 +14,7 @@ import (
 
 	"easel.dev/easel/merge"
 	"easel.dev/easel/repo/lockfile"
+	"easel.dev/easel/repo/trailer"
 )
 
 // The sequencer replays commits onto HEAD: cherry-pick, revert and rebase
@@ -499,7 +500,7 @@ func (r *Repository) pick(ctx context.Context, sp pickSpec, ab *Abbreviator) (*p
 		if err != nil {
 			return nil, err
 		}
-		msg = appendSignoff(msg, 0, "Signed-off-by: "+committer.Name+" <"+committer.Email+">", r.trailerTokens())
+		msg = trailer.AppendSignoff(msg, 0, "Signed-off-by: "+committer.Name+" <"+committer.Email+">", r.trailerTokens())
 	}
 	if base == nil {
 		baseLabel = "(empty tree)"

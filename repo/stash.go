@@ -19,6 +19,7 @@ import (
 
 	"easel.dev/easel/merge"
 	"easel.dev/easel/repo/lockfile"
+	"easel.dev/easel/repo/pretty"
 )
 
 // StashRef holds the newest stash; its reflog is the stack, newest last,
@@ -105,7 +106,7 @@ func (r *Repository) StashPush(ctx context.Context, o StashOptions) (plumbing.Ha
 	if b, _ := r.HeadBranch(); b != "" {
 		branch = b.Short()
 	}
-	on := branch + ": " + r.NewAbbreviator().ShortID(head) + " " + Subject(c.Message)
+	on := branch + ": " + r.NewAbbreviator().ShortID(head) + " " + pretty.Subject(c.Message)
 	iCommit, err := r.stashCommit(iTree, []plumbing.Hash{head}, "index on "+on+"\n")
 	if err != nil {
 		return plumbing.ZeroHash, "", err

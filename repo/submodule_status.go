@@ -13,6 +13,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/format/index"
 
 	"easel.dev/easel/repo/gitconfig"
+	"easel.dev/easel/repo/pretty"
 )
 
 // What status and diff say of submodules follows git's ignore modes:
@@ -281,7 +282,7 @@ func (r *Repository) firstParentCount(h plumbing.Hash) (int, string, error) {
 	if err != nil {
 		return 0, "", err
 	}
-	subject := Subject(c.Message)
+	subject := pretty.Subject(c.Message)
 	n := 0
 	for {
 		n++
@@ -312,7 +313,7 @@ func (r *Repository) firstParentSides(src, dst plumbing.Hash) (left, right []sid
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, sideCommit{when: c.Committer.When.Unix(), mark: mark, subject: Subject(c.Message)})
+			out = append(out, sideCommit{when: c.Committer.When.Unix(), mark: mark, subject: pretty.Subject(c.Message)})
 			h = plumbing.ZeroHash
 			if len(c.ParentHashes) > 0 {
 				h = c.ParentHashes[0]

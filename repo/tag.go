@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 
+	"easel.dev/easel/repo/pretty"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
 )
@@ -201,7 +202,7 @@ func (r *Repository) tagReflogMessage(target plumbing.Hash) string {
 		case plumbing.CommitObject:
 			what = "commit object"
 			if c, err := object.DecodeCommit(r.Storer, o); err == nil {
-				what = Subject(c.Message) + ", " + c.Committer.When.Format("2006-01-02")
+				what = pretty.Subject(c.Message) + ", " + c.Committer.When.Format("2006-01-02")
 			}
 		case plumbing.TreeObject:
 			what = "tree object"

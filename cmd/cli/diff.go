@@ -41,6 +41,19 @@ type diffFormat struct {
 	FindRenames string
 	NoRenames   bool
 	renames     repo.RenameOptions
+	// Raw is --raw, Summary --summary; WithPatch adds the patch after the raw, name and stat
+	// sections (--patch-with-stat, --patch-with-raw, log -p with --stat).
+	Raw, Summary                bool
+	WithPatch                   bool
+	patchWithStat, patchWithRaw bool
+	// Abbrev is --abbrev's length of ids in --raw ("" for git's default,
+	// "auto" when given without a value); NoAbbrev prints them whole.
+	Abbrev   string
+	NoAbbrev bool
+	// recursive and root are git's -r and --root, which easel always
+	// does: trees are always recursed, root commits always diffed.
+	recursive, root bool
+	changeFilter
 }
 
 func (f *diffFormat) addFlags(cmd *cobra.Command) {
@@ -58,6 +71,74 @@ func (f *diffFormat) addFlags(cmd *cobra.Command) {
 	fl.StringVarP(&f.FindRenames, "find-renames", "M", "", "detect renames of files at least `<n>` similar (default 50%)")
 	fl.Lookup("find-renames").NoOptDefVal = "50%"
 	fl.BoolVar(&f.NoRenames, "no-renames", false, "show renamed files as deleted and added (diff.renames=false)")
+	fl.BoolVar(&f.Raw, "raw", false, "per file: modes, ids, status letter and name, as git's --raw")
+	fl.BoolVar(&f.Summary, "summary", false, "list created, deleted and renamed files and mode changes")
+	fl.BoolVar(&f.patchWithStat, "patch-with-stat", false, "the --stat summary followed by the patch")
+	fl.BoolVar(&f.patchWithRaw, "patch-with-raw", false, "the --raw lines followed by the patch")
+	fl.StringVar(&f.Abbrev, "abbrev", "", "shorten ids of --raw to at least `<n>` digits")
+	fl.Lookup("abbrev").NoOptDefVal = "auto"
+	fl.BoolVar(&f.NoAbbrev, "no-abbrev", false, "print whole ids in --raw")
+	fl.BoolVarP(&f.recursive, "recursive", "r", false, "recurse into trees (always done)")
+	fl.BoolVar(&f.root, "root", false, "show root commits' changes against the empty tree (always done)")
+	_ = fl.MarkHidden("recursive")
+	_ = fl.MarkHidden("root")
+	f.changeFilter.addFlags(cmd)
+}
+
+// settleFormats folds the combined flags into the formats they stand for.
+func (f *diffFormat) settleFormats() {
+	if f.patchWithStat {
+		f.Stat, f.WithPatch = true, true
+	}
+	if f.patchWithRaw {
+		f.Raw, f.WithPatch = true, true
+	}
+}
+
+// onlyPatch says whether no other format than the patch was asked for.
+func (f *diffFormat) onlyPatch() bool {
+	return !(f.Raw || f.Summary || f.NameOnly || f.NameStatus || f.Stat || f.NumStat || f.ShortStat)
+}
+
+// rawAbbrev shortens ids as --raw prints them: git's default length
+// unless --abbrev or --no-abbrev say otherwise, followed by "..." when
+// GIT_PRINT_SHA1_ELLIPSIS is set (git's diff_aligned_abbrev).
+func (f *diffFormat) rawAbbrev(env *Env, r *repo.Repository) (func(plumbing.Hash) string, error) {
+	n := 0
+	if f.Abbrev != "" && f.Abbrev != "auto" {
+		v, err := strconv.Atoi(f.Abbrev)
+		if err != nil {
+			return nil, &UsageError{Msg: fmt.Sprintf("invalid --abbrev value %q", f.Abbrev)}
+		}
+		n = max(v, 4)
+	}
+	ellipsis := env.IO.Getenv != nil && env.IO.Getenv("GIT_PRINT_SHA1_ELLIPSIS") == "yes"
+	var ab *repo.Abbreviator
+	if r != nil {
+		ab = r.NewAbbreviator()
+	}
+	return func(h plumbing.Hash) string {
+		if f.NoAbbrev || n >= len(h.String()) {
+			return h.String()
+		}
+		var s string
+		switch {
+		case h.IsZero() || ab == nil:
+			s = h.String()[:max(n, 7)]
+			if n > 0 {
+				s = h.String()[:n]
+			}
+		default:
+			s = ab.Short(h, n)
+		}
+		if !ellipsis {
+			return s
+		}
+		if want := max(n, 7); want < len(s) && len(s) <= want+2 {
+			return s + strings.Repeat(".", want+3-len(s))
+		}
+		return s + "..."
+	}, nil
 }
 
 // setRenames settles rename detection from the flags and diff.renames,
@@ -378,35 +459,44 @@ func statWidth(env *Env) int {
 // writePatches prints changes in the chosen format, loading contents one
 // file at a time.
 func writePatches(w io.Writer, env *Env, r *repo.Repository, patches []patch.FilePatch, f diffFormat, toWorktree bool) error {
+	f.settleFormats()
+	patches, err := f.changeFilter.filter(r, patches, toWorktree)
+	if err != nil {
+		return err
+	}
 	alg := f.alg
+	sections := 0
 	switch {
-	case f.NameOnly:
+	case f.Raw:
+		abbrev, err := f.rawAbbrev(env, r)
+		if err != nil {
+			return err
+		}
 		for _, p := range patches {
-			if _, err := fmt.Fprintln(w, patch.NameOnly(p)); err != nil {
+			if _, err := fmt.Fprintln(w, patch.Raw(p, abbrev)); err != nil {
 				return err
 			}
 		}
-		return nil
+		sections++
 	case f.NameStatus:
 		for _, p := range patches {
 			if _, err := fmt.Fprintln(w, patch.NameStatus(p)); err != nil {
 				return err
 			}
 		}
-		return nil
-	case f.Stat:
-		entries := make([]patch.StatEntry, 0, len(patches))
-		for i := range patches {
-			p := patches[i]
-			if err := loadPatch(r, &p, toWorktree); err != nil {
+		sections++
+	case f.NameOnly:
+		for _, p := range patches {
+			if _, err := fmt.Fprintln(w, patch.NameOnly(p)); err != nil {
 				return err
 			}
-			add, del, bin := patch.Counts(p, alg)
-			entries = append(entries, patch.StatEntry{Name: patch.StatName(p), Added: add, Deleted: del, Binary: bin})
 		}
-		return patch.WriteStat(w, entries, statWidth(env), env.IO.Color)
-	case f.NumStat || f.ShortStat:
+		sections++
+	}
+	if f.Stat || f.NumStat || f.ShortStat {
+		// As git's diff_flush: --numstat, then --stat, then --shortstat.
 		var b strings.Builder
+		entries := make([]patch.StatEntry, 0, len(patches))
 		adds, dels := 0, 0
 		for i := range patches {
 			p := patches[i]
@@ -414,6 +504,7 @@ func writePatches(w io.Writer, env *Env, r *repo.Repository, patches []patch.Fil
 				return err
 			}
 			add, del, bin := patch.Counts(p, alg)
+			entries = append(entries, patch.StatEntry{Name: patch.StatName(p), Added: add, Deleted: del, Binary: bin})
 			switch {
 			case bin && f.NumStat:
 				fmt.Fprintf(&b, "-\t-\t%s\n", patch.StatName(p))
@@ -424,11 +515,42 @@ func writePatches(w io.Writer, env *Env, r *repo.Repository, patches []patch.Fil
 				adds, dels = adds+add, dels+del
 			}
 		}
-		if f.ShortStat && len(patches) > 0 {
-			b.WriteString(patch.Summary(len(patches), adds, dels) + "\n")
+		if _, err := io.WriteString(w, b.String()); err != nil {
+			return err
 		}
-		_, err := io.WriteString(w, b.String())
-		return err
+		if f.Stat {
+			if err := patch.WriteStat(w, entries, statWidth(env), env.IO.Color); err != nil {
+				return err
+			}
+		}
+		if f.ShortStat && len(patches) > 0 {
+			if _, err := io.WriteString(w, patch.Summary(len(patches), adds, dels)+"\n"); err != nil {
+				return err
+			}
+		}
+		sections++
+	}
+	if f.Summary {
+		var b strings.Builder
+		for _, p := range patches {
+			for _, l := range patch.SummaryLines(p) {
+				b.WriteString(l + "\n")
+			}
+		}
+		if b.Len() > 0 {
+			if _, err := io.WriteString(w, b.String()); err != nil {
+				return err
+			}
+			sections++
+		}
+	}
+	if !f.WithPatch && !f.onlyPatch() {
+		return nil
+	}
+	if sections > 0 {
+		if _, err := io.WriteString(w, "\n"); err != nil {
+			return err
+		}
 	}
 	abbrev := func(h plumbing.Hash) string { return h.String()[:7] }
 	if r != nil {

@@ -17,6 +17,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"easel.dev/easel/repo"
+	"easel.dev/easel/repo/loggraph"
+	"easel.dev/easel/repo/pretty"
 )
 
 func init() { register(newLogCmd) }
@@ -24,8 +26,10 @@ func init() { register(newLogCmd) }
 type logOptions struct {
 	diffFormat
 	Patch bool
-	Revs  []string
-	Paths []string
+	// Reflog adds every commit the reflogs name to the walk (--reflog).
+	Reflog bool
+	Revs   []string
+	Paths  []string
 	commitStyle
 	Max      int
 	Graph    bool
@@ -134,7 +138,7 @@ func (o *commitStyle) addStyleFlags(cmd *cobra.Command) {
 
 // mailmap settles whether authors are mapped (--mailmap, --no-mailmap,
 // log.mailmap) and loads the map when the style shows people.
-func (o commitStyle) mailmap(ctx context.Context, r *repo.Repository, f *repo.CommitFormat) {
+func (o commitStyle) mailmap(ctx context.Context, r *repo.Repository, f *pretty.CommitFormat) {
 	switch {
 	case o.NoMailmap:
 	case o.UseMailmap:
@@ -142,12 +146,12 @@ func (o commitStyle) mailmap(ctx context.Context, r *repo.Repository, f *repo.Co
 	default:
 		f.UseMailmap = r.ConfigBool("log.mailmap", true)
 	}
-	pretty := o.Format + o.Pretty
-	if o.Oneline && pretty == "" || pretty == "oneline" {
+	pf := o.Format + o.Pretty
+	if o.Oneline && pf == "" || pf == "oneline" {
 		return
 	}
-	if f.UseMailmap || strings.Contains(pretty, "%aN") || strings.Contains(pretty, "%aE") ||
-		strings.Contains(pretty, "%cN") || strings.Contains(pretty, "%cE") {
+	if f.UseMailmap || strings.Contains(pf, "%aN") || strings.Contains(pf, "%aE") ||
+		strings.Contains(pf, "%cN") || strings.Contains(pf, "%cE") {
 		f.Mailmap = r.LoadMailmap(ctx)
 	}
 }
@@ -301,6 +305,7 @@ default, iso, iso-strict, rfc, short, unix, raw or relative.`,
 	f.BoolVar(&o.NoMerges, "no-merges", false, "no merge commits")
 	f.BoolVar(&o.FirstParent, "first-parent", false, "follow only the first parent of merges")
 	f.BoolVar(&o.All, "all", false, "start from HEAD and every branch, remote-tracking branch and tag")
+	f.BoolVar(&o.Reflog, "reflog", false, "also start from every commit the reflogs name")
 	f.BoolVar(&o.Reverse, "reverse", false, "oldest first (after -n has chosen the newest)")
 	f.BoolVarP(&o.NUL, "null", "z", false, "separate commits with NUL instead of newline")
 	ac := f.VarPF(&constString{&o.AbbrevCommit, "yes"}, "abbrev-commit", "", "abbreviate the commit id of the medium, short, full and fuller formats")
@@ -318,7 +323,7 @@ default, iso, iso-strict, rfc, short, unix, raw or relative.`,
 
 // logStyle is how each commit is printed.
 type logStyle struct {
-	write   func(io.Writer, *object.Commit, repo.CommitFormat) error
+	write   func(io.Writer, *object.Commit, pretty.CommitFormat) error
 	compact bool // no blank line between commits (oneline, user formats)
 	oneline bool // changes follow the commit's line directly
 	// separator: a user format given as "format:" goes between commits
@@ -335,7 +340,7 @@ func (o commitStyle) settle() (style logStyle, fullID bool, dateMode string, err
 	if style, fullID, err = o.styleOf(); err != nil {
 		return style, false, "", err
 	}
-	if dateMode, err = repo.CheckDateMode(o.Date); err != nil {
+	if dateMode, err = pretty.CheckDateMode(o.Date); err != nil {
 		return style, false, "", &UsageError{Msg: err.Error()}
 	}
 	return style, fullID, dateMode, nil
@@ -344,8 +349,8 @@ func (o commitStyle) settle() (style logStyle, fullID bool, dateMode string, err
 // styleOf reads --oneline, --pretty and --format.
 func (o commitStyle) styleOf() (logStyle, bool, error) {
 	user := func(format string, separator bool) logStyle {
-		return logStyle{compact: true, separator: separator, write: func(w io.Writer, c *object.Commit, f repo.CommitFormat) error {
-			text := repo.FormatUser(c, format, f)
+		return logStyle{compact: true, separator: separator, write: func(w io.Writer, c *object.Commit, f pretty.CommitFormat) error {
+			text := pretty.FormatUser(c, format, f)
 			if !separator {
 				text += "\n"
 			}
@@ -353,25 +358,25 @@ func (o commitStyle) styleOf() (logStyle, bool, error) {
 			return err
 		}}
 	}
-	pretty := o.Pretty
+	pf := o.Pretty
 	if o.Format != "" {
-		pretty = "tformat:" + o.Format
+		pf = "tformat:" + o.Format
 	}
 	switch {
-	case pretty == "" && o.Oneline:
-		return logStyle{write: repo.WriteCommitOneline, compact: true, oneline: true}, false, nil
-	case pretty == "", pretty == "medium":
-		return logStyle{write: repo.WriteCommitMedium}, false, nil
-	case pretty == "short", pretty == "full", pretty == "fuller", pretty == "raw":
-		return logStyle{raw: pretty == "raw", write: func(w io.Writer, c *object.Commit, f repo.CommitFormat) error {
-			return repo.WriteCommitPretty(w, c, f, pretty)
+	case pf == "" && o.Oneline:
+		return logStyle{write: pretty.WriteCommitOneline, compact: true, oneline: true}, false, nil
+	case pf == "", pf == "medium":
+		return logStyle{write: pretty.WriteCommitMedium}, false, nil
+	case pf == "short", pf == "full", pf == "fuller", pf == "raw":
+		return logStyle{raw: pf == "raw", write: func(w io.Writer, c *object.Commit, f pretty.CommitFormat) error {
+			return pretty.WriteCommitPretty(w, c, f, pf)
 		}}, false, nil
-	case pretty == "reference":
+	case pf == "reference":
 		// git's "%C(auto)%h (%s, %ad)" with short dates unless --date
 		// says otherwise, never decorated.
 		ref := user("%C(auto)%h (%s, %ad)", false)
 		write := ref.write
-		ref.write = func(w io.Writer, c *object.Commit, f repo.CommitFormat) error {
+		ref.write = func(w io.Writer, c *object.Commit, f pretty.CommitFormat) error {
 			if o.Date == "" {
 				f.Date = "short"
 			}
@@ -379,16 +384,16 @@ func (o commitStyle) styleOf() (logStyle, bool, error) {
 			return write(w, c, f)
 		}
 		return ref, false, nil
-	case pretty == "oneline":
-		return logStyle{write: repo.WriteCommitOneline, compact: true, oneline: true}, true, nil
-	case strings.HasPrefix(pretty, "format:"):
-		return user(strings.TrimPrefix(pretty, "format:"), true), false, nil
-	case strings.HasPrefix(pretty, "tformat:"):
-		return user(strings.TrimPrefix(pretty, "tformat:"), false), false, nil
-	case strings.Contains(pretty, "%"):
-		return user(pretty, false), false, nil
+	case pf == "oneline":
+		return logStyle{write: pretty.WriteCommitOneline, compact: true, oneline: true}, true, nil
+	case strings.HasPrefix(pf, "format:"):
+		return user(strings.TrimPrefix(pf, "format:"), true), false, nil
+	case strings.HasPrefix(pf, "tformat:"):
+		return user(strings.TrimPrefix(pf, "tformat:"), false), false, nil
+	case strings.Contains(pf, "%"):
+		return user(pf, false), false, nil
 	}
-	return logStyle{}, false, &UsageError{Msg: fmt.Sprintf("unknown --pretty format %q (oneline, short, medium, full, fuller, reference, raw, format:<string> or tformat:<string>)", pretty)}
+	return logStyle{}, false, &UsageError{Msg: fmt.Sprintf("unknown --pretty format %q (oneline, short, medium, full, fuller, reference, raw, format:<string> or tformat:<string>)", pf)}
 }
 
 // filter builds the commit filter and the --since cut-off.
@@ -435,6 +440,15 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 	if err := o.setRenames(r); err != nil {
 		return err
 	}
+	for i, rev := range o.Revs {
+		// As git's handle_dotdot: ".." alone is no range but the
+		// parent directory, and what follows a path is paths.
+		if rev == ".." {
+			o.Paths = append(append([]string(nil), o.Revs[i:]...), o.Paths...)
+			o.Revs = o.Revs[:i]
+			break
+		}
+	}
 	include, exclude, err := r.ResolveRange(ctx, o.Revs)
 	if err != nil {
 		return err
@@ -446,6 +460,16 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 		}
 		if len(o.Revs) == 0 {
 			include = nil // not HEAD twice: it is among the tips
+		}
+		include = append(include, tips...)
+	}
+	if o.Reflog {
+		tips, err := r.ReflogTips()
+		if err != nil {
+			return err
+		}
+		if len(o.Revs) == 0 && !o.All {
+			include = nil // as git: the reflogs replace the default HEAD
 		}
 		include = append(include, tips...)
 	}
@@ -461,7 +485,7 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 	if err != nil {
 		return err
 	}
-	f := repo.CommitFormat{Abbrev: r.NewAbbreviator(), Date: dateMode, Now: now, FullID: fullID, Encoding: r.LogOutputEncoding()}
+	f := pretty.CommitFormat{Abbrev: r.NewAbbreviator(), Date: dateMode, Now: now, FullID: fullID, Encoding: r.LogOutputEncoding()}
 	switch o.AbbrevCommit {
 	case "yes":
 		f.AbbrevCommit = true
@@ -473,10 +497,12 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 	o.mailmap(ctx, r, &f)
 	if f.UseMailmap && len(o.Authors)+len(o.Committers) > 0 {
 		// As git: --author and --committer match the mapped people.
-		if f.Mailmap == nil {
-			f.Mailmap = r.LoadMailmap(ctx)
+		m, _ := f.Mailmap.(*repo.Mailmap)
+		if m == nil {
+			m = r.LoadMailmap(ctx)
+			f.Mailmap = m
 		}
-		filter.Mailmap = f.Mailmap
+		filter.Mailmap = m
 	}
 	if o.Reverse && o.Graph {
 		return &UsageError{Msg: "options '--reverse' and '--graph' cannot be used together"}
@@ -487,9 +513,11 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 	if o.JSON && (o.Graph || o.Oneline) {
 		return &UsageError{Msg: "--json cannot be combined with --graph or --oneline"}
 	}
-	changes := o.Patch || o.Stat || o.NumStat || o.ShortStat || o.NameOnly || o.NameStatus
-	if changes && (o.Graph || o.JSON) {
-		return &UsageError{Msg: "-p, --stat, --numstat, --shortstat, --name-only and --name-status cannot be combined with --graph or --json"}
+	o.diffFormat.settleFormats()
+	o.diffFormat.WithPatch = o.diffFormat.WithPatch || o.Patch
+	changes := o.Patch || !o.diffFormat.onlyPatch()
+	if changes && o.JSON {
+		return &UsageError{Msg: "-p, --stat, --numstat, --shortstat, --name-only and --name-status cannot be combined with --json"}
 	}
 	color := env.IO.Color
 	switch {
@@ -547,7 +575,7 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 	defer out.Flush()
 
 	if o.JSON {
-		list := []repo.CommitJSON{}
+		list := []pretty.CommitJSON{}
 		for n := 0; o.Max < 0 || n < o.Max; n++ {
 			c, err := next(ctx)
 			if err == io.EOF {
@@ -556,7 +584,7 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 			if err != nil {
 				return err
 			}
-			list = append(list, repo.NewCommitJSON(c))
+			list = append(list, pretty.NewCommitJSON(c))
 		}
 		return writeJSON(out, list)
 	}
@@ -600,12 +628,32 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 			return err
 		}
 	}
-	var graph *repo.Graph
+	var graph *loggraph.Graph
 	if o.Graph {
-		graph = repo.NewGraph()
+		graph = loggraph.New()
 		graph.Interesting = w.Shows
 		graph.FirstParent = o.FirstParent
 		graph.Color = color
+	}
+	if o.changeFilter.active() {
+		// As git: with --diff-filter, -S or -G a commit is shown, and
+		// counted, only when some change of it passes.
+		if err := o.changeFilter.settle(); err != nil {
+			return err
+		}
+		walkNext := next
+		next = func(ctx context.Context) (*object.Commit, error) {
+			for {
+				c, err := walkNext(ctx)
+				if err != nil {
+					return c, err
+				}
+				ok, err := o.changeFilter.commitMatches(ctx, r, c, &o.renames, ps)
+				if err != nil || ok {
+					return c, err
+				}
+			}
+		}
 	}
 	missingNewline := false
 	for n := 0; o.Reverse || o.Max < 0 || n < o.Max; n++ {
@@ -628,7 +676,17 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 				sep = ""
 			}
 			// As git: the patch is limited to the paths the log is.
-			if err := writeCommitChanges(ctx, out, env, r, c, o.diffFormat, sep, ps); err != nil {
+			if graph == nil {
+				if err := writeCommitChanges(ctx, out, env, r, c, o.diffFormat, sep, ps); err != nil {
+					return err
+				}
+				continue
+			}
+			var changes bytes.Buffer
+			if err := writeCommitChanges(ctx, &changes, env, r, c, o.diffFormat, sep, ps); err != nil {
+				return err
+			}
+			if err := writeGraphPrefixed(out, graph, changes.String()); err != nil {
 				return err
 			}
 		}
@@ -636,11 +694,28 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 	return out.Flush()
 }
 
+// writeGraphPrefixed writes text with the graph's padding row in front of
+// each line, as git's diff output prefix under --graph does.
+func writeGraphPrefixed(out io.Writer, graph *loggraph.Graph, text string) error {
+	var b bytes.Buffer
+	for text != "" {
+		line := text
+		if i := strings.IndexByte(text, '\n'); i >= 0 {
+			line = text[:i+1]
+		}
+		text = text[len(line):]
+		graph.ShowPadding(&b)
+		b.WriteString(line)
+	}
+	_, err := out.Write(b.Bytes())
+	return err
+}
+
 // writeLogEntry prints one commit, with the graph drawn left of each line
 // when graph is set. missingNewline carries, from one commit to the next,
 // whether the previous text ended without a newline, which decides as in
 // git whether the separator row gets the graph drawn on it.
-func writeLogEntry(out io.Writer, c *object.Commit, f repo.CommitFormat, graph *repo.Graph, style logStyle, first, nul bool, missingNewline *bool) error {
+func writeLogEntry(out io.Writer, c *object.Commit, f pretty.CommitFormat, graph *loggraph.Graph, style logStyle, first, nul bool, missingNewline *bool) error {
 	var text strings.Builder
 	if graph != nil {
 		f.GraphWidth = graph.Width()

@@ -11,6 +11,7 @@ import (
 
 	"easel.dev/easel/repo"
 	"easel.dev/easel/repo/column"
+	"easel.dev/easel/repo/pretty"
 	"easel.dev/easel/repo/refformat"
 )
 
@@ -142,7 +143,7 @@ func (o *refListFlags) columns(r *repo.Repository, command string, changed bool)
 // printColumns writes lines laid out as m says, the terminal's width as
 // git takes it ($COLUMNS, else 80) less one.
 func printColumns(env *Env, lines []string, m column.Mode, padding int) error {
-	_, err := fmt.Fprint(env.IO.Out, column.Print(lines, m, repo.TermColumns()-1, padding))
+	_, err := fmt.Fprint(env.IO.Out, column.Print(lines, m, pretty.TermColumns()-1, padding))
 	return err
 }
 

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -33,6 +34,7 @@ type reflogJSON struct {
 
 func newReflogCmd(env *Env) *cobra.Command {
 	var o reflogOptions
+	var digits string
 	cmd := &cobra.Command{
 		Use:   "reflog [show] [<ref>]",
 		Short: "Show where a branch or HEAD has been",
@@ -59,9 +61,18 @@ core.logAllRefUpdates says so).`,
 				return &UsageError{Msg: "reflog takes one ref"}
 			}
 			o.Args = args
+			if digits != "" {
+				n, err := strconv.Atoi(digits)
+				if err != nil {
+					return &UsageError{Msg: "bad count -" + digits}
+				}
+				o.Max = n
+			}
 			return runReflog(cmd.Context(), env, o)
 		},
 	}
+	// As git: "-<n>" is -n <n>.
+	addDigitFlags(cmd, &digits)
 	cmd.Flags().IntVarP(&o.Max, "max-count", "n", -1, "show at most this many entries")
 	cmd.Flags().BoolVar(&o.JSON, "json", false, "print a JSON array of entries")
 	cmd.AddCommand(newReflogExpireCmd(env))

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 
 	"easel.dev/easel/repo"
 	"easel.dev/easel/repo/pathspec"
+	"easel.dev/easel/repo/pretty"
 )
 
 func init() { register(newShowCmd) }
@@ -25,13 +27,17 @@ type showOptions struct {
 	commitStyle
 	NoPatch bool
 	Revs    []string
+	// Max is -n/-<n>: with it, or with a range among the revisions,
+	// show walks history as log does.
+	Max int
 
-	style  logStyle          // from commitStyle
-	format repo.CommitFormat // ids, dates and refs for it
+	style  logStyle            // from commitStyle
+	format pretty.CommitFormat // ids, dates and refs for it
 }
 
 func newShowCmd(env *Env) *cobra.Command {
 	var o showOptions
+	var digits string
 	cmd := &cobra.Command{
 		Use:   "show [<object>...]",
 		Short: "Show a commit with its changes, or a tag, tree or file",
@@ -52,9 +58,19 @@ object is HEAD.`,
 			if len(o.Revs) == 0 {
 				o.Revs = []string{"HEAD"}
 			}
+			if digits != "" {
+				n, err := strconv.Atoi(digits)
+				if err != nil {
+					return &UsageError{Msg: "bad count -" + digits}
+				}
+				o.Max = n
+			}
 			return runShow(cmd.Context(), env, o)
 		},
 	}
+	addDigitFlags(cmd, &digits)
+	cmd.Flags().IntVarP(&o.Max, "max-count", "n", -1, "walk history and show at most this many commits")
+	cmd.Flags().BoolVar(&o.NoPatch, "quiet", false, "same as --no-patch")
 	o.addFlags(cmd)
 	o.addStyleFlags(cmd)
 	cmd.Flags().BoolVarP(&o.NoPatch, "no-patch", "s", false, "show no changes, only the commit's header and message")
@@ -75,7 +91,7 @@ func runShow(ctx context.Context, env *Env, o showOptions) error {
 	}
 	out := bufio.NewWriterSize(env.IO.Out, 64<<10)
 	defer out.Flush()
-	o.format = repo.CommitFormat{Abbrev: r.NewAbbreviator(), Color: env.IO.Color, Date: dateMode, Now: time.Now(), FullID: fullID}
+	o.format = pretty.CommitFormat{Abbrev: r.NewAbbreviator(), Color: env.IO.Color, Date: dateMode, Now: time.Now(), FullID: fullID}
 	o.mailmap(ctx, r, &o.format)
 	o.style = style
 	if o.usesRefs() {
@@ -84,6 +100,12 @@ func runShow(ctx context.Context, env *Env, o showOptions) error {
 		}
 	}
 	first := true
+	if o.walks() {
+		if err := showWalk(ctx, out, env, r, o, &first); err != nil {
+			return err
+		}
+		return out.Flush()
+	}
 	for _, rev := range o.Revs {
 		h, err := r.ResolveRevision(ctx, rev)
 		if err != nil {
@@ -94,6 +116,49 @@ func runShow(ctx context.Context, env *Env, o showOptions) error {
 		}
 	}
 	return out.Flush()
+}
+
+// walks says whether show walks history as log does: git's show turns
+// its no-walk off for a range ("a..b", "^a b") or a count (-n, -<n>).
+func (o showOptions) walks() bool {
+	if o.Max >= 0 {
+		return true
+	}
+	for _, rev := range o.Revs {
+		if strings.HasPrefix(rev, "^") || strings.Contains(rev, "..") {
+			return true
+		}
+	}
+	return false
+}
+
+// showWalk shows the commits of the revisions' range, newest first.
+func showWalk(ctx context.Context, w io.Writer, env *Env, r *repo.Repository, o showOptions, first *bool) error {
+	include, exclude, err := r.ResolveRange(ctx, o.Revs)
+	if err != nil {
+		return err
+	}
+	walk, err := r.Log(ctx, repo.LogOptions{Include: include, Exclude: exclude})
+	if err != nil {
+		return err
+	}
+	for n := 0; o.Max < 0 || n < o.Max; n++ {
+		c, err := walk.Next(ctx)
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if !*first && (!o.style.compact || o.style.separator) {
+			fmt.Fprintln(w)
+		}
+		*first = false
+		if err := showCommit(ctx, w, env, r, c, o); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func showObject(ctx context.Context, w io.Writer, env *Env, r *repo.Repository, rev string, h plumbing.Hash, o showOptions, first *bool) error {
@@ -122,7 +187,7 @@ func showObject(ctx context.Context, w io.Writer, env *Env, r *repo.Repository, 
 		if (t.Tagger.Name != "" || t.Tagger.Email != "") && !o.style.oneline {
 			fmt.Fprintf(&b, "Tagger: %s <%s>\n", t.Tagger.Name, t.Tagger.Email)
 			if !o.style.compact {
-				fmt.Fprintf(&b, "Date:   %s\n", repo.FormatDate(t.Tagger.When, o.format.Date, o.format.Now))
+				fmt.Fprintf(&b, "Date:   %s\n", pretty.FormatDate(t.Tagger.When, o.format.Date, o.format.Now))
 			}
 		}
 		b.WriteString("\n" + t.Message)
@@ -169,6 +234,16 @@ func showObject(ctx context.Context, w io.Writer, env *Env, r *repo.Repository, 
 // For a merge git prints a combined diff of what the merge changed beyond
 // its parents; easel shows only the header for merges.
 func showCommit(ctx context.Context, w io.Writer, env *Env, r *repo.Repository, c *object.Commit, o showOptions) error {
+	if o.changeFilter.active() {
+		// As git: with --diff-filter, -S or -G only a commit with a
+		// change that passes is shown.
+		if err := o.changeFilter.settle(); err != nil {
+			return err
+		}
+		if ok, err := o.changeFilter.commitMatches(ctx, r, c, &o.renames, nil); err != nil || !ok {
+			return err
+		}
+	}
 	if err := o.style.write(w, c, o.format); err != nil {
 		return err
 	}
@@ -201,8 +276,17 @@ func writeCommitChanges(ctx context.Context, w io.Writer, env *Env, r *repo.Repo
 	if err != nil {
 		return err
 	}
+	if patches, err = f.changeFilter.filter(r, patches, false); err != nil {
+		return err
+	}
 	if len(patches) == 0 {
 		return nil
+	}
+	f.settleFormats()
+	if sep == "\n" && f.Stat && (f.WithPatch || f.onlyPatch()) {
+		// As git's log_tree_diff_flush: a stat followed by the patch is
+		// set off from the message by "---".
+		sep = "---\n"
 	}
 	if _, err := io.WriteString(w, sep); err != nil {
 		return err

@@ -2,9 +2,12 @@ package patch
 
 import (
 	"fmt"
+
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/go-git/go-git/v5/plumbing"
 )
 
 // StatEntry is one file's line of --stat.
@@ -237,6 +240,27 @@ func NameStatus(p FilePatch) string {
 		return fmt.Sprintf("%c\t%s", p.Status(), QuotePath(p.From.Path))
 	}
 	return fmt.Sprintf("%c\t%s", p.Status(), QuotePath(p.Path()))
+}
+
+// Raw is p's line of git's --raw format: ":<old mode> <new mode> <old id>
+// <new id> <status>\t<path>" (both paths for a rename), ids shortened by
+// abbrev and a missing side shown as mode 000000 and the null id.
+func Raw(p FilePatch, abbrev func(plumbing.Hash) string) string {
+	mode := func(s Side) uint32 {
+		if !s.Exists() {
+			return 0
+		}
+		return uint32(s.Mode)
+	}
+	id := func(s Side) plumbing.Hash {
+		// diff --no-index hashes no file, as git's does not.
+		if !s.Exists() || p.Unrelated {
+			return plumbing.ZeroHash
+		}
+		return s.Hash
+	}
+	head := fmt.Sprintf(":%06o %06o %s %s ", mode(p.From), mode(p.To), abbrev(id(p.From)), abbrev(id(p.To)))
+	return head + NameStatus(p)
 }
 
 // NameOnly is the name --name-only prints: the new path, "/dev/null"

@@ -1,4 +1,5 @@
-package repo
+// Package loggraph draws the history graph of log --graph.
+package loggraph
 
 import (
 	"bytes"
@@ -103,8 +104,8 @@ var graphColors = []string{
 
 const graphColorReset = "\x1b[m"
 
-// NewGraph returns an empty graph.
-func NewGraph() *Graph {
+// New returns an empty graph.
+func New() *Graph {
 	g := &Graph{capacity: 30, defaultColor: len(graphColors) - 1, ids: map[plumbing.Hash]uint32{}}
 	g.columns = make([]graphColumn, g.capacity)
 	g.newColumns = make([]graphColumn, g.capacity)

@@ -1,16 +1,18 @@
-package repo
+// Package pretty prints commits as git's log, show and friends do: the
+// built-in formats (oneline, short, medium, full, fuller, raw), the
+// placeholders of --format, dates, and the text measuring and wrapping
+// they need. It knows nothing of repositories or the command line: ids
+// are shortened and people mapped through the interfaces it is given.
+package pretty
 
 import (
 	"io"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
-
-	wm "easel.dev/easel/repo/wildmatch"
 )
 
 // GitDateLayout is git's default date format; each date is shown in the
@@ -24,9 +26,28 @@ func FormatGitDate(t time.Time) string { return t.Format(GitDateLayout) }
 // display form ("HEAD -> main", "tag: v1").
 type Decorations map[plumbing.Hash][]string
 
-// CommitFormat controls WriteCommitHeader.
+// Abbreviator shortens object ids (repo.Abbreviator).
+type Abbreviator interface {
+	ShortID(plumbing.Hash) string
+}
+
+// Mailmap maps a recorded name and email to canonical ones
+// (repo.Mailmap); a nil Mailmap field maps nothing.
+type Mailmap interface {
+	Map(name, email string) (string, string)
+}
+
+// mapPerson applies f's mailmap, if any.
+func (f *CommitFormat) mapPerson(name, email string) (string, string) {
+	if f.Mailmap == nil {
+		return name, email
+	}
+	return f.Mailmap.Map(name, email)
+}
+
+// CommitFormat controls how commits are printed.
 type CommitFormat struct {
-	Abbrev      *Abbreviator
+	Abbrev      Abbreviator
 	Decorations Decorations
 	// Color, when set, wraps the "commit <id>" line in yellow as git does.
 	Color bool
@@ -42,7 +63,7 @@ type CommitFormat struct {
 	// Mailmap maps the people of the %aN, %aE, %cN and %cE placeholders
 	// (always, as git does) and, with UseMailmap (git's log.mailmap), the
 	// author the medium format shows.
-	Mailmap    *Mailmap
+	Mailmap    Mailmap
 	UseMailmap bool
 	// GraphWidth is the columns --graph draws left of the text, which
 	// %<|(N) counts.
@@ -103,7 +124,7 @@ func WriteCommitPretty(w io.Writer, c *object.Commit, f CommitFormat, kind strin
 		person := func(s object.Signature) string {
 			name, email := s.Name, s.Email
 			if f.UseMailmap {
-				name, email = f.Mailmap.Map(name, email)
+				name, email = f.mapPerson(name, email)
 			}
 			return name + " <" + email + ">"
 		}
@@ -279,159 +300,4 @@ func NewCommitJSON(c *object.Commit) CommitJSON {
 		ID: c.Hash.String(), Parents: parents, Tree: c.TreeHash.String(),
 		Author: sig(c.Author), Committer: sig(c.Committer), Message: c.Message,
 	}
-}
-
-// DecorateOptions choose which refs decorate commits and how they are
-// named (git's --decorate, --decorate-refs, --decorate-refs-exclude,
-// log.excludeDecoration and --clear-decorations).
-type DecorateOptions struct {
-	// Full names refs in full ("refs/heads/main") rather than short.
-	Full bool
-	// Include and Exclude are the --decorate-refs and
-	// --decorate-refs-exclude patterns, ConfigExclude log.excludeDecoration;
-	// a pattern not starting with "refs/" is taken under it, one without
-	// glob characters matches that ref and those below it.
-	Include, Exclude, ConfigExclude []string
-	// All: no default filter (--clear-decorations). Without it and
-	// without patterns, only HEAD, branches, remote-tracking branches,
-	// tags, the stash and replace refs decorate, as in git.
-	All bool
-}
-
-// decorationNamespaces are the refs git decorates by default.
-var decorationNamespaces = []string{"HEAD", "refs/heads/", "refs/tags/", "refs/remotes/", "refs/stash", "refs/replace/"}
-
-// decoratePattern is a normalised --decorate-refs pattern.
-type decoratePattern struct {
-	pattern string
-	prefix  bool // no glob: matches the ref and refs below it
-}
-
-func normalizeDecoratePatterns(list []string) []decoratePattern {
-	out := make([]decoratePattern, 0, len(list))
-	for _, p := range list {
-		n := p
-		if !strings.HasPrefix(p, "refs/") && p != "HEAD" {
-			n = "refs/" + p
-		}
-		n = strings.TrimSuffix(n, "/")
-		out = append(out, decoratePattern{pattern: n, prefix: !strings.ContainsAny(p, "*?[\\")})
-	}
-	return out
-}
-
-func (d decoratePattern) match(ref string) bool {
-	if d.prefix {
-		rest, ok := strings.CutPrefix(ref, d.pattern)
-		return ok && (rest == "" || rest[0] == '/')
-	}
-	return wm.Match(d.pattern, ref, 0)
-}
-
-// decorateFilter is git's ref_filter_match for decorations.
-type decorateFilter struct {
-	include, exclude, configExclude []decoratePattern
-}
-
-func (f decorateFilter) match(ref string) bool {
-	for _, x := range f.exclude {
-		if x.match(ref) {
-			return false
-		}
-	}
-	if len(f.include) > 0 {
-		for _, x := range f.include {
-			if x.match(ref) {
-				return true
-			}
-		}
-		return false
-	}
-	for _, x := range f.configExclude {
-		if x.match(ref) {
-			return false
-		}
-	}
-	return true
-}
-
-// LoadDecorations lists which refs point at which commits, for decorated
-// log output: "HEAD -> main" for the current branch, "tag: v1" for tags,
-// filtered and named as o says.
-func (r *Repository) LoadDecorations(o DecorateOptions) (Decorations, error) {
-	f := decorateFilter{
-		include:       normalizeDecoratePatterns(o.Include),
-		exclude:       normalizeDecoratePatterns(o.Exclude),
-		configExclude: normalizeDecoratePatterns(o.ConfigExclude),
-	}
-	if !o.All && len(f.include)+len(f.exclude)+len(f.configExclude) == 0 {
-		for _, ns := range decorationNamespaces {
-			f.include = append(f.include, decoratePattern{pattern: strings.TrimSuffix(ns, "/"), prefix: true})
-		}
-	}
-	name := func(n plumbing.ReferenceName) string {
-		if o.Full {
-			return n.String()
-		}
-		return shortRefName(n)
-	}
-	d := Decorations{}
-	head, _ := r.Head()
-	headBranch, _ := r.HeadBranch()
-	iter, err := r.Storer.IterReferences()
-	if err != nil {
-		return nil, err
-	}
-	defer iter.Close()
-	type item struct {
-		h    plumbing.Hash
-		ref  string
-		name string
-	}
-	var items []item
-	headShown := false
-	err = iter.ForEach(func(ref *plumbing.Reference) error {
-		if ref.Type() != plumbing.HashReference {
-			return nil
-		}
-		n := ref.Name()
-		if !f.match(n.String()) {
-			return nil
-		}
-		if n == headBranch && headBranch != "" {
-			headShown = true
-			return nil
-		}
-		h := ref.Hash()
-		label := name(n)
-		if n.IsTag() {
-			if c, err := r.commitOf(h); err == nil {
-				h = c.Hash
-			}
-			label = "tag: " + label
-		}
-		items = append(items, item{h, n.String(), label})
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	if !head.IsZero() && f.match("HEAD") {
-		switch {
-		case headBranch != "" && headShown:
-			d[head] = append(d[head], "HEAD -> "+name(headBranch))
-		default:
-			// Detached, or its branch filtered out: HEAD alone.
-			d[head] = append(d[head], "HEAD")
-		}
-	} else if headShown {
-		items = append(items, item{head, headBranch.String(), name(headBranch)})
-	}
-	// git adds each ref in name order before the one added earlier, so
-	// they are listed in reverse name order after HEAD.
-	sort.Slice(items, func(i, j int) bool { return items[i].ref > items[j].ref })
-	for _, it := range items {
-		d[it.h] = append(d[it.h], it.name)
-	}
-	return d, nil
 }

@@ -1,16 +1,19 @@
-package repo
+// Package trailer holds git's trailer rules: where a message's trailer
+// block starts, commit --signoff (git's trailer.c and sequencer.c
+// append_signoff) and the %(trailers) placeholder of log formats.
+package trailer
 
 import "strings"
 
-// This file holds git's trailer rules as far as commit --signoff needs them
-// (git's trailer.c and sequencer.c append_signoff).
+// ScissorsLine is git's cut line: everything from it on is dropped.
+const ScissorsLine = "# ------------------------ >8 ------------------------"
 
-// ignoreNonTrailer is the length of the tail of msg that is not part of the
+// IgnoreNonTrailer is the length of the tail of msg that is not part of the
 // message proper: trailing comment and blank lines, an old-style
 // "Conflicts:" block, and everything from the scissors line on.
-func ignoreNonTrailer(msg string) int {
+func IgnoreNonTrailer(msg string) int {
 	cutoff := len(msg)
-	if i := strings.Index(msg, scissorsLine+"\n"); i == 0 || i > 0 && msg[i-1] == '\n' {
+	if i := strings.Index(msg, ScissorsLine+"\n"); i == 0 || i > 0 && msg[i-1] == '\n' {
 		cutoff = i
 	}
 	boc, inConflicts := -1, false
@@ -133,11 +136,11 @@ func findSeparator(l string) int {
 	return -1
 }
 
-// appendSignoff adds sob ("Signed-off-by: Name <email>") to msg as git
+// AppendSignoff adds sob ("Signed-off-by: Name <email>") to msg as git
 // commit -s does: into the trailer block, after a blank line when there is
 // none, and not again when it is already the last trailer. ignore is the
-// length of msg's tail to leave after it (ignoreNonTrailer).
-func appendSignoff(msg string, ignore int, sob string, configured []string) string {
+// length of msg's tail to leave after it (IgnoreNonTrailer).
+func AppendSignoff(msg string, ignore int, sob string, configured []string) string {
 	sob += "\n"
 	body, tail := msg[:len(msg)-ignore], msg[len(msg)-ignore:]
 	if ignore == 0 && body != "" && !strings.HasSuffix(body, "\n") {
@@ -178,34 +181,8 @@ func appendSignoff(msg string, ignore int, sob string, configured []string) stri
 	return body + tail
 }
 
-// trailerTokens are the trailer names configured with trailer.<token>.*
-// (their key or the subsection), which count as trailers git knows.
-func (r *Repository) trailerTokens() []string {
-	vals, err := r.ConfigValues()
-	if err != nil {
-		return nil
-	}
-	var out []string
-	for _, v := range vals {
-		if !strings.HasPrefix(v.Key, "trailer.") {
-			continue
-		}
-		rest := strings.TrimPrefix(v.Key, "trailer.")
-		i := strings.LastIndexByte(rest, '.')
-		if i <= 0 {
-			continue
-		}
-		sub, name := rest[:i], rest[i+1:]
-		if name == "key" {
-			out = append(out, strings.TrimRight(v.Value, ":= "))
-		}
-		out = append(out, sub)
-	}
-	return out
-}
-
-// TrailerFormat are the options of git's %(trailers:...) placeholder.
-type TrailerFormat struct {
+// Format are the options of git's %(trailers:...) placeholder.
+type Format struct {
 	Only, Unfold       bool
 	Keys               []string // only trailers with one of these tokens (any case)
 	Separator          *string  // between trailers instead of each ending with "\n"
@@ -217,7 +194,7 @@ type TrailerFormat struct {
 // trailers, continuation lines joined to the trailer they continue; each
 // keeps its newlines.
 func trailerLines(msg string) (block string, items []string) {
-	msg = msg[:len(msg)-ignoreNonTrailer(msg)]
+	msg = msg[:len(msg)-IgnoreNonTrailer(msg)]
 	block = msg[trailerStart(msg, nil):]
 	last := -1
 	for _, l := range strings.SplitAfter(block, "\n") {
@@ -237,10 +214,10 @@ func trailerLines(msg string) (block string, items []string) {
 	return block, items
 }
 
-// FormatTrailers prints the trailers of a commit message as git's
+// FormatBlock prints the trailers of a commit message as git's
 // %(trailers) does: the block as it is without options, otherwise one
 // trailer at a time, filtered, unfolded and separated as o says.
-func FormatTrailers(msg string, o TrailerFormat) string {
+func FormatBlock(msg string, o Format) string {
 	block, items := trailerLines(msg)
 	if !o.Only && !o.Unfold && o.Keys == nil && o.Separator == nil && !o.KeyOnly && !o.ValueOnly && o.KeyValueSeparator == nil {
 		return block

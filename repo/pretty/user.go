@@ -1,4 +1,4 @@
-package repo
+package pretty
 
 import (
 	"fmt"
@@ -10,6 +10,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"easel.dev/easel/repo/gitconfig"
+	"easel.dev/easel/repo/trailer"
 )
 
 // Date modes of --date, named as git names them.
@@ -540,10 +541,10 @@ func (u *userFormat) one(b *strings.Builder, p string) int {
 		case 'e':
 			b.WriteString(who.Email)
 		case 'N':
-			name, _ := f.Mailmap.Map(who.Name, who.Email)
+			name, _ := f.mapPerson(who.Name, who.Email)
 			b.WriteString(name)
 		case 'E':
-			_, email := f.Mailmap.Map(who.Name, who.Email)
+			_, email := f.mapPerson(who.Name, who.Email)
 			b.WriteString(email)
 		case 'd':
 			b.WriteString(FormatDate(who.When, f.Date, f.Now))
@@ -612,7 +613,7 @@ func (u *userFormat) one(b *strings.Builder, p string) int {
 // (0 when the options are not understood, as git prints it then as text).
 func (u *userFormat) trailers(b *strings.Builder, p string) int {
 	arg := p[len("(trailers"):]
-	var o TrailerFormat
+	var o trailer.Format
 	if strings.HasPrefix(arg, ":") {
 		arg = arg[1:]
 		for arg != "" && arg[0] != ')' {
@@ -669,7 +670,7 @@ func (u *userFormat) trailers(b *strings.Builder, p string) int {
 	if arg == "" || arg[0] != ')' {
 		return 0
 	}
-	b.WriteString(FormatTrailers(u.c.Message, o))
+	b.WriteString(trailer.FormatBlock(u.c.Message, o))
 	return len(p) - len(arg) + 1
 }
 
