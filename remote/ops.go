@@ -255,29 +255,26 @@ func staleTrackingRefs(r *repo.Repository, rm repo.Remote, refs *RefsResponse) (
 	for _, ref := range refs.Refs {
 		onRemote[ref.Name] = true
 	}
-	iter, err := r.Storer.IterReferences()
+	all, err := r.ListRefs("refs/")
 	if err != nil {
 		return nil, err
 	}
-	defer iter.Close()
 	var out []RefChange
-	err = iter.ForEach(func(ref *plumbing.Reference) error {
-		if ref.Type() != plumbing.HashReference {
-			return nil
+	for _, ref := range all {
+		if ref.Symbolic() {
+			continue
 		}
-		local := ref.Name().String()
 		for _, rs := range remoteSpecs(rm) {
-			src, ok := rs.unmapRef(local)
+			src, ok := rs.unmapRef(ref.Name)
 			if !ok {
 				continue
 			}
 			if !onRemote[src] {
-				out = append(out, RefChange{Local: local, Remote: src, Old: ref.Hash()})
+				out = append(out, RefChange{Local: ref.Name, Remote: src, Old: ref.ID})
 			}
-			return nil
+			break
 		}
-		return nil
-	})
+	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Local < out[j].Local })
 	return out, err
 }

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 	"time"
 
@@ -459,31 +458,15 @@ func (r *Repository) MergeBase(ctx context.Context, a, b string) (plumbing.Hash,
 // stash, notes) sorted by name, then HEAD. Refs naming anything but a
 // commit are skipped.
 func (r *Repository) AllTips() ([]plumbing.Hash, error) {
-	iter, err := r.Storer.IterReferences()
+	all, err := r.ListRefs("refs/")
 	if err != nil {
 		return nil, err
 	}
-	defer iter.Close()
-	var refs []*plumbing.Reference
-	err = iter.ForEach(func(ref *plumbing.Reference) error {
-		if strings.HasPrefix(ref.Name().String(), "refs/") {
-			refs = append(refs, ref)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	sort.Slice(refs, func(i, j int) bool { return refs[i].Name() < refs[j].Name() })
 	var out []plumbing.Hash
-	for _, ref := range refs {
-		h := ref.Hash()
-		if ref.Type() == plumbing.SymbolicReference {
-			resolved, err := r.ResolveRef(ref.Target())
-			if err != nil {
-				continue
-			}
-			h = resolved
+	for _, ref := range all {
+		h := ref.ID
+		if ref.Symbolic() && h.IsZero() {
+			continue
 		}
 		if c, err := r.commitOf(h); err == nil {
 			out = append(out, c.Hash)

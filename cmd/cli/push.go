@@ -172,19 +172,14 @@ func pushSpecs(ctx context.Context, r *repo.Repository, o pushOptions) ([]pushSp
 		specs = append(specs, pushSpec{src: src, local: local, dst: dstFor(dst, isTag)})
 	}
 	if o.Tags {
-		iter, err := r.Storer.IterReferences()
+		tags, err := r.ListRefs("refs/tags/")
 		if err != nil {
 			return nil, err
 		}
-		err = iter.ForEach(func(ref *plumbing.Reference) error {
-			if ref.Name().IsTag() && ref.Type() == plumbing.HashReference {
-				specs = append(specs, pushSpec{src: ref.Name().Short(), local: ref.Hash(), dst: ref.Name()})
+		for _, ref := range tags {
+			if n := plumbing.ReferenceName(ref.Name); !ref.Symbolic() {
+				specs = append(specs, pushSpec{src: n.Short(), local: ref.ID, dst: n})
 			}
-			return nil
-		})
-		iter.Close()
-		if err != nil {
-			return nil, err
 		}
 	}
 	seen := map[plumbing.ReferenceName]bool{}
