@@ -25,6 +25,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 
 	"github.com/go-git/go-git/v5/plumbing"
 )
@@ -268,7 +269,7 @@ func (s Store) List(prefix string) (*Listing, error) {
 			}
 			id, target, err := ReadFile(filepath.Join(dir, filepath.FromSlash(name)))
 			switch {
-			case errors.Is(err, fs.ErrNotExist):
+			case notFound(err):
 				// deleted (or packed and pruned) while we walked
 			case err != nil:
 				l.Problems = append(l.Problems, Problem{Name: name, Err: err})
@@ -315,8 +316,8 @@ func walkLoose(dir, prefix string, fn func(name string)) error {
 	root := filepath.Join(dir, filepath.FromSlash(start))
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				return nil // removed while we walked
+			if notFound(err) {
+				return nil // removed while we walked, or a ref where a directory would be
 			}
 			return err
 		}
@@ -332,10 +333,16 @@ func walkLoose(dir, prefix string, fn func(name string)) error {
 		}
 		return nil
 	})
-	if errors.Is(err, fs.ErrNotExist) {
+	if notFound(err) {
 		return nil
 	}
 	return err
+}
+
+// notFound: no such file, or a ref file where a directory of the path
+// would be (refs/heads/m/m while refs/heads/m is a branch).
+func notFound(err error) bool {
+	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR)
 }
 
 // Read returns the ref name (HEAD, a pseudo-ref or a ref under refs/)
@@ -350,7 +357,7 @@ func (s Store) Read(name string) (Ref, error) {
 	if err == nil {
 		return Ref{Name: name, ID: id, Target: target}, nil
 	}
-	if !errors.Is(err, fs.ErrNotExist) && !isDirErr(err) {
+	if !notFound(err) && !isDirErr(err) {
 		return Ref{}, fmt.Errorf("%s: %w", name, err)
 	}
 	if strings.HasPrefix(name, "refs/") {

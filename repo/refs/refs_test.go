@@ -1,6 +1,8 @@
 package refs
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -118,5 +120,26 @@ func TestBrokenRefs(t *testing.T) {
 	}
 	if len(l.Problems) != 2 || l.Problems[0].Name != "refs/heads/bad" || l.Problems[1].Name != "packed-refs" {
 		t.Fatalf("problems: %v", l.Problems)
+	}
+}
+
+// Listing below a name that is a ref, not a directory, finds nothing
+// rather than failing (branch -m m m/m asks whether m/m/... exist).
+func TestListBelowRefFile(t *testing.T) {
+	gd := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(gd, "refs", "heads"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(gd, "refs", "heads", "m"), []byte(strings.Repeat("ab", 20)+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, prefix := range []string{"refs/heads/m/", "refs/heads/m/m/"} {
+		l, err := Dir(gd).List(prefix)
+		if err != nil || len(l.Refs) != 0 {
+			t.Fatalf("List(%q): %v %v", prefix, l, err)
+		}
+	}
+	if _, err := Dir(gd).Read("refs/heads/m/m"); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("Read below a ref file: %v", err)
 	}
 }
