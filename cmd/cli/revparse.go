@@ -560,14 +560,22 @@ func abbrevRef(ctx context.Context, r *repo.Repository, rev string) (string, err
 			}
 			branch = b.Short()
 		}
-		remoteName, merge, err := r.Upstream(branch)
-		if err != nil || merge == "" {
+		// The tracking ref the remote's fetch refspec maps the merge ref
+		// to, shortened: refs/remotes/other/main is "other/main" whatever
+		// the remote is called.
+		up, err := r.UpstreamRef(branch)
+		if err != nil || up == "" {
 			return "", fmt.Errorf("no upstream configured for branch '%s': %w", branch, repo.ErrUnknownRevision)
 		}
-		if remoteName == "." {
-			return merge.Short(), nil
+		return shortRefName(up.String()), nil
+	}
+	if strings.HasSuffix(rev, "@{push}") {
+		branch, _, _ := strings.Cut(rev, "@{")
+		up, err := r.PushRefOf(branch)
+		if err != nil {
+			return "", err
 		}
-		return remoteName + "/" + merge.Short(), nil
+		return shortRefName(up.String()), nil
 	}
 	if _, err := r.ResolveRevision(ctx, rev); err != nil {
 		return "", err
