@@ -1,7 +1,6 @@
 package repo
 
 import (
-	"container/heap"
 	"context"
 	"errors"
 	"fmt"
@@ -67,12 +66,8 @@ func (r *Repository) Describe(ctx context.Context, c plumbing.Hash, o DescribeOp
 	// git's flag_within bits.
 	reach := map[plumbing.Hash][]int{}
 	seen := map[plumbing.Hash]bool{c: true}
-	var queue commitQueue
-	seq := 0
-	push := func(cm *object.Commit) {
-		seq++
-		heap.Push(&queue, queued{c: cm, seq: seq})
-	}
+	var queue dateQueue[*object.Commit]
+	push := func(cm *object.Commit) { queue.add(cm, cm.Committer.When.Unix()) }
 	// visitParents passes cm's candidates on to its parents and queues
 	// the parents not seen yet.
 	visitParents := func(cm *object.Commit) {
@@ -102,7 +97,7 @@ func (r *Repository) Describe(ctx context.Context, c plumbing.Hash, o DescribeOp
 		if err := ctx.Err(); err != nil {
 			return Description{}, err
 		}
-		cm := heap.Pop(&queue).(queued).c
+		cm := queue.next()
 		seenCommits++
 		if n, ok := names[cm.Hash]; ok {
 			if len(cands) == o.Candidates {
@@ -139,18 +134,15 @@ func (r *Repository) Describe(ctx context.Context, c plumbing.Hash, o DescribeOp
 	if gaveUpOn != nil {
 		// git's finish_depth_computation: walk on, counting what the
 		// winner cannot reach, until everything left is within it.
-		seq++
-		heap.Push(&queue, queued{c: gaveUpOn, seq: seq})
+		push(gaveUpOn)
 		for queue.Len() > 0 {
-			cm := heap.Pop(&queue).(queued).c
+			cm := queue.next()
 			if reaches(bestAt, cm.Hash) {
 				all := true
-				for _, q := range queue {
-					if !reaches(bestAt, q.c.Hash) {
-						all = false
-						break
-					}
-				}
+				queue.each(func(q *object.Commit) bool {
+					all = reaches(bestAt, q.Hash)
+					return all
+				})
 				if all {
 					break
 				}

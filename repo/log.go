@@ -2,7 +2,6 @@ package repo
 
 import (
 	"bytes"
-	"container/heap"
 	"context"
 	"errors"
 	"fmt"
@@ -61,12 +60,11 @@ type LogWalker struct {
 	// commit's tree is looked at as a parent and again as a child.
 	paths map[plumbing.Hash][]pathState
 	seen  map[plumbing.Hash]struct{}
-	queue nodeQueue
-	seq   int
+	queue dateQueue[*commitwalk.Node]
 
 	limited           bool
 	nodes             map[plumbing.Hash]*walkNode
-	lq                limitQueue
+	lq                dateQueue[limitEntry]
 	interestingQueued int
 	list              []*walkNode
 	listIDs           []plumbing.Hash
@@ -158,8 +156,7 @@ func (w *LogWalker) push(n *commitwalk.Node) {
 		return
 	}
 	w.seen[n.ID] = struct{}{}
-	w.seq++
-	heap.Push(&w.queue, queuedNode{n: n, seq: w.seq})
+	w.queue.add(n, n.When)
 }
 
 // next pops the newest commit by committer date; ties keep the order in
@@ -170,7 +167,7 @@ func (w *LogWalker) next(ctx context.Context) (*object.Commit, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		n := heap.Pop(&w.queue).(queuedNode).n
+		n := w.queue.next()
 		if !w.opts.Since.IsZero() && n.When < w.opts.Since.Unix() {
 			n.Data = nil
 			continue
@@ -476,53 +473,6 @@ func (r *Repository) AllTips() ([]plumbing.Hash, error) {
 		out = append(out, h)
 	}
 	return out, nil
-}
-
-type queued struct {
-	c   *object.Commit
-	seq int
-}
-
-type commitQueue []queued
-
-func (q commitQueue) Len() int { return len(q) }
-func (q commitQueue) Less(i, j int) bool {
-	ti, tj := q[i].c.Committer.When.Unix(), q[j].c.Committer.When.Unix()
-	if ti != tj {
-		return ti > tj
-	}
-	return q[i].seq < q[j].seq
-}
-func (q commitQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
-func (q *commitQueue) Push(x any)   { *q = append(*q, x.(queued)) }
-func (q *commitQueue) Pop() any {
-	old := *q
-	x := old[len(old)-1]
-	*q = old[:len(old)-1]
-	return x
-}
-
-type queuedNode struct {
-	n   *commitwalk.Node
-	seq int
-}
-
-type nodeQueue []queuedNode
-
-func (q nodeQueue) Len() int { return len(q) }
-func (q nodeQueue) Less(i, j int) bool {
-	if ti, tj := q[i].n.When, q[j].n.When; ti != tj {
-		return ti > tj
-	}
-	return q[i].seq < q[j].seq
-}
-func (q nodeQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
-func (q *nodeQueue) Push(x any)   { *q = append(*q, x.(queuedNode)) }
-func (q *nodeQueue) Pop() any {
-	old := *q
-	x := old[len(old)-1]
-	*q = old[:len(old)-1]
-	return x
 }
 
 // rawObject is an object's bytes as go-git's decoders read them, without
