@@ -14,7 +14,6 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 
-	"easel.dev/easel/merge"
 	"easel.dev/easel/repo"
 	"easel.dev/easel/repo/refspec"
 )
@@ -157,8 +156,8 @@ func fetchRefs(ctx context.Context, r *repo.Repository, rm repo.Remote, c *Clien
 		if _, err := q.Accept(r.GitDir); err != nil {
 			return nil, err
 		}
-		// go-git lists packs once per storage; make it look again.
-		r.Storer.Reindex()
+		// Make the new pack visible to this process's object database.
+		r.Objects.Refresh()
 	}
 	var txn []repo.RefUpdate
 	for _, p := range plans {
@@ -198,7 +197,7 @@ func fetchRefs(ctx context.Context, r *repo.Repository, rm repo.Remote, c *Clien
 	}
 	if old, err := ConsolidatePacks(ctx, r.GitDir, MaxPacks); err == nil && len(old) > 0 {
 		RemovePacks(old)
-		r.Storer.Reindex()
+		r.Objects.Refresh()
 	}
 	return res, nil
 }
@@ -246,7 +245,7 @@ func fetchReflogMessage(ctx context.Context, r *repo.Repository, action, remoteR
 	case strings.HasPrefix(remoteRef, "refs/tags/"):
 		what = "updating tag"
 	default:
-		if ff, err := merge.IsAncestor(ctx, r.Storer, old, new); err == nil && ff {
+		if ff, err := r.IsAncestor(ctx, old, new); err == nil && ff {
 			what = "fast-forward"
 		}
 	}
