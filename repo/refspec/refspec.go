@@ -161,24 +161,12 @@ func (l List) Expand(src string) (string, bool) {
 	if l.Excluded(src) {
 		return "", false
 	}
-	for _, s := range l {
-		if dst, ok := s.Expand(src); ok {
-			return dst, true
-		}
-	}
-	return "", false
+	return l.Query(src)
 }
 
 // Reverse maps a destination name back through the first refspec whose
 // destination matches it to a source no negative refspec leaves out.
-func (l List) Reverse(dst string) (string, bool) {
-	for _, s := range l {
-		if src, ok := s.Reverse(dst); ok && !l.Excluded(src) {
-			return src, true
-		}
-	}
-	return "", false
-}
+func (l List) Reverse(dst string) (string, bool) { return l.reverse(dst, true) }
 
 // Query maps a source name through the first refspec that maps it,
 // negative refspecs not consulted: git's query_refspecs, which finds the
@@ -195,9 +183,11 @@ func (l List) Query(src string) (string, bool) {
 
 // QuerySource is Query backwards: the source a destination name stands
 // for (branch --track and -u find the upstream of a tracking ref so).
-func (l List) QuerySource(dst string) (string, bool) {
+func (l List) QuerySource(dst string) (string, bool) { return l.reverse(dst, false) }
+
+func (l List) reverse(dst string, negatives bool) (string, bool) {
 	for _, s := range l {
-		if src, ok := s.Reverse(dst); ok {
+		if src, ok := s.Reverse(dst); ok && !(negatives && l.Excluded(src)) {
 			return src, true
 		}
 	}
