@@ -43,7 +43,7 @@ with --short, a branch name with --abbrev-ref), and facts about the repository:
 Options are taken in order, as git takes them. --verify requires exactly one
 revision that names an object and exits 4 otherwise (-q: silently).
 Revisions are spelled as everywhere else (HEAD~2, main^2, v1.0^{commit}, @{u},
-HEAD@{1}, rev:path); A..B prints B and ^A, A...B also their merge base.`,
+@{push}, HEAD@{1}, rev:path); A..B prints B and ^A, A...B also their merge base.`,
 		Example: `  easel rev-parse HEAD
   easel rev-parse --short HEAD~1
   easel rev-parse --abbrev-ref HEAD
