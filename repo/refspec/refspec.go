@@ -104,28 +104,21 @@ func (s Spec) Match(name string) bool {
 
 // Expand maps a source name to its destination (fetch: remote ref to
 // tracking ref). A refspec without a destination maps nothing.
-func (s Spec) Expand(name string) (string, bool) {
-	if s.Negative || s.Dst == "" {
-		return "", false
-	}
-	star, ok := match(s.Src, name)
-	if !ok {
-		return "", false
-	}
-	return fill(s.Dst, star), true
-}
+func (s Spec) Expand(name string) (string, bool) { return s.mapName(s.Src, s.Dst, name) }
 
 // Reverse maps a destination name back to its source (fetch: tracking
 // ref to the remote ref it stands for).
-func (s Spec) Reverse(name string) (string, bool) {
+func (s Spec) Reverse(name string) (string, bool) { return s.mapName(s.Dst, s.Src, name) }
+
+func (s Spec) mapName(from, to, name string) (string, bool) {
 	if s.Negative || s.Dst == "" {
 		return "", false
 	}
-	star, ok := match(s.Dst, name)
+	star, ok := match(from, name)
 	if !ok {
 		return "", false
 	}
-	return fill(s.Src, star), true
+	return fill(to, star), true
 }
 
 // List is a remote's refspecs, in configuration order.
