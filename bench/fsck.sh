@@ -7,21 +7,8 @@
 #   bench/fsck.sh                         # the corpus bundle, cloned to a temporary directory
 #   REPO=/path/to/clone bench/fsck.sh     # any repository (left as it is, but for commit-graph files)
 set -euo pipefail
-here=$(cd "$(dirname "$0")/.." && pwd)
-work=$(mktemp -d "${TMPDIR:-/tmp}/easel-bench-fsck.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-(cd "$here" && go build -o "$work/easel" ./cmd/easel)
-easel=$work/easel
-export GIT_CONFIG_NOSYSTEM=1 HOME=$work XDG_CONFIG_HOME=$work
-[ -x /usr/bin/time ] || { echo "needs /usr/bin/time (GNU time) for peak RSS" >&2; exit 2; }
-
-repo=${REPO:-}
-if [ -z "$repo" ]; then
-  bundle=${EASEL_CORPUS:-$here/../shared/corpus/git-v1.8.4.bundle}
-  [ -f "$bundle" ] || { echo "no corpus at $bundle (set EASEL_CORPUS or REPO)" >&2; exit 2; }
-  git clone -q "$bundle" "$work/repo" 2>/dev/null
-  repo=$work/repo
-fi
+. "$(dirname "$0")/lib.sh"
+bench_setup fsck
 cd "$repo"
 
 # measure NAME CMD...: prints seconds and peak KiB, keeps stdout in $work/NAME.out
@@ -30,7 +17,6 @@ measure() {
   /usr/bin/time -f '%e %M' -o "$work/$name.time" "$@" > "$work/$name.out" 2> "$work/$name.err" || true
   cat "$work/$name.time"
 }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 
 row() {
   local label=$1 g e

@@ -8,23 +8,8 @@
 #   RUNS=5 COMMIT_GRAPH=1 bench/log.sh   # also write a commit-graph (both tools then use it)
 set -euo pipefail
 RUNS=${RUNS:-3}
-here=$(cd "$(dirname "$0")/.." && pwd)
-work=$(mktemp -d "${TMPDIR:-/tmp}/easel-bench-log.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-(cd "$here" && go build -o "$work/easel" ./cmd/easel)
-easel=$work/easel
-# After the build: it needs the real module and build caches.
-export GIT_CONFIG_NOSYSTEM=1 HOME=$work XDG_CONFIG_HOME=$work
-[ -x /usr/bin/time ] || { echo "needs /usr/bin/time (GNU time) for peak RSS" >&2; exit 2; }
-
-repo=${REPO:-}
-if [ -z "$repo" ]; then
-  bundle=${EASEL_CORPUS:-$here/../shared/corpus/git-v1.8.4.bundle}
-  [ -f "$bundle" ] || { echo "no corpus at $bundle (set EASEL_CORPUS or REPO)" >&2; exit 2; }
-  git clone -q "$bundle" "$work/repo" 2>/dev/null
-  git -C "$work/repo" checkout -q -b main v1.8.4
-  repo=$work/repo
-fi
+. "$(dirname "$0")/lib.sh"
+bench_setup log
 if [ "${COMMIT_GRAPH:-0}" = 1 ]; then
   git -C "$repo" commit-graph write --reachable
 fi

@@ -8,9 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
@@ -22,6 +20,7 @@ import (
 	"easel.dev/easel/remote/gitproto"
 	"easel.dev/easel/repo"
 	"easel.dev/easel/repo/packobj"
+	"easel.dev/easel/repo/refs"
 )
 
 // git's smart HTTP protocol, on the same repository URLs as easel's own:
@@ -154,62 +153,32 @@ type gitRef struct {
 
 // gitRefs lists what git clients see: HEAD's target and the branches and
 // tags, sorted, as easel's /refs lists them.
-func gitRefs(dir string, store storer.EncodedObjectStorer) (head string, refs []gitRef, err error) {
-	all, head, err := readRefs(dir)
+func gitRefs(dir string, store storer.EncodedObjectStorer) (head string, out []gitRef, err error) {
+	l, err := refs.Dir(dir).List("refs/")
 	if err != nil {
 		return "", nil, err
 	}
-	packedPeel := packedPeeled(dir, all)
+	_, head, _ = refs.ReadFile(filepath.Join(dir, "HEAD"))
 	if !strings.HasPrefix(head, "refs/heads/") {
 		head = "refs/heads/" + repo.DefaultBranch
 	}
-	for n, h := range all {
-		if !(strings.HasPrefix(n, "refs/heads/") || strings.HasPrefix(n, "refs/tags/")) || repo.ValidateRefName(n) != nil {
+	for _, r := range l.Refs {
+		n := r.Name
+		if r.Symbolic() || !(strings.HasPrefix(n, "refs/heads/") || strings.HasPrefix(n, "refs/tags/")) || repo.ValidateRefName(n) != nil {
 			continue
 		}
-		ref := gitRef{name: n, id: h}
-		if p, ok := packedPeel[n]; ok {
-			ref.peeled = p
-		} else if strings.HasPrefix(n, "refs/tags/") {
-			ref.peeled = peelTag(store, h)
-		}
-		refs = append(refs, ref)
-	}
-	sort.Slice(refs, func(i, j int) bool { return refs[i].name < refs[j].name })
-	return head, refs, nil
-}
-
-// packedPeeled reads what packed-refs says its tags peel to (git writes
-// "^<id>" after a tag's line when it packs refs "fully-peeled"), for refs
-// whose value in all is still the packed one: listing refs then reads no
-// object at all. A ref in the result with a zero id is not a tag.
-func packedPeeled(dir string, all map[string]plumbing.Hash) map[string]plumbing.Hash {
-	data, err := os.ReadFile(filepath.Join(dir, "packed-refs"))
-	if err != nil {
-		return nil
-	}
-	first, _, _ := strings.Cut(string(data), "\n")
-	if !strings.HasPrefix(first, "# pack-refs with:") || !strings.Contains(first, " fully-peeled") {
-		return nil
-	}
-	out := map[string]plumbing.Hash{}
-	last := ""
-	for _, line := range strings.Split(string(data), "\n") {
+		ref := gitRef{name: n, id: r.ID}
 		switch {
-		case strings.HasPrefix(line, "^") && last != "":
-			if h, ok := parseHex(line[1:]); ok {
-				out[last] = h
-			}
-		case line != "" && line[0] != '#':
-			id, name, _ := strings.Cut(line, " ")
-			last = ""
-			if h, ok := parseHex(id); ok && all[name] == h {
-				last = name
-				out[name] = plumbing.ZeroHash
-			}
+		case r.Packed && (r.PeeledKnown || !r.Peeled.IsZero()):
+			// What packed-refs says its tags peel to (git writes "^<id>"
+			// after a tag's line): listing refs then reads no object.
+			ref.peeled = r.Peeled
+		case strings.HasPrefix(n, "refs/tags/"):
+			ref.peeled = peelTag(store, r.ID)
 		}
+		out = append(out, ref)
 	}
-	return out
+	return head, out, nil
 }
 
 // peelTag follows tag objects from h; zero if h is not a tag (or cannot

@@ -14,8 +14,8 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 
-	"easel.dev/easel/merge"
 	"easel.dev/easel/repo"
+	"easel.dev/easel/repo/refspec"
 )
 
 // Options are shared by Fetch, Push and Clone.
@@ -36,69 +36,23 @@ type Options struct {
 	Branch, Origin string
 }
 
-// refspec is a fetch refspec "+refs/heads/*:refs/remotes/origin/*": a glob
-// with one trailing '*' on each side, or an exact ref on each side.
-type refspec struct {
-	src, dst string
-	glob     bool
-}
-
-func parseRefspec(s string) (refspec, bool) {
-	s = strings.TrimPrefix(s, "+")
-	src, dst, ok := strings.Cut(s, ":")
-	if !ok || src == "" || dst == "" {
-		return refspec{}, false
-	}
-	sg, dg := strings.HasSuffix(src, "*"), strings.HasSuffix(dst, "*")
-	if sg != dg || strings.Count(src, "*") > 1 || strings.Count(dst, "*") > 1 {
-		return refspec{}, false
-	}
-	return refspec{src: strings.TrimSuffix(src, "*"), dst: strings.TrimSuffix(dst, "*"), glob: sg}, true
-}
-
-func (r refspec) mapRef(name string) (string, bool) {
-	if !r.glob {
-		return r.dst, name == r.src
-	}
-	if rest, ok := strings.CutPrefix(name, r.src); ok && rest != "" {
-		return r.dst + rest, true
-	}
-	return "", false
-}
-
-// unmapRef is mapRef backwards: the remote ref a local ref stands for.
-func (r refspec) unmapRef(local string) (string, bool) {
-	if !r.glob {
-		return r.src, local == r.dst
-	}
-	if rest, ok := strings.CutPrefix(local, r.dst); ok && rest != "" {
-		return r.src + rest, true
-	}
-	return "", false
-}
-
-func remoteSpecs(rm repo.Remote) []refspec {
-	var out []refspec
-	for _, s := range rm.Fetch {
-		if rs, ok := parseRefspec(s); ok {
-			out = append(out, rs)
+// remoteSpecs is rm's fetch refspecs; git's default mapping when it has
+// none that parse.
+func remoteSpecs(rm repo.Remote) refspec.List {
+	out := refspec.ParseList(rm.Fetch)
+	for _, s := range out {
+		if !s.Negative {
+			return out
 		}
 	}
-	if len(out) == 0 {
-		out = append(out, refspec{src: "refs/heads/", dst: "refs/remotes/" + rm.Name + "/", glob: true})
-	}
-	return out
+	return append(out, refspec.Spec{Src: "refs/heads/*", Dst: "refs/remotes/" + rm.Name + "/*", Force: true})
 }
 
 // TrackingRef is where a fetch from rm stores the remote's ref name
 // ("" when no refspec covers it).
 func TrackingRef(rm repo.Remote, name string) string {
-	for _, rs := range remoteSpecs(rm) {
-		if dst, ok := rs.mapRef(name); ok {
-			return dst
-		}
-	}
-	return ""
+	dst, _ := remoteSpecs(rm).Expand(name)
+	return dst
 }
 
 // RefChange is one local ref a fetch or push moved.
@@ -202,8 +156,8 @@ func fetchRefs(ctx context.Context, r *repo.Repository, rm repo.Remote, c *Clien
 		if _, err := q.Accept(r.GitDir); err != nil {
 			return nil, err
 		}
-		// go-git lists packs once per storage; make it look again.
-		r.Storer.Reindex()
+		// Make the new pack visible to this process's object database.
+		r.Objects.Refresh()
 	}
 	var txn []repo.RefUpdate
 	for _, p := range plans {
@@ -243,7 +197,7 @@ func fetchRefs(ctx context.Context, r *repo.Repository, rm repo.Remote, c *Clien
 	}
 	if old, err := ConsolidatePacks(ctx, r.GitDir, MaxPacks); err == nil && len(old) > 0 {
 		RemovePacks(old)
-		r.Storer.Reindex()
+		r.Objects.Refresh()
 	}
 	return res, nil
 }
@@ -255,29 +209,20 @@ func staleTrackingRefs(r *repo.Repository, rm repo.Remote, refs *RefsResponse) (
 	for _, ref := range refs.Refs {
 		onRemote[ref.Name] = true
 	}
-	iter, err := r.Storer.IterReferences()
+	all, err := r.ListRefs("refs/")
 	if err != nil {
 		return nil, err
 	}
-	defer iter.Close()
+	specs := remoteSpecs(rm)
 	var out []RefChange
-	err = iter.ForEach(func(ref *plumbing.Reference) error {
-		if ref.Type() != plumbing.HashReference {
-			return nil
+	for _, ref := range all {
+		if ref.Symbolic() {
+			continue
 		}
-		local := ref.Name().String()
-		for _, rs := range remoteSpecs(rm) {
-			src, ok := rs.unmapRef(local)
-			if !ok {
-				continue
-			}
-			if !onRemote[src] {
-				out = append(out, RefChange{Local: local, Remote: src, Old: ref.Hash()})
-			}
-			return nil
+		if src, ok := specs.Reverse(ref.Name); ok && !onRemote[src] {
+			out = append(out, RefChange{Local: ref.Name, Remote: src, Old: ref.ID})
 		}
-		return nil
-	})
+	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Local < out[j].Local })
 	return out, err
 }
@@ -300,7 +245,7 @@ func fetchReflogMessage(ctx context.Context, r *repo.Repository, action, remoteR
 	case strings.HasPrefix(remoteRef, "refs/tags/"):
 		what = "updating tag"
 	default:
-		if ff, err := merge.IsAncestor(ctx, r.Storer, old, new); err == nil && ff {
+		if ff, err := r.IsAncestor(ctx, old, new); err == nil && ff {
 			what = "fast-forward"
 		}
 	}

@@ -6,11 +6,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/storer"
 
 	"easel.dev/easel/merge/commitwalk"
 	"easel.dev/easel/repo/pretty"
@@ -66,23 +64,17 @@ func (r *Repository) refsUnder(prefix string) ([]*plumbing.Reference, error) {
 // listRefs lists the refs below prefix, sorted by name; symbolic ones
 // only with symrefs.
 func (r *Repository) listRefs(prefix string, symrefs bool) ([]*plumbing.Reference, error) {
-	iter, err := r.Storer.IterReferences()
+	all, err := r.ListRefs(prefix)
 	if err != nil {
 		return nil, err
 	}
-	defer iter.Close()
-	var refs []*plumbing.Reference
-	err = iter.ForEach(func(ref *plumbing.Reference) error {
-		if (symrefs || ref.Type() == plumbing.HashReference) && len(ref.Name()) > len(prefix) && strings.HasPrefix(ref.Name().String(), prefix) {
-			refs = append(refs, ref)
+	var out []*plumbing.Reference
+	for _, ref := range all {
+		if (symrefs || !ref.Symbolic()) && len(ref.Name) > len(prefix) {
+			out = append(out, ref.Reference())
 		}
-		return nil
-	})
-	if err != nil && !errors.Is(err, storer.ErrStop) {
-		return nil, err
 	}
-	sort.Slice(refs, func(i, j int) bool { return refs[i].Name() < refs[j].Name() })
-	return refs, nil
+	return out, nil
 }
 
 // CreateBranch makes refs/heads/<name> point at start, which must be a

@@ -6,8 +6,9 @@ import (
 	"fmt"
 	"strings"
 
+	"easel.dev/easel/repo/refspec"
+
 	"easel.dev/easel/repo/pretty"
-	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
 	format "github.com/go-git/go-git/v5/plumbing/format/config"
 )
@@ -141,39 +142,13 @@ func (r *Repository) upstreamFor(upstream string) (string, plumbing.ReferenceNam
 			return "", "", err
 		}
 		for _, rm := range rems {
-			for _, f := range rm.Fetch {
-				spec := config.RefSpec(strings.TrimSpace(f))
-				if spec.Validate() != nil {
-					continue
-				}
-				if src, ok := refspecSource(spec, name); ok {
-					return rm.Name, src, nil
-				}
+			if src, ok := refspec.ParseList(rm.Fetch).QuerySource(name.String()); ok {
+				return rm.Name, plumbing.ReferenceName(src), nil
 			}
 		}
 		return "", "", fmt.Errorf("cannot set up tracking information; starting point '%s' is not a branch: %w", upstream, ErrNotFound)
 	}
 	return "", "", fmt.Errorf("the requested upstream branch '%s' does not exist: %w", upstream, ErrNotFound)
-}
-
-// refspecSource maps a destination ref back through spec to its source
-// (refs/remotes/origin/main -> refs/heads/main).
-func refspecSource(spec config.RefSpec, dst plumbing.ReferenceName) (plumbing.ReferenceName, bool) {
-	s := strings.TrimPrefix(spec.String(), "+")
-	src, d, ok := strings.Cut(s, ":")
-	if !ok {
-		return "", false
-	}
-	if !spec.IsWildcard() {
-		return plumbing.ReferenceName(src), d == dst.String()
-	}
-	pre, post, _ := strings.Cut(d, "*")
-	name := dst.String()
-	if len(name) < len(pre)+len(post) || !strings.HasPrefix(name, pre) || !strings.HasSuffix(name, post) {
-		return "", false
-	}
-	mid := name[len(pre) : len(name)-len(post)]
-	return plumbing.ReferenceName(strings.Replace(src, "*", mid, 1)), true
 }
 
 // UnsetUpstream removes branch.<branch>.remote and .merge; git refuses a

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"easel.dev/easel/repo/wildmatch"
-	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
 )
 
@@ -157,22 +156,5 @@ git branch old HEAD~2
 	}
 	if err := r.UnsetUpstream(ctx, "old"); !errors.Is(err, ErrNoUpstream) {
 		t.Errorf("second unset: %v", err)
-	}
-}
-
-func TestRefspecSource(t *testing.T) {
-	for _, c := range []struct{ spec, dst, want string }{
-		{"+refs/heads/*:refs/remotes/origin/*", "refs/remotes/origin/main", "refs/heads/main"},
-		{"+refs/heads/*:refs/remotes/origin/*", "refs/remotes/other/main", ""},
-		{"refs/heads/main:refs/remotes/origin/trunk", "refs/remotes/origin/trunk", "refs/heads/main"},
-		{"+refs/heads/*:refs/remotes/o/*-x", "refs/remotes/o/a/b-x", "refs/heads/a/b"},
-	} {
-		got, ok := refspecSource(config.RefSpec(c.spec), plumbing.ReferenceName(c.dst))
-		if !ok {
-			got = ""
-		}
-		if string(got) != c.want {
-			t.Errorf("%s %s: %q, want %q", c.spec, c.dst, got, c.want)
-		}
 	}
 }

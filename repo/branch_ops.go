@@ -13,6 +13,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"easel.dev/easel/repo/gitconfig"
+	"easel.dev/easel/repo/refspec"
 )
 
 // BranchError is a branch command's refusal in git's words; Err is the
@@ -67,15 +68,9 @@ func (r *Repository) InterpretBranchName(name string, local, remote bool) string
 			}
 			branch = h.Short()
 		}
-		rem, merge, err := r.Upstream(branch)
-		if err != nil || merge == "" {
+		up, err := r.UpstreamRef(branch)
+		if err != nil || up == "" {
 			return name
-		}
-		up := merge
-		if rem != "." {
-			if up, err = r.upstreamRef(rem, merge); err != nil || up == "" {
-				return name
-			}
 		}
 		switch {
 		case local && strings.HasPrefix(up.String(), "refs/heads/"):
@@ -297,10 +292,8 @@ func (r *Repository) TrackingStart(ctx context.Context, start, mode string) (plu
 func (r *Repository) fetchedInto(ref plumbing.ReferenceName) bool {
 	rems, _ := r.Remotes()
 	for _, rm := range rems {
-		for _, f := range rm.Fetch {
-			if _, ok := refspecSourceOf(strings.TrimSpace(f), ref); ok {
-				return true
-			}
+		if _, ok := refspec.ParseList(rm.Fetch).QuerySource(ref.String()); ok {
+			return true
 		}
 	}
 	return false
@@ -320,11 +313,8 @@ func (r *Repository) ApplyTracking(ctx context.Context, branch string, realRef p
 	}
 	var matches []match
 	for _, rm := range rems {
-		for _, f := range rm.Fetch {
-			spec := strings.TrimSpace(f)
-			if src, ok := refspecSourceOf(spec, realRef); ok {
-				matches = append(matches, match{rm.Name, src})
-			}
+		if src, ok := refspec.ParseList(rm.Fetch).QuerySource(realRef.String()); ok {
+			matches = append(matches, match{rm.Name, plumbing.ReferenceName(src)})
 		}
 	}
 	res := &TrackResult{Branch: branch, Remote: "."}
@@ -430,25 +420,6 @@ func (r *Repository) ApplyTracking(ctx context.Context, branch string, realRef p
 	return res, nil
 }
 
-// refspecSourceOf maps dst back through fetch refspec spec to the source
-// ref it comes from.
-func refspecSourceOf(spec string, dst plumbing.ReferenceName) (plumbing.ReferenceName, bool) {
-	spec = strings.TrimPrefix(spec, "+")
-	src, d, ok := strings.Cut(spec, ":")
-	if !ok || src == "" || d == "" {
-		return "", false
-	}
-	if !strings.Contains(d, "*") {
-		return plumbing.ReferenceName(src), d == dst.String()
-	}
-	pre, post, _ := strings.Cut(d, "*")
-	name := dst.String()
-	if len(name) < len(pre)+len(post) || !strings.HasPrefix(name, pre) || !strings.HasSuffix(name, post) {
-		return "", false
-	}
-	return plumbing.ReferenceName(strings.Replace(src, "*", name[len(pre):len(name)-len(post)], 1)), true
-}
-
 // editLocalConfig edits the repository's own config file under its lock;
 // a held lock is refused in git's words.
 func (r *Repository) editLocalConfig(edit func([]byte) ([]byte, error)) error {
@@ -551,15 +522,9 @@ func (r *Repository) validateNewBranch(name string, force bool) (plumbing.Hash, 
 // mergedReference is what git branch -d checks a branch against: its
 // upstream when it has one that exists, else HEAD.
 func (r *Repository) mergedReference(branch string) (plumbing.Hash, string) {
-	if rem, merge, err := r.Upstream(branch); err == nil && merge != "" {
-		up := merge
-		if rem != "." {
-			up, _ = r.upstreamRef(rem, merge)
-		}
-		if up != "" {
-			if h, err := r.ResolveRef(up); err == nil {
-				return h, up.String()
-			}
+	if up, err := r.UpstreamRef(branch); err == nil && up != "" {
+		if h, err := r.ResolveRef(up); err == nil {
+			return h, up.String()
 		}
 	}
 	h, _ := r.Head()

@@ -2,12 +2,10 @@ package repo
 
 import (
 	"bytes"
-	"container/heap"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 	"time"
 
@@ -62,12 +60,11 @@ type LogWalker struct {
 	// commit's tree is looked at as a parent and again as a child.
 	paths map[plumbing.Hash][]pathState
 	seen  map[plumbing.Hash]struct{}
-	queue nodeQueue
-	seq   int
+	queue dateQueue[*commitwalk.Node]
 
 	limited           bool
 	nodes             map[plumbing.Hash]*walkNode
-	lq                limitQueue
+	lq                dateQueue[limitEntry]
 	interestingQueued int
 	list              []*walkNode
 	listIDs           []plumbing.Hash
@@ -159,8 +156,7 @@ func (w *LogWalker) push(n *commitwalk.Node) {
 		return
 	}
 	w.seen[n.ID] = struct{}{}
-	w.seq++
-	heap.Push(&w.queue, queuedNode{n: n, seq: w.seq})
+	w.queue.add(n, n.When)
 }
 
 // next pops the newest commit by committer date; ties keep the order in
@@ -171,7 +167,7 @@ func (w *LogWalker) next(ctx context.Context) (*object.Commit, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		n := heap.Pop(&w.queue).(queuedNode).n
+		n := w.queue.next()
 		if !w.opts.Since.IsZero() && n.When < w.opts.Since.Unix() {
 			n.Data = nil
 			continue
@@ -469,31 +465,15 @@ func (r *Repository) MergeBase(ctx context.Context, a, b string) (plumbing.Hash,
 // stash, notes) sorted by name, then HEAD. Refs naming anything but a
 // commit are skipped.
 func (r *Repository) AllTips() ([]plumbing.Hash, error) {
-	iter, err := r.Storer.IterReferences()
+	all, err := r.ListRefs("refs/")
 	if err != nil {
 		return nil, err
 	}
-	defer iter.Close()
-	var refs []*plumbing.Reference
-	err = iter.ForEach(func(ref *plumbing.Reference) error {
-		if strings.HasPrefix(ref.Name().String(), "refs/") {
-			refs = append(refs, ref)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	sort.Slice(refs, func(i, j int) bool { return refs[i].Name() < refs[j].Name() })
 	var out []plumbing.Hash
-	for _, ref := range refs {
-		h := ref.Hash()
-		if ref.Type() == plumbing.SymbolicReference {
-			resolved, err := r.ResolveRef(ref.Target())
-			if err != nil {
-				continue
-			}
-			h = resolved
+	for _, ref := range all {
+		h := ref.ID
+		if ref.Symbolic() && h.IsZero() {
+			continue
 		}
 		if c, err := r.commitOf(h); err == nil {
 			out = append(out, c.Hash)
@@ -503,53 +483,6 @@ func (r *Repository) AllTips() ([]plumbing.Hash, error) {
 		out = append(out, h)
 	}
 	return out, nil
-}
-
-type queued struct {
-	c   *object.Commit
-	seq int
-}
-
-type commitQueue []queued
-
-func (q commitQueue) Len() int { return len(q) }
-func (q commitQueue) Less(i, j int) bool {
-	ti, tj := q[i].c.Committer.When.Unix(), q[j].c.Committer.When.Unix()
-	if ti != tj {
-		return ti > tj
-	}
-	return q[i].seq < q[j].seq
-}
-func (q commitQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
-func (q *commitQueue) Push(x any)   { *q = append(*q, x.(queued)) }
-func (q *commitQueue) Pop() any {
-	old := *q
-	x := old[len(old)-1]
-	*q = old[:len(old)-1]
-	return x
-}
-
-type queuedNode struct {
-	n   *commitwalk.Node
-	seq int
-}
-
-type nodeQueue []queuedNode
-
-func (q nodeQueue) Len() int { return len(q) }
-func (q nodeQueue) Less(i, j int) bool {
-	if ti, tj := q[i].n.When, q[j].n.When; ti != tj {
-		return ti > tj
-	}
-	return q[i].seq < q[j].seq
-}
-func (q nodeQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
-func (q *nodeQueue) Push(x any)   { *q = append(*q, x.(queuedNode)) }
-func (q *nodeQueue) Pop() any {
-	old := *q
-	x := old[len(old)-1]
-	*q = old[:len(old)-1]
-	return x
 }
 
 // rawObject is an object's bytes as go-git's decoders read them, without

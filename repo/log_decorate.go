@@ -107,11 +107,10 @@ func (r *Repository) LoadDecorations(o DecorateOptions) (pretty.Decorations, err
 	d := pretty.Decorations{}
 	head, _ := r.Head()
 	headBranch, _ := r.HeadBranch()
-	iter, err := r.Storer.IterReferences()
+	all, err := r.ListRefs("refs/")
 	if err != nil {
 		return nil, err
 	}
-	defer iter.Close()
 	type item struct {
 		h    plumbing.Hash
 		ref  string
@@ -119,19 +118,19 @@ func (r *Repository) LoadDecorations(o DecorateOptions) (pretty.Decorations, err
 	}
 	var items []item
 	headShown := false
-	err = iter.ForEach(func(ref *plumbing.Reference) error {
-		if ref.Type() != plumbing.HashReference {
-			return nil
+	for _, ref := range all {
+		if ref.ID.IsZero() {
+			continue // a symbolic ref to nothing; git decorates the others
 		}
-		n := ref.Name()
+		n := plumbing.ReferenceName(ref.Name)
 		if !f.match(n.String()) {
-			return nil
+			continue
 		}
 		if n == headBranch && headBranch != "" {
 			headShown = true
-			return nil
+			continue
 		}
-		h := ref.Hash()
+		h := ref.ID
 		label := name(n)
 		if n.IsTag() {
 			if c, err := r.commitOf(h); err == nil {
@@ -140,10 +139,6 @@ func (r *Repository) LoadDecorations(o DecorateOptions) (pretty.Decorations, err
 			label = "tag: " + label
 		}
 		items = append(items, item{h, n.String(), label})
-		return nil
-	})
-	if err != nil {
-		return nil, err
 	}
 	if !head.IsZero() && f.match("HEAD") {
 		switch {

@@ -2,7 +2,6 @@ package repo
 
 import (
 	"bytes"
-	"container/heap"
 	"context"
 	"fmt"
 	"io"
@@ -47,31 +46,10 @@ type walkNode struct {
 // uninteresting ones are left, in case dates are skewed.
 const gitSlop = 5
 
-type limitQueue struct {
-	items []limitItem
-	seq   int
-}
-
-type limitItem struct {
-	n    *walkNode
-	h    plumbing.Hash
-	date int64
-	seq  int
-}
-
-func (q *limitQueue) Len() int { return len(q.items) }
-func (q *limitQueue) Less(i, j int) bool {
-	if q.items[i].date != q.items[j].date {
-		return q.items[i].date > q.items[j].date
-	}
-	return q.items[i].seq < q.items[j].seq
-}
-func (q *limitQueue) Swap(i, j int) { q.items[i], q.items[j] = q.items[j], q.items[i] }
-func (q *limitQueue) Push(x any)    { q.items = append(q.items, x.(limitItem)) }
-func (q *limitQueue) Pop() any {
-	x := q.items[len(q.items)-1]
-	q.items = q.items[:len(q.items)-1]
-	return x
+// limitEntry is a commit queued in the limited walk.
+type limitEntry struct {
+	n *walkNode
+	h plumbing.Hash
 }
 
 // node returns the walk's record of h, reading the commit when read is set
@@ -121,8 +99,7 @@ func (w *LogWalker) enqueue(h plumbing.Hash, n *walkNode) {
 	if !n.uninteresting {
 		w.interestingQueued++
 	}
-	w.lq.seq++
-	heap.Push(&w.lq, limitItem{n: n, h: h, date: n.date, seq: w.lq.seq})
+	w.lq.add(limitEntry{n: n, h: h}, n.date)
 }
 
 // setUninteresting flags n, keeping the count of interesting queued
@@ -211,7 +188,7 @@ func (w *LogWalker) stillInteresting(date int64, slop int) int {
 	if w.lq.Len() == 0 {
 		return 0
 	}
-	if date <= w.lq.items[0].date {
+	if date <= w.lq.newest() {
 		return gitSlop
 	}
 	if w.interestingQueued > 0 {
@@ -256,7 +233,7 @@ func (w *LogWalker) limit(ctx context.Context) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		it := heap.Pop(&w.lq).(limitItem)
+		it := w.lq.next()
 		n := it.n
 		n.queued = false
 		if !n.uninteresting {
@@ -343,11 +320,10 @@ func topoSortNodes(list []*walkNode, ids []plumbing.Hash, nodes map[plumbing.Has
 		}
 	}
 	var stack []*walkNode
-	var dated limitQueue
+	var dated dateQueue[*walkNode]
 	put := func(n *walkNode) {
 		if byDate {
-			dated.seq++
-			heap.Push(&dated, limitItem{n: n, date: n.date, seq: dated.seq})
+			dated.add(n, n.date)
 		} else {
 			stack = append(stack, n)
 		}
@@ -357,7 +333,7 @@ func topoSortNodes(list []*walkNode, ids []plumbing.Hash, nodes map[plumbing.Has
 			if dated.Len() == 0 {
 				return nil
 			}
-			return heap.Pop(&dated).(limitItem).n
+			return dated.next()
 		}
 		if len(stack) == 0 {
 			return nil

@@ -1,10 +1,13 @@
 package repo
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"easel.dev/easel/merge"
 )
 
 // These read objects for the commands, so that cmd/ never reaches into
@@ -13,6 +16,13 @@ import (
 // CommitObject reads the commit h (not peeling tags).
 func (r *Repository) CommitObject(h plumbing.Hash) (*object.Commit, error) {
 	return object.GetCommit(r.Storer, h)
+}
+
+// IsAncestor reports whether commit a is b or one of b's ancestors,
+// through the commit-graph where there is one (a fetch's fast-forward
+// check, pull's).
+func (r *Repository) IsAncestor(ctx context.Context, a, b plumbing.Hash) (bool, error) {
+	return merge.IsAncestor(ctx, r.Storer, a, b)
 }
 
 // BlobObject reads the blob h.

@@ -1,11 +1,8 @@
 package repo
 
 import (
-	"bufio"
 	"bytes"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -14,7 +11,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 
 	"easel.dev/easel/repo/lockfile"
-	"easel.dev/easel/repo/reach"
+	"easel.dev/easel/repo/refs"
 )
 
 // packedHeader is what git 2.39 writes first in packed-refs: every entry
@@ -35,7 +32,17 @@ func (r *Repository) PackRefs(all, prune bool) error {
 		return err
 	}
 	defer lock.Rollback()
-	packed, err := readPackedRefs(path)
+	// Every ref packed-refs holds stays; loose ones replace theirs.
+	st := refs.Dir(r.GitDir)
+	old, err := refs.ReadPacked(r.GitDir)
+	if err != nil {
+		return err
+	}
+	packed := map[string]plumbing.Hash{}
+	for _, ref := range old.Refs {
+		packed[ref.Name] = ref.ID
+	}
+	listing, err := st.List("refs/")
 	if err != nil {
 		return err
 	}
@@ -44,32 +51,19 @@ func (r *Repository) PackRefs(all, prune bool) error {
 		id   plumbing.Hash
 	}
 	var moved []loose
-	refsDir := filepath.Join(r.GitDir, "refs")
-	var names []string
-	filepath.WalkDir(refsDir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || strings.HasSuffix(p, ".lock") {
-			return nil
+	for _, ref := range listing.Refs {
+		name := ref.Name
+		if ref.Packed || ref.Symbolic() {
+			continue
 		}
-		rel, _ := filepath.Rel(r.GitDir, p)
-		names = append(names, filepath.ToSlash(rel))
-		return nil
-	})
-	for _, name := range names {
 		if !all && !strings.HasPrefix(name, "refs/tags/") {
 			continue
 		}
-		if strings.HasPrefix(name, "refs/bisect/") || strings.HasPrefix(name, "refs/worktree/") || strings.HasPrefix(name, "refs/rewritten/") {
+		if refs.PerWorktree(name) || ValidateRefName(name) != nil || !r.Objects.Has(ref.ID) {
 			continue
 		}
-		if ValidateRefName(name) != nil {
-			continue
-		}
-		id, sym, err := reach.ReadRefFile(filepath.Join(r.GitDir, filepath.FromSlash(name)))
-		if err != nil || sym != "" || !r.Objects.Has(id) {
-			continue
-		}
-		packed[name] = id
-		moved = append(moved, loose{name, id})
+		packed[name] = ref.ID
+		moved = append(moved, loose{name, ref.ID})
 	}
 	sorted := make([]string, 0, len(packed))
 	for name := range packed {
@@ -100,7 +94,7 @@ func (r *Repository) PackRefs(all, prune bool) error {
 		if err != nil {
 			continue // someone is updating it: it stays loose
 		}
-		if id, sym, err := reach.ReadRefFile(p); err == nil && sym == "" && id == m.id {
+		if id, sym, err := refs.ReadFile(p); err == nil && sym == "" && id == m.id {
 			os.Remove(p)
 		}
 		l.Rollback()
@@ -142,30 +136,4 @@ func (r *Repository) peelTag(id plumbing.Hash) (plumbing.Hash, bool) {
 		}
 	}
 	return id, true
-}
-
-// readPackedRefs reads packed-refs (missing is empty): name to id.
-func readPackedRefs(path string) (map[string]plumbing.Hash, error) {
-	out := map[string]plumbing.Hash{}
-	data, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return out, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		if line == "" || line[0] == '#' || line[0] == '^' {
-			continue
-		}
-		hexID, name, ok := strings.Cut(line, " ")
-		if !ok || len(hexID) != 40 {
-			return nil, fmt.Errorf("unexpected line in %s: %q", path, line)
-		}
-		out[name] = plumbing.NewHash(hexID)
-	}
-	return out, sc.Err()
 }

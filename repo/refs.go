@@ -14,6 +14,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 
 	"easel.dev/easel/repo/lockfile"
+	"easel.dev/easel/repo/refs"
 )
 
 // RefUpdate is one compare-and-swap on a ref. With CheckOld set, the ref must
@@ -56,6 +57,22 @@ func short(h plumbing.Hash) string {
 		return "(none)"
 	}
 	return h.String()[:12]
+}
+
+// RefStore is the repository's refs as package refs reads them, from
+// this work tree.
+func (r *Repository) RefStore() refs.Store { return r.Storer.refs }
+
+// ListRefs lists the refs under refs/ whose name starts with prefix,
+// sorted by name, loose over packed, symbolic ones resolved. A ref that
+// another process is writing (its lock file) does not disturb it; broken
+// refs are left out, as git's "ignoring broken ref".
+func (r *Repository) ListRefs(prefix string) ([]refs.Ref, error) {
+	l, err := r.Storer.refs.List(prefix)
+	if err != nil {
+		return nil, err
+	}
+	return l.Refs, nil
 }
 
 // ResolveRef follows symbolic refs from name and returns the commit id it

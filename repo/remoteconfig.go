@@ -158,18 +158,16 @@ func (r *Repository) RemoveRemote(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	refs, err := r.Storer.IterReferences()
+	tracking, err := r.ListRefs("refs/remotes/" + name + "/")
 	if err != nil {
 		return err
 	}
 	var dels []RefUpdate
-	prefix := "refs/remotes/" + name + "/"
-	_ = refs.ForEach(func(ref *plumbing.Reference) error {
-		if strings.HasPrefix(ref.Name().String(), prefix) && ref.Type() == plumbing.HashReference {
-			dels = append(dels, RefUpdate{Name: ref.Name()})
+	for _, ref := range tracking {
+		if !ref.Symbolic() {
+			dels = append(dels, RefUpdate{Name: plumbing.ReferenceName(ref.Name)})
 		}
-		return nil
-	})
+	}
 	if len(dels) == 0 {
 		return nil
 	}

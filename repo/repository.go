@@ -19,6 +19,7 @@ import (
 	"easel.dev/easel/repo/lockfile"
 	"easel.dev/easel/repo/objfs"
 	"easel.dev/easel/repo/odb"
+	"easel.dev/easel/repo/refs"
 )
 
 // DefaultBranch is the branch a new repository starts on.
@@ -131,7 +132,7 @@ func openAt(gitDir, workDir string) (*Repository, error) {
 		return nil, fmt.Errorf("open %s: no HEAD (%v): %w", gitDir, err, ErrNotRepository)
 	}
 	db := odb.Open(filepath.Join(common, "objects"))
-	r := &Repository{GitDir: common, WorktreeGitDir: gitDir, WorkDir: workDir, Storer: &Storage{Storage: st, DB: db}, Objects: db, format: format}
+	r := &Repository{GitDir: common, WorktreeGitDir: gitDir, WorkDir: workDir, Storer: &Storage{Storage: st, DB: db, refs: refs.Store{Common: common, Worktree: gitDir}}, Objects: db, format: format}
 	r.Storer.openGraph = r.openCommitGraph
 	return r, nil
 }

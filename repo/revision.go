@@ -185,6 +185,8 @@ func (r *Repository) resolveBase(name string) (plumbing.Hash, error) {
 	switch strings.ToLower(sel) {
 	case "u", "upstream":
 		return r.resolveUpstream(ref)
+	case "push":
+		return r.resolvePush(ref)
 	}
 	n, err := strconv.Atoi(sel)
 	if err != nil || n < 0 || strings.TrimLeft(sel, "0123456789") != "" {
@@ -345,6 +347,33 @@ func (r *Repository) resolveUpstream(branch string) (plumbing.Hash, error) {
 		return plumbing.ZeroHash, &RevisionError{Msg: fmt.Sprintf("upstream branch %s of '%s' does not exist", up.Short(), branch)}
 	}
 	return h, nil
+}
+
+// resolvePush is <branch>@{push}: the remote-tracking ref of where git
+// push would push branch (the current one when branch is empty or HEAD).
+func (r *Repository) resolvePush(branch string) (plumbing.Hash, error) {
+	up, err := r.PushRefOf(branch)
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	h, err := r.ResolveRef(up)
+	if err != nil {
+		return plumbing.ZeroHash, &RevisionError{Msg: fmt.Sprintf("%s: unknown revision", up.Short())}
+	}
+	return h, nil
+}
+
+// PushRefOf is PushRef of a branch as a revision names it: "" and HEAD
+// for the current branch.
+func (r *Repository) PushRefOf(branch string) (plumbing.ReferenceName, error) {
+	if branch == "" || branch == "HEAD" {
+		head, _ := r.HeadBranch()
+		if head == "" {
+			return "", &RevisionError{Msg: "HEAD does not point to a branch"}
+		}
+		branch = head.Short()
+	}
+	return r.PushRef(branch)
 }
 
 // resolveName looks a name up in git's order (gitrevisions(7)): a file in

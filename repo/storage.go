@@ -13,6 +13,7 @@ import (
 	"easel.dev/easel/repo/commitgraph"
 	"easel.dev/easel/repo/objfs"
 	"easel.dev/easel/repo/odb"
+	"easel.dev/easel/repo/refs"
 )
 
 // Storage is what go-git sees of a repository: its file system storage
@@ -29,6 +30,27 @@ type Storage struct {
 	openGraph func() *commitgraph.Graph
 	graphOnce sync.Once
 	graph     *commitgraph.Graph
+
+	// refs lists refs for IterReferences.
+	refs refs.Store
+}
+
+// IterReferences lists HEAD and every ref under refs/ through package
+// refs rather than go-git's iterator, which fails on the empty lock file
+// of a ref another process is updating.
+func (s *Storage) IterReferences() (storer.ReferenceIter, error) {
+	l, err := s.refs.List("")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*plumbing.Reference, 0, len(l.Refs)+1)
+	if head, err := s.refs.Read("HEAD"); err == nil {
+		out = append(out, head.Reference())
+	}
+	for _, r := range l.Refs {
+		out = append(out, r.Reference())
+	}
+	return storer.NewReferenceSliceIter(out), nil
 }
 
 // CommitGraph is the repository's commit-graph, opened on first use, for
@@ -102,5 +124,5 @@ func (s *Storage) Close() error {
 // repository being created has no HEAD yet).
 func OpenStorage(gitDir string) *Storage {
 	st := filesystem.NewStorageWithOptions(objfs.New(gitDir), cache.NewObjectLRU(cache.KiByte), filesystem.Options{})
-	return &Storage{Storage: st, DB: odb.Open(filepath.Join(gitDir, "objects"))}
+	return &Storage{Storage: st, DB: odb.Open(filepath.Join(gitDir, "objects")), refs: refs.Dir(gitDir)}
 }

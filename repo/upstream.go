@@ -3,12 +3,13 @@ package repo
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 
-	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
 
 	"easel.dev/easel/merge/commitwalk"
+	"easel.dev/easel/repo/refspec"
 )
 
 // Tracking is how a branch stands against its upstream (branch.<name>.remote
@@ -66,20 +67,91 @@ func (r *Repository) upstreamRef(remote string, merge plumbing.ReferenceName) (p
 	if err != nil {
 		return "", err
 	}
-	for _, f := range rem.Fetch {
-		spec := config.RefSpec(strings.TrimSpace(f))
-		if spec.Validate() != nil {
-			continue
-		}
-		if spec.Match(merge) {
-			return spec.Dst(merge), nil
-		}
-	}
-	return "", nil
+	dst, _ := refspec.ParseList(rem.Fetch).Query(merge.String())
+	return plumbing.ReferenceName(dst), nil
 }
 
 // aheadBehind counts the commits reachable from a but not b (ahead) and
 // from b but not a (behind), reading the commit-graph where there is one.
 func (r *Repository) aheadBehind(ctx context.Context, a, b plumbing.Hash) (ahead, behind int, err error) {
 	return commitwalk.For(r.Storer).AheadBehind(ctx, a, b)
+}
+
+// UpstreamRef is the ref <branch>@{upstream} names: branch.<name>.merge
+// mapped through the remote's fetch refspecs ("" when branch has no
+// upstream or no refspec maps it).
+func (r *Repository) UpstreamRef(branch string) (plumbing.ReferenceName, error) {
+	remote, merge, err := r.Upstream(branch)
+	if err != nil || remote == "" || merge == "" {
+		return "", err
+	}
+	return r.upstreamRef(remote, merge)
+}
+
+// PushRef is the ref <branch>@{push} names, as git's branch_get_push:
+// the remote-tracking ref of where "git push" would send branch, found
+// through the push remote's push refspecs or push.default, then its fetch
+// refspecs. The error says why there is none, in git's words.
+func (r *Repository) PushRef(branch string) (plumbing.ReferenceName, error) {
+	local := plumbing.NewBranchReferenceName(branch).String()
+	remote, _, _ := r.ConfigGet("branch." + branch + ".pushRemote")
+	if remote == "" {
+		remote, _, _ = r.ConfigGet("remote.pushDefault")
+	}
+	if remote == "" {
+		remote, _, _ = r.ConfigGet("branch." + branch + ".remote")
+	}
+	if remote == "" {
+		remote = "origin"
+	}
+	rem, err := r.RemoteByName(remote)
+	if err != nil {
+		return "", &RevisionError{Msg: fmt.Sprintf("branch '%s' has no remote for pushing", branch)}
+	}
+	fetch := refspec.ParseList(rem.Fetch)
+	tracking := func(dst string) (plumbing.ReferenceName, error) {
+		if t, ok := fetch.Expand(dst); ok {
+			return plumbing.ReferenceName(t), nil
+		}
+		return "", &RevisionError{Msg: fmt.Sprintf("push destination '%s' on remote '%s' has no local tracking branch", dst, remote)}
+	}
+	if push, _ := r.ConfigGetAll("remote." + remote + ".push"); len(push) > 0 {
+		dst, ok := refspec.ParseList(push).Expand(local)
+		if !ok {
+			return "", &RevisionError{Msg: fmt.Sprintf("push refspecs for '%s' do not include '%s'", remote, local)}
+		}
+		return tracking(dst)
+	}
+	if r.ConfigBool("remote."+remote+".mirror", false) {
+		return tracking(local)
+	}
+	mode, _, _ := r.ConfigGet("push.default")
+	switch strings.ToLower(mode) {
+	case "nothing":
+		return "", &RevisionError{Msg: "push has no destination (push.default is 'nothing')"}
+	case "matching", "current":
+		return tracking(local)
+	}
+	up, err := r.UpstreamRef(branch)
+	if err != nil {
+		return "", err
+	}
+	if up == "" {
+		if _, merge, _ := r.Upstream(branch); merge != "" {
+			return "", &RevisionError{Msg: fmt.Sprintf("upstream branch '%s' not stored as a remote-tracking branch", merge)}
+		}
+		return "", &RevisionError{Msg: fmt.Sprintf("no upstream configured for branch '%s'", branch)}
+	}
+	if strings.EqualFold(mode, "upstream") {
+		return up, nil
+	}
+	// simple (the default): the upstream, if it is where current would push.
+	cur, err := tracking(local)
+	if err != nil {
+		return "", err
+	}
+	if cur != up {
+		return "", &RevisionError{Msg: "cannot resolve 'simple' push to a single destination"}
+	}
+	return cur, nil
 }

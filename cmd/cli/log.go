@@ -786,7 +786,7 @@ func noWalk(ctx context.Context, r *repo.Repository, include []plumbing.Hash, fi
 			continue
 		}
 		seen[h] = true
-		c, err := object.GetCommit(r.Storer, h)
+		c, err := r.CommitObject(h)
 		if err != nil {
 			return nil, err
 		}

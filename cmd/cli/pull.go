@@ -8,7 +8,6 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/spf13/cobra"
 
-	"easel.dev/easel/merge"
 	"easel.dev/easel/remote"
 	"easel.dev/easel/repo"
 )
@@ -168,7 +167,7 @@ func pullRebase(ctx context.Context, env *Env, r *repo.Repository, o pullOptions
 			fmt.Fprintf(env.IO.Out, format, args...)
 		}
 	}
-	if ff, err := merge.IsAncestor(ctx, r.Storer, head, theirs); err != nil {
+	if ff, err := r.IsAncestor(ctx, head, theirs); err != nil {
 		return err
 	} else if ff && !o.Autostash && mode != "interactive" {
 		out, err := r.Merge(ctx, repo.MergeOptions{Theirs: theirs, TheirsName: tracking.Short(), FFOnly: true, ReflogAction: action})

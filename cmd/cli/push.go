@@ -11,6 +11,7 @@ import (
 
 	"easel.dev/easel/remote"
 	"easel.dev/easel/repo"
+	"easel.dev/easel/repo/refspec"
 )
 
 func init() { register(newPushCmd) }
@@ -133,7 +134,16 @@ func pushSpecs(ctx context.Context, r *repo.Repository, o pushOptions) ([]pushSp
 			specs = append(specs, pushSpec{src: a, dst: dstFor(a, isTag)})
 			continue
 		}
-		src, dst, mapped := strings.Cut(a, ":")
+		spec, err := refspec.Parse(a)
+		switch {
+		case err != nil:
+			return nil, &UsageError{Msg: err.Error()}
+		case spec.Force:
+			return nil, &UsageError{Msg: "there is no forced push: " + a}
+		case spec.Negative || spec.Pattern():
+			return nil, &UsageError{Msg: "name the refs to push: " + a}
+		}
+		src, dst, mapped := spec.Src, spec.Dst, strings.Contains(a, ":")
 		if src == "HEAD" && !mapped {
 			b, err := currentBranch()
 			if err != nil {
@@ -172,19 +182,14 @@ func pushSpecs(ctx context.Context, r *repo.Repository, o pushOptions) ([]pushSp
 		specs = append(specs, pushSpec{src: src, local: local, dst: dstFor(dst, isTag)})
 	}
 	if o.Tags {
-		iter, err := r.Storer.IterReferences()
+		tags, err := r.ListRefs("refs/tags/")
 		if err != nil {
 			return nil, err
 		}
-		err = iter.ForEach(func(ref *plumbing.Reference) error {
-			if ref.Name().IsTag() && ref.Type() == plumbing.HashReference {
-				specs = append(specs, pushSpec{src: ref.Name().Short(), local: ref.Hash(), dst: ref.Name()})
+		for _, ref := range tags {
+			if n := plumbing.ReferenceName(ref.Name); !ref.Symbolic() {
+				specs = append(specs, pushSpec{src: n.Short(), local: ref.ID, dst: n})
 			}
-			return nil
-		})
-		iter.Close()
-		if err != nil {
-			return nil, err
 		}
 	}
 	seen := map[plumbing.ReferenceName]bool{}

@@ -210,13 +210,7 @@ func runRebase(ctx context.Context, env *Env, o rebaseFlags, args []string) erro
 		// upstream dropped by a rewrite are not replayed.
 		upRef := plumbing.ReferenceName("")
 		if b, _ := r.HeadBranch(); b != "" {
-			if rem, merge, err := r.Upstream(b.Short()); err == nil && merge != "" {
-				if rem == "." {
-					upRef = merge
-				} else if tr, ok := r.RemoteTracking(rem + "/" + merge.Short()); ok {
-					upRef = tr
-				}
-			}
+			upRef, _ = r.UpstreamRef(b.Short())
 		}
 		up, err := r.ResolveRef(upRef)
 		if upRef == "" || err != nil {

@@ -43,7 +43,7 @@ with --short, a branch name with --abbrev-ref), and facts about the repository:
 Options are taken in order, as git takes them. --verify requires exactly one
 revision that names an object and exits 4 otherwise (-q: silently).
 Revisions are spelled as everywhere else (HEAD~2, main^2, v1.0^{commit}, @{u},
-HEAD@{1}, rev:path); A..B prints B and ^A, A...B also their merge base.`,
+@{push}, HEAD@{1}, rev:path); A..B prints B and ^A, A...B also their merge base.`,
 		Example: `  easel rev-parse HEAD
   easel rev-parse --short HEAD~1
   easel rev-parse --abbrev-ref HEAD
@@ -560,14 +560,22 @@ func abbrevRef(ctx context.Context, r *repo.Repository, rev string) (string, err
 			}
 			branch = b.Short()
 		}
-		remoteName, merge, err := r.Upstream(branch)
-		if err != nil || merge == "" {
+		// The tracking ref the remote's fetch refspec maps the merge ref
+		// to, shortened: refs/remotes/other/main is "other/main" whatever
+		// the remote is called.
+		up, err := r.UpstreamRef(branch)
+		if err != nil || up == "" {
 			return "", fmt.Errorf("no upstream configured for branch '%s': %w", branch, repo.ErrUnknownRevision)
 		}
-		if remoteName == "." {
-			return merge.Short(), nil
+		return shortRefName(up.String()), nil
+	}
+	if strings.HasSuffix(rev, "@{push}") {
+		branch, _, _ := strings.Cut(rev, "@{")
+		up, err := r.PushRefOf(branch)
+		if err != nil {
+			return "", err
 		}
-		return remoteName + "/" + merge.Short(), nil
+		return shortRefName(up.String()), nil
 	}
 	if _, err := r.ResolveRevision(ctx, rev); err != nil {
 		return "", err

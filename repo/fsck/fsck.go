@@ -25,6 +25,7 @@ import (
 
 	"easel.dev/easel/repo/odb"
 	"easel.dev/easel/repo/reach"
+	gitrefs "easel.dev/easel/repo/refs"
 	"easel.dev/easel/repo/treecheck"
 )
 
@@ -350,7 +351,7 @@ func (c *Checker) defaultHeads(w *reach.Walker, reflogs bool) error {
 		if strings.HasSuffix(p.Name, "HEAD") {
 			fmt.Fprintf(c.Err, "error: invalid %s\n", p.Name)
 			c.errors |= ErrorRefs
-		} else if p.Err == reach.ErrBadRefContent {
+		} else if errors.Is(p.Err, gitrefs.ErrBadContent) {
 			fmt.Fprintf(c.Err, "error: %s: invalid sha1 pointer %s\n", p.Name, plumbing.ZeroHash)
 			c.errors |= ErrorReachable
 		}

@@ -141,27 +141,26 @@ type OwnPack struct {
 	ModTime time.Time
 }
 
-// OwnPacks lists the repository's packs as they are on disk now.
+// OwnPacks lists the repository's packs as they are on disk now, with
+// what repack and gc decide by: PackFiles(false) with sizes, dates and
+// .keep files.
 func (db *DB) OwnPacks() []OwnPack {
-	db.own.rescan()
 	var out []OwnPack
-	for _, p := range db.own.packList() {
-		pf := OwnPack{Name: filepath.Base(p.base)}
-		if ix, err := p.index(); err == nil {
-			pf.Objects = ix.n
-		}
+	for _, pf := range db.PackFiles(false) {
+		op := OwnPack{Name: filepath.Base(pf.Base)}
+		op.Objects, _ = pf.Count()
 		for _, ext := range []string{".pack", ".idx"} {
-			if fi, err := os.Stat(p.base + ext); err == nil {
-				pf.Size += fi.Size()
+			if fi, err := os.Stat(pf.Base + ext); err == nil {
+				op.Size += fi.Size()
 				if ext == ".pack" {
-					pf.ModTime = fi.ModTime()
+					op.ModTime = fi.ModTime()
 				}
 			}
 		}
-		if _, err := os.Stat(p.base + ".keep"); err == nil {
-			pf.Keep = true
+		if _, err := os.Stat(pf.Base + ".keep"); err == nil {
+			op.Keep = true
 		}
-		out = append(out, pf)
+		out = append(out, op)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
@@ -169,20 +168,10 @@ func (db *DB) OwnPacks() []OwnPack {
 
 // ForEachInPack calls fn with every id of the named own pack.
 func (db *DB) ForEachInPack(name string, fn func(plumbing.Hash) error) error {
-	for _, p := range db.own.packList() {
-		if filepath.Base(p.base) != name {
-			continue
+	for _, pf := range db.PackFiles(false) {
+		if filepath.Base(pf.Base) == name {
+			return pf.ForEachID(fn)
 		}
-		ix, err := p.index()
-		if err != nil {
-			return err
-		}
-		for i := 0; i < ix.n; i++ {
-			if err := fn(ix.id(i)); err != nil {
-				return err
-			}
-		}
-		return nil
 	}
 	return fmt.Errorf("%s: no such pack", name)
 }

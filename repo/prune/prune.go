@@ -7,6 +7,7 @@
 package prune
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -20,6 +21,7 @@ import (
 	"easel.dev/easel/repo/lockfile"
 	"easel.dev/easel/repo/odb"
 	"easel.dev/easel/repo/reach"
+	"easel.dev/easel/repo/refs"
 )
 
 // Never is the expiry time that keeps every object (gc --prune=never).
@@ -169,7 +171,7 @@ func Keep(db *odb.DB, common string, expire time.Time, heads []plumbing.Hash) (*
 	for _, p := range problems {
 		// git stops rather than prune with a ref it cannot read: what that
 		// ref names would look unreachable.
-		if p.Err == reach.ErrBadRefContent {
+		if errors.Is(p.Err, refs.ErrBadContent) {
 			return nil, fmt.Errorf("bad ref %s: refusing to prune", p.Name)
 		}
 		// Objects only an unreadable index names would look unreachable.

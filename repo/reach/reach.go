@@ -8,6 +8,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 
 	"easel.dev/easel/repo/odb"
+	"easel.dev/easel/repo/refs"
 )
 
 // Shallow reads the repository's shallow file: the commits whose parents
@@ -21,7 +22,7 @@ func Shallow(common string) *Set {
 	s := NewSet(16)
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		if id, ok := parseID(sc.Text()); ok {
+		if id, ok := refs.ParseID(sc.Text()); ok {
 			s.Add(id)
 		}
 	}

@@ -14,15 +14,15 @@ import (
 	"bufio"
 	"bytes"
 	"crypto/sha1"
-	"encoding/hex"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
+
+	"easel.dev/easel/repo/refs"
 )
 
 // Kind is where a root comes from.
@@ -75,12 +75,6 @@ type Options struct {
 // StateRefNames are the pseudo-refs of operations in progress.
 var StateRefNames = []string{"MERGE_HEAD", "CHERRY_PICK_HEAD", "REVERT_HEAD", "ORIG_HEAD", "BISECT_HEAD", "REBASE_HEAD", "AUTO_MERGE"}
 
-// perWorktreeRef reports whether a ref lives in each work tree's own
-// directory (git's refs/bisect, refs/worktree, refs/rewritten).
-func perWorktreeRef(name string) bool {
-	return strings.HasPrefix(name, "refs/bisect/") || strings.HasPrefix(name, "refs/worktree/") || strings.HasPrefix(name, "refs/rewritten/")
-}
-
 // Worktrees lists the git directories of the repository whose common
 // directory is common: common itself, then each worktrees/<id> that has
 // a HEAD, in name order.
@@ -110,59 +104,68 @@ func worktreePrefix(common, wt string) string {
 // no id, an unreadable index). Lock files are ignored, as git ignores
 // them.
 func Collect(common string, opt Options) ([]Root, []Problem) {
-	c := &collector{common: common, packed: map[string]plumbing.Hash{}}
-	c.readPacked()
+	c := &collector{common: common}
 	wts := Worktrees(common)
 
-	// Refs: loose ones shadow packed ones of the same name.
-	loose := map[string]bool{}
+	// Refs: loose ones shadow packed ones of the same name; a linked work
+	// tree adds its own (refs/bisect...).
 	for _, wt := range wts {
 		prefix := worktreePrefix(common, wt)
-		c.looseRefs(wt, "refs", func(name string, id plumbing.Hash, sym string) {
-			if wt != common && !perWorktreeRef(name) {
-				return // a stray shared ref in a work tree's directory
+		st := refs.Store{Common: common, Worktree: wt}
+		var found []refs.Ref
+		if wt == common {
+			l, err := st.List("refs/")
+			if err != nil {
+				c.problems = append(c.problems, Problem{Name: "refs", Err: err})
+				continue
 			}
-			if wt == common {
-				loose[name] = true
-			}
-			if sym != "" {
-				id, _ = c.resolve(wt, sym, 0)
-				if id.IsZero() {
-					return
+			c.addProblems(prefix, l.Problems)
+			found = l.Refs
+		} else {
+			for _, ns := range []string{"refs/bisect/", "refs/worktree/", "refs/rewritten/"} {
+				l, err := st.List(ns)
+				if err != nil {
+					c.problems = append(c.problems, Problem{Name: prefix + ns, Err: err})
+					continue
+				}
+				for _, p := range l.Problems {
+					if p.Name != "packed-refs" {
+						c.addProblems(prefix, []refs.Problem{p})
+					}
+				}
+				for _, r := range l.Refs {
+					if !r.Packed {
+						found = append(found, r)
+					}
 				}
 			}
-			c.roots = append(c.roots, Root{Kind: KindRef, Name: prefix + name, ID: id, Symref: sym, Worktree: wt})
-		})
-	}
-	var packedNames []string
-	for name := range c.packed {
-		if !loose[name] {
-			packedNames = append(packedNames, name)
 		}
-	}
-	sort.Strings(packedNames)
-	for _, name := range packedNames {
-		c.roots = append(c.roots, Root{Kind: KindRef, Name: name, ID: c.packed[name], Worktree: common})
+		for _, r := range found {
+			if r.Symbolic() && r.ID.IsZero() {
+				continue
+			}
+			c.roots = append(c.roots, Root{Kind: KindRef, Name: prefix + r.Name, ID: r.ID, Symref: r.Target, Worktree: wt})
+		}
 	}
 
 	for _, wt := range wts {
 		prefix := worktreePrefix(common, wt)
 		head := Root{Kind: KindHead, Name: prefix + "HEAD", Worktree: wt}
-		id, sym, err := c.readRefFile(filepath.Join(wt, "HEAD"))
+		id, sym, err := refs.ReadFile(filepath.Join(wt, "HEAD"))
 		switch {
 		case err != nil:
 			c.problems = append(c.problems, Problem{Name: head.Name, Err: err})
 			continue
 		case sym != "":
 			head.Symref = sym
-			head.ID, _ = c.resolve(wt, sym, 0)
+			head.ID, _ = refs.Store{Common: common, Worktree: wt}.Resolve(sym)
 		default:
 			head.ID = id
 		}
 		c.roots = append(c.roots, head)
 		if opt.StateRefs {
 			for _, name := range StateRefNames {
-				if id, _, err := c.readRefFile(filepath.Join(wt, name)); err == nil && !id.IsZero() {
+				if id, _, err := refs.ReadFile(filepath.Join(wt, name)); err == nil && !id.IsZero() {
 					c.roots = append(c.roots, Root{Kind: KindState, Name: prefix + name, ID: id, Worktree: wt})
 				}
 			}
@@ -183,105 +186,13 @@ func Collect(common string, opt Options) ([]Root, []Problem) {
 
 type collector struct {
 	common   string
-	packed   map[string]plumbing.Hash
 	roots    []Root
 	problems []Problem
 }
 
-func (c *collector) readPacked() {
-	f, err := os.Open(filepath.Join(c.common, "packed-refs"))
-	if err != nil {
-		return
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		if line == "" || line[0] == '#' || line[0] == '^' {
-			continue
-		}
-		hexID, name, ok := strings.Cut(line, " ")
-		id, good := parseID(hexID)
-		if !ok || !good {
-			c.problems = append(c.problems, Problem{Name: "packed-refs", Err: fmt.Errorf("unexpected line %q", line)})
-			continue
-		}
-		c.packed[name] = id
-	}
-}
-
-// ReadRefFile reads a loose ref or HEAD: its id, or the ref a symbolic
-// ref names.
-func ReadRefFile(path string) (plumbing.Hash, string, error) {
-	return (&collector{}).readRefFile(path)
-}
-
-// ErrBadRefContent is a ref file that holds neither an id nor "ref: ".
-var ErrBadRefContent = fmt.Errorf("badRefContent")
-
-func (c *collector) readRefFile(path string) (plumbing.Hash, string, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return plumbing.ZeroHash, "", err
-	}
-	s := strings.TrimRight(string(data), "\r\n\t ")
-	if sym, ok := strings.CutPrefix(s, "ref:"); ok {
-		return plumbing.ZeroHash, strings.TrimSpace(sym), nil
-	}
-	if len(s) >= 40 {
-		if id, ok := parseID(s[:40]); ok && (len(s) == 40 || s[40] == ' ' || s[40] == '\t') {
-			return id, "", nil
-		}
-	}
-	return plumbing.ZeroHash, "", ErrBadRefContent
-}
-
-// resolve follows a ref name as seen from work tree wt.
-func (c *collector) resolve(wt, name string, depth int) (plumbing.Hash, error) {
-	if depth > 5 {
-		return plumbing.ZeroHash, fmt.Errorf("%s: symbolic ref loop", name)
-	}
-	dir := c.common
-	if perWorktreeRef(name) || !strings.HasPrefix(name, "refs/") {
-		dir = wt
-	}
-	id, sym, err := c.readRefFile(filepath.Join(dir, filepath.FromSlash(name)))
-	if err == nil {
-		if sym != "" {
-			return c.resolve(wt, sym, depth+1)
-		}
-		return id, nil
-	}
-	if id, ok := c.packed[name]; ok {
-		return id, nil
-	}
-	return plumbing.ZeroHash, err
-}
-
-// looseRefs calls fn for every loose ref under dir/sub.
-func (c *collector) looseRefs(dir, sub string, fn func(name string, id plumbing.Hash, sym string)) {
-	root := filepath.Join(dir, sub)
-	var names []string
-	filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return nil
-		}
-		rel, _ := filepath.Rel(dir, path)
-		rel = filepath.ToSlash(rel)
-		if strings.HasSuffix(rel, ".lock") {
-			return nil
-		}
-		names = append(names, rel)
-		return nil
-	})
-	for _, name := range names {
-		id, sym, err := c.readRefFile(filepath.Join(dir, filepath.FromSlash(name)))
-		if err != nil {
-			c.problems = append(c.problems, Problem{Name: worktreePrefix(c.common, dir) + name, Err: err})
-			continue
-		}
-		fn(name, id, sym)
+func (c *collector) addProblems(prefix string, ps []refs.Problem) {
+	for _, p := range ps {
+		c.problems = append(c.problems, Problem{Name: prefix + p.Name, Err: p.Err})
 	}
 }
 
@@ -295,7 +206,7 @@ func (c *collector) reflogs(wt string) {
 		}
 		rel, _ := filepath.Rel(logs, path)
 		name := filepath.ToSlash(rel)
-		if wt != c.common && name != "HEAD" && !perWorktreeRef(name) {
+		if wt != c.common && name != "HEAD" && !refs.PerWorktree(name) {
 			return nil
 		}
 		if wt == c.common && name != "HEAD" && !strings.HasPrefix(name, "refs/") {
@@ -327,24 +238,13 @@ func ForEachReflogEntry(path string, fn func(old, new plumbing.Hash)) error {
 		if len(line) < 82 || line[40] != ' ' || line[81] != ' ' {
 			continue
 		}
-		old, ok1 := parseID(string(line[:40]))
-		new, ok2 := parseID(string(line[41:81]))
+		old, ok1 := refs.ParseID(string(line[:40]))
+		new, ok2 := refs.ParseID(string(line[41:81]))
 		if ok1 && ok2 {
 			fn(old, new)
 		}
 	}
 	return sc.Err()
-}
-
-func parseID(s string) (plumbing.Hash, bool) {
-	var h plumbing.Hash
-	if len(s) != 40 {
-		return h, false
-	}
-	if _, err := hex.Decode(h[:], []byte(s)); err != nil {
-		return h, false
-	}
-	return h, true
 }
 
 // index adds the entries and cache-tree trees of wt's index (and of the
