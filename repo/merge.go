@@ -228,19 +228,19 @@ func (r *Repository) Merge(ctx context.Context, o MergeOptions) (*MergeOutcome, 
 
 	// git's ort strategy wants the index to match HEAD before it starts.
 	if err := r.indexMatchesTree(il.Index, headTree); err != nil {
-		return nil, err
+		return nil, &StrategyError{Strategy: "ort", Err: err}
 	}
 	res, _, err := merge.MergeCommits(ctx, r.Storer, head, o.Theirs, merge.Options{
 		OursName: "HEAD", TheirsName: o.TheirsName, ConflictStyle: o.ConflictStyle,
 		Favor: o.Favor, NoRenames: o.NoRenames, SubmoduleFastForward: r.submoduleFastForward,
-		PathMerge: r.pathMerge,
+		PathMerge: r.pathMerge, DirRenames: r.mergeDirRenames(),
 	})
 	if err != nil {
 		return nil, err
 	}
 	out.Tree, out.Conflicts, out.Messages = res.Tree, res.Conflicts, res.Messages
 	if err := r.switchTree(ctx, il, headTree, res.Tree, res.Conflicts, true); err != nil {
-		return nil, err
+		return nil, &StrategyError{Strategy: "ort", Err: err}
 	}
 	if err := il.Commit(); err != nil {
 		return nil, err

@@ -171,6 +171,7 @@ func (r *Repository) pickMerge(ctx context.Context, il *IndexLock, keep bool, ou
 	res, err := merge.MergeTrees(ctx, r.Storer, treeOrEmpty(base), treeOrEmpty(ours), treeOrEmpty(next), merge.Options{
 		OursName: "HEAD", TheirsName: nextLabel, BaseName: baseLabel,
 		ConflictStyle: style, Favor: favor, NoRenames: noRenames, PathMerge: r.pathMerge,
+		DirRenames: r.mergeDirRenames(),
 	})
 	if err != nil {
 		return nil, err
