@@ -23,6 +23,9 @@ import (
 // Errors of the merge command.
 var (
 	ErrNotFastForward = errors.New("not possible to fast-forward, aborting")
+	// ErrUnrelatedHistories: the commits share no history and the merge
+	// was not told to allow that.
+	ErrUnrelatedHistories = errors.New("refusing to merge unrelated histories")
 	// ErrUntrackedOverwrite wraps ErrWouldOverwrite for untracked files.
 	errUntracked = fmt.Errorf("untracked working tree files would be overwritten by merge: %w", ErrWouldOverwrite)
 )
@@ -55,6 +58,11 @@ type MergeOptions struct {
 	// recording MERGE_HEAD, and prepares SQUASH_MSG listing the merged
 	// commits: the next commit has one parent.
 	Squash bool
+
+	// AllowUnrelated merges a commit that shares no history with HEAD
+	// (over an empty base); without it such a merge is refused, as git
+	// refuses it.
+	AllowUnrelated bool
 
 	// ReflogAction starts the reflog message: "merge <TheirsName>" when
 	// empty; git pull's is "pull".
@@ -230,13 +238,16 @@ func (r *Repository) Merge(ctx context.Context, o MergeOptions) (*MergeOutcome, 
 	if err := r.indexMatchesTree(il.Index, headTree); err != nil {
 		return nil, &StrategyError{Strategy: "ort", Err: err}
 	}
-	res, _, err := merge.MergeCommits(ctx, r.Storer, head, o.Theirs, merge.Options{
+	res, bases, err := merge.MergeCommits(ctx, r.Storer, head, o.Theirs, merge.Options{
 		OursName: "HEAD", TheirsName: o.TheirsName, ConflictStyle: o.ConflictStyle,
 		Favor: o.Favor, NoRenames: o.NoRenames, SubmoduleFastForward: r.submoduleFastForward,
 		PathMerge: r.pathMerge, DirRenames: r.mergeDirRenames(),
 	})
 	if err != nil {
 		return nil, err
+	}
+	if len(bases) == 0 && !o.AllowUnrelated {
+		return nil, ErrUnrelatedHistories
 	}
 	out.Tree, out.Conflicts, out.Messages = res.Tree, res.Conflicts, res.Messages
 	if err := r.switchTree(ctx, il, headTree, res.Tree, res.Conflicts, true); err != nil {
@@ -520,11 +531,9 @@ func (r *Repository) switchTree(ctx context.Context, il *IndexLock, from, to plu
 			dirty = append(dirty, d.path)
 		}
 	}
-	if len(dirty) > 0 {
-		return &OverwriteError{Op: "merge", Modified: dirty}
-	}
-	if len(untracked) > 0 {
-		return &OverwriteError{Op: "merge", Untracked: untracked}
+	// Both kinds are reported at once, as git's unpack-trees does.
+	if len(dirty) > 0 || len(untracked) > 0 {
+		return &OverwriteError{Op: "merge", Modified: dirty, Untracked: untracked}
 	}
 
 	// Removals first, so a file can give way to a directory.

@@ -40,6 +40,8 @@ type mergeOptions struct {
 	NoEdit   bool
 	Cleanup  string
 	Signoff  bool
+	// AllowUnrelated is --allow-unrelated-histories.
+	AllowUnrelated bool
 }
 
 func newMergeCmd(env *Env) *cobra.Command {
@@ -124,6 +126,7 @@ and names the files.`,
 	f.BoolVar(&o.NoEdit, "no-edit", false, "take the merge message as prepared")
 	f.StringVar(&o.Cleanup, "cleanup", "", "`mode` of message clean-up, as for commit")
 	f.BoolVar(&o.Signoff, "signoff", false, "add a Signed-off-by trailer")
+	f.BoolVar(&o.AllowUnrelated, "allow-unrelated-histories", false, "merge a history that shares no commit with HEAD")
 	return cmd
 }
 
@@ -159,7 +162,7 @@ func runMerge(ctx context.Context, env *Env, o mergeOptions) error {
 		Theirs: theirs, TheirsName: o.Rev, TheirsKind: refKind(r, o.Rev),
 		Message: o.Message, FFOnly: o.FFOnly, NoFF: o.NoFF, NoCommit: o.NoCommit,
 		ConflictStyle: o.Conflict, Favor: favor, NoRenames: noRenames, Squash: o.Squash,
-		Compose: compose,
+		Compose: compose, AllowUnrelated: o.AllowUnrelated,
 	})
 	if errors.Is(err, repo.ErrMergeNotCommitted) {
 		return &ExitError{Code: ExitConflict, Err: err}
