@@ -149,11 +149,6 @@ func (r *Repository) Merge(ctx context.Context, o MergeOptions) (*MergeOutcome, 
 	default:
 		return nil, fmt.Errorf("unknown conflict style %q (merge, diff3 or zdiff3)", s)
 	}
-	if _, ok, err := r.MergeHead(); err != nil {
-		return nil, err
-	} else if ok {
-		return nil, fmt.Errorf("you have not concluded your merge (MERGE_HEAD exists): %w", ErrMergeInProgress)
-	}
 	// A lock on the ref the merge will move (left by a killed process,
 	// or held by a running one) would fail the merge only after the index
 	// and work tree were written; refuse before touching anything.
@@ -165,8 +160,14 @@ func (r *Repository) Merge(ctx context.Context, o MergeOptions) (*MergeOutcome, 
 		return nil, err
 	}
 	defer il.Rollback()
+	// git looks for unmerged entries before MERGE_HEAD.
 	if HasUnmerged(il.Index) {
-		return nil, fmt.Errorf("merging is not possible: %w", ErrUnmergedPaths)
+		return nil, &refusal{"Merging is not possible because you have unmerged files.", ErrUnmergedPaths}
+	}
+	if _, ok, err := r.MergeHead(); err != nil {
+		return nil, err
+	} else if ok {
+		return nil, &refusal{"You have not concluded your merge (MERGE_HEAD exists).\nPlease, commit your changes before you merge.", ErrMergeInProgress}
 	}
 	head, err := r.Head()
 	if err != nil {
@@ -502,6 +503,7 @@ func (r *Repository) switchTree(ctx context.Context, il *IndexLock, from, to plu
 
 	// Check everything before touching anything.
 	var dirty, untracked []string
+	leading := map[string]bool{}
 	for _, d := range deltas {
 		e := have[d.path]
 		full, err := r.safePath(d.path)
@@ -513,6 +515,24 @@ func (r *Repository) switchTree(ctx context.Context, il *IndexLock, from, to plu
 			// Not tracked: an existing file there would be lost.
 			if lerr == nil && d.to.mode != 0 && !fi.IsDir() {
 				untracked = append(untracked, d.path)
+			}
+			// ... and so would an untracked file where the path
+			// needs a directory.
+			if lerr != nil && d.to.mode != 0 {
+				for dir := parentDir(d.path); dir != "" && dir != "."; dir = parentDir(dir) {
+					if have[dir] != nil || leading[dir] {
+						break
+					}
+					dfull, err := r.safePath(dir)
+					if err != nil {
+						break
+					}
+					if dfi, err := os.Lstat(dfull); err == nil && !dfi.IsDir() {
+						leading[dir] = true
+						untracked = append(untracked, dir)
+						break
+					}
+				}
 			}
 			continue
 		}
@@ -533,6 +553,7 @@ func (r *Repository) switchTree(ctx context.Context, il *IndexLock, from, to plu
 	}
 	// Both kinds are reported at once, as git's unpack-trees does.
 	if len(dirty) > 0 || len(untracked) > 0 {
+		sort.Strings(untracked)
 		return &OverwriteError{Op: "merge", Modified: dirty, Untracked: untracked}
 	}
 

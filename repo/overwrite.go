@@ -57,3 +57,13 @@ type StrategyError struct {
 
 func (e *StrategyError) Error() string { return e.Err.Error() }
 func (e *StrategyError) Unwrap() error { return e.Err }
+
+// refusal is a command's refusal in git's words; err is the sentinel that
+// picks the exit code.
+type refusal struct {
+	msg string
+	err error
+}
+
+func (e *refusal) Error() string { return e.msg }
+func (e *refusal) Unwrap() error { return e.err }
