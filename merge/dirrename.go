@@ -270,21 +270,41 @@ func (m *merger) applyDirRenames(bySide [3][]renameSide) [3][]renameSide {
 				nci.stages[s] = ci.stages[s]
 				ci = nci
 			} else {
+				// A directory alone at np makes the moved file
+				// compete with it, as a file there would.
+				if dm := m.dirmasks[np]; dm != 0 {
+					ci.dirmask = dm
+					ci.dfConflict = true
+				}
 				m.paths[np] = ci
 				if _, ok := m.ours[np]; !ok {
 					m.ours[np] = ver{}
 				}
 			}
+			moved := t.path
+			if t.rename >= 0 {
+				r := &bySide[s][t.rename]
+				moved = r.src + " renamed to " + t.path
+				r.dst = np
+			}
+			if m.opt.DirRenames == DirRenamesTrue {
+				if t.rename < 0 {
+					m.msg(np, "Path updated: %s added in %s inside a directory that was renamed in %s; moving it to %s.",
+						moved, m.sideName(s), m.sideName(o), np)
+				} else {
+					m.msg(np, "Path updated: %s in %s, inside a directory that was renamed in %s; moving it to %s.",
+						moved, m.sideName(s), m.sideName(o), np)
+				}
+				continue
+			}
 			ci.pathConflict = true
 			ci.kind = KindFileLocation
 			if t.rename < 0 {
 				m.msg(np, "CONFLICT (file location): %s added in %s inside a directory that was renamed in %s, suggesting it should perhaps be moved to %s.",
-					t.path, m.sideName(s), m.sideName(o), np)
+					moved, m.sideName(s), m.sideName(o), np)
 			} else {
-				r := &bySide[s][t.rename]
-				m.msg(np, "CONFLICT (file location): %s renamed to %s in %s, inside a directory that was renamed in %s, suggesting it should perhaps be moved to %s.",
-					r.src, t.path, m.sideName(s), m.sideName(o), np)
-				r.dst = np
+				m.msg(np, "CONFLICT (file location): %s in %s, inside a directory that was renamed in %s, suggesting it should perhaps be moved to %s.",
+					moved, m.sideName(s), m.sideName(o), np)
 			}
 		}
 	}

@@ -92,6 +92,7 @@ type merger struct {
 	relevant [3]map[string]bool
 
 	removedDirs [3]map[string]bool
+	dirmasks    map[string]uint8 // sides holding a directory at a path no side has a file at
 	dirRel      [3]map[string]int
 	visited     map[string]visit
 	unclean     bool // a conflict with no index stages (directory rename split, ...)
@@ -116,6 +117,7 @@ func newMerger(ctx context.Context, st Store, opt Options, depth int) *merger {
 		relevant:    [3]map[string]bool{{}, {}, {}},
 		removedDirs: [3]map[string]bool{{}, {}, {}},
 		visited:     map[string]visit{},
+		dirmasks:    map[string]uint8{},
 		final:       map[string]*pinfo{},
 		nonEmpty:    map[string]bool{},
 		msgs:        map[string][]string{},
@@ -158,7 +160,8 @@ func (m *merger) run(base, ours, theirs plumbing.Hash) (*Result, error) {
 	if !m.opt.NoRenames {
 		// git does not look for directory renames while building a
 		// virtual merge base.
-		if m.depth == 0 {
+		dirRenames := m.depth == 0 && m.opt.DirRenames != DirRenamesFalse
+		if dirRenames {
 			m.dirRelevance()
 		}
 		var bySide [3][]renameSide
@@ -169,7 +172,7 @@ func (m *merger) run(base, ours, theirs plumbing.Hash) (*Result, error) {
 			}
 			bySide[side] = rs
 		}
-		if m.depth == 0 {
+		if dirRenames {
 			bySide = m.applyDirRenames(bySide)
 		}
 		all := append(bySide[1], bySide[2]...)
@@ -284,6 +287,8 @@ func (m *merger) collect(dir string, h [3]plumbing.Hash) error {
 		}
 		if fm != 0 {
 			m.addPath(p, fv, fm, dm)
+		} else {
+			m.dirmasks[p] = dm
 		}
 		clean := false
 		if pi := m.paths[p]; pi != nil && fm == 7 && dm == 0 && pi.matchMask != 0 {

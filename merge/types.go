@@ -89,6 +89,16 @@ const (
 	FavorUnion = "union"
 )
 
+// Values of Options.DirRenames, git's merge.directoryRenames: "conflict"
+// moves files into a renamed directory but reports each move as a
+// conflict, "true" moves them silently, "false" does not look for
+// directory renames.
+const (
+	DirRenamesConflict = "conflict"
+	DirRenamesTrue     = "true"
+	DirRenamesFalse    = "false"
+)
+
 // Options of a merge.
 type Options struct {
 	// OursName and TheirsName label conflict markers and name the side in
@@ -110,6 +120,9 @@ type Options struct {
 	RenameLimit int
 	// NoRenames turns rename detection off.
 	NoRenames bool
+	// DirRenames is merge.directoryRenames: DirRenamesConflict (the
+	// default, ""), DirRenamesTrue or DirRenamesFalse.
+	DirRenames string
 	// LineMerge replaces the default line merge (for tests).
 	LineMerge LineMergeFunc
 	// SubmoduleFastForward, when set, is asked about a gitlink both sides
@@ -147,6 +160,9 @@ func (o *Options) defaults() {
 	}
 	if o.ConflictStyle == "" {
 		o.ConflictStyle = StyleMerge
+	}
+	if o.DirRenames == "" {
+		o.DirRenames = DirRenamesConflict
 	}
 	if o.RenameLimit <= 0 {
 		o.RenameLimit = 7000

@@ -24,6 +24,9 @@ import (
 // Errors of the merge command.
 var (
 	ErrNotFastForward = errors.New("not possible to fast-forward, aborting")
+	// ErrUnrelatedHistories: the commits share no history and the merge
+	// was not told to allow that.
+	ErrUnrelatedHistories = errors.New("refusing to merge unrelated histories")
 	// ErrUntrackedOverwrite wraps ErrWouldOverwrite for untracked files.
 	errUntracked = fmt.Errorf("untracked working tree files would be overwritten by merge: %w", ErrWouldOverwrite)
 )
@@ -74,6 +77,11 @@ type MergeOptions struct {
 	// Author, when set, authors the merge commit (a rebase recreating a
 	// merge keeps the original's author).
 	Author *object.Signature
+
+	// AllowUnrelated merges a commit that shares no history with HEAD
+	// (over an empty base); without it such a merge is refused, as git
+	// refuses it.
+	AllowUnrelated bool
 
 	// ReflogAction starts the reflog message: "merge <TheirsName>" when
 	// empty; git pull's is "pull".
@@ -150,11 +158,6 @@ func (r *Repository) Merge(ctx context.Context, o MergeOptions) (*MergeOutcome, 
 	default:
 		return nil, fmt.Errorf("unknown conflict style %q (merge, diff3 or zdiff3)", s)
 	}
-	if _, ok, err := r.MergeHead(); err != nil {
-		return nil, err
-	} else if ok {
-		return nil, fmt.Errorf("you have not concluded your merge (MERGE_HEAD exists): %w", ErrMergeInProgress)
-	}
 	// A lock on the ref the merge will move (left by a killed process,
 	// or held by a running one) would fail the merge only after the index
 	// and work tree were written; refuse before touching anything.
@@ -166,8 +169,14 @@ func (r *Repository) Merge(ctx context.Context, o MergeOptions) (*MergeOutcome, 
 		return nil, err
 	}
 	defer il.Rollback()
+	// git looks for unmerged entries before MERGE_HEAD.
 	if HasUnmerged(il.Index) {
-		return nil, fmt.Errorf("merging is not possible: %w", ErrUnmergedPaths)
+		return nil, &refusal{"Merging is not possible because you have unmerged files.", ErrUnmergedPaths}
+	}
+	if _, ok, err := r.MergeHead(); err != nil {
+		return nil, err
+	} else if ok {
+		return nil, &refusal{"You have not concluded your merge (MERGE_HEAD exists).\nPlease, commit your changes before you merge.", ErrMergeInProgress}
 	}
 	head, err := r.Head()
 	if err != nil {
@@ -217,6 +226,15 @@ func (r *Repository) Merge(ctx context.Context, o MergeOptions) (*MergeOutcome, 
 	for _, st := range strategies {
 		if noFastForward(st) {
 			o.NoFF = true
+		}
+	}
+	if len(remotes) == 1 && !o.AllowUnrelated && !head.IsZero() {
+		bases, err := merge.MergeBases(ctx, r.Storer, head, remotes[0].Hash)
+		if err != nil {
+			return nil, err
+		}
+		if len(bases) == 0 {
+			return nil, ErrUnrelatedHistories
 		}
 	}
 	canFF := len(remotes) == 1 && subsumed
@@ -269,7 +287,7 @@ func (r *Repository) Merge(ctx context.Context, o MergeOptions) (*MergeOutcome, 
 
 	// git's strategies want the index to match HEAD before they start.
 	if err := r.indexMatchesTree(il.Index, headTree); err != nil {
-		return nil, err
+		return nil, &StrategyRefusal{Strategy: strategies[0], Err: err}
 	}
 	// Every strategy works in memory, so trying the next one needs no
 	// stash: git's messages between tries are kept for the output.
@@ -331,7 +349,7 @@ func (r *Repository) Merge(ctx context.Context, o MergeOptions) (*MergeOutcome, 
 	out.Tree, out.Conflicts = res.Tree, res.Conflicts
 	if !chosen.external {
 		if err := r.switchTree(ctx, il, headTree, res.Tree, res.Conflicts, true); err != nil {
-			return nil, err
+			return nil, &StrategyRefusal{Strategy: chosenName, Err: err}
 		}
 	}
 	if err := il.Commit(); err != nil {
@@ -615,6 +633,7 @@ func (r *Repository) switchTree(ctx context.Context, il *IndexLock, from, to plu
 
 	// Check everything before touching anything.
 	var dirty, untracked []string
+	leading := map[string]bool{}
 	for _, d := range deltas {
 		e := have[d.path]
 		full, err := r.safePath(d.path)
@@ -626,6 +645,24 @@ func (r *Repository) switchTree(ctx context.Context, il *IndexLock, from, to plu
 			// Not tracked: an existing file there would be lost.
 			if lerr == nil && d.to.mode != 0 && !fi.IsDir() {
 				untracked = append(untracked, d.path)
+			}
+			// ... and so would an untracked file where the path
+			// needs a directory.
+			if lerr != nil && d.to.mode != 0 {
+				for dir := parentDir(d.path); dir != "" && dir != "."; dir = parentDir(dir) {
+					if have[dir] != nil || leading[dir] {
+						break
+					}
+					dfull, err := r.safePath(dir)
+					if err != nil {
+						break
+					}
+					if dfi, err := os.Lstat(dfull); err == nil && !dfi.IsDir() {
+						leading[dir] = true
+						untracked = append(untracked, dir)
+						break
+					}
+				}
 			}
 			continue
 		}
@@ -644,11 +681,10 @@ func (r *Repository) switchTree(ctx context.Context, il *IndexLock, from, to plu
 			dirty = append(dirty, d.path)
 		}
 	}
-	if len(dirty) > 0 {
-		return &OverwriteError{Op: "merge", Modified: dirty}
-	}
-	if len(untracked) > 0 {
-		return &OverwriteError{Op: "merge", Untracked: untracked}
+	// Both kinds are reported at once, as git's unpack-trees does.
+	if len(dirty) > 0 || len(untracked) > 0 {
+		sort.Strings(untracked)
+		return &OverwriteError{Op: "merge", Modified: dirty, Untracked: untracked}
 	}
 
 	// Removals first, so a file can give way to a directory.

@@ -201,6 +201,7 @@ func (r *Repository) runStrategy(ctx context.Context, name string, head plumbing
 	opt := merge.Options{
 		OursName: "HEAD", ConflictStyle: o.ConflictStyle, Favor: o.Favor, NoRenames: o.NoRenames,
 		SubmoduleFastForward: r.submoduleFastForward, PathMerge: r.pathMerge,
+		DirRenames: r.mergeDirRenames(),
 	}
 	switch name {
 	case StrategyOurs:

@@ -12,7 +12,11 @@ type OverwriteError struct {
 	Untracked []string // untracked files in the way
 }
 
-func (e *OverwriteError) Error() string {
+func (e *OverwriteError) Error() string { return strings.Join(e.Parts(), "\n") }
+
+// Parts are the error's paragraphs, local changes first, then untracked
+// files: git prints each as an error of its own.
+func (e *OverwriteError) Parts() []string {
 	op := e.Op
 	if op == "" {
 		op = "merge"
@@ -38,7 +42,28 @@ func (e *OverwriteError) Error() string {
 		"Please commit your changes or stash them before you "+action+".")
 	block("The following untracked working tree files would be overwritten by "+op+":", e.Untracked,
 		"Please move or remove them before you "+action+".")
-	return strings.Join(parts, "\n")
+	return parts
 }
 
 func (e *OverwriteError) Unwrap() error { return ErrWouldOverwrite }
+
+// StrategyRefusal is a three-way merge that could not start or could not
+// write its result (the work tree or index in the way): git reports
+// "Merge with strategy <name> failed." after the cause.
+type StrategyRefusal struct {
+	Strategy string
+	Err      error
+}
+
+func (e *StrategyRefusal) Error() string { return e.Err.Error() }
+func (e *StrategyRefusal) Unwrap() error { return e.Err }
+
+// refusal is a command's refusal in git's words; err is the sentinel that
+// picks the exit code.
+type refusal struct {
+	msg string
+	err error
+}
+
+func (e *refusal) Error() string { return e.msg }
+func (e *refusal) Unwrap() error { return e.err }

@@ -459,6 +459,7 @@ func (r *Repository) doMerge(ctx context.Context, st *rebaseState, it todoItem, 
 	}
 	res, _, err := merge.MergeCommits(ctx, r.Storer, head, theirs, merge.Options{
 		OursName: "HEAD", TheirsName: theirsName, ConflictStyle: r.conflictStyle(MergeOptions{}),
+		DirRenames: r.mergeDirRenames(),
 	})
 	if err != nil {
 		return &SequencerError{Errors: []string{fmt.Sprintf("could not even attempt to merge '%s'", heads)}}

@@ -214,6 +214,7 @@ func (r *Repository) pickMerge(ctx context.Context, il *IndexLock, keep bool, ou
 		res, err = merge.MergeTrees(ctx, r.Storer, baseTree, oursTree, nextTree, merge.Options{
 			OursName: "HEAD", TheirsName: nextLabel, BaseName: baseLabel,
 			ConflictStyle: style, Favor: favor, NoRenames: noRenames, PathMerge: r.pathMerge,
+			DirRenames: r.mergeDirRenames(),
 		})
 		if err != nil {
 			return nil, err

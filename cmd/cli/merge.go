@@ -42,6 +42,8 @@ type mergeOptions struct {
 	NoEdit   bool
 	Cleanup  string
 	Signoff  bool
+	// AllowUnrelated is --allow-unrelated-histories.
+	AllowUnrelated bool
 }
 
 func newMergeCmd(env *Env) *cobra.Command {
@@ -149,6 +151,7 @@ and names the files.`,
 	f.BoolVar(&o.NoEdit, "no-edit", false, "take the merge message as prepared")
 	f.StringVar(&o.Cleanup, "cleanup", "", "`mode` of message clean-up, as for commit")
 	f.BoolVar(&o.Signoff, "signoff", false, "add a Signed-off-by trailer")
+	f.BoolVar(&o.AllowUnrelated, "allow-unrelated-histories", false, "merge a history that shares no commit with HEAD")
 	return cmd
 }
 
@@ -188,7 +191,7 @@ func runMerge(ctx context.Context, env *Env, o mergeOptions) error {
 		Heads: heads, Strategies: o.Use, SubtreeShift: x.subtree, XOpts: o.Strategy, Out: env.IO.Out, Err: env.IO.Err,
 		Message: o.Message, FFOnly: o.FFOnly, NoFF: o.NoFF, NoCommit: o.NoCommit,
 		ConflictStyle: o.Conflict, Favor: x.favor, NoRenames: x.noRenames, Squash: o.Squash,
-		Compose: compose,
+		Compose: compose, AllowUnrelated: o.AllowUnrelated,
 	})
 	var se *repo.StrategyError
 	if errors.As(err, &se) {
@@ -210,7 +213,7 @@ func runMerge(ctx context.Context, env *Env, o mergeOptions) error {
 		return &ExitError{Code: ExitConflict, Err: err}
 	}
 	if err != nil {
-		return err
+		return mergeRefused(env, err)
 	}
 	switch {
 	case out.Kind == repo.MergeCommitted, out.Kind == repo.MergeFastForward, out.Squash && out.Kind == repo.MergeStopped:
@@ -388,4 +391,23 @@ func refKind(r *repo.Repository, rev string) string {
 		return "remote-tracking branch"
 	}
 	return "commit"
+}
+
+// mergeRefused prints a merge stopped by local changes as git does: each
+// paragraph an error, "Aborting", and for a three-way merge the strategy
+// that failed.
+func mergeRefused(env *Env, err error) error {
+	var oe *repo.OverwriteError
+	if !errors.As(err, &oe) {
+		return err
+	}
+	for _, p := range oe.Parts() {
+		fmt.Fprintln(env.IO.Err, "error: "+p)
+	}
+	fmt.Fprintln(env.IO.Err, "Aborting")
+	var se *repo.StrategyRefusal
+	if errors.As(err, &se) {
+		fmt.Fprintf(env.IO.Err, "Merge with strategy %s failed.\n", se.Strategy)
+	}
+	return &ExitError{Code: ExitWouldOverwrite}
 }

@@ -27,6 +27,8 @@ type pullOptions struct {
 	Rebase    string
 	NoRebase  bool
 	Autostash bool
+	// AllowUnrelated is --allow-unrelated-histories, passed to the merge.
+	AllowUnrelated bool
 }
 
 func newPullCmd(env *Env) *cobra.Command {
@@ -67,6 +69,7 @@ when you have none); --no-rebase merges whatever the configuration says.`,
 	cmd.Flags().Lookup("rebase").NoOptDefVal = "true"
 	cmd.Flags().BoolVar(&o.NoRebase, "no-rebase", false, "merge even when pull.rebase or branch.<name>.rebase says rebase")
 	cmd.Flags().BoolVar(&o.Autostash, "autostash", false, "with --rebase: stash local changes first, apply them at the end")
+	cmd.Flags().BoolVar(&o.AllowUnrelated, "allow-unrelated-histories", false, "merge a history that shares no commit with HEAD")
 	return cmd
 }
 
@@ -134,7 +137,7 @@ func runPull(ctx context.Context, env *Env, o pullOptions) error {
 		Theirs: theirs, TheirsName: plumbing.ReferenceName(tracking).Short(),
 		Message: fmt.Sprintf("Merge branch '%s' of %s\n", merge.Short(), rm.URL),
 		FFOnly:  o.FFOnly, Favor: favor, NoRenames: noRenames,
-		ReflogAction: action,
+		ReflogAction: action, AllowUnrelated: o.AllowUnrelated,
 	})
 	if err != nil {
 		return err
