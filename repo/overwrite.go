@@ -10,9 +10,22 @@ type OverwriteError struct {
 	Op        string   // "checkout", "merge" (the default), …
 	Modified  []string // local changes in the way
 	Untracked []string // untracked files in the way
+	Strategy  string   // set when a merge strategy's run was refused ("ort")
 }
 
-func (e *OverwriteError) Error() string {
+func (e *OverwriteError) Error() string { return strings.Join(e.blocks(), "\n") }
+
+// Report is the refusal as git prints it: each block an error, then
+// "Aborting" (and which merge strategy failed, when one ran).
+func (e *OverwriteError) Report() string {
+	s := "error: " + strings.Join(e.blocks(), "\nerror: ") + "\nAborting"
+	if e.Strategy != "" {
+		s += "\nMerge with strategy " + e.Strategy + " failed."
+	}
+	return s
+}
+
+func (e *OverwriteError) blocks() []string {
 	op := e.Op
 	if op == "" {
 		op = "merge"
@@ -38,7 +51,7 @@ func (e *OverwriteError) Error() string {
 		"Please commit your changes or stash them before you "+action+".")
 	block("The following untracked working tree files would be overwritten by "+op+":", e.Untracked,
 		"Please move or remove them before you "+action+".")
-	return strings.Join(parts, "\n")
+	return parts
 }
 
 func (e *OverwriteError) Unwrap() error { return ErrWouldOverwrite }
