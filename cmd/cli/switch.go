@@ -19,6 +19,7 @@ type switchOptions struct {
 	Create      string
 	ForceCreate string
 	Detach      bool
+	Discard     bool
 	Quiet       bool
 }
 
@@ -50,8 +51,10 @@ local branch tracking it. --detach checks out any commit without a branch.
 	}
 	f := cmd.Flags()
 	f.StringVarP(&o.Create, "create", "c", "", "create a new branch and switch to it")
-	f.StringVar(&o.ForceCreate, "force-create", "", "create or reset a branch and switch to it")
+	f.StringVarP(&o.ForceCreate, "force-create", "C", "", "create or reset a branch and switch to it")
 	f.BoolVarP(&o.Detach, "detach", "d", false, "detach HEAD at the given commit")
+	f.BoolVarP(&o.Discard, "force", "f", false, "throw away local changes (same as --discard-changes)")
+	f.BoolVar(&o.Discard, "discard-changes", false, "throw away local changes")
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "print nothing")
 	return cmd
 }
@@ -64,6 +67,12 @@ func runSwitch(ctx context.Context, env *Env, o switchOptions) error {
 	create, force := o.Create, false
 	if o.ForceCreate != "" {
 		create, force = o.ForceCreate, true
+	}
+	if strings.HasPrefix(create, "@{-") {
+		// "-c @{-1}" names the branch checked out before, as in git.
+		if create, err = priorBranchArg(r, create); err != nil {
+			return err
+		}
 	}
 	if len(o.Args) > 0 && create == "" {
 		if o.Args[0], err = priorBranchArg(r, o.Args[0]); err != nil {
@@ -79,7 +88,7 @@ func runSwitch(ctx context.Context, env *Env, o switchOptions) error {
 		if len(o.Args) == 1 {
 			rev = o.Args[0]
 		}
-		return doDetach(ctx, env, r, rev, o.Quiet)
+		return doDetach(ctx, env, r, rev, o.Discard, o.Quiet)
 	case create != "":
 		if len(o.Args) > 1 {
 			return &UsageError{Msg: "too many arguments"}
@@ -93,7 +102,7 @@ func runSwitch(ctx context.Context, env *Env, o switchOptions) error {
 			}
 			startName = o.Args[0]
 		}
-		return doSwitch(ctx, env, r, create, true, force, start, startName, o.Quiet)
+		return doSwitch(ctx, env, r, create, repo.SwitchOptions{Create: true, Reset: force, Start: start, StartName: startName, Discard: o.Discard}, o.Quiet)
 	case len(o.Args) != 1:
 		return &UsageError{Msg: "missing branch name; see 'easel switch --help'"}
 	}
@@ -105,7 +114,7 @@ func runSwitch(ctx context.Context, env *Env, o switchOptions) error {
 			}
 		}
 	}
-	return doSwitch(ctx, env, r, o.Args[0], false, false, plumbing.ZeroHash, "", o.Quiet)
+	return doSwitch(ctx, env, r, o.Args[0], repo.SwitchOptions{Discard: o.Discard}, o.Quiet)
 }
 
 // priorBranchArg turns "-" and "@{-N}" into the branch (or, if HEAD was
@@ -128,8 +137,8 @@ func priorBranchArg(r *repo.Repository, arg string) (string, error) {
 
 // doSwitch checks out branch name; startName is the start point as the
 // user typed it, for the new branch's reflog ("" for HEAD).
-func doSwitch(ctx context.Context, env *Env, r *repo.Repository, name string, create, force bool, start plumbing.Hash, startName string, quiet bool) error {
-	res, err := r.SwitchBranchFrom(ctx, name, create, force, start, startName)
+func doSwitch(ctx context.Context, env *Env, r *repo.Repository, name string, so repo.SwitchOptions, quiet bool) error {
+	res, err := r.Switch(ctx, name, so)
 	if err != nil {
 		return err
 	}
@@ -150,12 +159,12 @@ func doSwitch(ctx context.Context, env *Env, r *repo.Repository, name string, cr
 	return nil
 }
 
-func doDetach(ctx context.Context, env *Env, r *repo.Repository, rev string, quiet bool) error {
+func doDetach(ctx context.Context, env *Env, r *repo.Repository, rev string, discard, quiet bool) error {
 	h, err := r.ResolveCommit(ctx, rev)
 	if err != nil {
 		return err
 	}
-	if err := r.SwitchDetach(ctx, h, rev); err != nil {
+	if err := r.SwitchDetachDiscard(ctx, h, rev, discard); err != nil {
 		return err
 	}
 	if !quiet {
