@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -78,7 +79,7 @@ func (r *Repository) Switch(ctx context.Context, name string, o SwitchOptions) (
 	switch {
 	case create:
 		if exists && !force {
-			return nil, fmt.Errorf("a branch named '%s' already exists: %w", name, ErrAlreadyExists)
+			return nil, &BranchError{Msg: fmt.Sprintf("a branch named '%s' already exists", name), Err: ErrAlreadyExists}
 		}
 		target = start
 		if target.IsZero() {
@@ -192,6 +193,11 @@ func (r *Repository) RemoteTracking(name string) (plumbing.ReferenceName, bool) 
 // two-way checkout, or with discard a reset of both to `to` (git's
 // checkout -f: unpack-trees' one-way reset).
 func (r *Repository) moveTo(ctx context.Context, head, to plumbing.Hash, discard bool) error {
+	if _, err := os.Stat(r.indexPath()); errors.Is(err, os.ErrNotExist) {
+		// No index yet (clone --no-checkout): every file of `to` is
+		// checked out, as git's initial checkout does.
+		head = plumbing.ZeroHash
+	}
 	if discard {
 		return r.discardTo(ctx, head, to)
 	}

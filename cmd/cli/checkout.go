@@ -81,6 +81,9 @@ func runCheckout(ctx context.Context, env *Env, o checkoutOptions) error {
 		}
 	case len(o.Args) >= 1:
 		rev = o.Args[0]
+		if len(o.Args) > 1 && (o.NewBranch != "" || o.ForceBranch != "") {
+			return &UsageError{Msg: fmt.Sprintf("Cannot update paths and switch to branch '%s' at the same time.", o.NewBranch+o.ForceBranch)}
+		}
 		if len(o.Args) > 1 && o.NewBranch == "" && o.ForceBranch == "" {
 			// "checkout rev path..." without "--".
 			if _, err := r.ResolveCommit(ctx, rev); err == nil {
@@ -138,7 +141,7 @@ func runCheckout(ctx context.Context, env *Env, o checkoutOptions) error {
 		if rev != "" {
 			// A...B: their merge base, as git's get_oid_mb.
 			if start, err = r.StartPoint(ctx, rev); err != nil {
-				return err
+				return fmt.Errorf("'%s' is not a commit and a branch '%s' cannot be created from it: %w", rev, name, repo.ErrUnknownRevision)
 			}
 		}
 		return doSwitch(ctx, env, r, name, repo.SwitchOptions{Create: true, Reset: o.ForceBranch != "", Start: start, StartName: rev, Discard: o.Force}, o.Quiet)
