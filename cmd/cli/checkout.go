@@ -63,6 +63,15 @@ func runCheckout(ctx context.Context, env *Env, o checkoutOptions) error {
 	}
 	var rev string
 	var paths []string
+	if o.Detach {
+		// As git: --detach takes one commit, and no branch to create.
+		if o.NewBranch != "" || o.ForceBranch != "" {
+			return &UsageError{Msg: "'--detach' cannot be used with '-b/-B/--orphan'"}
+		}
+		if len(o.Args) > 1 || o.Dash >= 0 && len(o.Args) > o.Dash {
+			return &UsageError{Msg: "easel checkout: --detach does not take a path argument"}
+		}
+	}
 	if o.Dash != 0 && len(o.Args) > 0 {
 		if o.Args[0], err = priorBranchArg(r, o.Args[0]); err != nil {
 			return err
@@ -161,9 +170,6 @@ func runCheckout(ctx context.Context, env *Env, o checkoutOptions) error {
 				return doSwitch(ctx, env, r, rev, repo.SwitchOptions{Discard: o.Force}, o.Quiet)
 			}
 		}
-		if !o.Quiet {
-			fmt.Fprintf(env.IO.Err, "Note: switching to '%s'.\n\nYou are in 'detached HEAD' state. Create a branch to keep commits made here:\n  easel switch -c <new-branch-name>\n\n", rev)
-		}
 	}
-	return doDetach(ctx, env, r, rev, o.Force, o.Quiet)
+	return doDetach(ctx, env, r, rev, o.Detach, o.Force, o.Quiet)
 }
