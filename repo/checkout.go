@@ -14,7 +14,6 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/format/index"
 
 	"easel.dev/easel/repo/pathspec"
-	"easel.dev/easel/repo/treecheck"
 )
 
 // Checkout moves the index and work tree from commit `from` (zero: nothing,
@@ -148,8 +147,8 @@ func (r *Repository) Restore(ctx context.Context, paths []string, opts RestoreOp
 		for p, e := range all {
 			if ps.Match(p) {
 				// Checked before anything is written, as in checkout.
-				if err := treecheck.Path(p); err != nil {
-					return nil, fmt.Errorf("%s: %w: %v", p, ErrUnsafePath, err)
+				if err := r.verifyPath(p); err != nil {
+					return nil, err
 				}
 				src[p] = e
 			}

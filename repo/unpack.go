@@ -14,7 +14,6 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/format/index"
 
 	"easel.dev/easel/merge"
-	"easel.dev/easel/repo/treecheck"
 )
 
 // treeMove is one move of the index and the work tree from tree `from`
@@ -107,8 +106,8 @@ func (r *Repository) unpackTrees(ctx context.Context, idx *index.Index, m treeMo
 		// Refusing half way would leave the directories made for
 		// earlier paths: unsafe names are refused up front.
 		if c.toMode != 0 {
-			if err := treecheck.Path(c.path); err != nil {
-				return fmt.Errorf("%s: %w: %v", c.path, ErrUnsafePath, err)
+			if err := r.verifyPath(c.path); err != nil {
+				return err
 			}
 		}
 		e := entries[c.path]

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -244,7 +245,7 @@ var emptyBlob = hashObject(plumbing.BlobObject, nil)
 // location in the work tree (ErrUnsafePath for "..", ".git", absolute paths
 // and paths that pass through a symbolic link).
 func (r *Repository) safePath(path string) (string, error) {
-	full, err := treecheck.SafeJoin(r.WorkDir, path)
+	full, err := treecheck.SafeJoinFor(r.WorkDir, path, r.protect())
 	if err != nil {
 		return "", fmt.Errorf("%s: %w: %v", path, ErrUnsafePath, err)
 	}
@@ -472,3 +473,21 @@ func parallel(ctx context.Context, n int, fn func(i int) error) error {
 
 // parallelWorkers is how many goroutines parallel uses.
 var parallelWorkers = 4
+
+// protect is what look-alikes of .git the work tree refuses: git's
+// core.protectNTFS (on by default everywhere, as in git since 2.24.1) and
+// core.protectHFS (on by default on macOS).
+func (r *Repository) protect() treecheck.Protect {
+	return treecheck.Protect{
+		NTFS: r.ConfigBool("core.protectNTFS", true),
+		HFS:  r.ConfigBool("core.protectHFS", runtime.GOOS == "darwin"),
+	}
+}
+
+// verifyPath is git's verify_path under the repository's settings.
+func (r *Repository) verifyPath(path string) error {
+	if err := treecheck.PathFor(path, r.protect()); err != nil {
+		return fmt.Errorf("%s: %w: %v", path, ErrUnsafePath, err)
+	}
+	return nil
+}
