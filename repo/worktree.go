@@ -218,7 +218,7 @@ func (r *Repository) worktreeChanged(full string, e *index.Entry, fi os.FileInfo
 	if e.Mode == filemode.Submodule {
 		return false, nil
 	}
-	mode := worktreeMode(fi)
+	mode := r.modeRules().fromStat(worktreeMode(fi), e.Mode)
 	if mode != e.Mode {
 		return true, nil
 	}
@@ -297,6 +297,14 @@ func (r *Repository) writeWorktreeFile(path string, blob plumbing.Hash, mode fil
 		target, err := io.ReadAll(rd)
 		if err != nil {
 			return nil, err
+		}
+		if !r.modeRules().symlinks {
+			// core.symlinks=false: a plain file holding the target,
+			// as git writes it.
+			if err := os.WriteFile(full, target, 0o644); err != nil {
+				return nil, err
+			}
+			return os.Lstat(full)
 		}
 		if err := os.Symlink(string(target), full); err != nil {
 			return nil, err
@@ -490,4 +498,33 @@ func (r *Repository) verifyPath(path string) error {
 		return fmt.Errorf("%s: %w: %v", path, ErrUnsafePath, err)
 	}
 	return nil
+}
+
+// modeRules are the settings that decide what mode the index records for
+// a work tree file: core.symlinks and core.fileMode.
+type modeRules struct{ symlinks, filemode bool }
+
+func (r *Repository) modeRules() modeRules {
+	return modeRules{symlinks: r.ConfigBool("core.symlinks", true), filemode: r.ConfigBool("core.filemode", true)}
+}
+
+// fromStat is git's ce_mode_from_stat: the mode to record for a file
+// whose lstat says m, when the index had old (0: no entry). Without
+// symbolic links, a plain file stays the link the index has; without a
+// trusted executable bit, a file keeps the index's mode (new ones are
+// regular).
+func (mr modeRules) fromStat(m, old filemode.FileMode) filemode.FileMode {
+	if m != filemode.Regular && m != filemode.Executable {
+		return m
+	}
+	if !mr.symlinks && old == filemode.Symlink {
+		return old
+	}
+	if !mr.filemode {
+		if old == filemode.Regular || old == filemode.Executable {
+			return old
+		}
+		return filemode.Regular
+	}
+	return m
 }
