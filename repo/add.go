@@ -394,7 +394,13 @@ func (r *Repository) stageInto(ctx context.Context, idx *index.Index, ps pathspe
 
 	// Merge the results into the index.
 	replace := make(map[string]*index.Entry, len(work))
+	rules := r.modeRules()
 	for _, w := range work {
+		old := filemode.FileMode(0)
+		if w.old != nil {
+			old = w.old.Mode
+		}
+		w.e.Mode = rules.fromStat(w.e.Mode, old)
 		replace[w.path] = w.e
 		if w.old == nil || w.old.Hash != w.e.Hash || w.old.Mode != w.e.Mode {
 			res.Added = append(res.Added, w.path)

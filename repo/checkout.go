@@ -5,18 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path"
 	"path/filepath"
 	"sort"
 	"strings"
 	"syscall"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/format/index"
 
 	"easel.dev/easel/repo/pathspec"
-	"easel.dev/easel/repo/treecheck"
 )
 
 // Checkout moves the index and work tree from commit `from` (zero: nothing,
@@ -33,10 +30,9 @@ func (r *Repository) Checkout(ctx context.Context, from, to plumbing.Hash) error
 	return r.UpdateIndex(func(idx *index.Index) error { return r.checkoutLocked(ctx, idx, from, to) })
 }
 
+// checkoutLocked is Checkout on an index already locked: the two-way
+// move between the commits' trees.
 func (r *Repository) checkoutLocked(ctx context.Context, idx *index.Index, from, to plumbing.Hash) error {
-	if u := unmergedPaths(idx); len(u) > 0 {
-		return fmt.Errorf("%w: %s; resolve your current index first", ErrUnmergedPaths, strings.Join(u, ", "))
-	}
 	fromTree, err := r.commitTree(from)
 	if err != nil {
 		return err
@@ -45,155 +41,7 @@ func (r *Repository) checkoutLocked(ctx context.Context, idx *index.Index, from,
 	if err != nil {
 		return err
 	}
-	changes, err := diffTrees(ctx, fromTree, r.storedSource(), toTree, r.storedSource(), nil)
-	if err != nil {
-		return err
-	}
-	entries := indexEntryMap(idx)
-	oe := &OverwriteError{Op: "checkout"}
-	isIgnored := func(p string) bool { return r.rulesFor(parentDir(p)).ignored(p, false) }
-	deleting := map[string]bool{}
-	for _, c := range changes {
-		if c.toMode == 0 {
-			deleting[c.path] = true
-		}
-	}
-	type op struct{ c treeChange }
-	var ops []op
-	for _, c := range changes {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		// Every path is checked before anything is written: refusing
-		// half way would leave the directories made for earlier paths.
-		if c.toMode != 0 {
-			if err := treecheck.Path(c.path); err != nil {
-				return fmt.Errorf("%s: %w: %v", c.path, ErrUnsafePath, err)
-			}
-		}
-		e := entries[c.path]
-		if entryIs(e, c.toMode, c.to) {
-			continue // already staged as the target: keep index and work tree
-		}
-		if !entryIs(e, c.fromMode, c.from) {
-			oe.Modified = append(oe.Modified, c.path)
-			continue
-		}
-		full := filepath.Join(r.WorkDir, filepath.FromSlash(c.path))
-		fi, lerr := os.Lstat(full)
-		if e != nil {
-			if lerr == nil && fi.IsDir() && e.Mode != filemode.Submodule && r.dirHasLocalFiles(c.path, entries, deleting) {
-				// The tracked file was replaced by a directory of files.
-				oe.Untracked = append(oe.Untracked, c.path)
-				continue
-			}
-			if lerr == nil && !fi.IsDir() {
-				changed, err := r.worktreeChanged(full, e, fi, idx.ModTime)
-				if err != nil {
-					return err
-				}
-				if changed {
-					oe.Modified = append(oe.Modified, c.path)
-					continue
-				}
-			}
-		} else if lerr == nil && c.toMode != 0 {
-			// Not tracked, and something is where the new file goes.
-			if fi.IsDir() {
-				// A directory where a gitlink goes is taken as the
-				// submodule's work tree, as git takes it.
-				if c.toMode != filemode.Submodule && r.dirHasLocalFiles(c.path, entries, deleting) {
-					oe.Untracked = append(oe.Untracked, c.path)
-					continue
-				}
-			} else if !isIgnored(c.path) {
-				oe.Untracked = append(oe.Untracked, c.path)
-				continue
-			}
-		}
-		// A file standing where the new path needs a directory.
-		if c.toMode != 0 {
-			if p := r.blockingFile(c.path, entries, deleting); p != "" {
-				oe.Untracked = append(oe.Untracked, p)
-				continue
-			}
-		}
-		ops = append(ops, op{c: c})
-	}
-	if len(oe.Modified)+len(oe.Untracked) > 0 {
-		return oe
-	}
-	// Deletions first, so that directories can replace files and back.
-	for _, o := range ops {
-		if o.c.toMode != 0 && o.c.fromMode == 0 {
-			continue
-		}
-		if o.c.toMode == 0 || typeOf(o.c.fromMode) != typeOf(o.c.toMode) {
-			if err := r.removeWorktreeFile(o.c.path); err != nil {
-				return err
-			}
-		}
-		if o.c.toMode == 0 {
-			delete(entries, o.c.path)
-		}
-	}
-	// Attributes come from the index being checked out.
-	attrBlobs := map[string]plumbing.Hash{}
-	for p, e := range entries {
-		if path.Base(p) == ".gitattributes" && e.Mode.IsFile() {
-			attrBlobs[parentDir(p)] = e.Hash
-		}
-	}
-	for _, o := range ops {
-		if path.Base(o.c.path) == ".gitattributes" {
-			if o.c.toMode.IsFile() {
-				attrBlobs[parentDir(o.c.path)] = o.c.to
-			} else {
-				delete(attrBlobs, parentDir(o.c.path))
-			}
-		}
-	}
-	defer r.checkoutAttributes(attrBlobs)()
-	r.beginDelayedCheckout()
-	for _, o := range ops {
-		if o.c.toMode == 0 {
-			continue
-		}
-		if e := entries[o.c.path]; e != nil && e.SkipWorktree {
-			// Outside a sparse checkout: only the index moves, as
-			// git keeps the path out of the work tree.
-			entries[o.c.path] = &index.Entry{Name: o.c.path, Hash: o.c.to, Mode: o.c.toMode, SkipWorktree: true}
-			continue
-		}
-		// The plan has checked that whatever stands in the way holds
-		// nothing of value (ignored files at most).
-		if err := r.clearWay(o.c.path, o.c.toMode); err != nil {
-			return err
-		}
-		e := &index.Entry{Name: o.c.path, Hash: o.c.to, Mode: o.c.toMode}
-		fi, err := r.writeWorktreeFile(o.c.path, o.c.to, o.c.toMode)
-		if err != nil {
-			r.finishDelayedCheckout()
-			return err
-		}
-		if fi != nil {
-			fillStat(e, fi)
-			markFresh(idx, e)
-		}
-		entries[o.c.path] = e
-	}
-	stats, err := r.finishDelayedCheckout()
-	for p, fi := range stats {
-		if e := entries[p]; e != nil {
-			fillStat(e, fi)
-			markFresh(idx, e)
-		}
-	}
-	if err != nil {
-		return err
-	}
-	rebuildIndex(idx, entries)
-	return nil
+	return r.unpackTrees(ctx, idx, treeMove{op: "checkout", from: fromTree, to: toTree})
 }
 
 // rebuildIndex replaces idx's entries with the stage-0 entries in m.
@@ -203,59 +51,6 @@ func rebuildIndex(idx *index.Index, m map[string]*index.Entry) {
 		idx.Entries = append(idx.Entries, e)
 	}
 	sortIndex(idx)
-}
-
-// entryIs reports whether an index entry holds exactly (mode, hash); mode
-// 0 means "no entry".
-func entryIs(e *index.Entry, mode filemode.FileMode, h plumbing.Hash) bool {
-	if mode == 0 {
-		return e == nil
-	}
-	return e != nil && e.Mode == mode && e.Hash == h
-}
-
-// dirHasLocalFiles reports whether a directory in the work tree holds
-// anything that is neither a tracked file about to be deleted nor ignored.
-func (r *Repository) dirHasLocalFiles(dir string, entries map[string]*index.Entry, deleting map[string]bool) bool {
-	found := false
-	filepath.WalkDir(filepath.Join(r.WorkDir, filepath.FromSlash(dir)), func(p string, d os.DirEntry, err error) error {
-		if err != nil || found {
-			return filepath.SkipDir
-		}
-		if d.IsDir() {
-			return nil
-		}
-		rel, _ := filepath.Rel(r.WorkDir, p)
-		rel = filepath.ToSlash(rel)
-		if entries[rel] != nil && deleting[rel] {
-			return nil
-		}
-		if entries[rel] == nil && r.rulesFor(parentDir(rel)).ignored(rel, false) {
-			return nil // ignored files are expendable
-		}
-		found = true
-		return filepath.SkipAll
-	})
-	return found
-}
-
-// blockingFile returns a leading directory of path that exists in the work
-// tree as a file which is neither tracked-and-being-deleted nor ignored.
-func (r *Repository) blockingFile(path string, entries map[string]*index.Entry, deleting map[string]bool) string {
-	for d := parentDir(path); d != ""; d = parentDir(d) {
-		fi, err := os.Lstat(filepath.Join(r.WorkDir, filepath.FromSlash(d)))
-		if err != nil || fi.IsDir() {
-			continue
-		}
-		if entries[d] != nil && deleting[d] {
-			return ""
-		}
-		if entries[d] == nil && r.rulesFor(parentDir(d)).ignored(d, false) {
-			return ""
-		}
-		return d
-	}
-	return ""
 }
 
 // makeParentsFor makes the leading directories of path, removing empty
@@ -352,8 +147,8 @@ func (r *Repository) Restore(ctx context.Context, paths []string, opts RestoreOp
 		for p, e := range all {
 			if ps.Match(p) {
 				// Checked before anything is written, as in checkout.
-				if err := treecheck.Path(p); err != nil {
-					return nil, fmt.Errorf("%s: %w: %v", p, ErrUnsafePath, err)
+				if err := r.verifyPath(p); err != nil {
+					return nil, err
 				}
 				src[p] = e
 			}

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/format/index"
 )
 
 // SwitchResult says what Switch did.
@@ -32,6 +34,23 @@ func (r *Repository) SwitchBranch(ctx context.Context, name string, create, forc
 // it, for the created branch's reflog ("branch: Created from <startName>";
 // "HEAD" when empty and start is zero, otherwise its id).
 func (r *Repository) SwitchBranchFrom(ctx context.Context, name string, create, force bool, start plumbing.Hash, startName string) (*SwitchResult, error) {
+	return r.Switch(ctx, name, SwitchOptions{Create: create, Reset: force, Start: start, StartName: startName})
+}
+
+// SwitchOptions modify Switch.
+type SwitchOptions struct {
+	Create    bool          // make the branch first (-b, -c)
+	Reset     bool          // with Create: reset an existing branch (-B, -C)
+	Start     plumbing.Hash // where a created branch starts (zero: HEAD)
+	StartName string        // Start as the user named it, for the reflog
+	Discard   bool          // throw local changes away (checkout -f, switch --discard-changes)
+}
+
+// Switch checks out branch name as SwitchBranchFrom does; with Discard
+// the index and work tree are reset to the branch's commit, local changes
+// and unmerged paths dropped, as git's checkout -f does.
+func (r *Repository) Switch(ctx context.Context, name string, o SwitchOptions) (*SwitchResult, error) {
+	create, force, start, startName := o.Create, o.Reset, o.Start, o.StartName
 	ref := plumbing.NewBranchReferenceName(name)
 	if err := ValidateRefName(ref.String()); err != nil {
 		return nil, err
@@ -60,7 +79,7 @@ func (r *Repository) SwitchBranchFrom(ctx context.Context, name string, create, 
 	switch {
 	case create:
 		if exists && !force {
-			return nil, fmt.Errorf("a branch named '%s' already exists: %w", name, ErrAlreadyExists)
+			return nil, &BranchError{Msg: fmt.Sprintf("a branch named '%s' already exists", name), Err: ErrAlreadyExists}
 		}
 		target = start
 		if target.IsZero() {
@@ -95,6 +114,11 @@ func (r *Repository) SwitchBranchFrom(ctx context.Context, name string, create, 
 	if !res.Created && cur == ref {
 		res.Already = true
 		res.Head = head
+		if o.Discard && !head.IsZero() {
+			if err := r.discardTo(ctx, head, head); err != nil {
+				return nil, err
+			}
+		}
 		// git logs "checkout: moving from main to main" all the same.
 		return res, r.SetSymbolicRef(plumbing.HEAD, ref, r.CheckoutMessage(name))
 	}
@@ -102,7 +126,7 @@ func (r *Repository) SwitchBranchFrom(ctx context.Context, name string, create, 
 		if _, err := r.commitTree(target); err != nil {
 			return nil, err
 		}
-		if err := r.Checkout(ctx, head, target); err != nil {
+		if err := r.moveTo(ctx, head, target, o.Discard); err != nil {
 			return nil, err
 		}
 		if res.Created {
@@ -126,11 +150,17 @@ func (r *Repository) SwitchBranchFrom(ctx context.Context, name string, create, 
 // SwitchDetach checks out commit `to` and detaches HEAD at it; name is
 // `to` as the user spelled it, for HEAD's reflog (its id when empty).
 func (r *Repository) SwitchDetach(ctx context.Context, to plumbing.Hash, name string) error {
+	return r.SwitchDetachDiscard(ctx, to, name, false)
+}
+
+// SwitchDetachDiscard is SwitchDetach; with discard, local changes are
+// thrown away as checkout -f does.
+func (r *Repository) SwitchDetachDiscard(ctx context.Context, to plumbing.Hash, name string, discard bool) error {
 	head, err := r.Head()
 	if err != nil {
 		return err
 	}
-	if err := r.Checkout(ctx, head, to); err != nil {
+	if err := r.moveTo(ctx, head, to, discard); err != nil {
 		return err
 	}
 	if name == "" {
@@ -157,4 +187,26 @@ func (r *Repository) RemoteTracking(name string) (plumbing.ReferenceName, bool) 
 		return "", false
 	}
 	return found[0], true
+}
+
+// moveTo moves the index and work tree from commit head to commit to: the
+// two-way checkout, or with discard a reset of both to `to` (git's
+// checkout -f: unpack-trees' one-way reset).
+func (r *Repository) moveTo(ctx context.Context, head, to plumbing.Hash, discard bool) error {
+	if _, err := os.Stat(r.indexPath()); errors.Is(err, os.ErrNotExist) {
+		// No index yet (clone --no-checkout): every file of `to` is
+		// checked out, as git's initial checkout does.
+		head = plumbing.ZeroHash
+	}
+	if discard {
+		return r.discardTo(ctx, head, to)
+	}
+	return r.Checkout(ctx, head, to)
+}
+
+func (r *Repository) discardTo(ctx context.Context, head, to plumbing.Hash) error {
+	if r.WorkDir == "" {
+		return ErrBareRepository
+	}
+	return r.UpdateIndex(func(idx *index.Index) error { return r.resetHardLocked(ctx, idx, head, to) })
 }

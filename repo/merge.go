@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path"
 	"sort"
 	"strings"
 
@@ -249,7 +248,7 @@ func (r *Repository) Merge(ctx context.Context, o MergeOptions) (*MergeOutcome, 
 		return nil, err
 	}
 	if canFF && (!o.NoFF || head.IsZero()) {
-		if err := r.switchTree(ctx, il, headTree, theirsTree, nil, false); err != nil {
+		if err := r.unpackTrees(ctx, il.Index, treeMove{op: "merge", from: headTree, to: theirsTree}); err != nil {
 			return nil, err
 		}
 		if err := il.Commit(); err != nil {
@@ -287,7 +286,11 @@ func (r *Repository) Merge(ctx context.Context, o MergeOptions) (*MergeOutcome, 
 
 	// git's strategies want the index to match HEAD before they start.
 	if err := r.indexMatchesTree(il.Index, headTree); err != nil {
-		return nil, &StrategyRefusal{Strategy: strategies[0], Err: err}
+		var oe *OverwriteError
+		if errors.As(err, &oe) {
+			oe.Strategy = strategies[0]
+		}
+		return nil, err
 	}
 	// Every strategy works in memory, so trying the next one needs no
 	// stash: git's messages between tries are kept for the output.
@@ -348,8 +351,12 @@ func (r *Repository) Merge(ctx context.Context, o MergeOptions) (*MergeOutcome, 
 	out.Strategy = chosenName
 	out.Tree, out.Conflicts = res.Tree, res.Conflicts
 	if !chosen.external {
-		if err := r.switchTree(ctx, il, headTree, res.Tree, res.Conflicts, true); err != nil {
-			return nil, &StrategyRefusal{Strategy: chosenName, Err: err}
+		if err := r.unpackTrees(ctx, il.Index, treeMove{op: "merge", from: headTree, to: res.Tree, conflicts: res.Conflicts}); err != nil {
+			var oe *OverwriteError
+			if errors.As(err, &oe) {
+				oe.Strategy = chosenName
+			}
+			return nil, err
 		}
 	}
 	if err := il.Commit(); err != nil {
@@ -576,168 +583,6 @@ func (r *Repository) indexMatchesTree(idx *index.Index, tree plumbing.Hash) erro
 		sort.Strings(bad)
 		return &OverwriteError{Op: "merge", Modified: bad}
 	}
-	return nil
-}
-
-// switchTree moves the index and work tree from tree `from` (what HEAD
-// has, and what the index and work tree hold for every path that differs)
-// to tree `to`, checking first that no local change or untracked file is
-// in the way. conflicts become stages 1-3 in the index; their work tree
-// content is what `to` holds at their path.
-func (r *Repository) switchTree(ctx context.Context, il *IndexLock, from, to plumbing.Hash, conflicts []merge.Conflict, threeWay bool) error {
-	deltas, err := r.mergeDeltas(ctx, from, to)
-	if err != nil {
-		return err
-	}
-	idx := il.Index
-	have := indexEntryMap(idx)
-	conflicted := map[string]bool{}
-	for _, c := range conflicts {
-		conflicted[c.Path] = true
-	}
-	// Conflicted paths whose merged content equals HEAD's still get their
-	// stages; make sure they are visited.
-	inDelta := map[string]bool{}
-	for _, d := range deltas {
-		inDelta[d.path] = true
-	}
-	for _, c := range conflicts {
-		if !inDelta[c.Path] {
-			cur := mergeFile{}
-			if e := have[c.Path]; e != nil {
-				cur = mergeFile{e.Hash, e.Mode}
-			}
-			deltas = append(deltas, mergeDelta{path: c.Path, from: cur, to: cur})
-		}
-	}
-	sort.Slice(deltas, func(i, j int) bool { return deltas[i].path < deltas[j].path })
-	// Attributes come from the tree being written, as checkout's do
-	// (git's GIT_ATTR_CHECKOUT): a pick that brings a .gitattributes
-	// converts the files it writes by it.
-	attrBlobs := map[string]plumbing.Hash{}
-	for p, e := range have {
-		if path.Base(p) == ".gitattributes" && e.Mode.IsFile() {
-			attrBlobs[parentDir(p)] = e.Hash
-		}
-	}
-	for _, d := range deltas {
-		if path.Base(d.path) == ".gitattributes" {
-			if d.to.mode.IsFile() {
-				attrBlobs[parentDir(d.path)] = d.to.hash
-			} else {
-				delete(attrBlobs, parentDir(d.path))
-			}
-		}
-	}
-	defer r.checkoutAttributes(attrBlobs)()
-
-	// Check everything before touching anything.
-	var dirty, untracked []string
-	leading := map[string]bool{}
-	for _, d := range deltas {
-		e := have[d.path]
-		full, err := r.safePath(d.path)
-		if err != nil {
-			return err
-		}
-		fi, lerr := os.Lstat(full)
-		if e == nil {
-			// Not tracked: an existing file there would be lost.
-			if lerr == nil && d.to.mode != 0 && !fi.IsDir() {
-				untracked = append(untracked, d.path)
-			}
-			// ... and so would an untracked file where the path
-			// needs a directory.
-			if lerr != nil && d.to.mode != 0 {
-				for dir := parentDir(d.path); dir != "" && dir != "."; dir = parentDir(dir) {
-					if have[dir] != nil || leading[dir] {
-						break
-					}
-					dfull, err := r.safePath(dir)
-					if err != nil {
-						break
-					}
-					if dfi, err := os.Lstat(dfull); err == nil && !dfi.IsDir() {
-						leading[dir] = true
-						untracked = append(untracked, dir)
-						break
-					}
-				}
-			}
-			continue
-		}
-		if !threeWay && (e.Hash != d.from.hash || e.Mode != d.from.mode) && (e.Hash != d.to.hash || e.Mode != d.to.mode) {
-			dirty = append(dirty, d.path) // staged change in a path the switch rewrites
-			continue
-		}
-		if lerr != nil {
-			continue // deleted locally; the merge result replaces it
-		}
-		changed, err := r.worktreeChanged(full, e, fi, idx.ModTime)
-		if err != nil {
-			return err
-		}
-		if changed {
-			dirty = append(dirty, d.path)
-		}
-	}
-	// Both kinds are reported at once, as git's unpack-trees does.
-	if len(dirty) > 0 || len(untracked) > 0 {
-		sort.Strings(untracked)
-		return &OverwriteError{Op: "merge", Modified: dirty, Untracked: untracked}
-	}
-
-	// Removals first, so a file can give way to a directory.
-	for _, d := range deltas {
-		if d.to.mode == 0 && have[d.path] != nil {
-			if err := r.removeWorktreeFile(d.path); err != nil {
-				return err
-			}
-		}
-	}
-	stat := map[string]os.FileInfo{}
-	for _, d := range deltas {
-		if d.to.mode == 0 || d.to.mode == filemode.Submodule {
-			continue
-		}
-		if e := have[d.path]; e != nil && e.Hash == d.to.hash && e.Mode == d.to.mode {
-			continue // already there
-		}
-		fi, err := r.writeWorktreeFile(d.path, d.to.hash, d.to.mode)
-		if err != nil {
-			return err
-		}
-		stat[d.path] = fi
-	}
-	// One pass over the index: a per-path setEntry would rescan all of
-	// it for every changed file.
-	updates := make(map[string]*index.Entry, len(deltas))
-	for _, d := range deltas {
-		if conflicted[d.path] || d.to.mode == 0 {
-			updates[d.path] = nil
-			continue
-		}
-		ne := blobEntry(d.path, d.to.hash, d.to.mode)
-		if fi := stat[d.path]; fi != nil {
-			fillStat(ne, fi)
-			markFresh(idx, ne)
-		} else if e := have[d.path]; e != nil && e.Hash == d.to.hash && e.Mode == d.to.mode {
-			continue // unchanged entry, stat data still good
-		}
-		updates[d.path] = ne
-	}
-	var stages []*index.Entry
-	for _, c := range conflicts {
-		for i, s := range []*merge.Entry{c.Base, c.Ours, c.Theirs} {
-			if s == nil {
-				continue
-			}
-			ne := blobEntry(c.Path, s.Hash, s.Mode)
-			ne.Stage = index.Stage(i + 1)
-			stages = append(stages, ne)
-		}
-	}
-	applyIndexUpdates(idx, updates, stages)
 	return nil
 }
 

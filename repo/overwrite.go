@@ -10,13 +10,22 @@ type OverwriteError struct {
 	Op        string   // "checkout", "merge" (the default), …
 	Modified  []string // local changes in the way
 	Untracked []string // untracked files in the way
+	Strategy  string   // set when a merge strategy's run was refused ("ort")
 }
 
-func (e *OverwriteError) Error() string { return strings.Join(e.Parts(), "\n") }
+func (e *OverwriteError) Error() string { return strings.Join(e.blocks(), "\n") }
 
-// Parts are the error's paragraphs, local changes first, then untracked
-// files: git prints each as an error of its own.
-func (e *OverwriteError) Parts() []string {
+// Report is the refusal as git prints it: each block an error, then
+// "Aborting" (and which merge strategy failed, when one ran).
+func (e *OverwriteError) Report() string {
+	s := "error: " + strings.Join(e.blocks(), "\nerror: ") + "\nAborting"
+	if e.Strategy != "" {
+		s += "\nMerge with strategy " + e.Strategy + " failed."
+	}
+	return s
+}
+
+func (e *OverwriteError) blocks() []string {
 	op := e.Op
 	if op == "" {
 		op = "merge"
@@ -46,17 +55,6 @@ func (e *OverwriteError) Parts() []string {
 }
 
 func (e *OverwriteError) Unwrap() error { return ErrWouldOverwrite }
-
-// StrategyRefusal is a three-way merge that could not start or could not
-// write its result (the work tree or index in the way): git reports
-// "Merge with strategy <name> failed." after the cause.
-type StrategyRefusal struct {
-	Strategy string
-	Err      error
-}
-
-func (e *StrategyRefusal) Error() string { return e.Err.Error() }
-func (e *StrategyRefusal) Unwrap() error { return e.Err }
 
 // refusal is a command's refusal in git's words; err is the sentinel that
 // picks the exit code.

@@ -464,7 +464,7 @@ func (r *Repository) doMerge(ctx context.Context, st *rebaseState, it todoItem, 
 	if err != nil {
 		return &SequencerError{Errors: []string{fmt.Sprintf("could not even attempt to merge '%s'", heads)}}
 	}
-	if err := r.switchTree(ctx, il, ours, res.Tree, res.Conflicts, true); err != nil {
+	if err := r.unpackTrees(ctx, il.Index, treeMove{op: "merge", from: ours, to: res.Tree, conflicts: res.Conflicts}); err != nil {
 		return err
 	}
 	if err := il.Commit(); err != nil {

@@ -22,6 +22,8 @@ const (
 	ResetMixed ResetMode = iota // move HEAD, set the index to the target
 	ResetSoft                   // move HEAD only
 	ResetHard                   // move HEAD, set the index and work tree to the target
+	ResetMerge                  // move HEAD, move the index and work tree, keeping unstaged changes
+	ResetKeep                   // move HEAD, move the index and work tree as a checkout does
 )
 
 // Reset moves HEAD (the current branch, or HEAD itself when detached) to
@@ -49,6 +51,23 @@ func (r *Repository) ResetTo(ctx context.Context, to plumbing.Hash, mode ResetMo
 		}
 	case ResetMixed:
 		if err := r.UpdateIndex(func(idx *index.Index) error { return r.resetIndexTo(idx, to, nil) }); err != nil {
+			return err
+		}
+	case ResetMerge, ResetKeep:
+		if r.WorkDir == "" {
+			return ErrBareRepository
+		}
+		toTree, err := r.commitTree(to)
+		if err != nil {
+			return err
+		}
+		m := treeMove{op: "merge", to: toTree, fromIndex: mode == ResetMerge}
+		if mode == ResetKeep {
+			if m.from, err = r.commitTree(head); err != nil {
+				return err
+			}
+		}
+		if err := r.UpdateIndex(func(idx *index.Index) error { return r.unpackTrees(ctx, idx, m) }); err != nil {
 			return err
 		}
 	case ResetHard:

@@ -220,7 +220,7 @@ func (r *Repository) pickMerge(ctx context.Context, il *IndexLock, keep bool, ou
 			return nil, err
 		}
 	}
-	if err := r.switchTree(ctx, il, ours, res.Tree, res.Conflicts, true); err != nil {
+	if err := r.unpackTrees(ctx, il.Index, treeMove{op: "merge", from: ours, to: res.Tree, conflicts: res.Conflicts}); err != nil {
 		return nil, err
 	}
 	if !keep || !res.Clean {

@@ -473,7 +473,7 @@ func (r *Repository) StashApply(ctx context.Context, w plumbing.Hash, restoreInd
 	if err != nil {
 		return nil, err
 	}
-	if err := r.switchTree(ctx, il, cTree, res.Tree, res.Conflicts, true); err != nil {
+	if err := r.unpackTrees(ctx, il.Index, treeMove{op: "merge", from: cTree, to: res.Tree, conflicts: res.Conflicts}); err != nil {
 		return nil, err
 	}
 	out := &StashApplyResult{Conflicts: res.Conflicts, Messages: res.Messages, Clean: res.Clean}

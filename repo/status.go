@@ -397,17 +397,10 @@ func (r *Repository) worktreeMode(p string, indexMode filemode.FileMode) filemod
 	if err != nil {
 		return 0
 	}
-	switch {
-	case fi.Mode()&os.ModeSymlink != 0:
-		return filemode.Symlink
-	case fi.IsDir():
+	if fi.IsDir() {
 		return filemode.Submodule
-	case !r.ConfigBool("core.filemode", true) && (indexMode == filemode.Regular || indexMode == filemode.Executable):
-		return indexMode
-	case fi.Mode()&0o100 != 0:
-		return filemode.Executable
 	}
-	return filemode.Regular
+	return r.modeRules().fromStat(worktreeMode(fi), indexMode)
 }
 
 func typeOf(m filemode.FileMode) int { return statuswalk.TypeOf(m) }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -154,7 +155,7 @@ func (r *Repository) worktreeChanged(full string, e *index.Entry, fi os.FileInfo
 	if e.Mode == filemode.Submodule {
 		return false, nil
 	}
-	mode := worktreeMode(fi)
+	mode := r.modeRules().fromStat(worktreeMode(fi), e.Mode)
 	if mode != e.Mode {
 		return true, nil
 	}
@@ -189,7 +190,7 @@ func isRacy(e *index.Entry, indexTime time.Time) bool { return statuswalk.IsRacy
 // location in the work tree (ErrUnsafePath for "..", ".git", absolute paths
 // and paths that pass through a symbolic link).
 func (r *Repository) safePath(path string) (string, error) {
-	full, err := treecheck.SafeJoin(r.WorkDir, path)
+	full, err := treecheck.SafeJoinFor(r.WorkDir, path, r.protect())
 	if err != nil {
 		return "", fmt.Errorf("%s: %w: %v", path, ErrUnsafePath, err)
 	}
@@ -241,6 +242,14 @@ func (r *Repository) writeWorktreeFile(path string, blob plumbing.Hash, mode fil
 		target, err := io.ReadAll(rd)
 		if err != nil {
 			return nil, err
+		}
+		if !r.modeRules().symlinks {
+			// core.symlinks=false: a plain file holding the target,
+			// as git writes it.
+			if err := os.WriteFile(full, target, 0o644); err != nil {
+				return nil, err
+			}
+			return os.Lstat(full)
 		}
 		if err := os.Symlink(string(target), full); err != nil {
 			return nil, err
@@ -417,3 +426,50 @@ func parallel(ctx context.Context, n int, fn func(i int) error) error {
 
 // parallelWorkers is how many goroutines parallel uses.
 var parallelWorkers = 4
+
+// protect is what look-alikes of .git the work tree refuses: git's
+// core.protectNTFS (on by default everywhere, as in git since 2.24.1) and
+// core.protectHFS (on by default on macOS).
+func (r *Repository) protect() treecheck.Protect {
+	return treecheck.Protect{
+		NTFS: r.ConfigBool("core.protectNTFS", true),
+		HFS:  r.ConfigBool("core.protectHFS", runtime.GOOS == "darwin"),
+	}
+}
+
+// verifyPath is git's verify_path under the repository's settings.
+func (r *Repository) verifyPath(path string) error {
+	if err := treecheck.PathFor(path, r.protect()); err != nil {
+		return fmt.Errorf("%s: %w: %v", path, ErrUnsafePath, err)
+	}
+	return nil
+}
+
+// modeRules are the settings that decide what mode the index records for
+// a work tree file: core.symlinks and core.fileMode.
+type modeRules struct{ symlinks, filemode bool }
+
+func (r *Repository) modeRules() modeRules {
+	return modeRules{symlinks: r.ConfigBool("core.symlinks", true), filemode: r.ConfigBool("core.filemode", true)}
+}
+
+// fromStat is git's ce_mode_from_stat: the mode to record for a file
+// whose lstat says m, when the index had old (0: no entry). Without
+// symbolic links, a plain file stays the link the index has; without a
+// trusted executable bit, a file keeps the index's mode (new ones are
+// regular).
+func (mr modeRules) fromStat(m, old filemode.FileMode) filemode.FileMode {
+	if m != filemode.Regular && m != filemode.Executable {
+		return m
+	}
+	if !mr.symlinks && old == filemode.Symlink {
+		return old
+	}
+	if !mr.filemode {
+		if old == filemode.Regular || old == filemode.Executable {
+			return old
+		}
+		return filemode.Regular
+	}
+	return m
+}

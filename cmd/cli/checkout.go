@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/spf13/cobra"
@@ -18,6 +19,7 @@ type checkoutOptions struct {
 	NewBranch   string
 	ForceBranch string
 	Detach      bool
+	Force       bool
 	Quiet       bool
 }
 
@@ -49,6 +51,7 @@ the index and the work tree. Files absent from the revision are left alone.`,
 	f.StringVarP(&o.NewBranch, "branch", "b", "", "create a new branch and check it out")
 	f.StringVarP(&o.ForceBranch, "force-branch", "B", "", "create or reset a branch and check it out")
 	f.BoolVar(&o.Detach, "detach", false, "detach HEAD at the given commit")
+	f.BoolVarP(&o.Force, "force", "f", false, "throw away local changes when switching; ignore unmerged paths")
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "print nothing")
 	return cmd
 }
@@ -60,6 +63,15 @@ func runCheckout(ctx context.Context, env *Env, o checkoutOptions) error {
 	}
 	var rev string
 	var paths []string
+	if o.Detach {
+		// As git: --detach takes one commit, and no branch to create.
+		if o.NewBranch != "" || o.ForceBranch != "" {
+			return &UsageError{Msg: "'--detach' cannot be used with '-b/-B/--orphan'"}
+		}
+		if len(o.Args) > 1 || o.Dash >= 0 && len(o.Args) > o.Dash {
+			return &UsageError{Msg: "easel checkout: --detach does not take a path argument"}
+		}
+	}
 	if o.Dash != 0 && len(o.Args) > 0 {
 		if o.Args[0], err = priorBranchArg(r, o.Args[0]); err != nil {
 			return err
@@ -78,6 +90,9 @@ func runCheckout(ctx context.Context, env *Env, o checkoutOptions) error {
 		}
 	case len(o.Args) >= 1:
 		rev = o.Args[0]
+		if len(o.Args) > 1 && (o.NewBranch != "" || o.ForceBranch != "") {
+			return &UsageError{Msg: fmt.Sprintf("Cannot update paths and switch to branch '%s' at the same time.", o.NewBranch+o.ForceBranch)}
+		}
 		if len(o.Args) > 1 && o.NewBranch == "" && o.ForceBranch == "" {
 			// "checkout rev path..." without "--".
 			if _, err := r.ResolveCommit(ctx, rev); err == nil {
@@ -119,6 +134,14 @@ func runCheckout(ctx context.Context, env *Env, o checkoutOptions) error {
 		}
 		return nil
 	}
+	for _, b := range []*string{&o.NewBranch, &o.ForceBranch} {
+		if strings.HasPrefix(*b, "@{-") {
+			// "-b @{-1}" names the branch checked out before, as in git.
+			if *b, err = priorBranchArg(r, *b); err != nil {
+				return err
+			}
+		}
+	}
 	if name := o.NewBranch + o.ForceBranch; name != "" {
 		if o.NewBranch != "" && o.ForceBranch != "" {
 			return &UsageError{Msg: "-b and -B cannot be used together"}
@@ -127,10 +150,10 @@ func runCheckout(ctx context.Context, env *Env, o checkoutOptions) error {
 		if rev != "" {
 			// A...B: their merge base, as git's get_oid_mb.
 			if start, err = r.StartPoint(ctx, rev); err != nil {
-				return err
+				return fmt.Errorf("'%s' is not a commit and a branch '%s' cannot be created from it: %w", rev, name, repo.ErrUnknownRevision)
 			}
 		}
-		return doSwitch(ctx, env, r, name, true, o.ForceBranch != "", start, rev, o.Quiet)
+		return doSwitch(ctx, env, r, name, repo.SwitchOptions{Create: true, Reset: o.ForceBranch != "", Start: start, StartName: rev, Discard: o.Force}, o.Quiet)
 	}
 	if rev == "" && o.Detach {
 		rev = "HEAD"
@@ -140,16 +163,13 @@ func runCheckout(ctx context.Context, env *Env, o checkoutOptions) error {
 	}
 	if !o.Detach {
 		if _, err := r.ResolveRef(plumbing.NewBranchReferenceName(rev)); err == nil {
-			return doSwitch(ctx, env, r, rev, false, false, plumbing.ZeroHash, "", o.Quiet)
+			return doSwitch(ctx, env, r, rev, repo.SwitchOptions{Discard: o.Force}, o.Quiet)
 		}
 		if _, ok := r.RemoteTracking(rev); ok {
 			if _, err := r.ResolveCommit(ctx, rev); err != nil {
-				return doSwitch(ctx, env, r, rev, false, false, plumbing.ZeroHash, "", o.Quiet)
+				return doSwitch(ctx, env, r, rev, repo.SwitchOptions{Discard: o.Force}, o.Quiet)
 			}
 		}
-		if !o.Quiet {
-			fmt.Fprintf(env.IO.Err, "Note: switching to '%s'.\n\nYou are in 'detached HEAD' state. Create a branch to keep commits made here:\n  easel switch -c <new-branch-name>\n\n", rev)
-		}
 	}
-	return doDetach(ctx, env, r, rev, o.Quiet)
+	return doDetach(ctx, env, r, rev, o.Detach, o.Force, o.Quiet)
 }

@@ -298,7 +298,7 @@ func sequencerResult(env *Env, r *repo.Repository, err error) error {
 	}
 	var oe *repo.OverwriteError
 	if errors.As(err, &oe) {
-		fmt.Fprintln(env.IO.Err, "error: "+oe.Error())
+		fmt.Fprintln(env.IO.Err, oe.Report())
 		return &ExitError{Code: ExitWouldOverwrite}
 	}
 	return err

@@ -213,7 +213,7 @@ func runMerge(ctx context.Context, env *Env, o mergeOptions) error {
 		return &ExitError{Code: ExitConflict, Err: err}
 	}
 	if err != nil {
-		return mergeRefused(env, err)
+		return err // an OverwriteError prints as git reports it (root.go)
 	}
 	switch {
 	case out.Kind == repo.MergeCommitted, out.Kind == repo.MergeFastForward, out.Squash && out.Kind == repo.MergeStopped:
@@ -391,23 +391,4 @@ func refKind(r *repo.Repository, rev string) string {
 		return "remote-tracking branch"
 	}
 	return "commit"
-}
-
-// mergeRefused prints a merge stopped by local changes as git does: each
-// paragraph an error, "Aborting", and for a three-way merge the strategy
-// that failed.
-func mergeRefused(env *Env, err error) error {
-	var oe *repo.OverwriteError
-	if !errors.As(err, &oe) {
-		return err
-	}
-	for _, p := range oe.Parts() {
-		fmt.Fprintln(env.IO.Err, "error: "+p)
-	}
-	fmt.Fprintln(env.IO.Err, "Aborting")
-	var se *repo.StrategyRefusal
-	if errors.As(err, &se) {
-		fmt.Fprintf(env.IO.Err, "Merge with strategy %s failed.\n", se.Strategy)
-	}
-	return &ExitError{Code: ExitWouldOverwrite}
 }

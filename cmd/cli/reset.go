@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -20,6 +21,8 @@ type resetOptions struct {
 	Soft  bool
 	Mixed bool
 	Hard  bool
+	Merge bool
+	Keep  bool
 	Quiet bool
 }
 
@@ -52,6 +55,8 @@ their content in <revision> (unstaging them); the work tree is not touched.`,
 	f.BoolVar(&o.Soft, "soft", false, "move the branch only")
 	f.BoolVar(&o.Mixed, "mixed", false, "move the branch and reset the index (default)")
 	f.BoolVar(&o.Hard, "hard", false, "move the branch and reset the index and work tree")
+	f.BoolVar(&o.Merge, "merge", false, "move the branch, index and files that differ; keep unstaged changes")
+	f.BoolVar(&o.Keep, "keep", false, "move the branch, index and files as a checkout does; keep local changes")
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "print nothing")
 	return cmd
 }
@@ -66,14 +71,14 @@ func runReset(ctx context.Context, env *Env, o resetOptions) error {
 	for _, m := range []struct {
 		set  bool
 		mode repo.ResetMode
-	}{{o.Soft, repo.ResetSoft}, {o.Mixed, repo.ResetMixed}, {o.Hard, repo.ResetHard}} {
+	}{{o.Soft, repo.ResetSoft}, {o.Mixed, repo.ResetMixed}, {o.Hard, repo.ResetHard}, {o.Merge, repo.ResetMerge}, {o.Keep, repo.ResetKeep}} {
 		if m.set {
 			n++
 			mode = m.mode
 		}
 	}
 	if n > 1 {
-		return &UsageError{Msg: "--soft, --mixed and --hard cannot be combined"}
+		return &UsageError{Msg: "--soft, --mixed, --hard, --merge and --keep cannot be combined"}
 	}
 	rev := "HEAD"
 	var paths []string
@@ -123,6 +128,18 @@ func runReset(ctx context.Context, env *Env, o resetOptions) error {
 		return fmt.Errorf("HEAD has no commits yet: %w", repo.ErrUnknownRevision)
 	}
 	if err := r.ResetTo(ctx, target, mode, rev); err != nil {
+		var oe *repo.OverwriteError
+		if errors.As(err, &oe) {
+			// reset reports as git's plain unpack-trees does.
+			for _, p := range oe.Modified {
+				fmt.Fprintf(env.IO.Err, "error: Entry '%s' not uptodate. Cannot merge.\n", p)
+			}
+			for _, p := range oe.Untracked {
+				fmt.Fprintf(env.IO.Err, "error: Untracked working tree file '%s' would be overwritten by merge.\n", p)
+			}
+			fmt.Fprintf(env.IO.Err, "fatal: Could not reset index file to revision '%s'.\n", rev)
+			return &ExitError{Code: ExitWouldOverwrite}
+		}
 		return err
 	}
 	if o.Quiet {

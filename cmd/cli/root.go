@@ -215,6 +215,13 @@ func Run(ctx context.Context, env *Env, args []string) int {
 	// git's prefixes, which scripts look for: "fatal: " before what stops
 	// a command, nothing before a message git prints bare ("Aborting
 	// commit due to empty commit message.").
+	// A refusal to overwrite local changes is git's unpack-trees
+	// report: an error naming the files, then "Aborting".
+	var oe *repo.OverwriteError
+	if errors.As(err, &oe) {
+		fmt.Fprintln(env.IO.Err, oe.Report())
+		return code
+	}
 	var plain interface{ PlainMessage() bool }
 	if errors.As(err, &plain) && plain.PlainMessage() {
 		fmt.Fprintln(env.IO.Err, err.Error())

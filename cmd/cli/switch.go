@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 
@@ -19,6 +20,7 @@ type switchOptions struct {
 	Create      string
 	ForceCreate string
 	Detach      bool
+	Discard     bool
 	Quiet       bool
 }
 
@@ -50,8 +52,10 @@ local branch tracking it. --detach checks out any commit without a branch.
 	}
 	f := cmd.Flags()
 	f.StringVarP(&o.Create, "create", "c", "", "create a new branch and switch to it")
-	f.StringVar(&o.ForceCreate, "force-create", "", "create or reset a branch and switch to it")
+	f.StringVarP(&o.ForceCreate, "force-create", "C", "", "create or reset a branch and switch to it")
 	f.BoolVarP(&o.Detach, "detach", "d", false, "detach HEAD at the given commit")
+	f.BoolVarP(&o.Discard, "force", "f", false, "throw away local changes (same as --discard-changes)")
+	f.BoolVar(&o.Discard, "discard-changes", false, "throw away local changes")
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "print nothing")
 	return cmd
 }
@@ -64,6 +68,12 @@ func runSwitch(ctx context.Context, env *Env, o switchOptions) error {
 	create, force := o.Create, false
 	if o.ForceCreate != "" {
 		create, force = o.ForceCreate, true
+	}
+	if strings.HasPrefix(create, "@{-") {
+		// "-c @{-1}" names the branch checked out before, as in git.
+		if create, err = priorBranchArg(r, create); err != nil {
+			return err
+		}
 	}
 	if len(o.Args) > 0 && create == "" {
 		if o.Args[0], err = priorBranchArg(r, o.Args[0]); err != nil {
@@ -79,7 +89,7 @@ func runSwitch(ctx context.Context, env *Env, o switchOptions) error {
 		if len(o.Args) == 1 {
 			rev = o.Args[0]
 		}
-		return doDetach(ctx, env, r, rev, o.Quiet)
+		return doDetach(ctx, env, r, rev, true, o.Discard, o.Quiet)
 	case create != "":
 		if len(o.Args) > 1 {
 			return &UsageError{Msg: "too many arguments"}
@@ -93,7 +103,7 @@ func runSwitch(ctx context.Context, env *Env, o switchOptions) error {
 			}
 			startName = o.Args[0]
 		}
-		return doSwitch(ctx, env, r, create, true, force, start, startName, o.Quiet)
+		return doSwitch(ctx, env, r, create, repo.SwitchOptions{Create: true, Reset: force, Start: start, StartName: startName, Discard: o.Discard}, o.Quiet)
 	case len(o.Args) != 1:
 		return &UsageError{Msg: "missing branch name; see 'easel switch --help'"}
 	}
@@ -105,7 +115,7 @@ func runSwitch(ctx context.Context, env *Env, o switchOptions) error {
 			}
 		}
 	}
-	return doSwitch(ctx, env, r, o.Args[0], false, false, plumbing.ZeroHash, "", o.Quiet)
+	return doSwitch(ctx, env, r, o.Args[0], repo.SwitchOptions{Discard: o.Discard}, o.Quiet)
 }
 
 // priorBranchArg turns "-" and "@{-N}" into the branch (or, if HEAD was
@@ -128,15 +138,19 @@ func priorBranchArg(r *repo.Repository, arg string) (string, error) {
 
 // doSwitch checks out branch name; startName is the start point as the
 // user typed it, for the new branch's reflog ("" for HEAD).
-func doSwitch(ctx context.Context, env *Env, r *repo.Repository, name string, create, force bool, start plumbing.Hash, startName string, quiet bool) error {
-	res, err := r.SwitchBranchFrom(ctx, name, create, force, start, startName)
+func doSwitch(ctx context.Context, env *Env, r *repo.Repository, name string, so repo.SwitchOptions, quiet bool) error {
+	old := leaving(r)
+	res, err := r.Switch(ctx, name, so)
 	if err != nil {
 		return err
 	}
 	if quiet {
 		return nil
 	}
-	printCarried(ctx, env, r)
+	if !so.Discard {
+		printCarried(ctx, env, r)
+	}
+	old.report(ctx, env, r, res.Head)
 	switch {
 	case res.Already:
 		fmt.Fprintf(env.IO.Err, "Already on '%s'\n", name)
@@ -150,19 +164,130 @@ func doSwitch(ctx context.Context, env *Env, r *repo.Repository, name string, cr
 	return nil
 }
 
-func doDetach(ctx context.Context, env *Env, r *repo.Repository, rev string, quiet bool) error {
+// doDetach checks out rev with HEAD detached; explicit is --detach, which
+// goes without the detached-HEAD advice.
+func doDetach(ctx context.Context, env *Env, r *repo.Repository, rev string, explicit, discard, quiet bool) error {
 	h, err := r.ResolveCommit(ctx, rev)
 	if err != nil {
 		return err
 	}
-	if err := r.SwitchDetach(ctx, h, rev); err != nil {
+	old := leaving(r)
+	if err := r.SwitchDetachDiscard(ctx, h, rev, discard); err != nil {
 		return err
 	}
 	if !quiet {
-		printCarried(ctx, env, r)
-		fmt.Fprintf(env.IO.Err, "HEAD is now at %s %s\n", h.String()[:7], commitSubject(r, h))
+		if !discard {
+			printCarried(ctx, env, r)
+		}
+		old.report(ctx, env, r, h)
+		if old.branch != "" && !explicit && r.ConfigBool("advice.detachedHead", true) {
+			fmt.Fprintf(env.IO.Err, detachAdvice, rev)
+		}
+		fmt.Fprintf(env.IO.Err, "HEAD is now at %s %s\n", describeAbbrev(r, h), commitSubject(r, h))
 	}
 	return nil
+}
+
+// detachAdvice is git's advice on entering a detached HEAD from a branch.
+const detachAdvice = `Note: switching to '%s'.
+
+You are in 'detached HEAD' state. You can look around, make experimental
+changes and commit them, and you can discard any commits you make in this
+state without impacting any branches by switching back to a branch.
+
+If you want to create a new branch to retain commits you create, you may
+do so (now or later) by using -c with the switch command. Example:
+
+  easel switch -c <new-branch-name>
+
+Or undo this operation with:
+
+  easel switch -
+
+Turn off this advice by setting config variable advice.detachedHead to false
+
+`
+
+// describeAbbrev is a commit's abbreviated id as git's checkout shows it,
+// with "..." after it when GIT_PRINT_SHA1_ELLIPSIS=yes.
+func describeAbbrev(r *repo.Repository, h plumbing.Hash) string {
+	s := r.NewAbbreviator().ShortID(h)
+	if os.Getenv("GIT_PRINT_SHA1_ELLIPSIS") == "yes" {
+		s += "..."
+	}
+	return s
+}
+
+// headState is where HEAD was before a checkout.
+type headState struct {
+	branch string        // "" when detached
+	head   plumbing.Hash // zero when unborn
+}
+
+func leaving(r *repo.Repository) headState {
+	var st headState
+	if b, err := r.HeadBranch(); err == nil {
+		st.branch = b.Short()
+	}
+	st.head, _ = r.Head()
+	return st
+}
+
+// report says what became of a detached HEAD left for `to`, as git's
+// checkout does: "Previous HEAD position was ...", or a warning listing
+// the commits no ref reaches any more.
+func (st headState) report(ctx context.Context, env *Env, r *repo.Repository, to plumbing.Hash) {
+	if st.branch != "" || st.head.IsZero() || st.head == to {
+		return
+	}
+	lost := orphanedCommits(ctx, r, st.head, to)
+	if len(lost) == 0 {
+		fmt.Fprintf(env.IO.Err, "Previous HEAD position was %s %s\n", describeAbbrev(r, st.head), commitSubject(r, st.head))
+		return
+	}
+	const cutoff = 4
+	var b strings.Builder
+	for i, h := range lost {
+		if i == cutoff && len(lost) > cutoff+1 {
+			fmt.Fprintf(&b, " ... and %d more.\n", len(lost)-cutoff)
+			break
+		}
+		fmt.Fprintf(&b, "  %s %s\n", r.NewAbbreviator().ShortID(h), commitSubject(r, h))
+	}
+	noun, them := "commit", "it"
+	if len(lost) > 1 {
+		noun, them = "commits", "them"
+	}
+	fmt.Fprintf(env.IO.Err, "Warning: you are leaving %d %s behind, not connected to\nany of your branches:\n\n%s\n", len(lost), noun, b.String())
+	if r.ConfigBool("advice.detachedHead", true) {
+		fmt.Fprintf(env.IO.Err, "If you want to keep %s by creating a new branch, this may be a good time\nto do so with:\n\n easel branch <new-branch-name> %s\n\n", them, r.NewAbbreviator().ShortID(st.head))
+	}
+}
+
+// orphanedCommits lists the commits reachable from old but from no ref
+// and not from `to`, newest first.
+func orphanedCommits(ctx context.Context, r *repo.Repository, old, to plumbing.Hash) []plumbing.Hash {
+	tips, err := r.AllTips()
+	if err != nil {
+		return nil
+	}
+	// AllTips ends with HEAD, which still is old.
+	if n := len(tips); n > 0 && tips[n-1] == old {
+		tips = tips[:n-1]
+	}
+	w, err := r.Log(ctx, repo.LogOptions{Include: []plumbing.Hash{old}, Exclude: append(tips, to)})
+	if err != nil {
+		return nil
+	}
+	var out []plumbing.Hash
+	for {
+		c, err := w.Next(ctx)
+		if err != nil || c == nil {
+			break
+		}
+		out = append(out, c.Hash)
+	}
+	return out
 }
 
 // printCarried lists local changes kept across a checkout, as git does.

@@ -127,16 +127,29 @@ func isASCII(s string) bool {
 	return true
 }
 
-// Path checks a slash-separated path relative to a work tree root.
-func Path(path string) error {
+// Path checks a slash-separated path relative to a work tree root,
+// refusing every look-alike of .git that some file system folds to it.
+func Path(path string) error { return PathFor(path, Protect{NTFS: true, HFS: true}) }
+
+// Protect says which file systems' look-alikes of ".git" a checkout
+// refuses (git's core.protectNTFS and core.protectHFS).
+type Protect struct {
+	NTFS bool // "GIT~1", ".git.", ".git::$INDEX_ALLOCATION", "a\.git", drive letters
+	HFS  bool // ".git" with code points HFS+ ignores (".g\u200cit")
+}
+
+// PathFor is git's verify_path: a path the work tree may hold. Empty
+// components, ".", "..", and ".git" in any case are always refused; the
+// look-alikes only as p asks.
+func PathFor(path string, p Protect) error {
 	if path == "" {
 		return fail("emptyName", path, "empty path")
 	}
-	if strings.HasPrefix(path, "/") || filepath.IsAbs(path) || hasDriveLetter(path) {
+	if strings.HasPrefix(path, "/") || filepath.IsAbs(path) || (p.NTFS && hasDriveLetter(path)) {
 		return fail("fullPathname", path, "absolute path")
 	}
 	for _, part := range strings.Split(path, "/") {
-		if err := Name(part); err != nil {
+		if err := nameFor(part, p); err != nil {
 			var e *Error
 			if errors.As(err, &e) {
 				e.Name = path
@@ -147,11 +160,42 @@ func Path(path string) error {
 	return nil
 }
 
+func nameFor(name string, p Protect) error {
+	if p.NTFS && p.HFS {
+		return Name(name)
+	}
+	switch {
+	case name == "":
+		return fail("emptyName", name, "empty entry name")
+	case name == ".":
+		return fail("hasDot", name, "entry named '.'")
+	case name == "..":
+		return fail("hasDotdot", name, "entry named '..'")
+	case strings.IndexByte(name, 0) >= 0:
+		return fail("badTree", name, "entry name contains NUL")
+	case strings.EqualFold(name, ".git"):
+		return fail("hasDotgit", name, "entry named .git")
+	case p.HFS && strings.ToLower(stripHFSIgnorable(name)) == ".git":
+		return fail("hasDotgit", name, "entry named .git as HFS+ reads it")
+	case p.NTFS && (IsDotGit(name) && isNTFSDotGit(name) || strings.ContainsRune(name, '\\') && isDotGitWindowsPath(name)):
+		return fail("hasDotgit", name, "entry named .git as NTFS reads it")
+	}
+	return nil
+}
+
+// isNTFSDotGit is IsDotGit without the HFS+ folding.
+func isNTFSDotGit(name string) bool { return stripHFSIgnorable(name) == name }
+
 // SafeJoin returns root/path after checking the path and that no directory
 // on the way is a symbolic link (which a crafted tree could have checked out
 // earlier so that a later path escapes the work tree).
 func SafeJoin(root, path string) (string, error) {
-	if err := Path(path); err != nil {
+	return SafeJoinFor(root, path, Protect{NTFS: true, HFS: true})
+}
+
+// SafeJoinFor is SafeJoin checking the path with p.
+func SafeJoinFor(root, path string, p Protect) (string, error) {
+	if err := PathFor(path, p); err != nil {
 		return "", err
 	}
 	parts := strings.Split(path, "/")
