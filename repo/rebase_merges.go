@@ -406,28 +406,12 @@ func (r *Repository) doMerge(ctx context.Context, st *rebaseState, it todoItem, 
 		}
 	}
 	// The original merge, when nothing under it changed.
-	if st.opts.AllowFF && orig != nil && len(orig.ParentHashes) == 2 && orig.ParentHashes[0] == head && orig.ParentHashes[1] == theirs {
-		if err := r.UpdateIndex(func(idx *index.Index) error { return r.checkoutLocked(ctx, idx, head, orig.Hash) }); err != nil {
-			return err
-		}
-		if err := r.moveHeadTo(ctx, head, orig.Hash, st.base+": fast-forward", true); err != nil {
-			return err
-		}
-		return r.editMergeMessage(ctx, st, it)
+	if done, err := r.fastForwardToOriginal(ctx, st, it, head, orig, []plumbing.Hash{theirs}); done || err != nil {
+		return err
 	}
-	var author object.Signature
-	var msg string
-	if orig != nil {
-		author = orig.Author
-		msg = strings.TrimLeft(orig.Message, "\n")
-	} else {
-		if author, err = r.Identity("author"); err != nil {
-			return err
-		}
-		msg = oneline
-		if msg == "" {
-			msg = "Merge branch '" + heads + "'"
-		}
+	author, msg, err := r.redoneMergeIdentity(orig, oneline, "Merge branch '"+heads+"'")
+	if err != nil {
+		return err
 	}
 	if err := r.writeAuthorScript(author); err != nil {
 		return err
@@ -598,40 +582,16 @@ func (r *Repository) doMergeCommand(ctx context.Context, st *rebaseState, it tod
 	}
 	// git's can_fast_forward: HEAD is the original's first parent and
 	// the heads are its other parents, in order.
-	if st.opts.AllowFF && orig != nil && len(orig.ParentHashes) == len(ids)+1 && orig.ParentHashes[0] == head {
-		same := true
-		for i, id := range ids {
-			if orig.ParentHashes[i+1] != id {
-				same = false
-			}
-		}
-		if same {
-			if err := r.UpdateIndex(func(idx *index.Index) error { return r.checkoutLocked(ctx, idx, head, orig.Hash) }); err != nil {
-				return err
-			}
-			if err := r.moveHeadTo(ctx, head, orig.Hash, st.base+": fast-forward", true); err != nil {
-				return err
-			}
-			return r.editMergeMessage(ctx, st, it)
-		}
+	if done, err := r.fastForwardToOriginal(ctx, st, it, head, orig, ids); done || err != nil {
+		return err
 	}
-	var author object.Signature
-	var msg string
-	if orig != nil {
-		author = orig.Author
-		msg = strings.TrimLeft(orig.Message, "\n")
-	} else {
-		if author, err = r.Identity("author"); err != nil {
-			return err
-		}
-		msg = oneline
-		if msg == "" {
-			kind := "branch"
-			if len(names) > 1 {
-				kind = "branches"
-			}
-			msg = fmt.Sprintf("Merge %s '%s'", kind, arg)
-		}
+	kind := "branch"
+	if len(names) > 1 {
+		kind = "branches"
+	}
+	author, msg, err := r.redoneMergeIdentity(orig, oneline, fmt.Sprintf("Merge %s '%s'", kind, arg))
+	if err != nil {
+		return err
 	}
 	if err := r.writeAuthorScript(author); err != nil {
 		return err
@@ -702,4 +662,44 @@ func (r *Repository) doMergeCommand(ctx context.Context, st *rebaseState, it tod
 		r.removeState(mergeMsgFile)
 	}
 	return r.editMergeMessage(ctx, st, it)
+}
+
+// fastForwardToOriginal is git's can_fast_forward for a merge line: when
+// the original merge's parents are HEAD and then the heads, in order, the
+// rebase moves to the original instead of redoing it. done reports that
+// it did.
+func (r *Repository) fastForwardToOriginal(ctx context.Context, st *rebaseState, it todoItem, head plumbing.Hash, orig *object.Commit, heads []plumbing.Hash) (bool, error) {
+	if !st.opts.AllowFF || orig == nil || len(orig.ParentHashes) != len(heads)+1 || orig.ParentHashes[0] != head {
+		return false, nil
+	}
+	for i, h := range heads {
+		if orig.ParentHashes[i+1] != h {
+			return false, nil
+		}
+	}
+	if err := r.UpdateIndex(func(idx *index.Index) error { return r.checkoutLocked(ctx, idx, head, orig.Hash) }); err != nil {
+		return true, err
+	}
+	if err := r.moveHeadTo(ctx, head, orig.Hash, st.base+": fast-forward", true); err != nil {
+		return true, err
+	}
+	return true, r.editMergeMessage(ctx, st, it)
+}
+
+// redoneMergeIdentity is the author and message of a merge the rebase
+// makes again: the original's, or for a merge line without one ("merge
+// <label>") the current author and the line's one-line message, else
+// def, git's "Merge branch '<label>'".
+func (r *Repository) redoneMergeIdentity(orig *object.Commit, oneline, def string) (object.Signature, string, error) {
+	if orig != nil {
+		return orig.Author, strings.TrimLeft(orig.Message, "\n"), nil
+	}
+	author, err := r.Identity("author")
+	if err != nil {
+		return object.Signature{}, "", err
+	}
+	if oneline == "" {
+		oneline = def
+	}
+	return author, oneline, nil
 }

@@ -414,23 +414,7 @@ func listBranches(ctx context.Context, env *Env, r *repo.Repository, o branchOpt
 	if err := sorter.Sort(src, items); err != nil {
 		return fatalFormat(err)
 	}
-	lines := make([]string, 0, len(items))
-	for _, it := range items {
-		s, err := f.Expand(src, it)
-		if err != nil {
-			return fatalFormat(err)
-		}
-		lines = append(lines, s)
-	}
-	if cols.Active(env.IO.OutTerminal) {
-		return printColumns(env, lines, cols, 1)
-	}
-	var sb strings.Builder
-	for _, l := range lines {
-		sb.WriteString(l + "\n")
-	}
-	_, err = fmt.Fprint(env.IO.Out, sb.String())
-	return err
+	return printRefLines(env, f, src, items, cols, 1)
 }
 
 // branchColor are the colours of git's branch listing (color.branch.*),

@@ -147,6 +147,29 @@ func printColumns(env *Env, lines []string, m column.Mode, padding int) error {
 	return err
 }
 
+// printRefLines expands f for each item and prints the lines, in columns
+// when cols asks for them (padding between columns as the command's git
+// counterpart uses), as branch and tag list refs.
+func printRefLines(env *Env, f *refformat.Format, src refformat.Source, items []*refformat.Item, cols column.Mode, padding int) error {
+	lines := make([]string, 0, len(items))
+	for _, it := range items {
+		s, err := f.Expand(src, it)
+		if err != nil {
+			return fatalFormat(err)
+		}
+		lines = append(lines, s)
+	}
+	if cols.Active(env.IO.OutTerminal) {
+		return printColumns(env, lines, cols, padding)
+	}
+	var sb strings.Builder
+	for _, l := range lines {
+		sb.WriteString(l + "\n")
+	}
+	_, err := fmt.Fprint(env.IO.Out, sb.String())
+	return err
+}
+
 // fatalFormat turns a format or sort-key error into git's "fatal: ...".
 func fatalFormat(err error) error {
 	if errors.Is(err, refformat.ErrFormat) {

@@ -314,23 +314,7 @@ func listTags(ctx context.Context, env *Env, r *repo.Repository, o tagOptions, c
 		}
 		return writeJSON(env.IO.Out, out)
 	}
-	lines := make([]string, 0, len(items))
-	for _, it := range items {
-		s, err := f.Expand(src, it)
-		if err != nil {
-			return fatalFormat(err)
-		}
-		lines = append(lines, s)
-	}
-	if cols.Active(env.IO.OutTerminal) {
-		return printColumns(env, lines, cols, 2)
-	}
-	var sb strings.Builder
-	for _, l := range lines {
-		sb.WriteString(l + "\n")
-	}
-	_, err = fmt.Fprint(env.IO.Out, sb.String())
-	return err
+	return printRefLines(env, f, src, items, cols, 2)
 }
 
 // isTrue reads a git boolean as true.
