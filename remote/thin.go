@@ -11,6 +11,7 @@ import (
 	"math"
 	"os"
 
+	"easel.dev/easel/repo/odb"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
@@ -174,7 +175,7 @@ func writeWholeEntry(w io.Writer, zw *zlib.Writer, s storer.EncodedObjectStorer,
 		return err
 	}
 	defer rd.Close()
-	if _, err := w.Write(entryHeader(obj.Type(), obj.Size())); err != nil {
+	if _, err := w.Write(odb.AppendEntryHeader(nil, obj.Type(), obj.Size())); err != nil {
 		return err
 	}
 	zw.Reset(w)
@@ -186,19 +187,6 @@ func writeWholeEntry(w io.Writer, zw *zlib.Writer, s storer.EncodedObjectStorer,
 		return fmt.Errorf("object %s: %d bytes read, %d announced", h, n, obj.Size())
 	}
 	return zw.Close()
-}
-
-// entryHeader is a pack entry's type and size header.
-func entryHeader(t plumbing.ObjectType, size int64) []byte {
-	var b []byte
-	c := byte(t)<<4 | byte(size&0x0f)
-	size >>= 4
-	for size != 0 {
-		b = append(b, c|0x80)
-		c = byte(size & 0x7f)
-		size >>= 7
-	}
-	return append(b, c)
 }
 
 // fixThin completes the thin pack in f (n bytes; checkPackLimits has

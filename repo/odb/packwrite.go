@@ -89,20 +89,8 @@ func (pw *PackWriter) Add(id plumbing.Hash, t plumbing.ObjectType, size int64, s
 	}
 	sink := &packSink{pw: pw, crc: crc32.NewIEEE()}
 	start := pw.off
-	// Object header: type and size, 4 bits then 7 bits per byte.
 	var hdr [16]byte
-	n := 0
-	c := byte(t)<<4 | byte(size&0x0f)
-	s := size >> 4
-	for s > 0 {
-		hdr[n] = c | 0x80
-		n++
-		c = byte(s & 0x7f)
-		s >>= 7
-	}
-	hdr[n] = c
-	n++
-	sink.Write(hdr[:n])
+	sink.Write(AppendEntryHeader(hdr[:0], t, size))
 	if pw.zw == nil {
 		pw.zw, _ = zlib.NewWriterLevel(sink, zlib.BestSpeed)
 	} else {
@@ -243,4 +231,17 @@ func EncodePackIndex(entries []PackIndexEntry, packSum plumbing.Hash) []byte {
 	sum := sha1.Sum(buf.Bytes())
 	buf.Write(sum[:])
 	return buf.Bytes()
+}
+
+// AppendEntryHeader appends a pack entry's header to buf: the type and
+// size, 4 bits of size in the first byte, then 7 bits per byte.
+func AppendEntryHeader(buf []byte, t plumbing.ObjectType, size int64) []byte {
+	c := byte(t)<<4 | byte(size&0x0f)
+	size >>= 4
+	for size != 0 {
+		buf = append(buf, c|0x80)
+		c = byte(size & 0x7f)
+		size >>= 7
+	}
+	return append(buf, c)
 }

@@ -594,17 +594,6 @@ func (pk *packer) write(w io.Writer) (Result, error) {
 	return res, nil
 }
 
-func entryHeader(buf []byte, t plumbing.ObjectType, size int64) []byte {
-	c := byte(t)<<4 | byte(size&0x0f)
-	size >>= 4
-	for size != 0 {
-		buf = append(buf, c|0x80)
-		c = byte(size & 0x7f)
-		size >>= 7
-	}
-	return append(buf, c)
-}
-
 // ofsHeader appends an OFS_DELTA's base distance, git's encoding.
 func ofsHeader(buf []byte, rel uint64) []byte {
 	var tmp [16]byte
@@ -622,9 +611,9 @@ func ofsHeader(buf []byte, rel uint64) []byte {
 // back to it, or its id with Options.RefDelta.
 func (pk *packer) deltaHeader(buf []byte, it, base *item, size int64) []byte {
 	if pk.opt.RefDelta {
-		return append(entryHeader(buf, plumbing.REFDeltaObject, size), base.id[:]...)
+		return append(odb.AppendEntryHeader(buf, plumbing.REFDeltaObject, size), base.id[:]...)
 	}
-	return ofsHeader(entryHeader(buf, plumbing.OFSDeltaObject, size), it.offset-base.offset)
+	return ofsHeader(odb.AppendEntryHeader(buf, plumbing.OFSDeltaObject, size), it.offset-base.offset)
 }
 
 // writeThin writes it as a REF_DELTA against its thin base when the
@@ -647,7 +636,7 @@ func (pk *packer) writeThin(cw *countingWriter, zw *zlib.Writer, it *item, res *
 		return pk.writeWhole(cw, zw, it, res, true)
 	}
 	var hdr [40]byte
-	cw.Write(append(entryHeader(hdr[:0], plumbing.REFDeltaObject, int64(len(d))), it.ext[:]...))
+	cw.Write(append(odb.AppendEntryHeader(hdr[:0], plumbing.REFDeltaObject, int64(len(d))), it.ext[:]...))
 	res.ThinDeltas++
 	zw.Reset(cw)
 	zw.Write(d)
@@ -710,7 +699,7 @@ func (pk *packer) writeWhole(cw *countingWriter, zw *zlib.Writer, it *item, res 
 	var hdr [16]byte
 	if reuse && !pk.opt.NoReuseObject && it.packed && !it.stored.Delta() {
 		if z, err := pk.db.Compressed(it.stored, it.id); err == nil {
-			cw.Write(entryHeader(hdr[:0], it.typ, it.size))
+			cw.Write(odb.AppendEntryHeader(hdr[:0], it.typ, it.size))
 			_, err := cw.Write(z)
 			res.Reused++
 			return err
@@ -721,7 +710,7 @@ func (pk *packer) writeWhole(cw *countingWriter, zw *zlib.Writer, it *item, res 
 		return err
 	}
 	defer rc.Close()
-	cw.Write(entryHeader(hdr[:0], t, size))
+	cw.Write(odb.AppendEntryHeader(hdr[:0], t, size))
 	zw.Reset(cw)
 	n, err := io.Copy(zw, rc)
 	if err != nil {
