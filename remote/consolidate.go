@@ -139,7 +139,11 @@ func RepackPacks(ctx context.Context, gitDir string, maxPacks int, obsolete ...s
 	}
 	paths = nil
 	dir := filepath.Join(gitDir, "objects", "pack")
-	name, res, err := packobj.WritePack(db, dir, objs, packobj.Options{})
+	// Deltas are searched afresh (repack -f): the packs being merged are
+	// mostly pushed ones, whose senders may have stored objects whole
+	// that a delta against their neighbours would shrink, and packobj's
+	// reuse rule would never try those pairs again.
+	name, res, err := packobj.WritePack(db, dir, objs, packobj.Options{NoReuseDelta: true})
 	if err != nil {
 		return st, fmt.Errorf("repacking: %w", err)
 	}
