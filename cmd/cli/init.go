@@ -71,7 +71,8 @@ func newInitCmd(env *Env) *cobra.Command {
 
 func runInit(ctx context.Context, env *Env, o initOptions) error {
 	gitDirEnv, workEnv := os.Getenv("GIT_DIR"), os.Getenv("GIT_WORK_TREE")
-	if workEnv != "" && gitDirEnv == "" {
+	if workEnv != "" && (gitDirEnv == "" || o.Bare) {
+		// git says the same when --bare takes GIT_DIR's place.
 		return fmt.Errorf("GIT_WORK_TREE (or --work-tree=<directory>) not allowed without specifying GIT_DIR (or --git-dir=<directory>)")
 	}
 	path, bare, workTree := o.Dir, o.Bare, ""
