@@ -458,20 +458,8 @@ func (r *Repository) doMerge(ctx context.Context, st *rebaseState, it todoItem, 
 		if err := writeStateFile(r.statePath("AUTO_MERGE"), res.Tree.String()+"\n"); err != nil {
 			return err
 		}
-		var lines []string
 		fmt.Fprint(st.out, joinLines(res.Messages))
-		if orig != nil {
-			if err := r.makePatch(ctx, orig); err != nil {
-				return err
-			}
-			lines = append(lines, fmt.Sprintf("Could not apply %s... %s", ab.ShortID(orig.Hash), it.arg))
-		} else {
-			if err := r.writeRebaseFile("message", msg); err != nil {
-				return err
-			}
-			lines = append(lines, fmt.Sprintf("Could not merge %s", it.arg))
-		}
-		return &PickStopped{Code: 1, Stderr: lines}
+		return r.mergeLineStopped(ctx, orig, ab, it, msg, 1)
 	}
 	if _, err := r.commitWith(ctx, res.Tree, []plumbing.Hash{head, theirs}, author, msg, head, cmp.Or(st.pickAction, st.base), true); err != nil {
 		return err
@@ -625,21 +613,7 @@ func (r *Repository) doMergeCommand(ctx context.Context, st *rebaseState, it tod
 			mo.SubtreeShift = strings.TrimPrefix(x, "subtree=")
 		}
 	}
-	stopped := func(code int) error {
-		var lines []string
-		if orig != nil {
-			if err := r.makePatch(ctx, orig); err != nil {
-				return err
-			}
-			lines = append(lines, fmt.Sprintf("Could not apply %s... %s", ab.ShortID(orig.Hash), it.arg))
-		} else {
-			if err := r.writeRebaseFile("message", msg); err != nil {
-				return err
-			}
-			lines = append(lines, fmt.Sprintf("Could not merge %s", it.arg))
-		}
-		return &PickStopped{Code: code, Stderr: lines}
-	}
+	stopped := func(code int) error { return r.mergeLineStopped(ctx, orig, ab, it, msg, code) }
 	r.removeState(cherryPickHeadFile)
 	out, err := r.Merge(ctx, mo)
 	var se *StrategyError
@@ -702,4 +676,20 @@ func (r *Repository) redoneMergeIdentity(orig *object.Commit, oneline, def strin
 		oneline = def
 	}
 	return author, oneline, nil
+}
+
+// mergeLineStopped stops the rebase at a merge line that conflicted, as
+// git does: the original's patch kept for the user (or, for a new merge,
+// its message), and "Could not apply"/"Could not merge" on stderr.
+func (r *Repository) mergeLineStopped(ctx context.Context, orig *object.Commit, ab *Abbreviator, it todoItem, msg string, code int) error {
+	if orig != nil {
+		if err := r.makePatch(ctx, orig); err != nil {
+			return err
+		}
+		return &PickStopped{Code: code, Stderr: []string{fmt.Sprintf("Could not apply %s... %s", ab.ShortID(orig.Hash), it.arg)}}
+	}
+	if err := r.writeRebaseFile("message", msg); err != nil {
+		return err
+	}
+	return &PickStopped{Code: code, Stderr: []string{fmt.Sprintf("Could not merge %s", it.arg)}}
 }
