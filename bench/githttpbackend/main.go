@@ -1,3 +1,5 @@
+//go:build unix
+
 // Command githttpbackend serves git's own smart HTTP (git http-backend,
 // run as CGI) for the repositories under -root, on 127.0.0.1, so that
 // bench/gitclone.sh can compare easel serve with git's server over the

@@ -13,7 +13,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -125,9 +124,53 @@ type statusWalk struct {
 	found    []Found
 	first    error
 
+	// byContent are the entries whose stat data cannot vouch for them.
+	byContent []contentCheck
+
 	// racyClean counts entries whose stat data matched but were too
 	// recent to trust, and proved clean by content.
-	racyClean atomic.Int64
+	racyClean int
+}
+
+// contentCheck is a tracked entry to compare by content, with the stat
+// data the walk found for its file.
+type contentCheck struct {
+	entry int
+	fi    os.FileInfo
+}
+
+// compareContents compares the entries the walk could not settle by stat
+// data with their files, one at a time in index order as git refreshes
+// them: a clean filter is one process for the whole command, and what it
+// is asked (and whether it gave up half way) must not depend on which
+// directory a worker reached first.
+func (w *statusWalk) compareContents() error {
+	slices.SortFunc(w.byContent, func(a, b contentCheck) int { return a.entry - b.entry })
+	for _, c := range w.byContent {
+		if err := w.ctx.Err(); err != nil {
+			return err
+		}
+		e := w.tracked[c.entry]
+		changed, err := w.opts.Changed(filepath.Join(w.opts.WorkDir, filepath.FromSlash(e.Name)), e, c.fi, w.idx.ModTime)
+		if err != nil {
+			if errors.Is(err, os.ErrNotExist) {
+				w.codes[c.entry] = 'D'
+				continue
+			}
+			return err
+		}
+		if !changed {
+			if StatMatches(e, c.fi) && IsRacy(e, w.idx.ModTime) {
+				w.racyClean++
+			}
+			continue
+		}
+		w.codes[c.entry] = 'M'
+		if TypeOf(Mode(c.fi)) != TypeOf(e.Mode) {
+			w.codes[c.entry] = 'T'
+		}
+	}
+	return nil
 }
 
 // walkWorker is one goroutine's reusable scratch space, so that examining
@@ -180,6 +223,9 @@ func Walk(ctx context.Context, idx *index.Index, tracked []*index.Entry, opts Op
 	if w.first == nil {
 		w.first = ctx.Err()
 	}
+	if w.first == nil {
+		w.first = w.compareContents()
+	}
 	// Tracked files in directories that are gone (or are no longer
 	// directories) are deleted.
 	for _, d := range w.dirs {
@@ -189,7 +235,7 @@ func Walk(ctx context.Context, idx *index.Index, tracked []*index.Entry, opts Op
 			}
 		}
 	}
-	return Result{Codes: w.codes, Subs: w.subs, Found: w.found, RacyClean: int(w.racyClean.Load())}, w.first
+	return Result{Codes: w.codes, Subs: w.subs, Found: w.found, RacyClean: w.racyClean}, w.first
 }
 
 // indexDirs groups the index by directory.
@@ -415,32 +461,13 @@ func (w *statusWalk) visit(ww *walkWorker, job walkDir) {
 			w.codes[i] = 'D'
 			continue
 		}
-		var changed bool
-		var err error
-		matches := StatMatches(e, fi)
-		racy := IsRacy(e, w.idx.ModTime)
-		if matches && !racy && (e.Size != 0 || e.Hash == emptyBlob) {
-			changed = false // the common case, without building the path
-		} else {
-			changed, err = w.opts.Changed(filepath.Join(w.opts.WorkDir, filepath.FromSlash(e.Name)), e, fi, w.idx.ModTime)
-			if err == nil && !changed && matches && racy {
-				w.racyClean.Add(1)
-			}
+		if StatMatches(e, fi) && !IsRacy(e, w.idx.ModTime) && (e.Size != 0 || e.Hash == emptyBlob) {
+			continue // the common case: the stat data vouches for the file
 		}
-		if err != nil {
-			if errors.Is(err, os.ErrNotExist) {
-				w.codes[i] = 'D'
-				continue
-			}
-			w.fail(err)
-			return
-		}
-		if changed {
-			w.codes[i] = 'M'
-			if TypeOf(Mode(fi)) != TypeOf(e.Mode) {
-				w.codes[i] = 'T'
-			}
-		}
+		// The content decides; compared after the walk, in index order.
+		w.mu.Lock()
+		w.byContent = append(w.byContent, contentCheck{entry: i, fi: fi.snapshot()})
+		w.mu.Unlock()
 	}
 
 	needList := w.list && (!job.ignored || w.opts.Ignored)

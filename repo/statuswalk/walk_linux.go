@@ -49,6 +49,9 @@ func (s *statFI) Size() int64        { return s.st.Size }
 func (s *statFI) ModTime() time.Time { return time.Unix(int64(s.st.Mtim.Sec), int64(s.st.Mtim.Nsec)) }
 func (s *statFI) IsDir() bool        { return s.st.Mode&syscall.S_IFMT == syscall.S_IFDIR }
 func (s *statFI) Sys() any           { return &s.st }
+
+// snapshot is a copy that outlives the worker's scratch space.
+func (s *statFI) snapshot() os.FileInfo { c := *s; return &c }
 func (s *statFI) Mode() os.FileMode {
 	m := os.FileMode(s.st.Mode & 0o777)
 	switch s.st.Mode & syscall.S_IFMT {

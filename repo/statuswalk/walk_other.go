@@ -68,7 +68,10 @@ func (s *statFI) Size() int64        { return s.fi.Size() }
 func (s *statFI) ModTime() time.Time { return s.fi.ModTime() }
 func (s *statFI) IsDir() bool        { return s.fi.IsDir() }
 func (s *statFI) Sys() any           { return s.fi.Sys() }
-func (s *statFI) Mode() os.FileMode  { return s.fi.Mode() }
+
+// snapshot is a copy that outlives the worker's scratch space.
+func (s *statFI) snapshot() os.FileInfo { c := *s; return &c }
+func (s *statFI) Mode() os.FileMode     { return s.fi.Mode() }
 
 func (s *statFI) statAt(dir dirHandle, name string) error {
 	fi, err := os.Lstat(filepath.Join(dir, filepath.FromSlash(name)))
