@@ -1,8 +1,9 @@
 # Shared set-up of the benchmark scripts that compare easel with git on a
 # real history; source it, then call bench_setup NAME.
 #
-# bench_setup NAME: builds easel into a temporary directory $work (removed
-# on exit) as $easel, keeps git's and easel's config out (HOME=$work),
+# bench_setup NAME [TOOL...]: builds easel into a temporary directory $work
+# (removed on exit) as $easel, and each TOOL (a package under bench/, e.g.
+# bench/mergereplay) as $work/<its name>, keeps git's and easel's config out (HOME=$work),
 # checks for GNU time, and sets $repo: $REPO when given, else a clone of
 # the corpus bundle ($EASEL_CORPUS or ../shared/corpus) checked out on a
 # branch main at v1.8.4.
@@ -12,6 +13,8 @@ bench_setup() {
   trap 'rm -rf "$work"' EXIT
   (cd "$here" && go build -o "$work/easel" ./cmd/easel)
   easel=$work/easel
+  local tool
+  for tool in "${@:2}"; do (cd "$here" && go build -o "$work/${tool##*/}" "./$tool"); done
   # After the build: it needs the real module and build caches.
   export GIT_CONFIG_NOSYSTEM=1 HOME=$work XDG_CONFIG_HOME=$work
   [ -x /usr/bin/time ] || { echo "needs /usr/bin/time (GNU time) for peak RSS" >&2; exit 2; }
