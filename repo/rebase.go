@@ -484,18 +484,27 @@ func (r *Repository) PullRebase(branch string) string {
 
 // ForkPoint is git merge-base --fork-point: the newest value the
 // remote-tracking ref had (its reflog, newest first) that head contains;
-// zero when none.
+// zero when none. A ref without reflog entries counts with its current
+// value alone, as in git's get_fork_point.
 func (r *Repository) ForkPoint(ctx context.Context, ref plumbing.ReferenceName, head plumbing.Hash) (plumbing.Hash, error) {
-	entries, err := r.Reflog(ref)
-	if err != nil {
-		return plumbing.ZeroHash, nil
+	entries, _ := r.Reflog(ref)
+	values := make([]plumbing.Hash, 0, len(entries))
+	for _, e := range entries {
+		values = append(values, e.New)
+	}
+	if len(values) == 0 {
+		cur, err := r.ResolveRef(ref)
+		if err != nil {
+			return plumbing.ZeroHash, nil
+		}
+		values = append(values, cur)
 	}
 	// Of the values head contains, the one all others lead to (git's
 	// merge base of head and every reflog entry).
 	var best plumbing.Hash
 	seen := map[plumbing.Hash]bool{}
-	for i := len(entries) - 1; i >= 0; i-- {
-		h := entries[i].New
+	for i := len(values) - 1; i >= 0; i-- {
+		h := values[i]
 		if h.IsZero() || seen[h] {
 			continue
 		}
