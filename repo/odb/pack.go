@@ -9,6 +9,8 @@ import (
 	"sync"
 
 	"github.com/go-git/go-git/v5/plumbing"
+
+	zinflate "easel.dev/easel/repo/inflate"
 )
 
 // pack is one pack file and its index. The index is mapped when the pack
@@ -145,6 +147,8 @@ func zlibReader(r io.Reader) (io.ReadCloser, error) {
 	return zlib.NewReader(r)
 }
 
+var inflaters = sync.Pool{New: func() any { return new(zinflate.Inflater) }}
+
 // inflate decompresses exactly size bytes from src.
 func inflate(src []byte, size uint64) ([]byte, error) {
 	// A corrupt size must not allocate without bound: zlib cannot
@@ -152,18 +156,11 @@ func inflate(src []byte, size uint64) ([]byte, error) {
 	if size > uint64(len(src))*1032+64 {
 		return nil, fmt.Errorf("%w: size %d", errCorrupt, size)
 	}
-	br := bytes.NewReader(src)
-	z, err := zlibReader(br)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", errCorrupt, err)
-	}
-	defer zlibReaders.Put(z)
+	z := inflaters.Get().(*zinflate.Inflater)
+	defer inflaters.Put(z)
 	out := make([]byte, size)
-	if _, err := io.ReadFull(z, out); err != nil {
+	if err := z.Zlib(out, src); err != nil {
 		return nil, fmt.Errorf("%w: %v", errCorrupt, err)
-	}
-	if err := checkEnd(z); err != nil {
-		return nil, err
 	}
 	return out, nil
 }
@@ -188,14 +185,11 @@ func checkEnd(z io.Reader) error {
 
 // inflatePrefix decompresses at most n bytes (a delta's header).
 func inflatePrefix(src []byte, n int) ([]byte, error) {
-	z, err := zlibReader(bytes.NewReader(src))
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", errCorrupt, err)
-	}
-	defer zlibReaders.Put(z)
+	z := inflaters.Get().(*zinflate.Inflater)
+	defer inflaters.Put(z)
 	out := make([]byte, n)
-	m, err := io.ReadFull(z, out)
-	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+	m, err := z.Prefix(out, src)
+	if err != nil {
 		return nil, fmt.Errorf("%w: %v", errCorrupt, err)
 	}
 	return out[:m], nil
