@@ -33,9 +33,9 @@ type pack struct {
 }
 
 // releaseEvery is how many bytes a pack inflates between two releases of
-// its mapped pages. A walk over history reads a pack front to back and
-// seldom returns to what it read; without releasing, every page it
-// passed stays resident (the commits of git's own history to v1.8.4 are
+// its mapped pages, when the database was told to (DB.ReleaseBehind). A
+// walk over history reads a pack front to back and seldom returns to
+// what it read; without releasing, every page it passed stays resident (the commits of git's own history to v1.8.4 are
 // 12 MB of its pack). Pages read again are mapped again from the page
 // cache at the cost of a minor fault, little next to inflating 8 MiB.
 const releaseEvery = 2 << 20
@@ -252,7 +252,9 @@ func (db *DB) readPacked(p *pack, off uint64) (plumbing.ObjectType, []byte, erro
 			if data, err = inflate(d[e.data:len(d)-20], e.size); err != nil {
 				return 0, nil, err
 			}
-			p.noteInflated(e.size)
+			if db.releaseBehind.Load() {
+				p.noteInflated(e.size)
+			}
 			typ = e.typ
 			if len(chain) > 0 {
 				db.cache.add(p, cur, typ, data)
@@ -285,7 +287,9 @@ func (db *DB) readPacked(p *pack, off uint64) (plumbing.ObjectType, []byte, erro
 		if err != nil {
 			return 0, nil, err
 		}
-		p.noteInflated(l.e.size)
+		if db.releaseBehind.Load() {
+			p.noteInflated(l.e.size)
+		}
 		if data, err = applyDelta(data, delta); err != nil {
 			return 0, nil, fmt.Errorf("object at %d: %w", l.off, err)
 		}
