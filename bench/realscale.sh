@@ -7,7 +7,8 @@
 # each tool and their ratio, the best CPU times (user+sys: on a loaded
 # machine the wall time mostly measures the wait for a core) and their
 # ratio, and the peak RSS (KiB) of one run.
-# EASEL=path uses a given easel binary instead of building one.
+# EASEL=path uses a given easel binary instead of building one. ONLY=regex
+# runs only the commands whose names match (e.g. ONLY='status|oneline').
 set -eu
 RUNS=${RUNS:-5}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -53,6 +54,7 @@ printf '%-30s %9s %9s %6s %9s %9s %6s %9s %9s\n' command easel_ms git_ms ratio e
 run() {
   local name=$1; shift
   local e g
+  if [ -n "${ONLY:-}" ] && ! [[ $name =~ $ONLY ]]; then return; fi
   e=($(best "$EASEL" "$@"))
   g=($(best git "$@"))
   printf '%-30s %9s %9s %6s %9s %9s %6s %9s %9s\n' "$name" "$(ms ${e[0]})" "$(ms ${g[0]})" "$(ratio ${e[0]} ${g[0]})" \

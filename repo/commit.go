@@ -301,6 +301,16 @@ func (r *Repository) CommitWithResult(ctx context.Context, opts CommitOptions) (
 	if err := r.ClearMergeState(); err != nil {
 		return res, err
 	}
+	// As git, the index is written with a cache-tree of its trees (a
+	// partial commit's index keeps its own), unless the one on file
+	// already names them.
+	mainTree := tree
+	if partial {
+		mainTree, _ = r.WriteTree(il.Index)
+	}
+	if root, ok := cachedTreeRoot(il.Index); !ok || root != mainTree {
+		indexChanged = true
+	}
 	if indexChanged {
 		if err := il.Commit(); err != nil {
 			return res, fmt.Errorf("commit %s made, but the index could not be written: %w", id, err)

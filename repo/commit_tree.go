@@ -214,6 +214,9 @@ func (r *Repository) WriteTree(idx *index.Index) (plumbing.Hash, error) {
 	if err != nil {
 		return plumbing.ZeroHash, err
 	}
+	// As git's write_index_as_tree and commit: the index, when written
+	// next, records the trees just written in its cache-tree.
+	r.recordCacheTree(idx, t, false)
 	return t.hash[""], nil
 }
 

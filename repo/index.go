@@ -33,11 +33,11 @@ import (
 // entry has extended flags, 4 (prefix-compressed names) stays 4; a new
 // index takes GIT_INDEX_VERSION or index.version, else 2.
 //
-// Optional extensions (cache tree, resolve-undo, untracked cache, fsmonitor,
-// end of index, offset table) are dropped when the index is read, which is
-// what git does with an optional extension it does not maintain: a cache
-// tree easel does not update would be stale, and git rebuilds each of them
-// on demand. A mandatory extension (lowercase signature) changes what the
+// The cache tree (TREE) is kept up to date and written (cachetree.go). The
+// other optional extensions (resolve-undo, untracked cache, fsmonitor, end
+// of index, offset table) are dropped when the index is read, which is
+// what git does with an optional extension it does not maintain: git
+// rebuilds each of them on demand. A mandatory extension (lowercase signature) changes what the
 // entries mean: a split index ("link") keeps most entries in another file,
 // a sparse index ("sdir") has directory entries. easel refuses those with
 // ErrUnsupportedRepository rather than misread the index.
@@ -66,6 +66,10 @@ type indexState struct {
 	// make, without hashing them. It says nothing of entries changed
 	// since; only a reader that changes none may use it.
 	treeRoot plumbing.Hash
+	// cache is the cache-tree to write with the index (cachetree.go);
+	// snap, the entries it was computed for, when it was.
+	cache *cacheTree
+	snap  []cacheSnap
 }
 
 func stateOf(idx *index.Index) *indexState {
@@ -209,6 +213,9 @@ func decodeIndex(data []byte) (*index.Index, error) {
 			if root, ok := cacheTreeRoot(body[off+8:off+8+size], len(idx.Entries)); ok {
 				stateOf(idx).treeRoot = root
 			}
+			if t, ok := parseCacheTree(body[off+8 : off+8+size]); ok {
+				stateOf(idx).cache = t
+			}
 		}
 		off += 8 + size
 	}
@@ -347,7 +354,9 @@ func sortIndex(idx *index.Index) {
 	})
 }
 
-func encodeIndex(w io.Writer, idx *index.Index) error {
+// encodeIndex writes idx in git's format, followed by the extensions in
+// exts (whole, signature and size included).
+func encodeIndex(w io.Writer, idx *index.Index, exts ...[]byte) error {
 	sortIndex(idx)
 	version := uint32(2)
 	if idx.Version == 4 {
@@ -417,6 +426,9 @@ func encodeIndex(w io.Writer, idx *index.Index) error {
 		pad := 8 - (n+len(e.Name))%8
 		bw.Write(zero[:pad])
 	}
+	for _, x := range exts {
+		bw.Write(x)
+	}
 	if err := bw.Flush(); err != nil {
 		return err
 	}
@@ -451,7 +463,8 @@ func (r *Repository) writeIndexTo(w io.Writer, idx *index.Index) error {
 	r.smudgeRacy(idx)
 	var buf bytes.Buffer
 	buf.Grow(len(idx.Entries) * 80)
-	if err := encodeIndex(&buf, idx); err != nil {
+	sortIndex(idx)
+	if err := encodeIndex(&buf, idx, r.cacheTreeExtension(idx)); err != nil {
 		return err
 	}
 	_, err := w.Write(buf.Bytes())

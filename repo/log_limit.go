@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
@@ -83,6 +84,11 @@ func (w *LogWalker) readCommit(h plumbing.Hash, n *walkNode) error {
 	}
 	if typ, data, err := w.r.Objects.Read(h); err == nil && typ == plumbing.CommitObject {
 		c, err := w.r.decodeShownCommit(h, data)
+		if c != nil {
+			// Kept for the whole walk: a copy of the message alone,
+			// not the object's bytes it shares.
+			c.Message = strings.Clone(c.Message)
+		}
 		n.c = c
 		return err
 	}

@@ -230,6 +230,7 @@ func (r *Repository) resetHardLocked(ctx context.Context, idx *index.Index, head
 		entries[p] = e
 	}
 	rebuildIndex(idx, entries)
+	r.primeCacheTree(idx) // as git's reset --hard: the index is the tree
 	return nil
 }
 

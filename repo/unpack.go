@@ -270,6 +270,9 @@ func (r *Repository) unpackTrees(ctx context.Context, idx *index.Index, m treeMo
 	}
 	applyIndexUpdates(idx, updates, stages)
 	sortIndex(idx)
+	// As git's unpack_trees: the cache-tree is brought up to date with
+	// the trees the repository holds.
+	r.primeCacheTree(idx)
 	return nil
 }
 

@@ -533,6 +533,10 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 	if err != nil {
 		return err
 	}
+	if !changes && len(o.Paths) == 0 {
+		// Each commit is read once, in pack order or near it.
+		r.Objects.ReleaseBehind(true)
+	}
 	w, err := r.Log(ctx, repo.LogOptions{Include: include, Exclude: exclude, Paths: ps.Strings(),
 		Topo: o.Graph || o.TopoOrder || o.DateOrder, DateOrder: o.DateOrder && !o.TopoOrder,
 		Filter: filter, Since: since, FirstParent: o.FirstParent})

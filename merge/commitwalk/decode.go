@@ -2,6 +2,7 @@ package commitwalk
 
 import (
 	"bytes"
+	"unsafe"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
@@ -17,6 +18,8 @@ import (
 // mergetag or unknown header, a missing line, no message separator):
 // the caller decodes those with go-git. The commit has no store, so its
 // Tree, Parents and similar methods are not for use; its fields are.
+// The message is not copied: it shares data's memory, which the caller
+// must not change afterwards (object bytes from the store never change).
 func DecodeCommit(id plumbing.Hash, data []byte) (c *object.Commit, ok bool) {
 	line, rest, ok := cutLine(data)
 	if !ok || len(line) != 45 || !bytes.HasPrefix(line, []byte("tree ")) || len(rest) == 0 {
@@ -54,6 +57,8 @@ func DecodeCommit(id plumbing.Hash, data []byte) (c *object.Commit, ok bool) {
 	if rest[0] != '\n' {
 		return nil, false
 	}
-	c.Message = string(rest[1:])
+	if len(rest) > 1 {
+		c.Message = unsafe.String(&rest[1], len(rest)-1)
+	}
 	return c, true
 }

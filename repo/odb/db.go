@@ -18,6 +18,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/go-git/go-git/v5/plumbing"
 )
@@ -43,7 +44,18 @@ type DB struct {
 
 	cache  *baseCache
 	parent *DB // set for a quarantine: where Migrate moves objects
+
+	releaseBehind atomic.Bool // see ReleaseBehind
 }
+
+// ReleaseBehind tells the database that the reads to come visit each
+// object about once, front to back in the packs (a log that shows
+// commits without their changes): the packs' mapped pages are then
+// released every few megabytes inflated (see releaseEvery) instead of
+// staying resident. Reads that return to the same trees and blobs
+// (diffs) are better off without it: each release costs them their
+// pages' minor faults again.
+func (db *DB) ReleaseBehind(on bool) { db.releaseBehind.Store(on) }
 
 // objDir is one objects directory: the repository's own or an alternate.
 type objDir struct {

@@ -32,3 +32,12 @@ func unmapFile(b []byte) {
 		unix.Munmap(b)
 	}
 }
+
+// releasePages lets the kernel take back the pages of a read-only file
+// mapping: they stay in the page cache, and a later read maps them again
+// (a minor fault), but they no longer count as the process's memory.
+func releasePages(b []byte) {
+	if len(b) > 0 {
+		unix.Madvise(b, unix.MADV_DONTNEED)
+	}
+}

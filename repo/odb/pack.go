@@ -7,8 +7,11 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
 
 	"github.com/go-git/go-git/v5/plumbing"
+
+	zinflate "easel.dev/easel/repo/inflate"
 )
 
 // pack is one pack file and its index. The index is mapped when the pack
@@ -23,6 +26,25 @@ type pack struct {
 	dataOnce sync.Once
 	data     []byte
 	dataErr  error
+
+	// inflated counts the bytes inflated from data since its pages were
+	// last released (see noteInflated).
+	inflated atomic.Uint64
+}
+
+// releaseEvery is how many bytes a pack inflates between two releases of
+// its mapped pages, when the database was told to (DB.ReleaseBehind). A
+// walk over history reads a pack front to back and seldom returns to
+// what it read; without releasing, every page it passed stays resident (the commits of git's own history to v1.8.4 are
+// 12 MB of its pack). Pages read again are mapped again from the page
+// cache at the cost of a minor fault, little next to inflating 8 MiB.
+const releaseEvery = 2 << 20
+
+func (p *pack) noteInflated(n uint64) {
+	if p.inflated.Add(n) >= releaseEvery {
+		p.inflated.Store(0)
+		releasePages(p.data)
+	}
 }
 
 func (p *pack) index() (*index, error) {
@@ -145,6 +167,8 @@ func zlibReader(r io.Reader) (io.ReadCloser, error) {
 	return zlib.NewReader(r)
 }
 
+var inflaters = sync.Pool{New: func() any { return new(zinflate.Inflater) }}
+
 // inflate decompresses exactly size bytes from src.
 func inflate(src []byte, size uint64) ([]byte, error) {
 	// A corrupt size must not allocate without bound: zlib cannot
@@ -152,18 +176,11 @@ func inflate(src []byte, size uint64) ([]byte, error) {
 	if size > uint64(len(src))*1032+64 {
 		return nil, fmt.Errorf("%w: size %d", errCorrupt, size)
 	}
-	br := bytes.NewReader(src)
-	z, err := zlibReader(br)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", errCorrupt, err)
-	}
-	defer zlibReaders.Put(z)
+	z := inflaters.Get().(*zinflate.Inflater)
+	defer inflaters.Put(z)
 	out := make([]byte, size)
-	if _, err := io.ReadFull(z, out); err != nil {
+	if err := z.Zlib(out, src); err != nil {
 		return nil, fmt.Errorf("%w: %v", errCorrupt, err)
-	}
-	if err := checkEnd(z); err != nil {
-		return nil, err
 	}
 	return out, nil
 }
@@ -188,14 +205,11 @@ func checkEnd(z io.Reader) error {
 
 // inflatePrefix decompresses at most n bytes (a delta's header).
 func inflatePrefix(src []byte, n int) ([]byte, error) {
-	z, err := zlibReader(bytes.NewReader(src))
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", errCorrupt, err)
-	}
-	defer zlibReaders.Put(z)
+	z := inflaters.Get().(*zinflate.Inflater)
+	defer inflaters.Put(z)
 	out := make([]byte, n)
-	m, err := io.ReadFull(z, out)
-	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+	m, err := z.Prefix(out, src)
+	if err != nil {
 		return nil, fmt.Errorf("%w: %v", errCorrupt, err)
 	}
 	return out[:m], nil
@@ -238,6 +252,9 @@ func (db *DB) readPacked(p *pack, off uint64) (plumbing.ObjectType, []byte, erro
 			if data, err = inflate(d[e.data:len(d)-20], e.size); err != nil {
 				return 0, nil, err
 			}
+			if db.releaseBehind.Load() {
+				p.noteInflated(e.size)
+			}
 			typ = e.typ
 			if len(chain) > 0 {
 				db.cache.add(p, cur, typ, data)
@@ -269,6 +286,9 @@ func (db *DB) readPacked(p *pack, off uint64) (plumbing.ObjectType, []byte, erro
 		delta, err := inflate(d[l.e.data:len(d)-20], l.e.size)
 		if err != nil {
 			return 0, nil, err
+		}
+		if db.releaseBehind.Load() {
+			p.noteInflated(l.e.size)
 		}
 		if data, err = applyDelta(data, delta); err != nil {
 			return 0, nil, fmt.Errorf("object at %d: %w", l.off, err)

@@ -195,7 +195,9 @@ func WriteCommitOneline(w io.Writer, c *object.Commit, f CommitFormat) error {
 	if d := f.Decorations[c.Hash]; len(d) > 0 {
 		b.WriteString(decorate(d, f.Color))
 	}
-	b.WriteString(" " + Subject(c.Message) + "\n")
+	b.WriteByte(' ')
+	b.WriteString(Subject(c.Message))
+	b.WriteByte('\n')
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -210,20 +212,38 @@ func decorate(names []string, color bool) string {
 // Subject is the first paragraph of a message on one line, as git's
 // --oneline and %s print it.
 func Subject(msg string) string {
-	lines := strings.Split(msg, "\n")
-	i := 0
-	for i < len(lines) && strings.TrimSpace(lines[i]) == "" {
-		i++
+	// Line by line without splitting the whole message: log --oneline
+	// calls this for every commit of the history, and most subjects are
+	// one line, returned as a slice of the message.
+	line, rest, more := "", msg, true
+	for {
+		if !more {
+			return ""
+		}
+		line, rest, more = strings.Cut(rest, "\n")
+		if strings.TrimSpace(line) != "" {
+			break
+		}
 	}
-	var parts []string
-	for ; i < len(lines); i++ {
-		l := strings.TrimRight(lines[i], " \t\r")
+	subject := strings.TrimRight(line, " \t\r")
+	var b *strings.Builder
+	for more {
+		line, rest, more = strings.Cut(rest, "\n")
+		l := strings.TrimRight(line, " \t\r")
 		if strings.TrimSpace(l) == "" {
 			break
 		}
-		parts = append(parts, l)
+		if b == nil {
+			b = &strings.Builder{}
+			b.WriteString(subject)
+		}
+		b.WriteByte(' ')
+		b.WriteString(l)
 	}
-	return strings.Join(parts, " ")
+	if b != nil {
+		return b.String()
+	}
+	return subject
 }
 
 // IndentMessage prints a message as git's medium format does: leading and
