@@ -10,7 +10,8 @@ bench_setup() {
   here=$(cd "$(dirname "${BASH_SOURCE[1]}")/.." && pwd)
   work=$(mktemp -d "${TMPDIR:-/tmp}/easel-bench-$1.XXXXXX")
   trap 'rm -rf "$work"' EXIT
-  (cd "$here" && go build -o "$work/easel" ./cmd/easel)
+  # As README.md installs it: statically linked, no cgo start-up.
+  (cd "$here" && CGO_ENABLED=0 go build -o "$work/easel" ./cmd/easel)
   easel=$work/easel
   # After the build: it needs the real module and build caches.
   export GIT_CONFIG_NOSYSTEM=1 HOME=$work XDG_CONFIG_HOME=$work
