@@ -11,7 +11,8 @@ bench_setup() {
   here=$(cd "$(dirname "${BASH_SOURCE[1]}")/.." && pwd)
   work=$(mktemp -d "${TMPDIR:-/tmp}/easel-bench-$1.XXXXXX")
   trap 'rm -rf "$work"' EXIT
-  (cd "$here" && go build -o "$work/easel" ./cmd/easel)
+  # As README.md installs it: statically linked, no cgo start-up.
+  (cd "$here" && CGO_ENABLED=0 go build -o "$work/easel" ./cmd/easel)
   easel=$work/easel
   local tool
   for tool in "${@:2}"; do (cd "$here" && go build -o "$work/${tool##*/}" "./$tool"); done

@@ -121,7 +121,15 @@ func newRootFor(env *Env, args []string) *cobra.Command {
 	case "", "help", "completion", cobra.ShellCompRequestCmd, cobra.ShellCompNoDescRequestCmd:
 		return NewRoot(env)
 	}
-	return newRoot(env, commands(env, name))
+	cmds := commands(env, name)
+	root := newRoot(env, cmds)
+	if len(cmds) == 1 {
+		// The completion command cobra adds (four subcommands and their
+		// help) cannot be what runs beside another command: it runs from
+		// the whole tree, built above for its name.
+		root.CompletionOptions.DisableDefaultCmd = true
+	}
+	return root
 }
 
 // invokedName is the first argument that is not one of the root's own

@@ -6,8 +6,6 @@ import (
 	"strings"
 
 	"golang.org/x/text/encoding"
-	"golang.org/x/text/encoding/htmlindex"
-	"golang.org/x/text/encoding/ianaindex"
 	"golang.org/x/text/encoding/unicode"
 	"golang.org/x/text/encoding/unicode/utf32"
 )
@@ -105,10 +103,7 @@ func lookupEncoding(enc string) (encoding.Encoding, error) {
 		}
 	}
 	for _, name := range []string{enc, strings.ReplaceAll(enc, "-", "_"), strings.ReplaceAll(enc, "_", "-")} {
-		if e, err := ianaindex.IANA.Encoding(name); err == nil && e != nil {
-			return e, nil
-		}
-		if e, err := htmlindex.Get(name); err == nil {
+		if e, ok := charsetByName(name); ok {
 			return e, nil
 		}
 	}

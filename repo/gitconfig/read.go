@@ -64,17 +64,17 @@ func ReadData(data []byte, o *Origin, path string, inc *Includes, depth int) ([]
 	if o.Name != "" {
 		where += " " + o.Name
 	}
-	evs, err := Parse(data, where)
+	p, err := parseEntries(data, where)
 	if err != nil {
 		return nil, err
 	}
 	var out []Value
-	for i := range evs {
-		e := &evs[i]
+	for i := range p.evs {
+		e := &p.evs[i]
 		if e.Kind != Entry {
 			continue
 		}
-		v := Value{Key: e.Key(), Value: e.Value, NoValue: e.NoValue, Origin: o, Line: e.Line}
+		v := Value{Key: p.keys[i], Value: e.Value, NoValue: e.NoValue, Origin: o, Line: e.Line}
 		out = append(out, v)
 		if inc == nil || e.Name != "path" {
 			continue
