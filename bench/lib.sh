@@ -15,7 +15,7 @@ bench_setup() {
   (cd "$here" && CGO_ENABLED=0 go build -o "$work/easel" ./cmd/easel)
   easel=$work/easel
   local tool
-  for tool in "${@:2}"; do (cd "$here" && go build -o "$work/${tool##*/}" "./$tool"); done
+  for tool in "${@:2}"; do (cd "$here" && CGO_ENABLED=0 go build -o "$work/${tool##*/}" "./$tool"); done
   # After the build: it needs the real module and build caches.
   export GIT_CONFIG_NOSYSTEM=1 HOME=$work XDG_CONFIG_HOME=$work
   [ -x /usr/bin/time ] || { echo "needs /usr/bin/time (GNU time) for peak RSS" >&2; exit 2; }
