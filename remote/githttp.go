@@ -623,7 +623,7 @@ func (s *Server) gitFetch(w http.ResponseWriter, r *http.Request, dir string, re
 		panic(http.ErrAbortHandler)
 	}
 	deltas := st.Deltas + st.ReusedDeltas + st.ThinDeltas
-	progress("Total %d (delta %d), reused %d (delta %d), pack-reused 0\n", len(st.Entries), deltas, st.Reused+st.ReusedDeltas, st.ReusedDeltas)
+	progress("Total %d (delta %d), reused %d (delta %d), pack-reused 0\n", st.Objects, deltas, st.Reused+st.ReusedDeltas, st.ReusedDeltas)
 	if sb != nil {
 		pw.Flush()
 	}

@@ -33,7 +33,7 @@ import (
 // memory stays bounded whatever the server's cores.
 func gitPackOptions(ofsDelta bool, thin map[plumbing.Hash]plumbing.Hash) packobj.Options {
 	return packobj.Options{Window: 10, Depth: 50, Threads: 1, DeltaCacheBytes: 16 << 20,
-		Level: zlib.DefaultCompression, RefDelta: !ofsDelta, Thin: thin}
+		Level: zlib.DefaultCompression, RefDelta: !ofsDelta, Thin: thin, NoIndex: true}
 }
 
 // trustedGraph is the repository's commit-graph when git would use it
