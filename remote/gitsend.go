@@ -78,6 +78,12 @@ func reachableObjects(ctx context.Context, dir string, db *odb.DB, wants []plumb
 			if err := ctx.Err(); err != nil {
 				return err
 			}
+			// Reading a tree maps the pack's pages around it: without
+			// this the walk alone maps most of the pack into the
+			// server's memory (51 of 63 MB for git's history).
+			if n&8191 == 0 {
+				db.ReleaseMapped()
+			}
 		}
 		out = append(out, packobj.Object{ID: o.ID, Path: o.Path})
 		return nil

@@ -86,6 +86,21 @@ func (db *DB) Close() error {
 	return nil
 }
 
+// ReleaseMapped drops the pages of the packs that this process has
+// mapped from its resident set: they stay in the page cache (nothing is
+// read from disk again) and are mapped again when next read. A listing or
+// a pack write that reads across a whole pack calls it as it goes, so
+// that a clone of a large repository does not hold the pack whole in
+// the process's memory: reading one tree maps the pages around it too,
+// and a clone's walk alone would otherwise map most of the pack.
+func (db *DB) ReleaseMapped() {
+	for _, od := range db.dirs() {
+		for _, p := range od.packList() {
+			p.releaseMapped()
+		}
+	}
+}
+
 // dirs is the repository's objects directory followed by its alternates.
 func (db *DB) dirs() []*objDir {
 	db.altOnce.Do(func() { db.alts = loadAlternates(db.own.dir) })

@@ -32,3 +32,11 @@ func unmapFile(b []byte) {
 		unix.Munmap(b)
 	}
 }
+
+// releaseMapped takes a mapping's pages out of the process's resident
+// set; they stay in the page cache and are mapped again when read.
+func releaseMapped(b []byte) {
+	if len(b) > 0 {
+		unix.Madvise(b, unix.MADV_DONTNEED)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
 
 	"github.com/go-git/go-git/v5/plumbing"
 )
@@ -23,6 +24,7 @@ type pack struct {
 	dataOnce sync.Once
 	data     []byte
 	dataErr  error
+	mapped   atomic.Bool // data is set (releaseMapped reads it without the Once)
 }
 
 func (p *pack) index() (*index, error) {
@@ -55,8 +57,16 @@ func (p *pack) pack() ([]byte, error) {
 			return
 		}
 		p.data = d
+		p.mapped.Store(true)
 	})
 	return p.data, p.dataErr
+}
+
+// releaseMapped releases the pack's mapped pages, if it is mapped.
+func (p *pack) releaseMapped() {
+	if p.mapped.Load() {
+		releaseMapped(p.data)
+	}
 }
 
 func (p *pack) close() {

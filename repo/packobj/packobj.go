@@ -181,10 +181,28 @@ type packer struct {
 	byID  []int32      // items sorted by id, until the search
 	fan   []int32      // byID's start for each first two bytes of an id
 	cache atomic.Int64
+	// copied counts the stored bytes copied since the packs' mapped pages
+	// were last released (releaseEvery).
+	copied int
 
 	mu     sync.Mutex
 	deltas map[int32][]byte        // compressed deltas the search cached
 	ext    map[int32]plumbing.Hash // thin bases outside the pack (Options.Thin)
+}
+
+// releaseEvery is how many bytes of stored entries are copied between
+// two releases of the packs' mapped pages: the pages a write has copied
+// are not read again, so they need not stay in the process's memory.
+const releaseEvery = 8 << 20
+
+// copiedStored counts n bytes copied from stored packs and releases
+// their mapped pages every releaseEvery bytes.
+func (pk *packer) copiedStored(n int) {
+	if pk.copied += n; pk.copied < releaseEvery {
+		return
+	}
+	pk.copied = 0
+	pk.db.ReleaseMapped()
 }
 
 // stored is the entry it is stored as (it.pack != 0).
@@ -300,6 +318,11 @@ func (pk *packer) prepare(objs []Object) error {
 		bases = make([]plumbing.Hash, len(objs))
 	}
 	for i, o := range objs {
+		if i&4095 == 4095 {
+			// Each entry's header is read where it is stored: the pages
+			// read are let go as the writes' are (copiedStored).
+			pk.db.ReleaseMapped()
+		}
 		it := &pk.items[i]
 		*it = item{id: o.ID, hash: NameHash(o.Path), base: -1}
 		s, ok := pk.db.Locate(o.ID)
@@ -802,6 +825,7 @@ func (pk *packer) writeEntry(cw *countingWriter, zw *zlib.Writer, i int32, it *i
 			if z, err := pk.db.Compressed(pk.stored(it), it.id); err == nil {
 				cw.Write(pk.deltaHeader(hdr[:0], it, base, it.deltaSize))
 				_, err := cw.Write(z)
+				pk.copiedStored(len(z))
 				res.ReusedDeltas++
 				return err
 			}
@@ -852,6 +876,7 @@ func (pk *packer) writeWhole(cw *countingWriter, zw *zlib.Writer, it *item, res 
 		if z, err := pk.db.Compressed(pk.stored(it), it.id); err == nil {
 			cw.Write(odb.AppendEntryHeader(hdr[:0], it.typ, it.size))
 			_, err := cw.Write(z)
+			pk.copiedStored(len(z))
 			res.Reused++
 			return err
 		}
