@@ -307,6 +307,22 @@ func (db *DB) Read(id plumbing.Hash) (plumbing.ObjectType, []byte, error) {
 	return db.read(id, 0)
 }
 
+// ReadTo is Read building the object in dst's memory when it can: owned
+// says the content is not shared with the cache (it is in dst or newly
+// allocated), and so may be passed as dst again once the caller is done
+// with it. A walk reading many trees one after the other reuses one
+// buffer this way instead of leaving each tree to the collector.
+func (db *DB) ReadTo(id plumbing.Hash, dst []byte) (plumbing.ObjectType, []byte, bool, error) {
+	if p, off, ok := db.findPacked(id); ok {
+		t, data, owned, err := db.readPackedTo(p, off, dst)
+		if err == nil {
+			return t, data, owned, nil
+		}
+	}
+	t, data, err := db.read(id, 0)
+	return t, data, false, err
+}
+
 func (db *DB) read(id plumbing.Hash, depth int) (plumbing.ObjectType, []byte, error) {
 	if depth > maxChain {
 		return 0, nil, errCorrupt

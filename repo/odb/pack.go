@@ -156,7 +156,10 @@ func zlibReader(r io.Reader) (io.ReadCloser, error) {
 }
 
 // inflate decompresses exactly size bytes from src.
-func inflate(src []byte, size uint64) ([]byte, error) {
+func inflate(src []byte, size uint64) ([]byte, error) { return inflateTo(nil, src, size) }
+
+// inflateTo is inflate into dst's memory when it is large enough.
+func inflateTo(dst, src []byte, size uint64) ([]byte, error) {
 	// A corrupt size must not allocate without bound: zlib cannot
 	// expand more than about 1032 to 1.
 	if size > uint64(len(src))*1032+64 {
@@ -168,7 +171,12 @@ func inflate(src []byte, size uint64) ([]byte, error) {
 		return nil, fmt.Errorf("%w: %v", errCorrupt, err)
 	}
 	defer zlibReaders.Put(z)
-	out := make([]byte, size)
+	var out []byte
+	if uint64(cap(dst)) >= size {
+		out = dst[:size]
+	} else {
+		out = make([]byte, size)
+	}
 	if _, err := io.ReadFull(z, out); err != nil {
 		return nil, fmt.Errorf("%w: %v", errCorrupt, err)
 	}
@@ -218,12 +226,20 @@ const maxChain = 10000
 // readPacked returns the object at off in p, resolving its delta chain
 // through the base cache.
 func (db *DB) readPacked(p *pack, off uint64) (plumbing.ObjectType, []byte, error) {
+	t, data, _, err := db.readPackedTo(p, off, nil)
+	return t, data, err
+}
+
+// readPackedTo is readPacked building the object in dst's memory when it
+// is not cached; owned says the result is not shared with the cache (it
+// is in dst, or newly allocated), so that the caller may reuse it.
+func (db *DB) readPackedTo(p *pack, off uint64, dst []byte) (plumbing.ObjectType, []byte, bool, error) {
 	d, err := p.pack()
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, false, err
 	}
 	if t, data, ok := db.cache.get(p, off); ok {
-		return t, data, nil
+		return t, data, false, nil
 	}
 	type link struct {
 		off uint64
@@ -242,11 +258,15 @@ func (db *DB) readPacked(p *pack, off uint64) (plumbing.ObjectType, []byte, erro
 		}
 		e, err := parseEntry(d, cur)
 		if err != nil {
-			return 0, nil, err
+			return 0, nil, false, err
 		}
 		if e.typ <= plumbing.TagObject {
-			if data, err = inflate(d[e.data:len(d)-20], e.size); err != nil {
-				return 0, nil, err
+			var into []byte
+			if len(chain) == 0 {
+				into = dst // the result itself, which is not cached
+			}
+			if data, err = inflateTo(into, d[e.data:len(d)-20], e.size); err != nil {
+				return 0, nil, false, err
 			}
 			typ = e.typ
 			if len(chain) > 0 {
@@ -256,7 +276,7 @@ func (db *DB) readPacked(p *pack, off uint64) (plumbing.ObjectType, []byte, erro
 		}
 		chain = append(chain, link{cur, e})
 		if len(chain) > maxChain {
-			return 0, nil, fmt.Errorf("%w: delta chain too long", errCorrupt)
+			return 0, nil, false, fmt.Errorf("%w: delta chain too long", errCorrupt)
 		}
 		if e.typ == plumbing.OFSDeltaObject {
 			cur = e.baseOff
@@ -265,12 +285,12 @@ func (db *DB) readPacked(p *pack, off uint64) (plumbing.ObjectType, []byte, erro
 		// REF_DELTA: the base is normally in the same pack.
 		if pos, ok := p.idx.find(e.baseID); ok {
 			if cur, err = p.idx.offset(pos); err != nil {
-				return 0, nil, err
+				return 0, nil, false, err
 			}
 			continue
 		}
 		if typ, data, err = db.read(e.baseID, len(chain)); err != nil {
-			return 0, nil, fmt.Errorf("delta base %s: %w", e.baseID, err)
+			return 0, nil, false, fmt.Errorf("delta base %s: %w", e.baseID, err)
 		}
 		break
 	}
@@ -278,16 +298,20 @@ func (db *DB) readPacked(p *pack, off uint64) (plumbing.ObjectType, []byte, erro
 		l := chain[i]
 		delta, err := inflate(d[l.e.data:len(d)-20], l.e.size)
 		if err != nil {
-			return 0, nil, err
+			return 0, nil, false, err
 		}
-		if data, err = applyDelta(data, delta); err != nil {
-			return 0, nil, fmt.Errorf("object at %d: %w", l.off, err)
+		var into []byte
+		if i == 0 {
+			into = dst // the result itself, which is not cached
+		}
+		if data, err = applyDeltaTo(into, data, delta); err != nil {
+			return 0, nil, false, fmt.Errorf("object at %d: %w", l.off, err)
 		}
 		if i > 0 {
 			db.cache.add(p, l.off, typ, data)
 		}
 	}
-	return typ, data, nil
+	return typ, data, true, nil
 }
 
 // packedInfo returns an object's type and size without inflating it
