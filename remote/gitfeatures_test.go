@@ -94,8 +94,18 @@ func TestGitFilterMatchesGit(t *testing.T) {
 	git(t, work, "commit", "-q", "-m", "moved")
 	write("a/b/two.txt", "two, changed\n")
 	write("c/d/five.txt", "five\n")
+	// Sparse-checkout patterns for sparse:oid: anchored, directory-only,
+	// negated, base-name and wildcard lines, and a file matched at one
+	// path of two.
+	write("sparse-spec", "# comment\n/top.txt\na/\n!a/b/\n*.md\nc/d/\n!five.txt\n/e/*/keep?.txt\n")
+	write("docs/readme.md", "readme\n")
+	write("a/b/x.md", "x\n")
+	write("e/f/keep1.txt", "k\n")
+	write("e/f/g/keep2.txt", "k2\n")
+	write("e/f/drop.txt", "one\n") // the same blob as a/one.txt, kept there
 	git(t, work, "add", ".")
 	git(t, work, "commit", "-q", "-m", "changed")
+	git(t, work, "tag", "-a", "-m", "annotated", "v1")
 	os.MkdirAll(root, 0o755)
 	bare := filepath.Join(root, "proj")
 	git(t, root, "clone", "-q", "--bare", work, bare)
@@ -103,7 +113,11 @@ func TestGitFilterMatchesGit(t *testing.T) {
 	url, _ := startServer(t, Config{Root: root})
 	tmp := t.TempDir()
 	for _, proto := range []string{"0", "2"} {
-		for _, filter := range []string{"blob:none", "blob:limit=4", "tree:0", "tree:1", "tree:2", "tree:3", "tree:4"} {
+		spec := strings.TrimSpace(git(t, work, "rev-parse", "main:sparse-spec"))
+		for _, filter := range []string{"blob:none", "blob:limit=4", "tree:0", "tree:1", "tree:2", "tree:3", "tree:4",
+			"sparse:oid=main:sparse-spec", "sparse:oid=" + spec, "object:type=blob", "object:type=tree",
+			"object:type=commit", "object:type=tag", "combine:blob:limit=5+tree:2",
+			"combine:object:type=blob+sparse:oid=" + spec, "combine:tree:3+combine%3Ablob%3Alimit%3D4%2Bobject%3Atype%3Dblob"} {
 			name := strings.NewReplacer(":", "_", "=", "_").Replace(filter) + "-v" + proto
 			ours, theirs := filepath.Join(tmp, "e-"+name), filepath.Join(tmp, "g-"+name)
 			git(t, tmp, "-c", "protocol.version="+proto, "clone", "-q", "--bare", "--filter="+filter, url+"/proj", ours)
@@ -113,9 +127,12 @@ func TestGitFilterMatchesGit(t *testing.T) {
 			}
 		}
 	}
+	// A sparse blob that is not there: git's upload-pack dies, easel
+	// refuses the fetch; neither clone succeeds.
+	gitFails(t, tmp, "clone", "-q", "--filter=sparse:oid=main:x", "file://"+bare, filepath.Join(tmp, "gbad"))
 	out := gitFails(t, tmp, "clone", "-q", "--filter=sparse:oid=main:x", url+"/proj", filepath.Join(tmp, "bad"))
-	if !strings.Contains(out, "not supported") {
-		t.Fatalf("unsupported filter: %s", out)
+	if !strings.Contains(out, "unable to access sparse blob in 'main:x'") {
+		t.Fatalf("missing sparse blob: %s", out)
 	}
 }
 

@@ -480,7 +480,11 @@ func (s *Server) gitFetch(w http.ResponseWriter, r *http.Request, dir string, re
 		}
 	}
 	if req.Filter != "" {
-		if _, err := parseFilter(req.Filter); err != nil {
+		f, err := parseFilter(req.Filter)
+		if err == nil {
+			err = f.check(dir, store.DB)
+		}
+		if err != nil {
 			fail("upload-pack: " + err.Error())
 			return
 		}
@@ -623,7 +627,7 @@ func (s *Server) gitFetch(w http.ResponseWriter, r *http.Request, dir string, re
 		panic(http.ErrAbortHandler)
 	}
 	deltas := st.Deltas + st.ReusedDeltas + st.ThinDeltas
-	progress("Total %d (delta %d), reused %d (delta %d), pack-reused 0\n", len(st.Entries), deltas, st.Reused+st.ReusedDeltas, st.ReusedDeltas)
+	progress("Total %d (delta %d), reused %d (delta %d), pack-reused 0\n", st.Objects, deltas, st.Reused+st.ReusedDeltas, st.ReusedDeltas)
 	if sb != nil {
 		pw.Flush()
 	}
@@ -662,7 +666,7 @@ func (s *Server) gitObjects(ctx context.Context, dir string, store *repo.Storage
 	}
 	if req.Filter != "" {
 		f, _ := parseFilter(req.Filter)
-		if objs, err = f.apply(ctx, store.DB, objs, req.Wants); err != nil {
+		if objs, err = f.apply(ctx, dir, store.DB, objs, req.Wants); err != nil {
 			return nil, err
 		}
 	}

@@ -48,7 +48,7 @@ func WritePack(ctx context.Context, w io.Writer, s storer.EncodedObjectStorer, h
 // ignored and every object is sent whole.
 func WriteThinPack(ctx context.Context, w io.Writer, s storer.EncodedObjectStorer, hashes []plumbing.Hash, bases map[plumbing.Hash]plumbing.Hash) (plumbing.Hash, error) {
 	if st, ok := s.(*repo.Storage); ok {
-		res, err := packobj.Write(ctxWriter{ctx, w}, st.DB, objectsOf(hashes), packobj.Options{Window: -1, Threads: 1, Thin: bases})
+		res, err := packobj.Write(ctxWriter{ctx, w}, st.DB, objectsOf(hashes), packobj.Options{Window: -1, Threads: 1, Thin: bases, NoIndex: true})
 		return res.Checksum, err
 	}
 	enc := packfile.NewEncoder(ctxWriter{ctx, w}, lazyStorer{s}, false)

@@ -98,6 +98,21 @@ func (db *DB) Close() error {
 	return nil
 }
 
+// ReleaseMapped drops the pages of the packs that this process has
+// mapped from its resident set: they stay in the page cache (nothing is
+// read from disk again) and are mapped again when next read. A listing or
+// a pack write that reads across a whole pack calls it as it goes, so
+// that a clone of a large repository does not hold the pack whole in
+// the process's memory: reading one tree maps the pages around it too,
+// and a clone's walk alone would otherwise map most of the pack.
+func (db *DB) ReleaseMapped() {
+	for _, od := range db.dirs() {
+		for _, p := range od.packList() {
+			p.releaseMapped()
+		}
+	}
+}
+
 // dirs is the repository's objects directory followed by its alternates.
 func (db *DB) dirs() []*objDir {
 	db.altOnce.Do(func() { db.alts = loadAlternates(db.own.dir) })
@@ -302,6 +317,22 @@ func (db *DB) findPacked(id plumbing.Hash) (*pack, uint64, bool) {
 // with the cache: callers must not modify it.
 func (db *DB) Read(id plumbing.Hash) (plumbing.ObjectType, []byte, error) {
 	return db.read(id, 0)
+}
+
+// ReadTo is Read building the object in dst's memory when it can: owned
+// says the content is not shared with the cache (it is in dst or newly
+// allocated), and so may be passed as dst again once the caller is done
+// with it. A walk reading many trees one after the other reuses one
+// buffer this way instead of leaving each tree to the collector.
+func (db *DB) ReadTo(id plumbing.Hash, dst []byte) (plumbing.ObjectType, []byte, bool, error) {
+	if p, off, ok := db.findPacked(id); ok {
+		t, data, owned, err := db.readPackedTo(p, off, dst)
+		if err == nil {
+			return t, data, owned, nil
+		}
+	}
+	t, data, err := db.read(id, 0)
+	return t, data, false, err
 }
 
 func (db *DB) read(id plumbing.Hash, depth int) (plumbing.ObjectType, []byte, error) {

@@ -35,7 +35,11 @@ func deltaVarint(d []byte) (uint64, []byte, bool) {
 
 // applyDelta builds the object a delta describes from its base (git's
 // patch_delta), checking every copy against both buffers.
-func applyDelta(base, delta []byte) ([]byte, error) {
+func applyDelta(base, delta []byte) ([]byte, error) { return applyDeltaTo(nil, base, delta) }
+
+// applyDeltaTo is applyDelta building the object in dst's memory when it
+// is large enough.
+func applyDeltaTo(dst, base, delta []byte) ([]byte, error) {
 	bs, rs, d, err := deltaHeader(delta)
 	if err != nil {
 		return nil, err
@@ -43,7 +47,10 @@ func applyDelta(base, delta []byte) ([]byte, error) {
 	if bs != uint64(len(base)) || rs > 1<<40 {
 		return nil, errBadDelta
 	}
-	out := make([]byte, 0, rs)
+	out := dst[:0]
+	if uint64(cap(out)) < rs {
+		out = make([]byte, 0, rs)
+	}
 	for len(d) > 0 {
 		op := d[0]
 		d = d[1:]

@@ -26,6 +26,7 @@ type pack struct {
 	dataOnce sync.Once
 	data     []byte
 	dataErr  error
+	mapped   atomic.Bool // data is set (releaseMapped reads it without the Once)
 
 	// inflated counts the bytes inflated from data since its pages were
 	// last released (see noteInflated).
@@ -77,8 +78,16 @@ func (p *pack) pack() ([]byte, error) {
 			return
 		}
 		p.data = d
+		p.mapped.Store(true)
 	})
 	return p.data, p.dataErr
+}
+
+// releaseMapped releases the pack's mapped pages, if it is mapped.
+func (p *pack) releaseMapped() {
+	if p.mapped.Load() {
+		releasePages(p.data)
+	}
 }
 
 func (p *pack) close() {
@@ -170,7 +179,10 @@ func zlibReader(r io.Reader) (io.ReadCloser, error) {
 var inflaters = sync.Pool{New: func() any { return new(zinflate.Inflater) }}
 
 // inflate decompresses exactly size bytes from src.
-func inflate(src []byte, size uint64) ([]byte, error) {
+func inflate(src []byte, size uint64) ([]byte, error) { return inflateTo(nil, src, size) }
+
+// inflateTo is inflate into dst's memory when it is large enough.
+func inflateTo(dst, src []byte, size uint64) ([]byte, error) {
 	// A corrupt size must not allocate without bound: zlib cannot
 	// expand more than about 1032 to 1.
 	if size > uint64(len(src))*1032+64 {
@@ -178,7 +190,12 @@ func inflate(src []byte, size uint64) ([]byte, error) {
 	}
 	z := inflaters.Get().(*zinflate.Inflater)
 	defer inflaters.Put(z)
-	out := make([]byte, size)
+	var out []byte
+	if uint64(cap(dst)) >= size {
+		out = dst[:size]
+	} else {
+		out = make([]byte, size)
+	}
 	if err := z.Zlib(out, src); err != nil {
 		return nil, fmt.Errorf("%w: %v", errCorrupt, err)
 	}
@@ -222,12 +239,20 @@ const maxChain = 10000
 // readPacked returns the object at off in p, resolving its delta chain
 // through the base cache.
 func (db *DB) readPacked(p *pack, off uint64) (plumbing.ObjectType, []byte, error) {
+	t, data, _, err := db.readPackedTo(p, off, nil)
+	return t, data, err
+}
+
+// readPackedTo is readPacked building the object in dst's memory when it
+// is not cached; owned says the result is not shared with the cache (it
+// is in dst, or newly allocated), so that the caller may reuse it.
+func (db *DB) readPackedTo(p *pack, off uint64, dst []byte) (plumbing.ObjectType, []byte, bool, error) {
 	d, err := p.pack()
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, false, err
 	}
 	if t, data, ok := db.cache.get(p, off); ok {
-		return t, data, nil
+		return t, data, false, nil
 	}
 	type link struct {
 		off uint64
@@ -246,11 +271,15 @@ func (db *DB) readPacked(p *pack, off uint64) (plumbing.ObjectType, []byte, erro
 		}
 		e, err := parseEntry(d, cur)
 		if err != nil {
-			return 0, nil, err
+			return 0, nil, false, err
 		}
 		if e.typ <= plumbing.TagObject {
-			if data, err = inflate(d[e.data:len(d)-20], e.size); err != nil {
-				return 0, nil, err
+			var into []byte
+			if len(chain) == 0 {
+				into = dst // the result itself, which is not cached
+			}
+			if data, err = inflateTo(into, d[e.data:len(d)-20], e.size); err != nil {
+				return 0, nil, false, err
 			}
 			if db.releaseBehind.Load() {
 				p.noteInflated(e.size)
@@ -263,7 +292,7 @@ func (db *DB) readPacked(p *pack, off uint64) (plumbing.ObjectType, []byte, erro
 		}
 		chain = append(chain, link{cur, e})
 		if len(chain) > maxChain {
-			return 0, nil, fmt.Errorf("%w: delta chain too long", errCorrupt)
+			return 0, nil, false, fmt.Errorf("%w: delta chain too long", errCorrupt)
 		}
 		if e.typ == plumbing.OFSDeltaObject {
 			cur = e.baseOff
@@ -272,12 +301,12 @@ func (db *DB) readPacked(p *pack, off uint64) (plumbing.ObjectType, []byte, erro
 		// REF_DELTA: the base is normally in the same pack.
 		if pos, ok := p.idx.find(e.baseID); ok {
 			if cur, err = p.idx.offset(pos); err != nil {
-				return 0, nil, err
+				return 0, nil, false, err
 			}
 			continue
 		}
 		if typ, data, err = db.read(e.baseID, len(chain)); err != nil {
-			return 0, nil, fmt.Errorf("delta base %s: %w", e.baseID, err)
+			return 0, nil, false, fmt.Errorf("delta base %s: %w", e.baseID, err)
 		}
 		break
 	}
@@ -285,19 +314,23 @@ func (db *DB) readPacked(p *pack, off uint64) (plumbing.ObjectType, []byte, erro
 		l := chain[i]
 		delta, err := inflate(d[l.e.data:len(d)-20], l.e.size)
 		if err != nil {
-			return 0, nil, err
+			return 0, nil, false, err
 		}
 		if db.releaseBehind.Load() {
 			p.noteInflated(l.e.size)
 		}
-		if data, err = applyDelta(data, delta); err != nil {
-			return 0, nil, fmt.Errorf("object at %d: %w", l.off, err)
+		var into []byte
+		if i == 0 {
+			into = dst // the result itself, which is not cached
+		}
+		if data, err = applyDeltaTo(into, data, delta); err != nil {
+			return 0, nil, false, fmt.Errorf("object at %d: %w", l.off, err)
 		}
 		if i > 0 {
 			db.cache.add(p, l.off, typ, data)
 		}
 	}
-	return typ, data, nil
+	return typ, data, true, nil
 }
 
 // packedInfo returns an object's type and size without inflating it

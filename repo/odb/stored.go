@@ -38,6 +38,18 @@ func (s Stored) SamePack(o Stored) bool { return s.p != nil && s.p == o.p }
 // BaseInPack reports whether a delta's base is an entry of the same pack.
 func (s Stored) BaseInPack() bool { return s.baseHere }
 
+// DataOffset is where the entry's compressed data starts (after its
+// header).
+func (s Stored) DataOffset() uint64 { return s.dataOff }
+
+// Sibling is the entry of s's pack that starts at off, with its data at
+// dataOff and its end at end, as Locate reported them: enough for
+// Compressed. Pack writers that keep a few numbers per object, not a
+// whole Stored, rebuild the entry from them when they copy it.
+func (s Stored) Sibling(off, dataOff, end uint64) Stored {
+	return Stored{p: s.p, Offset: off, End: end, dataOff: dataOff}
+}
+
 // Locate returns how the repository (not its alternates) stores id when
 // it is packed; loose objects and unknown ids give false. The pack is the
 // one every read of id uses, so an object and its delta base are located

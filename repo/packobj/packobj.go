@@ -22,6 +22,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -57,6 +58,9 @@ type Options struct {
 	// its offset (OFS_DELTA), for a receiver that did not ask for
 	// ofs-delta.
 	RefDelta bool
+	// NoIndex leaves Result.Entries empty: a pack streamed to a client
+	// needs no index, and the entries would cost 32 bytes an object.
+	NoIndex bool
 	// Thin gives objects a base the receiver holds and the pack does not
 	// carry (a thin pack, git's --thin): such an object that is not a
 	// stored delta is sent as a REF_DELTA against its base when that
@@ -102,11 +106,12 @@ const bigFileThreshold = 512 << 20
 // Result says what was written.
 type Result struct {
 	Checksum     plumbing.Hash
-	Entries      []odb.PackIndexEntry
-	Reused       int // whole entries copied from stored packs
-	ReusedDeltas int // stored deltas copied
-	Deltas       int // deltas found by the search
-	ThinDeltas   int // deltas against bases the receiver holds (Options.Thin)
+	Objects      int                  // entries written
+	Entries      []odb.PackIndexEntry // nil with Options.NoIndex
+	Reused       int                  // whole entries copied from stored packs
+	ReusedDeltas int                  // stored deltas copied
+	Deltas       int                  // deltas found by the search
+	ThinDeltas   int                  // deltas against bases the receiver holds (Options.Thin)
 }
 
 // NameHash is git's pack_name_hash: the last characters of the path
@@ -123,37 +128,158 @@ func NameHash(path string) uint32 {
 	return h
 }
 
-// item is the bookkeeping of one object.
+// item is the bookkeeping of one object: 80 bytes and no pointers, so
+// that a clone of a large history (154k objects for git's own to v1.8.4)
+// costs 12 MB that the collector never scans. Where the object is stored
+// is kept as a few numbers (its pack is an index into packer.packs); the
+// deltas the search caches and the thin bases, which few objects have,
+// are in side tables.
 type item struct {
 	id        plumbing.Hash
-	typ       plumbing.ObjectType
-	size      int64
 	hash      uint32
-	stored    odb.Stored
-	packed    bool
 	base      int32 // delta base (index into items), -1 for none
-	depth     int32
+	size      int64
 	deltaSize int64
-	reused    bool          // a stored delta copied as it is
-	ext       plumbing.Hash // a thin base outside the pack (Options.Thin)
-	subtree   int32
-	delta     []byte // compressed delta found by the search, when cached
-	offset    uint64
-	state     uint8 // 0 unwritten, 1 being written, 2 written
+	offset    uint64              // in the pack written
+	stOff     uint64              // the stored entry: its offset in its pack,
+	stLen     uint32              // its length, header included,
+	stHdr     uint8               // its header's length
+	stKind    plumbing.ObjectType // and its type (an object type or a delta)
+	pack      uint16              // 1 + index into packer.packs; 0: not packed
+	depth     int16
+	subtree   int16
+	typ       plumbing.ObjectType
+	flags     uint8
+}
+
+const (
+	reusedFlag  = 1 << iota // a stored delta copied as it is
+	writingFlag             // being written (a cycle check)
+	writtenFlag
+)
+
+func (it *item) packed() bool { return it.pack != 0 }
+func (it *item) reused() bool { return it.flags&reusedFlag != 0 }
+func (it *item) setReused(b bool) {
+	if b {
+		it.flags |= reusedFlag
+	} else {
+		it.flags &^= reusedFlag
+	}
+}
+
+// storedDelta says whether the object is stored as a delta.
+func (it *item) storedDelta() bool {
+	return it.stKind == plumbing.OFSDeltaObject || it.stKind == plumbing.REFDeltaObject
 }
 
 type packer struct {
 	db    *odb.DB
-	pos   map[plumbing.Hash]int32 // index of each id in items
 	opt   Options
 	items []item
+	packs []odb.Stored // an entry of each pack objects are stored in
+	byID  []int32      // items sorted by id, until the search
+	fan   []int32      // byID's start for each first two bytes of an id
 	cache atomic.Int64
+	// copied counts the stored bytes copied since the packs' mapped pages
+	// were last released (releaseEvery).
+	copied int
+
+	mu     sync.Mutex
+	deltas map[int32][]byte        // compressed deltas the search cached
+	ext    map[int32]plumbing.Hash // thin bases outside the pack (Options.Thin)
+}
+
+// releaseEvery is how many bytes of stored entries are copied between
+// two releases of the packs' mapped pages: the pages a write has copied
+// are not read again, so they need not stay in the process's memory.
+const releaseEvery = 8 << 20
+
+// copiedStored counts n bytes copied from stored packs and releases
+// their mapped pages every releaseEvery bytes.
+func (pk *packer) copiedStored(n int) {
+	if pk.copied += n; pk.copied < releaseEvery {
+		return
+	}
+	pk.copied = 0
+	pk.db.ReleaseMapped()
+}
+
+// stored is the entry it is stored as (it.pack != 0).
+func (pk *packer) stored(it *item) odb.Stored {
+	return pk.packs[it.pack-1].Sibling(it.stOff, it.stOff+uint64(it.stHdr), it.stOff+uint64(it.stLen))
+}
+
+// samePack says whether two objects are stored in the same pack.
+func samePack(a, b *item) bool { return a.pack != 0 && a.pack == b.pack }
+
+// packOf is the pack index of s (1-based), 0 when too many packs.
+func (pk *packer) packOf(s odb.Stored) uint16 {
+	for k := range pk.packs {
+		if pk.packs[k].SamePack(s) {
+			return uint16(k + 1)
+		}
+	}
+	if len(pk.packs) >= 1<<16-1 {
+		return 0
+	}
+	pk.packs = append(pk.packs, s)
+	return uint16(len(pk.packs))
+}
+
+// find is the index of id in items.
+func (pk *packer) find(id plumbing.Hash) (int32, bool) {
+	k := int(id[0])<<8 | int(id[1])
+	lo, hi := int(pk.fan[k]), int(pk.fan[k+1])
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if c := bytes.Compare(pk.items[pk.byID[m]].id[:], id[:]); c < 0 {
+			lo = m + 1
+		} else if c > 0 {
+			hi = m
+		} else {
+			return pk.byID[m], true
+		}
+	}
+	return -1, false
+}
+
+// sortIDs builds byID and fan over items, and returns the indexes of
+// items whose id an earlier item has.
+func (pk *packer) sortIDs() []int32 {
+	items := pk.items
+	by := make([]int32, len(items))
+	for i := range by {
+		by[i] = int32(i)
+	}
+	slices.SortFunc(by, func(a, b int32) int {
+		if c := bytes.Compare(items[a].id[:], items[b].id[:]); c != 0 {
+			return c
+		}
+		return int(a - b)
+	})
+	var dups []int32
+	for k := 1; k < len(by); k++ {
+		if items[by[k]].id == items[by[k-1]].id {
+			dups = append(dups, by[k])
+		}
+	}
+	fan := make([]int32, 1<<16+1)
+	for _, i := range by {
+		id := items[i].id
+		fan[int(id[0])<<8|int(id[1])+1]++
+	}
+	for k := 1; k < len(fan); k++ {
+		fan[k] += fan[k-1]
+	}
+	pk.byID, pk.fan = by, fan
+	return dups
 }
 
 // Write writes a pack of objs to w (ids given twice are packed once) and
 // returns what an index of it needs.
 func Write(w io.Writer, db *odb.DB, objs []Object, opt Options) (Result, error) {
-	pk := &packer{db: db, opt: opt.withDefaults()}
+	pk := &packer{db: db, opt: opt.withDefaults(), deltas: map[int32][]byte{}, ext: map[int32]plumbing.Hash{}}
 	if err := pk.prepare(objs); err != nil {
 		return Result{}, err
 	}
@@ -172,7 +298,7 @@ func Write(w io.Writer, db *odb.DB, objs []Object, opt Options) (Result, error) 
 func (pk *packer) fillInfo() error {
 	for i := range pk.items {
 		it := &pk.items[i]
-		if it.typ != plumbing.InvalidObject || it.reused {
+		if it.typ != plumbing.InvalidObject || it.reused() {
 			continue
 		}
 		t, size, err := pk.db.Info(it.id)
@@ -185,20 +311,36 @@ func (pk *packer) fillInfo() error {
 }
 
 func (pk *packer) prepare(objs []Object) error {
-	pos := make(map[plumbing.Hash]int32, len(objs))
-	pk.items = make([]item, 0, len(objs))
-	for _, o := range objs {
-		if _, ok := pos[o.ID]; ok {
-			continue
+	pk.items = make([]item, len(objs))
+	// The stored deltas' bases, by id, until they are matched to items.
+	var bases []plumbing.Hash
+	if !pk.opt.NoReuseDelta {
+		bases = make([]plumbing.Hash, len(objs))
+	}
+	for i, o := range objs {
+		if i&4095 == 4095 {
+			// Each entry's header is read where it is stored: the pages
+			// read are let go as the writes' are (copiedStored).
+			pk.db.ReleaseMapped()
 		}
-		it := item{id: o.ID, hash: NameHash(o.Path), base: -1}
-		if s, ok := pk.db.Locate(o.ID); ok && !s.Delta() {
-			it.stored, it.packed = s, true
-			it.typ, it.size = s.Kind, int64(s.Size)
-		} else if ok {
-			// A stored delta: its type and size are read (fillInfo)
-			// only if it is not reused.
-			it.stored, it.packed = s, true
+		it := &pk.items[i]
+		*it = item{id: o.ID, hash: NameHash(o.Path), base: -1}
+		s, ok := pk.db.Locate(o.ID)
+		if ok && s.End-s.Offset < 1<<32 && s.DataOffset()-s.Offset < 1<<8 {
+			it.pack = pk.packOf(s)
+		}
+		if it.pack != 0 {
+			it.stOff, it.stLen, it.stHdr, it.stKind = s.Offset, uint32(s.End-s.Offset), uint8(s.DataOffset()-s.Offset), s.Kind
+			if s.Delta() {
+				// Its type and size are read (fillInfo) only if it is
+				// not reused.
+				it.deltaSize = int64(s.Size)
+				if bases != nil {
+					bases[i] = s.Base
+				}
+			} else {
+				it.typ, it.size = s.Kind, int64(s.Size)
+			}
 		} else {
 			t, size, err := pk.db.Info(o.ID)
 			if err != nil {
@@ -206,25 +348,42 @@ func (pk *packer) prepare(objs []Object) error {
 			}
 			it.typ, it.size = t, size
 		}
-		pos[o.ID] = int32(len(pk.items))
-		pk.items = append(pk.items, it)
 	}
-	pk.pos = pos
-	if pk.opt.NoReuseDelta {
+	if dups := pk.sortIDs(); len(dups) > 0 {
+		// An id given twice is packed once, where it came first.
+		drop := make(map[int32]bool, len(dups))
+		for _, i := range dups {
+			drop[i] = true
+		}
+		n := 0
+		for i := range pk.items {
+			if !drop[int32(i)] {
+				pk.items[n] = pk.items[i]
+				if bases != nil {
+					bases[n] = bases[i]
+				}
+				n++
+			}
+		}
+		pk.items = pk.items[:n:n]
+		pk.sortIDs()
+	}
+	if bases == nil {
 		return nil
 	}
 	// A stored delta is kept when its base is packed too, in the same
 	// pack (so that chains across packs cannot loop).
 	for i := range pk.items {
 		it := &pk.items[i]
-		if !it.packed || !it.stored.Delta() {
+		if !it.packed() || !it.storedDelta() {
 			continue
 		}
-		b, ok := pos[it.stored.Base]
-		if !ok || !pk.items[b].packed || !pk.items[b].stored.SamePack(it.stored) {
+		b, ok := pk.find(bases[i])
+		if !ok || !samePack(&pk.items[b], it) {
 			continue
 		}
-		it.base, it.reused, it.deltaSize = b, true, int64(it.stored.Size)
+		it.base = b
+		it.setReused(true)
 	}
 	return nil
 }
@@ -232,17 +391,17 @@ func (pk *packer) prepare(objs []Object) error {
 // thin gives the objects that have a thin base outside the pack, and
 // are not reused deltas, that base.
 func (pk *packer) thin() {
-	pos := pk.pos
-	pk.pos = nil // not needed after: the ids' map is let go before the search
 	for id, base := range pk.opt.Thin {
-		i, ok := pos[id]
-		if _, inPack := pos[base]; !ok || inPack || base.IsZero() {
+		i, ok := pk.find(id)
+		if _, inPack := pk.find(base); !ok || inPack || base.IsZero() {
 			continue
 		}
-		if it := &pk.items[i]; !it.reused && it.typ == plumbing.BlobObject && it.size >= 50 && it.size <= bigFileThreshold {
-			it.ext = base
+		if it := &pk.items[i]; !it.reused() && it.typ == plumbing.BlobObject && it.size >= 50 && it.size <= bigFileThreshold {
+			pk.ext[i] = base
 		}
 	}
+	// The index of ids is not needed after: let go before the search.
+	pk.byID, pk.fan = nil, nil
 }
 
 // reuseDeltas gives reused deltas their depth, cutting chains deeper
@@ -251,19 +410,20 @@ func (pk *packer) thin() {
 func (pk *packer) reuseDeltas() {
 	const unknown, busy = -1, -2
 	for i := range pk.items {
-		if pk.items[i].reused {
+		if pk.items[i].reused() {
 			pk.items[i].depth = unknown
 		}
 	}
-	var depth func(i int32) int32
-	depth = func(i int32) int32 {
+	var depth func(i int32) int16
+	depth = func(i int32) int16 {
 		it := &pk.items[i]
-		if !it.reused {
+		if !it.reused() {
 			return 0
 		}
 		switch it.depth {
 		case busy:
-			it.reused, it.base, it.depth = false, -1, 0
+			it.setReused(false)
+			it.base, it.depth = -1, 0
 			return 0
 		case unknown:
 		default:
@@ -271,11 +431,12 @@ func (pk *packer) reuseDeltas() {
 		}
 		it.depth = busy
 		d := depth(it.base) + 1
-		if !it.reused { // a cycle came back here and cut it
+		if !it.reused() { // a cycle came back here and cut it
 			return 0
 		}
 		if int(d) > pk.opt.Depth {
-			it.reused, it.base, d = false, -1, 0
+			it.setReused(false)
+			it.base, d = -1, 0
 		}
 		it.depth = d
 		return d
@@ -287,7 +448,7 @@ func (pk *packer) reuseDeltas() {
 	// which a delta found for it must leave room for.
 	for i := range pk.items {
 		it := &pk.items[i]
-		if !it.reused {
+		if !it.reused() {
 			continue
 		}
 		d := it.depth
@@ -296,7 +457,7 @@ func (pk *packer) reuseDeltas() {
 			if rel > pk.items[b].subtree {
 				pk.items[b].subtree = rel
 			}
-			if !pk.items[b].reused {
+			if !pk.items[b].reused() {
 				break
 			}
 		}
@@ -313,7 +474,7 @@ func (pk *packer) search() {
 		it := &pk.items[i]
 		// Tiny objects are not worth a delta (git skips under 50 bytes);
 		// huge ones are not held whole (git's core.bigFileThreshold).
-		if it.reused || !it.ext.IsZero() || it.size < 50 || it.size > bigFileThreshold || it.typ < plumbing.CommitObject || it.typ > plumbing.TagObject {
+		if _, thin := pk.ext[int32(i)]; it.reused() || thin || it.size < 50 || it.size > bigFileThreshold || it.typ < plumbing.CommitObject || it.typ > plumbing.TagObject {
 			continue
 		}
 		list = append(list, int32(i))
@@ -388,7 +549,7 @@ func (pk *packer) findDeltas(list []int32) {
 		win[idx] = candidate{i: ti}
 		var data []byte
 		unreadable := false
-		maxDepth := int32(pk.opt.Depth) - trg.subtree
+		maxDepth := int16(pk.opt.Depth) - trg.subtree
 		best := -1
 		var delta []byte
 		if maxDepth > 0 {
@@ -431,7 +592,7 @@ func (pk *packer) findDeltas(list []int32) {
 			continue
 		}
 		if delta != nil {
-			pk.cacheDelta(trg, delta, data, zbuf, zw)
+			pk.cacheDelta(ti, trg, delta, data, zbuf, zw)
 		}
 		// An object at the depth limit cannot be a base: its slot is
 		// taken by the next target.
@@ -461,17 +622,17 @@ func (pk *packer) findDeltas(list []int32) {
 // packer already chose to keep it whole (unless deltas are searched
 // afresh, -f).
 func (pk *packer) keptWhole(trg, src *item) bool {
-	return !pk.opt.NoReuseDelta && trg.packed && !trg.stored.Delta() && src.packed && trg.stored.SamePack(src.stored)
+	return !pk.opt.NoReuseDelta && trg.packed() && !trg.storedDelta() && samePack(trg, src)
 }
 
 // tryDelta is git's try_delta: the delta of trg against src when it is
 // smaller than what trg has so far, with room left for deeper chains.
-func (pk *packer) tryDelta(trg, src *item, c *candidate, data []byte, maxDepth int32) []byte {
+func (pk *packer) tryDelta(trg, src *item, c *candidate, data []byte, maxDepth int16) []byte {
 	if src.depth >= maxDepth {
 		return nil
 	}
 	var maxSize int64
-	refDepth := int32(1)
+	refDepth := int16(1)
 	if trg.base >= 0 {
 		maxSize, refDepth = trg.deltaSize, trg.depth
 	} else {
@@ -507,10 +668,13 @@ func (pk *packer) tryDelta(trg, src *item, c *candidate, data []byte, maxDepth i
 // cacheDelta keeps trg's delta, compressed, when the cache has room for
 // it (small deltas, or ones much smaller than their objects, first: they
 // cost the most to find again).
-func (pk *packer) cacheDelta(trg *item, d, data []byte, zbuf *bytes.Buffer, zw *zlib.Writer) {
-	if trg.delta != nil {
-		pk.cache.Add(-int64(len(trg.delta)))
-		trg.delta = nil
+func (pk *packer) cacheDelta(i int32, trg *item, d, data []byte, zbuf *bytes.Buffer, zw *zlib.Writer) {
+	pk.mu.Lock()
+	old, had := pk.deltas[i]
+	delete(pk.deltas, i)
+	pk.mu.Unlock()
+	if had {
+		pk.cache.Add(-int64(len(old)))
 	}
 	n := int64(len(d))
 	if n >= 1000 && int64(len(data)>>20)+(trg.size>>21) <= n>>10 {
@@ -523,8 +687,11 @@ func (pk *packer) cacheDelta(trg *item, d, data []byte, zbuf *bytes.Buffer, zw *
 	zw.Reset(zbuf)
 	zw.Write(d)
 	zw.Close()
-	trg.delta = append([]byte(nil), zbuf.Bytes()...)
-	pk.cache.Add(int64(len(trg.delta)))
+	z := append([]byte(nil), zbuf.Bytes()...)
+	pk.mu.Lock()
+	pk.deltas[i] = z
+	pk.mu.Unlock()
+	pk.cache.Add(int64(len(z)))
 }
 
 // pack output
@@ -553,17 +720,19 @@ func (pk *packer) write(w io.Writer) (Result, error) {
 	binary.BigEndian.PutUint32(hdr[8:], uint32(len(pk.items)))
 	cw.Write(hdr[:])
 	zw, _ := zlib.NewWriterLevel(nil, pk.opt.Level)
-	res.Entries = make([]odb.PackIndexEntry, 0, len(pk.items))
+	if !pk.opt.NoIndex {
+		res.Entries = make([]odb.PackIndexEntry, 0, len(pk.items))
+	}
 	var writeOne func(i int32) error
 	writeOne = func(i int32) error {
 		it := &pk.items[i]
-		if it.state == 2 {
+		if it.flags&writtenFlag != 0 {
 			return nil
 		}
-		if it.state == 1 { // a cycle: cannot happen once depths are set
+		if it.flags&writingFlag != 0 { // a cycle: cannot happen once depths are set
 			return errors.New("pack: delta cycle")
 		}
-		it.state = 1
+		it.flags |= writingFlag
 		if it.base >= 0 {
 			if err := writeOne(it.base); err != nil {
 				return err
@@ -571,12 +740,14 @@ func (pk *packer) write(w io.Writer) (Result, error) {
 		}
 		it.offset = cw.off
 		cw.crc.Reset()
-		if err := pk.writeEntry(cw, zw, it, &res); err != nil {
+		if err := pk.writeEntry(cw, zw, i, it, &res); err != nil {
 			return fmt.Errorf("object %s: %w", it.id, err)
 		}
-		it.state = 2
-		it.delta = nil
-		res.Entries = append(res.Entries, odb.PackIndexEntry{ID: it.id, Offset: it.offset, CRC: cw.crc.Sum32()})
+		it.flags |= writtenFlag
+		res.Objects++
+		if !pk.opt.NoIndex {
+			res.Entries = append(res.Entries, odb.PackIndexEntry{ID: it.id, Offset: it.offset, CRC: cw.crc.Sum32()})
+		}
 		return nil
 	}
 	for i := range pk.items {
@@ -618,8 +789,8 @@ func (pk *packer) deltaHeader(buf []byte, it, base *item, size int64) []byte {
 
 // writeThin writes it as a REF_DELTA against its thin base when the
 // delta is less than half of it, and whole otherwise.
-func (pk *packer) writeThin(cw *countingWriter, zw *zlib.Writer, it *item, res *Result) error {
-	_, bdata, err := pk.db.Read(it.ext)
+func (pk *packer) writeThin(cw *countingWriter, zw *zlib.Writer, it *item, ext plumbing.Hash, res *Result) error {
+	_, bdata, err := pk.db.Read(ext)
 	if err != nil {
 		return pk.writeWhole(cw, zw, it, res, true)
 	}
@@ -636,31 +807,35 @@ func (pk *packer) writeThin(cw *countingWriter, zw *zlib.Writer, it *item, res *
 		return pk.writeWhole(cw, zw, it, res, true)
 	}
 	var hdr [40]byte
-	cw.Write(append(odb.AppendEntryHeader(hdr[:0], plumbing.REFDeltaObject, int64(len(d))), it.ext[:]...))
+	cw.Write(append(odb.AppendEntryHeader(hdr[:0], plumbing.REFDeltaObject, int64(len(d))), ext[:]...))
 	res.ThinDeltas++
 	zw.Reset(cw)
 	zw.Write(d)
 	return zw.Close()
 }
 
-func (pk *packer) writeEntry(cw *countingWriter, zw *zlib.Writer, it *item, res *Result) error {
+func (pk *packer) writeEntry(cw *countingWriter, zw *zlib.Writer, i int32, it *item, res *Result) error {
 	var hdr [40]byte
-	if it.base < 0 && !it.ext.IsZero() {
-		return pk.writeThin(cw, zw, it, res)
+	if ext, ok := pk.ext[i]; ok && it.base < 0 {
+		return pk.writeThin(cw, zw, it, ext, res)
 	}
 	if it.base >= 0 {
 		base := &pk.items[it.base]
-		if it.reused {
-			if z, err := pk.db.Compressed(it.stored, it.id); err == nil {
-				cw.Write(pk.deltaHeader(hdr[:0], it, base, int64(it.stored.Size)))
+		if it.reused() {
+			if z, err := pk.db.Compressed(pk.stored(it), it.id); err == nil {
+				cw.Write(pk.deltaHeader(hdr[:0], it, base, it.deltaSize))
 				_, err := cw.Write(z)
+				pk.copiedStored(len(z))
 				res.ReusedDeltas++
 				return err
 			}
 			// A damaged stored delta: the object is written whole.
 			return pk.writeWhole(cw, zw, it, res, false)
 		}
-		z := it.delta
+		pk.mu.Lock()
+		z := pk.deltas[i]
+		delete(pk.deltas, i)
+		pk.mu.Unlock()
 		var d []byte
 		if z == nil {
 			_, bdata, err := pk.db.Read(base.id)
@@ -697,10 +872,11 @@ func (pk *packer) writeEntry(cw *countingWriter, zw *zlib.Writer, it *item, res 
 func (pk *packer) writeWhole(cw *countingWriter, zw *zlib.Writer, it *item, res *Result, reuse bool) error {
 	it.base = -1
 	var hdr [16]byte
-	if reuse && !pk.opt.NoReuseObject && it.packed && !it.stored.Delta() {
-		if z, err := pk.db.Compressed(it.stored, it.id); err == nil {
+	if reuse && !pk.opt.NoReuseObject && it.packed() && !it.storedDelta() {
+		if z, err := pk.db.Compressed(pk.stored(it), it.id); err == nil {
 			cw.Write(odb.AppendEntryHeader(hdr[:0], it.typ, it.size))
 			_, err := cw.Write(z)
+			pk.copiedStored(len(z))
 			res.Reused++
 			return err
 		}

@@ -76,6 +76,7 @@ type Walker struct {
 
 	stack   []item
 	parents []uint32
+	scratch []byte // the last object read, when not the cache's: read into again
 }
 
 type item struct {
@@ -149,9 +150,13 @@ func (w *Walker) visit(it item) error {
 			}
 		}
 	}
-	t, data, err := w.DB.Read(it.id)
+	t, data, owned, err := w.DB.ReadTo(it.id, w.scratch)
 	if err != nil {
 		return w.bad(it, err)
+	}
+	if owned {
+		// Nothing keeps an object's content past this visit.
+		defer func() { w.scratch = data[:0] }()
 	}
 	o.Type, o.Data = t, data
 	if w.Visit != nil {
