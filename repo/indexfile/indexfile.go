@@ -18,9 +18,7 @@
 package indexfile
 
 import (
-	"bufio"
 	"bytes"
-	"crypto/sha1"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -33,6 +31,8 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/format/index"
+
+	"easel.dev/easel/repo/hashfile"
 )
 
 // Extensions is what Decode keeps of the optional extensions.
@@ -50,8 +50,7 @@ func Decode(data []byte) (*index.Index, *Extensions, error) {
 	if len(data) < 12+20 || string(data[:4]) != "DIRC" {
 		return nil, nil, errors.New("bad signature")
 	}
-	sum := sha1.Sum(data[:len(data)-20])
-	if !bytes.Equal(sum[:], data[len(data)-20:]) {
+	if !hashfile.Valid(data) {
 		return nil, nil, errors.New("bad index checksum")
 	}
 	version := binary.BigEndian.Uint32(data[4:8])
@@ -180,8 +179,7 @@ func Encode(w io.Writer, idx *index.Index) error {
 			}
 		}
 	}
-	h := sha1.New()
-	bw := bufio.NewWriterSize(io.MultiWriter(w, h), 64<<10)
+	bw := hashfile.NewWriter(w, 64<<10)
 	var hdr [12]byte
 	copy(hdr[:], "DIRC")
 	binary.BigEndian.PutUint32(hdr[4:], version)
@@ -238,10 +236,7 @@ func Encode(w io.Writer, idx *index.Index) error {
 		pad := 8 - (n+len(e.Name))%8
 		bw.Write(zero[:pad])
 	}
-	if err := bw.Flush(); err != nil {
-		return err
-	}
-	_, err := w.Write(h.Sum(nil))
+	_, err := bw.Finish()
 	return err
 }
 

@@ -388,8 +388,17 @@ func TestPackWriter(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := pw.Finish(); err != nil {
+	sum, err := pw.Finish()
+	if err != nil {
 		t.Fatal(err)
+	}
+	// The index is git's byte for byte: index-pack of the same pack.
+	base := filepath.Join(objects, "pack", "pack-"+sum.String())
+	gitIdx := filepath.Join(t.TempDir(), "git.idx")
+	git(t, dir, "index-pack", "-o", gitIdx, base+".pack")
+	want, _ := os.ReadFile(gitIdx)
+	if got, err := os.ReadFile(base + ".idx"); err != nil || !bytes.Equal(got, want) || len(want) == 0 {
+		t.Errorf("pack index differs from git index-pack's (%d bytes, git's %d): %v", len(got), len(want), err)
 	}
 	for i, id := range ids {
 		typ, data, err := db.Read(id)

@@ -13,7 +13,6 @@ package reach
 import (
 	"bufio"
 	"bytes"
-	"crypto/sha1"
 	"fmt"
 	"io/fs"
 	"os"
@@ -22,6 +21,7 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 
+	"easel.dev/easel/repo/hashfile"
 	"easel.dev/easel/repo/refs"
 )
 
@@ -294,7 +294,7 @@ func ScanIndex(data []byte, fn func(id plumbing.Hash, typ plumbing.ObjectType, p
 	end := len(data) - 20
 	// A zero trailer is index.skipHash's: no checksum to verify.
 	if trailer := data[end:]; !bytes.Equal(trailer, make([]byte, 20)) {
-		if sum := sha1.Sum(data[:end]); !bytes.Equal(sum[:], trailer) {
+		if !hashfile.Valid(data) {
 			return shared, fmt.Errorf("bad index file sha1 signature")
 		}
 	}
