@@ -12,11 +12,12 @@ import (
 	"strings"
 	"testing"
 
-	"easel.dev/easel/internal/gittest"
 	"github.com/go-git/go-billy/v5/osfs"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/cache"
 	"github.com/go-git/go-git/v5/storage/filesystem"
+
+	"easel.dev/easel/internal/gittest"
 )
 
 // This file checks the merge against git itself: seeded random histories

@@ -17,11 +17,12 @@ import (
 	"sort"
 	"strconv"
 
-	"easel.dev/easel/repo/odb"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/format/packfile"
 	githash "github.com/go-git/go-git/v5/plumbing/hash"
 	"github.com/go-git/go-git/v5/plumbing/storer"
+
+	"easel.dev/easel/repo/odb"
 )
 
 // The receiver's pack indexer. go-git's packfile.Parser keeps, for every

@@ -11,8 +11,9 @@ import (
 	"sort"
 	"strings"
 
-	"easel.dev/easel/repo/hashfile"
 	"github.com/go-git/go-git/v5/plumbing"
+
+	"easel.dev/easel/repo/hashfile"
 )
 
 // Input is what the writer needs to know of one commit.

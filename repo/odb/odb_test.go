@@ -15,6 +15,8 @@ import (
 	"testing"
 
 	"github.com/go-git/go-git/v5/plumbing"
+
+	"easel.dev/easel/internal/gittest"
 )
 
 // git runs git in dir with fixed identities and dates, failing the test on
@@ -33,11 +35,7 @@ func git(t testing.TB, dir string, args ...string) string {
 	return string(out)
 }
 
-func needGit(t testing.TB) {
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git not installed")
-	}
-}
+var needGit = gittest.Need
 
 // fixture makes a repository whose history has many deltas (files edited a
 // little at each commit), packed by git, plus loose objects on top.

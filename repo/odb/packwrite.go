@@ -14,8 +14,9 @@ import (
 	"path/filepath"
 	"sort"
 
-	"easel.dev/easel/repo/hashfile"
 	"github.com/go-git/go-git/v5/plumbing"
+
+	"easel.dev/easel/repo/hashfile"
 )
 
 // PackWriter streams objects, stored whole, into a new pack with a

@@ -10,8 +10,9 @@ import (
 	"path/filepath"
 	"strings"
 
-	"easel.dev/easel/repo/hashfile"
 	"github.com/go-git/go-git/v5/plumbing"
+
+	"easel.dev/easel/repo/hashfile"
 )
 
 // What fsck, prune and count-objects need to see of the database: the
