@@ -1,20 +1,25 @@
-// Package indexfile reads and writes the index (.git/index) in git's format, versions 2, 3 and 4, with
-// go-git's types. easel has its own codec rather than go-git's Encoder
-// because that encoder sorts entries by name only with an unstable sort,
-// which can reorder the stages of a conflicted path (git requires name,
-// then stage order), and it is slow on large indexes. An index keeps its
-// version when written, as git keeps it: 2 and 3 are chosen by whether an
-// entry has extended flags, 4 (prefix-compressed names) stays 4; a new
-// index takes GIT_INDEX_VERSION or index.version, else 2.
+// Package indexfile reads and writes the index (.git/index) in git's
+// format, versions 2, 3 and 4, with go-git's types. easel has its own
+// codec rather than go-git's Encoder because that encoder sorts entries
+// by name only with an unstable sort, which can reorder the stages of a
+// conflicted path (git requires name, then stage order), and it is slow
+// on large indexes. An index keeps its version when written, as git keeps
+// it: 2 and 3 are chosen by whether an entry has extended flags, 4
+// (prefix-compressed names) stays 4. (A new index takes GIT_INDEX_VERSION
+// or index.version, else 2: the repository's choice.)
 //
 // Optional extensions (cache tree, resolve-undo, untracked cache, fsmonitor,
 // end of index, offset table) are dropped when the index is read, which is
 // what git does with an optional extension it does not maintain: a cache
 // tree easel does not update would be stale, and git rebuilds each of them
-// on demand. A mandatory extension (lowercase signature) changes what the
-// entries mean: a split index ("link") keeps most entries in another file,
-// a sparse index ("sdir") has directory entries. easel refuses those with
-// ErrUnsupportedRepository rather than misread the index.
+// on demand. Only a valid cache-tree root is kept aside (Extensions). A
+// mandatory extension (lowercase signature) changes what the entries mean:
+// a split index ("link") keeps most entries in another file, a sparse index
+// ("sdir") has directory entries. Decode refuses those with a
+// *MandatoryExtensionError rather than misread the index.
+//
+// Where the index lives, its lock and the racy-git rule are the
+// repository's (package repo); this package knows the file format only.
 package indexfile
 
 import (
@@ -96,7 +101,7 @@ func Decode(data []byte) (*index.Index, *Extensions, error) {
 		}
 		nl := int(flags & 0xfff)
 		if version == 4 {
-			name, n, err := v4Name(body[off+hdr:], prev)
+			name, n, err := V4Name(body[off+hdr:], prev)
 			if err != nil {
 				return nil, nil, err
 			}

@@ -5,10 +5,10 @@ import (
 	"errors"
 )
 
-// v4Name decodes a version 4 entry name from b: a varint saying how many
+// V4Name decodes a version 4 entry name from b: a varint saying how many
 // bytes to drop from the end of the previous name, then the bytes to
 // append, NUL-terminated. It returns the name and the bytes consumed.
-func v4Name(b []byte, prev string) (string, int, error) {
+func V4Name(b []byte, prev string) (string, int, error) {
 	strip, n := 0, 0
 	for {
 		if n >= len(b) || n > 8 {
