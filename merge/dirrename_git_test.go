@@ -13,6 +13,8 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/cache"
 	"github.com/go-git/go-git/v5/storage/filesystem"
+
+	"easel.dev/easel/internal/gittest"
 )
 
 // dirRenameCase builds a base of a few directories and two sides where
@@ -94,13 +96,11 @@ func dirRenameCase(r *rand.Rand) (base, ours, theirs snapshot) {
 // index stages and, for a conflicted merge, the messages (git prints them
 // after the stages).
 func TestAgainstGitDirRenames(t *testing.T) {
-	needGit(t)
+	gittest.Need(t)
 	cases := 80
 	if testing.Short() {
 		cases = 25
 	}
-	dir := t.TempDir()
-	runGit(t, dir, nil, "init", "-q", "--bare", ".")
 	var stream bytes.Buffer
 	r := rand.New(rand.NewPCG(11, 6))
 	for i := 0; i < cases; i++ {
@@ -110,18 +110,16 @@ func TestAgainstGitDirRenames(t *testing.T) {
 		writeCommit(&stream, fmt.Sprintf("refs/heads/d%d/ours", i), m+2, []int{m + 1}, ours, 1700000100)
 		writeCommit(&stream, fmt.Sprintf("refs/heads/d%d/theirs", i), m+3, []int{m + 1}, theirs, 1700000200)
 	}
-	if out, code := runGit(t, dir, stream.Bytes(), "fast-import", "--quiet"); code != 0 {
-		t.Fatalf("fast-import: %s", out)
-	}
+	dir := importHistories(t, stream.Bytes(), true, false)
 	st := filesystem.NewStorage(osfs.New(dir), cache.NewObjectLRUDefault())
 	ctx := context.Background()
 	agree, withDirMsgs, compared := 0, 0, 0
 	for i := 0; i < cases; i++ {
 		on, tn := fmt.Sprintf("d%d/ours", i), fmt.Sprintf("d%d/theirs", i)
-		oh, _ := runGit(t, dir, nil, "rev-parse", on)
-		th, _ := runGit(t, dir, nil, "rev-parse", tn)
+		oh, _ := gittest.Run(t, dir, nil, "rev-parse", on)
+		th, _ := gittest.Run(t, dir, nil, "rev-parse", tn)
 		for _, mode := range []string{DirRenamesConflict, DirRenamesTrue, DirRenamesFalse} {
-			out, code := runGit(t, dir, nil, "-c", "merge.directoryRenames="+mode, "merge-tree", "--write-tree", on, tn)
+			out, code := gittest.Run(t, dir, nil, "-c", "merge.directoryRenames="+mode, "merge-tree", "--write-tree", on, tn)
 			if code < 0 {
 				continue // git aborted on a rename tangle; no verdict
 			}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -17,6 +16,8 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/cache"
 	"github.com/go-git/go-git/v5/storage/filesystem"
+
+	"easel.dev/easel/internal/gittest"
 )
 
 // This file checks the merge against git itself: seeded random histories
@@ -25,40 +26,48 @@ import (
 // git merge without a work tree), and MergeCommits must agree on the
 // verdict, the merged tree id and the conflicted index stages.
 
-func needGit(t testing.TB) {
-	t.Helper()
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git not installed")
+// oracleCases is how many cases a test against git runs: def, short
+// under -short, or EASEL_MERGE_CASES for a longer hunt.
+func oracleCases(def, short int) int {
+	if n, err := strconv.Atoi(os.Getenv("EASEL_MERGE_CASES")); err == nil && n > 0 {
+		return n
 	}
+	if testing.Short() {
+		return short
+	}
+	return def
 }
 
-func gitEnv() []string {
-	return append(os.Environ(),
-		"GIT_CONFIG_NOSYSTEM=1", "HOME=/nonexistent", "GIT_CONFIG_GLOBAL=/dev/null",
-		"GIT_AUTHOR_NAME=A", "GIT_AUTHOR_EMAIL=a@example.com", "GIT_AUTHOR_DATE=1700000000 +0000",
-		"GIT_COMMITTER_NAME=C", "GIT_COMMITTER_EMAIL=c@example.com", "GIT_COMMITTER_DATE=1700000000 +0000")
+// oracleSeed is the generator's seed: def, or EASEL_MERGE_SEED.
+func oracleSeed(def uint64) uint64 {
+	if n, err := strconv.ParseUint(os.Getenv("EASEL_MERGE_SEED"), 10, 64); err == nil {
+		return n
+	}
+	return def
 }
 
-func runGit(t testing.TB, dir string, stdin []byte, args ...string) (string, int) {
+// importHistories makes a git repository (bare, or with a work tree) of
+// the histories in a fast-import stream, in EASEL_MERGE_KEEP when set
+// and keepable (to inspect it afterwards), and pins git's environment.
+func importHistories(t *testing.T, stream []byte, bare, keepable bool) string {
 	t.Helper()
-	cmd := exec.Command("git", args...)
-	cmd.Dir = dir
-	cmd.Env = gitEnv()
-	if stdin != nil {
-		cmd.Stdin = bytes.NewReader(stdin)
+	gittest.Need(t)
+	gittest.Pin(t)
+	dir := t.TempDir()
+	if keep := os.Getenv("EASEL_MERGE_KEEP"); keep != "" && keepable {
+		dir = keep
+		os.RemoveAll(dir)
+		os.MkdirAll(dir, 0o755)
 	}
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
-	if err != nil {
-		ee, ok := err.(*exec.ExitError)
-		if !ok {
-			t.Fatalf("git %v: %v", args, err)
-		}
-		code = ee.ExitCode()
+	init := []string{"init", "-q", "."}
+	if bare {
+		init = []string{"init", "-q", "--bare", "."}
 	}
-	return out.String(), code
+	gittest.Run(t, dir, nil, init...)
+	if out, code := gittest.Run(t, dir, stream, "fast-import", "--quiet"); code != 0 {
+		t.Fatalf("fast-import: %s", out)
+	}
+	return dir
 }
 
 // file is one path in a generated snapshot.
@@ -287,29 +296,10 @@ func easelStages(res *Result) []string {
 }
 
 func TestAgainstGitRandom(t *testing.T) {
-	needGit(t)
-	cases := 300
-	if testing.Short() {
-		cases = 60
-	}
-	// More cases or another seed for a longer hunt: EASEL_MERGE_CASES,
-	// EASEL_MERGE_SEED.
-	if n, err := strconv.Atoi(os.Getenv("EASEL_MERGE_CASES")); err == nil && n > 0 {
-		cases = n
-	}
-	seed := uint64(1)
-	if n, err := strconv.ParseUint(os.Getenv("EASEL_MERGE_SEED"), 10, 64); err == nil {
-		seed = n
-	}
-	dir := t.TempDir()
-	if keep := os.Getenv("EASEL_MERGE_KEEP"); keep != "" {
-		dir = keep // inspect the repository afterwards
-		os.RemoveAll(dir)
-		os.MkdirAll(dir, 0o755)
-	}
-	runGit(t, dir, nil, "init", "-q", "--bare", ".")
+	gittest.Need(t)
+	cases := oracleCases(300, 60)
 	var stream bytes.Buffer
-	g := &gen{r: rand.New(rand.NewPCG(seed, 2))}
+	g := &gen{r: rand.New(rand.NewPCG(oracleSeed(1), 2))}
 	for i := 0; i < cases; i++ {
 		base := g.base()
 		var shared func(snapshot)
@@ -329,9 +319,7 @@ func TestAgainstGitRandom(t *testing.T) {
 		writeCommit(&stream, fmt.Sprintf("refs/heads/c%d/ours", i), m+2, []int{m + 1}, ours, 1700000100)
 		writeCommit(&stream, fmt.Sprintf("refs/heads/c%d/theirs", i), m+3, []int{m + 1}, theirs, 1700000200)
 	}
-	if out, code := runGit(t, dir, stream.Bytes(), "fast-import", "--quiet"); code != 0 {
-		t.Fatalf("fast-import: %s", out)
-	}
+	dir := importHistories(t, stream.Bytes(), true, true)
 	compareWithGit(t, dir, cases, func(i int) (string, string) {
 		return fmt.Sprintf("c%d/ours", i), fmt.Sprintf("c%d/theirs", i)
 	})
@@ -345,7 +333,7 @@ func compareWithGit(t *testing.T, dir string, cases int, names func(int) (string
 	var verdictOK, treeOK, stagesOK, basesOK, cleanCases, conflictCases, gitCrashed int
 	for i := 0; i < cases; i++ {
 		on, tn := names(i)
-		out, code := runGit(t, dir, nil, "merge-tree", "--write-tree", on, tn)
+		out, code := gittest.Run(t, dir, nil, "merge-tree", "--write-tree", on, tn)
 		if code < 0 {
 			// git itself aborts on a few rare rename tangles (an
 			// assertion in merge-ort.c in 2.39); there is no verdict to
@@ -357,9 +345,9 @@ func compareWithGit(t *testing.T, dir string, cases int, names func(int) (string
 			t.Fatalf("case %d: git merge-tree failed: %s", i, out)
 		}
 		gm := parseMergeTree(out, code)
-		oh, _ := runGit(t, dir, nil, "rev-parse", on)
-		th, _ := runGit(t, dir, nil, "rev-parse", tn)
-		gb, _ := runGit(t, dir, nil, "merge-base", "--all", on, tn)
+		oh, _ := gittest.Run(t, dir, nil, "rev-parse", on)
+		th, _ := gittest.Run(t, dir, nil, "rev-parse", tn)
+		gb, _ := gittest.Run(t, dir, nil, "merge-base", "--all", on, tn)
 		eb, err := MergeBases(ctx, st, plumbing.NewHash(strings.TrimSpace(oh)), plumbing.NewHash(strings.TrimSpace(th)))
 		if err != nil {
 			t.Fatalf("case %d: merge bases: %v", i, err)
@@ -396,7 +384,7 @@ func compareWithGit(t *testing.T, dir string, cases int, names func(int) (string
 			stagesOK++
 		}
 		if !vOK || !tOK || !sOK {
-			msgOut, _ := runGit(t, dir, nil, "merge-tree", "--write-tree", "--name-only", on, tn)
+			msgOut, _ := gittest.Run(t, dir, nil, "merge-tree", "--write-tree", "--name-only", on, tn)
 			t.Errorf("case %d: verdict git=%v easel=%v; tree git=%s easel=%s\ngit:\n%s\neasel stages:\n%s\neasel messages:\n%s",
 				i, gm.clean, res.Clean, gm.tree, res.Tree, msgOut,
 				strings.Join(easelStages(res), "\n"), strings.Join(res.Messages, "\n"))
@@ -409,27 +397,10 @@ func compareWithGit(t *testing.T, dir string, cases int, names func(int) (string
 // TestAgainstGitCrissCross builds criss-cross histories (two merge bases),
 // so both git and easel merge the bases into a virtual one first.
 func TestAgainstGitCrissCross(t *testing.T) {
-	needGit(t)
-	cases := 100
-	if testing.Short() {
-		cases = 30
-	}
-	if n, err := strconv.Atoi(os.Getenv("EASEL_MERGE_CASES")); err == nil && n > 0 {
-		cases = n
-	}
-	seed := uint64(7)
-	if n, err := strconv.ParseUint(os.Getenv("EASEL_MERGE_SEED"), 10, 64); err == nil {
-		seed = n
-	}
-	dir := t.TempDir()
-	if keep := os.Getenv("EASEL_MERGE_KEEP"); keep != "" {
-		dir = keep // inspect the repository afterwards
-		os.RemoveAll(dir)
-		os.MkdirAll(dir, 0o755)
-	}
-	runGit(t, dir, nil, "init", "-q", "--bare", ".")
+	gittest.Need(t)
+	cases := oracleCases(100, 30)
 	var stream bytes.Buffer
-	g := &gen{r: rand.New(rand.NewPCG(seed, 3))}
+	g := &gen{r: rand.New(rand.NewPCG(oracleSeed(7), 3))}
 	for i := 0; i < cases; i++ {
 		base := g.base()
 		a1 := g.mutate(base, nil)
@@ -448,9 +419,7 @@ func TestAgainstGitCrissCross(t *testing.T) {
 		writeCommit(&stream, ref("ours"), m+6, []int{m + 4}, ours, 1700000500)
 		writeCommit(&stream, ref("theirs"), m+7, []int{m + 5}, theirs, 1700000600)
 	}
-	if out, code := runGit(t, dir, stream.Bytes(), "fast-import", "--quiet"); code != 0 {
-		t.Fatalf("fast-import: %s", out)
-	}
+	dir := importHistories(t, stream.Bytes(), true, true)
 	compareWithGit(t, dir, cases, func(i int) (string, string) {
 		return fmt.Sprintf("x%d/ours", i), fmt.Sprintf("x%d/theirs", i)
 	})
@@ -461,16 +430,8 @@ func TestAgainstGitCrissCross(t *testing.T) {
 // -X), and compares the verdict, the merged tree when clean and the
 // unmerged index entries when not.
 func TestAgainstGitFavor(t *testing.T) {
-	needGit(t)
-	cases := 60
-	if testing.Short() {
-		cases = 15
-	}
-	if n, err := strconv.Atoi(os.Getenv("EASEL_MERGE_CASES")); err == nil && n > 0 {
-		cases = n
-	}
-	dir := t.TempDir()
-	runGit(t, dir, nil, "init", "-q", ".")
+	gittest.Need(t)
+	cases := oracleCases(60, 15)
 	var stream bytes.Buffer
 	g := &gen{r: rand.New(rand.NewPCG(5, 4))}
 	for i := 0; i < cases; i++ {
@@ -480,24 +441,22 @@ func TestAgainstGitFavor(t *testing.T) {
 		writeCommit(&stream, fmt.Sprintf("refs/heads/f%d/ours", i), m+2, []int{m + 1}, g.mutate(base, nil), 1700000100)
 		writeCommit(&stream, fmt.Sprintf("refs/heads/f%d/theirs", i), m+3, []int{m + 1}, g.mutate(base, nil), 1700000200)
 	}
-	if out, code := runGit(t, dir, stream.Bytes(), "fast-import", "--quiet"); code != 0 {
-		t.Fatalf("fast-import: %s", out)
-	}
+	dir := importHistories(t, stream.Bytes(), false, false)
 	st := filesystem.NewStorage(osfs.New(filepath.Join(dir, ".git")), cache.NewObjectLRUDefault())
 	ctx := context.Background()
 	agree, resolvedByFavor, compared := 0, 0, 0
 	for i := 0; i < cases; i++ {
 		on, tn := fmt.Sprintf("f%d/ours", i), fmt.Sprintf("f%d/theirs", i)
-		oh, _ := runGit(t, dir, nil, "rev-parse", on)
-		th, _ := runGit(t, dir, nil, "rev-parse", tn)
-		_, plain := runGit(t, dir, nil, "merge-tree", "--write-tree", on, tn)
+		oh, _ := gittest.Run(t, dir, nil, "rev-parse", on)
+		th, _ := gittest.Run(t, dir, nil, "rev-parse", tn)
+		_, plain := gittest.Run(t, dir, nil, "merge-tree", "--write-tree", on, tn)
 		for _, favor := range []string{FavorOurs, FavorTheirs} {
-			runGit(t, dir, nil, "reset", "-q", "--hard")
-			runGit(t, dir, nil, "clean", "-fdqx")
-			if out, code := runGit(t, dir, nil, "checkout", "-q", "-f", "--detach", on); code != 0 {
+			gittest.Run(t, dir, nil, "reset", "-q", "--hard")
+			gittest.Run(t, dir, nil, "clean", "-fdqx")
+			if out, code := gittest.Run(t, dir, nil, "checkout", "-q", "-f", "--detach", on); code != 0 {
 				t.Fatalf("case %d: checkout: %s", i, out)
 			}
-			out, code := runGit(t, dir, nil, "merge", "-q", "--no-edit", "-X", favor, tn)
+			out, code := gittest.Run(t, dir, nil, "merge", "-q", "--no-edit", "-X", favor, tn)
 			if code < 0 || code > 1 {
 				continue // git aborted (see compareWithGit) or refused
 			}
@@ -509,7 +468,7 @@ func TestAgainstGitFavor(t *testing.T) {
 			}
 			var want string
 			if code == 0 {
-				want, _ = runGit(t, dir, nil, "rev-parse", "HEAD^{tree}")
+				want, _ = gittest.Run(t, dir, nil, "rev-parse", "HEAD^{tree}")
 				if res.Clean && res.Tree.String() == strings.TrimSpace(want) {
 					agree++
 					if plain == 1 {
@@ -518,7 +477,7 @@ func TestAgainstGitFavor(t *testing.T) {
 					continue
 				}
 			} else {
-				want, _ = runGit(t, dir, nil, "ls-files", "-u")
+				want, _ = gittest.Run(t, dir, nil, "ls-files", "-u")
 				if !res.Clean && strings.Join(easelStages(res), "\n") == strings.TrimSpace(want) {
 					agree++
 					continue

@@ -4,9 +4,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
+
+	"easel.dev/easel/internal/gittest"
 )
 
 // TestGitShallowExclude: --shallow-exclude (deepen-not) cuts the history
@@ -32,12 +33,9 @@ func TestGitShallowExclude(t *testing.T) {
 				{"--shallow-exclude=older", "--shallow-since=2020-01-06T00:00:00Z"},
 			} {
 				ours, theirs := filepath.Join(tmp, fmt.Sprint("e", i)), filepath.Join(tmp, fmt.Sprint("g", i))
-				git(t, tmp, append([]string{"-c", pv, "clone", "-q"}, append(args, url+"/proj", ours)...)...)
-				git(t, tmp, append([]string{"-c", pv, "clone", "-q"}, append(args, "file://"+bare, theirs)...)...)
-				a, b := shallowState(t, ours), shallowState(t, theirs)
-				if a != b {
-					t.Fatalf("clone %v:\neasel:\n%s\ngit:\n%s", args, a, b)
-				}
+				cloneTwins(t, tmp, append([]string{"-c", pv, "clone", "-q"}, args...), url+"/proj", bare, ours, theirs)
+				a := shallowState(t, ours)
+				gittest.Same(t, fmt.Sprint("clone ", args), a, shallowState(t, theirs))
 				if !strings.Contains(a, "shallow:\n") || strings.HasSuffix(a, "shallow:\n") {
 					t.Fatalf("clone %v made no shallow boundary:\n%s", args, a)
 				}
@@ -47,9 +45,7 @@ func TestGitShallowExclude(t *testing.T) {
 			ours, theirs := filepath.Join(tmp, "e0"), filepath.Join(tmp, "g0")
 			git(t, ours, "-c", pv, "fetch", "-q", "--shallow-exclude=older")
 			git(t, theirs, "-c", pv, "fetch", "-q", "--shallow-exclude=older")
-			if a, b := shallowState(t, ours), shallowState(t, theirs); a != b {
-				t.Fatalf("fetch --shallow-exclude:\neasel:\n%s\ngit:\n%s", a, b)
-			}
+			gittest.Same(t, "fetch --shallow-exclude", shallowState(t, ours), shallowState(t, theirs))
 			out := gitFails(t, tmp, "-c", pv, "clone", "-q", "--shallow-exclude=nosuch", url+"/proj", filepath.Join(tmp, "bad"))
 			if !strings.Contains(out, "deepen-not") {
 				t.Fatalf("clone excluding no ref: %s", out)
@@ -57,14 +53,6 @@ func TestGitShallowExclude(t *testing.T) {
 			gitFails(t, tmp, "-c", pv, "clone", "-q", "--shallow-exclude=nosuch", "file://"+bare, filepath.Join(tmp, "badgit"))
 		})
 	}
-}
-
-// objectList is every object a repository holds, with its type, sorted.
-func objectList(t *testing.T, dir string) string {
-	t.Helper()
-	lines := strings.Split(strings.TrimSpace(git(t, dir, "cat-file", "--batch-all-objects", "--batch-check=%(objectname) %(objecttype)")), "\n")
-	sort.Strings(lines)
-	return strings.Join(lines, "\n")
 }
 
 // TestGitFilterMatchesGit: a partial clone with each filter holds exactly
@@ -120,11 +108,8 @@ func TestGitFilterMatchesGit(t *testing.T) {
 			"combine:object:type=blob+sparse:oid=" + spec, "combine:tree:3+combine%3Ablob%3Alimit%3D4%2Bobject%3Atype%3Dblob"} {
 			name := strings.NewReplacer(":", "_", "=", "_").Replace(filter) + "-v" + proto
 			ours, theirs := filepath.Join(tmp, "e-"+name), filepath.Join(tmp, "g-"+name)
-			git(t, tmp, "-c", "protocol.version="+proto, "clone", "-q", "--bare", "--filter="+filter, url+"/proj", ours)
-			git(t, tmp, "-c", "protocol.version="+proto, "clone", "-q", "--bare", "--filter="+filter, "file://"+bare, theirs)
-			if a, b := objectList(t, ours), objectList(t, theirs); a != b {
-				t.Fatalf("--filter=%s (protocol %s):\neasel:\n%s\ngit:\n%s", filter, proto, a, b)
-			}
+			cloneTwins(t, tmp, []string{"-c", "protocol.version=" + proto, "clone", "-q", "--bare", "--filter=" + filter}, url+"/proj", bare, ours, theirs)
+			gittest.Same(t, fmt.Sprintf("--filter=%s (protocol %s)", filter, proto), objectList(t, ours), objectList(t, theirs))
 		}
 	}
 	// A sparse blob that is not there: git's upload-pack dies, easel

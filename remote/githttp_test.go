@@ -3,19 +3,10 @@ package remote
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 )
-
-// gitRun runs git in dir and returns its combined output and error.
-func gitRun(dir string, args ...string) (string, error) {
-	cmd := exec.Command("git", append([]string{"-C", dir}, args...)...)
-	cmd.Env = append(os.Environ(), "GIT_TERMINAL_PROMPT=0")
-	out, err := cmd.CombinedOutput()
-	return strings.TrimSpace(string(out)), err
-}
 
 // gitServed makes a bare repository under root named name, cloned by git
 // from a work repository with a few commits, a branch and tags; it returns
@@ -106,16 +97,6 @@ func TestGitCloneFetchPull(t *testing.T) {
 			git(t, clone, "fsck", "--strict")
 		})
 	}
-}
-
-// gitFails runs git expecting it to fail and returns its output.
-func gitFails(t *testing.T, dir string, args ...string) string {
-	t.Helper()
-	out, err := gitRun(dir, args...)
-	if err == nil {
-		t.Fatalf("git %s succeeded, want a failure:\n%s", strings.Join(args, " "), out)
-	}
-	return out
 }
 
 func TestGitPush(t *testing.T) {

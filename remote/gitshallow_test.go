@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"easel.dev/easel/internal/gittest"
 )
 
 // linearServed makes a bare repository root/name with n commits on main,
@@ -27,6 +29,16 @@ func linearServed(t *testing.T, root, name string, n int) string {
 	os.MkdirAll(root, 0o755)
 	git(t, root, "clone", "-q", "--bare", work, filepath.Join(root, name))
 	return work
+}
+
+// cloneTwins runs the same git clone (args, then the source and the
+// destination) from easel's server at url into ours and from git's own
+// file transport of the bare repository into theirs.
+func cloneTwins(t *testing.T, dir string, args []string, url, bare, ours, theirs string) {
+	t.Helper()
+	args = args[:len(args):len(args)]
+	git(t, dir, append(args, url, ours)...)
+	git(t, dir, append(args, "file://"+bare, theirs)...)
 }
 
 // shallowState is what a shallow clone holds: its commits and its
@@ -57,16 +69,11 @@ func TestGitShallow(t *testing.T) {
 				t.Helper()
 				git(t, ours, append([]string{"-c", pv}, args...)...)
 				git(t, theirs, append([]string{"-c", pv}, args...)...)
-				if a, b := shallowState(t, ours), shallowState(t, theirs); a != b {
-					t.Fatalf("after %v:\neasel:\n%s\ngit:\n%s", args, a, b)
-				}
+				gittest.Same(t, fmt.Sprint("after ", args), shallowState(t, ours), shallowState(t, theirs))
 				git(t, ours, "fsck")
 			}
-			git(t, tmp, "-c", pv, "clone", "-q", "--depth", "1", url+"/proj", ours)
-			git(t, tmp, "-c", pv, "clone", "-q", "--depth", "1", "file://"+bare, theirs)
-			if a, b := shallowState(t, ours), shallowState(t, theirs); a != b {
-				t.Fatalf("clone --depth 1:\neasel:\n%s\ngit:\n%s", a, b)
-			}
+			cloneTwins(t, tmp, []string{"-c", pv, "clone", "-q", "--depth", "1"}, url+"/proj", bare, ours, theirs)
+			gittest.Same(t, "clone --depth 1", shallowState(t, ours), shallowState(t, theirs))
 			if got := git(t, ours, "rev-list", "--count", "HEAD"); got != "1" {
 				t.Fatalf("depth 1 clone has %s commits", got)
 			}
@@ -84,11 +91,8 @@ func TestGitShallow(t *testing.T) {
 
 			// --shallow-since.
 			s1, s2 := filepath.Join(tmp, "s1"), filepath.Join(tmp, "s2")
-			git(t, tmp, "-c", pv, "clone", "-q", "--shallow-since=2020-01-05T00:00:00Z", url+"/proj", s1)
-			git(t, tmp, "-c", pv, "clone", "-q", "--shallow-since=2020-01-05T00:00:00Z", "file://"+bare, s2)
-			if a, b := shallowState(t, s1), shallowState(t, s2); a != b {
-				t.Fatalf("clone --shallow-since:\neasel:\n%s\ngit:\n%s", a, b)
-			}
+			cloneTwins(t, tmp, []string{"-c", pv, "clone", "-q", "--shallow-since=2020-01-05T00:00:00Z"}, url+"/proj", bare, s1, s2)
+			gittest.Same(t, "clone --shallow-since", shallowState(t, s1), shallowState(t, s2))
 		})
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 
+	"easel.dev/easel/internal/gittest"
 	"easel.dev/easel/repo"
 )
 
@@ -46,36 +46,21 @@ func startServer(t *testing.T, cfg Config) (string, *Server) {
 	return "http://" + ln.Addr().String(), s
 }
 
-func needGit(t *testing.T) {
-	t.Helper()
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git not installed")
-	}
-}
+// git as the oracle, from the module's one set of helpers.
+var (
+	needGit    = gittest.Need
+	git        = gittest.Git
+	gitRun     = gittest.Try
+	gitFails   = gittest.Fails
+	objectList = gittest.Objects
+)
 
-// pinEnv fixes identity and dates so that git and easel write commits
-// without asking, and keeps the user's git config out.
+// pinEnv fixes identity so that git and easel write commits without
+// asking, keeps the user's git config out, and clears easel's token.
 func pinEnv(t *testing.T) {
 	t.Helper()
-	home := t.TempDir()
-	for k, v := range map[string]string{
-		"HOME": home, "XDG_CONFIG_HOME": home, "GIT_CONFIG_NOSYSTEM": "1",
-		"GIT_AUTHOR_NAME": "A U Thor", "GIT_AUTHOR_EMAIL": "author@example.com",
-		"GIT_COMMITTER_NAME": "C O Mitter", "GIT_COMMITTER_EMAIL": "committer@example.com",
-		"EASEL_TOKEN": "",
-	} {
-		t.Setenv(k, v)
-	}
-}
-
-func git(t *testing.T, dir string, args ...string) string {
-	t.Helper()
-	cmd := exec.Command("git", append([]string{"-C", dir}, args...)...)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return strings.TrimSpace(string(out))
+	gittest.Pin(t)
+	t.Setenv("EASEL_TOKEN", "")
 }
 
 // newWorkRepo makes a repository with one commit per file given.
@@ -156,10 +141,6 @@ func snapshot(t *testing.T, gitDir string) string {
 		return nil
 	})
 	return b.String()
-}
-
-func gitOK(dir string, args ...string) error {
-	return exec.Command("git", append([]string{"-C", dir}, args...)...).Run()
 }
 
 // testWriter sends the server's warnings and errors to the test log.

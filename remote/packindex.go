@@ -21,6 +21,8 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/format/packfile"
 	githash "github.com/go-git/go-git/v5/plumbing/hash"
 	"github.com/go-git/go-git/v5/plumbing/storer"
+
+	"easel.dev/easel/repo/odb"
 )
 
 // The receiver's pack indexer. go-git's packfile.Parser keeps, for every
@@ -685,49 +687,10 @@ func (ix *indexer) applyDelta(base []byte, i uint32, rebuild bool) ([]byte, erro
 
 // writeIdx writes a version 2 pack index of x to w, as git does.
 func (x *packIndex) writeIdx(w io.Writer) error {
-	sum := sha1.New()
-	bw := bufio.NewWriterSize(io.MultiWriter(w, sum), 64<<10)
-	bw.Write([]byte{0xff, 't', 'O', 'c', 0, 0, 0, 2})
-	var fan [256]uint32
-	for _, p := range x.byHash {
-		fan[x.hashes[p][0]]++
-	}
-	var b4 [4]byte
-	total := uint32(0)
-	for _, c := range fan {
-		total += c
-		binary.BigEndian.PutUint32(b4[:], total)
-		bw.Write(b4[:])
-	}
-	for _, p := range x.byHash {
-		bw.Write(x.hashes[p][:])
-	}
-	for _, p := range x.byHash {
-		binary.BigEndian.PutUint32(b4[:], x.crcs[p])
-		bw.Write(b4[:])
-	}
-	var large []uint64
-	for _, p := range x.byHash {
-		off := x.offs[p]
-		if off < 1<<31 {
-			binary.BigEndian.PutUint32(b4[:], uint32(off))
-		} else {
-			binary.BigEndian.PutUint32(b4[:], 1<<31|uint32(len(large)))
-			large = append(large, off)
-		}
-		bw.Write(b4[:])
-	}
-	var b8 [8]byte
-	for _, off := range large {
-		binary.BigEndian.PutUint64(b8[:], off)
-		bw.Write(b8[:])
-	}
-	bw.Write(x.sum[:])
-	if err := bw.Flush(); err != nil {
-		return err
-	}
-	_, err := w.Write(sum.Sum(nil))
-	return err
+	return odb.WritePackIndex(w, len(x.byHash), func(i int) odb.PackIndexEntry {
+		p := x.byHash[i]
+		return odb.PackIndexEntry{ID: x.hashes[p], Offset: x.offs[p], CRC: x.crcs[p]}
+	}, x.sum)
 }
 
 // Pack entry kinds (the type field of an entry header).

@@ -520,7 +520,7 @@ func TestSoak(t *testing.T) {
 	for _, sc := range clients {
 		var got string
 		var lines []string
-		if gitOK(serverDir, "cat-file", "-e", "main:"+sc.own) == nil {
+		if _, err := gitRun(serverDir, "cat-file", "-e", "main:"+sc.own); err == nil {
 			got = git(t, serverDir, "show", "main:"+sc.own)
 			lines = strings.SplitAfter(got+"\n", "\n")
 			lines = lines[:len(lines)-1]

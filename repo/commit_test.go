@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
+
+	"easel.dev/easel/internal/gittest"
 )
 
 // gitEnv pins identity and dates so that easel and git make identical
@@ -26,12 +28,7 @@ func gitEnv(t *testing.T) {
 	}
 }
 
-func needGit(t *testing.T) {
-	t.Helper()
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git not installed")
-	}
-}
+var needGit = gittest.Need
 
 func rungit(t *testing.T, dir string, args ...string) string {
 	t.Helper()

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"easel.dev/easel/cmd/easel/easeltest"
+	"easel.dev/easel/internal/gittest"
 )
 
 // Crash tests for the local commands: `easel add`, `easel commit` and
@@ -44,26 +45,13 @@ func buildBin(t *testing.T) string {
 	return easeltest.Build(t)
 }
 
+// pinIdentity is gittest.Pin without colour in easel's output.
 func pinIdentity(t *testing.T) {
-	home := t.TempDir()
-	for k, v := range map[string]string{
-		"HOME": home, "XDG_CONFIG_HOME": home, "GIT_CONFIG_NOSYSTEM": "1",
-		"GIT_AUTHOR_NAME": "A U Thor", "GIT_AUTHOR_EMAIL": "author@example.com",
-		"GIT_COMMITTER_NAME": "C O Mitter", "GIT_COMMITTER_EMAIL": "committer@example.com",
-		"NO_COLOR": "1",
-	} {
-		t.Setenv(k, v)
-	}
+	gittest.Pin(t)
+	t.Setenv("NO_COLOR", "1")
 }
 
-func gitOut(t *testing.T, dir string, args ...string) string {
-	t.Helper()
-	out, err := exec.Command("git", append([]string{"-C", dir}, args...)...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return strings.TrimSpace(string(out))
-}
+var gitOut = gittest.Git
 
 func easelRun(t *testing.T, bin, dir string, args ...string) (int, string) {
 	t.Helper()

@@ -3,6 +3,7 @@ package repo
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -46,6 +47,37 @@ func status(t *testing.T, r *Repository, opts StatusOptions) string {
 		t.Fatal(err)
 	}
 	return porcelain(st)
+}
+
+// statusAsGit fails t unless Status with opts reports what git status
+// --porcelain with gitArgs does in dir; what names the case.
+func statusAsGit(t *testing.T, r *Repository, dir, what string, opts StatusOptions, gitArgs ...string) {
+	t.Helper()
+	want := sortLines(rungit(t, dir, append([]string{"status", "--porcelain"}, gitArgs...)...))
+	if got := status(t, r, opts); got != want {
+		t.Errorf("status %s:\n%s\ngit:\n%s", what, got, want)
+	}
+}
+
+// gitMadeRepo makes with git a repository of sampleTree, then a second
+// commit changing one file, runs git with each of more, and opens it.
+func gitMadeRepo(t *testing.T, change string, more ...[]string) (*Repository, string) {
+	t.Helper()
+	dir := t.TempDir()
+	rungit(t, dir, "init", "-q", "-b", "main")
+	writeFiles(t, dir, sampleTree)
+	rungit(t, dir, "add", ".")
+	rungit(t, dir, "commit", "-q", "-m", "one")
+	writeFiles(t, dir, map[string]string{change: "two\n"})
+	rungit(t, dir, "commit", "-q", "-a", "-m", "two")
+	for _, args := range more {
+		rungit(t, dir, args...)
+	}
+	r, err := Open(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, dir
 }
 
 // Status agrees with git status --porcelain across staged, unstaged,
@@ -116,10 +148,7 @@ func TestStatusMatchesGit(t *testing.T) {
 		{StatusOptions{Ignored: true}, []string{"--ignored"}},
 		{StatusOptions{Paths: []string{"src"}}, []string{"--", "src"}},
 	} {
-		want := sortLines(rungit(t, dir, append([]string{"status", "--porcelain"}, opts.git...)...))
-		if got := status(t, r, opts.easel); got != want {
-			t.Errorf("status %v:\n%s\ngit:\n%s", opts.git, got, want)
-		}
+		statusAsGit(t, r, dir, fmt.Sprint(opts.git), opts.easel, opts.git...)
 	}
 }
 
@@ -320,29 +349,15 @@ func TestIndexStagesAndUnmergedStatus(t *testing.T) {
 func TestStatusOnGitRepository(t *testing.T) {
 	needGit(t)
 	gitEnv(t)
-	dir := t.TempDir()
-	rungit(t, dir, "init", "-q", "-b", "main")
-	writeFiles(t, dir, sampleTree)
-	rungit(t, dir, "add", ".")
-	rungit(t, dir, "commit", "-q", "-m", "one")
-	writeFiles(t, dir, map[string]string{"README": "two\n"})
-	rungit(t, dir, "commit", "-q", "-a", "-m", "two")
-	rungit(t, dir, "gc", "-q")
+	r, dir := gitMadeRepo(t, "README", []string{"gc", "-q"})
 	if _, err := os.Stat(filepath.Join(dir, ".git", "packed-refs")); err != nil {
 		t.Fatal("no packed refs after gc")
-	}
-	r, err := Open(context.Background(), dir)
-	if err != nil {
-		t.Fatal(err)
 	}
 	if got := status(t, r, StatusOptions{}); got != "" {
 		t.Fatalf("clean git repository: %q", got)
 	}
 	writeFiles(t, dir, map[string]string{"a/x.go": "changed\n", "new": "n\n"})
-	want := sortLines(rungit(t, dir, "status", "--porcelain"))
-	if got := status(t, r, StatusOptions{}); got != want {
-		t.Fatalf("got %q, git %q", got, want)
-	}
+	statusAsGit(t, r, dir, "after changes", StatusOptions{})
 	// And committing on top of it makes what git makes.
 	if err := r.Add(context.Background(), []string{"."}, AddOptions{}); err != nil {
 		t.Fatal(err)
@@ -447,17 +462,7 @@ func TestStatusRefreshesRacyIndex(t *testing.T) {
 func TestStatusUsesCacheTree(t *testing.T) {
 	needGit(t)
 	gitEnv(t)
-	dir := t.TempDir()
-	rungit(t, dir, "init", "-q", "-b", "main")
-	writeFiles(t, dir, sampleTree)
-	rungit(t, dir, "add", ".")
-	rungit(t, dir, "commit", "-q", "-m", "one")
-	writeFiles(t, dir, map[string]string{"a/x.go": "two\n"})
-	rungit(t, dir, "commit", "-q", "-a", "-m", "two")
-	r, err := Open(context.Background(), dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r, dir := gitMadeRepo(t, "a/x.go")
 	idx, err := r.ReadIndex()
 	if err != nil {
 		t.Fatal(err)
@@ -467,14 +472,7 @@ func TestStatusUsesCacheTree(t *testing.T) {
 	if !ok || root.String() != head {
 		t.Fatalf("cache-tree root %s (%v), HEAD's tree %s", root, ok, head)
 	}
-	check := func(what string) {
-		t.Helper()
-		want := sortLines(rungit(t, dir, "status", "--porcelain"))
-		if got := status(t, r, StatusOptions{}); got != want {
-			t.Fatalf("%s: got %q, git %q", what, got, want)
-		}
-	}
-	check("clean")
+	statusAsGit(t, r, dir, "clean", StatusOptions{})
 	writeFiles(t, dir, map[string]string{"a/x.go": "three\n"})
 	rungit(t, dir, "add", "a/x.go")
 	if idx, err = r.ReadIndex(); err != nil {
@@ -483,10 +481,10 @@ func TestStatusUsesCacheTree(t *testing.T) {
 	if _, ok := cachedTreeRoot(idx); ok {
 		t.Fatal("cache-tree root still valid after git add")
 	}
-	check("staged change")
+	statusAsGit(t, r, dir, "staged change", StatusOptions{})
 	rungit(t, dir, "commit", "-q", "-m", "three")
 	rungit(t, dir, "reset", "-q", "--soft", "HEAD~2")
-	check("soft reset")
+	statusAsGit(t, r, dir, "soft reset", StatusOptions{})
 	if out := rungit(t, dir, "status", "--porcelain"); out == "" {
 		t.Fatal("soft reset staged nothing")
 	}

@@ -2,8 +2,9 @@ package commitgraph
 
 import (
 	"bytes"
-	"crypto/sha1"
 	"fmt"
+
+	"easel.dev/easel/repo/hashfile"
 )
 
 // Verify checks the commit-graph of objectsDir as git commit-graph verify
@@ -22,7 +23,7 @@ func Verify(objectsDir string, read func(pos uint32, g *Graph) (Input, error)) [
 	defer g.Close()
 	var problems []string
 	for _, l := range g.layers {
-		if sum := sha1.Sum(l.data[:len(l.data)-20]); !bytes.Equal(sum[:], l.data[len(l.data)-20:]) {
+		if !hashfile.Valid(l.data) {
 			problems = append(problems, "the commit-graph file has incorrect checksum and is likely corrupt")
 		}
 		for i := uint32(1); i < l.n; i++ {

@@ -2,7 +2,6 @@ package commitgraph
 
 import (
 	"bytes"
-	"crypto/sha1"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
@@ -13,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
+
+	"easel.dev/easel/repo/hashfile"
 )
 
 // Input is what the writer needs to know of one commit.
@@ -183,9 +184,7 @@ func Encode(commits []Input, opt WriteOptions) ([]byte, error) {
 	for _, c := range chunks {
 		out.Write(c.data)
 	}
-	sum := sha1.Sum(out.Bytes())
-	out.Write(sum[:])
-	return out.Bytes(), nil
+	return hashfile.Append(out.Bytes()), nil
 }
 
 // Write encodes commits and installs the file in objectsDir/info as git
@@ -234,31 +233,5 @@ func removeLayers(dir, keep string) {
 // installFile writes data to path through a temporary file and a rename,
 // read-only as git leaves commit-graph files.
 func installFile(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "tmp_graph_")
-	if err != nil {
-		return err
-	}
-	_, err = tmp.Write(data)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		os.Chmod(tmp.Name(), 0o444)
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	if d, err := os.Open(filepath.Dir(path)); err == nil {
-		d.Sync()
-		d.Close()
-	}
-	return nil
+	return hashfile.InstallFile(path, "tmp_graph_", data)
 }

@@ -15,6 +15,8 @@ import (
 	"testing"
 
 	"github.com/go-git/go-git/v5/plumbing"
+
+	"easel.dev/easel/internal/gittest"
 )
 
 // git runs git in dir with fixed identities and dates, failing the test on
@@ -33,11 +35,7 @@ func git(t testing.TB, dir string, args ...string) string {
 	return string(out)
 }
 
-func needGit(t testing.TB) {
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git not installed")
-	}
-}
+var needGit = gittest.Need
 
 // fixture makes a repository whose history has many deltas (files edited a
 // little at each commit), packed by git, plus loose objects on top.
@@ -388,8 +386,17 @@ func TestPackWriter(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := pw.Finish(); err != nil {
+	sum, err := pw.Finish()
+	if err != nil {
 		t.Fatal(err)
+	}
+	// The index is git's byte for byte: index-pack of the same pack.
+	base := filepath.Join(objects, "pack", "pack-"+sum.String())
+	gitIdx := filepath.Join(t.TempDir(), "git.idx")
+	git(t, dir, "index-pack", "-o", gitIdx, base+".pack")
+	want, _ := os.ReadFile(gitIdx)
+	if got, err := os.ReadFile(base + ".idx"); err != nil || !bytes.Equal(got, want) || len(want) == 0 {
+		t.Errorf("pack index differs from git index-pack's (%d bytes, git's %d): %v", len(got), len(want), err)
 	}
 	for i, id := range ids {
 		typ, data, err := db.Read(id)

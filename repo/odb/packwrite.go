@@ -1,7 +1,6 @@
 package odb
 
 import (
-	"bufio"
 	"bytes"
 	"compress/zlib"
 	"crypto/sha1"
@@ -17,7 +16,7 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 
-	"easel.dev/easel/repo/lockfile"
+	"easel.dev/easel/repo/hashfile"
 )
 
 // PackWriter streams objects, stored whole, into a new pack with a
@@ -29,9 +28,7 @@ import (
 type PackWriter struct {
 	db      *DB
 	f       *os.File
-	bw      *bufio.Writer
-	sum     hash.Hash
-	off     uint64
+	hw      *hashfile.Writer
 	want    int
 	entries []PackIndexEntry
 	zw      *zlib.Writer
@@ -44,17 +41,15 @@ type PackIndexEntry struct {
 	CRC    uint32
 }
 
-// packSink feeds the pack's running checksum and the entry's CRC.
+// packSink feeds the pack (and its running checksum) and the entry's CRC.
 type packSink struct {
 	pw  *PackWriter
 	crc hash.Hash32
 }
 
 func (s *packSink) Write(p []byte) (int, error) {
-	n, err := s.pw.bw.Write(p)
-	s.pw.sum.Write(p[:n])
+	n, err := s.pw.hw.Write(p)
 	s.crc.Write(p[:n])
-	s.pw.off += uint64(n)
 	return n, err
 }
 
@@ -69,14 +64,12 @@ func (db *DB) NewPackWriter(count int) (*PackWriter, error) {
 	if err != nil {
 		return nil, err
 	}
-	pw := &PackWriter{db: db, f: f, bw: bufio.NewWriterSize(f, 256<<10), sum: sha1.New(), want: count}
+	pw := &PackWriter{db: db, f: f, hw: hashfile.NewWriter(f, 256<<10), want: count}
 	var hdr [12]byte
 	copy(hdr[:], "PACK")
 	binary.BigEndian.PutUint32(hdr[4:], 2)
 	binary.BigEndian.PutUint32(hdr[8:], uint32(count))
-	pw.bw.Write(hdr[:])
-	pw.sum.Write(hdr[:])
-	pw.off = 12
+	pw.hw.Write(hdr[:])
 	return pw, nil
 }
 
@@ -88,7 +81,7 @@ func (pw *PackWriter) Add(id plumbing.Hash, t plumbing.ObjectType, size int64, s
 		return errors.New("pack: more objects than announced")
 	}
 	sink := &packSink{pw: pw, crc: crc32.NewIEEE()}
-	start := pw.off
+	start := uint64(pw.hw.Offset())
 	var hdr [16]byte
 	sink.Write(AppendEntryHeader(hdr[:0], t, size))
 	if pw.zw == nil {
@@ -116,14 +109,12 @@ func (pw *PackWriter) Add(id plumbing.Hash, t plumbing.ObjectType, size int64, s
 // Finish writes the trailer and the index, moves both into place and
 // makes the pack visible to the database; it returns the pack's checksum.
 func (pw *PackWriter) Finish() (plumbing.Hash, error) {
-	var trailer plumbing.Hash
 	if len(pw.entries) != pw.want {
 		pw.Abort()
-		return trailer, fmt.Errorf("pack: %d objects written, %d announced", len(pw.entries), pw.want)
+		return plumbing.ZeroHash, fmt.Errorf("pack: %d objects written, %d announced", len(pw.entries), pw.want)
 	}
-	copy(trailer[:], pw.sum.Sum(nil))
-	pw.bw.Write(trailer[:])
-	if err := pw.bw.Flush(); err != nil {
+	trailer, err := pw.hw.Finish()
+	if err != nil {
 		pw.Abort()
 		return trailer, err
 	}
@@ -141,7 +132,7 @@ func (pw *PackWriter) Finish() (plumbing.Hash, error) {
 	}
 	dir := filepath.Dir(pw.f.Name())
 	base := filepath.Join(dir, "pack-"+trailer.String())
-	if err := writeFileSync(dir, "tmp_idx_", EncodePackIndex(pw.entries, trailer), func(tmpIdx string) error {
+	if err := hashfile.Install(dir, "tmp_idx_", EncodePackIndex(pw.entries, trailer), func(tmpIdx string) error {
 		os.Chmod(pw.f.Name(), 0o444)
 		// The pack goes first, as git does: readers find packs through
 		// their index, and a pack left without one is ignored.
@@ -157,31 +148,6 @@ func (pw *PackWriter) Finish() (plumbing.Hash, error) {
 	return trailer, nil
 }
 
-// writeFileSync writes data to a synced temporary file in dir, calls
-// place with its name, removes it if place fails, and syncs dir.
-func writeFileSync(dir, pattern string, data []byte, place func(string) error) error {
-	tmp, err := os.CreateTemp(dir, pattern)
-	if err != nil {
-		return err
-	}
-	_, err = tmp.Write(data)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		os.Chmod(tmp.Name(), 0o444)
-		err = place(tmp.Name())
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	return lockfile.SyncDir(dir)
-}
-
 // Abort removes the unfinished pack.
 func (pw *PackWriter) Abort() {
 	pw.f.Close()
@@ -193,44 +159,55 @@ func (pw *PackWriter) Abort() {
 func EncodePackIndex(entries []PackIndexEntry, packSum plumbing.Hash) []byte {
 	sort.Slice(entries, func(i, j int) bool { return bytes.Compare(entries[i].ID[:], entries[j].ID[:]) < 0 })
 	var buf bytes.Buffer
-	buf.Write([]byte{0xff, 't', 'O', 'c', 0, 0, 0, 2})
+	buf.Grow(8 + 256*4 + len(entries)*28 + 2*hashfile.Size)
+	WritePackIndex(&buf, len(entries), func(i int) PackIndexEntry { return entries[i] }, packSum)
+	return buf.Bytes()
+}
+
+// WritePackIndex writes a version 2 pack index of n objects to w, as git
+// does; entry(i) is the i-th object in id order. Callers that keep their
+// objects in another form need not build a slice of entries.
+func WritePackIndex(w io.Writer, n int, entry func(i int) PackIndexEntry, packSum plumbing.Hash) error {
+	bw := hashfile.NewWriter(w, 64<<10)
+	bw.Write([]byte{0xff, 't', 'O', 'c', 0, 0, 0, 2})
 	var fan [256]uint32
-	for _, e := range entries {
-		fan[e.ID[0]]++
+	for i := 0; i < n; i++ {
+		fan[entry(i).ID[0]]++
 	}
 	var total uint32
 	var b4 [4]byte
-	for i := 0; i < 256; i++ {
-		total += fan[i]
+	for _, c := range fan {
+		total += c
 		binary.BigEndian.PutUint32(b4[:], total)
-		buf.Write(b4[:])
+		bw.Write(b4[:])
 	}
-	for _, e := range entries {
-		buf.Write(e.ID[:])
+	for i := 0; i < n; i++ {
+		id := entry(i).ID
+		bw.Write(id[:])
 	}
-	for _, e := range entries {
-		binary.BigEndian.PutUint32(b4[:], e.CRC)
-		buf.Write(b4[:])
+	for i := 0; i < n; i++ {
+		binary.BigEndian.PutUint32(b4[:], entry(i).CRC)
+		bw.Write(b4[:])
 	}
 	var large []uint64
-	for _, e := range entries {
-		if e.Offset < 1<<31 {
-			binary.BigEndian.PutUint32(b4[:], uint32(e.Offset))
+	for i := 0; i < n; i++ {
+		off := entry(i).Offset
+		if off < 1<<31 {
+			binary.BigEndian.PutUint32(b4[:], uint32(off))
 		} else {
 			binary.BigEndian.PutUint32(b4[:], uint32(len(large))|1<<31)
-			large = append(large, e.Offset)
+			large = append(large, off)
 		}
-		buf.Write(b4[:])
+		bw.Write(b4[:])
 	}
 	var b8 [8]byte
 	for _, o := range large {
 		binary.BigEndian.PutUint64(b8[:], o)
-		buf.Write(b8[:])
+		bw.Write(b8[:])
 	}
-	buf.Write(packSum[:])
-	sum := sha1.Sum(buf.Bytes())
-	buf.Write(sum[:])
-	return buf.Bytes()
+	bw.Write(packSum[:])
+	_, err := bw.Finish()
+	return err
 }
 
 // AppendEntryHeader appends a pack entry's header to buf: the type and

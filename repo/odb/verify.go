@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
+
+	"easel.dev/easel/repo/hashfile"
 )
 
 // What fsck, prune and count-objects need to see of the database: the
@@ -146,7 +148,7 @@ func (pf PackFile) VerifyChecksums() error {
 	if err != nil {
 		return err
 	}
-	if sum := sha1.Sum(ix.data[:len(ix.data)-20]); !bytes.Equal(sum[:], ix.data[len(ix.data)-20:]) {
+	if !hashfile.Valid(ix.data) {
 		return fmt.Errorf("%s.idx: SHA1 checksum mismatch", pf.Base)
 	}
 	f, err := os.Open(pf.Base + ".pack")

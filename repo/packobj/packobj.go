@@ -9,10 +9,8 @@
 package packobj
 
 import (
-	"bufio"
 	"bytes"
 	"compress/zlib"
-	"crypto/sha1"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -30,7 +28,7 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 
-	"easel.dev/easel/repo/lockfile"
+	"easel.dev/easel/repo/hashfile"
 	"easel.dev/easel/repo/odb"
 )
 
@@ -696,24 +694,21 @@ func (pk *packer) cacheDelta(i int32, trg *item, d, data []byte, zbuf *bytes.Buf
 
 // pack output
 
+// countingWriter writes the pack and keeps the CRC of the current entry.
 type countingWriter struct {
-	w   *bufio.Writer
-	sum hash.Hash
+	hw  *hashfile.Writer
 	crc hash.Hash32
-	off uint64
 }
 
 func (c *countingWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.sum.Write(p[:n])
+	n, err := c.hw.Write(p)
 	c.crc.Write(p[:n])
-	c.off += uint64(n)
 	return n, err
 }
 
 func (pk *packer) write(w io.Writer) (Result, error) {
 	var res Result
-	cw := &countingWriter{w: bufio.NewWriterSize(w, 1<<20), sum: sha1.New(), crc: crc32.NewIEEE()}
+	cw := &countingWriter{hw: hashfile.NewWriter(w, 1<<20), crc: crc32.NewIEEE()}
 	var hdr [12]byte
 	copy(hdr[:], "PACK")
 	binary.BigEndian.PutUint32(hdr[4:], 2)
@@ -738,7 +733,7 @@ func (pk *packer) write(w io.Writer) (Result, error) {
 				return err
 			}
 		}
-		it.offset = cw.off
+		it.offset = uint64(cw.hw.Offset())
 		cw.crc.Reset()
 		if err := pk.writeEntry(cw, zw, i, it, &res); err != nil {
 			return fmt.Errorf("object %s: %w", it.id, err)
@@ -755,14 +750,9 @@ func (pk *packer) write(w io.Writer) (Result, error) {
 			return res, err
 		}
 	}
-	if err := cw.w.Flush(); err != nil {
-		return res, err
-	}
-	copy(res.Checksum[:], cw.sum.Sum(nil))
-	if _, err := w.Write(res.Checksum[:]); err != nil {
-		return res, err
-	}
-	return res, nil
+	sum, err := cw.hw.Finish()
+	res.Checksum = sum
+	return res, err
 }
 
 // ofsHeader appends an OFS_DELTA's base distance, git's encoding.
@@ -928,33 +918,16 @@ func WritePack(db *odb.DB, dir string, objs []Object, opt Options) (string, Resu
 	name := "pack-" + res.Checksum.String()
 	base := filepath.Join(dir, name)
 	idx := odb.EncodePackIndex(res.Entries, res.Checksum)
-	tmp, err := os.CreateTemp(dir, "tmp_idx_")
-	if err != nil {
-		os.Remove(f.Name())
-		return "", res, err
-	}
-	_, err = tmp.Write(idx)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
+	if err := hashfile.Install(dir, "tmp_idx_", idx, func(tmpIdx string) error {
 		os.Chmod(f.Name(), 0o444)
-		os.Chmod(tmp.Name(), 0o444)
 		// A pack of the same objects may already be there (a repack of
 		// an unchanged repository): its files are identical.
-		if err = os.Rename(f.Name(), base+".pack"); err == nil {
-			err = os.Rename(tmp.Name(), base+".idx")
+		if err := os.Rename(f.Name(), base+".pack"); err != nil {
+			return err
 		}
-	}
-	if err != nil {
+		return os.Rename(tmpIdx, base+".idx")
+	}); err != nil {
 		os.Remove(f.Name())
-		os.Remove(tmp.Name())
-		return "", res, err
-	}
-	if err := lockfile.SyncDir(dir); err != nil {
 		return "", res, err
 	}
 	return name, res, nil

@@ -13,7 +13,6 @@ package reach
 import (
 	"bufio"
 	"bytes"
-	"crypto/sha1"
 	"fmt"
 	"io/fs"
 	"os"
@@ -22,6 +21,8 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 
+	"easel.dev/easel/repo/hashfile"
+	"easel.dev/easel/repo/indexfile"
 	"easel.dev/easel/repo/refs"
 )
 
@@ -294,7 +295,7 @@ func ScanIndex(data []byte, fn func(id plumbing.Hash, typ plumbing.ObjectType, p
 	end := len(data) - 20
 	// A zero trailer is index.skipHash's: no checksum to verify.
 	if trailer := data[end:]; !bytes.Equal(trailer, make([]byte, 20)) {
-		if sum := sha1.Sum(data[:end]); !bytes.Equal(sum[:], trailer) {
+		if !hashfile.Valid(data) {
 			return shared, fmt.Errorf("bad index file sha1 signature")
 		}
 	}
@@ -314,17 +315,12 @@ func ScanIndex(data []byte, fn func(id plumbing.Hash, typ plumbing.ObjectType, p
 		}
 		var name string
 		if version == 4 {
-			strip, w := uvarint(data[q:end])
-			if w <= 0 || int(strip) > len(prev) {
+			n, w, err := indexfile.V4Name(data[q:end], prev)
+			if err != nil {
 				return shared, bad
 			}
+			name = n
 			q += w
-			nul := bytes.IndexByte(data[q:end], 0)
-			if nul < 0 {
-				return shared, bad
-			}
-			name = prev[:len(prev)-int(strip)] + string(data[q:q+nul])
-			q += nul + 1
 		} else {
 			nul := bytes.IndexByte(data[q:end], 0)
 			if nul < 0 {
@@ -363,26 +359,6 @@ func ScanIndex(data []byte, fn func(id plumbing.Hash, typ plumbing.ObjectType, p
 		}
 	}
 	return shared, nil
-}
-
-func uvarint(b []byte) (uint64, int) {
-	// The index's varint is git's offset encoding, not LEB128.
-	if len(b) == 0 {
-		return 0, 0
-	}
-	i := 0
-	c := b[i]
-	v := uint64(c & 0x7f)
-	for c&0x80 != 0 {
-		i++
-		if i >= len(b) {
-			return 0, 0
-		}
-		v++
-		c = b[i]
-		v = v<<7 | uint64(c&0x7f)
-	}
-	return v, i + 1
 }
 
 // scanCacheTree reads the TREE extension: "<path>\0<entries> <subtrees>\n"

@@ -1,4 +1,4 @@
-package repo
+package indexfile
 
 import (
 	"bytes"
@@ -30,13 +30,13 @@ func TestIndexV4RoundTrip(t *testing.T) {
 	}
 	idx.Entries = append(idx.Entries, &index.Entry{Name: "ita", Mode: filemode.Regular, IntentToAdd: true})
 	var buf bytes.Buffer
-	if err := encodeIndex(&buf, idx); err != nil {
+	if err := Encode(&buf, idx); err != nil {
 		t.Fatal(err)
 	}
 	if v := buf.Bytes()[7]; v != 4 {
 		t.Fatalf("written as version %d", v)
 	}
-	got, err := decodeIndex(buf.Bytes())
+	got, _, err := Decode(buf.Bytes())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +56,7 @@ func TestIndexV4RoundTrip(t *testing.T) {
 	}
 	// Read back, the index is written again as version 4, byte for byte.
 	var again bytes.Buffer
-	if err := encodeIndex(&again, got); err != nil {
+	if err := Encode(&again, got); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(again.Bytes(), buf.Bytes()) {
@@ -71,12 +71,12 @@ func trunc(s string) string {
 	return s
 }
 
-// TestIndexMandatoryExtension: a split index is refused as an unsupported
-// repository, never read as if its entries were all there.
+// TestIndexMandatoryExtension: a split or sparse index is refused, never
+// read as if its entries were all there.
 func TestIndexMandatoryExtension(t *testing.T) {
 	idx := &index.Index{Version: 2, Entries: []*index.Entry{{Name: "a", Mode: filemode.Regular}}}
 	var buf bytes.Buffer
-	if err := encodeIndex(&buf, idx); err != nil {
+	if err := Encode(&buf, idx); err != nil {
 		t.Fatal(err)
 	}
 	body := buf.Bytes()[:buf.Len()-20]
@@ -85,10 +85,10 @@ func TestIndexMandatoryExtension(t *testing.T) {
 		data = append(data, 0, 0, 0, 0)
 		sum := sha1.Sum(data)
 		data = append(data, sum[:]...)
-		_, err := decodeIndex(data)
-		var ue *UnsupportedRepositoryError
-		if !errors.As(err, &ue) {
-			t.Errorf("%s: got %v, want an unsupported repository error", sig, err)
+		_, _, err := Decode(data)
+		var me *MandatoryExtensionError
+		if !errors.As(err, &me) || me.Sig != sig {
+			t.Errorf("%s: got %v, want a mandatory extension error", sig, err)
 		}
 	}
 }

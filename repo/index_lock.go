@@ -1,0 +1,122 @@
+package repo
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/go-git/go-git/v5/plumbing/format/index"
+
+	"easel.dev/easel/repo/lockfile"
+)
+
+// IndexLock holds .git/index.lock for a read-modify-write of the index.
+type IndexLock struct {
+	Index *index.Index
+	r     *Repository
+	lock  *lockfile.Lock
+	done  bool
+	// published: the lock file holds a draft (Publish) to be replaced.
+	published bool
+}
+
+// LockIndex takes .git/index.lock and reads the current index. Call Commit
+// to write Index back, or Rollback to leave the index as it was.
+func (r *Repository) LockIndex() (*IndexLock, error) {
+	l, err := lockfile.Acquire(r.indexPath(), 0o644)
+	if err != nil {
+		return nil, err
+	}
+	idx, err := r.ReadIndex()
+	if err != nil {
+		l.Rollback()
+		return nil, err
+	}
+	return &IndexLock{Index: idx, r: r, lock: l}, nil
+}
+
+// refreshRacyIndex rewrites the index unchanged, if its lock is free: the
+// new file is newer than every entry, so entries that were too recent to
+// trust (and were checked by content meanwhile) become trusted; smudgeRacy
+// still guards any that changed. Errors are ignored: it is an optimization.
+func (r *Repository) refreshRacyIndex() {
+	il, err := r.LockIndex()
+	if err != nil {
+		return
+	}
+	defer il.Rollback()
+	il.Commit()
+}
+
+// UpdateIndex reads the index under its lock, lets change modify it, and
+// writes it back, or leaves it untouched if change fails.
+func (r *Repository) UpdateIndex(change func(idx *index.Index) error) error {
+	il, err := r.LockIndex()
+	if err != nil {
+		return err
+	}
+	defer il.Rollback()
+	if err := change(il.Index); err != nil {
+		return err
+	}
+	return il.Commit()
+}
+
+// Publish writes Index into the lock file without releasing the lock and
+// returns that file's path: the index a commit is about to record, which
+// git's hooks see as $GIT_INDEX_FILE. Reload reads it back.
+func (il *IndexLock) Publish() (string, error) {
+	if err := il.lock.Reset(); err != nil {
+		return "", err
+	}
+	if err := il.r.writeIndexTo(il.lock, il.Index); err != nil {
+		return "", err
+	}
+	il.published = true
+	return il.lock.File(), nil
+}
+
+// Reload replaces Index with the lock file's content, which a hook may
+// have changed since Publish.
+func (il *IndexLock) Reload() error {
+	data, err := os.ReadFile(il.lock.File())
+	if err != nil {
+		return err
+	}
+	idx, err := decodeIndex(data)
+	if err != nil {
+		return fmt.Errorf("index: %w: %v", ErrCorruptObject, err)
+	}
+	il.Index = idx
+	return nil
+}
+
+// Commit writes Index and releases the lock.
+func (il *IndexLock) Commit() error {
+	if il.done {
+		return errors.New("index lock already released")
+	}
+	il.done = true
+	if il.published {
+		if err := il.lock.Reset(); err != nil {
+			il.lock.Rollback()
+			return err
+		}
+	}
+	if err := il.r.writeIndexTo(il.lock, il.Index); err != nil {
+		il.lock.Rollback()
+		return err
+	}
+	return il.lock.Commit()
+}
+
+// Rollback releases the lock without changing the index. Safe to call after
+// Commit (it then does nothing), so it can be deferred.
+func (il *IndexLock) Rollback() {
+	if il.done {
+		return
+	}
+	il.done = true
+	il.lock.Rollback()
+	indexMeta.Delete(il.Index)
+}
