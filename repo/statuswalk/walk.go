@@ -67,6 +67,17 @@ type Result struct {
 	Subs      []uint8 // per tracked entry: how a submodule differs
 	Found     []Found
 	RacyClean int // entries too recent to trust by stat data that proved clean
+	// Refresh are the entries whose stat data changed but whose content
+	// proved clean, with the stat data found: git status records it in
+	// the index so that the next status trusts it again.
+	Refresh []Refresh
+}
+
+// Refresh is a clean entry (an index into the tracked entries) and its
+// file's current stat data.
+type Refresh struct {
+	Entry int
+	FI    os.FileInfo
 }
 
 // The work tree is walked once per status: every directory that holds
@@ -130,6 +141,7 @@ type statusWalk struct {
 	// racyClean counts entries whose stat data matched but were too
 	// recent to trust, and proved clean by content.
 	racyClean int
+	refresh   []Refresh
 }
 
 // contentCheck is a tracked entry to compare by content, with the stat
@@ -160,7 +172,10 @@ func (w *statusWalk) compareContents() error {
 			return err
 		}
 		if !changed {
-			if StatMatches(e, c.fi) && IsRacy(e, w.idx.ModTime) {
+			switch {
+			case !StatMatches(e, c.fi):
+				w.refresh = append(w.refresh, Refresh{Entry: c.entry, FI: c.fi})
+			case IsRacy(e, w.idx.ModTime):
 				w.racyClean++
 			}
 			continue
@@ -235,7 +250,7 @@ func Walk(ctx context.Context, idx *index.Index, tracked []*index.Entry, opts Op
 			}
 		}
 	}
-	return Result{Codes: w.codes, Subs: w.subs, Found: w.found, RacyClean: w.racyClean}, w.first
+	return Result{Codes: w.codes, Subs: w.subs, Found: w.found, RacyClean: w.racyClean, Refresh: w.refresh}, w.first
 }
 
 // indexDirs groups the index by directory.
