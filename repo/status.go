@@ -260,6 +260,13 @@ func (r *Repository) Status(ctx context.Context, opts StatusOptions) (*Status, e
 				continue
 			}
 		}
+		if c == 'T' && tracked[i].Mode != filemode.Submodule {
+			if _, ok := r.nestedRepoHead(tracked[i].Name); ok {
+				// A file became a repository: its commit is new
+				// to the index (git's "SC.." in porcelain v2).
+				sub = SubmoduleNewCommits
+			}
+		}
 		f := get(tracked[i].Name)
 		f.Unstaged, f.Submodule = c, sub
 	}
@@ -439,6 +446,8 @@ func (r *Repository) walkStatus(ctx context.Context, idx *index.Index, tracked [
 			ch, err := r.submoduleChange(ctx, path, want)
 			return uint8(ch), err
 		},
+		IsRepo: func(path string) bool { _, ok := r.nestedRepoHead(path); return ok },
+		Trust:  statuswalk.Trust{NoSymlinks: !mr.symlinks, NoFileMode: !mr.filemode},
 	}, list)
 }
 

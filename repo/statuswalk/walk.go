@@ -53,6 +53,53 @@ type Options struct {
 	// Submodule says how the submodule at path differs from the gitlink
 	// want (0: not at all); the caller's own flags.
 	Submodule func(ctx context.Context, path string, want plumbing.Hash) (uint8, error)
+	// IsRepo reports whether the directory at path, where the index has
+	// a file, is a repository with a commit checked out: git reports a
+	// type change to a gitlink there, not a deletion. Nil: never.
+	IsRepo func(path string) bool
+	// Trust is what lstat's mode bits are trusted for (core.symlinks,
+	// core.fileMode).
+	Trust Trust
+}
+
+// Trust says which of lstat's mode bits git believes: with
+// core.fileMode=false the executable bit means nothing, and with
+// core.symlinks=false a tracked symbolic link is a plain file holding its
+// target.
+type Trust struct {
+	NoSymlinks bool
+	NoFileMode bool
+}
+
+// Mode is the mode git records for a file whose lstat says fi when the
+// index has old (git's ce_mode_from_stat).
+func (t Trust) Mode(fi os.FileInfo, old filemode.FileMode) filemode.FileMode {
+	m := Mode(fi)
+	if m != filemode.Regular && m != filemode.Executable {
+		return m
+	}
+	if t.NoSymlinks && old == filemode.Symlink {
+		return old
+	}
+	if t.NoFileMode {
+		if old == filemode.Regular || old == filemode.Executable {
+			return old
+		}
+		return filemode.Regular
+	}
+	return m
+}
+
+// StatMatches is StatMatches with the entry's type and executable bit
+// compared as git's ie_match_stat does under these rules.
+func (t Trust) StatMatches(e *index.Entry, fi os.FileInfo) bool {
+	if t == (Trust{}) {
+		return StatMatches(e, fi)
+	}
+	if e.Mode != filemode.Submodule && t.Mode(fi, e.Mode) != e.Mode {
+		return false
+	}
+	return statMatches(e, fi, false)
 }
 
 // Found is an untracked ('?') or ignored ('!') path; directories end in "/".
@@ -173,7 +220,7 @@ func (w *statusWalk) compareContents() error {
 		}
 		if !changed {
 			switch {
-			case !StatMatches(e, c.fi):
+			case !w.opts.Trust.StatMatches(e, c.fi):
 				w.refresh = append(w.refresh, Refresh{Entry: c.entry, FI: c.fi})
 			case IsRacy(e, w.idx.ModTime):
 				w.racyClean++
@@ -181,7 +228,7 @@ func (w *statusWalk) compareContents() error {
 			continue
 		}
 		w.codes[c.entry] = 'M'
-		if TypeOf(Mode(c.fi)) != TypeOf(e.Mode) {
+		if TypeOf(w.opts.Trust.Mode(c.fi, e.Mode)) != TypeOf(e.Mode) {
 			w.codes[c.entry] = 'T'
 		}
 	}
@@ -474,9 +521,12 @@ func (w *statusWalk) visit(ww *walkWorker, job walkDir) {
 		}
 		if fi.IsDir() {
 			w.codes[i] = 'D'
+			if w.opts.IsRepo != nil && w.opts.IsRepo(e.Name) {
+				w.codes[i] = 'T'
+			}
 			continue
 		}
-		if StatMatches(e, fi) && !IsRacy(e, w.idx.ModTime) && (e.Size != 0 || e.Hash == emptyBlob) {
+		if w.opts.Trust.StatMatches(e, fi) && !IsRacy(e, w.idx.ModTime) && (e.Size != 0 || e.Hash == emptyBlob) {
 			continue // the common case: the stat data vouches for the file
 		}
 		// The content decides; compared after the walk, in index order.
@@ -510,10 +560,14 @@ func (w *statusWalk) visit(ww *walkWorker, job walkDir) {
 			continue
 		}
 		isDir := de.isDir
-		if hasName(di.files, nameb) && (!isDir || hasName(di.links, nameb)) {
-			continue // tracked (a file, or a submodule): examined above
-		}
 		trackedDir := isDir && hasName(di.subdirs, nameb)
+		if hasName(di.files, nameb) && !trackedDir {
+			// Tracked (a file, or a submodule): examined above. A
+			// directory where the index has a file is not listed as
+			// untracked either (git's treat_path: the name is in
+			// the index).
+			continue
+		}
 		if !needList && !trackedDir {
 			continue
 		}
