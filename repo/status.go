@@ -446,8 +446,9 @@ func (r *Repository) walkStatus(ctx context.Context, idx *index.Index, tracked [
 			ch, err := r.submoduleChange(ctx, path, want)
 			return uint8(ch), err
 		},
-		IsRepo: func(path string) bool { _, ok := r.nestedRepoHead(path); return ok },
-		Trust:  statuswalk.Trust{NoSymlinks: !mr.symlinks, NoFileMode: !mr.filemode},
+		IsRepo:     func(path string) bool { _, ok := r.nestedRepoHead(path); return ok },
+		Trust:      statuswalk.Trust{NoSymlinks: !mr.symlinks, NoFileMode: !mr.filemode},
+		IgnoreCase: r.ConfigBool("core.ignorecase", false),
 	}, list)
 }
 

@@ -60,6 +60,46 @@ type Options struct {
 	// Trust is what lstat's mode bits are trusted for (core.symlinks,
 	// core.fileMode).
 	Trust Trust
+	// IgnoreCase is core.ignoreCase: a file or directory whose name
+	// differs from an indexed one only by case is that one, not an
+	// untracked path (git's index_file_exists and
+	// directory_exists_in_index with icase).
+	IgnoreCase bool
+}
+
+// FoldASCII lowers ASCII letters, the case folding of git's name hash
+// and of its case-insensitive comparisons.
+func FoldASCII(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'A' && c <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if b[j] >= 'A' && b[j] <= 'Z' {
+					b[j] += 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
+}
+
+// foldedIndex holds the index's paths folded by FoldASCII: files (any
+// stage) and the directories that hold them.
+type foldedIndex struct {
+	files, dirs map[string]bool
+}
+
+func newFoldedIndex(idx *index.Index) *foldedIndex {
+	f := &foldedIndex{files: make(map[string]bool, len(idx.Entries)), dirs: map[string]bool{}}
+	for _, e := range idx.Entries {
+		n := FoldASCII(e.Name)
+		f.files[n] = true
+		for d := parentDir(n); d != "" && !f.dirs[d]; d = parentDir(d) {
+			f.dirs[d] = true
+		}
+	}
+	return f
 }
 
 // Trust says which of lstat's mode bits git believes: with
@@ -170,7 +210,8 @@ type statusWalk struct {
 	codes   []byte  // per tracked entry: 0 clean, 'M', 'T', 'D'
 	subs    []uint8 // per tracked entry: how a submodule differs
 	dirs    map[string]*dirIndex
-	list    bool // report untracked/ignored files at all
+	folded  *foldedIndex // with IgnoreCase
+	list    bool         // report untracked/ignored files at all
 	rootFD  dirHandle
 	ctx     context.Context
 
@@ -260,6 +301,9 @@ func Walk(ctx context.Context, idx *index.Index, tracked []*index.Entry, opts Op
 		dirs:  indexDirs(idx, tracked),
 	}
 	w.cond.L = &w.mu
+	if opts.IgnoreCase && list {
+		w.folded = newFoldedIndex(idx)
+	}
 	fd, err := openRootDir(opts.WorkDir)
 	if err != nil {
 		return Result{}, &os.PathError{Op: "open", Path: opts.WorkDir, Err: err}
@@ -573,6 +617,22 @@ func (w *statusWalk) visit(ww *walkWorker, job walkDir) {
 		}
 		name := string(nameb)
 		p := walkJoin(dir, name)
+		if w.folded != nil && !trackedDir {
+			fp := FoldASCII(p)
+			if w.folded.files[fp] {
+				continue // the indexed path, spelt otherwise
+			}
+			if isDir && w.folded.dirs[fp] {
+				// An indexed directory spelt otherwise: git lists
+				// what is untracked inside it, never the directory
+				// as a whole.
+				if w.ps.MayContain(p) {
+					ign := job.ignored || rules.Ignored(p, true)
+					w.push(fd, p, name, rules, ign, false)
+				}
+				continue
+			}
+		}
 		if trackedDir {
 			if !w.ps.MayContain(p) {
 				continue
