@@ -449,6 +449,7 @@ func (r *Repository) walkStatus(ctx context.Context, idx *index.Index, tracked [
 		IsRepo:     func(path string) bool { _, ok := r.nestedRepoHead(path); return ok },
 		Trust:      statuswalk.Trust{NoSymlinks: !mr.symlinks, NoFileMode: !mr.filemode},
 		IgnoreCase: r.ConfigBool("core.ignorecase", false),
+		Precompose: r.PrecomposeUnicode(),
 	}, list)
 }
 

@@ -65,6 +65,10 @@ type Options struct {
 	// untracked path (git's index_file_exists and
 	// directory_exists_in_index with icase).
 	IgnoreCase bool
+	// Precompose is core.precomposeUnicode: names read from directories
+	// are composed (NFC) before they are compared with the index or
+	// reported.
+	Precompose bool
 }
 
 // FoldASCII lowers ASCII letters, the case folding of git's name hash
@@ -603,6 +607,12 @@ func (w *statusWalk) visit(ww *walkWorker, job walkDir) {
 		if string(nameb) == ".git" {
 			continue
 		}
+		// diskName opens a child directory; the composed name is the
+		// path everywhere else.
+		diskName := nameb
+		if w.opts.Precompose {
+			nameb = precomposeName(nameb)
+		}
 		isDir := de.isDir
 		trackedDir := isDir && hasName(di.subdirs, nameb)
 		if hasName(di.files, nameb) && !trackedDir {
@@ -628,7 +638,7 @@ func (w *statusWalk) visit(ww *walkWorker, job walkDir) {
 				// as a whole.
 				if w.ps.MayContain(p) {
 					ign := job.ignored || rules.Ignored(p, true)
-					w.push(fd, p, name, rules, ign, false)
+					w.push(fd, p, string(diskName), rules, ign, false)
 				}
 				continue
 			}
@@ -638,7 +648,7 @@ func (w *statusWalk) visit(ww *walkWorker, job walkDir) {
 				continue
 			}
 			ign := job.ignored || (needList && rules.Ignored(p, true))
-			w.push(fd, p, name, rules, ign, false)
+			w.push(fd, p, string(diskName), rules, ign, false)
 			continue
 		}
 		if isDir {
@@ -650,7 +660,7 @@ func (w *statusWalk) visit(ww *walkWorker, job walkDir) {
 				case !w.opts.Ignored:
 				case w.opts.Untracked == UntrackedAll:
 					// git lists every file of an ignored directory.
-					w.push(fd, p, name, rules, true, job.quiet)
+					w.push(fd, p, string(diskName), rules, true, job.quiet)
 				default:
 					w.add(p+"/", '!')
 				}
@@ -663,7 +673,7 @@ func (w *statusWalk) visit(ww *walkWorker, job walkDir) {
 					}
 					continue
 				}
-				w.push(fd, p, name, rules, false, job.quiet)
+				w.push(fd, p, string(diskName), rules, false, job.quiet)
 				continue
 			}
 			has, err := HasUntrackedFile(w.opts.WorkDir, p, rules, w.ps)
@@ -679,7 +689,7 @@ func (w *statusWalk) visit(ww *walkWorker, job walkDir) {
 					w.add(p+"/", '?')
 				}
 				if w.opts.Ignored {
-					w.push(fd, p, name, rules, false, true)
+					w.push(fd, p, string(diskName), rules, false, true)
 				}
 			case w.opts.Ignored && dirHasFile(filepath.Join(w.opts.WorkDir, filepath.FromSlash(p))):
 				// Only ignored files inside: git lists the directory
