@@ -19,6 +19,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/format/index"
 
 	"easel.dev/easel/repo/convert"
+	"easel.dev/easel/repo/statuswalk"
 )
 
 // ErrPathIgnored: a path named explicitly is ignored and was not forced.
@@ -308,6 +309,16 @@ func (r *Repository) stageInto(ctx context.Context, idx *index.Index, ps pathspe
 			markMatched(u.Path)
 			work = append(work, &stagedFile{path: u.Path, fi: fi})
 		}
+		if r.ConfigBool("core.ignorecase", false) {
+			// A literal path that is an indexed one spelt otherwise
+			// is neither untracked nor ignored: git leaves it be.
+			folded := newFoldedNames(idx)
+			for i, l := range literal {
+				if !matched[i] && !l.HasWildcard() && folded.files[statuswalk.FoldASCII(l.Pattern)] != "" {
+					matched[i] = true
+				}
+			}
+		}
 		// A literal path naming an ignored file is refused, as git does.
 		if !opts.Force {
 			for i, l := range literal {
@@ -395,7 +406,18 @@ func (r *Repository) stageInto(ctx context.Context, idx *index.Index, ps pathspe
 	// Merge the results into the index.
 	replace := make(map[string]*index.Entry, len(work))
 	rules := r.modeRules()
+	var folded *foldedNames
+	if r.ConfigBool("core.ignorecase", false) {
+		folded = newFoldedNames(idx)
+	}
 	for _, w := range work {
+		if folded != nil && w.old == nil {
+			// A new file goes into the directories the index has,
+			// spelt as the index spells them (git's
+			// adjust_dirname_case).
+			w.path = folded.adjustDirs(w.path)
+			w.e.Name = w.path
+		}
 		old := filemode.FileMode(0)
 		if w.old != nil {
 			old = w.old.Mode
@@ -474,4 +496,38 @@ func pathError(path string, err error) error {
 		return err
 	}
 	return fmt.Errorf("%s: %w", path, err)
+}
+
+// foldedNames maps the index's paths folded by statuswalk.FoldASCII to
+// their spelling in the index (core.ignoreCase): files and the
+// directories holding them.
+type foldedNames struct {
+	files, dirs map[string]string
+}
+
+func newFoldedNames(idx *index.Index) *foldedNames {
+	f := &foldedNames{files: make(map[string]string, len(idx.Entries)), dirs: map[string]string{}}
+	for _, e := range idx.Entries {
+		f.files[statuswalk.FoldASCII(e.Name)] = e.Name
+		for d := parentDir(e.Name); d != ""; d = parentDir(d) {
+			fd := statuswalk.FoldASCII(d)
+			if _, ok := f.dirs[fd]; ok {
+				break
+			}
+			f.dirs[fd] = d
+		}
+	}
+	return f
+}
+
+// adjustDirs respells the leading directories of p that the index has
+// under another case as the index has them.
+func (f *foldedNames) adjustDirs(p string) string {
+	dir := parentDir(p)
+	for d := dir; d != ""; d = parentDir(d) {
+		if spelt, ok := f.dirs[statuswalk.FoldASCII(d)]; ok {
+			return spelt + p[len(d):]
+		}
+	}
+	return p
 }

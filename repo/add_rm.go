@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"easel.dev/easel/repo/pathspec"
+	"easel.dev/easel/repo/statuswalk"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/format/index"
 )
@@ -224,6 +225,7 @@ func (r *Repository) Move(ctx context.Context, sources []string, dest string, op
 		return nil, fmt.Errorf("destination '%s' is not a directory", dest)
 	}
 	var moves []Rename
+	ignoreCase := r.ConfigBool("core.ignorecase", false)
 	for _, src := range sources {
 		to := dest
 		if into {
@@ -253,7 +255,11 @@ func (r *Repository) Move(ctx context.Context, sources []string, dest string, op
 			return nil, &PathspecError{Pathspec: src, Msg: fmt.Sprintf("not under version control, source=%s, destination=%s", src, to)}
 		}
 		toFull := filepath.Join(r.WorkDir, filepath.FromSlash(to))
-		if _, err := os.Lstat(toFull); err == nil {
+		// With core.ignoreCase, a destination that is the source spelt
+		// otherwise is the same file: a rename by case only (git's
+		// strcasecmp in mv).
+		sameFold := ignoreCase && statuswalk.FoldASCII(src) == statuswalk.FoldASCII(to)
+		if _, err := os.Lstat(toFull); err == nil && !sameFold {
 			if !opts.Force || fi.IsDir() {
 				return nil, fmt.Errorf("destination exists, source=%s, destination=%s: %w", src, to, ErrAlreadyExists)
 			}

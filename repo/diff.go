@@ -161,6 +161,7 @@ func (r *Repository) DiffWorktree(ctx context.Context, fromIndex bool, tree plum
 		indexTime = fi.ModTime()
 	}
 	seen := map[string]bool{}
+	mr := r.modeRules()
 	for _, e := range idx.Entries {
 		if err := ctx.Err(); err != nil {
 			return nil, nil, err
@@ -195,7 +196,7 @@ func (r *Repository) DiffWorktree(ctx context.Context, fromIndex bool, tree plum
 			out = append(out, patch.FilePatch{From: from, To: to})
 			continue
 		}
-		to, err := r.worktreeSide(e, indexTime)
+		to, err := r.worktreeSide(mr, e, indexTime)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -218,7 +219,10 @@ func (r *Repository) DiffWorktree(ctx context.Context, fromIndex bool, tree plum
 // worktreeSide describes the work tree file for index entry e, hashing its
 // contents only when size or mtime say it may have changed (or when its
 // mtime is too close to the index's to trust, git's "racy" case).
-func (r *Repository) worktreeSide(e *index.Entry, indexTime time.Time) (patch.Side, error) {
+// The mode is the one git records (core.fileMode, core.symlinks), and a
+// directory holding a repository where a file was is a gitlink, as git's
+// check_removed and ce_mode_from_stat have it.
+func (r *Repository) worktreeSide(mr modeRules, e *index.Entry, indexTime time.Time) (patch.Side, error) {
 	full := filepath.Join(r.WorkDir, filepath.FromSlash(e.Name))
 	fi, err := os.Lstat(full)
 	if err != nil {
@@ -236,9 +240,19 @@ func (r *Repository) worktreeSide(e *index.Entry, indexTime time.Time) (patch.Si
 		if fi.Mode()&0o111 != 0 {
 			mode = filemode.Executable
 		}
-	default:
-		// A directory (or something else) where a file was: deleted.
+	case fi.IsDir():
+		// A directory where a file was: deleted, unless it is a
+		// repository with a commit checked out (a type change to a
+		// gitlink).
+		if h, ok := r.nestedRepoHead(e.Name); ok {
+			return patch.Side{Path: e.Name, Mode: filemode.Submodule, Hash: h}, nil
+		}
 		return patch.Side{}, nil
+	default:
+		return patch.Side{}, nil
+	}
+	if !e.IntentToAdd {
+		mode = mr.fromStat(mode, e.Mode)
 	}
 	s := patch.Side{Path: e.Name, Mode: mode}
 	racy := !indexTime.IsZero() && !fi.ModTime().Before(indexTime)
@@ -254,6 +268,11 @@ func (r *Repository) worktreeSide(e *index.Entry, indexTime time.Time) (patch.Si
 
 func readWorktreeFile(full string, mode filemode.FileMode) ([]byte, error) {
 	if mode == filemode.Symlink {
+		if fi, err := os.Lstat(full); err == nil && fi.Mode().IsRegular() {
+			// core.symlinks=false: the link is a file holding its
+			// target.
+			return os.ReadFile(full)
+		}
 		target, err := os.Readlink(full)
 		if err != nil {
 			return nil, err

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing/format/gitignore"
+
+	"easel.dev/easel/repo/statuswalk"
 )
 
 // ignoreRules holds the exclude patterns in force in one directory: the
@@ -16,6 +18,10 @@ import (
 // Children share their parent's slice prefix and append their own.
 type ignoreRules struct {
 	patterns []gitignore.Pattern
+	// fold is core.ignoreCase: patterns and paths compare without regard
+	// to ASCII case (git's WM_CASEFOLD and strncasecmp). Patterns are
+	// stored folded and paths folded before matching.
+	fold bool
 }
 
 // baseIgnore loads core.excludesFile (default $XDG_CONFIG_HOME/git/ignore)
@@ -28,9 +34,10 @@ func (r *Repository) baseIgnore() *ignoreRules {
 	} else {
 		global = filepath.Join(xdgConfigHome(), "git", "ignore")
 	}
-	ps = append(ps, readIgnoreFile(global, nil)...)
-	ps = append(ps, readIgnoreFile(filepath.Join(r.GitDir, "info", "exclude"), nil)...)
-	return &ignoreRules{patterns: ps}
+	fold := r.ConfigBool("core.ignorecase", false)
+	ps = append(ps, readIgnoreFile(global, nil, fold)...)
+	ps = append(ps, readIgnoreFile(filepath.Join(r.GitDir, "info", "exclude"), nil, fold)...)
+	return &ignoreRules{patterns: ps, fold: fold}
 }
 
 // child returns the rules for directory dir (slash path) given the
@@ -41,16 +48,16 @@ func (ir *ignoreRules) child(dir string, data []byte) *ignoreRules {
 	}
 	var domain []string
 	if dir != "" {
-		domain = strings.Split(dir, "/")
+		domain = strings.Split(foldIf(ir.fold, dir), "/")
 	}
-	own := parseIgnore(data, domain)
+	own := parseIgnore(data, domain, ir.fold)
 	if len(own) == 0 {
 		return ir
 	}
 	ps := make([]gitignore.Pattern, 0, len(ir.patterns)+len(own))
 	ps = append(ps, ir.patterns...)
 	ps = append(ps, own...)
-	return &ignoreRules{patterns: ps}
+	return &ignoreRules{patterns: ps, fold: ir.fold}
 }
 
 // ignored reports whether path (slash-separated, relative to the top) is
@@ -59,7 +66,7 @@ func (ir *ignoreRules) ignored(path string, isDir bool) bool {
 	if len(ir.patterns) == 0 {
 		return false
 	}
-	parts := strings.Split(path, "/")
+	parts := strings.Split(foldIf(ir.fold, path), "/")
 	for i := len(ir.patterns) - 1; i >= 0; i-- {
 		if m := ir.patterns[i].Match(parts, isDir); m != gitignore.NoMatch {
 			return m == gitignore.Exclude
@@ -68,18 +75,27 @@ func (ir *ignoreRules) ignored(path string, isDir bool) bool {
 	return false
 }
 
-func readIgnoreFile(path string, domain []string) []gitignore.Pattern {
+func readIgnoreFile(path string, domain []string, fold bool) []gitignore.Pattern {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil
 	}
-	return parseIgnore(data, domain)
+	return parseIgnore(data, domain, fold)
+}
+
+// foldIf lowers ASCII letters when fold is set (git folds ASCII only).
+func foldIf(fold bool, s string) string {
+	if !fold {
+		return s
+	}
+	return statuswalk.FoldASCII(s)
 }
 
 // parseIgnore parses gitignore lines: blank lines and "#" comments are
 // skipped, "\#" and "\!" escape a leading character, unescaped trailing
-// spaces are dropped.
-func parseIgnore(data []byte, domain []string) []gitignore.Pattern {
+// spaces are dropped. With fold the patterns are folded to lower case
+// (see ignoreRules.fold).
+func parseIgnore(data []byte, domain []string, fold bool) []gitignore.Pattern {
 	var ps []gitignore.Pattern
 	// As git: a UTF-8 byte order mark at the start is not part of the
 	// first pattern.
@@ -99,7 +115,7 @@ func parseIgnore(data []byte, domain []string) []gitignore.Pattern {
 			// character class matches the literal character.
 			line = "[" + line[1:2] + "]" + line[2:]
 		}
-		ps = append(ps, gitignore.ParsePattern(line, domain))
+		ps = append(ps, gitignore.ParsePattern(foldIf(fold, line), domain))
 	}
 	return ps
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/format/index"
 
 	"easel.dev/easel/repo/lockfile"
@@ -39,12 +41,33 @@ func (r *Repository) LockIndex() (*IndexLock, error) {
 // new file is newer than every entry, so entries that were too recent to
 // trust (and were checked by content meanwhile) become trusted; smudgeRacy
 // still guards any that changed. Errors are ignored: it is an optimization.
-func (r *Repository) refreshRacyIndex() {
+func (r *Repository) refreshRacyIndex() { r.refreshIndex(nil) }
+
+// refreshStat is what a refresh records for a stage-0 entry proved clean
+// by content: the stat data of its file, if the entry still has the blob
+// and mode it had when compared.
+type refreshStat struct {
+	hash plumbing.Hash
+	mode filemode.FileMode
+	fi   os.FileInfo
+}
+
+// refreshIndex is refreshRacyIndex that also records the stat data of
+// entries whose files changed only in their stat data (git's
+// refresh_index): the next command trusts them without reading them.
+func (r *Repository) refreshIndex(clean map[string]refreshStat) {
 	il, err := r.LockIndex()
 	if err != nil {
 		return
 	}
 	defer il.Rollback()
+	if len(clean) > 0 {
+		for _, e := range il.Index.Entries {
+			if c, ok := clean[e.Name]; ok && e.Stage == 0 && e.Hash == c.hash && e.Mode == c.mode {
+				fillStat(e, c.fi)
+			}
+		}
+	}
 	il.Commit()
 }
 

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"sort"
+	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
@@ -230,12 +231,18 @@ func (r *Repository) Status(ctx context.Context, opts StatusOptions) (*Status, e
 	if err != nil {
 		return nil, err
 	}
-	if res.RacyClean > 0 {
-		// As git status does: write the index again so that entries
-		// too recent to trust stop being so, and the next status need
-		// not read those files. Skipped when another process holds the
-		// index; failing changes nothing.
-		r.refreshRacyIndex()
+	if res.RacyClean > 0 || len(res.Refresh) > 0 {
+		// As git status does: write the index again with the stat data
+		// of files that proved clean, so that entries too recent to
+		// trust stop being so and the next status need not read those
+		// files. Skipped when another process holds the index; failing
+		// changes nothing.
+		refresh := make(map[string]refreshStat, len(res.Refresh))
+		for _, f := range res.Refresh {
+			e := tracked[f.Entry]
+			refresh[e.Name] = refreshStat{e.Hash, e.Mode, f.FI}
+		}
+		r.refreshIndex(refresh)
 	}
 	ignoreMode := r.SubmoduleIgnoreMode(opts.IgnoreSubmodules)
 	for i, c := range res.Codes {
@@ -251,6 +258,13 @@ func (r *Repository) Status(ctx context.Context, opts StatusOptions) (*Status, e
 			}
 			if sub = filterSubmoduleChange(sub, ignoreMode(tracked[i].Name)); sub == 0 {
 				continue
+			}
+		}
+		if c == 'T' && tracked[i].Mode != filemode.Submodule {
+			if _, ok := r.nestedRepoHead(tracked[i].Name); ok {
+				// A file became a repository: its commit is new
+				// to the index (git's "SC.." in porcelain v2).
+				sub = SubmoduleNewCommits
 			}
 		}
 		f := get(tracked[i].Name)
@@ -421,14 +435,21 @@ func (r *Repository) walkStatus(ctx context.Context, idx *index.Index, tracked [
 	case UntrackedAll:
 		u = statuswalk.UntrackedAll
 	}
+	mr := r.modeRules()
 	return statuswalk.Walk(ctx, idx, tracked, statuswalk.Options{
 		WorkDir: r.WorkDir, Untracked: u, Ignored: opts.Ignored,
 		Rules: walkRules{r.baseIgnore()}, Pathspec: ps,
-		Changed: r.worktreeChanged,
+		Changed: func(full string, e *index.Entry, fi os.FileInfo, indexTime time.Time) (bool, error) {
+			return r.worktreeChangedBy(mr, full, e, fi, indexTime)
+		},
 		Submodule: func(ctx context.Context, path string, want plumbing.Hash) (uint8, error) {
 			ch, err := r.submoduleChange(ctx, path, want)
 			return uint8(ch), err
 		},
+		IsRepo:     func(path string) bool { _, ok := r.nestedRepoHead(path); return ok },
+		Trust:      statuswalk.Trust{NoSymlinks: !mr.symlinks, NoFileMode: !mr.filemode},
+		IgnoreCase: r.ConfigBool("core.ignorecase", false),
+		Precompose: r.PrecomposeUnicode(),
 	}, list)
 }
 

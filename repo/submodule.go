@@ -305,3 +305,11 @@ func (r *Repository) removeSubmoduleWorktree(path string) error {
 	}
 	return r.removeWorktreeFile(path)
 }
+
+// nestedRepoHead is the commit checked out in a repository at path, a
+// directory where the index has a file: git takes it for a gitlink (a
+// type change) rather than a deleted file (check_removed).
+func (r *Repository) nestedRepoHead(path string) (plumbing.Hash, bool) {
+	h, err := r.submoduleHead(path)
+	return h, err == nil && !h.IsZero()
+}

@@ -92,7 +92,7 @@ func (r *Repository) blobFromFile(full string, fi os.FileInfo, write bool) (plum
 	}
 	if r != nil && r.WorkDir != "" {
 		if c, ok := r.conversion(r.relPath(full)); ok {
-			data, err := os.ReadFile(full)
+			data, err := readFileInto(nil, full, fi.Size())
 			if err != nil {
 				return plumbing.ZeroHash, err
 			}
@@ -107,23 +107,27 @@ func (r *Repository) blobFromFile(full string, fi os.FileInfo, write bool) (plum
 			return store.writeObject(plumbing.BlobObject, data)
 		}
 	}
+	if fi.Size() <= smallFile {
+		buf := bufPool.Get().(*bytes.Buffer)
+		defer bufPool.Put(buf)
+		buf.Reset()
+		data, err := readFileInto(buf.AvailableBuffer(), full, fi.Size())
+		if err != nil {
+			return plumbing.ZeroHash, err
+		}
+		if cap(data) > buf.Cap() {
+			*buf = *bytes.NewBuffer(data[:0]) // keep the larger buffer in the pool
+		}
+		if store == nil {
+			return hashObject(plumbing.BlobObject, data), nil
+		}
+		return store.writeObject(plumbing.BlobObject, data)
+	}
 	f, err := os.Open(full)
 	if err != nil {
 		return plumbing.ZeroHash, err
 	}
 	defer f.Close()
-	if fi.Size() <= smallFile {
-		buf := bufPool.Get().(*bytes.Buffer)
-		defer bufPool.Put(buf)
-		buf.Reset()
-		if _, err := buf.ReadFrom(f); err != nil {
-			return plumbing.ZeroHash, err
-		}
-		if store == nil {
-			return hashObject(plumbing.BlobObject, buf.Bytes()), nil
-		}
-		return store.writeObject(plumbing.BlobObject, buf.Bytes())
-	}
 	// Large file: stream it once to hash, and again to compress only if
 	// the object is new.
 	size := fi.Size()
@@ -152,10 +156,17 @@ func (r *Repository) blobFromFile(full string, fi os.FileInfo, write bool) (plum
 // index entry, rehashing only when stat data cannot vouch for it (changed
 // stat data or a racily clean entry). fi is the file's lstat.
 func (r *Repository) worktreeChanged(full string, e *index.Entry, fi os.FileInfo, indexTime time.Time) (bool, error) {
+	return r.worktreeChangedBy(r.modeRules(), full, e, fi, indexTime)
+}
+
+// worktreeChangedBy is worktreeChanged with the mode rules read once by
+// the caller: a walk over many files must not read the configuration
+// files again for each one.
+func (r *Repository) worktreeChangedBy(mr modeRules, full string, e *index.Entry, fi os.FileInfo, indexTime time.Time) (bool, error) {
 	if e.Mode == filemode.Submodule {
 		return false, nil
 	}
-	mode := r.modeRules().fromStat(worktreeMode(fi), e.Mode)
+	mode := mr.fromStat(worktreeMode(fi), e.Mode)
 	if mode != e.Mode {
 		return true, nil
 	}

@@ -32,7 +32,13 @@ func parsePathspecWith(env *Env, r *repo.Repository, args []string, parse func(s
 		}
 	}
 	elems := make([]string, len(args))
+	precompose := r.PrecomposeUnicode()
 	for i, a := range args {
+		if precompose {
+			// As git's precompose_argv: decomposed names typed on
+			// macOS name the precomposed paths the index holds.
+			a = repo.Precompose(a)
+		}
 		elems[i] = a
 		if r.WorkDir != "" && filepath.IsAbs(a) {
 			// An absolute path inside the work tree, as git allows.

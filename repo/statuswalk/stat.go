@@ -45,7 +45,12 @@ func FillStat(e *index.Entry, fi os.FileInfo) {
 // type/executable bit). Sub-second times are compared only when the entry
 // has them.
 func StatMatches(e *index.Entry, fi os.FileInfo) bool {
-	if Mode(fi) != e.Mode && !(e.Mode == filemode.Submodule && fi.IsDir()) {
+	return statMatches(e, fi, true)
+}
+
+// statMatches is StatMatches, comparing the mode bits only if withMode.
+func statMatches(e *index.Entry, fi os.FileInfo, withMode bool) bool {
+	if withMode && Mode(fi) != e.Mode && !(e.Mode == filemode.Submodule && fi.IsDir()) {
 		return false
 	}
 	if uint32(fi.Size()) != e.Size {

@@ -53,6 +53,97 @@ type Options struct {
 	// Submodule says how the submodule at path differs from the gitlink
 	// want (0: not at all); the caller's own flags.
 	Submodule func(ctx context.Context, path string, want plumbing.Hash) (uint8, error)
+	// IsRepo reports whether the directory at path, where the index has
+	// a file, is a repository with a commit checked out: git reports a
+	// type change to a gitlink there, not a deletion. Nil: never.
+	IsRepo func(path string) bool
+	// Trust is what lstat's mode bits are trusted for (core.symlinks,
+	// core.fileMode).
+	Trust Trust
+	// IgnoreCase is core.ignoreCase: a file or directory whose name
+	// differs from an indexed one only by case is that one, not an
+	// untracked path (git's index_file_exists and
+	// directory_exists_in_index with icase).
+	IgnoreCase bool
+	// Precompose is core.precomposeUnicode: names read from directories
+	// are composed (NFC) before they are compared with the index or
+	// reported.
+	Precompose bool
+}
+
+// FoldASCII lowers ASCII letters, the case folding of git's name hash
+// and of its case-insensitive comparisons.
+func FoldASCII(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'A' && c <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if b[j] >= 'A' && b[j] <= 'Z' {
+					b[j] += 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
+}
+
+// foldedIndex holds the index's paths folded by FoldASCII: files (any
+// stage) and the directories that hold them.
+type foldedIndex struct {
+	files, dirs map[string]bool
+}
+
+func newFoldedIndex(idx *index.Index) *foldedIndex {
+	f := &foldedIndex{files: make(map[string]bool, len(idx.Entries)), dirs: map[string]bool{}}
+	for _, e := range idx.Entries {
+		n := FoldASCII(e.Name)
+		f.files[n] = true
+		for d := parentDir(n); d != "" && !f.dirs[d]; d = parentDir(d) {
+			f.dirs[d] = true
+		}
+	}
+	return f
+}
+
+// Trust says which of lstat's mode bits git believes: with
+// core.fileMode=false the executable bit means nothing, and with
+// core.symlinks=false a tracked symbolic link is a plain file holding its
+// target.
+type Trust struct {
+	NoSymlinks bool
+	NoFileMode bool
+}
+
+// Mode is the mode git records for a file whose lstat says fi when the
+// index has old (git's ce_mode_from_stat).
+func (t Trust) Mode(fi os.FileInfo, old filemode.FileMode) filemode.FileMode {
+	m := Mode(fi)
+	if m != filemode.Regular && m != filemode.Executable {
+		return m
+	}
+	if t.NoSymlinks && old == filemode.Symlink {
+		return old
+	}
+	if t.NoFileMode {
+		if old == filemode.Regular || old == filemode.Executable {
+			return old
+		}
+		return filemode.Regular
+	}
+	return m
+}
+
+// StatMatches is StatMatches with the entry's type and executable bit
+// compared as git's ie_match_stat does under these rules.
+func (t Trust) StatMatches(e *index.Entry, fi os.FileInfo) bool {
+	if t == (Trust{}) {
+		return StatMatches(e, fi)
+	}
+	if e.Mode != filemode.Submodule && t.Mode(fi, e.Mode) != e.Mode {
+		return false
+	}
+	return statMatches(e, fi, false)
 }
 
 // Found is an untracked ('?') or ignored ('!') path; directories end in "/".
@@ -67,6 +158,17 @@ type Result struct {
 	Subs      []uint8 // per tracked entry: how a submodule differs
 	Found     []Found
 	RacyClean int // entries too recent to trust by stat data that proved clean
+	// Refresh are the entries whose stat data changed but whose content
+	// proved clean, with the stat data found: git status records it in
+	// the index so that the next status trusts it again.
+	Refresh []Refresh
+}
+
+// Refresh is a clean entry (an index into the tracked entries) and its
+// file's current stat data.
+type Refresh struct {
+	Entry int
+	FI    os.FileInfo
 }
 
 // The work tree is walked once per status: every directory that holds
@@ -112,7 +214,8 @@ type statusWalk struct {
 	codes   []byte  // per tracked entry: 0 clean, 'M', 'T', 'D'
 	subs    []uint8 // per tracked entry: how a submodule differs
 	dirs    map[string]*dirIndex
-	list    bool // report untracked/ignored files at all
+	folded  *foldedIndex // with IgnoreCase
+	list    bool         // report untracked/ignored files at all
 	rootFD  dirHandle
 	ctx     context.Context
 
@@ -130,6 +233,7 @@ type statusWalk struct {
 	// racyClean counts entries whose stat data matched but were too
 	// recent to trust, and proved clean by content.
 	racyClean int
+	refresh   []Refresh
 }
 
 // contentCheck is a tracked entry to compare by content, with the stat
@@ -160,13 +264,16 @@ func (w *statusWalk) compareContents() error {
 			return err
 		}
 		if !changed {
-			if StatMatches(e, c.fi) && IsRacy(e, w.idx.ModTime) {
+			switch {
+			case !w.opts.Trust.StatMatches(e, c.fi):
+				w.refresh = append(w.refresh, Refresh{Entry: c.entry, FI: c.fi})
+			case IsRacy(e, w.idx.ModTime):
 				w.racyClean++
 			}
 			continue
 		}
 		w.codes[c.entry] = 'M'
-		if TypeOf(Mode(c.fi)) != TypeOf(e.Mode) {
+		if TypeOf(w.opts.Trust.Mode(c.fi, e.Mode)) != TypeOf(e.Mode) {
 			w.codes[c.entry] = 'T'
 		}
 	}
@@ -198,6 +305,9 @@ func Walk(ctx context.Context, idx *index.Index, tracked []*index.Entry, opts Op
 		dirs:  indexDirs(idx, tracked),
 	}
 	w.cond.L = &w.mu
+	if opts.IgnoreCase && list {
+		w.folded = newFoldedIndex(idx)
+	}
 	fd, err := openRootDir(opts.WorkDir)
 	if err != nil {
 		return Result{}, &os.PathError{Op: "open", Path: opts.WorkDir, Err: err}
@@ -235,7 +345,7 @@ func Walk(ctx context.Context, idx *index.Index, tracked []*index.Entry, opts Op
 			}
 		}
 	}
-	return Result{Codes: w.codes, Subs: w.subs, Found: w.found, RacyClean: w.racyClean}, w.first
+	return Result{Codes: w.codes, Subs: w.subs, Found: w.found, RacyClean: w.racyClean, Refresh: w.refresh}, w.first
 }
 
 // indexDirs groups the index by directory.
@@ -459,9 +569,12 @@ func (w *statusWalk) visit(ww *walkWorker, job walkDir) {
 		}
 		if fi.IsDir() {
 			w.codes[i] = 'D'
+			if w.opts.IsRepo != nil && w.opts.IsRepo(e.Name) {
+				w.codes[i] = 'T'
+			}
 			continue
 		}
-		if StatMatches(e, fi) && !IsRacy(e, w.idx.ModTime) && (e.Size != 0 || e.Hash == emptyBlob) {
+		if w.opts.Trust.StatMatches(e, fi) && !IsRacy(e, w.idx.ModTime) && (e.Size != 0 || e.Hash == emptyBlob) {
 			continue // the common case: the stat data vouches for the file
 		}
 		// The content decides; compared after the walk, in index order.
@@ -494,22 +607,48 @@ func (w *statusWalk) visit(ww *walkWorker, job walkDir) {
 		if string(nameb) == ".git" {
 			continue
 		}
-		isDir := de.isDir
-		if hasName(di.files, nameb) && (!isDir || hasName(di.links, nameb)) {
-			continue // tracked (a file, or a submodule): examined above
+		// diskName opens a child directory; the composed name is the
+		// path everywhere else.
+		diskName := nameb
+		if w.opts.Precompose {
+			nameb = precomposeName(nameb)
 		}
+		isDir := de.isDir
 		trackedDir := isDir && hasName(di.subdirs, nameb)
+		if hasName(di.files, nameb) && !trackedDir {
+			// Tracked (a file, or a submodule): examined above. A
+			// directory where the index has a file is not listed as
+			// untracked either (git's treat_path: the name is in
+			// the index).
+			continue
+		}
 		if !needList && !trackedDir {
 			continue
 		}
 		name := string(nameb)
 		p := walkJoin(dir, name)
+		if w.folded != nil && !trackedDir {
+			fp := FoldASCII(p)
+			if w.folded.files[fp] {
+				continue // the indexed path, spelt otherwise
+			}
+			if isDir && w.folded.dirs[fp] {
+				// An indexed directory spelt otherwise: git lists
+				// what is untracked inside it, never the directory
+				// as a whole.
+				if w.ps.MayContain(p) {
+					ign := job.ignored || rules.Ignored(p, true)
+					w.push(fd, p, string(diskName), rules, ign, false)
+				}
+				continue
+			}
+		}
 		if trackedDir {
 			if !w.ps.MayContain(p) {
 				continue
 			}
 			ign := job.ignored || (needList && rules.Ignored(p, true))
-			w.push(fd, p, name, rules, ign, false)
+			w.push(fd, p, string(diskName), rules, ign, false)
 			continue
 		}
 		if isDir {
@@ -521,7 +660,7 @@ func (w *statusWalk) visit(ww *walkWorker, job walkDir) {
 				case !w.opts.Ignored:
 				case w.opts.Untracked == UntrackedAll:
 					// git lists every file of an ignored directory.
-					w.push(fd, p, name, rules, true, job.quiet)
+					w.push(fd, p, string(diskName), rules, true, job.quiet)
 				default:
 					w.add(p+"/", '!')
 				}
@@ -534,7 +673,7 @@ func (w *statusWalk) visit(ww *walkWorker, job walkDir) {
 					}
 					continue
 				}
-				w.push(fd, p, name, rules, false, job.quiet)
+				w.push(fd, p, string(diskName), rules, false, job.quiet)
 				continue
 			}
 			has, err := HasUntrackedFile(w.opts.WorkDir, p, rules, w.ps)
@@ -550,7 +689,7 @@ func (w *statusWalk) visit(ww *walkWorker, job walkDir) {
 					w.add(p+"/", '?')
 				}
 				if w.opts.Ignored {
-					w.push(fd, p, name, rules, false, true)
+					w.push(fd, p, string(diskName), rules, false, true)
 				}
 			case w.opts.Ignored && dirHasFile(filepath.Join(w.opts.WorkDir, filepath.FromSlash(p))):
 				// Only ignored files inside: git lists the directory
