@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 
 	"easel.dev/easel/repo/pathspec"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
@@ -18,12 +19,37 @@ import (
 // the work tree (use --force, or --cached to keep the file).
 var ErrLocalChanges = errors.New("has local changes")
 
+// LocalChangesError lists the paths rm refused, by what would be lost:
+// staged content different from both the file and HEAD, changes staged in
+// the index, and changes in the work tree.
+type LocalChangesError struct {
+	Both, Staged, Local []string
+}
+
+func (e *LocalChangesError) Error() string {
+	var msgs []string
+	if len(e.Both) > 0 {
+		msgs = append(msgs, "staged content different from both the file and HEAD: "+strings.Join(e.Both, ", "))
+	}
+	if len(e.Staged) > 0 {
+		msgs = append(msgs, "changes staged in the index: "+strings.Join(e.Staged, ", "))
+	}
+	if len(e.Local) > 0 {
+		msgs = append(msgs, "local modifications: "+strings.Join(e.Local, ", "))
+	}
+	return ErrLocalChanges.Error() + ": " + strings.Join(msgs, "; ")
+}
+
+func (e *LocalChangesError) Unwrap() error { return ErrLocalChanges }
+
 // RemoveOptions modify Remove.
 type RemoveOptions struct {
 	Cached    bool // only remove from the index, keep the file
 	Recursive bool // allow a directory pathspec
 	Force     bool // remove even with local changes
 	DryRun    bool
+	// IgnoreUnmatch: a pathspec that matches nothing is passed over.
+	IgnoreUnmatch bool
 }
 
 // Remove removes tracked paths from the index and (unless Cached) from the
@@ -69,7 +95,7 @@ func (r *Repository) Remove(ctx context.Context, paths []string, opts RemoveOpti
 				n++
 			}
 		}
-		if n == 0 {
+		if n == 0 && !opts.IgnoreUnmatch {
 			return nil, &PathspecError{Pathspec: p}
 		}
 	}
@@ -99,6 +125,13 @@ func (r *Repository) Remove(ctx context.Context, paths []string, opts RemoveOpti
 			if e == nil {
 				continue // conflicted: git rm resolves by removal
 			}
+			if e.Mode != filemode.Submodule && r.WorkDir != "" {
+				// A file gone from the work tree (its directory too,
+				// or replaced by a file) has nothing left to lose.
+				if _, err := os.Lstat(filepath.Join(r.WorkDir, filepath.FromSlash(p))); errors.Is(err, os.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+					continue
+				}
+			}
 			h, inHead := headFiles[p]
 			stagedDiff := !inHead || h.hash != e.Hash || h.mode != e.Mode
 			wtDiff := false
@@ -126,7 +159,11 @@ func (r *Repository) Remove(ctx context.Context, paths []string, opts RemoveOpti
 			}
 			switch {
 			case stagedDiff && wtDiff:
-				both = append(both, p)
+				// An intent-to-add entry holds no content to lose
+				// when the file stays.
+				if !opts.Cached || !e.IntentToAdd {
+					both = append(both, p)
+				}
 			case opts.Cached:
 				// The file stays; only content staged and not in HEAD
 				// and not in the file would be lost (covered above).
@@ -136,18 +173,8 @@ func (r *Repository) Remove(ctx context.Context, paths []string, opts RemoveOpti
 				local = append(local, p)
 			}
 		}
-		var msgs []string
-		if len(both) > 0 {
-			msgs = append(msgs, "staged content different from both the file and HEAD: "+strings.Join(both, ", "))
-		}
-		if len(staged) > 0 {
-			msgs = append(msgs, "changes staged in the index: "+strings.Join(staged, ", ")+" (use --cached to keep the file, or -f to force removal)")
-		}
-		if len(local) > 0 {
-			msgs = append(msgs, "local modifications: "+strings.Join(local, ", ")+" (use --cached to keep the file, or -f to force removal)")
-		}
-		if len(msgs) > 0 {
-			return nil, fmt.Errorf("%w: %s", ErrLocalChanges, strings.Join(msgs, "; "))
+		if len(both)+len(staged)+len(local) > 0 {
+			return nil, &LocalChangesError{Both: both, Staged: staged, Local: local}
 		}
 	}
 	if opts.DryRun {
