@@ -216,6 +216,17 @@ func (r *Repository) Remove(ctx context.Context, paths []string, opts RemoveOpti
 type MoveOptions struct {
 	Force  bool // overwrite an existing destination
 	DryRun bool
+	// SkipErrors (-k): a source that cannot move is left out, not fatal.
+	SkipErrors bool
+	// DestIsDir: the destination was written with a trailing slash, so
+	// it must be a directory (or become one by moving a directory).
+	DestIsDir bool
+}
+
+// moveError is git mv's refusal of one source: what is wrong, then the
+// pair.
+func moveError(why, src, dst string) error {
+	return fmt.Errorf("%s, source=%s, destination=%s", why, src, dst)
 }
 
 // Rename is one source -> destination pair Move carried out.
@@ -238,8 +249,13 @@ func (r *Repository) Move(ctx context.Context, sources []string, dest string, op
 	defer il.Rollback()
 	idx := il.Index
 	entries := indexEntryMap(idx)
-	for _, p := range append(append([]string(nil), sources...), dest) {
+	for _, p := range sources {
 		if err := checkAddPath(p); err != nil {
+			return nil, err
+		}
+	}
+	if dest != "." {
+		if err := checkAddPath(dest); err != nil {
 			return nil, err
 		}
 	}
@@ -252,41 +268,70 @@ func (r *Repository) Move(ctx context.Context, sources []string, dest string, op
 	}
 	var moves []Rename
 	for _, src := range sources {
-		to := dest
-		if into {
-			to = strings.TrimPrefix(dest+"/"+filepath.Base(src), "./")
-			if dest == "." || dest == "" {
-				to = filepath.Base(src)
-			}
-		}
-		if src == to || strings.HasPrefix(to, src+"/") {
-			return nil, fmt.Errorf("can not move '%s' to a subdirectory of itself", src)
-		}
-		srcFull := filepath.Join(r.WorkDir, filepath.FromSlash(src))
-		fi, err := os.Lstat(srcFull)
+		m, err := r.moveOne(idx, entries, src, dest, into, opts)
 		if err != nil {
-			return nil, &PathspecError{Pathspec: src, Msg: fmt.Sprintf("bad source '%s': no such file or directory", src)}
-		}
-		tracked := entries[src] != nil
-		if fi.IsDir() {
-			for name := range entries {
-				if strings.HasPrefix(name, src+"/") {
-					tracked = true
-					break
-				}
+			if opts.SkipErrors {
+				continue
 			}
+			return nil, err
 		}
-		if !tracked {
-			return nil, &PathspecError{Pathspec: src, Msg: fmt.Sprintf("not under version control, source=%s, destination=%s", src, to)}
-		}
-		toFull := filepath.Join(r.WorkDir, filepath.FromSlash(to))
-		if _, err := os.Lstat(toFull); err == nil {
-			if !opts.Force || fi.IsDir() {
-				return nil, fmt.Errorf("destination exists, source=%s, destination=%s: %w", src, to, ErrAlreadyExists)
-			}
-		}
-		moves = append(moves, Rename{From: src, To: to})
+		moves = append(moves, m)
 	}
+	return r.applyMoves(il, moves, opts)
+}
+
+// moveOne checks one source of Move and names its destination.
+func (r *Repository) moveOne(idx *index.Index, entries map[string]*index.Entry, src, dest string, into bool, opts MoveOptions) (Rename, error) {
+	to := dest
+	if into {
+		to = strings.TrimPrefix(dest+"/"+filepath.Base(src), "./")
+		if dest == "." || dest == "" {
+			to = filepath.Base(src)
+		}
+	}
+	if src == to || strings.HasPrefix(to, src+"/") {
+		return Rename{}, fmt.Errorf("can not move '%s' to a subdirectory of itself", src)
+	}
+	srcFull := filepath.Join(r.WorkDir, filepath.FromSlash(src))
+	fi, err := os.Lstat(srcFull)
+	if err != nil {
+		return Rename{}, &PathspecError{Pathspec: src, Msg: moveError("bad source", src, to).Error()}
+	}
+	if opts.DestIsDir && !into && !fi.IsDir() {
+		return Rename{}, moveError("destination directory does not exist", src, to)
+	}
+	tracked := entries[src] != nil
+	if !tracked && !fi.IsDir() {
+		for _, e := range idx.Entries {
+			if e.Name == src && e.Stage != 0 {
+				return Rename{}, moveError("conflicted", src, to)
+			}
+		}
+	}
+	if fi.IsDir() {
+		for name := range entries {
+			if strings.HasPrefix(name, src+"/") {
+				tracked = true
+				break
+			}
+		}
+	}
+	if !tracked {
+		return Rename{}, &PathspecError{Pathspec: src, Msg: moveError("not under version control", src, to).Error()}
+	}
+	toFull := filepath.Join(r.WorkDir, filepath.FromSlash(to))
+	if _, err := os.Lstat(toFull); err == nil {
+		if !opts.Force || fi.IsDir() {
+			return Rename{}, fmt.Errorf("destination exists, source=%s, destination=%s: %w", src, to, ErrAlreadyExists)
+		}
+	}
+	return Rename{From: src, To: to}, nil
+}
+
+// applyMoves carries the checked renames out in the work tree and the
+// index.
+func (r *Repository) applyMoves(il *IndexLock, moves []Rename, opts MoveOptions) ([]Rename, error) {
+	idx := il.Index
 	if opts.DryRun {
 		return moves, nil
 	}
