@@ -34,7 +34,45 @@ type AddOptions struct {
 	// conversion (after a change of .gitattributes), as git add
 	// --renormalize: untracked files are left alone.
 	Renormalize bool
+	// DryRun: work out what would change, store and write nothing.
+	DryRun bool
+	// IgnoreMissing (with DryRun): a pathspec matching nothing is no
+	// error, unless it names an ignored path (then reported as one).
+	IgnoreMissing bool
+	// Refresh: only refresh the stat data of tracked entries whose
+	// content is unchanged; nothing is staged.
+	Refresh bool
+	// Chmod '+' or '-': after staging, make the regular files the
+	// pathspecs match executable or not in the index (never on disk).
+	Chmod byte
 }
+
+// addFailedError is a path git add cannot add: git's error line, then
+// its "adding files failed".
+type addFailedError string
+
+func (e addFailedError) Error() string {
+	return "error: " + string(e) + "\nfatal: adding files failed"
+}
+
+// PlainMessage: the message carries its own prefixes.
+func (e addFailedError) PlainMessage() bool { return true }
+
+// AddChange is one path Add staged (or, Removed, dropped).
+type AddChange struct {
+	Path    string
+	Removed bool
+}
+
+// IgnoredError: paths named on the command line were ignored (and not
+// forced); the others were added all the same, as git does.
+type IgnoredError struct{ Paths []string }
+
+func (e *IgnoredError) Error() string {
+	return ErrPathIgnored.Error() + ": " + strings.Join(e.Paths, ", ") + " (use -f to add them)"
+}
+
+func (e *IgnoredError) Unwrap() error { return ErrPathIgnored }
 
 // AddResult says what Add changed (paths sorted).
 type AddResult struct {
@@ -43,6 +81,15 @@ type AddResult struct {
 	// Embedded lists repositories inside the work tree, not known as
 	// submodules before, that were added as gitlinks (git warns).
 	Embedded []string
+	// Order is Added and Removed as git reports them: tracked paths in
+	// index order first, then new ones.
+	Order []AddChange
+	// Ignored lists the ignored paths named explicitly, not added (the
+	// rest was): git's "paths are ignored" error.
+	Ignored []string
+	// ChmodRefused lists paths --chmod could not change (not regular
+	// files); the others were changed.
+	ChmodRefused []string
 
 	refreshed int // entries whose stat data alone was updated
 }
@@ -53,7 +100,10 @@ type AddResult struct {
 // With Update, untracked files are left alone. No paths means the whole
 // tree with All or Update, an error otherwise.
 func (r *Repository) Add(ctx context.Context, paths []string, opts AddOptions) error {
-	_, err := r.AddWithResult(ctx, paths, opts)
+	res, err := r.AddWithResult(ctx, paths, opts)
+	if err == nil && len(res.Ignored) > 0 {
+		err = &IgnoredError{Paths: res.Ignored}
+	}
 	return err
 }
 
@@ -88,7 +138,7 @@ func (r *Repository) AddWithResult(ctx context.Context, paths []string, opts Add
 	if err != nil {
 		return nil, err
 	}
-	if len(res.Added) == 0 && len(res.Removed) == 0 && res.refreshed == 0 {
+	if opts.DryRun || len(res.Added) == 0 && len(res.Removed) == 0 && res.refreshed == 0 {
 		return res, nil
 	}
 	return res, il.Commit()
@@ -115,6 +165,10 @@ type stagedFile struct {
 	e    *index.Entry // result
 	// isNew: the content is not stored yet.
 	isNew bool
+	// modeOf is the entry whose mode stands in for what the file
+	// system cannot say (core.fileMode, core.symlinks false): old, or
+	// for a conflicted path its stage 2 entry, else its first stage.
+	modeOf *index.Entry
 }
 
 // storeWorktreeBlobs stores the contents of the files marked new, once per
@@ -214,6 +268,7 @@ func (r *Repository) stageInto(ctx context.Context, idx *index.Index, ps pathspe
 		}
 	}
 
+	var ignoredNamed []string
 	// Tracked paths: modified, deleted or conflicted.
 	byName := map[string][]*index.Entry{}
 	var names []string
@@ -252,6 +307,9 @@ func (r *Repository) stageInto(ctx context.Context, idx *index.Index, ps pathspe
 			continue
 		}
 		var cur *index.Entry
+		if opts.Refresh && (len(ents) != 1 || ents[0].Stage != 0) {
+			continue // refreshing leaves conflicts alone
+		}
 		if len(ents) == 1 && ents[0].Stage == 0 {
 			cur = ents[0]
 			if cur.Mode == filemode.Submodule {
@@ -268,17 +326,25 @@ func (r *Repository) stageInto(ctx context.Context, idx *index.Index, ps pathspe
 				continue // clean by stat data
 			}
 		}
-		work = append(work, &stagedFile{path: name, fi: fi, old: cur})
+		modeOf := ents[0]
+		for _, e := range ents {
+			if e.Stage == 2 {
+				modeOf = e
+			}
+		}
+		work = append(work, &stagedFile{path: name, fi: fi, old: cur, modeOf: modeOf})
+	}
+	if opts.Refresh {
+		removed = map[string]bool{}
 	}
 
 	// Untracked files.
-	if !opts.Update {
+	if !opts.Update && !opts.Refresh {
 		uopts := StatusOptions{Untracked: UntrackedAll, Ignored: opts.Force}
 		found, err := r.untracked(ctx, idx, uopts, ps)
 		if err != nil {
 			return nil, err
 		}
-		var ignoredNamed []string
 		for _, u := range found {
 			if dir, ok := strings.CutSuffix(u.Path, "/"); ok {
 				// A nested repository is added as a gitlink at its
@@ -292,7 +358,7 @@ func (r *Repository) stageInto(ctx context.Context, idx *index.Index, ps pathspe
 					return nil, err
 				}
 				if e == nil {
-					return nil, fmt.Errorf("'%s' does not have a commit checked out", dir)
+					return nil, addFailedError(fmt.Sprintf("'%s/' does not have a commit checked out", dir))
 				}
 				markMatched(dir)
 				res.Embedded = append(res.Embedded, dir)
@@ -326,20 +392,25 @@ func (r *Repository) stageInto(ctx context.Context, idx *index.Index, ps pathspe
 					continue
 				}
 				if _, err := os.Lstat(filepath.Join(r.WorkDir, filepath.FromSlash(l.Pattern))); err == nil {
-					ignoredNamed = append(ignoredNamed, l.Original)
+					ignoredNamed = append(ignoredNamed, l.Pattern)
 					matched[i] = true
 				}
-			}
-			if len(ignoredNamed) > 0 {
-				return nil, fmt.Errorf("%w: %s (use -f to add them)", ErrPathIgnored, strings.Join(ignoredNamed, ", "))
 			}
 		}
 	}
 	for i, l := range literal {
 		if !matched[i] && l.Pattern != "" {
+			if opts.IgnoreMissing && opts.DryRun {
+				// git --ignore-missing: only an ignored path is told.
+				if !opts.Force && r.isIgnoredPath(l.Pattern) {
+					ignoredNamed = append(ignoredNamed, l.Pattern)
+				}
+				continue
+			}
 			return nil, &PathspecError{Pathspec: l.Original}
 		}
 	}
+	res.Ignored = ignoredNamed
 
 	// Files a process filter cleans go first, one by one in path order
 	// as git does; the rest are hashed in parallel, then the new contents
@@ -358,7 +429,11 @@ func (r *Repository) stageInto(ctx context.Context, idx *index.Index, ps pathspe
 		if err := checkAddPath(w.path); err != nil {
 			return nil, err
 		}
-		h, err := r.writeWorktreeBlob(full, w.fi)
+		write := r.writeWorktreeBlob
+		if opts.DryRun || opts.Refresh {
+			write = r.hashWorktreeFile
+		}
+		h, err := write(full, w.fi)
 		if err != nil {
 			return nil, pathError(w.path, err)
 		}
@@ -374,7 +449,7 @@ func (r *Repository) stageInto(ctx context.Context, idx *index.Index, ps pathspe
 			return nil // a gitlink: its commit is the submodule's
 		}
 		full := filepath.Join(r.WorkDir, filepath.FromSlash(w.path))
-		if c, conv := r.conversion(w.path); conv && c.HasFilter() && w.fi.Mode().IsRegular() {
+		if c, conv := r.conversion(w.path); conv && c.HasFilter() && w.fi.Mode().IsRegular() && !opts.DryRun && !opts.Refresh {
 			// Filtered content is stored as it is hashed, so that a
 			// filter (git-lfs) runs once per file; line-ending
 			// conversion is cheap enough to do again when storing.
@@ -399,30 +474,51 @@ func (r *Repository) stageInto(ctx context.Context, idx *index.Index, ps pathspe
 	if err != nil {
 		return nil, err
 	}
-	if err := r.storeWorktreeBlobs(ctx, work); err != nil {
-		return nil, err
-	}
-
-	// Merge the results into the index.
-	replace := make(map[string]*index.Entry, len(work))
 	rules := r.modeRules()
 	var folded *foldedNames
 	if r.ConfigBool("core.ignorecase", false) {
 		folded = newFoldedNames(idx)
 	}
 	for _, w := range work {
-		if folded != nil && w.old == nil {
-			// A new file goes into the directories the index has,
-			// spelt as the index spells them (git's
-			// adjust_dirname_case).
-			w.path = folded.adjustDirs(w.path)
-			w.e.Name = w.path
-		}
 		old := filemode.FileMode(0)
 		if w.old != nil {
 			old = w.old.Mode
+		} else if w.modeOf != nil {
+			old = w.modeOf.Mode
 		}
 		w.e.Mode = rules.fromStat(w.e.Mode, old)
+	}
+	if opts.Refresh {
+		// Only entries whose content is unchanged take the new stat
+		// data; the rest stay as they are, as git's refresh leaves them.
+		kept := work[:0]
+		for _, w := range work {
+			if w.old != nil && w.e.Hash == w.old.Hash && w.e.Mode == w.old.Mode {
+				kept = append(kept, w)
+			}
+		}
+		work = kept
+	}
+	if !opts.DryRun && !opts.Refresh {
+		if err := r.storeWorktreeBlobs(ctx, work); err != nil {
+			return nil, err
+		}
+	}
+	if folded != nil {
+		// A new file goes into the directories the index has, spelt as
+		// the index spells them (git's adjust_dirname_case); its file
+		// was read above by the name it has on disk.
+		for _, w := range work {
+			if w.old == nil {
+				w.path = folded.adjustDirs(w.path)
+				w.e.Name = w.path
+			}
+		}
+	}
+
+	// Merge the results into the index.
+	replace := make(map[string]*index.Entry, len(work))
+	for _, w := range work {
 		replace[w.path] = w.e
 		if w.old == nil || w.old.Hash != w.e.Hash || w.old.Mode != w.e.Mode {
 			res.Added = append(res.Added, w.path)
@@ -459,10 +555,73 @@ func (r *Repository) stageInto(ctx context.Context, idx *index.Index, ps pathspe
 	for p := range removed {
 		res.Removed = append(res.Removed, p)
 	}
+	added := make(map[string]bool, len(res.Added))
+	for _, p := range res.Added {
+		added[p] = true
+	}
+	for _, name := range names {
+		switch {
+		case removed[name]:
+			res.Order = append(res.Order, AddChange{Path: name, Removed: true})
+		case added[name]:
+			res.Order = append(res.Order, AddChange{Path: name})
+			delete(added, name)
+		}
+	}
+	for _, p := range res.Added {
+		if added[p] {
+			res.Order = append(res.Order, AddChange{Path: p})
+		}
+	}
 	sort.Strings(res.Added)
 	sort.Strings(res.Removed)
 	sortIndex(idx)
+	if opts.Chmod != 0 && len(ps) > 0 {
+		r.chmodEntries(idx, ps, opts.Chmod, opts.DryRun, res)
+	}
 	return res, nil
+}
+
+// chmodEntries is git add --chmod: every stage-0 entry ps matches gets
+// the executable bit set ('+') or cleared ('-') in the index; entries
+// that are not regular files are listed as refused.
+func (r *Repository) chmodEntries(idx *index.Index, ps pathspec.Pathspec, op byte, dryRun bool, res *AddResult) {
+	for _, e := range idx.Entries {
+		if e.Stage != 0 || !ps.Match(e.Name) {
+			continue
+		}
+		if e.Mode != filemode.Regular && e.Mode != filemode.Executable {
+			res.ChmodRefused = append(res.ChmodRefused, e.Name)
+			continue
+		}
+		want := filemode.Regular
+		if op == '+' {
+			want = filemode.Executable
+		}
+		if dryRun || e.Mode == want {
+			continue
+		}
+		e.Mode = want
+		res.refreshed++ // the index changed
+	}
+}
+
+// isIgnoredPath reports whether the ignore rules exclude path (or one
+// of its leading directories), whether or not it exists.
+func (r *Repository) isIgnoredPath(path string) bool {
+	rules := r.baseIgnore()
+	parts := strings.Split(path, "/")
+	for i := range parts {
+		dir := strings.Join(parts[:i], "/")
+		if data, err := os.ReadFile(filepath.Join(r.WorkDir, filepath.FromSlash(dir), ".gitignore")); err == nil {
+			rules = rules.child(dir, data)
+		}
+		sub := strings.Join(parts[:i+1], "/")
+		if rules.ignored(sub, i < len(parts)-1) {
+			return true
+		}
+	}
+	return false
 }
 
 // dirPrefixIn returns the leading directory of p that is a key of m, or "".

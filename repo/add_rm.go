@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 
 	"easel.dev/easel/repo/pathspec"
 	"easel.dev/easel/repo/statuswalk"
@@ -19,12 +20,37 @@ import (
 // the work tree (use --force, or --cached to keep the file).
 var ErrLocalChanges = errors.New("has local changes")
 
+// LocalChangesError lists the paths rm refused, by what would be lost:
+// staged content different from both the file and HEAD, changes staged in
+// the index, and changes in the work tree.
+type LocalChangesError struct {
+	Both, Staged, Local []string
+}
+
+func (e *LocalChangesError) Error() string {
+	var msgs []string
+	if len(e.Both) > 0 {
+		msgs = append(msgs, "staged content different from both the file and HEAD: "+strings.Join(e.Both, ", "))
+	}
+	if len(e.Staged) > 0 {
+		msgs = append(msgs, "changes staged in the index: "+strings.Join(e.Staged, ", "))
+	}
+	if len(e.Local) > 0 {
+		msgs = append(msgs, "local modifications: "+strings.Join(e.Local, ", "))
+	}
+	return ErrLocalChanges.Error() + ": " + strings.Join(msgs, "; ")
+}
+
+func (e *LocalChangesError) Unwrap() error { return ErrLocalChanges }
+
 // RemoveOptions modify Remove.
 type RemoveOptions struct {
 	Cached    bool // only remove from the index, keep the file
 	Recursive bool // allow a directory pathspec
 	Force     bool // remove even with local changes
 	DryRun    bool
+	// IgnoreUnmatch: a pathspec that matches nothing is passed over.
+	IgnoreUnmatch bool
 }
 
 // Remove removes tracked paths from the index and (unless Cached) from the
@@ -70,7 +96,7 @@ func (r *Repository) Remove(ctx context.Context, paths []string, opts RemoveOpti
 				n++
 			}
 		}
-		if n == 0 {
+		if n == 0 && !opts.IgnoreUnmatch {
 			return nil, &PathspecError{Pathspec: p}
 		}
 	}
@@ -100,6 +126,13 @@ func (r *Repository) Remove(ctx context.Context, paths []string, opts RemoveOpti
 			if e == nil {
 				continue // conflicted: git rm resolves by removal
 			}
+			if e.Mode != filemode.Submodule && r.WorkDir != "" {
+				// A file gone from the work tree (its directory too,
+				// or replaced by a file) has nothing left to lose.
+				if _, err := os.Lstat(filepath.Join(r.WorkDir, filepath.FromSlash(p))); errors.Is(err, os.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+					continue
+				}
+			}
 			h, inHead := headFiles[p]
 			stagedDiff := !inHead || h.hash != e.Hash || h.mode != e.Mode
 			wtDiff := false
@@ -127,7 +160,11 @@ func (r *Repository) Remove(ctx context.Context, paths []string, opts RemoveOpti
 			}
 			switch {
 			case stagedDiff && wtDiff:
-				both = append(both, p)
+				// An intent-to-add entry holds no content to lose
+				// when the file stays.
+				if !opts.Cached || !e.IntentToAdd {
+					both = append(both, p)
+				}
 			case opts.Cached:
 				// The file stays; only content staged and not in HEAD
 				// and not in the file would be lost (covered above).
@@ -137,18 +174,8 @@ func (r *Repository) Remove(ctx context.Context, paths []string, opts RemoveOpti
 				local = append(local, p)
 			}
 		}
-		var msgs []string
-		if len(both) > 0 {
-			msgs = append(msgs, "staged content different from both the file and HEAD: "+strings.Join(both, ", "))
-		}
-		if len(staged) > 0 {
-			msgs = append(msgs, "changes staged in the index: "+strings.Join(staged, ", ")+" (use --cached to keep the file, or -f to force removal)")
-		}
-		if len(local) > 0 {
-			msgs = append(msgs, "local modifications: "+strings.Join(local, ", ")+" (use --cached to keep the file, or -f to force removal)")
-		}
-		if len(msgs) > 0 {
-			return nil, fmt.Errorf("%w: %s", ErrLocalChanges, strings.Join(msgs, "; "))
+		if len(both)+len(staged)+len(local) > 0 {
+			return nil, &LocalChangesError{Both: both, Staged: staged, Local: local}
 		}
 	}
 	if opts.DryRun {
@@ -190,6 +217,17 @@ func (r *Repository) Remove(ctx context.Context, paths []string, opts RemoveOpti
 type MoveOptions struct {
 	Force  bool // overwrite an existing destination
 	DryRun bool
+	// SkipErrors (-k): a source that cannot move is left out, not fatal.
+	SkipErrors bool
+	// DestIsDir: the destination was written with a trailing slash, so
+	// it must be a directory (or become one by moving a directory).
+	DestIsDir bool
+}
+
+// moveError is git mv's refusal of one source: what is wrong, then the
+// pair.
+func moveError(why, src, dst string) error {
+	return fmt.Errorf("%s, source=%s, destination=%s", why, src, dst)
 }
 
 // Rename is one source -> destination pair Move carried out.
@@ -212,8 +250,13 @@ func (r *Repository) Move(ctx context.Context, sources []string, dest string, op
 	defer il.Rollback()
 	idx := il.Index
 	entries := indexEntryMap(idx)
-	for _, p := range append(append([]string(nil), sources...), dest) {
+	for _, p := range sources {
 		if err := checkAddPath(p); err != nil {
+			return nil, err
+		}
+	}
+	if dest != "." {
+		if err := checkAddPath(dest); err != nil {
 			return nil, err
 		}
 	}
@@ -227,45 +270,74 @@ func (r *Repository) Move(ctx context.Context, sources []string, dest string, op
 	var moves []Rename
 	ignoreCase := r.ConfigBool("core.ignorecase", false)
 	for _, src := range sources {
-		to := dest
-		if into {
-			to = strings.TrimPrefix(dest+"/"+filepath.Base(src), "./")
-			if dest == "." || dest == "" {
-				to = filepath.Base(src)
-			}
-		}
-		if src == to || strings.HasPrefix(to, src+"/") {
-			return nil, fmt.Errorf("can not move '%s' to a subdirectory of itself", src)
-		}
-		srcFull := filepath.Join(r.WorkDir, filepath.FromSlash(src))
-		fi, err := os.Lstat(srcFull)
+		m, err := r.moveOne(idx, entries, src, dest, into, ignoreCase, opts)
 		if err != nil {
-			return nil, &PathspecError{Pathspec: src, Msg: fmt.Sprintf("bad source '%s': no such file or directory", src)}
-		}
-		tracked := entries[src] != nil
-		if fi.IsDir() {
-			for name := range entries {
-				if strings.HasPrefix(name, src+"/") {
-					tracked = true
-					break
-				}
+			if opts.SkipErrors {
+				continue
 			}
+			return nil, err
 		}
-		if !tracked {
-			return nil, &PathspecError{Pathspec: src, Msg: fmt.Sprintf("not under version control, source=%s, destination=%s", src, to)}
-		}
-		toFull := filepath.Join(r.WorkDir, filepath.FromSlash(to))
-		// With core.ignoreCase, a destination that is the source spelt
-		// otherwise is the same file: a rename by case only (git's
-		// strcasecmp in mv).
-		sameFold := ignoreCase && statuswalk.FoldASCII(src) == statuswalk.FoldASCII(to)
-		if _, err := os.Lstat(toFull); err == nil && !sameFold {
-			if !opts.Force || fi.IsDir() {
-				return nil, fmt.Errorf("destination exists, source=%s, destination=%s: %w", src, to, ErrAlreadyExists)
-			}
-		}
-		moves = append(moves, Rename{From: src, To: to})
+		moves = append(moves, m)
 	}
+	return r.applyMoves(il, moves, opts)
+}
+
+// moveOne checks one source of Move and names its destination.
+func (r *Repository) moveOne(idx *index.Index, entries map[string]*index.Entry, src, dest string, into, ignoreCase bool, opts MoveOptions) (Rename, error) {
+	to := dest
+	if into {
+		to = strings.TrimPrefix(dest+"/"+filepath.Base(src), "./")
+		if dest == "." || dest == "" {
+			to = filepath.Base(src)
+		}
+	}
+	if src == to || strings.HasPrefix(to, src+"/") {
+		return Rename{}, fmt.Errorf("can not move '%s' to a subdirectory of itself", src)
+	}
+	srcFull := filepath.Join(r.WorkDir, filepath.FromSlash(src))
+	fi, err := os.Lstat(srcFull)
+	if err != nil {
+		return Rename{}, &PathspecError{Pathspec: src, Msg: moveError("bad source", src, to).Error()}
+	}
+	if opts.DestIsDir && !into && !fi.IsDir() {
+		return Rename{}, moveError("destination directory does not exist", src, to)
+	}
+	tracked := entries[src] != nil
+	if !tracked && !fi.IsDir() {
+		for _, e := range idx.Entries {
+			if e.Name == src && e.Stage != 0 {
+				return Rename{}, moveError("conflicted", src, to)
+			}
+		}
+	}
+	if fi.IsDir() {
+		for name := range entries {
+			if strings.HasPrefix(name, src+"/") {
+				tracked = true
+				break
+			}
+		}
+	}
+	if !tracked {
+		return Rename{}, &PathspecError{Pathspec: src, Msg: moveError("not under version control", src, to).Error()}
+	}
+	toFull := filepath.Join(r.WorkDir, filepath.FromSlash(to))
+	// With core.ignoreCase, a destination that is the source spelt
+	// otherwise is the same file: a rename by case only (git's
+	// strcasecmp in mv).
+	sameFold := ignoreCase && statuswalk.FoldASCII(src) == statuswalk.FoldASCII(to)
+	if _, err := os.Lstat(toFull); err == nil && !sameFold {
+		if !opts.Force || fi.IsDir() {
+			return Rename{}, fmt.Errorf("destination exists, source=%s, destination=%s: %w", src, to, ErrAlreadyExists)
+		}
+	}
+	return Rename{From: src, To: to}, nil
+}
+
+// applyMoves carries the checked renames out in the work tree and the
+// index.
+func (r *Repository) applyMoves(il *IndexLock, moves []Rename, opts MoveOptions) ([]Rename, error) {
+	idx := il.Index
 	if opts.DryRun {
 		return moves, nil
 	}

@@ -136,12 +136,43 @@ func commonDir(gitDir string) string {
 // is_git_directory decides: a HEAD of its own, and objects and refs in its
 // common directory.
 func isGitDir(dir string) bool {
-	if _, err := os.Stat(filepath.Join(dir, "HEAD")); err != nil {
+	if !validHeadRef(filepath.Join(dir, "HEAD")) {
 		return false
 	}
 	common := commonDir(dir)
 	for _, d := range []string{"objects", "refs"} {
 		if fi, err := os.Stat(filepath.Join(common, d)); err != nil || !fi.IsDir() {
+			return false
+		}
+	}
+	return true
+}
+
+// validHeadRef is git's validate_headref: HEAD is a symbolic link into
+// refs/, a "ref: refs/..." line, or an object id; anything else (garbage)
+// is not a repository's HEAD.
+func validHeadRef(path string) bool {
+	fi, err := os.Lstat(path)
+	if err != nil {
+		return false
+	}
+	if fi.Mode()&os.ModeSymlink != 0 {
+		t, err := os.Readlink(path)
+		return err == nil && strings.HasPrefix(t, "refs/")
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return false
+	}
+	if rest, ok := strings.CutPrefix(string(data), "ref:"); ok {
+		return strings.HasPrefix(strings.TrimLeft(rest, " \t"), "refs/")
+	}
+	line := strings.TrimRight(string(data), "\n")
+	if len(line) != 40 && len(line) != 64 {
+		return false
+	}
+	for _, c := range line {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
 			return false
 		}
 	}

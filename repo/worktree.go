@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -332,12 +333,19 @@ func (r *Repository) makeParents(path string) error {
 // removeWorktreeFile deletes a tracked file and then any directories that
 // became empty, up to the top of the work tree.
 func (r *Repository) removeWorktreeFile(path string) error {
+	var te *treecheck.Error
+	if _, err := treecheck.SafeJoinFor(r.WorkDir, path, r.protect()); errors.As(err, &te) && te.ID == "symlinkPath" {
+		// Beyond a symbolic link is not ours: nothing of the entry's
+		// is left in the work tree, as when its directory is gone.
+		return nil
+	}
 	full, err := r.safePath(path)
 	if err != nil {
 		return err
 	}
 	fi, err := os.Lstat(full)
-	if errors.Is(err, os.ErrNotExist) {
+	if errors.Is(err, os.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+		// Gone already, or a leading directory became a file.
 		r.pruneEmptyDirs(path)
 		return nil
 	}
@@ -357,7 +365,9 @@ func (r *Repository) removeWorktreeFile(path string) error {
 
 func (r *Repository) pruneEmptyDirs(path string) {
 	for dir := parentDir(path); dir != ""; dir = parentDir(dir) {
-		if os.Remove(filepath.Join(r.WorkDir, filepath.FromSlash(dir))) != nil {
+		// rmdir, not remove: a file now standing where a directory
+		// was is not ours to delete.
+		if syscall.Rmdir(filepath.Join(r.WorkDir, filepath.FromSlash(dir))) != nil {
 			return
 		}
 	}

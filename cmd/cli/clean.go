@@ -19,6 +19,7 @@ type cleanOptions struct {
 	OnlyIgnored bool
 	Quiet       bool
 	Paths       []string
+	Exclude     []string
 }
 
 func newCleanCmd(env *Env) *cobra.Command {
@@ -40,7 +41,7 @@ repository is kept unless -f is given twice.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Paths = args
 			if o.Ignored && o.OnlyIgnored {
-				return &UsageError{Msg: "-x and -X cannot be combined"}
+				return &UsageError{Msg: "-x and -X cannot be used together"}
 			}
 			return runClean(cmd.Context(), env, o)
 		},
@@ -52,6 +53,7 @@ repository is kept unless -f is given twice.`,
 	f.BoolVarP(&o.Ignored, "ignored", "x", false, "remove ignored files too")
 	f.BoolVarP(&o.OnlyIgnored, "only-ignored", "X", false, "remove only ignored files")
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "print only errors")
+	f.StringArrayVarP(&o.Exclude, "exclude", "e", nil, "add `pattern` to the ignore rules")
 	return cmd
 }
 
@@ -60,28 +62,41 @@ func runClean(ctx context.Context, env *Env, o cleanOptions) error {
 	if err != nil {
 		return err
 	}
-	if !o.DryRun && o.Force == 0 && r.ConfigBool("clean.requireForce", true) {
-		return &UsageError{Msg: "clean.requireForce is true and neither -n nor -f was given; refusing to clean"}
-	}
-	args := o.Paths
-	if len(args) == 0 {
-		args = []string{"."} // as git: the current directory and below
-	}
-	paths, err := parsePathspecCwd(env, r, args)
-	if err != nil {
-		return err
-	}
-	removed, err := r.Clean(ctx, repo.CleanOptions{
-		Dirs: o.Dirs, Ignored: o.Ignored, OnlyIgnored: o.OnlyIgnored,
-		Nested: o.Force > 1, DryRun: o.DryRun, Paths: paths,
-	})
-	if !o.Quiet || o.DryRun {
-		verb := "Removing"
-		if o.DryRun {
-			verb = "Would remove"
+	if !o.DryRun && o.Force == 0 {
+		// As git: clean.requireForce false counts as one -f.
+		_, set, _ := r.ConfigGet("clean.requireForce")
+		switch {
+		case !set:
+			return &UsageError{Msg: "clean.requireForce defaults to true and neither -i, -n, nor -f given; refusing to clean"}
+		case r.ConfigBool("clean.requireForce", true):
+			return &UsageError{Msg: "clean.requireForce set to true and neither -i, -n, nor -f given; refusing to clean"}
 		}
-		for _, p := range removed {
-			fmt.Fprintf(env.IO.Out, "%s %s\n", verb, displayPath(r, env, p))
+	}
+	var paths []string
+	if len(o.Paths) > 0 {
+		// Pathspecs given make git recurse within them (as -d).
+		if paths, err = parsePathspecCwd(env, r, o.Paths); err != nil {
+			return err
+		}
+	} else if paths, err = parsePathspecCwd(env, r, []string{"."}); err != nil {
+		return err // as git: the current directory and below
+	}
+	dirs := o.Dirs || len(o.Paths) > 0
+	events, err := r.Clean(ctx, repo.CleanOptions{
+		Dirs: dirs, Ignored: o.Ignored, OnlyIgnored: o.OnlyIgnored,
+		Nested: o.Force > 1, DryRun: o.DryRun, Paths: paths, Exclude: o.Exclude,
+	})
+	if !o.Quiet {
+		verb, skip := "Removing", "Skipping repository"
+		if o.DryRun {
+			verb, skip = "Would remove", "Would skip repository"
+		}
+		for _, ev := range events {
+			v := verb
+			if ev.Skipped {
+				v = skip
+			}
+			fmt.Fprintf(env.IO.Out, "%s %s\n", v, displayPath(r, env, ev.Path))
 		}
 	}
 	return err

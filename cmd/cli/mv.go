@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -16,6 +17,7 @@ type mvOptions struct {
 	Force   bool
 	DryRun  bool
 	Verbose bool
+	Skip    bool
 }
 
 func newMvCmd(env *Env) *cobra.Command {
@@ -40,6 +42,7 @@ it. An existing destination file is refused unless -f is given.`,
 	f.BoolVarP(&o.Force, "force", "f", false, "overwrite an existing destination file")
 	f.BoolVarP(&o.DryRun, "dry-run", "n", false, "only show what would be moved")
 	f.BoolVarP(&o.Verbose, "verbose", "v", false, "print each move")
+	f.BoolVarP(&o.Skip, "skip-errors", "k", false, "skip sources that cannot move instead of failing")
 	return cmd
 }
 
@@ -52,7 +55,8 @@ func runMv(ctx context.Context, env *Env, o mvOptions) error {
 	if err != nil {
 		return err
 	}
-	moves, err := r.Move(ctx, paths[:len(paths)-1], paths[len(paths)-1], repo.MoveOptions{Force: o.Force, DryRun: o.DryRun})
+	moves, err := r.Move(ctx, paths[:len(paths)-1], paths[len(paths)-1], repo.MoveOptions{Force: o.Force, DryRun: o.DryRun, SkipErrors: o.Skip,
+		DestIsDir: strings.HasSuffix(o.Args[len(o.Args)-1], "/")})
 	if err != nil {
 		return err
 	}

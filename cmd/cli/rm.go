@@ -2,7 +2,9 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -20,6 +22,8 @@ type rmOptions struct {
 	Force     bool
 	DryRun    bool
 	Quiet     bool
+	// IgnoreUnmatch: a pathspec matching nothing is not an error.
+	IgnoreUnmatch bool
 }
 
 func newRmCmd(env *Env) *cobra.Command {
@@ -47,6 +51,7 @@ committed) are refused unless -f is given.`,
 	f.BoolVarP(&o.Force, "force", "f", false, "remove even if there are local changes")
 	f.BoolVarP(&o.DryRun, "dry-run", "n", false, "only show what would be removed")
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "print nothing")
+	f.BoolVar(&o.IgnoreUnmatch, "ignore-unmatch", false, "exit with success even if a path matches nothing")
 	return cmd
 }
 
@@ -62,7 +67,11 @@ func runRm(ctx context.Context, env *Env, o rmOptions) error {
 	if err != nil {
 		return err
 	}
-	removed, err := r.Remove(ctx, paths, repo.RemoveOptions{Cached: o.Cached, Recursive: o.Recursive, Force: o.Force, DryRun: o.DryRun})
+	removed, err := r.Remove(ctx, paths, repo.RemoveOptions{Cached: o.Cached, Recursive: o.Recursive, Force: o.Force, DryRun: o.DryRun, IgnoreUnmatch: o.IgnoreUnmatch})
+	var lc *repo.LocalChangesError
+	if errors.As(err, &lc) {
+		return rmLocalChangesReport(r, lc)
+	}
 	if err != nil {
 		return err
 	}
@@ -72,4 +81,40 @@ func runRm(ctx context.Context, env *Env, o rmOptions) error {
 		}
 	}
 	return nil
+}
+
+// rmLocalChangesReport is git rm's refusal: one "error:" paragraph per kind
+// of content that would be lost, naming the files, each with its hint
+// unless advice.rmHints is false.
+func rmLocalChangesReport(r *repo.Repository, lc *repo.LocalChangesError) error {
+	hints := adviceEnabled(r, "rmHints")
+	keep := "\n(use --cached to keep the file, or -f to force removal)"
+	var b strings.Builder
+	para := func(files []string, one, many, hint string) {
+		if len(files) == 0 {
+			return
+		}
+		if b.Len() > 0 {
+			b.WriteString("\n")
+		}
+		b.WriteString("error: ")
+		if len(files) == 1 {
+			b.WriteString(one)
+		} else {
+			b.WriteString(many)
+		}
+		for _, f := range files {
+			b.WriteString("\n    " + f)
+		}
+		if hints {
+			b.WriteString(hint)
+		}
+	}
+	para(lc.Both, "the following file has staged content different from both the\nfile and the HEAD:",
+		"the following files have staged content different from both the\nfile and the HEAD:", "\n(use -f to force removal)")
+	para(lc.Staged, "the following file has changes staged in the index:",
+		"the following files have changes staged in the index:", keep)
+	para(lc.Local, "the following file has local modifications:",
+		"the following files have local modifications:", keep)
+	return &ExitError{Code: ExitWouldOverwrite, Err: errorLine(strings.TrimPrefix(b.String(), "error: "))}
 }
