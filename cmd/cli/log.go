@@ -39,7 +39,10 @@ type logOptions struct {
 	// Commit limiting and output, as git log's options of the same names.
 	Authors, Committers, Greps []string
 	AllMatch, InvertGrep       bool
-	IgnoreCase, Fixed          bool
+	IgnoreCase                 bool
+	// PatternType is the last of -E, -F, -P and --basic-regexp given
+	// (repo.Pattern*), "" to let grep.patternType decide.
+	PatternType string
 	Since, Until               string
 	Merges, NoMerges           bool
 	FirstParent, All, Reverse  bool
@@ -221,8 +224,10 @@ commits; --graph, --topo-order and --date-order need the whole history first
 (parents and dates from the commit-graph when there is one). --graph draws
 what git draws, character for character.
 
---author, --committer and --grep take regular expressions (Go's syntax, which
-is git's -E for the common cases; -F for plain text, -i to ignore case): the
+--author, --committer and --grep take regular expressions: POSIX basic ones
+as git's default (grep.patternType), -E extended and -P Perl-compatible ones
+(read with Go's syntax, theirs for the common cases), -F plain text, -i to
+ignore case; the
 author must match one --author, the message one --grep (all with
 --all-match; none with --invert-grep). --since stops at older commits,
 --until hides newer ones; both take dates like 2024-05-01, "2024-05-01 13:00",
@@ -295,8 +300,15 @@ default, iso, iso-strict, rfc, short, unix, raw or relative.`,
 	f.BoolVar(&o.AllMatch, "all-match", false, "the message must match every --grep")
 	f.BoolVar(&o.InvertGrep, "invert-grep", false, "only commits whose message matches no --grep")
 	f.BoolVarP(&o.IgnoreCase, "regexp-ignore-case", "i", false, "match --author, --committer and --grep ignoring case")
-	f.BoolVarP(&o.Fixed, "fixed-strings", "F", false, "patterns are plain text, not regular expressions")
-	f.BoolP("extended-regexp", "E", false, "patterns are extended regular expressions (always so)")
+	for _, pt := range []struct{ name, short, value, usage string }{
+		{"basic-regexp", "", repo.PatternBasic, "patterns are POSIX basic regular expressions (the default)"},
+		{"extended-regexp", "E", repo.PatternExtended, "patterns are extended regular expressions"},
+		{"fixed-strings", "F", repo.PatternFixed, "patterns are plain text, not regular expressions"},
+		{"perl-regexp", "P", repo.PatternPerl, "patterns are Perl-compatible regular expressions"},
+	} {
+		fl := f.VarPF(&constString{&o.PatternType, pt.value}, pt.name, pt.short, pt.usage)
+		fl.NoOptDefVal = "true"
+	}
 	f.StringVar(&o.Since, "since", "", "only commits more recent than this date (the walk stops at older ones)")
 	f.StringVar(&o.Since, "after", "", "same as --since")
 	f.StringVar(&o.Until, "until", "", "only commits older than this date")
@@ -396,15 +408,35 @@ func (o commitStyle) styleOf() (logStyle, bool, error) {
 	return logStyle{}, false, &UsageError{Msg: fmt.Sprintf("unknown --pretty format %q (oneline, short, medium, full, fuller, reference, raw, format:<string> or tformat:<string>)", pf)}
 }
 
+// patternType is how --author, --committer and --grep patterns read: the
+// last of -E, -F, -P and --basic-regexp, else grep.patternType, else
+// grep.extendedRegexp, else POSIX basic, as git's grep configuration.
+func (o logOptions) patternType(r *repo.Repository) (string, error) {
+	if o.PatternType != "" {
+		return o.PatternType, nil
+	}
+	if v, ok, _ := r.ConfigGet("grep.patternType"); ok && v != "default" {
+		switch v {
+		case repo.PatternBasic, repo.PatternExtended, repo.PatternFixed, repo.PatternPerl:
+			return v, nil
+		}
+		return "", fmt.Errorf("invalid value for 'grep.patterntype': '%s'", v)
+	}
+	if r.ConfigBool("grep.extendedRegexp", false) {
+		return repo.PatternExtended, nil
+	}
+	return repo.PatternBasic, nil
+}
+
 // filter builds the commit filter and the --since cut-off.
-func (o logOptions) filter(now time.Time) (*repo.CommitFilter, time.Time, error) {
+func (o logOptions) filter(now time.Time, patternType string) (*repo.CommitFilter, time.Time, error) {
 	f := &repo.CommitFilter{AllMatch: o.AllMatch, InvertGrep: o.InvertGrep}
 	for _, group := range []struct {
 		pats []string
 		into *[]*regexp.Regexp
 	}{{o.Authors, &f.Authors}, {o.Committers, &f.Committers}, {o.Greps, &f.Grep}} {
 		for _, p := range group.pats {
-			re, err := repo.CompileLogPattern(p, o.IgnoreCase, o.Fixed)
+			re, err := repo.CompileLogPattern(p, o.IgnoreCase, patternType)
 			if err != nil {
 				return nil, time.Time{}, &UsageError{Msg: err.Error()}
 			}
@@ -481,7 +513,11 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 		return err
 	}
 	now := time.Now()
-	filter, since, err := o.filter(now)
+	patternType, err := o.patternType(r)
+	if err != nil {
+		return err
+	}
+	filter, since, err := o.filter(now, patternType)
 	if err != nil {
 		return err
 	}
