@@ -42,10 +42,10 @@ type logOptions struct {
 	IgnoreCase                 bool
 	// PatternType is the last of -E, -F, -P and --basic-regexp given
 	// (repo.Pattern*), "" to let grep.patternType decide.
-	PatternType string
-	Since, Until               string
-	Merges, NoMerges           bool
-	FirstParent, All, Reverse  bool
+	PatternType               string
+	Since, Until              string
+	Merges, NoMerges          bool
+	FirstParent, All, Reverse bool
 
 	// Ordering: --topo-order and --date-order sort as --graph does
 	// (children first); --date-order breaks ties by commit date.
