@@ -65,6 +65,9 @@ type logOptions struct {
 	// --decorate-refs-exclude and --clear-decorations in order.
 	decorateSet  bool
 	decorateRefs []decorateOp
+	// Source prints, after each commit's id, the name of the revision it
+	// was reached from (also %S); Parents prints its parents there.
+	Source, Parents bool
 }
 
 // decorateOp is one of --decorate-refs ('+'), --decorate-refs-exclude
@@ -327,6 +330,8 @@ default, iso, iso-strict, rfc, short, unix, raw or relative.`,
 	f.StringVar(&o.NoWalk, "no-walk", "", "show only the given commits, not their history: sorted (newest first, the default) or unsorted (as given)")
 	f.Lookup("no-walk").NoOptDefVal = "sorted"
 	f.Bool("do-walk", false, "walk the history (the default; undoes --no-walk)")
+	f.BoolVar(&o.Source, "source", false, "show after each commit the revision given on the command line it was reached from")
+	f.BoolVar(&o.Parents, "parents", false, "show each commit's parents after its id")
 	o.addStyleFlags(cmd)
 	o.addFlags(cmd)
 	addDigitFlags(cmd, &digits)
@@ -691,6 +696,15 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 			}
 		}
 	}
+	if strings.Contains(o.Format+o.Pretty, "%(describe") {
+		f.Describe = formatDescriber(ctx, r)
+	}
+	var sources map[plumbing.Hash]string
+	if o.Source || strings.Contains(o.Format+o.Pretty, "%S") {
+		if sources, err = o.sourceNames(ctx, r); err != nil {
+			return err
+		}
+	}
 	missingNewline := false
 	for n := 0; o.Reverse || o.Max < 0 || n < o.Max; n++ {
 		c, err := next(ctx)
@@ -702,6 +716,23 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 		}
 		if graph != nil {
 			graph.Update(c.Hash, c.ParentHashes)
+		}
+		if sources != nil {
+			// As git: a commit's parents are reached from where it
+			// was, unless an earlier commit reached them already.
+			f.Source = sources[c.Hash]
+			for _, p := range c.ParentHashes {
+				if _, ok := sources[p]; !ok {
+					sources[p] = f.Source
+				}
+			}
+			f.ShowSource = o.Source
+		}
+		if o.Parents {
+			f.Parents = c.ParentHashes
+			if f.Parents == nil {
+				f.Parents = []plumbing.Hash{}
+			}
 		}
 		if err := writeLogEntry(out, repo.CommitToUTF8(c), f, graph, style, n == 0, o.NUL, &missingNewline); err != nil {
 			return err
@@ -728,6 +759,66 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 		}
 	}
 	return out.Flush()
+}
+
+// sourceNames names the commits the walk starts from as --source shows
+// them: as given on the command line (both ends of a symmetric range, the
+// right end of a range), full ref names for --all, HEAD by default. The
+// first name given for a commit wins.
+func (o logOptions) sourceNames(ctx context.Context, r *repo.Repository) (map[plumbing.Hash]string, error) {
+	sources := map[plumbing.Hash]string{}
+	add := func(name string) error {
+		if name == "" {
+			name = "HEAD"
+		}
+		h, err := r.ResolveCommit(ctx, name)
+		if err != nil {
+			return err
+		}
+		if _, ok := sources[h]; !ok {
+			sources[h] = name
+		}
+		return nil
+	}
+	var names []string
+	for _, rev := range o.Revs {
+		switch {
+		case strings.HasPrefix(rev, "^"):
+		case strings.Contains(rev, "..."):
+			left, right, _ := strings.Cut(rev, "...")
+			names = append(names, left, right)
+		case strings.Contains(rev, ".."):
+			_, right, _ := strings.Cut(rev, "..")
+			names = append(names, right)
+		default:
+			names = append(names, rev)
+		}
+	}
+	if len(o.Revs) == 0 && !o.All {
+		names = append(names, "HEAD")
+	}
+	for _, name := range names {
+		if err := add(name); err != nil {
+			return nil, err
+		}
+	}
+	if o.All {
+		refs, err := r.ListRefs("refs/")
+		if err != nil {
+			return nil, err
+		}
+		for _, ref := range refs {
+			if c, err := r.ResolveCommit(ctx, ref.Name); err == nil {
+				if _, ok := sources[c]; !ok {
+					sources[c] = ref.Name
+				}
+			}
+		}
+		if err := add("HEAD"); err != nil {
+			return nil, err
+		}
+	}
+	return sources, nil
 }
 
 // writeGraphPrefixed writes text with the graph's padding row in front of
