@@ -551,8 +551,17 @@ func (r *Repository) ResolveRange(ctx context.Context, args []string) (include, 
 		if herr != nil {
 			return nil, nil, herr
 		}
+		b, _ := r.HeadBranch()
+		if strings.HasSuffix(b.String(), ".lock") {
+			// No ref may have that name: as git, HEAD is broken.
+			return nil, nil, fmt.Errorf("your current branch appears to be broken: %w", ErrUnknownRevision)
+		}
+		if !h.IsZero() {
+			if r.Storer.HasEncodedObject(h) != nil {
+				return nil, nil, fmt.Errorf("your current branch appears to be broken: %w", ErrUnknownRevision)
+			}
+		}
 		if h.IsZero() {
-			b, _ := r.HeadBranch()
 			return nil, nil, fmt.Errorf("your current branch '%s' does not have any commits yet: %w", shortRefName(b), ErrUnknownRevision)
 		}
 		include = append(include, h)

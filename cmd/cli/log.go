@@ -19,6 +19,7 @@ import (
 	"easel.dev/easel/repo"
 	"easel.dev/easel/repo/loggraph"
 	"easel.dev/easel/repo/pretty"
+	"easel.dev/easel/repo/wildmatch"
 )
 
 func init() { register(newLogCmd) }
@@ -65,9 +66,80 @@ type logOptions struct {
 	// --decorate-refs-exclude and --clear-decorations in order.
 	decorateSet  bool
 	decorateRefs []decorateOp
+	// refGlobs are --branches, --tags, --remotes and --glob in order:
+	// each adds the refs it names to the starting points.
+	refGlobs []refGlob
+	// IgnoreMissing: revisions that do not resolve are left out.
+	IgnoreMissing bool
 	// Source prints, after each commit's id, the name of the revision it
 	// was reached from (also %S); Parents prints its parents there.
 	Source, Parents bool
+}
+
+// refGlob is one of --branches[=<pattern>] (prefix refs/heads/),
+// --tags[=<pattern>], --remotes[=<pattern>] and --glob=<pattern> (prefix
+// refs/).
+type refGlob struct{ prefix, pattern string }
+
+// allRefs is the value of --branches, --tags and --remotes given without
+// one (pflag needs a non-empty one).
+const allRefs = "\x00all"
+
+type refGlobFlag struct {
+	globs  *[]refGlob
+	prefix string
+}
+
+func (g *refGlobFlag) String() string { return "" }
+func (g *refGlobFlag) Type() string   { return "pattern" }
+func (g *refGlobFlag) Set(v string) error {
+	if v == allRefs {
+		v = ""
+	}
+	*g.globs = append(*g.globs, refGlob{g.prefix, v})
+	return nil
+}
+
+// refGlobTips are the refs the --branches, --tags, --remotes and --glob
+// options name, as git's for_each_glob_ref_in: a pattern without glob
+// characters names the refs under it, one with them is matched whole
+// (a "*" matching "/" too); without a pattern, every ref under the prefix.
+func refGlobTips(ctx context.Context, r *repo.Repository, globs []refGlob) ([]plumbing.Hash, []string, error) {
+	var hashes []plumbing.Hash
+	var names []string
+	for _, g := range globs {
+		pattern := g.pattern
+		if g.prefix == "refs/" && pattern != "" && !strings.HasPrefix(pattern, "refs/") {
+			pattern = "refs/" + pattern
+		} else if g.prefix != "refs/" && pattern != "" {
+			pattern = g.prefix + pattern
+		}
+		if pattern != "" && !strings.ContainsAny(pattern, "*?[") {
+			pattern = strings.TrimSuffix(pattern, "/") + "/*"
+		}
+		refs, err := r.ListRefs(g.prefix)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, ref := range refs {
+			if pattern != "" && !wildmatch.Match(pattern, ref.Name, 0) {
+				continue
+			}
+			c, err := r.ResolveCommit(ctx, ref.Name)
+			if err != nil {
+				continue // refs to trees or blobs start no walk
+			}
+			hashes = append(hashes, c)
+			// As git: --branches, --tags and --remotes name their refs
+			// below the prefix, --glob whole.
+			if g.prefix == "refs/" {
+				names = append(names, ref.Name)
+			} else {
+				names = append(names, strings.TrimPrefix(ref.Name, g.prefix))
+			}
+		}
+	}
+	return hashes, names, nil
 }
 
 // decorateOp is one of --decorate-refs ('+'), --decorate-refs-exclude
@@ -330,6 +402,18 @@ default, iso, iso-strict, rfc, short, unix, raw or relative.`,
 	f.StringVar(&o.NoWalk, "no-walk", "", "show only the given commits, not their history: sorted (newest first, the default) or unsorted (as given)")
 	f.Lookup("no-walk").NoOptDefVal = "sorted"
 	f.Bool("do-walk", false, "walk the history (the default; undoes --no-walk)")
+	for _, g := range []struct{ name, prefix, usage string }{
+		{"branches", "refs/heads/", "start from every branch (or those matching `<pattern>`)"},
+		{"tags", "refs/tags/", "start from every tag (or those matching `<pattern>`)"},
+		{"remotes", "refs/remotes/", "start from every remote-tracking branch (or those matching `<pattern>`)"},
+		{"glob", "refs/", "start from the refs matching `<pattern>`"},
+	} {
+		fl := f.VarPF(&refGlobFlag{&o.refGlobs, g.prefix}, g.name, "", g.usage)
+		if g.name != "glob" {
+			fl.NoOptDefVal = allRefs
+		}
+	}
+	f.BoolVar(&o.IgnoreMissing, "ignore-missing", false, "leave out revisions that do not exist rather than fail")
 	f.BoolVar(&o.Source, "source", false, "show after each commit the revision given on the command line it was reached from")
 	f.BoolVar(&o.Parents, "parents", false, "show each commit's parents after its id")
 	o.addStyleFlags(cmd)
@@ -486,9 +570,36 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 			break
 		}
 	}
-	include, exclude, err := r.ResolveRange(ctx, o.Revs)
+	if o.IgnoreMissing {
+		var kept []string
+		for _, rev := range o.Revs {
+			if _, _, err := r.ResolveRange(ctx, []string{rev}); err == nil {
+				kept = append(kept, rev)
+			}
+		}
+		if len(kept) == 0 && len(o.Revs) > 0 {
+			// As git: revisions were given, so HEAD is no default.
+			return nil
+		}
+		o.Revs = kept
+	}
+	globTips, _, err := refGlobTips(ctx, r, o.refGlobs)
 	if err != nil {
 		return err
+	}
+	revs := o.Revs
+	if len(revs) == 0 && len(o.refGlobs) > 0 {
+		// As git: the ref options are revisions given, so HEAD is
+		// not the default even when they name nothing.
+		revs = []string{}
+	}
+	include, exclude, err := resolveLogRange(ctx, r, revs, len(o.refGlobs) > 0)
+	if err != nil {
+		return err
+	}
+	include = append(include, globTips...)
+	if len(include) == 0 && len(o.refGlobs) > 0 && !o.All && !o.Reflog {
+		return nil
 	}
 	if o.All {
 		tips, err := r.AllTips()
@@ -794,12 +905,21 @@ func (o logOptions) sourceNames(ctx context.Context, r *repo.Repository) (map[pl
 			names = append(names, rev)
 		}
 	}
-	if len(o.Revs) == 0 && !o.All {
+	if len(o.Revs) == 0 && !o.All && len(o.refGlobs) == 0 {
 		names = append(names, "HEAD")
 	}
 	for _, name := range names {
 		if err := add(name); err != nil {
 			return nil, err
+		}
+	}
+	globTips, globNames, err := refGlobTips(ctx, r, o.refGlobs)
+	if err != nil {
+		return nil, err
+	}
+	for i, h := range globTips {
+		if _, ok := sources[h]; !ok {
+			sources[h] = globNames[i]
 		}
 	}
 	if o.All {
@@ -819,6 +939,15 @@ func (o logOptions) sourceNames(ctx context.Context, r *repo.Repository) (map[pl
 		}
 	}
 	return sources, nil
+}
+
+// resolveLogRange is ResolveRange, without HEAD as the default when other
+// options named where to start.
+func resolveLogRange(ctx context.Context, r *repo.Repository, revs []string, noDefault bool) ([]plumbing.Hash, []plumbing.Hash, error) {
+	if len(revs) == 0 && noDefault {
+		return nil, nil, nil
+	}
+	return r.ResolveRange(ctx, revs)
 }
 
 // writeGraphPrefixed writes text with the graph's padding row in front of
