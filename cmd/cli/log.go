@@ -18,6 +18,7 @@ import (
 
 	"easel.dev/easel/repo"
 	"easel.dev/easel/repo/loggraph"
+	"easel.dev/easel/repo/pathspec"
 	"easel.dev/easel/repo/pretty"
 	"easel.dev/easel/repo/wildmatch"
 )
@@ -71,6 +72,10 @@ type logOptions struct {
 	refGlobs []refGlob
 	// IgnoreMissing: revisions that do not resolve are left out.
 	IgnoreMissing bool
+	// DiffMerges is the last of -m, -c, --cc, --diff-merges and
+	// --no-diff-merges: how merges' changes are shown ("" leaves it to
+	// --first-parent and log.diffMerges).
+	DiffMerges string
 	// Source prints, after each commit's id, the name of the revision it
 	// was reached from (also %S); Parents prints its parents there.
 	Source, Parents bool
@@ -414,6 +419,23 @@ default, iso, iso-strict, rfc, short, unix, raw or relative.`,
 		}
 	}
 	f.BoolVar(&o.IgnoreMissing, "ignore-missing", false, "leave out revisions that do not exist rather than fail")
+	f.StringVar(&o.DiffMerges, "diff-merges", "", "show merges' changes: off, on, first-parent or separate (against each parent)")
+	for _, m := range []struct{ name, short, value, usage string }{
+		{"", "m", "on", "show merges' changes as log.diffMerges says (separate by default) when changes are shown"},
+		{"no-diff-merges", "", "off", "show no changes of merges"},
+		{"", "c", "combined", "show merges' changes as a combined diff"},
+		{"cc", "", "dense-combined", "show merges' changes as a dense combined diff"},
+	} {
+		name := m.name
+		if name == "" {
+			name = "diff-merges-" + m.short
+		}
+		fl := f.VarPF(&constString{&o.DiffMerges, m.value}, name, m.short, m.usage)
+		fl.NoOptDefVal = "true"
+		if m.name == "" {
+			fl.Hidden = true
+		}
+	}
 	f.BoolVar(&o.Source, "source", false, "show after each commit the revision given on the command line it was reached from")
 	f.BoolVar(&o.Parents, "parents", false, "show each commit's parents after its id")
 	o.addStyleFlags(cmd)
@@ -816,6 +838,10 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 			return err
 		}
 	}
+	mergeDiffs, err := o.mergeDiffs(r)
+	if err != nil {
+		return err
+	}
 	missingNewline := false
 	for n := 0; o.Reverse || o.Max < 0 || n < o.Max; n++ {
 		c, err := next(ctx)
@@ -845,6 +871,12 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 				f.Parents = []plumbing.Hash{}
 			}
 		}
+		if changes && len(c.ParentHashes) > 1 && mergeDiffs != "" {
+			if err := writeMergeEntry(ctx, out, env, r, c, f, graph, style, n == 0, o, mergeDiffs, ps, &missingNewline); err != nil {
+				return err
+			}
+			continue
+		}
 		if err := writeLogEntry(out, repo.CommitToUTF8(c), f, graph, style, n == 0, o.NUL, &missingNewline); err != nil {
 			return err
 		}
@@ -870,6 +902,89 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 		}
 	}
 	return out.Flush()
+}
+
+// mergeDiffs settles how merges' changes show: "" (not at all),
+// "first-parent" or "separate", from -m, --diff-merges and the like, else
+// --first-parent, else nothing; "on" (-m) is log.diffMerges, by default
+// separate. Combined diffs are not made by easel.
+func (o logOptions) mergeDiffs(r *repo.Repository) (string, error) {
+	mode := o.DiffMerges
+	if mode == "" && o.FirstParent {
+		mode = "first-parent"
+	}
+	conf, set, _ := r.ConfigGet("log.diffMerges")
+	confMode := "separate"
+	if set {
+		switch conf {
+		case "off", "none", "1", "first", "first-parent", "separate", "m", "combined", "c", "dense-combined", "cc", "remerge", "r":
+			confMode = conf
+		default:
+			return "", fmt.Errorf("unknown value for config 'log.diffMerges': %s", conf)
+		}
+	}
+	if mode == "on" || mode == "m" {
+		mode = confMode
+	}
+	switch mode {
+	case "", "off", "none":
+		return "", nil
+	case "1", "first", "first-parent":
+		return "first-parent", nil
+	case "separate", "m":
+		return "separate", nil
+	case "combined", "c", "dense-combined", "cc", "remerge", "r":
+		return "", &UsageError{Msg: fmt.Sprintf("--diff-merges=%s: easel does not make combined or remerge diffs of merges (first-parent and separate it does)", mode)}
+	}
+	return "", &UsageError{Msg: fmt.Sprintf("invalid value for '--diff-merges': '%s'", mode)}
+}
+
+// writeMergeEntry prints a merge with its changes against its first parent
+// (mode first-parent) or against each parent in turn (separate), as git's
+// log_tree_diff: under separate the commit is printed again before each
+// parent's changes, with "(from <parent>)", and only where there are
+// some; it is printed once, plain, when there are none.
+func writeMergeEntry(ctx context.Context, out io.Writer, env *Env, r *repo.Repository, c *object.Commit, f pretty.CommitFormat, graph *loggraph.Graph, style logStyle, first bool, o logOptions, mode string, ps pathspec.Pathspec, missingNewline *bool) error {
+	sep := "\n"
+	if style.oneline {
+		sep = ""
+	}
+	parents := c.ParentHashes
+	if mode == "first-parent" {
+		parents = parents[:1]
+	}
+	cu := repo.CommitToUTF8(c)
+	shown := false
+	for _, p := range parents {
+		var changes bytes.Buffer
+		if err := writeChangesFrom(ctx, &changes, env, r, c, p, o.diffFormat, sep, ps); err != nil {
+			return err
+		}
+		if changes.Len() == 0 && mode == "separate" {
+			continue
+		}
+		ef := f
+		if mode == "separate" {
+			ef.From = p
+		}
+		if err := writeLogEntry(out, cu, ef, graph, style, first && !shown, o.NUL, missingNewline); err != nil {
+			return err
+		}
+		shown = true
+		if graph != nil {
+			if err := writeGraphPrefixed(out, graph, changes.String()); err != nil {
+				return err
+			}
+			continue
+		}
+		if _, err := out.Write(changes.Bytes()); err != nil {
+			return err
+		}
+	}
+	if !shown {
+		return writeLogEntry(out, cu, f, graph, style, first, o.NUL, missingNewline)
+	}
+	return nil
 }
 
 // sourceNames names the commits the walk starts from as --source shows

@@ -264,9 +264,19 @@ func writeCommitChanges(ctx context.Context, w io.Writer, env *Env, r *repo.Repo
 	if len(c.ParentHashes) > 1 {
 		return nil
 	}
-	var parentTree plumbing.Hash
+	var parent plumbing.Hash
 	if len(c.ParentHashes) == 1 {
-		pt, err := r.TreeOf(c.ParentHashes[0])
+		parent = c.ParentHashes[0]
+	}
+	return writeChangesFrom(ctx, w, env, r, c, parent, f, sep, paths)
+}
+
+// writeChangesFrom prints what c changed since parent (the empty tree
+// when zero), as writeCommitChanges does for a commit's only parent.
+func writeChangesFrom(ctx context.Context, w io.Writer, env *Env, r *repo.Repository, c *object.Commit, parent plumbing.Hash, f diffFormat, sep string, paths pathspec.Pathspec) error {
+	var parentTree plumbing.Hash
+	if !parent.IsZero() {
+		pt, err := r.TreeOf(parent)
 		if err != nil {
 			return err
 		}

@@ -77,6 +77,9 @@ type CommitFormat struct {
 	Source     string
 	ShowSource bool
 	Parents    []plumbing.Hash
+	// From is the parent a merge's changes that follow are against
+	// (--diff-merges=separate), printed as "(from <id>)" after the id.
+	From plumbing.Hash
 	// Describe, when set, expands %(describe[:options]): options are the
 	// text after "describe:" ("" for none); ok is false when nothing
 	// describes the commit.
@@ -93,6 +96,13 @@ func idExtras(f CommitFormat, full bool) string {
 			b.WriteString(" " + p.String())
 		} else {
 			b.WriteString(" " + f.Abbrev.ShortID(p))
+		}
+	}
+	if !f.From.IsZero() {
+		if full {
+			b.WriteString(" (from " + f.From.String() + ")")
+		} else {
+			b.WriteString(" (from " + f.Abbrev.ShortID(f.From) + ")")
 		}
 	}
 	if f.Color {
