@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"easel.dev/easel/repo"
+	"easel.dev/easel/repo/gitconfig"
 	"easel.dev/easel/repo/loggraph"
 	"easel.dev/easel/repo/pathspec"
 	"easel.dev/easel/repo/pretty"
@@ -808,6 +809,9 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 		graph.Interesting = w.Shows
 		graph.FirstParent = o.FirstParent
 		graph.Color = color
+		if v, ok, _ := r.ConfigGet("log.graphColors"); ok && color {
+			graph.SetColors(graphColorsConfig(env, v))
+		}
 	}
 	if o.changeFilter.active() {
 		// As git: with --diff-filter, -S or -G a commit is shown, and
@@ -902,6 +906,21 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 		}
 	}
 	return out.Flush()
+}
+
+// graphColorsConfig reads log.graphColors as git does: comma-separated
+// colors, an invalid one left out with a warning.
+func graphColorsConfig(env *Env, v string) []string {
+	var colors []string
+	for _, part := range strings.Split(v, ",") {
+		seq, err := gitconfig.ParseColor(part)
+		if err != nil {
+			fmt.Fprintf(env.IO.Err, "error: invalid color value: %s\nwarning: ignored invalid color '%s' in log.graphColors\n", strings.TrimSpace(part), part)
+			continue
+		}
+		colors = append(colors, seq)
+	}
+	return colors
 }
 
 // mergeDiffs settles how merges' changes show: "" (not at all),
