@@ -57,6 +57,8 @@ type diffFormat struct {
 	// changes bring in; checkFailed, when set, learns whether there were.
 	Check       bool
 	checkFailed *bool
+	// LinePrefix is put before every line of output (--line-prefix).
+	LinePrefix string
 	changeFilter
 }
 
@@ -82,6 +84,7 @@ func (f *diffFormat) addFlags(cmd *cobra.Command) {
 	fl.StringVar(&f.Abbrev, "abbrev", "", "shorten ids of --raw to at least `<n>` digits")
 	fl.Lookup("abbrev").NoOptDefVal = "auto"
 	fl.BoolVar(&f.NoAbbrev, "no-abbrev", false, "print whole ids in --raw")
+	fl.StringVar(&f.LinePrefix, "line-prefix", "", "put `<prefix>` before every line of output")
 	fl.BoolVar(&f.Check, "check", false, "report whitespace errors and conflict markers the changes bring in (exit status 2 when any)")
 	fl.BoolVarP(&f.recursive, "recursive", "r", false, "recurse into trees (always done)")
 	fl.BoolVar(&f.root, "root", false, "show root commits' changes against the empty tree (always done)")
@@ -411,7 +414,7 @@ func runDiff(ctx context.Context, env *Env, o diffOptions) error {
 	o.checkFailed = &checkFailed
 	if !o.Quiet {
 		out := bufio.NewWriterSize(env.IO.Out, 64<<10)
-		if err := writePatches(out, env, r, patches, o.diffFormat, toWorktree); err != nil {
+		if err := writePatches(withLinePrefix(out, o.LinePrefix), env, r, patches, o.diffFormat, toWorktree); err != nil {
 			return err
 		}
 		if err := out.Flush(); err != nil {

@@ -746,8 +746,9 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 			return c, nil
 		}
 	}
-	out := bufio.NewWriterSize(env.IO.Out, 64<<10)
-	defer out.Flush()
+	bout := bufio.NewWriterSize(env.IO.Out, 64<<10)
+	defer bout.Flush()
+	out := withLinePrefix(bout, o.LinePrefix)
 
 	if o.JSON {
 		list := []pretty.CommitJSON{}
@@ -905,7 +906,7 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 			}
 		}
 	}
-	return out.Flush()
+	return bout.Flush()
 }
 
 // graphColorsConfig reads log.graphColors as git does: comma-separated
