@@ -503,6 +503,10 @@ func (o *rawObject) Reader() (io.ReadCloser, error) {
 }
 func (o *rawObject) Writer() (io.WriteCloser, error) { return nil, errors.New("read-only object") }
 
+// ErrBrokenHead is HEAD naming a ref that cannot exist or an object that
+// does not.
+var ErrBrokenHead = fmt.Errorf("your current branch appears to be broken: %w", ErrUnknownRevision)
+
 // ResolveRange splits git-style log arguments ("a", "^a", "a..b") into the
 // commits to start from and the commits to hide. No argument means HEAD.
 func (r *Repository) ResolveRange(ctx context.Context, args []string) (include, exclude []plumbing.Hash, err error) {
@@ -554,11 +558,11 @@ func (r *Repository) ResolveRange(ctx context.Context, args []string) (include, 
 		b, _ := r.HeadBranch()
 		if strings.HasSuffix(b.String(), ".lock") {
 			// No ref may have that name: as git, HEAD is broken.
-			return nil, nil, fmt.Errorf("your current branch appears to be broken: %w", ErrUnknownRevision)
+			return nil, nil, ErrBrokenHead
 		}
 		if !h.IsZero() {
 			if r.Storer.HasEncodedObject(h) != nil {
-				return nil, nil, fmt.Errorf("your current branch appears to be broken: %w", ErrUnknownRevision)
+				return nil, nil, ErrBrokenHead
 			}
 		}
 		if h.IsZero() {

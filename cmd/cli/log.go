@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"regexp"
@@ -73,6 +74,9 @@ type logOptions struct {
 	refGlobs []refGlob
 	// IgnoreMissing: revisions that do not resolve are left out.
 	IgnoreMissing bool
+	// Default is where to start when no revision is given (--default),
+	// instead of HEAD.
+	Default string
 	// DiffMerges is the last of -m, -c, --cc, --diff-merges and
 	// --no-diff-merges: how merges' changes are shown ("" leaves it to
 	// --first-parent and log.diffMerges).
@@ -419,6 +423,7 @@ default, iso, iso-strict, rfc, short, unix, raw or relative.`,
 			fl.NoOptDefVal = allRefs
 		}
 	}
+	f.StringVar(&o.Default, "default", "", "start from `<revision>` when none is given, instead of HEAD")
 	f.BoolVar(&o.IgnoreMissing, "ignore-missing", false, "leave out revisions that do not exist rather than fail")
 	f.StringVar(&o.DiffMerges, "diff-merges", "", "show merges' changes: off, on, first-parent or separate (against each parent)")
 	for _, m := range []struct{ name, short, value, usage string }{
@@ -592,6 +597,13 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 			o.Revs = o.Revs[:i]
 			break
 		}
+	}
+	if o.Default != "" && len(o.Revs) == 0 && len(o.refGlobs) == 0 && !o.All {
+		// As git: a broken HEAD is reported all the same.
+		if _, _, err := r.ResolveRange(ctx, nil); errors.Is(err, repo.ErrBrokenHead) {
+			return err
+		}
+		o.Revs = []string{o.Default}
 	}
 	if o.IgnoreMissing {
 		var kept []string
