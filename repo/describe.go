@@ -452,3 +452,15 @@ func (r *Repository) IsTag(id plumbing.Hash) bool {
 	o, err := r.Storer.EncodedObject(plumbing.AnyObject, id)
 	return err == nil && o.Type() == plumbing.TagObject
 }
+
+// Describer is Describe for many commits with the names read once (log's
+// %(describe)); it is nil when there are no names.
+func (r *Repository) Describer(o DescribeOptions) (func(ctx context.Context, c plumbing.Hash) (Description, error), error) {
+	names, err := r.DescribeNames(o)
+	if err != nil || len(names) == 0 {
+		return nil, err
+	}
+	return func(ctx context.Context, c plumbing.Hash) (Description, error) {
+		return r.describeWith(ctx, c, o, names)
+	}, nil
+}

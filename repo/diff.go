@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/format/index"
 
+	"easel.dev/easel/repo/attr"
 	"easel.dev/easel/repo/patch"
 	"easel.dev/easel/repo/pathspec"
 )
@@ -427,4 +429,41 @@ func (r *Repository) ReadBlob(h plumbing.Hash) ([]byte, error) {
 		data = []byte{}
 	}
 	return data, nil
+}
+
+// CheckOptions are the whitespace rule and conflict marker size that diff
+// --check applies to path: the whitespace attribute (set: every check,
+// unset: none, a value: those rules) or else core.whitespace, and the
+// conflict-marker-size attribute.
+func (r *Repository) CheckOptions(path string) (patch.CheckOptions, error) {
+	o := patch.CheckOptions{Rule: patch.WSDefault, MarkerSize: 7}
+	if v, ok, _ := r.ConfigGet("core.whitespace"); ok {
+		rule, err := patch.ParseWSRule(v)
+		if err != nil {
+			return o, err
+		}
+		o.Rule = rule
+	}
+	a, err := r.Attributes(path)
+	if err != nil {
+		return o, err
+	}
+	switch v := a.Get("whitespace"); {
+	case v.IsSet():
+		o.Rule = patch.WSRuleAll()
+	case v.IsUnset():
+		o.Rule = 0
+	case v.State == attr.Valued:
+		rule, err := patch.ParseWSRule(v.Text)
+		if err != nil {
+			return o, err
+		}
+		o.Rule = rule
+	}
+	if v := a.Get("conflict-marker-size"); v.Text != "" {
+		if n, err := strconv.Atoi(v.Text); err == nil && n > 0 {
+			o.MarkerSize = n
+		}
+	}
+	return o, nil
 }

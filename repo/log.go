@@ -503,6 +503,10 @@ func (o *rawObject) Reader() (io.ReadCloser, error) {
 }
 func (o *rawObject) Writer() (io.WriteCloser, error) { return nil, errors.New("read-only object") }
 
+// ErrBrokenHead is HEAD naming a ref that cannot exist or an object that
+// does not.
+var ErrBrokenHead = fmt.Errorf("your current branch appears to be broken: %w", ErrUnknownRevision)
+
 // ResolveRange splits git-style log arguments ("a", "^a", "a..b") into the
 // commits to start from and the commits to hide. No argument means HEAD.
 func (r *Repository) ResolveRange(ctx context.Context, args []string) (include, exclude []plumbing.Hash, err error) {
@@ -551,8 +555,17 @@ func (r *Repository) ResolveRange(ctx context.Context, args []string) (include, 
 		if herr != nil {
 			return nil, nil, herr
 		}
+		b, _ := r.HeadBranch()
+		if strings.HasSuffix(b.String(), ".lock") {
+			// No ref may have that name: as git, HEAD is broken.
+			return nil, nil, ErrBrokenHead
+		}
+		if !h.IsZero() {
+			if r.Storer.HasEncodedObject(h) != nil {
+				return nil, nil, ErrBrokenHead
+			}
+		}
 		if h.IsZero() {
-			b, _ := r.HeadBranch()
 			return nil, nil, fmt.Errorf("your current branch '%s' does not have any commits yet: %w", shortRefName(b), ErrUnknownRevision)
 		}
 		include = append(include, h)

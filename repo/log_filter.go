@@ -90,22 +90,99 @@ func matchAny(res []*regexp.Regexp, s string) bool {
 	return false
 }
 
-// CompileLogPattern compiles a --author/--committer/--grep pattern: a
-// regular expression (Go's syntax, close to git's -E) matched on each line,
-// or a plain string with fixed.
-func CompileLogPattern(p string, ignoreCase, fixed bool) (*regexp.Regexp, error) {
-	if fixed {
-		p = regexp.QuoteMeta(p)
+// Pattern types of git's grep.patternType and log's -G, -E, -F and -P.
+const (
+	PatternBasic    = "basic"
+	PatternExtended = "extended"
+	PatternFixed    = "fixed"
+	PatternPerl     = "perl"
+)
+
+// CompileLogPattern compiles a --author/--committer/--grep pattern of the
+// given type (PatternBasic when ""), matched on each line: POSIX basic
+// (git's default, where "(", "|" and "+" are plain characters unless
+// escaped), extended and Perl-compatible patterns read with Go's syntax,
+// which is theirs for the common cases, or plain text.
+func CompileLogPattern(p string, ignoreCase bool, patternType string) (*regexp.Regexp, error) {
+	expr := p
+	switch patternType {
+	case PatternFixed:
+		expr = regexp.QuoteMeta(p)
+	case PatternExtended, PatternPerl:
+	default:
+		expr = basicToGo(p)
 	}
 	flags := "(?m)"
 	if ignoreCase {
 		flags = "(?mi)"
 	}
-	re, err := regexp.Compile(flags + p)
+	re, err := regexp.Compile(flags + expr)
 	if err != nil {
 		return nil, fmt.Errorf("bad pattern %q: %v", p, err)
 	}
 	return re, nil
+}
+
+// basicToGo rewrites a POSIX basic regular expression (with GNU's \|, \+
+// and \?) as Go's syntax: escaped ( ) { } | + ? become operators, bare ones
+// plain characters, a "*" that starts an expression a plain star, and \<
+// and \> word boundaries. Bracket expressions are kept as written.
+func basicToGo(p string) string {
+	var b strings.Builder
+	start := true // at the start of an expression, where "*" is literal
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		switch {
+		case c == '\\' && i+1 < len(p):
+			i++
+			switch d := p[i]; d {
+			case '(', ')', '{', '}', '|', '+', '?':
+				b.WriteByte(d)
+				start = d == '(' || d == '|'
+				continue
+			case '<', '>':
+				b.WriteString(`\b`)
+			default:
+				b.WriteByte('\\')
+				b.WriteByte(d)
+			}
+		case c == '(' || c == ')' || c == '{' || c == '}' || c == '|' || c == '+' || c == '?':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case c == '*' && start:
+			b.WriteString(`\*`)
+		case c == '[':
+			// Copy the bracket expression whole: "]" right after "[" or
+			// "[^" belongs to it, as do "[:class:]" items.
+			j := i + 1
+			if j < len(p) && p[j] == '^' {
+				j++
+			}
+			if j < len(p) && p[j] == ']' {
+				j++
+			}
+			for j < len(p) && p[j] != ']' {
+				if p[j] == '[' && j+1 < len(p) && (p[j+1] == ':' || p[j+1] == '.' || p[j+1] == '=') {
+					if k := strings.Index(p[j+2:], string(p[j+1])+"]"); k >= 0 {
+						j += k + 4
+						continue
+					}
+				}
+				j++
+			}
+			if j >= len(p) {
+				b.WriteString(`\[`)
+				break
+			}
+			// A backslash is a plain character there, not Go's escape.
+			b.WriteString(strings.ReplaceAll(p[i:j+1], `\`, `\\`))
+			i = j
+		default:
+			b.WriteByte(c)
+		}
+		start = c == '^' && i == 0
+	}
+	return b.String()
 }
 
 // ParseApproxDate reads the dates --since and --until take: ISO dates with

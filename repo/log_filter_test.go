@@ -26,3 +26,29 @@ func TestParseApproxDate(t *testing.T) {
 		t.Error("someday parsed")
 	}
 }
+
+func TestBasicToGo(t *testing.T) {
+	for _, c := range []struct{ bre, match, noMatch string }{
+		{`(.|.)`, "(1|2)", "1"},
+		{`\(a\|b\)c`, "bc", "(a|b)c"},
+		{`a\+`, "aaa", "a+x"[2:]},
+		{`a+`, "a+", "aa"},
+		{`*x`, "*x", "x"},
+		{`\<is\>`, "it is here", "this"},
+		{`[\d]`, `\`, "5"},
+		{`[]a]x`, "]x", "bx"},
+		{`[[:digit:]]\{2\}`, "42", "4a"},
+	} {
+		re, err := CompileLogPattern(c.bre, false, PatternBasic)
+		if err != nil {
+			t.Fatalf("%s: %v", c.bre, err)
+		}
+		if !re.MatchString(c.match) || re.MatchString(c.noMatch) {
+			t.Errorf("%s (as %s): want a match of %q and none of %q", c.bre, re, c.match, c.noMatch)
+		}
+	}
+	re, err := CompileLogPattern("s.c(nd", true, PatternFixed)
+	if err != nil || !re.MatchString("S.C(ND") || re.MatchString("second") {
+		t.Errorf("fixed: %v %v", re, err)
+	}
+}

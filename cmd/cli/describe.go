@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/spf13/cobra"
@@ -257,4 +259,62 @@ func describeContains(ctx context.Context, env *Env, r *repo.Repository, o descr
 		}
 	}
 	return nil
+}
+
+// formatDescriber answers the %(describe[:options]) placeholder of log's
+// formats as git, which runs git describe for it: the options are tags
+// (tags=<bool>), abbrev=<n>, match=<glob> and exclude=<glob>, separated
+// by commas; a commit nothing describes expands to nothing. The names of
+// each set of options are loaded once.
+func formatDescriber(ctx context.Context, r *repo.Repository) func(plumbing.Hash, string) (string, bool) {
+	type loaded struct {
+		opts   repo.DescribeOptions
+		abbrev int
+		desc   func(context.Context, plumbing.Hash) (repo.Description, error)
+		err    error
+	}
+	cache := map[string]*loaded{}
+	ab := r.NewAbbreviator()
+	return func(c plumbing.Hash, options string) (string, bool) {
+		l := cache[options]
+		if l == nil {
+			l = &loaded{abbrev: -1}
+			for _, opt := range strings.Split(options, ",") {
+				key, val, hasVal := strings.Cut(opt, "=")
+				switch key {
+				case "tags":
+					l.opts.Tags = true
+					if hasVal {
+						l.opts.Tags, _ = parseBoolWord(val)
+					}
+				case "abbrev":
+					if n, err := strconv.Atoi(val); err == nil {
+						l.abbrev = n
+					}
+				case "match":
+					l.opts.Match = append(l.opts.Match, val)
+				case "exclude":
+					l.opts.Exclude = append(l.opts.Exclude, val)
+				}
+			}
+			l.opts.Candidates = 10
+			l.desc, l.err = r.Describer(l.opts)
+			cache[options] = l
+		}
+		if l.err != nil || l.desc == nil {
+			return "", false
+		}
+		d, err := l.desc(ctx, c)
+		if err != nil {
+			return "", false
+		}
+		if d.Misnamed || d.Depth > 0 && l.abbrev != 0 {
+			id := c.String()
+			if l.abbrev != 0 {
+				id = ab.Short(c, max(l.abbrev, 0))
+			}
+			return fmt.Sprintf("%s-%d-g%s", d.Name, d.Depth, id), true
+		}
+		return d.Name, true
+	}
 }

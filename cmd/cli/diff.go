@@ -53,6 +53,12 @@ type diffFormat struct {
 	// recursive and root are git's -r and --root, which easel always
 	// does: trees are always recursed, root commits always diffed.
 	recursive, root bool
+	// Check is --check: whitespace errors and conflict markers that the
+	// changes bring in; checkFailed, when set, learns whether there were.
+	Check       bool
+	checkFailed *bool
+	// LinePrefix is put before every line of output (--line-prefix).
+	LinePrefix string
 	changeFilter
 }
 
@@ -78,6 +84,8 @@ func (f *diffFormat) addFlags(cmd *cobra.Command) {
 	fl.StringVar(&f.Abbrev, "abbrev", "", "shorten ids of --raw to at least `<n>` digits")
 	fl.Lookup("abbrev").NoOptDefVal = "auto"
 	fl.BoolVar(&f.NoAbbrev, "no-abbrev", false, "print whole ids in --raw")
+	fl.StringVar(&f.LinePrefix, "line-prefix", "", "put `<prefix>` before every line of output")
+	fl.BoolVar(&f.Check, "check", false, "report whitespace errors and conflict markers the changes bring in (exit status 2 when any)")
 	fl.BoolVarP(&f.recursive, "recursive", "r", false, "recurse into trees (always done)")
 	fl.BoolVar(&f.root, "root", false, "show root commits' changes against the empty tree (always done)")
 	_ = fl.MarkHidden("recursive")
@@ -97,7 +105,7 @@ func (f *diffFormat) settleFormats() {
 
 // onlyPatch says whether no other format than the patch was asked for.
 func (f *diffFormat) onlyPatch() bool {
-	return !(f.Raw || f.Summary || f.NameOnly || f.NameStatus || f.Stat || f.NumStat || f.ShortStat)
+	return !(f.Check || f.Raw || f.Summary || f.NameOnly || f.NameStatus || f.Stat || f.NumStat || f.ShortStat)
 }
 
 // rawAbbrev shortens ids as --raw prints them: git's default length
@@ -402,17 +410,28 @@ func runDiff(ctx context.Context, env *Env, o diffOptions) error {
 	if patches, err = r.DetectRenames(patches, o.renames, toWorktree); err != nil {
 		return err
 	}
+	checkFailed := false
+	o.checkFailed = &checkFailed
 	if !o.Quiet {
 		out := bufio.NewWriterSize(env.IO.Out, 64<<10)
-		if err := writePatches(out, env, r, patches, o.diffFormat, toWorktree); err != nil {
+		if err := writePatches(withLinePrefix(out, o.LinePrefix), env, r, patches, o.diffFormat, toWorktree); err != nil {
 			return err
 		}
 		if err := out.Flush(); err != nil {
 			return err
 		}
 	}
+	// As git's diff_result_code: 1 for differences under --exit-code or
+	// --quiet, 2 for problems --check found, both together 3.
+	code := 0
 	if (o.ExitCode || o.Quiet) && len(patches) > 0 {
-		return &ExitError{Code: 1}
+		code |= 1
+	}
+	if o.Check && checkFailed {
+		code |= 2
+	}
+	if code != 0 {
+		return &ExitError{Code: code}
 	}
 	return nil
 }
@@ -467,6 +486,28 @@ func writePatches(w io.Writer, env *Env, r *repo.Repository, patches []patch.Fil
 	alg := f.alg
 	sections := 0
 	switch {
+	case f.Check:
+		for i := range patches {
+			p := patches[i]
+			if err := loadPatch(r, &p, toWorktree); err != nil {
+				return err
+			}
+			co := patch.CheckOptions{Rule: patch.WSDefault}
+			if r != nil {
+				if co, err = r.CheckOptions(p.Path()); err != nil {
+					return err
+				}
+			}
+			co.Color, co.Algorithm = env.IO.Color, alg
+			bad, err := patch.Check(w, p, co)
+			if err != nil {
+				return err
+			}
+			if bad && f.checkFailed != nil {
+				*f.checkFailed = true
+			}
+		}
+		sections++
 	case f.Raw:
 		abbrev, err := f.rawAbbrev(env, r)
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"regexp"
@@ -17,8 +18,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"easel.dev/easel/repo"
+	"easel.dev/easel/repo/gitconfig"
 	"easel.dev/easel/repo/loggraph"
+	"easel.dev/easel/repo/pathspec"
 	"easel.dev/easel/repo/pretty"
+	"easel.dev/easel/repo/wildmatch"
 )
 
 func init() { register(newLogCmd) }
@@ -39,10 +43,13 @@ type logOptions struct {
 	// Commit limiting and output, as git log's options of the same names.
 	Authors, Committers, Greps []string
 	AllMatch, InvertGrep       bool
-	IgnoreCase, Fixed          bool
-	Since, Until               string
-	Merges, NoMerges           bool
-	FirstParent, All, Reverse  bool
+	IgnoreCase                 bool
+	// PatternType is the last of -E, -F, -P and --basic-regexp given
+	// (repo.Pattern*), "" to let grep.patternType decide.
+	PatternType               string
+	Since, Until              string
+	Merges, NoMerges          bool
+	FirstParent, All, Reverse bool
 
 	// Ordering: --topo-order and --date-order sort as --graph does
 	// (children first); --date-order breaks ties by commit date.
@@ -62,6 +69,87 @@ type logOptions struct {
 	// --decorate-refs-exclude and --clear-decorations in order.
 	decorateSet  bool
 	decorateRefs []decorateOp
+	// refGlobs are --branches, --tags, --remotes and --glob in order:
+	// each adds the refs it names to the starting points.
+	refGlobs []refGlob
+	// IgnoreMissing: revisions that do not resolve are left out.
+	IgnoreMissing bool
+	// Default is where to start when no revision is given (--default),
+	// instead of HEAD.
+	Default string
+	// DiffMerges is the last of -m, -c, --cc, --diff-merges and
+	// --no-diff-merges: how merges' changes are shown ("" leaves it to
+	// --first-parent and log.diffMerges).
+	DiffMerges string
+	// Source prints, after each commit's id, the name of the revision it
+	// was reached from (also %S); Parents prints its parents there.
+	Source, Parents bool
+}
+
+// refGlob is one of --branches[=<pattern>] (prefix refs/heads/),
+// --tags[=<pattern>], --remotes[=<pattern>] and --glob=<pattern> (prefix
+// refs/).
+type refGlob struct{ prefix, pattern string }
+
+// allRefs is the value of --branches, --tags and --remotes given without
+// one (pflag needs a non-empty one).
+const allRefs = "\x00all"
+
+type refGlobFlag struct {
+	globs  *[]refGlob
+	prefix string
+}
+
+func (g *refGlobFlag) String() string { return "" }
+func (g *refGlobFlag) Type() string   { return "pattern" }
+func (g *refGlobFlag) Set(v string) error {
+	if v == allRefs {
+		v = ""
+	}
+	*g.globs = append(*g.globs, refGlob{g.prefix, v})
+	return nil
+}
+
+// refGlobTips are the refs the --branches, --tags, --remotes and --glob
+// options name, as git's for_each_glob_ref_in: a pattern without glob
+// characters names the refs under it, one with them is matched whole
+// (a "*" matching "/" too); without a pattern, every ref under the prefix.
+func refGlobTips(ctx context.Context, r *repo.Repository, globs []refGlob) ([]plumbing.Hash, []string, error) {
+	var hashes []plumbing.Hash
+	var names []string
+	for _, g := range globs {
+		pattern := g.pattern
+		if g.prefix == "refs/" && pattern != "" && !strings.HasPrefix(pattern, "refs/") {
+			pattern = "refs/" + pattern
+		} else if g.prefix != "refs/" && pattern != "" {
+			pattern = g.prefix + pattern
+		}
+		if pattern != "" && !strings.ContainsAny(pattern, "*?[") {
+			pattern = strings.TrimSuffix(pattern, "/") + "/*"
+		}
+		refs, err := r.ListRefs(g.prefix)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, ref := range refs {
+			if pattern != "" && !wildmatch.Match(pattern, ref.Name, 0) {
+				continue
+			}
+			c, err := r.ResolveCommit(ctx, ref.Name)
+			if err != nil {
+				continue // refs to trees or blobs start no walk
+			}
+			hashes = append(hashes, c)
+			// As git: --branches, --tags and --remotes name their refs
+			// below the prefix, --glob whole.
+			if g.prefix == "refs/" {
+				names = append(names, ref.Name)
+			} else {
+				names = append(names, strings.TrimPrefix(ref.Name, g.prefix))
+			}
+		}
+	}
+	return hashes, names, nil
 }
 
 // decorateOp is one of --decorate-refs ('+'), --decorate-refs-exclude
@@ -221,8 +309,10 @@ commits; --graph, --topo-order and --date-order need the whole history first
 (parents and dates from the commit-graph when there is one). --graph draws
 what git draws, character for character.
 
---author, --committer and --grep take regular expressions (Go's syntax, which
-is git's -E for the common cases; -F for plain text, -i to ignore case): the
+--author, --committer and --grep take regular expressions: POSIX basic ones
+as git's default (grep.patternType), -E extended and -P Perl-compatible ones
+(read with Go's syntax, theirs for the common cases), -F plain text, -i to
+ignore case; the
 author must match one --author, the message one --grep (all with
 --all-match; none with --invert-grep). --since stops at older commits,
 --until hides newer ones; both take dates like 2024-05-01, "2024-05-01 13:00",
@@ -295,8 +385,15 @@ default, iso, iso-strict, rfc, short, unix, raw or relative.`,
 	f.BoolVar(&o.AllMatch, "all-match", false, "the message must match every --grep")
 	f.BoolVar(&o.InvertGrep, "invert-grep", false, "only commits whose message matches no --grep")
 	f.BoolVarP(&o.IgnoreCase, "regexp-ignore-case", "i", false, "match --author, --committer and --grep ignoring case")
-	f.BoolVarP(&o.Fixed, "fixed-strings", "F", false, "patterns are plain text, not regular expressions")
-	f.BoolP("extended-regexp", "E", false, "patterns are extended regular expressions (always so)")
+	for _, pt := range []struct{ name, short, value, usage string }{
+		{"basic-regexp", "", repo.PatternBasic, "patterns are POSIX basic regular expressions (the default)"},
+		{"extended-regexp", "E", repo.PatternExtended, "patterns are extended regular expressions"},
+		{"fixed-strings", "F", repo.PatternFixed, "patterns are plain text, not regular expressions"},
+		{"perl-regexp", "P", repo.PatternPerl, "patterns are Perl-compatible regular expressions"},
+	} {
+		fl := f.VarPF(&constString{&o.PatternType, pt.value}, pt.name, pt.short, pt.usage)
+		fl.NoOptDefVal = "true"
+	}
 	f.StringVar(&o.Since, "since", "", "only commits more recent than this date (the walk stops at older ones)")
 	f.StringVar(&o.Since, "after", "", "same as --since")
 	f.StringVar(&o.Until, "until", "", "only commits older than this date")
@@ -315,6 +412,38 @@ default, iso, iso-strict, rfc, short, unix, raw or relative.`,
 	f.StringVar(&o.NoWalk, "no-walk", "", "show only the given commits, not their history: sorted (newest first, the default) or unsorted (as given)")
 	f.Lookup("no-walk").NoOptDefVal = "sorted"
 	f.Bool("do-walk", false, "walk the history (the default; undoes --no-walk)")
+	for _, g := range []struct{ name, prefix, usage string }{
+		{"branches", "refs/heads/", "start from every branch (or those matching `<pattern>`)"},
+		{"tags", "refs/tags/", "start from every tag (or those matching `<pattern>`)"},
+		{"remotes", "refs/remotes/", "start from every remote-tracking branch (or those matching `<pattern>`)"},
+		{"glob", "refs/", "start from the refs matching `<pattern>`"},
+	} {
+		fl := f.VarPF(&refGlobFlag{&o.refGlobs, g.prefix}, g.name, "", g.usage)
+		if g.name != "glob" {
+			fl.NoOptDefVal = allRefs
+		}
+	}
+	f.StringVar(&o.Default, "default", "", "start from `<revision>` when none is given, instead of HEAD")
+	f.BoolVar(&o.IgnoreMissing, "ignore-missing", false, "leave out revisions that do not exist rather than fail")
+	f.StringVar(&o.DiffMerges, "diff-merges", "", "show merges' changes: off, on, first-parent or separate (against each parent)")
+	for _, m := range []struct{ name, short, value, usage string }{
+		{"", "m", "on", "show merges' changes as log.diffMerges says (separate by default) when changes are shown"},
+		{"no-diff-merges", "", "off", "show no changes of merges"},
+		{"", "c", "combined", "show merges' changes as a combined diff"},
+		{"cc", "", "dense-combined", "show merges' changes as a dense combined diff"},
+	} {
+		name := m.name
+		if name == "" {
+			name = "diff-merges-" + m.short
+		}
+		fl := f.VarPF(&constString{&o.DiffMerges, m.value}, name, m.short, m.usage)
+		fl.NoOptDefVal = "true"
+		if m.name == "" {
+			fl.Hidden = true
+		}
+	}
+	f.BoolVar(&o.Source, "source", false, "show after each commit the revision given on the command line it was reached from")
+	f.BoolVar(&o.Parents, "parents", false, "show each commit's parents after its id")
 	o.addStyleFlags(cmd)
 	o.addFlags(cmd)
 	addDigitFlags(cmd, &digits)
@@ -396,15 +525,35 @@ func (o commitStyle) styleOf() (logStyle, bool, error) {
 	return logStyle{}, false, &UsageError{Msg: fmt.Sprintf("unknown --pretty format %q (oneline, short, medium, full, fuller, reference, raw, format:<string> or tformat:<string>)", pf)}
 }
 
+// patternType is how --author, --committer and --grep patterns read: the
+// last of -E, -F, -P and --basic-regexp, else grep.patternType, else
+// grep.extendedRegexp, else POSIX basic, as git's grep configuration.
+func (o logOptions) patternType(r *repo.Repository) (string, error) {
+	if o.PatternType != "" {
+		return o.PatternType, nil
+	}
+	if v, ok, _ := r.ConfigGet("grep.patternType"); ok && v != "default" {
+		switch v {
+		case repo.PatternBasic, repo.PatternExtended, repo.PatternFixed, repo.PatternPerl:
+			return v, nil
+		}
+		return "", fmt.Errorf("invalid value for 'grep.patterntype': '%s'", v)
+	}
+	if r.ConfigBool("grep.extendedRegexp", false) {
+		return repo.PatternExtended, nil
+	}
+	return repo.PatternBasic, nil
+}
+
 // filter builds the commit filter and the --since cut-off.
-func (o logOptions) filter(now time.Time) (*repo.CommitFilter, time.Time, error) {
+func (o logOptions) filter(now time.Time, patternType string) (*repo.CommitFilter, time.Time, error) {
 	f := &repo.CommitFilter{AllMatch: o.AllMatch, InvertGrep: o.InvertGrep}
 	for _, group := range []struct {
 		pats []string
 		into *[]*regexp.Regexp
 	}{{o.Authors, &f.Authors}, {o.Committers, &f.Committers}, {o.Greps, &f.Grep}} {
 		for _, p := range group.pats {
-			re, err := repo.CompileLogPattern(p, o.IgnoreCase, o.Fixed)
+			re, err := repo.CompileLogPattern(p, o.IgnoreCase, patternType)
 			if err != nil {
 				return nil, time.Time{}, &UsageError{Msg: err.Error()}
 			}
@@ -449,9 +598,43 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 			break
 		}
 	}
-	include, exclude, err := r.ResolveRange(ctx, o.Revs)
+	if o.Default != "" && len(o.Revs) == 0 && len(o.refGlobs) == 0 && !o.All {
+		// As git: a broken HEAD is reported all the same.
+		if _, _, err := r.ResolveRange(ctx, nil); errors.Is(err, repo.ErrBrokenHead) {
+			return err
+		}
+		o.Revs = []string{o.Default}
+	}
+	if o.IgnoreMissing {
+		var kept []string
+		for _, rev := range o.Revs {
+			if _, _, err := r.ResolveRange(ctx, []string{rev}); err == nil {
+				kept = append(kept, rev)
+			}
+		}
+		if len(kept) == 0 && len(o.Revs) > 0 {
+			// As git: revisions were given, so HEAD is no default.
+			return nil
+		}
+		o.Revs = kept
+	}
+	globTips, _, err := refGlobTips(ctx, r, o.refGlobs)
 	if err != nil {
 		return err
+	}
+	revs := o.Revs
+	if len(revs) == 0 && len(o.refGlobs) > 0 {
+		// As git: the ref options are revisions given, so HEAD is
+		// not the default even when they name nothing.
+		revs = []string{}
+	}
+	include, exclude, err := resolveLogRange(ctx, r, revs, len(o.refGlobs) > 0)
+	if err != nil {
+		return err
+	}
+	include = append(include, globTips...)
+	if len(include) == 0 && len(o.refGlobs) > 0 && !o.All && !o.Reflog {
+		return nil
 	}
 	if o.All {
 		tips, err := r.AllTips()
@@ -481,7 +664,11 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 		return err
 	}
 	now := time.Now()
-	filter, since, err := o.filter(now)
+	patternType, err := o.patternType(r)
+	if err != nil {
+		return err
+	}
+	filter, since, err := o.filter(now, patternType)
 	if err != nil {
 		return err
 	}
@@ -575,8 +762,9 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 			return c, nil
 		}
 	}
-	out := bufio.NewWriterSize(env.IO.Out, 64<<10)
-	defer out.Flush()
+	bout := bufio.NewWriterSize(env.IO.Out, 64<<10)
+	defer bout.Flush()
+	out := withLinePrefix(bout, o.LinePrefix)
 
 	if o.JSON {
 		list := []pretty.CommitJSON{}
@@ -638,6 +826,9 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 		graph.Interesting = w.Shows
 		graph.FirstParent = o.FirstParent
 		graph.Color = color
+		if v, ok, _ := r.ConfigGet("log.graphColors"); ok && color {
+			graph.SetColors(graphColorsConfig(env, v))
+		}
 	}
 	if o.changeFilter.active() {
 		// As git: with --diff-filter, -S or -G a commit is shown, and
@@ -659,6 +850,19 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 			}
 		}
 	}
+	if strings.Contains(o.Format+o.Pretty, "%(describe") {
+		f.Describe = formatDescriber(ctx, r)
+	}
+	var sources map[plumbing.Hash]string
+	if o.Source || strings.Contains(o.Format+o.Pretty, "%S") {
+		if sources, err = o.sourceNames(ctx, r); err != nil {
+			return err
+		}
+	}
+	mergeDiffs, err := o.mergeDiffs(r)
+	if err != nil {
+		return err
+	}
 	missingNewline := false
 	for n := 0; o.Reverse || o.Max < 0 || n < o.Max; n++ {
 		c, err := next(ctx)
@@ -670,6 +874,29 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 		}
 		if graph != nil {
 			graph.Update(c.Hash, c.ParentHashes)
+		}
+		if sources != nil {
+			// As git: a commit's parents are reached from where it
+			// was, unless an earlier commit reached them already.
+			f.Source = sources[c.Hash]
+			for _, p := range c.ParentHashes {
+				if _, ok := sources[p]; !ok {
+					sources[p] = f.Source
+				}
+			}
+			f.ShowSource = o.Source
+		}
+		if o.Parents {
+			f.Parents = c.ParentHashes
+			if f.Parents == nil {
+				f.Parents = []plumbing.Hash{}
+			}
+		}
+		if changes && len(c.ParentHashes) > 1 && mergeDiffs != "" {
+			if err := writeMergeEntry(ctx, out, env, r, c, f, graph, style, n == 0, o, mergeDiffs, ps, &missingNewline); err != nil {
+				return err
+			}
+			continue
 		}
 		if err := writeLogEntry(out, repo.CommitToUTF8(c), f, graph, style, n == 0, o.NUL, &missingNewline); err != nil {
 			return err
@@ -695,7 +922,183 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 			}
 		}
 	}
-	return out.Flush()
+	return bout.Flush()
+}
+
+// graphColorsConfig reads log.graphColors as git does: comma-separated
+// colors, an invalid one left out with a warning.
+func graphColorsConfig(env *Env, v string) []string {
+	var colors []string
+	for _, part := range strings.Split(v, ",") {
+		seq, err := gitconfig.ParseColor(part)
+		if err != nil {
+			fmt.Fprintf(env.IO.Err, "error: invalid color value: %s\nwarning: ignored invalid color '%s' in log.graphColors\n", strings.TrimSpace(part), part)
+			continue
+		}
+		colors = append(colors, seq)
+	}
+	return colors
+}
+
+// mergeDiffs settles how merges' changes show: "" (not at all),
+// "first-parent" or "separate", from -m, --diff-merges and the like, else
+// --first-parent, else nothing; "on" (-m) is log.diffMerges, by default
+// separate. Combined diffs are not made by easel.
+func (o logOptions) mergeDiffs(r *repo.Repository) (string, error) {
+	mode := o.DiffMerges
+	if mode == "" && o.FirstParent {
+		mode = "first-parent"
+	}
+	conf, set, _ := r.ConfigGet("log.diffMerges")
+	confMode := "separate"
+	if set {
+		switch conf {
+		case "off", "none", "1", "first", "first-parent", "separate", "m", "combined", "c", "dense-combined", "cc", "remerge", "r":
+			confMode = conf
+		default:
+			return "", fmt.Errorf("unknown value for config 'log.diffMerges': %s", conf)
+		}
+	}
+	if mode == "on" || mode == "m" {
+		mode = confMode
+	}
+	switch mode {
+	case "", "off", "none":
+		return "", nil
+	case "1", "first", "first-parent":
+		return "first-parent", nil
+	case "separate", "m":
+		return "separate", nil
+	case "combined", "c", "dense-combined", "cc", "remerge", "r":
+		return "", &UsageError{Msg: fmt.Sprintf("--diff-merges=%s: easel does not make combined or remerge diffs of merges (first-parent and separate it does)", mode)}
+	}
+	return "", &UsageError{Msg: fmt.Sprintf("invalid value for '--diff-merges': '%s'", mode)}
+}
+
+// writeMergeEntry prints a merge with its changes against its first parent
+// (mode first-parent) or against each parent in turn (separate), as git's
+// log_tree_diff: under separate the commit is printed again before each
+// parent's changes, with "(from <parent>)", and only where there are
+// some; it is printed once, plain, when there are none.
+func writeMergeEntry(ctx context.Context, out io.Writer, env *Env, r *repo.Repository, c *object.Commit, f pretty.CommitFormat, graph *loggraph.Graph, style logStyle, first bool, o logOptions, mode string, ps pathspec.Pathspec, missingNewline *bool) error {
+	sep := "\n"
+	if style.oneline {
+		sep = ""
+	}
+	parents := c.ParentHashes
+	if mode == "first-parent" {
+		parents = parents[:1]
+	}
+	cu := repo.CommitToUTF8(c)
+	shown := false
+	for _, p := range parents {
+		var changes bytes.Buffer
+		if err := writeChangesFrom(ctx, &changes, env, r, c, p, o.diffFormat, sep, ps); err != nil {
+			return err
+		}
+		if changes.Len() == 0 && mode == "separate" {
+			continue
+		}
+		ef := f
+		if mode == "separate" {
+			ef.From = p
+		}
+		if err := writeLogEntry(out, cu, ef, graph, style, first && !shown, o.NUL, missingNewline); err != nil {
+			return err
+		}
+		shown = true
+		if graph != nil {
+			if err := writeGraphPrefixed(out, graph, changes.String()); err != nil {
+				return err
+			}
+			continue
+		}
+		if _, err := out.Write(changes.Bytes()); err != nil {
+			return err
+		}
+	}
+	if !shown {
+		return writeLogEntry(out, cu, f, graph, style, first, o.NUL, missingNewline)
+	}
+	return nil
+}
+
+// sourceNames names the commits the walk starts from as --source shows
+// them: as given on the command line (both ends of a symmetric range, the
+// right end of a range), full ref names for --all, HEAD by default. The
+// first name given for a commit wins.
+func (o logOptions) sourceNames(ctx context.Context, r *repo.Repository) (map[plumbing.Hash]string, error) {
+	sources := map[plumbing.Hash]string{}
+	add := func(name string) error {
+		if name == "" {
+			name = "HEAD"
+		}
+		h, err := r.ResolveCommit(ctx, name)
+		if err != nil {
+			return err
+		}
+		if _, ok := sources[h]; !ok {
+			sources[h] = name
+		}
+		return nil
+	}
+	var names []string
+	for _, rev := range o.Revs {
+		switch {
+		case strings.HasPrefix(rev, "^"):
+		case strings.Contains(rev, "..."):
+			left, right, _ := strings.Cut(rev, "...")
+			names = append(names, left, right)
+		case strings.Contains(rev, ".."):
+			_, right, _ := strings.Cut(rev, "..")
+			names = append(names, right)
+		default:
+			names = append(names, rev)
+		}
+	}
+	if len(o.Revs) == 0 && !o.All && len(o.refGlobs) == 0 {
+		names = append(names, "HEAD")
+	}
+	for _, name := range names {
+		if err := add(name); err != nil {
+			return nil, err
+		}
+	}
+	globTips, globNames, err := refGlobTips(ctx, r, o.refGlobs)
+	if err != nil {
+		return nil, err
+	}
+	for i, h := range globTips {
+		if _, ok := sources[h]; !ok {
+			sources[h] = globNames[i]
+		}
+	}
+	if o.All {
+		refs, err := r.ListRefs("refs/")
+		if err != nil {
+			return nil, err
+		}
+		for _, ref := range refs {
+			if c, err := r.ResolveCommit(ctx, ref.Name); err == nil {
+				if _, ok := sources[c]; !ok {
+					sources[c] = ref.Name
+				}
+			}
+		}
+		if err := add("HEAD"); err != nil {
+			return nil, err
+		}
+	}
+	return sources, nil
+}
+
+// resolveLogRange is ResolveRange, without HEAD as the default when other
+// options named where to start.
+func resolveLogRange(ctx context.Context, r *repo.Repository, revs []string, noDefault bool) ([]plumbing.Hash, []plumbing.Hash, error) {
+	if len(revs) == 0 && noDefault {
+		return nil, nil, nil
+	}
+	return r.ResolveRange(ctx, revs)
 }
 
 // writeGraphPrefixed writes text with the graph's padding row in front of

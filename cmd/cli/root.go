@@ -260,6 +260,10 @@ func commandLineConfig(args []string) ([]string, error) {
 			// GIT_DIR says otherwise; "--bare init" is "init --bare".
 			bare = true
 			continue
+		case a == "--no-pager" || a == "-P" || a == "--paginate" || a == "-p":
+			// easel never starts a pager, so asking for one or for none
+			// changes nothing.
+			continue
 		case a == "-c" || a == "--config-env":
 			if i+1 >= len(args) {
 				return nil, fmt.Errorf("option '%s' requires a value", a)

@@ -27,6 +27,9 @@ type showOptions struct {
 	commitStyle
 	NoPatch bool
 	Revs    []string
+	// Paths (after "--") limit the changes shown.
+	Paths []string
+	ps    pathspec.Pathspec
 	// Max is -n/-<n>: with it, or with a range among the revisions,
 	// show walks history as log does.
 	Max int
@@ -55,6 +58,9 @@ object is HEAD.`,
   easel show --oneline --stat`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Revs = args
+			if dash := cmd.ArgsLenAtDash(); dash >= 0 {
+				o.Revs, o.Paths = args[:dash], args[dash:]
+			}
 			if len(o.Revs) == 0 {
 				o.Revs = []string{"HEAD"}
 			}
@@ -88,6 +94,11 @@ func runShow(ctx context.Context, env *Env, o showOptions) error {
 	style, fullID, dateMode, err := o.settle()
 	if err != nil {
 		return err
+	}
+	if len(o.Paths) > 0 {
+		if o.ps, err = parsePathspec(env, r, o.Paths); err != nil {
+			return err
+		}
 	}
 	out := bufio.NewWriterSize(env.IO.Out, 64<<10)
 	defer out.Flush()
@@ -240,7 +251,15 @@ func showCommit(ctx context.Context, w io.Writer, env *Env, r *repo.Repository, 
 		if err := o.changeFilter.settle(); err != nil {
 			return err
 		}
-		if ok, err := o.changeFilter.commitMatches(ctx, r, c, &o.renames, nil); err != nil || !ok {
+		if ok, err := o.changeFilter.commitMatches(ctx, r, c, &o.renames, o.ps); err != nil || !ok {
+			return err
+		}
+	}
+	if len(o.Paths) > 0 {
+		// As git: with paths, a commit that leaves them as one of its
+		// parents had them is not shown.
+		same, err := sameAsAParent(ctx, r, c, o.ps)
+		if err != nil || same {
 			return err
 		}
 	}
@@ -254,7 +273,34 @@ func showCommit(ctx context.Context, w io.Writer, env *Env, r *repo.Repository, 
 	if o.style.oneline {
 		sep = ""
 	}
-	return writeCommitChanges(ctx, w, env, r, c, o.diffFormat, sep, nil)
+	return writeCommitChanges(ctx, w, env, r, c, o.diffFormat, sep, o.ps)
+}
+
+// sameAsAParent says whether c changes nothing in paths against one of
+// its parents (against the empty tree for a root commit).
+func sameAsAParent(ctx context.Context, r *repo.Repository, c *object.Commit, paths pathspec.Pathspec) (bool, error) {
+	parents := c.ParentHashes
+	if len(parents) == 0 {
+		parents = []plumbing.Hash{plumbing.ZeroHash}
+	}
+	for _, p := range parents {
+		var tree plumbing.Hash
+		if !p.IsZero() {
+			t, err := r.TreeOf(p)
+			if err != nil {
+				return false, err
+			}
+			tree = t
+		}
+		patches, err := r.DiffTrees(ctx, tree, c.TreeHash, paths)
+		if err != nil {
+			return false, err
+		}
+		if len(patches) == 0 {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // writeCommitChanges prints a commit's changes to paths (all when empty)
@@ -264,9 +310,19 @@ func writeCommitChanges(ctx context.Context, w io.Writer, env *Env, r *repo.Repo
 	if len(c.ParentHashes) > 1 {
 		return nil
 	}
-	var parentTree plumbing.Hash
+	var parent plumbing.Hash
 	if len(c.ParentHashes) == 1 {
-		pt, err := r.TreeOf(c.ParentHashes[0])
+		parent = c.ParentHashes[0]
+	}
+	return writeChangesFrom(ctx, w, env, r, c, parent, f, sep, paths)
+}
+
+// writeChangesFrom prints what c changed since parent (the empty tree
+// when zero), as writeCommitChanges does for a commit's only parent.
+func writeChangesFrom(ctx context.Context, w io.Writer, env *Env, r *repo.Repository, c *object.Commit, parent plumbing.Hash, f diffFormat, sep string, paths pathspec.Pathspec) error {
+	var parentTree plumbing.Hash
+	if !parent.IsZero() {
+		pt, err := r.TreeOf(parent)
 		if err != nil {
 			return err
 		}

@@ -69,6 +69,7 @@ type Graph struct {
 	oldMapping   []int
 	mappingSize  int
 	defaultColor int
+	colors       []string // the column colors; see SetColors
 
 	// ids numbers the commits met; a commit's number is dropped once it
 	// has been drawn, as no line can lead to it any more.
@@ -106,7 +107,7 @@ const graphColorReset = "\x1b[m"
 
 // New returns an empty graph.
 func New() *Graph {
-	g := &Graph{capacity: 30, defaultColor: len(graphColors) - 1, ids: map[plumbing.Hash]uint32{}}
+	g := &Graph{capacity: 30, defaultColor: len(graphColors) - 1, ids: map[plumbing.Hash]uint32{}, colors: graphColors}
 	g.columns = make([]graphColumn, g.capacity)
 	g.newColumns = make([]graphColumn, g.capacity)
 	// Two spare entries: git's arrays are sized by the column capacity,
@@ -116,11 +117,23 @@ func New() *Graph {
 	return g
 }
 
+// SetColors replaces git's default column colors with the given escape
+// sequences (log.graphColors); none keeps the defaults. Call it before
+// the first commit.
+func (g *Graph) SetColors(colors []string) {
+	if len(colors) == 0 {
+		return
+	}
+	g.colors = colors
+	g.defaultColor = len(colors) - 1
+}
+
 // graphLine is one row being drawn; width counts characters, not the
 // bytes of color codes.
 type graphLine struct {
-	buf   *bytes.Buffer
-	width int
+	buf    *bytes.Buffer
+	width  int
+	colors []string
 }
 
 func (l *graphLine) addch(c byte) {
@@ -141,11 +154,11 @@ func (l *graphLine) addstr(s string) {
 }
 
 func (l *graphLine) writeColumn(c *graphColumn, ch byte) {
-	if c.color < len(graphColors) {
-		l.buf.WriteString(graphColors[c.color])
+	if c.color < len(l.colors) {
+		l.buf.WriteString(l.colors[c.color])
 	}
 	l.addch(ch)
-	if c.color < len(graphColors) {
+	if c.color < len(l.colors) {
 		l.buf.WriteString(graphColorReset)
 	}
 }
@@ -178,18 +191,18 @@ func (g *Graph) ensureCapacity(n int) {
 
 func (g *Graph) currentColor() int {
 	if !g.Color {
-		return len(graphColors)
+		return len(g.colors)
 	}
 	return g.defaultColor
 }
 
 func (g *Graph) incrementColor() {
-	g.defaultColor = (g.defaultColor + 1) % len(graphColors)
+	g.defaultColor = (g.defaultColor + 1) % len(g.colors)
 }
 
 func (g *Graph) findCommitColor(h uint32) int {
 	if !g.Color {
-		return len(graphColors)
+		return len(g.colors)
 	}
 	for i := 0; i < g.numColumns; i++ {
 		if g.columns[i].commit == h {
@@ -622,7 +635,7 @@ func (g *Graph) nextLine(buf *bytes.Buffer) bool {
 	if !g.hasCommit {
 		return false
 	}
-	l := &graphLine{buf: buf}
+	l := &graphLine{buf: buf, colors: g.colors}
 	isCommit := false
 	switch g.state {
 	case graphPadding:
@@ -650,7 +663,7 @@ func (g *Graph) paddingLine(buf *bytes.Buffer) {
 		g.nextLine(buf)
 		return
 	}
-	l := &graphLine{buf: buf}
+	l := &graphLine{buf: buf, colors: g.colors}
 	for i := 0; i < g.numColumns; i++ {
 		col := &g.columns[i]
 		l.writeColumn(col, '|')

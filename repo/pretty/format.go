@@ -71,6 +71,47 @@ type CommitFormat struct {
 	// Encoding is the log output encoding ("" for UTF-8), see
 	// LogOutputEncoding.
 	Encoding string
+	// Source is the name of the revision the commit was reached from
+	// (%S), printed after the id too with ShowSource (--source);
+	// Parents, when not nil, are printed after the id (--parents).
+	Source     string
+	ShowSource bool
+	Parents    []plumbing.Hash
+	// From is the parent a merge's changes that follow are against
+	// (--diff-merges=separate), printed as "(from <id>)" after the id.
+	From plumbing.Hash
+	// Describe, when set, expands %(describe[:options]): options are the
+	// text after "describe:" ("" for none); ok is false when nothing
+	// describes the commit.
+	Describe func(c plumbing.Hash, options string) (string, bool)
+}
+
+// idExtras is what git prints after a commit's id in the built-in formats:
+// the parents under --parents (shortened as the id is), then the reset of
+// the id's colour, then a tab and the source under --source.
+func idExtras(f CommitFormat, full bool) string {
+	var b strings.Builder
+	for _, p := range f.Parents {
+		if full {
+			b.WriteString(" " + p.String())
+		} else {
+			b.WriteString(" " + f.Abbrev.ShortID(p))
+		}
+	}
+	if !f.From.IsZero() {
+		if full {
+			b.WriteString(" (from " + f.From.String() + ")")
+		} else {
+			b.WriteString(" (from " + f.Abbrev.ShortID(f.From) + ")")
+		}
+	}
+	if f.Color {
+		b.WriteString("\x1b[m")
+	}
+	if f.ShowSource && f.Source != "" {
+		b.WriteString("\t" + f.Source)
+	}
+	return b.String()
 }
 
 // WriteCommitMedium writes a commit in git's "medium" format: commit line,
@@ -94,11 +135,9 @@ func WriteCommitPretty(w io.Writer, c *object.Commit, f CommitFormat, kind strin
 	} else {
 		b.WriteString("commit " + c.Hash.String())
 	}
+	b.WriteString(idExtras(f, !f.AbbrevCommit))
 	if d := f.Decorations[c.Hash]; len(d) > 0 {
 		b.WriteString(decorate(d, f.Color))
-	}
-	if f.Color {
-		b.WriteString("\x1b[m")
 	}
 	b.WriteByte('\n')
 	if kind == "raw" {
@@ -189,9 +228,7 @@ func WriteCommitOneline(w io.Writer, c *object.Commit, f CommitFormat) error {
 	} else {
 		b.WriteString(f.Abbrev.ShortID(c.Hash))
 	}
-	if f.Color {
-		b.WriteString("\x1b[m")
-	}
+	b.WriteString(idExtras(f, f.FullID))
 	if d := f.Decorations[c.Hash]; len(d) > 0 {
 		b.WriteString(decorate(d, f.Color))
 	}

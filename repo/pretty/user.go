@@ -17,14 +17,14 @@ import (
 var dateModes = map[string]string{
 	"": "default", "default": "default", "iso": "iso", "iso8601": "iso",
 	"iso-strict": "iso-strict", "iso8601-strict": "iso-strict", "rfc": "rfc", "rfc2822": "rfc",
-	"short": "short", "unix": "unix", "raw": "raw", "relative": "relative",
+	"short": "short", "unix": "unix", "raw": "raw", "relative": "relative", "human": "human",
 }
 
 // CheckDateMode returns the canonical name of a --date mode.
 func CheckDateMode(mode string) (string, error) {
 	m, ok := dateModes[mode]
 	if !ok {
-		return "", fmt.Errorf("unknown date format %q (default, iso, iso-strict, rfc, short, unix, raw or relative)", mode)
+		return "", fmt.Errorf("unknown date format %q (default, iso, iso-strict, rfc, short, unix, raw, relative or human)", mode)
 	}
 	return m, nil
 }
@@ -47,8 +47,60 @@ func FormatDate(t time.Time, mode string, now time.Time) string {
 		return strconv.FormatInt(t.Unix(), 10) + " " + t.Format("-0700")
 	case "relative":
 		return RelativeDate(t, now)
+	case "human":
+		return HumanDate(t, now)
 	}
 	return FormatGitDate(t)
+}
+
+// HumanDate is git's --date=human: relative for today, else git's
+// default format with what the reader knows left out: the year when it is
+// this year's, the date for the last few days of this month (weekday and
+// time only), the time and weekday for other years, seconds always and
+// the zone when it is the reader's or the date is shown.
+func HumanDate(t, now time.Time) string {
+	now = now.Local()
+	_, tz := t.Zone()
+	_, humanTZ := now.Zone()
+	hideTZ := tz == humanTZ
+	hideYear := t.Year() == now.Year()
+	hideDate, hideWday := false, false
+	if hideYear && t.Month() == now.Month() {
+		switch {
+		case t.Day() > now.Day():
+			// A future date: think of time zones.
+		case t.Day() == now.Day():
+			hideDate, hideWday = true, true
+		case t.Day()+5 > now.Day():
+			hideDate = true
+		}
+	}
+	if hideWday {
+		return RelativeDate(t, now)
+	}
+	hideTZ = hideTZ || !hideDate
+	hideWday = !hideYear
+	hideTime := !hideYear
+	var b strings.Builder
+	if !hideWday {
+		b.WriteString(t.Format("Mon") + " ")
+	}
+	if !hideDate {
+		b.WriteString(t.Format("Jan") + " " + strconv.Itoa(t.Day()) + " ")
+	}
+	s := b.String()
+	if !hideTime {
+		s += t.Format("15:04")
+	} else {
+		s = strings.TrimRight(s, " ")
+	}
+	if !hideYear {
+		s += " " + strconv.Itoa(t.Year())
+	}
+	if !hideTZ {
+		s += " " + t.Format("-0700")
+	}
+	return s
 }
 
 // RelativeDate is git's show_date_relative: "5 minutes ago", "3 weeks
@@ -456,7 +508,13 @@ func (u *userFormat) one(b *strings.Builder, p string) int {
 		if strings.HasPrefix(p, "(trailers") {
 			return u.trailers(b, p)
 		}
+		if strings.HasPrefix(p, "(describe") {
+			return u.describe(b, p)
+		}
 		return 0
+	case 'S':
+		b.WriteString(f.Source)
+		return 1
 	case 'e':
 		// go-git reads a commit without an encoding header as "UTF-8";
 		// git prints the header only.
@@ -560,6 +618,8 @@ func (u *userFormat) one(b *strings.Builder, p string) int {
 			b.WriteString(FormatDate(who.When, "short", f.Now))
 		case 'r':
 			b.WriteString(FormatDate(who.When, "relative", f.Now))
+		case 'h':
+			b.WriteString(FormatDate(who.When, "human", f.Now))
 		default:
 			return 0
 		}
@@ -708,4 +768,33 @@ func parseGitBool(v string) (bool, bool) {
 		return false, true
 	}
 	return false, false
+}
+
+// describe expands %(describe) and %(describe:options): git describe's
+// answer for the commit, nothing when no tag describes it. An unknown or
+// malformed option leaves the placeholder as text, as git does.
+func (u *userFormat) describe(b *strings.Builder, p string) int {
+	end := strings.IndexByte(p, ')')
+	if end < 0 {
+		return 0
+	}
+	arg := p[len("(describe"):end]
+	if arg != "" && arg[0] != ':' {
+		return 0
+	}
+	arg = strings.TrimPrefix(arg, ":")
+	for _, opt := range strings.Split(arg, ",") {
+		key, _, _ := strings.Cut(opt, "=")
+		switch key {
+		case "", "tags", "abbrev", "match", "exclude":
+		default:
+			return 0
+		}
+	}
+	if u.f.Describe != nil {
+		if s, ok := u.f.Describe(u.c.Hash, arg); ok {
+			b.WriteString(s)
+		}
+	}
+	return end + 1
 }
