@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"easel.dev/easel/repo"
+	"easel.dev/easel/repo/pretty"
 )
 
 func init() { register(newSwitchCmd) }
@@ -444,11 +445,7 @@ func commitSubject(r *repo.Repository, h plumbing.Hash) string {
 	if err != nil {
 		return ""
 	}
-	s := c.Message
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\n' {
-			return s[:i]
-		}
-	}
-	return s
+	// As git's oneline format: the first paragraph on one line, in the
+	// log output encoding.
+	return repo.EncodeLogOutput(pretty.Subject(repo.CommitToUTF8(c).Message), r.LogOutputEncoding())
 }
