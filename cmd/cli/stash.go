@@ -74,17 +74,20 @@ func (c choiceFlag) Set(v string) error {
 func newStashCmd(env *Env) *cobra.Command {
 	var o stashPushOptions
 	cmd := &cobra.Command{
-		Use:   "stash [push [-m <msg>] [-u] [--keep-index] [-q]]",
+		Use:   "stash [push [-m <msg>] [-u | -a] [-k] [-q] [--] [<pathspec>...]]",
 		Short: "Put local changes aside and get them back later",
 		Long: `Record the staged and unstaged changes to tracked files (and with -u the
-untracked files) in a stash, then reset the index and work tree to HEAD. With
-no subcommand, stash is 'stash push'.
+untracked files, with -a the ignored ones too) in a stash, then reset the
+index and work tree to HEAD. With no subcommand, stash is 'stash push'
+(pathspecs then after "--").
 
 Stashes are kept as git keeps them: commits under refs/stash, the stack being
 refs/stash's reflog, so git and easel read and pop each other's stashes.
 <stash> is stash@{<n>} or <n>; the default is stash@{0}, the newest.
 
-  push     save the changes and clean the work tree
+  push     save the changes and clean the work tree; with pathspecs only
+           the changes of those paths
+  save     push, with the words after the options as the message
   list     list the stashes, newest first
   show     the changes a stash records, as a diffstat (-p: a patch)
   apply    merge a stash's changes into the work tree; --index restores
@@ -117,16 +120,19 @@ touches make apply refuse (exit code 9).`,
 
 	var po stashPushOptions
 	push := &cobra.Command{
-		Use:   "push [-m <msg>] [-u] [--keep-index] [-q]",
+		Use:   "push [-m <msg>] [-u | -a] [-k] [-q] [--] [<pathspec>...]",
 		Short: "Save local changes in a new stash and reset to HEAD",
 		Long: `Save the index and the work tree's changes to tracked files in a new stash
 (stash@{0}), then reset the index and work tree to HEAD. -u also saves the
-untracked files and removes them; --keep-index leaves what is staged in the
-index and the work tree. Prints "No local changes to save" when there is
-nothing to stash.`,
+untracked files and removes them, -a the ignored files too; --keep-index
+leaves what is staged in the index and the work tree. With pathspecs, only
+the changes (and untracked files) they select are saved and reset; the index
+commit still records the whole index, as git's does. Prints "No local
+changes to save" when there is nothing to stash.`,
 		Example: `  easel stash push
   easel stash push -m "try another approach"
-  easel stash push -u --keep-index`,
+  easel stash push -u --keep-index
+  easel stash push -u -- src/parser.go notes.txt`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			po.Paths = args

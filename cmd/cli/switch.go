@@ -128,7 +128,11 @@ changes and the command fails (exit 9).
 
 -c creates the branch first (at <start>, default HEAD); --force-create also resets an existing
 one. A name that only exists as a remote-tracking branch (origin/<name>) creates a
-local branch tracking it. --detach checks out any commit without a branch.
+local branch tracking it (among several remotes, the one checkout.defaultRemote
+names; --no-guess or checkout.guess=false turn this off). --detach checks out
+any commit without a branch; --orphan starts an unborn branch with an empty
+index and no tracked files. switch refuses while a merge, rebase, am,
+cherry-pick or revert is under way.
 "-" is the branch checked out before this one (@{-1}; @{-N}: N switches ago).`,
 		Example: `  easel switch main
   easel switch -
