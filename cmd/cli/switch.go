@@ -63,13 +63,12 @@ func switchCreate(ctx context.Context, env *Env, r *repo.Repository, name string
 	if err != nil {
 		return err
 	}
-	start := so.StartName
-	if start == "" {
-		start = "HEAD"
-	}
-	realRef, err := r.TrackingStart(ctx, start, mode)
-	if err != nil {
-		return err
+	// Without a start point (HEAD, perhaps unborn) nothing is tracked.
+	var realRef plumbing.ReferenceName
+	if so.StartName != "" {
+		if realRef, err = r.TrackingStart(ctx, so.StartName, mode); err != nil {
+			return err
+		}
 	}
 	if err := doSwitch(ctx, env, r, name, so, quiet); err != nil {
 		return err
