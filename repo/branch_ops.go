@@ -649,3 +649,7 @@ func (r *Repository) refnameAvailable(ref, skip plumbing.ReferenceName) error {
 	}
 	return nil
 }
+
+// DwimRef is git's dwim_ref: the ref name stands for and how many
+// candidates exist (see dwimRef).
+func (r *Repository) DwimRef(name string) (plumbing.ReferenceName, int) { return r.dwimRef(name) }

@@ -5,10 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/format/index"
+
+	"easel.dev/easel/repo/refspec"
 )
 
 // SwitchResult says what Switch did.
@@ -76,6 +77,7 @@ func (r *Repository) Switch(ctx context.Context, name string, o SwitchOptions) (
 		}
 	}
 	var upstream plumbing.ReferenceName
+	var upstreamRemote string
 	switch {
 	case create:
 		if exists && !force {
@@ -90,18 +92,20 @@ func (r *Repository) Switch(ctx context.Context, name string, o SwitchOptions) (
 		}
 		res.Created = true
 	case !exists:
-		rt, ok := r.RemoteTracking(name)
-		if !ok {
+		g, err := r.GuessRemote(name)
+		if err != nil {
+			return nil, err
+		}
+		if g.Ref == "" {
 			return nil, fmt.Errorf("invalid reference: %s: %w", name, ErrUnknownRevision)
 		}
-		upstream = rt
-		var err error
+		upstream, upstreamRemote = g.Ref, g.Remote
 		if target, err = r.ResolveRef(upstream); err != nil {
 			return nil, err
 		}
 		res.Created = true
-		res.TrackingFrom = strings.TrimPrefix(upstream.String(), "refs/remotes/")
-		startName = res.TrackingFrom
+		res.TrackingFrom = g.Remote + "/" + name
+		startName = upstream.String()
 	}
 	if startName == "" {
 		startName = target.String()
@@ -136,9 +140,8 @@ func (r *Repository) Switch(ctx context.Context, name string, o SwitchOptions) (
 		}
 	}
 	if upstream != "" {
-		remote, branch, _ := strings.Cut(strings.TrimPrefix(upstream.String(), "refs/remotes/"), "/")
-		r.ConfigSet("branch."+name+".remote", remote, false)
-		r.ConfigSet("branch."+name+".merge", "refs/heads/"+branch, false)
+		r.ConfigSet("branch."+name+".remote", upstreamRemote, false)
+		r.ConfigSet("branch."+name+".merge", "refs/heads/"+name, false)
 	}
 	if err := r.SetSymbolicRef(plumbing.HEAD, ref, checkoutMsg); err != nil {
 		return nil, err
@@ -170,23 +173,58 @@ func (r *Repository) SwitchDetachDiscard(ctx context.Context, to plumbing.Hash, 
 	return r.DetachHead(to, msg)
 }
 
-// RemoteTracking finds the single remote-tracking branch <remote>/<name>.
+// RemoteTracking finds the remote-tracking branch that git's checkout and
+// switch would fork a new local branch <name> from (see GuessRemote).
 func (r *Repository) RemoteTracking(name string) (plumbing.ReferenceName, bool) {
-	remotes, err := r.refsUnder("refs/remotes/")
-	if err != nil {
+	g, err := r.GuessRemote(name)
+	if err != nil || g.Ref == "" {
 		return "", false
 	}
-	var found []plumbing.ReferenceName
-	for _, rr := range remotes {
-		n := strings.TrimPrefix(rr.Name().String(), "refs/remotes/")
-		if i := strings.IndexByte(n, '/'); i > 0 && n[i+1:] == name {
-			found = append(found, rr.Name())
+	return g.Ref, true
+}
+
+// RemoteGuess is what GuessRemote found.
+type RemoteGuess struct {
+	Ref     plumbing.ReferenceName // the chosen remote-tracking ref ("" when none)
+	Remote  string                 // the remote it belongs to
+	Matches int                    // how many remotes have a branch <name>
+}
+
+// GuessRemote finds, as git's unique_tracking_name does, the remotes whose
+// fetch refspecs map refs/heads/<name> to a ref that exists: one is the
+// answer; of several, the one checkout.defaultRemote names, if any.
+func (r *Repository) GuessRemote(name string) (RemoteGuess, error) {
+	var g RemoteGuess
+	remotes, err := r.Remotes()
+	if err != nil {
+		return g, err
+	}
+	def, _, _ := r.ConfigGet("checkout.defaultRemote")
+	src := "refs/heads/" + name
+	var first, preferred RemoteGuess
+	for _, rm := range remotes {
+		dst, ok := refspec.ParseList(rm.Fetch).Query(src)
+		if !ok {
+			continue
+		}
+		if _, err := r.ResolveRef(plumbing.ReferenceName(dst)); err != nil {
+			continue
+		}
+		g.Matches++
+		if g.Matches == 1 {
+			first = RemoteGuess{Ref: plumbing.ReferenceName(dst), Remote: rm.Name}
+		}
+		if def != "" && rm.Name == def {
+			preferred = RemoteGuess{Ref: plumbing.ReferenceName(dst), Remote: rm.Name}
 		}
 	}
-	if len(found) != 1 {
-		return "", false
+	switch {
+	case g.Matches == 1:
+		g.Ref, g.Remote = first.Ref, first.Remote
+	case preferred.Ref != "":
+		g.Ref, g.Remote = preferred.Ref, preferred.Remote
 	}
-	return found[0], true
+	return g, nil
 }
 
 // moveTo moves the index and work tree from commit head to commit to: the
@@ -209,4 +247,54 @@ func (r *Repository) discardTo(ctx context.Context, head, to plumbing.Hash) erro
 		return ErrBareRepository
 	}
 	return r.UpdateIndex(func(idx *index.Index) error { return r.resetHardLocked(ctx, idx, head, to) })
+}
+
+// SwitchOrphan points HEAD at the unborn branch name. With clear (git
+// switch --orphan) the index and work tree move to the empty tree as a
+// checkout would (local changes in the way refuse it unless discard);
+// without (checkout --orphan) they stay as they are, ready to become the
+// first commit.
+func (r *Repository) SwitchOrphan(ctx context.Context, name string, clear, discard bool) error {
+	ref := plumbing.NewBranchReferenceName(name)
+	if err := CheckBranchName(name); err != nil {
+		return err
+	}
+	if _, err := r.ResolveRef(ref); err == nil {
+		return &BranchError{Msg: fmt.Sprintf("a branch named '%s' already exists", name), Err: ErrAlreadyExists}
+	}
+	if p, ok := r.checkedOutElsewhere(ref); ok {
+		return branchInUse("'%s' is already checked out at '%s'", name, p)
+	}
+	if clear {
+		head, err := r.Head()
+		if err != nil {
+			return err
+		}
+		if err := r.moveTo(ctx, head, plumbing.ZeroHash, discard); err != nil {
+			return err
+		}
+	}
+	return r.SetSymbolicRef(plumbing.HEAD, ref, r.CheckoutMessage(name))
+}
+
+// OperationInProgress names, as git's switch refuses them, a merge, am,
+// rebase, cherry-pick or revert under way ("" when none).
+func (r *Repository) OperationInProgress() string {
+	// As git's wt_status_get_state: the file's presence is enough.
+	if _, err := os.Stat(r.gitPath("MERGE_HEAD")); err == nil {
+		return "merge"
+	}
+	if fi, err := os.Stat(r.gitPath("rebase-apply/applying")); err == nil && !fi.IsDir() {
+		return "am"
+	}
+	if r.RebaseInProgress() {
+		return "rebase"
+	}
+	if r.refExists(cherryPickHeadFile) {
+		return "cherry-pick"
+	}
+	if r.refExists(revertHeadFile) {
+		return "revert"
+	}
+	return ""
 }

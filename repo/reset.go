@@ -37,6 +37,21 @@ func (r *Repository) Reset(ctx context.Context, to plumbing.Hash, mode ResetMode
 // ResetTo is Reset with `to` as the user named it ("HEAD~1"), for the
 // reflog: "reset: moving to <rev>" (its id when empty).
 func (r *Repository) ResetTo(ctx context.Context, to plumbing.Hash, mode ResetMode, rev string) error {
+	return r.ResetWith(ctx, to, mode, rev, ResetOptions{})
+}
+
+// ResetOptions modify a mixed reset.
+type ResetOptions struct {
+	// NoRefresh leaves the entries the reset changed without stat data
+	// (git's --no-refresh), so a later status compares their contents.
+	NoRefresh bool
+	// IntentToAdd keeps paths the reset removes from the index as
+	// intent-to-add entries (-N).
+	IntentToAdd bool
+}
+
+// ResetWith is ResetTo with options for the mixed reset.
+func (r *Repository) ResetWith(ctx context.Context, to plumbing.Hash, mode ResetMode, rev string, o ResetOptions) error {
 	if _, err := r.commitTree(to); err != nil {
 		return err
 	}
@@ -44,13 +59,41 @@ func (r *Repository) ResetTo(ctx context.Context, to plumbing.Hash, mode ResetMo
 	if err != nil {
 		return err
 	}
-	switch mode {
-	case ResetSoft:
-		if _, ok, _ := r.MergeHead(); ok {
-			return fmt.Errorf("cannot do a soft reset in the middle of a merge: %w", ErrMergeInProgress)
+	if mode == ResetSoft || mode == ResetKeep {
+		// As git's die_if_unmerged_cache: MERGE_HEAD's presence or an
+		// unmerged index is enough.
+		_, statErr := os.Stat(r.gitPath("MERGE_HEAD"))
+		idx, err := r.ReadIndex()
+		if err != nil {
+			return err
 		}
+		if statErr == nil || HasUnmerged(idx) {
+			name := map[ResetMode]string{ResetSoft: "soft", ResetKeep: "keep"}[mode]
+			return fmt.Errorf("Cannot do a %s reset in the middle of a merge: %w", name, ErrMergeInProgress)
+		}
+	}
+	switch mode {
 	case ResetMixed:
-		if err := r.UpdateIndex(func(idx *index.Index) error { return r.resetIndexTo(idx, to, nil) }); err != nil {
+		err := r.UpdateIndex(func(idx *index.Index) error {
+			var before map[string]bool
+			if o.IntentToAdd {
+				before = map[string]bool{}
+				for _, e := range idx.Entries {
+					before[e.Name] = true
+				}
+			}
+			if err := r.resetIndexTo(idx, to, nil); err != nil {
+				return err
+			}
+			if o.IntentToAdd {
+				r.keepAsIntentToAdd(idx, before)
+			}
+			if !o.NoRefresh && r.WorkDir != "" {
+				r.refreshEntries(idx)
+			}
+			return nil
+		})
+		if err != nil {
 			return err
 		}
 	case ResetMerge, ResetKeep:
@@ -138,12 +181,61 @@ func (r *Repository) resetIndexTo(idx *index.Index, to plumbing.Hash, ps pathspe
 			entries[p] = e
 			continue
 		}
-		entries[p] = blobEntry(p, t.hash, t.mode)
+		ne := blobEntry(p, t.hash, t.mode)
+		if e := old[p]; e != nil && e.SkipWorktree {
+			// Outside a sparse checkout it stays so, as in git.
+			ne.SkipWorktree = true
+		}
+		entries[p] = ne
 	}
 	rebuildIndex(idx, entries)
 	idx.Entries = append(idx.Entries, keep...)
 	sortIndex(idx)
 	return nil
+}
+
+// keepAsIntentToAdd adds back, as intent-to-add entries, the paths of
+// before that the index no longer has (git reset -N).
+func (r *Repository) keepAsIntentToAdd(idx *index.Index, before map[string]bool) {
+	now := map[string]bool{}
+	for _, e := range idx.Entries {
+		now[e.Name] = true
+	}
+	added := false
+	for p := range before {
+		if !now[p] {
+			e := blobEntry(p, emptyBlob, filemode.Regular)
+			e.IntentToAdd = true
+			idx.Entries = append(idx.Entries, e)
+			added = true
+		}
+	}
+	if added {
+		sortIndex(idx)
+	}
+}
+
+// refreshEntries gives entries without stat data, whose files hold
+// their content, the files' stat data, as git's refresh after a mixed
+// reset does, so that nothing reports them changed.
+func (r *Repository) refreshEntries(idx *index.Index) {
+	for _, e := range idx.Entries {
+		if e.Stage != 0 || e.IntentToAdd || e.SkipWorktree || !e.ModifiedAt.IsZero() || e.Mode == filemode.Submodule {
+			continue
+		}
+		full, err := r.safePath(e.Name)
+		if err != nil {
+			continue
+		}
+		fi, err := os.Lstat(full)
+		if err != nil || fi.IsDir() {
+			continue
+		}
+		if changed, err := r.worktreeChanged(full, e, fi, idx.ModTime); err == nil && !changed {
+			fillStat(e, fi)
+			markFresh(idx, e)
+		}
+	}
 }
 
 // resetHardLocked makes the index and work tree match `to`. Files tracked

@@ -19,6 +19,7 @@ import (
 
 	"easel.dev/easel/merge"
 	"easel.dev/easel/repo/lockfile"
+	"easel.dev/easel/repo/pathspec"
 	"easel.dev/easel/repo/pretty"
 )
 
@@ -36,7 +37,12 @@ var (
 type StashOptions struct {
 	Message          string // -m: "On <branch>: <msg>" instead of "WIP on ..."
 	IncludeUntracked bool   // -u: also record and remove untracked files
+	All              bool   // -a: untracked files, ignored ones included
 	KeepIndex        bool   // leave the index, and the work tree as the index
+	// Paths limits the stash to these repository-relative pathspecs:
+	// only their changes are saved and reset, the rest stays as it is
+	// (the index commit still records the whole index, as git's does).
+	Paths []string
 }
 
 // StashEntry is one stash on the stack.
@@ -61,16 +67,27 @@ func (r *Repository) StashPush(ctx context.Context, o StashOptions) (plumbing.Ha
 	if head.IsZero() {
 		return plumbing.ZeroHash, "", fmt.Errorf("you do not have the initial commit yet: %w", ErrUnknownRevision)
 	}
+	ps := pathspec.New(o.Paths)
+	withUntracked := o.IncludeUntracked || o.All
 	var untracked []string
-	if o.IncludeUntracked {
-		st, err := r.Status(ctx, StatusOptions{Untracked: UntrackedAll})
+	nested := false
+	if withUntracked {
+		st, err := r.Status(ctx, StatusOptions{Untracked: UntrackedAll, Ignored: o.All, Paths: o.Paths})
 		if err != nil {
 			return plumbing.ZeroHash, "", err
 		}
 		for _, f := range st.Files {
-			if f.Staged == '?' {
-				untracked = append(untracked, f.Path)
+			if f.Staged != '?' && f.Staged != '!' {
+				continue
 			}
+			if strings.HasSuffix(f.Path, "/") {
+				// Another repository: it counts as a change, but git's
+				// update-index ignores it, so it is neither saved nor
+				// removed.
+				nested = true
+				continue
+			}
+			untracked = append(untracked, f.Path)
 		}
 	}
 	il, err := r.LockIndex()
@@ -82,6 +99,11 @@ func (r *Repository) StashPush(ctx context.Context, o StashOptions) (plumbing.Ha
 	if HasUnmerged(idx) {
 		return plumbing.ZeroHash, "", fmt.Errorf("cannot save the current index state: %w", ErrUnmergedPaths)
 	}
+	if !ps.Empty() && !withUntracked {
+		if err := stashPathspecKnown(idx, ps); err != nil {
+			return plumbing.ZeroHash, "", err
+		}
+	}
 	headTree, err := r.commitTree(head)
 	if err != nil {
 		return plumbing.ZeroHash, "", err
@@ -90,11 +112,18 @@ func (r *Repository) StashPush(ctx context.Context, o StashOptions) (plumbing.Ha
 	if err != nil {
 		return plumbing.ZeroHash, "", err
 	}
-	wTree, err := r.worktreeTree(idx)
+	wTree, err := r.worktreeTree(idx, ps)
 	if err != nil {
 		return plumbing.ZeroHash, "", err
 	}
-	if treeOrEmpty(headTree) == iTree && iTree == wTree && len(untracked) == 0 {
+	changed := treeOrEmpty(headTree) != iTree || iTree != wTree
+	if changed && !ps.Empty() {
+		// Only the changes the pathspecs select count.
+		if changed, err = r.treesDifferIn(ps, treeOrEmpty(headTree), iTree, wTree); err != nil {
+			return plumbing.ZeroHash, "", err
+		}
+	}
+	if !changed && len(untracked) == 0 && !nested {
 		return plumbing.ZeroHash, "", nil
 	}
 
@@ -112,7 +141,7 @@ func (r *Repository) StashPush(ctx context.Context, o StashOptions) (plumbing.Ha
 		return plumbing.ZeroHash, "", err
 	}
 	parents := []plumbing.Hash{head, iCommit}
-	if len(untracked) > 0 {
+	if withUntracked && (len(untracked) > 0 || nested) {
 		uTree, err := r.untrackedTree(untracked)
 		if err != nil {
 			return plumbing.ZeroHash, "", err
@@ -142,15 +171,31 @@ func (r *Repository) StashPush(ctx context.Context, o StashOptions) (plumbing.Ha
 	if o.KeepIndex {
 		to = iCommit
 	}
-	if err := r.resetHardLocked(ctx, idx, head, to); err != nil {
-		return w, msg, err
+	if ps.Empty() {
+		if err := r.resetHardLocked(ctx, idx, head, to); err != nil {
+			return w, msg, err
+		}
+		if err := il.Commit(); err != nil {
+			return w, msg, err
+		}
+		// git's stash resets with `git reset --hard`, which leaves
+		// ORIG_HEAD at HEAD.
+		lockfileWrite(r.gitPath(origHeadFile), head.String()+"\n")
+	} else {
+		// As git's add and reverse apply over the pathspecs: the
+		// tracked paths they select go back to HEAD (or the index),
+		// index and work tree, the others are left alone.
+		paths, err := r.trackedMatches(idx, headTree, ps)
+		if err != nil {
+			return w, msg, err
+		}
+		il.Rollback()
+		if len(paths) > 0 {
+			if _, err := r.Restore(ctx, paths, RestoreOptions{Source: to, Staged: true, Worktree: true}); err != nil {
+				return w, msg, err
+			}
+		}
 	}
-	if err := il.Commit(); err != nil {
-		return w, msg, err
-	}
-	// git's stash resets with `git reset --hard`, which leaves ORIG_HEAD
-	// at HEAD.
-	lockfileWrite(r.gitPath(origHeadFile), head.String()+"\n")
 	for _, p := range untracked {
 		if err := r.removeWorktreeFile(p); err != nil {
 			return w, msg, err
@@ -159,12 +204,95 @@ func (r *Repository) StashPush(ctx context.Context, o StashOptions) (plumbing.Ha
 	return w, msg, nil
 }
 
+// stashPathspecKnown fails as git's stash push does when a pathspec
+// matches nothing in the index (without -u, untracked files cannot be
+// what it means).
+func stashPathspecKnown(idx *index.Index, ps pathspec.Pathspec) error {
+	for _, it := range ps {
+		if it.IsExclude() {
+			continue
+		}
+		found := false
+		for _, e := range idx.Entries {
+			if it.Match(e.Name) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return &PathspecError{Pathspec: it.Original, Msg: fmt.Sprintf("pathspec '%s' did not match any file(s) known to easel\nDid you forget to 'easel add'?", it.Original)}
+		}
+	}
+	return nil
+}
+
+// treesDifferIn reports whether, among the paths ps matches, the trees
+// do not all hold the same entries.
+func (r *Repository) treesDifferIn(ps pathspec.Pathspec, trees ...plumbing.Hash) (bool, error) {
+	var first map[string]treeEntry
+	for i, t := range trees {
+		all, err := r.flattenTree(t, nil)
+		if err != nil {
+			return false, err
+		}
+		m := map[string]treeEntry{}
+		for p, e := range all {
+			if ps.Match(p) {
+				m[p] = e
+			}
+		}
+		if i == 0 {
+			first = m
+			continue
+		}
+		if len(m) != len(first) {
+			return true, nil
+		}
+		for p, e := range m {
+			if f, ok := first[p]; !ok || f.hash != e.hash || f.mode != e.mode {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
+}
+
+// trackedMatches lists, as literal pathspecs, the paths of the index and
+// of headTree that ps matches.
+func (r *Repository) trackedMatches(idx *index.Index, headTree plumbing.Hash, ps pathspec.Pathspec) ([]string, error) {
+	seen := map[string]bool{}
+	for _, e := range idx.Entries {
+		if ps.Match(e.Name) {
+			seen[e.Name] = true
+		}
+	}
+	all, err := r.flattenTree(headTree, ps)
+	if err != nil {
+		return nil, err
+	}
+	for p := range all {
+		if ps.Match(p) {
+			seen[p] = true
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for p := range seen {
+		out = append(out, ":(literal)"+p)
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
 // worktreeTree is the tree of the index with every tracked file as the
 // work tree has it: the W commit's tree (deleted files left out).
-func (r *Repository) worktreeTree(idx *index.Index) (plumbing.Hash, error) {
+func (r *Repository) worktreeTree(idx *index.Index, ps pathspec.Pathspec) (plumbing.Hash, error) {
 	tmp := &index.Index{Version: idx.Version}
 	for _, e := range idx.Entries {
 		if e.Stage != 0 || e.IntentToAdd {
+			continue
+		}
+		if !ps.Match(e.Name) {
+			tmp.Entries = append(tmp.Entries, e) // as the index has it
 			continue
 		}
 		if e.Mode == filemode.Submodule {
@@ -535,4 +663,51 @@ func (r *Repository) unstageUnlessNew(idx *index.Index, tree plumbing.Hash) erro
 	}
 	rebuildIndex(idx, entries)
 	return nil
+}
+
+// ResolveStashLike reads spec as ResolveStash does, and else as any
+// revision naming a stash-like commit, as git's stash show and apply take
+// them.
+func (r *Repository) ResolveStashLike(ctx context.Context, spec string) (plumbing.Hash, error) {
+	_, id, _, err := r.ResolveStash(spec)
+	if err == nil || spec == "" {
+		return id, err
+	}
+	c, cerr := r.ResolveCommit(ctx, spec)
+	if cerr != nil {
+		return plumbing.ZeroHash, err
+	}
+	return c, nil
+}
+
+// StashCommitTrees are the trees of a stash commit's parts.
+type StashCommitTrees struct {
+	Base, Index, Worktree plumbing.Hash
+}
+
+// StashTrees returns the trees a stash commit records, and its untracked
+// files' tree (zero when it saved none).
+func (r *Repository) StashTrees(ctx context.Context, w plumbing.Hash) (StashCommitTrees, plumbing.Hash, error) {
+	var t StashCommitTrees
+	wc, err := r.commitOf(w)
+	if err != nil {
+		return t, plumbing.ZeroHash, err
+	}
+	if len(wc.ParentHashes) < 2 || len(wc.ParentHashes) > 3 {
+		return t, plumbing.ZeroHash, &RevisionError{Msg: fmt.Sprintf("'%s' is not a stash-like commit", w)}
+	}
+	t.Worktree = wc.TreeHash
+	if t.Base, err = r.commitTree(wc.ParentHashes[0]); err != nil {
+		return t, plumbing.ZeroHash, err
+	}
+	if t.Index, err = r.commitTree(wc.ParentHashes[1]); err != nil {
+		return t, plumbing.ZeroHash, err
+	}
+	var u plumbing.Hash
+	if len(wc.ParentHashes) == 3 {
+		if u, err = r.commitTree(wc.ParentHashes[2]); err != nil {
+			return t, plumbing.ZeroHash, err
+		}
+	}
+	return t, u, nil
 }

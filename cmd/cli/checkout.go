@@ -3,6 +3,8 @@ package cli
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -21,6 +23,11 @@ type checkoutOptions struct {
 	Detach      bool
 	Force       bool
 	Quiet       bool
+	Guess       bool
+	NoGuess     bool
+	guessSet    bool
+	Orphan      string
+	tracking
 }
 
 func newCheckoutCmd(env *Env) *cobra.Command {
@@ -44,6 +51,7 @@ the index and the work tree. Files absent from the revision are left alone.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Args = args
 			o.Dash = cmd.ArgsLenAtDash()
+			o.guessSet = cmd.Flags().Changed("guess")
 			return runCheckout(cmd.Context(), env, o)
 		},
 	}
@@ -53,7 +61,70 @@ the index and the work tree. Files absent from the revision are left alone.`,
 	f.BoolVar(&o.Detach, "detach", false, "detach HEAD at the given commit")
 	f.BoolVarP(&o.Force, "force", "f", false, "throw away local changes when switching; ignore unmerged paths")
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "print nothing")
+	addGuessFlags(cmd, &o.Guess, &o.NoGuess)
+	o.tracking.addFlags(cmd)
+	f.StringVar(&o.Orphan, "orphan", "", "switch to a new unborn `branch`; the index and work tree stay, for its first commit")
 	return cmd
+}
+
+// addGuessFlags adds --guess and --no-guess: whether a name that is no
+// branch but one remote's branch creates a local branch tracking it.
+func addGuessFlags(cmd *cobra.Command, guess, noGuess *bool) {
+	cmd.Flags().BoolVar(guess, "guess", true, "a name only a remote has as a branch creates a tracking branch (checkout.guess)")
+	cmd.Flags().BoolVar(noGuess, "no-guess", false, "do not create a branch from a remote's branch of the same name")
+}
+
+// guessing settles --guess, --no-guess and checkout.guess.
+func guessing(r *repo.Repository, guess, noGuess, set bool) bool {
+	switch {
+	case noGuess:
+		return false
+	case set:
+		return guess
+	}
+	return r.ConfigBool("checkout.guess", true)
+}
+
+// guessRemoteBranch is git's parse_remote_branch: the remote-tracking
+// branch name would be created from, or an error when several remotes
+// have it (with advice) or when name is a file as well.
+func guessRemoteBranch(env *Env, r *repo.Repository, name string, couldBePath bool) (bool, error) {
+	g, err := r.GuessRemote(name)
+	if err != nil {
+		return false, err
+	}
+	if g.Ref != "" && couldBePath {
+		return false, fmt.Errorf("'%s' could be both a local file and a tracking branch.\nPlease use -- (and optionally --no-guess) to disambiguate", name)
+	}
+	if g.Ref == "" && g.Matches > 1 {
+		if r.ConfigBool("advice.checkoutAmbiguousRemoteBranchName", true) {
+			for _, l := range strings.Split(ambiguousRemoteAdvice, "\n") {
+				fmt.Fprintln(env.IO.Err, strings.TrimRight("hint: "+l, " "))
+			}
+		}
+		return false, fmt.Errorf("'%s' matched multiple (%d) remote tracking branches", name, g.Matches)
+	}
+	return g.Ref != "", nil
+}
+
+const ambiguousRemoteAdvice = `If you meant to check out a remote tracking branch on, e.g. 'origin',
+you can do so by fully qualifying the name with the --track option:
+
+    easel checkout --track origin/<name>
+
+If you'd like to always have checkouts of an ambiguous <name> prefer
+one remote, e.g. the 'origin' remote, consider setting
+checkout.defaultRemote=origin in your config.`
+
+// fileExists says whether arg names a file or directory, relative to the
+// current directory, as git's check_filename asks.
+func fileExists(env *Env, arg string) bool {
+	p := arg
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(env.Dir, p)
+	}
+	_, err := os.Lstat(p)
+	return err == nil
 }
 
 func runCheckout(ctx context.Context, env *Env, o checkoutOptions) error {
@@ -77,36 +148,72 @@ func runCheckout(ctx context.Context, env *Env, o checkoutOptions) error {
 			return err
 		}
 	}
+	if o.Orphan != "" {
+		if o.NewBranch != "" || o.ForceBranch != "" || o.Detach {
+			return &UsageError{Msg: "'--orphan' cannot be used with '-b/-B/--detach'"}
+		}
+		if o.Dash >= 0 || len(o.Args) > 1 {
+			return &UsageError{Msg: "'--orphan' takes at most one start point and no paths"}
+		}
+		if len(o.Args) == 1 {
+			h, err := r.ResolveCommit(ctx, o.Args[0])
+			if err != nil {
+				return err
+			}
+			if err := r.SwitchDetachDiscard(ctx, h, o.Args[0], o.Force); err != nil {
+				return err
+			}
+		}
+		if err := r.SwitchOrphan(ctx, o.Orphan, false, false); err != nil {
+			return err
+		}
+		if !o.Quiet {
+			fmt.Fprintf(env.IO.Err, "Switched to a new branch '%s'\n", o.Orphan)
+		}
+		return nil
+	}
+	creating := o.NewBranch != "" || o.ForceBranch != ""
+	dwimBranch := false
 	switch {
 	case o.Dash == 0:
 		paths = o.Args
-	case o.Dash > 0:
-		if o.Dash > 1 {
-			return &UsageError{Msg: "only one revision may be given before '--'"}
-		}
-		rev, paths = o.Args[0], o.Args[1:]
-		if len(paths) == 0 {
-			paths = nil
-		}
-	case len(o.Args) >= 1:
+	case o.Dash > 1:
+		return &UsageError{Msg: fmt.Sprintf("only one reference expected, %d given.", o.Dash)}
+	case len(o.Args) >= 1 && creating:
 		rev = o.Args[0]
-		if len(o.Args) > 1 && (o.NewBranch != "" || o.ForceBranch != "") {
+		if len(o.Args) > 1 {
 			return &UsageError{Msg: fmt.Sprintf("Cannot update paths and switch to branch '%s' at the same time.", o.NewBranch+o.ForceBranch)}
 		}
-		if len(o.Args) > 1 && o.NewBranch == "" && o.ForceBranch == "" {
-			// "checkout rev path..." without "--".
-			if _, err := r.ResolveCommit(ctx, rev); err == nil {
-				paths = o.Args[1:]
-			} else {
-				rev, paths = "", o.Args
-			}
-		} else if o.NewBranch == "" && o.ForceBranch == "" && !o.Detach {
-			if _, err := r.ResolveCommit(ctx, rev); err != nil {
-				if _, isBranch := r.RemoteTracking(rev); !isBranch {
-					rev, paths = "", o.Args // not a revision: a path
-				}
+	case len(o.Args) >= 1 && o.Detach:
+		rev = o.Args[0]
+	case len(o.Args) >= 1:
+		// git's parse_branchname_arg: a revision, else perhaps a
+		// branch to create from a remote's, else paths.
+		rev = o.Args[0]
+		hasDashDash := o.Dash == 1
+		if _, err := r.StartPoint(ctx, rev); err == nil {
+			paths = o.Args[1:]
+			break
+		}
+		recover := guessing(r, o.Guess, o.NoGuess, o.guessSet) && len(o.Args) == 1
+		if !hasDashDash && strings.ContainsAny(rev, "*?[\\") {
+			recover = false
+		}
+		if recover {
+			couldBePath := !hasDashDash && fileExists(env, rev)
+			if dwimBranch, err = guessRemoteBranch(env, r, rev, couldBePath); err != nil {
+				return err
 			}
 		}
+		if !dwimBranch {
+			if hasDashDash {
+				return fmt.Errorf("invalid reference: %s: %w", rev, repo.ErrUnknownRevision)
+			}
+			rev, paths = "", o.Args
+		}
+	}
+	if len(paths) == 0 {
+		paths = nil
 	}
 	if len(paths) > 0 {
 		opts := repo.RestoreOptions{Worktree: true, Overlay: true}
@@ -153,7 +260,7 @@ func runCheckout(ctx context.Context, env *Env, o checkoutOptions) error {
 				return fmt.Errorf("'%s' is not a commit and a branch '%s' cannot be created from it: %w", rev, name, repo.ErrUnknownRevision)
 			}
 		}
-		return doSwitch(ctx, env, r, name, repo.SwitchOptions{Create: true, Reset: o.ForceBranch != "", Start: start, StartName: rev, Discard: o.Force}, o.Quiet)
+		return switchCreate(ctx, env, r, name, repo.SwitchOptions{Create: true, Reset: o.ForceBranch != "", Start: start, StartName: rev, Discard: o.Force}, o.Quiet, o.tracking)
 	}
 	if rev == "" && o.Detach {
 		rev = "HEAD"
@@ -162,13 +269,8 @@ func runCheckout(ctx context.Context, env *Env, o checkoutOptions) error {
 		return &UsageError{Msg: "nothing to check out; see 'easel checkout --help'"}
 	}
 	if !o.Detach {
-		if _, err := r.ResolveRef(plumbing.NewBranchReferenceName(rev)); err == nil {
+		if _, err := r.ResolveRef(plumbing.NewBranchReferenceName(rev)); err == nil || dwimBranch {
 			return doSwitch(ctx, env, r, rev, repo.SwitchOptions{Discard: o.Force}, o.Quiet)
-		}
-		if _, ok := r.RemoteTracking(rev); ok {
-			if _, err := r.ResolveCommit(ctx, rev); err != nil {
-				return doSwitch(ctx, env, r, rev, repo.SwitchOptions{Discard: o.Force}, o.Quiet)
-			}
 		}
 	}
 	return doDetach(ctx, env, r, rev, o.Detach, o.Force, o.Quiet)

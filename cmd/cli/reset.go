@@ -24,6 +24,10 @@ type resetOptions struct {
 	Merge bool
 	Keep  bool
 	Quiet bool
+	// Refresh and NoRefresh: whether a mixed reset refreshes the index
+	// (the default); IntentToAdd is -N.
+	Refresh, NoRefresh bool
+	IntentToAdd        bool
 }
 
 func newResetCmd(env *Env) *cobra.Command {
@@ -58,6 +62,9 @@ their content in <revision> (unstaging them); the work tree is not touched.`,
 	f.BoolVar(&o.Merge, "merge", false, "move the branch, index and files that differ; keep unstaged changes")
 	f.BoolVar(&o.Keep, "keep", false, "move the branch, index and files as a checkout does; keep local changes")
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "print nothing")
+	f.BoolVar(&o.Refresh, "refresh", true, "after a mixed reset, refresh the index's stat data (the default)")
+	f.BoolVar(&o.NoRefresh, "no-refresh", false, "after a mixed reset, leave the index unrefreshed")
+	f.BoolVarP(&o.IntentToAdd, "intent-to-add", "N", false, "with --mixed: keep paths the reset removes from the index as intent-to-add")
 	return cmd
 }
 
@@ -101,12 +108,23 @@ func runReset(ctx context.Context, env *Env, o resetOptions) error {
 			paths = o.Args
 		}
 	}
+	if o.IntentToAdd && mode != repo.ResetMixed {
+		return &UsageError{Msg: "-N can only be used with --mixed"}
+	}
 	var target plumbing.Hash
 	head, _ := r.Head()
-	if rev == "HEAD" && head.IsZero() {
+	switch {
+	case rev == "HEAD" && head.IsZero():
 		target = head // unborn: reset paths against the empty tree
-	} else if target, err = r.ResolveCommit(ctx, rev); err != nil {
-		return err
+	case len(paths) > 0:
+		// With paths any tree will do, as in git.
+		if target, err = resolveTree(ctx, r, rev); err != nil {
+			return err
+		}
+	default:
+		if target, err = r.ResolveCommit(ctx, rev); err != nil {
+			return err
+		}
 	}
 	if len(paths) > 0 {
 		if n > 0 && mode != repo.ResetMixed {
@@ -127,7 +145,8 @@ func runReset(ctx context.Context, env *Env, o resetOptions) error {
 	if head.IsZero() && target.IsZero() {
 		return fmt.Errorf("HEAD has no commits yet: %w", repo.ErrUnknownRevision)
 	}
-	if err := r.ResetTo(ctx, target, mode, rev); err != nil {
+	ro := repo.ResetOptions{NoRefresh: o.NoRefresh || !o.Refresh, IntentToAdd: o.IntentToAdd}
+	if err := r.ResetWith(ctx, target, mode, rev, ro); err != nil {
 		var oe *repo.OverwriteError
 		if errors.As(err, &oe) {
 			// reset reports as git's plain unpack-trees does.
@@ -147,7 +166,7 @@ func runReset(ctx context.Context, env *Env, o resetOptions) error {
 	}
 	switch mode {
 	case repo.ResetHard:
-		fmt.Fprintf(env.IO.Out, "HEAD is now at %s %s\n", target.String()[:7], commitSubject(r, target))
+		fmt.Fprintf(env.IO.Out, "HEAD is now at %s %s\n", describeAbbrev(r, target), commitSubject(r, target))
 	case repo.ResetMixed:
 		if !r.IsBare() {
 			printUnstaged(ctx, env, r)

@@ -3,10 +3,15 @@ package cli
 import (
 	"context"
 	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/go-git/go-git/v5/plumbing"
 
 	"github.com/spf13/cobra"
 
 	"easel.dev/easel/repo"
+	"easel.dev/easel/repo/patch"
 )
 
 func init() {
@@ -17,32 +22,72 @@ func init() {
 type stashPushOptions struct {
 	Message          string
 	IncludeUntracked bool
+	All              bool
 	KeepIndex        bool
+	NoKeepIndex      bool
 	Quiet            bool
+	Patch            bool
+	Paths            []string
 }
 
-func addStashPushFlags(cmd *cobra.Command, o *stashPushOptions) {
+func addStashPushFlags(cmd *cobra.Command, o *stashPushOptions, withMessage bool) {
 	f := cmd.Flags()
-	f.StringVarP(&o.Message, "message", "m", "", "describe the stash (\"On <branch>: <msg>\" instead of \"WIP on ...\")")
+	if withMessage {
+		f.StringVarP(&o.Message, "message", "m", "", "describe the stash (\"On <branch>: <msg>\" instead of \"WIP on ...\")")
+	}
 	f.BoolVarP(&o.IncludeUntracked, "include-untracked", "u", false, "also stash untracked files, and remove them")
-	f.BoolVar(&o.KeepIndex, "keep-index", false, "leave the staged changes in the index and the work tree")
+	f.BoolVarP(&o.All, "all", "a", false, "also stash untracked and ignored files, and remove them")
+	f.BoolVarP(&o.KeepIndex, "keep-index", "k", false, "leave the staged changes in the index and the work tree")
+	f.BoolVar(&o.NoKeepIndex, "no-keep-index", false, "reset the staged changes too (the default)")
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "print nothing but errors")
+	f.BoolVarP(&o.Patch, "patch", "p", false, "choose hunks interactively (not supported)")
+}
+
+// stashUntracked is show's choice among its untracked-file options, of
+// which the last given wins, as in git.
+type stashUntracked int
+
+const (
+	stashUntrackedNone stashUntracked = iota
+	stashUntrackedInclude
+	stashUntrackedOnly
+)
+
+// choiceFlag is a boolean flag that, when given, sets *to to val.
+type choiceFlag struct {
+	to  *stashUntracked
+	val stashUntracked
+	set *bool
+}
+
+func (c choiceFlag) String() string   { return "false" }
+func (c choiceFlag) Type() string     { return "bool" }
+func (c choiceFlag) IsBoolFlag() bool { return true }
+func (c choiceFlag) Set(v string) error {
+	if v != "true" {
+		return fmt.Errorf("no value expected")
+	}
+	*c.to, *c.set = c.val, true
+	return nil
 }
 
 func newStashCmd(env *Env) *cobra.Command {
 	var o stashPushOptions
 	cmd := &cobra.Command{
-		Use:   "stash [push [-m <msg>] [-u] [--keep-index] [-q]]",
+		Use:   "stash [push [-m <msg>] [-u | -a] [-k] [-q] [--] [<pathspec>...]]",
 		Short: "Put local changes aside and get them back later",
 		Long: `Record the staged and unstaged changes to tracked files (and with -u the
-untracked files) in a stash, then reset the index and work tree to HEAD. With
-no subcommand, stash is 'stash push'.
+untracked files, with -a the ignored ones too) in a stash, then reset the
+index and work tree to HEAD. With no subcommand, stash is 'stash push'
+(pathspecs then after "--").
 
 Stashes are kept as git keeps them: commits under refs/stash, the stack being
 refs/stash's reflog, so git and easel read and pop each other's stashes.
 <stash> is stash@{<n>} or <n>; the default is stash@{0}, the newest.
 
-  push     save the changes and clean the work tree
+  push     save the changes and clean the work tree; with pathspecs only
+           the changes of those paths
+  save     push, with the words after the options as the message
   list     list the stashes, newest first
   show     the changes a stash records, as a diffstat (-p: a patch)
   apply    merge a stash's changes into the work tree; --index restores
@@ -61,31 +106,56 @@ touches make apply refuse (exit code 9).`,
   easel stash pop
   easel stash apply --index 1
   easel stash drop stash@{2}`,
-		Args: cobra.NoArgs,
+		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			// As git: with no subcommand, only pathspecs after "--".
+			if dash := cmd.ArgsLenAtDash(); len(args) > 0 && dash != 0 {
+				return &UsageError{Msg: fmt.Sprintf("unknown subcommand: `%s'", args[0])}
+			}
+			o.Paths = args
 			return runStashPush(cmd.Context(), env, o)
 		},
 	}
-	addStashPushFlags(cmd, &o)
+	addStashPushFlags(cmd, &o, true)
 
 	var po stashPushOptions
 	push := &cobra.Command{
-		Use:   "push [-m <msg>] [-u] [--keep-index] [-q]",
+		Use:   "push [-m <msg>] [-u | -a] [-k] [-q] [--] [<pathspec>...]",
 		Short: "Save local changes in a new stash and reset to HEAD",
 		Long: `Save the index and the work tree's changes to tracked files in a new stash
 (stash@{0}), then reset the index and work tree to HEAD. -u also saves the
-untracked files and removes them; --keep-index leaves what is staged in the
-index and the work tree. Prints "No local changes to save" when there is
-nothing to stash.`,
+untracked files and removes them, -a the ignored files too; --keep-index
+leaves what is staged in the index and the work tree. With pathspecs, only
+the changes (and untracked files) they select are saved and reset; the index
+commit still records the whole index, as git's does. Prints "No local
+changes to save" when there is nothing to stash.`,
 		Example: `  easel stash push
   easel stash push -m "try another approach"
-  easel stash push -u --keep-index`,
-		Args: cobra.NoArgs,
+  easel stash push -u --keep-index
+  easel stash push -u -- src/parser.go notes.txt`,
+		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			po.Paths = args
 			return runStashPush(cmd.Context(), env, po)
 		},
 	}
-	addStashPushFlags(push, &po)
+	addStashPushFlags(push, &po, true)
+
+	var so stashPushOptions
+	save := &cobra.Command{
+		Use:   "save [-u | -a] [-k] [-q] [<message>]",
+		Short: "Save local changes in a new stash (the older form of push)",
+		Long: `Save local changes as 'stash push' does; the words after the options are the
+stash's message. save takes no pathspecs.`,
+		Example: `  easel stash save "half-done parser"
+  easel stash save -u`,
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			so.Message = strings.Join(args, " ")
+			return runStashPush(cmd.Context(), env, so)
+		},
+	}
+	addStashPushFlags(save, &so, false)
 
 	list := &cobra.Command{
 		Use:     "list",
@@ -98,22 +168,39 @@ nothing to stash.`,
 		},
 	}
 
-	var showPatch bool
+	var sh stashShowOptions
 	show := &cobra.Command{
-		Use:   "show [-p] [<stash>]",
+		Use:   "show [-u | --only-untracked] [<diff-options>] [<stash>]",
 		Short: "Show the changes recorded in a stash",
 		Long: `Show the changes a stash records against the commit it was made on: a
-diffstat, or the patch with -p.`,
+diffstat, or the patch with -p. Without diff options, stash.showStat (true
+by default) and stash.showPatch choose. -u (or stash.showIncludeUntracked)
+adds the untracked files a stash saved, --only-untracked shows only them;
+of -u, --only-untracked and --no-include-untracked the last wins.`,
 		Example: `  easel stash show
-  easel stash show -p stash@{1}`,
+  easel stash show -p stash@{1}
+  easel stash show --include-untracked`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runStashShow(cmd.Context(), env, stashArg(args), showPatch)
+			return runStashShow(cmd.Context(), env, stashArg(args), sh)
 		},
 	}
-	show.Flags().BoolVarP(&showPatch, "patch", "p", false, "show the patch instead of the diffstat")
+	sh.f.addFlags(show)
+	show.Flags().BoolVarP(&sh.patch, "patch", "p", false, "show the patch")
+	for _, c := range []struct {
+		name, short string
+		val         stashUntracked
+		usage       string
+	}{
+		{"include-untracked", "u", stashUntrackedInclude, "also show the untracked files the stash saved"},
+		{"only-untracked", "", stashUntrackedOnly, "show only the untracked files the stash saved"},
+		{"no-include-untracked", "", stashUntrackedNone, "show no untracked files"},
+	} {
+		fl := show.Flags().VarPF(choiceFlag{to: &sh.untracked, val: c.val, set: &sh.untrackedSet}, c.name, c.short, c.usage)
+		fl.NoOptDefVal = "true"
+	}
 
-	var applyIndex bool
+	var applyIndex, applyQuiet bool
 	apply := &cobra.Command{
 		Use:   "apply [--index] [<stash>]",
 		Short: "Apply a stash's changes to the work tree",
@@ -126,12 +213,13 @@ exists. Conflicts leave markers and index stages and exit 1.`,
   easel stash apply --index stash@{1}`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runStashApply(cmd.Context(), env, stashArg(args), applyIndex, false)
+			return runStashApply(cmd.Context(), env, stashArg(args), applyIndex, false, applyQuiet)
 		},
 	}
 	apply.Flags().BoolVar(&applyIndex, "index", false, "restore the staged state too")
+	apply.Flags().BoolVarP(&applyQuiet, "quiet", "q", false, "print nothing but errors")
 
-	var popIndex bool
+	var popIndex, popQuiet bool
 	pop := &cobra.Command{
 		Use:   "pop [--index] [<stash>]",
 		Short: "Apply a stash and drop it",
@@ -141,11 +229,13 @@ is kept, so that it can be applied again.`,
   easel stash pop --index 1`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runStashApply(cmd.Context(), env, stashArg(args), popIndex, true)
+			return runStashApply(cmd.Context(), env, stashArg(args), popIndex, true, popQuiet)
 		},
 	}
 	pop.Flags().BoolVar(&popIndex, "index", false, "restore the staged state too")
+	pop.Flags().BoolVarP(&popQuiet, "quiet", "q", false, "print nothing but errors")
 
+	var dropQuiet bool
 	drop := &cobra.Command{
 		Use:   "drop [<stash>]",
 		Short: "Remove a stash",
@@ -155,9 +245,10 @@ stay in the object store until they are pruned.`,
   easel stash drop stash@{2}`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runStashDrop(cmd.Context(), env, stashArg(args))
+			return runStashDrop(cmd.Context(), env, stashArg(args), dropQuiet)
 		},
 	}
+	drop.Flags().BoolVarP(&dropQuiet, "quiet", "q", false, "print nothing but errors")
 
 	clear := &cobra.Command{
 		Use:     "clear",
@@ -173,7 +264,7 @@ stay in the object store until they are pruned.`,
 			return r.StashClear(cmd.Context())
 		},
 	}
-	cmd.AddCommand(push, list, show, apply, pop, drop, clear)
+	cmd.AddCommand(push, save, list, show, apply, pop, drop, clear)
 	return cmd
 }
 
@@ -189,7 +280,20 @@ func runStashPush(ctx context.Context, env *Env, o stashPushOptions) error {
 	if err != nil {
 		return err
 	}
-	id, msg, err := r.StashPush(ctx, repo.StashOptions{Message: o.Message, IncludeUntracked: o.IncludeUntracked, KeepIndex: o.KeepIndex})
+	if o.Patch && (o.IncludeUntracked || o.All) {
+		return &UsageError{Msg: "Can't use --patch and --include-untracked or --all at the same time"}
+	}
+	if o.Patch {
+		return &UsageError{Msg: "stash --patch is not supported: interactive hunk selection is not implemented"}
+	}
+	var paths []string
+	if len(o.Paths) > 0 {
+		if paths, err = pathspecArgs(r, env, o.Paths); err != nil {
+			return err
+		}
+	}
+	id, msg, err := r.StashPush(ctx, repo.StashOptions{Message: o.Message, IncludeUntracked: o.IncludeUntracked, All: o.All,
+		KeepIndex: o.KeepIndex && !o.NoKeepIndex, Paths: paths})
 	if err != nil {
 		return err
 	}
@@ -219,34 +323,72 @@ func runStashList(ctx context.Context, env *Env) error {
 	return nil
 }
 
-func runStashShow(ctx context.Context, env *Env, spec string, showPatch bool) error {
+type stashShowOptions struct {
+	f            diffFormat
+	patch        bool
+	untracked    stashUntracked
+	untrackedSet bool
+}
+
+func runStashShow(ctx context.Context, env *Env, spec string, o stashShowOptions) error {
 	r, err := env.OpenWorktreeRepo(ctx)
 	if err != nil {
 		return err
 	}
-	_, id, _, err := r.ResolveStash(spec)
+	id, err := r.ResolveStashLike(ctx, spec)
 	if err != nil {
 		return err
 	}
-	base, err := r.ResolveCommit(ctx, id.String()+"^1")
-	if err != nil {
-		return err
+	f := o.f
+	f.settleFormats()
+	if o.patch {
+		f.WithPatch = true
 	}
-	from, err := r.TreeOf(base)
-	if err != nil {
-		return err
+	if !f.WithPatch && f.onlyPatch() {
+		// No format asked for: the configuration chooses, as in git.
+		f.Stat = r.ConfigBool("stash.showStat", true)
+		f.WithPatch = r.ConfigBool("stash.showPatch", false)
+		if !f.Stat && !f.WithPatch {
+			return nil
+		}
 	}
-	to, err := r.TreeOf(id)
-	if err != nil {
-		return err
+	untracked := o.untracked
+	if !o.untrackedSet && r.ConfigBool("stash.showIncludeUntracked", false) {
+		untracked = stashUntrackedInclude
 	}
-	f := diffFormat{Stat: !showPatch, Context: 3}
 	if err := f.setRenames(r); err != nil {
 		return err
 	}
-	patches, err := r.TreeDiff(ctx, from, to, nil, &f.renames, false)
+	tracked, uTree, err := r.StashTrees(ctx, id)
 	if err != nil {
 		return err
+	}
+	var patches []patch.FilePatch
+	if untracked != stashUntrackedOnly {
+		if patches, err = r.TreeDiff(ctx, tracked.Base, tracked.Worktree, nil, &f.renames, false); err != nil {
+			return err
+		}
+	}
+	if untracked != stashUntrackedNone && !uTree.IsZero() {
+		added, err := r.TreeDiff(ctx, plumbing.ZeroHash, uTree, nil, nil, false)
+		if err != nil {
+			return err
+		}
+		if untracked == stashUntrackedInclude {
+			// git overlays the untracked tree on the work tree's; a
+			// path in both is a broken stash.
+			have := map[string]bool{}
+			for _, p := range patches {
+				have[p.Path()] = true
+			}
+			for _, p := range added {
+				if have[p.Path()] {
+					return fmt.Errorf("worktree and untracked commit have duplicate entries: %s", p.Path())
+				}
+			}
+		}
+		patches = append(patches, added...)
+		sort.SliceStable(patches, func(i, j int) bool { return patches[i].Path() < patches[j].Path() })
 	}
 	if len(patches) == 0 {
 		return nil
@@ -254,7 +396,7 @@ func runStashShow(ctx context.Context, env *Env, spec string, showPatch bool) er
 	return writePatches(env.IO.Out, env, r, patches, f, false)
 }
 
-func runStashApply(ctx context.Context, env *Env, spec string, index, pop bool) error {
+func runStashApply(ctx context.Context, env *Env, spec string, index, pop, quiet bool) error {
 	r, err := env.OpenWorktreeRepo(ctx)
 	if err != nil {
 		return err
@@ -268,7 +410,9 @@ func runStashApply(ctx context.Context, env *Env, spec string, index, pop bool) 
 		return err
 	}
 	for _, m := range res.Messages {
-		fmt.Fprintln(env.IO.Out, m)
+		if !quiet || !res.Clean {
+			fmt.Fprintln(env.IO.Out, m)
+		}
 	}
 	if !res.Clean {
 		if index {
@@ -286,11 +430,13 @@ func runStashApply(ctx context.Context, env *Env, spec string, index, pop bool) 
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(env.IO.Out, "Dropped %s (%s)\n", name, dropped)
+	if !quiet {
+		fmt.Fprintf(env.IO.Out, "Dropped %s (%s)\n", name, dropped)
+	}
 	return nil
 }
 
-func runStashDrop(ctx context.Context, env *Env, spec string) error {
+func runStashDrop(ctx context.Context, env *Env, spec string, quiet bool) error {
 	r, err := env.OpenWorktreeRepo(ctx)
 	if err != nil {
 		return err
@@ -303,6 +449,8 @@ func runStashDrop(ctx context.Context, env *Env, spec string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(env.IO.Out, "Dropped %s (%s)\n", name, dropped)
+	if !quiet {
+		fmt.Fprintf(env.IO.Out, "Dropped %s (%s)\n", name, dropped)
+	}
 	return nil
 }

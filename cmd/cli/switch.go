@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"easel.dev/easel/repo"
+	"easel.dev/easel/repo/pretty"
 )
 
 func init() { register(newSwitchCmd) }
@@ -22,6 +23,96 @@ type switchOptions struct {
 	Detach      bool
 	Discard     bool
 	Quiet       bool
+	Orphan      string
+	Guess       bool
+	NoGuess     bool
+	guessSet    bool
+	tracking
+}
+
+// tracking is -t/--track[=direct|inherit] and --no-track of switch -c and
+// checkout -b, as of git branch.
+type tracking struct {
+	Track   string
+	NoTrack bool
+}
+
+func (t *tracking) addFlags(cmd *cobra.Command) {
+	cmd.Flags().StringVarP(&t.Track, "track", "t", "", "set up tracking of the start point (`direct` or inherit)")
+	cmd.Flags().Lookup("track").NoOptDefVal = repo.TrackDirect
+	cmd.Flags().BoolVar(&t.NoTrack, "no-track", false, "do not set up tracking, whatever branch.autoSetupMerge says")
+}
+
+// mode is the track mode: the flags, else branch.autoSetupMerge.
+func (t tracking) mode(r *repo.Repository) (string, error) {
+	switch {
+	case t.NoTrack:
+		return repo.TrackNever, nil
+	case t.Track == "":
+		return r.DefaultTrack()
+	case t.Track != repo.TrackDirect && t.Track != repo.TrackInherit:
+		return "", &UsageError{Msg: fmt.Sprintf("option `track' expects \"direct\" or \"inherit\", not %q", t.Track)}
+	}
+	return t.Track, nil
+}
+
+// switchCreate creates branch name (at so.Start) and switches to it, then
+// sets up its tracking of the start point as git's create_branch does.
+func switchCreate(ctx context.Context, env *Env, r *repo.Repository, name string, so repo.SwitchOptions, quiet bool, t tracking) error {
+	mode, err := t.mode(r)
+	if err != nil {
+		return err
+	}
+	// Without a start point (HEAD, perhaps unborn) nothing is tracked.
+	var realRef plumbing.ReferenceName
+	if so.StartName != "" {
+		if realRef, err = r.TrackingStart(ctx, so.StartName, mode); err != nil {
+			return err
+		}
+	}
+	if err := doSwitch(ctx, env, r, name, so, quiet); err != nil {
+		return err
+	}
+	if realRef == "" {
+		return nil
+	}
+	res, err := r.ApplyTracking(ctx, name, realRef, mode)
+	return reportTracking(env, res, err, quiet)
+}
+
+// inProgress refuses, as git's switch does, to leave a merge, am, rebase,
+// cherry-pick or revert half done.
+func inProgress(r *repo.Repository) error {
+	op := r.OperationInProgress()
+	if op == "" {
+		return nil
+	}
+	what := map[string]string{"merge": "while merging", "am": "in the middle of an am session", "rebase": "while rebasing",
+		"cherry-pick": "while cherry-picking", "revert": "while reverting"}[op]
+	return fmt.Errorf("cannot switch branch %s\nConsider \"easel %s --quit\" or \"easel worktree add\".: %w", what, op, repo.ErrMergeInProgress)
+}
+
+// expectingBranch is git's die_expecting_a_branch: what arg names when
+// it is no branch, with the advice to use --detach.
+func expectingBranch(env *Env, r *repo.Repository, arg string) error {
+	msg := fmt.Sprintf("a branch is expected, got commit '%s'", arg)
+	if ref, n := r.DwimRef(arg); n == 1 {
+		s := ref.String()
+		switch {
+		case strings.HasPrefix(s, "refs/tags/"):
+			msg = fmt.Sprintf("a branch is expected, got tag '%s'", strings.TrimPrefix(s, "refs/tags/"))
+		case strings.HasPrefix(s, "refs/remotes/"):
+			msg = fmt.Sprintf("a branch is expected, got remote branch '%s'", strings.TrimPrefix(s, "refs/remotes/"))
+		default:
+			msg = fmt.Sprintf("a branch is expected, got '%s'", s)
+		}
+	}
+	fmt.Fprintln(env.IO.Err, "fatal: "+msg)
+	if r.ConfigBool("advice.suggestDetachingHead", true) {
+		fmt.Fprintln(env.IO.Err, "hint: If you want to detach HEAD at the commit, try again with the --detach option.")
+	}
+	// A usage mistake (git exits 128).
+	return &ExitError{Code: ExitUsage}
 }
 
 func newSwitchCmd(env *Env) *cobra.Command {
@@ -36,7 +127,11 @@ changes and the command fails (exit 9).
 
 -c creates the branch first (at <start>, default HEAD); --force-create also resets an existing
 one. A name that only exists as a remote-tracking branch (origin/<name>) creates a
-local branch tracking it. --detach checks out any commit without a branch.
+local branch tracking it (among several remotes, the one checkout.defaultRemote
+names; --no-guess or checkout.guess=false turn this off). --detach checks out
+any commit without a branch; --orphan starts an unborn branch with an empty
+index and no tracked files. switch refuses while a merge, rebase, am,
+cherry-pick or revert is under way.
 "-" is the branch checked out before this one (@{-1}; @{-N}: N switches ago).`,
 		Example: `  easel switch main
   easel switch -
@@ -47,6 +142,7 @@ local branch tracking it. --detach checks out any commit without a branch.
 		Args: cobra.RangeArgs(0, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Args = args
+			o.guessSet = cmd.Flags().Changed("guess")
 			return runSwitch(cmd.Context(), env, o)
 		},
 	}
@@ -57,6 +153,9 @@ local branch tracking it. --detach checks out any commit without a branch.
 	f.BoolVarP(&o.Discard, "force", "f", false, "throw away local changes (same as --discard-changes)")
 	f.BoolVar(&o.Discard, "discard-changes", false, "throw away local changes")
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "print nothing")
+	f.StringVar(&o.Orphan, "orphan", "", "switch to a new unborn `branch`, with an empty index and no tracked files")
+	addGuessFlags(cmd, &o.Guess, &o.NoGuess)
+	o.tracking.addFlags(cmd)
 	return cmd
 }
 
@@ -80,6 +179,26 @@ func runSwitch(ctx context.Context, env *Env, o switchOptions) error {
 			return err
 		}
 	}
+	if o.Orphan != "" {
+		switch {
+		case create != "":
+			return &UsageError{Msg: "options '-c' and '--orphan' cannot be used together"}
+		case o.Detach:
+			return &UsageError{Msg: "options '--detach' and '--orphan' cannot be used together"}
+		case len(o.Args) > 0:
+			return &UsageError{Msg: "'--orphan' cannot take <start-point>"}
+		}
+		if err := inProgress(r); err != nil {
+			return err
+		}
+		if err := r.SwitchOrphan(ctx, o.Orphan, true, o.Discard); err != nil {
+			return err
+		}
+		if !o.Quiet {
+			fmt.Fprintf(env.IO.Err, "Switched to a new branch '%s'\n", o.Orphan)
+		}
+		return nil
+	}
 	switch {
 	case o.Detach:
 		if create != "" || len(o.Args) > 1 {
@@ -88,6 +207,9 @@ func runSwitch(ctx context.Context, env *Env, o switchOptions) error {
 		rev := "HEAD"
 		if len(o.Args) == 1 {
 			rev = o.Args[0]
+		}
+		if err := inProgress(r); err != nil {
+			return err
 		}
 		return doDetach(ctx, env, r, rev, true, o.Discard, o.Quiet)
 	case create != "":
@@ -103,19 +225,34 @@ func runSwitch(ctx context.Context, env *Env, o switchOptions) error {
 			}
 			startName = o.Args[0]
 		}
-		return doSwitch(ctx, env, r, create, repo.SwitchOptions{Create: true, Reset: force, Start: start, StartName: startName, Discard: o.Discard}, o.Quiet)
+		if err := inProgress(r); err != nil {
+			return err
+		}
+		return switchCreate(ctx, env, r, create, repo.SwitchOptions{Create: true, Reset: force, Start: start, StartName: startName, Discard: o.Discard}, o.Quiet, o.tracking)
 	case len(o.Args) != 1:
 		return &UsageError{Msg: "missing branch name; see 'easel switch --help'"}
 	}
-	if _, err := r.ResolveRef(plumbing.NewBranchReferenceName(o.Args[0])); err != nil {
-		// Not a branch: git switch wants --detach for a plain commit.
-		if h, rerr := r.ResolveCommit(ctx, o.Args[0]); rerr == nil && !h.IsZero() {
-			if _, ok := r.RemoteTracking(o.Args[0]); !ok {
-				return &UsageError{Msg: fmt.Sprintf("a branch is expected, got '%s'; use --detach to check out a commit", o.Args[0])}
+	arg := o.Args[0]
+	if _, err := r.ResolveRef(plumbing.NewBranchReferenceName(arg)); err != nil {
+		// Not a branch: git switch wants --detach for a commit, and
+		// may make the branch from a remote's of the same name.
+		if _, rerr := r.StartPoint(ctx, arg); rerr == nil {
+			return expectingBranch(env, r, arg)
+		}
+		found := false
+		if guessing(r, o.Guess, o.NoGuess, o.guessSet) {
+			if found, err = guessRemoteBranch(env, r, arg, false); err != nil {
+				return err
 			}
 		}
+		if !found {
+			return fmt.Errorf("invalid reference: %s: %w", arg, repo.ErrUnknownRevision)
+		}
 	}
-	return doSwitch(ctx, env, r, o.Args[0], repo.SwitchOptions{Discard: o.Discard}, o.Quiet)
+	if err := inProgress(r); err != nil {
+		return err
+	}
+	return doSwitch(ctx, env, r, arg, repo.SwitchOptions{Discard: o.Discard}, o.Quiet)
 }
 
 // priorBranchArg turns "-" and "@{-N}" into the branch (or, if HEAD was
@@ -155,7 +292,8 @@ func doSwitch(ctx context.Context, env *Env, r *repo.Repository, name string, so
 	case res.Already:
 		fmt.Fprintf(env.IO.Err, "Already on '%s'\n", name)
 	case res.TrackingFrom != "":
-		fmt.Fprintf(env.IO.Err, "branch '%s' set up to track '%s'.\nSwitched to a new branch '%s'\n", name, res.TrackingFrom, name)
+		fmt.Fprintf(env.IO.Out, "branch '%s' set up to track '%s'.\n", name, res.TrackingFrom)
+		fmt.Fprintf(env.IO.Err, "Switched to a new branch '%s'\n", name)
 	case res.Created:
 		fmt.Fprintf(env.IO.Err, "Switched to a new branch '%s'\n", name)
 	default:
@@ -310,11 +448,7 @@ func commitSubject(r *repo.Repository, h plumbing.Hash) string {
 	if err != nil {
 		return ""
 	}
-	s := c.Message
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\n' {
-			return s[:i]
-		}
-	}
-	return s
+	// As git's oneline format: the first paragraph on one line, in the
+	// log output encoding.
+	return repo.EncodeLogOutput(pretty.Subject(repo.CommitToUTF8(c).Message), r.LogOutputEncoding())
 }
