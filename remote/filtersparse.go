@@ -293,23 +293,12 @@ func sparseBlobs(ctx context.Context, dir string, db *odb.DB, spec string, objs 
 		}
 		return all, nil
 	}
-	for i, o := range objs {
-		if i&1023 == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-		}
-		t, data, err := db.Read(o.ID)
-		if err != nil || t != plumbing.CommitObject {
-			continue
-		}
-		h, err := commitwalk.ParseHeader(data)
-		if err != nil {
-			return nil, fmt.Errorf("commit %s: %w", o.ID, err)
-		}
-		if _, err := walk(h.Tree, "", sparseNo); err != nil {
-			return nil, err
-		}
+	err = forEachCommitTree(ctx, db, objs, func(tree plumbing.Hash) error {
+		_, err := walk(tree, "", sparseNo)
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	return keep, nil
 }

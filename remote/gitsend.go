@@ -338,21 +338,8 @@ func (f *objectFilter) shallowTrees(ctx context.Context, db *odb.DB, objs []pack
 		}
 		return nil
 	}
-	for _, o := range objs {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		t, data, err := db.Read(o.ID)
-		if err != nil || t != plumbing.CommitObject {
-			continue
-		}
-		h, err := commitwalk.ParseHeader(data)
-		if err != nil {
-			return nil, fmt.Errorf("commit %s: %w", o.ID, err)
-		}
-		if err := walk(h.Tree, 0); err != nil {
-			return nil, err
-		}
+	if err := forEachCommitTree(ctx, db, objs, func(tree plumbing.Hash) error { return walk(tree, 0) }); err != nil {
+		return nil, err
 	}
 	return within, nil
 }
@@ -418,4 +405,28 @@ func excludedCommits(ctx context.Context, dir string, store *repo.Storage, names
 		stack = append(stack, w.ParentIDs(n)...)
 	}
 	return out, nil
+}
+
+// forEachCommitTree calls fn with the root tree of each commit among objs,
+// in their order: where a filter's walk over trees starts.
+func forEachCommitTree(ctx context.Context, db *odb.DB, objs []packobj.Object, fn func(tree plumbing.Hash) error) error {
+	for i, o := range objs {
+		if i&1023 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		t, data, err := db.Read(o.ID)
+		if err != nil || t != plumbing.CommitObject {
+			continue
+		}
+		h, err := commitwalk.ParseHeader(data)
+		if err != nil {
+			return fmt.Errorf("commit %s: %w", o.ID, err)
+		}
+		if err := fn(h.Tree); err != nil {
+			return err
+		}
+	}
+	return nil
 }
