@@ -1,27 +1,20 @@
 package repo
 
 import (
-	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
 	"os/user"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
+	"easel.dev/easel/repo/reflog"
 	"github.com/go-git/go-git/v5/plumbing"
 )
 
 // ReflogEntry is one line of a reflog: a ref moved from Old to New.
-type ReflogEntry struct {
-	Old, New    plumbing.Hash
-	Name, Email string
-	When        time.Time
-	Message     string
-}
+type ReflogEntry = reflog.Entry
 
 func (r *Repository) reflogPath(name plumbing.ReferenceName) string {
 	return r.gitPath("logs/" + name.String())
@@ -31,56 +24,13 @@ func (r *Repository) reflogPath(name plumbing.ReferenceName) string {
 // first. A ref without a log has none; lines git could not parse either
 // are skipped, as git skips them.
 func (r *Repository) Reflog(name plumbing.ReferenceName) ([]ReflogEntry, error) {
-	data, err := os.ReadFile(r.reflogPath(name))
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	var out []ReflogEntry
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 64*1024), 1<<20)
-	for sc.Scan() {
-		if e, ok := parseReflogLine(sc.Text()); ok {
-			out = append(out, e)
-		}
-	}
-	return out, sc.Err()
+	return reflog.Read(r.reflogPath(name))
 }
 
 // HasReflog reports whether name has a reflog file.
 func (r *Repository) HasReflog(name plumbing.ReferenceName) bool {
 	fi, err := os.Stat(r.reflogPath(name))
 	return err == nil && fi.Mode().IsRegular()
-}
-
-// parseReflogLine reads "<old> <new> <name> <<email>> <unix> <zone>\t<msg>".
-func parseReflogLine(line string) (ReflogEntry, bool) {
-	var e ReflogEntry
-	head, msg, _ := strings.Cut(line, "\t")
-	if len(head) < 83 || head[40] != ' ' || head[81] != ' ' || !isHex(head[:40]) || !isHex(head[41:81]) {
-		return e, false
-	}
-	e.Old, e.New, e.Message = plumbing.NewHash(head[:40]), plumbing.NewHash(head[41:81]), msg
-	ident := head[82:]
-	gt := strings.LastIndexByte(ident, '>')
-	lt := strings.LastIndexByte(ident[:max(gt, 0)], '<')
-	if gt < 0 || lt < 0 {
-		return e, false
-	}
-	e.Name, e.Email = strings.TrimSpace(ident[:lt]), ident[lt+1:gt]
-	f := strings.Fields(ident[gt+1:])
-	if len(f) != 2 {
-		return e, false
-	}
-	secs, err := strconv.ParseInt(f[0], 10, 64)
-	loc, ok := parseZone(f[1])
-	if err != nil || !ok {
-		return e, false
-	}
-	e.When = time.Unix(secs, 0).In(loc)
-	return e, true
 }
 
 // logAllRefUpdates is core.logAllRefUpdates: "always", "true" or "false";
@@ -149,10 +99,7 @@ func (w *reflogWriter) append(name plumbing.ReferenceName, old, new plumbing.Has
 	if w.ident == "" {
 		w.ident = w.r.reflogIdent()
 	}
-	line := old.String() + " " + new.String() + " " + w.ident
-	if m := reflogMessage(msg); m != "" {
-		line += "\t" + m
-	}
+	line := reflog.Line(old, new, w.ident, msg)
 	// One write of the whole line: O_APPEND keeps concurrent appends
 	// from interleaving.
 	_, err = f.Write([]byte(line + "\n"))
@@ -214,27 +161,6 @@ func defaultIdent() (string, string) {
 		host += ".(none)"
 	}
 	return name, login + "@" + host
-}
-
-// reflogMessage normalizes a message as git does: runs of whitespace
-// (newlines included) become one space, leading and trailing whitespace
-// goes.
-func reflogMessage(msg string) string {
-	var b strings.Builder
-	space := true
-	for i := 0; i < len(msg); i++ {
-		c := msg[i]
-		isSpace := c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
-		if space && isSpace {
-			continue
-		}
-		space = isSpace
-		if isSpace {
-			c = ' '
-		}
-		b.WriteByte(c)
-	}
-	return strings.TrimRight(b.String(), " ")
 }
 
 // removeReflog deletes name's log and the directories it leaves empty.

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"easel.dev/easel/repo/reflog"
 	"github.com/go-git/go-git/v5/plumbing"
 )
 
@@ -340,8 +341,8 @@ func TestReflogMessage(t *testing.T) {
 		"tab\tin\r\nmessage":        "tab in message",
 		"":                          "",
 	} {
-		if got := reflogMessage(in); got != want {
-			t.Errorf("reflogMessage(%q) = %q, want %q", in, got, want)
+		if got := reflog.Message(in); got != want {
+			t.Errorf("reflog.Message(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

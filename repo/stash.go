@@ -21,6 +21,7 @@ import (
 	"easel.dev/easel/repo/lockfile"
 	"easel.dev/easel/repo/pathspec"
 	"easel.dev/easel/repo/pretty"
+	"easel.dev/easel/repo/reflog"
 )
 
 // StashRef holds the newest stash; its reflog is the stack, newest last,
@@ -387,7 +388,7 @@ func (r *Repository) StashList() ([]StashEntry, error) {
 	}
 	out := make([]StashEntry, 0, len(lines))
 	for i := len(lines) - 1; i >= 0; i-- {
-		e, ok := parseReflogLine(lines[i])
+		e, ok := reflog.Parse(lines[i])
 		if !ok {
 			continue
 		}
@@ -410,7 +411,7 @@ func (r *Repository) stashLog() ([]string, error) {
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 64*1024), 1<<20)
 	for sc.Scan() {
-		if _, ok := parseReflogLine(sc.Text()); ok {
+		if _, ok := reflog.Parse(sc.Text()); ok {
 			lines = append(lines, sc.Text())
 		}
 	}
@@ -463,7 +464,7 @@ func (r *Repository) StashDrop(ctx context.Context, n int) (plumbing.Hash, error
 	if n < 0 || i < 0 {
 		return plumbing.ZeroHash, &RevisionError{Msg: fmt.Sprintf("stash@{%d} is not a valid reference", n)}
 	}
-	dropped, _ := parseReflogLine(lines[i])
+	dropped, _ := reflog.Parse(lines[i])
 	kept := append(append([]string(nil), lines[:i]...), lines[i+1:]...)
 	cur, err := r.ResolveRef(StashRef)
 	if err != nil {
@@ -475,7 +476,7 @@ func (r *Repository) StashDrop(ctx context.Context, n int) (plumbing.Hash, error
 	prev := plumbing.ZeroHash
 	var b strings.Builder
 	for _, l := range kept {
-		e, _ := parseReflogLine(l)
+		e, _ := reflog.Parse(l)
 		b.WriteString(prev.String() + l[len(prev.String()):] + "\n")
 		prev = e.New
 	}

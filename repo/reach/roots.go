@@ -11,7 +11,6 @@
 package reach
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
 	"io/fs"
@@ -23,6 +22,7 @@ import (
 
 	"easel.dev/easel/repo/hashfile"
 	"easel.dev/easel/repo/indexfile"
+	"easel.dev/easel/repo/reflog"
 	"easel.dev/easel/repo/refs"
 )
 
@@ -213,7 +213,7 @@ func (c *collector) reflogs(wt string) {
 		if wt == c.common && name != "HEAD" && !strings.HasPrefix(name, "refs/") {
 			return nil
 		}
-		ForEachReflogEntry(path, func(old, new plumbing.Hash) {
+		reflog.ForEachID(path, func(old, new plumbing.Hash) {
 			for _, id := range []plumbing.Hash{old, new} {
 				if !id.IsZero() {
 					c.roots = append(c.roots, Root{Kind: KindReflog, Name: prefix + name, ID: id, Worktree: wt})
@@ -222,30 +222,6 @@ func (c *collector) reflogs(wt string) {
 		})
 		return nil
 	})
-}
-
-// ForEachReflogEntry calls fn with the old and new id of each well-formed
-// line of a reflog file.
-func ForEachReflogEntry(path string, fn func(old, new plumbing.Hash)) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64<<10), 16<<20)
-	for sc.Scan() {
-		line := sc.Bytes()
-		if len(line) < 82 || line[40] != ' ' || line[81] != ' ' {
-			continue
-		}
-		old, ok1 := refs.ParseID(string(line[:40]))
-		new, ok2 := refs.ParseID(string(line[41:81]))
-		if ok1 && ok2 {
-			fn(old, new)
-		}
-	}
-	return sc.Err()
 }
 
 // index adds the entries and cache-tree trees of wt's index (and of the
