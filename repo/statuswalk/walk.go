@@ -615,12 +615,19 @@ func (w *statusWalk) visit(ww *walkWorker, job walkDir) {
 		}
 		isDir := de.isDir
 		trackedDir := isDir && hasName(di.subdirs, nameb)
-		if hasName(di.files, nameb) && !trackedDir {
-			// Tracked (a file, or a submodule): examined above. A
-			// directory where the index has a file is not listed as
-			// untracked either (git's treat_path: the name is in
-			// the index).
-			continue
+		if hasName(di.files, nameb) && (!isDir || hasName(di.links, nameb)) {
+			continue // tracked (a file, or a submodule): examined above
+		}
+		// A directory where the index has a file: what is inside is
+		// untracked (add -A adds it, -uall lists it), but the directory
+		// as one entry is not listed, as git's status drops a
+		// collapsed directory whose name is in the index
+		// (index_name_is_other).
+		shadowsFile := isDir && !trackedDir && hasName(di.files, nameb)
+		addDir := func(p string, code byte) {
+			if !shadowsFile {
+				w.add(p, code)
+			}
 		}
 		if !needList && !trackedDir {
 			continue
@@ -662,14 +669,14 @@ func (w *statusWalk) visit(ww *walkWorker, job walkDir) {
 					// git lists every file of an ignored directory.
 					w.push(fd, p, string(diskName), rules, true, job.quiet)
 				default:
-					w.add(p+"/", '!')
+					addDir(p+"/", '!')
 				}
 				continue
 			}
 			if w.opts.Untracked == UntrackedAll {
 				if _, err := os.Lstat(filepath.Join(w.opts.WorkDir, filepath.FromSlash(p), ".git")); err == nil {
 					if !job.quiet {
-						w.add(p+"/", '?') // a nested repository stays one entry
+						addDir(p+"/", '?') // a nested repository stays one entry
 					}
 					continue
 				}
@@ -686,7 +693,7 @@ func (w *statusWalk) visit(ww *walkWorker, job walkDir) {
 				// One entry for the directory; with --ignored, git
 				// also lists the ignored paths inside it.
 				if !job.quiet {
-					w.add(p+"/", '?')
+					addDir(p+"/", '?')
 				}
 				if w.opts.Ignored {
 					w.push(fd, p, string(diskName), rules, false, true)
@@ -694,7 +701,7 @@ func (w *statusWalk) visit(ww *walkWorker, job walkDir) {
 			case w.opts.Ignored && dirHasFile(filepath.Join(w.opts.WorkDir, filepath.FromSlash(p))):
 				// Only ignored files inside: git lists the directory
 				// as ignored.
-				w.add(p+"/", '!')
+				addDir(p+"/", '!')
 			}
 			continue
 		}
