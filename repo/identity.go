@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"easel.dev/easel/repo/reflog"
 	"github.com/go-git/go-git/v5/plumbing/object"
 )
 
@@ -112,18 +113,5 @@ func parseZone(z string) (*time.Location, bool) {
 	if z == "Z" || z == "UTC" || z == "GMT" {
 		return time.UTC, true
 	}
-	z = strings.Replace(z, ":", "", 1)
-	if len(z) != 5 || (z[0] != '+' && z[0] != '-') {
-		return nil, false
-	}
-	h, err1 := strconv.Atoi(z[1:3])
-	m, err2 := strconv.Atoi(z[3:5])
-	if err1 != nil || err2 != nil || m >= 60 {
-		return nil, false
-	}
-	off := h*3600 + m*60
-	if z[0] == '-' {
-		off = -off
-	}
-	return time.FixedZone("", off), true
+	return reflog.Zone(strings.Replace(z, ":", "", 1))
 }

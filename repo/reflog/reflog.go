@@ -100,7 +100,7 @@ func Parse(line string) (Entry, bool) {
 		return e, false
 	}
 	secs, err := strconv.ParseInt(f[0], 10, 64)
-	loc, ok := zone(f[1])
+	loc, ok := Zone(f[1])
 	if err != nil || !ok {
 		return e, false
 	}
@@ -139,8 +139,9 @@ func Message(msg string) string {
 	return strings.TrimRight(b.String(), " ")
 }
 
-// zone reads a reflog line's "+hhmm" or "-hhmm".
-func zone(z string) (*time.Location, bool) {
+// Zone reads a time zone as git writes it in reflogs and objects,
+// "+hhmm" or "-hhmm".
+func Zone(z string) (*time.Location, bool) {
 	if len(z) != 5 || (z[0] != '+' && z[0] != '-') {
 		return nil, false
 	}
