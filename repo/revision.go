@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -182,6 +181,9 @@ func (r *Repository) resolveBase(name string) (plumbing.Hash, error) {
 		return r.resolveName(name)
 	}
 	ref, sel := name[:at], name[at+2:len(name)-1]
+	if ref == "@" {
+		ref = "HEAD" // git's interpret_empty_at: @@{u} is HEAD@{u}
+	}
 	switch strings.ToLower(sel) {
 	case "u", "upstream":
 		return r.resolveUpstream(ref)
@@ -240,10 +242,19 @@ func (r *Repository) reflogOf(rev, ref string) (entries []ReflogEntry, logName p
 		return nil, "", "", err
 	}
 	if len(entries) == 0 {
-		return nil, "", "", &RevisionError{Msg: fmt.Sprintf("log for %s is empty", logName)}
+		return nil, "", "", &emptyReflogError{RevisionError{Msg: fmt.Sprintf("log for %s is empty", logName)}, logName}
 	}
 	return entries, logName, display, nil
 }
+
+// emptyReflogError is a log that exists but holds no entry; @{0} of it
+// still names the ref.
+type emptyReflogError struct {
+	RevisionError
+	name plumbing.ReferenceName
+}
+
+func (e *emptyReflogError) Unwrap() error { return &e.RevisionError }
 
 // resolveAt is <ref>@{<date>} as git reads it: the ref's value at that
 // time, from the newest entry made no later than it; before the log's
@@ -271,6 +282,12 @@ func (r *Repository) resolveAt(rev, ref string, at time.Time) (plumbing.Hash, er
 // creation).
 func (r *Repository) resolveNth(rev, ref string, n int) (plumbing.Hash, error) {
 	entries, _, display, err := r.reflogOf(rev, ref)
+	var empty *emptyReflogError
+	if n == 0 && errors.As(err, &empty) {
+		// git's read_ref_at: @{0} of a log that is there but empty
+		// (expired) is the ref's own value.
+		return r.ResolveRef(empty.name)
+	}
 	if err != nil {
 		return plumbing.ZeroHash, err
 	}
@@ -562,7 +579,8 @@ func (r *Repository) pathInCommit(commit plumbing.Hash, path, rev string) (plumb
 	}
 	e, err := tree.FindEntry(path)
 	if err != nil {
-		return plumbing.ZeroHash, fmt.Errorf("path '%s' does not exist in '%s': %w", path, strings.SplitN(rev, ":", 2)[0], ErrUnknownRevision)
+		spec, _, _ := cutPath(rev)
+		return plumbing.ZeroHash, r.diagnoseTreePath(tree, spec, "", path)
 	}
 	return e.Hash, nil
 }
@@ -574,23 +592,10 @@ func (r *Repository) indexEntry(path string, stage int) (plumbing.Hash, error) {
 		return plumbing.ZeroHash, err
 	}
 	path = strings.TrimPrefix(path, "./")
-	inIndex := false
 	for _, e := range idx.Entries {
-		if e.Name != path {
-			continue
-		}
-		if int(e.Stage) == stage {
+		if e.Name == path && int(e.Stage) == stage {
 			return e.Hash, nil
 		}
-		inIndex = true
 	}
-	if inIndex {
-		return plumbing.ZeroHash, &RevisionError{Msg: fmt.Sprintf("path '%s' is in the index, but not at stage %d", path, stage)}
-	}
-	if r.WorkDir != "" {
-		if _, err := os.Lstat(filepath.Join(r.WorkDir, path)); err == nil {
-			return plumbing.ZeroHash, &RevisionError{Msg: fmt.Sprintf("path '%s' exists on disk, but not in the index", path)}
-		}
-	}
-	return plumbing.ZeroHash, &RevisionError{Msg: fmt.Sprintf("path '%s' does not exist (neither on disk nor in the index)", path)}
+	return plumbing.ZeroHash, r.diagnoseIndexPath(idx, stage, "", path)
 }

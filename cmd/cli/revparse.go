@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path"
 	"path/filepath"
@@ -185,9 +186,11 @@ func runRevParse(ctx context.Context, env *Env, args []string) error {
 	var dflt string
 	dfltAt := 0 // revisions before --default: git drops it when one follows
 	done := false
+	endOfOptions := false // past --end-of-options: "-x" is a revision, "--" still ends them
+	eooAt := -1           // where --end-of-options was, among revs
 	for i := 0; i < len(args); i++ {
 		a := args[i]
-		if done {
+		if done || endOfOptions && a != "--" {
 			addRev(a)
 			continue
 		}
@@ -203,16 +206,11 @@ func runRevParse(ctx context.Context, env *Env, args []string) error {
 			}
 			continue
 		case a == "--":
-			if o.Verify {
-				return fmt.Errorf("Needed a single revision: %w", repo.ErrUnknownRevision)
-			}
 			done = true
 			addRev(a)
 			continue
 		case a == "--end-of-options":
-			// Everything after it is a revision, even "-x".
-			addRev(args[i+1:]...)
-			i = len(args)
+			endOfOptions, eooAt = true, len(revs)
 		case a == "--verify":
 			o.Verify = true
 		case a == "-q" || a == "--quiet":
@@ -370,23 +368,34 @@ func runRevParse(ctx context.Context, env *Env, args []string) error {
 			// finds none to show.
 		case strings.HasPrefix(a, "-") && a != "-":
 			if o.Verify {
-				return revParseError(fmt.Errorf("Needed a single revision: %w", repo.ErrUnknownRevision), o)
+				return revParseError(&repo.RevisionError{Msg: "Needed a single revision"}, o)
 			}
 			fmt.Fprintln(out, a) // git passes options it does not know on
 		default:
 			addRev(a)
 		}
 	}
-	if dflt != "" && len(revs) == dfltAt {
+	if o.Verify {
+		// git counts the revisions before "--" and takes --default only
+		// when there is none.
+		n := 0
+		for _, rev := range revs {
+			if rev == "--" {
+				break
+			}
+			n++
+		}
+		if n == 0 && dflt != "" {
+			revs, revOpts = append([]string{dflt}, revs...), append([]revParseOptions{o}, revOpts...)
+			n, eooAt = 1, -1
+		}
+		if n != 1 {
+			return revParseError(errNeedSingle, o)
+		}
+	} else if dflt != "" && len(revs) == dfltAt {
 		addRev(dflt)
 	}
-	if o.Verify && len(revs) != 1 {
-		if o.Quiet {
-			return &ExitError{Code: ExitUnknownRev}
-		}
-		return fmt.Errorf("Needed a single revision: %w", repo.ErrUnknownRevision)
-	}
-	if len(revs) == 0 {
+	if len(revs) == 0 && eooAt < 0 {
 		return nil
 	}
 	p, err := open()
@@ -407,79 +416,196 @@ func runRevParse(ctx context.Context, env *Env, args []string) error {
 		}
 		fmt.Fprintln(out, s)
 	}
-	paths := false
+	// asIs is git's as_is: 1 after the first argument that is no
+	// revision (the rest must be paths that exist), 2 after "--".
+	asIs := 0
 	dashdash := false
 	for _, rev := range revs {
 		dashdash = dashdash || rev == "--"
 	}
-	for i, rev := range revs {
+	for i := 0; i <= len(revs); i++ {
+		if i == eooAt && !o.Verify {
+			fmt.Fprintln(out, "--end-of-options")
+		}
+		if i == len(revs) {
+			break
+		}
+		rev := revs[i]
 		cur := revOpts[i]
 		o.Short, o.AbbrevRef, o.Symbolic, o.FullName = cur.Short, cur.AbbrevRef, cur.Symbolic, cur.FullName
-		if paths {
+		if asIs > 0 {
+			if o.Verify {
+				continue
+			}
 			fmt.Fprintln(out, rev)
+			if asIs < 2 {
+				if err := verifyFilename(p, rev, false); err != nil {
+					return err
+				}
+			}
 			continue
 		}
 		if rev == "--" {
-			paths = true
-			fmt.Fprintln(out, rev)
+			asIs = 2
+			if !o.Verify {
+				fmt.Fprintln(out, rev)
+			}
 			continue
 		}
-		if o.AbbrevRef || o.FullName {
-			name, err := abbrevRef(ctx, r, rev)
-			if err != nil {
-				return revParseError(err, o)
-			}
-			if o.FullName {
-				name = fullRefName(r, rev, name)
-			}
-			fmt.Fprintln(out, name)
-			continue
-		}
-		if o.Symbolic {
-			if _, err := r.ResolveRevision(ctx, strings.TrimPrefix(rev, "^")); err != nil {
-				return revParseError(err, o)
-			}
-			fmt.Fprintln(out, rev)
-			continue
-		}
-		rev = relativeRevPath(rev, p.prefix())
-		colon := strings.IndexByte(rev, ':')
-		if dd := strings.Index(rev, ".."); !o.Verify && rev != ".." && dd >= 0 && (colon < 0 || dd < colon) {
-			if left, right, ok := strings.Cut(rev, "..."); ok {
-				if err := revParseRange(ctx, r, left, right, true, show); err != nil {
-					return revParseError(err, o)
-				}
-				continue
-			}
-			if left, right, ok := strings.Cut(rev, ".."); ok {
-				if err := revParseRange(ctx, r, left, right, false, show); err != nil {
-					return revParseError(err, o)
-				}
-				continue
-			}
-		}
-		neg := false
-		if !o.Verify && strings.HasPrefix(rev, "^") && len(rev) > 1 {
-			neg, rev = true, rev[1:]
-		}
-		h, err := r.ResolveRevision(ctx, rev)
+		resolved, err := relativeRevPath(rev, p)
 		if err != nil {
-			if !o.Verify && !neg && !dashdash {
-				// A path that exists is passed on, as git does.
-				if _, serr := os.Lstat(filepath.Join(p.cwd, rev)); serr == nil {
-					fmt.Fprintln(out, rev)
-					paths = true
-					continue
-				}
+			return err
+		}
+		colon := strings.IndexByte(resolved, ':')
+		if dd := strings.Index(resolved, ".."); !o.Verify && resolved != ".." && dd >= 0 && (colon < 0 || dd < colon) && !o.AbbrevRef && !o.FullName && !o.Symbolic {
+			left, right, sym := resolved, "", false
+			if l, rr, ok := strings.Cut(resolved, "..."); ok {
+				left, right, sym = l, rr, true
+			} else {
+				left, right, _ = strings.Cut(resolved, "..")
 			}
-			if !o.Verify && errors.Is(err, repo.ErrUnknownRevision) {
-				err = revParseDiagnosis(ctx, r, rev, dashdash, err)
+			if err := revParseRange(ctx, r, left, right, sym, show); err == nil {
+				continue
 			}
+		}
+		name, neg := resolved, false
+		if !o.Verify && strings.HasPrefix(name, "^") && len(name) > 1 {
+			neg, name = true, name[1:]
+		}
+		h, err := r.ResolveRevision(ctx, name)
+		if err == nil {
+			if err := showRevision(ctx, out, r, rev, name, h, neg, o, show); err != nil {
+				return revParseError(err, o)
+			}
+			continue
+		}
+		if !errors.Is(err, repo.ErrUnknownRevision) {
+			return err
+		}
+		var re *repo.RevisionError
+		if _, _, hasPath := strings.Cut(name, ":"); errors.As(err, &re) && !hasPath {
+			// git dies inside the lookup itself ("log for 'main' only
+			// has 3 entries"), whatever else was asked.
 			return revParseError(err, o)
 		}
+		if o.Verify {
+			return revParseError(errNeedSingle, o)
+		}
+		if dashdash {
+			return &repo.RevisionError{Msg: fmt.Sprintf("bad revision '%s'", rev)}
+		}
+		// Not a revision: from here on the arguments are paths, and this
+		// one must exist, or git says what is wrong with it.
+		asIs = 1
+		fmt.Fprintln(out, rev)
+		if err := verifyFilename(p, rev, true); err != nil {
+			// ":(icase)x" and the like are pathspec magic, not paths
+			// in the index to diagnose.
+			magic := rev[0] == ':' && len(rev) > 1 && !isAlnum(rev[1])
+			if !strings.HasPrefix(rev, "-") && !magic {
+				if derr := r.DiagnoseRevision(ctx, resolved, p.prefix()); derr != nil {
+					return derr
+				}
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+var errNeedSingle = &repo.RevisionError{Msg: "Needed a single revision"}
+
+func isAlnum(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+// showRevision prints a revision that resolved to h as the options in
+// force say: its id (abbreviated with --short), the name as given
+// (--symbolic), or the full or short name of the ref it names.
+func showRevision(ctx context.Context, out io.Writer, r *repo.Repository, rev, name string, h plumbing.Hash, neg bool, o revParseOptions, show func(plumbing.Hash, bool)) error {
+	caret := ""
+	if neg {
+		caret = "^"
+	}
+	switch {
+	case o.AbbrevRef || o.FullName:
+		full, err := symbolicFullName(r, name)
+		if err != nil {
+			return err
+		}
+		if full == "" {
+			return nil // not a ref: git prints nothing
+		}
+		if o.AbbrevRef {
+			full = shortRefName(full)
+		}
+		fmt.Fprintln(out, caret+full)
+	case o.Symbolic:
+		fmt.Fprintln(out, rev)
+	default:
 		show(h, neg)
 	}
 	return nil
+}
+
+// verifyFilename is git's verify_filename: an argument that is not a
+// revision must be a path that exists (or a pathspec with wildcards);
+// otherwise it is an option given too late or nothing git knows.
+func verifyFilename(p *revParseRepo, arg string, diagnose bool) error {
+	if strings.HasPrefix(arg, "-") {
+		return &repo.RevisionError{Msg: fmt.Sprintf("option '%s' must come before non-option arguments", arg)}
+	}
+	if looksLikePathspec(arg) || checkFilename(p, arg) {
+		return nil
+	}
+	if !diagnose {
+		return &repo.RevisionError{Msg: fmt.Sprintf("%s: no such path in the working tree.\nUse 'git <command> -- <path>...' to specify paths that do not exist locally.", arg)}
+	}
+	return &repo.RevisionError{Msg: fmt.Sprintf("ambiguous argument '%s': unknown revision or path not in the working tree.\nUse '--' to separate paths from revisions, like this:\n'git <command> [<revision>...] -- [<file>...]'", arg)}
+}
+
+// looksLikePathspec: wildcards (unescaped *, ? or [) or long-form magic
+// mean the user matches paths that need not exist.
+func looksLikePathspec(arg string) bool {
+	escaped := false
+	for i := 0; i < len(arg); i++ {
+		switch {
+		case escaped:
+			escaped = false
+		case arg[i] == '\\':
+			escaped = true
+		case arg[i] == '*' || arg[i] == '?' || arg[i] == '[':
+			return true
+		}
+	}
+	return strings.HasPrefix(arg, ":(")
+}
+
+// checkFilename is git's check_filename: whether arg names an existing
+// path, with ":/" (from the top) and ":!"/":^" (exclusion) understood.
+func checkFilename(p *revParseRepo, arg string) bool {
+	base := p.cwd
+	if rest, ok := strings.CutPrefix(arg, ":/"); ok {
+		if rest == "" {
+			return true
+		}
+		arg = rest
+		if p.work != "" {
+			base = p.work
+		}
+	} else if rest, ok := strings.CutPrefix(arg, ":!"); ok {
+		if rest == "" {
+			return true
+		}
+		arg = rest
+	} else if rest, ok := strings.CutPrefix(arg, ":^"); ok {
+		if rest == "" {
+			return true
+		}
+		arg = rest
+	}
+	_, err := os.Lstat(filepath.Join(base, arg))
+	return err == nil
 }
 
 // revParseRange prints A..B as B ^A and A...B as B A ^base, as git does.
@@ -512,80 +638,22 @@ func revParseRange(ctx context.Context, r *repo.Repository, left, right string, 
 	return nil
 }
 
-// fullRefName is --symbolic-full-name: the full name of the ref rev
-// names ("" for a plain id).
-func fullRefName(r *repo.Repository, rev, short string) string {
-	if rev == "HEAD" || rev == "@" {
-		if b, _ := r.HeadBranch(); b != "" {
-			return b.String()
-		}
-		return "HEAD"
-	}
-	for _, full := range []string{rev, "refs/" + rev, "refs/tags/" + rev, "refs/heads/" + rev, "refs/remotes/" + rev} {
-		if strings.HasPrefix(full, "refs/") {
-			if _, err := r.ResolveRef(plumbing.ReferenceName(full)); err == nil {
-				return full
-			}
-		}
-	}
-	if short != rev {
-		for _, full := range []string{"refs/heads/" + short, "refs/remotes/" + short} {
-			if _, err := r.ResolveRef(plumbing.ReferenceName(full)); err == nil {
-				return full
-			}
-		}
-	}
-	return ""
-}
-
-// abbrevRef is git's --abbrev-ref: the short name of the ref rev names
-// (HEAD when detached), or of the upstream for @{u}.
-func abbrevRef(ctx context.Context, r *repo.Repository, rev string) (string, error) {
-	if rev == "HEAD" || rev == "@" {
-		b, err := r.HeadBranch()
-		if err != nil {
-			return "", err
-		}
-		if b == "" {
-			return "HEAD", nil
-		}
-		return b.Short(), nil
-	}
-	if strings.HasSuffix(rev, "@{u}") || strings.HasSuffix(rev, "@{upstream}") {
-		branch, _, _ := strings.Cut(rev, "@{")
-		if branch == "" || branch == "HEAD" {
-			b, err := r.HeadBranch()
-			if err != nil || b == "" {
-				return "", fmt.Errorf("HEAD does not point to a branch: %w", repo.ErrUnknownRevision)
-			}
-			branch = b.Short()
-		}
-		// The tracking ref the remote's fetch refspec maps the merge ref
-		// to, shortened: refs/remotes/other/main is "other/main" whatever
-		// the remote is called.
-		up, err := r.UpstreamRef(branch)
-		if err != nil || up == "" {
-			return "", fmt.Errorf("no upstream configured for branch '%s': %w", branch, repo.ErrUnknownRevision)
-		}
-		return shortRefName(up.String()), nil
-	}
-	if strings.HasSuffix(rev, "@{push}") {
-		branch, _, _ := strings.Cut(rev, "@{")
-		up, err := r.PushRefOf(branch)
-		if err != nil {
-			return "", err
-		}
-		return shortRefName(up.String()), nil
-	}
-	if _, err := r.ResolveRevision(ctx, rev); err != nil {
+// symbolicFullName is the full name of the ref a revision names, as
+// --symbolic-full-name prints it: @{-N}, @{u} and @{push} interpreted,
+// symbolic refs followed, "" for what is no ref (an id, HEAD~2).
+func symbolicFullName(r *repo.Repository, name string) (string, error) {
+	s, ok, err := r.InterpretRevName(name)
+	if err != nil {
 		return "", err
 	}
-	for _, full := range []string{rev, "refs/" + rev, "refs/tags/" + rev, "refs/heads/" + rev, "refs/remotes/" + rev} {
-		if _, err := r.ResolveRef(plumbing.ReferenceName(full)); err == nil {
-			return shortRefName(full), nil
-		}
+	if ok {
+		name = s
 	}
-	return rev, nil
+	full, n := r.DwimRef(name)
+	if n > 1 {
+		return "", fmt.Errorf("refname '%s' is ambiguous", name)
+	}
+	return full.String(), nil
 }
 
 // shortRefName drops the refs/heads/, refs/tags/ or refs/remotes/ prefix.
@@ -606,9 +674,10 @@ func revParseError(err error, o revParseOptions) error {
 }
 
 // relativeRevPath resolves a "./" or "../" path in "<rev>:<path>",
-// ":<path>" or ":<n>:<path>" against prefix (the current directory below
-// the top of the work tree), as git does; other revisions are unchanged.
-func relativeRevPath(rev, prefix string) string {
+// ":<path>" or ":<n>:<path>" against the current directory below the top
+// of the work tree, as git's resolve_relative_path does; other revisions
+// are unchanged. Outside the work tree, or above its top, it is an error.
+func relativeRevPath(rev string, p *revParseRepo) (string, error) {
 	at := -1
 	depth := 0
 	for i := 0; i < len(rev) && at < 0; i++ {
@@ -624,38 +693,26 @@ func relativeRevPath(rev, prefix string) string {
 		}
 	}
 	if at < 0 {
-		return rev
+		return rev, nil
 	}
 	if at == 1 && len(rev) > 3 && rev[1] >= '0' && rev[1] <= '3' && rev[2] == ':' {
 		at = 3
 	}
-	p := rev[at:]
-	if p != "." && p != ".." && !strings.HasPrefix(p, "./") && !strings.HasPrefix(p, "../") {
-		return rev
+	rel := rev[at:]
+	if rel != "." && rel != ".." && !strings.HasPrefix(rel, "./") && !strings.HasPrefix(rel, "../") {
+		return rev, nil
 	}
-	joined := path.Clean(prefix + p)
+	if strings.HasPrefix(rel, "./") || strings.HasPrefix(rel, "../") {
+		if !p.inside(p.work) {
+			return "", &repo.RevisionError{Msg: "relative path syntax can't be used outside working tree"}
+		}
+	}
+	joined := path.Clean(p.prefix() + rel)
+	if joined == ".." || strings.HasPrefix(joined, "../") {
+		return "", &repo.RevisionError{Msg: fmt.Sprintf("'%s' is outside repository at '%s'", rel, p.work)}
+	}
 	if joined == "." {
 		joined = ""
 	}
-	return rev[:at] + joined
-}
-
-// revParseDiagnosis words a revision that resolves to nothing as git does:
-// a bad revision before "--", an unknown object name before ":path", an
-// ambiguous argument otherwise. Diagnoses of the path itself stay.
-func revParseDiagnosis(ctx context.Context, r *repo.Repository, rev string, dashdash bool, err error) error {
-	var re *repo.RevisionError
-	if errors.As(err, &re) {
-		return err
-	}
-	if spec, _, ok := strings.Cut(rev, ":"); ok && spec != "" && !strings.Contains(spec, "{") {
-		if _, e := r.ResolveRevision(ctx, spec); e != nil {
-			return &repo.RevisionError{Msg: fmt.Sprintf("invalid object name '%s'.", spec)}
-		}
-		return err
-	}
-	if dashdash {
-		return &repo.RevisionError{Msg: fmt.Sprintf("bad revision '%s'", rev)}
-	}
-	return &repo.RevisionError{Msg: fmt.Sprintf("ambiguous argument '%s': unknown revision or path not in the working tree.\nUse '--' to separate paths from revisions, like this:\n'git <command> [<revision>...] -- [<file>...]'", rev)}
+	return rev[:at] + joined, nil
 }
