@@ -91,4 +91,3 @@ func isMissingTracking(err error) bool {
 	var re *RevisionError
 	return errors.As(err, &re) && strings.HasPrefix(re.Msg, "upstream branch ") && strings.Contains(re.Msg, "does not exist")
 }
-
