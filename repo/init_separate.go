@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"easel.dev/easel/repo/lockfile"
 )
@@ -34,7 +35,18 @@ func InitSeparate(ctx context.Context, workTree, gitDir, branch string) (r *Repo
 	if branch == "" {
 		branch = DefaultBranch
 	}
+	// Inside a linked work tree it is the common directory that moves, and
+	// the main work tree whose .git names it (git's init in that case).
+	if cur, ok := WorkTreeGitDir(workTree); ok {
+		if common := commonDir(cur); common != cur {
+			if filepath.Base(common) != ".git" {
+				return nil, false, fmt.Errorf("--separate-git-dir incompatible with bare repository")
+			}
+			workTree = filepath.Dir(common)
+		}
+	}
 	dotgit := filepath.Join(workTree, ".git")
+	moved := false
 	switch current, ok := WorkTreeGitDir(workTree); {
 	case ok && sameDir(current, gitDir):
 		reinit = true
@@ -46,7 +58,7 @@ func InitSeparate(ctx context.Context, workTree, gitDir, branch string) (r *Repo
 		if err := os.Rename(current, gitDir); err != nil {
 			return nil, false, fmt.Errorf("unable to move %s to %s: %w", current, gitDir, err)
 		}
-		reinit = true
+		reinit, moved = true, true
 	case isGitDir(gitDir):
 		reinit = true
 	default:
@@ -66,8 +78,45 @@ func InitSeparate(ctx context.Context, workTree, gitDir, branch string) (r *Repo
 	if err := lockfile.WriteFile(resolveLink(dotgit), []byte("gitdir: "+filepath.ToSlash(gitDir)+"\n"), 0o644); err != nil {
 		return nil, false, err
 	}
+	if moved {
+		if err := repairWorktrees(gitDir); err != nil {
+			return nil, false, err
+		}
+	}
 	r, err = openAt(gitDir, workTree)
 	return r, reinit, err
+}
+
+// repairWorktrees points the .git file of each linked work tree of the
+// repository whose common directory is now common at its new place, as
+// git's repair_worktrees does after the directory moved. A work tree that
+// is gone is left to "worktree prune".
+func repairWorktrees(common string) error {
+	ents, err := os.ReadDir(filepath.Join(common, "worktrees"))
+	if err != nil {
+		return nil // no linked work trees
+	}
+	for _, e := range ents {
+		if !e.IsDir() {
+			continue
+		}
+		wtGitDir := filepath.Join(common, "worktrees", e.Name())
+		data, err := os.ReadFile(filepath.Join(wtGitDir, "gitdir"))
+		if err != nil {
+			continue
+		}
+		dotgit := strings.TrimRight(string(data), "\r\n")
+		if !filepath.IsAbs(dotgit) {
+			dotgit = filepath.Join(wtGitDir, dotgit)
+		}
+		if fi, err := os.Lstat(dotgit); err != nil || !fi.Mode().IsRegular() {
+			continue
+		}
+		if err := lockfile.WriteFile(dotgit, []byte("gitdir: "+filepath.ToSlash(wtGitDir)+"\n"), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // makeGitDir writes a new non-bare git directory at gitDir, whole or not

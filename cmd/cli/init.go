@@ -161,10 +161,10 @@ func runInit(ctx context.Context, env *Env, o initOptions) error {
 			return err
 		}
 	}
-	if !reinit {
-		if err := copyTemplate(o, cfg, r.GitDir); err != nil {
-			return err
-		}
+	// As git, also on a re-init: template files the repository lacks
+	// come back (into the common directory), existing ones stay.
+	if err := copyTemplate(o, cfg, r.GitDir); err != nil {
+		return err
 	}
 	if sharedConfig != "" && (o.sharedSet || !reinit) {
 		if err := r.ConfigSet("core.sharedRepository", sharedConfig, false); err != nil {
@@ -179,7 +179,11 @@ func runInit(ctx context.Context, env *Env, o initOptions) error {
 		if reinit {
 			what = "Reinitialized existing easel repository in %s\n"
 		}
-		fmt.Fprintf(env.IO.Out, what, r.GitDir+string(filepath.Separator))
+		dir := r.GitDir
+		if r.WorktreeGitDir != "" {
+			dir = r.WorktreeGitDir // a linked work tree's own, as git names it
+		}
+		fmt.Fprintf(env.IO.Out, what, dir+string(filepath.Separator))
 	}
 	return nil
 }
