@@ -32,6 +32,8 @@ type initOptions struct {
 	// SeparateGitDir: --separate-git-dir, the git directory elsewhere
 	// and a .git file naming it.
 	SeparateGitDir string
+	// ObjectFormat: --object-format (sha1; sha256 is refused).
+	ObjectFormat string
 }
 
 func newInitCmd(env *Env) *cobra.Command {
@@ -65,11 +67,15 @@ func newInitCmd(env *Env) *cobra.Command {
 	cmd.Flags().BoolVarP(&o.Quiet, "quiet", "q", false, "print nothing")
 	cmd.Flags().StringVar(&o.Shared, "shared", "", "share the repository with a group: group (the default), all, umask, or an octal mode such as 0640 (core.sharedRepository)")
 	cmd.Flags().Lookup("shared").NoOptDefVal = "group"
+	cmd.Flags().StringVar(&o.ObjectFormat, "object-format", "", "hash of the object ids: sha1 (the only one easel writes; sha256 is refused)")
 	cmd.Flags().StringVar(&o.SeparateGitDir, "separate-git-dir", "", "put the git directory at `<dir>` and make .git a file naming it (moves an existing repository's git directory there)")
 	return cmd
 }
 
 func runInit(ctx context.Context, env *Env, o initOptions) error {
+	if err := checkObjectFormat(o.ObjectFormat, os.Getenv("GIT_DEFAULT_HASH")); err != nil {
+		return err
+	}
 	gitDirEnv, workEnv := os.Getenv("GIT_DIR"), os.Getenv("GIT_WORK_TREE")
 	if workEnv != "" && (gitDirEnv == "" || o.Bare) {
 		// git says the same when --bare takes GIT_DIR's place.
@@ -124,6 +130,9 @@ func runInit(ctx context.Context, env *Env, o initOptions) error {
 	var cfg *repo.Repository // nil: only the global and command-line config
 	if branch == "" && !reinit {
 		if v, ok, _ := cfg.ConfigGet("init.defaultBranch"); ok && v != "" {
+			if repo.CheckBranchName(v) != nil {
+				return fmt.Errorf("invalid branch name: init.defaultBranch = %s", v)
+			}
 			branch = v
 		}
 	}
@@ -163,7 +172,7 @@ func runInit(ctx context.Context, env *Env, o initOptions) error {
 	}
 	// As git, also on a re-init: template files the repository lacks
 	// come back (into the common directory), existing ones stay.
-	if err := copyTemplate(o, cfg, r.GitDir); err != nil {
+	if err := copyTemplate(o, cfg, env.Dir, r.GitDir); err != nil {
 		return err
 	}
 	if sharedConfig != "" && (o.sharedSet || !reinit) {
@@ -188,11 +197,30 @@ func runInit(ctx context.Context, env *Env, o initOptions) error {
 	return nil
 }
 
+// checkObjectFormat takes --object-format, else $GIT_DEFAULT_HASH: sha1
+// is easel's format; sha256 is refused (easel reads and writes SHA-1 ids
+// only, and says so rather than make a repository of another format);
+// anything else is no hash git knows.
+func checkObjectFormat(flag, env string) error {
+	v := flag
+	if v == "" {
+		v = env
+	}
+	switch v {
+	case "", "sha1":
+		return nil
+	case "sha256":
+		return fmt.Errorf("cannot create a repository with sha256 object ids: easel reads and writes sha1 only: %w", repo.ErrUnsupportedRepository)
+	}
+	return fmt.Errorf("unknown hash algorithm '%s'", v)
+}
+
 // copyTemplate copies git's template directory into a new git directory,
 // as git init does: --template, else $GIT_TEMPLATE_DIR, else
-// init.templateDir ("~/" is the home directory). Files the repository
+// init.templateDir ("~/" is the home directory; a relative one is from
+// cwd, the -C directory). Files the repository
 // already has are kept.
-func copyTemplate(o initOptions, cfg *repo.Repository, gitDir string) error {
+func copyTemplate(o initOptions, cfg *repo.Repository, cwd, gitDir string) error {
 	src := o.Template
 	if !o.TemplateSet {
 		src = os.Getenv("GIT_TEMPLATE_DIR")
@@ -206,6 +234,9 @@ func copyTemplate(o initOptions, cfg *repo.Repository, gitDir string) error {
 	}
 	if src == "" {
 		return nil
+	}
+	if !filepath.IsAbs(src) {
+		src = filepath.Join(cwd, src) // relative to where -C put us
 	}
 	if fi, err := os.Stat(src); err != nil || !fi.IsDir() {
 		return nil // git warns about nothing here either: no templates

@@ -199,11 +199,14 @@ func runRevParse(ctx context.Context, env *Env, args []string) error {
 		case a == "--directory" && i+1 < len(args) && rp == nil:
 			// The root's -C, which flag parsing left here.
 			i++
-			if d := args[i]; filepath.IsAbs(d) {
-				env.Dir = d
-			} else {
-				env.Dir = filepath.Join(env.Dir, d)
+			d := args[i]
+			if !filepath.IsAbs(d) {
+				d = filepath.Join(env.Dir, d)
 			}
+			if fi, err := os.Stat(d); err != nil || !fi.IsDir() {
+				return fmt.Errorf("cannot change to '%s': No such file or directory", args[i])
+			}
+			env.Dir = d
 			continue
 		case a == "--":
 			done = true

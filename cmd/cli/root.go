@@ -90,8 +90,18 @@ func newRoot(env *Env, cmds []*cobra.Command) *cobra.Command {
 	root.PersistentFlags().StringVar(&chdir, "directory", "", "run as if easel was started in this directory (-C before the command)")
 	root.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {
 		if chdir != "" {
+			given := chdir
 			if !strings.HasPrefix(chdir, "/") {
 				chdir = env.Dir + "/" + chdir
+			}
+			// As git's chdir: a directory that is not there is an error,
+			// not one to create (init) or to search upwards from.
+			if fi, err := os.Stat(chdir); err != nil || !fi.IsDir() {
+				why := "No such file or directory"
+				if err == nil {
+					why = "Not a directory"
+				}
+				return fmt.Errorf("cannot change to '%s': %s", given, why)
 			}
 			env.Dir = chdir
 		}
