@@ -44,7 +44,11 @@ with --short, a branch name with --abbrev-ref), and facts about the repository:
 Options are taken in order, as git takes them. --verify requires exactly one
 revision that names an object and exits 4 otherwise (-q: silently).
 Revisions are spelled as everywhere else (HEAD~2, main^2, v1.0^{commit}, @{u},
-@{push}, HEAD@{1}, rev:path); A..B prints B and ^A, A...B also their merge base.`,
+@{push}, HEAD@{1}, rev:path); A..B prints B and ^A, A...B also their merge base.
+An argument that is no revision, and every one after it, must be a path that
+exists (or a pathspec with wildcards); otherwise the error says, in git's
+words, why: a path not in that commit or the index, at another stage, or
+named from the top rather than the current directory.`,
 		Example: `  easel rev-parse HEAD
   easel rev-parse --short HEAD~1
   easel rev-parse --abbrev-ref HEAD
