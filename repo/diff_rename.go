@@ -4,6 +4,9 @@ import (
 	"path/filepath"
 	"strconv"
 
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+
 	"easel.dev/easel/merge/rename"
 	"easel.dev/easel/repo/patch"
 )
@@ -14,6 +17,10 @@ type RenameOptions struct {
 	Off      bool
 	MinScore int // similarity needed, on git's scale of 60000 (0: 50%)
 	Limit    int // 0: rename.DefaultLimit
+	// Copies finds copies as well (git's -C): 1 from the files the
+	// diff modifies or deletes, 2 from every file of the old tree
+	// (-C -C, --find-copies-harder).
+	Copies int
 }
 
 // RenameConfig reads the rename settings of the diff family from section
@@ -94,4 +101,100 @@ func (r *Repository) findRenames(srcs, dsts []rename.File, o RenameOptions, dstO
 		return r.ReadBlob(f.Hash)
 	}}
 	return d.Detect(srcs, dsts, rename.Options{MinScore: o.MinScore, Limit: o.Limit, EmptyFiles: true})
+}
+
+// detectCopies is DetectRenames with copies, as git's -C: the sources
+// are the deleted files, the modified ones and, with o.Copies 2, every
+// file of tree a; an added file paired with a source that is still there
+// is a copy of it, with a deleted one a rename.
+func (r *Repository) detectCopies(a plumbing.Hash, ps []patch.FilePatch, o RenameOptions) ([]patch.FilePatch, error) {
+	var srcs, dsts []rename.File
+	var srcAt, dstAt []int // the change each came from (-1: an unchanged file)
+	seen := map[string]bool{}
+	for i, p := range ps {
+		switch {
+		case !p.From.Exists():
+			dsts = append(dsts, rename.File{Path: p.To.Path, Hash: p.To.Hash, Mode: p.To.Mode})
+			dstAt = append(dstAt, i)
+		default:
+			srcs = append(srcs, rename.File{Path: p.From.Path, Hash: p.From.Hash, Mode: p.From.Mode})
+			srcAt = append(srcAt, i)
+			seen[p.From.Path] = true
+		}
+	}
+	if len(dsts) == 0 {
+		return ps, nil
+	}
+	if o.Copies >= 2 && !a.IsZero() {
+		flat, err := r.flattenTree(a, nil)
+		if err != nil {
+			return nil, err
+		}
+		for path, e := range flat {
+			if !seen[path] {
+				srcs = append(srcs, rename.File{Path: path, Hash: e.hash, Mode: e.mode})
+				srcAt = append(srcAt, -1)
+			}
+		}
+	}
+	pairs, err := r.findRenames(srcs, dsts, o, false)
+	if err != nil || len(pairs) == 0 {
+		return ps, err
+	}
+	gone := map[int]bool{}
+	for _, pr := range pairs {
+		s, d := srcAt[pr.Src], dstAt[pr.Dst]
+		src := srcs[pr.Src]
+		from := patch.Side{Path: src.Path, Mode: src.Mode, Hash: src.Hash}
+		copied := s < 0 || ps[s].To.Exists()
+		ps[d] = patch.FilePatch{From: from, To: ps[d].To, Score: pr.Score, Copy: copied}
+		if !copied {
+			gone[s] = true
+		}
+	}
+	out := ps[:0]
+	for i, p := range ps {
+		if !gone[i] {
+			out = append(out, p)
+		}
+	}
+	sortPatches(out)
+	return out, nil
+}
+
+// FollowRename finds where the file at path in tree b came from in tree a,
+// as git's try_to_follow_renames for log --follow: every file of a is a
+// source (copies found harder), path the only destination. The change is
+// a rename when the source is gone from b, else a copy; ok is false when
+// no source is similar enough.
+func (r *Repository) FollowRename(a, b plumbing.Hash, path string, o RenameOptions) (fp patch.FilePatch, ok bool, err error) {
+	dst, err := r.lookupPath(b, path)
+	if err != nil || dst.hash.IsZero() || dst.mode == filemode.Dir {
+		return fp, false, err
+	}
+	var srcs []rename.File
+	if !a.IsZero() {
+		flat, err := r.flattenTree(a, nil)
+		if err != nil {
+			return fp, false, err
+		}
+		for p, e := range flat {
+			srcs = append(srcs, rename.File{Path: p, Hash: e.hash, Mode: e.mode})
+		}
+	}
+	o.Limit = 0 // one destination is never too many
+	pairs, err := r.findRenames(srcs, []rename.File{{Path: path, Hash: dst.hash, Mode: dst.mode}}, o, false)
+	if err != nil || len(pairs) == 0 {
+		return fp, false, err
+	}
+	src := srcs[pairs[0].Src]
+	still, err := r.lookupPath(b, src.Path)
+	if err != nil {
+		return fp, false, err
+	}
+	return patch.FilePatch{
+		From:  patch.Side{Path: src.Path, Mode: src.Mode, Hash: src.Hash},
+		To:    patch.Side{Path: path, Mode: dst.mode, Hash: dst.hash},
+		Score: pairs[0].Score, Copy: !still.hash.IsZero(),
+	}, true, nil
 }

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
@@ -84,6 +86,33 @@ type logOptions struct {
 	// Source prints, after each commit's id, the name of the revision it
 	// was reached from (also %S); Parents prints its parents there.
 	Source, Parents bool
+	// Follow is --follow (after --no-follow); followSet says either was
+	// given, else log.follow decides for a single path.
+	Follow, followSet bool
+	// dashdash: "--" was given, so no revision is taken for a path.
+	dashdash bool
+}
+
+// splitRevsPaths, without "--", takes the first argument that is no
+// revision but names a file of the work tree, and those after it, for
+// paths, as git's setup_revisions does.
+func splitRevsPaths(ctx context.Context, env *Env, r *repo.Repository, revs, paths []string) ([]string, []string) {
+	if r.WorkDir == "" {
+		return revs, paths
+	}
+	for i, rev := range revs {
+		if rev == ".." || strings.HasPrefix(rev, "-") {
+			continue
+		}
+		if _, _, err := r.ResolveRange(ctx, []string{rev}); err == nil {
+			continue
+		}
+		if _, err := os.Lstat(filepath.Join(env.Dir, filepath.FromSlash(rev))); err == nil {
+			return revs[:i], append(append([]string(nil), revs[i:]...), paths...)
+		}
+		return revs, paths
+	}
+	return revs, paths
 }
 
 // refGlob is one of --branches[=<pattern>] (prefix refs/heads/),
@@ -342,11 +371,13 @@ default, iso, iso-strict, rfc, short, unix, raw or relative.`,
   easel log --pretty=format:'%H%x09%s' --date=iso`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if dash := cmd.ArgsLenAtDash(); dash >= 0 {
+				o.dashdash = true
 				o.Revs, o.Paths = args[:dash], args[dash:]
 			} else {
 				o.Revs = args
 			}
 			o.decorateSet = cmd.Flags().Changed("decorate") || cmd.Flags().Changed("no-decorate")
+			o.followSet = cmd.Flags().Changed("follow") || cmd.Flags().Changed("no-follow")
 			if digits != "" {
 				n, err := strconv.Atoi(digits)
 				if err != nil {
@@ -444,6 +475,9 @@ default, iso, iso-strict, rfc, short, unix, raw or relative.`,
 	}
 	f.BoolVar(&o.Source, "source", false, "show after each commit the revision given on the command line it was reached from")
 	f.BoolVar(&o.Parents, "parents", false, "show each commit's parents after its id")
+	f.BoolVar(&o.Follow, "follow", false, "follow the one file given through renames and copies (log.follow)")
+	nf := f.VarPF(&negatedBool{&o.Follow}, "no-follow", "", "do not follow renames (undoes --follow and log.follow)")
+	nf.NoOptDefVal = "true"
 	o.addStyleFlags(cmd)
 	o.addFlags(cmd)
 	addDigitFlags(cmd, &digits)
@@ -589,6 +623,9 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 	if err := o.setRenames(r); err != nil {
 		return err
 	}
+	if !o.dashdash {
+		o.Revs, o.Paths = splitRevsPaths(ctx, env, r, o.Revs, o.Paths)
+	}
 	for i, rev := range o.Revs {
 		// As git's handle_dotdot: ".." alone is no range but the
 		// parent directory, and what follows a path is paths.
@@ -724,13 +761,38 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 		// Each commit is read once, in pack order or near it.
 		r.Objects.ReleaseBehind(true)
 	}
-	w, err := r.Log(ctx, repo.LogOptions{Include: include, Exclude: exclude, Paths: ps.Strings(),
+	mergeDiffs, err := o.mergeDiffs(r)
+	if err != nil {
+		return err
+	}
+	follow := o.Follow
+	if !o.followSet && len(ps) == 1 && r.ConfigBool("log.follow", false) {
+		// As git: log.follow follows only a single path.
+		follow = true
+	}
+	if follow && len(ps) != 1 {
+		return errors.New("--follow requires exactly one pathspec")
+	}
+	walkPaths := ps.Strings()
+	var fl *follower
+	if follow {
+		// As git: the walk is not limited by the path, which changes.
+		walkPaths = nil
+		fl = newFollower(ps, o.renames, &o.changeFilter, mergeDiffs)
+		if err := o.changeFilter.settle(); err != nil {
+			return err
+		}
+	}
+	w, err := r.Log(ctx, repo.LogOptions{Include: include, Exclude: exclude, Paths: walkPaths,
 		Topo: o.Graph || o.TopoOrder || o.DateOrder, DateOrder: o.DateOrder && !o.TopoOrder,
 		Filter: filter, Since: since, FirstParent: o.FirstParent})
 	if err != nil {
 		return err
 	}
 	next := w.Next
+	if fl != nil {
+		next = fl.wrap(r, next)
+	}
 	switch o.NoWalk {
 	case "":
 	case "sorted", "unsorted":
@@ -744,7 +806,7 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 	if o.Reverse {
 		var list []*object.Commit
 		for n := 0; o.Max < 0 || n < o.Max; n++ {
-			c, err := w.Next(ctx)
+			c, err := next(ctx)
 			if err == io.EOF {
 				break
 			}
@@ -830,7 +892,7 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 			graph.SetColors(graphColorsConfig(env, v))
 		}
 	}
-	if o.changeFilter.active() {
+	if o.changeFilter.active() && fl == nil {
 		// As git: with --diff-filter, -S or -G a commit is shown, and
 		// counted, only when some change of it passes.
 		if err := o.changeFilter.settle(); err != nil {
@@ -858,10 +920,6 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 		if sources, err = o.sourceNames(ctx, r); err != nil {
 			return err
 		}
-	}
-	mergeDiffs, err := o.mergeDiffs(r)
-	if err != nil {
-		return err
 	}
 	missingNewline := false
 	for n := 0; o.Reverse || o.Max < 0 || n < o.Max; n++ {
@@ -891,6 +949,32 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 			if f.Parents == nil {
 				f.Parents = []plumbing.Hash{}
 			}
+		}
+		if fl != nil {
+			ef := f
+			ef.From = fl.from[c.Hash]
+			if err := writeLogEntry(out, repo.CommitToUTF8(c), ef, graph, style, n == 0, o.NUL, &missingNewline); err != nil {
+				return err
+			}
+			if changes {
+				sep := "\n"
+				if style.oneline {
+					sep = ""
+				}
+				var b bytes.Buffer
+				if err := writeFollowed(&b, env, r, fl, c, o.diffFormat, sep); err != nil {
+					return err
+				}
+				if graph != nil {
+					err = writeGraphPrefixed(out, graph, b.String())
+				} else {
+					_, err = out.Write(b.Bytes())
+				}
+				if err != nil {
+					return err
+				}
+			}
+			continue
 		}
 		if changes && len(c.ParentHashes) > 1 && mergeDiffs != "" {
 			if err := writeMergeEntry(ctx, out, env, r, c, f, graph, style, n == 0, o, mergeDiffs, ps, &missingNewline); err != nil {
