@@ -89,8 +89,43 @@ type logOptions struct {
 	// Follow is --follow (after --no-follow); followSet says either was
 	// given, else log.follow decides for a single path.
 	Follow, followSet bool
+	// Stdin: revisions (and, after a "--" line, paths) are read from
+	// the standard input too, one a line.
+	Stdin bool
+	// WalkReflogs is -g: the commits of the reflogs, not of history.
+	WalkReflogs bool
+	// LinearBreak is --show-linear-break's bar ("" when not given),
+	// printed where a commit is not the parent of the one before.
+	LinearBreak string
 	// dashdash: "--" was given, so no revision is taken for a path.
 	dashdash bool
+}
+
+// defaultLinearBreak is git's bar for --show-linear-break.
+const defaultLinearBreak = "                    .........."
+
+// readStdin adds the revisions and paths of --stdin, as git's
+// read_revisions_from_stdin: a "--" line starts the paths, other lines
+// starting with "-" are refused.
+func (o *logOptions) readStdin(env *Env) error {
+	sc := bufio.NewScanner(env.IO.In)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	paths := false
+	for sc.Scan() {
+		line := strings.TrimSuffix(sc.Text(), "\r")
+		switch {
+		case paths:
+			o.Paths = append(o.Paths, line)
+		case line == "":
+		case line == "--":
+			paths = true
+		case strings.HasPrefix(line, "-"):
+			return &UsageError{Msg: fmt.Sprintf("options not supported in --stdin mode: %s", line)}
+		default:
+			o.Revs = append(o.Revs, line)
+		}
+	}
+	return sc.Err()
 }
 
 // splitRevsPaths, without "--", takes the first argument that is no
@@ -327,6 +362,7 @@ func addDigitFlags(cmd *cobra.Command, dst *string) {
 func newLogCmd(env *Env) *cobra.Command {
 	var o logOptions
 	var digits string
+	var eooRevs []string
 	cmd := &cobra.Command{
 		Use:   "log [<revision>...] [-- <path>...]",
 		Short: "Show commit history",
@@ -376,6 +412,7 @@ default, iso, iso-strict, rfc, short, unix, raw or relative.`,
 			} else {
 				o.Revs = args
 			}
+			o.Revs = append(o.Revs, eooRevs...)
 			o.decorateSet = cmd.Flags().Changed("decorate") || cmd.Flags().Changed("no-decorate")
 			o.followSet = cmd.Flags().Changed("follow") || cmd.Flags().Changed("no-follow")
 			if digits != "" {
@@ -475,6 +512,12 @@ default, iso, iso-strict, rfc, short, unix, raw or relative.`,
 	}
 	f.BoolVar(&o.Source, "source", false, "show after each commit the revision given on the command line it was reached from")
 	f.BoolVar(&o.Parents, "parents", false, "show each commit's parents after its id")
+	f.BoolVarP(&o.WalkReflogs, "walk-reflogs", "g", false, "show the commits the reflogs name, newest entry first, instead of the history")
+	f.StringVar(&o.LinearBreak, "show-linear-break", "", "print `<barrier>` between commits where one is not the parent of the next")
+	f.Lookup("show-linear-break").NoOptDefVal = defaultLinearBreak
+	f.BoolVar(&o.Stdin, "stdin", false, "read revisions, and after a \"--\" line paths, from the standard input too")
+	f.StringArrayVar(&eooRevs, "end-of-options-rev", nil, "")
+	_ = f.MarkHidden("end-of-options-rev")
 	f.BoolVar(&o.Follow, "follow", false, "follow the one file given through renames and copies (log.follow)")
 	nf := f.VarPF(&negatedBool{&o.Follow}, "no-follow", "", "do not follow renames (undoes --follow and log.follow)")
 	nf.NoOptDefVal = "true"
@@ -626,6 +669,11 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 	if !o.dashdash {
 		o.Revs, o.Paths = splitRevsPaths(ctx, env, r, o.Revs, o.Paths)
 	}
+	if o.Stdin {
+		if err := o.readStdin(env); err != nil {
+			return err
+		}
+	}
 	for i, rev := range o.Revs {
 		// As git's handle_dotdot: ".." alone is no range but the
 		// parent directory, and what follows a path is paths.
@@ -712,7 +760,7 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 	f := pretty.CommitFormat{Abbrev: r.NewAbbreviator(), Date: dateMode, Now: now, FullID: fullID, Encoding: r.LogOutputEncoding()}
 	switch o.AbbrevCommit {
 	case "yes":
-		f.AbbrevCommit = true
+		f.AbbrevCommit, f.FullID = true, false
 	case "no":
 		f.FullID = true
 	default:
@@ -730,6 +778,12 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 	}
 	if o.Reverse && o.Graph {
 		return &UsageError{Msg: "options '--reverse' and '--graph' cannot be used together"}
+	}
+	if o.LinearBreak != "" && o.Graph {
+		return &UsageError{Msg: "options '--show-linear-break' and '--graph' cannot be used together"}
+	}
+	if o.WalkReflogs && (o.Graph || o.TopoOrder || o.DateOrder) {
+		return errors.New("cannot combine --walk-reflogs with history-limiting options")
 	}
 	if o.NoWalk != "" && o.Graph {
 		return &UsageError{Msg: "options '--no-walk' and '--graph' cannot be used together"}
@@ -790,6 +844,14 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 		return err
 	}
 	next := w.Next
+	if o.WalkReflogs {
+		rw, err := newReflogWalk(ctx, r, o.Revs, filter)
+		if err != nil {
+			return err
+		}
+		next = rw.next
+		style = rw.wrapStyle(style, style.compact && !style.oneline)
+	}
 	if fl != nil {
 		next = fl.wrap(r, next)
 	}
@@ -922,6 +984,7 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 		}
 	}
 	missingNewline := false
+	var prevParents []plumbing.Hash
 	for n := 0; o.Reverse || o.Max < 0 || n < o.Max; n++ {
 		c, err := next(ctx)
 		if err == io.EOF {
@@ -929,6 +992,20 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 		}
 		if err != nil {
 			return err
+		}
+		if o.LinearBreak != "" {
+			// As git's track_linear: a commit continues the line when
+			// it is a parent of the one shown before it.
+			linear := n == 0
+			for _, p := range prevParents {
+				linear = linear || p == c.Hash
+			}
+			prevParents = c.ParentHashes
+			if !linear {
+				if _, err := fmt.Fprintf(out, "\n%s\n", o.LinearBreak); err != nil {
+					return err
+				}
+			}
 		}
 		if graph != nil {
 			graph.Update(c.Hash, c.ParentHashes)
@@ -1307,6 +1384,10 @@ var builtinPretty = map[string]bool{"oneline": true, "short": true, "medium": tr
 // expandAlias replaces a --pretty name defined by pretty.<name> with its
 // definition, following aliases of aliases as git does.
 func (o *commitStyle) expandAlias(r *repo.Repository) error {
+	if o.Format != "" && !strings.Contains(o.Format, "%") {
+		// As git: --format=<name> names a format as --pretty does.
+		o.Pretty, o.Format = o.Format, ""
+	}
 	name := o.Pretty
 	for i := 0; ; i++ {
 		if name == "" || builtinPretty[name] || strings.HasPrefix(name, "format:") ||
