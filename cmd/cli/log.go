@@ -906,6 +906,9 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 	}
 
 	f.Color = color
+	if color && !o.InvertGrep && len(filter.Authors)+len(filter.Committers)+len(filter.Grep) > 0 {
+		f.Grep = grepColors(r, filter)
+	}
 	decorate := o.Decorate
 	if !o.decorateSet {
 		// log.decorate: short, full, auto, or a boolean.
@@ -1084,6 +1087,24 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 		}
 	}
 	return bout.Flush()
+}
+
+// grepColors is how log colours what its patterns matched: the matches
+// in color.grep.matchSelected (or color.grep.match; bold red by default),
+// the rest of their lines in color.grep.selected.
+func grepColors(r *repo.Repository, filter *repo.CommitFilter) *pretty.GrepColor {
+	g := &pretty.GrepColor{Authors: filter.Authors, Committers: filter.Committers, Grep: filter.Grep, Match: "\x1b[1;31m"}
+	for _, k := range []struct {
+		key string
+		to  *string
+	}{{"color.grep.selected", &g.Selected}, {"color.grep.match", &g.Match}, {"color.grep.matchSelected", &g.Match}} {
+		if v, ok, _ := r.ConfigGet(k.key); ok {
+			if seq, err := gitconfig.ParseColor(v); err == nil {
+				*k.to = seq
+			}
+		}
+	}
+	return g
 }
 
 // graphColorsConfig reads log.graphColors as git does: comma-separated
