@@ -103,13 +103,19 @@ func (r *Repository) findRenames(srcs, dsts []rename.File, o RenameOptions, dstO
 	return d.Detect(srcs, dsts, rename.Options{MinScore: o.MinScore, Limit: o.Limit, EmptyFiles: true})
 }
 
-// detectCopies is DetectRenames with copies, as git's -C: the sources
-// are the deleted files, the modified ones and, with o.Copies 2, every
-// file of tree a; an added file paired with a source that is still there
-// is a copy of it, with a deleted one a rename.
+// detectCopies is DetectRenames with copies, as git's -C: renames are
+// found first, from the deleted files alone; then the added files left
+// are matched with every source, the deleted files, the modified ones
+// and, with o.Copies 2, every file of tree a, and paired with one that is
+// still there they are copies of it (git counts those sources as used
+// already, so that a rename wins over a copy).
 func (r *Repository) detectCopies(a plumbing.Hash, ps []patch.FilePatch, o RenameOptions) ([]patch.FilePatch, error) {
+	ps, err := r.DetectRenames(ps, o, false)
+	if err != nil {
+		return nil, err
+	}
 	var srcs, dsts []rename.File
-	var srcAt, dstAt []int // the change each came from (-1: an unchanged file)
+	var dstAt []int
 	seen := map[string]bool{}
 	for i, p := range ps {
 		switch {
@@ -118,7 +124,6 @@ func (r *Repository) detectCopies(a plumbing.Hash, ps []patch.FilePatch, o Renam
 			dstAt = append(dstAt, i)
 		default:
 			srcs = append(srcs, rename.File{Path: p.From.Path, Hash: p.From.Hash, Mode: p.From.Mode})
-			srcAt = append(srcAt, i)
 			seen[p.From.Path] = true
 		}
 	}
@@ -133,7 +138,6 @@ func (r *Repository) detectCopies(a plumbing.Hash, ps []patch.FilePatch, o Renam
 		for path, e := range flat {
 			if !seen[path] {
 				srcs = append(srcs, rename.File{Path: path, Hash: e.hash, Mode: e.mode})
-				srcAt = append(srcAt, -1)
 			}
 		}
 	}
@@ -141,60 +145,59 @@ func (r *Repository) detectCopies(a plumbing.Hash, ps []patch.FilePatch, o Renam
 	if err != nil || len(pairs) == 0 {
 		return ps, err
 	}
-	gone := map[int]bool{}
 	for _, pr := range pairs {
-		s, d := srcAt[pr.Src], dstAt[pr.Dst]
 		src := srcs[pr.Src]
-		from := patch.Side{Path: src.Path, Mode: src.Mode, Hash: src.Hash}
-		copied := s < 0 || ps[s].To.Exists()
-		ps[d] = patch.FilePatch{From: from, To: ps[d].To, Score: pr.Score, Copy: copied}
-		if !copied {
-			gone[s] = true
-		}
+		d := dstAt[pr.Dst]
+		ps[d] = patch.FilePatch{From: patch.Side{Path: src.Path, Mode: src.Mode, Hash: src.Hash}, To: ps[d].To, Score: pr.Score, Copy: true}
 	}
-	out := ps[:0]
-	for i, p := range ps {
-		if !gone[i] {
-			out = append(out, p)
-		}
-	}
-	sortPatches(out)
-	return out, nil
+	sortPatches(ps)
+	return ps, nil
 }
 
 // FollowRename finds where the file at path in tree b came from in tree a,
-// as git's try_to_follow_renames for log --follow: every file of a is a
-// source (copies found harder), path the only destination. The change is
-// a rename when the source is gone from b, else a copy; ok is false when
+// as git's try_to_follow_renames for log --follow: path is the only
+// destination; a file of a that b no longer has is preferred (a rename),
+// else any file of a is a source (copies found harder). ok is false when
 // no source is similar enough.
 func (r *Repository) FollowRename(a, b plumbing.Hash, path string, o RenameOptions) (fp patch.FilePatch, ok bool, err error) {
 	dst, err := r.lookupPath(b, path)
-	if err != nil || dst.hash.IsZero() || dst.mode == filemode.Dir {
+	if err != nil || dst.hash.IsZero() || dst.mode == filemode.Dir || a.IsZero() {
 		return fp, false, err
 	}
-	var srcs []rename.File
-	if !a.IsZero() {
-		flat, err := r.flattenTree(a, nil)
-		if err != nil {
-			return fp, false, err
-		}
-		for p, e := range flat {
-			srcs = append(srcs, rename.File{Path: p, Hash: e.hash, Mode: e.mode})
-		}
-	}
-	o.Limit = 0 // one destination is never too many
-	pairs, err := r.findRenames(srcs, []rename.File{{Path: path, Hash: dst.hash, Mode: dst.mode}}, o, false)
-	if err != nil || len(pairs) == 0 {
-		return fp, false, err
-	}
-	src := srcs[pairs[0].Src]
-	still, err := r.lookupPath(b, src.Path)
+	flat, err := r.flattenTree(a, nil)
 	if err != nil {
 		return fp, false, err
 	}
-	return patch.FilePatch{
-		From:  patch.Side{Path: src.Path, Mode: src.Mode, Hash: src.Hash},
-		To:    patch.Side{Path: path, Mode: dst.mode, Hash: dst.hash},
-		Score: pairs[0].Score, Copy: !still.hash.IsZero(),
-	}, true, nil
+	now, err := r.flattenTree(b, nil)
+	if err != nil {
+		return fp, false, err
+	}
+	var gone, all []rename.File
+	still := map[string]bool{}
+	for p, e := range flat {
+		f := rename.File{Path: p, Hash: e.hash, Mode: e.mode}
+		all = append(all, f)
+		if _, ok := now[p]; ok {
+			still[p] = true
+		} else {
+			gone = append(gone, f)
+		}
+	}
+	o.Limit = 0 // one destination is never too many
+	dsts := []rename.File{{Path: path, Hash: dst.hash, Mode: dst.mode}}
+	for _, srcs := range [][]rename.File{gone, all} {
+		pairs, err := r.findRenames(srcs, dsts, o, false)
+		if err != nil {
+			return fp, false, err
+		}
+		if len(pairs) > 0 {
+			src := srcs[pairs[0].Src]
+			return patch.FilePatch{
+				From:  patch.Side{Path: src.Path, Mode: src.Mode, Hash: src.Hash},
+				To:    patch.Side{Path: path, Mode: dst.mode, Hash: dst.hash},
+				Score: pairs[0].Score, Copy: still[src.Path],
+			}, true, nil
+		}
+	}
+	return fp, false, nil
 }
