@@ -92,6 +92,9 @@ type logOptions struct {
 	// Stdin: revisions (and, after a "--" line, paths) are read from
 	// the standard input too, one a line.
 	Stdin bool
+	// SimplifyByDecoration shows only decorated commits, roots and the
+	// merges that tie them together (--simplify-by-decoration).
+	SimplifyByDecoration bool
 	// WalkReflogs is -g: the commits of the reflogs, not of history.
 	WalkReflogs bool
 	// LinearBreak is --show-linear-break's bar ("" when not given),
@@ -512,6 +515,7 @@ default, iso, iso-strict, rfc, short, unix, raw or relative.`,
 	}
 	f.BoolVar(&o.Source, "source", false, "show after each commit the revision given on the command line it was reached from")
 	f.BoolVar(&o.Parents, "parents", false, "show each commit's parents after its id")
+	f.BoolVar(&o.SimplifyByDecoration, "simplify-by-decoration", false, "show only commits that refs point at, roots, and merges joining them")
 	f.BoolVarP(&o.WalkReflogs, "walk-reflogs", "g", false, "show the commits the reflogs name, newest entry first, instead of the history")
 	f.StringVar(&o.LinearBreak, "show-linear-break", "", "print `<barrier>` between commits where one is not the parent of the next")
 	f.Lookup("show-linear-break").NoOptDefVal = defaultLinearBreak
@@ -837,9 +841,13 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 			return err
 		}
 	}
+	walkFilter := filter
+	if o.SimplifyByDecoration {
+		walkFilter = nil // applied after the simplification
+	}
 	w, err := r.Log(ctx, repo.LogOptions{Include: include, Exclude: exclude, Paths: walkPaths,
-		Topo: o.Graph || o.TopoOrder || o.DateOrder, DateOrder: o.DateOrder && !o.TopoOrder,
-		Filter: filter, Since: since, FirstParent: o.FirstParent})
+		Topo: o.Graph || o.TopoOrder || o.DateOrder || o.SimplifyByDecoration, DateOrder: o.DateOrder && !o.TopoOrder,
+		Filter: walkFilter, Since: since, FirstParent: o.FirstParent})
 	if err != nil {
 		return err
 	}
@@ -854,6 +862,19 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 	}
 	if fl != nil {
 		next = fl.wrap(r, next)
+	}
+	if o.SimplifyByDecoration {
+		dopts, err := o.decorateOptions(r, false)
+		if err != nil {
+			return err
+		}
+		decor, err := r.LoadDecorations(dopts)
+		if err != nil {
+			return err
+		}
+		if next, err = simplifyByDecoration(ctx, next, decor, filter); err != nil {
+			return err
+		}
 	}
 	switch o.NoWalk {
 	case "":

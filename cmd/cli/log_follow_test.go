@@ -126,3 +126,30 @@ func TestLogFollowCorpusMatchesGit(t *testing.T) {
 		sameOutput(t, fmt.Sprint(args), runEasel(t, dir, args...), runGit(t, dir, "", args...))
 	}
 }
+
+// TestLogSimplifyByDecorationMatchesGit compares --simplify-by-decoration
+// with git's on a history with merges, branches and tags, with every ref
+// and with the decorations cut down by patterns.
+func TestLogSimplifyByDecorationMatchesGit(t *testing.T) {
+	dir := followRepo(t)
+	git := func(args ...string) { t.Helper(); runGit(t, dir, "", args...) }
+	git("tag", "t-second", "HEAD~4")
+	git("tag", "-a", "-m", "annotated", "t-third", "HEAD~5")
+	git("checkout", "-qb", "other", "HEAD~3")
+	if err := os.WriteFile(filepath.Join(dir, "third"), []byte("3\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	git("add", "third")
+	git("commit", "-qm", "other side")
+	git("checkout", "-q", "main")
+	git("merge", "-q", "--no-edit", "other")
+	for _, args := range [][]string{
+		{"log", "--simplify-by-decoration", "--format=%s%d", "--all"},
+		{"log", "--simplify-by-decoration", "--oneline"},
+		{"log", "--simplify-by-decoration", "--oneline", "--decorate-refs=tags"},
+		{"log", "--simplify-by-decoration", "--format=%s%d", "--decorate-refs-exclude=refs/heads/side", "--all"},
+		{"log", "--simplify-by-decoration", "--format=%s%d", "--decorate-refs=refs/heads/other", "--clear-decorations", "-n", "3"},
+	} {
+		sameOutput(t, fmt.Sprint(args), runEasel(t, dir, args...), runGit(t, dir, "", args...))
+	}
+}
