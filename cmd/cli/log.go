@@ -387,6 +387,16 @@ author must match one --author, the message one --grep (all with
 @<unix time> or "3 days ago". Authors are shown and matched as .mailmap maps
 them (log.mailmap; --no-mailmap to show them as recorded).
 
+--follow (or log.follow, with one path) follows a single file through renames
+and copies as git does: where the path is created, the commit's parent is
+searched for a file it came from (-M<n> sets how similar), and the older name is
+followed from there. -g (--walk-reflogs) shows the commits of a reflog instead
+of the history, with "Reflog:" lines (or "<ref>@{<n>}: <message>" with
+--oneline). --simplify-by-decoration shows only commits refs point at (as
+--decorate-refs and --decorate-refs-exclude choose them), roots and the merges
+joining them. --show-linear-break marks where a commit is not the parent of the
+one before. --stdin reads revisions, and after a "--" line paths, from the input.
+
 --format (or --pretty=format:...) takes git's placeholders: %H %h %T %t %P %p,
 %an %ae %aN %aE %ad %ar %at %ai %aI %as %aD (and %c... for the committer), %s %b %B,
 %d %D, %n, %%, %x00, %Cred %Cgreen %Cblue %Creset %C(<colour>) %C(auto), %f, %e,
@@ -402,6 +412,8 @@ default, iso, iso-strict, rfc, short, unix, raw or relative.`,
   easel log main..feature
   easel log --json -n 1
   easel log -- docs/
+  easel log --follow --oneline -- src/main.go
+  easel log -g --oneline -5
   easel log -p -n 2
   easel log --stat
   easel log --author=alice --since="2 weeks ago" --no-merges
