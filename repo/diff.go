@@ -62,7 +62,11 @@ func (r *Repository) TreeDiff(ctx context.Context, a, b plumbing.Hash, ps pathsp
 	if err != nil {
 		return nil, err
 	}
-	if renames != nil {
+	if renames != nil && renames.Copies > 0 && !renames.Off {
+		if out, err = r.detectCopies(a, out, *renames); err != nil {
+			return nil, err
+		}
+	} else if renames != nil {
 		if out, err = r.DetectRenames(out, *renames, false); err != nil {
 			return nil, err
 		}

@@ -41,6 +41,10 @@ type diffFormat struct {
 	FindRenames string
 	NoRenames   bool
 	renames     repo.RenameOptions
+	// copies counts -C (twice, or --find-copies-harder: 2); FindCopies
+	// is its threshold when given one.
+	copies     int
+	FindCopies string
 	// Raw is --raw, Summary --summary; WithPatch adds the patch after the raw, name and stat
 	// sections (--patch-with-stat, --patch-with-raw, log -p with --stat).
 	Raw, Summary                bool
@@ -76,6 +80,10 @@ func (f *diffFormat) addFlags(cmd *cobra.Command) {
 	fl.StringVar(&f.Algorithm, "diff-algorithm", "", "diff algorithm: myers (default), minimal, patience or histogram")
 	fl.StringVarP(&f.FindRenames, "find-renames", "M", "", "detect renames of files at least `<n>` similar (default 50%)")
 	fl.Lookup("find-renames").NoOptDefVal = "50%"
+	fc := fl.VarPF(&copiesFlag{f: f}, "find-copies", "C", "detect copies (and renames) of files at least `<n>` similar; twice: copies of unchanged files too")
+	fc.NoOptDefVal = "\x00"
+	fh := fl.VarPF(&copiesFlag{f: f, harder: true}, "find-copies-harder", "", "detect copies of unchanged files too")
+	fh.NoOptDefVal = "\x00"
 	fl.BoolVar(&f.NoRenames, "no-renames", false, "show renamed files as deleted and added (diff.renames=false)")
 	fl.BoolVar(&f.Raw, "raw", false, "per file: modes, ids, status letter and name, as git's --raw")
 	fl.BoolVar(&f.Summary, "summary", false, "list created, deleted and renamed files and mode changes")
@@ -164,8 +172,40 @@ func (f *diffFormat) setRenames(r *repo.Repository) error {
 		}
 		f.renames.Off, f.renames.MinScore = false, score
 	}
+	if f.copies > 0 {
+		// As git: -C finds renames too, whatever diff.renames says.
+		f.renames.Off, f.renames.Copies = false, min(f.copies, 2)
+		if f.FindCopies != "" {
+			score, ok := parseRenameScore(f.FindCopies)
+			if !ok {
+				return &UsageError{Msg: fmt.Sprintf("invalid argument to -C: %s", f.FindCopies)}
+			}
+			f.renames.MinScore = score
+		}
+	}
 	if f.NoRenames {
 		f.renames.Off = true
+	}
+	return nil
+}
+
+// copiesFlag is -C[<n>] (each one more: -C -C finds copies harder) and
+// --find-copies-harder.
+type copiesFlag struct {
+	f      *diffFormat
+	harder bool
+}
+
+func (c *copiesFlag) String() string { return "" }
+func (c *copiesFlag) Type() string   { return "n" }
+func (c *copiesFlag) Set(v string) error {
+	if c.harder {
+		c.f.copies = 2
+		return nil
+	}
+	c.f.copies++
+	if v != "\x00" {
+		c.f.FindCopies = v
 	}
 	return nil
 }

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
@@ -84,6 +86,71 @@ type logOptions struct {
 	// Source prints, after each commit's id, the name of the revision it
 	// was reached from (also %S); Parents prints its parents there.
 	Source, Parents bool
+	// Follow is --follow (after --no-follow); followSet says either was
+	// given, else log.follow decides for a single path.
+	Follow, followSet bool
+	// Stdin: revisions (and, after a "--" line, paths) are read from
+	// the standard input too, one a line.
+	Stdin bool
+	// SimplifyByDecoration shows only decorated commits, roots and the
+	// merges that tie them together (--simplify-by-decoration).
+	SimplifyByDecoration bool
+	// WalkReflogs is -g: the commits of the reflogs, not of history.
+	WalkReflogs bool
+	// LinearBreak is --show-linear-break's bar ("" when not given),
+	// printed where a commit is not the parent of the one before.
+	LinearBreak string
+	// dashdash: "--" was given, so no revision is taken for a path.
+	dashdash bool
+}
+
+// defaultLinearBreak is git's bar for --show-linear-break.
+const defaultLinearBreak = "                    .........."
+
+// readStdin adds the revisions and paths of --stdin, as git's
+// read_revisions_from_stdin: a "--" line starts the paths, other lines
+// starting with "-" are refused.
+func (o *logOptions) readStdin(env *Env) error {
+	sc := bufio.NewScanner(env.IO.In)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	paths := false
+	for sc.Scan() {
+		line := strings.TrimSuffix(sc.Text(), "\r")
+		switch {
+		case paths:
+			o.Paths = append(o.Paths, line)
+		case line == "":
+		case line == "--":
+			paths = true
+		case strings.HasPrefix(line, "-"):
+			return &UsageError{Msg: fmt.Sprintf("options not supported in --stdin mode: %s", line)}
+		default:
+			o.Revs = append(o.Revs, line)
+		}
+	}
+	return sc.Err()
+}
+
+// splitRevsPaths, without "--", takes the first argument that is no
+// revision but names a file of the work tree, and those after it, for
+// paths, as git's setup_revisions does.
+func splitRevsPaths(ctx context.Context, env *Env, r *repo.Repository, revs, paths []string) ([]string, []string) {
+	if r.WorkDir == "" {
+		return revs, paths
+	}
+	for i, rev := range revs {
+		if rev == ".." || strings.HasPrefix(rev, "-") {
+			continue
+		}
+		if _, _, err := r.ResolveRange(ctx, []string{rev}); err == nil {
+			continue
+		}
+		if _, err := os.Lstat(filepath.Join(env.Dir, filepath.FromSlash(rev))); err == nil {
+			return revs[:i], append(append([]string(nil), revs[i:]...), paths...)
+		}
+		return revs, paths
+	}
+	return revs, paths
 }
 
 // refGlob is one of --branches[=<pattern>] (prefix refs/heads/),
@@ -298,6 +365,7 @@ func addDigitFlags(cmd *cobra.Command, dst *string) {
 func newLogCmd(env *Env) *cobra.Command {
 	var o logOptions
 	var digits string
+	var eooRevs []string
 	cmd := &cobra.Command{
 		Use:   "log [<revision>...] [-- <path>...]",
 		Short: "Show commit history",
@@ -319,6 +387,16 @@ author must match one --author, the message one --grep (all with
 @<unix time> or "3 days ago". Authors are shown and matched as .mailmap maps
 them (log.mailmap; --no-mailmap to show them as recorded).
 
+--follow (or log.follow, with one path) follows a single file through renames
+and copies as git does: where the path is created, the commit's parent is
+searched for a file it came from (-M<n> sets how similar), and the older name is
+followed from there. -g (--walk-reflogs) shows the commits of a reflog instead
+of the history, with "Reflog:" lines (or "<ref>@{<n>}: <message>" with
+--oneline). --simplify-by-decoration shows only commits refs point at (as
+--decorate-refs and --decorate-refs-exclude choose them), roots and the merges
+joining them. --show-linear-break marks where a commit is not the parent of the
+one before. --stdin reads revisions, and after a "--" line paths, from the input.
+
 --format (or --pretty=format:...) takes git's placeholders: %H %h %T %t %P %p,
 %an %ae %aN %aE %ad %ar %at %ai %aI %as %aD (and %c... for the committer), %s %b %B,
 %d %D, %n, %%, %x00, %Cred %Cgreen %Cblue %Creset %C(<colour>) %C(auto), %f, %e,
@@ -334,6 +412,8 @@ default, iso, iso-strict, rfc, short, unix, raw or relative.`,
   easel log main..feature
   easel log --json -n 1
   easel log -- docs/
+  easel log --follow --oneline -- src/main.go
+  easel log -g --oneline -5
   easel log -p -n 2
   easel log --stat
   easel log --author=alice --since="2 weeks ago" --no-merges
@@ -342,11 +422,14 @@ default, iso, iso-strict, rfc, short, unix, raw or relative.`,
   easel log --pretty=format:'%H%x09%s' --date=iso`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if dash := cmd.ArgsLenAtDash(); dash >= 0 {
+				o.dashdash = true
 				o.Revs, o.Paths = args[:dash], args[dash:]
 			} else {
 				o.Revs = args
 			}
+			o.Revs = append(o.Revs, eooRevs...)
 			o.decorateSet = cmd.Flags().Changed("decorate") || cmd.Flags().Changed("no-decorate")
+			o.followSet = cmd.Flags().Changed("follow") || cmd.Flags().Changed("no-follow")
 			if digits != "" {
 				n, err := strconv.Atoi(digits)
 				if err != nil {
@@ -444,6 +527,16 @@ default, iso, iso-strict, rfc, short, unix, raw or relative.`,
 	}
 	f.BoolVar(&o.Source, "source", false, "show after each commit the revision given on the command line it was reached from")
 	f.BoolVar(&o.Parents, "parents", false, "show each commit's parents after its id")
+	f.BoolVar(&o.SimplifyByDecoration, "simplify-by-decoration", false, "show only commits that refs point at, roots, and merges joining them")
+	f.BoolVarP(&o.WalkReflogs, "walk-reflogs", "g", false, "show the commits the reflogs name, newest entry first, instead of the history")
+	f.StringVar(&o.LinearBreak, "show-linear-break", "", "print `<barrier>` between commits where one is not the parent of the next")
+	f.Lookup("show-linear-break").NoOptDefVal = defaultLinearBreak
+	f.BoolVar(&o.Stdin, "stdin", false, "read revisions, and after a \"--\" line paths, from the standard input too")
+	f.StringArrayVar(&eooRevs, "end-of-options-rev", nil, "")
+	_ = f.MarkHidden("end-of-options-rev")
+	f.BoolVar(&o.Follow, "follow", false, "follow the one file given through renames and copies (log.follow)")
+	nf := f.VarPF(&negatedBool{&o.Follow}, "no-follow", "", "do not follow renames (undoes --follow and log.follow)")
+	nf.NoOptDefVal = "true"
 	o.addStyleFlags(cmd)
 	o.addFlags(cmd)
 	addDigitFlags(cmd, &digits)
@@ -589,6 +682,14 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 	if err := o.setRenames(r); err != nil {
 		return err
 	}
+	if !o.dashdash {
+		o.Revs, o.Paths = splitRevsPaths(ctx, env, r, o.Revs, o.Paths)
+	}
+	if o.Stdin {
+		if err := o.readStdin(env); err != nil {
+			return err
+		}
+	}
 	for i, rev := range o.Revs {
 		// As git's handle_dotdot: ".." alone is no range but the
 		// parent directory, and what follows a path is paths.
@@ -675,7 +776,7 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 	f := pretty.CommitFormat{Abbrev: r.NewAbbreviator(), Date: dateMode, Now: now, FullID: fullID, Encoding: r.LogOutputEncoding()}
 	switch o.AbbrevCommit {
 	case "yes":
-		f.AbbrevCommit = true
+		f.AbbrevCommit, f.FullID = true, false
 	case "no":
 		f.FullID = true
 	default:
@@ -693,6 +794,12 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 	}
 	if o.Reverse && o.Graph {
 		return &UsageError{Msg: "options '--reverse' and '--graph' cannot be used together"}
+	}
+	if o.LinearBreak != "" && o.Graph {
+		return &UsageError{Msg: "options '--show-linear-break' and '--graph' cannot be used together"}
+	}
+	if o.WalkReflogs && (o.Graph || o.TopoOrder || o.DateOrder) {
+		return errors.New("cannot combine --walk-reflogs with history-limiting options")
 	}
 	if o.NoWalk != "" && o.Graph {
 		return &UsageError{Msg: "options '--no-walk' and '--graph' cannot be used together"}
@@ -724,13 +831,63 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 		// Each commit is read once, in pack order or near it.
 		r.Objects.ReleaseBehind(true)
 	}
-	w, err := r.Log(ctx, repo.LogOptions{Include: include, Exclude: exclude, Paths: ps.Strings(),
-		Topo: o.Graph || o.TopoOrder || o.DateOrder, DateOrder: o.DateOrder && !o.TopoOrder,
-		Filter: filter, Since: since, FirstParent: o.FirstParent})
+	mergeDiffs, err := o.mergeDiffs(r)
+	if err != nil {
+		return err
+	}
+	follow := o.Follow
+	if !o.followSet && len(ps) == 1 && r.ConfigBool("log.follow", false) {
+		// As git: log.follow follows only a single path.
+		follow = true
+	}
+	if follow && len(ps) != 1 {
+		return errors.New("--follow requires exactly one pathspec")
+	}
+	walkPaths := ps.Strings()
+	var fl *follower
+	if follow {
+		// As git: the walk is not limited by the path, which changes.
+		walkPaths = nil
+		fl = newFollower(ps, o.renames, &o.changeFilter, mergeDiffs)
+		if err := o.changeFilter.settle(); err != nil {
+			return err
+		}
+	}
+	walkFilter := filter
+	if o.SimplifyByDecoration {
+		walkFilter = nil // applied after the simplification
+	}
+	w, err := r.Log(ctx, repo.LogOptions{Include: include, Exclude: exclude, Paths: walkPaths,
+		Topo: o.Graph || o.TopoOrder || o.DateOrder || o.SimplifyByDecoration, DateOrder: o.DateOrder && !o.TopoOrder,
+		Filter: walkFilter, Since: since, FirstParent: o.FirstParent})
 	if err != nil {
 		return err
 	}
 	next := w.Next
+	if o.WalkReflogs {
+		rw, err := newReflogWalk(ctx, r, o.Revs, filter)
+		if err != nil {
+			return err
+		}
+		next = rw.next
+		style = rw.wrapStyle(style, style.compact && !style.oneline)
+	}
+	if fl != nil {
+		next = fl.wrap(r, next)
+	}
+	if o.SimplifyByDecoration {
+		dopts, err := o.decorateOptions(r, false)
+		if err != nil {
+			return err
+		}
+		decor, err := r.LoadDecorations(dopts)
+		if err != nil {
+			return err
+		}
+		if next, err = simplifyByDecoration(ctx, next, decor, filter); err != nil {
+			return err
+		}
+	}
 	switch o.NoWalk {
 	case "":
 	case "sorted", "unsorted":
@@ -744,7 +901,7 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 	if o.Reverse {
 		var list []*object.Commit
 		for n := 0; o.Max < 0 || n < o.Max; n++ {
-			c, err := w.Next(ctx)
+			c, err := next(ctx)
 			if err == io.EOF {
 				break
 			}
@@ -782,6 +939,9 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 	}
 
 	f.Color = color
+	if color && !o.InvertGrep && len(filter.Authors)+len(filter.Committers)+len(filter.Grep) > 0 {
+		f.Grep = grepColors(r, filter)
+	}
 	decorate := o.Decorate
 	if !o.decorateSet {
 		// log.decorate: short, full, auto, or a boolean.
@@ -830,7 +990,7 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 			graph.SetColors(graphColorsConfig(env, v))
 		}
 	}
-	if o.changeFilter.active() {
+	if o.changeFilter.active() && fl == nil {
 		// As git: with --diff-filter, -S or -G a commit is shown, and
 		// counted, only when some change of it passes.
 		if err := o.changeFilter.settle(); err != nil {
@@ -859,11 +1019,8 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 			return err
 		}
 	}
-	mergeDiffs, err := o.mergeDiffs(r)
-	if err != nil {
-		return err
-	}
 	missingNewline := false
+	var prevParents []plumbing.Hash
 	for n := 0; o.Reverse || o.Max < 0 || n < o.Max; n++ {
 		c, err := next(ctx)
 		if err == io.EOF {
@@ -871,6 +1028,20 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 		}
 		if err != nil {
 			return err
+		}
+		if o.LinearBreak != "" {
+			// As git's track_linear: a commit continues the line when
+			// it is a parent of the one shown before it.
+			linear := n == 0
+			for _, p := range prevParents {
+				linear = linear || p == c.Hash
+			}
+			prevParents = c.ParentHashes
+			if !linear {
+				if _, err := fmt.Fprintf(out, "\n%s\n", o.LinearBreak); err != nil {
+					return err
+				}
+			}
 		}
 		if graph != nil {
 			graph.Update(c.Hash, c.ParentHashes)
@@ -891,6 +1062,32 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 			if f.Parents == nil {
 				f.Parents = []plumbing.Hash{}
 			}
+		}
+		if fl != nil {
+			ef := f
+			ef.From = fl.from[c.Hash]
+			if err := writeLogEntry(out, repo.CommitToUTF8(c), ef, graph, style, n == 0, o.NUL, &missingNewline); err != nil {
+				return err
+			}
+			if changes {
+				sep := "\n"
+				if style.oneline {
+					sep = ""
+				}
+				var b bytes.Buffer
+				if err := writeFollowed(&b, env, r, fl, c, o.diffFormat, sep); err != nil {
+					return err
+				}
+				if graph != nil {
+					err = writeGraphPrefixed(out, graph, b.String())
+				} else {
+					_, err = out.Write(b.Bytes())
+				}
+				if err != nil {
+					return err
+				}
+			}
+			continue
 		}
 		if changes && len(c.ParentHashes) > 1 && mergeDiffs != "" {
 			if err := writeMergeEntry(ctx, out, env, r, c, f, graph, style, n == 0, o, mergeDiffs, ps, &missingNewline); err != nil {
@@ -923,6 +1120,24 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 		}
 	}
 	return bout.Flush()
+}
+
+// grepColors is how log colours what its patterns matched: the matches
+// in color.grep.matchSelected (or color.grep.match; bold red by default),
+// the rest of their lines in color.grep.selected.
+func grepColors(r *repo.Repository, filter *repo.CommitFilter) *pretty.GrepColor {
+	g := &pretty.GrepColor{Authors: filter.Authors, Committers: filter.Committers, Grep: filter.Grep, Match: "\x1b[1;31m"}
+	for _, k := range []struct {
+		key string
+		to  *string
+	}{{"color.grep.selected", &g.Selected}, {"color.grep.match", &g.Match}, {"color.grep.matchSelected", &g.Match}} {
+		if v, ok, _ := r.ConfigGet(k.key); ok {
+			if seq, err := gitconfig.ParseColor(v); err == nil {
+				*k.to = seq
+			}
+		}
+	}
+	return g
 }
 
 // graphColorsConfig reads log.graphColors as git does: comma-separated
@@ -1223,6 +1438,10 @@ var builtinPretty = map[string]bool{"oneline": true, "short": true, "medium": tr
 // expandAlias replaces a --pretty name defined by pretty.<name> with its
 // definition, following aliases of aliases as git does.
 func (o *commitStyle) expandAlias(r *repo.Repository) error {
+	if o.Format != "" && !strings.Contains(o.Format, "%") {
+		// As git: --format=<name> names a format as --pretty does.
+		o.Pretty, o.Format = o.Format, ""
+	}
 	name := o.Pretty
 	for i := 0; ; i++ {
 		if name == "" || builtinPretty[name] || strings.HasPrefix(name, "format:") ||

@@ -19,6 +19,10 @@ type reflogOptions struct {
 	Args []string
 	Max  int
 	JSON bool
+	// style: --format, --pretty and --oneline, with which the entries
+	// are shown as log -g shows them (git reflog is log -g
+	// --abbrev-commit --pretty=oneline).
+	style commitStyle
 }
 
 // reflogJSON is one entry of reflog --json.
@@ -68,6 +72,11 @@ core.logAllRefUpdates says so).`,
 				}
 				o.Max = n
 			}
+			if o.style.Format != "" || o.style.Pretty != "" || o.style.Oneline {
+				lo := logOptions{WalkReflogs: true, AbbrevCommit: "yes", Revs: o.Args, Max: o.Max,
+					commitStyle: o.style, Color: "auto", Decorate: "auto", dashdash: true}
+				return runLog(cmd.Context(), env, lo)
+			}
 			return runReflog(cmd.Context(), env, o)
 		},
 	}
@@ -75,6 +84,9 @@ core.logAllRefUpdates says so).`,
 	addDigitFlags(cmd, &digits)
 	cmd.Flags().IntVarP(&o.Max, "max-count", "n", -1, "show at most this many entries")
 	cmd.Flags().BoolVar(&o.JSON, "json", false, "print a JSON array of entries")
+	cmd.Flags().StringVar(&o.style.Format, "format", "", "show each entry's commit in this format, as log -g does")
+	cmd.Flags().StringVar(&o.style.Pretty, "pretty", "", "same as --format")
+	cmd.Flags().BoolVar(&o.style.Oneline, "oneline", false, "one line per entry (the default)")
 	cmd.AddCommand(newReflogExpireCmd(env))
 	return cmd
 }

@@ -406,6 +406,16 @@ func gitStuckShorts(args []string) []string {
 	name := args[cmd]
 	out := append([]string(nil), args...)
 	for i := cmd + 1; i < len(out) && out[i] != "--"; i++ {
+		if name == "log" && out[i] == "--end-of-options" {
+			// As git: what follows is no option, even "-x"; flag
+			// parsing is told so by a hidden flag per argument.
+			j := i + 1
+			for ; j < len(out) && out[j] != "--"; j++ {
+				out[j] = "--end-of-options-rev=" + out[j]
+			}
+			out = append(out[:i], out[i+1:]...)
+			break
+		}
 		switch name {
 		case "status", "commit":
 			switch out[i] {

@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"easel.dev/easel/repo"
+	"easel.dev/easel/repo/patch"
 	"easel.dev/easel/repo/pathspec"
 	"easel.dev/easel/repo/pretty"
 )
@@ -335,6 +336,12 @@ func writeChangesFrom(ctx context.Context, w io.Writer, env *Env, r *repo.Reposi
 	if patches, err = f.changeFilter.filter(r, patches, false); err != nil {
 		return err
 	}
+	return writeFoundChanges(w, env, r, patches, f, sep)
+}
+
+// writeFoundChanges prints a commit's changes, already filtered, after
+// sep; nothing when there are none.
+func writeFoundChanges(w io.Writer, env *Env, r *repo.Repository, patches []patch.FilePatch, f diffFormat, sep string) error {
 	if len(patches) == 0 {
 		return nil
 	}

@@ -165,7 +165,11 @@ func SummaryLines(p FilePatch) []string {
 	case !p.To.Exists():
 		return []string{fmt.Sprintf(" delete mode %o %s", p.From.Mode, QuotePath(p.From.Path))}
 	case p.Renamed():
-		lines := []string{fmt.Sprintf(" rename %s (%d%%)", RenameName(p.From.Path, p.To.Path), p.Similarity())}
+		verb := "rename"
+		if p.Copy {
+			verb = "copy"
+		}
+		lines := []string{fmt.Sprintf(" %s %s (%d%%)", verb, RenameName(p.From.Path, p.To.Path), p.Similarity())}
 		if p.From.Mode != p.To.Mode {
 			lines = append(lines, fmt.Sprintf(" mode change %o => %o", p.From.Mode, p.To.Mode))
 		}
@@ -233,7 +237,7 @@ func RenameName(a, b string) string {
 // similarity for a rename) and the path, or old and new paths.
 func NameStatus(p FilePatch) string {
 	if p.Renamed() {
-		return fmt.Sprintf("R%03d\t%s\t%s", p.Similarity(), QuotePath(p.From.Path), QuotePath(p.To.Path))
+		return fmt.Sprintf("%c%03d\t%s\t%s", p.Status(), p.Similarity(), QuotePath(p.From.Path), QuotePath(p.To.Path))
 	}
 	if p.Unrelated && p.From.Exists() {
 		// diff --no-index lists a change under its old name.

@@ -60,6 +60,9 @@ type FilePatch struct {
 	// Unrelated marks two files compared by diff --no-index: different
 	// names make no rename.
 	Unrelated bool
+	// Copy marks a rename whose source is still there: a copy (status
+	// C, "copy from"), as git's -C finds them.
+	Copy bool
 	// FuncName, when set, is the diff driver's hunk-header rule
 	// (diff.<driver>.xfuncname): the text to show for a line, or false.
 	FuncName func(line string) (string, bool)
@@ -89,6 +92,8 @@ func (p FilePatch) Status() byte {
 		return 'A'
 	case !p.To.Exists():
 		return 'D'
+	case p.Renamed() && p.Copy:
+		return 'C'
 	case p.Renamed():
 		return 'R'
 	case p.From.Mode.IsFile() != p.To.Mode.IsFile() || (p.From.Mode == filemode.Symlink) != (p.To.Mode == filemode.Symlink):
@@ -255,8 +260,12 @@ func writeUnified(w io.Writer, p FilePatch, o Options, edits []Edit) error {
 	}
 	if p.Renamed() {
 		meta("similarity index %d%%", p.Similarity())
-		meta("rename from %s", QuotePath(from))
-		meta("rename to %s", QuotePath(to))
+		verb := "rename"
+		if p.Copy {
+			verb = "copy"
+		}
+		meta("%s from %s", verb, QuotePath(from))
+		meta("%s to %s", verb, QuotePath(to))
 	}
 	sameContent := p.From.Exists() && p.To.Exists() && p.From.Hash == p.To.Hash
 	if sameContent && !p.To.Dirty {

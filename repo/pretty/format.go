@@ -84,6 +84,8 @@ type CommitFormat struct {
 	// text after "describe:" ("" for none); ok is false when nothing
 	// describes the commit.
 	Describe func(c plumbing.Hash, options string) (string, bool)
+	// Grep, when set, colours what log's patterns matched (see GrepColor).
+	Grep *GrepColor
 }
 
 // idExtras is what git prints after a commit's id in the built-in formats:
@@ -160,22 +162,34 @@ func WriteCommitPretty(w io.Writer, c *object.Commit, f CommitFormat, kind strin
 			}
 			b.WriteByte('\n')
 		}
-		person := func(s object.Signature) string {
+		who := func(s object.Signature) string {
 			name, email := s.Name, s.Email
 			if f.UseMailmap {
 				name, email = f.mapPerson(name, email)
 			}
 			return name + " <" + email + ">"
 		}
+		person := func(s object.Signature) string {
+			if f.Grep != nil {
+				return f.Grep.color(who(s), f.Grep.Authors)
+			}
+			return who(s)
+		}
+		committer := func(s object.Signature) string {
+			if f.Grep != nil {
+				return f.Grep.color(who(s), f.Grep.Committers)
+			}
+			return who(s)
+		}
 		switch kind {
 		case "fuller":
 			b.WriteString("Author:     " + person(c.Author) + "\n")
 			b.WriteString("AuthorDate: " + FormatDate(c.Author.When, f.Date, f.Now) + "\n")
-			b.WriteString("Commit:     " + person(c.Committer) + "\n")
+			b.WriteString("Commit:     " + committer(c.Committer) + "\n")
 			b.WriteString("CommitDate: " + FormatDate(c.Committer.When, f.Date, f.Now) + "\n")
 		case "full":
 			b.WriteString("Author: " + person(c.Author) + "\n")
-			b.WriteString("Commit: " + person(c.Committer) + "\n")
+			b.WriteString("Commit: " + committer(c.Committer) + "\n")
 		case "short":
 			b.WriteString("Author: " + person(c.Author) + "\n")
 		default:
@@ -192,7 +206,7 @@ func WriteCommitPretty(w io.Writer, c *object.Commit, f CommitFormat, kind strin
 	// As git: an empty message leaves no blank line after the header.
 	if body := IndentMessage(msg, "    "); body != "" {
 		b.WriteByte('\n')
-		b.WriteString(body)
+		b.WriteString(f.Grep.colorBody(body, "    "))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
