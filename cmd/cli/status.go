@@ -700,10 +700,14 @@ func printLongStatusStyled(out io.Writer, st *repo.Status, tr *repo.Tracking, op
 	}
 	if len(unmerged) > 0 {
 		fmt.Fprintln(w, "Unmerged paths:")
-		if !merging && !op.picking { // as a commit would make it: a rebase
+		switch {
+		case merging || op.picking: // as a commit would make it: a rebase
+		case st.Head.IsZero():
+			hint("  (use \"easel rm --cached <file>...\" to unstage)")
+		default:
 			hint("  (use \"easel restore --staged <file>...\" to unstage)")
 		}
-		hint("  (use \"easel add <file>...\" to mark resolution)")
+		hint(resolutionHint(unmerged))
 		for _, f := range unmerged {
 			fmt.Fprintf(w, "\t%-17s%s\n", f.Unmerged+":", quoteStatusPath(rel(f.Path)))
 		}
@@ -787,6 +791,31 @@ func printLongStatusStyled(out io.Writer, st *repo.Status, tr *repo.Tracking, op
 		fmt.Fprintln(out, "nothing to commit, working tree clean")
 	}
 	return nil
+}
+
+// resolutionHint is git's advice on marking conflicts resolved, which
+// depends on what the conflicts are: only "both deleted" ones are
+// resolved with rm, a deletion against a change with add or rm, the
+// others with add (wt_longstatus_print_unmerged_header).
+func resolutionHint(unmerged []repo.FileStatus) string {
+	bothDeleted, delMod, notDeleted := false, false, false
+	for _, f := range unmerged {
+		switch f.Unmerged {
+		case "both deleted":
+			bothDeleted = true
+		case "deleted by us", "deleted by them":
+			delMod = true
+		default:
+			notDeleted = true
+		}
+	}
+	switch {
+	case !bothDeleted && !delMod:
+		return "  (use \"easel add <file>...\" to mark resolution)"
+	case bothDeleted && !delMod && !notDeleted:
+		return "  (use \"easel rm <file>...\" to mark resolution)"
+	}
+	return "  (use \"easel add/rm <file>...\" as appropriate to mark resolution)"
 }
 
 // repoPathArgs turns command-line paths (relative to the working
