@@ -71,7 +71,11 @@ work tree, stable for scripts. --json prints the same information as JSON.
 When the branch has an upstream (branch.<name>.remote and .merge, set by clone,
 push -u or branch -u), the long format says whether the branch is up to date
 with it, ahead, behind or diverged; -sb shows "## main...origin/main [ahead 1]"
-and --json an "upstream" object with ahead and behind counts.`,
+and --json an "upstream" object with ahead and behind counts.
+
+-v adds the staged changes as a patch; -v -v also the changes not staged, each
+under its heading. --column (status.column, column.ui) lays the untracked files
+out in columns.`,
 		Example: `  easel status
   easel status -s
   easel status -sb
@@ -79,6 +83,8 @@ and --json an "upstream" object with ahead and behind counts.`,
   easel status --json
   easel status --ignored src/
   easel status --ignore-submodules=dirty
+  easel status -v -v
+  easel status --column=dense
   easel -c status.submoduleSummary=true status`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Paths = args
