@@ -63,6 +63,8 @@ type diffFormat struct {
 	checkFailed *bool
 	// LinePrefix is put before every line of output (--line-prefix).
 	LinePrefix string
+	// srcPrefix, dstPrefix replace "a/" and "b/" (status -v -v).
+	srcPrefix, dstPrefix string
 	changeFilter
 }
 
@@ -637,7 +639,8 @@ func writePatches(w io.Writer, env *Env, r *repo.Repository, patches []patch.Fil
 	if r != nil {
 		abbrev = r.NewAbbreviator().ShortID
 	}
-	o := patch.Options{Context: f.Context, Color: env.IO.Color, Abbrev: abbrev, Algorithm: alg}
+	o := patch.Options{Context: f.Context, Color: env.IO.Color, Abbrev: abbrev, Algorithm: alg,
+		SrcPrefix: f.srcPrefix, DstPrefix: f.dstPrefix}
 	for i := range patches {
 		p := patches[i]
 		if err := loadPatch(r, &p, toWorktree); err != nil {

@@ -114,6 +114,13 @@ func (o *refListFlags) sorter(r *repo.Repository, command string) (refformat.Sor
 // columns is the column mode: column.ui, then column.<command>, then
 // --column/--no-column.
 func (o *refListFlags) columns(r *repo.Repository, command string, changed bool) (column.Mode, error) {
+	return columnMode(r, command, o.Column, o.NoColumn, changed)
+}
+
+// columnMode is a command's column mode: column.ui, then
+// column.<command>, then --column[=<value>] (changed: given; value "\x00":
+// without a value) or --no-column.
+func columnMode(r *repo.Repository, command, value string, no, changed bool) (column.Mode, error) {
 	m := column.Default()
 	for _, key := range []string{"column.ui", "column." + command} {
 		v, ok, err := r.ConfigGet(key)
@@ -127,12 +134,12 @@ func (o *refListFlags) columns(r *repo.Repository, command string, changed bool)
 		}
 	}
 	switch {
-	case o.NoColumn:
+	case no:
 		m.Enable = "never"
 	case changed:
 		m.Enable, m.Cmdline = "always", true
-		if o.Column != "\x00" {
-			if err := m.Apply(o.Column); err != nil {
+		if value != "\x00" {
+			if err := m.Apply(value); err != nil {
 				return m, &UsageError{Msg: err.Error()}
 			}
 		}

@@ -274,6 +274,11 @@ func commandLineConfig(args []string) ([]string, error) {
 			// easel never starts a pager, so asking for one or for none
 			// changes nothing.
 			continue
+		case a == "--literal-pathspecs" || a == "--glob-pathspecs" || a == "--noglob-pathspecs" || a == "--icase-pathspecs":
+			// As git: the setting travels in the environment, to
+			// easel's own pathspec parsing and to the programs it runs.
+			os.Setenv("GIT_"+strings.ToUpper(strings.TrimPrefix(strings.ReplaceAll(a, "-", "_"), "__")), "1")
+			continue
 		case a == "-c" || a == "--config-env":
 			if i+1 >= len(args) {
 				return nil, fmt.Errorf("option '%s' requires a value", a)
@@ -379,7 +384,8 @@ func configParameter(opt, arg string) (string, error) {
 }
 
 // gitStuckShorts rewrites git's "-uno", "-unormal" and "-uall" for status
-// into --untracked-files=..., and "-M<n>" for diff, show and log into
+// into --untracked-files=... (also after status's other short flags in
+// one cluster: "-suno"), and "-M<n>" for diff, show and log into
 // --find-renames=<n>: the flag parser reads a short flag with an optional
 // value ("-u" alone means all) followed by more characters as more short
 // flags. For branch and tag, "--merged <commit>" (and --no-merged,
@@ -421,6 +427,19 @@ func gitStuckShorts(args []string) []string {
 			switch out[i] {
 			case "-uno", "-unormal", "-uall":
 				out[i] = "--untracked-files=" + out[i][2:]
+			default:
+				// status's boolean shorts before -u in one cluster
+				// ("-suno"): -u takes the rest of the cluster.
+				flags, mode, ok := strings.Cut(out[i], "u")
+				switch {
+				case name != "status" || !ok || mode == "" || !strings.HasPrefix(flags, "-") || strings.Trim(flags[1:], "sbzv") != "":
+				case flags == "-":
+					out[i] = "--untracked-files=" + mode
+				default:
+					out = append(out[:i+1], out[i:]...)
+					out[i], out[i+1] = flags, "--untracked-files="+mode
+					i++
+				}
 			}
 		case "diff", "show", "log":
 			if strings.HasPrefix(out[i], "-M") && len(out[i]) > 2 {

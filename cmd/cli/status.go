@@ -14,7 +14,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"easel.dev/easel/repo"
+	"easel.dev/easel/repo/column"
 	"easel.dev/easel/repo/patch"
+	"easel.dev/easel/repo/pretty"
 )
 
 func init() { register(newStatusCmd) }
@@ -44,6 +46,12 @@ type statusOptions struct {
 	IgnoreSubmodules string
 	// Verbose: -v, the staged changes as a patch after the status.
 	Verbose int
+	// Column, NoColumn: --column[=<style>] and --no-column, how the
+	// untracked files are laid out (status.column, column.ui otherwise);
+	// columnSet: --column was given.
+	Column    string
+	NoColumn  bool
+	columnSet bool
 }
 
 func newStatusCmd(env *Env) *cobra.Command {
@@ -63,7 +71,11 @@ work tree, stable for scripts. --json prints the same information as JSON.
 When the branch has an upstream (branch.<name>.remote and .merge, set by clone,
 push -u or branch -u), the long format says whether the branch is up to date
 with it, ahead, behind or diverged; -sb shows "## main...origin/main [ahead 1]"
-and --json an "upstream" object with ahead and behind counts.`,
+and --json an "upstream" object with ahead and behind counts.
+
+-v adds the staged changes as a patch; -v -v also the changes not staged, each
+under its heading. --column (status.column, column.ui) lays the untracked files
+out in columns.`,
 		Example: `  easel status
   easel status -s
   easel status -sb
@@ -71,12 +83,15 @@ and --json an "upstream" object with ahead and behind counts.`,
   easel status --json
   easel status --ignored src/
   easel status --ignore-submodules=dirty
+  easel status -v -v
+  easel status --column=dense
   easel -c status.submoduleSummary=true status`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Paths = args
 			o.shortSet = cmd.Flags().Changed("short") || cmd.Flags().Changed("no-short")
 			o.branchSet = cmd.Flags().Changed("branch") || cmd.Flags().Changed("no-branch")
 			o.untrackedSet = cmd.Flags().Changed("untracked-files")
+			o.columnSet = cmd.Flags().Changed("column")
 			return runStatus(cmd.Context(), env, o)
 		},
 	}
@@ -100,7 +115,10 @@ and --json an "upstream" object with ahead and behind counts.`,
 	f.BoolVar(&o.Ignored, "ignored", false, "also show ignored files")
 	f.StringVar(&o.IgnoreSubmodules, "ignore-submodules", "", "what of submodules to leave out: none, untracked (untracked content), dirty (changes in their work trees) or all (default all)")
 	f.Lookup("ignore-submodules").NoOptDefVal = repo.SubmoduleIgnoreAll
-	f.CountVarP(&o.Verbose, "verbose", "v", "also show the staged changes as a patch")
+	f.CountVarP(&o.Verbose, "verbose", "v", "also show the staged changes as a patch (twice: and the changes not staged)")
+	f.StringVar(&o.Column, "column", "", "list untracked files in columns (`<style>`: always, never, auto, column, row, plain, dense)")
+	f.Lookup("column").NoOptDefVal = "\x00"
+	f.BoolVar(&o.NoColumn, "no-column", false, "list untracked files one per line")
 	return cmd
 }
 
@@ -240,8 +258,17 @@ func runStatus(ctx context.Context, env *Env, o statusOptions) error {
 				return err
 			}
 		}
+		cols, err := columnMode(r, "status", o.Column, o.NoColumn, o.columnSet)
+		if err != nil {
+			return err
+		}
+		if cols.Active(env.IO.OutTerminal) {
+			style.columns = &cols
+		}
 		if o.Verbose > 0 {
-			style.verbose = func(w io.Writer) error { return writeStagedPatch(ctx, w, env, r) }
+			style.verbose = func(w io.Writer, header func(string), staged, changed bool) error {
+				return writeStatusPatches(ctx, w, env, r, o.Verbose, header, staged, changed)
+			}
 		}
 		if err := printLongStatusStyled(w, st, tr, operationState(r, st), merging, mode != repo.UntrackedNo, rel, style); err != nil {
 			return err
@@ -465,7 +492,12 @@ type statusStyle struct {
 	summaryLimit int // 0: no summaries; -1: no limit
 	staged       []repo.SubmoduleSummary
 	unstaged     []repo.SubmoduleSummary
-	verbose      func(io.Writer) error
+	// verbose writes -v's patches; header writes a line as the status
+	// lines are written; staged and changed say whether there are
+	// changes to be committed and changes in the work tree.
+	verbose func(w io.Writer, header func(string), staged, changed bool) error
+	// columns: the untracked files are laid out in columns.
+	columns *column.Mode
 }
 
 func longStatusStyle(r *repo.Repository, env *Env) (statusStyle, error) {
@@ -554,9 +586,11 @@ func printSubmoduleSummaries(w io.Writer, header string, list []repo.SubmoduleSu
 	}
 }
 
-// writeStagedPatch is status -v: the staged changes as git diff --cached
-// prints them.
-func writeStagedPatch(ctx context.Context, w io.Writer, env *Env, r *repo.Repository) error {
+// writeStatusPatches is status -v: the staged changes as git diff
+// --cached prints them; with -v -v, as git, under a header and with the
+// prefixes c/ and i/ when something is staged, then, when the work tree
+// has changes, a separator and those changes (prefixes i/ and w/).
+func writeStatusPatches(ctx context.Context, w io.Writer, env *Env, r *repo.Repository, verbose int, header func(string), staged, changed bool) error {
 	var tree plumbing.Hash
 	if head, err := r.Head(); err == nil && !head.IsZero() {
 		if tree, err = resolveTree(ctx, r, "HEAD"); err != nil {
@@ -567,29 +601,52 @@ func writeStagedPatch(ctx context.Context, w io.Writer, env *Env, r *repo.Reposi
 	if err != nil {
 		return err
 	}
-	// Unlike the lists above, the patch honours submodule.<name>.ignore=all.
+	// Unlike the lists above, the patches honour submodule.<name>.ignore=all.
 	ignore := r.SubmoduleIgnoreMode("")
-	kept := patches[:0]
-	for _, p := range patches {
-		path := p.To.Path
-		if path == "" {
-			path = p.From.Path
+	visible := func(patches []patch.FilePatch) []patch.FilePatch {
+		kept := patches[:0]
+		for _, p := range patches {
+			path := p.To.Path
+			if path == "" {
+				path = p.From.Path
+			}
+			if (p.From.Mode == filemode.Submodule || p.To.Mode == filemode.Submodule) && ignore(path) == repo.SubmoduleIgnoreAll {
+				continue
+			}
+			kept = append(kept, p)
 		}
-		if (p.From.Mode == filemode.Submodule || p.To.Mode == filemode.Submodule) && ignore(path) == repo.SubmoduleIgnoreAll {
-			continue
-		}
-		kept = append(kept, p)
+		return kept
 	}
-	patches = kept
+	patches = visible(patches)
 	var f diffFormat
 	if err := f.setRenames(r); err != nil {
 		return err
 	}
 	f.Context = 3
+	if verbose > 1 && staged {
+		header("Changes to be committed:")
+		f.srcPrefix, f.dstPrefix = "c/", "i/"
+	}
 	if patches, err = r.DetectRenames(patches, f.renames, false); err != nil {
 		return err
 	}
-	return writePatches(w, env, r, patches, f, false)
+	if err := writePatches(w, env, r, patches, f, false); err != nil {
+		return err
+	}
+	if verbose < 2 || !changed {
+		return nil
+	}
+	header(strings.Repeat("-", 50))
+	header("Changes not staged for commit:")
+	patches, unmerged, err := r.DiffWorktree(ctx, true, plumbing.ZeroHash, nil)
+	if err != nil {
+		return err
+	}
+	for _, p := range unmerged {
+		fmt.Fprintf(w, "* Unmerged path %s\n", patch.QuotePath(p))
+	}
+	f.srcPrefix, f.dstPrefix = "i/", "w/"
+	return writePatches(w, env, r, visible(patches), f, true)
 }
 
 // hintless drops the "  (use ...)" lines written through it, for
@@ -700,10 +757,14 @@ func printLongStatusStyled(out io.Writer, st *repo.Status, tr *repo.Tracking, op
 	}
 	if len(unmerged) > 0 {
 		fmt.Fprintln(w, "Unmerged paths:")
-		if !merging && !op.picking { // as a commit would make it: a rebase
+		switch {
+		case merging || op.picking: // as a commit would make it: a rebase
+		case st.Head.IsZero():
+			hint("  (use \"easel rm --cached <file>...\" to unstage)")
+		default:
 			hint("  (use \"easel restore --staged <file>...\" to unstage)")
 		}
-		hint("  (use \"easel add <file>...\" to mark resolution)")
+		hint(resolutionHint(unmerged))
 		for _, f := range unmerged {
 			fmt.Fprintf(w, "\t%-17s%s\n", f.Unmerged+":", quoteStatusPath(rel(f.Path)))
 		}
@@ -739,8 +800,18 @@ func printLongStatusStyled(out io.Writer, st *repo.Status, tr *repo.Tracking, op
 	if len(untracked) > 0 {
 		fmt.Fprintln(w, "Untracked files:")
 		hint("  (use \"easel add <file>...\" to include in what will be committed)")
-		for _, f := range untracked {
-			fmt.Fprintf(w, "\t%s\n", quoteStatusPath(rel(f.Path)))
+		if style.columns != nil {
+			// As git: each line starts with the comment character
+			// (when there is one) and a tab, counted in the width.
+			paths := make([]string, len(untracked))
+			for i, f := range untracked {
+				paths[i] = quoteStatusPath(rel(f.Path))
+			}
+			fmt.Fprint(out, column.PrintIndented(paths, *style.columns, pretty.TermColumns()-1, 1, style.comment+"\t"))
+		} else {
+			for _, f := range untracked {
+				fmt.Fprintf(w, "\t%s\n", quoteStatusPath(rel(f.Path)))
+			}
 		}
 		fmt.Fprintln(w)
 	}
@@ -760,7 +831,8 @@ func printLongStatusStyled(out io.Writer, st *repo.Status, tr *repo.Tracking, op
 		}
 	}
 	if style.verbose != nil {
-		if err := style.verbose(out); err != nil {
+		header := func(l string) { fmt.Fprintln(w, l) }
+		if err := style.verbose(out, header, len(staged) > 0, len(unstaged) > 0); err != nil {
 			return err
 		}
 	}
@@ -787,6 +859,31 @@ func printLongStatusStyled(out io.Writer, st *repo.Status, tr *repo.Tracking, op
 		fmt.Fprintln(out, "nothing to commit, working tree clean")
 	}
 	return nil
+}
+
+// resolutionHint is git's advice on marking conflicts resolved, which
+// depends on what the conflicts are: only "both deleted" ones are
+// resolved with rm, a deletion against a change with add or rm, the
+// others with add (wt_longstatus_print_unmerged_header).
+func resolutionHint(unmerged []repo.FileStatus) string {
+	bothDeleted, delMod, notDeleted := false, false, false
+	for _, f := range unmerged {
+		switch f.Unmerged {
+		case "both deleted":
+			bothDeleted = true
+		case "deleted by us", "deleted by them":
+			delMod = true
+		default:
+			notDeleted = true
+		}
+	}
+	switch {
+	case !bothDeleted && !delMod:
+		return "  (use \"easel add <file>...\" to mark resolution)"
+	case bothDeleted && !delMod && !notDeleted:
+		return "  (use \"easel rm <file>...\" to mark resolution)"
+	}
+	return "  (use \"easel add/rm <file>...\" as appropriate to mark resolution)"
 }
 
 // repoPathArgs turns command-line paths (relative to the working

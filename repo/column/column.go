@@ -56,17 +56,23 @@ func (m Mode) Active(tty bool) bool {
 // Print lays items out in width columns of the terminal (git uses the
 // terminal's width minus one) with padding spaces between columns.
 func Print(items []string, m Mode, width, padding int) string {
+	return PrintIndented(items, m, width, padding, "")
+}
+
+// PrintIndented is Print with indent before each line, counted in the
+// width as git's column option "indent" (status puts a tab there).
+func PrintIndented(items []string, m Mode, width, padding int, indent string) string {
 	if len(items) == 0 {
 		return ""
 	}
 	var b strings.Builder
 	if m.Layout == "plain" {
 		for _, it := range items {
-			b.WriteString(it + "\n")
+			b.WriteString(indent + it + "\n")
 		}
 		return b.String()
 	}
-	t := table{items: items, byColumn: m.Layout != "row", padding: padding, width: width}
+	t := table{items: items, byColumn: m.Layout != "row", padding: padding, width: width, indent: len(indent)}
 	t.lens = make([]int, len(items))
 	cell := 0
 	for i, it := range items {
@@ -74,13 +80,14 @@ func Print(items []string, m Mode, width, padding int) string {
 		cell = max(cell, t.lens[i])
 	}
 	cell += padding
-	t.cols = max(width/cell, 1)
+	t.cols = max((width-t.indent)/cell, 1)
 	t.rows = (len(items) + t.cols - 1) / t.cols
 	if m.Dense {
 		t.shrink()
 	}
 	empty := strings.Repeat(" ", cell)
 	for y := 0; y < t.rows; y++ {
+		b.WriteString(indent)
 		for x := 0; x < t.cols; x++ {
 			i := t.at(x, y)
 			if i >= len(items) {
@@ -114,6 +121,7 @@ type table struct {
 	byColumn   bool
 	padding    int
 	width      int
+	indent     int // the width of what starts each line
 	rows, cols int
 	widths     []int // per column, the index of its widest cell
 }
@@ -145,7 +153,7 @@ func (t *table) shrink() {
 		t.rows--
 		t.cols = (len(t.items) + t.rows - 1) / t.rows
 		t.computeWidths()
-		total := 0
+		total := t.indent
 		for x := 0; x < t.cols; x++ {
 			total += t.lens[t.widths[x]] + t.padding
 		}

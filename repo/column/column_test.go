@@ -23,20 +23,22 @@ func TestPrintMatchesGitColumn(t *testing.T) {
 		for _, mode := range []string{"column", "row", "column,dense", "row,dense", "plain"} {
 			for _, width := range []int{20, 40, 81} {
 				for _, pad := range []int{1, 2} {
-					cmd := exec.Command("git", "column", "--mode="+mode, "--width="+strconv.Itoa(width), "--padding="+strconv.Itoa(pad))
-					cmd.Stdin = strings.NewReader(strings.Join(items, "\n") + "\n")
-					want, err := cmd.Output()
-					if err != nil {
-						t.Fatal(err)
-					}
-					m := Default()
-					if err := m.Apply(mode); err != nil {
-						t.Fatal(err)
-					}
-					// git column's --width is the whole line; print_columns
-					// subtracts nothing when a width is given.
-					if got := Print(items, m, width, pad); got != string(want) {
-						t.Errorf("%s width %d padding %d:\n%q\nwant\n%q", mode, width, pad, got, want)
+					for _, indent := range []string{"", "#\t"} {
+						cmd := exec.Command("git", "column", "--mode="+mode, "--width="+strconv.Itoa(width), "--padding="+strconv.Itoa(pad), "--indent="+indent)
+						cmd.Stdin = strings.NewReader(strings.Join(items, "\n") + "\n")
+						want, err := cmd.Output()
+						if err != nil {
+							t.Fatal(err)
+						}
+						m := Default()
+						if err := m.Apply(mode); err != nil {
+							t.Fatal(err)
+						}
+						// git column's --width is the whole line; print_columns
+						// subtracts nothing when a width is given.
+						if got := PrintIndented(items, m, width, pad, indent); got != string(want) {
+							t.Errorf("%s width %d padding %d indent %q:\n%q\nwant\n%q", mode, width, pad, indent, got, want)
+						}
 					}
 				}
 			}

@@ -108,6 +108,9 @@ type Options struct {
 	Color     bool                       // ANSI colours as git's defaults
 	Abbrev    func(plumbing.Hash) string // shortens ids on index lines (nil: 7 digits)
 	Algorithm linediff.Algorithm
+	// SrcPrefix and DstPrefix go before the paths of the two sides
+	// ("a/" and "b/" when empty), as git's diff options of that name.
+	SrcPrefix, DstPrefix string
 
 	funcName func(line string) (string, bool) // the patch's FuncName
 }
@@ -239,7 +242,14 @@ func writeUnified(w io.Writer, p FilePatch, o Options, edits []Edit) error {
 	if !p.To.Exists() {
 		to = from
 	}
-	aName, bName := QuotePath("a/"+from), QuotePath("b/"+to)
+	src, dst := o.SrcPrefix, o.DstPrefix
+	if src == "" {
+		src = "a/"
+	}
+	if dst == "" {
+		dst = "b/"
+	}
+	aName, bName := QuotePath(src+from), QuotePath(dst+to)
 	meta("diff --git %s %s", aName, bName)
 	typeChange := p.Status() == 'T'
 	if typeChange {

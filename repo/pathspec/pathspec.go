@@ -11,6 +11,7 @@ package pathspec
 import (
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 
 	"easel.dev/easel/repo/wildmatch"
@@ -128,10 +129,50 @@ func New(paths []string) Pathspec {
 	return ps.implicit("")
 }
 
+// envBool reads a boolean environment variable as git_env_bool does
+// (unset, empty or false-ish: false).
+func envBool(name string) bool {
+	switch strings.ToLower(os.Getenv(name)) {
+	case "", "0", "false", "no", "off":
+		return false
+	}
+	return true
+}
+
+// globalMagic is the magic GIT_LITERAL_PATHSPECS, GIT_GLOB_PATHSPECS,
+// GIT_NOGLOB_PATHSPECS and GIT_ICASE_PATHSPECS (git --literal-pathspecs
+// and friends) give every element. literal: elements are paths as they
+// are, with no magic of their own either.
+func globalMagic() (m Magic, literal bool, err error) {
+	if envBool("GIT_LITERAL_PATHSPECS") {
+		return Literal, true, nil
+	}
+	glob, noglob := envBool("GIT_GLOB_PATHSPECS"), envBool("GIT_NOGLOB_PATHSPECS")
+	if glob && noglob {
+		return 0, false, invalid("global 'glob' and 'noglob' pathspec settings are incompatible")
+	}
+	if glob {
+		m |= Glob
+	}
+	if noglob {
+		m |= Literal
+	}
+	if envBool("GIT_ICASE_PATHSPECS") {
+		m |= ICase
+	}
+	return m, false, nil
+}
+
 func parseItem(prefix, elem string) (Item, error) {
 	it := Item{Original: elem}
 	body := elem
-	if strings.HasPrefix(elem, ":(") {
+	global, literal, err := globalMagic()
+	if err != nil {
+		return it, err
+	}
+	switch {
+	case literal:
+	case strings.HasPrefix(elem, ":("):
 		end := strings.IndexByte(elem, ')')
 		if end < 0 {
 			return it, invalid("Missing ')' at the end of pathspec magic in '%s'", elem)
@@ -155,7 +196,7 @@ func parseItem(prefix, elem string) (Item, error) {
 			}
 		}
 		body = elem[end+1:]
-	} else if strings.HasPrefix(elem, ":") {
+	case strings.HasPrefix(elem, ":"):
 		i := 1
 	short:
 		for ; i < len(elem) && elem[i] != ':'; i++ {
@@ -175,6 +216,10 @@ func parseItem(prefix, elem string) (Item, error) {
 		}
 		body = elem[i:]
 	}
+	if it.Magic&(Literal|Glob) == 0 {
+		it.Magic |= global & (Literal | Glob)
+	}
+	it.Magic |= global & ICase
 	if it.Magic&Literal != 0 && it.Magic&Glob != 0 {
 		return it, invalid("%s: 'literal' and 'glob' are incompatible", elem)
 	}

@@ -80,3 +80,26 @@ func TestParseErrors(t *testing.T) {
 		t.Errorf("../../x from sub: %v, want OutsideError", err)
 	}
 }
+
+// TestGlobalMagic: git --literal-pathspecs and friends reach the parser
+// through the environment.
+func TestGlobalMagic(t *testing.T) {
+	t.Setenv("GIT_LITERAL_PATHSPECS", "1")
+	ps, err := Parse("", []string{"a*", ":(glob)b"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ps.Match("a*") || ps.Match("ab") || !ps.Match(":(glob)b") || ps.Match("b") {
+		t.Errorf("literal: %+v", ps)
+	}
+	t.Setenv("GIT_LITERAL_PATHSPECS", "")
+	t.Setenv("GIT_ICASE_PATHSPECS", "true")
+	if ps, err = Parse("", []string{"A*"}); err != nil || !ps.Match("ab") {
+		t.Errorf("icase: %+v %v", ps, err)
+	}
+	t.Setenv("GIT_GLOB_PATHSPECS", "1")
+	t.Setenv("GIT_NOGLOB_PATHSPECS", "1")
+	if _, err = Parse("", []string{"a"}); !errors.Is(err, ErrInvalid) {
+		t.Errorf("glob with noglob: %v", err)
+	}
+}

@@ -665,17 +665,24 @@ func (w *statusWalk) visit(ww *walkWorker, job walkDir) {
 			if job.ignored || rules.Ignored(p, true) {
 				switch {
 				case !w.opts.Ignored:
-				case w.opts.Untracked == UntrackedAll:
-					// git lists every file of an ignored directory.
+				case w.opts.Untracked == UntrackedAll && !w.nestedRepo(p):
+					// git lists every file of an ignored directory,
+					// but a nested repository stays one entry.
 					w.push(fd, p, string(diskName), rules, true, job.quiet)
 				default:
 					addDir(p+"/", '!')
 				}
 				continue
 			}
-			if w.opts.Untracked == UntrackedAll {
-				if _, err := os.Lstat(filepath.Join(w.opts.WorkDir, filepath.FromSlash(p), ".git")); err == nil {
-					if !job.quiet {
+			// A pathspec that names something below the directory but
+			// not the directory itself ("dir/file", "dir/a*") has its
+			// contents looked at one by one, as git's treat_directory
+			// does for MATCHED_RECURSIVELY_LEADING_PATHSPEC; a nested
+			// repository is then left out.
+			leading := len(w.ps) > 0 && !w.ps.Match(p+"/")
+			if leading || w.opts.Untracked == UntrackedAll {
+				if w.nestedRepo(p) {
+					if !job.quiet && !leading {
 						addDir(p+"/", '?') // a nested repository stays one entry
 					}
 					continue
@@ -718,6 +725,13 @@ func (w *statusWalk) visit(ww *walkWorker, job walkDir) {
 			w.add(p, '?')
 		}
 	}
+}
+
+// nestedRepo reports whether the untracked directory p holds a
+// repository of its own.
+func (w *statusWalk) nestedRepo(p string) bool {
+	_, err := os.Lstat(filepath.Join(w.opts.WorkDir, filepath.FromSlash(p), ".git"))
+	return err == nil
 }
 
 func (ww *walkWorker) name(d direntRef) []byte { return ww.names[d.off : d.off+d.n] }
