@@ -32,6 +32,16 @@ type Checker struct {
 
 	mu   sync.Mutex
 	dirs map[string]*File
+	// stacks caches, per directory, the files that apply to its paths and
+	// the macros they define: every path of a directory shares them, and
+	// a walk over many files must not rebuild them for each one.
+	stacks map[string]*dirStack
+}
+
+// dirStack is what applies to every path of one directory.
+type dirStack struct {
+	files  []*File
+	macros map[string][]assignment
 }
 
 // WorkTreeReader reads .gitattributes files from a work tree.
@@ -43,7 +53,7 @@ func WorkTreeReader(workDir string) func(dir string) ([]byte, error) {
 
 // New returns a Checker; missing files count as empty.
 func New(opts Options) (*Checker, error) {
-	c := &Checker{opts: opts, dirs: map[string]*File{}}
+	c := &Checker{opts: opts, dirs: map[string]*File{}, stacks: map[string]*dirStack{}}
 	var err error
 	if c.info, err = readOptional(opts.InfoFile); err != nil {
 		return nil, err
@@ -150,7 +160,15 @@ func (c *Checker) Check(p string) (Attrs, error) { return c.check(p, false) }
 // CheckDir is Check for a directory (patterns with a trailing slash apply).
 func (c *Checker) CheckDir(p string) (Attrs, error) { return c.check(p, true) }
 
-func (c *Checker) check(p string, isDir bool) (Attrs, error) {
+// dirStack returns the files and macros for the paths of p's directory.
+func (c *Checker) dirStack(p string) (*dirStack, error) {
+	dir := path.Dir(p)
+	c.mu.Lock()
+	ds, ok := c.stacks[dir]
+	c.mu.Unlock()
+	if ok {
+		return ds, nil
+	}
 	files, err := c.stack(p)
 	if err != nil {
 		return nil, err
@@ -167,6 +185,19 @@ func (c *Checker) check(p string, isDir bool) (Attrs, error) {
 			}
 		}
 	}
+	ds = &dirStack{files: files, macros: macros}
+	c.mu.Lock()
+	c.stacks[dir] = ds
+	c.mu.Unlock()
+	return ds, nil
+}
+
+func (c *Checker) check(p string, isDir bool) (Attrs, error) {
+	ds, err := c.dirStack(p)
+	if err != nil {
+		return nil, err
+	}
+	files, macros := ds.files, ds.macros
 	out := Attrs{}
 	var fill func(assigns []assignment, depth int)
 	fill = func(assigns []assignment, depth int) {
@@ -202,5 +233,6 @@ func (c *Checker) check(p string, isDir bool) (Attrs, error) {
 func (c *Checker) Forget() {
 	c.mu.Lock()
 	c.dirs = map[string]*File{}
+	c.stacks = map[string]*dirStack{}
 	c.mu.Unlock()
 }
