@@ -1,6 +1,7 @@
 package attr
 
 import (
+	"encoding/binary"
 	"errors"
 	"io/fs"
 	"os"
@@ -42,6 +43,9 @@ type Checker struct {
 type dirStack struct {
 	files  []*File
 	macros map[string][]assignment
+	// answers are the attributes of the paths that match the lines a
+	// key lists (see check).
+	answers map[string]Attrs
 }
 
 // WorkTreeReader reads .gitattributes files from a work tree.
@@ -155,6 +159,7 @@ type Attrs map[string]Value
 func (a Attrs) Get(name string) Value { return a[name] }
 
 // Check returns the attributes of a path of the work tree (slash-separated).
+// The map may be shared with other paths: callers must not change it.
 func (c *Checker) Check(p string) (Attrs, error) { return c.check(p, false) }
 
 // CheckDir is Check for a directory (patterns with a trailing slash apply).
@@ -185,7 +190,7 @@ func (c *Checker) dirStack(p string) (*dirStack, error) {
 			}
 		}
 	}
-	ds = &dirStack{files: files, macros: macros}
+	ds = &dirStack{files: files, macros: macros, answers: map[string]Attrs{}}
 	c.mu.Lock()
 	c.stacks[dir] = ds
 	c.mu.Unlock()
@@ -212,21 +217,50 @@ func (c *Checker) check(p string, isDir bool) (Attrs, error) {
 			}
 		}
 	}
-	for _, f := range files {
+	// The answer depends only on which lines match: paths that match
+	// the same lines (every file under `* text=auto`) share one answer,
+	// remembered per directory, so that a walk over many files builds
+	// few maps. Callers only read what Check returns.
+	var keyBuf [64]byte
+	key := keyBuf[:0]
+	for fi, f := range files {
 		for i := len(f.lines) - 1; i >= 0; i-- {
 			l := &f.lines[i]
 			if l.macro == "" && l.matches(p, isDir, f.base, c.opts.IgnoreCase) {
-				fill(l.assigns, 0)
+				key = binary.AppendUvarint(key, uint64(fi))
+				key = binary.AppendUvarint(key, uint64(i))
 			}
 		}
+	}
+	c.mu.Lock()
+	cached, ok := ds.answers[string(key)]
+	c.mu.Unlock()
+	if ok {
+		return cached, nil
+	}
+	for rest := key; len(rest) > 0; {
+		fi, n := binary.Uvarint(rest)
+		rest = rest[n:]
+		i, n := binary.Uvarint(rest)
+		rest = rest[n:]
+		fill(files[fi].lines[i].assigns, 0)
 	}
 	for name, v := range out {
 		if v.State == Unspecified {
 			delete(out, name) // "!attr" reads as never assigned
 		}
 	}
+	c.mu.Lock()
+	if len(ds.answers) < maxAnswers {
+		ds.answers[string(key)] = out
+	}
+	c.mu.Unlock()
 	return out, nil
 }
+
+// maxAnswers bounds the answers remembered per directory: patterns that
+// single out files one by one must not grow the cache with the tree.
+const maxAnswers = 64
 
 // Forget drops the .gitattributes files read so far, so that the next
 // questions read them again (after a checkout changed them).
