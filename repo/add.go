@@ -467,7 +467,7 @@ func (r *Repository) stageInto(ctx context.Context, idx *index.Index, ps pathspe
 			fillStat(w.e, w.fi)
 			return nil
 		}
-		h, err := r.blobFromFileConv(full, w.path, w.fi, false, w.conv, w.hasConv && w.fi.Mode().IsRegular())
+		h, err := r.blobFromFileConv(full, w.path, w.fi, false, w.conv, w.hasConv && w.fi.Mode().IsRegular(), nil)
 		if err != nil {
 			return pathError(w.path, err)
 		}

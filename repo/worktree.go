@@ -80,15 +80,17 @@ func (r *Repository) blobFromFile(full string, fi os.FileInfo, write bool) (plum
 	if fi.Mode()&os.ModeSymlink == 0 && r != nil && r.WorkDir != "" {
 		rel := r.relPath(full)
 		c, ok := r.conversion(rel)
-		return r.blobFromFileConv(full, rel, fi, write, c, ok)
+		return r.blobFromFileConv(full, rel, fi, write, c, ok, nil)
 	}
-	return r.blobFromFileConv(full, "", fi, write, convert.Conversion{}, false)
+	return r.blobFromFileConv(full, "", fi, write, convert.Conversion{}, false, nil)
 }
 
 // blobFromFileConv is blobFromFile with the conversion of the file's
 // repository path rel already looked up (conv false: none), so that a
 // caller that needed it before pays for the attribute lookup once.
-func (r *Repository) blobFromFileConv(full, rel string, fi os.FileInfo, write bool, c convert.Conversion, conv bool) (plumbing.Hash, error) {
+// indexHasCR says whether the index's blob for rel has a CR (git's
+// has_crlf_in_index); nil looks the path up in the index file.
+func (r *Repository) blobFromFileConv(full, rel string, fi os.FileInfo, write bool, c convert.Conversion, conv bool, indexHasCR func() bool) (plumbing.Hash, error) {
 	var store *Repository
 	if write {
 		store = r
@@ -118,7 +120,10 @@ func (r *Repository) blobFromFileConv(full, rel string, fi os.FileInfo, write bo
 			*buf = *bytes.NewBuffer(data[:0]) // keep the larger buffer in the pool
 		}
 		flags := convert.GitFlags{Write: write || r.filters.adding, Renormalize: r.filters.renormalize}
-		if data, err = c.ToGitFlags(rel, data, func() bool { return r.indexBlobHasCR(rel) }, flags); err != nil {
+		if indexHasCR == nil {
+			indexHasCR = func() bool { return r.indexBlobHasCR(rel) }
+		}
+		if data, err = c.ToGitFlags(rel, data, indexHasCR, flags); err != nil {
 			return plumbing.ZeroHash, err
 		}
 		if store == nil {
@@ -199,11 +204,23 @@ func (r *Repository) worktreeChangedBy(mr modeRules, full string, e *index.Entry
 	if e.Size != 0 && uint32(fi.Size()) != e.Size && mode != filemode.Symlink {
 		return true, nil
 	}
-	h, err := r.hashWorktreeFile(full, fi)
+	h, err := r.hashEntryFile(full, e, fi)
 	if err != nil {
 		return false, err
 	}
 	return h != e.Hash, nil
+}
+
+// hashEntryFile is hashWorktreeFile for the work tree file of index entry
+// e: the blob that text=auto asks about (has_crlf_in_index) is e's own,
+// which spares looking the path up in the index file again.
+func (r *Repository) hashEntryFile(full string, e *index.Entry, fi os.FileInfo) (plumbing.Hash, error) {
+	if e.Stage != 0 || !fi.Mode().IsRegular() || r == nil || r.WorkDir == "" {
+		return r.hashWorktreeFile(full, fi)
+	}
+	c, ok := r.conversion(e.Name)
+	blob := e.Hash
+	return r.blobFromFileConv(full, e.Name, fi, false, c, ok, func() bool { return r.blobHasCR(blob) })
 }
 
 var emptyBlob = hashObject(plumbing.BlobObject, nil)
