@@ -169,6 +169,10 @@ type stagedFile struct {
 	// system cannot say (core.fileMode, core.symlinks false): old, or
 	// for a conflicted path its stage 2 entry, else its first stage.
 	modeOf *index.Entry
+	// conv is how the content converts on its way in (when hasConv),
+	// looked up once for the file.
+	conv    convert.Conversion
+	hasConv bool
 }
 
 // storeWorktreeBlobs stores the contents of the files marked new, once per
@@ -191,7 +195,7 @@ func (r *Repository) storeWorktreeBlobs(ctx context.Context, work []*stagedFile)
 			}
 			return io.NopCloser(strings.NewReader(target)), int64(len(target)), nil
 		}
-		if _, ok := r.conversion(w.path); ok {
+		if w.hasConv {
 			data, err := r.readWorktreeContent(full)
 			if err != nil {
 				return nil, 0, err
@@ -418,7 +422,9 @@ func (r *Repository) stageInto(ctx context.Context, idx *index.Index, ps pathspe
 	sort.SliceStable(work, func(i, j int) bool { return work[i].path < work[j].path })
 	var seq, par []*stagedFile
 	for _, w := range work {
-		if c, ok := r.conversion(w.path); ok && c.Sequential() && w.e == nil {
+		c, ok := r.conversion(w.path)
+		w.conv, w.hasConv = c, ok
+		if ok && c.Sequential() && w.e == nil {
 			seq = append(seq, w)
 		} else {
 			par = append(par, w)
@@ -449,7 +455,7 @@ func (r *Repository) stageInto(ctx context.Context, idx *index.Index, ps pathspe
 			return nil // a gitlink: its commit is the submodule's
 		}
 		full := filepath.Join(r.WorkDir, filepath.FromSlash(w.path))
-		if c, conv := r.conversion(w.path); conv && c.HasFilter() && w.fi.Mode().IsRegular() && !opts.DryRun && !opts.Refresh {
+		if w.hasConv && w.conv.HasFilter() && w.fi.Mode().IsRegular() && !opts.DryRun && !opts.Refresh {
 			// Filtered content is stored as it is hashed, so that a
 			// filter (git-lfs) runs once per file; line-ending
 			// conversion is cheap enough to do again when storing.
@@ -461,7 +467,7 @@ func (r *Repository) stageInto(ctx context.Context, idx *index.Index, ps pathspe
 			fillStat(w.e, w.fi)
 			return nil
 		}
-		h, err := r.hashWorktreeFile(full, w.fi)
+		h, err := r.blobFromFileConv(full, w.path, w.fi, false, w.conv, w.hasConv && w.fi.Mode().IsRegular(), nil)
 		if err != nil {
 			return pathError(w.path, err)
 		}

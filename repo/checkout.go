@@ -11,6 +11,7 @@ import (
 	"syscall"
 
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/format/index"
 
 	"easel.dev/easel/repo/pathspec"
@@ -216,6 +217,15 @@ func (r *Repository) Restore(ctx context.Context, paths []string, opts RestoreOp
 				if err := r.makeParentsFor(p); err != nil {
 					return nil, err
 				}
+				if lerr == nil && fi.IsDir() && s.mode != filemode.Submodule {
+					// A directory where the file goes goes, with
+					// whatever it holds, as git's forced
+					// checkout_entry removes the subtree.
+					if err := r.clearWay(p, s.mode); err != nil {
+						r.finishDelayedCheckout()
+						return nil, err
+					}
+				}
 				fi, err := r.writeWorktreeFile(p, s.hash, s.mode)
 				if err != nil {
 					r.finishDelayedCheckout()
@@ -266,6 +276,27 @@ func (r *Repository) Restore(ctx context.Context, paths []string, opts RestoreOp
 				delete(entries, p)
 			}
 			changed = append(changed, p)
+		}
+	}
+	if opts.Staged {
+		// A file staged where the index had a directory replaces what
+		// was under it, and the other way round, as git's
+		// add_index_entry does.
+		staged := func(p string) bool { e := entries[p]; _, ok := src[p]; return ok && e != nil && e.Hash == src[p].hash }
+		for q := range entries {
+			for d := parentDir(q); d != ""; d = parentDir(d) {
+				if staged(d) {
+					delete(entries, q)
+					break
+				}
+			}
+		}
+		for p := range src {
+			if staged(p) {
+				for d := parentDir(p); d != ""; d = parentDir(d) {
+					delete(entries, d)
+				}
+			}
 		}
 	}
 	rebuildIndex(idx, entries)

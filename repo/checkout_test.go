@@ -114,7 +114,7 @@ func TestCheckoutTwoWay(t *testing.T) {
 	// An untracked file inside a directory that must become a file.
 	writeFiles(t, dir, map[string]string{"d/extra.txt": "mine\n"})
 	err = r.Checkout(ctx, A, B)
-	if !errors.As(err, &oe) || strings.Join(oe.Untracked, ",") != "d" {
+	if !errors.As(err, &oe) || strings.Join(oe.Dirs, ",") != "d" {
 		t.Fatalf("checkout over an untracked file in a directory: %v", err)
 	}
 	// An ignored file there is expendable, as in git.

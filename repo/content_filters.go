@@ -206,9 +206,11 @@ func (r *Repository) indexBlobHasCR(path string) bool {
 	}
 	h, ok := cf.indexBlobs[path]
 	cf.mu.Unlock()
-	if !ok {
-		return false
-	}
+	return ok && r.blobHasCR(h)
+}
+
+// blobHasCR reports whether a stored blob has a CR.
+func (r *Repository) blobHasCR(h plumbing.Hash) bool {
 	data, err := r.readBlob(h)
 	return err == nil && bytes.IndexByte(data, '\r') >= 0
 }

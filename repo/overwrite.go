@@ -10,7 +10,10 @@ type OverwriteError struct {
 	Op        string   // "checkout", "merge" (the default), …
 	Modified  []string // local changes in the way
 	Untracked []string // untracked files in the way
-	Strategy  string   // set when a merge strategy's run was refused ("ort")
+	// Dirs are directories standing where a file goes that hold
+	// untracked files (git's ERROR_NOT_UPTODATE_DIR).
+	Dirs     []string
+	Strategy string // set when a merge strategy's run was refused ("ort")
 }
 
 func (e *OverwriteError) Error() string { return strings.Join(e.blocks(), "\n") }
@@ -49,6 +52,9 @@ func (e *OverwriteError) blocks() []string {
 	}
 	block("Your local changes to the following files would be overwritten by "+op+":", e.Modified,
 		"Please commit your changes or stash them before you "+action+".")
+	// git's message for directories has no advice: its list ends in an
+	// empty line.
+	block("Updating the following directories would lose untracked files in them:", e.Dirs, "")
 	block("The following untracked working tree files would be overwritten by "+op+":", e.Untracked,
 		"Please move or remove them before you "+action+".")
 	return parts

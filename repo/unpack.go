@@ -14,6 +14,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/format/index"
 
 	"easel.dev/easel/merge"
+	"easel.dev/easel/repo/statuswalk"
 )
 
 // treeMove is one move of the index and the work tree from tree `from`
@@ -92,6 +93,7 @@ func (r *Repository) unpackTrees(ctx context.Context, idx *index.Index, m treeMo
 	}
 	oe := &OverwriteError{Op: op}
 	isIgnored := func(p string) bool { return r.rulesFor(parentDir(p)).ignored(p, false) }
+	ic := r.icaseIndex(idx)
 	deleting := map[string]bool{}
 	for _, c := range changes {
 		if c.toMode == 0 {
@@ -128,7 +130,7 @@ func (r *Repository) unpackTrees(ctx context.Context, idx *index.Index, m treeMo
 		}
 		fi, lerr := os.Lstat(full)
 		if e != nil {
-			if lerr == nil && fi.IsDir() && e.Mode != filemode.Submodule && r.dirHasLocalFiles(c.path, entries, deleting) {
+			if lerr == nil && fi.IsDir() && e.Mode != filemode.Submodule && r.dirHasLocalFiles(c.path, entries, deleting, ic) {
 				// The tracked file was replaced by a directory of files.
 				oe.Untracked = append(oe.Untracked, c.path)
 				continue
@@ -143,13 +145,13 @@ func (r *Repository) unpackTrees(ctx context.Context, idx *index.Index, m treeMo
 					continue
 				}
 			}
-		} else if lerr == nil && c.toMode != 0 {
+		} else if lerr == nil && c.toMode != 0 && !ic.exists(r, c.path, full, fi, idx) {
 			// Not tracked, and something is where the new file goes.
 			if fi.IsDir() {
 				// A directory where a gitlink goes is taken as the
 				// submodule's work tree, as git takes it.
-				if c.toMode != filemode.Submodule && r.dirHasLocalFiles(c.path, entries, deleting) {
-					oe.Untracked = append(oe.Untracked, c.path)
+				if c.toMode != filemode.Submodule && r.dirHasLocalFiles(c.path, entries, deleting, ic) {
+					oe.Dirs = append(oe.Dirs, c.path)
 					continue
 				}
 			} else if !isIgnored(c.path) {
@@ -159,16 +161,17 @@ func (r *Repository) unpackTrees(ctx context.Context, idx *index.Index, m treeMo
 		}
 		// A file standing where the new path needs a directory.
 		if c.toMode != 0 {
-			if p := r.blockingFile(c.path, entries, deleting); p != "" {
+			if p := r.blockingFile(c.path, entries, deleting, ic, idx); p != "" {
 				oe.Untracked = append(oe.Untracked, p)
 				continue
 			}
 		}
 		ops = append(ops, c)
 	}
-	if len(oe.Modified)+len(oe.Untracked) > 0 {
+	if len(oe.Modified)+len(oe.Untracked)+len(oe.Dirs) > 0 {
 		sort.Strings(oe.Modified)
 		sort.Strings(oe.Untracked)
+		sort.Strings(oe.Dirs)
 		return oe
 	}
 
@@ -287,7 +290,12 @@ func entryIs(e *index.Entry, mode filemode.FileMode, h plumbing.Hash) bool {
 
 // dirHasLocalFiles reports whether a directory in the work tree holds
 // anything that is neither a tracked file about to be deleted nor ignored.
-func (r *Repository) dirHasLocalFiles(dir string, entries map[string]*index.Entry, deleting map[string]bool) bool {
+//
+// With core.ignoreCase a file whose name the index has under another case
+// counts as tracked, as git's read_directory asks the index by folded
+// name (a case-folding file system has only the one file); on Linux that
+// lets such a file go with the directory, as git lets it go.
+func (r *Repository) dirHasLocalFiles(dir string, entries map[string]*index.Entry, deleting map[string]bool, ic icaseIndex) bool {
 	found := false
 	filepath.WalkDir(filepath.Join(r.WorkDir, filepath.FromSlash(dir)), func(p string, d os.DirEntry, err error) error {
 		if err != nil || found {
@@ -304,6 +312,9 @@ func (r *Repository) dirHasLocalFiles(dir string, entries map[string]*index.Entr
 		if entries[rel] == nil && r.rulesFor(parentDir(rel)).ignored(rel, false) {
 			return nil // ignored files are expendable
 		}
+		if entries[rel] == nil && ic.has(rel) {
+			return nil
+		}
 		found = true
 		return filepath.SkipAll
 	})
@@ -312,11 +323,15 @@ func (r *Repository) dirHasLocalFiles(dir string, entries map[string]*index.Entr
 
 // blockingFile returns a leading directory of path that exists in the work
 // tree as a file which is neither tracked-and-being-deleted nor ignored.
-func (r *Repository) blockingFile(path string, entries map[string]*index.Entry, deleting map[string]bool) string {
+func (r *Repository) blockingFile(path string, entries map[string]*index.Entry, deleting map[string]bool, ic icaseIndex, idx *index.Index) string {
 	for d := parentDir(path); d != ""; d = parentDir(d) {
-		fi, err := os.Lstat(filepath.Join(r.WorkDir, filepath.FromSlash(d)))
+		full := filepath.Join(r.WorkDir, filepath.FromSlash(d))
+		fi, err := os.Lstat(full)
 		if err != nil || fi.IsDir() {
 			continue
+		}
+		if entries[d] == nil && ic.exists(r, d, full, fi, idx) {
+			return ""
 		}
 		if entries[d] != nil && deleting[d] {
 			return ""
@@ -364,4 +379,49 @@ func (r *Repository) indexChanges(idx *index.Index, to plumbing.Hash, unmerged m
 	}
 	sortChanges(out)
 	return out, nil
+}
+
+// icaseIndex finds index entries by their name folded to lower case, for
+// git's core.ignoreCase lookups (index_file_exists with ignore_case); nil
+// when the option is off.
+type icaseIndex map[string][]*index.Entry
+
+func (r *Repository) icaseIndex(idx *index.Index) icaseIndex {
+	if !r.ConfigBool("core.ignorecase", false) {
+		return nil
+	}
+	ic := make(icaseIndex, len(idx.Entries))
+	for _, e := range idx.Entries {
+		f := statuswalk.FoldASCII(e.Name)
+		ic[f] = append(ic[f], e)
+	}
+	return ic
+}
+
+// has reports whether the index has p under any case.
+func (ic icaseIndex) has(p string) bool { return len(ic[statuswalk.FoldASCII(p)]) > 0 }
+
+// exists is git's icase_exists: the file found at p (full, lstat fi) is
+// taken for an index entry spelt otherwise when it is that entry's file,
+// unchanged (git compares the refreshed entry's stat data with p's
+// lstat), as on a case-folding file system, where the lstat of p finds
+// the tracked file. Such a file is not untracked and may be replaced. On
+// a case-sensitive file system it can only be the same file under a
+// second name (a hard link), so git there, and easel, refuse every other
+// file as before.
+func (ic icaseIndex) exists(r *Repository, p, full string, fi os.FileInfo, idx *index.Index) bool {
+	for _, e := range ic[statuswalk.FoldASCII(p)] {
+		if e.Name == p || e.SkipWorktree {
+			continue
+		}
+		efull := filepath.Join(r.WorkDir, filepath.FromSlash(e.Name))
+		efi, err := os.Lstat(efull)
+		if err != nil || !os.SameFile(fi, efi) {
+			continue
+		}
+		if changed, err := r.worktreeChanged(efull, e, efi, idx.ModTime); err == nil && !changed {
+			return true
+		}
+	}
+	return false
 }

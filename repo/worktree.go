@@ -77,6 +77,20 @@ func (r *Repository) writeWorktreeBlob(full string, fi os.FileInfo) (plumbing.Ha
 // blobFromFile hashes a work tree file as the blob git would make of it
 // (after clean conversion, see content_filters.go), storing it if write.
 func (r *Repository) blobFromFile(full string, fi os.FileInfo, write bool) (plumbing.Hash, error) {
+	if fi.Mode()&os.ModeSymlink == 0 && r != nil && r.WorkDir != "" {
+		rel := r.relPath(full)
+		c, ok := r.conversion(rel)
+		return r.blobFromFileConv(full, rel, fi, write, c, ok, nil)
+	}
+	return r.blobFromFileConv(full, "", fi, write, convert.Conversion{}, false, nil)
+}
+
+// blobFromFileConv is blobFromFile with the conversion of the file's
+// repository path rel already looked up (conv false: none), so that a
+// caller that needed it before pays for the attribute lookup once.
+// indexHasCR says whether the index's blob for rel has a CR (git's
+// has_crlf_in_index); nil looks the path up in the index file.
+func (r *Repository) blobFromFileConv(full, rel string, fi os.FileInfo, write bool, c convert.Conversion, conv bool, indexHasCR func() bool) (plumbing.Hash, error) {
 	var store *Repository
 	if write {
 		store = r
@@ -91,22 +105,31 @@ func (r *Repository) blobFromFile(full string, fi os.FileInfo, write bool) (plum
 		}
 		return store.writeObject(plumbing.BlobObject, []byte(target))
 	}
-	if r != nil && r.WorkDir != "" {
-		if c, ok := r.conversion(r.relPath(full)); ok {
-			data, err := readFileInto(nil, full, fi.Size())
-			if err != nil {
-				return plumbing.ZeroHash, err
-			}
-			rel := r.relPath(full)
-			flags := convert.GitFlags{Write: write || r.filters.adding, Renormalize: r.filters.renormalize}
-			if data, err = c.ToGitFlags(rel, data, func() bool { return r.indexBlobHasCR(rel) }, flags); err != nil {
-				return plumbing.ZeroHash, err
-			}
-			if store == nil {
-				return hashObject(plumbing.BlobObject, data), nil
-			}
-			return store.writeObject(plumbing.BlobObject, data)
+	if conv {
+		// The file is read into a pooled buffer: the converted content
+		// is hashed (or stored) before it goes back, and a walk over
+		// many files allocates nothing per file for the reading.
+		buf := bufPool.Get().(*bytes.Buffer)
+		defer bufPool.Put(buf)
+		buf.Reset()
+		data, err := readFileInto(buf.AvailableBuffer(), full, fi.Size())
+		if err != nil {
+			return plumbing.ZeroHash, err
 		}
+		if cap(data) > buf.Cap() && cap(data) <= smallFile+1 {
+			*buf = *bytes.NewBuffer(data[:0]) // keep the larger buffer in the pool
+		}
+		flags := convert.GitFlags{Write: write || r.filters.adding, Renormalize: r.filters.renormalize}
+		if indexHasCR == nil {
+			indexHasCR = func() bool { return r.indexBlobHasCR(rel) }
+		}
+		if data, err = c.ToGitFlags(rel, data, indexHasCR, flags); err != nil {
+			return plumbing.ZeroHash, err
+		}
+		if store == nil {
+			return hashObject(plumbing.BlobObject, data), nil
+		}
+		return store.writeObject(plumbing.BlobObject, data)
 	}
 	if fi.Size() <= smallFile {
 		buf := bufPool.Get().(*bytes.Buffer)
@@ -181,11 +204,23 @@ func (r *Repository) worktreeChangedBy(mr modeRules, full string, e *index.Entry
 	if e.Size != 0 && uint32(fi.Size()) != e.Size && mode != filemode.Symlink {
 		return true, nil
 	}
-	h, err := r.hashWorktreeFile(full, fi)
+	h, err := r.hashEntryFile(full, e, fi)
 	if err != nil {
 		return false, err
 	}
 	return h != e.Hash, nil
+}
+
+// hashEntryFile is hashWorktreeFile for the work tree file of index entry
+// e: the blob that text=auto asks about (has_crlf_in_index) is e's own,
+// which spares looking the path up in the index file again.
+func (r *Repository) hashEntryFile(full string, e *index.Entry, fi os.FileInfo) (plumbing.Hash, error) {
+	if e.Stage != 0 || !fi.Mode().IsRegular() || r == nil || r.WorkDir == "" {
+		return r.hashWorktreeFile(full, fi)
+	}
+	c, ok := r.conversion(e.Name)
+	blob := e.Hash
+	return r.blobFromFileConv(full, e.Name, fi, false, c, ok, func() bool { return r.blobHasCR(blob) })
 }
 
 var emptyBlob = hashObject(plumbing.BlobObject, nil)

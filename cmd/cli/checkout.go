@@ -217,12 +217,17 @@ func runCheckout(ctx context.Context, env *Env, o checkoutOptions) error {
 	}
 	if len(paths) > 0 {
 		opts := repo.RestoreOptions{Worktree: true, Overlay: true}
+		from := "the index"
 		if rev != "" {
 			h, err := r.ResolveCommit(ctx, rev)
 			if err != nil {
 				return err
 			}
 			opts.Source, opts.Staged = h, true
+			// git names the source by its tree's abbreviated id.
+			if tree, err := r.TreeOf(h); err == nil {
+				from = r.NewAbbreviator().ShortID(tree)
+			}
 		}
 		ps, err := pathspecArgs(r, env, paths)
 		if err != nil {
@@ -232,12 +237,14 @@ func runCheckout(ctx context.Context, env *Env, o checkoutOptions) error {
 		if err != nil {
 			return err
 		}
-		if !o.Quiet {
+		// git counts the paths only when no "--" says that the first
+		// argument is a commit (count_checkout_paths).
+		if !o.Quiet && o.Dash < 0 {
 			noun := "paths"
 			if len(changed) == 1 {
 				noun = "path"
 			}
-			fmt.Fprintf(env.IO.Err, "Updated %d %s from %s\n", len(changed), noun, map[bool]string{true: "the index", false: rev}[rev == ""])
+			fmt.Fprintf(env.IO.Err, "Updated %d %s from %s\n", len(changed), noun, from)
 		}
 		return nil
 	}

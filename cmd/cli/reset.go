@@ -153,6 +153,9 @@ func runReset(ctx context.Context, env *Env, o resetOptions) error {
 			for _, p := range oe.Modified {
 				fmt.Fprintf(env.IO.Err, "error: Entry '%s' not uptodate. Cannot merge.\n", p)
 			}
+			for _, p := range oe.Dirs {
+				fmt.Fprintf(env.IO.Err, "error: Updating '%s' would lose untracked files in it\n", p)
+			}
 			for _, p := range oe.Untracked {
 				fmt.Fprintf(env.IO.Err, "error: Untracked working tree file '%s' would be overwritten by merge.\n", p)
 			}

@@ -1,6 +1,7 @@
 package attr
 
 import (
+	"encoding/binary"
 	"errors"
 	"io/fs"
 	"os"
@@ -32,6 +33,19 @@ type Checker struct {
 
 	mu   sync.Mutex
 	dirs map[string]*File
+	// stacks caches, per directory, the files that apply to its paths and
+	// the macros they define: every path of a directory shares them, and
+	// a walk over many files must not rebuild them for each one.
+	stacks map[string]*dirStack
+}
+
+// dirStack is what applies to every path of one directory.
+type dirStack struct {
+	files  []*File
+	macros map[string][]assignment
+	// answers are the attributes of the paths that match the lines a
+	// key lists (see check).
+	answers map[string]Attrs
 }
 
 // WorkTreeReader reads .gitattributes files from a work tree.
@@ -43,7 +57,7 @@ func WorkTreeReader(workDir string) func(dir string) ([]byte, error) {
 
 // New returns a Checker; missing files count as empty.
 func New(opts Options) (*Checker, error) {
-	c := &Checker{opts: opts, dirs: map[string]*File{}}
+	c := &Checker{opts: opts, dirs: map[string]*File{}, stacks: map[string]*dirStack{}}
 	var err error
 	if c.info, err = readOptional(opts.InfoFile); err != nil {
 		return nil, err
@@ -145,12 +159,21 @@ type Attrs map[string]Value
 func (a Attrs) Get(name string) Value { return a[name] }
 
 // Check returns the attributes of a path of the work tree (slash-separated).
+// The map may be shared with other paths: callers must not change it.
 func (c *Checker) Check(p string) (Attrs, error) { return c.check(p, false) }
 
 // CheckDir is Check for a directory (patterns with a trailing slash apply).
 func (c *Checker) CheckDir(p string) (Attrs, error) { return c.check(p, true) }
 
-func (c *Checker) check(p string, isDir bool) (Attrs, error) {
+// dirStack returns the files and macros for the paths of p's directory.
+func (c *Checker) dirStack(p string) (*dirStack, error) {
+	dir := path.Dir(p)
+	c.mu.Lock()
+	ds, ok := c.stacks[dir]
+	c.mu.Unlock()
+	if ok {
+		return ds, nil
+	}
 	files, err := c.stack(p)
 	if err != nil {
 		return nil, err
@@ -167,6 +190,19 @@ func (c *Checker) check(p string, isDir bool) (Attrs, error) {
 			}
 		}
 	}
+	ds = &dirStack{files: files, macros: macros, answers: map[string]Attrs{}}
+	c.mu.Lock()
+	c.stacks[dir] = ds
+	c.mu.Unlock()
+	return ds, nil
+}
+
+func (c *Checker) check(p string, isDir bool) (Attrs, error) {
+	ds, err := c.dirStack(p)
+	if err != nil {
+		return nil, err
+	}
+	files, macros := ds.files, ds.macros
 	out := Attrs{}
 	var fill func(assigns []assignment, depth int)
 	fill = func(assigns []assignment, depth int) {
@@ -181,26 +217,56 @@ func (c *Checker) check(p string, isDir bool) (Attrs, error) {
 			}
 		}
 	}
-	for _, f := range files {
+	// The answer depends only on which lines match: paths that match
+	// the same lines (every file under `* text=auto`) share one answer,
+	// remembered per directory, so that a walk over many files builds
+	// few maps. Callers only read what Check returns.
+	var keyBuf [64]byte
+	key := keyBuf[:0]
+	for fi, f := range files {
 		for i := len(f.lines) - 1; i >= 0; i-- {
 			l := &f.lines[i]
 			if l.macro == "" && l.matches(p, isDir, f.base, c.opts.IgnoreCase) {
-				fill(l.assigns, 0)
+				key = binary.AppendUvarint(key, uint64(fi))
+				key = binary.AppendUvarint(key, uint64(i))
 			}
 		}
+	}
+	c.mu.Lock()
+	cached, ok := ds.answers[string(key)]
+	c.mu.Unlock()
+	if ok {
+		return cached, nil
+	}
+	for rest := key; len(rest) > 0; {
+		fi, n := binary.Uvarint(rest)
+		rest = rest[n:]
+		i, n := binary.Uvarint(rest)
+		rest = rest[n:]
+		fill(files[fi].lines[i].assigns, 0)
 	}
 	for name, v := range out {
 		if v.State == Unspecified {
 			delete(out, name) // "!attr" reads as never assigned
 		}
 	}
+	c.mu.Lock()
+	if len(ds.answers) < maxAnswers {
+		ds.answers[string(key)] = out
+	}
+	c.mu.Unlock()
 	return out, nil
 }
+
+// maxAnswers bounds the answers remembered per directory: patterns that
+// single out files one by one must not grow the cache with the tree.
+const maxAnswers = 64
 
 // Forget drops the .gitattributes files read so far, so that the next
 // questions read them again (after a checkout changed them).
 func (c *Checker) Forget() {
 	c.mu.Lock()
 	c.dirs = map[string]*File{}
+	c.stacks = map[string]*dirStack{}
 	c.mu.Unlock()
 }
