@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/format/index"
 
@@ -205,7 +204,8 @@ func (r *Repository) absorbGitDir(path, prefix string, errw io.Writer) error {
 		}
 	case !strings.HasPrefix(realPath(dotgit), realPath(r.GitDir)):
 		if !isGitDir(dotgit) {
-			return nil
+			// Nothing to move, and nothing rm may delete unasked.
+			return fmt.Errorf("not a git repository: '%s'", dotgit)
 		}
 		m, ok := r.gitmodulesByPath()[path]
 		if !ok {
@@ -319,7 +319,7 @@ func (r *Repository) stageGitmodules(idx *index.Index) error {
 	if err != nil {
 		return fmt.Errorf("staging updated .gitmodules failed")
 	}
-	h, err := r.hashWorktreeFileWrite(full)
+	h, err := r.writeWorktreeBlob(full, fi)
 	if err != nil {
 		return err
 	}
@@ -328,13 +328,4 @@ func (r *Repository) stageGitmodules(idx *index.Index) error {
 	removeEntries(idx, func(x *index.Entry) bool { return x.Name == ".gitmodules" })
 	setEntry(idx, e)
 	return nil
-}
-
-// hashWorktreeFileWrite stores the work tree file as a blob.
-func (r *Repository) hashWorktreeFileWrite(full string) (plumbing.Hash, error) {
-	data, err := os.ReadFile(full)
-	if err != nil {
-		return plumbing.ZeroHash, err
-	}
-	return r.writeObject(plumbing.BlobObject, data)
 }
