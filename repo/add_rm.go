@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
 
 	"easel.dev/easel/repo/pathspec"
 	"easel.dev/easel/repo/statuswalk"
@@ -51,6 +51,16 @@ type RemoveOptions struct {
 	DryRun    bool
 	// IgnoreUnmatch: a pathspec that matches nothing is passed over.
 	IgnoreUnmatch bool
+	// Err receives warnings and notes (a submodule's git directory
+	// moved, a .gitmodules section not found); nil discards them.
+	Err io.Writer
+}
+
+func (o RemoveOptions) errw() io.Writer {
+	if o.Err == nil {
+		return io.Discard
+	}
+	return o.Err
 }
 
 // Remove removes tracked paths from the index and (unless Cached) from the
@@ -106,6 +116,47 @@ func (r *Repository) Remove(ctx context.Context, paths []string, opts RemoveOpti
 	}
 	sort.Strings(names)
 
+	entries := indexEntryMap(idx)
+	// A conflicted path is judged by "our" side, as git's
+	// get_ours_cache_pos; the first entry of a path says whether it is
+	// a submodule.
+	ours := map[string]*index.Entry{}
+	isSub := map[string]bool{}
+	for _, e := range idx.Entries {
+		if !selected[e.Name] {
+			continue
+		}
+		if _, ok := isSub[e.Name]; !ok {
+			isSub[e.Name] = e.Mode == filemode.Submodule
+		}
+		if e.Stage == 2 {
+			ours[e.Name] = e
+		}
+		if e.Mode == filemode.Submodule && !r.gitmodulesStagingOK(idx) {
+			return nil, ErrGitmodulesChanged
+		}
+	}
+	if !opts.Cached && r.WorkDir != "" {
+		// Before anything is judged or removed, a submodule whose git
+		// directory is inside its work tree has it moved into ours.
+		for _, p := range names {
+			e := entries[p]
+			if e == nil {
+				e = ours[p]
+			}
+			if e == nil || e.Mode != filemode.Submodule {
+				continue
+			}
+			dir := filepath.Join(r.WorkDir, filepath.FromSlash(p))
+			if !isPopulatedDir(dir) || submoduleUsesGitfile(dir) {
+				continue
+			}
+			if err := r.absorbGitDir(p, "", opts.errw()); err != nil {
+				return nil, err
+			}
+		}
+	}
+
 	if !opts.Force {
 		head, err := r.Head()
 		if err != nil {
@@ -119,17 +170,23 @@ func (r *Repository) Remove(ctx context.Context, paths []string, opts RemoveOpti
 		if err != nil {
 			return nil, err
 		}
-		entries := indexEntryMap(idx)
 		var staged, local, both []string
 		for _, p := range names {
 			e := entries[p]
 			if e == nil {
-				continue // conflicted: git rm resolves by removal
+				// Conflicted: git rm resolves by removal, except that
+				// a populated submodule could lose history.
+				e = ours[p]
+				if e == nil || e.Mode != filemode.Submodule || !isPopulatedDir(filepath.Join(r.WorkDir, filepath.FromSlash(p))) {
+					continue
+				}
 			}
-			if e.Mode != filemode.Submodule && r.WorkDir != "" {
+			if r.WorkDir != "" {
 				// A file gone from the work tree (its directory too,
-				// or replaced by a file) has nothing left to lose.
-				if _, err := os.Lstat(filepath.Join(r.WorkDir, filepath.FromSlash(p))); errors.Is(err, os.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+				// or replaced by a file or a directory) has nothing
+				// left to lose.
+				fi, err := os.Lstat(filepath.Join(r.WorkDir, filepath.FromSlash(p)))
+				if err != nil || fi.IsDir() && e.Mode != filemode.Submodule {
 					continue
 				}
 			}
@@ -138,12 +195,15 @@ func (r *Repository) Remove(ctx context.Context, paths []string, opts RemoveOpti
 			wtDiff := false
 			if e.Mode == filemode.Submodule && r.WorkDir != "" {
 				// A submodule at another commit, or with changes or
-				// untracked files of its own, would lose them.
+				// untracked files of its own (nested submodules
+				// included), or with its history in its work tree,
+				// would lose them.
 				ch, err := r.submoduleChange(ctx, p, e.Hash)
 				if err != nil {
 					return nil, err
 				}
-				wtDiff = ch != 0
+				dir := filepath.Join(r.WorkDir, filepath.FromSlash(p))
+				wtDiff = ch != 0 || isPopulatedDir(dir) && !submoduleUsesGitfile(dir)
 			} else if r.WorkDir != "" {
 				full := filepath.Join(r.WorkDir, filepath.FromSlash(p))
 				if fi, err := os.Lstat(full); err == nil && !fi.IsDir() {
@@ -181,33 +241,44 @@ func (r *Repository) Remove(ctx context.Context, paths []string, opts RemoveOpti
 	if opts.DryRun {
 		return names, nil
 	}
-	// Submodules leave .gitmodules too (not with --cached, as git).
-	subs := map[string]bool{}
-	for _, e := range idx.Entries {
-		if selected[e.Name] && e.Mode == filemode.Submodule && e.Stage == 0 && !opts.Cached && r.WorkDir != "" {
-			subs[e.Name] = true
-		}
-	}
-	if len(subs) > 0 {
-		if err := r.checkGitmodulesStaged(idx); err != nil {
-			return nil, err
-		}
-	}
 	removeEntries(idx, func(e *index.Entry) bool { return selected[e.Name] })
 	if !opts.Cached && r.WorkDir != "" {
+		gitmodulesChanged, removed := false, false
 		for _, p := range names {
-			remove := r.removeWorktreeFile
-			if subs[p] {
-				remove = r.removeSubmoduleWorktree
+			if !isSub[p] {
+				// A directory where the file was cannot be unlinked:
+				// fatal before anything else is removed, as git's
+				// remove_path failing first; passed over after.
+				if fi, err := os.Lstat(filepath.Join(r.WorkDir, filepath.FromSlash(p))); err == nil && fi.IsDir() && !removed {
+					return nil, fmt.Errorf("rm: '%s': Is a directory", p)
+				}
+				if err := r.removeWorktreeFile(p); err != nil {
+					return nil, err
+				}
+				removed = true
+				continue
 			}
-			if err := remove(p); err != nil {
+			removed = true
+			// The submodule's history is in our git directory by now:
+			// its work tree goes whole (its parents stay, as git's
+			// remove_dir_recursively leaves them).
+			full, err := r.safePath(p)
+			if err != nil {
 				return nil, err
 			}
+			if err := os.RemoveAll(full); err != nil {
+				return nil, fmt.Errorf("could not remove '%s': %w", p, err)
+			}
+			changed, err := r.removeFromGitmodules(idx, p, opts.errw())
+			if err != nil {
+				return nil, err
+			}
+			gitmodulesChanged = gitmodulesChanged || changed
 		}
-	}
-	if len(subs) > 0 {
-		if err := r.dropFromGitmodules(idx, subs); err != nil {
-			return nil, err
+		if gitmodulesChanged {
+			if err := r.stageGitmodules(idx); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return names, il.Commit()
@@ -222,6 +293,61 @@ type MoveOptions struct {
 	// DestIsDir: the destination was written with a trailing slash, so
 	// it must be a directory (or become one by moving a directory).
 	DestIsDir bool
+	// Err receives warnings (a .gitmodules section not found); nil
+	// discards them.
+	Err io.Writer
+}
+
+func (o MoveOptions) errw() io.Writer {
+	if o.Err == nil {
+		return io.Discard
+	}
+	return o.Err
+}
+
+// movedSubmodule is a submodule a move carries along: its gitlink's path
+// before and after, and the git directory its gitfile names ("" when its
+// .git is a directory, which moves with it).
+type movedSubmodule struct {
+	from, to, gitDir string
+}
+
+// ErrGitmodulesChangedMv is git mv's wording of ErrGitmodulesChanged.
+var ErrGitmodulesChangedMv = fmt.Errorf("Please stage your changes to .gitmodules or stash them to proceed")
+
+// submodulesMoved lists the submodules moving src to to carries: src
+// itself when it is a gitlink, else the gitlinks under it. They need a
+// .gitmodules without unstaged changes.
+func (r *Repository) submodulesMoved(idx *index.Index, entries map[string]*index.Entry, src, to string) ([]movedSubmodule, error) {
+	var out []movedSubmodule
+	add := func(from, dest string) error {
+		if !r.gitmodulesStagingOK(idx) {
+			return ErrGitmodulesChangedMv
+		}
+		gd, _ := isGitfile(filepath.Join(r.WorkDir, filepath.FromSlash(from)))
+		out = append(out, movedSubmodule{from: from, to: dest, gitDir: gd})
+		return nil
+	}
+	if e := entries[src]; e != nil {
+		if fi, err := os.Lstat(filepath.Join(r.WorkDir, filepath.FromSlash(src))); err != nil || !fi.IsDir() {
+			return nil, nil
+		}
+		if e.Mode != filemode.Submodule {
+			return nil, fmt.Errorf("Directory %s is in index and no submodule?", src)
+		}
+		return out, add(src, to)
+	}
+	for _, e := range idx.Entries {
+		if e.Stage == 0 && e.Mode == filemode.Submodule && strings.HasPrefix(e.Name, src+"/") {
+			if fi, err := os.Lstat(filepath.Join(r.WorkDir, filepath.FromSlash(e.Name))); err != nil || !fi.IsDir() {
+				continue
+			}
+			if err := add(e.Name, to+e.Name[len(src):]); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return out, nil
 }
 
 // moveError is git mv's refusal of one source: what is wrong, then the
@@ -268,18 +394,24 @@ func (r *Repository) Move(ctx context.Context, sources []string, dest string, op
 		return nil, fmt.Errorf("destination '%s' is not a directory", dest)
 	}
 	var moves []Rename
+	var subs [][]movedSubmodule
 	ignoreCase := r.ConfigBool("core.ignorecase", false)
 	for _, src := range sources {
 		m, err := r.moveOne(idx, entries, src, dest, into, ignoreCase, opts)
+		var sm []movedSubmodule
+		if err == nil {
+			sm, err = r.submodulesMoved(idx, entries, m.From, m.To)
+		}
 		if err != nil {
-			if opts.SkipErrors {
+			if opts.SkipErrors && !errors.Is(err, ErrGitmodulesChangedMv) {
 				continue
 			}
 			return nil, err
 		}
 		moves = append(moves, m)
+		subs = append(subs, sm)
 	}
-	return r.applyMoves(il, moves, opts)
+	return r.applyMoves(il, moves, subs, opts)
 }
 
 // moveOne checks one source of Move and names its destination.
@@ -336,17 +468,43 @@ func (r *Repository) moveOne(idx *index.Index, entries map[string]*index.Entry, 
 
 // applyMoves carries the checked renames out in the work tree and the
 // index.
-func (r *Repository) applyMoves(il *IndexLock, moves []Rename, opts MoveOptions) ([]Rename, error) {
+func (r *Repository) applyMoves(il *IndexLock, moves []Rename, subs [][]movedSubmodule, opts MoveOptions) ([]Rename, error) {
 	idx := il.Index
 	if opts.DryRun {
 		return moves, nil
 	}
-	for _, m := range moves {
-		if err := os.MkdirAll(filepath.Dir(filepath.Join(r.WorkDir, filepath.FromSlash(m.To))), 0o755); err != nil {
-			return nil, err
-		}
+	gitmodulesChanged := false
+	for i, m := range moves {
+		// As git, the destination's directory must exist: a rename
+		// into nowhere fails (and -k passes over it).
 		if err := os.Rename(filepath.Join(r.WorkDir, filepath.FromSlash(m.From)), filepath.Join(r.WorkDir, filepath.FromSlash(m.To))); err != nil {
-			return nil, err
+			if opts.SkipErrors {
+				continue
+			}
+			var le *os.LinkError
+			if errors.As(err, &le) {
+				err = le.Err
+			}
+			msg := err.Error()
+			if msg != "" {
+				msg = strings.ToUpper(msg[:1]) + msg[1:]
+			}
+			return nil, fmt.Errorf("renaming '%s' failed: %s", m.From, msg)
+		}
+		// Submodules carried along: .gitmodules follows their path,
+		// and their gitfile and core.worktree (and those of their own
+		// submodules) are written anew for where they are now.
+		for _, sm := range subs[i] {
+			changed, err := r.movePathInGitmodules(idx, sm.from, sm.to, opts.errw())
+			if err != nil {
+				return nil, err
+			}
+			gitmodulesChanged = gitmodulesChanged || changed
+			if sm.gitDir != "" {
+				if err := connectWorkTreeAndGitDir(filepath.Join(r.WorkDir, filepath.FromSlash(sm.to)), sm.gitDir, true); err != nil {
+					return nil, err
+				}
+			}
 		}
 		// An entry at the destination that was overwritten (-f) goes.
 		removeEntries(idx, func(e *index.Entry) bool { return e.Name == m.To })
@@ -365,15 +523,22 @@ func (r *Repository) applyMoves(il *IndexLock, moves []Rename, opts MoveOptions)
 			full := filepath.Join(r.WorkDir, filepath.FromSlash(name))
 			fi, err := os.Lstat(full)
 			clean := false
-			if err == nil && e.Stage == 0 {
-				if uint32(fi.Size()) == e.Size && sameTime(e.ModifiedAt, fi.ModTime()) && !isRacy(e, idx.ModTime) && worktreeMode(fi) == e.Mode {
-					clean = true
-				}
+			if err == nil && e.Stage == 0 && e.Mode != filemode.Submodule {
+				// As git's refresh of the renamed entry: stat data is
+				// renewed only where the content is what the entry
+				// records (checked by content when stat cannot tell).
+				changed, err := r.worktreeChanged(full, e, fi, idx.ModTime)
+				clean = err == nil && !changed
 			}
 			e.Name = name
 			if clean {
 				fillStat(e, fi)
 			}
+		}
+	}
+	if gitmodulesChanged {
+		if err := r.stageGitmodules(idx); err != nil {
+			return nil, err
 		}
 	}
 	sortIndex(idx)

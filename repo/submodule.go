@@ -1,21 +1,17 @@
 package repo
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
-	"github.com/go-git/go-git/v5/plumbing/format/config"
 	"github.com/go-git/go-git/v5/plumbing/format/index"
 	"github.com/go-git/go-git/v5/plumbing/object"
 
-	"easel.dev/easel/repo/lockfile"
 	"easel.dev/easel/repo/patch"
 )
 
@@ -186,124 +182,25 @@ func (r *Repository) submoduleFastForward(path string, base, ours, theirs plumbi
 	return plumbing.ZeroHash, false
 }
 
-// gitmodulesWithout returns the contents of .gitmodules without the
-// [submodule] sections whose path is in paths, edited as text so that the
-// rest of the file stays byte for byte as it was; ok false when no section
-// matched.
-func gitmodulesWithout(data []byte, paths map[string]bool) ([]byte, bool, error) {
-	cfg := config.New()
-	if err := config.NewDecoder(bytes.NewReader(data)).Decode(cfg); err != nil {
-		return nil, false, fmt.Errorf(".gitmodules: %v", err)
-	}
-	names := map[string]bool{}
-	for _, s := range cfg.Sections {
-		if !strings.EqualFold(s.Name, "submodule") {
-			continue
-		}
-		for _, ss := range s.Subsections {
-			if paths[ss.Options.Get("path")] {
-				names[ss.Name] = true
-			}
-		}
-	}
-	if len(names) == 0 {
-		return data, false, nil
-	}
-	var out bytes.Buffer
-	skip := false
-	for _, line := range strings.SplitAfter(string(data), "\n") {
-		if t := strings.TrimSpace(line); strings.HasPrefix(t, "[") {
-			skip = false
-			if rest, ok := strings.CutPrefix(t, "["); ok {
-				sec, sub, _ := strings.Cut(rest, " ")
-				sub = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(sub), "]"))
-				if strings.EqualFold(sec, "submodule") && len(sub) >= 2 && sub[0] == '"' && names[sub[1:len(sub)-1]] {
-					skip = true
-				}
-			}
-		}
-		if !skip {
-			out.WriteString(line)
-		}
-	}
-	return out.Bytes(), true, nil
-}
-
-// ErrGitmodulesChanged: rm of a submodule would edit a .gitmodules that
-// has unstaged changes.
+// ErrGitmodulesChanged: rm or mv of a submodule would edit a .gitmodules
+// that has unstaged changes.
 var ErrGitmodulesChanged = errors.New("please stage your changes to .gitmodules or stash them to proceed")
 
-// checkGitmodulesStaged refuses, as git rm does, to edit a .gitmodules
-// whose work tree copy differs from the index.
-func (r *Repository) checkGitmodulesStaged(idx *index.Index) error {
+// gitmodulesStagingOK is git's is_staging_gitmodules_ok: a .gitmodules
+// the index has must not differ from it in content (one the index lacks,
+// or has in conflict, is fine).
+func (r *Repository) gitmodulesStagingOK(idx *index.Index) bool {
+	e := indexEntryMap(idx)[".gitmodules"]
+	if e == nil || r.WorkDir == "" {
+		return true
+	}
 	full := filepath.Join(r.WorkDir, ".gitmodules")
 	fi, err := os.Lstat(full)
 	if err != nil {
-		return nil
-	}
-	e := indexEntryMap(idx)[".gitmodules"]
-	if e == nil {
-		return ErrGitmodulesChanged
+		return true
 	}
 	changed, err := r.worktreeChanged(full, e, fi, idx.ModTime)
-	if err != nil {
-		return err
-	}
-	if changed {
-		return ErrGitmodulesChanged
-	}
-	return nil
-}
-
-// dropFromGitmodules removes the sections of the submodules at paths from
-// .gitmodules and stages the file, as git rm does.
-func (r *Repository) dropFromGitmodules(idx *index.Index, paths map[string]bool) error {
-	full := filepath.Join(r.WorkDir, ".gitmodules")
-	data, err := os.ReadFile(full)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	out, ok, err := gitmodulesWithout(data, paths)
-	if err != nil || !ok {
-		return err
-	}
-	if err := lockfile.WriteFile(full, out, 0o644); err != nil {
-		return err
-	}
-	h, err := r.writeObject(plumbing.BlobObject, out)
-	if err != nil {
-		return err
-	}
-	fi, err := os.Lstat(full)
-	if err != nil {
-		return err
-	}
-	e := blobEntry(".gitmodules", h, filemode.Regular)
-	fillStat(e, fi)
-	setEntry(idx, e)
-	return nil
-}
-
-// removeSubmoduleWorktree deletes the work tree of the submodule at path
-// when its repository lives elsewhere (its .git is a file), so nothing
-// of its history is lost; a submodule whose .git is a directory keeps its
-// work tree, and an unpopulated one is an empty directory.
-func (r *Repository) removeSubmoduleWorktree(path string) error {
-	full, err := r.safePath(path)
-	if err != nil {
-		return err
-	}
-	if fi, err := os.Lstat(filepath.Join(full, ".git")); err == nil && !fi.IsDir() {
-		if err := os.RemoveAll(full); err != nil {
-			return err
-		}
-		r.pruneEmptyDirs(path)
-		return nil
-	}
-	return r.removeWorktreeFile(path)
+	return err == nil && !changed
 }
 
 // nestedRepoHead is the commit checked out in a repository at path, a

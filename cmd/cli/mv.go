@@ -56,7 +56,7 @@ func runMv(ctx context.Context, env *Env, o mvOptions) error {
 		return err
 	}
 	moves, err := r.Move(ctx, paths[:len(paths)-1], paths[len(paths)-1], repo.MoveOptions{Force: o.Force, DryRun: o.DryRun, SkipErrors: o.Skip,
-		DestIsDir: strings.HasSuffix(o.Args[len(o.Args)-1], "/")})
+		DestIsDir: strings.HasSuffix(o.Args[len(o.Args)-1], "/"), Err: env.IO.Err})
 	if err != nil {
 		return err
 	}

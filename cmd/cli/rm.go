@@ -67,7 +67,7 @@ func runRm(ctx context.Context, env *Env, o rmOptions) error {
 	if err != nil {
 		return err
 	}
-	removed, err := r.Remove(ctx, paths, repo.RemoveOptions{Cached: o.Cached, Recursive: o.Recursive, Force: o.Force, DryRun: o.DryRun, IgnoreUnmatch: o.IgnoreUnmatch})
+	removed, err := r.Remove(ctx, paths, repo.RemoveOptions{Cached: o.Cached, Recursive: o.Recursive, Force: o.Force, DryRun: o.DryRun, IgnoreUnmatch: o.IgnoreUnmatch, Err: env.IO.Err})
 	var lc *repo.LocalChangesError
 	if errors.As(err, &lc) {
 		return rmLocalChangesReport(r, lc)
