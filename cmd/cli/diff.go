@@ -138,7 +138,9 @@ func (f *diffFormat) ignore() (patch.Ignore, error) {
 		// line ends.
 		re, err := regexp.Compile("(?m)" + expr)
 		if err != nil {
-			return ig, &UsageError{Msg: fmt.Sprintf("invalid regex given to -I: '%s'", expr)}
+			// git's 129 for a bad command line: diff's own 2 would
+			// read as problems --check found.
+			return ig, &ExitError{Code: 129, Err: fmt.Errorf("invalid regex given to -I: '%s'", expr)}
 		}
 		ig.Matching = append(ig.Matching, re)
 	}
@@ -196,6 +198,9 @@ func (f *diffFormat) rawAbbrev(env *Env, r *repo.Repository) (func(plumbing.Hash
 func (f *diffFormat) setRenames(r *repo.Repository) error {
 	v, _, _ := r.ConfigGet("diff.algorithm")
 	if err := f.setAlgorithm(v); err != nil {
+		return err
+	}
+	if _, err := f.ignore(); err != nil {
 		return err
 	}
 	f.renames = r.RenameConfig("diff")
