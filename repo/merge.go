@@ -249,6 +249,10 @@ func (r *Repository) Merge(ctx context.Context, o MergeOptions) (*MergeOutcome, 
 	}
 	if canFF && (!o.NoFF || head.IsZero()) {
 		if err := r.unpackTrees(ctx, il.Index, treeMove{op: "merge", from: headTree, to: theirsTree}); err != nil {
+			var oe *OverwriteError
+			if head.IsZero() && errors.As(err, &oe) {
+				oe.ReadTree = true
+			}
 			return nil, err
 		}
 		if err := il.Commit(); err != nil {
