@@ -94,6 +94,10 @@ type RestoreOptions struct {
 	Staged   bool          // restore the index
 	Worktree bool          // restore the work tree (the default when neither is set)
 	Overlay  bool          // keep files absent from the source (checkout <rev> -- paths)
+	// IgnoreUnmerged skips unmerged paths when restoring the work tree
+	// from the index (--ignore-unmerged), telling Warn of each unless nil.
+	IgnoreUnmerged bool
+	Warn           func(msg string)
 }
 
 // Restore sets paths (repository-relative pathspecs) in the index and/or
@@ -122,10 +126,18 @@ func (r *Repository) Restore(ctx context.Context, paths []string, opts RestoreOp
 	src := map[string]treeEntry{}
 	fromIndex := !opts.Staged && opts.Source.IsZero()
 	if fromIndex {
+		warned := map[string]bool{}
 		for _, e := range idx.Entries {
 			if ps.Match(e.Name) {
 				if e.Stage != 0 {
-					return nil, fmt.Errorf("path '%s' is unmerged: %w", e.Name, ErrUnmergedPaths)
+					if !opts.IgnoreUnmerged {
+						return nil, fmt.Errorf("path '%s' is unmerged: %w", e.Name, ErrUnmergedPaths)
+					}
+					if opts.Warn != nil && !warned[e.Name] {
+						warned[e.Name] = true
+						opts.Warn(fmt.Sprintf("path '%s' is unmerged", e.Name))
+					}
+					continue
 				}
 				src[e.Name] = treeEntry{name: e.Name, mode: e.Mode, hash: e.Hash}
 			}
@@ -245,7 +257,9 @@ func (r *Repository) Restore(ctx context.Context, paths []string, opts RestoreOp
 				}
 			}
 		}
-		if opts.Staged && !entryIs(e, s.mode, s.hash) {
+		// An intent-to-add entry is replaced even when it names the
+		// same (empty) blob: it is not in the index yet.
+		if opts.Staged && (!entryIs(e, s.mode, s.hash) || e.IntentToAdd) {
 			entries[p] = blobEntry(p, s.hash, s.mode)
 			if !opts.Worktree {
 				changed = append(changed, p)

@@ -83,7 +83,7 @@ func (r *Repository) CommitWithResult(ctx context.Context, opts CommitOptions) (
 		if comp, err = r.newComposer(ctx, opts.Compose, opts.Amend, opts.Compose.Stderr); err != nil {
 			return nil, err
 		}
-		if opts.ResetAuthor && comp.useMsg == "" {
+		if opts.ResetAuthor && comp.useMsg == "" && !r.ConcludingPick() {
 			return nil, errors.New("--reset-author can be used only with -C, -c or --amend")
 		}
 		// As git: the author is settled first, and the hooks see it.

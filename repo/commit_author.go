@@ -43,6 +43,11 @@ func (r *Repository) commitAuthor(opts CommitOptions, old *object.Commit) (objec
 	if !opts.AuthorDate.IsZero() {
 		author.When = opts.AuthorDate
 	}
+	if old != nil && !opts.ResetAuthor && strings.TrimSpace(author.Name) == "" {
+		// As git's strict fmt_ident: an amended commit whose author
+		// has no name cannot keep it.
+		return author, fmt.Errorf("empty ident name (for <%s>) not allowed: %w", author.Email, ErrMissingIdentity)
+	}
 	return author, nil
 }
 
@@ -103,4 +108,15 @@ func (r *Repository) ResolveAuthor(ctx context.Context, s string) (name, email s
 		}
 	}
 	return "", "", fmt.Errorf("--author '%s' %w", s, ErrBadAuthor)
+}
+
+// ConcludingPick says whether a commit now concludes a stopped
+// cherry-pick (CHERRY_PICK_HEAD, no merge in progress): git's whence
+// FROM_CHERRY_PICK, under which --reset-author needs no -C, -c or --amend.
+func (r *Repository) ConcludingPick() bool {
+	if _, err := os.Stat(r.statePath(mergeHeadFile)); err == nil {
+		return false
+	}
+	_, ok := r.readHeadFile(cherryPickHeadFile)
+	return ok
 }

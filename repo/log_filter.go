@@ -241,5 +241,8 @@ func ParseApproxDate(s string, now time.Time) (time.Time, error) {
 			}
 		}
 	}
+	if t, ok := approxidateWords(s, now); ok {
+		return t, nil
+	}
 	return time.Time{}, fmt.Errorf("cannot read date %q (try 2024-05-01, \"2024-05-01 13:00\", @1714560000 or \"2 weeks ago\")", s)
 }

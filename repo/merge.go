@@ -249,6 +249,10 @@ func (r *Repository) Merge(ctx context.Context, o MergeOptions) (*MergeOutcome, 
 	}
 	if canFF && (!o.NoFF || head.IsZero()) {
 		if err := r.unpackTrees(ctx, il.Index, treeMove{op: "merge", from: headTree, to: theirsTree}); err != nil {
+			var oe *OverwriteError
+			if head.IsZero() && errors.As(err, &oe) {
+				oe.ReadTree = true
+			}
 			return nil, err
 		}
 		if err := il.Commit(); err != nil {
@@ -287,10 +291,29 @@ func (r *Repository) Merge(ctx context.Context, o MergeOptions) (*MergeOutcome, 
 	// git's strategies want the index to match HEAD before they start.
 	if err := r.indexMatchesTree(il.Index, headTree); err != nil {
 		var oe *OverwriteError
-		if errors.As(err, &oe) {
-			oe.Strategy = strategies[0]
+		if !errors.As(err, &oe) {
+			return nil, err
 		}
-		return nil, err
+		if len(strategies) == 1 {
+			oe.Strategy = strategies[0]
+			return nil, err
+		}
+		// With several strategies git does not stop at the first: each
+		// is tried and refuses (the built-in ones saying why), and the
+		// staged changes are left as they were.
+		se := &StrategyError{Strategies: strategies}
+		for i, name := range strategies {
+			if i > 0 {
+				se.Output = append(se.Output, "Rewinding the tree to pristine...")
+			}
+			se.Output = append(se.Output, fmt.Sprintf("Trying merge strategy %s...", name))
+			switch name {
+			case "ort", "recursive", "subtree":
+				se.Stderr = append(se.Stderr, "error: Your local changes to the following files would be overwritten by merge:\n  "+
+					strings.Join(oe.Modified, " "))
+			}
+		}
+		return nil, se
 	}
 	// Every strategy works in memory, so trying the next one needs no
 	// stash: git's messages between tries are kept for the output.

@@ -14,6 +14,9 @@ type OverwriteError struct {
 	// untracked files (git's ERROR_NOT_UPTODATE_DIR).
 	Dirs     []string
 	Strategy string // set when a merge strategy's run was refused ("ort")
+	// ReadTree: the refusal came from git's read-tree, which a merge into
+	// an unborn branch runs; git prints its terse per-file errors then.
+	ReadTree bool
 }
 
 func (e *OverwriteError) Error() string { return strings.Join(e.blocks(), "\n") }
@@ -21,6 +24,16 @@ func (e *OverwriteError) Error() string { return strings.Join(e.blocks(), "\n") 
 // Report is the refusal as git prints it: each block an error, then
 // "Aborting" (and which merge strategy failed, when one ran).
 func (e *OverwriteError) Report() string {
+	if e.ReadTree {
+		var b strings.Builder
+		for _, p := range e.Modified {
+			b.WriteString("error: Entry '" + p + "' not uptodate. Cannot merge.\n")
+		}
+		for _, p := range e.Untracked {
+			b.WriteString("error: Untracked working tree file '" + p + "' would be overwritten by merge.\n")
+		}
+		return b.String() + "fatal: read-tree failed"
+	}
 	s := "error: " + strings.Join(e.blocks(), "\nerror: ") + "\nAborting"
 	if e.Strategy != "" {
 		s += "\nMerge with strategy " + e.Strategy + " failed."

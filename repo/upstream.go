@@ -58,6 +58,11 @@ func (r *Repository) Tracking(ctx context.Context, branch string) (*Tracking, er
 // (refs/heads/main -> refs/remotes/origin/main). "" when no refspec maps it.
 func (r *Repository) upstreamRef(remote string, merge plumbing.ReferenceName) (plumbing.ReferenceName, error) {
 	if remote == "." {
+		// As git's set_merge: a local upstream is read as a ref name
+		// would be ("main" for refs/heads/main) when it names one ref.
+		if ref, n := r.dwimRef(merge.String()); n == 1 {
+			return ref, nil
+		}
 		return merge, nil
 	}
 	rem, err := r.RemoteByName(remote)

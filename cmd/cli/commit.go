@@ -292,7 +292,7 @@ func runCommit(ctx context.Context, env *Env, o commitOptions, co *repo.ComposeO
 		os.Setenv("GIT_PREFIX", prefix)
 	}
 	co.StatusBlock = func(w io.Writer) { commitTemplateStatus(ctx, w, r, env, o.Untracked) }
-	if o.ResetAuthor && !o.Amend && co.ReuseMessage == "" && co.ReeditMsg == "" {
+	if o.ResetAuthor && !o.Amend && co.ReuseMessage == "" && co.ReeditMsg == "" && !r.ConcludingPick() {
 		return &UsageError{Msg: "--reset-author can be used only with -C, -c or --amend"}
 	}
 	if o.ResetAuthor && o.Author != "" {

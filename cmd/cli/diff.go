@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -65,6 +66,12 @@ type diffFormat struct {
 	LinePrefix string
 	// srcPrefix, dstPrefix replace "a/" and "b/" (status -v -v).
 	srcPrefix, dstPrefix string
+	// The differences the patch and --stat leave out (-w, -b,
+	// --ignore-space-at-eol, --ignore-cr-at-eol, --ignore-blank-lines,
+	// -I); see patch.Ignore.
+	IgnoreAllSpace, IgnoreSpaceChange, IgnoreSpaceAtEOL, IgnoreCRAtEOL bool
+	IgnoreBlankLines                                                   bool
+	IgnoreMatching                                                     []string
 	changeFilter
 }
 
@@ -96,6 +103,12 @@ func (f *diffFormat) addFlags(cmd *cobra.Command) {
 	fl.BoolVar(&f.NoAbbrev, "no-abbrev", false, "print whole ids in --raw")
 	fl.StringVar(&f.LinePrefix, "line-prefix", "", "put `<prefix>` before every line of output")
 	fl.BoolVar(&f.Check, "check", false, "report whitespace errors and conflict markers the changes bring in (exit status 2 when any)")
+	fl.BoolVarP(&f.IgnoreAllSpace, "ignore-all-space", "w", false, "ignore whitespace when comparing lines")
+	fl.BoolVarP(&f.IgnoreSpaceChange, "ignore-space-change", "b", false, "ignore changes in amount of whitespace")
+	fl.BoolVar(&f.IgnoreSpaceAtEOL, "ignore-space-at-eol", false, "ignore changes in whitespace at end of line")
+	fl.BoolVar(&f.IgnoreCRAtEOL, "ignore-cr-at-eol", false, "ignore carriage return at the end of line")
+	fl.BoolVar(&f.IgnoreBlankLines, "ignore-blank-lines", false, "ignore changes whose lines are all blank")
+	fl.StringArrayVarP(&f.IgnoreMatching, "ignore-matching-lines", "I", nil, "ignore changes whose lines all match `<regex>`")
 	fl.BoolVarP(&f.recursive, "recursive", "r", false, "recurse into trees (always done)")
 	fl.BoolVar(&f.root, "root", false, "show root commits' changes against the empty tree (always done)")
 	_ = fl.MarkHidden("recursive")
@@ -111,6 +124,37 @@ func (f *diffFormat) settleFormats() {
 	if f.patchWithRaw {
 		f.Raw, f.WithPatch = true, true
 	}
+}
+
+// ignore is what the flags leave out of patches and --stat. An -I
+// expression that does not compile is a usage error, as in git.
+func (f *diffFormat) ignore() (patch.Ignore, error) {
+	var ig patch.Ignore
+	if f.IgnoreAllSpace {
+		ig.Space |= linediff.IgnoreAllSpace
+	}
+	if f.IgnoreSpaceChange {
+		ig.Space |= linediff.IgnoreSpaceChange
+	}
+	if f.IgnoreSpaceAtEOL {
+		ig.Space |= linediff.IgnoreSpaceAtEOL
+	}
+	if f.IgnoreCRAtEOL {
+		ig.Space |= linediff.IgnoreCRAtEOL
+	}
+	ig.BlankLines = f.IgnoreBlankLines
+	for _, expr := range f.IgnoreMatching {
+		// git compiles with REG_EXTENDED|REG_NEWLINE: ^ and $ match at
+		// line ends.
+		re, err := regexp.Compile("(?m)" + expr)
+		if err != nil {
+			// git's 129 for a bad command line: diff's own 2 would
+			// read as problems --check found.
+			return ig, &ExitError{Code: 129, Err: fmt.Errorf("invalid regex given to -I: '%s'", expr)}
+		}
+		ig.Matching = append(ig.Matching, re)
+	}
+	return ig, nil
 }
 
 // onlyPatch says whether no other format than the patch was asked for.
@@ -164,6 +208,9 @@ func (f *diffFormat) rawAbbrev(env *Env, r *repo.Repository) (func(plumbing.Hash
 func (f *diffFormat) setRenames(r *repo.Repository) error {
 	v, _, _ := r.ConfigGet("diff.algorithm")
 	if err := f.setAlgorithm(v); err != nil {
+		return err
+	}
+	if _, err := f.ignore(); err != nil {
 		return err
 	}
 	f.renames = r.RenameConfig("diff")
@@ -467,7 +514,13 @@ func runDiff(ctx context.Context, env *Env, o diffOptions) error {
 	// --quiet, 2 for problems --check found, both together 3.
 	code := 0
 	if (o.ExitCode || o.Quiet) && len(patches) > 0 {
-		code |= 1
+		changed, err := o.contentChanged(r, patches, toWorktree)
+		if err != nil {
+			return err
+		}
+		if changed {
+			code |= 1
+		}
 	}
 	if o.Check && checkFailed {
 		code |= 2
@@ -476,6 +529,27 @@ func runDiff(ctx context.Context, env *Env, o diffOptions) error {
 		return &ExitError{Code: code}
 	}
 	return nil
+}
+
+// contentChanged says whether patches differ: any of them does, unless
+// differences are ignored; then, as git's diff_from_contents, only a file
+// whose patch shows a change counts.
+func (f *diffFormat) contentChanged(r *repo.Repository, patches []patch.FilePatch, toWorktree bool) (bool, error) {
+	ig, err := f.ignore()
+	if err != nil || !ig.Active() {
+		return len(patches) > 0, err
+	}
+	o := patch.Options{Context: f.Context, Algorithm: f.alg, Ignore: ig}
+	for i := range patches {
+		p := patches[i]
+		if err := loadPatch(r, &p, toWorktree); err != nil {
+			return false, err
+		}
+		if patch.Shows(p, o) {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 func printUnmerged(env *Env, paths []string, o diffOptions) {
@@ -526,6 +600,10 @@ func writePatches(w io.Writer, env *Env, r *repo.Repository, patches []patch.Fil
 		return err
 	}
 	alg := f.alg
+	ig, err := f.ignore()
+	if err != nil {
+		return err
+	}
 	sections := 0
 	switch {
 	case f.Check:
@@ -581,12 +659,18 @@ func writePatches(w io.Writer, env *Env, r *repo.Repository, patches []patch.Fil
 		var b strings.Builder
 		entries := make([]patch.StatEntry, 0, len(patches))
 		adds, dels := 0, 0
+		so := patch.Options{Context: f.Context, Algorithm: alg, Ignore: ig}
 		for i := range patches {
 			p := patches[i]
 			if err := loadPatch(r, &p, toWorktree); err != nil {
 				return err
 			}
-			add, del, bin := patch.Counts(p, alg)
+			add, del, bin := patch.CountsWith(p, so)
+			if ig.Active() && add == 0 && del == 0 && !bin && p.Status() == 'M' && p.From.Mode == p.To.Mode && p.From.Hash != p.To.Hash {
+				// git's diffstat leaves out a modified file whose
+				// changes are all ignored.
+				continue
+			}
 			entries = append(entries, patch.StatEntry{Name: patch.StatName(p), Added: add, Deleted: del, Binary: bin})
 			switch {
 			case bin && f.NumStat:
@@ -606,8 +690,8 @@ func writePatches(w io.Writer, env *Env, r *repo.Repository, patches []patch.Fil
 				return err
 			}
 		}
-		if f.ShortStat && len(patches) > 0 {
-			if _, err := io.WriteString(w, patch.Summary(len(patches), adds, dels)+"\n"); err != nil {
+		if f.ShortStat && len(entries) > 0 {
+			if _, err := io.WriteString(w, patch.Summary(len(entries), adds, dels)+"\n"); err != nil {
 				return err
 			}
 		}
@@ -640,7 +724,7 @@ func writePatches(w io.Writer, env *Env, r *repo.Repository, patches []patch.Fil
 		abbrev = r.NewAbbreviator().ShortID
 	}
 	o := patch.Options{Context: f.Context, Color: env.IO.Color, Abbrev: abbrev, Algorithm: alg,
-		SrcPrefix: f.srcPrefix, DstPrefix: f.dstPrefix}
+		SrcPrefix: f.srcPrefix, DstPrefix: f.dstPrefix, Ignore: ig}
 	for i := range patches {
 		p := patches[i]
 		if err := loadPatch(r, &p, toWorktree); err != nil {

@@ -57,7 +57,11 @@ func runDiffNoIndex(ctx context.Context, env *Env, o diffOptions, r *repo.Reposi
 			return err
 		}
 	}
-	if len(patches) > 0 {
+	changed, err := o.contentChanged(r, patches, false)
+	if err != nil {
+		return err
+	}
+	if changed {
 		return &ExitError{Code: 1}
 	}
 	return nil

@@ -17,6 +17,9 @@ type restoreOptions struct {
 	Staged   bool
 	Worktree bool
 	Quiet    bool
+	// IgnoreUnmerged is --ignore-unmerged: unmerged paths are left alone
+	// (with a warning unless --quiet) instead of failing the restore.
+	IgnoreUnmerged bool
 }
 
 func newRestoreCmd(env *Env) *cobra.Command {
@@ -44,6 +47,7 @@ commit are deleted.`,
 	f.BoolVarP(&o.Staged, "staged", "S", false, "restore the index")
 	f.BoolVarP(&o.Worktree, "worktree", "W", false, "restore the work tree (the default)")
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "print nothing")
+	f.BoolVar(&o.IgnoreUnmerged, "ignore-unmerged", false, "when restoring from the index, leave unmerged paths alone")
 	return cmd
 }
 
@@ -52,7 +56,10 @@ func runRestore(ctx context.Context, env *Env, o restoreOptions) error {
 	if err != nil {
 		return err
 	}
-	opts := repo.RestoreOptions{Staged: o.Staged, Worktree: o.Worktree}
+	opts := repo.RestoreOptions{Staged: o.Staged, Worktree: o.Worktree, IgnoreUnmerged: o.IgnoreUnmerged}
+	if !o.Quiet {
+		opts.Warn = func(msg string) { fmt.Fprintf(env.IO.Err, "warning: %s\n", msg) }
+	}
 	if o.Source != "" {
 		if opts.Source, err = r.ResolveCommit(ctx, o.Source); err != nil {
 			return err

@@ -440,6 +440,16 @@ func printTracking(w io.Writer, tr *repo.Tracking, hints bool) {
 	if tr == nil {
 		return
 	}
+	trackingLines(w, tr, hints)
+	fmt.Fprintln(w)
+}
+
+// trackingLines are git's format_tracking_info: how the branch stands
+// against its upstream, with hints; nothing without an upstream.
+func trackingLines(w io.Writer, tr *repo.Tracking, hints bool) {
+	if tr == nil {
+		return
+	}
 	if !hints {
 		w = hintless{w}
 	}
@@ -459,7 +469,6 @@ func printTracking(w io.Writer, tr *repo.Tracking, hints bool) {
 	default:
 		fmt.Fprintf(w, "Your branch is up to date with '%s'.\n", tr.Name)
 	}
-	fmt.Fprintln(w)
 }
 
 // validUntrackedMode: git's values of -u and status.showUntrackedFiles.

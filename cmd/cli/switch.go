@@ -299,6 +299,11 @@ func doSwitch(ctx context.Context, env *Env, r *repo.Repository, name string, so
 	default:
 		fmt.Fprintf(env.IO.Err, "Switched to branch '%s'\n", name)
 	}
+	// As git's report_tracking: where the branch stands against its
+	// upstream, on standard output.
+	if tr, err := r.Tracking(ctx, name); err == nil {
+		trackingLines(env.IO.Out, tr, r.ConfigBool("advice.statusHints", true))
+	}
 	return nil
 }
 

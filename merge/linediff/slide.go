@@ -26,8 +26,15 @@ func Slide(a, b []string, hunks []Hunk) []Hunk {
 // is false). indentHeuristic chooses among equal positions as git diff
 // does; merges leave it off.
 func SlideMarks(a, b []string, hunks []Hunk, indentHeuristic bool) (changedA, changedB []bool) {
-	ca := &changes{lines: a, changed: make([]bool, len(a)+1)}
-	cb := &changes{lines: b, changed: make([]bool, len(b)+1)}
+	return SlideMarksKeyed(a, b, a, b, hunks, indentHeuristic)
+}
+
+// SlideMarksKeyed is SlideMarks for lines compared by keys (see
+// Flags.Key): lines slide over lines of equal key, as git's slide compares
+// line hashes, while the indent heuristic reads the lines themselves.
+func SlideMarksKeyed(a, b, keysA, keysB []string, hunks []Hunk, indentHeuristic bool) (changedA, changedB []bool) {
+	ca := &changes{lines: a, keys: keysA, changed: make([]bool, len(a)+1)}
+	cb := &changes{lines: b, keys: keysB, changed: make([]bool, len(b)+1)}
 	for _, h := range hunks {
 		for i := h.A0; i < h.A1; i++ {
 			ca.changed[i] = true
@@ -44,7 +51,8 @@ func SlideMarks(a, b []string, hunks []Hunk, indentHeuristic bool) (changedA, ch
 // changes marks which lines of each side are not matched.
 type changes struct {
 	lines   []string
-	changed []bool // len(lines)+1; the extra false entry ends every group
+	keys    []string // what lines compare by; lines itself without flags
+	changed []bool   // len(lines)+1; the extra false entry ends every group
 }
 
 // group is a run [start, end) of changed lines; start == end is the empty
@@ -89,7 +97,7 @@ func (c *changes) prev(g *group) bool {
 // slideUp moves a non-empty group one line up when the line above equals
 // its last line, merging with a group it reaches.
 func (c *changes) slideUp(g *group) bool {
-	if g.start > 0 && g.end > g.start && c.lines[g.start-1] == c.lines[g.end-1] {
+	if g.start > 0 && g.end > g.start && c.keys[g.start-1] == c.keys[g.end-1] {
 		g.start--
 		g.end--
 		c.changed[g.start] = true
@@ -103,7 +111,7 @@ func (c *changes) slideUp(g *group) bool {
 }
 
 func (c *changes) slideDown(g *group) bool {
-	if g.end < c.n() && g.end > g.start && c.lines[g.start] == c.lines[g.end] {
+	if g.end < c.n() && g.end > g.start && c.keys[g.start] == c.keys[g.end] {
 		c.changed[g.start] = false
 		c.changed[g.end] = true
 		g.start++

@@ -179,7 +179,7 @@ func parseEdits(t *testing.T, section string) []Edit {
 		if c2 == 0 {
 			b0 = s2
 		}
-		edits = append(edits, Edit{a0, a0 + c1, b0, b0 + c2})
+		edits = append(edits, Edit{A0: a0, A1: a0 + c1, B0: b0, B1: b0 + c2})
 	}
 	return edits
 }

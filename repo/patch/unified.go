@@ -111,6 +111,7 @@ type Options struct {
 	// SrcPrefix and DstPrefix go before the paths of the two sides
 	// ("a/" and "b/" when empty), as git's diff options of that name.
 	SrcPrefix, DstPrefix string
+	Ignore               Ignore // differences left out (-w, -b, -I, ...)
 
 	funcName func(line string) (string, bool) // the patch's FuncName
 }
@@ -154,7 +155,11 @@ func content(s Side) []byte {
 func SplitLines(data []byte) []string { return linediff.SplitLines(data) }
 
 // Edit is a change between line ranges, after git's normalisation.
-type Edit struct{ A0, A1, B0, B1 int }
+// Ignore marks a change that --ignore-blank-lines or -I may leave out.
+type Edit struct {
+	A0, A1, B0, B1 int
+	Ignore         bool
+}
 
 // LineEdits diffs two line lists and slides the changes as git does.
 func LineEdits(a, b []string, alg linediff.Algorithm) []Edit {
@@ -167,19 +172,25 @@ func compactEdits(a, b []string, hunks []linediff.Hunk) []Edit {
 		return nil
 	}
 	ca, cb := linediff.SlideMarks(a, b, hunks, true)
+	return marksToEdits(ca, cb, len(a), len(b))
+}
+
+// marksToEdits turns change marks (one entry longer than each side) into
+// edits: unchanged lines pair up in order.
+func marksToEdits(ca, cb []bool, na, nb int) []Edit {
 	var edits []Edit
 	i, j := 0, 0
-	for i < len(a) || j < len(b) {
+	for i < na || j < nb {
 		if !ca[i] && !cb[j] {
 			i++
 			j++
 			continue
 		}
 		e := Edit{A0: i, B0: j}
-		for i < len(a) && ca[i] {
+		for i < na && ca[i] {
 			i++
 		}
-		for j < len(b) && cb[j] {
+		for j < nb && cb[j] {
 			j++
 		}
 		e.A1, e.B1 = i, j
@@ -191,6 +202,12 @@ func compactEdits(a, b []string, hunks []linediff.Hunk) []Edit {
 // Counts returns the lines added and deleted, as --stat counts them; for
 // binary files the byte sizes of the two sides instead.
 func Counts(p FilePatch, alg linediff.Algorithm) (added, deleted int, binary bool) {
+	return CountsWith(p, Options{Context: 3, Algorithm: alg})
+}
+
+// CountsWith is Counts under o's algorithm and ignored differences: git's
+// --stat counts the lines of the hunks it would print.
+func CountsWith(p FilePatch, o Options) (added, deleted int, binary bool) {
 	if p.From.Exists() && p.To.Exists() && p.From.Hash == p.To.Hash {
 		// A pure rename or mode change, or a submodule dirty at its
 		// recorded commit: git counts nothing, even for binary files.
@@ -200,9 +217,12 @@ func Counts(p FilePatch, alg linediff.Algorithm) (added, deleted int, binary boo
 		return int(p.To.size()), int(p.From.size()), true
 	}
 	a, b := content(p.From), content(p.To)
-	for _, e := range LineEdits(SplitLines(a), SplitLines(b), alg) {
-		added += e.B1 - e.B0
-		deleted += e.A1 - e.A0
+	edits := o.edits(SplitLines(a), SplitLines(b))
+	for _, h := range groupHunks(edits, o.Context) {
+		for _, e := range edits[h.first : h.last+1] {
+			added += e.B1 - e.B0
+			deleted += e.A1 - e.A0
+		}
 	}
 	return added, deleted, false
 }
@@ -312,7 +332,18 @@ func writeUnified(w io.Writer, p FilePatch, o Options, edits []Edit) error {
 	}
 	al, bl := SplitLines(content(p.From)), SplitLines(content(p.To))
 	if edits == nil {
-		edits = LineEdits(al, bl, o.Algorithm)
+		edits = o.edits(al, bl)
+	}
+	hunks := groupHunks(edits, o.Context)
+	if len(hunks) == 0 && o.Ignore.Active() {
+		// Every change is ignored: git prints the header only when it
+		// says something of its own (a new, deleted or renamed file, a
+		// mode change), and nothing else.
+		if !p.From.Exists() || !p.To.Exists() || p.From.Mode != p.To.Mode || p.Renamed() {
+			_, err := w.Write(b.Bytes())
+			return err
+		}
+		return nil
 	}
 	if len(edits) == 0 {
 		// An empty file added or removed: headers only.
@@ -333,28 +364,23 @@ func writeUnified(w io.Writer, p FilePatch, o Options, edits []Edit) error {
 		return err
 	}
 	b.Reset()
-	writeHunks(&b, w, al, bl, edits, o)
+	writeHunks(&b, w, al, bl, edits, hunks, o)
 	_, err := w.Write(b.Bytes())
 	return err
 }
 
-// writeHunks groups edits closer than twice the context into hunks and
-// prints them, flushing b to w now and then so a huge diff is not held
-// whole in memory.
-func writeHunks(b *bytes.Buffer, w io.Writer, a, bl []string, edits []Edit, o Options) {
-	ctx := o.Context
-	if ctx < 0 {
-		ctx = 0
-	}
+// writeHunks prints the hunks as xdiff's xdl_emit_diff does, context
+// lines taken from the new side (they differ from the old one only in
+// what the options ignore), flushing b to w now and then so a huge diff is
+// not held whole in memory.
+func writeHunks(b *bytes.Buffer, w io.Writer, a, bl []string, edits []Edit, hunks []hunk, o Options) {
+	ctx := max(o.Context, 0)
 	fn := funcFinder{lines: a, prevSearch: -1, match: o.funcName}
-	for i := 0; i < len(edits); {
-		j := i
-		for j+1 < len(edits) && edits[j+1].A0-edits[j].A1 <= 2*ctx {
-			j++
-		}
-		first, last := edits[i], edits[j]
+	for _, h := range hunks {
+		first, last := edits[h.first], edits[h.last]
 		s1, s2 := max(first.A0-ctx, 0), max(first.B0-ctx, 0)
-		e1, e2 := min(last.A1+ctx, len(a)), min(last.B1+ctx, len(bl))
+		lctx := min(ctx, len(a)-last.A1, len(bl)-last.B1)
+		e1, e2 := last.A1+lctx, last.B1+lctx
 		header := "@@ -" + rangeSpec(s1, e1-s1) + " +" + rangeSpec(s2, e2-s2) + " @@"
 		funcLine := fn.before(s1)
 		if o.Color {
@@ -366,11 +392,13 @@ func writeHunks(b *bytes.Buffer, w io.Writer, a, bl []string, edits []Edit, o Op
 			b.WriteString(" " + funcLine)
 		}
 		b.WriteByte('\n')
-		ai := s1
-		for k := i; k <= j; k++ {
-			e := edits[k]
-			for ; ai < e.A0; ai++ {
-				writeLine(b, ' ', a[ai], "", o.Color)
+		for ; s2 < first.B0; s2++ {
+			writeLine(b, ' ', bl[s2], "", o.Color)
+		}
+		s1, s2 = first.A0, first.B0
+		for _, e := range edits[h.first : h.last+1] {
+			for ; s1 < e.A0 && s2 < e.B0; s1, s2 = s1+1, s2+1 {
+				writeLine(b, ' ', bl[s2], "", o.Color)
 			}
 			for x := e.A0; x < e.A1; x++ {
 				writeLine(b, '-', a[x], colorOld, o.Color)
@@ -378,16 +406,15 @@ func writeHunks(b *bytes.Buffer, w io.Writer, a, bl []string, edits []Edit, o Op
 			for x := e.B0; x < e.B1; x++ {
 				writeLine(b, '+', bl[x], colorNew, o.Color)
 			}
-			ai = e.A1
+			s1, s2 = e.A1, e.B1
 		}
-		for ; ai < e1; ai++ {
-			writeLine(b, ' ', a[ai], "", o.Color)
+		for ; s2 < e2; s2++ {
+			writeLine(b, ' ', bl[s2], "", o.Color)
 		}
 		if b.Len() > 1<<16 {
 			w.Write(b.Bytes())
 			b.Reset()
 		}
-		i = j + 1
 	}
 }
 
