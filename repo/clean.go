@@ -10,8 +10,8 @@ import (
 	"strings"
 	"syscall"
 
+	"easel.dev/easel/repo/exclude"
 	"easel.dev/easel/repo/pathspec"
-	"github.com/go-git/go-git/v5/plumbing/format/gitignore"
 	"github.com/go-git/go-git/v5/plumbing/format/index"
 )
 
@@ -66,7 +66,8 @@ func (r *Repository) Clean(ctx context.Context, o CleanOptions) ([]CleanEvent, e
 		rules = r.baseIgnore()
 	}
 	for _, x := range o.Exclude {
-		w.cmdline = append(w.cmdline, parseIgnore([]byte(x), nil, rules.fold)...)
+		// -e patterns are checked before every other rule.
+		rules.cmdline = append(rules.cmdline, exclude.Parse([]byte(x), "")...)
 	}
 	if err := w.walk(ctx, "", rules, false); err != nil {
 		return nil, err
@@ -103,19 +104,12 @@ type cleanWalk struct {
 	tracked map[string]bool // index entries, any stage
 	dirs    map[string]bool // directories holding index entries
 	skipWT  map[string]*index.Entry
-	cmdline []gitignore.Pattern // -e, checked before every other rule
 	found   []string
 }
 
 // excluded is git's is_excluded for one path: -e patterns first, then the
 // rules of the directory.
 func (w *cleanWalk) excluded(rules *ignoreRules, p string, isDir bool) bool {
-	parts := strings.Split(foldIf(rules.fold, p), "/")
-	for i := len(w.cmdline) - 1; i >= 0; i-- {
-		if m := w.cmdline[i].Match(parts, isDir); m != gitignore.NoMatch {
-			return m == gitignore.Exclude
-		}
-	}
 	return rules.ignored(p, isDir)
 }
 

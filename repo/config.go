@@ -303,7 +303,9 @@ func EditConfigFile(path string, edit func([]byte) ([]byte, error)) error {
 	if _, err := l.Write(out); err != nil {
 		return err
 	}
-	if err := l.Commit(); err != nil {
+	err = l.Commit()
+	gitconfig.Forget(path)
+	if err != nil {
 		return err
 	}
 	return os.Chmod(path, perm)

@@ -14,6 +14,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	format "github.com/go-git/go-git/v5/plumbing/format/config"
 
+	"easel.dev/easel/repo/gitconfig"
 	"easel.dev/easel/repo/lockfile"
 )
 
@@ -77,6 +78,7 @@ func (r *Repository) UpdateConfig(ctx context.Context, change func(*format.Confi
 	if err := format.NewEncoder(l).Encode(cfg); err != nil {
 		return err
 	}
+	defer gitconfig.Forget(r.configPath())
 	return l.Commit()
 }
 

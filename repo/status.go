@@ -460,4 +460,6 @@ func (w walkRules) Child(dir string, data []byte) statuswalk.Rules {
 	return walkRules{w.ignoreRules.child(dir, data)}
 }
 
-func (w walkRules) Ignored(path string, isDir bool) bool { return w.ignoreRules.ignored(path, isDir) }
+// Ignored is asked of paths whose leading directories the walk has found
+// not excluded (it does not ask inside an excluded one).
+func (w walkRules) Ignored(path string, isDir bool) bool { return w.ignoreRules.match(path, isDir) }

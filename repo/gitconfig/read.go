@@ -47,7 +47,7 @@ func ReadFile(path, name, scope string, inc *Includes) ([]Value, error) {
 }
 
 func readFile(path, name, scope string, inc *Includes, depth int) ([]Value, error) {
-	data, err := os.ReadFile(path)
+	data, err := readConfigFile(path)
 	if errors.Is(err, os.ErrNotExist) || errors.Is(err, os.ErrPermission) && depth > 0 {
 		return nil, nil
 	}
