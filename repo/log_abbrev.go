@@ -47,7 +47,7 @@ func (a *Abbreviator) Short(h plumbing.Hash, n int) string {
 	if n >= len(full) {
 		return full
 	}
-	common := a.longestShared(h)
+	common := a.longestShared(h, full)
 	if common+1 > n {
 		n = common + 1
 	}
@@ -99,11 +99,10 @@ func (a *Abbreviator) configured() int {
 	return n
 }
 
-// longestShared is the number of leading hex digits h shares with any other
-// object in the repository.
-func (a *Abbreviator) longestShared(h plumbing.Hash) int {
+// longestShared is the number of leading hex digits h (full in hex)
+// shares with any other object in the repository.
+func (a *Abbreviator) longestShared(h plumbing.Hash, full string) int {
 	best := 0
-	full := h.String()
 	for _, name := range a.looseNames(full[:2]) {
 		if name == full[2:] {
 			continue

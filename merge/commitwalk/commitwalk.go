@@ -52,6 +52,12 @@ type rawReader interface {
 	Read(id plumbing.Hash) (plumbing.ObjectType, []byte, error)
 }
 
+// rawReaderTo is a store that can build an object's bytes in a buffer the
+// caller hands it again (repo/odb): owned says the result is not shared.
+type rawReaderTo interface {
+	ReadTo(id plumbing.Hash, dst []byte) (plumbing.ObjectType, []byte, bool, error)
+}
+
 // Node is one commit of a walk. Virtual nodes (merged merge bases) have a
 // zero ID, date 0 and infinite generation, as git's virtual commits.
 type Node struct {
@@ -91,6 +97,8 @@ type Walker struct {
 
 	st      storer.EncodedObjectStorer
 	raw     rawReader
+	rawTo   rawReaderTo
+	scratch []byte // the last commit read and parsed, read into again
 	g       Graph
 	v2      bool
 	byPos   []*Node
@@ -103,6 +111,7 @@ type Walker struct {
 func New(st storer.EncodedObjectStorer, g Graph) *Walker {
 	w := &Walker{st: st, g: g, nodes: map[plumbing.Hash]*Node{}}
 	w.raw, _ = st.(rawReader)
+	w.rawTo, _ = st.(rawReaderTo)
 	if g != nil && g.NumCommits() > 0 {
 		w.v2 = g.CorrectedDates()
 	} else {
@@ -183,7 +192,21 @@ func (w *Walker) parse(n *Node) error {
 		n.Tree, n.pids, n.When = c.TreeHash, c.ParentHashes, c.Committer.When.Unix()
 		return nil
 	}
-	typ, data, err := w.raw.Read(n.ID)
+	var typ plumbing.ObjectType
+	var data []byte
+	var err error
+	if w.rawTo != nil && !w.KeepData {
+		// Nothing of the bytes is kept past ParseHeader: a walk over
+		// thousands of commits (a merge base far back) reads them all
+		// into one buffer instead of leaving each to the collector.
+		var owned bool
+		typ, data, owned, err = w.rawTo.ReadTo(n.ID, w.scratch)
+		if err == nil && owned {
+			defer func() { w.scratch = data[:0] }()
+		}
+	} else {
+		typ, data, err = w.raw.Read(n.ID)
+	}
 	if err != nil {
 		return fmt.Errorf("read commit %s: %w", n.ID, err)
 	}

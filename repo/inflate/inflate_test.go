@@ -162,3 +162,92 @@ func BenchmarkInflateCommits(b *testing.B) {
 		}
 	})
 }
+
+// bitWriter writes a deflate stream by hand: values least significant bit
+// first, Huffman codes most significant bit first.
+type bitWriter struct {
+	out  []byte
+	acc  uint32
+	nacc uint
+}
+
+func (w *bitWriter) bits(v uint32, n uint) {
+	w.acc |= v << w.nacc
+	w.nacc += n
+	for w.nacc >= 8 {
+		w.out = append(w.out, byte(w.acc))
+		w.acc >>= 8
+		w.nacc -= 8
+	}
+}
+
+func (w *bitWriter) code(c uint32, n uint) {
+	for i := int(n) - 1; i >= 0; i-- {
+		w.bits(c>>uint(i)&1, 1)
+	}
+}
+
+// handStream is a zlib stream of one dynamic block that encodes "a" with
+// a literal/length code where 'a' has one bit and end-of-block two bits;
+// with withB, 'b' has two bits as well and the code is complete, without
+// it a quarter of the code space is unused.
+func handStream(withB bool) []byte {
+	w := &bitWriter{out: []byte{0x78, 0x01}}
+	w.bits(1, 1)  // final
+	w.bits(2, 2)  // dynamic
+	w.bits(0, 5)  // 257 literal/length codes
+	w.bits(0, 5)  // 1 distance code
+	w.bits(14, 4) // 18 code length code lengths
+	// In clOrder: 16 17 18 0 8 7 9 6 10 5 11 4 12 3 13 2 14 1; symbols
+	// 0, 1, 2 and 18 get two bits: 00, 01, 10, 11.
+	for _, l := range []uint32{0, 0, 2, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 2} {
+		w.bits(l, 3)
+	}
+	zeros := func(n int) {
+		for n > 0 {
+			k := min(n, 138)
+			w.code(3, 2) // 18: a run of zeros
+			w.bits(uint32(k-11), 7)
+			n -= k
+		}
+	}
+	zeros(97)
+	w.code(1, 2) // 'a': length 1
+	eob := uint32(2)
+	if withB {
+		w.code(2, 2) // 'b': length 2
+		zeros(157)
+		eob = 3
+	} else {
+		zeros(158)
+	}
+	w.code(2, 2) // end of block: length 2
+	w.code(1, 2) // the one distance code: length 1
+	w.code(0, 1) // 'a'
+	w.code(eob, 2)
+	if w.nacc > 0 {
+		w.bits(0, 8-w.nacc)
+	}
+	return append(w.out, 0x00, 0x62, 0x00, 0x62) // Adler-32 of "a"
+}
+
+// An incomplete literal/length code is refused, as compress/flate and
+// zlib refuse it; the same block with a complete code inflates.
+func TestIncompleteCode(t *testing.T) {
+	var z Inflater
+	for _, complete := range []bool{true, false} {
+		src := handStream(complete)
+		dst := make([]byte, 1)
+		err := z.Zlib(dst, src)
+		zr, zerr := zlib.NewReader(bytes.NewReader(src))
+		if zerr == nil {
+			_, zerr = io.ReadAll(zr)
+		}
+		if complete && (err != nil || zerr != nil || dst[0] != 'a') {
+			t.Fatalf("complete code: %v (compress/zlib: %v), %q", err, zerr, dst)
+		}
+		if !complete && (!errors.Is(err, ErrCorrupt) || zerr == nil) {
+			t.Fatalf("incomplete code: %v (compress/zlib: %v), want both to fail", err, zerr)
+		}
+	}
+}

@@ -117,3 +117,57 @@ func BenchmarkOpenAndRead(b *testing.B) {
 		db.Close()
 	}
 }
+
+// BenchmarkInflateCommits inflates the zlib streams of every commit of
+// $EASEL_BENCH_REPO, found up front: the decoder's share of a log walk,
+// without the index lookups. It reports how many streams hold a dynamic
+// Huffman block, which cost a table build each.
+func BenchmarkInflateCommits(b *testing.B) {
+	dir := os.Getenv("EASEL_BENCH_REPO")
+	if dir == "" {
+		b.Skip("set EASEL_BENCH_REPO to a clone of real history")
+	}
+	out, err := exec.Command("git", "-C", dir, "rev-list", "--all").Output()
+	if err != nil {
+		b.Fatal(err)
+	}
+	db := Open(filepath.Join(dir, ".git", "objects"))
+	defer db.Close()
+	type stream struct {
+		src  []byte
+		size uint64
+	}
+	var streams []stream
+	dynamic, total := 0, 0
+	for _, l := range strings.Fields(string(out)) {
+		p, off, ok := db.findPacked(plumbing.NewHash(l))
+		if !ok {
+			continue
+		}
+		d, err := p.pack()
+		if err != nil {
+			b.Fatal(err)
+		}
+		e, err := parseEntry(d, off)
+		if err != nil {
+			b.Fatal(err)
+		}
+		src := d[e.data : len(d)-20]
+		streams = append(streams, stream{src, e.size})
+		if len(src) > 2 && (src[2]>>1)&3 == 2 {
+			dynamic++
+		}
+		total += int(e.size)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for _, s := range streams {
+			if _, err := inflate(s.src, s.size); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(float64(len(streams)), "streams")
+	b.ReportMetric(float64(dynamic), "dynamic")
+	b.ReportMetric(float64(total)/float64(len(streams)), "bytes/stream")
+}

@@ -647,15 +647,7 @@ func (db *DB) PackedSharedPrefix(id plumbing.Hash) int {
 				continue
 			}
 			// The neighbours of id in sorted order share the most digits.
-			lo, hi := ix.fanout(int(id[0])-1), ix.fanout(int(id[0]))
-			for lo < hi {
-				mid := int(uint(lo+hi) >> 1)
-				if bytes.Compare(ix.name(mid), id[:]) < 0 {
-					lo = mid + 1
-				} else {
-					hi = mid
-				}
-			}
+			lo := ix.lowerBound(id)
 			for _, j := range [3]int{lo - 1, lo, lo + 1} {
 				if j < 0 || j >= ix.n {
 					continue
