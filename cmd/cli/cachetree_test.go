@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"easel.dev/easel/internal/gittest"
 )
 
 // indexTreeExt is the payload of the TREE extension of the index in dir
@@ -64,15 +66,10 @@ func cacheNodes(t *testing.T, ext string) map[string]string {
 // still name the trees git computes from the index. git fsck accepts it
 // and git status reads it.
 func TestCacheTreeMatchesGit(t *testing.T) {
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git not installed")
-	}
+	gittest.Need(t)
+	gittest.Pin(t)
+	gittest.PinDate(t, "1700000000 +0000")
 	root := t.TempDir()
-	for k, v := range map[string]string{"GIT_AUTHOR_NAME": "A", "GIT_AUTHOR_EMAIL": "a@example.com",
-		"GIT_COMMITTER_NAME": "C", "GIT_COMMITTER_EMAIL": "c@example.com", "HOME": root, "XDG_CONFIG_HOME": root,
-		"GIT_CONFIG_NOSYSTEM": "1", "GIT_AUTHOR_DATE": "1700000000 +0000", "GIT_COMMITTER_DATE": "1700000000 +0000"} {
-		t.Setenv(k, v)
-	}
 	g, e := filepath.Join(root, "g"), filepath.Join(root, "e")
 	files := map[string]string{"a/b/f": "1\n", "a/g": "2\n", "c/h": "3\n", "top": "4\n", "d/e/f/x": "5\n", "ab": "6\n"}
 	write := func(name, content string) {

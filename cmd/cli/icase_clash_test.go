@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"easel.dev/easel/internal/gittest"
 )
 
 // Case-only clashes under core.ignorecase=true, easel against git on twin
@@ -30,15 +32,10 @@ import (
 // shows). Where a case-folding file system (macOS, Windows) would give
 // another outcome, the case says so.
 func TestCaseOnlyClashesAgainstGit(t *testing.T) {
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git not installed")
-	}
+	gittest.Need(t)
+	gittest.Pin(t)
+	gittest.PinDate(t, "1700000000 +0000")
 	root := t.TempDir()
-	for k, v := range map[string]string{"GIT_AUTHOR_NAME": "A", "GIT_AUTHOR_EMAIL": "a@example.com",
-		"GIT_COMMITTER_NAME": "C", "GIT_COMMITTER_EMAIL": "c@example.com", "HOME": root, "XDG_CONFIG_HOME": root,
-		"GIT_CONFIG_NOSYSTEM": "1", "GIT_AUTHOR_DATE": "1700000000 +0000", "GIT_COMMITTER_DATE": "1700000000 +0000"} {
-		t.Setenv(k, v)
-	}
 	const branch = "git checkout -q -b other\n"
 	const back = "git commit -q -m two\ngit checkout -q main\n"
 	cases := []struct {

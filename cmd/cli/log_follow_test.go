@@ -112,21 +112,6 @@ func TestLogReflogWalkMatchesGit(t *testing.T) {
 	sameOutput(t, "--end-of-options", runEasel(t, dir, "log", "--end-of-options", "--source"), runGit(t, dir, "", "log", "--end-of-options", "--source"))
 }
 
-// TestLogFollowCorpusMatchesGit follows files renamed in git's own
-// history.
-func TestLogFollowCorpusMatchesGit(t *testing.T) {
-	dir := corpusClone(t)
-	t.Setenv("HOME", dir)
-	t.Setenv("XDG_CONFIG_HOME", dir)
-	t.Setenv("GIT_CONFIG_NOSYSTEM", "1")
-	for _, args := range [][]string{
-		{"log", "--follow", "--oneline", "--", "builtin/log.c"},
-		{"log", "--follow", "--name-status", "--format=%h", "--", "Documentation/technical/api-diff.txt"},
-	} {
-		sameOutput(t, fmt.Sprint(args), runEasel(t, dir, args...), runGit(t, dir, "", args...))
-	}
-}
-
 // TestLogSimplifyByDecorationMatchesGit compares --simplify-by-decoration
 // with git's on a history with merges, branches and tags, with every ref
 // and with the decorations cut down by patterns.

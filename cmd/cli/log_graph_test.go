@@ -280,7 +280,7 @@ func corpusClone(t *testing.T) string {
 // history (34,000 commits, hundreds of lines of history open at once in
 // places): the graph of the first 2,000 commits and of the whole history,
 // the default format with the graph (authors through .mailmap), and the
-// default abbreviation of every id.
+// default abbreviation of every id, and --follow through renames.
 func TestLogCorpusMatchesGit(t *testing.T) {
 	dir := corpusClone(t)
 	t.Setenv("HOME", dir)
@@ -292,6 +292,9 @@ func TestLogCorpusMatchesGit(t *testing.T) {
 		{"log", "--graph", "-n", "3000"},
 		{"log", "--oneline"},
 		{"log", "--graph", "--date-order", "--format=%h %aN %s", "-n", "5000"},
+		// Files renamed in git's own history, followed.
+		{"log", "--follow", "--oneline", "--", "builtin/log.c"},
+		{"log", "--follow", "--name-status", "--format=%h", "--", "Documentation/technical/api-diff.txt"},
 	} {
 		want := runGit(t, dir, "", args...)
 		got := runEasel(t, dir, args...)

@@ -39,6 +39,15 @@ func Pin(t testing.TB) {
 	}
 }
 
+// PinDate sets, for the rest of t, the author and committer dates of every
+// commit git and easel write (git's date formats, e.g. "1700000000 +0000"),
+// so twin repositories get the same commit ids.
+func PinDate(t testing.TB, date string) {
+	t.Helper()
+	t.Setenv("GIT_AUTHOR_DATE", date)
+	t.Setenv("GIT_COMMITTER_DATE", date)
+}
+
 // Try runs git -C dir args and returns its combined output, trimmed, and
 // its error.
 func Try(dir string, args ...string) (string, error) {

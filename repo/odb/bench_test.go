@@ -14,11 +14,11 @@ import (
 	"github.com/go-git/go-git/v5/storage/filesystem"
 )
 
-// BenchmarkReadCommits reads every commit of the repository at
-// $EASEL_BENCH_REPO (a clone of real history), as a log walk does.
-// Compare with: git rev-list --all | git cat-file --batch >/dev/null
-func BenchmarkReadCommits(b *testing.B) {
-	dir := os.Getenv("EASEL_BENCH_REPO")
+// benchCommits returns the repository at $EASEL_BENCH_REPO (a clone of
+// real history; the benchmark is skipped without it) and the ids of all
+// its commits, as git rev-list --all lists them.
+func benchCommits(b *testing.B) (dir string, ids []plumbing.Hash) {
+	dir = os.Getenv("EASEL_BENCH_REPO")
 	if dir == "" {
 		b.Skip("set EASEL_BENCH_REPO to a clone of real history")
 	}
@@ -26,10 +26,17 @@ func BenchmarkReadCommits(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	var ids []plumbing.Hash
 	for _, l := range strings.Fields(string(out)) {
 		ids = append(ids, plumbing.NewHash(l))
 	}
+	return dir, ids
+}
+
+// BenchmarkReadCommits reads every commit of the repository at
+// $EASEL_BENCH_REPO (a clone of real history), as a log walk does.
+// Compare with: git rev-list --all | git cat-file --batch >/dev/null
+func BenchmarkReadCommits(b *testing.B) {
+	dir, ids := benchCommits(b)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		db := Open(filepath.Join(dir, ".git", "objects"))
@@ -46,18 +53,7 @@ func BenchmarkReadCommits(b *testing.B) {
 // BenchmarkReadCommitsGoGit is the same walk through go-git's file
 // system storage, which easel used before odb.
 func BenchmarkReadCommitsGoGit(b *testing.B) {
-	dir := os.Getenv("EASEL_BENCH_REPO")
-	if dir == "" {
-		b.Skip("set EASEL_BENCH_REPO to a clone of real history")
-	}
-	out, err := exec.Command("git", "-C", dir, "rev-list", "--all").Output()
-	if err != nil {
-		b.Fatal(err)
-	}
-	var ids []plumbing.Hash
-	for _, l := range strings.Fields(string(out)) {
-		ids = append(ids, plumbing.NewHash(l))
-	}
+	dir, ids := benchCommits(b)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		st := filesystem.NewStorageWithOptions(osfs.New(filepath.Join(dir, ".git")), cache.NewObjectLRU(16*cache.MiByte), filesystem.Options{MaxOpenDescriptors: 16})
@@ -123,14 +119,7 @@ func BenchmarkOpenAndRead(b *testing.B) {
 // without the index lookups. It reports how many streams hold a dynamic
 // Huffman block, which cost a table build each.
 func BenchmarkInflateCommits(b *testing.B) {
-	dir := os.Getenv("EASEL_BENCH_REPO")
-	if dir == "" {
-		b.Skip("set EASEL_BENCH_REPO to a clone of real history")
-	}
-	out, err := exec.Command("git", "-C", dir, "rev-list", "--all").Output()
-	if err != nil {
-		b.Fatal(err)
-	}
+	dir, ids := benchCommits(b)
 	db := Open(filepath.Join(dir, ".git", "objects"))
 	defer db.Close()
 	type stream struct {
@@ -139,8 +128,8 @@ func BenchmarkInflateCommits(b *testing.B) {
 	}
 	var streams []stream
 	dynamic, total := 0, 0
-	for _, l := range strings.Fields(string(out)) {
-		p, off, ok := db.findPacked(plumbing.NewHash(l))
+	for _, id := range ids {
+		p, off, ok := db.findPacked(id)
 		if !ok {
 			continue
 		}
