@@ -130,7 +130,7 @@ func TestReflogMatchesGit(t *testing.T) {
 	// git reads easel's reflogs the way easel does. @{-1} is topic,
 	// deleted since, @{-2} a detached HEAD, @{-3} main, renamed: git
 	// resolves only @{-2}.
-	for _, rev := range []string{"HEAD@{0}", "HEAD@{1}", "HEAD@{3}~1", "@{1}", "@{0}", "trunk@{2}", "trunk@{1}^2", "feat2@{1}", "@{-1}", "@{-2}", "@{-2}~1", "@{-3}", "HEAD@{9}", "HEAD@{10}", "trunk@{7}", "@{-2}@{1}"} {
+	for _, rev := range []string{"HEAD@{0}", "HEAD@{1}", "HEAD@{3}~1", "@{1}", "@{0}", "trunk@{2}", "trunk@{1}^2", "feat2@{1}", "@{-1}", "@{-2}", "@{-2}~1", "@{-3}", "HEAD@{9}", "HEAD@{10}", "trunk@{7}", "@{-2}@{1}", "HEAD@{-1}", "@{-1}@{-1}", "trunk@{-2}"} {
 		want := revParse(t, dir, rev)
 		got, err := r.ResolveRevision(ctx, rev)
 		if want == "" {

@@ -184,6 +184,11 @@ func (r *Repository) resolveBase(name string) (plumbing.Hash, error) {
 	if ref == "@" {
 		ref = "HEAD" // git's interpret_empty_at: @@{u} is HEAD@{u}
 	}
+	if strings.HasPrefix(sel, "-") {
+		// @{-N} anywhere but at the start is nonsense to git, never a
+		// date (get_oid_basic).
+		return plumbing.ZeroHash, fmt.Errorf("%s: %w", rev, ErrUnknownRevision)
+	}
 	switch strings.ToLower(sel) {
 	case "u", "upstream":
 		return r.resolveUpstream(ref)
