@@ -14,7 +14,8 @@ RUNS=${RUNS:-5}
 here=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/easel-bench-textauto.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-(cd "$here" && go build -o "$work/easel" ./cmd/easel)
+# As README.md installs it: statically linked, no cgo start-up.
+(cd "$here" && CGO_ENABLED=0 go build -o "$work/easel" ./cmd/easel)
 export GIT_CONFIG_NOSYSTEM=1 HOME=$work XDG_CONFIG_HOME=$work
 export GIT_AUTHOR_NAME=b GIT_AUTHOR_EMAIL=b@example.com GIT_COMMITTER_NAME=b GIT_COMMITTER_EMAIL=b@example.com
 
