@@ -188,8 +188,10 @@ func basicToGo(p string) string {
 // ParseApproxDate reads the dates --since and --until take: ISO dates with
 // or without a time ("2024-05-01", "2024-05-01 13:00", RFC 3339), "@<unix
 // seconds>", "now", "yesterday", and "<n> <unit>[s] [ago]" with seconds,
-// minutes, hours, days, weeks, months or years. Times without a zone are
-// local, as in git.
+// minutes, hours, days, weeks, months or years; anything else is read word
+// by word as git's approxidate reads it (approxidateWords: "noon
+// yesterday", "the 12th of october 1979"). Times without a zone are local,
+// as in git.
 func ParseApproxDate(s string, now time.Time) (time.Time, error) {
 	orig := strings.TrimSpace(s)
 	s = strings.ToLower(orig)
