@@ -12,8 +12,10 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 )
 
-// emptyTree is git's well-known empty tree id.
-var emptyTree = plumbing.NewHash("4b825dc642cb6eb9a060e54bf8d69288fbee4904")
+// emptyTree is git's well-known empty tree id,
+// 4b825dc642cb6eb9a060e54bf8d69288fbee4904, spelled as bytes so that no
+// code runs at start-up to parse it.
+var emptyTree = plumbing.Hash{0x4b, 0x82, 0x5d, 0xc6, 0x42, 0xcb, 0x6e, 0xb9, 0xa0, 0x60, 0xe5, 0x4b, 0xf8, 0xd6, 0x92, 0x88, 0xfb, 0xee, 0x49, 0x04}
 
 // trees reads trees once per merge: the walk and the writing of the
 // result visit the same directories.

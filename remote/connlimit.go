@@ -21,15 +21,20 @@ const maxAnswering = 256
 // refusedResponse is sent on a connection over the limit. It is written by
 // hand once the request's headers are in (the body is never read), so a
 // flood costs a short-lived goroutine and one small write per connection
-// instead of a handler and its buffers.
-var refusedResponse = refusal(503, "Service Unavailable", "busy", "Too many connections",
-	"the server has too many open connections; try again shortly")
+// instead of a handler and its buffers. Built on first use: only a server
+// over its limit needs it, and every easel command would build it at start.
+var refusedResponse = sync.OnceValue(func() []byte {
+	return refusal(503, "Service Unavailable", "busy", "Too many connections",
+		"the server has too many open connections; try again shortly")
+})
 
 // clientRefusedResponse is sent on a connection over the per-client limit:
 // the client has too many open already (idle keep-alive connections
 // count), and everyone else is still served.
-var clientRefusedResponse = refusal(429, "Too Many Requests", "too-many-connections", "Too many connections from this client",
-	"this client has too many connections open to the server; close some or try again shortly")
+var clientRefusedResponse = sync.OnceValue(func() []byte {
+	return refusal(429, "Too Many Requests", "too-many-connections", "Too many connections from this client",
+		"this client has too many connections open to the server; close some or try again shortly")
+})
 
 func refusal(status int, text, kind, title, detail string) []byte {
 	body := `{"type":"` + ProblemBase + kind + `","title":"` + title + `","status":` + strconv.Itoa(status) + `,` +
@@ -81,13 +86,13 @@ func (l *limitListener) Accept() (net.Conn, error) {
 		}
 		if l.active.Add(1) > l.max {
 			l.active.Add(-1)
-			l.refuse(c, "server", refusedResponse)
+			l.refuse(c, "server", refusedResponse())
 			continue
 		}
 		key := clientKey(c.RemoteAddr())
 		if !l.takeClient(key) {
 			l.active.Add(-1)
-			l.refuse(c, "client", clientRefusedResponse)
+			l.refuse(c, "client", clientRefusedResponse())
 			continue
 		}
 		return &countedConn{Conn: c, release: func() {

@@ -313,7 +313,7 @@ type movedSubmodule struct {
 }
 
 // ErrGitmodulesChangedMv is git mv's wording of ErrGitmodulesChanged.
-var ErrGitmodulesChangedMv = fmt.Errorf("Please stage your changes to .gitmodules or stash them to proceed")
+var ErrGitmodulesChangedMv = errors.New("Please stage your changes to .gitmodules or stash them to proceed")
 
 // submodulesMoved lists the submodules moving src to to carries: src
 // itself when it is a gitlink, else the gitlinks under it. They need a

@@ -17,8 +17,9 @@ import (
 )
 
 // emptyTree is the id of the tree with no entries, which git treats as
-// existing whether or not it is stored.
-var emptyTree = hashObject(plumbing.TreeObject, nil)
+// existing whether or not it is stored: 4b825dc642cb6eb9a060e54bf8d69288fbee4904,
+// spelled as bytes so that no code runs at start-up to compute it.
+var emptyTree = plumbing.Hash{0x4b, 0x82, 0x5d, 0xc6, 0x42, 0xcb, 0x6e, 0xb9, 0xa0, 0x60, 0xe5, 0x4b, 0xf8, 0xd6, 0x92, 0x88, 0xfb, 0xee, 0x49, 0x04}
 
 // treeEntry is one entry of a tree object.
 type treeEntry struct {

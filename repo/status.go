@@ -99,8 +99,9 @@ func (s *Status) HasStaged() bool {
 }
 
 // unmergedKinds maps which stages exist (bit 0: base, 1: ours, 2: theirs)
-// to git's description and XY code.
-var unmergedKinds = map[int]struct {
+// to git's description and XY code. An array rather than a map: static
+// data, with nothing to build when the program starts.
+var unmergedKinds = [8]struct {
 	kind string
 	xy   string
 }{

@@ -223,7 +223,9 @@ func (r *Repository) hashEntryFile(full string, e *index.Entry, fi os.FileInfo) 
 	return r.blobFromFileConv(full, e.Name, fi, false, c, ok, func() bool { return r.blobHasCR(blob) })
 }
 
-var emptyBlob = hashObject(plumbing.BlobObject, nil)
+// emptyBlob is the id of the empty blob, e69de29bb2d1d6434b8b29ae775ad8c2e48c5391,
+// spelled as bytes so that no code runs at start-up to compute it.
+var emptyBlob = plumbing.Hash{0xe6, 0x9d, 0xe2, 0x9b, 0xb2, 0xd1, 0xd6, 0x43, 0x4b, 0x8b, 0x29, 0xae, 0x77, 0x5a, 0xd8, 0xc2, 0xe4, 0x8c, 0x53, 0x91}
 
 // The stat data comparison lives with the status walk; these are its
 // names in this package.

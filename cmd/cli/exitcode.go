@@ -55,40 +55,46 @@ func (e *ExitError) Error() string {
 func (e *ExitError) Unwrap() error { return e.Err }
 
 // codeMap maps sentinel errors from the packages below to exit codes: the
-// whole table, in one place (first match wins).
-var codeMap = []struct {
+// whole table, in one place (first match wins). A function: the table is
+// needed only when a command fails, not at every start.
+func codeMap() []struct {
 	err  error
 	code int
-}{
-	{repo.ErrNotRepository, ExitNotRepository},
-	{repo.ErrUnknownRevision, ExitUnknownRev},
-	{repo.ErrPathspecNoMatch, ExitPathspec},
-	{pathspec.ErrInvalid, ExitPathspec},
-	{repo.ErrNothingToCommit, ExitNothingToDo},
-	{repo.ErrMissingIdentity, ExitIdentity},
-	{repo.ErrLocked, ExitLocked},
-	{repo.ErrWouldOverwrite, ExitWouldOverwrite},
-	{repo.ErrCorruptObject, ExitCorrupt},
-	{repo.ErrUnsafePath, ExitUnsafe},
-	{repo.ErrUnmergedPaths, ExitUnmerged},
-	{repo.ErrUnsupportedRepository, ExitUnsupportedRepo},
-	{repo.ErrBranchInUse, ExitBranchInUse},
-	{repo.ErrPathIgnored, ExitPathspec},
-	{repo.ErrNotMerged, ExitNotMerged},
-	{repo.ErrAlreadyExists, ExitAlreadyExists},
-	{repo.ErrNotFound, ExitUnknownRev},
-	{repo.ErrNoUpstream, ExitFailure}, // as git: fatal
-	{repo.ErrConfigKey, ExitUsage},
-	{repo.ErrCommitAborted, ExitConflict}, // a hook, the editor or an empty message, as in git
-	{repo.ErrMergeInProgress, ExitUnmerged},
-	{remote.ErrRejected, ExitRejected},
-	{remote.ErrAuth, ExitAuth},
-	{remote.ErrRemote, ExitRemote},
-	{remote.ErrRepoNotFound, ExitRemote},
-	{repo.ErrNoSuchRemote, ExitUsage}, // git remote get-url/set-url/rename/remove exit 2 too
-	{repo.ErrLocalChanges, ExitWouldOverwrite},
-	{repo.ErrNoStash, ExitConflict}, // git stash pop/drop/show with no stash exit 1 too
-	{repo.ErrStashIndexConflict, ExitConflict},
+} {
+	return []struct {
+		err  error
+		code int
+	}{
+		{repo.ErrNotRepository, ExitNotRepository},
+		{repo.ErrUnknownRevision, ExitUnknownRev},
+		{repo.ErrPathspecNoMatch, ExitPathspec},
+		{pathspec.ErrInvalid, ExitPathspec},
+		{repo.ErrNothingToCommit, ExitNothingToDo},
+		{repo.ErrMissingIdentity, ExitIdentity},
+		{repo.ErrLocked, ExitLocked},
+		{repo.ErrWouldOverwrite, ExitWouldOverwrite},
+		{repo.ErrCorruptObject, ExitCorrupt},
+		{repo.ErrUnsafePath, ExitUnsafe},
+		{repo.ErrUnmergedPaths, ExitUnmerged},
+		{repo.ErrUnsupportedRepository, ExitUnsupportedRepo},
+		{repo.ErrBranchInUse, ExitBranchInUse},
+		{repo.ErrPathIgnored, ExitPathspec},
+		{repo.ErrNotMerged, ExitNotMerged},
+		{repo.ErrAlreadyExists, ExitAlreadyExists},
+		{repo.ErrNotFound, ExitUnknownRev},
+		{repo.ErrNoUpstream, ExitFailure}, // as git: fatal
+		{repo.ErrConfigKey, ExitUsage},
+		{repo.ErrCommitAborted, ExitConflict}, // a hook, the editor or an empty message, as in git
+		{repo.ErrMergeInProgress, ExitUnmerged},
+		{remote.ErrRejected, ExitRejected},
+		{remote.ErrAuth, ExitAuth},
+		{remote.ErrRemote, ExitRemote},
+		{remote.ErrRepoNotFound, ExitRemote},
+		{repo.ErrNoSuchRemote, ExitUsage}, // git remote get-url/set-url/rename/remove exit 2 too
+		{repo.ErrLocalChanges, ExitWouldOverwrite},
+		{repo.ErrNoStash, ExitConflict}, // git stash pop/drop/show with no stash exit 1 too
+		{repo.ErrStashIndexConflict, ExitConflict},
+	}
 }
 
 // ExitCode picks the exit code for an error returned by a command.
@@ -104,7 +110,7 @@ func ExitCode(err error) int {
 	if errors.As(err, &ue) {
 		return ExitUsage
 	}
-	for _, m := range codeMap {
+	for _, m := range codeMap() {
 		if errors.Is(err, m.err) {
 			return m.code
 		}

@@ -107,16 +107,19 @@ func startDetachedGC(dir, gitDir string) error {
 	return c.Process.Release()
 }
 
-// autoGCCommands are the commands after which git runs gc --auto.
-var autoGCCommands = map[string]bool{
-	"commit": true, "merge": true, "fetch": true, "pull": true, "rebase": true,
-	"cherry-pick": true, "revert": true, "am": true,
+// autoGCCommand tells the commands after which git runs gc --auto.
+func autoGCCommand(name string) bool {
+	switch name {
+	case "commit", "merge", "fetch", "pull", "rebase", "cherry-pick", "revert", "am":
+		return true
+	}
+	return false
 }
 
 // autoGC runs gc --auto after a command that added objects, when the
 // repository needs it; it never changes the command's outcome.
 func autoGC(ctx context.Context, env *Env, args []string) {
-	if !autoGCCommands[invokedName(args)] {
+	if !autoGCCommand(invokedName(args)) {
 		return
 	}
 	r, err := env.OpenRepo(ctx)

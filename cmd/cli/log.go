@@ -1430,10 +1430,15 @@ func noWalk(ctx context.Context, r *repo.Repository, include []plumbing.Hash, fi
 	}, nil
 }
 
-// builtinPretty are git's own --pretty names, which pretty.<name> cannot
+// builtinPretty tells git's own --pretty names, which pretty.<name> cannot
 // redefine.
-var builtinPretty = map[string]bool{"oneline": true, "short": true, "medium": true, "full": true,
-	"fuller": true, "reference": true, "raw": true}
+func builtinPretty(name string) bool {
+	switch name {
+	case "oneline", "short", "medium", "full", "fuller", "reference", "raw":
+		return true
+	}
+	return false
+}
 
 // expandAlias replaces a --pretty name defined by pretty.<name> with its
 // definition, following aliases of aliases as git does.
@@ -1444,7 +1449,7 @@ func (o *commitStyle) expandAlias(r *repo.Repository) error {
 	}
 	name := o.Pretty
 	for i := 0; ; i++ {
-		if name == "" || builtinPretty[name] || strings.HasPrefix(name, "format:") ||
+		if name == "" || builtinPretty(name) || strings.HasPrefix(name, "format:") ||
 			strings.HasPrefix(name, "tformat:") || strings.Contains(name, "%") {
 			break
 		}

@@ -425,7 +425,22 @@ func printShortStatus(w io.Writer, st *repo.Status, tr *repo.Tracking, branch, s
 	}
 }
 
-var stagedLabels = map[byte]string{'A': "new file", 'M': "modified", 'D': "deleted", 'R': "renamed", 'T': "typechange"}
+// stagedLabel is git's word for a staged change's code.
+func stagedLabel(code byte) string {
+	switch code {
+	case 'A':
+		return "new file"
+	case 'M':
+		return "modified"
+	case 'D':
+		return "deleted"
+	case 'R':
+		return "renamed"
+	case 'T':
+		return "typechange"
+	}
+	return ""
+}
 
 func plural(n int, one, many string) string {
 	if n == 1 {
@@ -744,7 +759,7 @@ func printLongStatusStyled(out io.Writer, st *repo.Status, tr *repo.Tracking, op
 		fmt.Fprintln(w, "\nNo commits yet")
 		fmt.Fprintln(w)
 	}
-	label := func(code byte) string { return fmt.Sprintf("%-12s", stagedLabels[code]+":") }
+	label := func(code byte) string { return fmt.Sprintf("%-12s", stagedLabel(code)+":") }
 	if len(staged) > 0 {
 		fmt.Fprintln(w, "Changes to be committed:")
 		switch {

@@ -22,8 +22,10 @@ const (
 
 const candidatesPerDst = 4
 
-// emptyBlob is the id of empty contents.
-var emptyBlob = plumbing.NewHash("e69de29bb2d1d6434b8b29ae775ad8c2e48c5391")
+// emptyBlob is the id of empty contents,
+// e69de29bb2d1d6434b8b29ae775ad8c2e48c5391, spelled as bytes so that no
+// code runs at start-up to parse it.
+var emptyBlob = plumbing.Hash{0xe6, 0x9d, 0xe2, 0x9b, 0xb2, 0xd1, 0xd6, 0x43, 0x4b, 0x8b, 0x29, 0xae, 0x77, 0x5a, 0xd8, 0xc2, 0xe4, 0x8c, 0x53, 0x91}
 
 // File is a deleted (source) or added (destination) file.
 type File struct {

@@ -5,6 +5,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/go-git/go-git/v5/plumbing"
 )
@@ -258,16 +259,19 @@ func ParseCommandV2(r *Reader) (*CommandV2, error) {
 }
 
 // fetchFlags are the version 2 fetch arguments that are plain flags.
-var fetchFlags = map[string]bool{
-	"thin-pack": true, "no-progress": true, "include-tag": true, "ofs-delta": true,
-	"sideband-all": true, "wait-for-done": true,
-}
+// Built on first use rather than when the program starts.
+var fetchFlags = sync.OnceValue(func() map[string]bool {
+	return map[string]bool{
+		"thin-pack": true, "no-progress": true, "include-tag": true, "ofs-delta": true,
+		"sideband-all": true, "wait-for-done": true,
+	}
+})
 
 // ParseFetchV2 reads the arguments of a version 2 fetch.
 func ParseFetchV2(args []string) (*UploadRequest, error) {
 	u := &UploadRequest{}
 	for _, a := range args {
-		if fetchFlags[a] {
+		if fetchFlags()[a] {
 			u.Caps = append(u.Caps, a)
 			continue
 		}

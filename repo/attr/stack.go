@@ -10,8 +10,9 @@ import (
 	"sync"
 )
 
-// builtin is git's own macro, at the lowest precedence.
-var builtin = Parse([]byte("[attr]binary -diff -merge -text\n"), "", true)
+// builtin is git's own macro, at the lowest precedence; parsed when
+// attributes are first looked up rather than at every start.
+var builtin = sync.OnceValue(func() *File { return Parse([]byte("[attr]binary -diff -merge -text\n"), "", true) })
 
 // Options say where a Checker finds attributes files.
 type Options struct {
@@ -144,7 +145,7 @@ func (c *Checker) stack(p string) ([]*File, error) {
 			break
 		}
 	}
-	for _, f := range []*File{c.global, c.system, builtin} {
+	for _, f := range []*File{c.global, c.system, builtin()} {
 		if f != nil {
 			files = append(files, f)
 		}

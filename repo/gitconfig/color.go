@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Approxidate reads a relative or absolute date into a Unix time, for
@@ -21,7 +22,10 @@ var errColor = errors.New("bad color")
 
 var colorNames = []string{"black", "red", "green", "yellow", "blue", "magenta", "cyan", "white"}
 
-var colorAttrs = map[string]int{"bold": 1, "dim": 2, "italic": 3, "ul": 4, "blink": 5, "reverse": 7, "strike": 9}
+// Built on first use rather than when the program starts.
+var colorAttrs = sync.OnceValue(func() map[string]int {
+	return map[string]int{"bold": 1, "dim": 2, "italic": 3, "ul": 4, "blink": 5, "reverse": 7, "strike": 9}
+})
 
 // ParseColor turns git's color words ("bold red blue", "#ff0000", "reset")
 // into the ANSI escape sequence git prints for them.
@@ -42,10 +46,10 @@ func ParseColor(v string) (string, error) {
 		a := lw
 		if strings.HasPrefix(a, "no-") {
 			neg, a = true, a[3:]
-		} else if strings.HasPrefix(a, "no") && colorAttrs[a[2:]] != 0 {
+		} else if strings.HasPrefix(a, "no") && colorAttrs()[a[2:]] != 0 {
 			neg, a = true, a[2:]
 		}
-		if n, ok := colorAttrs[a]; ok {
+		if n, ok := colorAttrs()[a]; ok {
 			if neg {
 				if n == 1 {
 					n = 22 // no-bold, as no-dim

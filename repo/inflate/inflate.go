@@ -17,6 +17,7 @@ import (
 	"errors"
 	"hash/adler32"
 	"math/bits"
+	"sync"
 )
 
 var (
@@ -222,11 +223,13 @@ var (
 	dBase    = [32]uint16{1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577}
 	dExtra   = [32]uint8{0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13}
 	clOrder  = [19]uint8{16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15}
-
-	fixedLit, fixedDist huffman
 )
 
-func init() {
+// fixedCodes are the tables of the fixed Huffman codes (block type 1),
+// built when a stream first uses them rather than at every start of the
+// program.
+var fixedCodes = sync.OnceValue(func() *struct{ lit, dist huffman } {
+	t := new(struct{ lit, dist huffman })
 	var l [288]uint8
 	for i := range l {
 		switch {
@@ -240,15 +243,16 @@ func init() {
 			l[i] = 8
 		}
 	}
-	fixedLit.build(l[:], lengthCounts(l[:]), litBits)
+	t.lit.build(l[:], lengthCounts(l[:]), litBits)
 	// All 32 five-bit codes: 30 and 31 decode, and are refused as
 	// distances, as compress/flate refuses them.
 	var d [32]uint8
 	for i := range d {
 		d[i] = 5
 	}
-	fixedDist.build(d[:], lengthCounts(d[:]), distBits)
-}
+	t.dist.build(d[:], lengthCounts(d[:]), distBits)
+	return t
+})
 
 // Inflater holds the tables of dynamic blocks between streams, so that
 // inflating many small objects allocates only their output.
@@ -315,7 +319,8 @@ func (z *Inflater) inflate(dst, src []byte, prefix bool) (int, error) {
 			s.pos += n
 			goto next
 		case 1:
-			lit, dist = &fixedLit, &fixedDist
+			fixed := fixedCodes()
+			lit, dist = &fixed.lit, &fixed.dist
 		case 2:
 			if err := z.dynamic(&s); err != nil {
 				return op, err

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -14,15 +15,18 @@ import (
 )
 
 // Date modes of --date, named as git names them.
-var dateModes = map[string]string{
-	"": "default", "default": "default", "iso": "iso", "iso8601": "iso",
-	"iso-strict": "iso-strict", "iso8601-strict": "iso-strict", "rfc": "rfc", "rfc2822": "rfc",
-	"short": "short", "unix": "unix", "raw": "raw", "relative": "relative", "human": "human",
-}
+// Built on first use rather than when the program starts.
+var dateModes = sync.OnceValue(func() map[string]string {
+	return map[string]string{
+		"": "default", "default": "default", "iso": "iso", "iso8601": "iso",
+		"iso-strict": "iso-strict", "iso8601-strict": "iso-strict", "rfc": "rfc", "rfc2822": "rfc",
+		"short": "short", "unix": "unix", "raw": "raw", "relative": "relative", "human": "human",
+	}
+})
 
 // CheckDateMode returns the canonical name of a --date mode.
 func CheckDateMode(mode string) (string, error) {
-	m, ok := dateModes[mode]
+	m, ok := dateModes()[mode]
 	if !ok {
 		return "", fmt.Errorf("unknown date format %q (default, iso, iso-strict, rfc, short, unix, raw, relative or human)", mode)
 	}
@@ -166,11 +170,14 @@ func Body(msg string) string {
 }
 
 // namedColors are the %C<name> and %C(<name>) colours of git's formats.
-var namedColors = map[string]string{
-	"red": "\x1b[31m", "green": "\x1b[32m", "yellow": "\x1b[33m", "blue": "\x1b[34m",
-	"magenta": "\x1b[35m", "cyan": "\x1b[36m", "white": "\x1b[37m", "bold": "\x1b[1m",
-	"dim": "\x1b[2m", "ul": "\x1b[4m", "reset": "\x1b[m", "normal": "",
-}
+// Built on first use rather than when the program starts.
+var namedColors = sync.OnceValue(func() map[string]string {
+	return map[string]string{
+		"red": "\x1b[31m", "green": "\x1b[32m", "yellow": "\x1b[33m", "blue": "\x1b[34m",
+		"magenta": "\x1b[35m", "cyan": "\x1b[36m", "white": "\x1b[37m", "bold": "\x1b[1m",
+		"dim": "\x1b[2m", "ul": "\x1b[4m", "reset": "\x1b[m", "normal": "",
+	}
+})
 
 // FormatUser expands a --format string for c: git's placeholders for ids
 // (%H %h %T %t %P %p), people and dates (%an %ae %aN %aE %ad %aD %ai %aI %at %as
@@ -659,7 +666,7 @@ func (u *userFormat) one(b *strings.Builder, p string) int {
 			if strings.HasPrefix(p[1:], n) {
 				u.autoColor = false
 				if f.Color {
-					b.WriteString(namedColors[n])
+					b.WriteString(namedColors()[n])
 				}
 				return 1 + len(n)
 			}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 
 	"easel.dev/easel/repo/gitconfig"
 )
@@ -44,19 +45,22 @@ const (
 	fieldTime
 )
 
-var atoms = map[string]fieldType{
-	"refname": fieldStr, "objecttype": fieldStr, "objectsize": fieldNum, "objectname": fieldStr,
-	"deltabase": fieldStr, "tree": fieldStr, "parent": fieldStr, "numparent": fieldNum,
-	"object": fieldStr, "type": fieldStr, "tag": fieldStr,
-	"author": fieldStr, "authorname": fieldStr, "authoremail": fieldStr, "authordate": fieldTime,
-	"committer": fieldStr, "committername": fieldStr, "committeremail": fieldStr, "committerdate": fieldTime,
-	"tagger": fieldStr, "taggername": fieldStr, "taggeremail": fieldStr, "taggerdate": fieldTime,
-	"creator": fieldStr, "creatordate": fieldTime,
-	"describe": fieldStr, "subject": fieldStr, "body": fieldStr, "trailers": fieldStr, "contents": fieldStr,
-	"raw": fieldStr, "upstream": fieldStr, "push": fieldStr, "symref": fieldStr, "flag": fieldStr,
-	"HEAD": fieldStr, "color": fieldStr, "worktreepath": fieldStr,
-	"align": fieldStr, "end": fieldStr, "if": fieldStr, "then": fieldStr, "else": fieldStr, "rest": fieldStr,
-}
+// Built on first use rather than when the program starts.
+var atoms = sync.OnceValue(func() map[string]fieldType {
+	return map[string]fieldType{
+		"refname": fieldStr, "objecttype": fieldStr, "objectsize": fieldNum, "objectname": fieldStr,
+		"deltabase": fieldStr, "tree": fieldStr, "parent": fieldStr, "numparent": fieldNum,
+		"object": fieldStr, "type": fieldStr, "tag": fieldStr,
+		"author": fieldStr, "authorname": fieldStr, "authoremail": fieldStr, "authordate": fieldTime,
+		"committer": fieldStr, "committername": fieldStr, "committeremail": fieldStr, "committerdate": fieldTime,
+		"tagger": fieldStr, "taggername": fieldStr, "taggeremail": fieldStr, "taggerdate": fieldTime,
+		"creator": fieldStr, "creatordate": fieldTime,
+		"describe": fieldStr, "subject": fieldStr, "body": fieldStr, "trailers": fieldStr, "contents": fieldStr,
+		"raw": fieldStr, "upstream": fieldStr, "push": fieldStr, "symref": fieldStr, "flag": fieldStr,
+		"HEAD": fieldStr, "color": fieldStr, "worktreepath": fieldStr,
+		"align": fieldStr, "end": fieldStr, "if": fieldStr, "then": fieldStr, "else": fieldStr, "rest": fieldStr,
+	}
+})
 
 // parseAtom reads the inside of %(...), checking the name and arguments
 // as git's parse_ref_filter_atom does.
@@ -67,7 +71,7 @@ func parseAtom(s string) (atom, error) {
 	}
 	name, arg, hasArg := strings.Cut(s, ":")
 	a.name, a.arg = name, arg
-	if _, ok := atoms[name]; !ok {
+	if _, ok := atoms()[name]; !ok {
 		return a, formatErr("unknown field name: %s", s)
 	}
 	if name == "rest" {

@@ -37,7 +37,7 @@ func ParseSortKeys(keys []string) ([]SortKey, error) {
 		case "align", "end", "if", "then", "else", "color":
 			return nil, formatErr("unknown field name: %s", k)
 		}
-		s.atom, s.typ = a, atoms[a.name]
+		s.atom, s.typ = a, atoms()[a.name]
 		out = append(out, s)
 	}
 	return out, nil

@@ -6,6 +6,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Severity is what git's fsck makes of a finding.
@@ -21,33 +22,36 @@ const (
 )
 
 // severities are git 2.39's default types of each message id.
-var severities = map[string]Severity{
-	"nulInHeader": SevFatal, "unterminatedHeader": SevFatal,
-	"badDate": SevError, "badDateOverflow": SevError, "badEmail": SevError, "badName": SevError,
-	"badObjectSha1": SevError, "badParentSha1": SevError, "badTagObject": SevError, "badTimezone": SevError,
-	"badTree": SevError, "badTreeSha1": SevError, "badType": SevError, "duplicateEntries": SevError,
-	"missingAuthor": SevError, "missingCommitter": SevError, "missingEmail": SevError,
-	"missingNameBeforeEmail": SevError, "missingObject": SevError, "missingSpaceBeforeDate": SevError,
-	"missingSpaceBeforeEmail": SevError, "missingTag": SevError, "missingTagEntry": SevError,
-	"missingTree": SevError, "missingType": SevError, "missingTypeEntry": SevError,
-	"multipleAuthors": SevError, "treeNotSorted": SevError, "unknownType": SevError,
-	"zeroPaddedDate": SevError, "gitmodulesMissing": SevError, "gitmodulesBlob": SevError,
-	"gitmodulesLarge": SevError, "gitmodulesName": SevError, "gitmodulesSymlink": SevError,
-	"gitmodulesUrl": SevError, "gitmodulesPath": SevError, "gitmodulesUpdate": SevError,
-	"gitattributesMissing": SevError, "gitattributesLarge": SevError, "gitattributesLineLength": SevError,
-	"gitattributesBlob": SevError,
-	"emptyName":         SevWarn, "fullPathname": SevWarn, "hasDot": SevWarn, "hasDotdot": SevWarn, "hasDotgit": SevWarn,
-	"nullSha1": SevWarn, "zeroPaddedFilemode": SevWarn, "nulInCommit": SevWarn,
-	"badFilemode": SevInfo, "gitmodulesParse": SevInfo, "gitignoreSymlink": SevInfo,
-	"gitattributesSymlink": SevInfo, "mailmapSymlink": SevInfo, "badTagName": SevInfo,
-	"missingTaggerEntry": SevInfo,
-	"extraHeaderEntry":   SevIgnore,
-}
+// Built on first use rather than when the program starts.
+var severities = sync.OnceValue(func() map[string]Severity {
+	return map[string]Severity{
+		"nulInHeader": SevFatal, "unterminatedHeader": SevFatal,
+		"badDate": SevError, "badDateOverflow": SevError, "badEmail": SevError, "badName": SevError,
+		"badObjectSha1": SevError, "badParentSha1": SevError, "badTagObject": SevError, "badTimezone": SevError,
+		"badTree": SevError, "badTreeSha1": SevError, "badType": SevError, "duplicateEntries": SevError,
+		"missingAuthor": SevError, "missingCommitter": SevError, "missingEmail": SevError,
+		"missingNameBeforeEmail": SevError, "missingObject": SevError, "missingSpaceBeforeDate": SevError,
+		"missingSpaceBeforeEmail": SevError, "missingTag": SevError, "missingTagEntry": SevError,
+		"missingTree": SevError, "missingType": SevError, "missingTypeEntry": SevError,
+		"multipleAuthors": SevError, "treeNotSorted": SevError, "unknownType": SevError,
+		"zeroPaddedDate": SevError, "gitmodulesMissing": SevError, "gitmodulesBlob": SevError,
+		"gitmodulesLarge": SevError, "gitmodulesName": SevError, "gitmodulesSymlink": SevError,
+		"gitmodulesUrl": SevError, "gitmodulesPath": SevError, "gitmodulesUpdate": SevError,
+		"gitattributesMissing": SevError, "gitattributesLarge": SevError, "gitattributesLineLength": SevError,
+		"gitattributesBlob": SevError,
+		"emptyName":         SevWarn, "fullPathname": SevWarn, "hasDot": SevWarn, "hasDotdot": SevWarn, "hasDotgit": SevWarn,
+		"nullSha1": SevWarn, "zeroPaddedFilemode": SevWarn, "nulInCommit": SevWarn,
+		"badFilemode": SevInfo, "gitmodulesParse": SevInfo, "gitignoreSymlink": SevInfo,
+		"gitattributesSymlink": SevInfo, "mailmapSymlink": SevInfo, "badTagName": SevInfo,
+		"missingTaggerEntry": SevInfo,
+		"extraHeaderEntry":   SevIgnore,
+	}
+})
 
 // MsgIDs lists the message ids git knows, for validating fsck.<id> config.
 func MsgIDs() []string {
-	out := make([]string, 0, len(severities))
-	for id := range severities {
+	out := make([]string, 0, len(severities()))
+	for id := range severities() {
 		out = append(out, id)
 	}
 	return out
@@ -78,7 +82,7 @@ type Policy struct {
 func (p Policy) SeverityOf(id string) Severity {
 	s, ok := p.Overrides[strings.ToLower(id)]
 	if !ok {
-		s = severities[id]
+		s = severities()[id]
 		if p.Strict && s == SevWarn {
 			s = SevError
 		}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // FuncLen is the most bytes of a line git shows after a hunk header.
@@ -16,30 +17,33 @@ const FuncLen = 80
 // configuration, one expression a line, "!" before one that rules lines
 // out. "default" has none: the plain rule (a line starting with a letter,
 // '_' or '$') applies.
-var builtins = map[string]string{
-	"default": "",
-	// C and C++: a definition starts at column 0 with a name (or "::"),
-	// but a goto label does not count.
-	"cpp": `!^[ \t]*[A-Za-z_][A-Za-z_0-9]*:[[:space:]]*($|/[/*])` + "\n" +
-		`^((::[[:space:]]*)?[A-Za-z_].*)$`,
-	// Python: class and (async) def lines, indented or not.
-	"python": `^[ \t]*((class|(async[ \t]+)?def)[ \t].*)$`,
-	// Go: functions and methods, and struct or interface types.
-	"golang": `^[ \t]*(func[ \t]*.*(\{[ \t]*)?)$` + "\n" +
-		`^[ \t]*(type[ \t].*(struct|interface)[ \t]*(\{[ \t]*)?)$`,
-	// Java: statements that look like calls are not headers; class-like
-	// declarations and method declarations are.
-	"java": `!^[ \t]*(catch|do|for|if|instanceof|new|return|switch|throw|while)` + "\n" +
-		`^[ \t]*(([A-Za-z_<>&\]\[ \t.,?@]+[ \t]+)?(class|enum|interface|record)[ \t]+.*)$` + "\n" +
-		`^[ \t]*(([A-Za-z_][A-Za-z_0-9<>&\]\[.,? \t@]*[ \t]+)+[A-Za-z_][A-Za-z_0-9]*[ \t]*\([^;]*)$`,
-	"bash":     `^[ \t]*((function[ \t]+)?[a-zA-Z_][a-zA-Z0-9_]*[ \t]*\(\)[ \t]*.*|function[ \t]+[a-zA-Z_][a-zA-Z0-9_]*.*)$`,
-	"rust":     `^[\t ]*((pub(\([^\)]+\))?[\t ]+)?((async|const|unsafe|extern([\t ]+"[^"]+"))[\t ]+)?(struct|enum|union|mod|trait|fn|impl|macro_rules!)[< \t]+[^;]*)$`,
-	"markdown": `^ {0,3}#{1,6}[ \t].*`,
-}
+// Built on first use rather than when the program starts.
+var builtins = sync.OnceValue(func() map[string]string {
+	return map[string]string{
+		"default": "",
+		// C and C++: a definition starts at column 0 with a name (or "::"),
+		// but a goto label does not count.
+		"cpp": `!^[ \t]*[A-Za-z_][A-Za-z_0-9]*:[[:space:]]*($|/[/*])` + "\n" +
+			`^((::[[:space:]]*)?[A-Za-z_].*)$`,
+		// Python: class and (async) def lines, indented or not.
+		"python": `^[ \t]*((class|(async[ \t]+)?def)[ \t].*)$`,
+		// Go: functions and methods, and struct or interface types.
+		"golang": `^[ \t]*(func[ \t]*.*(\{[ \t]*)?)$` + "\n" +
+			`^[ \t]*(type[ \t].*(struct|interface)[ \t]*(\{[ \t]*)?)$`,
+		// Java: statements that look like calls are not headers; class-like
+		// declarations and method declarations are.
+		"java": `!^[ \t]*(catch|do|for|if|instanceof|new|return|switch|throw|while)` + "\n" +
+			`^[ \t]*(([A-Za-z_<>&\]\[ \t.,?@]+[ \t]+)?(class|enum|interface|record)[ \t]+.*)$` + "\n" +
+			`^[ \t]*(([A-Za-z_][A-Za-z_0-9<>&\]\[.,? \t@]*[ \t]+)+[A-Za-z_][A-Za-z_0-9]*[ \t]*\([^;]*)$`,
+		"bash":     `^[ \t]*((function[ \t]+)?[a-zA-Z_][a-zA-Z0-9_]*[ \t]*\(\)[ \t]*.*|function[ \t]+[a-zA-Z_][a-zA-Z0-9_]*.*)$`,
+		"rust":     `^[\t ]*((pub(\([^\)]+\))?[\t ]+)?((async|const|unsafe|extern([\t ]+"[^"]+"))[\t ]+)?(struct|enum|union|mod|trait|fn|impl|macro_rules!)[< \t]+[^;]*)$`,
+		"markdown": `^ {0,3}#{1,6}[ \t].*`,
+	}
+})
 
 // Builtin returns a built-in driver's pattern text.
 func Builtin(name string) (string, bool) {
-	p, ok := builtins[name]
+	p, ok := builtins()[name]
 	return p, ok
 }
 
