@@ -380,11 +380,13 @@ func (r *Repository) stageInto(ctx context.Context, idx *index.Index, ps pathspe
 			work = append(work, &stagedFile{path: u.Path, fi: fi})
 		}
 		if r.ConfigBool("core.ignorecase", false) {
-			// A literal path that is an indexed one spelt otherwise
-			// is neither untracked nor ignored: git leaves it be.
+			// A literal path that is an indexed file or directory
+			// spelt otherwise is neither untracked nor ignored: git
+			// leaves it be.
 			folded := newFoldedNames(idx)
 			for i, l := range literal {
-				if !matched[i] && !l.HasWildcard() && folded.files[statuswalk.FoldASCII(l.Pattern)] != "" {
+				f := statuswalk.FoldASCII(l.Pattern)
+				if !matched[i] && !l.HasWildcard() && (folded.files[f] != "" || folded.dirs[f] != "") {
 					matched[i] = true
 				}
 			}

@@ -460,7 +460,9 @@ func (r *Repository) moveOne(idx *index.Index, entries map[string]*index.Entry, 
 	sameFold := ignoreCase && statuswalk.FoldASCII(src) == statuswalk.FoldASCII(to)
 	if _, err := os.Lstat(toFull); err == nil && !sameFold {
 		if !opts.Force || fi.IsDir() {
-			return Rename{}, fmt.Errorf("destination exists, source=%s, destination=%s: %w", src, to, ErrAlreadyExists)
+			// git's words alone; the exit code stays easel's "already
+			// exists".
+			return Rename{}, &refusal{moveError("destination exists", src, to).Error(), ErrAlreadyExists}
 		}
 	}
 	return Rename{From: src, To: to}, nil

@@ -17,6 +17,42 @@ type OverwriteError struct {
 	// ReadTree: the refusal came from git's read-tree, which a merge into
 	// an unborn branch runs; git prints its terse per-file errors then.
 	ReadTree bool
+	first    firstRefusal
+}
+
+// firstRefusal is the refusal git's unpack-trees meets first, where it
+// stops at the first (reset --merge and --keep): kind is the list it is
+// in, path as shown, walked the path whose visit
+// found it, late set for an index entry visited after the trees' paths.
+type firstRefusal struct {
+	kind         refusalKind
+	path, walked string
+	late         bool
+}
+
+// refusalKind is the list of an OverwriteError a path is in.
+type refusalKind int
+
+const (
+	refusedNone refusalKind = iota
+	refusedModified
+	refusedDir
+	refusedUntracked
+)
+
+// First is git's report of the first refusal alone, as reset prints it:
+// unpack-trees without show_all_errors stops at the first path in its
+// walk that is in the way.
+func (e *OverwriteError) First() string {
+	switch {
+	case e.first.kind == refusedModified:
+		return "error: Entry '" + e.first.path + "' not uptodate. Cannot merge."
+	case e.first.kind == refusedDir:
+		return "error: Updating '" + e.first.path + "' would lose untracked files in it"
+	case e.first.kind == refusedUntracked:
+		return "error: Untracked working tree file '" + e.first.path + "' would be overwritten by merge."
+	}
+	return ""
 }
 
 func (e *OverwriteError) Error() string { return strings.Join(e.blocks(), "\n") }

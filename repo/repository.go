@@ -239,10 +239,11 @@ func writeLayout(gitDir string, bare bool, branch string) error {
 			return err
 		}
 	}
-	config := fmt.Sprintf("[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = %t\n", bare)
-	if !bare {
-		config += "\tlogallrefupdates = true\n"
+	traits, err := probeFileSystem(gitDir)
+	if err != nil {
+		return err
 	}
+	config := traits.config(bare)
 	files := []struct{ name, content string }{
 		{"HEAD", "ref: " + plumbing.NewBranchReferenceName(branch).String() + "\n"},
 		{"config", config},

@@ -94,10 +94,37 @@ func (r *Repository) unpackTrees(ctx context.Context, idx *index.Index, m treeMo
 	oe := &OverwriteError{Op: op}
 	isIgnored := func(p string) bool { return r.rulesFor(parentDir(p)).ignored(p, false) }
 	ic := r.icaseIndex(idx)
-	deleting := map[string]bool{}
+	deleting, adding := map[string]bool{}, map[string]bool{}
 	for _, c := range changes {
 		if c.toMode == 0 {
 			deleting[c.path] = true
+		} else {
+			adding[c.path] = true
+		}
+	}
+	// refuse files a path (as shown) under the refusals of its kind and
+	// keeps the one git's unpack-trees meets first: it walks the trees'
+	// paths in order, then the index entries no tree has (with the index
+	// as `from`, those that `to` lacks).
+	refuse := func(kind refusalKind, shown string, c treeChange) {
+		switch kind {
+		case refusedModified:
+			oe.Modified = append(oe.Modified, shown)
+		case refusedDir:
+			oe.Dirs = append(oe.Dirs, shown)
+		default:
+			oe.Untracked = append(oe.Untracked, shown)
+		}
+		walked, late := c.path, m.fromIndex && c.toMode == 0
+		// Unless a file of `to` replaces its directory: git checks
+		// what the directory holds on that file's visit.
+		for d := parentDir(c.path); late && d != ""; d = parentDir(d) {
+			if adding[d] {
+				walked, late = d, false
+			}
+		}
+		if oe.first.kind == refusedNone || late != oe.first.late && !late || late == oe.first.late && walked < oe.first.walked {
+			oe.first = firstRefusal{kind: kind, path: shown, walked: walked, late: late}
 		}
 	}
 	var ops []treeChange
@@ -121,7 +148,7 @@ func (r *Repository) unpackTrees(ctx context.Context, idx *index.Index, m treeMo
 			continue // already staged as the target: keep index and work tree
 		}
 		if !entryIs(e, c.fromMode, c.from) {
-			oe.Modified = append(oe.Modified, c.path)
+			refuse(refusedModified, c.path, c)
 			continue
 		}
 		full, err := r.safePath(c.path)
@@ -132,7 +159,7 @@ func (r *Repository) unpackTrees(ctx context.Context, idx *index.Index, m treeMo
 		if e != nil {
 			if lerr == nil && fi.IsDir() && e.Mode != filemode.Submodule && r.dirHasLocalFiles(c.path, entries, deleting, ic) {
 				// The tracked file was replaced by a directory of files.
-				oe.Untracked = append(oe.Untracked, c.path)
+				refuse(refusedUntracked, c.path, c)
 				continue
 			}
 			if lerr == nil && !fi.IsDir() && !e.SkipWorktree {
@@ -141,7 +168,7 @@ func (r *Repository) unpackTrees(ctx context.Context, idx *index.Index, m treeMo
 					return err
 				}
 				if changed {
-					oe.Modified = append(oe.Modified, c.path)
+					refuse(refusedModified, c.path, c)
 					continue
 				}
 			}
@@ -151,18 +178,18 @@ func (r *Repository) unpackTrees(ctx context.Context, idx *index.Index, m treeMo
 				// A directory where a gitlink goes is taken as the
 				// submodule's work tree, as git takes it.
 				if c.toMode != filemode.Submodule && r.dirHasLocalFiles(c.path, entries, deleting, ic) {
-					oe.Dirs = append(oe.Dirs, c.path)
+					refuse(refusedDir, c.path, c)
 					continue
 				}
 			} else if !isIgnored(c.path) {
-				oe.Untracked = append(oe.Untracked, c.path)
+				refuse(refusedUntracked, c.path, c)
 				continue
 			}
 		}
 		// A file standing where the new path needs a directory.
 		if c.toMode != 0 {
 			if p := r.blockingFile(c.path, entries, deleting, ic, idx); p != "" {
-				oe.Untracked = append(oe.Untracked, p)
+				refuse(refusedUntracked, p, c)
 				continue
 			}
 		}

@@ -149,16 +149,9 @@ func runReset(ctx context.Context, env *Env, o resetOptions) error {
 	if err := r.ResetWith(ctx, target, mode, rev, ro); err != nil {
 		var oe *repo.OverwriteError
 		if errors.As(err, &oe) {
-			// reset reports as git's plain unpack-trees does.
-			for _, p := range oe.Modified {
-				fmt.Fprintf(env.IO.Err, "error: Entry '%s' not uptodate. Cannot merge.\n", p)
-			}
-			for _, p := range oe.Dirs {
-				fmt.Fprintf(env.IO.Err, "error: Updating '%s' would lose untracked files in it\n", p)
-			}
-			for _, p := range oe.Untracked {
-				fmt.Fprintf(env.IO.Err, "error: Untracked working tree file '%s' would be overwritten by merge.\n", p)
-			}
+			// reset reports as git's plain unpack-trees does: the
+			// first path in its way, and no more.
+			fmt.Fprintln(env.IO.Err, oe.First())
 			fmt.Fprintf(env.IO.Err, "fatal: Could not reset index file to revision '%s'.\n", rev)
 			return &ExitError{Code: ExitWouldOverwrite}
 		}
