@@ -27,7 +27,7 @@ func isLatin1Name(enc string) bool {
 // when its "encoding" header names ISO 8859-1, as git re-encodes a
 // commit before formatting it; otherwise c itself.
 func CommitToUTF8(c *gitobj.Commit) *gitobj.Commit {
-	if isUTF8Name(string(c.Encoding)) || !isLatin1Name(string(c.Encoding)) {
+	if isUTF8Name(c.Encoding) || !isLatin1Name(c.Encoding) {
 		return c
 	}
 	cp := *c

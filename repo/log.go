@@ -213,7 +213,7 @@ func (w *LogWalker) next(ctx context.Context) (*gitobj.Commit, error) {
 	return nil, io.EOF
 }
 
-// decode builds go-git's commit from the bytes the walk kept (or reads
+// decode builds the commit from the bytes the walk kept (or reads
 // them, when the commit-graph spared the walk reading the commit).
 func (w *LogWalker) decode(n *commitwalk.Node) (*gitobj.Commit, error) {
 	data, err := w.cw.ReadData(n)

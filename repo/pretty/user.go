@@ -516,10 +516,10 @@ func (u *userFormat) one(b *strings.Builder, p string) int {
 		b.WriteString(f.Source)
 		return 1
 	case 'e':
-		// go-git reads a commit without an encoding header as "UTF-8";
+		// A commit without an encoding header reads as "UTF-8";
 		// git prints the header only.
 		if c.Encoding != "UTF-8" {
-			b.WriteString(string(c.Encoding))
+			b.WriteString(c.Encoding)
 		}
 		return 1
 	case '%':
