@@ -11,7 +11,8 @@ import (
 
 	"github.com/go-git/go-billy/v5"
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"easel.dev/easel/repo/gitobj"
 )
 
 // fsStore is a store kept in a git directory (go-git's filesystem
@@ -98,7 +99,7 @@ func storeObject(st Store, typ plumbing.ObjectType, data []byte) (plumbing.Hash,
 
 // encodeTree is git's tree format: "<octal mode> <name>\0<raw id>" per
 // entry, entries already in git order.
-func encodeTree(entries []object.TreeEntry) []byte {
+func encodeTree(entries []gitobj.TreeEntry) []byte {
 	var b bytes.Buffer
 	for _, e := range entries {
 		b.WriteString(strconv.FormatUint(uint64(e.Mode), 8))

@@ -3,13 +3,13 @@ package merge
 import (
 	"context"
 	"fmt"
-	"io"
 	"sort"
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
-	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"easel.dev/easel/repo/gitobj"
 )
 
 // emptyTree is git's well-known empty tree id,
@@ -21,22 +21,22 @@ var emptyTree = plumbing.Hash{0x4b, 0x82, 0x5d, 0xc6, 0x42, 0xcb, 0x6e, 0xb9, 0x
 // result visit the same directories.
 type trees struct {
 	st    Store
-	cache map[plumbing.Hash][]object.TreeEntry
+	cache map[plumbing.Hash][]gitobj.TreeEntry
 }
 
-func (t *trees) read(h plumbing.Hash) ([]object.TreeEntry, error) {
+func (t *trees) read(h plumbing.Hash) ([]gitobj.TreeEntry, error) {
 	if h.IsZero() || h == emptyTree {
 		return nil, nil
 	}
 	if e, ok := t.cache[h]; ok {
 		return e, nil
 	}
-	tr, err := object.GetTree(t.st, h)
+	tr, err := gitobj.GetTree(t.st, h)
 	if err != nil {
 		return nil, fmt.Errorf("read tree %s: %w", h, err)
 	}
 	if t.cache == nil {
-		t.cache = map[plumbing.Hash][]object.TreeEntry{}
+		t.cache = map[plumbing.Hash][]gitobj.TreeEntry{}
 	}
 	t.cache[h] = tr.Entries
 	return tr.Entries, nil
@@ -44,7 +44,7 @@ func (t *trees) read(h plumbing.Hash) ([]object.TreeEntry, error) {
 
 // treeLess is git's tree entry order: a directory sorts as if its name
 // ended in '/'.
-func treeLess(a, b object.TreeEntry) bool {
+func treeLess(a, b gitobj.TreeEntry) bool {
 	an, bn := a.Name, b.Name
 	if a.Mode == filemode.Dir {
 		an += "/"
@@ -57,7 +57,7 @@ func treeLess(a, b object.TreeEntry) bool {
 
 // writeTree stores entries as a tree (sorting them as git does) and
 // returns its id.
-func writeTree(st Store, entries []object.TreeEntry) (plumbing.Hash, error) {
+func writeTree(st Store, entries []gitobj.TreeEntry) (plumbing.Hash, error) {
 	sort.Slice(entries, func(i, j int) bool { return treeLess(entries[i], entries[j]) })
 	return storeObject(st, plumbing.TreeObject, encodeTree(entries))
 }
@@ -87,13 +87,13 @@ func applyDir(ctx context.Context, tr *trees, tree plumbing.Hash, changes []chan
 		return plumbing.ZeroHash, err
 	}
 	byName := make(map[string]int, len(entries))
-	out := make([]object.TreeEntry, len(entries))
+	out := make([]gitobj.TreeEntry, len(entries))
 	copy(out, entries)
 	for i, e := range out {
 		byName[e.Name] = i
 	}
 	removed := make([]bool, len(out))
-	set := func(name string, e *object.TreeEntry) {
+	set := func(name string, e *gitobj.TreeEntry) {
 		if i, ok := byName[name]; ok {
 			if e == nil {
 				removed[i] = true
@@ -134,7 +134,7 @@ func applyDir(ctx context.Context, tr *trees, tree plumbing.Hash, changes []chan
 	}
 	for _, name := range order {
 		g := groups[name]
-		var cur *object.TreeEntry
+		var cur *gitobj.TreeEntry
 		if i, ok := byName[name]; ok && !removed[i] {
 			e := out[i]
 			cur = &e
@@ -159,9 +159,9 @@ func applyDir(ctx context.Context, tr *trees, tree plumbing.Hash, changes []chan
 			// A file and a directory both placed at name can only come
 			// from paths moved by renames onto each other; the file wins,
 			// as in git, and the moved paths stay conflicted in the index.
-			set(name, &object.TreeEntry{Name: name, Mode: g.file.v.Mode, Hash: g.file.v.Hash})
+			set(name, &gitobj.TreeEntry{Name: name, Mode: g.file.v.Mode, Hash: g.file.v.Hash})
 		case !dir.IsZero():
-			set(name, &object.TreeEntry{Name: name, Mode: filemode.Dir, Hash: dir})
+			set(name, &gitobj.TreeEntry{Name: name, Mode: filemode.Dir, Hash: dir})
 		case g.file != nil || len(g.nested) > 0:
 			// File removed, or directory emptied.
 			if cur != nil && (g.file != nil || cur.Mode == filemode.Dir) {
@@ -184,16 +184,11 @@ func applyDir(ctx context.Context, tr *trees, tree plumbing.Hash, changes []chan
 }
 
 func readBlob(st Store, h plumbing.Hash) ([]byte, error) {
-	b, err := object.GetBlob(st, h)
+	b, err := gitobj.GetBlob(st, h)
 	if err != nil {
 		return nil, fmt.Errorf("read blob %s: %w", h, err)
 	}
-	r, err := b.Reader()
-	if err != nil {
-		return nil, err
-	}
-	defer r.Close()
-	return io.ReadAll(r)
+	return b, nil
 }
 
 func writeBlob(st Store, data []byte) (plumbing.Hash, error) {

@@ -8,9 +8,9 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
-	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"easel.dev/easel/merge/rename"
+	"easel.dev/easel/repo/gitobj"
 )
 
 // ver is one version of a path; Mode 0 means absent.
@@ -210,7 +210,7 @@ func joinPath(dir, name string) string {
 	return dir + "/" + name
 }
 
-func sameEntry(a, b *object.TreeEntry) bool {
+func sameEntry(a, b *gitobj.TreeEntry) bool {
 	return a != nil && b != nil && a.Hash == b.Hash && a.Mode == b.Mode
 }
 
@@ -243,7 +243,7 @@ func (m *merger) collect(dir string, h [3]plumbing.Hash) error {
 		return err
 	}
 	var names []string
-	byName := map[string]*[3]*object.TreeEntry{}
+	byName := map[string]*[3]*gitobj.TreeEntry{}
 	for i := 0; i < 3; i++ {
 		ents, err := m.trees.read(h[i])
 		if err != nil {
@@ -253,7 +253,7 @@ func (m *merger) collect(dir string, h [3]plumbing.Hash) error {
 			e := &ents[j]
 			slot := byName[e.Name]
 			if slot == nil {
-				slot = &[3]*object.TreeEntry{}
+				slot = &[3]*gitobj.TreeEntry{}
 				byName[e.Name] = slot
 				names = append(names, e.Name)
 			}

@@ -13,12 +13,12 @@ import (
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/plumbing/storer"
 	"github.com/go-git/go-git/v5/storage/memory"
 
 	"easel.dev/easel/remote/gitproto"
 	"easel.dev/easel/repo"
+	"easel.dev/easel/repo/gitobj"
 	"easel.dev/easel/repo/packobj"
 	"easel.dev/easel/repo/refs"
 )
@@ -190,7 +190,7 @@ func peelTag(s storer.EncodedObjectStorer, h plumbing.Hash) plumbing.Hash {
 		if err != nil || o.Type() != plumbing.TagObject {
 			return peeled
 		}
-		t, err := object.DecodeTag(s, o)
+		t, err := gitobj.DecodeEncodedTag(o)
 		if err != nil {
 			return peeled
 		}
@@ -698,7 +698,7 @@ func includeTags(dir string, store storer.EncodedObjectStorer, objs []packobj.Ob
 			if err != nil || o.Type() != plumbing.TagObject {
 				break
 			}
-			tag, err := object.DecodeTag(store, o)
+			tag, err := gitobj.DecodeEncodedTag(o)
 			if err != nil {
 				break
 			}
@@ -728,7 +728,7 @@ func okToGiveUp(ctx context.Context, s storer.EncodedObjectStorer, wants, common
 	isCommon := map[plumbing.Hash]bool{}
 	var oldest time.Time
 	for _, h := range common {
-		c, err := object.GetCommit(s, h)
+		c, err := gitobj.GetCommit(s, h)
 		if err != nil {
 			continue
 		}
@@ -753,7 +753,7 @@ func okToGiveUp(ctx context.Context, s storer.EncodedObjectStorer, wants, common
 			if budget--; budget < 0 || ctx.Err() != nil {
 				return false
 			}
-			c, err := object.GetCommit(s, queue[0])
+			c, err := gitobj.GetCommit(s, queue[0])
 			queue = queue[1:]
 			if err != nil {
 				return false

@@ -6,11 +6,11 @@ import (
 	"fmt"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/plumbing/storer"
 
 	"easel.dev/easel/remote/gitproto"
 	"easel.dev/easel/repo"
+	"easel.dev/easel/repo/gitobj"
 )
 
 // Shallow fetches (git fetch --depth, --deepen, --shallow-since) and
@@ -62,7 +62,7 @@ func computeShallow(ctx context.Context, dir string, s *repo.Storage, req *gitpr
 	for _, h := range req.Haves {
 		haves[h] = true
 	}
-	dist, order, err := walkDepth(ctx, s, starts, 0, func(h plumbing.Hash, c *object.Commit, d int) bool {
+	dist, order, err := walkDepth(ctx, s, starts, 0, func(h plumbing.Hash, c *gitobj.Commit, d int) bool {
 		if stopAtHaves {
 			return !haves[h] && !si.client[h]
 		}
@@ -86,7 +86,7 @@ func computeShallow(ctx context.Context, dir string, s *repo.Storage, req *gitpr
 			}
 		}
 		limit := deepest + depth
-		dist, order, err = walkDepth(ctx, s, starts, 0, func(_ plumbing.Hash, _ *object.Commit, d int) bool { return d < limit })
+		dist, order, err = walkDepth(ctx, s, starts, 0, func(_ plumbing.Hash, _ *gitobj.Commit, d int) bool { return d < limit })
 		if err != nil {
 			return nil, err
 		}
@@ -104,7 +104,7 @@ func computeShallow(ctx context.Context, dir string, s *repo.Storage, req *gitpr
 				kept = append(kept, h)
 				continue
 			}
-			if c, err := object.GetCommit(s, h); err == nil && c.Committer.When.Unix() >= req.DeepenSince {
+			if c, err := gitobj.GetCommit(s, h); err == nil && c.Committer.When.Unix() >= req.DeepenSince {
 				kept = append(kept, h)
 			} else {
 				delete(dist, h)
@@ -117,7 +117,7 @@ func computeShallow(ctx context.Context, dir string, s *repo.Storage, req *gitpr
 	}
 	si.commits = order
 	for _, h := range order {
-		c, err := object.GetCommit(s, h)
+		c, err := gitobj.GetCommit(s, h)
 		if err != nil {
 			return nil, err
 		}
@@ -151,7 +151,7 @@ func isCommit(s storer.EncodedObjectStorer, h plumbing.Hash) bool {
 // walkDepth walks breadth first from starts (distance 1); a commit's
 // parents are walked when descend says so. It returns every commit met
 // with its distance, and their order.
-func walkDepth(ctx context.Context, s storer.EncodedObjectStorer, starts []plumbing.Hash, _ int, descend func(plumbing.Hash, *object.Commit, int) bool) (map[plumbing.Hash]int, []plumbing.Hash, error) {
+func walkDepth(ctx context.Context, s storer.EncodedObjectStorer, starts []plumbing.Hash, _ int, descend func(plumbing.Hash, *gitobj.Commit, int) bool) (map[plumbing.Hash]int, []plumbing.Hash, error) {
 	dist := map[plumbing.Hash]int{}
 	var order, queue []plumbing.Hash
 	for _, h := range starts {
@@ -169,7 +169,7 @@ func walkDepth(ctx context.Context, s storer.EncodedObjectStorer, starts []plumb
 		}
 		h := queue[0]
 		queue = queue[1:]
-		c, err := object.GetCommit(s, h)
+		c, err := gitobj.GetCommit(s, h)
 		if err != nil {
 			return nil, nil, fmt.Errorf("commit %s: %w", h, err)
 		}
@@ -218,7 +218,7 @@ func (si *shallowInfo) objects(ctx context.Context, s storer.EncodedObjectStorer
 		if si.client[h] {
 			continue
 		}
-		c, err := object.GetCommit(s, h)
+		c, err := gitobj.GetCommit(s, h)
 		if err != nil {
 			continue
 		}
@@ -239,7 +239,7 @@ func (si *shallowInfo) objects(ctx context.Context, s storer.EncodedObjectStorer
 			if err != nil || o.Type() != plumbing.TagObject {
 				break
 			}
-			tag, err := object.DecodeTag(s, o)
+			tag, err := gitobj.DecodeEncodedTag(o)
 			if err != nil {
 				break
 			}
@@ -257,7 +257,7 @@ func (si *shallowInfo) objects(ctx context.Context, s storer.EncodedObjectStorer
 		if known[h] && !si.unshallowed(h) {
 			continue
 		}
-		c, err := object.GetCommit(s, h)
+		c, err := gitobj.GetCommit(s, h)
 		if err != nil {
 			return nil, err
 		}

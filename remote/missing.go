@@ -7,8 +7,9 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
-	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/plumbing/storer"
+
+	"easel.dev/easel/repo/gitobj"
 )
 
 // objectsToSend lists the objects reachable from wants that the other side
@@ -104,7 +105,7 @@ func objectsToSend(ctx context.Context, s storer.EncodedObjectStorer, wants, hav
 }
 
 type walkCommit struct {
-	commit        *object.Commit
+	commit        *gitobj.Commit
 	uninteresting bool
 	queued        bool
 	popped        bool
@@ -134,7 +135,7 @@ func (w *sendWalk) start(h plumbing.Hash, uninteresting bool, roots *[]plumbing.
 		}
 		switch o.Type() {
 		case plumbing.TagObject:
-			t, err := object.DecodeTag(w.s, o)
+			t, err := gitobj.DecodeEncodedTag(o)
 			if err != nil {
 				return err
 			}
@@ -179,7 +180,7 @@ func (w *sendWalk) get(h plumbing.Hash) (*walkCommit, error) {
 	if c, ok := w.commits[h]; ok {
 		return c, nil
 	}
-	c, err := object.GetCommit(w.s, h)
+	c, err := gitobj.GetCommit(w.s, h)
 	if err == plumbing.ErrObjectNotFound {
 		w.commits[h] = nil
 		return nil, nil
@@ -228,7 +229,7 @@ func (w *sendWalk) markTree(h plumbing.Hash) error {
 		return nil
 	}
 	w.skip[h] = true
-	t, err := object.GetTree(w.s, h)
+	t, err := gitobj.GetTree(w.s, h)
 	if err != nil {
 		return fmt.Errorf("tree %s: %w", h, err)
 	}
@@ -266,7 +267,7 @@ func (w *sendWalk) addTree(h plumbing.Hash, out *[]plumbing.Hash) error {
 	}
 	w.added[h] = true
 	*out = append(*out, h)
-	t, err := object.GetTree(w.s, h)
+	t, err := gitobj.GetTree(w.s, h)
 	if err != nil {
 		return fmt.Errorf("tree %s: %w", h, err)
 	}

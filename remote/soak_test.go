@@ -20,9 +20,9 @@ import (
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"easel.dev/easel/repo"
+	"easel.dev/easel/repo/gitobj"
 )
 
 // The soak test's long mode: go test ./remote -run TestSoak -v -args -soak=2m
@@ -159,7 +159,7 @@ func (sc *soakClient) pull(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("resolving: commit: %w", err)
 		}
-		c, err := object.GetCommit(sc.r.Storer, h)
+		c, err := gitobj.GetCommit(sc.r.Storer, h)
 		if err != nil {
 			return err
 		}
@@ -184,15 +184,20 @@ func (sc *soakClient) pull(ctx context.Context) error {
 }
 
 func fileAt(r *repo.Repository, commit plumbing.Hash, path string) (string, error) {
-	c, err := object.GetCommit(r.Storer, commit)
+	c, err := gitobj.GetCommit(r.Storer, commit)
 	if err != nil {
 		return "", err
 	}
-	f, err := c.File(path)
+	tree, err := gitobj.GetTree(r.Storer, c.TreeHash)
+	if err != nil {
+		return "", err
+	}
+	e, err := tree.FindEntry(path)
 	if err != nil {
 		return "", fmt.Errorf("%s:%s: %w", commit, path, err)
 	}
-	return f.Contents()
+	b, err := gitobj.GetBlob(r.Storer, e.Hash)
+	return string(b), err
 }
 
 func (sc *soakClient) edit(ctx context.Context, round int) error {
@@ -247,15 +252,11 @@ func (sc *soakClient) push(ctx context.Context) (bool, error) {
 			// A refusal is only right if the server's tip is something
 			// this clone does not contain: were it already merged here,
 			// the push was a fast-forward and should have landed.
-			if cur, err := object.GetCommit(sc.r.Storer, plumbing.NewHash(p.Current)); err == nil {
-				head, err := object.GetCommit(sc.r.Storer, tip)
-				if err != nil {
-					return false, err
-				}
+			if cur, err := gitobj.GetCommit(sc.r.Storer, plumbing.NewHash(p.Current)); err == nil {
 				if cur.Hash == tip {
 					return false, fmt.Errorf("409 although the server is at our tip %s: %+v", tip, p)
 				}
-				if ok, err := cur.IsAncestor(head); err != nil || ok {
+				if ok, err := sc.r.IsAncestor(ctx, cur.Hash, tip); err != nil || ok {
 					return false, fmt.Errorf("409 although the server's %s is already merged into %s (%v): %+v", cur.Hash, tip, err, p)
 				}
 			}

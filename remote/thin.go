@@ -11,11 +11,12 @@ import (
 	"math"
 	"os"
 
-	"easel.dev/easel/repo/odb"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
-	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/plumbing/storer"
+
+	"easel.dev/easel/repo/gitobj"
+	"easel.dev/easel/repo/odb"
 )
 
 // Thin packs. Objects used to travel whole, so a one-line change to a
@@ -94,15 +95,15 @@ func (d *thinDiff) trees(ctx context.Context, nt, ot plumbing.Hash) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	n, err := object.GetTree(d.s, nt)
+	n, err := gitobj.GetTree(d.s, nt)
 	if err != nil {
 		return nil
 	}
-	o, err := object.GetTree(d.s, ot)
+	o, err := gitobj.GetTree(d.s, ot)
 	if err != nil {
 		return nil
 	}
-	olds := make(map[string]object.TreeEntry, len(o.Entries))
+	olds := make(map[string]gitobj.TreeEntry, len(o.Entries))
 	for _, e := range o.Entries {
 		olds[e.Name] = e
 	}
@@ -139,13 +140,13 @@ func peelToTree(s storer.EncodedObjectStorer, h plumbing.Hash) (plumbing.Hash, b
 		}
 		switch o.Type() {
 		case plumbing.TagObject:
-			t, err := object.DecodeTag(s, o)
+			t, err := gitobj.DecodeEncodedTag(o)
 			if err != nil {
 				return plumbing.ZeroHash, false
 			}
 			h = t.Target
 		case plumbing.CommitObject:
-			c, err := object.DecodeCommit(s, o)
+			c, err := gitobj.DecodeEncodedCommit(o)
 			if err != nil {
 				return plumbing.ZeroHash, false
 			}

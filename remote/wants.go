@@ -8,10 +8,10 @@ import (
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/plumbing/storer"
 
 	"easel.dev/easel/repo"
+	"easel.dev/easel/repo/gitobj"
 )
 
 // What a fetch may ask for. As git's upload-pack does by default
@@ -86,7 +86,7 @@ func unreachableWant(ctx context.Context, gitDir string, s storer.EncodedObjectS
 		if tips[h] || pending[h] {
 			continue
 		}
-		c, err := object.GetCommit(s, h)
+		c, err := gitobj.GetCommit(s, h)
 		if err != nil {
 			return h, nil // missing, or not a commit
 		}
@@ -107,14 +107,14 @@ func unreachableWant(ctx context.Context, gitDir string, s storer.EncodedObjectS
 			return
 		}
 		seen[h] = true
-		if c, err := object.GetCommit(s, h); err == nil {
+		if c, err := gitobj.GetCommit(s, h); err == nil {
 			heap.Push(q, &walkCommit{commit: c})
 		}
 	}
 	for h := range tips {
 		// Peel annotated tags (a few levels: a tag of a tag).
 		for i := 0; i < 8; i++ {
-			t, err := object.GetTag(s, h)
+			t, err := gitobj.GetTag(s, h)
 			if err != nil {
 				break
 			}

@@ -10,8 +10,8 @@ import (
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/object"
 
+	"easel.dev/easel/merge"
 	"easel.dev/easel/repo/gitconfig"
 	"easel.dev/easel/repo/refspec"
 )
@@ -187,22 +187,14 @@ func (r *Repository) StartPoint(ctx context.Context, start string) (plumbing.Has
 	if err != nil {
 		return plumbing.ZeroHash, err
 	}
-	ca, err := r.commitOf(a)
-	if err != nil {
-		return plumbing.ZeroHash, err
-	}
-	cb, err := r.commitOf(b)
-	if err != nil {
-		return plumbing.ZeroHash, err
-	}
-	bases, err := ca.MergeBase(cb)
+	bases, err := merge.MergeBases(ctx, r.Storer, a, b)
 	if err != nil {
 		return plumbing.ZeroHash, err
 	}
 	if len(bases) != 1 {
 		return plumbing.ZeroHash, &RevisionError{Msg: fmt.Sprintf("not a valid object name: '%s'", start)}
 	}
-	return bases[0].Hash, nil
+	return bases[0], nil
 }
 
 // TrackResult says what tracking setup did, for git's message.
@@ -539,15 +531,7 @@ func (r *Repository) isAncestor(a, b plumbing.Hash) (bool, error) {
 	if a == b {
 		return true, nil
 	}
-	ca, err := r.commitOf(a)
-	if err != nil {
-		return false, err
-	}
-	cb, err := object.GetCommit(r.Storer, b)
-	if err != nil {
-		return false, err
-	}
-	return ca.IsAncestor(cb)
+	return merge.IsAncestor(context.Background(), r.Storer, a, b)
 }
 
 // UnsetBranchUpstream is git branch --unset-upstream: branch.<b>.remote

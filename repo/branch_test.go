@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-git/go-git/v5/plumbing/object"
+	"easel.dev/easel/repo/gitobj"
 )
 
 func TestBranchLifecycleAgainstGit(t *testing.T) {
@@ -106,7 +106,7 @@ echo 1 > f; git add f; git commit -qm one
 		t.Fatal(err)
 	}
 	head, _ := r.Head()
-	tagger := &object.Signature{Name: "T Agger", Email: "t@example.com", When: time.Unix(1700000000, 0).In(time.FixedZone("", 5400))}
+	tagger := &gitobj.Signature{Name: "T Agger", Email: "t@example.com", When: time.Unix(1700000000, 0).In(time.FixedZone("", 5400))}
 	id, err := r.CreateTag(ctx, TagOptions{Name: "v1", Target: head, Annotated: true, Message: "  release one  \n\n\n", Tagger: tagger})
 	if err != nil {
 		t.Fatal(err)

@@ -10,8 +10,8 @@ import (
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/object"
 
+	"easel.dev/easel/repo/gitobj"
 	"easel.dev/easel/repo/lockfile"
 )
 
@@ -108,7 +108,7 @@ func (r *Repository) CherryPick(ctx context.Context, commits []plumbing.Hash, o 
 		kind = kindRevert
 	}
 	if o.Single {
-		c, err := object.GetCommit(r.Storer, commits[0])
+		c, err := gitobj.GetCommit(r.Storer, commits[0])
 		if err != nil {
 			return err
 		}
@@ -116,7 +116,7 @@ func (r *Repository) CherryPick(ctx context.Context, commits []plumbing.Hash, o 
 	}
 	items := make([]seqItem, 0, len(commits))
 	for _, h := range commits {
-		c, err := object.GetCommit(r.Storer, h)
+		c, err := gitobj.GetCommit(r.Storer, h)
 		if err != nil {
 			return err
 		}
@@ -186,7 +186,7 @@ func (r *Repository) runPicks(ctx context.Context, items []seqItem, o PickOption
 				return err
 			}
 		}
-		c, err := object.GetCommit(r.Storer, it.id)
+		c, err := gitobj.GetCommit(r.Storer, it.id)
 		if err != nil {
 			return err
 		}
@@ -474,9 +474,9 @@ func (r *Repository) continueSinglePick(ctx context.Context, o PickOptions) erro
 	if msg == "" {
 		return ErrEmptyMessage
 	}
-	var author object.Signature
+	var author gitobj.Signature
 	if picking {
-		pc, err := object.GetCommit(r.Storer, pickHead)
+		pc, err := gitobj.GetCommit(r.Storer, pickHead)
 		if err != nil {
 			return err
 		}

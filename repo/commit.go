@@ -1,7 +1,6 @@
 package repo
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,10 +9,11 @@ import (
 	"strings"
 	"time"
 
-	"easel.dev/easel/repo/pathspec"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/format/index"
-	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"easel.dev/easel/repo/gitobj"
+	"easel.dev/easel/repo/pathspec"
 )
 
 // ErrEmptyMessage: the commit message is empty after clean-up.
@@ -180,13 +180,13 @@ func (r *Repository) CommitWithResult(ctx context.Context, opts CommitOptions) (
 	}
 
 	var parents []plumbing.Hash
-	var oldCommit *object.Commit
+	var oldCommit *gitobj.Commit
 	message := opts.Message
 	if opts.Amend {
 		if head.IsZero() {
 			return nil, fmt.Errorf("you have nothing to amend: %w", ErrUnknownRevision)
 		}
-		oldCommit, err = object.GetCommit(r.Storer, head)
+		oldCommit, err = gitobj.GetCommit(r.Storer, head)
 		if err != nil {
 			return nil, err
 		}
@@ -250,13 +250,13 @@ func (r *Repository) CommitWithResult(ctx context.Context, opts CommitOptions) (
 	if err != nil {
 		return nil, err
 	}
-	var authorFrom *object.Commit
+	var authorFrom *gitobj.Commit
 	if comp != nil {
 		authorFrom = comp.authorCommit(opts.ResetAuthor)
 	} else if !opts.ResetAuthor {
 		authorFrom = oldCommit
 	}
-	var author object.Signature
+	var author gitobj.Signature
 	if comp != nil {
 		author = *comp.author
 	} else if author, err = r.commitAuthor(opts, authorFrom); err != nil {
@@ -271,7 +271,7 @@ func (r *Repository) CommitWithResult(ctx context.Context, opts CommitOptions) (
 		return nil, ErrEmptyMessage
 	}
 
-	c := &object.Commit{Author: author, Committer: committer, Message: message, TreeHash: tree, ParentHashes: parents}
+	c := &gitobj.Commit{Author: author, Committer: committer, Message: message, TreeHash: tree, ParentHashes: parents}
 	id, err := r.writeCommit(c)
 	if err != nil {
 		return nil, err
@@ -428,21 +428,8 @@ func treeOrEmpty(h plumbing.Hash) plumbing.Hash {
 }
 
 // writeCommit encodes a commit exactly as git does and stores it.
-func (r *Repository) writeCommit(c *object.Commit) (plumbing.Hash, error) {
-	obj := r.Storer.NewEncodedObject()
-	if err := c.Encode(obj); err != nil {
-		return plumbing.ZeroHash, err
-	}
-	rd, err := obj.Reader()
-	if err != nil {
-		return plumbing.ZeroHash, err
-	}
-	defer rd.Close()
-	var buf bytes.Buffer
-	if _, err := buf.ReadFrom(rd); err != nil {
-		return plumbing.ZeroHash, err
-	}
-	return r.writeObject(plumbing.CommitObject, buf.Bytes())
+func (r *Repository) writeCommit(c *gitobj.Commit) (plumbing.Hash, error) {
+	return r.writeObject(plumbing.CommitObject, c.Bytes())
 }
 
 // cleanupWhitespace applies git's default clean-up for a message given with

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-git/go-git/v5/plumbing/object"
+	"easel.dev/easel/repo/gitobj"
 )
 
 // ErrBadAuthor: --author is neither "Name <email>" nor matches an author.
@@ -19,8 +19,8 @@ var ErrBadAuthor = errors.New("is not 'Name <email>' and matches no existing aut
 // commitAuthor settles a new commit's author as git commit does. Amending
 // keeps the old author and date unless ResetAuthor; --author replaces
 // name and email only (the date stays), --date the date only.
-func (r *Repository) commitAuthor(opts CommitOptions, old *object.Commit) (object.Signature, error) {
-	var author object.Signature
+func (r *Repository) commitAuthor(opts CommitOptions, old *gitobj.Commit) (gitobj.Signature, error) {
+	var author gitobj.Signature
 	if old != nil && !opts.ResetAuthor {
 		// As git: amending keeps the author, GIT_AUTHOR_* included.
 		author = old.Author

@@ -6,26 +6,26 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-git/go-git/v5/plumbing/object"
+	"easel.dev/easel/repo/gitobj"
 )
 
 func TestCommitAuthorOptions(t *testing.T) {
 	gitEnv(t) // author A U Thor at 1700000000 +0100, committer at 1700000100 -0230
 	r, _ := initRepo(t)
 	ctx := context.Background()
-	head := func() *object.Commit {
+	head := func() *gitobj.Commit {
 		t.Helper()
 		h, err := r.Head()
 		if err != nil {
 			t.Fatal(err)
 		}
-		c, err := object.GetCommit(r.Storer, h)
+		c, err := gitobj.GetCommit(r.Storer, h)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return c
 	}
-	sig := func(s object.Signature) string {
+	sig := func(s gitobj.Signature) string {
 		return s.Name + " <" + s.Email + "> " + s.When.Format("2006-01-02 15:04:05 -0700")
 	}
 	date := time.Date(2005, 4, 7, 22, 13, 13, 0, time.FixedZone("", 2*3600))

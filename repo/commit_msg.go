@@ -10,9 +10,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/go-git/go-git/v5/plumbing/object"
-
 	"easel.dev/easel/repo/editor"
+	"easel.dev/easel/repo/gitobj"
 	"easel.dev/easel/repo/hooks"
 	"easel.dev/easel/repo/pretty"
 	"easel.dev/easel/repo/trailer"
@@ -69,10 +68,10 @@ type composer struct {
 	edit      bool
 	cleanup   string // verbatim, whitespace, strip, scissors
 	useMsg    string // -C/-c or "HEAD" for --amend: the commit whose message is taken
-	useCommit *object.Commit
+	useCommit *gitobj.Commit
 	template  string
 	editMsg   string            // path of COMMIT_EDITMSG
-	author    *object.Signature // settled before the hooks run, which see it
+	author    *gitobj.Signature // settled before the hooks run, which see it
 }
 
 // newComposer settles the options as git's parse_and_validate_options.
@@ -119,7 +118,7 @@ func (r *Repository) newComposer(ctx context.Context, o *ComposeOptions, amend b
 		if err != nil {
 			return nil, fmt.Errorf("could not lookup commit %s", c.useMsg)
 		}
-		if c.useCommit, err = object.GetCommit(r.Storer, id); err != nil {
+		if c.useCommit, err = gitobj.GetCommit(r.Storer, id); err != nil {
 			return nil, err
 		}
 	}
@@ -213,13 +212,13 @@ func (c *composer) runHook(ctx context.Context, name, indexFile string, args ...
 // the commit a stopped cherry-pick is picking (CHERRY_PICK_HEAD), whose
 // author git keeps when the pick is concluded with a plain commit; nil:
 // none.
-func (c *composer) authorCommit(resetAuthor bool) *object.Commit {
+func (c *composer) authorCommit(resetAuthor bool) *gitobj.Commit {
 	if resetAuthor {
 		return nil
 	}
 	if c.useCommit == nil {
 		if id, ok := c.r.readHeadFile(cherryPickHeadFile); ok {
-			if pc, err := object.GetCommit(c.r.Storer, id); err == nil {
+			if pc, err := gitobj.GetCommit(c.r.Storer, id); err == nil {
 				return pc
 			}
 		}
@@ -230,7 +229,7 @@ func (c *composer) authorCommit(resetAuthor bool) *object.Commit {
 // compose builds COMMIT_EDITMSG, runs prepare-commit-msg, the editor and
 // commit-msg, and returns the final message (git's prepare_to_commit and
 // the clean-up in cmd_commit). merging: a merge is being concluded.
-func (c *composer) compose(ctx context.Context, indexFile string, merging bool, author, committer object.Signature, dateShown bool) (string, error) {
+func (c *composer) compose(ctx context.Context, indexFile string, merging bool, author, committer gitobj.Signature, dateShown bool) (string, error) {
 	o := c.o
 	var sb strings.Builder
 	hookArg1, hookArg2 := "", ""
@@ -409,12 +408,12 @@ func commitBody(msg string) string {
 	return strings.TrimLeft(msg[i+2:], "\n")
 }
 
-func (c *composer) lookup(ctx context.Context, rev string) (*object.Commit, error) {
+func (c *composer) lookup(ctx context.Context, rev string) (*gitobj.Commit, error) {
 	id, err := c.r.ResolveCommit(ctx, rev)
 	if err != nil {
 		return nil, fmt.Errorf("could not lookup commit %s", rev)
 	}
-	return object.GetCommit(c.r.Storer, id)
+	return gitobj.GetCommit(c.r.Storer, id)
 }
 
 func (c *composer) status() bool {
@@ -430,7 +429,7 @@ const scissorsLine = trailer.ScissorsLine
 // writeCommentBlock writes the part of COMMIT_EDITMSG after the message
 // that git writes when the editor opens: how the message is cleaned, the
 // author and date when they are not the committer's own, and the status.
-func (c *composer) writeCommentBlock(w *strings.Builder, merging bool, author, committer object.Signature, dateShown bool) {
+func (c *composer) writeCommentBlock(w *strings.Builder, merging bool, author, committer gitobj.Signature, dateShown bool) {
 	var b strings.Builder
 	if merging {
 		if c.cleanup == "scissors" {

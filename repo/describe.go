@@ -10,8 +10,8 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
-	"github.com/go-git/go-git/v5/plumbing/object"
 
+	"easel.dev/easel/repo/gitobj"
 	"easel.dev/easel/repo/wildmatch"
 )
 
@@ -54,7 +54,7 @@ type describeName struct {
 	path string        // as printed: "v1.0", with --all "tags/v1.0", "heads/main"
 	ref  plumbing.Hash // what the ref points at (the tag object)
 	prio int
-	tag  *object.Tag
+	tag  *gitobj.Tag
 }
 
 // DescribeNames reads the names describe would use; empty means git's
@@ -89,7 +89,7 @@ func (r *Repository) DescribeNames(o DescribeOptions) (map[plumbing.Hash]*descri
 			continue
 		}
 		peeled, annotated := ref.Hash(), false
-		var tag *object.Tag
+		var tag *gitobj.Tag
 		if p, err := r.peel(ref.Hash(), ""); err == nil && p != ref.Hash() {
 			peeled, annotated = p, true
 			tag, _ = r.tagObject(ref.Hash())
@@ -213,11 +213,11 @@ func (r *Repository) describeWith(ctx context.Context, c plumbing.Hash, o Descri
 	seen := map[plumbing.Hash]bool{start.Hash: true}
 	var queue describeQueue
 	seq := 0
-	push := func(cm *object.Commit) {
+	push := func(cm *gitobj.Commit) {
 		seq++
 		heap.Push(&queue, describeQueued{c: cm, seq: seq})
 	}
-	addParents := func(cm *object.Commit, firstOnly bool) {
+	addParents := func(cm *gitobj.Commit, firstOnly bool) {
 		for i, p := range cm.ParentHashes {
 			if firstOnly && i > 0 {
 				break
@@ -233,7 +233,7 @@ func (r *Repository) describeWith(ctx context.Context, c plumbing.Hash, o Descri
 	}
 	push(start)
 	seenCommits, annotated, unannotated := 0, 0, 0
-	var gaveUpOn *object.Commit
+	var gaveUpOn *gitobj.Commit
 	for queue.Len() > 0 {
 		if err := ctx.Err(); err != nil {
 			return Description{}, err
@@ -331,7 +331,7 @@ func (r *Repository) DescribeBlob(ctx context.Context, blob plumbing.Hash, o Des
 		return d, commit, "", false, err
 	}
 	// Commits in git's rev-list order (newest first by date), reversed.
-	var order []*object.Commit
+	var order []*gitobj.Commit
 	seen := map[plumbing.Hash]bool{}
 	var queue describeQueue
 	seq := 0
@@ -360,7 +360,7 @@ func (r *Repository) DescribeBlob(ctx context.Context, blob plumbing.Hash, o Des
 			return "", false
 		}
 		walked[tree] = true
-		t, err := object.GetTree(r.Storer, tree)
+		t, err := gitobj.GetTree(r.Storer, tree)
 		if err != nil {
 			return "", false
 		}
@@ -411,7 +411,7 @@ func (b *bitset) covers(o *bitset) bool {
 // describeQueue is git's commit list by date: newest committer date
 // first, commits of the same date in the order queued.
 type describeQueued struct {
-	c   *object.Commit
+	c   *gitobj.Commit
 	seq int
 }
 

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/go-git/go-git/v5/plumbing/object"
+	"easel.dev/easel/repo/gitobj"
 )
 
 // isUTF8Name reports whether an encoding name (a commit's "encoding"
@@ -26,8 +26,8 @@ func isLatin1Name(enc string) bool {
 // CommitToUTF8 returns c with its message and people converted to UTF-8
 // when its "encoding" header names ISO 8859-1, as git re-encodes a
 // commit before formatting it; otherwise c itself.
-func CommitToUTF8(c *object.Commit) *object.Commit {
-	if isUTF8Name(string(c.Encoding)) || !isLatin1Name(string(c.Encoding)) {
+func CommitToUTF8(c *gitobj.Commit) *gitobj.Commit {
+	if isUTF8Name(c.Encoding) || !isLatin1Name(c.Encoding) {
 		return c
 	}
 	cp := *c

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"easel.dev/easel/repo/gitobj"
 	"easel.dev/easel/repo/reflog"
-	"github.com/go-git/go-git/v5/plumbing/object"
 )
 
 // Identity returns the author or committer signature for a new object:
@@ -16,8 +16,8 @@ import (
 // <role>.name/<role>.email and user.name/user.email from the configuration
 // (repository over global), then $EMAIL for the address. The time is now
 // unless GIT_<ROLE>_DATE says otherwise.
-func (r *Repository) Identity(role string) (object.Signature, error) {
-	var sig object.Signature
+func (r *Repository) Identity(role string) (gitobj.Signature, error) {
+	var sig gitobj.Signature
 	role = strings.ToLower(role)
 	if role != "author" && role != "committer" {
 		return sig, fmt.Errorf("identity: unknown role %q", role)

@@ -3,7 +3,6 @@ package repo
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -11,11 +10,11 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
-	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"easel.dev/easel/merge"
 	"easel.dev/easel/merge/commitwalk"
 	"easel.dev/easel/repo/commitgraph"
+	"easel.dev/easel/repo/gitobj"
 	"easel.dev/easel/repo/pathspec"
 )
 
@@ -112,7 +111,7 @@ func (r *Repository) Log(ctx context.Context, opts LogOptions) (*LogWalker, erro
 }
 
 // Next returns the next commit, or io.EOF at the end.
-func (w *LogWalker) Next(ctx context.Context) (*object.Commit, error) {
+func (w *LogWalker) Next(ctx context.Context) (*gitobj.Commit, error) {
 	if w.limited {
 		return w.nextLimited(ctx)
 	}
@@ -123,7 +122,7 @@ func (w *LogWalker) Next(ctx context.Context) (*object.Commit, error) {
 // get_commit_action): not hidden by a range, not older than --since, and
 // kept by the filter. The graph draws lines only to such parents.
 func (w *LogWalker) Shows(h plumbing.Hash) bool {
-	var c *object.Commit
+	var c *gitobj.Commit
 	if w.limited {
 		n := w.nodes[h]
 		if n != nil && (n.uninteresting || n.hide) {
@@ -162,7 +161,7 @@ func (w *LogWalker) push(n *commitwalk.Node) {
 // next pops the newest commit by committer date; ties keep the order in
 // which commits were queued, as git's date-sorted list does. Commits are
 // decoded only to be filtered or shown.
-func (w *LogWalker) next(ctx context.Context) (*object.Commit, error) {
+func (w *LogWalker) next(ctx context.Context) (*gitobj.Commit, error) {
 	for w.queue.Len() > 0 {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -196,7 +195,7 @@ func (w *LogWalker) next(ctx context.Context) (*object.Commit, error) {
 				return nil, err
 			}
 		}
-		var c *object.Commit
+		var c *gitobj.Commit
 		if show {
 			if c, err = w.decode(n); err != nil {
 				return nil, err
@@ -214,9 +213,9 @@ func (w *LogWalker) next(ctx context.Context) (*object.Commit, error) {
 	return nil, io.EOF
 }
 
-// decode builds go-git's commit from the bytes the walk kept (or reads
+// decode builds the commit from the bytes the walk kept (or reads
 // them, when the commit-graph spared the walk reading the commit).
-func (w *LogWalker) decode(n *commitwalk.Node) (*object.Commit, error) {
+func (w *LogWalker) decode(n *commitwalk.Node) (*gitobj.Commit, error) {
 	data, err := w.cw.ReadData(n)
 	if err != nil {
 		c, cerr := w.r.commitOf(n.ID)
@@ -228,14 +227,11 @@ func (w *LogWalker) decode(n *commitwalk.Node) (*object.Commit, error) {
 	return w.r.decodeShownCommit(n.ID, data)
 }
 
-// decodeShownCommit builds the commit log shows from its bytes: by
-// commitwalk's decoder for the usual shape (a whole-history log spends a
-// good part of its time decoding otherwise), by go-git's for the rest.
-func (r *Repository) decodeShownCommit(id plumbing.Hash, data []byte) (*object.Commit, error) {
-	if c, ok := commitwalk.DecodeCommit(id, data); ok {
-		return c, nil
-	}
-	c, err := object.DecodeCommit(r.Storer, &rawObject{id: id, typ: plumbing.CommitObject, data: data})
+// decodeShownCommit builds the commit log shows from its bytes, which
+// stay as the store gave them: the commit shares them rather than copying
+// each (a whole-history log decodes every commit).
+func (r *Repository) decodeShownCommit(id plumbing.Hash, data []byte) (*gitobj.Commit, error) {
+	c, err := gitobj.DecodeCommitShared(id, data)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v: %w", id, err, ErrCorruptObject)
 	}
@@ -312,7 +308,7 @@ func (w *LogWalker) pathStates(tree plumbing.Hash) ([]pathState, error) {
 
 // simplifyCommit is simplify for the limited walk, which holds commits
 // and parent ids.
-func (w *LogWalker) simplifyCommit(c *object.Commit, parents []plumbing.Hash) ([]plumbing.Hash, bool, error) {
+func (w *LogWalker) simplifyCommit(c *gitobj.Commit, parents []plumbing.Hash) ([]plumbing.Hash, bool, error) {
 	if w.ps != nil {
 		trees := make([]plumbing.Hash, len(parents))
 		for i, p := range parents {
@@ -484,24 +480,6 @@ func (r *Repository) AllTips() ([]plumbing.Hash, error) {
 	}
 	return out, nil
 }
-
-// rawObject is an object's bytes as go-git's decoders read them, without
-// the copy go-git's MemoryObject makes.
-type rawObject struct {
-	id   plumbing.Hash
-	typ  plumbing.ObjectType
-	data []byte
-}
-
-func (o *rawObject) Hash() plumbing.Hash           { return o.id }
-func (o *rawObject) Type() plumbing.ObjectType     { return o.typ }
-func (o *rawObject) SetType(t plumbing.ObjectType) { o.typ = t }
-func (o *rawObject) Size() int64                   { return int64(len(o.data)) }
-func (o *rawObject) SetSize(int64)                 {}
-func (o *rawObject) Reader() (io.ReadCloser, error) {
-	return io.NopCloser(bytes.NewReader(o.data)), nil
-}
-func (o *rawObject) Writer() (io.WriteCloser, error) { return nil, errors.New("read-only object") }
 
 // ErrBrokenHead is HEAD naming a ref that cannot exist or an object that
 // does not.

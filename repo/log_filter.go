@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-git/go-git/v5/plumbing/object"
+	"easel.dev/easel/repo/gitobj"
 )
 
 // CommitFilter is git log's commit limiting by content: --author,
@@ -39,7 +39,7 @@ func (f *CommitFilter) Empty() bool {
 }
 
 // Match says whether c is shown.
-func (f *CommitFilter) Match(c *object.Commit) bool {
+func (f *CommitFilter) Match(c *gitobj.Commit) bool {
 	if f.Empty() {
 		return true
 	}

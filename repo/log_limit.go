@@ -11,9 +11,9 @@ import (
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"easel.dev/easel/repo/commitgraph"
+	"easel.dev/easel/repo/gitobj"
 )
 
 // A limited walk is git's limit_list, used as git uses it: when commits are
@@ -32,7 +32,7 @@ type walkNode struct {
 	// commit-graph or from the commit itself; c is read only when needed.
 	read bool
 	date int64 // committer date, seconds
-	c    *object.Commit
+	c    *gitobj.Commit
 	// parents are the parents the walk follows (after path
 	// simplification, which may keep only one).
 	parents       []plumbing.Hash
@@ -276,7 +276,7 @@ func (w *LogWalker) limit(ctx context.Context) error {
 // nextLimited returns the next kept commit that is shown: commits marked
 // uninteresting after they were kept, and commits the filter or the paths
 // reject, are skipped, as git's get_commit_action skips them.
-func (w *LogWalker) nextLimited(ctx context.Context) (*object.Commit, error) {
+func (w *LogWalker) nextLimited(ctx context.Context) (*gitobj.Commit, error) {
 	for w.listPos < len(w.list) {
 		if err := ctx.Err(); err != nil {
 			return nil, err

@@ -9,13 +9,13 @@ import (
 	"sort"
 	"strings"
 
+	"easel.dev/easel/repo/gitobj"
 	"easel.dev/easel/repo/lockfile"
 	"easel.dev/easel/repo/pretty"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/format/index"
-	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"easel.dev/easel/merge"
 )
@@ -75,7 +75,7 @@ type MergeOptions struct {
 	Out, Err io.Writer
 	// Author, when set, authors the merge commit (a rebase recreating a
 	// merge keeps the original's author).
-	Author *object.Signature
+	Author *gitobj.Signature
 
 	// AllowUnrelated merges a commit that shares no history with HEAD
 	// (over an empty base); without it such a merge is refused, as git
@@ -618,7 +618,7 @@ func (r *Repository) writeMergeCommit(ctx context.Context, tree plumbing.Hash, p
 
 // writeMergeCommitBy is writeMergeCommit with the author given (nil: the
 // configured one).
-func (r *Repository) writeMergeCommitBy(ctx context.Context, tree plumbing.Hash, parents []plumbing.Hash, msg string, by *object.Signature) (plumbing.Hash, error) {
+func (r *Repository) writeMergeCommitBy(ctx context.Context, tree plumbing.Hash, parents []plumbing.Hash, msg string, by *gitobj.Signature) (plumbing.Hash, error) {
 	author, err := r.Identity("author")
 	if err != nil {
 		return plumbing.ZeroHash, err
@@ -630,12 +630,8 @@ func (r *Repository) writeMergeCommitBy(ctx context.Context, tree plumbing.Hash,
 	if err != nil {
 		return plumbing.ZeroHash, err
 	}
-	c := &object.Commit{Author: author, Committer: committer, Message: msg, TreeHash: tree, ParentHashes: parents}
-	obj := r.Storer.NewEncodedObject()
-	if err := c.Encode(obj); err != nil {
-		return plumbing.ZeroHash, err
-	}
-	return r.Storer.SetEncodedObject(obj)
+	c := &gitobj.Commit{Author: author, Committer: committer, Message: msg, TreeHash: tree, ParentHashes: parents}
+	return r.writeCommit(c)
 }
 
 // AbortMerge gives up a merge stopped by conflicts: the index and the

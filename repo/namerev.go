@@ -8,8 +8,8 @@ import (
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/object"
 
+	"easel.dev/easel/repo/gitobj"
 	"easel.dev/easel/repo/refformat"
 	"easel.dev/easel/repo/wildmatch"
 )
@@ -58,7 +58,7 @@ func (r *Repository) NameRevs(ctx context.Context, commits []plumbing.Hash, o Na
 	}
 	type tip struct {
 		name       string
-		commit     *object.Commit
+		commit     *gitobj.Commit
 		taggerdate int64
 		fromTag    bool
 		deref      bool
@@ -158,12 +158,12 @@ func (r *Repository) NameRevs(ctx context.Context, commits []plumbing.Hash, o Na
 			start.tip += "^0"
 		}
 		// git walks with a stack, first parents coming out first.
-		stack := []*object.Commit{t.commit}
+		stack := []*gitobj.Commit{t.commit}
 		for len(stack) > 0 {
 			c := stack[len(stack)-1]
 			stack = stack[:len(stack)-1]
 			name := names[c.Hash]
-			var queue []*object.Commit
+			var queue []*gitobj.Commit
 			for i, ph := range c.ParentHashes {
 				p, err := r.commitOf(ph)
 				if err != nil || p.Committer.When.Unix() < cutoff {

@@ -9,9 +9,9 @@ import (
 	"unicode"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"easel.dev/easel/merge/linediff"
+	"easel.dev/easel/repo/gitobj"
 	"easel.dev/easel/repo/patch"
 )
 
@@ -20,7 +20,7 @@ import (
 // line and the "index" and hunk header lines left out, so a change
 // already applied upstream (even with other line numbers) is found. Merges
 // have none (ok false).
-func (r *Repository) patchID(ctx context.Context, c *object.Commit) (id plumbing.Hash, ok bool, err error) {
+func (r *Repository) patchID(ctx context.Context, c *gitobj.Commit) (id plumbing.Hash, ok bool, err error) {
 	if len(c.ParentHashes) > 1 {
 		return id, false, nil
 	}

@@ -7,7 +7,8 @@ import (
 	"testing"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"easel.dev/easel/repo/gitobj"
 )
 
 // Commits make the same change, or not, exactly when git patch-id says
@@ -69,7 +70,7 @@ func TestPatchIDClassesAsGit(t *testing.T) {
 		}
 		show.Wait()
 		gitID[name] = strings.Fields(string(out))[0]
-		c, err := object.GetCommit(r.Storer, h)
+		c, err := gitobj.GetCommit(r.Storer, h)
 		if err != nil {
 			t.Fatal(err)
 		}

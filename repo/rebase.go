@@ -14,9 +14,9 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/format/index"
-	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"easel.dev/easel/merge"
+	"easel.dev/easel/repo/gitobj"
 	"easel.dev/easel/repo/patch"
 )
 
@@ -376,8 +376,8 @@ func termClearLine() string {
 // parents first, as git's todo list takes them: merges only with
 // keepMerges; skipped are those whose change upstream already has (git's
 // cherry-mark), still in commits.
-func (r *Repository) rebaseCommits(ctx context.Context, upstream, fork, orig plumbing.Hash, cherryMark, keepMerges bool) (commits, skipped []*object.Commit, err error) {
-	var mine []*object.Commit
+func (r *Repository) rebaseCommits(ctx context.Context, upstream, fork, orig plumbing.Hash, cherryMark, keepMerges bool) (commits, skipped []*gitobj.Commit, err error) {
+	var mine []*gitobj.Commit
 	exclude := []plumbing.Hash{upstream}
 	if !fork.IsZero() {
 		exclude = append(exclude, fork)
@@ -438,7 +438,7 @@ func (r *Repository) rebaseCommits(ctx context.Context, upstream, fork, orig plu
 	return mine, skipped, nil
 }
 
-func (r *Repository) originallyEmpty(c *object.Commit) bool {
+func (r *Repository) originallyEmpty(c *gitobj.Commit) bool {
 	if len(c.ParentHashes) == 0 {
 		return c.TreeHash == emptyTree
 	}
@@ -605,7 +605,7 @@ func (r *Repository) Rebase(ctx context.Context, o RebaseOptions) error {
 			if _, err := r.emptyTree(); err != nil {
 				return err
 			}
-			if squashOnto, err = r.writeCommit(&object.Commit{Author: who, Committer: who, TreeHash: emptyTree}); err != nil {
+			if squashOnto, err = r.writeCommit(&gitobj.Commit{Author: who, Committer: who, TreeHash: emptyTree}); err != nil {
 				return err
 			}
 			onto, ontoName = squashOnto, squashOnto.String()
@@ -835,7 +835,7 @@ func (r *Repository) Rebase(ctx context.Context, o RebaseOptions) error {
 			if it.cmd != "pick" {
 				break
 			}
-			c, err := object.GetCommit(r.Storer, it.id)
+			c, err := gitobj.GetCommit(r.Storer, it.id)
 			if err != nil {
 				return err
 			}
@@ -1093,7 +1093,7 @@ func (r *Repository) runRebaseTodo(ctx context.Context, st *rebaseState, doneNr,
 		case "break":
 			fmt.Fprint(st.err, termClearLine())
 			head, _ := r.Head()
-			if c, err := object.GetCommit(r.Storer, head); err == nil {
+			if c, err := gitobj.GetCommit(r.Storer, head); err == nil {
 				fmt.Fprintf(st.err, "Stopped at %s\n", r.labelOf(c, ab).label)
 			} else {
 				fmt.Fprintln(st.err, "Stopped at HEAD")
@@ -1221,7 +1221,7 @@ func (r *Repository) rebaseExec(ctx context.Context, command string, errw io.Wri
 }
 
 // writeAuthorScript is git's write_author_script.
-func (r *Repository) writeAuthorScript(a object.Signature) error {
+func (r *Repository) writeAuthorScript(a gitobj.Signature) error {
 	q := func(s string) string { return strings.ReplaceAll(s, "'", `'\''`) }
 	_, off := a.When.Zone()
 	sign := '+'
@@ -1233,8 +1233,8 @@ func (r *Repository) writeAuthorScript(a object.Signature) error {
 }
 
 // readAuthorScript reads author-script back into a signature.
-func (r *Repository) readAuthorScript() (object.Signature, bool) {
-	var sig object.Signature
+func (r *Repository) readAuthorScript() (gitobj.Signature, bool) {
+	var sig gitobj.Signature
 	data, err := os.ReadFile(r.rebasePath("author-script"))
 	if err != nil {
 		return sig, false
@@ -1276,7 +1276,7 @@ func unquoteSh(s string) string {
 
 // makePatch records a stop as git's make_patch: stopped-sha, REBASE_HEAD,
 // patch and message.
-func (r *Repository) makePatch(ctx context.Context, c *object.Commit) error {
+func (r *Repository) makePatch(ctx context.Context, c *gitobj.Commit) error {
 	if err := r.writeRebaseFile("stopped-sha", c.Hash.String()+"\n"); err != nil {
 		return err
 	}
@@ -1363,7 +1363,7 @@ func commented(s string) string {
 // updateSquashMessages is git's update_squash_messages: the combined
 // message of a squash/fixup chain in message-squash (and message-fixup
 // while only fixups were seen).
-func (r *Repository) updateSquashMessages(it todoItem, c *object.Commit, f *fixupState) error {
+func (r *Repository) updateSquashMessages(it todoItem, c *gitobj.Commit, f *fixupState) error {
 	count := len(f.lines)
 	var buf string
 	flagged := it.cmd == "fixup" && it.flag != ""
@@ -1382,7 +1382,7 @@ func (r *Repository) updateSquashMessages(it todoItem, c *object.Commit, f *fixu
 		if err != nil {
 			return err
 		}
-		hc, err := object.GetCommit(r.Storer, head)
+		hc, err := gitobj.GetCommit(r.Storer, head)
 		if err != nil {
 			return err
 		}
@@ -1430,7 +1430,7 @@ func (r *Repository) updateSquashMessages(it todoItem, c *object.Commit, f *fixu
 
 // rebasePick runs one pick-like todo command.
 func (r *Repository) rebasePick(ctx context.Context, st *rebaseState, it todoItem, final bool, f *fixupState, ab *Abbreviator, ilp **IndexLock) error {
-	c, err := object.GetCommit(r.Storer, it.id)
+	c, err := gitobj.GetCommit(r.Storer, it.id)
 	if err != nil {
 		return err
 	}
@@ -1592,7 +1592,7 @@ func (r *Repository) amendWithEditor(ctx context.Context, action string, tree pl
 	if err != nil {
 		return head, err
 	}
-	hc, err := object.GetCommit(r.Storer, head)
+	hc, err := gitobj.GetCommit(r.Storer, head)
 	if err != nil {
 		return head, err
 	}
@@ -1754,7 +1754,7 @@ func (r *Repository) commitStagedChanges(ctx context.Context, st *rebaseState) e
 		parents = append(parents, mhs...) // a merge of --rebase-merges that stopped
 	}
 	if amend {
-		hc, err := object.GetCommit(r.Storer, head)
+		hc, err := gitobj.GetCommit(r.Storer, head)
 		if err != nil {
 			return err
 		}
@@ -1903,7 +1903,7 @@ func addExecCommands(items []todoItem, cmds []string) []todoItem {
 // rearrangeSquash is git's todo_list_rearrange_squash (--autosquash):
 // "fixup! <subject>", "squash! <subject>" and "amend! <subject>" commits
 // move after the commit they name (by subject, subject prefix or id).
-func rearrangeSquash(items []todoItem, commits []*object.Commit) []todoItem {
+func rearrangeSquash(items []todoItem, commits []*gitobj.Commit) []todoItem {
 	bySubject := map[string]int{}
 	subjects := make([]string, len(items))
 	next := make([]int, len(items))

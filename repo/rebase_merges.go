@@ -10,9 +10,9 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/format/index"
-	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"easel.dev/easel/merge"
+	"easel.dev/easel/repo/gitobj"
 )
 
 // rebase --rebase-merges: the todo list recreates the branch structure
@@ -118,15 +118,15 @@ func mergeBranchLabel(subject string) string {
 // ontoBase is the first merge base of upstream and the branch, which the
 // todo list calls "onto". With cousins (--rebase-merges=rebase-cousins)
 // branches that start below the merge base start at onto too.
-func (r *Repository) mergesScript(commits []*object.Commit, skip map[plumbing.Hash]bool, ontoBase plumbing.Hash, cousins bool, ab *Abbreviator) string {
+func (r *Repository) mergesScript(commits []*gitobj.Commit, skip map[plumbing.Hash]bool, ontoBase plumbing.Hash, cousins bool, ab *Abbreviator) string {
 	labels := &mergeLabels{byCommit: map[plumbing.Hash]string{}, used: map[string]bool{}, ab: ab}
 	if !ontoBase.IsZero() {
 		labels.byCommit[ontoBase] = "onto"
 		labels.used["onto"] = true
 	}
-	interesting := map[plumbing.Hash]*object.Commit{}
+	interesting := map[plumbing.Hash]*gitobj.Commit{}
 	todo := map[plumbing.Hash]string{}
-	var tips []*object.Commit
+	var tips []*gitobj.Commit
 
 	// First phase: a todo line for each commit; the tips of merged
 	// branches are labelled after the merge that takes them.
@@ -194,7 +194,7 @@ func (r *Repository) mergesScript(commits []*object.Commit, skip map[plumbing.Ha
 		} else {
 			out.WriteString("\n")
 		}
-		var list []*object.Commit
+		var list []*gitobj.Commit
 		c := tip
 		var start plumbing.Hash
 		root := false
@@ -328,7 +328,7 @@ func (r *Repository) doReset(ctx context.Context, st *rebaseState, arg string) e
 			if _, err := r.emptyTree(); err != nil {
 				return err
 			}
-			if to, err = r.writeCommit(&object.Commit{Author: who, Committer: who, TreeHash: emptyTree}); err != nil {
+			if to, err = r.writeCommit(&gitobj.Commit{Author: who, Committer: who, TreeHash: emptyTree}); err != nil {
 				return &SequencerError{Errors: []string{"writing fake root commit"}}
 			}
 			if err := r.writeRebaseFile("squash-onto", to.String()); err != nil {
@@ -399,7 +399,7 @@ func (r *Repository) doMerge(ctx context.Context, st *rebaseState, it todoItem, 
 		}
 		return r.moveHeadTo(ctx, head, theirs, st.base+": fast-forward", true)
 	}
-	var orig *object.Commit
+	var orig *gitobj.Commit
 	if !it.id.IsZero() {
 		if orig, err = r.CommitObject(it.id); err != nil {
 			return err
@@ -562,7 +562,7 @@ func (r *Repository) doMergeCommand(ctx context.Context, st *rebaseState, it tod
 	if err != nil || head.IsZero() {
 		return &SequencerError{Errors: []string{"cannot merge without a current revision"}}
 	}
-	var orig *object.Commit
+	var orig *gitobj.Commit
 	if !it.id.IsZero() {
 		if orig, err = r.CommitObject(it.id); err != nil {
 			return err
@@ -642,7 +642,7 @@ func (r *Repository) doMergeCommand(ctx context.Context, st *rebaseState, it tod
 // the original merge's parents are HEAD and then the heads, in order, the
 // rebase moves to the original instead of redoing it. done reports that
 // it did.
-func (r *Repository) fastForwardToOriginal(ctx context.Context, st *rebaseState, it todoItem, head plumbing.Hash, orig *object.Commit, heads []plumbing.Hash) (bool, error) {
+func (r *Repository) fastForwardToOriginal(ctx context.Context, st *rebaseState, it todoItem, head plumbing.Hash, orig *gitobj.Commit, heads []plumbing.Hash) (bool, error) {
 	if !st.opts.AllowFF || orig == nil || len(orig.ParentHashes) != len(heads)+1 || orig.ParentHashes[0] != head {
 		return false, nil
 	}
@@ -664,13 +664,13 @@ func (r *Repository) fastForwardToOriginal(ctx context.Context, st *rebaseState,
 // makes again: the original's, or for a merge line without one ("merge
 // <label>") the current author and the line's one-line message, else
 // def, git's "Merge branch '<label>'".
-func (r *Repository) redoneMergeIdentity(orig *object.Commit, oneline, def string) (object.Signature, string, error) {
+func (r *Repository) redoneMergeIdentity(orig *gitobj.Commit, oneline, def string) (gitobj.Signature, string, error) {
 	if orig != nil {
 		return orig.Author, strings.TrimLeft(orig.Message, "\n"), nil
 	}
 	author, err := r.Identity("author")
 	if err != nil {
-		return object.Signature{}, "", err
+		return gitobj.Signature{}, "", err
 	}
 	if oneline == "" {
 		oneline = def
@@ -681,7 +681,7 @@ func (r *Repository) redoneMergeIdentity(orig *object.Commit, oneline, def strin
 // mergeLineStopped stops the rebase at a merge line that conflicted, as
 // git does: the original's patch kept for the user (or, for a new merge,
 // its message), and "Could not apply"/"Could not merge" on stderr.
-func (r *Repository) mergeLineStopped(ctx context.Context, orig *object.Commit, ab *Abbreviator, it todoItem, msg string, code int) error {
+func (r *Repository) mergeLineStopped(ctx context.Context, orig *gitobj.Commit, ab *Abbreviator, it todoItem, msg string, code int) error {
 	if orig != nil {
 		if err := r.makePatch(ctx, orig); err != nil {
 			return err

@@ -5,9 +5,10 @@ import (
 	"errors"
 	"slices"
 
-	"easel.dev/easel/repo/wildmatch"
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"easel.dev/easel/repo/gitobj"
+	"easel.dev/easel/repo/wildmatch"
 
 	"easel.dev/easel/merge/commitwalk"
 )
@@ -153,7 +154,7 @@ func (m *refMatcher) match(ctx context.Context, name string, id plumbing.Hash) (
 }
 
 // tagObject returns the tag object id names, nil when it is something else.
-func (r *Repository) tagObject(id plumbing.Hash) (*object.Tag, error) {
+func (r *Repository) tagObject(id plumbing.Hash) (*gitobj.Tag, error) {
 	o, err := r.Storer.EncodedObject(plumbing.AnyObject, id)
 	if errors.Is(err, plumbing.ErrObjectNotFound) {
 		return nil, nil
@@ -161,5 +162,5 @@ func (r *Repository) tagObject(id plumbing.Hash) (*object.Tag, error) {
 	if err != nil || o.Type() != plumbing.TagObject {
 		return nil, err
 	}
-	return object.DecodeTag(r.Storer, o)
+	return gitobj.DecodeEncodedTag(o)
 }

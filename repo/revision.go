@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"easel.dev/easel/merge/commitwalk"
+	"easel.dev/easel/repo/gitobj"
 )
 
 // ResolveRevision turns a revision as git spells it into an object id:
@@ -505,7 +505,7 @@ func (r *Repository) resolveAbbrev(prefix string) (plumbing.Hash, error) {
 }
 
 // commitOf peels tags until it reaches a commit.
-func (r *Repository) commitOf(h plumbing.Hash) (*object.Commit, error) {
+func (r *Repository) commitOf(h plumbing.Hash) (*gitobj.Commit, error) {
 	for i := 0; i < 20; i++ {
 		o, err := r.Storer.EncodedObject(plumbing.AnyObject, h)
 		if err != nil {
@@ -513,9 +513,9 @@ func (r *Repository) commitOf(h plumbing.Hash) (*object.Commit, error) {
 		}
 		switch o.Type() {
 		case plumbing.CommitObject:
-			return object.DecodeCommit(r.Storer, o)
+			return gitobj.DecodeEncodedCommit(o)
 		case plumbing.TagObject:
-			t, err := object.DecodeTag(r.Storer, o)
+			t, err := gitobj.DecodeEncodedTag(o)
 			if err != nil {
 				return nil, err
 			}
@@ -541,7 +541,7 @@ func (r *Repository) peel(h plumbing.Hash, kind string) (plumbing.Hash, error) {
 		}
 		switch t {
 		case plumbing.TagObject:
-			tag, err := object.DecodeTag(r.Storer, o)
+			tag, err := gitobj.DecodeEncodedTag(o)
 			if err != nil {
 				return plumbing.ZeroHash, err
 			}
@@ -552,7 +552,7 @@ func (r *Repository) peel(h plumbing.Hash, kind string) (plumbing.Hash, error) {
 				return h, nil
 			}
 			if kind == "tree" {
-				c, err := object.DecodeCommit(r.Storer, o)
+				c, err := gitobj.DecodeEncodedCommit(o)
 				if err != nil {
 					return plumbing.ZeroHash, err
 				}
@@ -578,7 +578,7 @@ func (r *Repository) pathInCommit(commit plumbing.Hash, path, rev string) (plumb
 	if path == "" {
 		return c.TreeHash, nil
 	}
-	tree, err := object.GetTree(r.Storer, c.TreeHash)
+	tree, err := gitobj.GetTree(r.Storer, c.TreeHash)
 	if err != nil {
 		return plumbing.ZeroHash, err
 	}

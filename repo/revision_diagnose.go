@@ -9,7 +9,8 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/format/index"
-	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"easel.dev/easel/repo/gitobj"
 )
 
 // DiagnoseRevision says why "<rev>:<path>", ":<path>" or ":<n>:<path>"
@@ -53,12 +54,12 @@ func (r *Repository) DiagnoseRevision(ctx context.Context, rev, prefix string) e
 }
 
 // treeOf peels h (a commit, a tag of one, or a tree) to its tree.
-func (r *Repository) treeOf(h plumbing.Hash) (*object.Tree, error) {
+func (r *Repository) treeOf(h plumbing.Hash) (*gitobj.Tree, error) {
 	th, err := r.peel(h, "tree")
 	if err != nil {
 		return nil, err
 	}
-	return object.GetTree(r.Storer, th)
+	return gitobj.GetTree(r.Storer, th)
 }
 
 // onDisk reports whether path (from the top of the work tree) exists.
@@ -72,7 +73,7 @@ func (r *Repository) onDisk(path string) bool {
 
 // diagnoseTreePath is git's diagnose_invalid_oid_path: path is not in
 // tree (named spec).
-func (r *Repository) diagnoseTreePath(tree *object.Tree, spec, prefix, path string) error {
+func (r *Repository) diagnoseTreePath(tree *gitobj.Tree, spec, prefix, path string) error {
 	if r.onDisk(path) {
 		return &RevisionError{Msg: fmt.Sprintf("path '%s' exists on disk, but not in '%s'", path, spec)}
 	}

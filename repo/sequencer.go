@@ -10,9 +10,9 @@ import (
 	"sync"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"easel.dev/easel/merge"
+	"easel.dev/easel/repo/gitobj"
 	"easel.dev/easel/repo/lockfile"
 	"easel.dev/easel/repo/trailer"
 )
@@ -101,7 +101,7 @@ type commitLabel struct {
 	short, subject, label, parentLabel string
 }
 
-func (r *Repository) labelOf(c *object.Commit, ab *Abbreviator) commitLabel {
+func (r *Repository) labelOf(c *gitobj.Commit, ab *Abbreviator) commitLabel {
 	short := ab.ShortID(c.Hash)
 	subj := commitSubject(c.Message)
 	l := commitLabel{short: short, subject: subj, label: short + " (" + subj + ")"}
@@ -305,14 +305,14 @@ type pickOutcome struct {
 	messages   []string
 	message    string        // the message prepared (MERGE_MSG)
 	tree       plumbing.Hash // the merged tree
-	author     object.Signature
+	author     gitobj.Signature
 	label      commitLabel
 }
 
 // pickSpec says what to pick and how to commit it.
 type pickSpec struct {
 	kind   pickKind
-	commit *object.Commit
+	commit *gitobj.Commit
 	action string // "cherry-pick", "revert", "rebase": error texts
 	// reflogAction starts the reflog message of the new commit
 	// ("cherry-pick", "rebase (pick)").
@@ -421,7 +421,7 @@ func (r *Repository) pick(ctx context.Context, sp pickSpec, ab *Abbreviator) (*p
 	}
 
 	// The parent whose change is picked.
-	var parent *object.Commit
+	var parent *gitobj.Commit
 	switch {
 	case len(c.ParentHashes) == 0:
 	case len(c.ParentHashes) > 1:
@@ -431,13 +431,13 @@ func (r *Repository) pick(ctx context.Context, sp pickSpec, ab *Abbreviator) (*p
 		if o.Mainline > len(c.ParentHashes) {
 			return nil, &SequencerError{Errors: []string{fmt.Sprintf("commit %s does not have parent %d", c.Hash, o.Mainline)}, Fatal: failedFatal(sp.action)}
 		}
-		if parent, err = object.GetCommit(r.Storer, c.ParentHashes[o.Mainline-1]); err != nil {
+		if parent, err = gitobj.GetCommit(r.Storer, c.ParentHashes[o.Mainline-1]); err != nil {
 			return nil, err
 		}
 	case o.Mainline > 1:
 		return nil, &SequencerError{Errors: []string{fmt.Sprintf("commit %s does not have parent %d", c.Hash, o.Mainline)}, Fatal: failedFatal(sp.action)}
 	default:
-		if parent, err = object.GetCommit(r.Storer, c.ParentHashes[0]); err != nil {
+		if parent, err = gitobj.GetCommit(r.Storer, c.ParentHashes[0]); err != nil {
 			return nil, err
 		}
 	}
@@ -461,12 +461,12 @@ func (r *Repository) pick(ctx context.Context, sp pickSpec, ab *Abbreviator) (*p
 		return out, nil
 	}
 
-	var base, next *object.Commit
+	var base, next *gitobj.Commit
 	var baseLabel, nextLabel, msg string
 	if sp.kind == kindRevert {
 		base, baseLabel = c, out.label.label
 		next, nextLabel = parent, out.label.parentLabel
-		refer := func(x *object.Commit) string {
+		refer := func(x *gitobj.Commit) string {
 			if !o.Reference {
 				return x.Hash.String()
 			}
@@ -574,7 +574,7 @@ func (r *Repository) pick(ctx context.Context, sp pickSpec, ab *Abbreviator) (*p
 		return out, nil
 	}
 	// The commit: a pick keeps the author; a revert is the user's.
-	var author object.Signature
+	var author gitobj.Signature
 	if sp.kind == kindRevert {
 		if author, err = r.Identity("author"); err != nil {
 			return nil, err
@@ -587,7 +587,7 @@ func (r *Repository) pick(ctx context.Context, sp pickSpec, ab *Abbreviator) (*p
 		parents = append(parents, head)
 	}
 	if sp.amend {
-		hc, err := object.GetCommit(r.Storer, head)
+		hc, err := gitobj.GetCommit(r.Storer, head)
 		if err != nil {
 			return nil, err
 		}
@@ -627,12 +627,12 @@ func cleanupMode(msg, mode string) string {
 // With unsynced (a rebase's picks on a detached HEAD) the move of HEAD
 // is not fsynced, as git does not sync refs by default; the branch update
 // that ends the rebase is.
-func (r *Repository) commitWith(ctx context.Context, tree plumbing.Hash, parents []plumbing.Hash, author object.Signature, msg string, head plumbing.Hash, action string, unsynced bool) (plumbing.Hash, error) {
+func (r *Repository) commitWith(ctx context.Context, tree plumbing.Hash, parents []plumbing.Hash, author gitobj.Signature, msg string, head plumbing.Hash, action string, unsynced bool) (plumbing.Hash, error) {
 	committer, err := r.Identity("committer")
 	if err != nil {
 		return plumbing.ZeroHash, err
 	}
-	c := &object.Commit{Author: author, Committer: committer, Message: msg, TreeHash: tree, ParentHashes: parents}
+	c := &gitobj.Commit{Author: author, Committer: committer, Message: msg, TreeHash: tree, ParentHashes: parents}
 	id, err := r.writeCommit(c)
 	if err != nil {
 		return plumbing.ZeroHash, err

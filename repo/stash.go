@@ -15,9 +15,9 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/format/index"
-	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"easel.dev/easel/merge"
+	"easel.dev/easel/repo/gitobj"
 	"easel.dev/easel/repo/lockfile"
 	"easel.dev/easel/repo/pathspec"
 	"easel.dev/easel/repo/pretty"
@@ -358,7 +358,7 @@ func (r *Repository) stashCommit(tree plumbing.Hash, parents []plumbing.Hash, ms
 	if err != nil {
 		return plumbing.ZeroHash, err
 	}
-	return r.writeCommit(&object.Commit{Author: author, Committer: committer, Message: msg, TreeHash: tree, ParentHashes: parents})
+	return r.writeCommit(&gitobj.Commit{Author: author, Committer: committer, Message: msg, TreeHash: tree, ParentHashes: parents})
 }
 
 // pushStash points refs/stash at w. git always logs refs/stash, whatever

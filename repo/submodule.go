@@ -10,8 +10,10 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/format/index"
-	"github.com/go-git/go-git/v5/plumbing/object"
 
+	"easel.dev/easel/merge"
+
+	"easel.dev/easel/repo/gitobj"
 	"easel.dev/easel/repo/patch"
 )
 
@@ -160,14 +162,14 @@ func (r *Repository) submoduleFastForward(path string, base, ours, theirs plumbi
 		return plumbing.ZeroHash, false
 	}
 	defer sub.Close()
-	var cs [3]*object.Commit
-	for i, h := range []plumbing.Hash{base, ours, theirs} {
-		if cs[i], err = object.GetCommit(sub.Storer, h); err != nil {
+	cs := [3]plumbing.Hash{base, ours, theirs}
+	for _, h := range cs {
+		if _, err := gitobj.GetCommit(sub.Storer, h); err != nil {
 			return plumbing.ZeroHash, false
 		}
 	}
-	follows := func(a, b *object.Commit) bool {
-		ok, err := a.IsAncestor(b)
+	follows := func(a, b plumbing.Hash) bool {
+		ok, err := merge.IsAncestor(context.Background(), sub.Storer, a, b)
 		return err == nil && ok
 	}
 	if !follows(cs[0], cs[1]) || !follows(cs[0], cs[2]) {

@@ -8,9 +8,9 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
-	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"easel.dev/easel/merge"
+	"easel.dev/easel/repo/gitobj"
 )
 
 // subtreeMerge is git's subtree strategy (and -X subtree=<path>): the
@@ -69,19 +69,15 @@ func (r *Repository) subtreeMerge(ctx context.Context, head plumbing.Hash, h Mer
 }
 
 func (r *Repository) emptyTree() (plumbing.Hash, error) {
-	return r.writeTreeObject(&object.Tree{})
+	return r.writeTreeObject(&gitobj.Tree{})
 }
 
-func (r *Repository) writeTreeObject(t *object.Tree) (plumbing.Hash, error) {
-	obj := r.Storer.NewEncodedObject()
-	if err := t.Encode(obj); err != nil {
-		return plumbing.ZeroHash, err
-	}
-	return r.Storer.SetEncodedObject(obj)
+func (r *Repository) writeTreeObject(t *gitobj.Tree) (plumbing.Hash, error) {
+	return r.writeObject(plumbing.TreeObject, t.Bytes())
 }
 
-func (r *Repository) readTreeObject(h plumbing.Hash) (*object.Tree, error) {
-	return object.GetTree(r.Storer, h)
+func (r *Repository) readTreeObject(h plumbing.Hash) (*gitobj.Tree, error) {
+	return gitobj.GetTree(r.Storer, h)
 }
 
 // shiftTree is git's shift_tree_object: two moved so that its shape
@@ -188,7 +184,7 @@ func (r *Repository) spliceTree(one plumbing.Hash, prefix string, two plumbing.H
 	if err != nil {
 		return plumbing.ZeroHash, err
 	}
-	entries := append([]object.TreeEntry(nil), t.Entries...)
+	entries := append([]gitobj.TreeEntry(nil), t.Entries...)
 	for i, e := range entries {
 		if e.Name != top {
 			continue
@@ -203,7 +199,7 @@ func (r *Repository) spliceTree(one plumbing.Hash, prefix string, two plumbing.H
 			}
 		}
 		entries[i].Hash = with
-		return r.writeTreeObject(&object.Tree{Entries: entries})
+		return r.writeTreeObject(&gitobj.Tree{Entries: entries})
 	}
 	return plumbing.ZeroHash, fmt.Errorf("entry %s not found in tree %s", top, one)
 }

@@ -7,9 +7,10 @@ import (
 	"os"
 	"strings"
 
-	"easel.dev/easel/repo/pretty"
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"easel.dev/easel/repo/gitobj"
+	"easel.dev/easel/repo/pretty"
 )
 
 // Tag is one tag as listed.
@@ -56,7 +57,7 @@ type TagOptions struct {
 	// Cleanup is git's --cleanup: "strip" (the default: comments and
 	// surplus blank lines go), "whitespace" or "verbatim".
 	Cleanup      string
-	Tagger       *object.Signature // nil: the committer identity
+	Tagger       *gitobj.Signature // nil: the committer identity
 	Force        bool
 	CreateReflog bool
 }
@@ -130,15 +131,11 @@ func (r *Repository) CreateTagWith(ctx context.Context, o TagOptions) (id, prev 
 		if !given && msg == "" {
 			return id, prev, ErrNoTagMessage
 		}
-		tag := &object.Tag{
+		tag := &gitobj.Tag{
 			Name: o.Name, Tagger: *tagger, Message: msg,
 			TargetType: target.Type(), Target: o.Target,
 		}
-		obj := r.Storer.NewEncodedObject()
-		if err := tag.Encode(obj); err != nil {
-			return id, prev, err
-		}
-		if id, err = r.Storer.SetEncodedObject(obj); err != nil {
+		if id, err = r.writeObject(plumbing.TagObject, tag.Bytes()); err != nil {
 			return id, prev, err
 		}
 		if editPath != "" {
@@ -201,7 +198,7 @@ func (r *Repository) tagReflogMessage(target plumbing.Hash) string {
 		switch o.Type() {
 		case plumbing.CommitObject:
 			what = "commit object"
-			if c, err := object.DecodeCommit(r.Storer, o); err == nil {
+			if c, err := gitobj.DecodeEncodedCommit(o); err == nil {
 				what = pretty.Subject(c.Message) + ", " + c.Committer.When.Format("2006-01-02")
 			}
 		case plumbing.TreeObject:

@@ -5,7 +5,8 @@ import (
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"easel.dev/easel/repo/gitobj"
 )
 
 // ListTags lists the tags that pass the filter, in git's default order:
@@ -44,13 +45,13 @@ func (r *Repository) AnnotationLines(id plumbing.Hash, n int) ([]string, error) 
 	var msg string
 	switch o.Type() {
 	case plumbing.TagObject:
-		t, err := object.DecodeTag(r.Storer, o)
+		t, err := gitobj.DecodeEncodedTag(o)
 		if err != nil {
 			return nil, err
 		}
 		msg = t.Message
 	case plumbing.CommitObject:
-		c, err := object.DecodeCommit(r.Storer, o)
+		c, err := gitobj.DecodeEncodedCommit(o)
 		if err != nil {
 			return nil, err
 		}

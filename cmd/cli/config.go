@@ -541,16 +541,11 @@ func (c *configReader) blob() ([]byte, error) {
 	if err != nil {
 		return nil, configErr(128, "unable to resolve config blob '%s'", c.src.blob)
 	}
-	b, err := c.r.BlobObject(id)
+	b, err := c.r.ReadBlob(id)
 	if err != nil {
 		return nil, configErr(128, "reference '%s' does not point to a blob", c.src.blob)
 	}
-	rd, err := b.Reader()
-	if err != nil {
-		return nil, err
-	}
-	defer rd.Close()
-	return io.ReadAll(rd)
+	return b, nil
 }
 
 // configPrinter prints values as git config's format_config.

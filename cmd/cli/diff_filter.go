@@ -8,10 +8,10 @@ import (
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/spf13/cobra"
 
 	"easel.dev/easel/repo"
+	"easel.dev/easel/repo/gitobj"
 	"easel.dev/easel/repo/patch"
 	"easel.dev/easel/repo/pathspec"
 )
@@ -181,7 +181,7 @@ func (c *changeFilter) pickaxe(p patch.FilePatch) bool {
 // commitMatches says whether c's changes against its first parent, to
 // paths, keep any change through the filter; merges have none, as git
 // log shows them without -m.
-func (c *changeFilter) commitMatches(ctx context.Context, r *repo.Repository, cm *object.Commit, renames *repo.RenameOptions, paths pathspec.Pathspec) (bool, error) {
+func (c *changeFilter) commitMatches(ctx context.Context, r *repo.Repository, cm *gitobj.Commit, renames *repo.RenameOptions, paths pathspec.Pathspec) (bool, error) {
 	if len(cm.ParentHashes) > 1 || c.PickS == "" && c.PickG == "" && !c.explicit {
 		return false, nil
 	}

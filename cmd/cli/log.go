@@ -16,11 +16,11 @@ import (
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/spf13/cobra"
 
 	"easel.dev/easel/repo"
 	"easel.dev/easel/repo/gitconfig"
+	"easel.dev/easel/repo/gitobj"
 	"easel.dev/easel/repo/loggraph"
 	"easel.dev/easel/repo/pathspec"
 	"easel.dev/easel/repo/pretty"
@@ -545,7 +545,7 @@ default, iso, iso-strict, rfc, short, unix, raw or relative.`,
 
 // logStyle is how each commit is printed.
 type logStyle struct {
-	write   func(io.Writer, *object.Commit, pretty.CommitFormat) error
+	write   func(io.Writer, *gitobj.Commit, pretty.CommitFormat) error
 	compact bool // no blank line between commits (oneline, user formats)
 	oneline bool // changes follow the commit's line directly
 	// separator: a user format given as "format:" goes between commits
@@ -571,7 +571,7 @@ func (o commitStyle) settle() (style logStyle, fullID bool, dateMode string, err
 // styleOf reads --oneline, --pretty and --format.
 func (o commitStyle) styleOf() (logStyle, bool, error) {
 	user := func(format string, separator bool) logStyle {
-		return logStyle{compact: true, separator: separator, write: func(w io.Writer, c *object.Commit, f pretty.CommitFormat) error {
+		return logStyle{compact: true, separator: separator, write: func(w io.Writer, c *gitobj.Commit, f pretty.CommitFormat) error {
 			text := pretty.FormatUser(c, format, f)
 			if !separator {
 				text += "\n"
@@ -590,7 +590,7 @@ func (o commitStyle) styleOf() (logStyle, bool, error) {
 	case pf == "", pf == "medium":
 		return logStyle{write: pretty.WriteCommitMedium}, false, nil
 	case pf == "short", pf == "full", pf == "fuller", pf == "raw":
-		return logStyle{raw: pf == "raw", write: func(w io.Writer, c *object.Commit, f pretty.CommitFormat) error {
+		return logStyle{raw: pf == "raw", write: func(w io.Writer, c *gitobj.Commit, f pretty.CommitFormat) error {
 			return pretty.WriteCommitPretty(w, c, f, pf)
 		}}, false, nil
 	case pf == "reference":
@@ -598,7 +598,7 @@ func (o commitStyle) styleOf() (logStyle, bool, error) {
 		// says otherwise, never decorated.
 		ref := user("%C(auto)%h (%s, %ad)", false)
 		write := ref.write
-		ref.write = func(w io.Writer, c *object.Commit, f pretty.CommitFormat) error {
+		ref.write = func(w io.Writer, c *gitobj.Commit, f pretty.CommitFormat) error {
 			if o.Date == "" {
 				f.Date = "short"
 			}
@@ -899,7 +899,7 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 		return &UsageError{Msg: fmt.Sprintf("invalid argument to --no-walk: %s", o.NoWalk)}
 	}
 	if o.Reverse {
-		var list []*object.Commit
+		var list []*gitobj.Commit
 		for n := 0; o.Max < 0 || n < o.Max; n++ {
 			c, err := next(ctx)
 			if err == io.EOF {
@@ -910,7 +910,7 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 			}
 			list = append(list, c)
 		}
-		next = func(context.Context) (*object.Commit, error) {
+		next = func(context.Context) (*gitobj.Commit, error) {
 			if len(list) == 0 {
 				return nil, io.EOF
 			}
@@ -997,7 +997,7 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 			return err
 		}
 		walkNext := next
-		next = func(ctx context.Context) (*object.Commit, error) {
+		next = func(ctx context.Context) (*gitobj.Commit, error) {
 			for {
 				c, err := walkNext(ctx)
 				if err != nil {
@@ -1195,7 +1195,7 @@ func (o logOptions) mergeDiffs(r *repo.Repository) (string, error) {
 // log_tree_diff: under separate the commit is printed again before each
 // parent's changes, with "(from <parent>)", and only where there are
 // some; it is printed once, plain, when there are none.
-func writeMergeEntry(ctx context.Context, out io.Writer, env *Env, r *repo.Repository, c *object.Commit, f pretty.CommitFormat, graph *loggraph.Graph, style logStyle, first bool, o logOptions, mode string, ps pathspec.Pathspec, missingNewline *bool) error {
+func writeMergeEntry(ctx context.Context, out io.Writer, env *Env, r *repo.Repository, c *gitobj.Commit, f pretty.CommitFormat, graph *loggraph.Graph, style logStyle, first bool, o logOptions, mode string, ps pathspec.Pathspec, missingNewline *bool) error {
 	sep := "\n"
 	if style.oneline {
 		sep = ""
@@ -1337,7 +1337,7 @@ func writeGraphPrefixed(out io.Writer, graph *loggraph.Graph, text string) error
 // when graph is set. missingNewline carries, from one commit to the next,
 // whether the previous text ended without a newline, which decides as in
 // git whether the separator row gets the graph drawn on it.
-func writeLogEntry(out io.Writer, c *object.Commit, f pretty.CommitFormat, graph *loggraph.Graph, style logStyle, first, nul bool, missingNewline *bool) error {
+func writeLogEntry(out io.Writer, c *gitobj.Commit, f pretty.CommitFormat, graph *loggraph.Graph, style logStyle, first, nul bool, missingNewline *bool) error {
 	var text strings.Builder
 	if graph != nil {
 		f.GraphWidth = graph.Width()
@@ -1400,8 +1400,8 @@ func writeLogEntry(out io.Writer, c *object.Commit, f pretty.CommitFormat, graph
 // noWalk yields just the given commits (git log --no-walk): newest first
 // by commit date when sorted, else in the order given; the filter still
 // applies.
-func noWalk(ctx context.Context, r *repo.Repository, include []plumbing.Hash, filter *repo.CommitFilter, sorted bool) (func(context.Context) (*object.Commit, error), error) {
-	var list []*object.Commit
+func noWalk(ctx context.Context, r *repo.Repository, include []plumbing.Hash, filter *repo.CommitFilter, sorted bool) (func(context.Context) (*gitobj.Commit, error), error) {
+	var list []*gitobj.Commit
 	seen := map[plumbing.Hash]bool{}
 	for _, h := range include {
 		if seen[h] {
@@ -1420,7 +1420,7 @@ func noWalk(ctx context.Context, r *repo.Repository, include []plumbing.Hash, fi
 	if sorted {
 		sort.SliceStable(list, func(i, j int) bool { return list[i].Committer.When.After(list[j].Committer.When) })
 	}
-	return func(context.Context) (*object.Commit, error) {
+	return func(context.Context) (*gitobj.Commit, error) {
 		if len(list) == 0 {
 			return nil, io.EOF
 		}

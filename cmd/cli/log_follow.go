@@ -6,9 +6,9 @@ import (
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"easel.dev/easel/repo"
+	"easel.dev/easel/repo/gitobj"
 	"easel.dev/easel/repo/patch"
 	"easel.dev/easel/repo/pathspec"
 )
@@ -47,8 +47,8 @@ func (fl *follower) path() string {
 
 // wrap keeps, of the commits next yields, those that change the path
 // followed (and pass the change filter), as git's log_tree_diff decides.
-func (fl *follower) wrap(r *repo.Repository, next func(context.Context) (*object.Commit, error)) func(context.Context) (*object.Commit, error) {
-	return func(ctx context.Context) (*object.Commit, error) {
+func (fl *follower) wrap(r *repo.Repository, next func(context.Context) (*gitobj.Commit, error)) func(context.Context) (*gitobj.Commit, error) {
+	return func(ctx context.Context) (*gitobj.Commit, error) {
 		for {
 			c, err := next(ctx)
 			if err != nil {
@@ -130,7 +130,7 @@ func (fl *follower) changes(ctx context.Context, r *repo.Repository, parent, tre
 }
 
 // writeFollowed prints the changes the follower found for c, after sep.
-func writeFollowed(w io.Writer, env *Env, r *repo.Repository, fl *follower, c *object.Commit, f diffFormat, sep string) error {
+func writeFollowed(w io.Writer, env *Env, r *repo.Repository, fl *follower, c *gitobj.Commit, f diffFormat, sep string) error {
 	patches := fl.shown[c.Hash]
 	delete(fl.shown, c.Hash)
 	if len(patches) == 0 {

@@ -6,15 +6,14 @@ import (
 	"io"
 	"strings"
 
-	"github.com/go-git/go-git/v5/plumbing/object"
-
 	"easel.dev/easel/repo"
+	"easel.dev/easel/repo/gitobj"
 	"easel.dev/easel/repo/pretty"
 )
 
 // reflogEntry is one commit of log -g with the reflog entry that named it.
 type reflogEntry struct {
-	commit   *object.Commit
+	commit   *gitobj.Commit
 	selector string // "HEAD@{0}"
 	ident    string // "Name <email>" of who moved the ref
 	message  string
@@ -65,7 +64,7 @@ func newReflogWalk(ctx context.Context, r *repo.Repository, revs []string, filte
 	return w, nil
 }
 
-func (w *reflogWalk) next(context.Context) (*object.Commit, error) {
+func (w *reflogWalk) next(context.Context) (*gitobj.Commit, error) {
 	if len(w.entries) == 0 {
 		return nil, io.EOF
 	}
@@ -83,7 +82,7 @@ func (w *reflogWalk) wrapStyle(style logStyle, userFormat bool) logStyle {
 		return style
 	}
 	inner := style.write
-	style.write = func(out io.Writer, c *object.Commit, f pretty.CommitFormat) error {
+	style.write = func(out io.Writer, c *gitobj.Commit, f pretty.CommitFormat) error {
 		e := w.cur
 		if e == nil {
 			return inner(out, c, f)

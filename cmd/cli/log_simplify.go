@@ -5,15 +5,15 @@ import (
 	"io"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"easel.dev/easel/repo"
+	"easel.dev/easel/repo/gitobj"
 	"easel.dev/easel/repo/pretty"
 )
 
 // treesameRoot says whether c is a root with an empty tree, which git's
 // rev_same_tree_as_empty finds the same as no commit, decorated or not.
-func treesameRoot(c *object.Commit) bool {
+func treesameRoot(c *gitobj.Commit) bool {
 	return len(c.ParentHashes) == 0 && c.TreeHash == plumbing.NewHash("4b825dc642cb6eb9a060e54bf8d69288fbee4904")
 }
 
@@ -27,9 +27,9 @@ func treesameRoot(c *object.Commit) bool {
 // undecorated commit left with one parent simplifies to it. The commits
 // that simplify to themselves are shown, in the walk's order, and the
 // filter then applies.
-func simplifyByDecoration(ctx context.Context, next func(context.Context) (*object.Commit, error), decor pretty.Decorations, filter *repo.CommitFilter) (func(context.Context) (*object.Commit, error), error) {
-	var list []*object.Commit
-	index := map[plumbing.Hash]*object.Commit{}
+func simplifyByDecoration(ctx context.Context, next func(context.Context) (*gitobj.Commit, error), decor pretty.Decorations, filter *repo.CommitFilter) (func(context.Context) (*gitobj.Commit, error), error) {
+	var list []*gitobj.Commit
+	index := map[plumbing.Hash]*gitobj.Commit{}
 	for {
 		c, err := next(ctx)
 		if err == io.EOF {
@@ -129,13 +129,13 @@ func simplifyByDecoration(ctx context.Context, next func(context.Context) (*obje
 			simplified[c.Hash] = s
 		}
 	}
-	var shown []*object.Commit
+	var shown []*gitobj.Commit
 	for _, c := range list {
 		if simplified[c.Hash] == c.Hash && !treesameRoot(c) && (filter == nil || filter.Match(c)) {
 			shown = append(shown, c)
 		}
 	}
-	return func(context.Context) (*object.Commit, error) {
+	return func(context.Context) (*gitobj.Commit, error) {
 		if len(shown) == 0 {
 			return nil, io.EOF
 		}

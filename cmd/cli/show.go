@@ -12,10 +12,10 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
-	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/spf13/cobra"
 
 	"easel.dev/easel/repo"
+	"easel.dev/easel/repo/gitobj"
 	"easel.dev/easel/repo/patch"
 	"easel.dev/easel/repo/pathspec"
 	"easel.dev/easel/repo/pretty"
@@ -182,14 +182,14 @@ func showObject(ctx context.Context, w io.Writer, env *Env, r *repo.Repository, 
 		return fmt.Errorf("%s: %v: %w", rev, err, repo.ErrUnknownRevision)
 	}
 	switch obj := obj.(type) {
-	case *object.Commit:
+	case *gitobj.Commit:
 		c := obj
 		if !*first && (!o.style.compact || o.style.separator) {
 			fmt.Fprintln(w)
 		}
 		*first = false
 		return showCommit(ctx, w, env, r, c, o)
-	case *object.Tag:
+	case *gitobj.Tag:
 		t := obj
 		*first = false
 		// As git: the tagger is left out of the oneline format, and
@@ -214,7 +214,7 @@ func showObject(ctx context.Context, w io.Writer, env *Env, r *repo.Repository, 
 		}
 		*first = true
 		return showObject(ctx, w, env, r, rev, t.Target, o, first)
-	case *object.Tree:
+	case *gitobj.Tree:
 		t := obj
 		if !*first {
 			fmt.Fprintln(w)
@@ -245,7 +245,7 @@ func showObject(ctx context.Context, w io.Writer, env *Env, r *repo.Repository, 
 // showCommit prints the header, then the changes against the first parent.
 // For a merge git prints a combined diff of what the merge changed beyond
 // its parents; easel shows only the header for merges.
-func showCommit(ctx context.Context, w io.Writer, env *Env, r *repo.Repository, c *object.Commit, o showOptions) error {
+func showCommit(ctx context.Context, w io.Writer, env *Env, r *repo.Repository, c *gitobj.Commit, o showOptions) error {
 	if o.changeFilter.active() {
 		// As git: with --diff-filter, -S or -G only a commit with a
 		// change that passes is shown.
@@ -279,7 +279,7 @@ func showCommit(ctx context.Context, w io.Writer, env *Env, r *repo.Repository, 
 
 // sameAsAParent says whether c changes nothing in paths against one of
 // its parents (against the empty tree for a root commit).
-func sameAsAParent(ctx context.Context, r *repo.Repository, c *object.Commit, paths pathspec.Pathspec) (bool, error) {
+func sameAsAParent(ctx context.Context, r *repo.Repository, c *gitobj.Commit, paths pathspec.Pathspec) (bool, error) {
 	parents := c.ParentHashes
 	if len(parents) == 0 {
 		parents = []plumbing.Hash{plumbing.ZeroHash}
@@ -307,7 +307,7 @@ func sameAsAParent(ctx context.Context, r *repo.Repository, c *object.Commit, pa
 // writeCommitChanges prints a commit's changes to paths (all when empty)
 // against its first parent in format f, after sep; nothing for a merge (as
 // git show and git log -p).
-func writeCommitChanges(ctx context.Context, w io.Writer, env *Env, r *repo.Repository, c *object.Commit, f diffFormat, sep string, paths pathspec.Pathspec) error {
+func writeCommitChanges(ctx context.Context, w io.Writer, env *Env, r *repo.Repository, c *gitobj.Commit, f diffFormat, sep string, paths pathspec.Pathspec) error {
 	if len(c.ParentHashes) > 1 {
 		return nil
 	}
@@ -320,7 +320,7 @@ func writeCommitChanges(ctx context.Context, w io.Writer, env *Env, r *repo.Repo
 
 // writeChangesFrom prints what c changed since parent (the empty tree
 // when zero), as writeCommitChanges does for a commit's only parent.
-func writeChangesFrom(ctx context.Context, w io.Writer, env *Env, r *repo.Repository, c *object.Commit, parent plumbing.Hash, f diffFormat, sep string, paths pathspec.Pathspec) error {
+func writeChangesFrom(ctx context.Context, w io.Writer, env *Env, r *repo.Repository, c *gitobj.Commit, parent plumbing.Hash, f diffFormat, sep string, paths pathspec.Pathspec) error {
 	var parentTree plumbing.Hash
 	if !parent.IsZero() {
 		pt, err := r.TreeOf(parent)

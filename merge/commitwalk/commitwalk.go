@@ -18,8 +18,9 @@ import (
 	"math"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/plumbing/storer"
+
+	"easel.dev/easel/repo/gitobj"
 )
 
 // GenInfinity is the generation of a commit the graph does not hold (git's
@@ -185,7 +186,7 @@ func (w *Walker) atPos(pos uint32, h plumbing.Hash) (*Node, error) {
 // committer's time, all a walk needs.
 func (w *Walker) parse(n *Node) error {
 	if w.raw == nil {
-		c, err := object.GetCommit(w.st, n.ID)
+		c, err := gitobj.GetCommit(w.st, n.ID)
 		if err != nil {
 			return fmt.Errorf("read commit %s: %w", n.ID, err)
 		}

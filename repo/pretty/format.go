@@ -12,7 +12,8 @@ import (
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"easel.dev/easel/repo/gitobj"
 )
 
 // GitDateLayout is git's default date format; each date is shown in the
@@ -119,7 +120,7 @@ func idExtras(f CommitFormat, full bool) string {
 // WriteCommitMedium writes a commit in git's "medium" format: commit line,
 // Merge: line for merges, Author, Date, a blank line and the message
 // indented by four spaces. No blank line follows.
-func WriteCommitMedium(w io.Writer, c *object.Commit, f CommitFormat) error {
+func WriteCommitMedium(w io.Writer, c *gitobj.Commit, f CommitFormat) error {
 	return WriteCommitPretty(w, c, f, "medium")
 }
 
@@ -127,7 +128,7 @@ func WriteCommitMedium(w io.Writer, c *object.Commit, f CommitFormat) error {
 // "short" (author and title), "medium" (author, date and message), "full"
 // (author, committer and message), "fuller" (both with dates) or "raw"
 // (the commit's headers as stored).
-func WriteCommitPretty(w io.Writer, c *object.Commit, f CommitFormat, kind string) error {
+func WriteCommitPretty(w io.Writer, c *gitobj.Commit, f CommitFormat, kind string) error {
 	var b strings.Builder
 	if f.Color {
 		b.WriteString("\x1b[33m")
@@ -162,20 +163,20 @@ func WriteCommitPretty(w io.Writer, c *object.Commit, f CommitFormat, kind strin
 			}
 			b.WriteByte('\n')
 		}
-		who := func(s object.Signature) string {
+		who := func(s gitobj.Signature) string {
 			name, email := s.Name, s.Email
 			if f.UseMailmap {
 				name, email = f.mapPerson(name, email)
 			}
 			return name + " <" + email + ">"
 		}
-		person := func(s object.Signature) string {
+		person := func(s gitobj.Signature) string {
 			if f.Grep != nil {
 				return f.Grep.color(who(s), f.Grep.Authors)
 			}
 			return who(s)
 		}
-		committer := func(s object.Signature) string {
+		committer := func(s gitobj.Signature) string {
 			if f.Grep != nil {
 				return f.Grep.color(who(s), f.Grep.Committers)
 			}
@@ -213,7 +214,7 @@ func WriteCommitPretty(w io.Writer, c *object.Commit, f CommitFormat, kind strin
 }
 
 // rawSignature is a person line as the commit stores it.
-func rawSignature(s object.Signature) string {
+func rawSignature(s gitobj.Signature) string {
 	return s.Name + " <" + s.Email + "> " + strconv.FormatInt(s.When.Unix(), 10) + " " + s.When.Format("-0700")
 }
 
@@ -232,7 +233,7 @@ func titleParagraph(msg string) string {
 }
 
 // WriteCommitOneline writes "<abbrev> <subject>\n".
-func WriteCommitOneline(w io.Writer, c *object.Commit, f CommitFormat) error {
+func WriteCommitOneline(w io.Writer, c *gitobj.Commit, f CommitFormat) error {
 	var b strings.Builder
 	if f.Color {
 		b.WriteString("\x1b[33m")
@@ -359,12 +360,12 @@ type SignatureJSON struct {
 }
 
 // NewCommitJSON converts c for --json output.
-func NewCommitJSON(c *object.Commit) CommitJSON {
+func NewCommitJSON(c *gitobj.Commit) CommitJSON {
 	parents := make([]string, 0, len(c.ParentHashes))
 	for _, p := range c.ParentHashes {
 		parents = append(parents, p.String())
 	}
-	sig := func(s object.Signature) SignatureJSON {
+	sig := func(s gitobj.Signature) SignatureJSON {
 		return SignatureJSON{Name: s.Name, Email: s.Email, Date: s.When.Format(time.RFC3339)}
 	}
 	return CommitJSON{

@@ -8,9 +8,9 @@ import (
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"easel.dev/easel/repo/gitconfig"
+	"easel.dev/easel/repo/gitobj"
 	"easel.dev/easel/repo/trailer"
 )
 
@@ -188,7 +188,7 @@ var namedColors = sync.OnceValue(func() map[string]string {
 // (%w(width,indent1,indent2)) and the "%+x", "%-x", "% x" forms that add a
 // newline or space before a non-empty expansion or drop newlines before an
 // empty one. Unknown placeholders are printed as they are, as git does.
-func FormatUser(c *object.Commit, format string, f CommitFormat) string {
+func FormatUser(c *gitobj.Commit, format string, f CommitFormat) string {
 	u := userFormat{c: c, f: &f}
 	for i := 0; i < len(format); i++ {
 		ch := format[i]
@@ -231,7 +231,7 @@ const (
 // userFormat is the state of one expansion, as git's format_commit_context.
 type userFormat struct {
 	b    strings.Builder
-	c    *object.Commit
+	c    *gitobj.Commit
 	f    *CommitFormat
 	tmp  strings.Builder
 	body string // the message once parsed; see message
@@ -523,10 +523,10 @@ func (u *userFormat) one(b *strings.Builder, p string) int {
 		b.WriteString(f.Source)
 		return 1
 	case 'e':
-		// go-git reads a commit without an encoding header as "UTF-8";
+		// A commit without an encoding header reads as "UTF-8";
 		// git prints the header only.
 		if c.Encoding != "UTF-8" {
-			b.WriteString(string(c.Encoding))
+			b.WriteString(c.Encoding)
 		}
 		return 1
 	case '%':

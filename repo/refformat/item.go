@@ -10,7 +10,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"easel.dev/easel/repo/gitobj"
 )
 
 // Source is what the atoms need from the repository.
@@ -64,8 +65,8 @@ type object_ struct {
 	typ    plumbing.ObjectType
 	size   int64
 	raw    []byte
-	commit *object.Commit
-	tag    *object.Tag
+	commit *gitobj.Commit
+	tag    *gitobj.Tag
 }
 
 func (it *Item) load(src Source) {
@@ -97,13 +98,11 @@ func readObject(src Source, h plumbing.Hash) *object_ {
 	ob := &object_{id: h, typ: o.Type(), size: o.Size(), raw: raw}
 	switch o.Type() {
 	case plumbing.CommitObject:
-		c := &object.Commit{}
-		if c.Decode(o) == nil {
+		if c, err := gitobj.DecodeCommit(h, raw); err == nil {
 			ob.commit = c
 		}
 	case plumbing.TagObject:
-		t := &object.Tag{}
-		if t.Decode(o) == nil {
+		if t, err := gitobj.DecodeTag(h, raw); err == nil {
 			ob.tag = t
 		}
 	}
