@@ -229,6 +229,7 @@ func (r *Repository) recordCacheTree(idx *index.Index, t *indexTrees, repair boo
 	s.mu.Lock()
 	s.cache = newCacheTree(idx.Entries, "", "", hash)
 	s.snap = snapshotEntries(idx)
+	s.cacheText = nil
 	s.mu.Unlock()
 }
 
@@ -253,6 +254,12 @@ func (r *Repository) cacheTreeExtension(idx *index.Index) []byte {
 	s := v.(*indexState)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.cacheText != nil {
+		if t, ok := parseCacheTree(s.cacheText); ok {
+			s.cache = t
+		}
+		s.cacheText = nil
+	}
 	if s.cache == nil {
 		return nil
 	}

@@ -19,7 +19,7 @@ import (
 
 // corpusRepo clones the real-history corpus (git's own history to v1.8.4)
 // into a temporary directory, or skips when it is absent.
-func corpusRepo(t *testing.T) string {
+func corpusRepo(t testing.TB) string {
 	t.Helper()
 	bundle := os.Getenv("EASEL_CORPUS")
 	if bundle == "" {
@@ -41,7 +41,7 @@ func corpusRepo(t *testing.T) string {
 	return dir
 }
 
-func corpusGit(t *testing.T, dir string, args ...string) string {
+func corpusGit(t testing.TB, dir string, args ...string) string {
 	t.Helper()
 	cmd := exec.Command("git", args...)
 	cmd.Dir = dir

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/go-git/go-git/v5/plumbing/format/index"
 
@@ -54,34 +55,28 @@ func (r *Repository) newIndexVersion() uint32 {
 // version 2 index. Index.ModTime is the index file's modification time,
 // which the racy-git rule compares entries against.
 func (r *Repository) ReadIndex() (*index.Index, error) {
-	f, err := os.Open(r.indexPath())
+	path := r.indexPath()
+	var idx *index.Index
+	err := readIndexFile(path, func(data []byte, modTime time.Time) error {
+		var err error
+		idx, err = decodeIndex(data)
+		var ue *UnsupportedRepositoryError
+		if errors.As(err, &ue) {
+			ue.Path = path
+			return err
+		}
+		if err != nil {
+			return fmt.Errorf("index: %w: %v", ErrCorruptObject, err)
+		}
+		idx.ModTime = modTime
+		return nil
+	})
 	if errors.Is(err, os.ErrNotExist) {
 		return &index.Index{Version: r.newIndexVersion()}, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	// Read in one piece of the right size: the index of a large tree is
-	// megabytes, and growing a buffer for it doubles the memory touched.
-	data := make([]byte, fi.Size())
-	if _, err := io.ReadFull(f, data); err != nil {
-		return nil, fmt.Errorf("index: %w: %v", ErrCorruptObject, err)
-	}
-	idx, err := decodeIndex(data)
-	var ue *UnsupportedRepositoryError
-	if errors.As(err, &ue) {
-		ue.Path = r.indexPath()
-		return nil, err
-	}
-	if err != nil {
-		return nil, fmt.Errorf("index: %w: %v", ErrCorruptObject, err)
-	}
-	idx.ModTime = fi.ModTime()
 	return idx, nil
 }
 
@@ -101,9 +96,10 @@ func decodeIndex(data []byte) (*index.Index, error) {
 		stateOf(idx).treeRoot = exts.TreeRoot
 	}
 	if exts.Tree != nil {
-		if t, ok := parseCacheTree(exts.Tree); ok {
-			stateOf(idx).cache = t
-		}
+		// Parsed only when the index is written: a command that only
+		// reads the index (status) would spend an allocation or two
+		// per directory for nothing.
+		stateOf(idx).cacheText = exts.Tree
 	}
 	return idx, nil
 }

@@ -21,9 +21,12 @@ type indexState struct {
 	// (see indexfile.Extensions.TreeRoot).
 	treeRoot plumbing.Hash
 	// cache is the cache-tree to write with the index (cachetree.go);
-	// snap, the entries it was computed for, when it was.
-	cache *cacheTree
-	snap  []cacheSnap
+	// snap, the entries it was computed for, when it was. cacheText is
+	// the extension as read from the file, until it is parsed into
+	// cache.
+	cache     *cacheTree
+	snap      []cacheSnap
+	cacheText []byte
 }
 
 func stateOf(idx *index.Index) *indexState {

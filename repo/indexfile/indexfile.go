@@ -52,8 +52,11 @@ type Extensions struct {
 	Tree []byte
 }
 
-// Decode parses an index file held whole in data. Entry names are slices
-// of data, which the caller must not modify afterwards.
+// Decode parses an index file held whole in data. Nothing of the result
+// refers to data afterwards, so data may be a memory map of the file that
+// is unmapped as soon as Decode returns: the entries are one slice, and
+// their names are copies in one string holding them all back to back (two
+// allocations for the whole index rather than one per entry).
 func Decode(data []byte) (*index.Index, *Extensions, error) {
 	if len(data) < 12+20 || string(data[:4]) != "DIRC" {
 		return nil, nil, errors.New("bad signature")
@@ -67,18 +70,36 @@ func Decode(data []byte) (*index.Index, *Extensions, error) {
 	}
 	n := int(binary.BigEndian.Uint32(data[8:12]))
 	body := data[:len(data)-20]
-	idx := &index.Index{Version: version, Entries: make([]*index.Entry, 0, n)}
-	exts := &Extensions{}
-	entries := make([]index.Entry, n)
-	// Names are slices of one string holding the whole file: one
-	// allocation instead of one per entry. data is not modified after.
-	all := unsafe.String(unsafe.SliceData(data), len(data))
-	off := 12
-	prev := "" // version 4: the previous name, which the next one edits
+	// Every entry takes 62 bytes at least: a count the file cannot hold
+	// is refused before anything is allocated for it.
+	if n > (len(body)-12)/62 {
+		return nil, nil, errors.New("truncated entry")
+	}
+	// The first pass finds where the entries end and how long their
+	// names are in all (prefix-compressed in version 4), so that the
+	// names can be copied into one string of the right size.
+	namesLen, off := 0, 12
+	prevLen := 0
 	for i := 0; i < n; i++ {
-		if off+62 > len(body) {
-			return nil, nil, errors.New("truncated entry")
+		r, err := readEntry(body, off, version, prevLen)
+		if err != nil {
+			return nil, nil, err
 		}
+		namesLen += r.nameLen
+		prevLen, off = r.nameLen, r.next
+	}
+	extOff := off
+
+	idx := &index.Index{Version: version, Entries: make([]*index.Entry, n)}
+	entries := make([]index.Entry, n)
+	arena := make([]byte, namesLen)
+	// Names are substrings of one string over arena, written here and
+	// never after.
+	names := unsafe.String(unsafe.SliceData(arena), len(arena))
+	pos, off := 0, 12
+	prev := "" // version 4: the previous name, which the next one edits
+	for i := range entries {
+		r, _ := readEntry(body, off, version, len(prev))
 		b := body[off:]
 		e := &entries[i]
 		e.CreatedAt = unixTime(b[0:4], b[4:8])
@@ -92,65 +113,99 @@ func Decode(data []byte) (*index.Index, *Extensions, error) {
 		copy(e.Hash[:], b[40:60])
 		flags := binary.BigEndian.Uint16(b[60:62])
 		e.Stage = index.Stage(flags >> 12 & 3)
-		hdr := 62
 		if flags&0x4000 != 0 {
-			if version < 3 || off+64 > len(body) {
-				return nil, nil, errors.New("extended flags in a version 2 index")
-			}
 			ext := binary.BigEndian.Uint16(b[62:64])
 			e.IntentToAdd = ext&0x2000 != 0
 			e.SkipWorktree = ext&0x4000 != 0
-			hdr = 64
 		}
-		nl := int(flags & 0xfff)
+		kept := copy(arena[pos:], prev[:len(prev)-r.strip])
+		copy(arena[pos+kept:], body[r.suffix:r.suffix+r.nameLen-kept])
+		e.Name = names[pos : pos+r.nameLen]
+		pos += r.nameLen
 		if version == 4 {
-			name, n, err := V4Name(body[off+hdr:], prev)
-			if err != nil {
-				return nil, nil, err
-			}
-			if nl < 0xfff && len(name) != nl {
-				return nil, nil, errors.New("entry name length mismatch")
-			}
-			e.Name, prev = name, name
-			off += hdr + n
-			idx.Entries = append(idx.Entries, e)
-			continue
+			prev = e.Name
 		}
-		var name []byte
-		if nl < 0xfff {
-			if off+hdr+nl > len(body) {
-				return nil, nil, errors.New("truncated entry name")
-			}
-			name = b[hdr : hdr+nl]
-		} else {
-			end := bytes.IndexByte(b[hdr:], 0)
-			if end < 0 {
-				return nil, nil, errors.New("unterminated entry name")
-			}
-			name = b[hdr : hdr+end]
-		}
-		start := off + hdr
-		e.Name = all[start : start+len(name)]
-		off += (hdr + len(name) + 8) &^ 7
-		idx.Entries = append(idx.Entries, e)
+		idx.Entries[i] = e
+		off = r.next
 	}
+
 	// Extensions: a lowercase signature means git requires it to
 	// understand the index (split index, sparse directories).
-	for off+8 <= len(body) {
+	exts := &Extensions{}
+	for off := extOff; off+8 <= len(body); {
 		sig := body[off : off+4]
 		size := int(binary.BigEndian.Uint32(body[off+4 : off+8]))
+		if size < 0 {
+			break // wrapped round in a 32-bit int: past the end anyway
+		}
 		if sig[0] >= 'a' && sig[0] <= 'z' {
 			return nil, nil, &MandatoryExtensionError{Sig: string(sig)}
 		}
-		if string(sig) == "TREE" && off+8+size <= len(body) {
-			if root, ok := cacheTreeRoot(body[off+8:off+8+size], len(idx.Entries)); ok {
+		if string(sig) == "TREE" && size <= len(body)-off-8 {
+			tree := body[off+8 : off+8+size]
+			if root, ok := cacheTreeRoot(tree, n); ok {
 				exts.TreeRoot = root
 			}
-			exts.Tree = body[off+8 : off+8+size]
+			exts.Tree = bytes.Clone(tree)
 		}
 		off += 8 + size
 	}
 	return idx, exts, nil
+}
+
+// entryShape is where an entry's parts are in the file.
+type entryShape struct {
+	suffix  int // offset of the name's bytes (version 4: those appended to the kept prefix)
+	nameLen int // length of the whole name
+	strip   int // version 4: bytes dropped from the end of the previous name
+	next    int // offset of the next entry
+}
+
+// readEntry checks the entry at off and says where its name is; prevLen
+// is the length of the previous entry's name (version 4 edits it).
+func readEntry(body []byte, off int, version uint32, prevLen int) (entryShape, error) {
+	if off+62 > len(body) {
+		return entryShape{}, errors.New("truncated entry")
+	}
+	flags := binary.BigEndian.Uint16(body[off+60 : off+62])
+	hdr := 62
+	if flags&0x4000 != 0 {
+		if version < 3 || off+64 > len(body) {
+			return entryShape{}, errors.New("extended flags in a version 2 index")
+		}
+		hdr = 64
+	}
+	nl := int(flags & 0xfff)
+	start := off + hdr
+	if version == 4 {
+		strip, n, err := v4Strip(body[start:])
+		if err != nil {
+			return entryShape{}, err
+		}
+		if strip > prevLen {
+			return entryShape{}, errors.New("name prefix longer than the previous name")
+		}
+		end := bytes.IndexByte(body[start+n:], 0)
+		if end < 0 {
+			return entryShape{}, errors.New("unterminated entry name")
+		}
+		full := prevLen - strip + end
+		if nl < 0xfff && full != nl {
+			return entryShape{}, errors.New("entry name length mismatch")
+		}
+		return entryShape{suffix: start + n, nameLen: full, strip: strip, next: start + n + end + 1}, nil
+	}
+	if nl == 0xfff {
+		end := bytes.IndexByte(body[start:], 0)
+		if end < 0 {
+			return entryShape{}, errors.New("unterminated entry name")
+		}
+		nl = end
+	} else if start+nl > len(body) {
+		return entryShape{}, errors.New("truncated entry name")
+	}
+	// The name is padded with 1 to 8 NULs to a multiple of 8 bytes.
+	return entryShape{suffix: start, nameLen: nl, next: off + (hdr+nl+8)&^7}, nil
 }
 
 func unixTime(sec, nsec []byte) time.Time {

@@ -9,18 +9,9 @@ import (
 // bytes to drop from the end of the previous name, then the bytes to
 // append, NUL-terminated. It returns the name and the bytes consumed.
 func V4Name(b []byte, prev string) (string, int, error) {
-	strip, n := 0, 0
-	for {
-		if n >= len(b) || n > 8 {
-			return "", 0, errors.New("bad name prefix length")
-		}
-		c := b[n]
-		n++
-		strip = strip<<7 | int(c&0x7f)
-		if c&0x80 == 0 {
-			break
-		}
-		strip++
+	strip, n, err := v4Strip(b)
+	if err != nil {
+		return "", 0, err
 	}
 	if strip > len(prev) {
 		return "", 0, errors.New("name prefix longer than the previous name")
@@ -30,6 +21,28 @@ func V4Name(b []byte, prev string) (string, int, error) {
 		return "", 0, errors.New("unterminated entry name")
 	}
 	return prev[:len(prev)-strip] + string(b[n:n+end]), n + end + 1, nil
+}
+
+// v4Strip decodes the varint at the start of a version 4 entry name (git's
+// decode_varint): how many bytes to drop from the previous name, and the
+// bytes it takes.
+func v4Strip(b []byte) (int, int, error) {
+	strip, n := 0, 0
+	for {
+		if n >= len(b) || n > 8 {
+			return 0, 0, errors.New("bad name prefix length")
+		}
+		c := b[n]
+		n++
+		strip = strip<<7 | int(c&0x7f)
+		if c&0x80 == 0 {
+			if strip < 0 {
+				return 0, 0, errors.New("bad name prefix length")
+			}
+			return strip, n, nil
+		}
+		strip++
+	}
 }
 
 // putV4Name appends the version 4 encoding of name after prev to buf.
