@@ -14,7 +14,6 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/storer"
-	"github.com/go-git/go-git/v5/storage/memory"
 
 	"easel.dev/easel/remote/gitproto"
 	"easel.dev/easel/repo"
@@ -231,7 +230,7 @@ func (s *Server) gitAdvertise(w http.ResponseWriter, r *http.Request, dir string
 		pw.Flush()
 		return
 	}
-	var store storer.EncodedObjectStorer = memory.NewStorage()
+	var store storer.EncodedObjectStorer = emptyStore{}
 	head := "refs/heads/" + repo.DefaultBranch
 	var refs []gitRef
 	if exists {

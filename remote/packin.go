@@ -15,12 +15,11 @@ import (
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/cache"
-	"github.com/go-git/go-git/v5/plumbing/format/packfile"
 	"github.com/go-git/go-git/v5/plumbing/storer"
 
 	"easel.dev/easel/repo"
 	"easel.dev/easel/repo/lockfile"
+	"easel.dev/easel/repo/odb"
 	"easel.dev/easel/repo/treecheck"
 )
 
@@ -53,9 +52,6 @@ type Quarantine struct {
 }
 
 const maxWarnings = 20
-
-// smallCache bounds how much object content a storage keeps in memory.
-func smallCache() cache.Object { return cache.NewObjectLRU(8 * cache.MiByte) }
 
 // largeObject is the size above which objects are read from disk on demand
 // instead of into memory.
@@ -341,7 +337,7 @@ func (q *Quarantine) read(i int) (plumbing.ObjectType, []byte, error) {
 		if err != nil {
 			return 0, nil, err
 		}
-		if data, err = packfile.PatchDelta(src, data); err != nil {
+		if data, err = odb.ApplyDelta(src, data); err != nil {
 			return 0, nil, fmt.Errorf("%w: delta at offset %d: %v", ErrBadPack, off, err)
 		}
 		if err := ix.spend(int64(len(data))); err != nil {

@@ -18,7 +18,6 @@ import (
 	"strconv"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/format/packfile"
 	githash "github.com/go-git/go-git/v5/plumbing/hash"
 	"github.com/go-git/go-git/v5/plumbing/storer"
 
@@ -678,7 +677,7 @@ func (ix *indexer) applyDelta(base []byte, i uint32, rebuild bool) ([]byte, erro
 			}
 		}
 	}
-	out, err := packfile.PatchDelta(base, delta.Bytes())
+	out, err := odb.ApplyDelta(base, delta.Bytes())
 	if err != nil {
 		return nil, fmt.Errorf("%w: delta at offset %d: %v", ErrBadPack, off, err)
 	}

@@ -1,15 +1,18 @@
 package remote
 
 import (
+	"compress/zlib"
 	"context"
-	"errors"
+	"crypto/sha1"
+	"encoding/binary"
+	"fmt"
 	"io"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/format/packfile"
 	"github.com/go-git/go-git/v5/plumbing/storer"
 
 	"easel.dev/easel/repo"
+	"easel.dev/easel/repo/odb"
 	"easel.dev/easel/repo/packobj"
 )
 
@@ -33,10 +36,8 @@ func MissingObjects(ctx context.Context, s storer.EncodedObjectStorer, wants, ha
 // repository's own storage it is written by repo/packobj, the pack writer
 // of repack and of git's fetch: entries stored whole and stored deltas
 // whose base is in the pack are copied as they are, nothing else is
-// searched for deltas. From another storer go-git's encoder writes every
-// object whole; lazyStorer hands it placeholders that read each object
-// only while it is written and drop it afterwards, so memory stays at one
-// object (plus the storer's bounded cache), not the whole pack.
+// searched for deltas. From another storer every object is written whole,
+// read one at a time, so memory stays at one object, not the whole pack.
 func WritePack(ctx context.Context, w io.Writer, s storer.EncodedObjectStorer, hashes []plumbing.Hash) (plumbing.Hash, error) {
 	return WriteThinPack(ctx, w, s, hashes, nil)
 }
@@ -51,8 +52,7 @@ func WriteThinPack(ctx context.Context, w io.Writer, s storer.EncodedObjectStore
 		res, err := packobj.Write(ctxWriter{ctx, w}, st.DB, objectsOf(hashes), packobj.Options{Window: -1, Threads: 1, Thin: bases, NoIndex: true})
 		return res.Checksum, err
 	}
-	enc := packfile.NewEncoder(ctxWriter{ctx, w}, lazyStorer{s}, false)
-	return enc.Encode(hashes, 0)
+	return writeWholePack(ctxWriter{ctx, w}, s, hashes)
 }
 
 type ctxWriter struct {
@@ -67,65 +67,42 @@ func (c ctxWriter) Write(p []byte) (int, error) {
 	return c.w.Write(p)
 }
 
-type lazyStorer struct{ storer.EncodedObjectStorer }
-
-func (l lazyStorer) EncodedObject(t plumbing.ObjectType, h plumbing.Hash) (plumbing.EncodedObject, error) {
-	return &lazyObject{hash: h, s: l.EncodedObjectStorer}, nil
-}
-
-// lazyObject is an object known by id only until the encoder asks for its
-// type, size or content.
-type lazyObject struct {
-	hash   plumbing.Hash
-	s      storer.EncodedObjectStorer
-	typ    plumbing.ObjectType
-	size   int64
-	err    error
-	loaded plumbing.EncodedObject
-}
-
-func (o *lazyObject) load() {
-	if o.typ != plumbing.InvalidObject || o.err != nil {
-		return
+// writeWholePack writes a version 2 pack of the objects hashes, each
+// whole, in that order, and returns its checksum.
+func writeWholePack(w io.Writer, s storer.EncodedObjectStorer, hashes []plumbing.Hash) (plumbing.Hash, error) {
+	sum := sha1.New()
+	out := io.MultiWriter(w, sum)
+	hdr := binary.BigEndian.AppendUint32([]byte("PACK\x00\x00\x00\x02"), uint32(len(hashes)))
+	if _, err := out.Write(hdr); err != nil {
+		return plumbing.ZeroHash, err
 	}
-	obj, err := o.s.EncodedObject(plumbing.AnyObject, o.hash)
-	if err != nil {
-		o.err = err
-		return
-	}
-	o.typ, o.size, o.loaded = obj.Type(), obj.Size(), obj
-}
-
-func (o *lazyObject) Hash() plumbing.Hash { return o.hash }
-func (o *lazyObject) Type() plumbing.ObjectType {
-	o.load()
-	return o.typ
-}
-func (o *lazyObject) Size() int64 {
-	o.load()
-	return o.size
-}
-
-// Reader returns the content once and forgets the loaded object, so the
-// encoder's list of objects does not keep every content alive.
-func (o *lazyObject) Reader() (io.ReadCloser, error) {
-	o.load()
-	if o.err != nil {
-		return nil, o.err
-	}
-	obj := o.loaded
-	o.loaded = nil
-	if obj == nil {
-		var err error
-		if obj, err = o.s.EncodedObject(plumbing.AnyObject, o.hash); err != nil {
-			return nil, err
+	zw := zlib.NewWriter(out)
+	for _, h := range hashes {
+		obj, err := s.EncodedObject(plumbing.AnyObject, h)
+		if err != nil {
+			return plumbing.ZeroHash, fmt.Errorf("object %s: %w", h, err)
+		}
+		if _, err := out.Write(odb.AppendEntryHeader(nil, obj.Type(), obj.Size())); err != nil {
+			return plumbing.ZeroHash, err
+		}
+		rd, err := obj.Reader()
+		if err != nil {
+			return plumbing.ZeroHash, err
+		}
+		zw.Reset(out)
+		_, err = io.Copy(zw, rd)
+		rd.Close()
+		if err == nil {
+			err = zw.Close()
+		}
+		if err != nil {
+			return plumbing.ZeroHash, err
 		}
 	}
-	return obj.Reader()
+	var id plumbing.Hash
+	copy(id[:], sum.Sum(nil))
+	if _, err := w.Write(id[:]); err != nil {
+		return plumbing.ZeroHash, err
+	}
+	return id, nil
 }
-
-var errReadOnly = errors.New("read-only object")
-
-func (o *lazyObject) SetType(plumbing.ObjectType)     {}
-func (o *lazyObject) SetSize(int64)                   {}
-func (o *lazyObject) Writer() (io.WriteCloser, error) { return nil, errReadOnly }

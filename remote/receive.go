@@ -10,7 +10,6 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/storer"
-	"github.com/go-git/go-git/v5/storage/memory"
 
 	"easel.dev/easel/repo"
 	"easel.dev/easel/repo/treecheck"
@@ -116,7 +115,7 @@ func (s *Server) receivePush(ctx context.Context, name, dir string, exists bool,
 	// repositories, on the same file system, so that nothing of a refused
 	// push (not even an empty repository) is left behind.
 	parent := filepath.Join(s.cfg.Root, ".incoming")
-	var base storer.EncodedObjectStorer = memory.NewStorage()
+	var base storer.EncodedObjectStorer = emptyStore{}
 	locks := s.repoLock(dir)
 	if exists {
 		parent = filepath.Join(dir, "objects")

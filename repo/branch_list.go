@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"strings"
 
-	"easel.dev/easel/repo/refspec"
-
-	"easel.dev/easel/repo/pretty"
 	"github.com/go-git/go-git/v5/plumbing"
-	format "github.com/go-git/go-git/v5/plumbing/format/config"
+
+	"easel.dev/easel/repo/gitconfig"
+	"easel.dev/easel/repo/pretty"
+	"easel.dev/easel/repo/refspec"
 )
 
 // ErrNoUpstream: --unset-upstream on a branch that tracks nothing.
@@ -151,17 +151,20 @@ func (r *Repository) upstreamFor(upstream string) (string, plumbing.ReferenceNam
 	return "", "", fmt.Errorf("the requested upstream branch '%s' does not exist: %w", upstream, ErrNotFound)
 }
 
-// UnsetUpstream removes branch.<branch>.remote and .merge; git refuses a
+// UnsetUpstream removes branch.<branch>.remote and .merge (the section
+// too when nothing else is left in it, as git's edit does); git refuses a
 // branch without branch.<branch>.merge.
 func (r *Repository) UnsetUpstream(ctx context.Context, branch string) error {
-	return r.UpdateConfig(ctx, func(cfg *format.Config) error {
-		s := cfg.Section("branch")
-		if !s.HasSubsection(branch) || !s.Subsection(branch).HasOption("merge") {
+	return r.updateLocalConfig(func(c localConfig, e *configEdit) error {
+		if !c.has(configKey("branch", branch, "merge")) {
 			return fmt.Errorf("Branch '%s' %w", branch, ErrNoUpstream)
 		}
-		ss := s.Subsection(branch)
-		ss.RemoveOption("remote")
-		ss.RemoveOption("merge")
+		for _, k := range []string{"remote", "merge"} {
+			err := e.set("branch."+branch+"."+k, nil, gitconfig.MatchAll(), true)
+			if err != nil && !errors.Is(err, gitconfig.ErrNothingSet) {
+				return err
+			}
+		}
 		return nil
 	})
 }

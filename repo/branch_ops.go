@@ -370,41 +370,8 @@ func (r *Repository) ApplyTracking(ctx context.Context, branch string, realRef p
 	case "remote":
 		res.Rebase = res.Remote != "."
 	}
-	err = r.editLocalConfig(func(data []byte) ([]byte, error) {
-		set := func(key string, v *string, match *gitconfig.ValueMatcher, all bool) error {
-			k, err := gitconfig.ParseKey(key)
-			if err != nil {
-				return err
-			}
-			out, err := gitconfig.Set(data, "config", k, v, match, all)
-			if err != nil && !errors.Is(err, gitconfig.ErrNothingSet) {
-				return err
-			}
-			if err == nil {
-				data = out
-			}
-			return nil
-		}
-		sec := "branch." + branch
-		if err := set(sec+".remote", &res.Remote, gitconfig.MatchAll(), true); err != nil {
-			return nil, err
-		}
-		if err := set(sec+".merge", nil, gitconfig.MatchAll(), true); err != nil {
-			return nil, err
-		}
-		for _, m := range res.Merges {
-			v := m.String()
-			if err := set(sec+".merge", &v, gitconfig.MatchNone(), false); err != nil {
-				return nil, err
-			}
-		}
-		if res.Rebase {
-			t := "true"
-			if err := set(sec+".rebase", &t, gitconfig.MatchAll(), true); err != nil {
-				return nil, err
-			}
-		}
-		return data, nil
+	err = r.updateLocalConfig(func(c localConfig, e *configEdit) error {
+		return e.writeTracking(branch, res.Remote, res.Merges, res.Rebase)
 	})
 	if err != nil {
 		return nil, err

@@ -9,53 +9,73 @@ import (
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	format "github.com/go-git/go-git/v5/plumbing/format/config"
+
+	"easel.dev/easel/repo/gitconfig"
 )
 
 // RenameRemote renames a remote as git remote rename does: its config
-// section (every option moves), the refs/remotes/<old>/ part of its fetch
-// refspecs, the branch.*.remote, branch.*.pushRemote and
-// remote.pushDefault settings that named it, and its remote-tracking refs
-// with their reflogs, each logged "remote: renamed <old ref> to <new ref>".
-// The refs move in one transaction, under the config's lock: when they
-// cannot, the config is left as it was.
+// sections (every option moves), the refs/remotes/<old>/ destination of
+// its fetch refspecs, the branch.*.remote, branch.*.pushRemote and
+// remote.pushDefault settings that named it (the last only when a
+// refspec was changed), and, when a refspec was changed, its
+// remote-tracking refs with their reflogs, each logged
+// "remote: renamed <old ref> to <new ref>". The refs move in one
+// transaction, under the config's lock: when they cannot, the config is
+// left as it was.
 func (r *Repository) RenameRemote(ctx context.Context, old, new string) error {
 	if err := ValidateRemoteName(new); err != nil {
 		return err
 	}
-	return r.UpdateConfig(ctx, func(cfg *format.Config) error {
-		remotes := cfg.Section("remote")
-		if !remotes.HasSubsection(old) {
+	return r.updateLocalConfig(func(c localConfig, e *configEdit) error {
+		if !c.hasSubsection("remote", old) {
 			return fmt.Errorf("%q: %w", old, ErrNoSuchRemote)
 		}
-		if remotes.HasSubsection(new) {
+		if c.hasSubsection("remote", new) {
 			return fmt.Errorf("remote %s %w", new, ErrAlreadyExists)
 		}
+		if _, err := e.renameSection("remote."+old, "remote."+new); err != nil {
+			return err
+		}
+		// git removes the fetch lines and adds them back, renamed, at the
+		// end of the section.
 		oldPrefix, newPrefix := "refs/remotes/"+old+"/", "refs/remotes/"+new+"/"
-		for _, ss := range remotes.Subsections {
-			if ss.Name != old {
-				continue
+		refspecUpdated := false
+		if fetch := c.all(configKey("remote", old, "fetch")); len(fetch) > 0 {
+			key := "remote." + new + ".fetch"
+			if err := e.set(key, nil, gitconfig.MatchAll(), true); err != nil {
+				return err
 			}
-			ss.Name = new
-			for _, o := range ss.Options {
-				if o.IsKey("fetch") {
-					o.Value = strings.Replace(o.Value, oldPrefix, newPrefix, 1)
+			for _, f := range fetch {
+				if i := strings.Index(f, ":"+oldPrefix); i >= 0 {
+					refspecUpdated = true
+					f = f[:i+1] + newPrefix + f[i+1+len(oldPrefix):]
+				}
+				if err := e.set(key, &f, gitconfig.MatchNone(), false); err != nil {
+					return err
 				}
 			}
 		}
-		for _, ss := range cfg.Section("branch").Subsections {
-			for _, o := range ss.Options {
-				if (o.IsKey("remote") || o.IsKey("pushremote")) && o.Value == old {
-					o.Value = new
+		for _, b := range c.subsections("branch") {
+			if c.get(configKey("branch", b, "remote")) == old {
+				if err := e.set("branch."+b+".remote", &new, gitconfig.MatchAll(), false); err != nil {
+					return err
+				}
+			}
+			if c.get(configKey("branch", b, "pushremote")) == old {
+				if err := e.set("branch."+b+".pushRemote", &new, gitconfig.MatchAll(), false); err != nil {
+					return err
 				}
 			}
 		}
-		for _, o := range remotes.Options {
-			if o.IsKey("pushdefault") && o.Value == old {
-				o.Value = new
-			}
+		// As git, a remote whose refspecs name no refs/remotes/<old>/
+		// keeps its refs, and remote.pushDefault too.
+		if !refspecUpdated {
+			return nil
 		}
-		return r.renameRemoteRefs(ctx, oldPrefix, newPrefix)
+		if err := r.renameRemoteRefs(ctx, oldPrefix, newPrefix); err != nil {
+			return err
+		}
+		return renamePushDefault(c, e, old, &new)
 	})
 }
 
@@ -110,21 +130,13 @@ func (r *Repository) renameRemoteRefs(ctx context.Context, oldPrefix, newPrefix 
 	return nil
 }
 
-// SetRemoteURL replaces a remote's URL (git remote set-url).
+// SetRemoteURL replaces a remote's URL in place (git remote set-url);
+// a remote with several URLs is refused, as git refuses it.
 func (r *Repository) SetRemoteURL(ctx context.Context, name, url string) error {
-	return r.UpdateConfig(ctx, func(cfg *format.Config) error {
-		if !cfg.Section("remote").HasSubsection(name) {
+	return r.updateLocalConfig(func(c localConfig, e *configEdit) error {
+		if !c.hasSubsection("remote", name) {
 			return fmt.Errorf("%q: %w", name, ErrNoSuchRemote)
 		}
-		// In place, as git edits the file: the option keeps its line.
-		ss := cfg.Section("remote").Subsection(name)
-		for _, o := range ss.Options {
-			if o.IsKey("url") {
-				o.Value = url
-				return nil
-			}
-		}
-		ss.AddOption("url", url)
-		return nil
+		return e.set("remote."+name+".url", &url, gitconfig.MatchAll(), false)
 	})
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -12,10 +11,8 @@ import (
 	"sync"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	format "github.com/go-git/go-git/v5/plumbing/format/config"
 
 	"easel.dev/easel/repo/gitconfig"
-	"easel.dev/easel/repo/lockfile"
 )
 
 // Remote is one [remote "name"] section of .git/config, as git writes it.
@@ -43,119 +40,237 @@ func ValidateRemoteName(name string) error {
 
 func (r *Repository) configPath() string { return filepath.Join(r.GitDir, "config") }
 
-// ReadConfig parses .git/config (an empty config when there is none).
-func (r *Repository) ReadConfig() (*format.Config, error) {
-	cfg := format.New()
-	f, err := os.Open(r.configPath())
-	if errors.Is(err, os.ErrNotExist) {
-		return cfg, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	if err := format.NewDecoder(f).Decode(cfg); err != nil {
-		return nil, fmt.Errorf("%s: %w", r.configPath(), err)
-	}
-	return cfg, nil
+// Remotes and upstreams are read from the repository's own config file
+// alone (includes not followed), and each change to them is one of git's
+// config edits (repo/gitconfig) in the order git remote and git branch
+// make them, so that the file comes out as git would leave it: other
+// lines, comments and layout untouched, emptied sections removed.
+
+// localConfig is the entries of .git/config in file order.
+type localConfig []gitconfig.Value
+
+// readLocalConfig reads .git/config (empty when there is none).
+func (r *Repository) readLocalConfig() (localConfig, error) {
+	p := r.configPath()
+	return gitconfig.ReadFile(p, r.configName(p), "local", nil)
 }
 
-// UpdateConfig reads, changes and rewrites .git/config under its lock, so
-// two writers cannot lose each other's changes.
-func (r *Repository) UpdateConfig(ctx context.Context, change func(*format.Config) error) error {
-	l, err := lockfile.Acquire(r.configPath(), 0o644)
+// configKey is the canonical key section.sub.name (section and name
+// given in lower case).
+func configKey(section, sub, name string) string {
+	return section + "." + sub + "." + name
+}
+
+// get is the last value of the canonical key ("" when unset).
+func (c localConfig) get(key string) string {
+	for i := len(c) - 1; i >= 0; i-- {
+		if c[i].Key == key {
+			return c[i].Value
+		}
+	}
+	return ""
+}
+
+// all is every value of the canonical key in file order.
+func (c localConfig) all(key string) []string {
+	var out []string
+	for _, v := range c {
+		if v.Key == key {
+			out = append(out, v.Value)
+		}
+	}
+	return out
+}
+
+// has reports whether the canonical key is set.
+func (c localConfig) has(key string) bool {
+	for _, v := range c {
+		if v.Key == key {
+			return true
+		}
+	}
+	return false
+}
+
+// subsections lists the subsections of section (lower case) that hold an
+// entry, in the order they first appear: as git, a section with no entry
+// configures nothing.
+func (c localConfig) subsections(section string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, v := range c {
+		rest, ok := strings.CutPrefix(v.Key, section+".")
+		i := strings.LastIndexByte(rest, '.')
+		if !ok || i < 0 || seen[rest[:i]] {
+			continue
+		}
+		seen[rest[:i]] = true
+		out = append(out, rest[:i])
+	}
+	return out
+}
+
+// hasSubsection reports whether section.sub holds an entry.
+func (c localConfig) hasSubsection(section, sub string) bool {
+	prefix := section + "." + sub + "."
+	for _, v := range c {
+		if rest, ok := strings.CutPrefix(v.Key, prefix); ok && !strings.Contains(rest, ".") {
+			return true
+		}
+	}
+	return false
+}
+
+// configEdit is .git/config being rewritten under its lock.
+type configEdit struct {
+	data  []byte
+	where string
+}
+
+// set is git_config_set_multivar_in_file: the values of key (spelt as git
+// spells it in the command concerned: a replaced line takes that
+// spelling) that match are replaced by value, or removed (value nil).
+func (e *configEdit) set(key string, value *string, match *gitconfig.ValueMatcher, all bool) error {
+	k, err := gitconfig.ParseKey(key)
+	if err != nil {
+		return fmt.Errorf("%v: %w", err, ErrConfigKey)
+	}
+	out, err := gitconfig.Set(e.data, e.where, k, value, match, all)
 	if err != nil {
 		return err
 	}
-	defer l.Rollback()
-	cfg, err := r.ReadConfig()
+	e.data = out
+	return nil
+}
+
+// setGently is set where git ignores CONFIG_NOTHING_SET: nothing to
+// unset, or several values where one was expected.
+func (e *configEdit) setGently(key string, value *string) error {
+	err := e.set(key, value, gitconfig.MatchAll(), false)
+	if errors.Is(err, gitconfig.ErrNothingSet) || errors.Is(err, gitconfig.ErrMultiple) {
+		return nil
+	}
+	return err
+}
+
+// renameSection renames (newName "": removes) every section old
+// ("section.subsection"); found is false when there is none.
+func (e *configEdit) renameSection(old, newName string) (found bool, err error) {
+	out, found, err := gitconfig.RenameSection(e.data, e.where, old, newName, newName == "")
 	if err != nil {
-		return err
+		return false, err
 	}
-	if err := change(cfg); err != nil {
-		return err
-	}
-	if err := format.NewEncoder(l).Encode(cfg); err != nil {
-		return err
-	}
-	defer gitconfig.Forget(r.configPath())
-	return l.Commit()
+	e.data = out
+	return found, nil
+}
+
+// updateLocalConfig rewrites .git/config under its lock (editLocalConfig):
+// edit gets its entries as they are and makes its changes through e;
+// nothing is written when it fails.
+func (r *Repository) updateLocalConfig(edit func(c localConfig, e *configEdit) error) error {
+	path := r.configPath()
+	return r.editLocalConfig(func(data []byte) ([]byte, error) {
+		o := &gitconfig.Origin{Type: "file", Name: r.configName(path), Scope: "local"}
+		vals, err := gitconfig.ReadData(data, o, path, nil, 0)
+		if err != nil {
+			return nil, err
+		}
+		e := &configEdit{data: data, where: "file " + o.Name}
+		if err := edit(localConfig(vals), e); err != nil {
+			return nil, err
+		}
+		return e.data, nil
+	})
 }
 
 // Remotes lists the configured remotes sorted by name.
 func (r *Repository) Remotes() ([]Remote, error) {
-	cfg, err := r.ReadConfig()
+	c, err := r.readLocalConfig()
 	if err != nil {
 		return nil, err
 	}
 	var out []Remote
-	for _, ss := range cfg.Section("remote").Subsections {
-		out = append(out, Remote{Name: ss.Name, URL: ss.Option("url"), PushURL: ss.Option("pushurl"), Fetch: ss.OptionAll("fetch")})
+	for _, name := range c.subsections("remote") {
+		out = append(out, c.remote(name))
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
 }
 
+func (c localConfig) remote(name string) Remote {
+	return Remote{Name: name, URL: c.get(configKey("remote", name, "url")), PushURL: c.get(configKey("remote", name, "pushurl")),
+		Fetch: c.all(configKey("remote", name, "fetch"))}
+}
+
 // RemoteByName returns one remote or ErrNoSuchRemote.
 func (r *Repository) RemoteByName(name string) (Remote, error) {
-	cfg, err := r.ReadConfig()
+	c, err := r.readLocalConfig()
 	if err != nil {
 		return Remote{}, err
 	}
-	sec := cfg.Section("remote")
-	if !sec.HasSubsection(name) {
+	if !c.hasSubsection("remote", name) {
 		return Remote{}, fmt.Errorf("%q: %w", name, ErrNoSuchRemote)
 	}
-	ss := sec.Subsection(name)
-	return Remote{Name: name, URL: ss.Option("url"), PushURL: ss.Option("pushurl"), Fetch: ss.OptionAll("fetch")}, nil
+	return c.remote(name), nil
 }
 
 // ConfigValue returns section[.subsection].key ("" when unset).
 func (r *Repository) ConfigValue(section, subsection, key string) (string, error) {
-	cfg, err := r.ReadConfig()
+	c, err := r.readLocalConfig()
 	if err != nil {
 		return "", err
 	}
-	s := cfg.Section(section)
-	if subsection == "" {
-		return s.Option(key), nil
+	k := strings.ToLower(section) + "." + strings.ToLower(key)
+	if subsection != "" {
+		k = configKey(strings.ToLower(section), subsection, strings.ToLower(key))
 	}
-	if !s.HasSubsection(subsection) {
-		return "", nil
-	}
-	return s.Subsection(subsection).Option(key), nil
+	return c.get(k), nil
 }
 
-// AddRemote records a remote with git's default fetch refspec.
+// AddRemote records a remote with git's default fetch refspec, as git
+// remote add writes them.
 func (r *Repository) AddRemote(ctx context.Context, name, url string) error {
 	if err := ValidateRemoteName(name); err != nil {
 		return err
 	}
-	return r.UpdateConfig(ctx, func(cfg *format.Config) error {
-		if cfg.Section("remote").HasSubsection(name) {
+	return r.updateLocalConfig(func(c localConfig, e *configEdit) error {
+		if c.hasSubsection("remote", name) {
 			return fmt.Errorf("remote %s: %w", name, ErrAlreadyExists)
 		}
-		cfg.SetOption("remote", name, "url", url)
-		cfg.SetOption("remote", name, "fetch", "+refs/heads/*:refs/remotes/"+name+"/*")
-		return nil
+		if err := e.set("remote."+name+".url", &url, gitconfig.MatchAll(), false); err != nil {
+			return err
+		}
+		fetch := "+refs/heads/*:refs/remotes/" + name + "/*"
+		return e.set("remote."+name+".fetch", &fetch, gitconfig.MatchNone(), false)
 	})
 }
 
-// RemoveRemote drops the remote's section, the upstream settings of branches
-// that track it, and its remote-tracking refs, as `git remote remove` does.
+// RemoveRemote drops the remote's sections, the upstream and push-remote
+// settings of branches that name it, remote.pushDefault when it names it,
+// and its remote-tracking refs, as `git remote remove` does.
 func (r *Repository) RemoveRemote(ctx context.Context, name string) error {
-	err := r.UpdateConfig(ctx, func(cfg *format.Config) error {
-		if !cfg.Section("remote").HasSubsection(name) {
+	err := r.updateLocalConfig(func(c localConfig, e *configEdit) error {
+		if !c.hasSubsection("remote", name) {
 			return fmt.Errorf("%q: %w", name, ErrNoSuchRemote)
 		}
-		cfg.RemoveSubsection("remote", name)
-		for _, ss := range cfg.Section("branch").Subsections {
-			if ss.Option("remote") == name {
-				ss.RemoveOption("remote")
-				ss.RemoveOption("merge")
+		for _, b := range c.subsections("branch") {
+			if c.get(configKey("branch", b, "remote")) == name {
+				for _, k := range []string{"remote", "merge"} {
+					if err := e.setGently("branch."+b+"."+k, nil); err != nil {
+						return err
+					}
+				}
+			}
+			if c.get(configKey("branch", b, "pushremote")) == name {
+				if err := e.setGently("branch."+b+".pushremote", nil); err != nil {
+					return err
+				}
 			}
 		}
-		return nil
+		if _, err := e.renameSection("remote."+name, ""); err != nil {
+			return err
+		}
+		return renamePushDefault(c, e, name, nil)
 	})
 	if err != nil {
 		return err
@@ -176,26 +291,55 @@ func (r *Repository) RemoveRemote(ctx context.Context, name string) error {
 	return r.UpdateRefs(ctx, dels)
 }
 
+// renamePushDefault points remote.pushDefault at newName (nil: unsets it)
+// when it names old, as git's handle_push_default does for the
+// repository's file.
+func renamePushDefault(c localConfig, e *configEdit, old string, newName *string) error {
+	for _, v := range c.all("remote.pushdefault") {
+		if v == old {
+			return e.setGently("remote.pushDefault", newName)
+		}
+	}
+	return nil
+}
+
 // SetUpstream records that branch tracks remote's branch merge (a full ref
 // name such as refs/heads/main).
 func (r *Repository) SetUpstream(ctx context.Context, branch, remote string, merge plumbing.ReferenceName) error {
-	return r.UpdateConfig(ctx, func(cfg *format.Config) error {
-		cfg.SetOption("branch", branch, "remote", remote)
-		cfg.SetOption("branch", branch, "merge", merge.String())
-		return nil
+	return r.updateLocalConfig(func(c localConfig, e *configEdit) error {
+		return e.writeTracking(branch, remote, []plumbing.ReferenceName{merge}, false)
 	})
+}
+
+// writeTracking writes branch.<branch>.* as git's install_branch_config
+// does: the remote set in place, the merge lines replaced by one line per
+// merge at the end of the branch's section, rebase set when asked.
+func (e *configEdit) writeTracking(branch, remote string, merges []plumbing.ReferenceName, rebase bool) error {
+	sec := "branch." + branch
+	if err := e.setGently(sec+".remote", &remote); err != nil {
+		return err
+	}
+	if err := e.setGently(sec+".merge", nil); err != nil {
+		return err
+	}
+	for _, m := range merges {
+		v := m.String()
+		if err := e.set(sec+".merge", &v, gitconfig.MatchNone(), false); err != nil {
+			return err
+		}
+	}
+	if rebase {
+		t := "true"
+		return e.setGently(sec+".rebase", &t)
+	}
+	return nil
 }
 
 // Upstream returns the remote and remote ref branch tracks ("" when unset).
 func (r *Repository) Upstream(branch string) (remote string, merge plumbing.ReferenceName, err error) {
-	cfg, err := r.ReadConfig()
+	c, err := r.readLocalConfig()
 	if err != nil {
 		return "", "", err
 	}
-	s := cfg.Section("branch")
-	if !s.HasSubsection(branch) {
-		return "", "", nil
-	}
-	ss := s.Subsection(branch)
-	return ss.Option("remote"), plumbing.ReferenceName(ss.Option("merge")), nil
+	return c.get(configKey("branch", branch, "remote")), plumbing.ReferenceName(c.get(configKey("branch", branch, "merge"))), nil
 }

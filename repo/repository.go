@@ -10,14 +10,9 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/go-git/go-billy/v5"
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/cache"
-	"github.com/go-git/go-git/v5/storage/filesystem"
-	"github.com/go-git/go-git/v5/storage/filesystem/dotgit"
 
 	"easel.dev/easel/repo/lockfile"
-	"easel.dev/easel/repo/objfs"
 	"easel.dev/easel/repo/odb"
 	"easel.dev/easel/repo/refs"
 )
@@ -36,7 +31,7 @@ type Repository struct {
 	// tree, else GitDir. Reach its files through gitPath.
 	WorktreeGitDir string
 	WorkDir        string
-	Storer         *Storage // go-git's view: refs, config, index; objects from Objects
+	Storer         *Storage // go-git's view: Objects, and refs
 	Objects        *odb.DB  // the object database: every object read and write
 	// format is what the repository's config says about its format.
 	format repoFormat
@@ -106,12 +101,6 @@ func OpenBare(dir string) (*Repository, error) {
 	return openAt(dir, "")
 }
 
-const (
-	objectCacheSize = 16 * cache.MiByte
-	largeObjectSize = 4 << 20
-	maxOpenPacks    = 16
-)
-
 // Close releases the pack files the repository keeps open. A command that
 // exits need not call it; a long-running process (the server) must.
 func (r *Repository) Close() error { return r.Storer.Close() }
@@ -123,39 +112,17 @@ func openAt(gitDir, workDir string) (*Repository, error) {
 	if err != nil {
 		return nil, err
 	}
-	// go-git's storage serves refs, config, index and shallow. Its object
-	// storage (options below) is never reached: Storage sends every object
-	// call to odb. In a linked work tree HEAD and the index come from the
-	// work tree's own directory, objects and refs from the common one.
-	st := filesystem.NewStorageWithOptions(storageFS(gitDir, common), cache.NewObjectLRU(objectCacheSize), filesystem.Options{LargeObjectThreshold: largeObjectSize, MaxOpenDescriptors: maxOpenPacks})
+	// In a linked work tree HEAD (and the other per-work-tree refs) come
+	// from the work tree's own directory, the rest from the common one.
+	st := &Storage{refs: refs.Store{Common: common, Worktree: gitDir}}
 	if _, err := st.Reference(plumbing.HEAD); err != nil {
 		return nil, fmt.Errorf("open %s: no HEAD (%v): %w", gitDir, err, ErrNotRepository)
 	}
-	db := odb.Open(filepath.Join(common, "objects"))
-	r := &Repository{GitDir: common, WorktreeGitDir: gitDir, WorkDir: workDir, Storer: &Storage{Storage: st, DB: db, refs: refs.Store{Common: common, Worktree: gitDir}}, Objects: db, format: format}
+	st.DB = odb.Open(filepath.Join(common, "objects"))
+	r := &Repository{GitDir: common, WorktreeGitDir: gitDir, WorkDir: workDir, Storer: st, Objects: st.DB, format: format}
 	r.Storer.openGraph = r.openCommitGraph
 	return r, nil
 }
-
-// storageFS is the view of the git directory go-git's storage reads: in a
-// linked work tree HEAD and the index come from the work tree's own
-// directory, everything else from the common one.
-func storageFS(gitDir, common string) billy.Filesystem {
-	if gitDir == common {
-		return objfs.New(gitDir)
-	}
-	return worktreeFS{dotgit.NewRepositoryFilesystem(objfs.New(gitDir), objfs.New(common)), common}
-}
-
-// worktreeFS names the common directory as its root: code that writes
-// objects under Filesystem().Root() (merge's object writer) must reach
-// the shared objects, not the work tree's own directory.
-type worktreeFS struct {
-	*dotgit.RepositoryFilesystem
-	common string
-}
-
-func (f worktreeFS) Root() string { return f.common }
 
 // Init creates a repository at path (a work tree with .git inside, or a bare
 // repository) whose HEAD points at branch (DefaultBranch when empty).

@@ -1,28 +1,29 @@
 package repo
 
 import (
+	"errors"
+	"fmt"
+	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/cache"
 	"github.com/go-git/go-git/v5/plumbing/storer"
-	"github.com/go-git/go-git/v5/storage/filesystem"
 
 	"easel.dev/easel/merge/commitwalk"
 	"easel.dev/easel/repo/commitgraph"
-	"easel.dev/easel/repo/objfs"
 	"easel.dev/easel/repo/odb"
 	"easel.dev/easel/repo/refs"
 )
 
-// Storage is what go-git sees of a repository: its file system storage
-// for refs, config, index and shallow, and easel's object database for
-// every object. go-git's own object storage decodes each pack index whole
-// and lists packs once per process; odb reads indexes in place and finds
-// packs written after it was opened.
+// Storage is what go-git's object code sees of a repository: easel's
+// object database for every object (go-git's EncodedObjectStorer) and the
+// repository's refs. It is easel's own rather than go-git's file system
+// storage, whose packages (and the config parser and encoding/gob they
+// bring) every command would otherwise pay for at start-up; refs, config,
+// the index and shallow have their own packages in easel.
 type Storage struct {
-	*filesystem.Storage
 	*odb.DB
 
 	// openGraph opens the commit-graph when git would use it; nil means
@@ -31,26 +32,8 @@ type Storage struct {
 	graphOnce sync.Once
 	graph     *commitgraph.Graph
 
-	// refs lists refs for IterReferences.
+	// refs reads refs for Reference.
 	refs refs.Store
-}
-
-// IterReferences lists HEAD and every ref under refs/ through package
-// refs rather than go-git's iterator, which fails on the empty lock file
-// of a ref another process is updating.
-func (s *Storage) IterReferences() (storer.ReferenceIter, error) {
-	l, err := s.refs.List("")
-	if err != nil {
-		return nil, err
-	}
-	out := make([]*plumbing.Reference, 0, len(l.Refs)+1)
-	if head, err := s.refs.Read("HEAD"); err == nil {
-		out = append(out, head.Reference())
-	}
-	for _, r := range l.Refs {
-		out = append(out, r.Reference())
-	}
-	return storer.NewReferenceSliceIter(out), nil
 }
 
 // CommitGraph is the repository's commit-graph, opened on first use, for
@@ -74,55 +57,81 @@ func (s *Storage) commitGraph() *commitgraph.Graph {
 	return s.graph
 }
 
-var (
-	_ storer.EncodedObjectStorer = (*Storage)(nil)
-	_ storer.ReferenceStorer     = (*Storage)(nil)
-)
+// Storage is a go-git object store through its embedded odb.DB.
+var _ storer.EncodedObjectStorer = (*Storage)(nil)
 
-// The object methods both embedded types have go to odb.
-
-func (s *Storage) NewEncodedObject() plumbing.EncodedObject { return s.DB.NewEncodedObject() }
-func (s *Storage) SetEncodedObject(o plumbing.EncodedObject) (plumbing.Hash, error) {
-	return s.DB.SetEncodedObject(o)
-}
-func (s *Storage) EncodedObject(t plumbing.ObjectType, h plumbing.Hash) (plumbing.EncodedObject, error) {
-	return s.DB.EncodedObject(t, h)
-}
-
-// DeltaObject resolves deltas: odb never hands out unresolved ones.
+// DeltaObject is go-git's DeltaObjectStorer (which its pack encoder asks
+// for): odb never hands out unresolved deltas.
 func (s *Storage) DeltaObject(t plumbing.ObjectType, h plumbing.Hash) (plumbing.EncodedObject, error) {
 	return s.DB.EncodedObject(t, h)
 }
-func (s *Storage) IterEncodedObjects(t plumbing.ObjectType) (storer.EncodedObjectIter, error) {
-	return s.DB.IterEncodedObjects(t)
-}
-func (s *Storage) HasEncodedObject(h plumbing.Hash) error           { return s.DB.HasEncodedObject(h) }
-func (s *Storage) EncodedObjectSize(h plumbing.Hash) (int64, error) { return s.DB.EncodedObjectSize(h) }
-func (s *Storage) HashesWithPrefix(p []byte) ([]plumbing.Hash, error) {
-	return s.DB.HashesWithPrefix(p)
-}
-func (s *Storage) AddAlternate(remote string) error { return s.DB.AddAlternate(remote) }
-func (s *Storage) ForEachObjectHash(fn func(plumbing.Hash) error) error {
-	return s.DB.ForEachObjectHash(fn)
-}
-func (s *Storage) ObjectPacks() ([]plumbing.Hash, error) { return s.DB.ObjectPacks() }
 
-// Reindex makes packs written by others visible.
-func (s *Storage) Reindex() { s.DB.Refresh() }
-
-// Close releases the object database's maps and go-git's descriptors.
+// Close releases the object database's maps and the commit-graph.
 func (s *Storage) Close() error {
 	if s.graph != nil {
 		s.graph.Close()
 	}
 	s.DB.Close()
-	return s.Storage.Close()
+	return nil
 }
 
 // OpenStorage opens the storage of the git directory gitDir without the
 // checks Open makes (the server opens a repository per request, and a
 // repository being created has no HEAD yet).
 func OpenStorage(gitDir string) *Storage {
-	st := filesystem.NewStorageWithOptions(objfs.New(gitDir), cache.NewObjectLRU(cache.KiByte), filesystem.Options{})
-	return &Storage{Storage: st, DB: odb.Open(filepath.Join(gitDir, "objects")), refs: refs.Dir(gitDir)}
+	return &Storage{DB: odb.Open(filepath.Join(gitDir, "objects")), refs: refs.Dir(gitDir)}
+}
+
+// errUnsafeRefName is a ref name that would name a file outside the refs
+// (go-git's storage refused such names the same way).
+var errUnsafeRefName = errors.New("reference name escapes the reference storage")
+
+// Reference reads the ref name without following it, as go-git's storage
+// did: the loose file (an empty one, being written, counts as absent),
+// else packed-refs; plumbing.ErrReferenceNotFound when there is neither.
+// A symbolic ref comes back as one, its target unresolved.
+func (s *Storage) Reference(name plumbing.ReferenceName) (*plumbing.Reference, error) {
+	if !safeRefName(name) {
+		return nil, fmt.Errorf("%w: %q is not under refs/ nor a valid pseudo-ref", errUnsafeRefName, string(name))
+	}
+	if data, err := os.ReadFile(s.refs.Path(name.String())); err == nil && len(data) > 0 {
+		return looseReference(name, data), nil
+	}
+	packed, err := refs.ReadPacked(s.refs.Common)
+	if r, ok := packed.Lookup(name.String()); ok {
+		return r.Reference(), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return nil, plumbing.ErrReferenceNotFound
+}
+
+// looseReference parses a loose ref file as git does; content git would
+// call broken is read as go-git read it (an id from its leading hex
+// digits), so that a damaged ref reads as it always has.
+func looseReference(name plumbing.ReferenceName, data []byte) *plumbing.Reference {
+	id, target, err := refs.ParseContent(data)
+	switch {
+	case err != nil:
+		return plumbing.NewReferenceFromStrings(name.String(), strings.TrimSpace(string(data)))
+	case target != "":
+		return plumbing.NewSymbolicReference(name, plumbing.ReferenceName(target))
+	default:
+		return plumbing.NewHashReference(name, id)
+	}
+}
+
+// safeRefName: a name under refs/ or an upper-case pseudo-ref, without
+// control characters.
+func safeRefName(name plumbing.ReferenceName) bool {
+	if !name.IsSafe() {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		if name[i] < 0x20 || name[i] == 0x7f {
+			return false
+		}
+	}
+	return true
 }

@@ -345,15 +345,22 @@ func notFound(err error) bool {
 	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR)
 }
 
-// Read returns the ref name (HEAD, a pseudo-ref or a ref under refs/)
-// without following it: the loose file, else packed-refs. fs.ErrNotExist
-// when there is neither.
-func (s Store) Read(name string) (Ref, error) {
+// Path is the loose file of the ref name: HEAD, pseudo-refs and the
+// per-work-tree refs in the work tree's directory, the rest in the common
+// one.
+func (s Store) Path(name string) string {
 	dir := s.Common
 	if PerWorktree(name) || !strings.HasPrefix(name, "refs/") {
 		dir = s.wt()
 	}
-	id, target, err := ReadFile(filepath.Join(dir, filepath.FromSlash(name)))
+	return filepath.Join(dir, filepath.FromSlash(name))
+}
+
+// Read returns the ref name (HEAD, a pseudo-ref or a ref under refs/)
+// without following it: the loose file, else packed-refs. fs.ErrNotExist
+// when there is neither.
+func (s Store) Read(name string) (Ref, error) {
+	id, target, err := ReadFile(s.Path(name))
 	if err == nil {
 		return Ref{Name: name, ID: id, Target: target}, nil
 	}
@@ -394,11 +401,7 @@ func (s Store) resolve(name string, packed *Packed, depth int) (plumbing.Hash, e
 	if depth > 5 {
 		return plumbing.ZeroHash, fmt.Errorf("%s: symbolic ref loop", name)
 	}
-	dir := s.Common
-	if PerWorktree(name) || !strings.HasPrefix(name, "refs/") {
-		dir = s.wt()
-	}
-	id, target, err := ReadFile(filepath.Join(dir, filepath.FromSlash(name)))
+	id, target, err := ReadFile(s.Path(name))
 	if err == nil {
 		if target != "" {
 			return s.resolve(target, packed, depth+1)
