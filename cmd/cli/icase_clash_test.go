@@ -80,8 +80,8 @@ func TestCaseOnlyClashesAgainstGit(t *testing.T) {
 		{
 			// The same with README changed: its change is in the way
 			// under both names.
-			name:       "readme is changed README's second name",
-			setup:      "echo r > README\ngit add README\ngit commit -q -m one\n" + branch + "git rm -q README\necho l > readme\ngit add readme\n" + back + "ln README readme\necho changed > README\n",
+			name:    "readme is changed README's second name",
+			setup:   "echo r > README\ngit add README\ngit commit -q -m one\n" + branch + "git rm -q README\necho l > readme\ngit add readme\n" + back + "ln README readme\necho changed > README\n",
 			refused: []string{"checkout", "switch", "merge", "reset --merge", "reset --keep", "cherry-pick"},
 		},
 		{

@@ -12,6 +12,12 @@ import (
 // repositories with `go tool pprof`. The returned function writes them.
 func startProfiles() (stop func()) {
 	cpu, mem := os.Getenv("EASEL_CPUPROFILE"), os.Getenv("EASEL_MEMPROFILE")
+	if mem == "" {
+		// Linking runtime/pprof turns on the runtime's sampling of
+		// allocations (one record with a stack trace every 512 KiB):
+		// work and page faults no command needs unless asked for.
+		runtime.MemProfileRate = 0
+	}
 	if cpu == "" && mem == "" {
 		return func() {}
 	}

@@ -191,6 +191,7 @@ func commands(env *Env, name string) []*cobra.Command {
 
 // Main runs easel with the process's arguments and returns its exit code.
 func Main() int {
+	defer startProfiles()()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	wd, err := os.Getwd()
@@ -198,7 +199,6 @@ func Main() int {
 		fmt.Fprintln(os.Stderr, "fatal:", err)
 		return ExitFailure
 	}
-	defer startProfiles()()
 	return Run(ctx, &Env{IO: SystemIO(), Dir: wd}, os.Args[1:])
 }
 
