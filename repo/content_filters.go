@@ -128,6 +128,22 @@ func (r *Repository) contentFilters() *contentFilters {
 	return cf
 }
 
+// hasProcessFilter reports whether any filter.<driver>.process is
+// configured: files such a filter may clean must then be compared one
+// after another in index order, as git does.
+func (r *Repository) hasProcessFilter() bool {
+	vals, err := r.ConfigValues()
+	if err != nil {
+		return true
+	}
+	for _, v := range vals {
+		if strings.HasPrefix(v.Key, "filter.") && strings.HasSuffix(v.Key, ".process") {
+			return true
+		}
+	}
+	return false
+}
+
 // Attributes returns the gitattributes of a path of the work tree.
 func (r *Repository) Attributes(path string) (attr.Attrs, error) {
 	cf := r.contentFilters()

@@ -450,6 +450,7 @@ func (r *Repository) walkStatus(ctx context.Context, idx *index.Index, tracked [
 		Trust:      statuswalk.Trust{NoSymlinks: !mr.symlinks, NoFileMode: !mr.filemode},
 		IgnoreCase: r.ConfigBool("core.ignorecase", false),
 		Precompose: r.PrecomposeUnicode(),
+		InOrder:    r.hasProcessFilter(),
 	}, list)
 }
 
