@@ -105,6 +105,7 @@ func (r *Repository) refreshReadIndex(idx *index.Index, read os.FileInfo, clean 
 		for i, e := range clean {
 			fillStat(e, fis[i])
 		}
+		keepCacheTree(idx)
 		il.Commit()
 		return
 	}

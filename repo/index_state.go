@@ -24,6 +24,9 @@ type indexState struct {
 	// snap, the entries it was computed for, when it was.
 	cache *cacheTree
 	snap  []cacheSnap
+	// statOnly: since the cache-tree was read or computed only stat data
+	// changed (a refresh), so it stands as it is (keepCacheTree).
+	statOnly bool
 }
 
 func stateOf(idx *index.Index) *indexState {
