@@ -270,10 +270,11 @@ func (r *Repository) cacheTreeExtension(idx *index.Index) []byte {
 	if s.cache == nil {
 		return nil
 	}
-	same := s.statOnly || (s.snap != nil && len(s.snap) == len(idx.Entries))
+	same := s.snap != nil && len(s.snap) == len(idx.Entries)
 	for i := 0; same && i < len(idx.Entries); i++ {
 		same = s.snap[i].matches(idx.Entries[i])
 	}
+	same = same || s.statOnly
 	if !same {
 		var t *indexTrees
 		hash := func(dir string) (plumbing.Hash, bool) {
