@@ -244,6 +244,20 @@ func (r *Repository) primeCacheTree(idx *index.Index) {
 	r.recordCacheTree(idx, t, true)
 }
 
+// keepCacheTree says that only the stat data of idx's entries changed
+// since its cache-tree was read or computed (a refresh): the cache-tree
+// is written as it stands, without hashing every directory of the index
+// into trees again to find that it still holds, which is what a status
+// that refreshed the stat data of many files would otherwise spend.
+func keepCacheTree(idx *index.Index) {
+	if v, ok := indexMeta.Load(idx); ok {
+		s := v.(*indexState)
+		s.mu.Lock()
+		s.statOnly = true
+		s.mu.Unlock()
+	}
+}
+
 // cacheTreeExtension is the TREE extension to write with idx (sorted), or
 // nil: the cache-tree recorded for it or read with it, brought up to date.
 func (r *Repository) cacheTreeExtension(idx *index.Index) []byte {
@@ -267,6 +281,7 @@ func (r *Repository) cacheTreeExtension(idx *index.Index) []byte {
 	for i := 0; same && i < len(idx.Entries); i++ {
 		same = s.snap[i].matches(idx.Entries[i])
 	}
+	same = same || s.statOnly
 	if !same {
 		var t *indexTrees
 		hash := func(dir string) (plumbing.Hash, bool) {

@@ -128,6 +128,22 @@ func (r *Repository) contentFilters() *contentFilters {
 	return cf
 }
 
+// hasProcessFilter reports whether any filter.<driver>.process is
+// configured: files such a filter may clean must then be compared one
+// after another in index order, as git does.
+func (r *Repository) hasProcessFilter() bool {
+	vals, err := r.ConfigValues()
+	if err != nil {
+		return true
+	}
+	for _, v := range vals {
+		if strings.HasPrefix(v.Key, "filter.") && strings.HasSuffix(v.Key, ".process") {
+			return true
+		}
+	}
+	return false
+}
+
 // Attributes returns the gitattributes of a path of the work tree.
 func (r *Repository) Attributes(path string) (attr.Attrs, error) {
 	cf := r.contentFilters()
@@ -209,10 +225,22 @@ func (r *Repository) indexBlobHasCR(path string) bool {
 	return ok && r.blobHasCR(h)
 }
 
-// blobHasCR reports whether a stored blob has a CR.
+// blobHasCR reports whether a stored blob has a CR. The blob is built in
+// a pooled buffer: a status after every file's stat data changed asks
+// this of each CRLF file, and would otherwise leave a copy of each blob
+// behind.
 func (r *Repository) blobHasCR(h plumbing.Hash) bool {
-	data, err := r.readBlob(h)
-	return err == nil && bytes.IndexByte(data, '\r') >= 0
+	buf := bufPool.Get().(*bytes.Buffer)
+	defer bufPool.Put(buf)
+	buf.Reset()
+	t, data, owned, err := r.Objects.ReadTo(h, buf.AvailableBuffer())
+	if err != nil || t != plumbing.BlobObject {
+		return false
+	}
+	if owned && cap(data) > buf.Cap() && cap(data) <= smallFile+1 {
+		*buf = *bytes.NewBuffer(data[:0]) // keep the larger buffer in the pool
+	}
+	return bytes.IndexByte(data, '\r') >= 0
 }
 
 // readWorktreeContent reads a regular file as the object store would hold

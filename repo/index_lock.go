@@ -61,6 +61,13 @@ func (r *Repository) refreshIndex(clean map[string]refreshStat) {
 		return
 	}
 	defer il.Rollback()
+	il.fillClean(clean)
+	il.Commit()
+}
+
+// fillClean records the stat data of clean entries that still have the
+// blob and mode they had when compared.
+func (il *IndexLock) fillClean(clean map[string]refreshStat) {
 	if len(clean) > 0 {
 		for _, e := range il.Index.Entries {
 			if c, ok := clean[e.Name]; ok && e.Stage == 0 && e.Hash == c.hash && e.Mode == c.mode {
@@ -68,7 +75,46 @@ func (r *Repository) refreshIndex(clean map[string]refreshStat) {
 			}
 		}
 	}
-	il.Commit()
+}
+
+// ReadIndexStamped is ReadIndex that also identifies the version of the
+// index file read, for refreshReadIndex.
+func (r *Repository) ReadIndexStamped() (*index.Index, os.FileInfo, error) {
+	before, _ := os.Stat(r.indexPath())
+	idx, err := r.ReadIndex()
+	return idx, before, err
+}
+
+// refreshReadIndex is refreshIndex for an index the command read with
+// ReadIndexStamped and whose entries clean (with their files' stat data)
+// proved clean by content. When the index file is still the one read,
+// the entries are updated where they are and the index written back
+// without being read and decoded again: after every file's stat data
+// changed that is a second copy of the whole index. Otherwise the index
+// is read again under the lock and matched by name.
+func (r *Repository) refreshReadIndex(idx *index.Index, read os.FileInfo, clean []*index.Entry, fis []os.FileInfo) {
+	l, err := lockfile.Acquire(r.indexPath(), 0o644)
+	if err != nil {
+		return
+	}
+	now, err := os.Stat(r.indexPath())
+	if read != nil && err == nil && os.SameFile(read, now) && read.Size() == now.Size() &&
+		read.ModTime().Equal(now.ModTime()) && idx.ModTime.Equal(now.ModTime()) {
+		il := &IndexLock{Index: idx, r: r, lock: l}
+		defer il.Rollback()
+		for i, e := range clean {
+			fillStat(e, fis[i])
+		}
+		keepCacheTree(idx)
+		il.Commit()
+		return
+	}
+	l.Rollback()
+	byName := make(map[string]refreshStat, len(clean))
+	for i, e := range clean {
+		byName[e.Name] = refreshStat{e.Hash, e.Mode, fis[i]}
+	}
+	r.refreshIndex(byName)
 }
 
 // UpdateIndex reads the index under its lock, lets change modify it, and

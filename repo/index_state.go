@@ -27,6 +27,9 @@ type indexState struct {
 	cache     *cacheTree
 	snap      []cacheSnap
 	cacheText []byte
+	// statOnly: since the cache-tree was read or computed only stat data
+	// changed (a refresh), so it stands as it is (keepCacheTree).
+	statOnly bool
 }
 
 func stateOf(idx *index.Index) *indexState {

@@ -133,7 +133,7 @@ func (r *Repository) Status(ctx context.Context, opts StatusOptions) (*Status, e
 		return nil, err
 	}
 	st.Head = head
-	idx, err := r.ReadIndex()
+	idx, idxRead, err := r.ReadIndexStamped()
 	if err != nil {
 		return nil, err
 	}
@@ -238,12 +238,12 @@ func (r *Repository) Status(ctx context.Context, opts StatusOptions) (*Status, e
 		// trust stop being so and the next status need not read those
 		// files. Skipped when another process holds the index; failing
 		// changes nothing.
-		refresh := make(map[string]refreshStat, len(res.Refresh))
-		for _, f := range res.Refresh {
-			e := tracked[f.Entry]
-			refresh[e.Name] = refreshStat{e.Hash, e.Mode, f.FI}
+		clean := make([]*index.Entry, len(res.Refresh))
+		fis := make([]os.FileInfo, len(res.Refresh))
+		for i, f := range res.Refresh {
+			clean[i], fis[i] = tracked[f.Entry], f.FI
 		}
-		r.refreshIndex(refresh)
+		r.refreshReadIndex(idx, idxRead, clean, fis)
 	}
 	ignoreMode := r.SubmoduleIgnoreMode(opts.IgnoreSubmodules)
 	for i, c := range res.Codes {
@@ -451,6 +451,7 @@ func (r *Repository) walkStatus(ctx context.Context, idx *index.Index, tracked [
 		Trust:      statuswalk.Trust{NoSymlinks: !mr.symlinks, NoFileMode: !mr.filemode},
 		IgnoreCase: r.ConfigBool("core.ignorecase", false),
 		Precompose: r.PrecomposeUnicode(),
+		InOrder:    r.hasProcessFilter(),
 	}, list)
 }
 

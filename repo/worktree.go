@@ -119,7 +119,7 @@ func (r *Repository) blobFromFileConv(full, rel string, fi os.FileInfo, write bo
 		if cap(data) > buf.Cap() && cap(data) <= smallFile+1 {
 			*buf = *bytes.NewBuffer(data[:0]) // keep the larger buffer in the pool
 		}
-		flags := convert.GitFlags{Write: write || r.filters.adding, Renormalize: r.filters.renormalize}
+		flags := convert.GitFlags{Write: write || r.filters.adding, Renormalize: r.filters.renormalize, Owned: true}
 		if indexHasCR == nil {
 			indexHasCR = func() bool { return r.indexBlobHasCR(rel) }
 		}

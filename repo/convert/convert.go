@@ -241,6 +241,10 @@ type GitFlags struct {
 	// Renormalize: add --renormalize, where CRs in the index's blob do
 	// not keep text=auto from converting.
 	Renormalize bool
+	// Owned: data is the caller's scratch buffer, which line-ending
+	// conversion may rewrite in place rather than copy (the result then
+	// shares its memory).
+	Owned bool
 }
 
 // ToGitFlags is ToGit with git's conversion flags.
@@ -268,7 +272,7 @@ func (c Conversion) ToGitFlags(path string, data []byte, indexHasCR func() bool,
 	if f.Renormalize {
 		indexHasCR = nil
 	}
-	data, err := c.crlfToGit(path, data, indexHasCR, f.Write)
+	data, err := c.crlfToGit(path, data, indexHasCR, f.Write, f.Owned)
 	if err != nil {
 		return nil, err
 	}
@@ -314,7 +318,7 @@ func (c Conversion) applyFilter(kind, path string, data []byte, meta *Meta, canD
 	return out, ok, delayed
 }
 
-func (c Conversion) crlfToGit(path string, data []byte, indexHasCR func() bool, write bool) ([]byte, error) {
+func (c Conversion) crlfToGit(path string, data []byte, indexHasCR func() bool, write, owned bool) ([]byte, error) {
 	if c.crlf == crlfBinary || len(data) == 0 {
 		return data, nil
 	}
@@ -336,11 +340,29 @@ func (c Conversion) crlfToGit(path string, data []byte, indexHasCR func() bool, 
 	if !convert {
 		return data, nil
 	}
-	if c.auto() {
-		// A guessed text file has no lone CR: drop every CR.
-		return bytes.ReplaceAll(data, []byte("\r"), nil), nil
+	if !owned {
+		data = bytes.Clone(data)
 	}
-	return bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n")), nil
+	// A guessed text file has no lone CR: text=auto drops every CR.
+	return dropCR(data, c.auto()), nil
+}
+
+// dropCR removes, in data's own memory, the CRs that precede an LF (all
+// CRs with every set).
+func dropCR(data []byte, every bool) []byte {
+	out := data[:0]
+	for len(data) > 0 {
+		i := bytes.IndexByte(data, '\r')
+		if i < 0 {
+			return append(out, data...)
+		}
+		out = append(out, data[:i]...)
+		if !every && (i+1 == len(data) || data[i+1] != '\n') {
+			out = append(out, '\r')
+		}
+		data = data[i+1:]
+	}
+	return out
 }
 
 // checkSafeCRLF is git's check_global_conv_flags_eol: it simulates add

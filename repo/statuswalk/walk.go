@@ -10,9 +10,11 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -69,6 +71,10 @@ type Options struct {
 	// are composed (NFC) before they are compared with the index or
 	// reported.
 	Precompose bool
+	// InOrder: files are compared by content one at a time in index
+	// order (a long-running filter process is configured, whose answers
+	// may depend on what it was asked before).
+	InOrder bool
 }
 
 // FoldASCII lowers ASCII letters, the case folding of git's name hash
@@ -239,42 +245,127 @@ type statusWalk struct {
 // contentCheck is a tracked entry to compare by content, with the stat
 // data the walk found for its file.
 type contentCheck struct {
-	entry int
-	fi    os.FileInfo
+	entry   int
+	fi      os.FileInfo
+	outcome contentOutcome // set by compareOne
 }
 
+// contentOutcome is what comparing by content found besides a change.
+type contentOutcome uint8
+
+const (
+	contentSettled   contentOutcome = iota // changed, or clean with nothing to record
+	contentRefresh                         // clean, stat data to record
+	contentRacyClean                       // clean, stat data matched but too recent to trust
+)
+
 // compareContents compares the entries the walk could not settle by stat
-// data with their files, one at a time in index order as git refreshes
-// them: a clean filter is one process for the whole command, and what it
-// is asked (and whether it gave up half way) must not depend on which
-// directory a worker reached first.
+// data with their files. With InOrder they are compared one at a time in
+// index order as git refreshes them: a filter process is one process for
+// the whole command, and what it is asked (and whether it gave up half
+// way) must not depend on which directory a worker reached first.
+// Otherwise each file's reading, conversion and hashing stands alone, and
+// a few goroutines share the work; the results are gathered in index
+// order all the same.
 func (w *statusWalk) compareContents() error {
 	slices.SortFunc(w.byContent, func(a, b contentCheck) int { return a.entry - b.entry })
+	n := len(w.byContent)
+	workers := min(contentWorkers(), (n+contentChunk-1)/contentChunk)
+	if w.opts.InOrder || workers < 2 {
+		for i := range w.byContent {
+			if err := w.compareOne(i); err != nil {
+				return err
+			}
+		}
+		return w.gatherContents()
+	}
+	var (
+		next    atomic.Int64
+		wg      sync.WaitGroup
+		errMu   sync.Mutex
+		errAt   = n
+		firstEr error
+	)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				start := int(next.Add(contentChunk)) - contentChunk
+				if start >= n {
+					return
+				}
+				for i := start; i < min(start+contentChunk, n); i++ {
+					if err := w.compareOne(i); err != nil {
+						errMu.Lock()
+						if i < errAt {
+							errAt, firstEr = i, err
+						}
+						errMu.Unlock()
+						next.Store(int64(n)) // stop handing out work
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if firstEr != nil {
+		return firstEr
+	}
+	return w.gatherContents()
+}
+
+// contentChunk is how many consecutive entries a worker takes at once:
+// enough to keep the hand-over cheap, few enough to share a small tree.
+const contentChunk = 32
+
+// contentWorkers is how many goroutines compare contents: one per
+// processor the runtime may use, at most four (reading and hashing small
+// files gains nothing from more).
+func contentWorkers() int { return min(runtime.GOMAXPROCS(0), 4) }
+
+// compareOne compares byContent[i] with its file and records the outcome
+// in the entry's code and in the check itself.
+func (w *statusWalk) compareOne(i int) error {
+	if err := w.ctx.Err(); err != nil {
+		return err
+	}
+	c := &w.byContent[i]
+	e := w.tracked[c.entry]
+	changed, err := w.opts.Changed(filepath.Join(w.opts.WorkDir, filepath.FromSlash(e.Name)), e, c.fi, w.idx.ModTime)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			w.codes[c.entry] = 'D'
+			return nil
+		}
+		return err
+	}
+	if !changed {
+		switch {
+		case !w.opts.Trust.StatMatches(e, c.fi):
+			c.outcome = contentRefresh
+		case IsRacy(e, w.idx.ModTime):
+			c.outcome = contentRacyClean
+		}
+		return nil
+	}
+	w.codes[c.entry] = 'M'
+	if TypeOf(w.opts.Trust.Mode(c.fi, e.Mode)) != TypeOf(e.Mode) {
+		w.codes[c.entry] = 'T'
+	}
+	return nil
+}
+
+// gatherContents collects the clean entries whose stat data is to be
+// recorded, in index order.
+func (w *statusWalk) gatherContents() error {
 	for _, c := range w.byContent {
-		if err := w.ctx.Err(); err != nil {
-			return err
-		}
-		e := w.tracked[c.entry]
-		changed, err := w.opts.Changed(filepath.Join(w.opts.WorkDir, filepath.FromSlash(e.Name)), e, c.fi, w.idx.ModTime)
-		if err != nil {
-			if errors.Is(err, os.ErrNotExist) {
-				w.codes[c.entry] = 'D'
-				continue
-			}
-			return err
-		}
-		if !changed {
-			switch {
-			case !w.opts.Trust.StatMatches(e, c.fi):
-				w.refresh = append(w.refresh, Refresh{Entry: c.entry, FI: c.fi})
-			case IsRacy(e, w.idx.ModTime):
-				w.racyClean++
-			}
-			continue
-		}
-		w.codes[c.entry] = 'M'
-		if TypeOf(w.opts.Trust.Mode(c.fi, e.Mode)) != TypeOf(e.Mode) {
-			w.codes[c.entry] = 'T'
+		switch c.outcome {
+		case contentRefresh:
+			w.refresh = append(w.refresh, Refresh{Entry: c.entry, FI: c.fi})
+		case contentRacyClean:
+			w.racyClean++
 		}
 	}
 	return nil
