@@ -261,7 +261,7 @@ func ParseHeader(data []byte) (Header, error) {
 	if !ok || len(line) != 45 || !bytes.HasPrefix(line, []byte("tree ")) {
 		return h, errors.New("bad tree line")
 	}
-	if !hexHash(line[5:], &h.Tree) {
+	if !gitobj.ParseHex(line[5:], &h.Tree) {
 		return h, errors.New("bad tree id")
 	}
 	for {
@@ -271,7 +271,7 @@ func ParseHeader(data []byte) (Header, error) {
 		}
 		if len(line) == 47 && bytes.HasPrefix(line, []byte("parent ")) {
 			var p plumbing.Hash
-			if !hexHash(line[7:], &p) {
+			if !gitobj.ParseHex(line[7:], &p) {
 				return h, errors.New("bad parent id")
 			}
 			h.Parents = append(h.Parents, p)
@@ -328,33 +328,6 @@ func cutLine(b []byte) (line, rest []byte, ok bool) {
 		return b, nil, true
 	}
 	return b[:i], b[i+1:], true
-}
-
-func hexHash(s []byte, h *plumbing.Hash) bool {
-	if len(s) != 40 {
-		return false
-	}
-	for i := 0; i < 20; i++ {
-		hi, ok1 := unhex(s[2*i])
-		lo, ok2 := unhex(s[2*i+1])
-		if !ok1 || !ok2 {
-			return false
-		}
-		h[i] = hi<<4 | lo
-	}
-	return true
-}
-
-func unhex(c byte) (byte, bool) {
-	switch {
-	case c >= '0' && c <= '9':
-		return c - '0', true
-	case c >= 'a' && c <= 'f':
-		return c - 'a' + 10, true
-	case c >= 'A' && c <= 'F':
-		return c - 'A' + 10, true
-	}
-	return 0, false
 }
 
 // Parents returns n's parents, reading them on first use.

@@ -78,13 +78,13 @@ func parseCommit(id plumbing.Hash, s string) (*Commit, error) {
 	if !strings.HasPrefix(line, "tree ") {
 		return nil, fmt.Errorf("%w: commit %s: no tree line", ErrMalformed, id)
 	}
-	if !parseHex(line[5:], &c.TreeHash) {
+	if !ParseHex(line[5:], &c.TreeHash) {
 		return nil, fmt.Errorf("%w: commit %s: bad tree id", ErrMalformed, id)
 	}
 	for strings.HasPrefix(rest, "parent ") {
 		line, rest, _ = strings.Cut(rest, "\n")
 		var p plumbing.Hash
-		if !parseHex(line[7:], &p) {
+		if !ParseHex(line[7:], &p) {
 			return nil, fmt.Errorf("%w: commit %s: bad parent id", ErrMalformed, id)
 		}
 		c.ParentHashes = append(c.ParentHashes, p)
@@ -137,7 +137,10 @@ func nextHeader(s string) (key, value, rest string) {
 	return key, b.String(), rest
 }
 
-func parseHex(s string, h *plumbing.Hash) bool {
+// ParseHex reads a full hexadecimal object id (either case) into h; false
+// when s is not one. It takes the bytes of an object as they are, so that
+// readers of headers need not make strings of them.
+func ParseHex[S string | []byte](s S, h *plumbing.Hash) bool {
 	if len(s) != 2*len(h) {
 		return false
 	}

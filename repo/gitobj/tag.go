@@ -50,7 +50,7 @@ func parseTag(id plumbing.Hash, s string) (*Tag, error) {
 		switch key {
 		case "object":
 			if !sawObject {
-				if !parseHex(value, &t.Target) {
+				if !ParseHex(value, &t.Target) {
 					return nil, fmt.Errorf("%w: tag %s: bad object id", ErrMalformed, id)
 				}
 				sawObject = true
