@@ -147,30 +147,10 @@ func TestCaseOnlyClashesAgainstGit(t *testing.T) {
 			n++
 			id, name := strconv.Itoa(n), c.name+"/"+strings.Join(op, " ")
 			t.Run(name, func(t *testing.T) {
-				g, e := filepath.Join(root, "g", id), filepath.Join(root, "e", id)
-				for _, d := range []string{g, e} {
-					if err := os.MkdirAll(filepath.Dir(d), 0o755); err != nil {
-						t.Fatal(err)
-					}
-					// cp -a keeps a hard link a hard link.
-					if out, err := exec.Command("cp", "-a", base, d).CombinedOutput(); err != nil {
-						t.Fatalf("copy: %v: %s", err, out)
-					}
-					// The copy's stat data are new: refreshed as a
-					// work tree at rest has them.
-					refresh := exec.Command("git", "update-index", "-q", "--refresh")
-					refresh.Dir = d
-					refresh.Run()
-				}
-				cmd := exec.Command("git", op...)
-				cmd.Dir = g
-				var gerr bytes.Buffer
-				cmd.Stderr = &gerr
-				gitErr := cmd.Run()
-
-				var eout, eerr bytes.Buffer
-				env := &Env{IO: &IO{In: strings.NewReader(""), Out: &eout, Err: &eerr, Getenv: os.Getenv}, Dir: e}
-				code := Run(context.Background(), env, op)
+				// cp -a keeps a hard link a hard link.
+				g, e := twinCopies(t, base, root, id, "-a")
+				r := runTwins(t, g, e, op)
+				gitErr, code, gerr, eerr := r.gitErr, r.code, &r.gerr, &r.eerr
 
 				what := op[0]
 				if op[0] == "reset" {
@@ -181,10 +161,6 @@ func TestCaseOnlyClashesAgainstGit(t *testing.T) {
 					if r == what && !(op[0] == "checkout" && len(op) > 2) {
 						wantRefused = true
 					}
-				}
-				var ee *exec.ExitError
-				if gitErr != nil && !errors.As(gitErr, &ee) {
-					t.Fatal(gitErr)
 				}
 				if (gitErr != nil) != wantRefused {
 					t.Fatalf("git %v: refused %v, the case expects %v: %s", op, gitErr != nil, wantRefused, gerr.String())
@@ -207,6 +183,51 @@ func TestCaseOnlyClashesAgainstGit(t *testing.T) {
 			})
 		}
 	}
+}
+
+// twinCopies copies the repository base twice below root (cp with
+// cpFlag), for git and for easel, and refreshes both indexes: the copies'
+// stat data are new, and a work tree at rest has them recorded.
+func twinCopies(t *testing.T, base, root, id, cpFlag string) (g, e string) {
+	t.Helper()
+	g, e = filepath.Join(root, "g", id), filepath.Join(root, "e", id)
+	for _, d := range []string{g, e} {
+		if err := os.MkdirAll(filepath.Dir(d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if out, err := exec.Command("cp", cpFlag, base, d).CombinedOutput(); err != nil {
+			t.Fatalf("copy: %v: %s", err, out)
+		}
+		refresh := exec.Command("git", "update-index", "-q", "--refresh")
+		refresh.Dir = d
+		refresh.Run()
+	}
+	return g, e
+}
+
+// twinRun is one command line run by git in one twin and by easel in the
+// other.
+type twinRun struct {
+	gitErr                 error // nil, or git's *exec.ExitError
+	code                   int   // easel's exit code
+	gout, gerr, eout, eerr bytes.Buffer
+}
+
+// runTwins runs op with git in g and with easel in e.
+func runTwins(t *testing.T, g, e string, op []string) *twinRun {
+	t.Helper()
+	r := &twinRun{}
+	cmd := exec.Command("git", op...)
+	cmd.Dir = g
+	cmd.Stdout, cmd.Stderr = &r.gout, &r.gerr
+	r.gitErr = cmd.Run()
+	var ee *exec.ExitError
+	if r.gitErr != nil && !errors.As(r.gitErr, &ee) {
+		t.Fatal(r.gitErr)
+	}
+	env := &Env{IO: &IO{In: strings.NewReader(""), Out: &r.eout, Err: &r.eerr, Getenv: os.Getenv}, Dir: e}
+	r.code = Run(context.Background(), env, op)
+	return r
 }
 
 func firstLine(s string) string {

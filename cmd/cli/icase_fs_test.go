@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -212,30 +211,9 @@ func TestCaseInsensitiveFileSystemAgainstGit(t *testing.T) {
 		for oi, op := range c.ops {
 			id := strconv.Itoa(ci) + "-" + strconv.Itoa(oi)
 			t.Run(c.name+"/"+strings.Join(op, " "), func(t *testing.T) {
-				g, e := filepath.Join(root, "g", id), filepath.Join(root, "e", id)
-				for _, d := range []string{g, e} {
-					if err := os.MkdirAll(filepath.Dir(d), 0o755); err != nil {
-						t.Fatal(err)
-					}
-					if out, err := exec.Command("cp", "-R", base, d).CombinedOutput(); err != nil {
-						t.Fatalf("copy: %v: %s", err, out)
-					}
-					refresh := exec.Command("git", "update-index", "-q", "--refresh")
-					refresh.Dir = d
-					refresh.Run()
-				}
-				cmd := exec.Command("git", op...)
-				cmd.Dir = g
-				var gout, gerr bytes.Buffer
-				cmd.Stdout, cmd.Stderr = &gout, &gerr
-				gitErr := cmd.Run()
-				var ee *exec.ExitError
-				if gitErr != nil && !errors.As(gitErr, &ee) {
-					t.Fatal(gitErr)
-				}
-				var eout, eerr bytes.Buffer
-				env := &Env{IO: &IO{In: strings.NewReader(""), Out: &eout, Err: &eerr, Getenv: os.Getenv}, Dir: e}
-				code := Run(context.Background(), env, op)
+				g, e := twinCopies(t, base, root, id, "-R")
+				r := runTwins(t, g, e, op)
+				gitErr, code, gout, gerr, eout, eerr := r.gitErr, r.code, &r.gout, &r.gerr, &r.eout, &r.eerr
 				if (code != 0) != (gitErr != nil) {
 					t.Errorf("easel exit %d, git %v\neasel: %s\ngit: %s", code, gitErr, eerr.String(), gerr.String())
 				}
