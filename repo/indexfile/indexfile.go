@@ -48,7 +48,7 @@ type Extensions struct {
 	// only a reader that changes none may use it. Zero when absent.
 	TreeRoot plumbing.Hash
 	// Tree is the cache-tree extension's content (without its signature
-	// and size), a slice of the data decoded; nil when absent.
+	// and size), copied out of the data decoded; nil when absent.
 	Tree []byte
 }
 
