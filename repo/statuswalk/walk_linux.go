@@ -1,9 +1,11 @@
 package statuswalk
 
 import (
+	"bytes"
 	"os"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -40,8 +42,9 @@ func dirGone(err error) bool {
 
 // statFI is an os.FileInfo over a raw stat result.
 type statFI struct {
-	name string
-	st   syscall.Stat_t
+	name    string
+	st      syscall.Stat_t
+	scratch [256]byte // the NUL-terminated name for the system call
 }
 
 func (s *statFI) Name() string       { return s.name }
@@ -51,7 +54,7 @@ func (s *statFI) IsDir() bool        { return s.st.Mode&syscall.S_IFMT == syscal
 func (s *statFI) Sys() any           { return &s.st }
 
 // snapshot is a copy that outlives the worker's scratch space.
-func (s *statFI) snapshot() os.FileInfo { c := *s; return &c }
+func (s *statFI) snapshot() os.FileInfo { return &statFI{name: s.name, st: s.st} }
 func (s *statFI) Mode() os.FileMode {
 	m := os.FileMode(s.st.Mode & 0o777)
 	switch s.st.Mode & syscall.S_IFMT {
@@ -72,14 +75,34 @@ func (s *statFI) Mode() os.FileMode {
 
 // statAt is lstat of name relative to the directory dir, into s.
 func (s *statFI) statAt(dir dirHandle, name string) error {
-	return fstatat(dir, name, &s.st)
+	return fstatatRaw(dir, name, s.scratch[:], &s.st)
 }
 
 // fstatat is lstat of name relative to the directory open as dirfd.
 func fstatat(dirfd int, name string, st *syscall.Stat_t) error {
+	var buf [256]byte
+	return fstatatRaw(dirfd, name, buf[:], st)
+}
+
+// fstatatRaw is fstatat with the NUL-terminated name built in scratch.
+// The call does not go through the scheduler's system-call hand-off: an
+// lstat of a cached inode takes a microsecond, far less than waking another
+// thread to run the caller's P meanwhile, which is what a blocking call
+// costs when thousands follow each other.
+func fstatatRaw(dirfd int, name string, scratch []byte, st *syscall.Stat_t) error {
+	if len(name)+1 > len(scratch) {
+		scratch = make([]byte, len(name)+1)
+	}
+	n := copy(scratch, name)
+	scratch[n] = 0
+	if bytes.IndexByte(scratch[:n], 0) >= 0 {
+		return syscall.EINVAL
+	}
 	var ust unix.Stat_t
-	if err := unix.Fstatat(dirfd, name, &ust, unix.AT_SYMLINK_NOFOLLOW); err != nil {
-		return err
+	_, _, e := syscall.RawSyscall6(unix.SYS_NEWFSTATAT, uintptr(dirfd), uintptr(unsafe.Pointer(&scratch[0])),
+		uintptr(unsafe.Pointer(&ust)), unix.AT_SYMLINK_NOFOLLOW, 0, 0)
+	if e != 0 {
+		return e
 	}
 	*st = syscall.Stat_t{
 		Dev: ust.Dev, Ino: ust.Ino, Mode: ust.Mode, Uid: ust.Uid, Gid: ust.Gid, Size: ust.Size,
@@ -96,7 +119,7 @@ func fstatat(dirfd int, name string, st *syscall.Stat_t) error {
 func (ww *walkWorker) readDir(fd dirHandle) error {
 	ww.names, ww.ents = ww.names[:0], ww.ents[:0]
 	for {
-		n, err := syscall.ReadDirent(fd, ww.buf)
+		n, err := getdents(fd, ww.buf)
 		if err == syscall.EINTR {
 			continue
 		}
@@ -141,4 +164,17 @@ func indexNUL(b []byte) int {
 		}
 	}
 	return -1
+}
+
+// getdents lists directory entries into buf without the scheduler's
+// system-call hand-off (see fstatatRaw).
+func getdents(fd int, buf []byte) (int, error) {
+	if len(buf) == 0 {
+		return 0, syscall.EINVAL
+	}
+	n, _, e := syscall.RawSyscall(unix.SYS_GETDENTS64, uintptr(fd), uintptr(unsafe.Pointer(&buf[0])), uintptr(len(buf)))
+	if e != 0 {
+		return -1, e
+	}
+	return int(n), nil
 }
