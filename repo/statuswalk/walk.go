@@ -442,12 +442,15 @@ func Walk(ctx context.Context, idx *index.Index, tracked []*index.Entry, opts Op
 // indexDirs groups the index by directory.
 func indexDirs(idx *index.Index, tracked []*index.Entry) map[string]*dirIndex {
 	dirs := map[string]*dirIndex{"": {}}
+	// The index is sorted, so the files of a directory mostly follow
+	// each other: the last directory met is tried before the map.
+	var cur dirCursor
 	for _, e := range idx.Entries {
-		dir := parentDir(e.Name)
-		d := dirs[dir]
+		dir, d := cur.find(dirs, e.Name)
 		if d == nil {
 			d = &dirIndex{}
 			dirs[dir] = d
+			cur.d = d
 			// Register the new directory with its parents, up to the
 			// first one already known.
 			for child := dir; child != ""; {
@@ -475,8 +478,9 @@ func indexDirs(idx *index.Index, tracked []*index.Entry) map[string]*dirIndex {
 			}
 		}
 	}
+	cur = dirCursor{}
 	for i, e := range tracked {
-		d := dirs[parentDir(e.Name)]
+		_, d := cur.find(dirs, e.Name)
 		d.tracked = append(d.tracked, i)
 	}
 	// "a/b-c/x" sorts before "a/b/x" in the index, so child directories
@@ -493,6 +497,31 @@ func indexDirs(idx *index.Index, tracked []*index.Entry) map[string]*dirIndex {
 		}
 	}
 	return dirs
+}
+
+// dirCursor remembers the directory of the last path looked up.
+type dirCursor struct {
+	dir string
+	d   *dirIndex
+}
+
+// find returns the directory holding the file at path and what dirs
+// has for it (nil when nothing yet). A path directly inside the last
+// directory found needs neither the map nor a search from its end.
+func (c *dirCursor) find(dirs map[string]*dirIndex, path string) (string, *dirIndex) {
+	if c.d != nil {
+		n := len(c.dir)
+		if c.dir == "" {
+			if strings.IndexByte(path, '/') < 0 {
+				return "", c.d
+			}
+		} else if len(path) > n && path[n] == '/' && path[:n] == c.dir && strings.IndexByte(path[n+1:], '/') < 0 {
+			return c.dir, c.d
+		}
+	}
+	c.dir = parentDir(path)
+	c.d = dirs[c.dir]
+	return c.dir, c.d
 }
 
 func boolInt(b bool) int {
