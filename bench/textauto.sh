@@ -4,7 +4,7 @@
 # the conversion has work to do), wall time of `add -A` into an empty
 # index, of a clean `status`, and of a `status` after every file's stat
 # data changed (each file read and converted again), median of RUNS runs
-# each, and the ratio easel/git.
+# each after one untimed run, and the ratio easel/git.
 #
 #   bench/textauto.sh             # 10000 files, 5 runs
 #   FILES=20000 RUNS=7 bench/textauto.sh
@@ -42,6 +42,10 @@ median() { sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
 run() { # name, then the command with TOOL and DIR placeholders
   local name=$1 eset=() gset=()
   shift
+  # One untimed run of each first: both tools' files and the work tree's
+  # metadata in the caches before anything is timed.
+  bench_one git "$work/g" "$@" >/dev/null
+  bench_one "$work/easel" "$work/e" "$@" >/dev/null
   for _ in $(seq "$RUNS"); do
     gset+=("$(bench_one git "$work/g" "$@")")
     eset+=("$(bench_one "$work/easel" "$work/e" "$@")")
