@@ -177,9 +177,25 @@ func runInit(ctx context.Context, env *Env, o initOptions) error {
 			}
 		}
 	}
+	if !reinit && !bare && workTree == "" {
+		// git writes core.logallrefupdates only where no config (the
+		// global one, -c) sets it.
+		if _, ok, _ := cfg.ConfigGet("core.logallrefupdates"); ok {
+			if err := r.ConfigUnset("core.logallrefupdates", false); err != nil {
+				return err
+			}
+		}
+	}
 	if workTree != "" {
 		if err := r.ConfigSet("core.bare", "false", false); err != nil {
 			return err
+		}
+		// A repository with a work tree: git's core.logallrefupdates
+		// comes before core.worktree, unless some config sets it.
+		if _, ok, _ := r.ConfigGet("core.logallrefupdates"); !ok {
+			if err := r.ConfigSet("core.logallrefupdates", "true", false); err != nil {
+				return err
+			}
 		}
 		if err := r.ConfigSet("core.worktree", workTree, false); err != nil {
 			return err

@@ -18,8 +18,10 @@ import (
 // core.ignorecase alone, and writes core.sharedrepository again when the
 // repository is shared. The config file must come out byte for byte as
 // git's, with its mode; the exit status, stderr and stdout (its path and
-// the name of the program aside) too.
-func TestReinitAgainstGit(t *testing.T) {
+// the name of the program aside) too. A few new repositories are made
+// too, where git's core.logallrefupdates depends on other config or on
+// GIT_WORK_TREE.
+func TestInitConfigAgainstGit(t *testing.T) {
 	gittest.Need(t)
 	gittest.Pin(t)
 	root := t.TempDir()
@@ -27,6 +29,11 @@ func TestReinitAgainstGit(t *testing.T) {
 		name  string
 		setup string // a shell script run in an empty directory
 		args  []string
+		pre   []string          // options before "init" (-c)
+		env   map[string]string // GIT_DIR, GIT_WORK_TREE
+		// config is the config file's path ("" for .git/config; "config"
+		// when args start with --bare).
+		config string
 		// want is a line git's config has afterwards, checked too, so
 		// that each case keeps testing what it says it does.
 		want string
@@ -73,6 +80,26 @@ func TestReinitAgainstGit(t *testing.T) {
 			want:  "\tbare = false\n",
 		},
 		{
+			name: "a new repository, core.logallrefupdates set on the command line",
+			pre:  []string{"-c", "core.logallrefupdates=false"},
+			args: []string{"-b", "main"},
+			want: "\tbare = false\n",
+		},
+		{
+			name:   "a new repository of GIT_DIR and GIT_WORK_TREE",
+			env:    map[string]string{"GIT_DIR": "repo.git", "GIT_WORK_TREE": "."},
+			args:   []string{"-b", "main"},
+			config: "repo.git/config",
+			want:   "\tlogallrefupdates = true\n\tworktree = ",
+		},
+		{
+			name:   "GIT_DIR and GIT_WORK_TREE again, core.filemode false",
+			setup:  "GIT_DIR=repo.git GIT_WORK_TREE=. git init -q\ngit --git-dir=repo.git config core.filemode false\n",
+			env:    map[string]string{"GIT_DIR": "repo.git", "GIT_WORK_TREE": "."},
+			config: "repo.git/config",
+			want:   "\tfilemode = true\n",
+		},
+		{
 			name: "a new shared repository",
 			args: []string{"--shared=group", "-b", "main"},
 			want: "\tsharedrepository = 1\n",
@@ -90,7 +117,13 @@ func TestReinitAgainstGit(t *testing.T) {
 				t.Fatalf("setup: %v: %s", err, out)
 			}
 			g, e := twinCopies(t, base, root, strconv.Itoa(i), "-a")
-			r := runTwins(t, g, e, append([]string{"init"}, c.args...))
+			// easel's -c goes into the environment of the process
+			// (for the programs it runs): it must not outlive the case.
+			t.Setenv("GIT_CONFIG_PARAMETERS", "")
+			for k, v := range c.env {
+				t.Setenv(k, v)
+			}
+			r := runTwins(t, g, e, append(append(append([]string{}, c.pre...), "init"), c.args...))
 			if (r.gitErr == nil) != (r.code == 0) {
 				t.Errorf("git: %v, easel exit code %d", r.gitErr, r.code)
 			}
@@ -104,6 +137,9 @@ func TestReinitAgainstGit(t *testing.T) {
 			if len(c.args) > 0 && c.args[0] == "--bare" {
 				config = "config"
 			}
+			if c.config != "" {
+				config = filepath.FromSlash(c.config)
+			}
 			gc, err := os.ReadFile(filepath.Join(g, config))
 			if err != nil {
 				t.Fatal(err)
@@ -115,7 +151,8 @@ func TestReinitAgainstGit(t *testing.T) {
 			if !strings.Contains(string(gc), c.want) {
 				t.Errorf("git's config has no %q:\n%s", c.want, gc)
 			}
-			if string(ec) != string(gc) {
+			// core.worktree names the twin's own directory.
+			if want := strings.ReplaceAll(string(gc), g, e); string(ec) != want {
 				t.Errorf("config\n%s\ngit's\n%s", ec, gc)
 			}
 			gs, err := os.Stat(filepath.Join(g, config))
