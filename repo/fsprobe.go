@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"easel.dev/easel/repo/gitconfig"
 )
 
 // fileSystemTraits is what git init learns of the file system that holds
@@ -66,4 +68,56 @@ func (t fileSystemTraits) config(bare bool) string {
 		c += "\tignorecase = true\n"
 	}
 	return c
+}
+
+// probeFileMode is git's check of core.fileMode on a re-init, made on the
+// config file itself: its owner's executable bit toggled, read back and
+// put back. A config file that cannot be read leaves git's default, true.
+func probeFileMode(path string) bool {
+	st1, err := os.Lstat(path)
+	if err != nil {
+		return true
+	}
+	if os.Chmod(path, st1.Mode().Perm()^0o100) != nil {
+		return false
+	}
+	st2, err := os.Lstat(path)
+	return err == nil && st2.Mode() != st1.Mode() && os.Chmod(path, st1.Mode().Perm()) == nil
+}
+
+// ReinitConfig writes again what git init writes into the config of a
+// repository that exists (create_default_files on a re-init), each
+// value replacing the one there in place: core.repositoryformatversion
+// (0, as git 2.39 writes it for a SHA-1 repository even where it was 1),
+// core.filemode probed anew on the config file, core.bare, and, unless
+// bare or some config sets it, core.logallrefupdates. core.symlinks and
+// core.ignorecase are probed only for a new repository and stay as they
+// are.
+func (r *Repository) ReinitConfig(bare bool) error {
+	path := r.configPath()
+	set := func(pairs ...string) error {
+		return r.editLocalConfig(func(data []byte) ([]byte, error) {
+			e := &configEdit{data: data, where: "file " + r.configName(path)}
+			for i := 0; i < len(pairs); i += 2 {
+				if err := e.set(pairs[i], &pairs[i+1], gitconfig.MatchAll(), false); err != nil {
+					return nil, err
+				}
+			}
+			return e.data, nil
+		})
+	}
+	// The version first: git's write of it makes the config file that
+	// the file mode is probed on.
+	if err := set("core.repositoryformatversion", "0"); err != nil {
+		return err
+	}
+	pairs := []string{"core.filemode", strconv.FormatBool(probeFileMode(path)), "core.bare", strconv.FormatBool(bare)}
+	if !bare {
+		if _, ok, err := r.ConfigGet("core.logallrefupdates"); err != nil {
+			return err
+		} else if !ok {
+			pairs = append(pairs, "core.logallrefupdates", "true")
+		}
+	}
+	return set(pairs...)
 }

@@ -15,7 +15,8 @@ type OverwriteError struct {
 	Dirs     []string
 	Strategy string // set when a merge strategy's run was refused ("ort")
 	// ReadTree: the refusal came from git's read-tree, which a merge into
-	// an unborn branch runs; git prints its terse per-file errors then.
+	// an unborn branch runs; git prints its terse error for the first
+	// path in the way then, and exits 128.
 	ReadTree bool
 	first    firstRefusal
 }
@@ -36,6 +37,9 @@ type refusalKind int
 const (
 	refusedNone refusalKind = iota
 	refusedModified
+	// refusedStaged: a staged change in the way (the index holds neither
+	// tree's entry), in Modified too; git's plumbing words it apart.
+	refusedStaged
 	refusedDir
 	refusedUntracked
 )
@@ -47,6 +51,8 @@ func (e *OverwriteError) First() string {
 	switch {
 	case e.first.kind == refusedModified:
 		return "error: Entry '" + e.first.path + "' not uptodate. Cannot merge."
+	case e.first.kind == refusedStaged:
+		return "error: Entry '" + e.first.path + "' would be overwritten by merge. Cannot merge."
 	case e.first.kind == refusedDir:
 		return "error: Updating '" + e.first.path + "' would lose untracked files in it"
 	case e.first.kind == refusedUntracked:
@@ -61,14 +67,9 @@ func (e *OverwriteError) Error() string { return strings.Join(e.blocks(), "\n") 
 // "Aborting" (and which merge strategy failed, when one ran).
 func (e *OverwriteError) Report() string {
 	if e.ReadTree {
-		var b strings.Builder
-		for _, p := range e.Modified {
-			b.WriteString("error: Entry '" + p + "' not uptodate. Cannot merge.\n")
-		}
-		for _, p := range e.Untracked {
-			b.WriteString("error: Untracked working tree file '" + p + "' would be overwritten by merge.\n")
-		}
-		return b.String() + "fatal: read-tree failed"
+		// read-tree stops at the first path in the way and names it
+		// alone; the merge that ran it dies.
+		return e.First() + "\nfatal: read-tree failed"
 	}
 	s := "error: " + strings.Join(e.blocks(), "\nerror: ") + "\nAborting"
 	if e.Strategy != "" {

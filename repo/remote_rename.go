@@ -21,17 +21,20 @@ import (
 // remote-tracking refs with their reflogs, each logged
 // "remote: renamed <old ref> to <new ref>". The refs move in one
 // transaction, under the config's lock: when they cannot, the config is
-// left as it was.
-func (r *Repository) RenameRemote(ctx context.Context, old, new string) error {
-	if err := ValidateRemoteName(new); err != nil {
-		return err
-	}
-	return r.updateLocalConfig(func(c localConfig, e *configEdit) error {
+// left as it was. kept are the fetch refspecs that name no
+// refs/remotes/<old>/ and stay as they were, which git warns about.
+func (r *Repository) RenameRemote(ctx context.Context, old, new string) (kept []string, err error) {
+	err = r.updateLocalConfig(func(c localConfig, e *configEdit) error {
+		// git's order: the old remote must exist, the new one must not,
+		// then the new name must be one.
 		if !c.hasSubsection("remote", old) {
-			return fmt.Errorf("%q: %w", old, ErrNoSuchRemote)
+			return &RemoteError{Name: old, Err: ErrNoSuchRemote}
 		}
 		if c.hasSubsection("remote", new) {
-			return fmt.Errorf("remote %s %w", new, ErrAlreadyExists)
+			return &RemoteError{Name: new, Err: ErrAlreadyExists}
+		}
+		if err := ValidateRemoteName(new); err != nil {
+			return err
 		}
 		if _, err := e.renameSection("remote."+old, "remote."+new); err != nil {
 			return err
@@ -49,6 +52,8 @@ func (r *Repository) RenameRemote(ctx context.Context, old, new string) error {
 				if i := strings.Index(f, ":"+oldPrefix); i >= 0 {
 					refspecUpdated = true
 					f = f[:i+1] + newPrefix + f[i+1+len(oldPrefix):]
+				} else {
+					kept = append(kept, f)
 				}
 				if err := e.set(key, &f, gitconfig.MatchNone(), false); err != nil {
 					return err
@@ -77,6 +82,7 @@ func (r *Repository) RenameRemote(ctx context.Context, old, new string) error {
 		}
 		return renamePushDefault(c, e, old, &new)
 	})
+	return kept, err
 }
 
 // renameRemoteRefs moves every ref under oldPrefix to newPrefix: the
@@ -135,7 +141,7 @@ func (r *Repository) renameRemoteRefs(ctx context.Context, oldPrefix, newPrefix 
 func (r *Repository) SetRemoteURL(ctx context.Context, name, url string) error {
 	return r.updateLocalConfig(func(c localConfig, e *configEdit) error {
 		if !c.hasSubsection("remote", name) {
-			return fmt.Errorf("%q: %w", name, ErrNoSuchRemote)
+			return &RemoteError{Name: name, Err: ErrNoSuchRemote}
 		}
 		return e.set("remote."+name+".url", &url, gitconfig.MatchAll(), false)
 	})

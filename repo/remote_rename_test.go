@@ -26,7 +26,7 @@ git config --add remote.keep.fetch +refs/heads/main:refs/remotes/origin/keep-mai
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := r.RenameRemote(ctx, "origin", "upstream"); err != nil {
+	if _, err := r.RenameRemote(ctx, "origin", "upstream"); err != nil {
 		t.Fatal(err)
 	}
 	refs := rungit(t, dir, "for-each-ref", "--format=%(refname) %(symref)", "refs/remotes/")
@@ -55,13 +55,13 @@ git config --add remote.keep.fetch +refs/heads/main:refs/remotes/origin/keep-mai
 	}
 	rungit(t, dir, "fsck", "--strict")
 
-	if err := r.RenameRemote(ctx, "upstream", "keep"); !errors.Is(err, ErrAlreadyExists) {
+	if _, err := r.RenameRemote(ctx, "upstream", "keep"); !errors.Is(err, ErrAlreadyExists) {
 		t.Errorf("onto a taken name: %v", err)
 	}
-	if err := r.RenameRemote(ctx, "nosuch", "x"); !errors.Is(err, ErrNoSuchRemote) {
+	if _, err := r.RenameRemote(ctx, "nosuch", "x"); !errors.Is(err, ErrNoSuchRemote) {
 		t.Errorf("a missing remote: %v", err)
 	}
-	if err := r.RenameRemote(ctx, "keep", "bad name"); !errors.Is(err, ErrInvalidRefName) {
+	if _, err := r.RenameRemote(ctx, "keep", "bad name"); !errors.Is(err, ErrInvalidRefName) {
 		t.Errorf("a bad name: %v", err)
 	}
 	if err := r.SetRemoteURL(ctx, "keep", "http://127.0.0.1:1/moved"); err != nil {

@@ -26,6 +26,27 @@ type Remote struct {
 // ErrNoSuchRemote is returned when a remote name is not configured.
 var ErrNoSuchRemote = errors.New("no such remote")
 
+// RemoteError is a remote name refused: Err is ErrNoSuchRemote (no remote
+// of that name is configured), ErrAlreadyExists (one is) or
+// ErrInvalidRefName (the name cannot be one), so that commands can word
+// each as git does.
+type RemoteError struct {
+	Name string
+	Err  error
+}
+
+func (e *RemoteError) Error() string {
+	switch {
+	case errors.Is(e.Err, ErrAlreadyExists):
+		return "remote " + e.Name + " " + e.Err.Error()
+	case errors.Is(e.Err, ErrInvalidRefName):
+		return fmt.Sprintf("%q is not a valid remote name: %v", e.Name, e.Err)
+	}
+	return fmt.Sprintf("%q: %v", e.Name, e.Err)
+}
+
+func (e *RemoteError) Unwrap() error { return e.Err }
+
 // remoteNameRe is compiled on first use, not at start-up.
 var remoteNameRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`) })
 
@@ -33,7 +54,7 @@ var remoteNameRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustComp
 // refs/remotes/<name>/.
 func ValidateRemoteName(name string) error {
 	if !remoteNameRe().MatchString(name) || strings.HasSuffix(name, ".lock") || strings.Contains(name, "..") {
-		return fmt.Errorf("%q is not a valid remote name: %w", name, ErrInvalidRefName)
+		return &RemoteError{Name: name, Err: ErrInvalidRefName}
 	}
 	return nil
 }
@@ -209,7 +230,7 @@ func (r *Repository) RemoteByName(name string) (Remote, error) {
 		return Remote{}, err
 	}
 	if !c.hasSubsection("remote", name) {
-		return Remote{}, fmt.Errorf("%q: %w", name, ErrNoSuchRemote)
+		return Remote{}, &RemoteError{Name: name, Err: ErrNoSuchRemote}
 	}
 	return c.remote(name), nil
 }
@@ -230,12 +251,13 @@ func (r *Repository) ConfigValue(section, subsection, key string) (string, error
 // AddRemote records a remote with git's default fetch refspec, as git
 // remote add writes them.
 func (r *Repository) AddRemote(ctx context.Context, name, url string) error {
-	if err := ValidateRemoteName(name); err != nil {
-		return err
-	}
 	return r.updateLocalConfig(func(c localConfig, e *configEdit) error {
+		// git's order: a remote that exists, then a name that cannot be one.
 		if c.hasSubsection("remote", name) {
-			return fmt.Errorf("remote %s: %w", name, ErrAlreadyExists)
+			return &RemoteError{Name: name, Err: ErrAlreadyExists}
+		}
+		if err := ValidateRemoteName(name); err != nil {
+			return err
 		}
 		if err := e.set("remote."+name+".url", &url, gitconfig.MatchAll(), false); err != nil {
 			return err
@@ -251,7 +273,7 @@ func (r *Repository) AddRemote(ctx context.Context, name, url string) error {
 func (r *Repository) RemoveRemote(ctx context.Context, name string) error {
 	err := r.updateLocalConfig(func(c localConfig, e *configEdit) error {
 		if !c.hasSubsection("remote", name) {
-			return fmt.Errorf("%q: %w", name, ErrNoSuchRemote)
+			return &RemoteError{Name: name, Err: ErrNoSuchRemote}
 		}
 		for _, b := range c.subsections("branch") {
 			if c.get(configKey("branch", b, "remote")) == name {

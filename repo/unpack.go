@@ -108,7 +108,7 @@ func (r *Repository) unpackTrees(ctx context.Context, idx *index.Index, m treeMo
 	// as `from`, those that `to` lacks).
 	refuse := func(kind refusalKind, shown string, c treeChange) {
 		switch kind {
-		case refusedModified:
+		case refusedModified, refusedStaged:
 			oe.Modified = append(oe.Modified, shown)
 		case refusedDir:
 			oe.Dirs = append(oe.Dirs, shown)
@@ -148,7 +148,7 @@ func (r *Repository) unpackTrees(ctx context.Context, idx *index.Index, m treeMo
 			continue // already staged as the target: keep index and work tree
 		}
 		if !entryIs(e, c.fromMode, c.from) {
-			refuse(refusedModified, c.path, c)
+			refuse(refusedStaged, c.path, c)
 			continue
 		}
 		full, err := r.safePath(c.path)

@@ -162,9 +162,40 @@ func runInit(ctx context.Context, env *Env, o initOptions) error {
 	if err != nil {
 		return err
 	}
+	// As git, a re-init probes the file mode again and writes the core
+	// settings anew over what the config says.
+	if reinit {
+		if err := r.ReinitConfig(bare && workTree == ""); err != nil {
+			return err
+		}
+		if !o.sharedSet {
+			// git reads core.sharedRepository of the repository's own
+			// config too, and writes it again.
+			v, _, _ := r.ConfigGet("core.sharedRepository")
+			if _, sharedConfig, err = repo.ParseSharedRepository(v); err != nil {
+				return err
+			}
+		}
+	}
+	if !reinit && !bare && workTree == "" {
+		// git writes core.logallrefupdates only where no config (the
+		// global one, -c) sets it.
+		if _, ok, _ := cfg.ConfigGet("core.logallrefupdates"); ok {
+			if err := r.ConfigUnset("core.logallrefupdates", false); err != nil {
+				return err
+			}
+		}
+	}
 	if workTree != "" {
 		if err := r.ConfigSet("core.bare", "false", false); err != nil {
 			return err
+		}
+		// A repository with a work tree: git's core.logallrefupdates
+		// comes before core.worktree, unless some config sets it.
+		if _, ok, _ := r.ConfigGet("core.logallrefupdates"); !ok {
+			if err := r.ConfigSet("core.logallrefupdates", "true", false); err != nil {
+				return err
+			}
 		}
 		if err := r.ConfigSet("core.worktree", workTree, false); err != nil {
 			return err
@@ -175,18 +206,29 @@ func runInit(ctx context.Context, env *Env, o initOptions) error {
 	if err := copyTemplate(o, cfg, env.Dir, r.GitDir); err != nil {
 		return err
 	}
-	if sharedConfig != "" && (o.sharedSet || !reinit) {
-		if err := r.ConfigSet("core.sharedRepository", sharedConfig, false); err != nil {
+	if sharedConfig != "" {
+		// git's spellings of the keys, and the setting it adds: a shared
+		// repository refuses pushes that are not fast-forwards.
+		if err := r.ConfigSet("core.sharedrepository", sharedConfig, false); err != nil {
 			return err
 		}
-		if err := repo.ApplySharedPermissions(r.GitDir, shared); err != nil {
+		if err := r.ConfigSet("receive.denyNonFastforwards", "true", false); err != nil {
 			return err
+		}
+		if o.sharedSet || !reinit {
+			if err := repo.ApplySharedPermissions(r.GitDir, shared); err != nil {
+				return err
+			}
 		}
 	}
 	if !o.Quiet {
-		what := "Initialized empty easel repository in %s\n"
+		sharedWord := ""
+		if sharedConfig != "" {
+			sharedWord = "shared "
+		}
+		what := "Initialized empty " + sharedWord + "easel repository in %s\n"
 		if reinit {
-			what = "Reinitialized existing easel repository in %s\n"
+			what = "Reinitialized existing " + sharedWord + "easel repository in %s\n"
 		}
 		dir := r.GitDir
 		if r.WorktreeGitDir != "" {

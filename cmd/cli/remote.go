@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -74,7 +75,7 @@ set with 'easel config remote.<name>.token TOKEN' or the EASEL_TOKEN variable.`,
 			if err != nil {
 				return err
 			}
-			return r.RemoveRemote(cmd.Context(), args[0])
+			return remoteError(r.RemoveRemote(cmd.Context(), args[0]), "No such remote: '%s'")
 		},
 	}
 	getURL := &cobra.Command{
@@ -89,7 +90,7 @@ set with 'easel config remote.<name>.token TOKEN' or the EASEL_TOKEN variable.`,
 			}
 			rm, err := r.RemoteByName(args[0])
 			if err != nil {
-				return err
+				return remoteError(err, "No such remote '%s'")
 			}
 			fmt.Fprintln(env.IO.Out, rm.URL)
 			return nil
@@ -105,7 +106,13 @@ set with 'easel config remote.<name>.token TOKEN' or the EASEL_TOKEN variable.`,
 			if err != nil {
 				return err
 			}
-			return r.RenameRemote(cmd.Context(), args[0], args[1])
+			kept, err := r.RenameRemote(cmd.Context(), args[0], args[1])
+			// As git, a fetch refspec that names no refs/remotes/<old>/
+			// stays, with a warning for each.
+			for _, f := range kept {
+				fmt.Fprintf(env.IO.Err, "warning: Not updating non-default fetch refspec\n\t%s\n\tPlease update the configuration manually if necessary.\n", f)
+			}
+			return remoteError(err, "No such remote: '%s'")
 		},
 	}
 	setURL := &cobra.Command{
@@ -118,10 +125,14 @@ set with 'easel config remote.<name>.token TOKEN' or the EASEL_TOKEN variable.`,
 			if err != nil {
 				return err
 			}
+			// As git, a missing remote is named before the URL is looked at.
+			if _, err := r.RemoteByName(args[0]); err != nil {
+				return remoteError(err, "No such remote '%s'")
+			}
 			if _, err := remote.NewClient(args[1], ""); err != nil {
 				return &UsageError{Msg: err.Error()}
 			}
-			return r.SetRemoteURL(cmd.Context(), args[0], args[1])
+			return remoteError(r.SetRemoteURL(cmd.Context(), args[0], args[1]), "No such remote '%s'")
 		},
 	}
 	cmd.AddCommand(list, add, remove, getURL, rename, setURL)
@@ -156,10 +167,39 @@ func runRemoteAdd(ctx context.Context, env *Env, name, url string) error {
 	if err != nil {
 		return err
 	}
+	// As git, a taken or impossible name is refused before the URL is
+	// looked at.
+	if _, err := r.RemoteByName(name); err == nil {
+		return remoteError(&repo.RemoteError{Name: name, Err: repo.ErrAlreadyExists}, "")
+	}
+	if err := repo.ValidateRemoteName(name); err != nil {
+		return remoteError(err, "")
+	}
 	if _, err := remote.NewClient(url, ""); err != nil {
 		return &UsageError{Msg: err.Error()}
 	}
-	return r.AddRemote(ctx, name, url)
+	return remoteError(r.AddRemote(ctx, name, url), "")
+}
+
+// remoteError words a refused remote name as git remote does, with its
+// exit codes: "error: remote <name> already exists." and 3, a missing
+// remote in noSuch's words (rename and remove say "No such remote: '<name>'",
+// get-url and set-url "No such remote '<name>'") and 2, and "fatal: '<name>'
+// is not a valid remote name" and 128.
+func remoteError(err error, noSuch string) error {
+	var re *repo.RemoteError
+	if !errors.As(err, &re) {
+		return err
+	}
+	switch {
+	case errors.Is(re.Err, repo.ErrAlreadyExists):
+		return &ExitError{Code: 3, Err: errorLine("remote " + re.Name + " already exists.")}
+	case errors.Is(re.Err, repo.ErrNoSuchRemote) && noSuch != "":
+		return &ExitError{Code: ExitUsage, Err: errorLine(fmt.Sprintf(noSuch, re.Name))}
+	case errors.Is(re.Err, repo.ErrInvalidRefName):
+		return &ExitError{Code: ExitFailure, Err: fmt.Errorf("'%s' is not a valid remote name", re.Name)}
+	}
+	return err
 }
 
 // openRemote resolves a remote name to its config and a client carrying

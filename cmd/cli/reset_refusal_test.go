@@ -44,6 +44,12 @@ func TestResetRefusalOrderAgainstGit(t *testing.T) {
 			sh:   "mkdir d\necho f > d/f\necho x > x\n" + one + "git rm -q -r d\necho d > d\necho e > e\n" + back + "echo changed > d/f\necho u > e\n",
 		},
 		{
+			// a staged (git's plumbing words it apart from a change
+			// in the work tree), c changed, other changes both.
+			name: "staged change before changed file",
+			sh:   "echo a > a\necho c > c\n" + one + "echo A > a\necho C > c\n" + back + "echo staged > a\ngit add a\necho changed > c\n",
+		},
+		{
 			// Only index entries the target lacks: in index order.
 			name: "two deleted changed files",
 			sh:   "echo p > p\necho q > q\necho x > x\n" + one + "git rm -q p q\n" + back + "echo changed > q\necho changed > p\n",

@@ -238,6 +238,9 @@ func Run(ctx context.Context, env *Env, args []string) int {
 	var oe *repo.OverwriteError
 	if errors.As(err, &oe) {
 		fmt.Fprintln(env.IO.Err, oe.Report())
+		if oe.ReadTree {
+			return ExitFailure // git's merge dies when its read-tree fails
+		}
 		return code
 	}
 	var plain interface{ PlainMessage() bool }
