@@ -1,7 +1,8 @@
 // Package gittest holds what tests need to use git as the oracle: skip
 // without git, an environment where git and easel write commits without
 // asking and read no user config, running git in a repository, and
-// comparing what easel and git made of twin repositories. Only tests
+// comparing what easel and git made of twin repositories; and symbolic
+// links, skipping where the platform makes none. Only tests
 // import it (TestOnlyTests checks).
 package gittest
 
@@ -10,6 +11,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"runtime"
 	"sort"
 	"strings"
 	"testing"
@@ -20,6 +22,22 @@ func Need(t testing.TB) {
 	t.Helper()
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("git not installed")
+	}
+}
+
+// Symlink makes link a symbolic link to target, or skips t where the
+// platform makes none: Windows without the privilege to create them, or
+// wine, which reports success and makes nothing.
+func Symlink(t testing.TB, target, link string) {
+	t.Helper()
+	if err := os.Symlink(target, link); err != nil {
+		if runtime.GOOS == "windows" {
+			t.Skipf("no symbolic links here: %v", err)
+		}
+		t.Fatal(err)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Skipf("no symbolic links here: %s was not made one", link)
 	}
 }
 
