@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"testing"
@@ -447,7 +448,11 @@ func TestStatusRefreshesRacyIndex(t *testing.T) {
 		}
 	}
 	// A change of the same size, its mtime set back to the recorded one,
-	// is still seen.
+	// is still seen: through the ctime and inode, which Windows's stat
+	// data lacks (git for Windows cannot see it either).
+	if runtime.GOOS == "windows" {
+		t.Skip("no ctime or inode in Windows's stat data: a same-size change with its mtime set back is invisible")
+	}
 	writeFiles(t, dir, map[string]string{"a": "X\n"})
 	os.Chtimes(filepath.Join(dir, "a"), past, past)
 	if got := status(t, r, StatusOptions{}); got != " M a\n" {

@@ -76,9 +76,10 @@ func Try(dir string, args ...string) (string, error) {
 }
 
 // Git runs git -C dir args, fails t unless git succeeds, and returns its
-// combined output, trimmed.
+// combined output, trimmed. Like Fails and Run, it skips t without git.
 func Git(t testing.TB, dir string, args ...string) string {
 	t.Helper()
+	Need(t)
 	out, err := Try(dir, args...)
 	if err != nil {
 		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
@@ -90,6 +91,7 @@ func Git(t testing.TB, dir string, args ...string) string {
 // combined output.
 func Fails(t testing.TB, dir string, args ...string) string {
 	t.Helper()
+	Need(t)
 	out, err := Try(dir, args...)
 	if err == nil {
 		t.Fatalf("git %s succeeded, want a failure:\n%s", strings.Join(args, " "), out)
@@ -103,6 +105,7 @@ func Fails(t testing.TB, dir string, args ...string) string {
 // exits 1 on a conflict). t fails only when git cannot be run at all.
 func Run(t testing.TB, dir string, stdin []byte, args ...string) (string, int) {
 	t.Helper()
+	Need(t)
 	cmd := exec.Command("git", args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GIT_TERMINAL_PROMPT=0")
