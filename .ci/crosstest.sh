@@ -32,7 +32,7 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--install) install=1 ;;
 	-p) platforms+=("$2"); shift ;;
-	-h | --help) sed -n '2,19p' "$0"; exit 0 ;;
+	-h | --help) sed -n '2,/^set /{/^#/p}' "$0"; exit 0 ;;
 	*) pkgs+=("${1#./}") ;;
 	esac
 	shift
