@@ -112,7 +112,7 @@ func ReceiveThin(ctx context.Context, parent string, r io.Reader, lim PackLimits
 		return nil, err
 	}
 	tmp := filepath.Join(q.packDir, "tmp_pack")
-	f, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o444)
+	f, err := createPackFile(tmp)
 	if err != nil {
 		return nil, err
 	}

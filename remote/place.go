@@ -126,6 +126,7 @@ func (s *Server) startRepo(ctx context.Context, name, dir, branch string) (*newR
 		if err := os.Mkdir(g, 0o755); err == nil {
 			n.group = g
 			n.grFI, _ = os.Lstat(g)
+			os.SameFile(n.grFI, n.grFI) // the id now: Windows reads it lazily, from the path
 			lockfile.SyncDir(s.cfg.Root)
 		} else if !errors.Is(err, fs.ErrExist) {
 			return nil, nil, err
@@ -138,6 +139,7 @@ func (s *Server) startRepo(ctx context.Context, name, dir, branch string) (*newR
 	}
 	n.tmp = tmp
 	n.tmpFI, _ = os.Lstat(tmp)
+	os.SameFile(n.tmpFI, n.tmpFI) // the id now: Windows reads it lazily, from the path
 	rp, err := repo.Init(ctx, n.made(), true, branch)
 	if err != nil {
 		n.discard()

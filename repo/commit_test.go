@@ -50,9 +50,7 @@ func writeFiles(t *testing.T, dir string, files map[string]string) {
 		}
 		if strings.HasPrefix(content, "->") {
 			os.Remove(p)
-			if err := os.Symlink(content[2:], p); err != nil {
-				t.Fatal(err)
-			}
+			gittest.Symlink(t, content[2:], p)
 			continue
 		}
 		mode := os.FileMode(0o644)

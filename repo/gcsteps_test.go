@@ -11,12 +11,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"easel.dev/easel/internal/gittest"
 )
 
 // gcsGit runs git in dir with a fixed identity; date, when not zero, is
 // the author and committer date (reflog entries take it too).
 func gcsGit(t *testing.T, dir string, date time.Time, args ...string) string {
 	t.Helper()
+	gittest.Need(t)
 	cmd := exec.Command("git", args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=A", "GIT_AUTHOR_EMAIL=a@x", "GIT_COMMITTER_NAME=A",

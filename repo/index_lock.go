@@ -81,6 +81,7 @@ func (il *IndexLock) fillClean(clean map[string]refreshStat) {
 // index file read, for refreshReadIndex.
 func (r *Repository) ReadIndexStamped() (*index.Index, os.FileInfo, error) {
 	before, _ := os.Stat(r.indexPath())
+	os.SameFile(before, before) // the file id now, not at the comparison (Windows reads it lazily)
 	idx, err := r.ReadIndex()
 	return idx, before, err
 }

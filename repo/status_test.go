@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"testing"
@@ -177,6 +178,11 @@ func TestStatusRacyGit(t *testing.T) {
 	if !old.ModTime().Before(fi.ModTime().Add(time.Second)) {
 		t.Skip("clock moved on")
 	}
+	if runtime.GOOS == "windows" && old.ModTime().Unix() < fi.ModTime().Unix() {
+		// Without ctime in the stat data only a racy entry (not older
+		// than the index, in whole seconds) is compared by content.
+		t.Skip("the index was written in a later second than the file: not racy, and no ctime to tell")
+	}
 	if got := status(t, r, StatusOptions{}); got != " M a.txt\n" {
 		t.Fatalf("racy change not seen: %q", got)
 	}
@@ -217,6 +223,12 @@ func TestWriteIndexSmudgesRacyEntries(t *testing.T) {
 	}
 	if err := r.WriteIndex(idx); err != nil {
 		t.Fatal(err)
+	}
+	ifi, err1 := os.Stat(filepath.Join(dir, ".git", "index"))
+	afi, err2 := os.Stat(filepath.Join(dir, "a.txt"))
+	if runtime.GOOS == "windows" && err1 == nil && err2 == nil && afi.ModTime().Unix() < ifi.ModTime().Unix() {
+		// (Elsewhere the ctime in the stat data keeps it racy.)
+		t.Skip("the index was written in a later second than a.txt: the entry is not racy")
 	}
 	back, _ := r.ReadIndex()
 	for _, e := range back.Entries {
@@ -447,7 +459,11 @@ func TestStatusRefreshesRacyIndex(t *testing.T) {
 		}
 	}
 	// A change of the same size, its mtime set back to the recorded one,
-	// is still seen.
+	// is still seen: through the ctime and inode, which Windows's stat
+	// data lacks (git for Windows cannot see it either).
+	if runtime.GOOS == "windows" {
+		t.Skip("no ctime or inode in Windows's stat data: a same-size change with its mtime set back is invisible")
+	}
 	writeFiles(t, dir, map[string]string{"a": "X\n"})
 	os.Chtimes(filepath.Join(dir, "a"), past, past)
 	if got := status(t, r, StatusOptions{}); got != " M a\n" {

@@ -1,7 +1,8 @@
 // Package gittest holds what tests need to use git as the oracle: skip
 // without git, an environment where git and easel write commits without
 // asking and read no user config, running git in a repository, and
-// comparing what easel and git made of twin repositories. Only tests
+// comparing what easel and git made of twin repositories; and symbolic
+// links, skipping where the platform makes none. Only tests
 // import it (TestOnlyTests checks).
 package gittest
 
@@ -10,6 +11,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"runtime"
 	"sort"
 	"strings"
 	"testing"
@@ -20,6 +22,22 @@ func Need(t testing.TB) {
 	t.Helper()
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("git not installed")
+	}
+}
+
+// Symlink makes link a symbolic link to target, or skips t where the
+// platform makes none: Windows without the privilege to create them, or
+// wine, which reports success and makes nothing.
+func Symlink(t testing.TB, target, link string) {
+	t.Helper()
+	if err := os.Symlink(target, link); err != nil {
+		if runtime.GOOS == "windows" {
+			t.Skipf("no symbolic links here: %v", err)
+		}
+		t.Fatal(err)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Skipf("no symbolic links here: %s was not made one", link)
 	}
 }
 
@@ -58,9 +76,10 @@ func Try(dir string, args ...string) (string, error) {
 }
 
 // Git runs git -C dir args, fails t unless git succeeds, and returns its
-// combined output, trimmed.
+// combined output, trimmed. Like Fails and Run, it skips t without git.
 func Git(t testing.TB, dir string, args ...string) string {
 	t.Helper()
+	Need(t)
 	out, err := Try(dir, args...)
 	if err != nil {
 		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
@@ -72,6 +91,7 @@ func Git(t testing.TB, dir string, args ...string) string {
 // combined output.
 func Fails(t testing.TB, dir string, args ...string) string {
 	t.Helper()
+	Need(t)
 	out, err := Try(dir, args...)
 	if err == nil {
 		t.Fatalf("git %s succeeded, want a failure:\n%s", strings.Join(args, " "), out)
@@ -85,6 +105,7 @@ func Fails(t testing.TB, dir string, args ...string) string {
 // exits 1 on a conflict). t fails only when git cannot be run at all.
 func Run(t testing.TB, dir string, stdin []byte, args ...string) (string, int) {
 	t.Helper()
+	Need(t)
 	cmd := exec.Command("git", args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GIT_TERMINAL_PROMPT=0")

@@ -15,6 +15,8 @@ import (
 
 	"easel.dev/easel/repo/odb"
 	"easel.dev/easel/repo/treecheck"
+
+	"easel.dev/easel/internal/gittest"
 )
 
 func gitEnv(dir string) []string {
@@ -24,6 +26,7 @@ func gitEnv(dir string) []string {
 
 func git(t *testing.T, dir, stdin string, args ...string) string {
 	t.Helper()
+	gittest.Need(t)
 	cmd := exec.Command("git", args...)
 	cmd.Dir = dir
 	cmd.Env = gitEnv(dir)

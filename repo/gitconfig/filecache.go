@@ -37,6 +37,10 @@ func readConfigFile(path string) ([]byte, error) {
 		}
 		return os.ReadFile(path) // the error as reading gives it
 	}
+	// On Windows the file's id is read from the path only when first
+	// compared: read it now, or a kept entry would take the id of
+	// whatever file the path names at the next lookup and match it.
+	os.SameFile(fi, fi)
 	fileCache.Lock()
 	c, ok := fileCache.m[path]
 	fileCache.Unlock()

@@ -14,6 +14,8 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/format/index"
+
+	"easel.dev/easel/internal/gittest"
 )
 
 // debugListing is an index's entries as git ls-files -s --debug prints
@@ -95,9 +97,7 @@ func TestDecodeAgainstGit(t *testing.T) {
 	if err := os.Chmod(filepath.Join(dir, "run.sh"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Symlink("a", filepath.Join(dir, "link")); err != nil {
-		t.Fatal(err)
-	}
+	gittest.Symlink(t, "a", filepath.Join(dir, "link"))
 	runGit(t, dir, "", "add", ".")
 	blob := strings.TrimSpace(runGit(t, dir, "x\n", "hash-object", "-w", "--stdin"))
 	long := strings.Repeat("long-directory-name/", 220) // 4,400 bytes

@@ -12,10 +12,13 @@ import (
 	"time"
 
 	"easel.dev/easel/repo/odb"
+
+	"easel.dev/easel/internal/gittest"
 )
 
 func git(t *testing.T, dir string, stdin string, args ...string) string {
 	t.Helper()
+	gittest.Need(t)
 	cmd := exec.Command("git", args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=A", "GIT_AUTHOR_EMAIL=a@x", "GIT_COMMITTER_NAME=A",

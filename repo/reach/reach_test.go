@@ -12,10 +12,13 @@ import (
 
 	"easel.dev/easel/repo/commitgraph"
 	"easel.dev/easel/repo/odb"
+
+	"easel.dev/easel/internal/gittest"
 )
 
 func git(t *testing.T, dir string, args ...string) string {
 	t.Helper()
+	gittest.Need(t)
 	cmd := exec.Command("git", args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=A", "GIT_AUTHOR_EMAIL=a@x", "GIT_COMMITTER_NAME=A",

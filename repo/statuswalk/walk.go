@@ -756,9 +756,12 @@ func (w *statusWalk) visit(ww *walkWorker, job walkDir) {
 		p := walkJoin(dir, name)
 		if w.folded != nil && !trackedDir {
 			fp := FoldASCII(p)
-			if w.folded.files[fp] {
+			if w.folded.files[fp] && !isDir {
 				continue // the indexed path, spelt otherwise
 			}
+			// (A directory where the index has a file, in any case,
+			// holds untracked files, as above; git lists it as a whole
+			// unless spelt as the file is.)
 			if isDir && w.folded.dirs[fp] {
 				// An indexed directory spelt otherwise: git lists
 				// what is untracked inside it, never the directory

@@ -3,11 +3,12 @@ package treecheck
 import (
 	"bytes"
 	"errors"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"easel.dev/easel/internal/gittest"
 )
 
 type rawEntry struct{ mode, name string }
@@ -125,9 +126,7 @@ func TestPathAndSafeJoin(t *testing.T) {
 	}
 	root := t.TempDir()
 	outside := t.TempDir()
-	if err := os.Symlink(outside, filepath.Join(root, "link")); err != nil {
-		t.Fatal(err)
-	}
+	gittest.Symlink(t, outside, filepath.Join(root, "link"))
 	if _, err := SafeJoin(root, "link/evil"); err == nil {
 		t.Error("path through a symlinked directory accepted")
 	}
