@@ -219,7 +219,6 @@ func (b *Bisect) readPseudoRef(name string) (plumbing.Hash, bool) {
 	return plumbing.NewHash(s), true
 }
 
-
 // CleanState is git's bisect_clean_state.
 func (b *Bisect) CleanState(ctx context.Context) int {
 	refs, err := b.R.ListRefs("refs/bisect/")
@@ -316,17 +315,22 @@ func (b *Bisect) Ready() bool { return b.nextCheck("") == 0 }
 func (b *Bisect) printStatus() {
 	br, _ := b.readRefs()
 	nrGood := len(br.good)
+	var msg string
 	switch {
 	case nrGood > 0 && br.hasBad:
+		return
 	case nrGood == 0 && !br.hasBad:
-		fmt.Fprintf(b.Out, "status: waiting for both good and bad commits\n")
+		msg = "status: waiting for both good and bad commits\n"
 	case nrGood == 1:
-		fmt.Fprintf(b.Out, "status: waiting for bad commit, %d good commit known\n", nrGood)
+		msg = fmt.Sprintf("status: waiting for bad commit, %d good commit known\n", nrGood)
 	case nrGood > 1:
-		fmt.Fprintf(b.Out, "status: waiting for bad commit, %d good commits known\n", nrGood)
+		msg = fmt.Sprintf("status: waiting for bad commit, %d good commits known\n", nrGood)
 	default:
-		fmt.Fprintf(b.Out, "status: waiting for good commit(s), bad commit known\n")
+		msg = "status: waiting for good commit(s), bad commit known\n"
 	}
+	// git prints the status and logs it as a comment.
+	fmt.Fprint(b.Out, msg)
+	b.appendLog("# " + msg)
 }
 
 // AutoNext is git's bisect_auto_next.
@@ -484,7 +488,6 @@ func hexList(hs []plumbing.Hash) string {
 	}
 	return strings.Join(s, " ")
 }
-
 
 func (b *Bisect) checkMergeBases(ctx context.Context, br bisectRefs, noCheckout bool) int {
 	bases, err := b.R.MergeBasesMany(ctx, br.bad, br.good)

@@ -139,7 +139,7 @@ func (b *Bisect) Start(ctx context.Context, args []string) int {
 
 	headRef, headErr := b.R.HeadBranch()
 	headID, idErr := b.R.Head()
-	if idErr != nil && headErr != nil {
+	if headErr != nil || (headRef == "" && (idErr != nil || headID.IsZero())) {
 		return b.errorf("bad HEAD - I need a HEAD")
 	}
 	var startHead string
@@ -153,9 +153,9 @@ func (b *Bisect) Start(ctx context.Context, args []string) int {
 		}
 	} else {
 		switch {
-		case idErr == nil && headErr != nil:
+		case headRef == "":
 			startHead = headID.String()
-		case idErr == nil && strings.HasPrefix(string(headRef), "refs/heads/"):
+		case idErr == nil && !headID.IsZero() && strings.HasPrefix(string(headRef), "refs/heads/"):
 			startHead = strings.TrimPrefix(string(headRef), "refs/heads/")
 		default:
 			return b.errorf("bad HEAD - strange symbolic ref")

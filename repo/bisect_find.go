@@ -30,6 +30,7 @@ type bisectNode struct {
 
 	uninteresting bool
 	treesame      bool
+	bottom        bool // an excluded tip: relevant to simplification
 	seen          bool
 	queued        bool
 	counted       bool
@@ -133,7 +134,7 @@ func (w *bisectWalk) simplify(n *bisectNode) error {
 	}
 	relevantParents, relevantChange, irrelevantChange := 0, false, false
 	for i, p := range n.parents {
-		relevant := !p.uninteresting
+		relevant := !p.uninteresting || p.bottom // git's relevant_commit
 		if relevant {
 			relevantParents++
 		}
@@ -218,7 +219,7 @@ func (w *bisectWalk) limit(ctx context.Context, include []plumbing.Hash, exclude
 		tips = append(tips, n)
 	}
 	for _, n := range tips[len(include):] {
-		n.uninteresting = true
+		n.uninteresting, n.bottom = true, true
 		w.markParentsUninteresting(n)
 	}
 	for _, n := range tips {
