@@ -19,6 +19,7 @@ import (
 	"easel.dev/easel/repo"
 	"easel.dev/easel/repo/gitobj"
 	"easel.dev/easel/repo/pretty"
+	"easel.dev/easel/repo/wildmatch"
 )
 
 func init() { register(newShortlogCmd) }
@@ -59,19 +60,35 @@ input is not a terminal: git log | easel shortlog.`,
 }
 
 type shortlogArgs struct {
-	sl                     repo.Shortlog
-	revs, paths            []string
-	dashdash, all          bool
-	since, until           string
-	authors, committers    []string
-	greps                  []string
-	ignoreCase, allMatch   bool
-	merges, noMerges       bool
-	firstParent, reverse   bool
-	max, skip              int
-	groupsGiven            bool
-	branches, tags, remote bool
+	sl                   repo.Shortlog
+	revs, paths          []string
+	dashdash, all        bool
+	since, until         string
+	authors, committers  []string
+	greps                []string
+	ignoreCase, allMatch bool
+	merges, noMerges     bool
+	firstParent, reverse bool
+	max, skip            int
+	groupsGiven          bool
+	// refOpts are --all, --branches, --tags, --remotes, --glob and
+	// --exclude in order: each adds the refs it names but those the
+	// --exclude options before it (since the last such option) leave out.
+	refOpts []shortlogRefOpt
+	date    string
+	abbrev  int
+	output  string
 }
+
+type shortlogRefOpt struct{ kind, pattern string }
+
+// abbrevTo shortens ids to at least n digits (--abbrev=<n>).
+type abbrevTo struct {
+	a *repo.Abbreviator
+	n int
+}
+
+func (a abbrevTo) ShortID(h plumbing.Hash) string { return a.a.Short(h, a.n) }
 
 // parseWrap is git's -w[<width>[,<indent1>[,<indent2>]]].
 func parseWrap(sl *repo.Shortlog, v string, given bool) error {
@@ -136,6 +153,8 @@ func (a *shortlogArgs) group(v string) error {
 		a.sl.Trailers = append(a.sl.Trailers, v[len("trailer:"):])
 	case strings.HasPrefix(v, "format:"):
 		a.sl.Formats = append(a.sl.Formats, v[len("format:"):])
+	case strings.Contains(v, "%"):
+		a.sl.Formats = append(a.sl.Formats, v)
 	default:
 		return fmt.Errorf("unknown group type: %s", v)
 	}
@@ -210,6 +229,26 @@ func parseShortlogArgs(args []string) (*shortlogArgs, error) {
 		if arg == "" {
 			continue
 		}
+		if v, ok := strings.CutPrefix(arg, "--date="); ok {
+			a.date = v
+			continue
+		}
+		if v, ok := strings.CutPrefix(arg, "--output="); ok {
+			a.output = v
+			continue
+		}
+		if v, ok := strings.CutPrefix(arg, "--abbrev="); ok {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return nil, fmt.Errorf("'%s': not an integer", v)
+			}
+			a.abbrev = n
+			continue
+		}
+		if k, v, ok := strings.Cut(arg, "="); ok && oneOfStr(k, "--exclude", "--branches", "--tags", "--remotes", "--glob") {
+			a.refOpts = append(a.refOpts, shortlogRefOpt{k, v})
+			continue
+		}
 		if v, ok := strings.CutPrefix(arg, "--author="); ok {
 			a.authors = append(a.authors, v)
 			continue
@@ -260,14 +299,8 @@ func parseShortlogArgs(args []string) (*shortlogArgs, error) {
 		case "--no-group":
 			a.sl.Author, a.sl.Committer, a.sl.Trailers, a.sl.Formats = false, false, nil, nil
 			a.groupsGiven = false
-		case "--all":
-			a.all = true
-		case "--branches":
-			a.branches = true
-		case "--tags":
-			a.tags = true
-		case "--remotes":
-			a.remote = true
+		case "--all", "--branches", "--tags", "--remotes":
+			a.refOpts = append(a.refOpts, shortlogRefOpt{arg, ""})
 		case "--merges":
 			a.merges = true
 		case "--no-merges":
@@ -348,13 +381,39 @@ func runShortlog(ctx context.Context, env *Env, args []string) error {
 		}
 	} else {
 		a.sl.Format = pretty.CommitFormat{Abbrev: r.NewAbbreviator(), Now: time.Now(), Mailmap: r.LoadMailmap(ctx), Encoding: r.LogOutputEncoding()}
+		if a.abbrev > 0 {
+			a.sl.Format.Abbrev = abbrevTo{r.NewAbbreviator(), a.abbrev}
+		}
+		if a.date != "" {
+			mode, err := pretty.CheckDateMode(a.date)
+			if err != nil {
+				return &UsageError{Msg: err.Error()}
+			}
+			a.sl.Format.Date = mode
+		}
 		if !a.dashdash {
 			a.revs, a.paths = splitShortlogPaths(ctx, env, r, a.revs, a.paths)
 		}
 	}
-	pending := len(a.revs) > 0 || a.all || a.branches || a.tags || a.remote
+	pending := len(a.revs) > 0
+	for _, o := range a.refOpts {
+		pending = pending || o.kind != "--exclude"
+	}
 	if !nongit && !pending && stdinTTY {
 		a.revs, pending = []string{"HEAD"}, true
+	}
+	out := env.IO.Out
+	if a.output != "" {
+		p := a.output
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(env.Dir, p)
+		}
+		f, err := os.Create(p)
+		if err != nil {
+			return fmt.Errorf("could not create file '%s': %v", a.output, err)
+		}
+		defer f.Close()
+		out = f
 	}
 	if !pending {
 		if stdinTTY {
@@ -363,12 +422,12 @@ func runShortlog(ctx context.Context, env *Env, args []string) error {
 		if err := a.sl.ReadLog(env.IO.In); err != nil {
 			return fmt.Errorf("%v", err)
 		}
-		return a.sl.Write(env.IO.Out)
+		return a.sl.Write(out)
 	}
 	if err := shortlogWalk(ctx, r, a); err != nil {
 		return err
 	}
-	return a.sl.Write(env.IO.Out)
+	return a.sl.Write(out)
 }
 
 // splitShortlogPaths takes, without "--", the arguments from the first
@@ -395,34 +454,11 @@ func shortlogWalk(ctx context.Context, r *repo.Repository, a *shortlogArgs) erro
 		}
 		include, exclude = inc, exc
 	}
-	var prefixes []string
-	if a.all {
-		tips, err := r.AllTips()
-		if err != nil {
-			return err
-		}
-		include = append(include, tips...)
+	tips, err := shortlogRefTips(ctx, r, a.refOpts)
+	if err != nil {
+		return err
 	}
-	if a.branches {
-		prefixes = append(prefixes, "refs/heads/")
-	}
-	if a.tags {
-		prefixes = append(prefixes, "refs/tags/")
-	}
-	if a.remote {
-		prefixes = append(prefixes, "refs/remotes/")
-	}
-	for _, p := range prefixes {
-		refs, err := r.ListRefs(p)
-		if err != nil {
-			return err
-		}
-		for _, ref := range refs {
-			if h, err := r.ResolveCommit(ctx, string(ref.Name)); err == nil {
-				include = append(include, h)
-			}
-		}
-	}
+	include = append(include, tips...)
 	now := time.Now()
 	f := &repo.CommitFilter{AllMatch: a.allMatch}
 	for _, group := range []struct {
@@ -444,7 +480,6 @@ func shortlogWalk(ctx context.Context, r *repo.Repository, a *shortlogArgs) erro
 		f.MaxParents = 1
 	}
 	var since time.Time
-	var err error
 	if a.since != "" {
 		if since, err = repo.ParseApproxDate(a.since, now); err != nil {
 			return &UsageError{Msg: err.Error()}
@@ -484,4 +519,56 @@ func shortlogWalk(ctx context.Context, r *repo.Repository, a *shortlogArgs) erro
 		a.sl.Add(commits[i])
 	}
 	return nil
+}
+
+// shortlogRefTips are the commits of the ref options, as git's
+// handle_revision_pseudo_opt: --exclude patterns (full ref names, or
+// names under the option's prefix) leave refs out of the next option.
+func shortlogRefTips(ctx context.Context, r *repo.Repository, opts []shortlogRefOpt) ([]plumbing.Hash, error) {
+	var out []plumbing.Hash
+	var excludes []string
+	for _, o := range opts {
+		if o.kind == "--exclude" {
+			excludes = append(excludes, o.pattern)
+			continue
+		}
+		prefix := map[string]string{"--all": "refs/", "--branches": "refs/heads/", "--tags": "refs/tags/", "--remotes": "refs/remotes/", "--glob": "refs/"}[o.kind]
+		pattern := o.pattern
+		if pattern != "" {
+			if o.kind == "--glob" && !strings.HasPrefix(pattern, "refs/") {
+				pattern = "refs/" + pattern
+			} else if o.kind != "--glob" {
+				pattern = prefix + pattern
+			}
+			if !strings.ContainsAny(pattern, "*?[") {
+				pattern = strings.TrimSuffix(pattern, "/") + "/*"
+			}
+		}
+		refs, err := r.ListRefs(prefix)
+		if err != nil {
+			return nil, err
+		}
+	refs:
+		for _, ref := range refs {
+			name := string(ref.Name)
+			if pattern != "" && !wildmatch.Match(pattern, name, 0) {
+				continue
+			}
+			for _, x := range excludes {
+				if wildmatch.Match(x, name, 0) {
+					continue refs
+				}
+			}
+			if h, err := r.ResolveCommit(ctx, name); err == nil {
+				out = append(out, h)
+			}
+		}
+		if o.kind == "--all" {
+			if h, err := r.Head(); err == nil && !h.IsZero() {
+				out = append(out, h)
+			}
+		}
+		excludes = nil
+	}
+	return out, nil
 }
