@@ -38,10 +38,10 @@ const (
 
 // BisectExit is the exit code of a bisect command ending with res.
 func BisectExit(res int) int {
-	if res == BisectFound || res == BisectMergeBaseTest || res >= 0 {
+	if res == BisectFound || res == BisectMergeBaseTest || res == 0 {
 		return 0
 	}
-	return -res
+	return -res & 0xff
 }
 
 // Bisect runs bisection commands on a repository. Checkout and Show are
