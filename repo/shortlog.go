@@ -221,14 +221,14 @@ func (s *Shortlog) Add(c *gitobj.Commit) {
 // line, or "Commit: " (or "committer ") when grouping by committer, and
 // the first line of the message after it.
 func (s *Shortlog) ReadLog(r io.Reader) error {
+	// Kinds of group, as git's bits: all trailers are one, all formats
+	// another.
 	groups := 0
-	if s.Author {
-		groups++
+	for _, on := range []bool{s.Author, s.Committer, len(s.Trailers) > 0, len(s.Formats) > 0} {
+		if on {
+			groups++
+		}
 	}
-	if s.Committer {
-		groups++
-	}
-	groups += len(s.Trailers) + len(s.Formats)
 	if groups > 1 {
 		return fmt.Errorf("using multiple --group options with stdin is not supported")
 	}

@@ -361,7 +361,11 @@ func runShortlog(ctx context.Context, env *Env, args []string) error {
 	a, err := parseShortlogArgs(args)
 	if err != nil {
 		fmt.Fprintf(env.IO.Err, "error: %v\n", err)
-		fmt.Fprint(env.IO.Err, shortlogUsage)
+		// As git: an option it does not know shows the usage, a
+		// value it refuses only the error.
+		if m := err.Error(); strings.HasPrefix(m, "unknown switch") || strings.HasPrefix(m, "unrecognized argument") {
+			fmt.Fprint(env.IO.Err, shortlogUsage)
+		}
 		return &ExitError{Code: 129}
 	}
 	stdinTTY := false
