@@ -164,6 +164,7 @@ func (s *Shortlog) mapIdent(v string) (string, bool) {
 
 // Add counts commit c.
 func (s *Shortlog) Add(c *gitobj.Commit) {
+	c = CommitToUTF8(c)
 	oneline := ""
 	if !s.Summary {
 		if s.UserFormat != "" {
@@ -297,7 +298,8 @@ func (s *Shortlog) Write(w io.Writer) error {
 	if s.Numbered {
 		sort.SliceStable(names, func(i, j int) bool { return s.entries[names[i]].count > s.entries[names[j]].count })
 	}
-	bw := bufio.NewWriter(w)
+	var buf strings.Builder
+	bw := bufio.NewWriter(&buf)
 	for _, name := range names {
 		e := s.entries[name]
 		if s.Summary {
@@ -318,5 +320,13 @@ func (s *Shortlog) Write(w io.Writer) error {
 		}
 		bw.WriteByte('\n')
 	}
-	return bw.Flush()
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	out := buf.String()
+	if s.Format.Encoding != "" {
+		out = EncodeLogOutput(out, s.Format.Encoding)
+	}
+	_, err := io.WriteString(w, out)
+	return err
 }
