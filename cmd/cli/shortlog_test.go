@@ -47,7 +47,7 @@ func TestShortlogMatchesGit(t *testing.T) {
 for args in "" "-n" "-s" "-sn" "-e" "-sne" "-c" "-cs" "-w" "-w40" "-w40,2" "-w40,2,4" "-w0" "-w,,3" \
 	"--group=committer -s" "--group=author --group=committer -sn" \
 	"--group=trailer:signed-off-by -sn" "--group=trailer:Signed-off-by --group=trailer:reviewed-by -se" \
-	"--group=author --group=trailer:signed-off-by -n" "--group=format:%aN/%cN -s" "--group=%ae -s" \
+	"--group=author --group=trailer:signed-off-by -n" "--group=format:%aN/%cN -s" "--group=%ae -s" "--date=format:%Y%m%d%z --group=format:%ad -s" \
 	"--format=%h:%s" "--format=[%an]%s%n%b" "--no-merges" "--merges -s" "--reverse" "-3" "--first-parent -s" \
 	"main~3" "^main~3" "-- g h" "--all -sn" "--author=Alice -s" "--no-group --group=committer -s"; do
   echo "== $args"
