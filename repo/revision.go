@@ -438,7 +438,7 @@ func (r *Repository) resolveName(name string) (plumbing.Hash, error) {
 
 func isSpecialHead(name string) bool {
 	switch name {
-	case "HEAD", "FETCH_HEAD", "ORIG_HEAD", "MERGE_HEAD", "CHERRY_PICK_HEAD":
+	case "HEAD", "FETCH_HEAD", "ORIG_HEAD", "MERGE_HEAD", "CHERRY_PICK_HEAD", "BISECT_HEAD", "BISECT_EXPECTED_REV":
 		return true
 	}
 	return false

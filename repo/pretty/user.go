@@ -26,6 +26,9 @@ var dateModes = sync.OnceValue(func() map[string]string {
 
 // CheckDateMode returns the canonical name of a --date mode.
 func CheckDateMode(mode string) (string, error) {
+	if strings.HasPrefix(mode, "format:") {
+		return mode, nil
+	}
 	m, ok := dateModes()[mode]
 	if !ok {
 		return "", fmt.Errorf("unknown date format %q (default, iso, iso-strict, rfc, short, unix, raw, relative or human)", mode)
@@ -36,6 +39,9 @@ func CheckDateMode(mode string) (string, error) {
 // FormatDate prints t in a --date mode, in the time zone recorded with it;
 // now is needed for "relative".
 func FormatDate(t time.Time, mode string, now time.Time) string {
+	if f, ok := strings.CutPrefix(mode, "format:"); ok {
+		return strftime(t, f)
+	}
 	switch mode {
 	case "iso":
 		return t.Format("2006-01-02 15:04:05 -0700")
