@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"easel.dev/easel/repo"
+	"easel.dev/easel/repo/exclude"
 	"easel.dev/easel/repo/gitconfig"
 	"easel.dev/easel/repo/grep"
 	"easel.dev/easel/repo/patch"
@@ -109,7 +110,9 @@ func parseGrepArgs(env *Env, args []string) (*grepArgs, error) {
 			return nil
 		}
 		for _, l := range strings.Split(s, "\n") {
-			g.tokens = append(g.tokens, grep.Token{Pattern: l})
+			if l != "" {
+				g.tokens = append(g.tokens, grep.Token{Pattern: l})
+			}
 		}
 		return nil
 	}
@@ -279,7 +282,7 @@ func parseGrepArgs(env *Env, args []string) (*grepArgs, error) {
 				if err != nil {
 					return nil, err
 				}
-				g.tokens = append(g.tokens, grep.Token{Pattern: v})
+				g.addPattern(v)
 			case "quiet":
 				g.o.StatusOnly = !neg
 			case "all-match":
@@ -389,7 +392,7 @@ func parseGrepArgs(env *Env, args []string) (*grepArgs, error) {
 				if e != nil {
 					return nil, e
 				}
-				g.tokens = append(g.tokens, grep.Token{Pattern: v})
+				g.addPattern(v)
 			case 'f':
 				v, e := arg()
 				if e != nil {
@@ -423,10 +426,13 @@ func parseGrepArgs(env *Env, args []string) (*grepArgs, error) {
 		}
 	}
 	if !hasPattern && g.patternFiles == 0 {
-		if len(rest) == 0 || rest[0] == "--" {
+		if len(rest) > 0 && rest[0] == "--" {
+			rest = rest[1:]
+		}
+		if len(rest) == 0 {
 			return nil, fmt.Errorf("no pattern given")
 		}
-		g.tokens = append(g.tokens, grep.Token{Pattern: rest[0]})
+		g.addPattern(rest[0])
 		rest = rest[1:]
 	}
 	g.rest = rest
@@ -437,6 +443,14 @@ func parseGrepArgs(env *Env, args []string) (*grepArgs, error) {
 		}
 	}
 	return g, nil
+}
+
+// addPattern adds a pattern of the command line: one with newlines is
+// one alternative a line, as git splits it.
+func (g *grepArgs) addPattern(p string) {
+	for _, l := range strings.Split(p, "\n") {
+		g.tokens = append(g.tokens, grep.Token{Pattern: l})
+	}
 }
 
 func b2i(b bool) int {
@@ -456,9 +470,10 @@ func runGrep(ctx context.Context, env *Env, args []string) error {
 		if !errors.Is(rerr, repo.ErrNotRepository) {
 			return rerr
 		}
-		if !g.noIndex {
+		if !g.noIndex && !grepFallbackToNoIndex() {
 			return rerr
 		}
+		g.noIndex = true
 		r = nil
 	}
 	cfg := func(key string) (string, bool) {
@@ -495,6 +510,9 @@ func runGrep(ctx context.Context, env *Env, args []string) error {
 	if g.o.Column && g.invert && false {
 		g.o.Column = false
 	}
+	if (g.noIndex || g.untracked) && g.dashdash > 0 {
+		return fmt.Errorf("--no-index or --untracked cannot be used with revs")
+	}
 	if g.noIndex && (g.cached || g.untracked) {
 		return fmt.Errorf("--cached or --untracked cannot be used with --no-index")
 	}
@@ -527,13 +545,13 @@ func runGrep(ctx context.Context, env *Env, args []string) error {
 			"linenumber": &c.LineNumber, "column": &c.Column, "matchcontext": &c.MatchContext,
 			"matchselected": &c.MatchSelected, "selected": &c.Selected, "separator": &c.Separator} {
 			if v, ok := cfg("color.grep." + key); ok {
-				if seq, err := gitconfig.ParseColor(v); err == nil {
+				if seq, err := grepParseColor(v); err == nil {
 					*to = seq
 				}
 			}
 		}
 		if v, ok := cfg("color.grep.match"); ok {
-			if seq, err := gitconfig.ParseColor(v); err == nil {
+			if seq, err := grepParseColor(v); err == nil {
 				_, ctxSet := cfg("color.grep.matchcontext")
 				_, selSet := cfg("color.grep.matchselected")
 				if !ctxSet {
@@ -566,6 +584,25 @@ func runGrep(ctx context.Context, env *Env, args []string) error {
 	return nil
 }
 
+// grepFallbackToNoIndex is grep.fallbackToNoIndex outside a repository:
+// the command line's settings, then the user's.
+func grepFallbackToNoIndex() bool {
+	vals, _ := gitconfig.CommandLine()
+	if home, err := os.UserHomeDir(); err == nil {
+		if more, err := gitconfig.ReadFile(filepath.Join(home, ".gitconfig"), "", "global", nil); err == nil {
+			vals = append(more, vals...)
+		}
+	}
+	on := false
+	for _, v := range vals {
+		if strings.EqualFold(v.Key, "grep.fallbacktonoindex") {
+			b, ok := gitconfig.ParseBool(v.Value, v.NoValue)
+			on = ok && b
+		}
+	}
+	return on
+}
+
 func useColorGrep(r *repo.Repository, env *Env, when string) bool {
 	when = strings.ToLower(when)
 	if when == "" && r != nil {
@@ -585,6 +622,14 @@ func useColorGrep(r *repo.Repository, env *Env, when string) bool {
 	return env.IO.Color
 }
 
+// grepParseColor is a colour setting; "normal" alone is no colour at all.
+func grepParseColor(v string) (string, error) {
+	if strings.Trim(strings.ToLower(v), " \t") == "normal" || strings.TrimSpace(v) == "" {
+		return "", nil
+	}
+	return gitconfig.ParseColor(v)
+}
+
 type grepFile struct {
 	src  repo.GrepSource
 	name string // as shown
@@ -600,8 +645,13 @@ func grepPrefix(env *Env, r *repo.Repository) string {
 	return ""
 }
 
-// grepRelName is a repository path as seen from prefix (git's quote_path).
-func grepRelName(p, prefix string) string {
+// grepRelName is a repository path as seen from prefix (git's
+// quote_path): C-quoted when unusual, unless quote is false (-z).
+func grepRelName(p, prefix string, quote bool) string {
+	q := patch.QuotePath
+	if !quote {
+		q = func(s string) string { return s }
+	}
 	for prefix != "" {
 		if strings.HasPrefix(p, prefix) {
 			p = p[len(prefix):]
@@ -611,16 +661,16 @@ func grepRelName(p, prefix string) string {
 		d := strings.TrimSuffix(prefix, "/")
 		k := strings.LastIndexByte(d, '/')
 		up := ""
-		for q := prefix; q != ""; {
+		for q2 := prefix; q2 != ""; {
 			up += "../"
-			q = strings.TrimSuffix(q, "/")
-			if k2 := strings.LastIndexByte(q, '/'); k2 >= 0 {
-				q = q[:k2+1]
+			q2 = strings.TrimSuffix(q2, "/")
+			if k2 := strings.LastIndexByte(q2, '/'); k2 >= 0 {
+				q2 = q2[:k2+1]
 			} else {
-				q = ""
+				q2 = ""
 			}
-			if strings.HasPrefix(p, q) {
-				return patch.QuotePath(up + p[len(q):])
+			if strings.HasPrefix(p, q2) {
+				return q(up + p[len(q2):])
 			}
 		}
 		_ = k
@@ -629,7 +679,7 @@ func grepRelName(p, prefix string) string {
 	if p == "" {
 		p = "./"
 	}
-	return patch.QuotePath(p)
+	return q(p)
 }
 
 func grepRepoFiles(ctx context.Context, env *Env, r *repo.Repository, g *grepArgs) ([]grepFile, error) {
@@ -680,12 +730,11 @@ func grepRepoFiles(ctx context.Context, env *Env, r *repo.Repository, g *grepArg
 	if err != nil {
 		return nil, err
 	}
-	relative := g.fullName == 0 && prefix != ""
+	if g.fullName == 1 {
+		prefix = ""
+	}
 	name := func(p string) string {
-		if relative {
-			return grepRelName(p, prefix)
-		}
-		return p
+		return grepRelName(p, prefix, !g.o.NullAfterName)
 	}
 	var out []grepFile
 	if len(revs) == 0 {
@@ -702,6 +751,7 @@ func grepRepoFiles(ctx context.Context, env *Env, r *repo.Repository, g *grepArg
 				return nil, err
 			}
 			srcs = append(srcs, un...)
+			sort.SliceStable(srcs, func(i, j int) bool { return srcs[i].Path < srcs[j].Path })
 		}
 		for _, s := range srcs {
 			out = append(out, grepFile{src: s, name: name(s.Path)})
@@ -735,20 +785,29 @@ func grepNoIndexFiles(env *Env, g *grepArgs) ([]grepFile, error) {
 		return nil, err
 	}
 	var names []string
-	var walk func(dir string) error
-	walk = func(dir string) error {
-		ents, err := os.ReadDir(filepath.Join(env.Dir, filepath.FromSlash(dir)))
+	var walk func(dir string, ign []exclude.Pattern) error
+	walk = func(dir string, ign []exclude.Pattern) error {
+		full := filepath.Join(env.Dir, filepath.FromSlash(dir))
+		ents, err := os.ReadDir(full)
 		if err != nil {
 			return nil
+		}
+		if g.excludeStd == 1 {
+			if data, err := os.ReadFile(filepath.Join(full, ".gitignore")); err == nil {
+				ign = append(append([]exclude.Pattern(nil), ign...), exclude.Parse(data, dir)...)
+			}
 		}
 		for _, e := range ents {
 			if e.Name() == ".git" {
 				continue
 			}
 			p := dir + e.Name()
+			if m := exclude.Last(ign, p, e.IsDir(), false); m != nil && !m.Negative() {
+				continue
+			}
 			if e.IsDir() {
 				if ps.MayContain(p) {
-					if err := walk(p + "/"); err != nil {
+					if err := walk(p+"/", ign); err != nil {
 						return err
 					}
 				}
@@ -760,7 +819,7 @@ func grepNoIndexFiles(env *Env, g *grepArgs) ([]grepFile, error) {
 		}
 		return nil
 	}
-	if err := walk(""); err != nil {
+	if err := walk("", nil); err != nil {
 		return nil, err
 	}
 	sort.Strings(names)

@@ -458,19 +458,31 @@ func (s *searcher) showLine(bol, eol, lno, col int, sign byte) {
 			s.out.WriteByte('\n')
 		}
 	}
-	if !o.OnlyMatching {
+	// A line is "matching" when it is shown for its matches: a selected
+	// line, or with -v a context line.
+	matching := (sign == ':') != s.m.invert
+	only := o.OnlyMatching && matching
+	if o.OnlyMatching && !matching {
+		return
+	}
+	if !only {
 		s.header(lno, col, sign)
 	}
 	var lineColor string
-	if o.Color != nil || o.OnlyMatching {
-		matchColor := c.MatchContext
+	if o.Color != nil {
 		switch sign {
 		case ':':
-			matchColor, lineColor = c.MatchSelected, c.Selected
+			lineColor = c.Selected
 		case '-':
 			lineColor = c.Context
 		case '=':
 			lineColor = c.Function
+		}
+	}
+	if matching && (o.Color != nil || only) {
+		matchColor := c.MatchContext
+		if sign == ':' {
+			matchColor = c.MatchSelected
 		}
 		pos := 0
 		for {
@@ -478,13 +490,13 @@ func (s *searcher) showLine(bol, eol, lno, col int, sign byte) {
 			if !ok || ms == me {
 				break
 			}
-			if o.OnlyMatching {
+			if only {
 				s.header(lno, col, sign)
 			} else {
 				s.colorBytes(line[pos:ms], lineColor)
 			}
 			s.colorBytes(line[ms:me], matchColor)
-			if o.OnlyMatching {
+			if only {
 				s.out.WriteByte('\n')
 			}
 			col += me - pos
@@ -492,7 +504,7 @@ func (s *searcher) showLine(bol, eol, lno, col int, sign byte) {
 		}
 		line = line[pos:]
 	}
-	if !o.OnlyMatching {
+	if !only {
 		s.colorBytes(line, lineColor)
 		s.out.WriteByte('\n')
 	}
