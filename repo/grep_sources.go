@@ -23,15 +23,16 @@ type GrepSource struct {
 	File string // the work tree file (or, for --no-index, the file) to read
 }
 
-// Load reads the source's contents; ok is false for a work tree file
-// that is gone or is no longer a regular file, which git skips silently.
-func (r *Repository) GrepLoad(s GrepSource) ([]byte, bool, error) {
+// GrepLoad reads the source's contents, a work tree file into buf's
+// space (buf[:0]); ok is false for a work tree file that is gone or is no
+// longer a regular file, which git skips silently.
+func (r *Repository) GrepLoad(s GrepSource, buf []byte) ([]byte, bool, error) {
 	if s.Hash.IsZero() {
 		fi, err := os.Lstat(s.File)
 		if err != nil || !fi.Mode().IsRegular() {
 			return nil, false, nil
 		}
-		data, err := os.ReadFile(s.File)
+		data, err := readFileInto(buf[:0], s.File, fi.Size())
 		if err != nil {
 			return nil, false, fmt.Errorf("'%s': %v", s.File, err)
 		}

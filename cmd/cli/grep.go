@@ -849,23 +849,43 @@ func grepRun(env *Env, r *repo.Repository, g *grepArgs, files []grepFile) (bool,
 	for i := range results {
 		results[i] = make(chan grepResult, 1)
 	}
-	jobs := make(chan int, len(files))
-	for i := range files {
-		jobs <- i
+	// One goroutine looks up the attributes of each file in turn (the
+	// attribute stack is read directory by directory), the others load and
+	// search.
+	type job struct {
+		i   int
+		drv repo.GrepDriver
 	}
-	close(jobs)
+	jobs := make(chan job, 64)
 	done := make(chan struct{})
 	defer close(done)
+	go func() {
+		defer close(jobs)
+		for i := range files {
+			var drv repo.GrepDriver
+			if r != nil && r.WorkDir != "" {
+				drv, _ = r.GrepDriverFor(files[i].src.Path)
+			}
+			select {
+			case jobs <- job{i, drv}:
+			case <-done:
+				return
+			}
+		}
+	}()
 	for w := 0; w < workers; w++ {
 		m := g.o.Matcher.Clone()
 		go func() {
-			for i := range jobs {
+			var buf []byte // reused: a file's contents are not kept past its search
+			for j := range jobs {
 				select {
 				case <-done:
 					return
 				default:
 				}
-				results[i] <- grepOne(r, g, m, files[i])
+				var res grepResult
+				res, buf = grepOne(r, g, m, files[j.i], j.drv, buf)
+				results[j.i] <- res
 			}
 		}()
 	}
@@ -902,7 +922,7 @@ func grepRun(env *Env, r *repo.Repository, g *grepArgs, files []grepFile) (bool,
 	return hit, nil
 }
 
-func grepOne(r *repo.Repository, g *grepArgs, m *grep.Matcher, f grepFile) grepResult {
+func grepOne(r *repo.Repository, g *grepArgs, m *grep.Matcher, f grepFile, drv repo.GrepDriver, buf []byte) (grepResult, []byte) {
 	var data []byte
 	var ok bool
 	var err error
@@ -911,16 +931,15 @@ func grepOne(r *repo.Repository, g *grepArgs, m *grep.Matcher, f grepFile) grepR
 		ok = err == nil
 		err = nil
 	} else {
-		data, ok, err = r.GrepLoad(f.src)
+		data, ok, err = r.GrepLoad(f.src, buf)
+		if ok && f.src.Hash.IsZero() {
+			buf = data
+		}
 	}
 	if err != nil || !ok {
-		return grepResult{err: err}
+		return grepResult{err: err}, buf
 	}
 	file := &grep.File{Name: f.name, Data: data}
-	var drv repo.GrepDriver
-	if r != nil && r.WorkDir != "" {
-		drv, _ = r.GrepDriverFor(f.src.Path)
-	}
 	if drv.IsFunc != nil {
 		file.Func = drv.IsFunc
 	}
@@ -944,5 +963,5 @@ func grepOne(r *repo.Repository, g *grepArgs, m *grep.Matcher, f grepFile) grepR
 		}
 	}
 	out, hit := grep.Search(&g.o, m, file)
-	return grepResult{out: out, hit: hit}
+	return grepResult{out: out, hit: hit}, buf
 }
