@@ -534,6 +534,11 @@ func runGrep(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	g.o.Matcher = m
+	if g.invert {
+		// The lines -v selects hold no match to show alone: git shows
+		// them whole.
+		g.o.OnlyMatching = false
+	}
 	if g.o.Count || g.o.NameOnly || g.o.UnmatchNameOnly || g.o.StatusOnly {
 		g.o.Before, g.o.After, g.o.FuncBody, g.o.ShowFunction = 0, 0, false, false
 	}
