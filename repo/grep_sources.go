@@ -78,6 +78,10 @@ func (r *Repository) GrepIndexSources(ps pathspec.Pathspec, cached bool, maxDept
 	if err != nil {
 		return nil, err
 	}
+	var assumed map[string]bool
+	if !cached {
+		assumed = r.assumeUnchanged()
+	}
 	var out []GrepSource
 	for i := 0; i < len(idx.Entries); i++ {
 		e := idx.Entries[i]
@@ -87,7 +91,7 @@ func (r *Repository) GrepIndexSources(ps pathspec.Pathspec, cached bool, maxDept
 		if !ps.Match(e.Name) || !withinDepth(ps, e.Name, maxDepth) {
 			continue
 		}
-		if cached || e.SkipWorktree {
+		if cached || e.SkipWorktree || assumed[e.Name] {
 			if e.Stage != 0 || e.IntentToAdd {
 				continue
 			}

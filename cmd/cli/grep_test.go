@@ -158,6 +158,13 @@ func TestGrepMatchesGit(t *testing.T) {
 	}
 	runGit(t, dir, "", "config", "grep.fullName", "true")
 	grepSame(t, sub, "grep", "foo")
+	// An assume-unchanged entry is searched in the index, not the work
+	// tree (whose copy has "foo again"), with index versions 2 and 4.
+	runGit(t, dir, "", "update-index", "--assume-unchanged", "sub/t.txt")
+	grepSame(t, dir, "grep", "-n", "again")
+	runGit(t, dir, "", "update-index", "--index-version", "4")
+	grepSame(t, dir, "grep", "-n", "again")
+	grepSame(t, dir, "grep", "-c", "foo")
 }
 
 // TestGrepCorpusMatchesGit compares easel grep with git grep on git's own
