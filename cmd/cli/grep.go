@@ -70,8 +70,15 @@ type grepArgs struct {
 	contextSet, beforeSet, after bool
 }
 
+// grepUsageError is a mistake on the command line, printed as git's
+// parse-options does ("error: ...") with exit 129.
+type grepUsageError struct{ msg string }
+
+func (e *grepUsageError) Error() string      { return "error: " + e.msg }
+func (e *grepUsageError) PlainMessage() bool { return true }
+
 func grepUsage(format string, a ...any) error {
-	return &ExitError{Code: 129, Err: fmt.Errorf(format, a...)}
+	return &ExitError{Code: 129, Err: &grepUsageError{fmt.Sprintf(format, a...)}}
 }
 
 // parseGrepArgs reads git grep's command line: its options may come in

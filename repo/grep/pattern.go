@@ -241,7 +241,7 @@ func compilePattern(text string, o CompileOptions) (*pattern, error) {
 		var err error
 		src, err = translatePOSIX(text, o.Syntax == Basic)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("command line, '%s': %v", text, err)
 		}
 	}
 	flags := ""
@@ -250,7 +250,7 @@ func compilePattern(text string, o CompileOptions) (*pattern, error) {
 	}
 	re, err := regexp.Compile(flags + src)
 	if err != nil {
-		return nil, fmt.Errorf("%s", describeError(err))
+		return nil, fmt.Errorf("command line, '%s': %s", text, describeError(err))
 	}
 	if o.Syntax != Perl {
 		re.Longest() // POSIX: leftmost longest
