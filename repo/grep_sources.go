@@ -191,12 +191,24 @@ type GrepDriver struct {
 	Textconv string
 }
 
-var grepDriverMu sync.Mutex
+// GrepDrivers looks up the drivers of paths for one search, building each
+// named driver once (its configuration is read once).
+type GrepDrivers struct {
+	r      *Repository
+	mu     sync.Mutex
+	byName map[string]GrepDriver
+}
 
-// GrepDriverFor looks up the driver of a path; safe for concurrent use.
-func (r *Repository) GrepDriverFor(p string) (GrepDriver, error) {
-	grepDriverMu.Lock()
-	defer grepDriverMu.Unlock()
+// NewGrepDrivers starts the driver look-ups of a search.
+func (r *Repository) NewGrepDrivers() *GrepDrivers {
+	return &GrepDrivers{r: r, byName: map[string]GrepDriver{}}
+}
+
+// For looks up the driver of a path; safe for concurrent use.
+func (gd *GrepDrivers) For(p string) (GrepDriver, error) {
+	gd.mu.Lock()
+	defer gd.mu.Unlock()
+	r := gd.r
 	var g GrepDriver
 	a, err := r.Attributes(p)
 	if err != nil {
@@ -210,17 +222,25 @@ func (r *Repository) GrepDriverFor(p string) (GrepDriver, error) {
 	case v.IsSet():
 		g.Binary = -1
 		return g, nil
+	case v.Text == "":
+		return g, nil
+	}
+	if d, ok := gd.byName[v.Text]; ok {
+		return d, nil
 	}
 	d, err := r.diffDriverFor(p)
-	if err != nil || d == nil {
+	if err != nil {
 		return g, err
 	}
-	g.Binary = d.binary
-	if d.funcName != nil {
-		m := d.funcName
-		g.IsFunc = func(line string) bool { _, ok := m.Match(line); return ok }
+	if d != nil {
+		g.Binary = d.binary
+		if d.funcName != nil {
+			m := d.funcName
+			g.IsFunc = func(line string) bool { _, ok := m.Match(line); return ok }
+		}
+		g.Textconv = d.textconv
 	}
-	g.Textconv = d.textconv
+	gd.byName[v.Text] = g
 	return g, nil
 }
 

@@ -873,10 +873,14 @@ func grepRun(env *Env, r *repo.Repository, g *grepArgs, files []grepFile) (bool,
 	defer close(done)
 	go func() {
 		defer close(jobs)
+		var drivers *repo.GrepDrivers
+		if r != nil && r.WorkDir != "" {
+			drivers = r.NewGrepDrivers()
+		}
 		for i := range files {
 			var drv repo.GrepDriver
-			if r != nil && r.WorkDir != "" {
-				drv, _ = r.GrepDriverFor(files[i].src.Path)
+			if drivers != nil {
+				drv, _ = drivers.For(files[i].src.Path)
 			}
 			select {
 			case jobs <- job{i, drv}:
