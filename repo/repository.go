@@ -86,11 +86,33 @@ func Open(ctx context.Context, path string) (*Repository, error) {
 			return openAt(dir, "")
 		}
 		parent := filepath.Dir(dir)
-		if parent == dir {
+		if parent == dir || isCeiling(parent) {
 			return nil, ErrNotRepository
 		}
 		dir = parent
 	}
+}
+
+// isCeiling reports whether dir is one of $GIT_CEILING_DIRECTORIES, which
+// discovery does not climb into, as git.
+func isCeiling(dir string) bool {
+	ceil := os.Getenv("GIT_CEILING_DIRECTORIES")
+	if ceil == "" {
+		return false
+	}
+	for _, c := range filepath.SplitList(ceil) {
+		if c == "" || !filepath.IsAbs(c) {
+			continue
+		}
+		c = filepath.Clean(c)
+		if c == dir {
+			return true
+		}
+		if real, err := filepath.EvalSymlinks(c); err == nil && real == dir {
+			return true
+		}
+	}
+	return false
 }
 
 // OpenBare opens the bare repository at exactly dir (no discovery).
