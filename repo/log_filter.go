@@ -33,6 +33,81 @@ type CommitFilter struct {
 	Mailmap *Mailmap
 }
 
+// LogFilterOptions are git log's commit limiting options, as given.
+type LogFilterOptions struct {
+	// Authors, Committers and Greps are --author, --committer and
+	// --grep patterns; AllMatch, InvertGrep and IgnoreCase are
+	// --all-match, --invert-grep and -i.
+	Authors, Committers, Greps       []string
+	AllMatch, InvertGrep, IgnoreCase bool
+	// PatternType is the last of -E, -F, -P and --basic-regexp given
+	// (Pattern*), "" to let grep.patternType decide.
+	PatternType string
+	// Since and Until are --since and --until, read by ParseApproxDate.
+	Since, Until     string
+	Merges, NoMerges bool
+}
+
+// LogPatternType is how --author, --committer and --grep patterns read:
+// explicit (the last of -E, -F, -P and --basic-regexp) when given, else
+// grep.patternType, else grep.extendedRegexp, else POSIX basic, as git's
+// grep configuration.
+func (r *Repository) LogPatternType(explicit string) (string, error) {
+	if explicit != "" {
+		return explicit, nil
+	}
+	if v, ok, _ := r.ConfigGet("grep.patternType"); ok && v != "default" {
+		switch v {
+		case PatternBasic, PatternExtended, PatternFixed, PatternPerl:
+			return v, nil
+		}
+		return "", fmt.Errorf("invalid value for 'grep.patterntype': '%s'", v)
+	}
+	if r.ConfigBool("grep.extendedRegexp", false) {
+		return PatternExtended, nil
+	}
+	return PatternBasic, nil
+}
+
+// NewLogFilter builds the commit filter and the --since cut-off of o,
+// its patterns read as patternType says (LogPatternType), its dates
+// relative to now. Patterns and dates that cannot be read are
+// LogOptionErrors.
+func NewLogFilter(o LogFilterOptions, patternType string, now time.Time) (*CommitFilter, time.Time, error) {
+	f := &CommitFilter{AllMatch: o.AllMatch, InvertGrep: o.InvertGrep}
+	for _, group := range []struct {
+		pats []string
+		into *[]*regexp.Regexp
+	}{{o.Authors, &f.Authors}, {o.Committers, &f.Committers}, {o.Greps, &f.Grep}} {
+		for _, p := range group.pats {
+			re, err := CompileLogPattern(p, o.IgnoreCase, patternType)
+			if err != nil {
+				return nil, time.Time{}, &LogOptionError{Msg: err.Error()}
+			}
+			*group.into = append(*group.into, re)
+		}
+	}
+	if o.Merges {
+		f.MinParents = 2
+	}
+	if o.NoMerges {
+		f.MaxParents = 1
+	}
+	var since time.Time
+	var err error
+	if o.Since != "" {
+		if since, err = ParseApproxDate(o.Since, now); err != nil {
+			return nil, time.Time{}, &LogOptionError{Msg: err.Error()}
+		}
+	}
+	if o.Until != "" {
+		if f.Until, err = ParseApproxDate(o.Until, now); err != nil {
+			return nil, time.Time{}, &LogOptionError{Msg: err.Error()}
+		}
+	}
+	return f, since, nil
+}
+
 // Empty says whether the filter keeps every commit.
 func (f *CommitFilter) Empty() bool {
 	return f == nil || len(f.Authors)+len(f.Committers)+len(f.Grep) == 0 && f.Until.IsZero() && f.MinParents == 0 && f.MaxParents == 0
