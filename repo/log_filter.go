@@ -261,21 +261,14 @@ func basicToGo(p string) string {
 }
 
 // ParseApproxDate reads the dates --since and --until take: ISO dates with
-// or without a time ("2024-05-01", "2024-05-01 13:00", RFC 3339), "@<unix
-// seconds>", "now", "yesterday", and "<n> <unit>[s] [ago]" with seconds,
-// minutes, hours, days, weeks, months or years; anything else is read word
-// by word as git's approxidate reads it (approxidateWords: "noon
-// yesterday", "the 12th of october 1979"). Times without a zone are local,
-// as in git.
+// or without a time ("2024-05-01", "2024-05-01 13:00", RFC 3339) and "@<unix
+// seconds>"; anything else is read word by word as git's approxidate reads
+// it (approxidateWords: "now", "yesterday", "3 days ago", "2.weeks.ago",
+// "noon yesterday", "the 12th of october 1979"). Times without a zone are
+// local, as in git.
 func ParseApproxDate(s string, now time.Time) (time.Time, error) {
 	orig := strings.TrimSpace(s)
 	s = strings.ToLower(orig)
-	switch s {
-	case "now":
-		return now, nil
-	case "yesterday":
-		return now.AddDate(0, 0, -1), nil
-	}
 	if rest, ok := strings.CutPrefix(s, "@"); ok {
 		n, err := strconv.ParseInt(rest, 10, 64)
 		if err == nil {
@@ -293,29 +286,6 @@ func ParseApproxDate(s string, now time.Time) (time.Time, error) {
 			// approxidate does: scripts written against git get the
 			// same commits.
 			return time.Date(d.Year(), d.Month(), d.Day(), now.Hour(), now.Minute(), now.Second(), 0, now.Location()), nil
-		}
-	}
-	fields := strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == '.' || r == '_' })
-	if n := len(fields); n == 3 && fields[2] == "ago" || n == 2 {
-		count, err := strconv.Atoi(fields[0])
-		if err == nil {
-			unit := strings.TrimSuffix(fields[1], "s")
-			switch unit {
-			case "second", "sec":
-				return now.Add(-time.Duration(count) * time.Second), nil
-			case "minute", "min":
-				return now.Add(-time.Duration(count) * time.Minute), nil
-			case "hour":
-				return now.Add(-time.Duration(count) * time.Hour), nil
-			case "day":
-				return now.AddDate(0, 0, -count), nil
-			case "week":
-				return now.AddDate(0, 0, -7*count), nil
-			case "month":
-				return now.AddDate(0, -count, 0), nil
-			case "year":
-				return now.AddDate(-count, 0, 0), nil
-			}
 		}
 	}
 	if t, ok := approxidateWords(s, now); ok {
