@@ -269,12 +269,16 @@ type LogWalkOptions struct {
 
 // LogIter yields the commits git log shows, in order.
 type LogIter struct {
-	w      *LogWalker
-	rw     *reflogWalk
-	next   LogNext
-	max    int
-	n      int
-	filter *CommitFilter
+	r    *Repository
+	w    *LogWalker
+	rw   *reflogWalk
+	next LogNext
+	max  int
+	n    int
+	// sources, under TrackSources, names where each commit was reached
+	// from; source is that of the commit Next returned last.
+	sources map[plumbing.Hash]string
+	source  string
 }
 
 // WalkLog starts git log's walk from s (resolved by ResolveLogStart).
@@ -294,7 +298,7 @@ func (r *Repository) WalkLog(ctx context.Context, s *LogStart, o LogWalkOptions)
 	if err != nil {
 		return nil, err
 	}
-	it := &LogIter{w: w, next: w.Next, max: o.Max, filter: o.Filter}
+	it := &LogIter{r: r, w: w, next: w.Next, max: o.Max}
 	if o.WalkReflogs {
 		if it.rw, err = r.newReflogWalk(s.Revs, o.Filter); err != nil {
 			return nil, err
@@ -371,11 +375,37 @@ func (it *LogIter) Next(ctx context.Context) (*gitobj.Commit, error) {
 		return nil, io.EOF
 	}
 	c, err := it.next(ctx)
-	if err == nil {
-		it.n++
+	if err != nil {
+		return c, err
 	}
-	return c, err
+	it.n++
+	if it.sources != nil {
+		// As git: a commit's parents are reached from where it was,
+		// unless an earlier commit reached them already.
+		it.source = it.sources[c.Hash]
+		for _, p := range c.ParentHashes {
+			if _, ok := it.sources[p]; !ok {
+				it.sources[p] = it.source
+			}
+		}
+	}
+	return c, nil
 }
+
+// TrackSources makes Source name, for each commit Next returns, the
+// revision of s it was reached from (--source, %S; see SourceNames).
+func (it *LogIter) TrackSources(ctx context.Context, s *LogStart) error {
+	sources, err := it.r.SourceNames(ctx, s)
+	if err != nil {
+		return err
+	}
+	it.sources = sources
+	return nil
+}
+
+// Source is, under TrackSources, the name of the revision the commit
+// Next returned last was reached from.
+func (it *LogIter) Source() string { return it.source }
 
 // Shows reports whether the history walk shows commit h when it reaches
 // it (LogWalker.Shows): the graph draws lines only to such parents.

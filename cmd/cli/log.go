@@ -67,7 +67,7 @@ type logOptions struct {
 	// log.decorate decides); decorateRefs are --decorate-refs,
 	// --decorate-refs-exclude and --clear-decorations in order.
 	decorateSet  bool
-	decorateRefs []decorateOp
+	decorateRefs []repo.DecorateRefOp
 	// refGlobs are --branches, --tags, --remotes and --glob in order:
 	// each adds the refs it names to the starting points.
 	refGlobs []repo.RefGlob
@@ -169,16 +169,10 @@ func (g *refGlobFlag) Set(v string) error {
 	return nil
 }
 
-// decorateOp is one of --decorate-refs ('+'), --decorate-refs-exclude
-// ('-') and --clear-decorations ('0'), kept in command-line order since a
-// clear forgets the patterns before it.
-type decorateOp struct {
-	kind    byte
-	pattern string
-}
-
+// decorateOpFlag collects --decorate-refs ('+'), --decorate-refs-exclude
+// ('-') and --clear-decorations ('0') in command-line order.
 type decorateOpFlag struct {
-	ops  *[]decorateOp
+	ops  *[]repo.DecorateRefOp
 	kind byte
 }
 
@@ -190,33 +184,8 @@ func (d *decorateOpFlag) Type() string {
 	return "pattern"
 }
 func (d *decorateOpFlag) Set(v string) error {
-	*d.ops = append(*d.ops, decorateOp{d.kind, v})
+	*d.ops = append(*d.ops, repo.DecorateRefOp{Kind: d.kind, Pattern: v})
 	return nil
-}
-
-// decorateOptions turns the decoration flags and log.excludeDecoration,
-// log.initialDecorationSet into what LoadDecorations takes.
-func (o logOptions) decorateOptions(r *repo.Repository, full bool) (repo.DecorateOptions, error) {
-	d := repo.DecorateOptions{Full: full}
-	for _, op := range o.decorateRefs {
-		switch op.kind {
-		case '+':
-			d.Include = append(d.Include, op.pattern)
-		case '-':
-			d.Exclude = append(d.Exclude, op.pattern)
-		case '0':
-			d.Include, d.Exclude, d.All = nil, nil, true
-		}
-	}
-	excl, err := r.ConfigGetAll("log.excludeDecoration")
-	if err != nil {
-		return d, err
-	}
-	d.ConfigExclude = excl
-	if v, ok, _ := r.ConfigGet("log.initialDecorationSet"); ok && v == "all" {
-		d.All = true
-	}
-	return d, nil
 }
 
 // commitStyle holds the options that choose how commits are printed; log
@@ -714,7 +683,7 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 		walk.Follow = func(next repo.LogNext) repo.LogNext { return fl.wrap(r, next) }
 	}
 	if o.SimplifyByDecoration {
-		if walk.Decorations, err = o.decorateOptions(r, false); err != nil {
+		if walk.Decorations, err = r.LogDecorateOptions(o.decorateRefs, false); err != nil {
 			return err
 		}
 	}
@@ -778,7 +747,7 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 		decorate = "no"
 	}
 	if decorate == "short" || decorate == "full" || o.usesRefs() {
-		dopts, err := o.decorateOptions(r, decorate == "full")
+		dopts, err := r.LogDecorateOptions(o.decorateRefs, decorate == "full")
 		if err != nil {
 			return err
 		}
@@ -809,9 +778,9 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 	if strings.Contains(o.Format+o.Pretty, "%(describe") {
 		f.Describe = formatDescriber(ctx, r)
 	}
-	var sources map[plumbing.Hash]string
-	if o.Source || strings.Contains(o.Format+o.Pretty, "%S") {
-		if sources, err = r.SourceNames(ctx, start); err != nil {
+	sources := o.Source || strings.Contains(o.Format+o.Pretty, "%S")
+	if sources {
+		if err := w.TrackSources(ctx, start); err != nil {
 			return err
 		}
 	}
@@ -842,16 +811,8 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 		if graph != nil {
 			graph.Update(c.Hash, c.ParentHashes)
 		}
-		if sources != nil {
-			// As git: a commit's parents are reached from where it
-			// was, unless an earlier commit reached them already.
-			f.Source = sources[c.Hash]
-			for _, p := range c.ParentHashes {
-				if _, ok := sources[p]; !ok {
-					sources[p] = f.Source
-				}
-			}
-			f.ShowSource = o.Source
+		if sources {
+			f.Source, f.ShowSource = w.Source(), o.Source
 		}
 		if o.Parents {
 			f.Parents = c.ParentHashes
