@@ -78,13 +78,20 @@ func approxidateWords(s string, now time.Time) (time.Time, bool) {
 		secs int
 	}{{"seconds", 1}, {"minutes", 60}, {"hours", 3600}, {"days", 86400}, {"weeks", 7 * 86400}}
 	numbers := []string{"", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"}
-	// prefix is git's match_string: how many leading characters agree.
-	prefix := func(word, name string) int {
-		i := 0
-		for i < len(word) && i < len(name) && word[i] == name[i] {
-			i++
+	// prefix is git's match_string: how many characters of the text
+	// from the word on agree with name before a character that is no
+	// letter or digit; 0 when a letter or digit differs.
+	prefix := func(text, name string) int {
+		for i := 0; i < len(text); i++ {
+			if i < len(name) && text[i] == name[i] {
+				continue
+			}
+			if c := text[i]; c >= 'a' && c <= 'z' || c >= '0' && c <= '9' {
+				return 0
+			}
+			return i
 		}
-		return i
+		return len(text)
 	}
 	for i := 0; i < len(s); {
 		c := s[i]
@@ -119,11 +126,11 @@ func approxidateWords(s string, now time.Time) (time.Time, bool) {
 			for j < len(s) && s[j] >= 'a' && s[j] <= 'z' {
 				j++
 			}
-			word := s[i:j]
+			word, text := s[i:j], s[i:]
 			i = j
 			matched := false
 			for m, name := range months {
-				if prefix(word, name) >= 3 {
+				if prefix(text, name) >= 3 {
 					tm.mon, touched, matched = m, true, true
 					break
 				}
@@ -181,7 +188,7 @@ func approxidateWords(s string, now time.Time) (time.Time, bool) {
 				continue
 			}
 			for _, u := range units {
-				if prefix(word, u.name) >= len(u.name)-1 {
+				if prefix(text, u.name) >= len(u.name)-1 {
 					update(u.secs * num)
 					num, touched, matched = 0, true, true
 					break
@@ -191,7 +198,7 @@ func approxidateWords(s string, now time.Time) (time.Time, bool) {
 				continue
 			}
 			for d, name := range weekdays {
-				if prefix(word, name) >= 3 {
+				if prefix(text, name) >= 3 {
 					n := num - 1
 					num = 0
 					fill()
@@ -208,7 +215,7 @@ func approxidateWords(s string, now time.Time) (time.Time, bool) {
 			if matched {
 				continue
 			}
-			if prefix(word, "months") >= 5 {
+			if prefix(text, "months") >= 5 {
 				fill()
 				n := tm.mon - num
 				num = 0
@@ -217,7 +224,7 @@ func approxidateWords(s string, now time.Time) (time.Time, bool) {
 					tm.year--
 				}
 				tm.mon, touched = n, true
-			} else if prefix(word, "years") >= 4 {
+			} else if prefix(text, "years") >= 4 {
 				fill()
 				tm.year -= num
 				num, touched = 0, true

@@ -29,6 +29,16 @@ func TestApproxidateWordsMatchGit(t *testing.T) {
 		"6 months ago",
 		"2 years ago",
 		"noon the 1st",
+		"now",
+		"yesterday",
+		"1 hour",
+		"2.weeks.ago",
+		"10 minutes ago",
+		"5 sec ago",
+		"3 months",
+		"1 year ago",
+		"15 seconds ago",
+		"4 mondays ago",
 	}
 	dir := t.TempDir()
 	if out, err := exec.Command("git", "init", "-q", dir).CombinedOutput(); err != nil {

@@ -27,6 +27,40 @@ type DecorateOptions struct {
 	All bool
 }
 
+// DecorateRefOp is one of --decorate-refs (Kind '+'),
+// --decorate-refs-exclude ('-') and --clear-decorations ('0'), kept in
+// command-line order since a clear forgets the patterns before it.
+type DecorateRefOp struct {
+	Kind    byte
+	Pattern string
+}
+
+// LogDecorateOptions are the DecorateOptions of git log's ops and of
+// log.excludeDecoration and log.initialDecorationSet; full names refs in
+// full.
+func (r *Repository) LogDecorateOptions(ops []DecorateRefOp, full bool) (DecorateOptions, error) {
+	d := DecorateOptions{Full: full}
+	for _, op := range ops {
+		switch op.Kind {
+		case '+':
+			d.Include = append(d.Include, op.Pattern)
+		case '-':
+			d.Exclude = append(d.Exclude, op.Pattern)
+		case '0':
+			d.Include, d.Exclude, d.All = nil, nil, true
+		}
+	}
+	excl, err := r.ConfigGetAll("log.excludeDecoration")
+	if err != nil {
+		return d, err
+	}
+	d.ConfigExclude = excl
+	if v, ok, _ := r.ConfigGet("log.initialDecorationSet"); ok && v == "all" {
+		d.All = true
+	}
+	return d, nil
+}
+
 // decorationNamespaces are the refs git decorates by default.
 var decorationNamespaces = []string{"HEAD", "refs/heads/", "refs/tags/", "refs/remotes/", "refs/stash", "refs/replace/"}
 

@@ -33,6 +33,81 @@ type CommitFilter struct {
 	Mailmap *Mailmap
 }
 
+// LogFilterOptions are git log's commit limiting options, as given.
+type LogFilterOptions struct {
+	// Authors, Committers and Greps are --author, --committer and
+	// --grep patterns; AllMatch, InvertGrep and IgnoreCase are
+	// --all-match, --invert-grep and -i.
+	Authors, Committers, Greps       []string
+	AllMatch, InvertGrep, IgnoreCase bool
+	// PatternType is the last of -E, -F, -P and --basic-regexp given
+	// (Pattern*), "" to let grep.patternType decide.
+	PatternType string
+	// Since and Until are --since and --until, read by ParseApproxDate.
+	Since, Until     string
+	Merges, NoMerges bool
+}
+
+// LogPatternType is how --author, --committer and --grep patterns read:
+// explicit (the last of -E, -F, -P and --basic-regexp) when given, else
+// grep.patternType, else grep.extendedRegexp, else POSIX basic, as git's
+// grep configuration.
+func (r *Repository) LogPatternType(explicit string) (string, error) {
+	if explicit != "" {
+		return explicit, nil
+	}
+	if v, ok, _ := r.ConfigGet("grep.patternType"); ok && v != "default" {
+		switch v {
+		case PatternBasic, PatternExtended, PatternFixed, PatternPerl:
+			return v, nil
+		}
+		return "", fmt.Errorf("invalid value for 'grep.patterntype': '%s'", v)
+	}
+	if r.ConfigBool("grep.extendedRegexp", false) {
+		return PatternExtended, nil
+	}
+	return PatternBasic, nil
+}
+
+// NewLogFilter builds the commit filter and the --since cut-off of o,
+// its patterns read as patternType says (LogPatternType), its dates
+// relative to now. Patterns and dates that cannot be read are
+// LogOptionErrors.
+func NewLogFilter(o LogFilterOptions, patternType string, now time.Time) (*CommitFilter, time.Time, error) {
+	f := &CommitFilter{AllMatch: o.AllMatch, InvertGrep: o.InvertGrep}
+	for _, group := range []struct {
+		pats []string
+		into *[]*regexp.Regexp
+	}{{o.Authors, &f.Authors}, {o.Committers, &f.Committers}, {o.Greps, &f.Grep}} {
+		for _, p := range group.pats {
+			re, err := CompileLogPattern(p, o.IgnoreCase, patternType)
+			if err != nil {
+				return nil, time.Time{}, &LogOptionError{Msg: err.Error()}
+			}
+			*group.into = append(*group.into, re)
+		}
+	}
+	if o.Merges {
+		f.MinParents = 2
+	}
+	if o.NoMerges {
+		f.MaxParents = 1
+	}
+	var since time.Time
+	var err error
+	if o.Since != "" {
+		if since, err = ParseApproxDate(o.Since, now); err != nil {
+			return nil, time.Time{}, &LogOptionError{Msg: err.Error()}
+		}
+	}
+	if o.Until != "" {
+		if f.Until, err = ParseApproxDate(o.Until, now); err != nil {
+			return nil, time.Time{}, &LogOptionError{Msg: err.Error()}
+		}
+	}
+	return f, since, nil
+}
+
 // Empty says whether the filter keeps every commit.
 func (f *CommitFilter) Empty() bool {
 	return f == nil || len(f.Authors)+len(f.Committers)+len(f.Grep) == 0 && f.Until.IsZero() && f.MinParents == 0 && f.MaxParents == 0
@@ -186,21 +261,14 @@ func basicToGo(p string) string {
 }
 
 // ParseApproxDate reads the dates --since and --until take: ISO dates with
-// or without a time ("2024-05-01", "2024-05-01 13:00", RFC 3339), "@<unix
-// seconds>", "now", "yesterday", and "<n> <unit>[s] [ago]" with seconds,
-// minutes, hours, days, weeks, months or years; anything else is read word
-// by word as git's approxidate reads it (approxidateWords: "noon
-// yesterday", "the 12th of october 1979"). Times without a zone are local,
-// as in git.
+// or without a time ("2024-05-01", "2024-05-01 13:00", RFC 3339) and "@<unix
+// seconds>"; anything else is read word by word as git's approxidate reads
+// it (approxidateWords: "now", "yesterday", "3 days ago", "2.weeks.ago",
+// "noon yesterday", "the 12th of october 1979"). Times without a zone are
+// local, as in git.
 func ParseApproxDate(s string, now time.Time) (time.Time, error) {
 	orig := strings.TrimSpace(s)
 	s = strings.ToLower(orig)
-	switch s {
-	case "now":
-		return now, nil
-	case "yesterday":
-		return now.AddDate(0, 0, -1), nil
-	}
 	if rest, ok := strings.CutPrefix(s, "@"); ok {
 		n, err := strconv.ParseInt(rest, 10, 64)
 		if err == nil {
@@ -218,29 +286,6 @@ func ParseApproxDate(s string, now time.Time) (time.Time, error) {
 			// approxidate does: scripts written against git get the
 			// same commits.
 			return time.Date(d.Year(), d.Month(), d.Day(), now.Hour(), now.Minute(), now.Second(), 0, now.Location()), nil
-		}
-	}
-	fields := strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == '.' || r == '_' })
-	if n := len(fields); n == 3 && fields[2] == "ago" || n == 2 {
-		count, err := strconv.Atoi(fields[0])
-		if err == nil {
-			unit := strings.TrimSuffix(fields[1], "s")
-			switch unit {
-			case "second", "sec":
-				return now.Add(-time.Duration(count) * time.Second), nil
-			case "minute", "min":
-				return now.Add(-time.Duration(count) * time.Minute), nil
-			case "hour":
-				return now.Add(-time.Duration(count) * time.Hour), nil
-			case "day":
-				return now.AddDate(0, 0, -count), nil
-			case "week":
-				return now.AddDate(0, 0, -7*count), nil
-			case "month":
-				return now.AddDate(0, -count, 0), nil
-			case "year":
-				return now.AddDate(-count, 0, 0), nil
-			}
 		}
 	}
 	if t, ok := approxidateWords(s, now); ok {

@@ -202,11 +202,11 @@ func pickRevisions(ctx context.Context, r *repo.Repository, args []string, rever
 		}
 		return out, len(args) == 1, nil
 	}
-	include, exclude, err := r.ResolveRange(ctx, args)
-	if err != nil {
+	start := &repo.LogStart{Revs: args}
+	if err := r.ResolveLogStart(ctx, start); err != nil {
 		return nil, false, err
 	}
-	w, err := r.Log(ctx, repo.LogOptions{Include: include, Exclude: exclude})
+	w, err := r.WalkLog(ctx, start, repo.LogWalkOptions{Max: -1, Reverse: !revert})
 	if err != nil {
 		return nil, false, err
 	}
@@ -220,11 +220,6 @@ func pickRevisions(ctx context.Context, r *repo.Repository, args []string, rever
 			return nil, false, err
 		}
 		out = append(out, c.Hash)
-	}
-	if !revert {
-		for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
-			out[i], out[j] = out[j], out[i]
-		}
 	}
 	return out, false, nil
 }

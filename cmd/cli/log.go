@@ -9,8 +9,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -24,7 +22,6 @@ import (
 	"easel.dev/easel/repo/loggraph"
 	"easel.dev/easel/repo/pathspec"
 	"easel.dev/easel/repo/pretty"
-	"easel.dev/easel/repo/wildmatch"
 )
 
 func init() { register(newLogCmd) }
@@ -70,10 +67,10 @@ type logOptions struct {
 	// log.decorate decides); decorateRefs are --decorate-refs,
 	// --decorate-refs-exclude and --clear-decorations in order.
 	decorateSet  bool
-	decorateRefs []decorateOp
+	decorateRefs []repo.DecorateRefOp
 	// refGlobs are --branches, --tags, --remotes and --glob in order:
 	// each adds the refs it names to the starting points.
-	refGlobs []refGlob
+	refGlobs []repo.RefGlob
 	// IgnoreMissing: revisions that do not resolve are left out.
 	IgnoreMissing bool
 	// Default is where to start when no revision is given (--default),
@@ -153,17 +150,12 @@ func splitRevsPaths(ctx context.Context, env *Env, r *repo.Repository, revs, pat
 	return revs, paths
 }
 
-// refGlob is one of --branches[=<pattern>] (prefix refs/heads/),
-// --tags[=<pattern>], --remotes[=<pattern>] and --glob=<pattern> (prefix
-// refs/).
-type refGlob struct{ prefix, pattern string }
-
 // allRefs is the value of --branches, --tags and --remotes given without
 // one (pflag needs a non-empty one).
 const allRefs = "\x00all"
 
 type refGlobFlag struct {
-	globs  *[]refGlob
+	globs  *[]repo.RefGlob
 	prefix string
 }
 
@@ -173,62 +165,14 @@ func (g *refGlobFlag) Set(v string) error {
 	if v == allRefs {
 		v = ""
 	}
-	*g.globs = append(*g.globs, refGlob{g.prefix, v})
+	*g.globs = append(*g.globs, repo.RefGlob{Prefix: g.prefix, Pattern: v})
 	return nil
 }
 
-// refGlobTips are the refs the --branches, --tags, --remotes and --glob
-// options name, as git's for_each_glob_ref_in: a pattern without glob
-// characters names the refs under it, one with them is matched whole
-// (a "*" matching "/" too); without a pattern, every ref under the prefix.
-func refGlobTips(ctx context.Context, r *repo.Repository, globs []refGlob) ([]plumbing.Hash, []string, error) {
-	var hashes []plumbing.Hash
-	var names []string
-	for _, g := range globs {
-		pattern := g.pattern
-		if g.prefix == "refs/" && pattern != "" && !strings.HasPrefix(pattern, "refs/") {
-			pattern = "refs/" + pattern
-		} else if g.prefix != "refs/" && pattern != "" {
-			pattern = g.prefix + pattern
-		}
-		if pattern != "" && !strings.ContainsAny(pattern, "*?[") {
-			pattern = strings.TrimSuffix(pattern, "/") + "/*"
-		}
-		refs, err := r.ListRefs(g.prefix)
-		if err != nil {
-			return nil, nil, err
-		}
-		for _, ref := range refs {
-			if pattern != "" && !wildmatch.Match(pattern, ref.Name, 0) {
-				continue
-			}
-			c, err := r.ResolveCommit(ctx, ref.Name)
-			if err != nil {
-				continue // refs to trees or blobs start no walk
-			}
-			hashes = append(hashes, c)
-			// As git: --branches, --tags and --remotes name their refs
-			// below the prefix, --glob whole.
-			if g.prefix == "refs/" {
-				names = append(names, ref.Name)
-			} else {
-				names = append(names, strings.TrimPrefix(ref.Name, g.prefix))
-			}
-		}
-	}
-	return hashes, names, nil
-}
-
-// decorateOp is one of --decorate-refs ('+'), --decorate-refs-exclude
-// ('-') and --clear-decorations ('0'), kept in command-line order since a
-// clear forgets the patterns before it.
-type decorateOp struct {
-	kind    byte
-	pattern string
-}
-
+// decorateOpFlag collects --decorate-refs ('+'), --decorate-refs-exclude
+// ('-') and --clear-decorations ('0') in command-line order.
 type decorateOpFlag struct {
-	ops  *[]decorateOp
+	ops  *[]repo.DecorateRefOp
 	kind byte
 }
 
@@ -240,33 +184,8 @@ func (d *decorateOpFlag) Type() string {
 	return "pattern"
 }
 func (d *decorateOpFlag) Set(v string) error {
-	*d.ops = append(*d.ops, decorateOp{d.kind, v})
+	*d.ops = append(*d.ops, repo.DecorateRefOp{Kind: d.kind, Pattern: v})
 	return nil
-}
-
-// decorateOptions turns the decoration flags and log.excludeDecoration,
-// log.initialDecorationSet into what LoadDecorations takes.
-func (o logOptions) decorateOptions(r *repo.Repository, full bool) (repo.DecorateOptions, error) {
-	d := repo.DecorateOptions{Full: full}
-	for _, op := range o.decorateRefs {
-		switch op.kind {
-		case '+':
-			d.Include = append(d.Include, op.pattern)
-		case '-':
-			d.Exclude = append(d.Exclude, op.pattern)
-		case '0':
-			d.Include, d.Exclude, d.All = nil, nil, true
-		}
-	}
-	excl, err := r.ConfigGetAll("log.excludeDecoration")
-	if err != nil {
-		return d, err
-	}
-	d.ConfigExclude = excl
-	if v, ok, _ := r.ConfigGet("log.initialDecorationSet"); ok && v == "all" {
-		d.All = true
-	}
-	return d, nil
 }
 
 // commitStyle holds the options that choose how commits are printed; log
@@ -618,60 +537,21 @@ func (o commitStyle) styleOf() (logStyle, bool, error) {
 	return logStyle{}, false, &UsageError{Msg: fmt.Sprintf("unknown --pretty format %q (oneline, short, medium, full, fuller, reference, raw, format:<string> or tformat:<string>)", pf)}
 }
 
-// patternType is how --author, --committer and --grep patterns read: the
-// last of -E, -F, -P and --basic-regexp, else grep.patternType, else
-// grep.extendedRegexp, else POSIX basic, as git's grep configuration.
-func (o logOptions) patternType(r *repo.Repository) (string, error) {
-	if o.PatternType != "" {
-		return o.PatternType, nil
-	}
-	if v, ok, _ := r.ConfigGet("grep.patternType"); ok && v != "default" {
-		switch v {
-		case repo.PatternBasic, repo.PatternExtended, repo.PatternFixed, repo.PatternPerl:
-			return v, nil
-		}
-		return "", fmt.Errorf("invalid value for 'grep.patterntype': '%s'", v)
-	}
-	if r.ConfigBool("grep.extendedRegexp", false) {
-		return repo.PatternExtended, nil
-	}
-	return repo.PatternBasic, nil
+// filterOptions are the commit limiting options, for repo.NewLogFilter.
+func (o logOptions) filterOptions() repo.LogFilterOptions {
+	return repo.LogFilterOptions{Authors: o.Authors, Committers: o.Committers, Greps: o.Greps,
+		AllMatch: o.AllMatch, InvertGrep: o.InvertGrep, IgnoreCase: o.IgnoreCase,
+		Since: o.Since, Until: o.Until, Merges: o.Merges, NoMerges: o.NoMerges}
 }
 
-// filter builds the commit filter and the --since cut-off.
-func (o logOptions) filter(now time.Time, patternType string) (*repo.CommitFilter, time.Time, error) {
-	f := &repo.CommitFilter{AllMatch: o.AllMatch, InvertGrep: o.InvertGrep}
-	for _, group := range []struct {
-		pats []string
-		into *[]*regexp.Regexp
-	}{{o.Authors, &f.Authors}, {o.Committers, &f.Committers}, {o.Greps, &f.Grep}} {
-		for _, p := range group.pats {
-			re, err := repo.CompileLogPattern(p, o.IgnoreCase, patternType)
-			if err != nil {
-				return nil, time.Time{}, &UsageError{Msg: err.Error()}
-			}
-			*group.into = append(*group.into, re)
-		}
+// logUsage makes a walk option the repository could not read a usage
+// error, as the command line's mistake.
+func logUsage(err error) error {
+	var le *repo.LogOptionError
+	if errors.As(err, &le) {
+		return &UsageError{Msg: le.Msg}
 	}
-	if o.Merges {
-		f.MinParents = 2
-	}
-	if o.NoMerges {
-		f.MaxParents = 1
-	}
-	var since time.Time
-	var err error
-	if o.Since != "" {
-		if since, err = repo.ParseApproxDate(o.Since, now); err != nil {
-			return nil, time.Time{}, &UsageError{Msg: err.Error()}
-		}
-	}
-	if o.Until != "" {
-		if f.Until, err = repo.ParseApproxDate(o.Until, now); err != nil {
-			return nil, time.Time{}, &UsageError{Msg: err.Error()}
-		}
-	}
-	return f, since, nil
+	return err
 }
 
 func runLog(ctx context.Context, env *Env, o logOptions) error {
@@ -699,63 +579,10 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 			break
 		}
 	}
-	if o.Default != "" && len(o.Revs) == 0 && len(o.refGlobs) == 0 && !o.All {
-		// As git: a broken HEAD is reported all the same.
-		if _, _, err := r.ResolveRange(ctx, nil); errors.Is(err, repo.ErrBrokenHead) {
-			return err
-		}
-		o.Revs = []string{o.Default}
-	}
-	if o.IgnoreMissing {
-		var kept []string
-		for _, rev := range o.Revs {
-			if _, _, err := r.ResolveRange(ctx, []string{rev}); err == nil {
-				kept = append(kept, rev)
-			}
-		}
-		if len(kept) == 0 && len(o.Revs) > 0 {
-			// As git: revisions were given, so HEAD is no default.
-			return nil
-		}
-		o.Revs = kept
-	}
-	globTips, _, err := refGlobTips(ctx, r, o.refGlobs)
-	if err != nil {
+	start := &repo.LogStart{Revs: o.Revs, RefGlobs: o.refGlobs, All: o.All, Reflog: o.Reflog,
+		Default: o.Default, IgnoreMissing: o.IgnoreMissing}
+	if err := r.ResolveLogStart(ctx, start); err != nil || start.Empty {
 		return err
-	}
-	revs := o.Revs
-	if len(revs) == 0 && len(o.refGlobs) > 0 {
-		// As git: the ref options are revisions given, so HEAD is
-		// not the default even when they name nothing.
-		revs = []string{}
-	}
-	include, exclude, err := resolveLogRange(ctx, r, revs, len(o.refGlobs) > 0)
-	if err != nil {
-		return err
-	}
-	include = append(include, globTips...)
-	if len(include) == 0 && len(o.refGlobs) > 0 && !o.All && !o.Reflog {
-		return nil
-	}
-	if o.All {
-		tips, err := r.AllTips()
-		if err != nil {
-			return err
-		}
-		if len(o.Revs) == 0 {
-			include = nil // not HEAD twice: it is among the tips
-		}
-		include = append(include, tips...)
-	}
-	if o.Reflog {
-		tips, err := r.ReflogTips()
-		if err != nil {
-			return err
-		}
-		if len(o.Revs) == 0 && !o.All {
-			include = nil // as git: the reflogs replace the default HEAD
-		}
-		include = append(include, tips...)
 	}
 	if err := o.commitStyle.expandAlias(r); err != nil {
 		return err
@@ -765,13 +592,13 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 		return err
 	}
 	now := time.Now()
-	patternType, err := o.patternType(r)
+	patternType, err := r.LogPatternType(o.PatternType)
 	if err != nil {
 		return err
 	}
-	filter, since, err := o.filter(now, patternType)
+	filter, since, err := repo.NewLogFilter(o.filterOptions(), patternType, now)
 	if err != nil {
-		return err
+		return logUsage(err)
 	}
 	f := pretty.CommitFormat{Abbrev: r.NewAbbreviator(), Date: dateMode, Now: now, FullID: fullID, Encoding: r.LogOutputEncoding()}
 	switch o.AbbrevCommit {
@@ -831,9 +658,9 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 		// Each commit is read once, in pack order or near it.
 		r.Objects.ReleaseBehind(true)
 	}
-	mergeDiffs, err := o.mergeDiffs(r)
+	mergeDiffs, err := r.LogMergeDiffs(o.DiffMerges, o.FirstParent)
 	if err != nil {
-		return err
+		return logUsage(err)
 	}
 	follow := o.Follow
 	if !o.followSet && len(ps) == 1 && r.ConfigBool("log.follow", false) {
@@ -843,81 +670,29 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 	if follow && len(ps) != 1 {
 		return errors.New("--follow requires exactly one pathspec")
 	}
-	walkPaths := ps.Strings()
+	walk := repo.LogWalkOptions{Paths: ps.Strings(), Filter: filter, Since: since,
+		Topo: o.Graph || o.TopoOrder || o.DateOrder, DateOrder: o.DateOrder && !o.TopoOrder, FirstParent: o.FirstParent,
+		SimplifyByDecoration: o.SimplifyByDecoration, WalkReflogs: o.WalkReflogs, NoWalk: o.NoWalk,
+		Max: o.Max, Reverse: o.Reverse}
 	var fl *follower
 	if follow {
-		// As git: the walk is not limited by the path, which changes.
-		walkPaths = nil
 		fl = newFollower(ps, o.renames, &o.changeFilter, mergeDiffs)
 		if err := o.changeFilter.settle(); err != nil {
 			return err
 		}
+		walk.Follow = func(next repo.LogNext) repo.LogNext { return fl.wrap(r, next) }
 	}
-	walkFilter := filter
 	if o.SimplifyByDecoration {
-		walkFilter = nil // applied after the simplification
+		if walk.Decorations, err = r.LogDecorateOptions(o.decorateRefs, false); err != nil {
+			return err
+		}
 	}
-	w, err := r.Log(ctx, repo.LogOptions{Include: include, Exclude: exclude, Paths: walkPaths,
-		Topo: o.Graph || o.TopoOrder || o.DateOrder || o.SimplifyByDecoration, DateOrder: o.DateOrder && !o.TopoOrder,
-		Filter: walkFilter, Since: since, FirstParent: o.FirstParent})
+	w, err := r.WalkLog(ctx, start, walk)
 	if err != nil {
-		return err
+		return logUsage(err)
 	}
-	next := w.Next
 	if o.WalkReflogs {
-		rw, err := newReflogWalk(ctx, r, o.Revs, filter)
-		if err != nil {
-			return err
-		}
-		next = rw.next
-		style = rw.wrapStyle(style, style.compact && !style.oneline)
-	}
-	if fl != nil {
-		next = fl.wrap(r, next)
-	}
-	if o.SimplifyByDecoration {
-		dopts, err := o.decorateOptions(r, false)
-		if err != nil {
-			return err
-		}
-		decor, err := r.LoadDecorations(dopts)
-		if err != nil {
-			return err
-		}
-		if next, err = simplifyByDecoration(ctx, next, decor, filter); err != nil {
-			return err
-		}
-	}
-	switch o.NoWalk {
-	case "":
-	case "sorted", "unsorted":
-		next, err = noWalk(ctx, r, include, filter, o.NoWalk == "sorted")
-		if err != nil {
-			return err
-		}
-	default:
-		return &UsageError{Msg: fmt.Sprintf("invalid argument to --no-walk: %s", o.NoWalk)}
-	}
-	if o.Reverse {
-		var list []*gitobj.Commit
-		for n := 0; o.Max < 0 || n < o.Max; n++ {
-			c, err := next(ctx)
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				return err
-			}
-			list = append(list, c)
-		}
-		next = func(context.Context) (*gitobj.Commit, error) {
-			if len(list) == 0 {
-				return nil, io.EOF
-			}
-			c := list[len(list)-1]
-			list = list[:len(list)-1]
-			return c, nil
-		}
+		style = reflogStyle(w, style, style.compact && !style.oneline)
 	}
 	bout := bufio.NewWriterSize(env.IO.Out, 64<<10)
 	defer bout.Flush()
@@ -925,8 +700,8 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 
 	if o.JSON {
 		list := []pretty.CommitJSON{}
-		for n := 0; o.Max < 0 || n < o.Max; n++ {
-			c, err := next(ctx)
+		for {
+			c, err := w.Next(ctx)
 			if err == io.EOF {
 				break
 			}
@@ -972,7 +747,7 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 		decorate = "no"
 	}
 	if decorate == "short" || decorate == "full" || o.usesRefs() {
-		dopts, err := o.decorateOptions(r, decorate == "full")
+		dopts, err := r.LogDecorateOptions(o.decorateRefs, decorate == "full")
 		if err != nil {
 			return err
 		}
@@ -996,33 +771,23 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 		if err := o.changeFilter.settle(); err != nil {
 			return err
 		}
-		walkNext := next
-		next = func(ctx context.Context) (*gitobj.Commit, error) {
-			for {
-				c, err := walkNext(ctx)
-				if err != nil {
-					return c, err
-				}
-				ok, err := o.changeFilter.commitMatches(ctx, r, c, &o.renames, ps)
-				if err != nil || ok {
-					return c, err
-				}
-			}
-		}
+		w.Keep(func(ctx context.Context, c *gitobj.Commit) (bool, error) {
+			return o.changeFilter.commitMatches(ctx, r, c, &o.renames, ps)
+		})
 	}
 	if strings.Contains(o.Format+o.Pretty, "%(describe") {
 		f.Describe = formatDescriber(ctx, r)
 	}
-	var sources map[plumbing.Hash]string
-	if o.Source || strings.Contains(o.Format+o.Pretty, "%S") {
-		if sources, err = o.sourceNames(ctx, r); err != nil {
+	sources := o.Source || strings.Contains(o.Format+o.Pretty, "%S")
+	if sources {
+		if err := w.TrackSources(ctx, start); err != nil {
 			return err
 		}
 	}
 	missingNewline := false
 	var prevParents []plumbing.Hash
-	for n := 0; o.Reverse || o.Max < 0 || n < o.Max; n++ {
-		c, err := next(ctx)
+	for n := 0; ; n++ {
+		c, err := w.Next(ctx)
 		if err == io.EOF {
 			break
 		}
@@ -1046,16 +811,8 @@ func runLog(ctx context.Context, env *Env, o logOptions) error {
 		if graph != nil {
 			graph.Update(c.Hash, c.ParentHashes)
 		}
-		if sources != nil {
-			// As git: a commit's parents are reached from where it
-			// was, unless an earlier commit reached them already.
-			f.Source = sources[c.Hash]
-			for _, p := range c.ParentHashes {
-				if _, ok := sources[p]; !ok {
-					sources[p] = f.Source
-				}
-			}
-			f.ShowSource = o.Source
+		if sources {
+			f.Source, f.ShowSource = w.Source(), o.Source
 		}
 		if o.Parents {
 			f.Parents = c.ParentHashes
@@ -1155,41 +912,6 @@ func graphColorsConfig(env *Env, v string) []string {
 	return colors
 }
 
-// mergeDiffs settles how merges' changes show: "" (not at all),
-// "first-parent" or "separate", from -m, --diff-merges and the like, else
-// --first-parent, else nothing; "on" (-m) is log.diffMerges, by default
-// separate. Combined diffs are not made by easel.
-func (o logOptions) mergeDiffs(r *repo.Repository) (string, error) {
-	mode := o.DiffMerges
-	if mode == "" && o.FirstParent {
-		mode = "first-parent"
-	}
-	conf, set, _ := r.ConfigGet("log.diffMerges")
-	confMode := "separate"
-	if set {
-		switch conf {
-		case "off", "none", "1", "first", "first-parent", "separate", "m", "combined", "c", "dense-combined", "cc", "remerge", "r":
-			confMode = conf
-		default:
-			return "", fmt.Errorf("unknown value for config 'log.diffMerges': %s", conf)
-		}
-	}
-	if mode == "on" || mode == "m" {
-		mode = confMode
-	}
-	switch mode {
-	case "", "off", "none":
-		return "", nil
-	case "1", "first", "first-parent":
-		return "first-parent", nil
-	case "separate", "m":
-		return "separate", nil
-	case "combined", "c", "dense-combined", "cc", "remerge", "r":
-		return "", &UsageError{Msg: fmt.Sprintf("--diff-merges=%s: easel does not make combined or remerge diffs of merges (first-parent and separate it does)", mode)}
-	}
-	return "", &UsageError{Msg: fmt.Sprintf("invalid value for '--diff-merges': '%s'", mode)}
-}
-
 // writeMergeEntry prints a merge with its changes against its first parent
 // (mode first-parent) or against each parent in turn (separate), as git's
 // log_tree_diff: under separate the commit is printed again before each
@@ -1236,84 +958,6 @@ func writeMergeEntry(ctx context.Context, out io.Writer, env *Env, r *repo.Repos
 		return writeLogEntry(out, cu, f, graph, style, first, o.NUL, missingNewline)
 	}
 	return nil
-}
-
-// sourceNames names the commits the walk starts from as --source shows
-// them: as given on the command line (both ends of a symmetric range, the
-// right end of a range), full ref names for --all, HEAD by default. The
-// first name given for a commit wins.
-func (o logOptions) sourceNames(ctx context.Context, r *repo.Repository) (map[plumbing.Hash]string, error) {
-	sources := map[plumbing.Hash]string{}
-	add := func(name string) error {
-		if name == "" {
-			name = "HEAD"
-		}
-		h, err := r.ResolveCommit(ctx, name)
-		if err != nil {
-			return err
-		}
-		if _, ok := sources[h]; !ok {
-			sources[h] = name
-		}
-		return nil
-	}
-	var names []string
-	for _, rev := range o.Revs {
-		switch {
-		case strings.HasPrefix(rev, "^"):
-		case strings.Contains(rev, "..."):
-			left, right, _ := strings.Cut(rev, "...")
-			names = append(names, left, right)
-		case strings.Contains(rev, ".."):
-			_, right, _ := strings.Cut(rev, "..")
-			names = append(names, right)
-		default:
-			names = append(names, rev)
-		}
-	}
-	if len(o.Revs) == 0 && !o.All && len(o.refGlobs) == 0 {
-		names = append(names, "HEAD")
-	}
-	for _, name := range names {
-		if err := add(name); err != nil {
-			return nil, err
-		}
-	}
-	globTips, globNames, err := refGlobTips(ctx, r, o.refGlobs)
-	if err != nil {
-		return nil, err
-	}
-	for i, h := range globTips {
-		if _, ok := sources[h]; !ok {
-			sources[h] = globNames[i]
-		}
-	}
-	if o.All {
-		refs, err := r.ListRefs("refs/")
-		if err != nil {
-			return nil, err
-		}
-		for _, ref := range refs {
-			if c, err := r.ResolveCommit(ctx, ref.Name); err == nil {
-				if _, ok := sources[c]; !ok {
-					sources[c] = ref.Name
-				}
-			}
-		}
-		if err := add("HEAD"); err != nil {
-			return nil, err
-		}
-	}
-	return sources, nil
-}
-
-// resolveLogRange is ResolveRange, without HEAD as the default when other
-// options named where to start.
-func resolveLogRange(ctx context.Context, r *repo.Repository, revs []string, noDefault bool) ([]plumbing.Hash, []plumbing.Hash, error) {
-	if len(revs) == 0 && noDefault {
-		return nil, nil, nil
-	}
-	return r.ResolveRange(ctx, revs)
 }
 
 // writeGraphPrefixed writes text with the graph's padding row in front of
@@ -1395,39 +1039,6 @@ func writeLogEntry(out io.Writer, c *gitobj.Commit, f pretty.CommitFormat, graph
 	}
 	_, err := out.Write(b.Bytes())
 	return err
-}
-
-// noWalk yields just the given commits (git log --no-walk): newest first
-// by commit date when sorted, else in the order given; the filter still
-// applies.
-func noWalk(ctx context.Context, r *repo.Repository, include []plumbing.Hash, filter *repo.CommitFilter, sorted bool) (func(context.Context) (*gitobj.Commit, error), error) {
-	var list []*gitobj.Commit
-	seen := map[plumbing.Hash]bool{}
-	for _, h := range include {
-		if seen[h] {
-			continue
-		}
-		seen[h] = true
-		c, err := r.CommitObject(h)
-		if err != nil {
-			return nil, err
-		}
-		if filter != nil && !filter.Match(c) {
-			continue
-		}
-		list = append(list, c)
-	}
-	if sorted {
-		sort.SliceStable(list, func(i, j int) bool { return list[i].Committer.When.After(list[j].Committer.When) })
-	}
-	return func(context.Context) (*gitobj.Commit, error) {
-		if len(list) == 0 {
-			return nil, io.EOF
-		}
-		c := list[0]
-		list = list[1:]
-		return c, nil
-	}, nil
 }
 
 // builtinPretty tells git's own --pretty names, which pretty.<name> cannot

@@ -146,15 +146,15 @@ func (o showOptions) walks() bool {
 
 // showWalk shows the commits of the revisions' range, newest first.
 func showWalk(ctx context.Context, w io.Writer, env *Env, r *repo.Repository, o showOptions, first *bool) error {
-	include, exclude, err := r.ResolveRange(ctx, o.Revs)
+	start := &repo.LogStart{Revs: o.Revs}
+	if err := r.ResolveLogStart(ctx, start); err != nil {
+		return err
+	}
+	walk, err := r.WalkLog(ctx, start, repo.LogWalkOptions{Max: o.Max})
 	if err != nil {
 		return err
 	}
-	walk, err := r.Log(ctx, repo.LogOptions{Include: include, Exclude: exclude})
-	if err != nil {
-		return err
-	}
-	for n := 0; o.Max < 0 || n < o.Max; n++ {
+	for {
 		c, err := walk.Next(ctx)
 		if err == io.EOF {
 			return nil
@@ -170,7 +170,6 @@ func showWalk(ctx context.Context, w io.Writer, env *Env, r *repo.Repository, o 
 			return err
 		}
 	}
-	return nil
 }
 
 func showObject(ctx context.Context, w io.Writer, env *Env, r *repo.Repository, rev string, h plumbing.Hash, o showOptions, first *bool) error {

@@ -1,4 +1,4 @@
-package cli
+package repo
 
 import (
 	"context"
@@ -6,7 +6,6 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 
-	"easel.dev/easel/repo"
 	"easel.dev/easel/repo/gitobj"
 	"easel.dev/easel/repo/pretty"
 )
@@ -27,7 +26,7 @@ func treesameRoot(c *gitobj.Commit) bool {
 // undecorated commit left with one parent simplifies to it. The commits
 // that simplify to themselves are shown, in the walk's order, and the
 // filter then applies.
-func simplifyByDecoration(ctx context.Context, next func(context.Context) (*gitobj.Commit, error), decor pretty.Decorations, filter *repo.CommitFilter) (func(context.Context) (*gitobj.Commit, error), error) {
+func simplifyByDecoration(ctx context.Context, next LogNext, decor pretty.Decorations, filter *CommitFilter) (LogNext, error) {
 	var list []*gitobj.Commit
 	index := map[plumbing.Hash]*gitobj.Commit{}
 	for {
