@@ -29,6 +29,7 @@ func treesameRoot(c *gitobj.Commit) bool {
 func simplifyByDecoration(ctx context.Context, next LogNext, decor pretty.Decorations, filter *CommitFilter) (LogNext, error) {
 	var list []*gitobj.Commit
 	index := map[plumbing.Hash]*gitobj.Commit{}
+	pos := map[plumbing.Hash]int{} // place in the walk's topological order
 	for {
 		c, err := next(ctx)
 		if err == io.EOF {
@@ -37,12 +38,25 @@ func simplifyByDecoration(ctx context.Context, next LogNext, decor pretty.Decora
 		if err != nil {
 			return nil, err
 		}
+		pos[c.Hash] = len(list)
 		list = append(list, c)
 		index[c.Hash] = c
 	}
 	// isAncestor says whether a is reachable from b over the walk's
-	// commits.
+	// commits. In topological order every ancestor of a commit comes
+	// after it, so nothing at or past a's place can lead to a: the
+	// search stays between the two commits instead of going over the
+	// whole history once per pair of merge parents.
 	isAncestor := func(a, b plumbing.Hash) bool {
+		limit, ok := pos[a]
+		if !ok {
+			// a is outside the walk (a boundary): it is found as a
+			// walked commit's parent, wherever that is.
+			limit = len(list)
+		}
+		if i, ok := pos[b]; ok && i >= limit {
+			return false
+		}
 		seen := map[plumbing.Hash]bool{b: true}
 		stack := []plumbing.Hash{b}
 		for len(stack) > 0 {
@@ -56,7 +70,7 @@ func simplifyByDecoration(ctx context.Context, next LogNext, decor pretty.Decora
 				if p == a {
 					return true
 				}
-				if !seen[p] {
+				if i, ok := pos[p]; ok && i < limit && !seen[p] {
 					seen[p] = true
 					stack = append(stack, p)
 				}
