@@ -1,6 +1,8 @@
 package repo
 
 import (
+	"easel.dev/easel/merge/rename"
+
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 )
@@ -17,4 +19,40 @@ func (r *Repository) LookupPath(tree plumbing.Hash, path string) (plumbing.Hash,
 // conversions of its attributes.
 func (r *Repository) CleanContent(path string, data []byte) ([]byte, error) {
 	return r.cleanContent(path, data)
+}
+
+// RenameSource finds the file of tree a that the file at path in tree b
+// was renamed from, as git blame's find_rename does: a diff of the two
+// trees with rename detection, path the only destination and the files b
+// no longer has the only sources. ok is false when none is similar enough.
+func (r *Repository) RenameSource(a, b plumbing.Hash, path string, o RenameOptions) (src string, blob plumbing.Hash, mode filemode.FileMode, ok bool, err error) {
+	dst, err := r.lookupPath(b, path)
+	if err != nil || dst.hash.IsZero() || dst.mode == filemode.Dir || a.IsZero() {
+		return "", plumbing.ZeroHash, 0, false, err
+	}
+	flat, err := r.flattenTree(a, nil)
+	if err != nil {
+		return "", plumbing.ZeroHash, 0, false, err
+	}
+	now, err := r.flattenTree(b, nil)
+	if err != nil {
+		return "", plumbing.ZeroHash, 0, false, err
+	}
+	var gone []rename.File
+	for p, e := range flat {
+		if _, ok := now[p]; !ok {
+			gone = append(gone, rename.File{Path: p, Hash: e.hash, Mode: e.mode})
+		}
+	}
+	if len(gone) == 0 {
+		return "", plumbing.ZeroHash, 0, false, nil
+	}
+	o.Limit = 0
+	dsts := []rename.File{{Path: path, Hash: dst.hash, Mode: dst.mode}}
+	pairs, err := r.findRenames(gone, dsts, o, false)
+	if err != nil || len(pairs) == 0 {
+		return "", plumbing.ZeroHash, 0, false, err
+	}
+	s := gone[pairs[0].Src]
+	return s.Path, s.Hash, s.Mode, true, nil
 }

@@ -544,12 +544,12 @@ func (sb *Scoreboard) findRename(p *Commit, origin *Origin) (*Origin, error) {
 	if err != nil || !blob.IsZero() {
 		return nil, err
 	}
-	fp, ok, err := sb.r.FollowRename(p.Object.TreeHash, origin.Commit.Object.TreeHash, origin.Path, repo.RenameOptions{})
+	path, pblob, pmode, ok, err := sb.r.RenameSource(p.Object.TreeHash, origin.Commit.Object.TreeHash, origin.Path, repo.RenameOptions{})
 	if err != nil || !ok {
 		return nil, err
 	}
-	o := sb.origin(p, fp.From.Path)
-	o.Blob, o.Mode = fp.From.Hash, fp.From.Mode
+	o := sb.origin(p, path)
+	o.Blob, o.Mode = pblob, pmode
 	return o, nil
 }
 
