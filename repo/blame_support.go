@@ -1,6 +1,8 @@
 package repo
 
 import (
+	"easel.dev/easel/repo/userdiff"
+
 	"easel.dev/easel/merge/rename"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -55,4 +57,15 @@ func (r *Repository) RenameSource(a, b plumbing.Hash, path string, o RenameOptio
 	}
 	s := gone[pairs[0].Src]
 	return s.Path, s.Hash, s.Mode, true, nil
+}
+
+// FuncnameMatcher is the function-header matcher of path's diff driver
+// (diff=<driver> attribute), nil when the path has none and git's default
+// rule applies.
+func (r *Repository) FuncnameMatcher(path string) (*userdiff.Matcher, error) {
+	d, err := r.diffDriverFor(path)
+	if err != nil || d == nil {
+		return nil, err
+	}
+	return d.funcName, nil
 }

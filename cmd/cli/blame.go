@@ -18,6 +18,7 @@ import (
 	"easel.dev/easel/repo/gitobj"
 	"easel.dev/easel/repo/patch"
 	"easel.dev/easel/repo/pretty"
+	"easel.dev/easel/repo/userdiff"
 )
 
 func init() {
@@ -49,6 +50,10 @@ type blameOptions struct {
 	Move          string
 	Copy          []string
 	Annotate      bool
+	NoEmail       bool
+	NoAbbrev      bool
+	Progress      bool
+	NoProgress    bool
 }
 
 func addBlameFlags(cmd *cobra.Command, o *blameOptions) {
@@ -78,6 +83,10 @@ func addBlameFlags(cmd *cobra.Command, o *blameOptions) {
 	f.Lookup("M").NoOptDefVal = "20"
 	f.StringArrayVarP(&o.Copy, "C", "C", nil, "find lines copied from other files")
 	f.Lookup("C").NoOptDefVal = "40"
+	f.BoolVar(&o.NoEmail, "no-show-email", false, "show the author's name")
+	f.BoolVar(&o.NoAbbrev, "no-abbrev", false, "show the full object id")
+	f.BoolVar(&o.Progress, "progress", false, "report progress on standard error")
+	f.BoolVar(&o.NoProgress, "no-progress", false, "do not report progress")
 	f.SetInterspersed(true)
 }
 
@@ -131,6 +140,9 @@ func runBlame(cmd *cobra.Command, env *Env, o blameOptions, args []string, dash 
 	if err != nil {
 		return err
 	}
+	if o.Progress && !o.NoProgress && (o.Porcelain || o.LinePorcelain) {
+		return fmt.Errorf("--progress can't be used with --incremental or porcelain formats")
+	}
 	if o.Reverse {
 		return &UsageError{Msg: "blame --reverse is not supported"}
 	}
@@ -164,7 +176,10 @@ func runBlame(cmd *cobra.Command, env *Env, o blameOptions, args []string, dash 
 	bo := blame.Options{Path: path, FirstParent: o.FirstParent, Minimal: o.Minimal}
 	bo.ShowRoot = r.ConfigBool("blame.showRoot", false) || o.Root
 	blankBoundary := r.ConfigBool("blame.blankBoundary", false) || o.BlankBoundary
-	showEmail := r.ConfigBool("blame.showEmail", false) || o.Email
+	showEmail := r.ConfigBool("blame.showEmail", false)
+	if fl := cmd.Flags(); fl.Changed("show-email") || fl.Changed("no-show-email") {
+		showEmail = o.Email && !o.NoEmail
+	}
 	if o.SpaceAll {
 		bo.Space = linediff.IgnoreAllSpace
 	}
@@ -262,8 +277,22 @@ func runBlame(cmd *cobra.Command, env *Env, o blameOptions, args []string, dash 
 	if err != nil {
 		return err
 	}
+	start := time.Now()
 	if err := sb.Run(ranges); err != nil {
 		return err
+	}
+	if o.Progress && !o.NoProgress {
+		delay := 2 * time.Second
+		if v, err := strconv.Atoi(os.Getenv("GIT_PROGRESS_DELAY")); err == nil {
+			delay = time.Duration(v) * time.Second
+		}
+		if time.Since(start) >= delay {
+			n := 0
+			for _, rg := range ranges {
+				n += rg[1] - rg[0]
+			}
+			fmt.Fprintf(env.IO.Err, "Blaming lines: 100%% (%d/%d), done.\n", n, n)
+		}
 	}
 	p := &blamePrinter{sb: sb, mailmap: r.LoadMailmap(ctx), infos: map[*blame.Commit]*blameInfo{},
 		dateMode: dateMode, now: time.Now(), raw: o.RawTime, blank: blankBoundary, email: showEmail,
@@ -271,6 +300,9 @@ func runBlame(cmd *cobra.Command, env *Env, o blameOptions, args []string, dash 
 		compat: o.Compat, shown: map[*blame.Commit]bool{}}
 	p.dateWidth = blameDateWidths[dateMode]
 	p.abbrev = -1
+	if o.NoAbbrev {
+		o.Abbrev = "0"
+	}
 	if o.Abbrev != "" {
 		n, err := strconv.Atoi(o.Abbrev)
 		if err != nil {
@@ -313,7 +345,7 @@ func blameRanges(r *repo.Repository, sb *blame.Scoreboard, specs []string) ([][2
 	var ranges [][2]int
 	anchor := 1
 	for _, spec := range specs {
-		bottom, top, err := parseBlameRange(sb, spec, anchor)
+		bottom, top, err := parseBlameRange(r, sb, spec, anchor)
 		if err != nil {
 			return nil, err
 		}
@@ -359,7 +391,7 @@ func blameUsage() error {
 
 // parseBlameRange is git's parse_range_arg: 1-based begin and end, 0 when
 // not given.
-func parseBlameRange(sb *blame.Scoreboard, arg string, anchor int) (int, int, error) {
+func parseBlameRange(r *repo.Repository, sb *blame.Scoreboard, arg string, anchor int) (int, int, error) {
 	lines := sb.NumLines()
 	if anchor < 1 {
 		anchor = 1
@@ -368,7 +400,7 @@ func parseBlameRange(sb *blame.Scoreboard, arg string, anchor int) (int, int, er
 		anchor = lines + 1
 	}
 	if strings.HasPrefix(arg, ":") || strings.HasPrefix(arg, "^:") {
-		return parseBlameFuncname(sb, arg, anchor)
+		return parseBlameFuncname(r, sb, arg, anchor)
 	}
 	begin, rest, err := parseBlameLoc(sb, arg, -anchor)
 	if err != nil {
@@ -411,6 +443,9 @@ func parseBlameLoc(sb *blame.Scoreboard, spec string, begin int) (int, string, e
 	if begin >= 1 && (strings.HasPrefix(spec, "+") || strings.HasPrefix(spec, "-")) {
 		num, rest, ok := leadingInt(spec[1:])
 		if ok && !strings.HasPrefix(spec[1:], "+") && !strings.HasPrefix(spec[1:], "-") {
+			if num == 0 {
+				return 0, "", fmt.Errorf("-L invalid empty range")
+			}
 			if spec[0] == '-' {
 				num = -num
 			}
@@ -470,16 +505,21 @@ func parseBlameLoc(sb *blame.Scoreboard, spec string, begin int) (int, string, e
 		return 0, "", fmt.Errorf("-L parameter '%s' starting at line %d: No match", pattern, begin+1)
 	}
 	cp := sb.Lines[begin] + loc[0]
-	for begin < lines {
+	for {
+		more := begin < lines
 		begin++
-		if cp < sb.Lines[begin] {
+		if !more || cp < sb.Lines[begin] {
 			break
 		}
 	}
 	return begin, spec[term+1:], nil
 }
 
-func isFuncnameLine(line []byte) bool {
+func isFuncnameLine(m *userdiff.Matcher, line []byte) bool {
+	if m != nil {
+		_, ok := m.Match(string(line))
+		return ok
+	}
 	if len(line) == 0 {
 		return false
 	}
@@ -487,8 +527,12 @@ func isFuncnameLine(line []byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || c == '$'
 }
 
-func parseBlameFuncname(sb *blame.Scoreboard, arg string, anchor int) (int, int, error) {
+func parseBlameFuncname(r *repo.Repository, sb *blame.Scoreboard, arg string, anchor int) (int, int, error) {
 	lines := sb.NumLines()
+	m, err := r.FuncnameMatcher(sb.Path())
+	if err != nil {
+		return 0, 0, err
+	}
 	if arg[0] == '^' {
 		anchor = 1
 		arg = arg[1:]
@@ -529,7 +573,7 @@ func parseBlameFuncname(sb *blame.Scoreboard, arg string, anchor int) (int, int,
 		if eol < len(sb.Final) {
 			eol++
 		}
-		if isFuncnameLine(sb.Final[bol:eol]) {
+		if isFuncnameLine(m, sb.Final[bol:eol]) {
 			found = bol
 			break
 		}
@@ -549,7 +593,7 @@ func parseBlameFuncname(sb *blame.Scoreboard, arg string, anchor int) (int, int,
 		return 0, 0, fmt.Errorf("-L parameter '%s' matches at EOF", pattern)
 	}
 	end := begin + 1
-	for end < lines && !isFuncnameLine(sb.Final[sb.Lines[end]:sb.Lines[end+1]]) {
+	for end < lines && !isFuncnameLine(m, sb.Final[sb.Lines[end]:sb.Lines[end+1]]) {
 		end++
 	}
 	return begin + 1, end, nil
