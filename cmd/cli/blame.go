@@ -144,7 +144,10 @@ func runBlame(cmd *cobra.Command, env *Env, o blameOptions, args []string, dash 
 		return fmt.Errorf("--progress can't be used with --incremental or porcelain formats")
 	}
 	if o.Reverse {
-		return &UsageError{Msg: "blame --reverse is not supported"}
+		return fmt.Errorf("blame --reverse is not supported")
+	}
+	if fl := cmd.Flags(); fl.Changed("M") || fl.Changed("C") {
+		return fmt.Errorf("blame -M and -C (moved and copied lines) are not supported")
 	}
 	// Arguments: [<rev>...] [--] <file>, or git's older <file> <rev>.
 	var revs []string

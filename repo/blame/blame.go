@@ -107,6 +107,11 @@ func New(ctx context.Context, r *repo.Repository, o Options) (*Scoreboard, error
 	if o.Now.IsZero() {
 		sb.o.Now = time.Now()
 	}
+	if len(o.Exclude) > 0 {
+		if err := sb.markHidden(o.Exclude); err != nil {
+			return nil, err
+		}
+	}
 	if o.Final.IsZero() {
 		if err := sb.workTreeCommit(ctx); err != nil {
 			return nil, err
@@ -134,11 +139,6 @@ func New(ctx context.Context, r *repo.Repository, o Options) (*Scoreboard, error
 	}
 	sb.Final = sb.final.data
 	sb.Lines = lineStarts(sb.Final)
-	if len(o.Exclude) > 0 {
-		if err := sb.markHidden(o.Exclude); err != nil {
-			return nil, err
-		}
-	}
 	return sb, nil
 }
 
