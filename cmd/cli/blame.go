@@ -146,8 +146,8 @@ func runBlame(cmd *cobra.Command, env *Env, o blameOptions, args []string, dash 
 	if o.Reverse {
 		return fmt.Errorf("blame --reverse is not supported")
 	}
-	if fl := cmd.Flags(); fl.Changed("M") || fl.Changed("C") {
-		return fmt.Errorf("blame -M and -C (moved and copied lines) are not supported")
+	if cmd.Flags().Changed("C") {
+		return fmt.Errorf("blame -C (lines copied from other files) is not supported")
 	}
 	// Arguments: [<rev>...] [--] <file>, or git's older <file> <rev>.
 	var revs []string
@@ -176,7 +176,13 @@ func runBlame(cmd *cobra.Command, env *Env, o blameOptions, args []string, dash 
 			return err
 		}
 	}
-	bo := blame.Options{Path: path, FirstParent: o.FirstParent, Minimal: o.Minimal}
+	bo := blame.Options{Path: path, FirstParent: o.FirstParent, Minimal: o.Minimal, MoveScore: 20}
+	if cmd.Flags().Changed("M") {
+		bo.Move = true
+		if n, err := strconv.Atoi(o.Move); err == nil && n > 0 {
+			bo.MoveScore = n
+		}
+	}
 	bo.ShowRoot = r.ConfigBool("blame.showRoot", false) || o.Root
 	blankBoundary := r.ConfigBool("blame.blankBoundary", false) || o.BlankBoundary
 	showEmail := r.ConfigBool("blame.showEmail", false)

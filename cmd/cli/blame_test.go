@@ -137,6 +137,9 @@ func TestBlameMatchesGit(t *testing.T) {
 		{"blame", "-b", "--root", "island.txt"},
 		{"blame", "b.txt", "HEAD~2"},
 		{"annotate", "b.txt"},
+		{"blame", "-M", "b.txt"},
+		{"blame", "-M5", "--porcelain", "b.txt"},
+		{"blame", "-M", "-w", "-n", "other.c"},
 	} {
 		check(args...)
 	}
@@ -184,6 +187,8 @@ func TestBlameCorpusMatchesGit(t *testing.T) {
 		{"blame", "--porcelain", "diff.c"},
 		{"blame", "-w", "-n", "-f", "HEAD~500", "--", "revision.c"},
 		{"blame", "--first-parent", "-L", "/^static int/,+40", "builtin/log.c"},
+		{"blame", "-M", "--porcelain", "diff.c"},
+		{"blame", "-M5", "revision.c"},
 	} {
 		sameOutput(t, fmt.Sprint(args), runEasel(t, dir, args...), runGit(t, dir, "", args...))
 	}

@@ -50,6 +50,7 @@ type Origin struct {
 	// with (porcelain's "previous").
 	Previous *Origin
 	guilty   bool
+	seq      int // creation order, to collate entries by origin
 	suspects []*Entry
 	data     []byte
 	loaded   bool
@@ -81,17 +82,22 @@ type Options struct {
 	Space        linediff.Flags
 	Minimal      bool
 	Now          time.Time
+	// Move finds lines moved within the file (-M), MoveScore the
+	// alphanumeric characters a moved run needs (git's default 20).
+	Move      bool
+	MoveScore int
 }
 
 // Scoreboard holds a blame in progress and its result.
 type Scoreboard struct {
-	r       *repo.Repository
-	o       Options
-	commits map[plumbing.Hash]*Commit
-	queue   commitQueue
-	seq     int
-	final   *Origin
-	hidden  map[plumbing.Hash]bool
+	r        *repo.Repository
+	o        Options
+	commits  map[plumbing.Hash]*Commit
+	queue    commitQueue
+	seq      int
+	final    *Origin
+	hidden   map[plumbing.Hash]bool
+	nOrigins int
 	// Final is the final version's bytes, Lines its line start offsets
 	// (one more than the lines: the end).
 	Final   []byte
@@ -205,7 +211,8 @@ func (sb *Scoreboard) origin(c *Commit, path string) *Origin {
 			return o
 		}
 	}
-	o := &Origin{Commit: c, Path: path}
+	sb.nOrigins++
+	o := &Origin{Commit: c, Path: path, seq: sb.nOrigins}
 	c.origins = append(c.origins, o)
 	return o
 }
@@ -476,11 +483,27 @@ func (sb *Scoreboard) passBlame(origin *Origin) error {
 		if err := sb.passToParent(origin, porigin); err != nil {
 			return err
 		}
-		if len(porigin.suspects) == 0 {
-			porigin.drop()
-		}
 		if len(origin.suspects) == 0 {
 			break
+		}
+	}
+	if sb.o.Move && len(origin.suspects) > 0 {
+		var blamed, toosmall []*Entry
+		origin.suspects = sb.filterSmall(&toosmall, origin.suspects, sb.o.MoveScore)
+		for _, porigin := range sg {
+			if porigin == nil || len(origin.suspects) == 0 {
+				continue
+			}
+			if err := sb.findMoveInParent(&blamed, &toosmall, origin, porigin); err != nil {
+				return err
+			}
+		}
+		sb.distribute(blamed)
+		origin.suspects = append(toosmall, origin.suspects...)
+	}
+	for _, porigin := range sg {
+		if porigin != nil && len(porigin.suspects) == 0 {
+			porigin.drop()
 		}
 	}
 	return nil
