@@ -214,6 +214,8 @@ func runBlame(cmd *cobra.Command, env *Env, o blameOptions, args []string, dash 
 		bo.Since = t.Unix()
 	}
 	for _, rev := range revs {
+		arg := rev
+		bad := func(error) error { return fmt.Errorf("bad revision '%s'", arg) }
 		if a, b, ok := strings.Cut(rev, ".."); ok && !strings.Contains(rev, "...") {
 			if a == "" {
 				a = "HEAD"
@@ -223,7 +225,7 @@ func runBlame(cmd *cobra.Command, env *Env, o blameOptions, args []string, dash 
 			}
 			ha, err := r.ResolveCommit(ctx, a)
 			if err != nil {
-				return err
+				return bad(err)
 			}
 			bo.Exclude = append(bo.Exclude, ha)
 			rev = b
@@ -231,7 +233,7 @@ func runBlame(cmd *cobra.Command, env *Env, o blameOptions, args []string, dash 
 		if strings.HasPrefix(rev, "^") {
 			h, err := r.ResolveCommit(ctx, rev[1:])
 			if err != nil {
-				return err
+				return bad(err)
 			}
 			bo.Exclude = append(bo.Exclude, h)
 			continue
@@ -241,7 +243,7 @@ func runBlame(cmd *cobra.Command, env *Env, o blameOptions, args []string, dash 
 		}
 		h, err := r.ResolveCommit(ctx, rev)
 		if err != nil {
-			return err
+			return bad(err)
 		}
 		bo.Final = h
 	}
@@ -251,6 +253,9 @@ func runBlame(cmd *cobra.Command, env *Env, o blameOptions, args []string, dash 
 			return err
 		}
 		bo.Final = h
+	}
+	if o.Contents != "" && !bo.Final.IsZero() {
+		return fmt.Errorf("cannot use --contents with final commit object name")
 	}
 	if o.Contents != "" {
 		var data []byte
