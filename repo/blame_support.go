@@ -69,3 +69,45 @@ func (r *Repository) FuncnameMatcher(path string) (*userdiff.Matcher, error) {
 	}
 	return d.funcName, nil
 }
+
+// RenameSourceInIndex is RenameSource between a tree and the index (git
+// blame's find_rename for the work tree's version, a diff-cache): the
+// destination is path's staged blob, the sources the files of tree a
+// that the index no longer has.
+func (r *Repository) RenameSourceInIndex(a plumbing.Hash, path string, o RenameOptions) (src string, blob plumbing.Hash, mode filemode.FileMode, ok bool, err error) {
+	idx, err := r.ReadIndex()
+	if err != nil {
+		return "", plumbing.ZeroHash, 0, false, err
+	}
+	staged := map[string]bool{}
+	var dsts []rename.File
+	for _, e := range idx.Entries {
+		staged[e.Name] = true
+		if e.Name == path && int(e.Stage) == 0 {
+			dsts = append(dsts, rename.File{Path: path, Hash: e.Hash, Mode: e.Mode})
+		}
+	}
+	if len(dsts) == 0 {
+		return "", plumbing.ZeroHash, 0, false, nil
+	}
+	flat, err := r.flattenTree(a, nil)
+	if err != nil {
+		return "", plumbing.ZeroHash, 0, false, err
+	}
+	var gone []rename.File
+	for p, e := range flat {
+		if !staged[p] {
+			gone = append(gone, rename.File{Path: p, Hash: e.hash, Mode: e.mode})
+		}
+	}
+	if len(gone) == 0 {
+		return "", plumbing.ZeroHash, 0, false, nil
+	}
+	o.Limit = 0
+	pairs, err := r.findRenames(gone, dsts, o, false)
+	if err != nil || len(pairs) == 0 {
+		return "", plumbing.ZeroHash, 0, false, err
+	}
+	s := gone[pairs[0].Src]
+	return s.Path, s.Hash, s.Mode, true, nil
+}

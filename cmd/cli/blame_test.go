@@ -172,6 +172,10 @@ func TestBlameMatchesGit(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("blame", "-s", "--contents", contents, "b.txt")
+
+	// A rename staged but not committed is followed through the index.
+	runGit(t, dir, "", "mv", "b.txt", "c.txt")
+	check("blame", "-s", "-f", "c.txt")
 }
 
 // TestBlameCorpusMatchesGit compares blame --porcelain of files with long

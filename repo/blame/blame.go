@@ -560,14 +560,19 @@ func (sb *Scoreboard) findOrigin(p *Commit, origin *Origin) (*Origin, error) {
 // findRename looks for the file the path was renamed from when the
 // parent lacks the path (git's find_rename, a diff following one path).
 func (sb *Scoreboard) findRename(p *Commit, origin *Origin) (*Origin, error) {
-	if origin.Commit.WorkTree {
-		return nil, nil
-	}
 	blob, _, err := sb.r.LookupPath(p.Object.TreeHash, origin.Path)
 	if err != nil || !blob.IsZero() {
 		return nil, err
 	}
-	path, pblob, pmode, ok, err := sb.r.RenameSource(p.Object.TreeHash, origin.Commit.Object.TreeHash, origin.Path, repo.RenameOptions{})
+	var path string
+	var pblob plumbing.Hash
+	var pmode filemode.FileMode
+	var ok bool
+	if origin.Commit.WorkTree {
+		path, pblob, pmode, ok, err = sb.r.RenameSourceInIndex(p.Object.TreeHash, origin.Path, repo.RenameOptions{})
+	} else {
+		path, pblob, pmode, ok, err = sb.r.RenameSource(p.Object.TreeHash, origin.Commit.Object.TreeHash, origin.Path, repo.RenameOptions{})
+	}
 	if err != nil || !ok {
 		return nil, err
 	}
