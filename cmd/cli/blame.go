@@ -54,6 +54,7 @@ type blameOptions struct {
 	NoAbbrev      bool
 	Progress      bool
 	NoProgress    bool
+	Incremental   bool
 }
 
 func addBlameFlags(cmd *cobra.Command, o *blameOptions) {
@@ -87,6 +88,7 @@ func addBlameFlags(cmd *cobra.Command, o *blameOptions) {
 	f.BoolVar(&o.NoAbbrev, "no-abbrev", false, "show the full object id")
 	f.BoolVar(&o.Progress, "progress", false, "report progress on standard error")
 	f.BoolVar(&o.NoProgress, "no-progress", false, "do not report progress")
+	f.BoolVar(&o.Incremental, "incremental", false, "show the blame entries as they are found, for programs")
 	f.SetInterspersed(true)
 }
 
@@ -140,7 +142,7 @@ func runBlame(cmd *cobra.Command, env *Env, o blameOptions, args []string, dash 
 	if err != nil {
 		return err
 	}
-	if o.Progress && !o.NoProgress && (o.Porcelain || o.LinePorcelain) {
+	if o.Progress && !o.NoProgress && (o.Porcelain || o.LinePorcelain || o.Incremental) {
 		return fmt.Errorf("--progress can't be used with --incremental or porcelain formats")
 	}
 	if o.Reverse {
@@ -291,9 +293,24 @@ func runBlame(cmd *cobra.Command, env *Env, o blameOptions, args []string, dash 
 	if err != nil {
 		return err
 	}
+	p := &blamePrinter{sb: sb, mailmap: r.LoadMailmap(ctx), infos: map[*blame.Commit]*blameInfo{},
+		dateMode: dateMode, now: time.Now(), raw: o.RawTime, blank: blankBoundary, email: showEmail,
+		long: o.Long, noAuthor: o.NoAuthor, showName: o.ShowName, showNumber: o.ShowNumber,
+		compat: o.Compat, shown: map[*blame.Commit]bool{}}
+	w := bufio.NewWriter(env.IO.Out)
+	defer w.Flush()
+	if o.Incremental {
+		sb.SetFound(func(e *blame.Entry) {
+			fmt.Fprintf(w, "%s %d %d %d\n", e.Suspect.Commit.ID, e.SLno+1, e.Lno+1, e.N)
+			p.details(w, e.Suspect, false, true)
+		})
+	}
 	start := time.Now()
 	if err := sb.Run(ranges); err != nil {
 		return err
+	}
+	if o.Incremental {
+		return w.Flush()
 	}
 	if o.Progress && !o.NoProgress {
 		delay := 2 * time.Second
@@ -308,10 +325,6 @@ func runBlame(cmd *cobra.Command, env *Env, o blameOptions, args []string, dash 
 			fmt.Fprintf(env.IO.Err, "Blaming lines: 100%% (%d/%d), done.\n", n, n)
 		}
 	}
-	p := &blamePrinter{sb: sb, mailmap: r.LoadMailmap(ctx), infos: map[*blame.Commit]*blameInfo{},
-		dateMode: dateMode, now: time.Now(), raw: o.RawTime, blank: blankBoundary, email: showEmail,
-		long: o.Long, noAuthor: o.NoAuthor, showName: o.ShowName, showNumber: o.ShowNumber,
-		compat: o.Compat, shown: map[*blame.Commit]bool{}}
 	p.dateWidth = blameDateWidths[dateMode]
 	p.abbrev = -1
 	if o.NoAbbrev {
@@ -334,8 +347,6 @@ func runBlame(cmd *cobra.Command, env *Env, o blameOptions, args []string, dash 
 			p.abbrev = n
 		}
 	}
-	w := bufio.NewWriter(env.IO.Out)
-	defer w.Flush()
 	if o.Porcelain || o.LinePorcelain {
 		p.porcelain(w, o.LinePorcelain)
 	} else {
@@ -676,12 +687,12 @@ func (p *blamePrinter) porcelain(w *bufio.Writer, repeat bool) {
 	for _, e := range sb.Entries {
 		hex := e.Suspect.Commit.ID.String()
 		fmt.Fprintf(w, "%s %d %d %d\n", hex, e.SLno+1, e.Lno+1, e.N)
-		p.details(w, e.Suspect, repeat)
+		p.details(w, e.Suspect, repeat, false)
 		for i := 0; i < e.N; i++ {
 			if i > 0 {
 				fmt.Fprintf(w, "%s %d %d\n", hex, e.SLno+1+i, e.Lno+1+i)
 				if repeat {
-					p.details(w, e.Suspect, true)
+					p.details(w, e.Suspect, true, false)
 				}
 			}
 			w.WriteByte('\t')
@@ -696,7 +707,7 @@ func (p *blamePrinter) porcelain(w *bufio.Writer, repeat bool) {
 	}
 }
 
-func (p *blamePrinter) details(w *bufio.Writer, o *blame.Origin, repeat bool) {
+func (p *blamePrinter) details(w *bufio.Writer, o *blame.Origin, repeat, always bool) {
 	c := o.Commit
 	detail := repeat || !p.shown[c]
 	if detail {
@@ -709,7 +720,7 @@ func (p *blamePrinter) details(w *bufio.Writer, o *blame.Origin, repeat bool) {
 			w.WriteString("boundary\n")
 		}
 	}
-	if detail || c.MoreThanOnePath {
+	if detail || always || c.MoreThanOnePath {
 		if prev := o.Previous; prev != nil {
 			fmt.Fprintf(w, "previous %s %s\n", prev.Commit.ID, patch.QuotePath(prev.Path))
 		}

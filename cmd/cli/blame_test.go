@@ -140,6 +140,8 @@ func TestBlameMatchesGit(t *testing.T) {
 		{"blame", "-M", "b.txt"},
 		{"blame", "-M5", "--porcelain", "b.txt"},
 		{"blame", "-M", "-w", "-n", "other.c"},
+		{"blame", "--incremental", "b.txt"},
+		{"blame", "--incremental", "-L", "5,9", "-L", "30,33", "b.txt"},
 	} {
 		check(args...)
 	}
@@ -193,6 +195,7 @@ func TestBlameCorpusMatchesGit(t *testing.T) {
 		{"blame", "--first-parent", "-L", "/^static int/,+40", "builtin/log.c"},
 		{"blame", "-M", "--porcelain", "diff.c"},
 		{"blame", "-M5", "revision.c"},
+		{"blame", "--incremental", "Makefile"},
 	} {
 		sameOutput(t, fmt.Sprint(args), runEasel(t, dir, args...), runGit(t, dir, "", args...))
 	}

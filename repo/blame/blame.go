@@ -86,6 +86,9 @@ type Options struct {
 	// alphanumeric characters a moved run needs (git's default 20).
 	Move      bool
 	MoveScore int
+	// Found, when set, is told of each entry as its commit takes it
+	// (git's found_guilty_entry, what --incremental prints).
+	Found func(*Entry)
 }
 
 // Scoreboard holds a blame in progress and its result.
@@ -338,6 +341,11 @@ func (sb *Scoreboard) Run(ranges [][2]int) error {
 			}
 			if len(suspect.suspects) > 0 {
 				suspect.guilty = true
+				if sb.o.Found != nil {
+					for _, e := range suspect.suspects {
+						sb.o.Found(e)
+					}
+				}
 				sb.Entries = append(sb.Entries, suspect.suspects...)
 				suspect.suspects = nil
 			}
@@ -407,7 +415,7 @@ func mergeEntries(a, b []*Entry) []*Entry {
 	out := make([]*Entry, 0, len(a)+len(b))
 	i, j := 0, 0
 	for i < len(a) && j < len(b) {
-		if a[i].SLno < b[j].SLno {
+		if a[i].SLno <= b[j].SLno {
 			out = append(out, a[i])
 			i++
 		} else {
@@ -704,3 +712,6 @@ func (q *commitQueue) Pop() any {
 	*q = old[:len(old)-1]
 	return c
 }
+
+// SetFound sets Options.Found after New.
+func (sb *Scoreboard) SetFound(f func(*Entry)) { sb.o.Found = f }

@@ -95,7 +95,7 @@ func (sb *Scoreboard) findMoveInParent(blamed, toosmall *[]*Entry, target, paren
 	if err != nil {
 		return err
 	}
-	var leftover []*Entry
+	var leftover, small []*Entry
 	for len(unblamed) > 0 {
 		var again []*Entry
 		for _, e := range unblamed {
@@ -113,8 +113,11 @@ func (sb *Scoreboard) findMoveInParent(blamed, toosmall *[]*Entry, target, paren
 				}
 			}
 		}
-		unblamed = sb.filterSmall(toosmall, again, sb.o.MoveScore)
+		unblamed = sb.filterSmall(&small, again, sb.o.MoveScore)
 	}
+	// As git's list: the entries set aside here go before those set
+	// aside earlier.
+	*toosmall = append(small, *toosmall...)
 	target.suspects = leftover
 	return nil
 }
