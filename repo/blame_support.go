@@ -1,6 +1,9 @@
 package repo
 
 import (
+	"context"
+	"sort"
+
 	"easel.dev/easel/repo/userdiff"
 
 	"easel.dev/easel/merge/rename"
@@ -110,4 +113,42 @@ func (r *Repository) RenameSourceInIndex(a plumbing.Hash, path string, o RenameO
 	}
 	s := gone[pairs[0].Src]
 	return s.Path, s.Hash, s.Mode, true, nil
+}
+
+// CopySource is a file of a parent that blame -C searches for copied
+// lines.
+type CopySource struct {
+	Path string
+	Blob plumbing.Hash
+	Mode filemode.FileMode
+}
+
+// CopySources lists the files of tree a that git blame -C searches for
+// lines of tree b (find_copy_in_parent): the files the diff from a to b
+// modifies, deletes or renames, or with harder every file of a, in path
+// order.
+func (r *Repository) CopySources(ctx context.Context, a, b plumbing.Hash, harder bool) ([]CopySource, error) {
+	var out []CopySource
+	if harder {
+		flat, err := r.flattenTree(a, nil)
+		if err != nil {
+			return nil, err
+		}
+		for p, e := range flat {
+			out = append(out, CopySource{Path: p, Blob: e.hash, Mode: e.mode})
+		}
+		sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+		return out, nil
+	}
+	o := RenameOptions{}
+	ps, err := r.TreeDiff(ctx, a, b, nil, &o, false)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range ps {
+		if p.From.Exists() {
+			out = append(out, CopySource{Path: p.From.Path, Blob: p.From.Hash, Mode: p.From.Mode})
+		}
+	}
+	return out, nil
 }

@@ -148,9 +148,6 @@ func runBlame(cmd *cobra.Command, env *Env, o blameOptions, args []string, dash 
 	if o.Reverse {
 		return fmt.Errorf("blame --reverse is not supported")
 	}
-	if cmd.Flags().Changed("C") {
-		return fmt.Errorf("blame -C (lines copied from other files) is not supported")
-	}
 	// Arguments: [<rev>...] [--] <file>, or git's older <file> <rev>.
 	var revs []string
 	var file string
@@ -179,6 +176,14 @@ func runBlame(cmd *cobra.Command, env *Env, o blameOptions, args []string, dash 
 		}
 	}
 	bo := blame.Options{Path: path, FirstParent: o.FirstParent, Minimal: o.Minimal, MoveScore: 20}
+	if n := len(o.Copy); n > 0 {
+		bo.Copy, bo.Move, bo.CopyScore = min(n, 3), true, 40
+		for _, v := range o.Copy {
+			if k, err := strconv.Atoi(v); err == nil && k > 0 && v != "40" {
+				bo.CopyScore = k
+			}
+		}
+	}
 	if cmd.Flags().Changed("M") {
 		bo.Move = true
 		if n, err := strconv.Atoi(o.Move); err == nil && n > 0 {

@@ -98,6 +98,11 @@ func blameHistory(t *testing.T) string {
 	data, _ = os.ReadFile(filepath.Join(dir, "island.txt"))
 	write("island.txt", string(data)+"third on main\n")
 	commit("Hank", "extend island")
+	// Lines copied from a file the commit also changes (-C), and from
+	// one it leaves alone (-C -C, -C -C -C).
+	write("copy.c", "/* copied */\nstatic int helper(int x)\n{\n\treturn x + 1;\n}\nline 6 of the story\nline 7 of the story\nline 8 of the story\n")
+	write("other.c", "int main(void)\n{\n\treturn helper(2);\n}\n\nstatic int helper(int x)\n{\n\treturn x + 1;\n}\n")
+	commit("Ivy", "copy lines")
 	return dir
 }
 
@@ -141,6 +146,10 @@ func TestBlameMatchesGit(t *testing.T) {
 		{"blame", "-M5", "--porcelain", "b.txt"},
 		{"blame", "-M", "-w", "-n", "other.c"},
 		{"blame", "--incremental", "b.txt"},
+		{"blame", "-C", "copy.c"},
+		{"blame", "-C", "-C", "-n", "-f", "copy.c"},
+		{"blame", "-C", "-C", "-C", "--porcelain", "copy.c"},
+		{"blame", "-C5", "-M3", "copy.c"},
 		{"blame", "--incremental", "-L", "5,9", "-L", "30,33", "b.txt"},
 	} {
 		check(args...)
@@ -196,6 +205,7 @@ func TestBlameCorpusMatchesGit(t *testing.T) {
 		{"blame", "-M", "--porcelain", "diff.c"},
 		{"blame", "-M5", "revision.c"},
 		{"blame", "--incremental", "Makefile"},
+		{"blame", "-C", "-C", "--porcelain", "builtin/commit.c"},
 	} {
 		sameOutput(t, fmt.Sprint(args), runEasel(t, dir, args...), runGit(t, dir, "", args...))
 	}

@@ -86,6 +86,10 @@ type Options struct {
 	// alphanumeric characters a moved run needs (git's default 20).
 	Move      bool
 	MoveScore int
+	// Copy is how many -C were given (lines copied from other files),
+	// CopyScore the characters a copied run needs (git's default 40).
+	Copy      int
+	CopyScore int
 	// Found, when set, is told of each entry as its commit takes it
 	// (git's found_guilty_entry, what --incremental prints).
 	Found func(*Entry)
@@ -495,8 +499,8 @@ func (sb *Scoreboard) passBlame(origin *Origin) error {
 			break
 		}
 	}
-	if sb.o.Move && len(origin.suspects) > 0 {
-		var blamed, toosmall []*Entry
+	var blamed, toosmall []*Entry
+	if sb.o.Move || sb.o.Copy > 0 {
 		origin.suspects = sb.filterSmall(&toosmall, origin.suspects, sb.o.MoveScore)
 		for _, porigin := range sg {
 			if porigin == nil || len(origin.suspects) == 0 {
@@ -506,6 +510,31 @@ func (sb *Scoreboard) passBlame(origin *Origin) error {
 				return err
 			}
 		}
+	}
+	if sb.o.Copy > 0 && len(origin.suspects) > 0 {
+		if sb.o.CopyScore > sb.o.MoveScore {
+			var small []*Entry
+			origin.suspects = sb.filterSmall(&small, origin.suspects, sb.o.CopyScore)
+			toosmall = append(small, toosmall...)
+		} else if sb.o.CopyScore < sb.o.MoveScore {
+			origin.suspects = mergeEntries(origin.suspects, toosmall)
+			toosmall = nil
+			origin.suspects = sb.filterSmall(&toosmall, origin.suspects, sb.o.CopyScore)
+		}
+		for i, ph := range parents {
+			if len(origin.suspects) == 0 {
+				break
+			}
+			p, err := sb.commit(ph)
+			if err != nil {
+				return err
+			}
+			if err := sb.findCopyInParent(context.Background(), &blamed, &toosmall, origin, p, sg[i]); err != nil {
+				return err
+			}
+		}
+	}
+	if len(blamed) > 0 || len(toosmall) > 0 {
 		sb.distribute(blamed)
 		origin.suspects = append(toosmall, origin.suspects...)
 	}

@@ -1,6 +1,11 @@
 package blame
 
-import "sort"
+import (
+	"context"
+	"sort"
+
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+)
 
 // score is git's blame_entry_score: one more than the alphanumeric
 // characters of the entry's lines in the final file.
@@ -66,14 +71,7 @@ func (sb *Scoreboard) findCopyInBlob(e *Entry, parent *Origin, pdata []byte) spl
 		if e.N <= tlno || tlno >= same {
 			return
 		}
-		pot := splitOverlap(e, tlno+e.SLno, plno, same+e.SLno, parent)
-		if pot[1].Suspect == nil {
-			return
-		}
-		if best[1].Suspect != nil && sb.score(&pot[1]) < sb.score(&best[1]) {
-			return
-		}
-		best = pot
+		sb.better(&best, splitOverlap(e, tlno+e.SLno, plno, same+e.SLno, parent))
 	}
 	for _, h := range Hunks(pdata, text, sb.o.Space, sb.o.Minimal) {
 		handle(h.B0)
@@ -140,4 +138,73 @@ func (sb *Scoreboard) distribute(blamed []*Entry) {
 		sb.queueBlames(blamed[i].Suspect, append([]*Entry(nil), blamed[i:j]...))
 		i = j
 	}
+}
+
+// better is git's copy_split_if_better: pot replaces best unless it finds
+// nothing or scores less.
+func (sb *Scoreboard) better(best *split, pot split) {
+	if pot[1].Suspect == nil {
+		return
+	}
+	if best[1].Suspect != nil && sb.score(&pot[1]) < sb.score(&best[1]) {
+		return
+	}
+	*best = pot
+}
+
+// findCopyInParent is git's find_copy_in_parent (-C): lines of the
+// target found in other files of the parent (those the commit changed,
+// or with -C -C in a commit creating the file, or -C -C -C always, every
+// file) are theirs when they score more than the copy threshold.
+func (sb *Scoreboard) findCopyInParent(ctx context.Context, blamed, toosmall *[]*Entry, target *Origin, parent *Commit, porigin *Origin) error {
+	unblamed := target.suspects
+	if len(unblamed) == 0 || target.Commit.WorkTree {
+		return nil
+	}
+	harder := sb.o.Copy >= 3 || (sb.o.Copy >= 2 && (porigin == nil || porigin.Path != target.Path))
+	sources, err := sb.r.CopySources(ctx, parent.Object.TreeHash, target.Commit.Object.TreeHash, harder)
+	if err != nil {
+		return err
+	}
+	var leftover, small []*Entry
+	for len(unblamed) > 0 {
+		splits := make([]split, len(unblamed))
+		for _, src := range sources {
+			if src.Mode == filemode.Submodule || (porigin != nil && src.Path == porigin.Path) {
+				continue
+			}
+			norigin := sb.origin(parent, src.Path)
+			norigin.Blob, norigin.Mode = src.Blob, src.Mode
+			data, err := sb.blob(norigin)
+			if err != nil {
+				return err
+			}
+			for j, e := range unblamed {
+				sb.better(&splits[j], sb.findCopyInBlob(e, norigin, data))
+			}
+			if len(norigin.suspects) == 0 {
+				norigin.drop()
+			}
+		}
+		var again []*Entry
+		for j, e := range unblamed {
+			s := splits[j]
+			if s[1].Suspect == nil || sb.o.CopyScore >= sb.score(&s[1]) {
+				leftover = append(leftover, e)
+				continue
+			}
+			mid := s[1]
+			*blamed = append(*blamed, &mid)
+			for _, i := range []int{0, 2} {
+				if s[i].Suspect != nil {
+					part := s[i]
+					again = append(again, &part)
+				}
+			}
+		}
+		unblamed = sb.filterSmall(&small, again, sb.o.CopyScore)
+	}
+	*toosmall = append(small, *toosmall...)
+	target.suspects = leftover
+	return nil
 }
