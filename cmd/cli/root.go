@@ -444,6 +444,10 @@ func gitStuckShorts(args []string) []string {
 					i++
 				}
 			}
+		case "blame", "annotate":
+			if (strings.HasPrefix(out[i], "-M") || strings.HasPrefix(out[i], "-C")) && len(out[i]) > 2 && out[i][2] >= '0' && out[i][2] <= '9' {
+				out[i] = "--" + out[i][1:2] + "=" + out[i][2:]
+			}
 		case "diff", "show", "log":
 			if strings.HasPrefix(out[i], "-M") && len(out[i]) > 2 {
 				out[i] = "--find-renames=" + out[i][2:]
