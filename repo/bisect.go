@@ -207,16 +207,10 @@ func (b *Bisect) writePseudoRef(name string, h plumbing.Hash) error {
 	return os.WriteFile(b.path(name), []byte(h.String()+"\n"), 0o666)
 }
 
+// readPseudoRef reads a per-work-tree file holding one id, as the
+// sequencer's state files are read.
 func (b *Bisect) readPseudoRef(name string) (plumbing.Hash, bool) {
-	data, err := os.ReadFile(b.path(name))
-	if err != nil {
-		return plumbing.ZeroHash, false
-	}
-	s := strings.TrimSpace(string(data))
-	if len(s) != 40 || !isHex(s) {
-		return plumbing.ZeroHash, false
-	}
-	return plumbing.NewHash(s), true
+	return b.R.readHeadFile(name)
 }
 
 // CleanState is git's bisect_clean_state.

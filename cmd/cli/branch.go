@@ -428,13 +428,14 @@ func useBranchColor(r *repo.Repository, o branchOptions, env *Env) bool {
 }
 
 // useColor decides colour as git's want_color: the option's <when>
-// (--no-color: never), else the first of the config keys set, else on a
-// terminal.
+// (--no-color: never), else the first of the config keys set (none
+// outside a repository: r is nil), else on a terminal.
 func useColor(r *repo.Repository, env *Env, when string, no bool, keys ...string) bool {
 	if no {
 		when = "never"
 	}
-	if when == "" {
+	when = strings.ToLower(when)
+	if when == "" && r != nil {
 		for _, key := range keys {
 			if v, ok, _ := r.ConfigGet(key); ok {
 				when = strings.ToLower(v)

@@ -550,7 +550,7 @@ func runGrep(ctx context.Context, env *Env, args []string) error {
 		g.o.Before, g.o.After, g.o.FuncBody, g.o.ShowFunction = 0, 0, false, false
 	}
 	// Colour.
-	want := useColorGrep(r, env, g.color)
+	want := useColor(r, env, g.color, false, "color.grep", "color.ui")
 	if want {
 		c := grep.DefaultColors()
 		for key, to := range map[string]*string{"context": &c.Context, "filename": &c.Filename, "function": &c.Function,
@@ -613,25 +613,6 @@ func grepFallbackToNoIndex() bool {
 		}
 	}
 	return on
-}
-
-func useColorGrep(r *repo.Repository, env *Env, when string) bool {
-	when = strings.ToLower(when)
-	if when == "" && r != nil {
-		for _, key := range []string{"color.grep", "color.ui"} {
-			if v, ok, _ := r.ConfigGet(key); ok {
-				when = strings.ToLower(v)
-				break
-			}
-		}
-	}
-	switch when {
-	case "always", "true", "yes", "on", "1":
-		return true
-	case "never", "false", "no", "off", "0":
-		return false
-	}
-	return env.IO.Color
 }
 
 // grepParseColor is a colour setting; "normal" alone is no colour at all.
