@@ -52,6 +52,9 @@ type Status struct {
 	Branch string        // current branch short name; "" when detached
 	Head   plumbing.Hash // zero on an unborn branch
 	Files  []FileStatus  // sorted by path
+	// Sparse is the line git's long status gives a sparse checkout
+	// ("You are in a sparse checkout..."); "" outside one.
+	Sparse string
 }
 
 // UntrackedMode says how untracked files are listed.
@@ -137,6 +140,7 @@ func (r *Repository) Status(ctx context.Context, opts StatusOptions) (*Status, e
 	if err != nil {
 		return nil, err
 	}
+	st.Sparse = r.sparseCheckoutLine(idx)
 	ps := pathspec.New(opts.Paths)
 	files := map[string]*FileStatus{}
 	get := func(p string) *FileStatus {
