@@ -31,6 +31,22 @@ func formTwins(t *testing.T, setup func(dir string)) (string, string) {
 	root := t.TempDir()
 	g := filepath.Join(root, "git")
 	gittest.Git(t, root, "init", "-q", "-b", "main", g)
+	fixture(t, g)
+	return twin(t, root, g, setup)
+}
+
+// twin lets setup change the repository g of root, then copies it.
+func twin(t *testing.T, root, g string, setup func(dir string)) (string, string) {
+	t.Helper()
+	setup(g)
+	e := filepath.Join(root, "easel")
+	if out, err := exec.Command("cp", "-a", g, e).CombinedOutput(); err != nil {
+		t.Fatalf("cp: %v %s", err, out)
+	}
+	return g, e
+}
+
+func fixture(t *testing.T, g string) {
 	files := map[string]string{
 		"a": "a\n", "b": "b\n", "in/x": "x\n", "in/deep/y": "y\n",
 		"out/p": "p\n", "out/q/r": "r\n", "out/q/s": "s\n", "other/t": "t\n", "z": "z\n",
@@ -43,12 +59,6 @@ func formTwins(t *testing.T, setup func(dir string)) (string, string) {
 	write(t, filepath.Join(g, "out/q/r"), "r2\n")
 	write(t, filepath.Join(g, "in/x"), "x2\n")
 	gittest.Git(t, g, "commit", "-q", "-a", "-m", "two")
-	setup(g)
-	e := filepath.Join(root, "easel")
-	if out, err := exec.Command("cp", "-a", g, e).CombinedOutput(); err != nil {
-		t.Fatalf("cp: %v %s", err, out)
-	}
-	return g, e
 }
 
 func write(t *testing.T, p, body string) {
@@ -91,6 +101,14 @@ type step struct {
 // runSteps runs each step with git in g and easel in e and compares.
 func runSteps(t *testing.T, bin, g, e string, steps []step) {
 	t.Helper()
+	runStepsFsck(t, bin, g, e, steps, "--full")
+}
+
+// runStepsFsck is runSteps with the extent of git fsck: --full, or
+// "--no-full --no-reflogs" for the objects the twin wrote only (loose),
+// where checking a whole history after every step would take minutes.
+func runStepsFsck(t *testing.T, bin, g, e string, steps []step, extent string) {
+	t.Helper()
 	for _, s := range steps {
 		if s.edit != nil {
 			s.edit(g)
@@ -115,12 +133,12 @@ func runSteps(t *testing.T, bin, g, e string, steps []step) {
 		if ecode != gcode {
 			t.Fatalf("%s: easel exits %d, git %d", what, ecode, gcode)
 		}
-		sameIndex(t, what, g, e)
+		sameIndex(t, what, g, e, extent)
 	}
 }
 
 // sameIndex compares what git sees in the twins, and checks easel's.
-func sameIndex(t *testing.T, what, g, e string) {
+func sameIndex(t *testing.T, what, g, e, extent string) {
 	t.Helper()
 	for _, args := range [][]string{
 		{"status"}, {"status", "--porcelain=v2", "--branch"}, {"ls-files", "-s", "--debug"}, {"rev-parse", "HEAD"},
@@ -129,7 +147,7 @@ func sameIndex(t *testing.T, what, g, e string) {
 		eout := gittest.Git(t, e, args...)
 		gittest.Same(t, what+": git "+strings.Join(args, " "), debugNorm(eout), debugNorm(gout))
 	}
-	gittest.Git(t, e, "fsck", "--strict", "--no-dangling")
+	gittest.Git(t, e, append([]string{"fsck", "--strict", "--no-dangling"}, strings.Fields(extent)...)...)
 }
 
 // commonSteps exercise reading and writing the index: status, add,
@@ -244,4 +262,70 @@ func TestManyFilesTwins(t *testing.T) {
 		gittest.Git(t, dir, "status")
 	})
 	runSteps(t, bin, g, e, commonSteps("in/x"))
+}
+
+// TestIndexFormsCorpusTwins runs the twins on a checkout of git's own
+// history (../shared/corpus), a split index with a real share of entries
+// replaced and a sparse index of 58 directories.
+func TestIndexFormsCorpusTwins(t *testing.T) {
+	gittest.Need(t)
+	// A local corpus repository is cloned sharing its objects, the
+	// bundle of ../shared/corpus otherwise.
+	src, shared := os.Getenv("EASEL_CORPUS_REPO"), true
+	if src == "" {
+		src = "/tmp/gitcorpus"
+	}
+	if _, err := os.Stat(filepath.Join(src, ".git")); err != nil {
+		src, shared = os.Getenv("EASEL_CORPUS"), false
+		if src == "" {
+			src = filepath.Join("..", "..", "shared", "corpus", "git-v1.8.4.bundle")
+		}
+		if _, err := os.Stat(src); err != nil {
+			t.Skipf("real-history corpus not found at %s (set EASEL_CORPUS): %v", src, err)
+		}
+	}
+	if testing.Short() {
+		t.Skip("corpus test skipped in -short mode")
+	}
+	src, _ = filepath.Abs(src)
+	bin := easeltest.Build(t)
+	gittest.Pin(t)
+	gittest.PinDate(t, "1700000000 +0000")
+	steps := []step{
+		{args: []string{"status"}},
+		{args: []string{"add", "README", "Makefile"}, edit: func(dir string) {
+			os.WriteFile(filepath.Join(dir, "README"), []byte("changed\n"), 0o644)
+			os.WriteFile(filepath.Join(dir, "Makefile"), []byte("changed\n"), 0o644)
+		}},
+		{args: []string{"diff", "--cached", "--stat"}},
+		{args: []string{"commit", "-q", "-m", "change"}},
+		{args: []string{"reset", "-q", "HEAD~1"}},
+		{args: []string{"status", "--short"}},
+		{args: []string{"reset", "-q", "--hard"}},
+		{args: []string{"status"}},
+	}
+	for name, setup := range map[string]func(string){
+		"split": func(dir string) {
+			gittest.Git(t, dir, "update-index", "--split-index")
+			gittest.Git(t, dir, "rm", "-q", "--cached", "INSTALL")
+			os.WriteFile(filepath.Join(dir, "COPYING"), []byte("changed\n"), 0o644)
+			gittest.Git(t, dir, "add", "COPYING")
+		},
+		"sparse": func(dir string) {
+			gittest.Git(t, dir, "sparse-checkout", "set", "--cone", "--sparse-index", "Documentation", "t/perf")
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			root := t.TempDir()
+			g := filepath.Join(root, "git")
+			if shared {
+				gittest.Git(t, root, "clone", "-q", "--shared", src, g)
+			} else {
+				gittest.Git(t, root, "clone", "-q", src, g)
+				gittest.Git(t, g, "checkout", "-q", "-b", "main", "v1.8.4")
+			}
+			g, e := twin(t, root, g, setup)
+			runStepsFsck(t, bin, g, e, steps, "--no-full --no-reflogs")
+		})
+	}
 }
