@@ -142,7 +142,7 @@ func (r *Repository) writeIndexTo(w io.Writer, idx *index.Index) error {
 	r.smudgeRacy(idx)
 	var buf bytes.Buffer
 	buf.Grow(len(idx.Entries) * 80)
-	if r.splitIndexWanted() {
+	if r.splitIndexWanted(r.indexForms()) {
 		// As git when it makes a new shared index: every entry in the
 		// shared file, none in the index, whose link names the shared
 		// file with empty bitmaps and which keeps the extensions.

@@ -13,6 +13,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/format/index"
 
+	"easel.dev/easel/repo/gitconfig"
 	"easel.dev/easel/repo/indexfile"
 	"easel.dev/easel/repo/lockfile"
 )
@@ -130,13 +131,53 @@ func isSparseDir(e *index.Entry) bool {
 	return e.Mode == filemode.Dir && strings.HasSuffix(e.Name, "/")
 }
 
+// indexFormConfig is what the config says of the index's form, read at
+// once: core.splitIndex (split, when splitSet: a boolean value), and the
+// sparse checkout's settings.
+type indexFormConfig struct {
+	splitSet, split                   bool
+	sparseCheckout, cone, sparseIndex bool
+}
+
+func (r *Repository) indexForms() indexFormConfig {
+	var c indexFormConfig
+	vals, err := r.ConfigValues()
+	if err != nil {
+		return c
+	}
+	for _, v := range vals {
+		var dst *bool
+		switch v.Key {
+		case "core.splitindex":
+			dst = &c.split
+		case "core.sparsecheckout":
+			dst = &c.sparseCheckout
+		case "core.sparsecheckoutcone":
+			dst = &c.cone
+		case "index.sparse":
+			dst = &c.sparseIndex
+		default:
+			continue
+		}
+		b, ok := gitconfig.ParseBool(v.Value, v.NoValue)
+		if dst == &c.split {
+			// A value that is no boolean counts as unset, as in
+			// git.
+			c.splitSet = ok
+		}
+		if ok {
+			*dst = b
+		}
+	}
+	return c
+}
+
 // splitIndexWanted says whether the index is to be written split:
 // core.splitIndex when set (true splits an index, false joins one, as
 // git's tweak_split_index on reading), else as the index was read.
-func (r *Repository) splitIndexWanted() bool {
-	// A value that is no boolean counts as unset, as in git.
-	if t, f := r.ConfigBool("core.splitIndex", true), r.ConfigBool("core.splitIndex", false); t == f {
-		return t
+func (r *Repository) splitIndexWanted(c indexFormConfig) bool {
+	if c.splitSet {
+		return c.split
 	}
 	return atomic.LoadInt32(&r.indexSplitSeen) != 0
 }
@@ -211,10 +252,16 @@ func (r *Repository) expireSharedIndexes(dir string, keep plumbing.Hash) {
 // ensure_correct_sparsity); else the share of tracked files present, the
 // entries not skip-worktree.
 func (r *Repository) sparseCheckoutLine(idx *index.Index) string {
-	if len(idx.Entries) == 0 || !r.ConfigBool("core.sparseCheckout", false) {
+	if len(idx.Entries) == 0 {
 		return ""
 	}
-	if r.sparseIndexAllowed() && !HasUnmerged(idx) {
+	c := r.indexForms()
+	if !c.sparseCheckout {
+		return ""
+	}
+	// git's is_sparse_index_allowed: a cone-mode sparse checkout with
+	// index.sparse, and an index that is not split.
+	if c.cone && c.sparseIndex && !r.splitIndexWanted(c) && !HasUnmerged(idx) {
 		return "You are in a sparse checkout."
 	}
 	skip := 0
@@ -224,11 +271,4 @@ func (r *Repository) sparseCheckoutLine(idx *index.Index) string {
 		}
 	}
 	return fmt.Sprintf("You are in a sparse checkout with %d%% of tracked files present.", 100-100*skip/len(idx.Entries))
-}
-
-// sparseIndexAllowed is git's is_sparse_index_allowed: a cone-mode sparse
-// checkout with index.sparse, and an index that is not split.
-func (r *Repository) sparseIndexAllowed() bool {
-	return r.ConfigBool("core.sparseCheckout", false) && r.ConfigBool("core.sparseCheckoutCone", false) &&
-		r.ConfigBool("index.sparse", false) && !r.splitIndexWanted()
 }
