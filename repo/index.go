@@ -99,6 +99,7 @@ func (r *Repository) decodeIndex(data []byte, path string) (*index.Index, error)
 			return nil, err
 		}
 		exts.TreeRoot = indexfile.TreeRoot(exts.Tree, len(idx.Entries))
+		stateOf(idx).split = true
 	}
 	if exts.Sparse {
 		// The cache tree counts the directory entries as one each:

@@ -251,11 +251,10 @@ func (r *Repository) expireSharedIndexes(dir string, keep plumbing.Hash) {
 // (index.sparse in cone mode, the index neither split nor conflicted:
 // ensure_correct_sparsity); else the share of tracked files present, the
 // entries not skip-worktree.
-func (r *Repository) sparseCheckoutLine(idx *index.Index) string {
+func (r *Repository) sparseCheckoutLine(idx *index.Index, c indexFormConfig) string {
 	if len(idx.Entries) == 0 {
 		return ""
 	}
-	c := r.indexForms()
 	if !c.sparseCheckout {
 		return ""
 	}

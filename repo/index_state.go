@@ -33,6 +33,8 @@ type indexState struct {
 	// sparse: the index file read was a sparse index, whose directory
 	// entries were expanded.
 	sparse bool
+	// split: the index file read was a split index.
+	split bool
 }
 
 func stateOf(idx *index.Index) *indexState {
