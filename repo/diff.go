@@ -202,8 +202,12 @@ func (r *Repository) DiffWorktree(ctx context.Context, fromIndex bool, tree plum
 			out = append(out, patch.FilePatch{From: from, To: to})
 			continue
 		}
-		to, err := r.worktreeSide(mr, e, indexTime)
-		if err != nil {
+		var to patch.Side
+		if e.SkipWorktree {
+			// Outside a sparse checkout the index stands for the
+			// work tree, as git takes the entry to be up to date.
+			to = patch.Side{Path: e.Name, Mode: e.Mode, Hash: e.Hash}
+		} else if to, err = r.worktreeSide(mr, e, indexTime); err != nil {
 			return nil, nil, err
 		}
 		if from.Exists() == to.Exists() && (!from.Exists() || from.Hash == to.Hash && from.Mode == to.Mode) {

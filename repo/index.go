@@ -59,7 +59,7 @@ func (r *Repository) ReadIndex() (*index.Index, error) {
 	var idx *index.Index
 	err := readIndexFile(path, func(data []byte, modTime time.Time) error {
 		var err error
-		idx, err = decodeIndex(data)
+		idx, err = r.decodeIndex(data, path)
 		var ue *UnsupportedRepositoryError
 		if errors.As(err, &ue) {
 			ue.Path = path
@@ -83,7 +83,7 @@ func (r *Repository) ReadIndex() (*index.Index, error) {
 // decodeIndex reads an index file's content, keeping the extensions'
 // findings with the index; an extension git requires a reader to know is
 // refused as an unsupported repository.
-func decodeIndex(data []byte) (*index.Index, error) {
+func (r *Repository) decodeIndex(data []byte, path string) (*index.Index, error) {
 	idx, exts, err := indexfile.Decode(data)
 	var me *indexfile.MandatoryExtensionError
 	if errors.As(err, &me) {
@@ -91,6 +91,24 @@ func decodeIndex(data []byte) (*index.Index, error) {
 	}
 	if err != nil {
 		return nil, err
+	}
+	if exts.Link != nil {
+		// The cache tree covers the whole index, not the entries of
+		// this file.
+		if idx, err = r.readSharedIndex(idx, exts.Link, path); err != nil {
+			return nil, err
+		}
+		exts.TreeRoot = indexfile.TreeRoot(exts.Tree, len(idx.Entries))
+		stateOf(idx).split = true
+	}
+	if exts.Sparse {
+		// The cache tree counts the directory entries as one each:
+		// only its root stays true of the expanded entries.
+		if err := r.expandSparseIndex(idx); err != nil {
+			return nil, err
+		}
+		exts.Tree = nil
+		stateOf(idx).sparse = true
 	}
 	if !exts.TreeRoot.IsZero() {
 		stateOf(idx).treeRoot = exts.TreeRoot
@@ -125,7 +143,23 @@ func (r *Repository) writeIndexTo(w io.Writer, idx *index.Index) error {
 	r.smudgeRacy(idx)
 	var buf bytes.Buffer
 	buf.Grow(len(idx.Entries) * 80)
-	if err := indexfile.Encode(&buf, idx, r.cacheTreeExtension(idx)); err != nil {
+	if r.splitIndexWanted(r.indexForms()) {
+		// As git when it makes a new shared index: every entry in the
+		// shared file, none in the index, whose link names the shared
+		// file with empty bitmaps and which keeps the extensions.
+		if err := indexfile.Encode(&buf, idx); err != nil {
+			return err
+		}
+		sum, err := r.writeSharedIndex(buf.Bytes())
+		if err != nil {
+			return err
+		}
+		tree := r.cacheTreeExtension(idx)
+		buf.Reset()
+		if err := indexfile.Encode(&buf, &index.Index{Version: idx.Version}, indexfile.LinkExtension(sum), tree); err != nil {
+			return err
+		}
+	} else if err := indexfile.Encode(&buf, idx, r.cacheTreeExtension(idx)); err != nil {
 		return err
 	}
 	_, err := w.Write(buf.Bytes())

@@ -153,7 +153,7 @@ func (il *IndexLock) Reload() error {
 	if err != nil {
 		return err
 	}
-	idx, err := decodeIndex(data)
+	idx, err := il.r.decodeIndex(data, il.lock.File())
 	if err != nil {
 		return fmt.Errorf("index: %w: %v", ErrCorruptObject, err)
 	}

@@ -30,6 +30,11 @@ type indexState struct {
 	// statOnly: since the cache-tree was read or computed only stat data
 	// changed (a refresh), so it stands as it is (keepCacheTree).
 	statOnly bool
+	// sparse: the index file read was a sparse index, whose directory
+	// entries were expanded.
+	sparse bool
+	// split: the index file read was a split index.
+	split bool
 }
 
 func stateOf(idx *index.Index) *indexState {

@@ -37,6 +37,9 @@ type Repository struct {
 	format repoFormat
 
 	filters contentFilters // attributes and conversion, read on first use
+	// indexSplitSeen is 1 once an index read was split: it is written
+	// split again (index_forms.go). Accessed atomically.
+	indexSplitSeen int32
 }
 
 // IsBare reports whether the repository has no work tree.

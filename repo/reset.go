@@ -290,8 +290,13 @@ func (r *Repository) resetHardLocked(ctx context.Context, idx *index.Index, head
 		t := target[p]
 		if e := old[p]; e != nil && e.SkipWorktree {
 			// Outside a sparse checkout: the index moves, the work
-			// tree stays without the file, as git keeps it.
-			entries[p] = &index.Entry{Name: p, Hash: t.hash, Mode: t.mode, SkipWorktree: true}
+			// tree stays without the file, as git keeps it; an
+			// entry already at the target stays as it is, stat
+			// data and all (git's oneway merge).
+			if e.Hash != t.hash || e.Mode != t.mode {
+				e = &index.Entry{Name: p, Hash: t.hash, Mode: t.mode, SkipWorktree: true}
+			}
+			entries[p] = e
 			continue
 		}
 		if e := old[p]; e != nil && e.Hash == t.hash && e.Mode == t.mode {

@@ -52,6 +52,9 @@ type Status struct {
 	Branch string        // current branch short name; "" when detached
 	Head   plumbing.Hash // zero on an unborn branch
 	Files  []FileStatus  // sorted by path
+	// Sparse is the line git's long status gives a sparse checkout
+	// ("You are in a sparse checkout..."); "" outside one.
+	Sparse string
 }
 
 // UntrackedMode says how untracked files are listed.
@@ -137,6 +140,11 @@ func (r *Repository) Status(ctx context.Context, opts StatusOptions) (*Status, e
 	if err != nil {
 		return nil, err
 	}
+	forms := r.indexForms()
+	st.Sparse = r.sparseCheckoutLine(idx, forms)
+	// core.splitIndex asks for the other form than the index has: git
+	// status writes the index in it.
+	reform := forms.splitSet && forms.split != stateOf(idx).split
 	ps := pathspec.New(opts.Paths)
 	files := map[string]*FileStatus{}
 	get := func(p string) *FileStatus {
@@ -232,7 +240,7 @@ func (r *Repository) Status(ctx context.Context, opts StatusOptions) (*Status, e
 	if err != nil {
 		return nil, err
 	}
-	if res.RacyClean > 0 || len(res.Refresh) > 0 {
+	if res.RacyClean > 0 || len(res.Refresh) > 0 || reform {
 		// As git status does: write the index again with the stat data
 		// of files that proved clean, so that entries too recent to
 		// trust stop being so and the next status need not read those

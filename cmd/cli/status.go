@@ -755,6 +755,10 @@ func printLongStatusStyled(out io.Writer, st *repo.Status, tr *repo.Tracking, op
 		}
 		fmt.Fprintln(w)
 	}
+	if st.Sparse != "" {
+		fmt.Fprintln(w, st.Sparse)
+		fmt.Fprintln(w)
+	}
 	if st.Head.IsZero() {
 		fmt.Fprintln(w, "\nNo commits yet")
 		fmt.Fprintln(w)

@@ -31,6 +31,13 @@ func cacheTreeRoot(ext []byte, n int) (plumbing.Hash, bool) {
 	return h, true
 }
 
+// TreeRoot is the valid root of the cache-tree extension ext for an index
+// of n entries (see Extensions.TreeRoot); zero when there is none.
+func TreeRoot(ext []byte, n int) plumbing.Hash {
+	h, _ := cacheTreeRoot(ext, n)
+	return h
+}
+
 // MandatoryExtensionError is the refusal of an index extension git
 // requires a reader to understand.
 type MandatoryExtensionError struct{ Sig string }

@@ -15,7 +15,9 @@
 // on demand. Only a valid cache-tree root is kept aside (Extensions). A
 // mandatory extension (lowercase signature) changes what the entries mean:
 // a split index ("link") keeps most entries in another file, a sparse index
-// ("sdir") has directory entries. Decode refuses those with a
+// ("sdir") has directory entries. Decode reports both in Extensions for the
+// repository to complete the index (MergeSplit, and the expansion of
+// directory entries, which needs the trees); another one is refused with a
 // *MandatoryExtensionError rather than misread the index.
 //
 // Where the index lives, its lock and the racy-git rule are the
@@ -50,6 +52,14 @@ type Extensions struct {
 	// Tree is the cache-tree extension's content (without its signature
 	// and size), copied out of the data decoded; nil when absent.
 	Tree []byte
+	// Link is the link extension of a split index: the entries are
+	// those of the shared index it names, changed as it says
+	// (MergeSplit). Nil when the index is not split.
+	Link *Link
+	// Sparse: the sparse-directory extension (sdir) says that entries
+	// of mode 040000, named with a trailing slash, stand for the whole
+	// tree they name, every file of it skip-worktree.
+	Sparse bool
 }
 
 // Decode parses an index file held whole in data. Nothing of the result
@@ -140,7 +150,20 @@ func Decode(data []byte) (*index.Index, *Extensions, error) {
 		if size < 0 {
 			break // wrapped round in a 32-bit int: past the end anyway
 		}
-		if sig[0] >= 'a' && sig[0] <= 'z' {
+		switch {
+		case size > len(body)-off-8:
+			if sig[0] >= 'a' && sig[0] <= 'z' {
+				return nil, nil, fmt.Errorf("index extension %q truncated", sig)
+			}
+		case string(sig) == "link":
+			l, err := readLink(body[off+8 : off+8+size])
+			if err != nil {
+				return nil, nil, err
+			}
+			exts.Link = l
+		case string(sig) == "sdir":
+			exts.Sparse = true
+		case sig[0] >= 'a' && sig[0] <= 'z':
 			return nil, nil, &MandatoryExtensionError{Sig: string(sig)}
 		}
 		if string(sig) == "TREE" && size <= len(body)-off-8 {
